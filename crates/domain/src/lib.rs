@@ -1,0 +1,13 @@
+//! Pure types and rules of OneWindow. No IO: callers pass in what the rules need.
+
+pub mod calendar;
+pub mod catalog;
+pub mod search;
+pub mod synthetic;
+
+pub use calendar::{CalendarBasis, HolidayCalendar, YearCalendar};
+pub use catalog::{
+    Bundle, Catalog, Domain, FieldDef, FieldType, ImportIssue, ItemLevel, MaterialForm,
+    MaterialRequirement, Necessity, Scenario, ServiceItem,
+};
+pub use search::{CatalogIndex, MatchKind, SearchDoc, SearchHit, SearchQuery, SearchResults};

@@ -1,0 +1,203 @@
+//! The desk's local cache: one SQLite file in WAL mode with `synchronous=FULL`, migrated from
+//! the embedded `migrations/desk` on open. Everything the desk stores goes through [`Store`].
+
+pub mod catalog;
+pub mod migrate;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+pub use catalog::{BundleRef, ItemRef, StreamState};
+
+/// The desk's migrations, in order. Append only: never edit a released file.
+pub const DESK_MIGRATIONS: &[migrate::Migration] = &[migrate::Migration {
+    version: 1,
+    name: "0001_catalog",
+    sql: include_str!("../../../migrations/desk/0001_catalog.sql"),
+}];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file is not a database, or SQLite finds it damaged. Never deleted automatically.
+    #[error("cache {path} is damaged: {detail}")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("cache {path} cannot be opened: {detail}")]
+    Unreadable { path: PathBuf, detail: String },
+    #[error(transparent)]
+    Migrate(#[from] migrate::MigrateError),
+    #[error("the hub sent an invalid {what}: {detail}")]
+    BadChange { what: String, detail: String },
+    #[error("stored {what} is not valid JSON: {source}")]
+    BadStoredJson {
+        what: String,
+        source: serde_json::Error,
+    },
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+impl StoreError {
+    /// A stable code the app sends to the UI.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Corrupt { .. } | StoreError::BadStoredJson { .. } => "cache_corrupt",
+            StoreError::Unreadable { .. } => "cache_unreadable",
+            StoreError::Migrate(migrate::MigrateError::Newer { .. }) => "cache_newer",
+            StoreError::Migrate(_) => "cache_migration_failed",
+            StoreError::BadChange { .. } => "hub_bad_change",
+            StoreError::Sqlite(e) if is_corruption(e) => "cache_corrupt",
+            StoreError::Sqlite(_) => "cache_error",
+        }
+    }
+}
+
+fn is_corruption(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
+    )
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if absent) and migrates the cache at `path`. A damaged file is reported
+    /// as [`StoreError::Corrupt`] and left untouched.
+    #[tracing::instrument(err)]
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Unreadable {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            })?;
+        }
+        let classify = |e: rusqlite::Error| {
+            if is_corruption(&e) {
+                StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    detail: e.to_string(),
+                }
+            } else {
+                StoreError::Unreadable {
+                    path: path.to_path_buf(),
+                    detail: e.to_string(),
+                }
+            }
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(classify)?;
+        // The first read of the header tells whether this is a database at all.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(classify)?;
+        let check: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(classify)?;
+        if check != "ok" {
+            return Err(StoreError::Corrupt {
+                path: path.to_path_buf(),
+                detail: check,
+            });
+        }
+        let mut store = Store {
+            conn,
+            path: Some(path.to_path_buf()),
+        };
+        store.configure()?;
+        Ok(store)
+    }
+
+    pub fn open_in_memory() -> Result<Store> {
+        let mut store = Store {
+            conn: Connection::open_in_memory()?,
+            path: None,
+        };
+        store.configure()?;
+        Ok(store)
+    }
+
+    fn configure(&mut self) -> Result<()> {
+        self.conn.execute_batch(
+            "PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;",
+        )?;
+        migrate::run(&mut self.conn, DESK_MIGRATIONS)?;
+        Ok(())
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_migration_file_is_embedded() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations/desk");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let embedded: Vec<String> = DESK_MIGRATIONS
+            .iter()
+            .map(|m| format!("{}.sql", m.name))
+            .collect();
+        assert_eq!(files, embedded);
+        for (i, m) in DESK_MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version as usize, i + 1);
+            assert!(m.name.starts_with(&format!("{:04}_", i + 1)));
+        }
+    }
+
+    #[test]
+    fn garbage_file_is_reported_corrupt_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        std::fs::write(&path, b"this is not a database, just some bytes ........").unwrap();
+        let err = Store::open(&path).unwrap_err();
+        assert_eq!(err.code(), "cache_corrupt", "{err}");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            b"this is not a database, just some bytes ........"
+        );
+    }
+
+    #[test]
+    fn reopening_keeps_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        {
+            let s = Store::open(&path).unwrap();
+            s.conn
+                .execute(
+                    "INSERT INTO catalog_domain (code, name) VALUES ('SCJG', '市场监管')",
+                    [],
+                )
+                .unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.domains().unwrap()[0].name, "市场监管");
+    }
+}
