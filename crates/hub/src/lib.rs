@@ -1,0 +1,8 @@
+//! `onewindow-hub`: the upstream server. For now it publishes the service catalog and the
+//! holiday calendar as change streams that desks pull.
+
+pub mod cli;
+pub mod import;
+pub mod server;
+pub mod store;
+pub mod xlsx;

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    onewindow_hub::cli::main()
+}

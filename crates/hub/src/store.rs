@@ -1,0 +1,456 @@
+//! The hub's SQLite store: the only hub module that knows SQL.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use onewindow_domain::{Catalog, YearCalendar};
+use onewindow_proto::{
+    CalendarChange, CalendarChanges, CatalogChange, CatalogChanges, CatalogEntity, CatalogVersion,
+    ChangeOp,
+};
+use onewindow_store::migrate::{self, Migration};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::value::RawValue;
+
+pub const HUB_MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_catalog",
+    sql: include_str!("../../../migrations/hub/0001_catalog.sql"),
+}];
+
+#[derive(Debug, thiserror::Error)]
+pub enum HubStoreError {
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Migrate(#[from] migrate::MigrateError),
+    #[error("cannot create data folder {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cursor {cursor} is ahead of the change log (last change {last})")]
+    CursorAhead { cursor: i64, last: i64 },
+    #[error("serialising {0}: {1}")]
+    Json(String, serde_json::Error),
+}
+
+pub type Result<T, E = HubStoreError> = std::result::Result<T, E>;
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportReport {
+    pub version: CatalogVersion,
+    pub upserts: usize,
+    pub removals: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarImportReport {
+    pub years_changed: Vec<i32>,
+    pub years_unchanged: Vec<i32>,
+}
+
+pub struct HubStore {
+    conn: Connection,
+}
+
+fn entity_str(e: CatalogEntity) -> &'static str {
+    match e {
+        CatalogEntity::Domain => "domain",
+        CatalogEntity::Item => "item",
+        CatalogEntity::Bundle => "bundle",
+    }
+}
+
+fn parse_entity(s: &str) -> rusqlite::Result<CatalogEntity> {
+    match s {
+        "domain" => Ok(CatalogEntity::Domain),
+        "item" => Ok(CatalogEntity::Item),
+        "bundle" => Ok(CatalogEntity::Bundle),
+        other => Err(rusqlite::Error::InvalidColumnType(
+            0,
+            format!("entity {other}"),
+            rusqlite::types::Type::Text,
+        )),
+    }
+}
+
+fn parse_op(s: &str) -> rusqlite::Result<ChangeOp> {
+    match s {
+        "upsert" => Ok(ChangeOp::Upsert),
+        "remove" => Ok(ChangeOp::Remove),
+        other => Err(rusqlite::Error::InvalidColumnType(
+            0,
+            format!("op {other}"),
+            rusqlite::types::Type::Text,
+        )),
+    }
+}
+
+fn raw(body: Option<String>) -> rusqlite::Result<Option<Box<RawValue>>> {
+    body.map(|b| {
+        RawValue::from_string(b).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
+    })
+    .transpose()
+}
+
+fn to_json<T: serde::Serialize>(what: &str, v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| HubStoreError::Json(what.to_string(), e))
+}
+
+impl HubStore {
+    /// Opens `DIR/hub.db`, creating the folder and the database if needed.
+    pub fn open_dir(dir: &Path) -> Result<HubStore> {
+        std::fs::create_dir_all(dir).map_err(|source| HubStoreError::DataDir {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        Self::open(Connection::open(dir.join("hub.db"))?)
+    }
+
+    pub fn open_in_memory() -> Result<HubStore> {
+        Self::open(Connection::open_in_memory()?)
+    }
+
+    fn open(mut conn: Connection) -> Result<HubStore> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+        )?;
+        migrate::run(&mut conn, HUB_MIGRATIONS)?;
+        Ok(HubStore { conn })
+    }
+
+    /// Publishes `catalog` as a new version: diffs it against the current catalog and appends
+    /// one change per added, changed or removed entity, all in one transaction.
+    #[tracing::instrument(skip(self, catalog), fields(items = catalog.items.len()), err)]
+    pub fn import_catalog(
+        &mut self,
+        catalog: &Catalog,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ImportReport> {
+        let mut wanted: Vec<(CatalogEntity, &str, String)> = Vec::with_capacity(
+            catalog.domains.len() + catalog.items.len() + catalog.bundles.len(),
+        );
+        for d in &catalog.domains {
+            wanted.push((CatalogEntity::Domain, &d.code, to_json("domain", d)?));
+        }
+        for it in &catalog.items {
+            wanted.push((CatalogEntity::Item, &it.code, to_json("item", it)?));
+        }
+        for b in &catalog.bundles {
+            wanted.push((CatalogEntity::Bundle, &b.code, to_json("bundle", b)?));
+        }
+
+        let tx = self.conn.transaction()?;
+        let mut current: HashMap<(String, String), String> = HashMap::new();
+        {
+            let mut q = tx.prepare("SELECT entity, key, body FROM catalog_entity")?;
+            let rows = q.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
+            for row in rows {
+                let (k, v) = row?;
+                current.insert(k, v);
+            }
+        }
+        let published_at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let last_seq: i64 = tx.query_row(
+            "SELECT coalesce(max(seq), 0) FROM catalog_change",
+            [],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO catalog_version (label, source, published_at, upserts, removals, last_seq)
+             VALUES (?1, ?2, ?3, 0, 0, ?4)",
+            params![catalog.version, source, published_at, last_seq],
+        )?;
+        let version_id = tx.last_insert_rowid();
+        let (mut upserts, mut removals) = (0usize, 0usize);
+        {
+            let mut put = tx.prepare(
+                "INSERT INTO catalog_entity (entity, key, body, version_id) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(entity, key) DO UPDATE SET body = excluded.body, version_id = excluded.version_id",
+            )?;
+            let mut log = tx.prepare(
+                "INSERT INTO catalog_change (version_id, entity, op, key, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for (entity, key, body) in &wanted {
+                let k = (entity_str(*entity).to_string(), key.to_string());
+                if current.remove(&k).as_deref() == Some(body.as_str()) {
+                    continue;
+                }
+                put.execute(params![k.0, k.1, body, version_id])?;
+                log.execute(params![version_id, k.0, "upsert", k.1, body])?;
+                upserts += 1;
+            }
+            // Whatever is left was not in the file: removed. Bundles first, domains last.
+            let mut gone: Vec<(String, String)> = current.into_keys().collect();
+            let order = |e: &str| match e {
+                "bundle" => 0,
+                "item" => 1,
+                _ => 2,
+            };
+            gone.sort_by(|a, b| order(&a.0).cmp(&order(&b.0)).then(a.1.cmp(&b.1)));
+            let mut del = tx.prepare("DELETE FROM catalog_entity WHERE entity = ?1 AND key = ?2")?;
+            for (entity, key) in gone {
+                del.execute(params![entity, key])?;
+                log.execute(params![version_id, entity, "remove", key, None::<String>])?;
+                removals += 1;
+            }
+        }
+        let last_seq: i64 = tx.query_row(
+            "SELECT coalesce(max(seq), 0) FROM catalog_change",
+            [],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "UPDATE catalog_version SET upserts = ?2, removals = ?3, last_seq = ?4 WHERE id = ?1",
+            params![version_id, upserts as i64, removals as i64, last_seq],
+        )?;
+        tx.commit()?;
+        Ok(ImportReport {
+            version: CatalogVersion {
+                id: version_id,
+                label: catalog.version.clone(),
+                published_at,
+            },
+            upserts,
+            removals,
+        })
+    }
+
+    /// Stores each year of the file that differs from what is stored; other years are kept.
+    #[tracing::instrument(skip(self, years), err)]
+    pub fn import_calendar(
+        &mut self,
+        years: &BTreeMap<i32, YearCalendar>,
+        now: DateTime<Utc>,
+    ) -> Result<CalendarImportReport> {
+        let at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let tx = self.conn.transaction()?;
+        let mut report = CalendarImportReport {
+            years_changed: vec![],
+            years_unchanged: vec![],
+        };
+        for (year, cal) in years {
+            let body = to_json("calendar", cal)?;
+            let stored: Option<String> = tx
+                .query_row("SELECT body FROM calendar_year WHERE year = ?1", [year], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if stored.as_deref() == Some(body.as_str()) {
+                report.years_unchanged.push(*year);
+                continue;
+            }
+            tx.execute(
+                "INSERT INTO calendar_year (year, body) VALUES (?1, ?2)
+                 ON CONFLICT(year) DO UPDATE SET body = excluded.body",
+                params![year, body],
+            )?;
+            tx.execute(
+                "INSERT INTO calendar_change (year, op, body, imported_at) VALUES (?1, 'upsert', ?2, ?3)",
+                params![year, body, at],
+            )?;
+            report.years_changed.push(*year);
+        }
+        tx.commit()?;
+        Ok(report)
+    }
+
+    fn version_where(&self, sql_where: &str, seq: i64) -> Result<Option<CatalogVersion>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT id, label, published_at FROM catalog_version WHERE {sql_where}
+                 ORDER BY id DESC LIMIT 1"
+            ))?
+            .query_row([seq], |r| {
+                Ok(CatalogVersion {
+                    id: r.get(0)?,
+                    label: r.get(1)?,
+                    published_at: r.get(2)?,
+                })
+            })
+            .optional()?)
+    }
+
+    pub fn latest_version(&self) -> Result<Option<CatalogVersion>> {
+        self.version_where("?1 = ?1", 0)
+    }
+
+    /// Up to `limit` catalog changes after `cursor`.
+    pub fn catalog_changes(&self, cursor: i64, limit: u32) -> Result<CatalogChanges> {
+        let last: i64 = self.conn.query_row(
+            "SELECT coalesce(max(seq), 0) FROM catalog_change",
+            [],
+            |r| r.get(0),
+        )?;
+        if cursor > last {
+            return Err(HubStoreError::CursorAhead { cursor, last });
+        }
+        let mut q = self.conn.prepare_cached(
+            "SELECT seq, version_id, entity, op, key, body FROM catalog_change
+             WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let mut changes = q
+            .query_map(params![cursor, limit as i64 + 1], |r| {
+                Ok(CatalogChange {
+                    seq: r.get(0)?,
+                    version_id: r.get(1)?,
+                    entity: parse_entity(&r.get::<_, String>(2)?)?,
+                    op: parse_op(&r.get::<_, String>(3)?)?,
+                    key: r.get(4)?,
+                    body: raw(r.get(5)?)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let has_more = changes.len() > limit as usize;
+        changes.truncate(limit as usize);
+        let next_cursor = changes.last().map_or(cursor, |c| c.seq);
+        let checkpoint = if changes.is_empty() {
+            self.version_where("last_seq <= ?1", next_cursor)?
+        } else {
+            self.version_where("last_seq = ?1", next_cursor)?
+        };
+        Ok(CatalogChanges {
+            changes,
+            next_cursor,
+            has_more,
+            checkpoint,
+        })
+    }
+
+    pub fn calendar_changes(&self, cursor: i64, limit: u32) -> Result<CalendarChanges> {
+        let last: i64 = self.conn.query_row(
+            "SELECT coalesce(max(seq), 0) FROM calendar_change",
+            [],
+            |r| r.get(0),
+        )?;
+        if cursor > last {
+            return Err(HubStoreError::CursorAhead { cursor, last });
+        }
+        let mut q = self.conn.prepare_cached(
+            "SELECT seq, year, op, body FROM calendar_change WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let mut changes = q
+            .query_map(params![cursor, limit as i64 + 1], |r| {
+                Ok(CalendarChange {
+                    seq: r.get(0)?,
+                    year: r.get(1)?,
+                    op: parse_op(&r.get::<_, String>(2)?)?,
+                    body: raw(r.get(3)?)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let has_more = changes.len() > limit as usize;
+        changes.truncate(limit as usize);
+        let next_cursor = changes.last().map_or(cursor, |c| c.seq);
+        Ok(CalendarChanges {
+            changes,
+            next_cursor,
+            has_more,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Catalog {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../demo/catalog-sample.json"
+        ))
+        .unwrap();
+        Catalog::from_json_str(&text).unwrap()
+    }
+
+    fn t0() -> DateTime<Utc> {
+        "2026-11-27T08:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn reimport_with_one_item_changed_logs_exactly_that_item() {
+        let mut hub = HubStore::open_in_memory().unwrap();
+        let cat = sample();
+        let r1 = hub.import_catalog(&cat, "catalog-sample.json", t0()).unwrap();
+        assert_eq!((r1.version.id, r1.upserts, r1.removals), (1, 57, 0));
+
+        let first = hub.catalog_changes(0, 1000).unwrap();
+        assert_eq!(first.changes.len(), 57);
+        assert!(!first.has_more);
+        assert_eq!(first.checkpoint.as_ref().unwrap().id, 1);
+        let empty = hub.catalog_changes(first.next_cursor, 1000).unwrap();
+        assert!(empty.changes.is_empty());
+        assert_eq!(empty.next_cursor, 57);
+
+        let mut changed = cat.clone();
+        changed.items[5].phone = "0631-7569999".into();
+        changed.version = "2026.04-fixture.2".into();
+        let r2 = hub.import_catalog(&changed, "catalog-sample.json", t0()).unwrap();
+        assert_eq!((r2.version.id, r2.upserts, r2.removals), (2, 1, 0));
+        let page = hub.catalog_changes(57, 1000).unwrap();
+        assert_eq!(page.changes.len(), 1);
+        assert_eq!(page.changes[0].key, cat.items[5].code);
+        assert_eq!(page.checkpoint.unwrap().label, "2026.04-fixture.2");
+
+        // Nothing changed: a new version with no rows; an up-to-date desk learns its label.
+        let r3 = hub.import_catalog(&changed, "again.json", t0()).unwrap();
+        assert_eq!((r3.version.id, r3.upserts, r3.removals), (3, 0, 0));
+        let page = hub.catalog_changes(58, 1000).unwrap();
+        assert!(page.changes.is_empty());
+        assert_eq!(page.checkpoint.unwrap().id, 3);
+    }
+
+    #[test]
+    fn removal_and_page_boundaries() {
+        let mut hub = HubStore::open_in_memory().unwrap();
+        let cat = sample();
+        hub.import_catalog(&cat, "a.json", t0()).unwrap();
+        let mut smaller = cat.clone();
+        smaller.bundles.pop();
+        hub.import_catalog(&smaller, "b.json", t0()).unwrap();
+
+        let p1 = hub.catalog_changes(0, 50).unwrap();
+        assert!(p1.has_more);
+        assert_eq!(p1.next_cursor, 50);
+        assert_eq!(p1.checkpoint, None, "page ends inside version 1");
+        let p2 = hub.catalog_changes(50, 7).unwrap();
+        assert_eq!(p2.next_cursor, 57);
+        assert!(p2.has_more);
+        assert_eq!(p2.checkpoint.unwrap().id, 1);
+        let p3 = hub.catalog_changes(57, 50).unwrap();
+        assert_eq!(p3.changes.len(), 1);
+        assert_eq!(p3.changes[0].op, ChangeOp::Remove);
+        assert_eq!(p3.changes[0].key, cat.bundles[2].code);
+        assert!(p3.changes[0].body.is_none());
+        assert!(matches!(
+            hub.catalog_changes(99, 10),
+            Err(HubStoreError::CursorAhead { cursor: 99, last: 58 })
+        ));
+    }
+
+    #[test]
+    fn calendar_years_change_only_when_different() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../demo/holidays.json"
+        ))
+        .unwrap();
+        let years = onewindow_domain::HolidayCalendar::from_json_str(&text).unwrap();
+        let mut hub = HubStore::open_in_memory().unwrap();
+        let r = hub.import_calendar(&years, t0()).unwrap();
+        assert_eq!(r.years_changed, vec![2026]);
+        let r = hub.import_calendar(&years, t0()).unwrap();
+        assert_eq!(r.years_unchanged, vec![2026]);
+        let page = hub.calendar_changes(0, 10).unwrap();
+        assert_eq!(page.changes.len(), 1);
+        assert_eq!(page.next_cursor, 1);
+    }
+}
