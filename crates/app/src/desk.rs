@@ -1,0 +1,576 @@
+//! The desk's services: everything a UI command does, without knowing the UI toolkit.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use onewindow_domain::{CatalogIndex, ItemLevel, SearchDoc, SearchQuery, ServiceItem};
+use onewindow_store::catalog::CATALOG;
+use onewindow_store::{Store, StoreError};
+use onewindow_sync::{HubClient, SyncError};
+
+use crate::dto::{self, AppError, CacheProblem, Connectivity, DeskStatus};
+
+/// How the desk is set up; everything from outside comes in here.
+#[derive(Debug, Clone)]
+pub struct DeskConfig {
+    /// Holds `cache.db`.
+    pub data_dir: PathBuf,
+    pub hub_url: String,
+    /// Time between background pulls while all is well.
+    pub sync_interval: Duration,
+    /// Written once when the UI reports it is usable (start-up measurement).
+    pub ready_file: Option<PathBuf>,
+}
+
+const CACHE_FILE: &str = "cache.db";
+const DEFAULT_LIMIT: u32 = 50;
+const MAX_LIMIT: u32 = 500;
+
+/// The search index and what hits need to be shown, rebuilt after each catalog change.
+#[derive(Default)]
+struct Snapshot {
+    version_id: Option<i64>,
+    index: CatalogIndex,
+    docs: Vec<SearchDoc>,
+    by_code: HashMap<String, usize>,
+    domain_names: HashMap<String, String>,
+}
+
+impl Snapshot {
+    fn load(store: &Store) -> Result<Snapshot, StoreError> {
+        let docs = store.search_docs()?;
+        let index = CatalogIndex::build(docs.iter().cloned());
+        let by_code = docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.code.clone(), i))
+            .collect();
+        let domain_names = store
+            .domains()?
+            .into_iter()
+            .map(|d| (d.code, d.name))
+            .collect();
+        Ok(Snapshot {
+            version_id: store.stream_state(CATALOG)?.version_id,
+            index,
+            docs,
+            by_code,
+            domain_names,
+        })
+    }
+}
+
+#[derive(Debug, Default)]
+struct SyncStatus {
+    connectivity: Option<bool>,
+    last_error: Option<String>,
+    last_success: Option<DateTime<Utc>>,
+}
+
+pub struct Desk {
+    config: DeskConfig,
+    client: HubClient,
+    /// `None` while the cache cannot be opened (see `cache_problem`).
+    store: RwLock<Option<Arc<Mutex<Store>>>>,
+    cache_problem: Mutex<Option<CacheProblem>>,
+    snapshot: RwLock<Arc<Snapshot>>,
+    sync: Mutex<SyncStatus>,
+    syncing: AtomicBool,
+    /// Serialises pulls (background loop, sync now, rebuild).
+    pull_lock: tokio::sync::Mutex<()>,
+    wake: tokio::sync::Notify,
+    ready_written: AtomicBool,
+}
+
+fn level_dto(l: ItemLevel) -> dto::ItemLevel {
+    match l {
+        ItemLevel::Main => dto::ItemLevel::Main,
+        ItemLevel::Sub => dto::ItemLevel::Sub,
+        ItemLevel::Handling => dto::ItemLevel::Handling,
+    }
+}
+
+fn days_label(days: u32) -> String {
+    if days == 0 {
+        "即办".into()
+    } else {
+        format!("{days} 个工作日")
+    }
+}
+
+fn store_error(e: StoreError) -> AppError {
+    tracing::error!(error = %e, "store error");
+    let message = match &e {
+        StoreError::Corrupt { .. } | StoreError::BadStoredJson { .. } => {
+            "本地缓存已损坏，请从中心重建缓存".to_string()
+        }
+        StoreError::Migrate(onewindow_store::migrate::MigrateError::Newer { .. }) => {
+            "本地缓存由更新版本的程序创建，请升级本程序".to_string()
+        }
+        _ => "读取本地缓存失败，请重试；如仍失败请查看日志".to_string(),
+    };
+    AppError {
+        code: e.code().to_string(),
+        message,
+    }
+}
+
+fn problem_for(e: &StoreError, path: &Path) -> CacheProblem {
+    let message = match e {
+        StoreError::Corrupt { .. } => {
+            "本地缓存文件已损坏，无法打开。可以从中心服务重建缓存（目录和日历会重新下载）。"
+        }
+        StoreError::Migrate(onewindow_store::migrate::MigrateError::Newer { .. }) => {
+            "本地缓存由更新版本的程序创建，本程序无法使用。请升级程序，或从中心服务重建缓存。"
+        }
+        _ => "本地缓存无法打开（文件不可读或磁盘有误）。可以从中心服务重建缓存。",
+    };
+    CacheProblem {
+        code: e.code().to_string(),
+        message: message.to_string(),
+        path: path.display().to_string(),
+    }
+}
+
+impl Desk {
+    /// Opens the cache; a cache that cannot be opened is reported, never deleted.
+    pub fn open(config: DeskConfig) -> Arc<Desk> {
+        let client = HubClient::new(&config.hub_url);
+        let desk = Arc::new(Desk {
+            client,
+            store: RwLock::new(None),
+            cache_problem: Mutex::new(None),
+            snapshot: RwLock::new(Arc::new(Snapshot::default())),
+            sync: Mutex::new(SyncStatus::default()),
+            syncing: AtomicBool::new(false),
+            pull_lock: tokio::sync::Mutex::new(()),
+            wake: tokio::sync::Notify::new(),
+            ready_written: AtomicBool::new(false),
+            config,
+        });
+        let path = desk.cache_path();
+        match Store::open(&path).and_then(|s| Snapshot::load(&s).map(|snap| (s, snap))) {
+            Ok((store, snap)) => {
+                tracing::info!(path = %path.display(), items = snap.docs.len(), "cache opened");
+                *desk.store.write().expect("lock") = Some(Arc::new(Mutex::new(store)));
+                *desk.snapshot.write().expect("lock") = Arc::new(snap);
+            }
+            Err(e) => {
+                tracing::error!(path = %path.display(), error = %e, "cache cannot be opened");
+                *desk.cache_problem.lock().expect("lock") = Some(problem_for(&e, &path));
+            }
+        }
+        desk
+    }
+
+    pub fn cache_path(&self) -> PathBuf {
+        self.config.data_dir.join(CACHE_FILE)
+    }
+
+    fn store(&self) -> Result<Arc<Mutex<Store>>, AppError> {
+        self.store
+            .read()
+            .expect("lock")
+            .clone()
+            .ok_or_else(|| AppError {
+                code: "cache_unavailable".into(),
+                message: "本地缓存不可用，请先从中心重建缓存".into(),
+            })
+    }
+
+    fn with_store<T>(&self, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, AppError> {
+        let store = self.store()?;
+        let guard = store.lock().unwrap_or_else(|p| p.into_inner());
+        f(&guard).map_err(store_error)
+    }
+
+    fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.read().expect("lock").clone()
+    }
+
+    pub fn status(&self) -> DeskStatus {
+        let sync = self.sync.lock().expect("lock");
+        let stream = self
+            .with_store(|s| s.stream_state(CATALOG))
+            .unwrap_or_default();
+        let snap = self.snapshot();
+        DeskStatus {
+            connectivity: match sync.connectivity {
+                None => Connectivity::Unknown,
+                Some(true) => Connectivity::Online,
+                Some(false) => Connectivity::Offline,
+            },
+            hub_url: self.client.base_url().to_string(),
+            last_error: sync.last_error.clone(),
+            last_pull_at: sync
+                .last_success
+                .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+                .or(stream.last_pull_at),
+            catalog_version_id: stream.version_id,
+            catalog_version_label: stream.version_label,
+            item_count: snap.docs.len() as i64,
+            syncing: self.syncing.load(Ordering::SeqCst),
+            cache_problem: self.cache_problem.lock().expect("lock").clone(),
+        }
+    }
+
+    pub fn search(&self, req: &dto::SearchRequest) -> Result<dto::SearchResponse, AppError> {
+        let snap = self.snapshot();
+        let limit = req.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+        let domain = req.domain.as_deref().filter(|d| !d.is_empty());
+        let results = snap.index.search(&SearchQuery {
+            text: &req.text,
+            domain,
+            limit: limit as usize,
+        });
+        let hits = results
+            .hits
+            .iter()
+            .map(|h| {
+                let d = &snap.docs[h.doc];
+                dto::SearchHit {
+                    code: d.code.clone(),
+                    name: d.name.clone(),
+                    level: level_dto(d.level),
+                    level_label: d.level.label().to_string(),
+                    domain_code: d.domain.clone(),
+                    domain_name: snap
+                        .domain_names
+                        .get(&d.domain)
+                        .cloned()
+                        .unwrap_or_else(|| d.domain.clone()),
+                    is_leaf: h.is_leaf,
+                    match_kind: match h.kind {
+                        onewindow_domain::MatchKind::Exact => dto::MatchKind::Exact,
+                        onewindow_domain::MatchKind::Prefix => dto::MatchKind::Prefix,
+                        onewindow_domain::MatchKind::Initials => dto::MatchKind::Initials,
+                        onewindow_domain::MatchKind::Substring => dto::MatchKind::Substring,
+                    },
+                    parent_name: d
+                        .parent
+                        .as_ref()
+                        .and_then(|p| snap.by_code.get(p))
+                        .map(|&i| snap.docs[i].name.clone()),
+                }
+            })
+            .collect();
+        Ok(dto::SearchResponse {
+            hits,
+            total: results.total as u32,
+        })
+    }
+
+    pub fn list_domains(&self) -> Result<Vec<dto::DomainView>, AppError> {
+        let snap = self.snapshot();
+        let mut counts: HashMap<&str, u32> = HashMap::new();
+        for d in &snap.docs {
+            *counts.entry(d.domain.as_str()).or_default() += 1;
+        }
+        let domains = self.with_store(|s| s.domains())?;
+        Ok(domains
+            .into_iter()
+            .map(|d| dto::DomainView {
+                item_count: counts.get(d.code.as_str()).copied().unwrap_or(0),
+                code: d.code,
+                name: d.name,
+            })
+            .collect())
+    }
+
+    pub fn list_bundles(&self) -> Result<Vec<dto::BundleRef>, AppError> {
+        Ok(self
+            .with_store(|s| s.bundles())?
+            .into_iter()
+            .map(|b| dto::BundleRef {
+                code: b.code,
+                name: b.name,
+            })
+            .collect())
+    }
+
+    fn item_ref(r: onewindow_store::ItemRef) -> dto::ItemRef {
+        dto::ItemRef {
+            level: level_dto(r.level),
+            level_label: r.level.label().to_string(),
+            is_leaf: r.is_leaf,
+            code: r.code,
+            name: r.name,
+        }
+    }
+
+    pub fn item_guide(&self, code: &str) -> Result<dto::ItemGuide, AppError> {
+        let snap = self.snapshot();
+        let (item, ancestors, children, bundles) = self.with_store(|s| {
+            let Some(item) = s.item(code)? else {
+                return Ok(None);
+            };
+            let ancestors = s.ancestors(&item)?;
+            let children = s.children(code)?;
+            let bundles = s.bundles_containing(code)?;
+            Ok(Some((item, ancestors, children, bundles)))
+        })?
+        .ok_or_else(|| AppError {
+            code: "item_not_found".into(),
+            message: format!("本地目录中没有编码为 {code} 的事项，可能已被中心撤销；请刷新后重新查找"),
+        })?;
+        let ServiceItem {
+            code,
+            name,
+            level,
+            domain,
+            item_type,
+            agency,
+            legal_basis,
+            promised_days,
+            statutory_days,
+            time_note,
+            fee,
+            place,
+            phone,
+            guide_plain,
+            provenance,
+            scenarios,
+            parent: _,
+        } = item;
+        Ok(dto::ItemGuide {
+            level: level_dto(level),
+            level_label: level.label().to_string(),
+            is_leaf: children.is_empty(),
+            domain_name: snap
+                .domain_names
+                .get(&domain)
+                .cloned()
+                .unwrap_or_else(|| domain.clone()),
+            domain_code: domain,
+            item_type,
+            agency,
+            legal_basis,
+            promised_days,
+            promised_label: days_label(promised_days),
+            statutory_days,
+            statutory_label: statutory_days.map_or("无法定时限".into(), |d| {
+                if d == 0 {
+                    "当场办结".into()
+                } else {
+                    format!("{d} 个工作日")
+                }
+            }),
+            time_note,
+            fee_charged: fee.charged,
+            fee_standard: fee.standard,
+            fee_basis: fee.basis,
+            place,
+            phone,
+            guide_plain,
+            provenance,
+            ancestors: ancestors.into_iter().map(Self::item_ref).collect(),
+            children: children.into_iter().map(Self::item_ref).collect(),
+            scenarios: scenarios
+                .into_iter()
+                .map(|sc| dto::ScenarioView {
+                    code: sc.code,
+                    name: sc.name,
+                    materials: sc
+                        .materials
+                        .into_iter()
+                        .map(|m| dto::MaterialView {
+                            name: m.name,
+                            form: m.form.label().to_string(),
+                            copies: m.copies,
+                            necessity: m.necessity.label().to_string(),
+                            e_licence: m.e_licence,
+                            pledge_allowed: m.pledge_allowed,
+                            note: m.note,
+                        })
+                        .collect(),
+                    fields: sc
+                        .fields
+                        .into_iter()
+                        .map(|f| dto::FieldView {
+                            key: f.key,
+                            label: f.label,
+                            field_type: f.field_type.as_str().to_string(),
+                            type_label: f.field_type.label().to_string(),
+                            required: f.required,
+                            choices: f.choices,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            bundles: bundles
+                .into_iter()
+                .map(|b| dto::BundleRef {
+                    code: b.code,
+                    name: b.name,
+                })
+                .collect(),
+            code,
+            name,
+        })
+    }
+
+    pub fn bundle_view(&self, code: &str) -> Result<dto::BundleView, AppError> {
+        let snap = self.snapshot();
+        let (bundle, members) = self
+            .with_store(|s| {
+                let Some(b) = s.bundle(code)? else {
+                    return Ok(None);
+                };
+                let members = b
+                    .items
+                    .iter()
+                    .map(|c| s.item(c).map(|it| (c.clone(), it)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Some((b, members)))
+            })?
+            .ok_or_else(|| AppError {
+                code: "bundle_not_found".into(),
+                message: format!("本地目录中没有编码为 {code} 的一件事"),
+            })?;
+        Ok(dto::BundleView {
+            promised_label: days_label(bundle.promised_days),
+            code: bundle.code,
+            name: bundle.name,
+            lead_agency: bundle.lead_agency,
+            promised_days: bundle.promised_days,
+            note: bundle.note,
+            members: members
+                .into_iter()
+                .map(|(code, item)| match item {
+                    Some(it) => dto::BundleMember {
+                        code,
+                        name: it.name,
+                        present: true,
+                        domain_name: snap.domain_names.get(&it.domain).cloned(),
+                        agency: Some(it.agency),
+                        promised_days: Some(it.promised_days),
+                    },
+                    None => dto::BundleMember {
+                        code,
+                        name: "（本地目录中暂无此事项）".into(),
+                        present: false,
+                        domain_name: None,
+                        agency: None,
+                        promised_days: None,
+                    },
+                })
+                .collect(),
+        })
+    }
+
+    /// Marks the UI usable; writes the ready file once (for start-up measurements).
+    pub fn ui_ready(&self) {
+        if self.ready_written.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        tracing::info!("ui ready");
+        if let Some(path) = &self.config.ready_file {
+            let now = Utc::now().timestamp_micros();
+            if let Err(e) = std::fs::write(path, now.to_string()) {
+                tracing::warn!(path = %path.display(), error = %e, "cannot write ready file");
+            }
+        }
+    }
+
+    /// One round of sync: calendar then catalog. Returns whether the catalog changed.
+    pub async fn sync_once(&self) -> Result<bool, AppError> {
+        let _one_at_a_time = self.pull_lock.lock().await;
+        let store = self.store()?;
+        self.syncing.store(true, Ordering::SeqCst);
+        let result = async {
+            onewindow_sync::pull_calendar(&self.client, &store).await?;
+            onewindow_sync::pull_catalog(&self.client, &store).await
+        }
+        .await;
+        self.syncing.store(false, Ordering::SeqCst);
+        let mut sync = self.sync.lock().expect("lock");
+        match result {
+            Ok(report) => {
+                sync.connectivity = Some(true);
+                sync.last_error = None;
+                sync.last_success = Some(Utc::now());
+                drop(sync);
+                let changed = report.state.version_id != self.snapshot().version_id;
+                if changed {
+                    self.reload_snapshot()?;
+                }
+                Ok(changed)
+            }
+            Err(e) => {
+                let online = !matches!(e, SyncError::Unreachable { .. });
+                if sync.connectivity != Some(online) || sync.last_error.is_none() {
+                    tracing::warn!(error = %e, "sync failed");
+                }
+                sync.connectivity = Some(online);
+                sync.last_error = Some(e.message_zh());
+                Err(AppError {
+                    code: e.code().to_string(),
+                    message: e.message_zh(),
+                })
+            }
+        }
+    }
+
+    fn reload_snapshot(&self) -> Result<(), AppError> {
+        let snap = self.with_store(Snapshot::load)?;
+        tracing::info!(items = snap.docs.len(), version = ?snap.version_id, "catalog index rebuilt");
+        *self.snapshot.write().expect("lock") = Arc::new(snap);
+        Ok(())
+    }
+
+    /// Pulls now (the clerk pressed F5) and returns the new status.
+    pub async fn sync_now(&self) -> DeskStatus {
+        let _ = self.sync_once().await;
+        self.status()
+    }
+
+    /// Moves the damaged cache aside (never deletes it), starts an empty one and pulls.
+    pub async fn rebuild_cache(&self) -> Result<DeskStatus, AppError> {
+        let path = self.cache_path();
+        {
+            let _no_pull = self.pull_lock.lock().await;
+            let mut slot = self.store.write().expect("lock");
+            *slot = None;
+            let stamp = Utc::now().format("%Y%m%d%H%M%S");
+            for suffix in ["", "-wal", "-shm"] {
+                let from = PathBuf::from(format!("{}{suffix}", path.display()));
+                if from.exists() {
+                    let to = PathBuf::from(format!("{}.damaged-{stamp}{suffix}", path.display()));
+                    std::fs::rename(&from, &to).map_err(|e| {
+                        tracing::error!(from = %from.display(), error = %e, "cannot move cache aside");
+                        AppError {
+                            code: "cache_move_failed".into(),
+                            message: format!("无法将损坏的缓存改名保留（{}），请检查文件权限", from.display()),
+                        }
+                    })?;
+                    tracing::warn!(from = %from.display(), to = %to.display(), "damaged cache kept aside");
+                }
+            }
+            let store = Store::open(&path).map_err(store_error)?;
+            let snap = Snapshot::load(&store).map_err(store_error)?;
+            *slot = Some(Arc::new(Mutex::new(store)));
+            *self.snapshot.write().expect("lock") = Arc::new(snap);
+            *self.cache_problem.lock().expect("lock") = None;
+        }
+        // Offline the cache stays empty until the hub answers; the status bar says so.
+        let _ = self.sync_once().await;
+        Ok(self.status())
+    }
+
+    /// Pulls every `sync_interval`, and at once when woken. Runs until the process ends.
+    pub async fn run_sync_loop(self: Arc<Self>) {
+        loop {
+            if self.store.read().expect("lock").is_some() {
+                let _ = self.sync_once().await;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.config.sync_interval) => {}
+                _ = self.wake.notified() => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Shared harness: temp folders, a real `onewindow-hub` process on 127.0.0.1, demo files.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn demo(name: &str) -> PathBuf {
+    root().join("demo").join(name)
+}
+
+/// The profile folder the running test or bench was built into (target/debug, target/release).
+pub fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    // target/<profile>/deps/<test binary>
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("test binary under target/<profile>/deps")
+        .to_path_buf()
+}
+
+/// `onewindow-hub`, built by `cargo test --workspace` (the hub has tests of its own binary) or
+/// `cargo build -p onewindow-hub`; `ONEWINDOW_HUB_BIN` overrides.
+pub fn hub_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("ONEWINDOW_HUB_BIN") {
+        return PathBuf::from(p);
+    }
+    let p = profile_dir().join("onewindow-hub");
+    assert!(
+        p.exists(),
+        "{} is missing: build it first (cargo build -p onewindow-hub, or run the whole workspace's tests)",
+        p.display()
+    );
+    p
+}
+
+/// Runs a hub subcommand to completion; panics with its output if it fails.
+pub fn hub_cli(args: &[&str]) -> String {
+    let out = Command::new(hub_binary())
+        .args(args)
+        .output()
+        .expect("run onewindow-hub");
+    assert!(
+        out.status.success(),
+        "onewindow-hub {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn import_catalog(data: &Path, file: &Path) -> String {
+    hub_cli(&[
+        "import-catalog",
+        "--data",
+        data.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ])
+}
+
+pub fn import_calendar(data: &Path, file: &Path) -> String {
+    hub_cli(&[
+        "import-calendar",
+        "--data",
+        data.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ])
+}
+
+/// A running `onewindow-hub serve`, killed on drop.
+pub struct HubProcess {
+    child: Child,
+    pub addr: String,
+    pub data: PathBuf,
+}
+
+impl HubProcess {
+    /// Starts on a free port chosen by the hub itself.
+    pub fn start(data: &Path) -> HubProcess {
+        Self::start_at(data, "127.0.0.1:0")
+    }
+
+    pub fn start_at(data: &Path, bind: &str) -> HubProcess {
+        let mut child = Command::new(hub_binary())
+            .args(["serve", "--data", data.to_str().unwrap(), "--bind", bind])
+            .env("ONEWINDOW_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start onewindow-hub");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            if let Some(Ok(line)) = lines.next() {
+                let _ = tx.send(line);
+            }
+            // Keep draining so the hub never blocks on a full pipe.
+            for _ in lines {}
+        });
+        let line = match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(l) => l,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("hub did not report its address within 20 s");
+            }
+        };
+        let addr = line
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line from hub: {line}"))
+            .to_string();
+        HubProcess {
+            child,
+            addr,
+            data: data.to_path_buf(),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Kills the process (SIGKILL: no graceful shutdown) and waits for it.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for HubProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A hub data folder with the demo catalog and calendar imported.
+pub fn demo_hub_data(dir: &Path) -> PathBuf {
+    let data = dir.join("hub");
+    import_catalog(&data, &demo("catalog-sample.json"));
+    import_calendar(&data, &demo("holidays.json"));
+    data
+}
+
+/// A port nobody listens on (bound, then released).
+pub fn dead_port_url() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    drop(l);
+    format!("http://{addr}")
+}
