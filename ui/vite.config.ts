@@ -22,6 +22,5 @@ export default defineConfig({
     environment: 'happy-dom',
     include: ['tests/**/*.test.ts'],
     setupFiles: ['tests/setup.ts'],
-    restoreMocks: true,
   },
 });

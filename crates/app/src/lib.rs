@@ -3,6 +3,7 @@
 
 pub mod desk;
 pub mod dto;
+pub mod launch;
 pub mod logs;
 
 pub use desk::{Desk, DeskConfig};

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use tracing_appender::non_blocking::WorkerGuard;
+pub use tracing_appender::non_blocking::WorkerGuard as Guard;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -11,7 +11,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 /// Noisy dependencies turned down; `ONEWINDOW_LOG` overrides (EnvFilter syntax).
 const DEFAULT_FILTER: &str = "info,hyper=warn,hyper_util=warn,reqwest=warn,tao=warn,wry=warn,tauri=warn";
 
-pub fn init(log_dir: &Path) -> std::io::Result<WorkerGuard> {
+pub fn init(log_dir: &Path) -> std::io::Result<Guard> {
     std::fs::create_dir_all(log_dir)?;
     let appender = tracing_appender::rolling::Builder::new()
         .rotation(tracing_appender::rolling::Rotation::DAILY)

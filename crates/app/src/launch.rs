@@ -1,0 +1,195 @@
+//! How the desk is started: command-line flags, environment, and the settings file in the data
+//! folder. Flags win over the environment, which wins over the saved settings. A hub URL given
+//! at launch is saved, so the next plain start connects to the same hub.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::DeskConfig;
+
+pub const DEFAULT_HUB_URL: &str = "http://127.0.0.1:8470";
+const SETTINGS_FILE: &str = "settings.json";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LaunchOptions {
+    pub hub_url: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub ready_file: Option<PathBuf>,
+    pub sync_interval: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Settings {
+    hub_url: Option<String>,
+}
+
+pub const USAGE: &str = "onewindow-desk [--hub-url URL] [--data-dir DIR] [--ready-file FILE] [--sync-interval-ms N]
+  environment: ONEWINDOW_HUB_URL, ONEWINDOW_DATA_DIR, ONEWINDOW_READY_FILE, ONEWINDOW_SYNC_INTERVAL_MS, ONEWINDOW_LOG";
+
+fn check_url(url: &str) -> Result<String, String> {
+    let u = url.trim().trim_end_matches('/');
+    if (u.starts_with("http://") || u.starts_with("https://")) && u.len() > "https://".len() {
+        Ok(u.to_string())
+    } else {
+        Err(format!("hub URL must start with http:// or https://, got {url:?}"))
+    }
+}
+
+fn interval(ms: &str) -> Result<Duration, String> {
+    ms.parse::<u64>()
+        .ok()
+        .filter(|&n| n >= 100)
+        .map(Duration::from_millis)
+        .ok_or_else(|| format!("sync interval must be a number of milliseconds >= 100, got {ms:?}"))
+}
+
+impl LaunchOptions {
+    /// Reads flags (after the program name) and then fills gaps from `env`.
+    pub fn parse(
+        args: impl IntoIterator<Item = String>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<LaunchOptions, String> {
+        let mut o = LaunchOptions::default();
+        let mut args = args.into_iter();
+        while let Some(flag) = args.next() {
+            let (name, inline) = match flag.split_once('=') {
+                Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                None => (flag.clone(), None),
+            };
+            let mut value = || {
+                inline
+                    .clone()
+                    .or_else(|| args.next())
+                    .ok_or_else(|| format!("{name} needs a value"))
+            };
+            match name.as_str() {
+                "--hub-url" => o.hub_url = Some(check_url(&value()?)?),
+                "--data-dir" => o.data_dir = Some(PathBuf::from(value()?)),
+                "--ready-file" => o.ready_file = Some(PathBuf::from(value()?)),
+                "--sync-interval-ms" => o.sync_interval = Some(interval(&value()?)?),
+                other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+            }
+        }
+        if o.hub_url.is_none() {
+            o.hub_url = env("ONEWINDOW_HUB_URL").map(|u| check_url(&u)).transpose()?;
+        }
+        if o.data_dir.is_none() {
+            o.data_dir = env("ONEWINDOW_DATA_DIR").map(PathBuf::from);
+        }
+        if o.ready_file.is_none() {
+            o.ready_file = env("ONEWINDOW_READY_FILE").map(PathBuf::from);
+        }
+        if o.sync_interval.is_none() {
+            o.sync_interval = env("ONEWINDOW_SYNC_INTERVAL_MS")
+                .map(|ms| interval(&ms))
+                .transpose()?;
+        }
+        Ok(o)
+    }
+
+    /// The desk's configuration; saves a hub URL given at launch into the data folder.
+    pub fn resolve(self, default_data_dir: &Path) -> DeskConfig {
+        let data_dir = self
+            .data_dir
+            .unwrap_or_else(|| default_data_dir.to_path_buf());
+        let settings_path = data_dir.join(SETTINGS_FILE);
+        let saved: Settings = std::fs::read(&settings_path)
+            .ok()
+            .and_then(|b| match serde_json::from_slice(&b) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::warn!(path = %settings_path.display(), error = %e, "settings file unreadable; using defaults");
+                    None
+                }
+            })
+            .unwrap_or_default();
+        let hub_url = match self.hub_url {
+            Some(url) => {
+                if saved.hub_url.as_deref() != Some(url.as_str()) {
+                    let s = Settings {
+                        hub_url: Some(url.clone()),
+                    };
+                    let written = std::fs::create_dir_all(&data_dir).and_then(|()| {
+                        std::fs::write(
+                            &settings_path,
+                            serde_json::to_vec_pretty(&s).expect("settings serialise"),
+                        )
+                    });
+                    if let Err(e) = written {
+                        tracing::warn!(path = %settings_path.display(), error = %e, "cannot save settings");
+                    }
+                }
+                url
+            }
+            None => saved
+                .hub_url
+                .and_then(|u| check_url(&u).ok())
+                .unwrap_or_else(|| DEFAULT_HUB_URL.to_string()),
+        };
+        DeskConfig {
+            data_dir,
+            hub_url,
+            sync_interval: self.sync_interval.unwrap_or(Duration::from_secs(30)),
+            ready_file: self.ready_file,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn flags_then_environment_then_saved_settings() {
+        let env = |k: &str| match k {
+            "ONEWINDOW_HUB_URL" => Some("http://10.0.0.1:1/".to_string()),
+            "ONEWINDOW_SYNC_INTERVAL_MS" => Some("500".to_string()),
+            _ => None,
+        };
+        let o = LaunchOptions::parse(args(&["--hub-url=http://127.0.0.1:9/", "--data-dir", "/x"]), env).unwrap();
+        assert_eq!(o.hub_url.as_deref(), Some("http://127.0.0.1:9"));
+        assert_eq!(o.data_dir, Some(PathBuf::from("/x")));
+        assert_eq!(o.sync_interval, Some(Duration::from_millis(500)));
+
+        let dir = tempfile::tempdir().unwrap();
+        let first = LaunchOptions {
+            hub_url: Some("http://127.0.0.1:9".into()),
+            ..Default::default()
+        }
+        .resolve(dir.path());
+        assert_eq!(first.hub_url, "http://127.0.0.1:9");
+        let second = LaunchOptions::default().resolve(dir.path());
+        assert_eq!(second.hub_url, "http://127.0.0.1:9", "remembered");
+        assert_eq!(second.sync_interval, Duration::from_secs(30));
+        let other = tempfile::tempdir().unwrap();
+        assert_eq!(LaunchOptions::default().resolve(other.path()).hub_url, DEFAULT_HUB_URL);
+    }
+
+    #[test]
+    fn bad_flags_are_named() {
+        let none = |_: &str| None;
+        assert_eq!(
+            LaunchOptions::parse(args(&["--hub-url", "ftp://x"]), none).unwrap_err(),
+            "hub URL must start with http:// or https://, got \"ftp://x\""
+        );
+        assert_eq!(
+            LaunchOptions::parse(args(&["--data-dir"]), none).unwrap_err(),
+            "--data-dir needs a value"
+        );
+        assert!(
+            LaunchOptions::parse(args(&["--frobnicate"]), none)
+                .unwrap_err()
+                .starts_with("unknown argument \"--frobnicate\"")
+        );
+        assert_eq!(
+            LaunchOptions::parse(args(&["--sync-interval-ms", "5"]), none).unwrap_err(),
+            "sync interval must be a number of milliseconds >= 100, got \"5\""
+        );
+    }
+}

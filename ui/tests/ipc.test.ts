@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import {
+  bundleView,
+  deskStatus,
+  errorMessage,
+  GENERIC_ERROR_MESSAGE,
+  itemGuide,
+  listBundles,
+  listDomains,
+  rebuildCache,
+  searchItems,
+  syncNow,
+  uiReady,
+} from '../src/ipc';
+
+afterEach(() => clearMocks());
+
+describe('ipc commands', () => {
+  it('call the backend commands with the expected names and arguments', async () => {
+    const calls: Array<[string, unknown]> = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      return null;
+    });
+    await deskStatus();
+    await searchItems({ text: 'gtgsh', domain: null, limit: 50 });
+    await listDomains();
+    await itemGuide('370100-GT-001');
+    await bundleView('B-KDYH');
+    await listBundles();
+    await syncNow();
+    await rebuildCache();
+    await uiReady();
+    expect(calls.map(([cmd]) => cmd)).toEqual([
+      'desk_status',
+      'search_items',
+      'list_domains',
+      'item_guide',
+      'bundle_view',
+      'list_bundles',
+      'sync_now',
+      'rebuild_cache',
+      'ui_ready',
+    ]);
+    expect(calls[1][1]).toEqual({ request: { text: 'gtgsh', domain: null, limit: 50 } });
+    expect(calls[3][1]).toEqual({ code: '370100-GT-001' });
+    expect(calls[4][1]).toEqual({ code: 'B-KDYH' });
+  });
+
+  it('reject with the AppError the backend sent', async () => {
+    mockIPC(() => {
+      throw { code: 'not_found', message: '目录中没有该事项。' };
+    });
+    await expect(itemGuide('X')).rejects.toEqual({ code: 'not_found', message: '目录中没有该事项。' });
+  });
+});
+
+describe('errorMessage', () => {
+  it('returns the Chinese message of an AppError', () => {
+    expect(errorMessage({ code: 'offline', message: '无法连接中心。' })).toBe('无法连接中心。');
+  });
+
+  it('never returns a raw object or an English string', () => {
+    expect(errorMessage('command item_guide not found')).toBe(GENERIC_ERROR_MESSAGE);
+    expect(errorMessage(new Error('boom'))).toBe(GENERIC_ERROR_MESSAGE);
+    expect(errorMessage({ code: 'x' })).toBe(GENERIC_ERROR_MESSAGE);
+    expect(errorMessage({ code: 'x', message: '  ' })).toBe(GENERIC_ERROR_MESSAGE);
+    expect(errorMessage(null)).toBe(GENERIC_ERROR_MESSAGE);
+    expect(GENERIC_ERROR_MESSAGE).toBe('操作未能完成，请稍后重试；如问题持续，请联系系统管理员。');
+  });
+});
