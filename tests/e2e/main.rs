@@ -1,0 +1,258 @@
+//! End-to-end: the real desk window under Xvfb, driven over WebDriver (tauri-driver +
+//! WebKitWebDriver), against a real hub process. Screenshots go to target/e2e/.
+//!
+//! Needs the built app (`target/debug/onewindow-desk`, UI embedded), `Xvfb`, `tauri-driver`
+//! and `WebKitWebDriver`; `make e2e` provides them all.
+
+mod webdriver;
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use onewindow_tests::{HubProcess, demo_hub_data, profile_dir, root};
+use webdriver::{Key, Session};
+
+/// Kills a helper process and its children (tauri-driver's WebKitWebDriver) when the test
+/// ends, however it ends. Each helper runs in its own process group.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &format!("-{}", self.0.id())])
+            .status();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if f() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("timed out after {timeout:?} waiting for {what}");
+}
+
+fn start_xvfb() -> (Guard, String) {
+    for n in 90..140 {
+        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+            || Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        {
+            continue;
+        }
+        let display = format!(":{n}");
+        let child = Command::new("Xvfb")
+            .args([&display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("Xvfb is installed (make e2e installs it)");
+        let guard = Guard(child);
+        let socket = format!("/tmp/.X11-unix/X{n}");
+        wait_until("Xvfb socket", Duration::from_secs(10), || {
+            Path::new(&socket).exists()
+        });
+        return (guard, display);
+    }
+    panic!("no free X display between :90 and :139");
+}
+
+fn start_driver(display: &str) -> (Guard, String) {
+    let port = free_port();
+    let native = free_port();
+    let driver = std::env::var_os("TAURI_DRIVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let cargo_bin = Path::new(&std::env::var("HOME").unwrap_or_default()).join(".cargo/bin/tauri-driver");
+            if cargo_bin.exists() { cargo_bin } else { PathBuf::from("tauri-driver") }
+        });
+    let child = Command::new(driver)
+        .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+        .env("DISPLAY", display)
+        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .process_group(0)
+        .spawn()
+        .expect("tauri-driver is installed (make e2e installs it)");
+    let guard = Guard(child);
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until("tauri-driver to listen", Duration::from_secs(20), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    (guard, base)
+}
+
+fn shots_dir() -> PathBuf {
+    let d = root().join("target/e2e");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The hit names in the results list, top to bottom.
+fn hit_names(s: &Session) -> Vec<String> {
+    s.execute(
+        "return [...document.querySelectorAll('.result-item .name')].map(e => e.textContent.trim())",
+    )
+    .as_array()
+    .map(|a| {
+        a.iter()
+            .map(|v| v.as_str().unwrap_or_default().to_string())
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn text_of(s: &Session, css: &str) -> String {
+    s.execute(&format!(
+        "const e = document.querySelector({css:?}); return e ? e.textContent.trim() : ''"
+    ))
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
+}
+
+fn search(s: &Session, text: &str) {
+    let input = s.find("#search-input");
+    s.clear(&input);
+    s.send_keys(&input, text);
+}
+
+fn wait_for_hits(s: &Session, what: &str, pred: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let mut last = Vec::new();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(10) {
+        last = hit_names(s);
+        if pred(&last) {
+            return last;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("timed out waiting for {what}; results were {last:?}");
+}
+
+fn scenario(s: &Session, hub: HubProcess) {
+    let shots = shots_dir();
+
+    // Online, with the catalog pulled from the hub.
+    wait_until("在线 and the catalog version", Duration::from_secs(30), || {
+        text_of(s, "#connectivity") == "在线"
+            && text_of(s, "#catalog-version").contains("2026.04-fixture.1")
+    });
+    assert_eq!(text_of(s, "#item-count"), "事项 40 项");
+    s.screenshot(&shots.join("01-online.png"));
+
+    // Pinyin initials: leaves first, the container last.
+    search(s, "gtgsh");
+    wait_for_hits(s, "gtgsh hits", |h| {
+        h == [
+            "个体工商户设立登记",
+            "个体工商户变更登记",
+            "个体工商户注销登记",
+            "个体工商户登记",
+        ]
+    });
+    s.screenshot(&shots.join("02-search-gtgsh.png"));
+
+    // A Chinese substring: leaves first, then shorter names, the container last.
+    search(s, "身份证");
+    wait_for_hits(s, "身份证 hits", |h| {
+        h == ["居民身份证换领", "居民身份证补领", "居民身份证首次申领", "居民身份证核发"]
+    });
+    assert_eq!(text_of(s, "#result-total"), "共 4 项");
+    s.screenshot(&shots.join("03-search-chinese.png"));
+
+    // Open a guide from the keyboard: search, Enter on the first hit.
+    search(s, "gtgsh");
+    wait_for_hits(s, "gtgsh again", |h| h.first().map(String::as_str) == Some("个体工商户设立登记"));
+    s.send_keys(&s.find("#search-input"), Key::ENTER);
+    wait_until("the guide of 个体工商户设立登记", Duration::from_secs(10), || {
+        text_of(s, "#guide-title") == "个体工商户设立登记"
+    });
+    let materials: Vec<String> = s
+        .execute("return [...document.querySelectorAll('#guide .material-row .material-name')].map(e => e.textContent.trim())")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        materials.first().map(String::as_str),
+        Some("个体工商户登记（备案）申请书")
+    );
+    assert!(materials.contains(&"经营者居民身份证".to_string()), "{materials:?}");
+    let guide_text = text_of(s, "#guide");
+    for expected in ["荣成市行政审批服务局", "验原件收复印件", "居民身份证", "个体工商户登记", "即办"] {
+        assert!(guide_text.contains(expected), "guide lacks {expected}");
+    }
+    s.screenshot(&shots.join("04-guide.png"));
+
+    // The hub goes away: the desk says 离线 and keeps searching its cache.
+    hub.kill();
+    wait_until("离线", Duration::from_secs(20), || text_of(s, "#connectivity") == "离线");
+    s.send_keys(&s.find("body"), Key::ESCAPE);
+    search(s, "sldj");
+    wait_for_hits(s, "sldj offline", |h| h == ["个体工商户设立登记", "有限责任公司设立登记"]);
+    assert!(text_of(s, "#catalog-version").contains("2026.04-fixture.1"));
+    s.screenshot(&shots.join("05-offline-search.png"));
+}
+
+#[test]
+fn desk_window_searches_opens_guides_and_works_offline() {
+    let app = std::env::var_os("ONEWINDOW_DESK_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| profile_dir().join("onewindow-desk"));
+    assert!(
+        app.exists(),
+        "{} is missing: `make e2e` builds it (UI embedded)",
+        app.display()
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(&demo_hub_data(tmp.path()));
+    let (_xvfb, display) = start_xvfb();
+    let (_driver, base) = start_driver(&display);
+
+    let desk_data = tmp.path().join("desk");
+    let session = Session::new(
+        &base,
+        &app,
+        &[
+            "--hub-url",
+            &hub.url(),
+            "--data-dir",
+            desk_data.to_str().unwrap(),
+            "--sync-interval-ms",
+            "500",
+        ],
+    );
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scenario(&session, hub)));
+    if let Err(panic) = outcome {
+        session.screenshot(&shots_dir().join("failure.png"));
+        let log = std::fs::read_dir(desk_data.join("logs"))
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|e| e.ok())
+            .and_then(|e| std::fs::read_to_string(e.path()).ok())
+            .unwrap_or_default();
+        eprintln!("desk log:\n{log}");
+        session.close();
+        std::panic::resume_unwind(panic);
+    }
+    session.close();
+}

@@ -47,7 +47,10 @@ enum Command {
 fn init_logging(data: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let filter = EnvFilter::try_from_env("ONEWINDOW_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,hyper=warn,tower=warn"));
-    let stderr = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    // No colours anywhere: fmt layers share formatted span fields, and escapes would reach the file.
+    let stderr = tracing_subscriber::fmt::layer()
+        .with_ansi(false)
+        .with_writer(std::io::stderr);
     let (file_layer, guard) = match std::fs::create_dir_all(data.join("logs")) {
         Ok(()) => {
             let appender = tracing_appender::rolling::daily(data.join("logs"), "hub.log");

@@ -1,0 +1,146 @@
+//! The few W3C WebDriver calls the e2e test needs, over blocking HTTP.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// WebDriver key codes (W3C "keys" table).
+pub struct Key;
+
+impl Key {
+    pub const ENTER: &'static str = "\u{E007}";
+    pub const ESCAPE: &'static str = "\u{E00C}";
+}
+
+pub struct Session {
+    http: reqwest::blocking::Client,
+    base: String,
+}
+
+pub struct Element(String);
+
+impl Session {
+    /// Starts the app under test through tauri-driver.
+    pub fn new(driver: &str, app: &Path, args: &[&str]) -> Session {
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        let caps = json!({
+            "capabilities": {
+                "alwaysMatch": {
+                    "tauri:options": { "application": app, "args": args }
+                }
+            }
+        });
+        let resp: Value = http
+            .post(format!("{driver}/session"))
+            .json(&caps)
+            .send()
+            .expect("tauri-driver answers")
+            .json()
+            .expect("session JSON");
+        let id = resp["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {resp}"))
+            .to_string();
+        Session {
+            http,
+            base: format!("{driver}/session/{id}"),
+        }
+    }
+
+    fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp: Value = req.send().expect("webdriver call").json().expect("webdriver JSON");
+        if let Some(err) = resp["value"]["error"].as_str() {
+            panic!("webdriver {path}: {err}: {}", resp["value"]["message"]);
+        }
+        resp["value"].clone()
+    }
+
+    pub fn find(&self, css: &str) -> Element {
+        let v = self.call(
+            reqwest::Method::POST,
+            "/element",
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        Element(
+            v[ELEMENT]
+                .as_str()
+                .unwrap_or_else(|| panic!("no element for {css}: {v}"))
+                .to_string(),
+        )
+    }
+
+    pub fn send_keys(&self, el: &Element, text: &str) {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{}/value", el.0),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    pub fn clear(&self, el: &Element) {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{}/clear", el.0),
+            Some(json!({})),
+        );
+    }
+
+    /// Runs a script in the page and returns its result.
+    pub fn execute(&self, script: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+    }
+
+    pub fn screenshot(&self, path: &Path) {
+        let v = self.call(reqwest::Method::GET, "/screenshot", None);
+        let png = decode_base64(v.as_str().expect("base64 screenshot"));
+        std::fs::write(path, png).unwrap();
+    }
+
+    pub fn close(&self) {
+        let _ = self.http.delete(&self.base).send();
+    }
+}
+
+fn decode_base64(s: &str) -> Vec<u8> {
+    fn val(c: u8) -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    }
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for v in s.bytes().filter_map(val) {
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+#[test]
+fn base64_decodes() {
+    assert_eq!(decode_base64("aGVsbG8="), b"hello");
+    assert_eq!(decode_base64("aGk="), b"hi");
+}
