@@ -36,9 +36,15 @@ fn main() {
     }
     runs.sort_by(f64::total_cmp);
     let median = runs[1];
-    println!("catalog pull of 20,000 items over loopback: runs {runs:.0?} ms, median {median:.0} ms");
+    println!(
+        "catalog pull of 20,000 items over loopback: runs {runs:.0?} ms, median {median:.0} ms"
+    );
     let out = root().join("target/bench");
     std::fs::create_dir_all(&out).unwrap();
-    let mut tsv = std::fs::OpenOptions::new().create(true).append(true).open(out.join("summary.tsv")).unwrap();
+    let mut tsv = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(out.join("summary.tsv"))
+        .unwrap();
     writeln!(tsv, "catalog_pull_20k_ms\t{median:.0}\tms").unwrap();
 }

@@ -79,11 +79,21 @@ fn start_driver(display: &str) -> (Guard, String) {
     let driver = std::env::var_os("TAURI_DRIVER")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            let cargo_bin = Path::new(&std::env::var("HOME").unwrap_or_default()).join(".cargo/bin/tauri-driver");
-            if cargo_bin.exists() { cargo_bin } else { PathBuf::from("tauri-driver") }
+            let cargo_bin = Path::new(&std::env::var("HOME").unwrap_or_default())
+                .join(".cargo/bin/tauri-driver");
+            if cargo_bin.exists() {
+                cargo_bin
+            } else {
+                PathBuf::from("tauri-driver")
+            }
         });
     let child = Command::new(driver)
-        .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
         .env("DISPLAY", display)
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
         .stdout(Stdio::null())
@@ -151,10 +161,14 @@ fn scenario(s: &Session, hub: HubProcess) {
     let shots = shots_dir();
 
     // Online, with the catalog pulled from the hub.
-    wait_until("在线 and the catalog version", Duration::from_secs(30), || {
-        text_of(s, "#connectivity") == "在线"
-            && text_of(s, "#catalog-version").contains("2026.04-fixture.1")
-    });
+    wait_until(
+        "在线 and the catalog version",
+        Duration::from_secs(30),
+        || {
+            text_of(s, "#connectivity") == "在线"
+                && text_of(s, "#catalog-version").contains("2026.04-fixture.1")
+        },
+    );
     assert_eq!(text_of(s, "#item-count"), "事项 40 项");
     s.screenshot(&shots.join("01-online.png"));
 
@@ -173,18 +187,27 @@ fn scenario(s: &Session, hub: HubProcess) {
     // A Chinese substring: leaves first, then shorter names, the container last.
     search(s, "身份证");
     wait_for_hits(s, "身份证 hits", |h| {
-        h == ["居民身份证换领", "居民身份证补领", "居民身份证首次申领", "居民身份证核发"]
+        h == [
+            "居民身份证换领",
+            "居民身份证补领",
+            "居民身份证首次申领",
+            "居民身份证核发",
+        ]
     });
     assert_eq!(text_of(s, "#result-total"), "共 4 项");
     s.screenshot(&shots.join("03-search-chinese.png"));
 
     // Open a guide from the keyboard: search, Enter on the first hit.
     search(s, "gtgsh");
-    wait_for_hits(s, "gtgsh again", |h| h.first().map(String::as_str) == Some("个体工商户设立登记"));
-    s.send_keys(&s.find("#search-input"), Key::ENTER);
-    wait_until("the guide of 个体工商户设立登记", Duration::from_secs(10), || {
-        text_of(s, "#guide-title") == "个体工商户设立登记"
+    wait_for_hits(s, "gtgsh again", |h| {
+        h.first().map(String::as_str) == Some("个体工商户设立登记")
     });
+    s.send_keys(&s.find("#search-input"), Key::ENTER);
+    wait_until(
+        "the guide of 个体工商户设立登记",
+        Duration::from_secs(10),
+        || text_of(s, "#guide-title") == "个体工商户设立登记",
+    );
     let materials: Vec<String> = s
         .execute("return [...document.querySelectorAll('#guide .material-row .material-name')].map(e => e.textContent.trim())")
         .as_array()
@@ -196,19 +219,32 @@ fn scenario(s: &Session, hub: HubProcess) {
         materials.first().map(String::as_str),
         Some("个体工商户登记（备案）申请书")
     );
-    assert!(materials.contains(&"经营者居民身份证".to_string()), "{materials:?}");
+    assert!(
+        materials.contains(&"经营者居民身份证".to_string()),
+        "{materials:?}"
+    );
     let guide_text = text_of(s, "#guide");
-    for expected in ["荣成市行政审批服务局", "验原件收复印件", "居民身份证", "个体工商户登记", "即办"] {
+    for expected in [
+        "荣成市行政审批服务局",
+        "验原件收复印件",
+        "居民身份证",
+        "个体工商户登记",
+        "即办",
+    ] {
         assert!(guide_text.contains(expected), "guide lacks {expected}");
     }
     s.screenshot(&shots.join("04-guide.png"));
 
     // The hub goes away: the desk says 离线 and keeps searching its cache.
     hub.kill();
-    wait_until("离线", Duration::from_secs(20), || text_of(s, "#connectivity") == "离线");
+    wait_until("离线", Duration::from_secs(20), || {
+        text_of(s, "#connectivity") == "离线"
+    });
     s.send_keys(&s.find("body"), Key::ESCAPE);
     search(s, "sldj");
-    wait_for_hits(s, "sldj offline", |h| h == ["个体工商户设立登记", "有限责任公司设立登记"]);
+    wait_for_hits(s, "sldj offline", |h| {
+        h == ["个体工商户设立登记", "有限责任公司设立登记"]
+    });
     assert!(text_of(s, "#catalog-version").contains("2026.04-fixture.1"));
     s.screenshot(&shots.join("05-offline-search.png"));
 }
@@ -241,7 +277,8 @@ fn desk_window_searches_opens_guides_and_works_offline() {
             "500",
         ],
     );
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scenario(&session, hub)));
+    let outcome =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scenario(&session, hub)));
     if let Err(panic) = outcome {
         session.screenshot(&shots_dir().join("failure.png"));
         let log = std::fs::read_dir(desk_data.join("logs"))

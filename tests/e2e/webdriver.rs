@@ -58,7 +58,11 @@ impl Session {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let resp: Value = req.send().expect("webdriver call").json().expect("webdriver JSON");
+        let resp: Value = req
+            .send()
+            .expect("webdriver call")
+            .json()
+            .expect("webdriver JSON");
         if let Some(err) = resp["value"]["error"].as_str() {
             panic!("webdriver {path}: {err}: {}", resp["value"]["message"]);
         }

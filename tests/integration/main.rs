@@ -10,9 +10,7 @@ use onewindow_domain::Catalog;
 use onewindow_store::Store;
 use onewindow_store::catalog::CATALOG;
 use onewindow_sync::{HubClient, SyncError, pull_calendar, pull_catalog};
-use onewindow_tests::{
-    HubProcess, dead_port_url, demo, demo_hub_data, import_catalog,
-};
+use onewindow_tests::{HubProcess, dead_port_url, demo, demo_hub_data, import_catalog};
 
 fn desk_store(dir: &std::path::Path) -> Arc<Mutex<Store>> {
     Arc::new(Mutex::new(Store::open(&dir.join("desk/cache.db")).unwrap()))
@@ -36,13 +34,19 @@ async fn desk_pulls_catalog_and_calendar_then_only_what_changed() {
     let first = pull_catalog(&client, &store).await.unwrap();
     assert_eq!(first.rows, 57, "14 domains, 40 items, 3 bundles");
     assert_eq!(first.state.version_id, Some(1));
-    assert_eq!(first.state.version_label.as_deref(), Some("2026.04-fixture.1"));
+    assert_eq!(
+        first.state.version_label.as_deref(),
+        Some("2026.04-fixture.1")
+    );
     assert_eq!(items(&store), 40);
     {
         let s = store.lock().unwrap();
         let calendar = s.calendar().unwrap();
         assert!(!calendar.is_working_day("2026-10-05".parse().unwrap()));
-        assert!(calendar.is_working_day("2026-09-20".parse().unwrap()), "make-up Sunday");
+        assert!(
+            calendar.is_working_day("2026-09-20".parse().unwrap()),
+            "make-up Sunday"
+        );
     }
 
     let second = pull_catalog(&client, &store).await.unwrap();
@@ -95,12 +99,24 @@ async fn hub_restarted_mid_pull_resumes_and_applies_whole_versions_only() {
     let err = pull_catalog(&client, &store).await.unwrap_err();
     assert!(matches!(err, SyncError::Unreachable { .. }), "{err:?}");
     assert_eq!(err.code(), "hub_unreachable");
-    assert_eq!(store.lock().unwrap().stream_state(CATALOG).unwrap().staged_cursor, 2000);
+    assert_eq!(
+        store
+            .lock()
+            .unwrap()
+            .stream_state(CATALOG)
+            .unwrap()
+            .staged_cursor,
+        2000
+    );
 
     let hub = HubProcess::start_at(&data, &addr);
     let report = pull_catalog(&client, &store).await.unwrap();
     let expected_rows = 5000 + sample.domains.len() + big.bundles.len();
-    assert_eq!(report.rows as usize, expected_rows - 2000, "resumed after the stored page");
+    assert_eq!(
+        report.rows as usize,
+        expected_rows - 2000,
+        "resumed after the stored page"
+    );
     assert_eq!(report.state.cursor as usize, expected_rows);
     assert_eq!(items(&store), 5000);
     drop(hub);
@@ -119,11 +135,17 @@ async fn desk_works_from_cache_while_the_hub_is_down() {
     };
     let desk = Desk::open(config.clone());
     assert_eq!(desk.status().connectivity, Connectivity::Unknown);
-    assert!(desk.sync_once().await.unwrap(), "first pull changes the catalog");
+    assert!(
+        desk.sync_once().await.unwrap(),
+        "first pull changes the catalog"
+    );
     let st = desk.status();
     assert_eq!(st.connectivity, Connectivity::Online);
     assert_eq!(st.item_count, 40);
-    assert_eq!(st.catalog_version_label.as_deref(), Some("2026.04-fixture.1"));
+    assert_eq!(
+        st.catalog_version_label.as_deref(),
+        Some("2026.04-fixture.1")
+    );
 
     let search = |text: &str| SearchRequest {
         text: text.into(),
@@ -137,7 +159,11 @@ async fn desk_works_from_cache_while_the_hub_is_down() {
     hub.kill();
     let err = desk.sync_once().await.unwrap_err();
     assert_eq!(err.code, "hub_unreachable");
-    assert!(err.message.starts_with("无法连接中心服务"), "{}", err.message);
+    assert!(
+        err.message.starts_with("无法连接中心服务"),
+        "{}",
+        err.message
+    );
     let st = desk.status();
     assert_eq!(st.connectivity, Connectivity::Offline);
     assert_eq!(st.item_count, 40);
@@ -181,7 +207,12 @@ async fn guide_and_bundle_views_carry_the_whole_catalog_entry() {
     assert_eq!(g.scenarios.len(), 2);
     let m = &g.scenarios[0].materials[1];
     assert_eq!(
-        (m.form.as_str(), m.copies, m.necessity.as_str(), m.e_licence.as_deref()),
+        (
+            m.form.as_str(),
+            m.copies,
+            m.necessity.as_str(),
+            m.e_licence.as_deref()
+        ),
         ("验原件收复印件", 1, "必要", Some("居民身份证"))
     );
     assert!(g.bundles.iter().all(|b| b.code.starts_with("YJS")));
@@ -220,12 +251,20 @@ async fn bad_import_while_serving_changes_nothing_the_desk_sees() {
     v["items"][2]["necessity"] = "maybe".into();
     std::fs::write(&bad, v.to_string()).unwrap();
     let out = std::process::Command::new(onewindow_tests::hub_binary())
-        .args(["import-catalog", "--data", data.to_str().unwrap(), bad.to_str().unwrap()])
+        .args([
+            "import-catalog",
+            "--data",
+            data.to_str().unwrap(),
+            bad.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("items 第1行 [parent]: 主项不能有上级事项"), "{err}");
+    assert!(
+        err.contains("items 第1行 [parent]: 主项不能有上级事项"),
+        "{err}"
+    );
 
     let again = pull_catalog(&client, &store).await.unwrap();
     assert_eq!(again.rows, 0);
@@ -251,15 +290,24 @@ async fn hub_refuses_bad_queries_with_codes() {
     assert_eq!(get("?cursor=abc").await, (400, "bad_query".into()));
     assert_eq!(get("?cursor=-1").await, (400, "bad_query".into()));
     assert_eq!(get("?cursor=0&limit=0").await, (400, "bad_query".into()));
-    assert_eq!(get("?cursor=0&limit=999999").await, (400, "bad_query".into()));
+    assert_eq!(
+        get("?cursor=0&limit=999999").await,
+        (400, "bad_query".into())
+    );
     assert_eq!(get("?cursor=9999").await, (409, "cursor_ahead".into()));
-    let r = http.get(format!("{}/v1/nothing", hub.url())).send().await.unwrap();
+    let r = http
+        .get(format!("{}/v1/nothing", hub.url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 404);
 
     // A desk whose cursor is past the hub's log (the hub's data was reset) is told so,
     // and keeps its catalog.
     let store = desk_store(tmp.path());
-    pull_catalog(&HubClient::new(&hub.url()), &store).await.unwrap();
+    pull_catalog(&HubClient::new(&hub.url()), &store)
+        .await
+        .unwrap();
     drop(hub);
     let empty = tmp.path().join("hub-empty");
     let hub = HubProcess::start(&empty);

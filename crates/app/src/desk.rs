@@ -182,7 +182,10 @@ impl Desk {
             })
     }
 
-    fn with_store<T>(&self, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, AppError> {
+    fn with_store<T>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, StoreError>,
+    ) -> Result<T, AppError> {
         let store = self.store()?;
         let guard = store.lock().unwrap_or_else(|p| p.into_inner());
         f(&guard).map_err(store_error)
@@ -304,19 +307,22 @@ impl Desk {
 
     pub fn item_guide(&self, code: &str) -> Result<dto::ItemGuide, AppError> {
         let snap = self.snapshot();
-        let (item, ancestors, children, bundles) = self.with_store(|s| {
-            let Some(item) = s.item(code)? else {
-                return Ok(None);
-            };
-            let ancestors = s.ancestors(&item)?;
-            let children = s.children(code)?;
-            let bundles = s.bundles_containing(code)?;
-            Ok(Some((item, ancestors, children, bundles)))
-        })?
-        .ok_or_else(|| AppError {
-            code: "item_not_found".into(),
-            message: format!("本地目录中没有编码为 {code} 的事项，可能已被中心撤销；请刷新后重新查找"),
-        })?;
+        let (item, ancestors, children, bundles) = self
+            .with_store(|s| {
+                let Some(item) = s.item(code)? else {
+                    return Ok(None);
+                };
+                let ancestors = s.ancestors(&item)?;
+                let children = s.children(code)?;
+                let bundles = s.bundles_containing(code)?;
+                Ok(Some((item, ancestors, children, bundles)))
+            })?
+            .ok_or_else(|| AppError {
+                code: "item_not_found".into(),
+                message: format!(
+                    "本地目录中没有编码为 {code} 的事项，可能已被中心撤销；请刷新后重新查找"
+                ),
+            })?;
         let ServiceItem {
             code,
             name,

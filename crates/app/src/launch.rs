@@ -33,7 +33,9 @@ fn check_url(url: &str) -> Result<String, String> {
     if (u.starts_with("http://") || u.starts_with("https://")) && u.len() > "https://".len() {
         Ok(u.to_string())
     } else {
-        Err(format!("hub URL must start with http:// or https://, got {url:?}"))
+        Err(format!(
+            "hub URL must start with http:// or https://, got {url:?}"
+        ))
     }
 }
 
@@ -73,7 +75,9 @@ impl LaunchOptions {
             }
         }
         if o.hub_url.is_none() {
-            o.hub_url = env("ONEWINDOW_HUB_URL").map(|u| check_url(&u)).transpose()?;
+            o.hub_url = env("ONEWINDOW_HUB_URL")
+                .map(|u| check_url(&u))
+                .transpose()?;
         }
         if o.data_dir.is_none() {
             o.data_dir = env("ONEWINDOW_DATA_DIR").map(PathBuf::from);
@@ -152,7 +156,11 @@ mod tests {
             "ONEWINDOW_SYNC_INTERVAL_MS" => Some("500".to_string()),
             _ => None,
         };
-        let o = LaunchOptions::parse(args(&["--hub-url=http://127.0.0.1:9/", "--data-dir", "/x"]), env).unwrap();
+        let o = LaunchOptions::parse(
+            args(&["--hub-url=http://127.0.0.1:9/", "--data-dir", "/x"]),
+            env,
+        )
+        .unwrap();
         assert_eq!(o.hub_url.as_deref(), Some("http://127.0.0.1:9"));
         assert_eq!(o.data_dir, Some(PathBuf::from("/x")));
         assert_eq!(o.sync_interval, Some(Duration::from_millis(500)));
@@ -168,7 +176,10 @@ mod tests {
         assert_eq!(second.hub_url, "http://127.0.0.1:9", "remembered");
         assert_eq!(second.sync_interval, Duration::from_secs(30));
         let other = tempfile::tempdir().unwrap();
-        assert_eq!(LaunchOptions::default().resolve(other.path()).hub_url, DEFAULT_HUB_URL);
+        assert_eq!(
+            LaunchOptions::default().resolve(other.path()).hub_url,
+            DEFAULT_HUB_URL
+        );
     }
 
     #[test]

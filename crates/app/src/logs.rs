@@ -9,7 +9,8 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 /// Noisy dependencies turned down; `ONEWINDOW_LOG` overrides (EnvFilter syntax).
-const DEFAULT_FILTER: &str = "info,hyper=warn,hyper_util=warn,reqwest=warn,tao=warn,wry=warn,tauri=warn";
+const DEFAULT_FILTER: &str =
+    "info,hyper=warn,hyper_util=warn,reqwest=warn,tao=warn,wry=warn,tauri=warn";
 
 pub fn init(log_dir: &Path) -> std::io::Result<Guard> {
     std::fs::create_dir_all(log_dir)?;

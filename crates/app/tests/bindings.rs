@@ -29,7 +29,11 @@ fn committed_bindings_match_the_dtos() {
         .with_large_int("number");
     onewindow_app::dto::export_all(&cfg).unwrap();
     let generated = files(fresh.path());
-    assert!(generated.contains_key("DeskStatus.ts"), "{:?}", generated.keys());
+    assert!(
+        generated.contains_key("DeskStatus.ts"),
+        "{:?}",
+        generated.keys()
+    );
     if std::env::var_os("UPDATE_BINDINGS").is_some() {
         std::fs::create_dir_all(&committed_dir).unwrap();
         for (name, text) in &generated {
@@ -48,6 +52,9 @@ fn committed_bindings_match_the_dtos() {
         "binding files differ; run `make bindings`"
     );
     for (name, text) in &generated {
-        assert_eq!(&committed[name], text, "{name} is stale; run `make bindings`");
+        assert_eq!(
+            &committed[name], text,
+            "{name} is stale; run `make bindings`"
+        );
     }
 }

@@ -26,7 +26,11 @@ fn main() {
     let build_ms = t.elapsed().as_secs_f64() * 1e3;
 
     let mut rng = synthetic::Rng::new(9);
-    let names: Vec<Vec<char>> = catalog.items.iter().map(|i| i.name.chars().collect()).collect();
+    let names: Vec<Vec<char>> = catalog
+        .items
+        .iter()
+        .map(|i| i.name.chars().collect())
+        .collect();
     let mut queries: Vec<(&str, Vec<String>)> = vec![
         ("substring", vec![]),
         ("pinyin", vec![]),
@@ -40,9 +44,16 @@ fn main() {
         let chunk: String = name[start..(start + 3).min(name.len())].iter().collect();
         queries[0].1.push(chunk.clone());
         let lead: String = name[..3.min(name.len())].iter().collect();
-        queries[1].1.push(lead.to_pinyin().flatten().map(|p| p.plain()).collect());
+        queries[1].1.push(
+            lead.as_str()
+                .to_pinyin()
+                .flatten()
+                .map(|p| p.plain())
+                .collect(),
+        );
         queries[2].1.push(
             chunk
+                .as_str()
                 .to_pinyin()
                 .flatten()
                 .map(|p| p.first_letter())
@@ -59,14 +70,21 @@ fn main() {
         .open(format!("{out_dir}/summary.tsv"))
         .unwrap();
     println!("catalog search over {ITEMS} items (index built in {build_ms:.0} ms)");
-    println!("{:<10} {:>9} {:>9} {:>9} {:>10}", "kind", "p50 µs", "p99 µs", "max µs", "avg hits");
+    println!(
+        "{:<10} {:>9} {:>9} {:>9} {:>10}",
+        "kind", "p50 µs", "p99 µs", "max µs", "avg hits"
+    );
     let mut worst_p99 = 0f64;
     for (kind, qs) in &queries {
         let mut times = Vec::with_capacity(qs.len());
         let mut hits = 0usize;
         for q in qs {
             let t = Instant::now();
-            let r = index.search(&SearchQuery { text: q, domain: None, limit: 50 });
+            let r = index.search(&SearchQuery {
+                text: q,
+                domain: None,
+                limit: 50,
+            });
             times.push(t.elapsed().as_secs_f64() * 1e6);
             hits += r.total;
             assert!(r.total > 0, "query {q:?} ({kind}) found nothing");

@@ -88,15 +88,14 @@ impl HolidayCalendar {
 
     /// Parses the `holidays.json` shape: `{"2026": {holidays, makeup_workdays, source, periods}}`.
     pub fn from_json_str(text: &str) -> Result<BTreeMap<i32, YearCalendar>, Vec<ImportIssue>> {
-        let top: BTreeMap<String, serde_json::Value> =
-            serde_json::from_str(text).map_err(|e| {
-                vec![ImportIssue {
-                    sheet: "json".into(),
-                    row: Some(e.line() as u32),
-                    column: Some(format!("第{}列", e.column())),
-                    reason: format!("节假日文件不是有效的 JSON 对象: {e}"),
-                }]
-            })?;
+        let top: BTreeMap<String, serde_json::Value> = serde_json::from_str(text).map_err(|e| {
+            vec![ImportIssue {
+                sheet: "json".into(),
+                row: Some(e.line() as u32),
+                column: Some(format!("第{}列", e.column())),
+                reason: format!("节假日文件不是有效的 JSON 对象: {e}"),
+            }]
+        })?;
         let mut issues = Vec::new();
         let mut years = BTreeMap::new();
         for (key, value) in top {
@@ -123,10 +122,7 @@ impl HolidayCalendar {
                         }
                     }
                     for d in cal.holidays.intersection(&cal.makeup_workdays) {
-                        issues.push(issue(
-                            None,
-                            format!("日期 {d} 同时是假日和调休工作日"),
-                        ));
+                        issues.push(issue(None, format!("日期 {d} 同时是假日和调休工作日")));
                     }
                     years.insert(year, cal);
                 }
@@ -169,8 +165,14 @@ mod tests {
     fn spring_festival_and_makeup_days() {
         let c = cal();
         assert!(!c.is_working_day(d("2026-02-16")), "春节 holiday");
-        assert!(c.is_working_day(d("2026-02-14")), "Saturday make-up workday");
-        assert!(!c.is_working_day(d("2026-02-15")), "Sunday inside the break");
+        assert!(
+            c.is_working_day(d("2026-02-14")),
+            "Saturday make-up workday"
+        );
+        assert!(
+            !c.is_working_day(d("2026-02-15")),
+            "Sunday inside the break"
+        );
         assert!(c.is_working_day(d("2026-02-24")));
         // Friday 2026-02-13 + 1 working day = Saturday 02-14 (调休), + 2 = Tuesday 02-24.
         assert_eq!(
@@ -214,6 +216,10 @@ mod tests {
                 "20x7: 年份 \"20x7\" 不是四位数字".to_string(),
             ]
         );
-        assert!(issues[1].reason.contains("input is out of range"), "{:?}", issues[1]);
+        assert!(
+            issues[1].reason.contains("input is out of range"),
+            "{:?}",
+            issues[1]
+        );
     }
 }

@@ -102,9 +102,13 @@ impl Necessity {
     }
 
     pub fn from_label(s: &str) -> Option<Self> {
-        [Necessity::Required, Necessity::Optional, Necessity::Deferrable]
-            .into_iter()
-            .find(|n| n.label() == s)
+        [
+            Necessity::Required,
+            Necessity::Optional,
+            Necessity::Deferrable,
+        ]
+        .into_iter()
+        .find(|n| n.label() == s)
     }
 }
 
@@ -320,7 +324,11 @@ impl Catalog {
             if d.code.trim().is_empty() {
                 push(at.domain(i), "code", "业务领域编码为空".into());
             } else if !domain_codes.insert(d.code.as_str()) {
-                push(at.domain(i), "code", format!("业务领域编码 {} 重复", d.code));
+                push(
+                    at.domain(i),
+                    "code",
+                    format!("业务领域编码 {} 重复", d.code),
+                );
             }
             if d.name.trim().is_empty() {
                 push(at.domain(i), "name", "业务领域名称为空".into());
@@ -424,11 +432,7 @@ impl Catalog {
                         push(at.item(i), &fcol, format!("字段键 {} 重复", f.key));
                     }
                     if f.field_type == FieldType::Choice && f.choices.is_empty() {
-                        push(
-                            at.item(i),
-                            &fcol,
-                            format!("选项字段 {} 没有可选值", f.key),
-                        );
+                        push(at.item(i), &fcol, format!("选项字段 {} 没有可选值", f.key));
                     }
                 }
             }

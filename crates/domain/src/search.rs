@@ -444,7 +444,10 @@ mod tests {
         for q in ["cxsl", "zxsl", "chongxinshenling"] {
             assert_eq!(
                 names(&idx, q),
-                vec![("居民身份证换领（重新申领）".to_string(), MatchKind::Initials)],
+                vec![(
+                    "居民身份证换领（重新申领）".to_string(),
+                    MatchKind::Initials
+                )],
                 "{q}"
             );
         }

@@ -29,10 +29,7 @@ impl Rng {
 fn halves(name: &str) -> (String, String) {
     let chars: Vec<char> = name.chars().collect();
     let mid = chars.len() / 2;
-    (
-        chars[..mid].iter().collect(),
-        chars[mid..].iter().collect(),
-    )
+    (chars[..mid].iter().collect(), chars[mid..].iter().collect())
 }
 
 /// `n` items in families of one main item (a container) and three leaves, each leaf a copy of a

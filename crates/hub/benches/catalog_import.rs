@@ -23,16 +23,27 @@ fn main() {
         let t = Instant::now();
         let cat = import::read_catalog_file(&file).unwrap();
         let mut store = HubStore::open_dir(&data).unwrap();
-        let report = store.import_catalog(&cat, "catalog-20k.json", chrono::Utc::now()).unwrap();
+        let report = store
+            .import_catalog(&cat, "catalog-20k.json", chrono::Utc::now())
+            .unwrap();
         runs.push(t.elapsed().as_secs_f64() * 1e3);
-        assert_eq!(report.upserts, 20_000 + sample.domains.len() + cat.bundles.len());
+        assert_eq!(
+            report.upserts,
+            20_000 + sample.domains.len() + cat.bundles.len()
+        );
     }
     runs.sort_by(f64::total_cmp);
     let median = runs[1];
-    println!("catalog import of 20,000 items ({size_mb:.1} MB JSON): runs {runs:.0?} ms, median {median:.0} ms");
+    println!(
+        "catalog import of 20,000 items ({size_mb:.1} MB JSON): runs {runs:.0?} ms, median {median:.0} ms"
+    );
     let out = format!("{root}/target/bench");
     std::fs::create_dir_all(&out).unwrap();
-    let mut tsv = std::fs::OpenOptions::new().create(true).append(true).open(format!("{out}/summary.tsv")).unwrap();
+    let mut tsv = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(format!("{out}/summary.tsv"))
+        .unwrap();
     writeln!(tsv, "catalog_import_20k_ms\t{median:.0}\tms").unwrap();
     writeln!(tsv, "catalog_20k_json_mb\t{size_mb:.1}\tMB").unwrap();
 }

@@ -12,7 +12,11 @@ use tracing_subscriber::util::SubscriberInitExt;
 use crate::store::HubStore;
 
 #[derive(Debug, Parser)]
-#[command(name = "onewindow-hub", version, about = "OneWindow hub: catalog publishing and sync for desks")]
+#[command(
+    name = "onewindow-hub",
+    version,
+    about = "OneWindow hub: catalog publishing and sync for desks"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -104,7 +108,10 @@ pub fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
                 Ok(rt) => rt,
                 Err(e) => {
                     eprintln!("cannot start the async runtime: {e}");
@@ -138,7 +145,12 @@ pub fn main() -> ExitCode {
                         catalog.items.len(),
                         catalog.bundles.len()
                     );
-                    tracing::info!(version = r.version.id, upserts = r.upserts, removals = r.removals, "catalog published");
+                    tracing::info!(
+                        version = r.version.id,
+                        upserts = r.upserts,
+                        removals = r.removals,
+                        "catalog published"
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(e) => {

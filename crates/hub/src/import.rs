@@ -26,7 +26,10 @@ fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, Vec<ImportIssue>> {
     String::from_utf8(bytes).map_err(|e| {
         file_issue(
             path,
-            format!("文件不是 UTF-8 编码（第 {} 字节）", e.utf8_error().valid_up_to()),
+            format!(
+                "文件不是 UTF-8 编码（第 {} 字节）",
+                e.utf8_error().valid_up_to()
+            ),
         )
     })
 }

@@ -134,9 +134,8 @@ impl HubStore {
         source: &str,
         now: DateTime<Utc>,
     ) -> Result<ImportReport> {
-        let mut wanted: Vec<(CatalogEntity, &str, String)> = Vec::with_capacity(
-            catalog.domains.len() + catalog.items.len() + catalog.bundles.len(),
-        );
+        let mut wanted: Vec<(CatalogEntity, &str, String)> =
+            Vec::with_capacity(catalog.domains.len() + catalog.items.len() + catalog.bundles.len());
         for d in &catalog.domains {
             wanted.push((CatalogEntity::Domain, &d.code, to_json("domain", d)?));
         }
@@ -195,7 +194,8 @@ impl HubStore {
                 _ => 2,
             };
             gone.sort_by(|a, b| order(&a.0).cmp(&order(&b.0)).then(a.1.cmp(&b.1)));
-            let mut del = tx.prepare("DELETE FROM catalog_entity WHERE entity = ?1 AND key = ?2")?;
+            let mut del =
+                tx.prepare("DELETE FROM catalog_entity WHERE entity = ?1 AND key = ?2")?;
             for (entity, key) in gone {
                 del.execute(params![entity, key])?;
                 log.execute(params![version_id, entity, "remove", key, None::<String>])?;
@@ -239,9 +239,11 @@ impl HubStore {
         for (year, cal) in years {
             let body = to_json("calendar", cal)?;
             let stored: Option<String> = tx
-                .query_row("SELECT body FROM calendar_year WHERE year = ?1", [year], |r| {
-                    r.get(0)
-                })
+                .query_row(
+                    "SELECT body FROM calendar_year WHERE year = ?1",
+                    [year],
+                    |r| r.get(0),
+                )
                 .optional()?;
             if stored.as_deref() == Some(body.as_str()) {
                 report.years_unchanged.push(*year);
@@ -379,7 +381,9 @@ mod tests {
     fn reimport_with_one_item_changed_logs_exactly_that_item() {
         let mut hub = HubStore::open_in_memory().unwrap();
         let cat = sample();
-        let r1 = hub.import_catalog(&cat, "catalog-sample.json", t0()).unwrap();
+        let r1 = hub
+            .import_catalog(&cat, "catalog-sample.json", t0())
+            .unwrap();
         assert_eq!((r1.version.id, r1.upserts, r1.removals), (1, 57, 0));
 
         let first = hub.catalog_changes(0, 1000).unwrap();
@@ -393,7 +397,9 @@ mod tests {
         let mut changed = cat.clone();
         changed.items[5].phone = "0631-7569999".into();
         changed.version = "2026.04-fixture.2".into();
-        let r2 = hub.import_catalog(&changed, "catalog-sample.json", t0()).unwrap();
+        let r2 = hub
+            .import_catalog(&changed, "catalog-sample.json", t0())
+            .unwrap();
         assert_eq!((r2.version.id, r2.upserts, r2.removals), (2, 1, 0));
         let page = hub.catalog_changes(57, 1000).unwrap();
         assert_eq!(page.changes.len(), 1);
@@ -432,7 +438,10 @@ mod tests {
         assert!(p3.changes[0].body.is_none());
         assert!(matches!(
             hub.catalog_changes(99, 10),
-            Err(HubStoreError::CursorAhead { cursor: 99, last: 58 })
+            Err(HubStoreError::CursorAhead {
+                cursor: 99,
+                last: 58
+            })
         ));
     }
 

@@ -492,9 +492,7 @@ pub fn read_catalog(bytes: Vec<u8>, version: &str) -> Result<Catalog, Vec<Import
             item_type: row.required("事项类型", &mut issues),
             agency: row.required("实施主体", &mut issues),
             legal_basis: row.required("设定依据", &mut issues),
-            promised_days: row
-                .uint("承诺办结时限（工作日）", &mut issues)
-                .unwrap_or(0),
+            promised_days: row.uint("承诺办结时限（工作日）", &mut issues).unwrap_or(0),
             statutory_days: match row.cell("法定办结时限（工作日）") {
                 Data::Empty => None,
                 _ => row.uint("法定办结时限（工作日）", &mut issues),
@@ -551,9 +549,7 @@ pub fn read_catalog(bytes: Vec<u8>, version: &str) -> Result<Catalog, Vec<Import
             name: row.required("一件事名称", &mut issues),
             lead_agency: row.required("牵头部门", &mut issues),
             items: members,
-            promised_days: row
-                .uint("承诺办结时限（工作日）", &mut issues)
-                .unwrap_or(0),
+            promised_days: row.uint("承诺办结时限（工作日）", &mut issues).unwrap_or(0),
             note: row.text("说明").unwrap_or_default(),
         });
         bundle_rows.push(*number);
@@ -561,7 +557,11 @@ pub fn read_catalog(bytes: Vec<u8>, version: &str) -> Result<Catalog, Vec<Import
 
     if !issues.is_empty() {
         // In the workbook's own order: sheet by sheet, row by row.
-        let sheet_order = |s: &str| [ITEMS, MATERIALS, FIELDS, BUNDLES].iter().position(|x| *x == s);
+        let sheet_order = |s: &str| {
+            [ITEMS, MATERIALS, FIELDS, BUNDLES]
+                .iter()
+                .position(|x| *x == s)
+        };
         issues.sort_by_key(|i| (sheet_order(&i.sheet), i.row));
         return Err(issues);
     }

@@ -10,12 +10,13 @@ fn hub() -> Command {
 }
 
 fn demo(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../demo")
+        .join(name)
 }
 
 fn run(args: &[&str]) -> Output {
-    let out = hub().args(args).output().unwrap();
-    out
+    hub().args(args).output().unwrap()
 }
 
 fn text(b: &[u8]) -> String {
@@ -59,14 +60,24 @@ fn edited_workbook(dest: &Path, edit: &dyn Fn(&str, u32, u16) -> Option<&'static
 fn json_and_xlsx_of_the_sample_publish_the_same_catalog() {
     let data = tempfile::tempdir().unwrap();
     let d = data.path().to_str().unwrap();
-    let out = run(&["import-catalog", "--data", d, demo("catalog-sample.json").to_str().unwrap()]);
+    let out = run(&[
+        "import-catalog",
+        "--data",
+        d,
+        demo("catalog-sample.json").to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout).trim(),
         "已发布事项目录版本 v1（2026.04-fixture.1）：57 项新增或更新，0 项删除；共 40 个事项、3 个一件事"
     );
     // The workbook names its domains through its items; 人社就业 (RS) has none, so it goes.
-    let out = run(&["import-catalog", "--data", d, demo("catalog-sample.xlsx").to_str().unwrap()]);
+    let out = run(&[
+        "import-catalog",
+        "--data",
+        d,
+        demo("catalog-sample.xlsx").to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout).trim(),
@@ -78,21 +89,34 @@ fn json_and_xlsx_of_the_sample_publish_the_same_catalog() {
 fn bad_workbook_reports_every_bad_cell_and_changes_nothing() {
     let data = tempfile::tempdir().unwrap();
     let d = data.path().to_str().unwrap();
-    assert!(run(&["import-catalog", "--data", d, demo("catalog-sample.json").to_str().unwrap()]).status.success());
+    assert!(
+        run(&[
+            "import-catalog",
+            "--data",
+            d,
+            demo("catalog-sample.json").to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
 
     let bad = data.path().join("bad.xlsx");
     edited_workbook(&bad, &|sheet, r, c| match (sheet, r, c) {
-        ("事项", 4, 2) => Some("顶层"),            // 层级, Excel row 5, column C
-        ("材料", 9, 6) => Some("复印件"),          // 材料形式, row 10, column G
-        ("字段", 2, 6) => Some("string"),          // 类型, row 3, column G
-        ("字段", 3, 7) => Some("也许"),            // 是否必填, row 4, column H
+        ("事项", 4, 2) => Some("顶层"),   // 层级, Excel row 5, column C
+        ("材料", 9, 6) => Some("复印件"), // 材料形式, row 10, column G
+        ("字段", 2, 6) => Some("string"), // 类型, row 3, column G
+        ("字段", 3, 7) => Some("也许"),   // 是否必填, row 4, column H
         ("一件事", 1, 4) => Some("000105002000；999999999999"), // a member that does not exist
         _ => None,
     });
     let out = run(&["import-catalog", "--data", d, bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
     let err = text(&out.stderr);
-    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("  ")).map(str::trim).collect();
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("  "))
+        .map(str::trim)
+        .collect();
     assert_eq!(
         lines,
         vec![
@@ -119,8 +143,18 @@ fn bad_workbook_reports_every_bad_cell_and_changes_nothing() {
     );
 
     // Nothing was published by the refused imports: the same JSON again is v2 with no changes.
-    let out = run(&["import-catalog", "--data", d, demo("catalog-sample.json").to_str().unwrap()]);
-    assert!(text(&out.stdout).starts_with("已发布事项目录版本 v2（2026.04-fixture.1）：0 项新增或更新，0 项删除"), "{}", text(&out.stdout));
+    let out = run(&[
+        "import-catalog",
+        "--data",
+        d,
+        demo("catalog-sample.json").to_str().unwrap(),
+    ]);
+    assert!(
+        text(&out.stdout)
+            .starts_with("已发布事项目录版本 v2（2026.04-fixture.1）：0 项新增或更新，0 项删除"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -131,15 +165,32 @@ fn unreadable_and_unsupported_files_are_refused() {
     std::fs::write(&csv, "a,b").unwrap();
     let out = run(&["import-catalog", "--data", d, csv.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("catalog.csv: 不支持的文件类型"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("catalog.csv: 不支持的文件类型"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let fake = data.path().join("fake.xlsx");
     std::fs::write(&fake, "not a zip").unwrap();
     let out = run(&["import-catalog", "--data", d, fake.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("xlsx: 不是有效的 xlsx 工作簿"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("xlsx: 不是有效的 xlsx 工作簿"),
+        "{}",
+        text(&out.stderr)
+    );
 
-    let out = run(&["import-calendar", "--data", d, demo("catalog-sample.json").to_str().unwrap()]);
+    let out = run(&[
+        "import-calendar",
+        "--data",
+        d,
+        demo("catalog-sample.json").to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("年份 \"bundles\" 不是四位数字"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("年份 \"bundles\" 不是四位数字"),
+        "{}",
+        text(&out.stderr)
+    );
 }

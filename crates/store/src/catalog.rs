@@ -86,12 +86,17 @@ fn bad(what: impl Into<String>, detail: impl Into<String>) -> StoreError {
 /// One change, checked: the body parses as its entity and its key matches.
 enum Checked {
     Domain(Domain),
-    Item(ServiceItem),
+    Item(Box<ServiceItem>),
     Bundle(Bundle),
     Remove(CatalogEntity, String),
 }
 
-fn check_change(entity: CatalogEntity, op: ChangeOp, key: &str, body: Option<&str>) -> Result<Checked> {
+fn check_change(
+    entity: CatalogEntity,
+    op: ChangeOp,
+    key: &str,
+    body: Option<&str>,
+) -> Result<Checked> {
     let what = || format!("catalog change {} {key}", entity_str(entity));
     match op {
         ChangeOp::Remove => Ok(Checked::Remove(entity, key.to_string())),
@@ -108,7 +113,7 @@ fn check_change(entity: CatalogEntity, op: ChangeOp, key: &str, body: Option<&st
                     let it: ServiceItem =
                         serde_json::from_str(body).map_err(|e| bad(what(), e.to_string()))?;
                     let k = it.code.clone();
-                    (Checked::Item(it), k)
+                    (Checked::Item(Box::new(it)), k)
                 }
                 CatalogEntity::Bundle => {
                     let b: Bundle =
@@ -254,8 +259,7 @@ impl Store {
             "INSERT INTO sync_stream (stream) VALUES (?1) ON CONFLICT(stream) DO NOTHING",
             [CATALOG],
         )?;
-        let staged: i64 =
-            tx.query_row("SELECT count(*) FROM catalog_staging", [], |r| r.get(0))?;
+        let staged: i64 = tx.query_row("SELECT count(*) FROM catalog_staging", [], |r| r.get(0))?;
         if let (Some(_), 0) = (&page.checkpoint, staged) {
             // Common case: a whole version in one page (or the tail of one): apply directly.
             for (ch, c) in page.changes.iter().zip(&checked) {
@@ -284,7 +288,8 @@ impl Store {
                         .collect::<rusqlite::Result<_>>()?
                 };
                 for (entity, op, key, body) in &rows {
-                    let c = check_change(parse_entity(entity)?, parse_op(op)?, key, body.as_deref())?;
+                    let c =
+                        check_change(parse_entity(entity)?, parse_op(op)?, key, body.as_deref())?;
                     apply_checked(&tx, &c, body.as_deref())?;
                 }
                 tx.execute("DELETE FROM catalog_staging", [])?;
@@ -295,7 +300,14 @@ impl Store {
             Some(v) => tx.execute(
                 "UPDATE sync_stream SET cursor = ?2, staged_cursor = ?2, version_id = ?3,
                    version_label = ?4, published_at = ?5, last_pull_at = ?6 WHERE stream = ?1",
-                params![CATALOG, page.next_cursor, v.id, v.label, v.published_at, now],
+                params![
+                    CATALOG,
+                    page.next_cursor,
+                    v.id,
+                    v.label,
+                    v.published_at,
+                    now
+                ],
             )?,
             None => tx.execute(
                 "UPDATE sync_stream SET staged_cursor = ?2, last_pull_at = ?3 WHERE stream = ?1",
@@ -323,7 +335,10 @@ impl Store {
             let cal = match (ch.op, &ch.body) {
                 (ChangeOp::Remove, _) => None,
                 (ChangeOp::Upsert, None) => {
-                    return Err(bad(format!("calendar {}", ch.year), "upsert without a body"));
+                    return Err(bad(
+                        format!("calendar {}", ch.year),
+                        "upsert without a body",
+                    ));
                 }
                 (ChangeOp::Upsert, Some(b)) => {
                     serde_json::from_str::<YearCalendar>(b.get())
@@ -407,9 +422,11 @@ impl Store {
     pub fn item(&self, code: &str) -> Result<Option<ServiceItem>> {
         let body: Option<String> = self
             .conn
-            .query_row("SELECT body FROM catalog_item WHERE code = ?1", [code], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT body FROM catalog_item WHERE code = ?1",
+                [code],
+                |r| r.get(0),
+            )
             .optional()?;
         body.map(|b| {
             serde_json::from_str(&b).map_err(|source| StoreError::BadStoredJson {
@@ -509,9 +526,11 @@ impl Store {
     pub fn bundle(&self, code: &str) -> Result<Option<Bundle>> {
         let body: Option<String> = self
             .conn
-            .query_row("SELECT body FROM catalog_bundle WHERE code = ?1", [code], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT body FROM catalog_bundle WHERE code = ?1",
+                [code],
+                |r| r.get(0),
+            )
             .optional()?;
         body.map(|b| {
             serde_json::from_str(&b).map_err(|source| StoreError::BadStoredJson {
@@ -618,7 +637,11 @@ mod tests {
             })
             .unwrap();
         assert_eq!((st.cursor, st.staged_cursor), (0, 30));
-        assert_eq!(s.item_count().unwrap(), 0, "nothing live before the checkpoint");
+        assert_eq!(
+            s.item_count().unwrap(),
+            0,
+            "nothing live before the checkpoint"
+        );
 
         let st = s
             .apply_catalog_page(&CatalogChanges {

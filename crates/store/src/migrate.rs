@@ -19,7 +19,9 @@ pub enum MigrateError {
         "database schema version {found} is newer than this program knows ({known}); use a newer program"
     )]
     Newer { found: u32, known: u32 },
-    #[error("migration {version} is recorded as {recorded:?} but this program calls it {expected:?}")]
+    #[error(
+        "migration {version} is recorded as {recorded:?} but this program calls it {expected:?}"
+    )]
     Mismatch {
         version: u32,
         recorded: String,
@@ -52,7 +54,9 @@ pub fn run(conn: &mut Connection, migrations: &[Migration]) -> Result<usize, Mig
     )?;
     let known = migrations.last().map_or(0, |m| m.version);
     let newest: Option<u32> = conn
-        .query_row("SELECT max(version) FROM schema_migrations", [], |r| r.get(0))
+        .query_row("SELECT max(version) FROM schema_migrations", [], |r| {
+            r.get(0)
+        })
         .optional()?
         .flatten();
     if let Some(found) = newest.filter(|&v| v > known) {

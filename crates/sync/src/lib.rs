@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use onewindow_proto::{ApiError, CalendarChanges, CatalogChanges, Health, paths};
 use onewindow_store::catalog::{CALENDAR, CATALOG};
-use onewindow_store::{StreamState, Store, StoreError};
+use onewindow_store::{Store, StoreError, StreamState};
 
 /// How many catalog changes the desk asks for at once.
 pub const CATALOG_PAGE: u32 = 2000;
@@ -119,8 +119,7 @@ impl HubClient {
                 message: err.message,
             });
         }
-        serde_json::from_slice(&bytes)
-            .map_err(|e| SyncError::BadResponse(format!("{path}: {e}")))
+        serde_json::from_slice(&bytes).map_err(|e| SyncError::BadResponse(format!("{path}: {e}")))
     }
 
     pub async fn health(&self) -> Result<Health, SyncError> {
@@ -128,7 +127,11 @@ impl HubClient {
             .await
     }
 
-    pub async fn catalog_changes(&self, cursor: i64, limit: u32) -> Result<CatalogChanges, SyncError> {
+    pub async fn catalog_changes(
+        &self,
+        cursor: i64,
+        limit: u32,
+    ) -> Result<CatalogChanges, SyncError> {
         self.get(
             paths::CATALOG_CHANGES,
             &[("cursor", cursor.to_string()), ("limit", limit.to_string())],
@@ -172,7 +175,10 @@ async fn blocking<T: Send + 'static>(
 /// Pulls catalog changes until the hub has no more, storing each page with its cursor in one
 /// transaction. Interrupted anywhere, it resumes from the last stored page.
 #[tracing::instrument(skip_all, fields(hub = client.base_url()), err)]
-pub async fn pull_catalog(client: &HubClient, store: &Arc<Mutex<Store>>) -> Result<PullReport, SyncError> {
+pub async fn pull_catalog(
+    client: &HubClient,
+    store: &Arc<Mutex<Store>>,
+) -> Result<PullReport, SyncError> {
     let mut report = PullReport {
         pages: 0,
         rows: 0,
@@ -202,7 +208,10 @@ pub async fn pull_catalog(client: &HubClient, store: &Arc<Mutex<Store>>) -> Resu
 
 /// Pulls calendar changes (each a whole year) until the hub has no more.
 #[tracing::instrument(skip_all, fields(hub = client.base_url()), err)]
-pub async fn pull_calendar(client: &HubClient, store: &Arc<Mutex<Store>>) -> Result<PullReport, SyncError> {
+pub async fn pull_calendar(
+    client: &HubClient,
+    store: &Arc<Mutex<Store>>,
+) -> Result<PullReport, SyncError> {
     let mut report = PullReport {
         pages: 0,
         rows: 0,
