@@ -37,10 +37,18 @@ fn main() {
         ("initials", vec![]),
         ("code", vec![]),
     ];
-    for _ in 0..QUERIES {
+    while queries[0].1.len() < QUERIES {
         let i = rng.below(names.len());
         let name = &names[i];
-        let start = rng.below(name.len().saturating_sub(3).max(1));
+        // Three Chinese characters in a row, so every kind of query has something to type.
+        let han = |c: &char| ('\u{4e00}'..='\u{9fff}').contains(c);
+        if name.len() < 3 || !name[..3].iter().all(han) {
+            continue;
+        }
+        let start = rng.below(name.len() - 2);
+        if !name[start..start + 3].iter().all(han) {
+            continue;
+        }
         let chunk: String = name[start..(start + 3).min(name.len())].iter().collect();
         queries[0].1.push(chunk.clone());
         let lead: String = name[..3.min(name.len())].iter().collect();
