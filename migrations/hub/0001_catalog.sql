@@ -10,13 +10,13 @@ CREATE TABLE catalog_version (
     last_seq     INTEGER NOT NULL  -- the change log's last seq once this version is complete
 ) STRICT;
 
+-- The current catalog: each entity points at the change that last set its body.
 CREATE TABLE catalog_entity (
     entity     TEXT NOT NULL,      -- 'domain' | 'item' | 'bundle'
     key        TEXT NOT NULL,
-    body       TEXT NOT NULL,      -- canonical JSON
-    version_id INTEGER NOT NULL REFERENCES catalog_version(id),
+    seq        INTEGER NOT NULL,   -- catalog_change.seq of its latest upsert
     PRIMARY KEY (entity, key)
-) STRICT, WITHOUT ROWID;
+) STRICT;
 
 CREATE TABLE catalog_change (
     seq        INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -464,58 +464,64 @@ impl Catalog {
     /// Parses a catalog JSON text, reporting every item that does not fit the shape, then
     /// every semantic problem. A syntax error is reported alone (nothing else can be read).
     pub fn from_json_str(text: &str) -> Result<Catalog, Vec<ImportIssue>> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        // Entities stay raw slices of the text until each is read on its own, so one bad
+        // item is reported with its row and the rest are still checked.
+        #[derive(serde::Deserialize)]
+        struct Raw<'a> {
+            #[serde(borrow)]
+            version: Option<&'a serde_json::value::RawValue>,
+            #[serde(borrow)]
+            region: Option<&'a serde_json::value::RawValue>,
+            #[serde(borrow)]
+            source_note: Option<&'a serde_json::value::RawValue>,
+            #[serde(borrow)]
+            domains: Option<Vec<&'a serde_json::value::RawValue>>,
+            #[serde(borrow)]
+            items: Option<Vec<&'a serde_json::value::RawValue>>,
+            #[serde(borrow)]
+            bundles: Option<Vec<&'a serde_json::value::RawValue>>,
+        }
+        let raw: Raw<'_> = serde_json::from_str(text).map_err(|e| {
             vec![ImportIssue {
                 sheet: "json".into(),
                 row: Some(e.line() as u32),
                 column: Some(format!("第{}列", e.column())),
-                reason: format!("JSON 语法错误: {e}"),
+                reason: if e.is_syntax() || e.is_eof() {
+                    format!("JSON 语法错误: {e}")
+                } else {
+                    format!("顶层应为对象 {{version, region, domains, items, bundles}}，且三者为数组: {e}")
+                },
             }]
         })?;
-        let serde_json::Value::Object(mut top) = value else {
-            return Err(vec![ImportIssue {
-                sheet: "json".into(),
-                row: None,
-                column: None,
-                reason: "顶层应为对象 {version, region, domains, items, bundles}".into(),
-            }]);
-        };
         let mut issues = Vec::new();
-        let mut array = |name: &str| -> Vec<serde_json::Value> {
-            match top.remove(name) {
-                Some(serde_json::Value::Array(a)) => a,
-                Some(_) => {
-                    issues.push(ImportIssue {
-                        sheet: name.into(),
-                        row: None,
-                        column: None,
-                        reason: format!("{name} 应为数组"),
-                    });
-                    Vec::new()
-                }
-                None => {
-                    issues.push(ImportIssue {
-                        sheet: name.into(),
-                        row: None,
-                        column: None,
-                        reason: format!("缺少 {name}"),
-                    });
-                    Vec::new()
-                }
-            }
-        };
-        let raw_domains = array("domains");
-        let raw_items = array("items");
-        let raw_bundles = array("bundles");
+        fn array<'a>(
+            name: &str,
+            v: Option<Vec<&'a serde_json::value::RawValue>>,
+            issues: &mut Vec<ImportIssue>,
+        ) -> Vec<&'a serde_json::value::RawValue> {
+            v.unwrap_or_else(|| {
+                issues.push(ImportIssue {
+                    sheet: name.into(),
+                    row: None,
+                    column: None,
+                    reason: format!("缺少 {name}"),
+                });
+                Vec::new()
+            })
+        }
+        let raw_domains = array("domains", raw.domains, &mut issues);
+        let raw_items = array("items", raw.items, &mut issues);
+        let raw_bundles = array("bundles", raw.bundles, &mut issues);
 
         fn each<T: serde::de::DeserializeOwned>(
             sheet: &str,
-            raw: Vec<serde_json::Value>,
+            raw: Vec<&serde_json::value::RawValue>,
             issues: &mut Vec<ImportIssue>,
         ) -> Vec<T> {
             let mut out = Vec::with_capacity(raw.len());
             for (i, v) in raw.into_iter().enumerate() {
-                match serde_path_to_error::deserialize::<_, T>(v) {
+                let mut de = serde_json::Deserializer::from_str(v.get());
+                match serde_path_to_error::deserialize::<_, T>(&mut de) {
                     Ok(t) => out.push(t),
                     Err(e) => issues.push(ImportIssue {
                         sheet: sheet.into(),
@@ -531,20 +537,20 @@ impl Catalog {
         let items: Vec<ServiceItem> = each("items", raw_items, &mut issues);
         let bundles: Vec<Bundle> = each("bundles", raw_bundles, &mut issues);
 
-        let text_field = |top: &serde_json::Map<String, serde_json::Value>, k: &str| {
-            top.get(k).and_then(|v| v.as_str()).map(str::to_string)
+        let text_field = |v: Option<&serde_json::value::RawValue>| {
+            v.and_then(|v| serde_json::from_str::<String>(v.get()).ok())
         };
-        let version = text_field(&top, "version");
+        let version = text_field(raw.version);
         if version.as_deref().is_none_or(|v| v.trim().is_empty()) {
             issues.push(ImportIssue {
                 sheet: "json".into(),
                 row: None,
                 column: Some("version".into()),
-                reason: "缺少目录版本号 version".into(),
+                reason: "缺少目录版本号 version（应为非空文本）".into(),
             });
         }
-        let region = match top.remove("region") {
-            Some(v) => match serde_json::from_value::<Region>(v) {
+        let region = match raw.region {
+            Some(v) => match serde_json::from_str::<Region>(v.get()) {
                 Ok(r) => Some(r),
                 Err(e) => {
                     issues.push(ImportIssue {
@@ -573,7 +579,7 @@ impl Catalog {
         let mut catalog = Catalog {
             version: version.unwrap_or_default(),
             region: region.expect("checked above"),
-            source_note: text_field(&top, "source_note").unwrap_or_default(),
+            source_note: text_field(raw.source_note).unwrap_or_default(),
             domains,
             items,
             bundles,

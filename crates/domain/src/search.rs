@@ -305,7 +305,10 @@ impl CatalogIndex {
 
     /// The name of document `doc`, as given to [`CatalogIndex::build`].
     pub fn name(&self, doc: usize) -> &str {
-        let (a, b) = (self.name_start[doc] as usize, self.name_start[doc + 1] as usize);
+        let (a, b) = (
+            self.name_start[doc] as usize,
+            self.name_start[doc + 1] as usize,
+        );
         &self.names[a..b - 1]
     }
 
@@ -325,8 +328,8 @@ impl CatalogIndex {
             return None;
         }
         let mut found = None;
-        let ids = &self.reading_ids
-            [self.reading_start[c] as usize..self.reading_start[c + 1] as usize];
+        let ids =
+            &self.reading_ids[self.reading_start[c] as usize..self.reading_start[c + 1] as usize];
         for &id in ids {
             let r = self.syllables[id as usize].as_bytes();
             if q.len() >= r.len() && &q[..r.len()] == r {
@@ -674,7 +677,10 @@ mod tests {
                 .collect();
             fast.sort();
             assert_eq!(fast, brute, "query {q:?}");
-            assert!(brute.iter().any(|(d, _)| *d == doc), "{q:?} must find its own item");
+            assert!(
+                brute.iter().any(|(d, _)| *d == doc),
+                "{q:?} must find its own item"
+            );
         }
     }
 
@@ -695,10 +701,7 @@ mod tests {
         });
         assert_eq!(r.total, 4);
         assert_eq!(
-            r.hits
-                .iter()
-                .map(|h| idx.name(h.doc))
-                .collect::<Vec<_>>(),
+            r.hits.iter().map(|h| idx.name(h.doc)).collect::<Vec<_>>(),
             vec!["登记", "个体工商户设立登记"]
         );
     }

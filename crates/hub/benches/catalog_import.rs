@@ -22,11 +22,16 @@ fn main() {
         let data = dir.path().join(format!("hub-{run}"));
         let t = Instant::now();
         let cat = import::read_catalog_file(&file).unwrap();
+        let read_ms = t.elapsed().as_secs_f64() * 1e3;
         let mut store = HubStore::open_dir(&data).unwrap();
         let report = store
             .import_catalog(&cat, "catalog-20k.json", chrono::Utc::now())
             .unwrap();
         runs.push(t.elapsed().as_secs_f64() * 1e3);
+        println!(
+            "run {run}: read and check {read_ms:.0} ms, publish {:.0} ms",
+            runs[run] - read_ms
+        );
         assert_eq!(
             report.upserts,
             20_000 + sample.domains.len() + cat.bundles.len()

@@ -149,7 +149,10 @@ impl HubStore {
         let tx = self.conn.transaction()?;
         let mut current: HashMap<(String, String), String> = HashMap::new();
         {
-            let mut q = tx.prepare("SELECT entity, key, body FROM catalog_entity")?;
+            let mut q = tx.prepare(
+                "SELECT e.entity, e.key, c.body FROM catalog_entity e
+                 JOIN catalog_change c ON c.seq = e.seq",
+            )?;
             let rows = q.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
             for row in rows {
                 let (k, v) = row?;
@@ -171,8 +174,8 @@ impl HubStore {
         let (mut upserts, mut removals) = (0usize, 0usize);
         {
             let mut put = tx.prepare(
-                "INSERT INTO catalog_entity (entity, key, body, version_id) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(entity, key) DO UPDATE SET body = excluded.body, version_id = excluded.version_id",
+                "INSERT INTO catalog_entity (entity, key, seq) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(entity, key) DO UPDATE SET seq = excluded.seq",
             )?;
             let mut log = tx.prepare(
                 "INSERT INTO catalog_change (version_id, entity, op, key, body) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -182,8 +185,8 @@ impl HubStore {
                 if current.remove(&k).as_deref() == Some(body.as_str()) {
                     continue;
                 }
-                put.execute(params![k.0, k.1, body, version_id])?;
                 log.execute(params![version_id, k.0, "upsert", k.1, body])?;
+                put.execute(params![k.0, k.1, tx.last_insert_rowid()])?;
                 upserts += 1;
             }
             // Whatever is left was not in the file: removed. Bundles first, domains last.
