@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `make run`: a local hub with the demo catalog, and the desk app connected to it.
+# Data lives in .onewindow/ and is reused by the next run. Closing the app stops the hub.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+profile_dir="target/debug"
+hub="$profile_dir/onewindow-hub"
+desk="$profile_dir/onewindow-desk"
+data=".onewindow"
+mkdir -p "$data"
+
+if [ ! -f "$data/hub/hub.db" ]; then
+  echo "==> first run: loading the demo catalog and holiday calendar into $data/hub"
+  "$hub" import-catalog --data "$data/hub" demo/catalog-sample.json
+  "$hub" import-calendar --data "$data/hub" demo/holidays.json
+fi
+
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+  echo "error: no graphical display (DISPLAY/WAYLAND_DISPLAY unset). Run make run from a desktop session," >&2
+  echo "       or on a headless machine: xvfb-run -a make run" >&2
+  exit 1
+fi
+
+port="${ONEWINDOW_HUB_PORT:-8470}"
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  echo "==> port $port is taken; letting the hub pick a free one"
+  port=0
+fi
+hub_out="$data/hub.stdout"
+"$hub" serve --data "$data/hub" --bind "127.0.0.1:$port" >"$hub_out" &
+hub_pid=$!
+trap 'kill "$hub_pid" 2>/dev/null; wait "$hub_pid" 2>/dev/null || true' EXIT INT TERM
+for _ in $(seq 1 100); do
+  grep -q '^listening on ' "$hub_out" 2>/dev/null && break
+  kill -0 "$hub_pid" 2>/dev/null || { echo "error: the hub did not start; see $data/hub/logs" >&2; exit 1; }
+  sleep 0.1
+done
+addr=$(sed -n 's/^listening on //p' "$hub_out" | head -n1)
+[ -n "$addr" ] || { echo "error: the hub did not report its address" >&2; exit 1; }
+echo "==> hub on http://$addr (data $data/hub); starting the desk (data $data/desk)"
+"$desk" --hub-url "http://$addr" --data-dir "$data/desk"
