@@ -103,9 +103,19 @@ fn start_driver(display: &str) -> (Guard, String) {
         .expect("tauri-driver is installed (make e2e installs it)");
     let guard = Guard(child);
     let base = format!("http://127.0.0.1:{port}");
-    wait_until("tauri-driver to listen", Duration::from_secs(20), || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-    });
+    // tauri-driver listens before WebKitWebDriver behind it does: wait for a ready /status.
+    let http = reqwest::blocking::Client::new();
+    wait_until(
+        "tauri-driver and WebKitWebDriver to be ready",
+        Duration::from_secs(30),
+        || {
+            http.get(format!("{base}/status"))
+                .send()
+                .ok()
+                .and_then(|r| r.json::<serde_json::Value>().ok())
+                .is_some_and(|v| v["value"]["ready"] == serde_json::Value::Bool(true))
+        },
+    );
     (guard, base)
 }
 

@@ -36,13 +36,20 @@ impl Session {
                 }
             }
         });
-        let resp: Value = http
-            .post(format!("{driver}/session"))
-            .json(&caps)
-            .send()
-            .expect("tauri-driver answers")
-            .json()
-            .expect("session JSON");
+        // The native driver behind tauri-driver can drop the very first connection while it
+        // starts; a refused or cut request is retried, an error answer is not.
+        let mut attempt = 0;
+        let resp: Value = loop {
+            attempt += 1;
+            match http.post(format!("{driver}/session")).json(&caps).send() {
+                Ok(r) => break r.json().expect("session JSON"),
+                Err(e) if attempt < 5 => {
+                    eprintln!("new session attempt {attempt} failed: {e}; retrying");
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+                Err(e) => panic!("tauri-driver does not answer: {e}"),
+            }
+        };
         let id = resp["value"]["sessionId"]
             .as_str()
             .unwrap_or_else(|| panic!("no session: {resp}"))
