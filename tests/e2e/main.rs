@@ -259,6 +259,18 @@ fn scenario(s: &Session, hub: HubProcess) {
     s.screenshot(&shots.join("05-offline-search.png"));
 }
 
+/// The desk's log files, concatenated.
+fn desk_log(data: &Path) -> String {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(data.join("logs"))
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect()
+}
+
 #[test]
 fn desk_window_searches_opens_guides_and_works_offline() {
     let app = std::env::var_os("ONEWINDOW_DESK_BIN")
@@ -287,16 +299,16 @@ fn desk_window_searches_opens_guides_and_works_offline() {
             "500",
         ],
     );
-    let outcome =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scenario(&session, hub)));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        scenario(&session, hub);
+        // Logs go through tracing to a rolling file in the desk's log folder.
+        let log = desk_log(&desk_data);
+        assert!(log.contains("desk starting"), "{log}");
+        assert!(log.contains("catalog index rebuilt"), "{log}");
+    }));
     if let Err(panic) = outcome {
         session.screenshot(&shots_dir().join("failure.png"));
-        let log = std::fs::read_dir(desk_data.join("logs"))
-            .ok()
-            .and_then(|mut d| d.next())
-            .and_then(|e| e.ok())
-            .and_then(|e| std::fs::read_to_string(e.path()).ok())
-            .unwrap_or_default();
+        let log = desk_log(&desk_data);
         eprintln!("desk log:\n{log}");
         session.close();
         std::panic::resume_unwind(panic);

@@ -318,3 +318,55 @@ async fn hub_refuses_bad_queries_with_codes() {
     assert!(err.message_zh().contains("请重建缓存"));
     assert_eq!(items(&store), 40, "nothing lost");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn damaged_cache_is_reported_kept_and_rebuilt_from_the_hub() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let hub = HubProcess::start(&data);
+    let desk_dir = tmp.path().join("desk");
+    std::fs::create_dir_all(&desk_dir).unwrap();
+    let garbage = b"SQLite format 2\0 -- this is not a database any more".repeat(200);
+    std::fs::write(desk_dir.join("cache.db"), &garbage).unwrap();
+
+    let desk = Desk::open(DeskConfig {
+        data_dir: desk_dir.clone(),
+        hub_url: hub.url(),
+        sync_interval: Duration::from_secs(3600),
+        ready_file: None,
+    });
+    let problem = desk.status().cache_problem.expect("reported");
+    assert_eq!(problem.code, "cache_corrupt");
+    assert!(
+        problem.message.starts_with("本地缓存文件已损坏"),
+        "{}",
+        problem.message
+    );
+    let err = desk
+        .search(&SearchRequest {
+            text: "gtgsh".into(),
+            domain: None,
+            limit: None,
+        })
+        .unwrap_err();
+    assert_eq!(err.code, "cache_unavailable");
+    let err = desk.sync_once().await.unwrap_err();
+    assert_eq!(err.code, "cache_unavailable");
+    assert_eq!(
+        std::fs::read(desk_dir.join("cache.db")).unwrap(),
+        garbage,
+        "untouched"
+    );
+
+    let st = desk.rebuild_cache().await.unwrap();
+    assert_eq!(st.cache_problem, None);
+    assert_eq!(st.connectivity, Connectivity::Online);
+    assert_eq!(st.item_count, 40);
+    let kept: Vec<_> = std::fs::read_dir(&desk_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("cache.db.damaged-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(std::fs::read(desk_dir.join(&kept[0])).unwrap(), garbage);
+}

@@ -222,6 +222,8 @@ impl Desk {
     }
 
     pub fn search(&self, req: &dto::SearchRequest) -> Result<dto::SearchResponse, AppError> {
+        // The index is built from the cache: without one there is nothing true to show.
+        self.store()?;
         let snap = self.snapshot();
         let limit = req.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
         let domain = req.domain.as_deref().filter(|d| !d.is_empty());

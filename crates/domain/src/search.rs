@@ -74,7 +74,7 @@ pub struct SearchResults {
 
 /// The index keeps everything in a few contiguous arrays (struct of arrays): a search touches
 /// every item, and chasing one heap pointer per item costs more than the matching itself.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CatalogIndex {
     /// All names, each followed by '\n', so one substring scan covers every item.
     names: String,
@@ -103,6 +103,13 @@ pub struct CatalogIndex {
     pairs: Vec<PairSet>,
     /// Letter pair → the items whose `pairs` contain it, ascending.
     pair_docs: Vec<Vec<u32>>,
+}
+
+impl Default for CatalogIndex {
+    /// An index of no items (with its end markers, like any built index).
+    fn default() -> Self {
+        CatalogIndex::build([])
+    }
 }
 
 /// A set of letter pairs (a, b), a and b in a–z.
@@ -213,7 +220,23 @@ impl CatalogIndex {
         let docs: Vec<SearchDoc> = docs.into_iter().collect();
         let parents: std::collections::HashSet<&str> =
             docs.iter().filter_map(|d| d.parent.as_deref()).collect();
-        let mut ix = CatalogIndex::default();
+        let mut ix = CatalogIndex {
+            names: String::new(),
+            name_start: Vec::new(),
+            codes: String::new(),
+            code_start: Vec::new(),
+            domain: Vec::new(),
+            domains: Vec::new(),
+            is_leaf: Vec::new(),
+            letters: Vec::new(),
+            char_start: Vec::new(),
+            initials: Vec::new(),
+            reading_start: Vec::new(),
+            reading_ids: Vec::new(),
+            syllables: Vec::new(),
+            pairs: Vec::new(),
+            pair_docs: Vec::new(),
+        };
         let mut syllable_ids: HashMap<&'static str, u16> = HashMap::new();
         let mut domain_ids: HashMap<&str, u16> = HashMap::new();
         let mut char_cache: HashMap<char, (u32, Vec<u16>)> = HashMap::new();
@@ -681,6 +704,14 @@ mod tests {
                 brute.iter().any(|(d, _)| *d == doc),
                 "{q:?} must find its own item"
             );
+        }
+    }
+
+    #[test]
+    fn empty_index_finds_nothing() {
+        let idx = CatalogIndex::default();
+        for q in ["gtgsh", "g", "登记", "0001", ""] {
+            assert_eq!(names(&idx, q), vec![], "{q}");
         }
     }
 

@@ -419,22 +419,33 @@ impl Store {
             .query_row("SELECT count(*) FROM catalog_item", [], |r| r.get(0))?)
     }
 
-    pub fn item(&self, code: &str) -> Result<Option<ServiceItem>> {
+    /// One stored JSON body, parsed; `None` when no row has that key.
+    fn stored<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+        key: &str,
+        what: &str,
+    ) -> Result<Option<T>> {
         let body: Option<String> = self
             .conn
-            .query_row(
-                "SELECT body FROM catalog_item WHERE code = ?1",
-                [code],
-                |r| r.get(0),
-            )
+            .prepare_cached(sql)?
+            .query_row([key], |r| r.get(0))
             .optional()?;
         body.map(|b| {
             serde_json::from_str(&b).map_err(|source| StoreError::BadStoredJson {
-                what: format!("item {code}"),
+                what: format!("{what} {key}"),
                 source,
             })
         })
         .transpose()
+    }
+
+    pub fn item(&self, code: &str) -> Result<Option<ServiceItem>> {
+        self.stored(
+            "SELECT body FROM catalog_item WHERE code = ?1",
+            code,
+            "item",
+        )
     }
 
     fn item_refs(&self, sql: &str, arg: &str) -> Result<Vec<ItemRef>> {
@@ -524,21 +535,11 @@ impl Store {
     }
 
     pub fn bundle(&self, code: &str) -> Result<Option<Bundle>> {
-        let body: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT body FROM catalog_bundle WHERE code = ?1",
-                [code],
-                |r| r.get(0),
-            )
-            .optional()?;
-        body.map(|b| {
-            serde_json::from_str(&b).map_err(|source| StoreError::BadStoredJson {
-                what: format!("bundle {code}"),
-                source,
-            })
-        })
-        .transpose()
+        self.stored(
+            "SELECT body FROM catalog_bundle WHERE code = ?1",
+            code,
+            "bundle",
+        )
     }
 
     pub fn bundles(&self) -> Result<Vec<BundleRef>> {
