@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 profile_dir="target/debug"
 hub="$profile_dir/onewindow-hub"
 desk="$profile_dir/onewindow-desk"
-data=".onewindow"
+data="$PWD/.onewindow"
 mkdir -p "$data"
 
 if [ ! -f "$data/hub/hub.db" ]; then
