@@ -1,5 +1,8 @@
 //! The Tauri shell: windows, plugins and one-line commands into `onewindow_app`.
 //! Nothing here decides anything; all behaviour lives in crates/app.
+//!
+//! Every command is `async` so that it runs on the async runtime, never on the main thread:
+//! a command waiting on the store while a large pull is applied must not freeze the window.
 
 use std::sync::Arc;
 
@@ -14,32 +17,35 @@ use tauri::{Manager, State};
 type DeskState<'a> = State<'a, Arc<Desk>>;
 
 #[tauri::command]
-fn desk_status(desk: DeskState<'_>) -> DeskStatus {
-    desk.status()
+async fn desk_status(desk: DeskState<'_>) -> Result<DeskStatus, AppError> {
+    Ok(desk.status())
 }
 
 #[tauri::command]
-fn search_items(desk: DeskState<'_>, request: SearchRequest) -> Result<SearchResponse, AppError> {
+async fn search_items(
+    desk: DeskState<'_>,
+    request: SearchRequest,
+) -> Result<SearchResponse, AppError> {
     desk.search(&request)
 }
 
 #[tauri::command]
-fn list_domains(desk: DeskState<'_>) -> Result<Vec<DomainView>, AppError> {
+async fn list_domains(desk: DeskState<'_>) -> Result<Vec<DomainView>, AppError> {
     desk.list_domains()
 }
 
 #[tauri::command]
-fn list_bundles(desk: DeskState<'_>) -> Result<Vec<BundleRef>, AppError> {
+async fn list_bundles(desk: DeskState<'_>) -> Result<Vec<BundleRef>, AppError> {
     desk.list_bundles()
 }
 
 #[tauri::command]
-fn item_guide(desk: DeskState<'_>, code: String) -> Result<ItemGuide, AppError> {
+async fn item_guide(desk: DeskState<'_>, code: String) -> Result<ItemGuide, AppError> {
     desk.item_guide(&code)
 }
 
 #[tauri::command]
-fn bundle_view(desk: DeskState<'_>, code: String) -> Result<BundleView, AppError> {
+async fn bundle_view(desk: DeskState<'_>, code: String) -> Result<BundleView, AppError> {
     desk.bundle_view(&code)
 }
 
@@ -54,8 +60,9 @@ async fn rebuild_cache(desk: DeskState<'_>) -> Result<DeskStatus, AppError> {
 }
 
 #[tauri::command]
-fn ui_ready(desk: DeskState<'_>) {
-    desk.ui_ready()
+async fn ui_ready(desk: DeskState<'_>) -> Result<(), AppError> {
+    desk.ui_ready();
+    Ok(())
 }
 
 /// Keeps the log file writer alive for the life of the app.

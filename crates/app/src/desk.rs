@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use onewindow_domain::{CatalogIndex, ItemLevel, SearchDoc, SearchQuery, ServiceItem};
 use onewindow_store::catalog::CATALOG;
-use onewindow_store::{Store, StoreError};
+use onewindow_store::{Store, StoreError, StreamState};
 use onewindow_sync::{HubClient, SyncError};
 
 use crate::dto::{self, AppError, CacheProblem, Connectivity, DeskStatus};
@@ -82,7 +82,8 @@ pub struct Desk {
     syncing: AtomicBool,
     /// Serialises pulls (background loop, sync now, rebuild).
     pull_lock: tokio::sync::Mutex<()>,
-    wake: tokio::sync::Notify,
+    /// The catalog stream as last stored, so the status bar never waits on the store.
+    catalog_state: Mutex<StreamState>,
     ready_written: AtomicBool,
 }
 
@@ -148,14 +149,20 @@ impl Desk {
             sync: Mutex::new(SyncStatus::default()),
             syncing: AtomicBool::new(false),
             pull_lock: tokio::sync::Mutex::new(()),
-            wake: tokio::sync::Notify::new(),
+            catalog_state: Mutex::new(StreamState::default()),
             ready_written: AtomicBool::new(false),
             config,
         });
         let path = desk.cache_path();
-        match Store::open(&path).and_then(|s| Snapshot::load(&s).map(|snap| (s, snap))) {
-            Ok((store, snap)) => {
+        let opened = Store::open(&path).and_then(|s| {
+            let snap = Snapshot::load(&s)?;
+            let state = s.stream_state(CATALOG)?;
+            Ok((s, snap, state))
+        });
+        match opened {
+            Ok((store, snap, state)) => {
                 tracing::info!(path = %path.display(), items = snap.docs.len(), "cache opened");
+                *desk.catalog_state.lock().expect("lock") = state;
                 *desk.store.write().expect("lock") = Some(Arc::new(Mutex::new(store)));
                 *desk.snapshot.write().expect("lock") = Arc::new(snap);
             }
@@ -197,9 +204,7 @@ impl Desk {
 
     pub fn status(&self) -> DeskStatus {
         let sync = self.sync.lock().expect("lock");
-        let stream = self
-            .with_store(|s| s.stream_state(CATALOG))
-            .unwrap_or_default();
+        let stream = self.catalog_state.lock().expect("lock").clone();
         let snap = self.snapshot();
         DeskStatus {
             connectivity: match sync.connectivity {
@@ -502,6 +507,7 @@ impl Desk {
                 sync.last_error = None;
                 sync.last_success = Some(Utc::now());
                 drop(sync);
+                *self.catalog_state.lock().expect("lock") = report.state.clone();
                 let changed = report.state.version_id != self.snapshot().version_id;
                 if changed {
                     self.reload_snapshot()?;
@@ -560,6 +566,8 @@ impl Desk {
             }
             let store = Store::open(&path).map_err(store_error)?;
             let snap = Snapshot::load(&store).map_err(store_error)?;
+            *self.catalog_state.lock().expect("lock") =
+                store.stream_state(CATALOG).map_err(store_error)?;
             *slot = Some(Arc::new(Mutex::new(store)));
             *self.snapshot.write().expect("lock") = Arc::new(snap);
             *self.cache_problem.lock().expect("lock") = None;
@@ -569,16 +577,13 @@ impl Desk {
         Ok(self.status())
     }
 
-    /// Pulls every `sync_interval`, and at once when woken. Runs until the process ends.
+    /// Pulls every `sync_interval`. Runs until the process ends.
     pub async fn run_sync_loop(self: Arc<Self>) {
         loop {
             if self.store.read().expect("lock").is_some() {
                 let _ = self.sync_once().await;
             }
-            tokio::select! {
-                _ = tokio::time::sleep(self.config.sync_interval) => {}
-                _ = self.wake.notified() => {}
-            }
+            tokio::time::sleep(self.config.sync_interval).await;
         }
     }
 }

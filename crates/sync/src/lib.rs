@@ -174,7 +174,8 @@ async fn blocking<T: Send + 'static>(
 
 /// Pulls catalog changes until the hub has no more, storing each page with its cursor in one
 /// transaction. Interrupted anywhere, it resumes from the last stored page.
-#[tracing::instrument(skip_all, fields(hub = client.base_url()), err)]
+// No `err` here: offline for days must not log an error per attempt; the app logs changes.
+#[tracing::instrument(skip_all, fields(hub = client.base_url()))]
 pub async fn pull_catalog(
     client: &HubClient,
     store: &Arc<Mutex<Store>>,
@@ -207,7 +208,8 @@ pub async fn pull_catalog(
 }
 
 /// Pulls calendar changes (each a whole year) until the hub has no more.
-#[tracing::instrument(skip_all, fields(hub = client.base_url()), err)]
+// No `err` here: offline for days must not log an error per attempt; the app logs changes.
+#[tracing::instrument(skip_all, fields(hub = client.base_url()))]
 pub async fn pull_calendar(
     client: &HubClient,
     store: &Arc<Mutex<Store>>,
