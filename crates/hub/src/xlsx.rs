@@ -76,6 +76,16 @@ impl Row<'_> {
         }
     }
 
+    /// The columns that place a 材料 or 字段 row: item, scenario code and name, position.
+    fn scenario_key(&self, issues: &mut Vec<ImportIssue>) -> (String, String, String, u32) {
+        (
+            self.required("事项编码", issues),
+            self.required("情形编码", issues),
+            self.required("情形名称", issues),
+            self.uint("序号", issues).unwrap_or(0),
+        )
+    }
+
     fn required(&self, header: &str, issues: &mut Vec<ImportIssue>) -> String {
         self.text(header).unwrap_or_else(|| {
             issues.push(self.issue(header, "不能为空".into()));
@@ -97,6 +107,25 @@ impl Row<'_> {
             issues.push(self.issue(
                 header,
                 format!("应为非负整数，实际为 {:?}", self.cell(header).to_string()),
+            ));
+        }
+        v
+    }
+
+    /// A cell that must be one of a fixed set of words (`expected` names them for the clerk).
+    fn one_of<T>(
+        &self,
+        header: &str,
+        parse: impl Fn(&str) -> Option<T>,
+        expected: &str,
+        issues: &mut Vec<ImportIssue>,
+    ) -> Option<T> {
+        let text = self.text(header);
+        let v = text.as_deref().and_then(parse);
+        if v.is_none() {
+            issues.push(self.issue(
+                header,
+                format!("应为 {expected}，实际为 {:?}", text.unwrap_or_default()),
             ));
         }
         v
@@ -332,40 +361,25 @@ pub fn read_catalog(bytes: Vec<u8>, version: &str) -> Result<Catalog, Vec<Import
             number: *number,
             cells,
         };
-        let item = row.required("事项编码", &mut issues);
-        let sc_code = row.required("情形编码", &mut issues);
-        let sc_name = row.required("情形名称", &mut issues);
-        let seq = row.uint("序号", &mut issues).unwrap_or(0);
+        let (item, sc_code, sc_name, seq) = row.scenario_key(&mut issues);
         let name = row.required("材料名称", &mut issues);
-        let form = row.text("材料形式");
-        let form = match form.as_deref().and_then(MaterialForm::from_label) {
-            Some(f) => f,
-            None => {
-                issues.push(row.issue(
-                    "材料形式",
-                    format!(
-                        "应为 收原件、验原件收复印件 或 收原件及复印件，实际为 {:?}",
-                        form.unwrap_or_default()
-                    ),
-                ));
-                MaterialForm::Original
-            }
-        };
+        let form = row
+            .one_of(
+                "材料形式",
+                MaterialForm::from_label,
+                "收原件、验原件收复印件 或 收原件及复印件",
+                &mut issues,
+            )
+            .unwrap_or(MaterialForm::Original);
         let copies = row.uint("份数", &mut issues).unwrap_or(0);
-        let necessity = row.text("必要性");
-        let necessity = match necessity.as_deref().and_then(Necessity::from_label) {
-            Some(n) => n,
-            None => {
-                issues.push(row.issue(
-                    "必要性",
-                    format!(
-                        "应为 必要、非必要 或 容缺，实际为 {:?}",
-                        necessity.unwrap_or_default()
-                    ),
-                ));
-                Necessity::Required
-            }
-        };
+        let necessity = row
+            .one_of(
+                "必要性",
+                Necessity::from_label,
+                "必要、非必要 或 容缺",
+                &mut issues,
+            )
+            .unwrap_or(Necessity::Required);
         let m = MaterialRequirement {
             name,
             form,
@@ -386,26 +400,17 @@ pub fn read_catalog(bytes: Vec<u8>, version: &str) -> Result<Catalog, Vec<Import
             number: *number,
             cells,
         };
-        let item = row.required("事项编码", &mut issues);
-        let sc_code = row.required("情形编码", &mut issues);
-        let sc_name = row.required("情形名称", &mut issues);
-        let seq = row.uint("序号", &mut issues).unwrap_or(0);
+        let (item, sc_code, sc_name, seq) = row.scenario_key(&mut issues);
         let key = row.required("字段键", &mut issues);
         let label = row.required("字段名称", &mut issues);
-        let ty = row.text("类型");
-        let field_type = match ty.as_deref().and_then(FieldType::parse) {
-            Some(t) => t,
-            None => {
-                issues.push(row.issue(
-                    "类型",
-                    format!(
-                        "应为 id_number、credit_code、phone、text、date、number 或 choice，实际为 {:?}",
-                        ty.unwrap_or_default()
-                    ),
-                ));
-                FieldType::Text
-            }
-        };
+        let field_type = row
+            .one_of(
+                "类型",
+                FieldType::parse,
+                "id_number、credit_code、phone、text、date、number 或 choice",
+                &mut issues,
+            )
+            .unwrap_or(FieldType::Text);
         let choices = row
             .text("可选值（以|分隔）")
             .map(|s| {
@@ -437,20 +442,14 @@ pub fn read_catalog(bytes: Vec<u8>, version: &str) -> Result<Catalog, Vec<Import
             cells,
         };
         let code = row.required("事项编码", &mut issues);
-        let level_text = row.text("层级");
-        let level = match level_text.as_deref().and_then(ItemLevel::from_label) {
-            Some(l) => l,
-            None => {
-                issues.push(row.issue(
-                    "层级",
-                    format!(
-                        "应为 主项、子项 或 办理项，实际为 {:?}",
-                        level_text.unwrap_or_default()
-                    ),
-                ));
-                ItemLevel::Main
-            }
-        };
+        let level = row
+            .one_of(
+                "层级",
+                ItemLevel::from_label,
+                "主项、子项 或 办理项",
+                &mut issues,
+            )
+            .unwrap_or(ItemLevel::Main);
         let domain = row.required("业务领域编码", &mut issues);
         let domain_name = row.required("业务领域", &mut issues);
         match domains.get(&domain) {
