@@ -1,9 +1,11 @@
 //! Pure types and rules of OneWindow. No IO: callers pass in what the rules need.
 
 pub mod calendar;
+pub mod case;
 pub mod catalog;
 pub mod search;
 pub mod synthetic;
+pub mod validate;
 
 pub use calendar::{CalendarBasis, HolidayCalendar, YearCalendar};
 pub use catalog::{

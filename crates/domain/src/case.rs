@@ -1,0 +1,222 @@
+//! The states of a case (办件) and the only ways between them (DESIGN.md, "Case states").
+//! A transition is a method that returns the new state or says, in Chinese, why not.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseState {
+    /// Being taken in at the window.
+    Draft,
+    /// A one-time notice (一次性告知书) was printed; reopens as a draft with the same number.
+    NeedsCorrection,
+    /// Accepted at the window (receipt printed); the hand-off op is in the outbox.
+    Accepted,
+    /// The hub acknowledged the hand-off.
+    HandedOff,
+    /// An approver opened it.
+    InReview,
+    Approved,
+    /// 不予许可 by the back office.
+    RefusedByOffice,
+    /// The back office asks for correction; reopens at the window with the same number.
+    Returned,
+    /// The result waits at the window (待出件).
+    Ready,
+    Delivered,
+    /// 不予受理 at the window.
+    Refused,
+    Withdrawn,
+}
+
+/// What happens to a case; each is recorded as an event with who, when, desk and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseAction {
+    /// Accept at the window (also 容缺受理 with open items).
+    Accept,
+    /// Print the one-time notice listing what is missing or wrong.
+    NotifyCorrection,
+    /// Take a case back into work at the window (after a notice or a return).
+    Reopen,
+    /// 不予受理.
+    Refuse,
+    Withdraw,
+    /// The hub acknowledged the hand-off op.
+    HandOffAcknowledged,
+    OpenForReview,
+    Approve,
+    RefuseByOffice,
+    ReturnForCorrection,
+    /// The result (or the refusal letter) has arrived at the window.
+    ResultArrived,
+    Deliver,
+}
+
+impl CaseState {
+    pub fn label(self) -> &'static str {
+        match self {
+            CaseState::Draft => "受理中",
+            CaseState::NeedsCorrection => "已一次性告知",
+            CaseState::Accepted => "已受理",
+            CaseState::HandedOff => "已流转",
+            CaseState::InReview => "审批中",
+            CaseState::Approved => "已批准",
+            CaseState::RefusedByOffice => "不予许可",
+            CaseState::Returned => "退回补正",
+            CaseState::Ready => "待出件",
+            CaseState::Delivered => "已出件",
+            CaseState::Refused => "不予受理",
+            CaseState::Withdrawn => "已撤回",
+        }
+    }
+
+    /// The state after `action`, or why it cannot happen now.
+    pub fn apply(self, action: CaseAction) -> Result<CaseState, String> {
+        use CaseAction as A;
+        use CaseState as S;
+        let next = match (self, action) {
+            (S::Draft, A::Accept) => S::Accepted,
+            (S::Draft, A::NotifyCorrection) => S::NeedsCorrection,
+            (S::Draft, A::Refuse) => S::Refused,
+            (S::NeedsCorrection | S::Returned, A::Reopen) => S::Draft,
+            (S::Draft | S::NeedsCorrection | S::Accepted, A::Withdraw) => S::Withdrawn,
+            (S::Accepted, A::HandOffAcknowledged) => S::HandedOff,
+            (S::HandedOff, A::OpenForReview) => S::InReview,
+            // A decision can reach an offline desk without the review-opened event.
+            (S::HandedOff | S::InReview, A::Approve) => S::Approved,
+            (S::HandedOff | S::InReview, A::RefuseByOffice) => S::RefusedByOffice,
+            (S::HandedOff | S::InReview, A::ReturnForCorrection) => S::Returned,
+            (S::Approved | S::RefusedByOffice, A::ResultArrived) => S::Ready,
+            (S::Ready, A::Deliver) => S::Delivered,
+            (state, action) => {
+                return Err(format!(
+                    "办件当前为“{}”，不能{}",
+                    state.label(),
+                    action.label()
+                ));
+            }
+        };
+        Ok(next)
+    }
+
+    /// No further action is possible.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            CaseState::Delivered | CaseState::Refused | CaseState::Withdrawn
+        )
+    }
+}
+
+impl CaseAction {
+    pub fn label(self) -> &'static str {
+        match self {
+            CaseAction::Accept => "受理",
+            CaseAction::NotifyCorrection => "出具一次性告知书",
+            CaseAction::Reopen => "重新办理",
+            CaseAction::Refuse => "不予受理",
+            CaseAction::Withdraw => "撤回",
+            CaseAction::HandOffAcknowledged => "确认流转",
+            CaseAction::OpenForReview => "开始审批",
+            CaseAction::Approve => "批准",
+            CaseAction::RefuseByOffice => "作出不予许可决定",
+            CaseAction::ReturnForCorrection => "退回补正",
+            CaseAction::ResultArrived => "登记结果到达窗口",
+            CaseAction::Deliver => "出件",
+        }
+    }
+
+    pub const ALL: [CaseAction; 12] = [
+        CaseAction::Accept,
+        CaseAction::NotifyCorrection,
+        CaseAction::Reopen,
+        CaseAction::Refuse,
+        CaseAction::Withdraw,
+        CaseAction::HandOffAcknowledged,
+        CaseAction::OpenForReview,
+        CaseAction::Approve,
+        CaseAction::RefuseByOffice,
+        CaseAction::ReturnForCorrection,
+        CaseAction::ResultArrived,
+        CaseAction::Deliver,
+    ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CaseAction as A;
+    use super::CaseState as S;
+    use super::*;
+
+    fn run(actions: &[CaseAction]) -> Result<CaseState, String> {
+        actions.iter().try_fold(S::Draft, |s, &a| s.apply(a))
+    }
+
+    #[test]
+    fn whole_journeys() {
+        assert_eq!(
+            run(&[
+                A::Accept,
+                A::HandOffAcknowledged,
+                A::OpenForReview,
+                A::Approve,
+                A::ResultArrived,
+                A::Deliver
+            ]),
+            Ok(S::Delivered)
+        );
+        // Notice, then the applicant comes back: same case, accepted.
+        assert_eq!(
+            run(&[A::NotifyCorrection, A::Reopen, A::Accept]),
+            Ok(S::Accepted)
+        );
+        // Returned by the back office, reopened at the window, accepted again.
+        assert_eq!(
+            run(&[
+                A::Accept,
+                A::HandOffAcknowledged,
+                A::ReturnForCorrection,
+                A::Reopen,
+                A::Accept
+            ]),
+            Ok(S::Accepted)
+        );
+        assert_eq!(
+            run(&[
+                A::Accept,
+                A::HandOffAcknowledged,
+                A::RefuseByOffice,
+                A::ResultArrived,
+                A::Deliver
+            ]),
+            Ok(S::Delivered)
+        );
+        assert_eq!(run(&[A::Refuse]), Ok(S::Refused));
+    }
+
+    #[test]
+    fn withdrawal_only_before_hand_off() {
+        assert_eq!(run(&[A::Withdraw]), Ok(S::Withdrawn));
+        assert_eq!(run(&[A::NotifyCorrection, A::Withdraw]), Ok(S::Withdrawn));
+        assert_eq!(run(&[A::Accept, A::Withdraw]), Ok(S::Withdrawn));
+        assert_eq!(
+            run(&[A::Accept, A::HandOffAcknowledged, A::Withdraw]),
+            Err("办件当前为“已流转”，不能撤回".to_string())
+        );
+    }
+
+    #[test]
+    fn final_states_allow_nothing() {
+        for s in [S::Delivered, S::Refused, S::Withdrawn] {
+            assert!(s.is_final());
+            for a in CaseAction::ALL {
+                assert!(s.apply(a).is_err(), "{s:?} {a:?}");
+            }
+        }
+        assert_eq!(
+            S::Draft.apply(A::Deliver),
+            Err("办件当前为“受理中”，不能出件".to_string())
+        );
+    }
+}
