@@ -56,6 +56,7 @@ bench: deps-test ui-build
 	mkdir -p target/bench && rm -f target/bench/summary.tsv
 	cargo build --release -p onewindow-hub -p onewindow-desk
 	cargo bench -p onewindow-domain --bench catalog_search
+	cargo bench -p onewindow-domain --bench prereview
 	cargo bench -p onewindow-hub --bench catalog_import
 	cargo bench -p onewindow-tests --bench catalog_pull
 	scripts/bench-desk.sh
