@@ -147,19 +147,18 @@ pub fn prereview(input: &PreReviewInput<'_>) -> PreReview {
                 format!("「{}」不适用告知承诺，请收取纸质材料", m.name),
             ));
         }
-        if let (Some(l), false) = (licence, licence_valid) {
-            if !attached {
-                findings.push(finding(
-                    "elicence_expired",
-                    Severity::Info,
-                    target.clone(),
-                    format!(
-                        "申请人的电子证照「{}」已于 {} 过期，不能免提交，请收取纸质材料",
-                        l.licence_type,
-                        l.valid_until.map(|d| d.to_string()).unwrap_or_default()
-                    ),
-                ));
-            }
+        // An expired licence is worth a word only while the paper is still missing.
+        if let (Some(l), false, false) = (licence, licence_valid, attached) {
+            findings.push(finding(
+                "elicence_expired",
+                Severity::Info,
+                target.clone(),
+                format!(
+                    "申请人的电子证照「{}」已于 {} 过期，不能免提交，请收取纸质材料",
+                    l.licence_type,
+                    l.valid_until.map(|d| d.to_string()).unwrap_or_default()
+                ),
+            ));
         }
         let status = if attached {
             MaterialStatus::Provided
@@ -243,13 +242,14 @@ pub fn prereview(input: &PreReviewInput<'_>) -> PreReview {
     }
 
     for f in &mut findings {
-        if let Some(reason) = input.overrides.get(&f.key()) {
-            if f.severity == Severity::Blocking && !reason.trim().is_empty() {
-                f.overridden = Some(reason.trim().to_string());
-            }
+        if let Some(reason) = input.overrides.get(&f.key())
+            && f.severity == Severity::Blocking
+            && !reason.trim().is_empty()
+        {
+            f.overridden = Some(reason.trim().to_string());
         }
     }
-    findings.sort_by(|a, b| a.severity.cmp(&b.severity));
+    findings.sort_by_key(|f| f.severity);
     PreReview {
         materials,
         findings,
