@@ -370,3 +370,67 @@ async fn damaged_cache_is_reported_kept_and_rebuilt_from_the_hub() {
     assert_eq!(kept.len(), 1, "{kept:?}");
     assert_eq!(std::fs::read(desk_dir.join(&kept[0])).unwrap(), garbage);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn elicences_are_looked_up_one_holder_at_a_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let out = onewindow_tests::hub_cli(&[
+        "import-elicences",
+        "--data",
+        data.to_str().unwrap(),
+        demo("elicences-sample.json").to_str().unwrap(),
+    ]);
+    assert_eq!(out.trim(), "电子证照库已导入：40 个持证主体");
+    let hub = HubProcess::start(&data);
+    let client = HubClient::new(&hub.url());
+
+    let zhou = client.elicences("371082198410031615").await.unwrap();
+    assert_eq!(zhou.licences.len(), 4);
+    assert_eq!(zhou.licences[0].licence_type, "居民身份证");
+    assert_eq!(zhou.licences[0].valid_until, "2020-06-30".parse().ok());
+    let company = client.elicences("91371082maqan80l2a").await.unwrap();
+    assert_eq!(company.holder, "91371082MAQAN80L2A", "normalised");
+    assert_eq!(company.licences[0].valid_until, None, "长期");
+    // A valid number with no registry entry has no licences.
+    let nobody = client.elicences("91350100M000100Y43").await.unwrap();
+    assert!(nobody.licences.is_empty());
+    // A number that is not one is refused, precisely.
+    match client.elicences("371082198410031616").await.unwrap_err() {
+        SyncError::Hub { status, code, .. } => {
+            assert_eq!((status, code.as_str()), (400, "bad_holder"))
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // A bad registry file replaces nothing.
+    let bad = tmp.path().join("bad-elicences.json");
+    std::fs::write(
+        &bad,
+        r#"{"holders": [{"holder": "123", "holder_kind": "person", "name": "x", "licences": []}]}"#,
+    )
+    .unwrap();
+    let out = std::process::Command::new(onewindow_tests::hub_binary())
+        .args([
+            "import-elicences",
+            "--data",
+            data.to_str().unwrap(),
+            bad.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("holders 第1行 [holder]: 身份证号码应为 18 位")
+    );
+    assert_eq!(
+        client
+            .elicences("371082198410031615")
+            .await
+            .unwrap()
+            .licences
+            .len(),
+        4
+    );
+}

@@ -7,7 +7,8 @@ use std::io::Write;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use onewindow_domain::prereview::{ELicence, PreReviewInput, prereview};
+use onewindow_domain::elicence::LicenceRecord;
+use onewindow_domain::prereview::{PreReviewInput, prereview};
 use onewindow_domain::{Catalog, FieldDef, FieldType, Scenario};
 
 fn main() {
@@ -71,15 +72,21 @@ fn main() {
         form,
         attached: (0..30).step_by(2).map(|i| (i, 1)).collect(),
         elicences: vec![
-            ELicence {
+            LicenceRecord {
                 licence_type: "居民身份证".into(),
                 number: "371082198410031615".into(),
-                valid_until: Some(NaiveDate::from_ymd_opt(2036, 1, 1).unwrap()),
+                issuer: "荣成市公安局".into(),
+                issued: NaiveDate::from_ymd_opt(2016, 1, 1).unwrap(),
+                valid_until: NaiveDate::from_ymd_opt(2036, 1, 1),
+                trust: "A".into(),
             },
-            ELicence {
+            LicenceRecord {
                 licence_type: "营业执照".into(),
                 number: "91350100M000100Y43".into(),
+                issuer: "荣成市行政审批服务局".into(),
+                issued: NaiveDate::from_ymd_opt(2017, 8, 4).unwrap(),
                 valid_until: None,
+                trust: "A".into(),
             },
         ],
         pledged: Default::default(),

@@ -3,6 +3,7 @@
 pub mod calendar;
 pub mod case;
 pub mod catalog;
+pub mod elicence;
 pub mod prereview;
 pub mod search;
 pub mod synthetic;

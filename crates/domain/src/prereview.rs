@@ -8,16 +8,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{FieldType, Necessity, Scenario};
+use crate::elicence::LicenceRecord;
 use crate::validate::{CreditCode, IdNumber, Phone};
-
-/// One e-licence of the applicant, as the registry returned it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ELicence {
-    pub licence_type: String,
-    pub number: String,
-    /// `None`: valid without end.
-    pub valid_until: Option<NaiveDate>,
-}
 
 /// Everything pre-review looks at. Materials are referred to by their position in the scenario.
 #[derive(Debug, Clone, Default)]
@@ -27,7 +19,8 @@ pub struct PreReviewInput<'a> {
     pub form: BTreeMap<String, String>,
     /// How many files are attached to each material slot.
     pub attached: BTreeMap<usize, usize>,
-    pub elicences: Vec<ELicence>,
+    /// The applicant's e-licences, as the hub's registry returned them.
+    pub elicences: Vec<LicenceRecord>,
     /// Materials the applicant replaces with a signed pledge (告知承诺).
     pub pledged: BTreeSet<usize>,
     /// Findings the clerk overrides with a written reason, by [`Finding::key`].
@@ -137,7 +130,7 @@ pub fn prereview(input: &PreReviewInput<'_>) -> PreReview {
                 .filter(|l| l.licence_type == t)
                 .max_by_key(|l| l.valid_until.unwrap_or(NaiveDate::MAX))
         });
-        let licence_valid = licence.is_some_and(|l| l.valid_until.is_none_or(|d| d >= today));
+        let licence_valid = licence.is_some_and(|l| l.is_valid_on(today));
         let pledged = input.pledged.contains(&i);
         if pledged && !m.pledge_allowed {
             findings.push(finding(
@@ -303,12 +296,15 @@ mod tests {
             == "缺少「经营者居民身份证」（验原件收复印件，1 份）：请补齐"));
 
         // A valid ID-card e-licence replaces the paper; an expired one does not.
-        let licence = |until: &str| ELicence {
+        let licence = |until: &str| LicenceRecord {
             licence_type: "居民身份证".into(),
             number: "x".into(),
+            issuer: "荣成市公安局".into(),
+            issued: day("2016-01-01"),
             valid_until: Some(day(until)),
+            trust: "A".into(),
         };
-        let with = |l: ELicence| {
+        let with = |l: LicenceRecord| {
             prereview(&PreReviewInput {
                 scenario: Some(sc),
                 elicences: vec![l],

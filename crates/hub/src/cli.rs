@@ -45,6 +45,12 @@ enum Command {
         data: PathBuf,
         file: PathBuf,
     },
+    /// Replace the e-licence registry from an elicences.json file (all or nothing).
+    ImportElicences {
+        #[arg(long)]
+        data: PathBuf,
+        file: PathBuf,
+    },
 }
 
 /// Logs to stderr and to a daily file under `DATA/logs`. The guard flushes the file on drop.
@@ -175,6 +181,31 @@ pub fn main() -> ExitCode {
                         "节假日日历已导入：更新 {:?} 年，未变 {:?} 年",
                         r.years_changed, r.years_unchanged
                     );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("导入失败，未做任何更改：{e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::ImportElicences { data, file } => {
+            let _guard = init_logging(&data);
+            let holders = match crate::import::read_elicences_file(&file) {
+                Ok(h) => h,
+                Err(issues) => return print_issues(&file, &issues),
+            };
+            let mut store = match open(&data) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            let source = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            match store.import_elicences(&holders, &source, chrono::Utc::now()) {
+                Ok(n) => {
+                    println!("电子证照库已导入：{n} 个持证主体");
                     ExitCode::SUCCESS
                 }
                 Err(e) => {

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use onewindow_domain::elicence::RegistryHolder;
 use onewindow_domain::{Catalog, HolidayCalendar, ImportIssue, YearCalendar};
 
 fn file_issue(path: &Path, reason: String) -> Vec<ImportIssue> {
@@ -58,4 +59,12 @@ pub fn read_catalog_file(path: &Path) -> Result<Catalog, Vec<ImportIssue>> {
 
 pub fn read_calendar_file(path: &Path) -> Result<BTreeMap<i32, YearCalendar>, Vec<ImportIssue>> {
     HolidayCalendar::from_json_str(&utf8(path, read(path)?)?)
+}
+
+/// Reads an e-licence registry file; holder numbers are checked against today's date.
+pub fn read_elicences_file(path: &Path) -> Result<Vec<RegistryHolder>, Vec<ImportIssue>> {
+    onewindow_domain::elicence::parse_registry(
+        &utf8(path, read(path)?)?,
+        chrono::Local::now().date_naive(),
+    )
 }

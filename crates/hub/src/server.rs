@@ -3,12 +3,13 @@
 use std::sync::{Arc, Mutex};
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use onewindow_proto::{ApiError, ChangesQuery, Health, PROTOCOL_VERSION, paths};
+use onewindow_domain::validate::{CreditCode, IdNumber};
+use onewindow_proto::{ApiError, ChangesQuery, ELicences, Health, PROTOCOL_VERSION, paths};
 
 use crate::store::{HubStore, HubStoreError};
 
@@ -143,6 +144,30 @@ async fn calendar_changes(
     Ok(Json(page).into_response())
 }
 
+async fn elicences(
+    State(state): State<HubState>,
+    Path(holder): Path<String>,
+) -> Result<Json<ELicences>, HttpError> {
+    let today = chrono::Local::now().date_naive();
+    let holder = match (IdNumber::parse(&holder, today), CreditCode::parse(&holder)) {
+        (Ok(id), _) => id.as_str().to_string(),
+        (_, Ok(code)) => code.as_str().to_string(),
+        _ => {
+            return Err(HttpError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_holder",
+                "holder must be a valid ID number or unified social credit code",
+            ));
+        }
+    };
+    let key = holder.clone();
+    let found = state.with_store(move |s| s.elicence_holder(&key)).await?;
+    Ok(Json(ELicences {
+        holder,
+        licences: found.map(|h| h.licences).unwrap_or_default(),
+    }))
+}
+
 async fn not_found() -> HttpError {
     HttpError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
 }
@@ -152,6 +177,7 @@ pub fn router(state: HubState) -> Router {
         .route(paths::HEALTHZ, get(healthz))
         .route(paths::CATALOG_CHANGES, get(catalog_changes))
         .route(paths::CALENDAR_CHANGES, get(calendar_changes))
+        .route(&format!("{}/{{holder}}", paths::ELICENCES), get(elicences))
         .fallback(not_found)
         .with_state(state)
 }

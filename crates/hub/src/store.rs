@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use onewindow_domain::elicence::{HolderKind, RegistryHolder};
 use onewindow_domain::{Catalog, YearCalendar};
 use onewindow_proto::{
     CalendarChange, CalendarChanges, CatalogChange, CatalogChanges, CatalogEntity, CatalogVersion,
@@ -13,11 +14,18 @@ use onewindow_store::migrate::{self, Migration};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::value::RawValue;
 
-pub const HUB_MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_catalog",
-    sql: include_str!("../../../migrations/hub/0001_catalog.sql"),
-}];
+pub const HUB_MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_catalog",
+        sql: include_str!("../../../migrations/hub/0001_catalog.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_elicences",
+        sql: include_str!("../../../migrations/hub/0002_elicences.sql"),
+    },
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum HubStoreError {
@@ -330,6 +338,54 @@ impl HubStore {
         })
     }
 
+    /// Replaces the e-licence registry with `holders`, in one transaction.
+    #[tracing::instrument(skip(self, holders), fields(holders = holders.len()), err)]
+    pub fn import_elicences(
+        &mut self,
+        holders: &[RegistryHolder],
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM elicence_holder", [])?;
+        {
+            let mut put = tx.prepare(
+                "INSERT INTO elicence_holder (holder, holder_kind, body) VALUES (?1, ?2, ?3)",
+            )?;
+            for h in holders {
+                let kind = match h.holder_kind {
+                    HolderKind::Person => "person",
+                    HolderKind::Organisation => "organisation",
+                };
+                put.execute(params![h.holder, kind, to_json("e-licence holder", h)?])?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO elicence_import (source, imported_at, holders) VALUES (?1, ?2, ?3)",
+            params![
+                source,
+                now.to_rfc3339_opts(SecondsFormat::Secs, true),
+                holders.len() as i64
+            ],
+        )?;
+        tx.commit()?;
+        Ok(holders.len())
+    }
+
+    /// One holder's registry entry, if any.
+    pub fn elicence_holder(&self, holder: &str) -> Result<Option<RegistryHolder>> {
+        let body: Option<String> = self
+            .conn
+            .prepare_cached("SELECT body FROM elicence_holder WHERE holder = ?1")?
+            .query_row([holder], |r| r.get(0))
+            .optional()?;
+        body.map(|b| {
+            serde_json::from_str(&b)
+                .map_err(|e| HubStoreError::Json("stored e-licence holder".into(), e))
+        })
+        .transpose()
+    }
+
     pub fn calendar_changes(&self, cursor: i64, limit: u32) -> Result<CalendarChanges> {
         let last: i64 = self.conn.query_row(
             "SELECT coalesce(max(seq), 0) FROM calendar_change",
@@ -378,6 +434,22 @@ mod tests {
 
     fn t0() -> DateTime<Utc> {
         "2026-11-27T08:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn every_hub_migration_file_is_embedded() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations/hub");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let embedded: Vec<String> = HUB_MIGRATIONS
+            .iter()
+            .map(|m| format!("{}.sql", m.name))
+            .collect();
+        assert_eq!(files, embedded);
     }
 
     #[test]

@@ -16,6 +16,16 @@ pub mod paths {
     pub const HEALTHZ: &str = "/healthz";
     pub const CATALOG_CHANGES: &str = "/v1/catalog/changes";
     pub const CALENDAR_CHANGES: &str = "/v1/calendar/changes";
+    /// `/v1/elicences/{holder}`: one holder's e-licences.
+    pub const ELICENCES: &str = "/v1/elicences";
+}
+
+/// `GET /v1/elicences/{holder}`: the holder's licences from the hub's registry; empty when the
+/// registry has none. Looked up per applicant while online; never the whole registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ELicences {
+    pub holder: String,
+    pub licences: Vec<onewindow_domain::elicence::LicenceRecord>,
 }
 
 /// `GET /healthz`.

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use onewindow_proto::{ApiError, CalendarChanges, CatalogChanges, Health, paths};
+use onewindow_proto::{ApiError, CalendarChanges, CatalogChanges, ELicences, Health, paths};
 use onewindow_store::catalog::{CALENDAR, CATALOG};
 use onewindow_store::{Store, StoreError, StreamState};
 
@@ -136,6 +136,16 @@ impl HubClient {
             paths::CATALOG_CHANGES,
             &[("cursor", cursor.to_string()), ("limit", limit.to_string())],
             None,
+        )
+        .await
+    }
+
+    /// The applicant's e-licences (`holder`: an ID number or credit code), looked up live.
+    pub async fn elicences(&self, holder: &str) -> Result<ELicences, SyncError> {
+        self.get(
+            &format!("{}/{holder}", paths::ELICENCES),
+            &[],
+            Some(Duration::from_secs(10)),
         )
         .await
     }
