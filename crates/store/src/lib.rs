@@ -1,6 +1,7 @@
 //! The desk's local cache: one SQLite file in WAL mode with `synchronous=FULL`, migrated from
 //! the embedded `migrations/desk` on open. Everything the desk stores goes through [`Store`].
 
+pub mod cases;
 pub mod catalog;
 pub mod migrate;
 
@@ -11,11 +12,18 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 pub use catalog::{BundleRef, ItemRef, StreamState};
 
 /// The desk's migrations, in order. Append only: never edit a released file.
-pub const DESK_MIGRATIONS: &[migrate::Migration] = &[migrate::Migration {
-    version: 1,
-    name: "0001_catalog",
-    sql: include_str!("../../../migrations/desk/0001_catalog.sql"),
-}];
+pub const DESK_MIGRATIONS: &[migrate::Migration] = &[
+    migrate::Migration {
+        version: 1,
+        name: "0001_catalog",
+        sql: include_str!("../../../migrations/desk/0001_catalog.sql"),
+    },
+    migrate::Migration {
+        version: 2,
+        name: "0002_cases",
+        sql: include_str!("../../../migrations/desk/0002_cases.sql"),
+    },
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -33,6 +41,13 @@ pub enum StoreError {
         what: String,
         source: serde_json::Error,
     },
+    #[error("invalid input: {0}")]
+    BadInput(String),
+    #[error("no case with id {0}")]
+    CaseNotFound(String),
+    /// The case's state does not allow the action; `reason_zh` tells the clerk why.
+    #[error("case {number}: {reason_zh}")]
+    Transition { number: String, reason_zh: String },
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -46,6 +61,9 @@ impl StoreError {
             StoreError::Migrate(migrate::MigrateError::Newer { .. }) => "cache_newer",
             StoreError::Migrate(_) => "cache_migration_failed",
             StoreError::BadChange { .. } => "hub_bad_change",
+            StoreError::BadInput(_) => "bad_input",
+            StoreError::CaseNotFound(_) => "case_not_found",
+            StoreError::Transition { .. } => "case_transition",
             StoreError::Sqlite(e) if is_corruption(e) => "cache_corrupt",
             StoreError::Sqlite(_) => "cache_error",
         }
@@ -182,6 +200,28 @@ mod tests {
             std::fs::read(&path).unwrap(),
             b"this is not a database, just some bytes ........"
         );
+    }
+
+    #[test]
+    fn a_cache_from_the_first_release_migrates_with_its_catalog() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        {
+            let mut c = Connection::open(&path).unwrap();
+            migrate::run(&mut c, &DESK_MIGRATIONS[..1]).unwrap();
+            c.execute(
+                "INSERT INTO catalog_domain (code, name) VALUES ('SCJG', '市场监管')",
+                [],
+            )
+            .unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.domains().unwrap()[0].name, "市场监管");
+        let version: u32 = s
+            .conn
+            .query_row("SELECT max(version) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version as usize, DESK_MIGRATIONS.len());
     }
 
     #[test]

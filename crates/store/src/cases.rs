@@ -1,0 +1,443 @@
+//! Cases, their append-only events and the outbox. A case number is
+//! `{desk code}-{yyyymmdd}-{NNNN}`, counted per desk and day in the same transaction that makes
+//! the case, so numbers never collide offline and are never reused. Every state change commits
+//! with its event and, when the hub must learn of it, its outbox op.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use onewindow_domain::case::{CaseAction, CaseState};
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::{Serialize, de::DeserializeOwned};
+use uuid::Uuid;
+
+use crate::{Result, Store, StoreError};
+
+/// The outbox schema of the ops written here.
+pub const OP_SCHEMA_VERSION: i64 = 1;
+
+/// Who does something, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user: String,
+    pub desk: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCase {
+    pub item_code: String,
+    pub scenario_code: Option<String>,
+    /// The calendar day at the window, for the number (the desk's local date).
+    pub local_date: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRow {
+    pub id: String,
+    pub number: String,
+    pub item_code: String,
+    pub scenario_code: Option<String>,
+    pub state: CaseState,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseEventRow {
+    /// `None` for the event that created the case.
+    pub action: Option<CaseAction>,
+    pub from_state: Option<CaseState>,
+    pub to_state: CaseState,
+    pub actor: String,
+    pub desk: String,
+    pub at: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxOp {
+    pub op_id: String,
+    pub device_seq: i64,
+    pub schema_version: i64,
+    pub kind: String,
+    pub payload: serde_json::Value,
+}
+
+/// Stores a serde enum as its snake_case name.
+fn enc<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        other => unreachable!("unit enum serialises to a string, got {other:?}"),
+    }
+}
+
+fn dec<T: DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn ts(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn uuid_v7(at: DateTime<Utc>) -> String {
+    let t = uuid::Timestamp::from_unix(
+        uuid::NoContext,
+        at.timestamp() as u64,
+        at.timestamp_subsec_nanos(),
+    );
+    Uuid::new_v7(t).to_string()
+}
+
+fn bad_input(detail: String) -> StoreError {
+    StoreError::BadInput(detail)
+}
+
+fn read_case(tx: &Transaction<'_>, id: &str) -> Result<Option<CaseRow>> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT id, number, item_code, scenario_code, state, created_at, updated_at
+             FROM case_record WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok(CaseRow {
+                id: r.get(0)?,
+                number: r.get(1)?,
+                item_code: r.get(2)?,
+                scenario_code: r.get(3)?,
+                state: dec(&r.get::<_, String>(4)?)?,
+                created_at: r.get(5)?,
+                updated_at: r.get(6)?,
+            })
+        })
+        .optional()?)
+}
+
+fn push_op(
+    tx: &Transaction<'_>,
+    kind: &str,
+    payload: &serde_json::Value,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let seq: i64 = tx.query_row(
+        "SELECT coalesce(max(device_seq), 0) + 1 FROM outbox",
+        [],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        "INSERT INTO outbox (op_id, device_seq, schema_version, kind, payload, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            uuid_v7(at),
+            seq,
+            OP_SCHEMA_VERSION,
+            kind,
+            payload.to_string(),
+            ts(at)
+        ],
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// Makes a draft case with the desk's next number for that day.
+    pub fn create_case(
+        &mut self,
+        new: &NewCase,
+        who: &Actor,
+        at: DateTime<Utc>,
+    ) -> Result<CaseRow> {
+        let desk = &who.desk;
+        if desk.is_empty() || desk.len() > 16 || !desk.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(bad_input(format!(
+                "desk code {desk:?} must be 1–16 ASCII letters or digits"
+            )));
+        }
+        let tx = self.conn.transaction()?;
+        let prefix = format!("{desk}-{}", new.local_date.format("%Y%m%d"));
+        let seq: i64 = tx.query_row(
+            "INSERT INTO case_counter (prefix, last) VALUES (?1, 1)
+             ON CONFLICT(prefix) DO UPDATE SET last = last + 1 RETURNING last",
+            [&prefix],
+            |r| r.get(0),
+        )?;
+        if seq > 9999 {
+            return Err(bad_input(format!(
+                "case numbers for {prefix} are used up (9999)"
+            )));
+        }
+        let id = uuid_v7(at);
+        let number = format!("{prefix}-{seq:04}");
+        let now = ts(at);
+        tx.execute(
+            "INSERT INTO case_record (id, number, item_code, scenario_code, state, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+            params![id, number, new.item_code, new.scenario_code, enc(&CaseState::Draft), now],
+        )?;
+        tx.execute(
+            "INSERT INTO case_event (case_id, action, from_state, to_state, actor, desk, at, reason)
+             VALUES (?1, 'create', NULL, ?2, ?3, ?4, ?5, NULL)",
+            params![id, enc(&CaseState::Draft), who.user, who.desk, now],
+        )?;
+        let row = read_case(&tx, &id)?.expect("just inserted");
+        tx.commit()?;
+        Ok(row)
+    }
+
+    /// Applies `action` to the case: the new state, its event and (for an acceptance) the
+    /// hand-off op commit together; a refused transition changes nothing.
+    pub fn transition(
+        &mut self,
+        case_id: &str,
+        action: CaseAction,
+        who: &Actor,
+        at: DateTime<Utc>,
+        reason: Option<&str>,
+    ) -> Result<CaseRow> {
+        let tx = self.conn.transaction()?;
+        let case = read_case(&tx, case_id)?
+            .ok_or_else(|| StoreError::CaseNotFound(case_id.to_string()))?;
+        let next = case
+            .state
+            .apply(action)
+            .map_err(|reason_zh| StoreError::Transition {
+                number: case.number.clone(),
+                reason_zh,
+            })?;
+        let now = ts(at);
+        tx.execute(
+            "UPDATE case_record SET state = ?2, updated_at = ?3 WHERE id = ?1",
+            params![case_id, enc(&next), now],
+        )?;
+        tx.execute(
+            "INSERT INTO case_event (case_id, action, from_state, to_state, actor, desk, at, reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                case_id,
+                enc(&action),
+                enc(&case.state),
+                enc(&next),
+                who.user,
+                who.desk,
+                now,
+                reason
+            ],
+        )?;
+        if action == CaseAction::Accept {
+            let payload = serde_json::json!({
+                "case_id": case.id,
+                "number": case.number,
+                "item_code": case.item_code,
+                "scenario_code": case.scenario_code,
+                "accepted_at": now,
+                "accepted_by": who.user,
+                "desk": who.desk,
+            });
+            push_op(&tx, "case.hand_off", &payload, at)?;
+        }
+        let row = read_case(&tx, case_id)?.expect("exists");
+        tx.commit()?;
+        Ok(row)
+    }
+
+    pub fn case(&self, id: &str) -> Result<Option<CaseRow>> {
+        let tx = self.conn.unchecked_transaction()?;
+        read_case(&tx, id)
+    }
+
+    pub fn case_events(&self, case_id: &str) -> Result<Vec<CaseEventRow>> {
+        let mut q = self.conn.prepare_cached(
+            "SELECT action, from_state, to_state, actor, desk, at, reason
+             FROM case_event WHERE case_id = ?1 ORDER BY id",
+        )?;
+        let rows = q.query_map([case_id], |r| {
+            let action: String = r.get(0)?;
+            Ok(CaseEventRow {
+                action: if action == "create" {
+                    None
+                } else {
+                    Some(dec(&action)?)
+                },
+                from_state: r
+                    .get::<_, Option<String>>(1)?
+                    .map(|s| dec(&s))
+                    .transpose()?,
+                to_state: dec(&r.get::<_, String>(2)?)?,
+                actor: r.get(3)?,
+                desk: r.get(4)?,
+                at: r.get(5)?,
+                reason: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Ops waiting for the hub, oldest first.
+    pub fn outbox(&self) -> Result<Vec<OutboxOp>> {
+        let mut q = self.conn.prepare_cached(
+            "SELECT op_id, device_seq, schema_version, kind, payload FROM outbox ORDER BY device_seq",
+        )?;
+        let rows = q.query_map([], |r| {
+            let payload: String = r.get(4)?;
+            Ok(OutboxOp {
+                op_id: r.get(0)?,
+                device_seq: r.get(1)?,
+                schema_version: r.get(2)?,
+                kind: r.get(3)?,
+                payload: serde_json::from_str(&payload).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        4,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    )
+                })?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use CaseAction as A;
+
+    fn clerk() -> Actor {
+        Actor {
+            user: "zhangsan".into(),
+            desk: "RC01".into(),
+        }
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn new(day: &str) -> NewCase {
+        NewCase {
+            item_code: "000105001001".into(),
+            scenario_code: Some("000105001001-01".into()),
+            local_date: day.parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn numbers_count_per_desk_and_day() {
+        let mut s = Store::open_in_memory().unwrap();
+        let t = at("2026-11-27T01:00:00Z");
+        let a = s.create_case(&new("2026-11-27"), &clerk(), t).unwrap();
+        let b = s.create_case(&new("2026-11-27"), &clerk(), t).unwrap();
+        let c = s.create_case(&new("2026-11-28"), &clerk(), t).unwrap();
+        let other = Actor {
+            desk: "RC02".into(),
+            ..clerk()
+        };
+        let d = s.create_case(&new("2026-11-27"), &other, t).unwrap();
+        assert_eq!(
+            [a.number, b.number, c.number, d.number],
+            [
+                "RC01-20261127-0001",
+                "RC01-20261127-0002",
+                "RC01-20261128-0001",
+                "RC02-20261127-0001"
+            ]
+        );
+        assert_eq!(a.state, CaseState::Draft);
+        assert_ne!(a.id, b.id);
+        let err = s
+            .create_case(
+                &new("2026-11-27"),
+                &Actor {
+                    desk: "RC-01".into(),
+                    ..clerk()
+                },
+                t,
+            )
+            .unwrap_err();
+        assert_eq!(err.code(), "bad_input");
+    }
+
+    #[test]
+    fn acceptance_commits_state_event_and_hand_off_together() {
+        let mut s = Store::open_in_memory().unwrap();
+        let case = s
+            .create_case(&new("2026-11-27"), &clerk(), at("2026-11-27T01:00:00Z"))
+            .unwrap();
+        let accepted = s
+            .transition(
+                &case.id,
+                A::Accept,
+                &clerk(),
+                at("2026-11-27T01:05:00Z"),
+                None,
+            )
+            .unwrap();
+        assert_eq!(accepted.state, CaseState::Accepted);
+        let ops = s.outbox().unwrap();
+        assert_eq!(ops.len(), 1);
+        assert_eq!(ops[0].kind, "case.hand_off");
+        assert_eq!(ops[0].device_seq, 1);
+        assert_eq!(ops[0].payload["number"], "RC01-20261127-0001");
+        let events = s.case_events(&case.id).unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[1].action, Some(A::Accept));
+        assert_eq!(events[1].from_state, Some(CaseState::Draft));
+        assert_eq!(events[1].at, "2026-11-27T01:05:00.000Z");
+    }
+
+    #[test]
+    fn refused_transition_changes_nothing_and_events_are_append_only() {
+        let mut s = Store::open_in_memory().unwrap();
+        let case = s
+            .create_case(&new("2026-11-27"), &clerk(), at("2026-11-27T01:00:00Z"))
+            .unwrap();
+        let err = s
+            .transition(
+                &case.id,
+                A::Deliver,
+                &clerk(),
+                at("2026-11-27T01:01:00Z"),
+                None,
+            )
+            .unwrap_err();
+        assert_eq!(err.code(), "case_transition");
+        assert_eq!(
+            err.to_string(),
+            "case RC01-20261127-0001: 办件当前为“受理中”，不能出件"
+        );
+        assert_eq!(s.case_events(&case.id).unwrap().len(), 1);
+        assert!(s.outbox().unwrap().is_empty());
+        assert_eq!(s.case(&case.id).unwrap().unwrap().state, CaseState::Draft);
+
+        let tamper = s.conn.execute("UPDATE case_event SET actor = 'x'", []);
+        assert!(tamper.unwrap_err().to_string().contains("append-only"));
+        let delete = s.conn.execute("DELETE FROM case_event", []);
+        assert!(delete.unwrap_err().to_string().contains("append-only"));
+    }
+
+    #[test]
+    fn notice_then_return_keeps_the_number() {
+        let mut s = Store::open_in_memory().unwrap();
+        let t = at("2026-11-27T01:00:00Z");
+        let case = s.create_case(&new("2026-11-27"), &clerk(), t).unwrap();
+        for (action, reason) in [
+            (A::NotifyCorrection, Some("缺少租赁合同")),
+            (A::Reopen, None),
+            (A::Accept, None),
+            (A::HandOffAcknowledged, None),
+            (A::ReturnForCorrection, Some("经营场所地址与租赁合同不一致")),
+            (A::Reopen, None),
+        ] {
+            s.transition(&case.id, action, &clerk(), t, reason).unwrap();
+        }
+        let now = s.case(&case.id).unwrap().unwrap();
+        assert_eq!(now.number, case.number);
+        assert_eq!(now.state, CaseState::Draft);
+        let events = s.case_events(&case.id).unwrap();
+        assert_eq!(events.len(), 7);
+        assert_eq!(
+            events[5].reason.as_deref(),
+            Some("经营场所地址与租赁合同不一致")
+        );
+        assert_eq!(s.outbox().unwrap().len(), 1, "one hand-off op");
+    }
+}
