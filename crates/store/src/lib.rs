@@ -219,7 +219,9 @@ mod tests {
         assert_eq!(s.domains().unwrap()[0].name, "市场监管");
         let version: u32 = s
             .conn
-            .query_row("SELECT max(version) FROM schema_migrations", [], |r| r.get(0))
+            .query_row("SELECT max(version) FROM schema_migrations", [], |r| {
+                r.get(0)
+            })
             .unwrap();
         assert_eq!(version as usize, DESK_MIGRATIONS.len());
     }

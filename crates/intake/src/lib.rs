@@ -1,0 +1,376 @@
+//! Scanned materials: the scanner's hot folder, stable-file detection, and the pipeline that
+//! takes a file into the desk's content-addressed blob store with a thumbnail, or into
+//! quarantine with the reason. Nothing is ever deleted.
+//!
+//! The scan is driven from outside with the current time ([`HotFolder::scan`]), so a file
+//! watcher, a periodic rescan and a polling mode for network drives all call the same code,
+//! and tests control the clock.
+
+pub mod thumbnail;
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use sha2::{Digest, Sha256};
+
+/// Where intake keeps its files. All four folders must be on the desk's own disk except the
+/// hot folder, which may be a network share.
+#[derive(Debug, Clone)]
+pub struct IntakeConfig {
+    pub hot: PathBuf,
+    pub staging: PathBuf,
+    pub blobs: PathBuf,
+    pub quarantine: PathBuf,
+    /// A file is taken once its size and mtime have not changed for this long.
+    pub stability: Duration,
+    /// Larger files go to quarantine (default 50 MB).
+    pub max_bytes: u64,
+}
+
+impl IntakeConfig {
+    pub fn under(root: &Path, hot: &Path) -> Self {
+        IntakeConfig {
+            hot: hot.to_path_buf(),
+            staging: root.join("staging"),
+            blobs: root.join("blobs"),
+            quarantine: root.join("quarantine"),
+            stability: Duration::from_millis(800),
+            max_bytes: 50 * 1024 * 1024,
+        }
+    }
+}
+
+/// Names scanners, browsers and office tools use while a file is still being written.
+pub fn is_temp_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".tmp")
+        || lower.ends_with(".part")
+        || lower.ends_with(".crdownload")
+        || name.starts_with("~$")
+        || lower == "thumbs.db"
+        || lower == "desktop.ini"
+        || name == ".DS_Store"
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Jpeg,
+    Png,
+    Pdf,
+}
+
+impl FileKind {
+    fn sniff(head: &[u8]) -> Option<FileKind> {
+        if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(FileKind::Jpeg)
+        } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(FileKind::Png)
+        } else if head.starts_with(b"%PDF-") {
+            Some(FileKind::Pdf)
+        } else {
+            None
+        }
+    }
+}
+
+/// A file taken in: stored once under its SHA-256 (of the bytes as received).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taken {
+    pub original_name: String,
+    pub sha256: String,
+    pub size: u64,
+    pub kind: FileKind,
+    pub blob: PathBuf,
+    /// 256-px PNG thumbnail, when one could be made (PDF thumbnails come from poppler later).
+    pub thumbnail: Option<PathBuf>,
+    /// The same bytes were already in the blob store.
+    pub duplicate: bool,
+}
+
+/// A file refused: where it now lies and why, in Chinese for the clerk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quarantined {
+    pub original_name: String,
+    pub path: PathBuf,
+    pub reason_zh: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Taken(Taken),
+    Quarantined(Quarantined),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error("intake folder {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IntakeError + '_ {
+    move |source| IntakeError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Seen {
+    size: u64,
+    mtime: Option<SystemTime>,
+    since: Instant,
+}
+
+/// Watches one hot folder for files that have stopped changing.
+#[derive(Debug)]
+pub struct HotFolder {
+    config: IntakeConfig,
+    seen: HashMap<PathBuf, Seen>,
+}
+
+/// Moves a file, falling back to copy-then-remove across file systems (a network hot folder).
+fn move_file(from: &Path, to: &Path) -> std::io::Result<()> {
+    match fs::rename(from, to) {
+        Ok(()) => Ok(()),
+        Err(_) => {
+            fs::copy(from, to)?;
+            fs::remove_file(from)
+        }
+    }
+}
+
+/// A file name safe to use inside our folders: no separators, no `..`.
+fn safe_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c == '/' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    match cleaned.trim_matches('.') {
+        "" => "file".to_string(),
+        _ => cleaned,
+    }
+}
+
+impl HotFolder {
+    pub fn new(config: IntakeConfig) -> Result<HotFolder, IntakeError> {
+        for dir in [
+            &config.hot,
+            &config.staging,
+            &config.blobs,
+            &config.quarantine,
+        ] {
+            fs::create_dir_all(dir).map_err(io(dir))?;
+        }
+        Ok(HotFolder {
+            config,
+            seen: HashMap::new(),
+        })
+    }
+
+    pub fn config(&self) -> &IntakeConfig {
+        &self.config
+    }
+
+    /// Looks at the hot folder at `now` and takes every file that has been stable for the
+    /// stability delay. Temp names and folders are left alone; links are quarantined.
+    pub fn scan(&mut self, now: Instant) -> Result<Vec<Outcome>, IntakeError> {
+        let hot = self.config.hot.clone();
+        let mut present = Vec::new();
+        let mut out = Vec::new();
+        for entry in fs::read_dir(&hot).map_err(io(&hot))? {
+            let Ok(entry) = entry else { continue };
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = entry.path();
+            let Ok(meta) = fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if is_temp_name(&name) || meta.is_dir() {
+                continue;
+            }
+            if meta.file_type().is_symlink() {
+                out.push(Outcome::Quarantined(self.quarantine(
+                    &path,
+                    &name,
+                    "这是一个链接（快捷方式），不是扫描文件；请直接放入文件本身",
+                )?));
+                continue;
+            }
+            present.push(path.clone());
+            let seen = Seen {
+                size: meta.len(),
+                mtime: meta.modified().ok(),
+                since: now,
+            };
+            match self.seen.get(&path) {
+                Some(prev) if prev.size == seen.size && prev.mtime == seen.mtime => {
+                    if now.duration_since(prev.since) >= self.config.stability
+                        && fs::File::open(&path).is_ok()
+                    {
+                        self.seen.remove(&path);
+                        out.push(self.take(&path, &name)?);
+                    }
+                }
+                _ => {
+                    self.seen.insert(path, seen);
+                }
+            }
+        }
+        self.seen.retain(|p, _| present.contains(p));
+        Ok(out)
+    }
+
+    /// "Import from file": the same pipeline for a file the clerk picks. The file is copied,
+    /// never moved, so the clerk's original stays where it was.
+    pub fn import(&mut self, path: &Path) -> Result<Outcome, IntakeError> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "file".into());
+        let staged = self.staging_path(&name);
+        fs::copy(path, &staged).map_err(io(path))?;
+        self.process_staged(&staged, &name)
+    }
+
+    fn staging_path(&self, name: &str) -> PathBuf {
+        let stamp = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        self.config
+            .staging
+            .join(format!("{stamp}-{}", safe_name(name)))
+    }
+
+    fn take(&mut self, path: &Path, name: &str) -> Result<Outcome, IntakeError> {
+        let staged = self.staging_path(name);
+        move_file(path, &staged).map_err(io(path))?;
+        self.process_staged(&staged, name)
+    }
+
+    fn process_staged(&mut self, staged: &Path, name: &str) -> Result<Outcome, IntakeError> {
+        let size = fs::metadata(staged).map_err(io(staged))?.len();
+        if size == 0 {
+            return Ok(Outcome::Quarantined(self.quarantine(
+                staged,
+                name,
+                "文件是空的（0 字节），请重新扫描",
+            )?));
+        }
+        if size > self.config.max_bytes {
+            return Ok(Outcome::Quarantined(self.quarantine(
+                staged,
+                name,
+                &format!(
+                    "文件 {:.1} MB，超过上限 {} MB；请降低扫描分辨率或分页扫描",
+                    size as f64 / 1e6,
+                    self.config.max_bytes / 1_000_000
+                ),
+            )?));
+        }
+        let bytes = fs::read(staged).map_err(io(staged))?;
+        let Some(kind) = FileKind::sniff(&bytes) else {
+            return Ok(Outcome::Quarantined(self.quarantine(
+                staged,
+                name,
+                "不支持的文件类型：只接收 JPEG、PNG 图片和 PDF 文件",
+            )?));
+        };
+        // Hash the bytes as received, once.
+        let sha256 = format!("{:x}", Sha256::digest(&bytes));
+        let thumbnail = match kind {
+            FileKind::Jpeg | FileKind::Png => match thumbnail::render(kind, &bytes, 256) {
+                Ok(png) => Some(png),
+                Err(why) => {
+                    return Ok(Outcome::Quarantined(self.quarantine(
+                        staged,
+                        name,
+                        &format!("图片无法读取（{why}），文件可能不完整，请重新扫描"),
+                    )?));
+                }
+            },
+            FileKind::Pdf => {
+                if !bytes.windows(5).any(|w| w == b"%%EOF") {
+                    return Ok(Outcome::Quarantined(self.quarantine(
+                        staged,
+                        name,
+                        "PDF 文件不完整（缺少结束标记），请重新保存或扫描",
+                    )?));
+                }
+                None
+            }
+        };
+        let (dir, file) = sha256.split_at(2);
+        let blob_dir = self.config.blobs.join(dir);
+        fs::create_dir_all(&blob_dir).map_err(io(&blob_dir))?;
+        let blob = blob_dir.join(file);
+        let duplicate = blob.exists();
+        if duplicate {
+            // Same bytes already stored: keep the staged copy out of the way, not deleted.
+            let kept = self
+                .config
+                .staging
+                .join(format!("duplicate-{sha256}-{}", unique_stamp()));
+            fs::rename(staged, &kept).map_err(io(staged))?;
+        } else {
+            fs::rename(staged, &blob).map_err(io(staged))?;
+        }
+        let thumbnail = match thumbnail {
+            Some(png) => {
+                let t = blob_dir.join(format!("{file}.thumb.png"));
+                if !t.exists() {
+                    fs::write(&t, png).map_err(io(&t))?;
+                }
+                Some(t)
+            }
+            None => None,
+        };
+        Ok(Outcome::Taken(Taken {
+            original_name: name.to_string(),
+            sha256,
+            size,
+            kind,
+            blob,
+            thumbnail,
+            duplicate,
+        }))
+    }
+
+    fn quarantine(
+        &self,
+        from: &Path,
+        name: &str,
+        reason_zh: &str,
+    ) -> Result<Quarantined, IntakeError> {
+        let stamp = unique_stamp();
+        let dest = self
+            .config
+            .quarantine
+            .join(format!("{stamp}-{}", safe_name(name)));
+        move_file(from, &dest).map_err(io(from))?;
+        let note = PathBuf::from(format!("{}.reason.txt", dest.display()));
+        fs::write(&note, format!("{name}\n{reason_zh}\n")).map_err(io(&note))?;
+        tracing::warn!(file = %dest.display(), "file quarantined");
+        Ok(Quarantined {
+            original_name: name.to_string(),
+            path: dest,
+            reason_zh: reason_zh.to_string(),
+        })
+    }
+}
+
+/// Nanoseconds since the epoch: unique enough to keep quarantined files apart.
+fn unique_stamp() -> u128 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}

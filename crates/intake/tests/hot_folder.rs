@@ -1,0 +1,256 @@
+//! The hot folder with real files: slow writers, temp names and every kind of bad file.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use onewindow_intake::{FileKind, HotFolder, IntakeConfig, Outcome};
+
+fn fixture(name: &str) -> Vec<u8> {
+    fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+    )
+    .unwrap()
+}
+
+struct Setup {
+    _tmp: tempfile::TempDir,
+    hot: PathBuf,
+    folder: HotFolder,
+    t0: Instant,
+}
+
+fn setup() -> Setup {
+    let tmp = tempfile::tempdir().unwrap();
+    let hot = tmp.path().join("hot");
+    let config = IntakeConfig::under(&tmp.path().join("desk"), &hot);
+    let folder = HotFolder::new(config).unwrap();
+    Setup {
+        _tmp: tmp,
+        hot,
+        folder,
+        t0: Instant::now(),
+    }
+}
+
+impl Setup {
+    fn at(&self, ms: u64) -> Instant {
+        self.t0 + Duration::from_millis(ms)
+    }
+
+    /// Scans twice, the second time past the stability delay.
+    fn settle(&mut self, from_ms: u64) -> Vec<Outcome> {
+        let mut out = self.folder.scan(self.at(from_ms)).unwrap();
+        out.extend(self.folder.scan(self.at(from_ms + 1000)).unwrap());
+        out
+    }
+
+    fn drop_file(&self, name: &str, bytes: &[u8]) {
+        fs::write(self.hot.join(name), bytes).unwrap();
+    }
+}
+
+fn taken(o: &Outcome) -> &onewindow_intake::Taken {
+    match o {
+        Outcome::Taken(t) => t,
+        Outcome::Quarantined(q) => panic!("quarantined: {q:?}"),
+    }
+}
+
+fn quarantined(o: &Outcome) -> &onewindow_intake::Quarantined {
+    match o {
+        Outcome::Quarantined(q) => q,
+        Outcome::Taken(t) => panic!("taken: {t:?}"),
+    }
+}
+
+#[test]
+fn slow_writer_is_taken_only_once_stable() {
+    let mut s = setup();
+    let page = fixture("page.jpg");
+    let path = s.hot.join("scan-001.jpg");
+    let mut ms = 0;
+    let mut last = 0;
+    for chunk in page.chunks(4 * 1024) {
+        // Reopen between chunks, as scanner software writing page by page does.
+        let mut f = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .unwrap();
+        f.write_all(chunk).unwrap();
+        drop(f);
+        assert!(
+            s.folder.scan(s.at(ms)).unwrap().is_empty(),
+            "taken while being written"
+        );
+        last = ms;
+        ms += 900; // longer than the stability delay, yet the file keeps changing
+    }
+    assert!(
+        s.folder.scan(s.at(last + 500)).unwrap().is_empty(),
+        "stable for too short"
+    );
+    let out = s.folder.scan(s.at(last + 1000)).unwrap();
+    assert_eq!(out.len(), 1);
+    let t = taken(&out[0]);
+    assert_eq!(t.original_name, "scan-001.jpg");
+    assert_eq!(t.kind, FileKind::Jpeg);
+    assert_eq!(t.size, page.len() as u64);
+    assert_eq!(fs::read(&t.blob).unwrap(), page, "stored as received");
+    assert!(!path.exists(), "moved out of the hot folder");
+    let thumb = fs::read(t.thumbnail.as_ref().unwrap()).unwrap();
+    assert!(thumb.starts_with(b"\x89PNG"));
+    // 620×877 decoded at 1/2 DCT scale, then boxed into 256 px: 181×256.
+    let d = png::Decoder::new(std::io::Cursor::new(thumb))
+        .read_info()
+        .unwrap();
+    assert_eq!((d.info().width, d.info().height), (181, 256));
+}
+
+#[test]
+fn temp_names_and_folders_are_left_alone() {
+    let mut s = setup();
+    for name in [
+        "a.tmp",
+        "b.part",
+        "c.crdownload",
+        "~$d.docx",
+        "Thumbs.db",
+        "desktop.ini",
+        ".DS_Store",
+    ] {
+        s.drop_file(name, b"x");
+    }
+    fs::create_dir(s.hot.join("sub")).unwrap();
+    assert!(s.settle(0).is_empty());
+    assert!(s.hot.join("b.part").exists());
+}
+
+#[test]
+fn bad_files_go_to_quarantine_with_their_reason() {
+    let mut s = setup();
+    let page = fixture("page.jpg");
+    s.drop_file("empty.jpg", b"");
+    s.drop_file("truncated.jpg", &page[..page.len() / 3]);
+    s.drop_file("fake.pdf", "这不是 PDF 文件".as_bytes());
+    s.drop_file("cut.pdf", b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n");
+    let mut out = s.settle(0);
+    out.sort_by(|a, b| {
+        quarantined(a)
+            .original_name
+            .cmp(&quarantined(b).original_name)
+    });
+    let got: Vec<(&str, &str)> = out
+        .iter()
+        .map(|o| {
+            let q = quarantined(o);
+            (
+                q.original_name.as_str(),
+                q.reason_zh.split('（').next().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("cut.pdf", "PDF 文件不完整"),
+            ("empty.jpg", "文件是空的"),
+            (
+                "fake.pdf",
+                "不支持的文件类型：只接收 JPEG、PNG 图片和 PDF 文件"
+            ),
+            ("truncated.jpg", "图片无法读取"),
+        ]
+    );
+    for o in &out {
+        let q = quarantined(o);
+        assert!(q.path.exists(), "kept, never deleted");
+        let note = fs::read_to_string(format!("{}.reason.txt", q.path.display())).unwrap();
+        assert!(note.contains(&q.reason_zh));
+    }
+    assert_eq!(fs::read_dir(&s.hot).unwrap().count(), 0);
+}
+
+#[test]
+fn oversize_files_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hot = tmp.path().join("hot");
+    let mut config = IntakeConfig::under(tmp.path(), &hot);
+    config.max_bytes = 10_000;
+    let mut folder = HotFolder::new(config).unwrap();
+    fs::write(hot.join("big.jpg"), fixture("page.jpg")).unwrap();
+    let t0 = Instant::now();
+    folder.scan(t0).unwrap();
+    let out = folder.scan(t0 + Duration::from_secs(1)).unwrap();
+    assert!(quarantined(&out[0]).reason_zh.contains("超过上限"));
+}
+
+#[test]
+fn links_odd_names_and_duplicates() {
+    let mut s = setup();
+    let page = fixture("page.jpg");
+    let outside = s.hot.parent().unwrap().join("outside.jpg");
+    fs::write(&outside, &page).unwrap();
+    std::os::unix::fs::symlink(&outside, s.hot.join("link.jpg")).unwrap();
+    s.drop_file("营业执照 副本 (1).jpg", &page);
+    s.drop_file("..2.jpg", &page);
+    s.drop_file("photo.png", &fixture("page.png"));
+    let out = s.settle(0);
+    assert_eq!(out.len(), 4, "{out:?}");
+
+    let link = out
+        .iter()
+        .find_map(|o| match o {
+            Outcome::Quarantined(q) if q.original_name == "link.jpg" => Some(q),
+            _ => None,
+        })
+        .expect("the link is quarantined");
+    assert!(link.reason_zh.contains("链接"));
+    assert_eq!(
+        fs::read(&outside).unwrap(),
+        page,
+        "the link's target is untouched"
+    );
+
+    let mut jpegs: Vec<_> = out
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Taken(t) if t.kind == FileKind::Jpeg => Some(t),
+            _ => None,
+        })
+        .collect();
+    jpegs.sort_by_key(|t| t.duplicate);
+    assert_eq!(jpegs.len(), 2);
+    assert_eq!(jpegs[0].sha256, jpegs[1].sha256, "the same bytes");
+    assert!(!jpegs[0].duplicate && jpegs[1].duplicate);
+    let names: Vec<&str> = jpegs.iter().map(|t| t.original_name.as_str()).collect();
+    assert!(
+        names.contains(&"营业执照 副本 (1).jpg") && names.contains(&"..2.jpg"),
+        "{names:?}"
+    );
+    for t in &jpegs {
+        assert!(t.blob.starts_with(s.folder.config().blobs.as_path()));
+    }
+    let png = out
+        .iter()
+        .find_map(|o| match o {
+            Outcome::Taken(t) if t.kind == FileKind::Png => Some(t),
+            _ => None,
+        })
+        .unwrap();
+    assert!(png.thumbnail.is_some());
+}
+
+#[test]
+fn import_from_file_copies_and_keeps_the_original() {
+    let mut s = setup();
+    let src = s.hot.parent().unwrap().join("picked.jpg");
+    fs::write(&src, fixture("page.jpg")).unwrap();
+    let out = s.folder.import(&src).unwrap();
+    assert_eq!(taken(&out).original_name, "picked.jpg");
+    assert!(src.exists());
+}
