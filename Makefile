@@ -52,7 +52,8 @@ e2e: deps-test ui-build
 	cargo build -p onewindow-hub -p onewindow-desk
 	cargo test -p onewindow-tests --features e2e --test e2e
 
-bench: deps-test ui-build
+bench: ui-build
+	@scripts/install-deps.sh bench
 	mkdir -p target/bench && rm -f target/bench/summary.tsv
 	cargo build --release -p onewindow-hub -p onewindow-desk
 	cargo bench -p onewindow-domain --bench catalog_search

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Installs what building, running or testing OneWindow needs and is missing. Idempotent and
-# quick when everything is there. Usage: scripts/install-deps.sh run|test
+# quick when everything is there. Usage: scripts/install-deps.sh run|test|bench
 set -euo pipefail
 mode="${1:-run}"
 
 # Debian/Ubuntu packages: Tauri's build packages (WebKitGTK 4.1), CJK fonts so Chinese renders.
+# poppler-utils: PDF page counts and first-page thumbnails of scanned materials.
 pkgs=(pkg-config build-essential curl file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
-      libayatana-appindicator3-dev librsvg2-dev fonts-noto-cjk)
-if [ "$mode" = test ]; then
+      libayatana-appindicator3-dev librsvg2-dev fonts-noto-cjk poppler-utils)
+if [ "$mode" = test ] || [ "$mode" = bench ]; then
   # e2e: a virtual display and WebKit's WebDriver.
   pkgs+=(xvfb webkit2gtk-driver)
+fi
+if [ "$mode" = bench ]; then
+  # The intake bench compares against vipsthumbnail.
+  pkgs+=(libvips-tools)
 fi
 
 missing=()
@@ -38,7 +43,7 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
-if [ "$mode" = test ] && ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+if [ "$mode" != run ] && ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
   echo "==> installing tauri-driver"
   cargo install tauri-driver --locked --version '^2'
 fi

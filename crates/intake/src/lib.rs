@@ -7,6 +7,7 @@
 //! and tests control the clock.
 
 pub mod thumbnail;
+pub mod watch;
 
 use std::collections::HashMap;
 use std::fs;
@@ -83,8 +84,10 @@ pub struct Taken {
     pub size: u64,
     pub kind: FileKind,
     pub blob: PathBuf,
-    /// 256-px PNG thumbnail, when one could be made (PDF thumbnails come from poppler later).
+    /// 256-px PNG thumbnail (a PDF's first page, rendered by poppler).
     pub thumbnail: Option<PathBuf>,
+    /// A PDF's page count.
+    pub pages: Option<u32>,
     /// The same bytes were already in the blob store.
     pub duplicate: bool,
 }
@@ -180,6 +183,11 @@ impl HotFolder {
 
     pub fn config(&self) -> &IntakeConfig {
         &self.config
+    }
+
+    /// Whether a file is waiting to become stable (scan again soon).
+    pub fn has_pending(&self) -> bool {
+        !self.seen.is_empty()
     }
 
     /// Looks at the hot folder at `now` and takes every file that has been stable for the
@@ -287,6 +295,7 @@ impl HotFolder {
         };
         // Hash the bytes as received, once.
         let sha256 = format!("{:x}", Sha256::digest(&bytes));
+        let mut pdf_pages = None;
         let thumbnail = match kind {
             FileKind::Jpeg | FileKind::Png => match thumbnail::render(kind, &bytes, 256) {
                 Ok(png) => Some(png),
@@ -298,16 +307,19 @@ impl HotFolder {
                     )?));
                 }
             },
-            FileKind::Pdf => {
-                if !bytes.windows(5).any(|w| w == b"%%EOF") {
+            FileKind::Pdf => match thumbnail::pdf_first_page(staged, 256) {
+                Ok((pages, png)) => {
+                    pdf_pages = Some(pages);
+                    Some(png)
+                }
+                Err(why) => {
                     return Ok(Outcome::Quarantined(self.quarantine(
                         staged,
                         name,
-                        "PDF 文件不完整（缺少结束标记），请重新保存或扫描",
+                        &format!("PDF 文件无法打开（{why}），请重新保存或扫描"),
                     )?));
                 }
-                None
-            }
+            },
         };
         let (dir, file) = sha256.split_at(2);
         let blob_dir = self.config.blobs.join(dir);
@@ -341,6 +353,7 @@ impl HotFolder {
             kind,
             blob,
             thumbnail,
+            pages: pdf_pages,
             duplicate,
         }))
     }

@@ -121,6 +121,56 @@ fn encode_png(img: &Rgb) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// A PDF's page count (`pdfinfo`) and its first page as a PNG within `max`×`max`
+/// (`pdftoppm`), both from Debian's poppler-utils. The error is poppler's own word.
+pub fn pdf_first_page(path: &std::path::Path, max: u16) -> Result<(u32, Vec<u8>), String> {
+    let run = |cmd: &str, args: &[&std::ffi::OsStr]| -> Result<Vec<u8>, String> {
+        let out = std::process::Command::new(cmd)
+            .args(args)
+            .output()
+            .map_err(|e| format!("{cmd} 无法运行: {e}；请安装 poppler-utils"))?;
+        if out.status.success() {
+            Ok(out.stdout)
+        } else {
+            let err = String::from_utf8_lossy(&out.stderr);
+            Err(err
+                .lines()
+                .next()
+                .unwrap_or("unreadable")
+                .trim()
+                .to_string())
+        }
+    };
+    let info = run("pdfinfo", &[path.as_os_str()])?;
+    let pages = String::from_utf8_lossy(&info)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:").map(|n| n.trim().parse::<u32>()))
+        .ok_or("pdfinfo reported no page count")?
+        .map_err(|e| e.to_string())?;
+    if pages == 0 {
+        return Err("no pages".into());
+    }
+    let size = max.to_string();
+    let png = run(
+        "pdftoppm",
+        &[
+            "-f".as_ref(),
+            "1".as_ref(),
+            "-l".as_ref(),
+            "1".as_ref(),
+            "-scale-to".as_ref(),
+            size.as_ref(),
+            "-png".as_ref(),
+            "-singlefile".as_ref(),
+            path.as_os_str(),
+        ],
+    )?;
+    if !png.starts_with(b"\x89PNG") {
+        return Err("pdftoppm produced no image".into());
+    }
+    Ok((pages, png))
+}
+
 /// A PNG thumbnail no larger than `max`×`max`; the error says why the image cannot be read.
 pub fn render(kind: FileKind, bytes: &[u8], max: u16) -> Result<Vec<u8>, String> {
     let img = match kind {

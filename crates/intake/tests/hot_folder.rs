@@ -157,7 +157,7 @@ fn bad_files_go_to_quarantine_with_their_reason() {
     assert_eq!(
         got,
         vec![
-            ("cut.pdf", "PDF 文件不完整"),
+            ("cut.pdf", "PDF 文件无法打开"),
             ("empty.jpg", "文件是空的"),
             (
                 "fake.pdf",
@@ -253,4 +253,64 @@ fn import_from_file_copies_and_keeps_the_original() {
     let out = s.folder.import(&src).unwrap();
     assert_eq!(taken(&out).original_name, "picked.jpg");
     assert!(src.exists());
+}
+
+#[test]
+fn pdf_pages_are_counted_and_the_first_page_thumbnailed() {
+    let mut s = setup();
+    s.drop_file("申请书.pdf", &fixture("two-pages.pdf"));
+    let out = s.settle(0);
+    let t = taken(&out[0]);
+    assert_eq!((t.kind, t.pages), (FileKind::Pdf, Some(2)));
+    let thumb = fs::read(t.thumbnail.as_ref().unwrap()).unwrap();
+    let d = png::Decoder::new(std::io::Cursor::new(thumb))
+        .read_info()
+        .unwrap();
+    assert_eq!(d.info().height, 256, "A4 portrait scaled to 256 px high");
+}
+
+#[test]
+fn the_watcher_wakes_the_scan_for_a_dropped_file() {
+    use onewindow_intake::watch::{Watch, WatchMode, run};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    for mode in [
+        WatchMode::Events,
+        WatchMode::Poll(Duration::from_millis(100)),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let hot = tmp.path().join("hot");
+        let mut config = IntakeConfig::under(tmp.path(), &hot);
+        config.stability = Duration::from_millis(200);
+        let mut folder = HotFolder::new(config).unwrap();
+        let watch = Watch::start(&hot, mode).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let writer = {
+            let hot = hot.clone();
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(150));
+                fs::write(hot.join("late.jpg"), fixture("page.jpg")).unwrap();
+                // Bound the test: give up after 10 s.
+                std::thread::sleep(Duration::from_secs(10));
+                stop.store(true, Ordering::SeqCst);
+            })
+        };
+        let mut got = Vec::new();
+        let start = Instant::now();
+        run(&mut folder, &watch, Duration::from_secs(5), &stop, |o| {
+            got.push(o);
+            stop.store(true, Ordering::SeqCst);
+        })
+        .unwrap();
+        assert_eq!(got.len(), 1, "{mode:?}");
+        assert_eq!(taken(&got[0]).original_name, "late.jpg");
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{mode:?} took {:?}",
+            start.elapsed()
+        );
+        drop(writer);
+    }
 }
