@@ -6,7 +6,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/svelte.config.js ui/tsconfig.json
 
-.PHONY: help run test bench e2e bindings deps-run deps-test ui-deps ui-build lint fmt clean-data
+.PHONY: help run test bench e2e bindings deps-run deps-test deps-bench ui-deps ui-build lint fmt clean-data
 
 help:
 	@echo "make run       start a local hub with the demo catalog and the desk app"
@@ -52,12 +52,15 @@ e2e: deps-test ui-build
 	cargo build -p onewindow-hub -p onewindow-desk
 	cargo test -p onewindow-tests --features e2e --test e2e
 
-bench: ui-build
+deps-bench:
 	@scripts/install-deps.sh bench
+
+bench: deps-bench ui-build
 	mkdir -p target/bench && rm -f target/bench/summary.tsv
 	cargo build --release -p onewindow-hub -p onewindow-desk
 	cargo bench -p onewindow-domain --bench catalog_search
 	cargo bench -p onewindow-domain --bench prereview
+	cargo bench -p onewindow-intake --bench intake
 	cargo bench -p onewindow-hub --bench catalog_import
 	cargo bench -p onewindow-tests --bench catalog_pull
 	scripts/bench-desk.sh
