@@ -30,7 +30,7 @@ fn page(seed: u64) -> Vec<u8> {
         x ^= x << 17;
         let (row, col) = (i / w, i % w);
         let text = (row / 40) % 3 == 1
-            && (col / 25 + row / 120 + seed as usize) % 7 != 0
+            && !(col / 25 + row / 120 + seed as usize).is_multiple_of(7)
             && col > 200
             && col < w - 200;
         let v = if text { 40 } else { 235 } + (x % 16) as u8;
