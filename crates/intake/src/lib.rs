@@ -6,6 +6,7 @@
 //! watcher, a periodic rescan and a polling mode for network drives all call the same code,
 //! and tests control the clock.
 
+pub mod idcard;
 pub mod thumbnail;
 pub mod watch;
 
