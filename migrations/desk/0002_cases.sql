@@ -10,11 +10,29 @@ CREATE TABLE case_counter (
 CREATE TABLE case_record (
     id            TEXT PRIMARY KEY,            -- UUIDv7 made on the desk
     number        TEXT NOT NULL UNIQUE,        -- {desk}-{yyyymmdd}-{NNNN}, never reused
-    item_code     TEXT NOT NULL,
+    item_code     TEXT NOT NULL,               -- a service item, or a bundle's code
     scenario_code TEXT,
+    -- A 一件事 member points at its bundle case; the bundle case has members, no parent.
+    bundle_case   TEXT REFERENCES case_record(id),
     state         TEXT NOT NULL,
+    applicant     TEXT,                        -- Applicant JSON
+    form          TEXT NOT NULL DEFAULT '{}',  -- field key → value JSON
     created_at    TEXT NOT NULL,
     updated_at    TEXT NOT NULL
+) STRICT;
+CREATE INDEX case_record_bundle ON case_record(bundle_case);
+
+-- Files attached to a case: content-addressed blobs, in a material slot or the unsorted tray.
+CREATE TABLE case_material (
+    case_id       TEXT NOT NULL REFERENCES case_record(id),
+    sha256        TEXT NOT NULL,
+    slot          INTEGER,                     -- material position in the scenario; NULL = tray
+    original_name TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    kind          TEXT NOT NULL,               -- jpeg | png | pdf
+    pages         INTEGER,
+    added_at      TEXT NOT NULL,
+    PRIMARY KEY (case_id, sha256)              -- the same file twice in a case is one file
 ) STRICT;
 
 CREATE TABLE case_event (

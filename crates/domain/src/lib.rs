@@ -1,5 +1,6 @@
 //! Pure types and rules of OneWindow. No IO: callers pass in what the rules need.
 
+pub mod applicant;
 pub mod calendar;
 pub mod case;
 pub mod catalog;

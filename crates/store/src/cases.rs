@@ -3,7 +3,10 @@
 //! the case, so numbers never collide offline and are never reused. Every state change commits
 //! with its event and, when the hub must learn of it, its outbox op.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use onewindow_domain::applicant::Applicant;
 use onewindow_domain::case::{CaseAction, CaseState};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Serialize, de::DeserializeOwned};
@@ -35,6 +38,8 @@ pub struct CaseRow {
     pub number: String,
     pub item_code: String,
     pub scenario_code: Option<String>,
+    /// The 一件事 case this case is a member of.
+    pub bundle_case: Option<String>,
     pub state: CaseState,
     pub created_at: String,
     pub updated_at: String,
@@ -50,6 +55,19 @@ pub struct CaseEventRow {
     pub desk: String,
     pub at: String,
     pub reason: Option<String>,
+}
+
+/// A file attached to a case (its bytes are in the intake blob store under `sha256`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub sha256: String,
+    /// Material position in the scenario; `None` = the unsorted tray.
+    pub slot: Option<usize>,
+    pub original_name: String,
+    pub size: u64,
+    /// jpeg | png | pdf.
+    pub kind: String,
+    pub pages: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,10 +110,55 @@ fn bad_input(detail: String) -> StoreError {
     StoreError::BadInput(detail)
 }
 
+fn check_desk(desk: &str) -> Result<()> {
+    if desk.is_empty() || desk.len() > 16 || !desk.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(bad_input(format!(
+            "desk code {desk:?} must be 1–16 ASCII letters or digits"
+        )));
+    }
+    Ok(())
+}
+
+/// Inserts a draft case with the next number for its desk and day, and its creating event.
+fn insert_case(
+    tx: &Transaction<'_>,
+    new: &NewCase,
+    bundle_case: Option<&str>,
+    who: &Actor,
+    at: DateTime<Utc>,
+) -> Result<String> {
+    let prefix = format!("{}-{}", who.desk, new.local_date.format("%Y%m%d"));
+    let seq: i64 = tx.query_row(
+        "INSERT INTO case_counter (prefix, last) VALUES (?1, 1)
+         ON CONFLICT(prefix) DO UPDATE SET last = last + 1 RETURNING last",
+        [&prefix],
+        |r| r.get(0),
+    )?;
+    if seq > 9999 {
+        return Err(bad_input(format!(
+            "case numbers for {prefix} are used up (9999)"
+        )));
+    }
+    let id = uuid_v7(at);
+    let number = format!("{prefix}-{seq:04}");
+    let now = ts(at);
+    tx.execute(
+        "INSERT INTO case_record (id, number, item_code, scenario_code, bundle_case, state, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+        params![id, number, new.item_code, new.scenario_code, bundle_case, enc(&CaseState::Draft), now],
+    )?;
+    tx.execute(
+        "INSERT INTO case_event (case_id, action, from_state, to_state, actor, desk, at, reason)
+         VALUES (?1, 'create', NULL, ?2, ?3, ?4, ?5, NULL)",
+        params![id, enc(&CaseState::Draft), who.user, who.desk, now],
+    )?;
+    Ok(id)
+}
+
 fn read_case(tx: &Transaction<'_>, id: &str) -> Result<Option<CaseRow>> {
     Ok(tx
         .prepare_cached(
-            "SELECT id, number, item_code, scenario_code, state, created_at, updated_at
+            "SELECT id, number, item_code, scenario_code, bundle_case, state, created_at, updated_at
              FROM case_record WHERE id = ?1",
         )?
         .query_row([id], |r| {
@@ -104,9 +167,10 @@ fn read_case(tx: &Transaction<'_>, id: &str) -> Result<Option<CaseRow>> {
                 number: r.get(1)?,
                 item_code: r.get(2)?,
                 scenario_code: r.get(3)?,
-                state: dec(&r.get::<_, String>(4)?)?,
-                created_at: r.get(5)?,
-                updated_at: r.get(6)?,
+                bundle_case: r.get(4)?,
+                state: dec(&r.get::<_, String>(5)?)?,
+                created_at: r.get(6)?,
+                updated_at: r.get(7)?,
             })
         })
         .optional()?)
@@ -146,41 +210,167 @@ impl Store {
         who: &Actor,
         at: DateTime<Utc>,
     ) -> Result<CaseRow> {
-        let desk = &who.desk;
-        if desk.is_empty() || desk.len() > 16 || !desk.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(bad_input(format!(
-                "desk code {desk:?} must be 1–16 ASCII letters or digits"
-            )));
-        }
+        check_desk(&who.desk)?;
         let tx = self.conn.transaction()?;
-        let prefix = format!("{desk}-{}", new.local_date.format("%Y%m%d"));
-        let seq: i64 = tx.query_row(
-            "INSERT INTO case_counter (prefix, last) VALUES (?1, 1)
-             ON CONFLICT(prefix) DO UPDATE SET last = last + 1 RETURNING last",
-            [&prefix],
-            |r| r.get(0),
-        )?;
-        if seq > 9999 {
-            return Err(bad_input(format!(
-                "case numbers for {prefix} are used up (9999)"
-            )));
-        }
-        let id = uuid_v7(at);
-        let number = format!("{prefix}-{seq:04}");
-        let now = ts(at);
-        tx.execute(
-            "INSERT INTO case_record (id, number, item_code, scenario_code, state, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-            params![id, number, new.item_code, new.scenario_code, enc(&CaseState::Draft), now],
-        )?;
-        tx.execute(
-            "INSERT INTO case_event (case_id, action, from_state, to_state, actor, desk, at, reason)
-             VALUES (?1, 'create', NULL, ?2, ?3, ?4, ?5, NULL)",
-            params![id, enc(&CaseState::Draft), who.user, who.desk, now],
-        )?;
+        let id = insert_case(&tx, new, None, who, at)?;
         let row = read_case(&tx, &id)?.expect("just inserted");
         tx.commit()?;
         Ok(row)
+    }
+
+    /// 一件事: one bundle case and one member case per item, linked, in one transaction.
+    pub fn create_bundle_case(
+        &mut self,
+        bundle_code: &str,
+        members: &[NewCase],
+        who: &Actor,
+        at: DateTime<Utc>,
+    ) -> Result<(CaseRow, Vec<CaseRow>)> {
+        check_desk(&who.desk)?;
+        let Some(first) = members.first() else {
+            return Err(bad_input(format!(
+                "bundle {bundle_code} has no member items"
+            )));
+        };
+        let tx = self.conn.transaction()?;
+        let bundle = NewCase {
+            item_code: bundle_code.to_string(),
+            scenario_code: None,
+            local_date: first.local_date,
+        };
+        let bundle_id = insert_case(&tx, &bundle, None, who, at)?;
+        let mut rows = Vec::with_capacity(members.len());
+        for m in members {
+            let id = insert_case(&tx, m, Some(&bundle_id), who, at)?;
+            rows.push(read_case(&tx, &id)?.expect("just inserted"));
+        }
+        let head = read_case(&tx, &bundle_id)?.expect("just inserted");
+        tx.commit()?;
+        Ok((head, rows))
+    }
+
+    /// The member cases of a bundle case, in the order they were made.
+    pub fn bundle_members(&self, bundle_case: &str) -> Result<Vec<CaseRow>> {
+        let ids: Vec<String> = self
+            .conn
+            .prepare_cached("SELECT id FROM case_record WHERE bundle_case = ?1 ORDER BY number")?
+            .query_map([bundle_case], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.iter()
+            .map(|id| self.case(id).map(|c| c.expect("listed")))
+            .collect()
+    }
+
+    /// Saves what the window took in (applicant, form values) while the case is a draft.
+    pub fn save_intake(
+        &mut self,
+        case_id: &str,
+        applicant: &Applicant,
+        form: &BTreeMap<String, String>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let case = read_case(&tx, case_id)?
+            .ok_or_else(|| StoreError::CaseNotFound(case_id.to_string()))?;
+        if case.state != CaseState::Draft {
+            return Err(StoreError::Transition {
+                number: case.number,
+                reason_zh: format!("办件当前为“{}”，申请信息不能再修改", case.state.label()),
+            });
+        }
+        tx.execute(
+            "UPDATE case_record SET applicant = ?2, form = ?3, updated_at = ?4 WHERE id = ?1",
+            params![
+                case_id,
+                serde_json::to_string(applicant).expect("applicant serialises"),
+                serde_json::to_string(form).expect("form serialises"),
+                ts(at)
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn intake(&self, case_id: &str) -> Result<(Option<Applicant>, BTreeMap<String, String>)> {
+        let (applicant, form): (Option<String>, String) = self
+            .conn
+            .query_row(
+                "SELECT applicant, form FROM case_record WHERE id = ?1",
+                [case_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::CaseNotFound(case_id.to_string()))?;
+        let bad = |source| StoreError::BadStoredJson {
+            what: format!("intake of case {case_id}"),
+            source,
+        };
+        Ok((
+            applicant
+                .map(|a| serde_json::from_str(&a))
+                .transpose()
+                .map_err(bad)?,
+            serde_json::from_str(&form).map_err(bad)?,
+        ))
+    }
+
+    /// Attaches a stored file to a case, in a material slot or (`None`) the unsorted tray.
+    /// The same file again is not a second attachment: returns `false` and changes nothing.
+    pub fn attach(&mut self, case_id: &str, file: &Attachment, at: DateTime<Utc>) -> Result<bool> {
+        let added = self.conn.execute(
+            "INSERT INTO case_material (case_id, sha256, slot, original_name, size, kind, pages, added_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE EXISTS (SELECT 1 FROM case_record WHERE id = ?1)
+             ON CONFLICT(case_id, sha256) DO NOTHING",
+            params![
+                case_id,
+                file.sha256,
+                file.slot.map(|s| s as i64),
+                file.original_name,
+                file.size as i64,
+                file.kind,
+                file.pages.map(i64::from),
+                ts(at)
+            ],
+        )?;
+        if added == 0 && self.case(case_id)?.is_none() {
+            return Err(StoreError::CaseNotFound(case_id.to_string()));
+        }
+        Ok(added == 1)
+    }
+
+    /// Moves an attached file to another slot (or the tray).
+    pub fn move_attachment(
+        &mut self,
+        case_id: &str,
+        sha256: &str,
+        slot: Option<usize>,
+    ) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE case_material SET slot = ?3 WHERE case_id = ?1 AND sha256 = ?2",
+            params![case_id, sha256, slot.map(|s| s as i64)],
+        )?;
+        if n == 0 {
+            return Err(bad_input(format!("case {case_id} has no file {sha256}")));
+        }
+        Ok(())
+    }
+
+    pub fn attachments(&self, case_id: &str) -> Result<Vec<Attachment>> {
+        let mut q = self.conn.prepare_cached(
+            "SELECT sha256, slot, original_name, size, kind, pages FROM case_material
+             WHERE case_id = ?1 ORDER BY slot IS NULL, slot, added_at, sha256",
+        )?;
+        let rows = q.query_map([case_id], |r| {
+            Ok(Attachment {
+                sha256: r.get(0)?,
+                slot: r.get::<_, Option<i64>>(1)?.map(|s| s as usize),
+                original_name: r.get(2)?,
+                size: r.get::<_, i64>(3)? as u64,
+                kind: r.get(4)?,
+                pages: r.get::<_, Option<i64>>(5)?.map(|p| p as u32),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Applies `action` to the case: the new state, its event and (for an acceptance) the
@@ -412,6 +602,103 @@ mod tests {
         assert!(tamper.unwrap_err().to_string().contains("append-only"));
         let delete = s.conn.execute("DELETE FROM case_event", []);
         assert!(delete.unwrap_err().to_string().contains("append-only"));
+    }
+
+    #[test]
+    fn bundle_case_links_one_case_per_member() {
+        let mut s = Store::open_in_memory().unwrap();
+        let t = at("2026-11-27T01:00:00Z");
+        let members: Vec<NewCase> = ["000117001000", "000172002000", "000124001000"]
+            .iter()
+            .map(|code| NewCase {
+                item_code: code.to_string(),
+                scenario_code: Some(format!("{code}-01")),
+                local_date: "2026-11-27".parse().unwrap(),
+            })
+            .collect();
+        let (head, cases) = s
+            .create_bundle_case("YJS371082002", &members, &clerk(), t)
+            .unwrap();
+        assert_eq!(head.number, "RC01-20261127-0001");
+        assert_eq!(head.item_code, "YJS371082002");
+        assert_eq!(cases.len(), 3);
+        assert!(
+            cases
+                .iter()
+                .all(|c| c.bundle_case.as_deref() == Some(head.id.as_str()))
+        );
+        assert_eq!(cases[2].number, "RC01-20261127-0004");
+        assert_eq!(s.bundle_members(&head.id).unwrap(), cases);
+        assert_eq!(
+            s.create_bundle_case("YJS371082002", &[], &clerk(), t)
+                .unwrap_err()
+                .code(),
+            "bad_input"
+        );
+    }
+
+    #[test]
+    fn intake_and_attachments() {
+        use onewindow_domain::applicant::{ApplicantKind, Assist};
+        let mut s = Store::open_in_memory().unwrap();
+        let t = at("2026-11-27T01:00:00Z");
+        let case = s.create_case(&new("2026-11-27"), &clerk(), t).unwrap();
+        let applicant = Applicant {
+            kind: ApplicantKind::Person,
+            name: "周建国".into(),
+            number: "371082198410031615".into(),
+            phone: Some("13812345678".into()),
+            address: None,
+            legal_rep: None,
+            agent: None,
+            assist: Some(Assist {
+                helper: "帮办员 李四".into(),
+                note: "协助填写申请表".into(),
+            }),
+        };
+        let form: BTreeMap<String, String> =
+            [("operator_name".to_string(), "周建国".to_string())].into();
+        s.save_intake(&case.id, &applicant, &form, t).unwrap();
+        assert_eq!(
+            s.intake(&case.id).unwrap(),
+            (Some(applicant.clone()), form.clone())
+        );
+
+        let file = |sha: &str, slot| Attachment {
+            sha256: sha.into(),
+            slot,
+            original_name: "营业执照 副本.jpg".into(),
+            size: 1024,
+            kind: "jpeg".into(),
+            pages: None,
+        };
+        assert!(s.attach(&case.id, &file("aa", Some(1)), t).unwrap());
+        assert!(
+            !s.attach(&case.id, &file("aa", None), t).unwrap(),
+            "same file twice is one"
+        );
+        assert!(s.attach(&case.id, &file("bb", None), t).unwrap());
+        s.move_attachment(&case.id, "bb", Some(0)).unwrap();
+        let slots: Vec<_> = s
+            .attachments(&case.id)
+            .unwrap()
+            .iter()
+            .map(|a| (a.sha256.clone(), a.slot))
+            .collect();
+        assert_eq!(
+            slots,
+            vec![("bb".to_string(), Some(0)), ("aa".to_string(), Some(1))]
+        );
+        assert_eq!(
+            s.attach("nope", &file("cc", None), t).unwrap_err().code(),
+            "case_not_found"
+        );
+
+        // Once accepted, the applicant's data is fixed.
+        s.transition(&case.id, A::Accept, &clerk(), t, None)
+            .unwrap();
+        let err = s.save_intake(&case.id, &applicant, &form, t).unwrap_err();
+        assert_eq!(err.code(), "case_transition");
     }
 
     #[test]
