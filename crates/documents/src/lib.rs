@@ -203,6 +203,19 @@ impl<'a> Writer<'a> {
         self.y += h;
     }
 
+    /// The office and the document's title, centred.
+    fn title(&mut self, office: &str, title: &str) {
+        self.centered(20.0, office);
+        self.centered(22.0, title);
+        self.gap(8.0);
+    }
+
+    /// Who applied for what.
+    fn applicant_and_item(&mut self, applicant: &str, item: &str) {
+        self.line(MARGIN, 12.0, &format!("申请人：{applicant}"));
+        self.line(MARGIN, 12.0, &format!("申请事项：{item}"));
+    }
+
     fn finish(self, qr: Option<(&str, f32)>) -> Result<Vec<u8>, DocumentError> {
         let mut doc = Document::new();
         let last = self.pages.len() - 1;
@@ -267,12 +280,9 @@ pub const NOTICE_BASIS: &str = "依据《中华人民共和国行政许可法》
 impl OneTimeNotice {
     pub fn render(&self, font: &CjkFont) -> Result<Vec<u8>, DocumentError> {
         let mut w = Writer::new(font);
-        w.centered(20.0, &self.office);
-        w.centered(22.0, "一次性告知书");
-        w.gap(8.0);
+        w.title(&self.office, "一次性告知书");
         w.line(MARGIN, 11.0, &format!("编号：{}", self.case_number));
-        w.line(MARGIN, 12.0, &format!("申请人：{}", self.applicant));
-        w.line(MARGIN, 12.0, &format!("申请事项：{}", self.item_name));
+        w.applicant_and_item(&self.applicant, &self.item_name);
         w.gap(6.0);
         w.line(
             MARGIN,
@@ -309,9 +319,7 @@ impl OneTimeNotice {
 impl AcceptanceReceipt {
     pub fn render(&self, font: &CjkFont) -> Result<Vec<u8>, DocumentError> {
         let mut w = Writer::new(font);
-        w.centered(20.0, &self.office);
-        w.centered(22.0, "受理回执");
-        w.gap(8.0);
+        w.title(&self.office, "受理回执");
         let qr_top = w.y + 10.0;
         w.aside = Some((qr_top + QR_SIZE, QR_SIZE + 12.0));
         w.line(MARGIN, 12.0, &format!("办件编号：{}", self.case_number));
@@ -371,12 +379,9 @@ impl AcceptanceReceipt {
 impl RefusalNotice {
     pub fn render(&self, font: &CjkFont) -> Result<Vec<u8>, DocumentError> {
         let mut w = Writer::new(font);
-        w.centered(20.0, &self.office);
-        w.centered(22.0, "不予受理通知书");
-        w.gap(8.0);
+        w.title(&self.office, "不予受理通知书");
         w.line(MARGIN, 11.0, &format!("编号：{}", self.case_number));
-        w.line(MARGIN, 12.0, &format!("申请人：{}", self.applicant));
-        w.line(MARGIN, 12.0, &format!("申请事项：{}", self.item_name));
+        w.applicant_and_item(&self.applicant, &self.item_name);
         w.gap(6.0);
         w.line(
             MARGIN,

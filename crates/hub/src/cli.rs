@@ -126,93 +126,88 @@ pub fn main() -> ExitCode {
             };
             rt.block_on(serve(store, bind))
         }
-        Command::ImportCatalog { data, file } => {
-            let _guard = init_logging(&data);
-            let catalog = match crate::import::read_catalog_file(&file) {
-                Ok(c) => c,
-                Err(issues) => return print_issues(&file, &issues),
-            };
-            let mut store = match open(&data) {
-                Ok(s) => s,
-                Err(code) => return code,
-            };
-            let source = file
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            match store.import_catalog(&catalog, &source, chrono::Utc::now()) {
-                Ok(r) => {
-                    println!(
-                        "已发布事项目录版本 v{}（{}）：{} 项新增或更新，{} 项删除；共 {} 个事项、{} 个一件事",
-                        r.version.id,
-                        r.version.label,
-                        r.upserts,
-                        r.removals,
-                        catalog.items.len(),
-                        catalog.bundles.len()
-                    );
-                    tracing::info!(
-                        version = r.version.id,
-                        upserts = r.upserts,
-                        removals = r.removals,
-                        "catalog published"
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("导入失败，未做任何更改：{e}");
-                    ExitCode::from(1)
-                }
-            }
+        Command::ImportCatalog { data, file } => run_import(
+            &data,
+            &file,
+            crate::import::read_catalog_file,
+            |store, catalog, source, now| {
+                let r = store.import_catalog(catalog, source, now)?;
+                tracing::info!(
+                    version = r.version.id,
+                    upserts = r.upserts,
+                    removals = r.removals,
+                    "catalog published"
+                );
+                Ok(format!(
+                    "已发布事项目录版本 v{}（{}）：{} 项新增或更新，{} 项删除；共 {} 个事项、{} 个一件事",
+                    r.version.id,
+                    r.version.label,
+                    r.upserts,
+                    r.removals,
+                    catalog.items.len(),
+                    catalog.bundles.len()
+                ))
+            },
+        ),
+        Command::ImportCalendar { data, file } => run_import(
+            &data,
+            &file,
+            crate::import::read_calendar_file,
+            |store, years, _source, now| {
+                let r = store.import_calendar(years, now)?;
+                Ok(format!(
+                    "节假日日历已导入：更新 {:?} 年，未变 {:?} 年",
+                    r.years_changed, r.years_unchanged
+                ))
+            },
+        ),
+        Command::ImportElicences { data, file } => run_import(
+            &data,
+            &file,
+            crate::import::read_elicences_file,
+            |store, holders, source, now| {
+                let n = store.import_elicences(holders, source, now)?;
+                Ok(format!("电子证照库已导入：{n} 个持证主体"))
+            },
+        ),
+    }
+}
+
+/// Every import: read and check the whole file first (reporting every problem), then store it
+/// in one transaction. Exit 2 for a bad file, 1 for a store failure; nothing is half-written.
+fn run_import<T>(
+    data: &Path,
+    file: &Path,
+    read: fn(&Path) -> Result<T, Vec<onewindow_domain::ImportIssue>>,
+    store_it: impl FnOnce(
+        &mut HubStore,
+        &T,
+        &str,
+        chrono::DateTime<chrono::Utc>,
+    ) -> Result<String, crate::store::HubStoreError>,
+) -> ExitCode {
+    let _guard = init_logging(data);
+    let parsed = match read(file) {
+        Ok(p) => p,
+        Err(issues) => return print_issues(file, &issues),
+    };
+    let mut store = match open(data) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let source = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match store_it(&mut store, &parsed, &source, chrono::Utc::now()) {
+        Ok(message) => {
+            println!("{message}");
+            ExitCode::SUCCESS
         }
-        Command::ImportCalendar { data, file } => {
-            let _guard = init_logging(&data);
-            let years = match crate::import::read_calendar_file(&file) {
-                Ok(y) => y,
-                Err(issues) => return print_issues(&file, &issues),
-            };
-            let mut store = match open(&data) {
-                Ok(s) => s,
-                Err(code) => return code,
-            };
-            match store.import_calendar(&years, chrono::Utc::now()) {
-                Ok(r) => {
-                    println!(
-                        "节假日日历已导入：更新 {:?} 年，未变 {:?} 年",
-                        r.years_changed, r.years_unchanged
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("导入失败，未做任何更改：{e}");
-                    ExitCode::from(1)
-                }
-            }
-        }
-        Command::ImportElicences { data, file } => {
-            let _guard = init_logging(&data);
-            let holders = match crate::import::read_elicences_file(&file) {
-                Ok(h) => h,
-                Err(issues) => return print_issues(&file, &issues),
-            };
-            let mut store = match open(&data) {
-                Ok(s) => s,
-                Err(code) => return code,
-            };
-            let source = file
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            match store.import_elicences(&holders, &source, chrono::Utc::now()) {
-                Ok(n) => {
-                    println!("电子证照库已导入：{n} 个持证主体");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("导入失败，未做任何更改：{e}");
-                    ExitCode::from(1)
-                }
-            }
+        Err(e) => {
+            eprintln!("导入失败，未做任何更改：{e}");
+            tracing::error!(file = %file.display(), error = %e, "import failed");
+            ExitCode::from(1)
         }
     }
 }
