@@ -16,6 +16,16 @@ fn desk_store(dir: &std::path::Path) -> Arc<Mutex<Store>> {
     Arc::new(Mutex::new(Store::open(&dir.join("desk/cache.db")).unwrap()))
 }
 
+/// A desk with its data in `dir` that pulls only when told to.
+fn desk_config(dir: std::path::PathBuf, hub_url: String) -> DeskConfig {
+    DeskConfig {
+        data_dir: dir,
+        hub_url,
+        sync_interval: Duration::from_secs(3600),
+        ready_file: None,
+    }
+}
+
 fn items(store: &Arc<Mutex<Store>>) -> i64 {
     store.lock().unwrap().item_count().unwrap()
 }
@@ -127,12 +137,7 @@ async fn desk_works_from_cache_while_the_hub_is_down() {
     let tmp = tempfile::tempdir().unwrap();
     let data = demo_hub_data(tmp.path());
     let hub = HubProcess::start(&data);
-    let config = DeskConfig {
-        data_dir: tmp.path().join("desk"),
-        hub_url: hub.url(),
-        sync_interval: Duration::from_secs(3600),
-        ready_file: None,
-    };
+    let config = desk_config(tmp.path().join("desk"), hub.url());
     let desk = Desk::open(config.clone());
     assert_eq!(desk.status().connectivity, Connectivity::Unknown);
     assert!(
@@ -188,12 +193,7 @@ async fn guide_and_bundle_views_carry_the_whole_catalog_entry() {
     let tmp = tempfile::tempdir().unwrap();
     let data = demo_hub_data(tmp.path());
     let hub = HubProcess::start(&data);
-    let desk = Desk::open(DeskConfig {
-        data_dir: tmp.path().join("desk"),
-        hub_url: hub.url(),
-        sync_interval: Duration::from_secs(3600),
-        ready_file: None,
-    });
+    let desk = Desk::open(desk_config(tmp.path().join("desk"), hub.url()));
     desk.sync_once().await.unwrap();
 
     let g = desk.item_guide("000105001001").unwrap();
@@ -250,17 +250,12 @@ async fn bad_import_while_serving_changes_nothing_the_desk_sees() {
     v["items"][0]["parent"] = "123456789012".into();
     v["items"][2]["necessity"] = "maybe".into();
     std::fs::write(&bad, v.to_string()).unwrap();
-    let out = std::process::Command::new(onewindow_tests::hub_binary())
-        .args([
-            "import-catalog",
-            "--data",
-            data.to_str().unwrap(),
-            bad.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = onewindow_tests::hub_cli_refused(&[
+        "import-catalog",
+        "--data",
+        data.to_str().unwrap(),
+        bad.to_str().unwrap(),
+    ]);
     assert!(
         err.contains("items 第1行 [parent]: 主项不能有上级事项"),
         "{err}"
@@ -329,12 +324,7 @@ async fn damaged_cache_is_reported_kept_and_rebuilt_from_the_hub() {
     let garbage = b"SQLite format 2\0 -- this is not a database any more".repeat(200);
     std::fs::write(desk_dir.join("cache.db"), &garbage).unwrap();
 
-    let desk = Desk::open(DeskConfig {
-        data_dir: desk_dir.clone(),
-        hub_url: hub.url(),
-        sync_interval: Duration::from_secs(3600),
-        ready_file: None,
-    });
+    let desk = Desk::open(desk_config(desk_dir.clone(), hub.url()));
     let problem = desk.status().cache_problem.expect("reported");
     assert_eq!(problem.code, "cache_corrupt");
     assert!(
@@ -410,19 +400,15 @@ async fn elicences_are_looked_up_one_holder_at_a_time() {
         r#"{"holders": [{"holder": "123", "holder_kind": "person", "name": "x", "licences": []}]}"#,
     )
     .unwrap();
-    let out = std::process::Command::new(onewindow_tests::hub_binary())
-        .args([
-            "import-elicences",
-            "--data",
-            data.to_str().unwrap(),
-            bad.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let err = onewindow_tests::hub_cli_refused(&[
+        "import-elicences",
+        "--data",
+        data.to_str().unwrap(),
+        bad.to_str().unwrap(),
+    ]);
     assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("holders 第1行 [holder]: 身份证号码应为 18 位")
+        err.contains("holders 第1行 [holder]: 身份证号码应为 18 位"),
+        "{err}"
     );
     assert_eq!(
         client

@@ -55,6 +55,21 @@ pub fn hub_cli(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Runs a hub subcommand that must refuse its input (exit 2); returns what it said on stderr.
+pub fn hub_cli_refused(args: &[&str]) -> String {
+    let out = Command::new(hub_binary())
+        .args(args)
+        .output()
+        .expect("run onewindow-hub");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "onewindow-hub {args:?} should refuse its input: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 pub fn import_catalog(data: &Path, file: &Path) -> String {
     hub_cli(&[
         "import-catalog",

@@ -9,9 +9,11 @@ fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
-fn pdf_text(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("doc.pdf");
+/// Writes the PDF to target/documents/NAME (kept there for a look) and returns its text.
+fn pdf_text(name: &str, pdf: &[u8]) -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/documents");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
     std::fs::write(&path, pdf).unwrap();
     let out = Command::new("pdftotext")
         .arg(&path)
@@ -55,7 +57,7 @@ fn one_time_notice_lists_everything_with_the_legal_basis() {
         window: "市场准入 3 号窗口".into(),
         phone: "0631-7561001".into(),
     };
-    let text = pdf_text(&notice.render(&font()).unwrap());
+    let text = pdf_text("notice.pdf", &notice.render(&font()).unwrap());
     for expected in [
         "一次性告知书",
         "RC01-20261127-0001",
@@ -97,7 +99,7 @@ fn receipt_shows_the_promised_date_the_calendar_note_and_a_qr() {
         phone: "0631-7561001".into(),
     };
     let pdf = receipt.render(&font()).unwrap();
-    let text = pdf_text(&pdf);
+    let text = pdf_text("receipt.pdf", &pdf);
     for expected in [
         "受理回执",
         "RC01-20261231-0007",
@@ -122,7 +124,7 @@ fn refusal_notice_gives_reason_and_basis() {
         reason: "申请事项不属于本机关职权范围".into(),
         basis: "《中华人民共和国行政许可法》第三十二条第一款第（二）项".into(),
     };
-    let text = pdf_text(&refusal.render(&font()).unwrap());
+    let text = pdf_text("refusal.pdf", &refusal.render(&font()).unwrap());
     assert!(text.contains("不予受理通知书"), "{text}");
     assert!(text.contains("申请事项不属于本机关职权范围"), "{text}");
     assert!(text.contains("行政复议"), "{text}");

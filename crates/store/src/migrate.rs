@@ -37,6 +37,28 @@ pub enum MigrateError {
     Sqlite(#[from] rusqlite::Error),
 }
 
+/// The `.sql` files of a migrations folder, sorted, and the names a list embeds as files:
+/// each store's tests compare the two so no migration file is forgotten.
+pub fn folder_and_embedded(
+    dir: &std::path::Path,
+    migrations: &[Migration],
+) -> (Vec<String>, Vec<String>) {
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".sql"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    let embedded = migrations
+        .iter()
+        .map(|m| format!("{}.sql", m.name))
+        .collect();
+    (files, embedded)
+}
+
 /// Applies the migrations the database lacks; returns how many ran.
 pub fn run(conn: &mut Connection, migrations: &[Migration]) -> Result<usize, MigrateError> {
     debug_assert!(
