@@ -1,11 +1,13 @@
 //! Pure types and rules of OneWindow. No IO: callers pass in what the rules need.
 
 pub mod applicant;
+pub mod bundle;
 pub mod calendar;
 pub mod case;
 pub mod catalog;
 pub mod elicence;
 pub mod prereview;
+pub mod qrcode;
 pub mod search;
 pub mod synthetic;
 pub mod validate;

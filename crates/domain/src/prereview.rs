@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::applicant::{Applicant, ApplicantKind};
 use crate::catalog::{FieldType, Necessity, Scenario};
 use crate::elicence::LicenceRecord;
 use crate::validate::{CreditCode, IdNumber, Phone};
@@ -15,6 +16,12 @@ use crate::validate::{CreditCode, IdNumber, Phone};
 #[derive(Debug, Clone, Default)]
 pub struct PreReviewInput<'a> {
     pub scenario: Option<&'a Scenario>,
+    /// Who applies; `None` until the clerk has entered someone.
+    pub applicant: Option<&'a Applicant>,
+    /// Field keys an earlier member of the 一件事 produces: never asked, never missing.
+    pub produced_fields: BTreeSet<String>,
+    /// Materials an earlier member of the 一件事 produces (by position).
+    pub produced_materials: BTreeSet<usize>,
     /// Form values by field key, as typed.
     pub form: BTreeMap<String, String>,
     /// How many files are attached to each material slot.
@@ -67,6 +74,8 @@ pub enum MaterialStatus {
     Provided,
     /// 免提交: a valid e-licence of the applicant replaces it.
     ELicence,
+    /// An earlier member of the 一件事 issues it; nobody brings it.
+    Produced,
     Pledged,
     /// Missing but 容缺: may be brought later.
     Deferred,
@@ -101,6 +110,89 @@ fn finding(code: &'static str, severity: Severity, target: String, message_zh: S
         target,
         message_zh,
         overridden: None,
+    }
+}
+
+/// The applicant's own numbers: ID number or credit code, phone, and the agent's ID number.
+fn applicant_findings(applicant: Option<&Applicant>, today: NaiveDate, out: &mut Vec<Finding>) {
+    let Some(a) = applicant else {
+        out.push(finding(
+            "applicant_missing",
+            Severity::Blocking,
+            "applicant".into(),
+            "尚未登记申请人：请读取身份证、扫描居民码/企业码或手工填写申请人信息".into(),
+        ));
+        return;
+    };
+    if a.name.trim().is_empty() {
+        out.push(finding(
+            "applicant_name_missing",
+            Severity::Blocking,
+            "applicant:name".into(),
+            "请填写申请人姓名（单位名称）".into(),
+        ));
+    }
+    let number = match a.kind {
+        ApplicantKind::Person => IdNumber::parse(&a.number, today)
+            .err()
+            .map(|e| format!("申请人公民身份号码有误：{}", e.message_zh)),
+        ApplicantKind::Organisation => CreditCode::parse(&a.number)
+            .err()
+            .map(|e| format!("统一社会信用代码有误：{}", e.message_zh)),
+    };
+    if let Some(why) = number {
+        out.push(finding(
+            "applicant_number_invalid",
+            Severity::Blocking,
+            "applicant:number".into(),
+            format!("{why}；请核对证件后改正，确属特殊情况须写明理由方可继续"),
+        ));
+    }
+    if a.kind == ApplicantKind::Organisation
+        && a.legal_rep.as_deref().is_none_or(|r| r.trim().is_empty())
+    {
+        out.push(finding(
+            "legal_rep_missing",
+            Severity::Blocking,
+            "applicant:legal_rep".into(),
+            "请填写法定代表人（负责人）姓名".into(),
+        ));
+    }
+    match a.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        None => out.push(finding(
+            "applicant_phone_missing",
+            Severity::Blocking,
+            "applicant:phone".into(),
+            "请填写申请人联系电话，用于通知办理结果".into(),
+        )),
+        Some(p) => {
+            if let Err(e) = Phone::parse(p) {
+                out.push(finding(
+                    "applicant_phone_invalid",
+                    Severity::Blocking,
+                    "applicant:phone".into(),
+                    format!("申请人联系电话有误：{}", e.message_zh),
+                ));
+            }
+        }
+    }
+    if let Some(agent) = &a.agent {
+        if agent.name.trim().is_empty() {
+            out.push(finding(
+                "agent_name_missing",
+                Severity::Blocking,
+                "agent:name".into(),
+                "已选择代办，请填写代办人姓名".into(),
+            ));
+        }
+        if let Err(e) = IdNumber::parse(&agent.id_number, today) {
+            out.push(finding(
+                "agent_number_invalid",
+                Severity::Blocking,
+                "agent:number".into(),
+                format!("代办人公民身份号码有误：{}", e.message_zh),
+            ));
+        }
     }
 }
 
@@ -155,6 +247,8 @@ pub fn prereview(input: &PreReviewInput<'_>) -> PreReview {
         }
         let status = if attached {
             MaterialStatus::Provided
+        } else if input.produced_materials.contains(&i) {
+            MaterialStatus::Produced
         } else if licence_valid {
             MaterialStatus::ELicence
         } else if pledged && m.pledge_allowed {
@@ -195,7 +289,12 @@ pub fn prereview(input: &PreReviewInput<'_>) -> PreReview {
         materials.push(status);
     }
 
+    applicant_findings(input.applicant, today, &mut findings);
+
     for f in &scenario.fields {
+        if input.produced_fields.contains(&f.key) {
+            continue;
+        }
         let target = format!("field:{}", f.key);
         let value = input.form.get(&f.key).map(|v| v.trim()).unwrap_or("");
         if value.is_empty() {
@@ -267,6 +366,93 @@ mod tests {
         s.parse().unwrap()
     }
 
+    fn person(number: &str, phone: &str) -> Applicant {
+        Applicant {
+            kind: ApplicantKind::Person,
+            name: "张三".into(),
+            number: number.into(),
+            phone: Some(phone.into()),
+            address: None,
+            legal_rep: None,
+            agent: None,
+            assist: None,
+        }
+    }
+
+    #[test]
+    fn applicant_numbers_and_phones_are_checked() {
+        let cat = catalog();
+        let sc = &cat
+            .items
+            .iter()
+            .find(|i| i.code == "000105001001")
+            .unwrap()
+            .scenarios[0];
+        let codes = |a: &Applicant| -> Vec<&'static str> {
+            prereview(&PreReviewInput {
+                scenario: Some(sc),
+                applicant: Some(a),
+                today: Some(day("2026-11-27")),
+                ..Default::default()
+            })
+            .findings
+            .into_iter()
+            .filter(|f| f.target.starts_with("applicant") || f.target.starts_with("agent"))
+            .map(|f| f.code)
+            .collect()
+        };
+        assert!(codes(&person("371082198410031615", "13906310001")).is_empty());
+        assert!(codes(&person("371082198410031615", "0631-7561001")).is_empty());
+        assert_eq!(
+            codes(&person("371082198410031616", "13906310001")),
+            ["applicant_number_invalid"]
+        );
+        assert_eq!(
+            codes(&person("371082198410031615", "1390631000")),
+            ["applicant_phone_invalid"]
+        );
+        let mut org = person("91350100M000100Y43", "0631-7561001");
+        org.kind = ApplicantKind::Organisation;
+        assert_eq!(codes(&org), ["legal_rep_missing"]);
+        org.legal_rep = Some("李四".into());
+        assert!(codes(&org).is_empty());
+        org.number = "91350100M000100Y44".into();
+        assert_eq!(codes(&org), ["applicant_number_invalid"]);
+        let mut with_agent = person("371082198410031615", "13906310001");
+        with_agent.agent = Some(crate::applicant::Agent {
+            name: "王五".into(),
+            id_number: "37108219841003161X".into(),
+            phone: None,
+        });
+        assert_eq!(codes(&with_agent), ["agent_number_invalid"]);
+    }
+
+    #[test]
+    fn fields_and_materials_an_earlier_member_produces_are_not_asked() {
+        let cat = catalog();
+        let item = cat.items.iter().find(|i| i.code == "000124001000").unwrap();
+        let sc = &item.scenarios[0];
+        let baby_id = "baby_id".to_string();
+        let cert = sc
+            .materials
+            .iter()
+            .position(|m| m.name == "出生医学证明")
+            .unwrap();
+        let r = prereview(&PreReviewInput {
+            scenario: Some(sc),
+            produced_fields: [baby_id.clone()].into(),
+            produced_materials: [cert].into(),
+            today: Some(day("2026-11-27")),
+            ..Default::default()
+        });
+        assert_eq!(r.materials[cert], MaterialStatus::Produced);
+        assert!(
+            !r.findings
+                .iter()
+                .any(|f| f.target == "field:baby_id" || f.target == format!("material:{cert}"))
+        );
+    }
+
     #[test]
     fn individual_business_setup() {
         let cat = catalog();
@@ -287,7 +473,8 @@ mod tests {
             .iter()
             .filter(|m| m.necessity == Necessity::Required)
             .count()
-            + sc.fields.iter().filter(|f| f.required).count();
+            + sc.fields.iter().filter(|f| f.required).count()
+            + 1; // no applicant yet
         assert_eq!(
             empty.findings.iter().filter(|f| f.blocks()).count(),
             required
@@ -354,8 +541,10 @@ mod tests {
             })
             .collect();
         let attached = (0..sc.materials.len()).map(|i| (i, 1)).collect();
+        let applicant = person("371082198410031615", "13906310001");
         let mut input = PreReviewInput {
             scenario: Some(sc),
+            applicant: Some(&applicant),
             form: form.clone(),
             attached,
             today: Some(day("2026-11-27")),
@@ -447,8 +636,10 @@ mod tests {
             .iter()
             .map(|f| (f.key.clone(), String::new()))
             .collect();
+        let applicant = person("371082198410031615", "0631-7561001");
         let r = prereview(&PreReviewInput {
             scenario: Some(sc),
+            applicant: Some(&applicant),
             attached,
             form,
             today: Some(day("2026-11-27")),
