@@ -80,24 +80,24 @@ pub struct OutboxOp {
 }
 
 /// Stores a serde enum as its snake_case name.
-fn enc<T: Serialize>(v: &T) -> String {
+pub(crate) fn enc<T: Serialize>(v: &T) -> String {
     match serde_json::to_value(v) {
         Ok(serde_json::Value::String(s)) => s,
         other => unreachable!("unit enum serialises to a string, got {other:?}"),
     }
 }
 
-fn dec<T: DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
+pub(crate) fn dec<T: DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
     serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
     })
 }
 
-fn ts(at: DateTime<Utc>) -> String {
+pub(crate) fn ts(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn uuid_v7(at: DateTime<Utc>) -> String {
+pub(crate) fn uuid_v7(at: DateTime<Utc>) -> String {
     let t = uuid::Timestamp::from_unix(
         uuid::NoContext,
         at.timestamp() as u64,
@@ -106,7 +106,7 @@ fn uuid_v7(at: DateTime<Utc>) -> String {
     Uuid::new_v7(t).to_string()
 }
 
-fn bad_input(detail: String) -> StoreError {
+pub(crate) fn bad_input(detail: String) -> StoreError {
     StoreError::BadInput(detail)
 }
 
@@ -155,7 +155,7 @@ fn insert_case(
     Ok(id)
 }
 
-fn read_case(tx: &Transaction<'_>, id: &str) -> Result<Option<CaseRow>> {
+pub(crate) fn read_case(tx: &Transaction<'_>, id: &str) -> Result<Option<CaseRow>> {
     Ok(tx
         .prepare_cached(
             "SELECT id, number, item_code, scenario_code, bundle_case, state, created_at, updated_at
@@ -176,7 +176,7 @@ fn read_case(tx: &Transaction<'_>, id: &str) -> Result<Option<CaseRow>> {
         .optional()?)
 }
 
-fn push_op(
+pub(crate) fn push_op(
     tx: &Transaction<'_>,
     kind: &str,
     payload: &serde_json::Value,
@@ -200,6 +200,48 @@ fn push_op(
         ],
     )?;
     Ok(())
+}
+
+/// One state change with its event, inside the caller's transaction. Returns the case before
+/// and after.
+pub(crate) fn step(
+    tx: &Transaction<'_>,
+    case_id: &str,
+    action: CaseAction,
+    who: &Actor,
+    at: DateTime<Utc>,
+    reason: Option<&str>,
+) -> Result<(CaseRow, CaseRow)> {
+    let case =
+        read_case(tx, case_id)?.ok_or_else(|| StoreError::CaseNotFound(case_id.to_string()))?;
+    let next = case
+        .state
+        .apply(action)
+        .map_err(|reason_zh| StoreError::Transition {
+            number: case.number.clone(),
+            reason_zh,
+        })?;
+    let now = ts(at);
+    tx.execute(
+        "UPDATE case_record SET state = ?2, updated_at = ?3 WHERE id = ?1",
+        params![case_id, enc(&next), now],
+    )?;
+    tx.execute(
+        "INSERT INTO case_event (case_id, action, from_state, to_state, actor, desk, at, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            case_id,
+            enc(&action),
+            enc(&case.state),
+            enc(&next),
+            who.user,
+            who.desk,
+            now,
+            reason
+        ],
+    )?;
+    let after = read_case(tx, case_id)?.expect("exists");
+    Ok((case, after))
 }
 
 impl Store {
@@ -373,8 +415,9 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Applies `action` to the case: the new state, its event and (for an acceptance) the
-    /// hand-off op commit together; a refused transition changes nothing.
+    /// Applies `action` to the case (and, for a 一件事 case, to its members): the new states,
+    /// their events and (for an acceptance) the hand-off ops commit together; a refused
+    /// transition changes nothing. Acceptance with pledges and open items is [`Store::accept`].
     pub fn transition(
         &mut self,
         case_id: &str,
@@ -383,48 +426,27 @@ impl Store {
         at: DateTime<Utc>,
         reason: Option<&str>,
     ) -> Result<CaseRow> {
-        let tx = self.conn.transaction()?;
-        let case = read_case(&tx, case_id)?
-            .ok_or_else(|| StoreError::CaseNotFound(case_id.to_string()))?;
-        let next = case
-            .state
-            .apply(action)
-            .map_err(|reason_zh| StoreError::Transition {
-                number: case.number.clone(),
-                reason_zh,
-            })?;
-        let now = ts(at);
-        tx.execute(
-            "UPDATE case_record SET state = ?2, updated_at = ?3 WHERE id = ?1",
-            params![case_id, enc(&next), now],
-        )?;
-        tx.execute(
-            "INSERT INTO case_event (case_id, action, from_state, to_state, actor, desk, at, reason)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                case_id,
-                enc(&action),
-                enc(&case.state),
-                enc(&next),
-                who.user,
-                who.desk,
-                now,
-                reason
-            ],
-        )?;
         if action == CaseAction::Accept {
-            let payload = serde_json::json!({
-                "case_id": case.id,
-                "number": case.number,
-                "item_code": case.item_code,
-                "scenario_code": case.scenario_code,
-                "accepted_at": now,
-                "accepted_by": who.user,
-                "desk": who.desk,
-            });
-            push_op(&tx, "case.hand_off", &payload, at)?;
+            let members = self.bundle_members(case_id)?;
+            let hand_offs: Vec<(String, serde_json::Value)> = if members.is_empty() {
+                vec![(case_id.to_string(), serde_json::json!({}))]
+            } else {
+                members.into_iter().map(|m| (m.id, serde_json::json!({}))).collect()
+            };
+            return self.accept(case_id, who, at, &[], &hand_offs);
         }
-        let row = read_case(&tx, case_id)?.expect("exists");
+        let tx = self.conn.transaction()?;
+        let (_, row) = step(&tx, case_id, action, who, at, reason)?;
+        let members: Vec<String> = tx
+            .prepare_cached("SELECT id FROM case_record WHERE bundle_case = ?1 ORDER BY number")?
+            .query_map([case_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for m in members {
+            step(&tx, &m, action, who, at, reason)?;
+        }
+        if matches!(action, CaseAction::Refuse | CaseAction::Withdraw) {
+            tx.execute("DELETE FROM case_elicence WHERE case_id = ?1", [case_id])?;
+        }
         tx.commit()?;
         Ok(row)
     }

@@ -1,6 +1,7 @@
 //! The desk's local cache: one SQLite file in WAL mode with `synchronous=FULL`, migrated from
 //! the embedded `migrations/desk` on open. Everything the desk stores goes through [`Store`].
 
+pub mod acceptance;
 pub mod cases;
 pub mod catalog;
 pub mod migrate;
@@ -22,6 +23,11 @@ pub const DESK_MIGRATIONS: &[migrate::Migration] = &[
         version: 2,
         name: "0002_cases",
         sql: include_str!("../../../migrations/desk/0002_cases.sql"),
+    },
+    migrate::Migration {
+        version: 3,
+        name: "0003_acceptance",
+        sql: include_str!("../../../migrations/desk/0003_acceptance.sql"),
     },
 ];
 
