@@ -251,6 +251,14 @@ impl HotFolder {
         self.process_staged(&staged, &name)
     }
 
+    /// Bytes that did not come from a file the clerk can see (the ID card reader's photo) go
+    /// through the same pipeline under `name`.
+    pub fn import_bytes(&mut self, name: &str, bytes: &[u8]) -> Result<Outcome, IntakeError> {
+        let staged = self.staging_path(name);
+        fs::write(&staged, bytes).map_err(io(&staged))?;
+        self.process_staged(&staged, name)
+    }
+
     fn staging_path(&self, name: &str) -> PathBuf {
         let stamp = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)

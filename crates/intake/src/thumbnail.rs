@@ -180,3 +180,81 @@ pub fn render(kind: FileKind, bytes: &[u8], max: u16) -> Result<Vec<u8>, String>
     };
     encode_png(&fit(img, max as usize))
 }
+
+/// An uncompressed 24- or 32-bit BMP (what ID-card readers write for the photo) as PNG.
+pub fn bmp_to_png(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let u32_at = |o: usize| -> Result<u32, String> {
+        bytes
+            .get(o..o + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .ok_or_else(|| "BMP header is truncated".to_string())
+    };
+    if !bytes.starts_with(b"BM") {
+        return Err("not a BMP file".into());
+    }
+    let offset = u32_at(10)? as usize;
+    let width = u32_at(18)? as i32;
+    let height = u32_at(22)? as i32;
+    let bpp = bytes
+        .get(28..30)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]))
+        .ok_or("BMP header is truncated")?;
+    let compression = u32_at(30)?;
+    if compression != 0 && compression != 3 || !(bpp == 24 || bpp == 32) {
+        return Err(format!("unsupported BMP ({bpp} bits, compression {compression})"));
+    }
+    if width <= 0 || height == 0 || width > 4096 || height.unsigned_abs() > 4096 {
+        return Err(format!("BMP size {width}x{height} is not plausible"));
+    }
+    let (w, h) = (width as usize, height.unsigned_abs() as usize);
+    let px = bpp as usize / 8;
+    let stride = (w * px).div_ceil(4) * 4;
+    if bytes.len() < offset + stride * h {
+        return Err("BMP pixel data is truncated".into());
+    }
+    let mut data = Vec::with_capacity(w * h * 3);
+    for y in 0..h {
+        // Rows are stored bottom-up unless the height is negative.
+        let row = if height > 0 { h - 1 - y } else { y };
+        let start = offset + row * stride;
+        for x in 0..w {
+            let p = &bytes[start + x * px..start + x * px + 3];
+            data.extend_from_slice(&[p[2], p[1], p[0]]);
+        }
+    }
+    encode_png(&Rgb {
+        width: w,
+        height: h,
+        data,
+    })
+}
+
+#[cfg(test)]
+mod bmp_tests {
+    use super::*;
+
+    #[test]
+    fn a_bottom_up_24_bit_bmp_becomes_a_png() {
+        // 2×2: bottom row blue, red; top row green, white. Rows padded to 8 bytes.
+        let mut b = Vec::new();
+        b.extend_from_slice(b"BM");
+        b.extend_from_slice(&(54u32 + 16).to_le_bytes());
+        b.extend_from_slice(&[0; 4]);
+        b.extend_from_slice(&54u32.to_le_bytes());
+        b.extend_from_slice(&40u32.to_le_bytes());
+        b.extend_from_slice(&2i32.to_le_bytes());
+        b.extend_from_slice(&2i32.to_le_bytes());
+        b.extend_from_slice(&1u16.to_le_bytes());
+        b.extend_from_slice(&24u16.to_le_bytes());
+        b.extend_from_slice(&[0; 24]);
+        b.extend_from_slice(&[255, 0, 0, 0, 0, 255, 0, 0]); // bottom: blue, red (BGR)
+        b.extend_from_slice(&[0, 255, 0, 255, 255, 255, 0, 0]); // top: green, white
+        let png = bmp_to_png(&b).unwrap();
+        let img = decode_png(&png).unwrap();
+        assert_eq!((img.width, img.height), (2, 2));
+        assert_eq!(&img.data[..6], &[0, 255, 0, 255, 255, 255], "top row first");
+        assert_eq!(&img.data[6..], &[0, 0, 255, 255, 0, 0]);
+        assert!(bmp_to_png(&b[..60]).is_err());
+        assert!(bmp_to_png(b"BM fake photo").is_err());
+    }
+}
