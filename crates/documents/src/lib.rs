@@ -118,6 +118,20 @@ pub struct AcceptanceReceipt {
     pub phone: String,
 }
 
+/// 告知承诺书: the applicant's signed commitment that replaces a proof.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PledgeLetter {
+    pub office: String,
+    pub case_number: String,
+    pub item_name: String,
+    pub applicant: String,
+    pub date: NaiveDate,
+    /// The materials the pledge replaces.
+    pub materials: Vec<String>,
+    /// When the office will verify the pledge.
+    pub check_by: NaiveDate,
+}
+
 /// 不予受理通知书.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefusalNotice {
@@ -312,6 +326,37 @@ impl OneTimeNotice {
             12.0,
             "窗口工作人员（签字）：                申请人（签收）：",
         );
+        w.finish(None)
+    }
+}
+
+impl PledgeLetter {
+    pub fn render(&self, font: &CjkFont) -> Result<Vec<u8>, DocumentError> {
+        let mut w = Writer::new(font);
+        w.title(&self.office, "告知承诺书");
+        w.line(MARGIN, 11.0, &format!("编号：{}", self.case_number));
+        w.applicant_and_item(&self.applicant, &self.item_name);
+        w.gap(6.0);
+        w.line(
+            MARGIN,
+            12.0,
+            "行政机关已一次性告知本人办理上述事项的条件和应当提交的材料。本人承诺已经符合以下证明事项所要证明的条件，以承诺代替提交下列材料：",
+        );
+        for (i, m) in self.materials.iter().enumerate() {
+            w.line(MARGIN + 12.0, 12.0, &format!("{}. {m}", i + 1));
+        }
+        w.gap(6.0);
+        w.line(
+            MARGIN,
+            11.0,
+            &format!(
+                "本人知晓行政机关将于 {} 前对承诺内容进行核查；承诺不实的，愿意承担不实承诺的法律责任，行政机关可依法撤销相关决定，并记入信用记录。",
+                ymd(self.check_by)
+            ),
+        );
+        w.gap(24.0);
+        w.line(MARGIN, 12.0, "申请人（签字）：");
+        w.line(MARGIN, 12.0, &format!("日期：{}", ymd(self.date)));
         w.finish(None)
     }
 }

@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use chrono::NaiveDate;
-use onewindow_documents::{AcceptanceReceipt, CjkFont, OneTimeNotice, RefusalNotice};
+use onewindow_documents::{AcceptanceReceipt, CjkFont, OneTimeNotice, PledgeLetter, RefusalNotice};
 
 fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -128,4 +128,23 @@ fn refusal_notice_gives_reason_and_basis() {
     assert!(text.contains("不予受理通知书"), "{text}");
     assert!(text.contains("申请事项不属于本机关职权范围"), "{text}");
     assert!(text.contains("行政复议"), "{text}");
+}
+
+#[test]
+fn pledge_letter_names_the_materials_and_the_check_date() {
+    let pdf = PledgeLetter {
+        office: "荣成市政务服务中心".into(),
+        case_number: "RC01-20261127-0003".into(),
+        item_name: "个体工商户设立登记".into(),
+        applicant: "周建国 371082********1615".into(),
+        date: day("2026-11-27"),
+        materials: vec!["经营场所使用证明".into()],
+        check_by: day("2026-12-25"),
+    }
+    .render(&font())
+    .unwrap();
+    let text = pdf_text("pledge-letter.pdf", &pdf);
+    for want in ["告知承诺书", "1. 经营场所使用证明", "2026年12月25日", "申请人（签字）"] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
 }
