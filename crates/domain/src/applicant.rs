@@ -37,4 +37,21 @@ pub struct Applicant {
     pub legal_rep: Option<String>,
     pub agent: Option<Agent>,
     pub assist: Option<Assist>,
+    /// What the ID card reader read, when the person was read from their card.
+    #[serde(default)]
+    pub card: Option<CardInfo>,
+}
+
+/// The card's own fields besides name, number and address (居民身份证).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardInfo {
+    pub sex: String,
+    pub ethnicity: String,
+    pub birth_date: String,
+    pub authority: String,
+    pub valid_from: String,
+    /// `None`: 长期.
+    pub valid_until: Option<String>,
+    /// The card photo, attached to the case under this SHA-256.
+    pub photo_sha256: Option<String>,
 }

@@ -376,6 +376,7 @@ mod tests {
             legal_rep: None,
             agent: None,
             assist: None,
+            card: None,
         }
     }
 

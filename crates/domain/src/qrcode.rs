@@ -113,6 +113,7 @@ pub fn parse_applicant_code(text: &str, today: NaiveDate) -> Result<Applicant, Q
         legal_rep: clean(body.legal_rep),
         agent: None,
         assist: None,
+        card: None,
     })
 }
 

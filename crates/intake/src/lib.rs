@@ -44,6 +44,26 @@ impl IntakeConfig {
     }
 }
 
+impl IntakeConfig {
+    /// Where the bytes of a stored file are.
+    pub fn blob_path(&self, sha256: &str) -> Option<PathBuf> {
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let (dir, file) = sha256.split_at(2);
+        Some(self.blobs.join(dir).join(file))
+    }
+
+    /// Where its 256-px thumbnail is, if one was made.
+    pub fn thumbnail_path(&self, sha256: &str) -> Option<PathBuf> {
+        let blob = self.blob_path(sha256)?;
+        Some(blob.with_file_name(format!(
+            "{}.thumb.png",
+            blob.file_name()?.to_string_lossy()
+        )))
+    }
+}
+
 /// Names scanners, browsers and office tools use while a file is still being written.
 pub fn is_temp_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();

@@ -57,6 +57,17 @@ impl Watch {
     }
 }
 
+impl Watch {
+    /// Waits until something changes in the folder or `timeout` passes; a burst of events is
+    /// one wake-up.
+    pub fn wait(&self, timeout: Duration) {
+        match self.wake.recv_timeout(timeout) {
+            Ok(()) | Err(RecvTimeoutError::Timeout) => while self.wake.try_recv().is_ok() {},
+            Err(RecvTimeoutError::Disconnected) => std::thread::sleep(timeout),
+        }
+    }
+}
+
 /// Scans on every wake-up, every `rescan`, and — while a file is waiting to become stable —
 /// often enough to take it soon after the stability delay. Returns when `stop` is set.
 pub fn run(
@@ -71,14 +82,7 @@ pub fn run(
         for o in folder.scan(Instant::now())? {
             on_outcome(o);
         }
-        let wait = if folder.has_pending() { tick } else { rescan };
-        match watch.wake.recv_timeout(wait) {
-            Ok(()) | Err(RecvTimeoutError::Timeout) => {
-                // Drain a burst of events into one scan.
-                while watch.wake.try_recv().is_ok() {}
-            }
-            Err(RecvTimeoutError::Disconnected) => std::thread::sleep(wait),
-        }
+        watch.wait(if folder.has_pending() { tick } else { rescan });
     }
     Ok(())
 }

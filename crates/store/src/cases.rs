@@ -677,6 +677,7 @@ mod tests {
                 helper: "帮办员 李四".into(),
                 note: "协助填写申请表".into(),
             }),
+            card: None,
         };
         let form: BTreeMap<String, String> =
             [("operator_name".to_string(), "周建国".to_string())].into();
