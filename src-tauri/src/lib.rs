@@ -6,9 +6,12 @@
 
 use std::sync::Arc;
 
+use std::path::PathBuf;
+
 use onewindow_app::dto::{
-    AppError, BundleRef, BundleView, DeskStatus, DomainView, ItemGuide, SearchRequest,
-    SearchResponse,
+    AppError, BundleRef, BundleView, CaseSummary, CaseView, DeskStatus, DocumentPreview,
+    DomainView, Flash, FollowUpView, ItemGuide, NewCaseRequest, SaveIntakeRequest, SearchRequest,
+    SearchResponse, WindowInfo,
 };
 use onewindow_app::launch::LaunchOptions;
 use onewindow_app::{Desk, logs};
@@ -65,6 +68,194 @@ async fn ui_ready(desk: DeskState<'_>) -> Result<(), AppError> {
     Ok(())
 }
 
+#[tauri::command]
+async fn window_info(desk: DeskState<'_>) -> Result<WindowInfo, AppError> {
+    Ok(desk.window_info())
+}
+
+#[tauri::command]
+async fn new_case(desk: DeskState<'_>, request: NewCaseRequest) -> Result<CaseView, AppError> {
+    desk.new_case(&request)
+}
+
+#[tauri::command]
+async fn open_case(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
+    desk.open_case(&case_id)
+}
+
+#[tauri::command]
+async fn poll_case(
+    desk: DeskState<'_>,
+    case_id: String,
+    revision: u64,
+) -> Result<Option<CaseView>, AppError> {
+    desk.poll_case(&case_id, revision)
+}
+
+#[tauri::command]
+async fn recent_cases(desk: DeskState<'_>) -> Result<Vec<CaseSummary>, AppError> {
+    desk.recent_cases()
+}
+
+#[tauri::command]
+async fn save_intake(desk: DeskState<'_>, request: SaveIntakeRequest) -> Result<CaseView, AppError> {
+    desk.save_intake(&request).await
+}
+
+#[tauri::command]
+async fn apply_applicant_code(
+    desk: DeskState<'_>,
+    case_id: String,
+    text: String,
+) -> Result<CaseView, AppError> {
+    desk.apply_applicant_code(&case_id, &text).await
+}
+
+#[tauri::command]
+async fn read_id_card(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
+    desk.read_id_card(&case_id).await
+}
+
+#[tauri::command]
+async fn lookup_elicences(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
+    desk.lookup_elicences(&case_id).await
+}
+
+#[tauri::command]
+async fn set_scenario(
+    desk: DeskState<'_>,
+    case_id: String,
+    member_case_id: Option<String>,
+    scenario_code: String,
+) -> Result<CaseView, AppError> {
+    desk.set_scenario(&case_id, member_case_id.as_deref(), &scenario_code)
+}
+
+#[tauri::command]
+async fn select_slot(
+    desk: DeskState<'_>,
+    case_id: String,
+    slot: Option<u32>,
+) -> Result<CaseView, AppError> {
+    desk.select_slot(&case_id, slot)
+}
+
+#[tauri::command]
+async fn move_file(
+    desk: DeskState<'_>,
+    case_id: String,
+    sha256: String,
+    slot: Option<u32>,
+) -> Result<CaseView, AppError> {
+    desk.move_file(&case_id, &sha256, slot)
+}
+
+/// "Import from file": the native file picker, then the intake pipeline.
+#[tauri::command]
+async fn import_from_file(
+    app: tauri::AppHandle,
+    desk: DeskState<'_>,
+    case_id: String,
+) -> Result<CaseView, AppError> {
+    use tauri_plugin_dialog::DialogExt;
+    let picked = app
+        .dialog()
+        .file()
+        .set_title("选择要导入的材料文件")
+        .add_filter("扫描件（JPEG、PNG、PDF）", &["jpg", "jpeg", "png", "pdf"])
+        .blocking_pick_files();
+    let paths: Vec<PathBuf> = picked
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.into_path().ok())
+        .collect();
+    if paths.is_empty() {
+        return desk.open_case(&case_id);
+    }
+    desk.import_files(&case_id, &paths)
+}
+
+#[tauri::command]
+async fn set_pledge(
+    desk: DeskState<'_>,
+    case_id: String,
+    slot: u32,
+    pledged: bool,
+) -> Result<CaseView, AppError> {
+    desk.set_pledge(&case_id, slot, pledged)
+}
+
+#[tauri::command]
+async fn set_override(
+    desk: DeskState<'_>,
+    case_id: String,
+    finding_key: String,
+    reason: Option<String>,
+) -> Result<CaseView, AppError> {
+    desk.set_override(&case_id, &finding_key, reason.as_deref())
+}
+
+#[tauri::command]
+async fn issue_notice(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
+    desk.issue_notice(&case_id)
+}
+
+#[tauri::command]
+async fn reopen_case(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
+    desk.reopen_case(&case_id)
+}
+
+#[tauri::command]
+async fn accept_case(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
+    desk.accept_case(&case_id)
+}
+
+#[tauri::command]
+async fn refuse_case(
+    desk: DeskState<'_>,
+    case_id: String,
+    reason: String,
+    basis: String,
+) -> Result<CaseView, AppError> {
+    desk.refuse_case(&case_id, &reason, &basis)
+}
+
+#[tauri::command]
+async fn withdraw_case(
+    desk: DeskState<'_>,
+    case_id: String,
+    reason: String,
+) -> Result<CaseView, AppError> {
+    desk.withdraw_case(&case_id, &reason)
+}
+
+#[tauri::command]
+async fn preview_document(
+    desk: DeskState<'_>,
+    document_id: i64,
+) -> Result<DocumentPreview, AppError> {
+    desk.preview_document(document_id)
+}
+
+#[tauri::command]
+async fn reprint_document(desk: DeskState<'_>, document_id: i64) -> Result<Flash, AppError> {
+    desk.reprint(document_id)
+}
+
+#[tauri::command]
+async fn follow_ups(desk: DeskState<'_>, open_only: bool) -> Result<Vec<FollowUpView>, AppError> {
+    desk.follow_ups(open_only)
+}
+
+#[tauri::command]
+async fn close_follow_up(
+    desk: DeskState<'_>,
+    id: i64,
+    note: String,
+) -> Result<Vec<FollowUpView>, AppError> {
+    desk.close_follow_up(id, &note)
+}
+
 /// Keeps the log file writer alive for the life of the app.
 struct LogGuard(#[allow(dead_code)] Option<logs::Guard>);
 
@@ -77,6 +268,7 @@ pub fn run() {
         }
     };
     tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
             let default_data = app.path().app_data_dir()?;
             let config = options.clone().resolve(&default_data);
@@ -101,6 +293,7 @@ pub fn run() {
             );
             let desk = Desk::open(config);
             tauri::async_runtime::spawn(desk.clone().run_sync_loop());
+            desk.start_intake();
             app.manage(desk);
             Ok(())
         })
@@ -114,6 +307,30 @@ pub fn run() {
             sync_now,
             rebuild_cache,
             ui_ready,
+            window_info,
+            new_case,
+            open_case,
+            poll_case,
+            recent_cases,
+            save_intake,
+            apply_applicant_code,
+            read_id_card,
+            lookup_elicences,
+            set_scenario,
+            select_slot,
+            move_file,
+            import_from_file,
+            set_pledge,
+            set_override,
+            issue_notice,
+            reopen_case,
+            accept_case,
+            refuse_case,
+            withdraw_case,
+            preview_document,
+            reprint_document,
+            follow_ups,
+            close_follow_up,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

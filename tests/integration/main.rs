@@ -19,10 +19,8 @@ fn desk_store(dir: &std::path::Path) -> Arc<Mutex<Store>> {
 /// A desk with its data in `dir` that pulls only when told to.
 fn desk_config(dir: std::path::PathBuf, hub_url: String) -> DeskConfig {
     DeskConfig {
-        data_dir: dir,
-        hub_url,
         sync_interval: Duration::from_secs(3600),
-        ready_file: None,
+        ..DeskConfig::new(dir, hub_url)
     }
 }
 

@@ -24,6 +24,42 @@ pub struct DeskConfig {
     pub sync_interval: Duration,
     /// Written once when the UI reports it is usable (start-up measurement).
     pub ready_file: Option<PathBuf>,
+    /// The window's code in case numbers (until enrolment assigns one).
+    pub desk_code: String,
+    /// Who works at the window (until login arrives with enrolment).
+    pub clerk: String,
+    /// Printed at the top of every document.
+    pub office_name: String,
+    /// Where the scanner saves pages.
+    pub hot_folder: PathBuf,
+    /// Poll the hot folder at this interval instead of OS events (network drives).
+    pub hot_folder_poll: Option<Duration>,
+    pub printer: crate::print::PrintTarget,
+    /// Where the ID card reader's software drops `wz.txt` and the photo.
+    pub card_reader_dir: Option<PathBuf>,
+    /// A fixed calendar day for training and tests; `None`: today in China.
+    pub today: Option<chrono::NaiveDate>,
+}
+
+impl DeskConfig {
+    /// A desk with the defaults: desk code `W01`, hot folder `scans` in the data folder, the
+    /// system printer.
+    pub fn new(data_dir: PathBuf, hub_url: String) -> DeskConfig {
+        DeskConfig {
+            hot_folder: data_dir.join("scans"),
+            data_dir,
+            hub_url,
+            sync_interval: Duration::from_secs(30),
+            ready_file: None,
+            desk_code: "W01".into(),
+            clerk: "窗口人员".into(),
+            office_name: "荣成市政务服务中心".into(),
+            hot_folder_poll: None,
+            printer: crate::print::PrintTarget::Cups { destination: None },
+            card_reader_dir: None,
+            today: None,
+        }
+    }
 }
 
 const CACHE_FILE: &str = "cache.db";
@@ -72,8 +108,15 @@ struct SyncStatus {
 }
 
 pub struct Desk {
-    config: DeskConfig,
-    client: HubClient,
+    pub(crate) config: DeskConfig,
+    pub(crate) client: HubClient,
+    /// The hot folder, the open case and where its scans land.
+    pub(crate) intake: crate::window::Intake,
+    /// Bumped whenever a case on screen may have changed (the UI polls it).
+    pub(crate) revision: std::sync::atomic::AtomicU64,
+    pub(crate) intake_stop: AtomicBool,
+    /// Why the last e-licence lookup of a case failed (offline), by case id.
+    pub(crate) elicence_errors: Mutex<HashMap<String, String>>,
     /// `None` while the cache cannot be opened (see `cache_problem`).
     store: RwLock<Option<Arc<Mutex<Store>>>>,
     cache_problem: Mutex<Option<CacheProblem>>,
@@ -103,7 +146,7 @@ fn days_label(days: u32) -> String {
     }
 }
 
-fn store_error(e: StoreError) -> AppError {
+pub(crate) fn store_error(e: StoreError) -> AppError {
     tracing::error!(error = %e, "store error");
     let message = match &e {
         StoreError::Corrupt { .. } | StoreError::BadStoredJson { .. } => {
@@ -143,6 +186,10 @@ impl Desk {
         let client = HubClient::new(&config.hub_url);
         let desk = Arc::new(Desk {
             client,
+            intake: crate::window::Intake::new(&config.data_dir, &config.hot_folder),
+            revision: std::sync::atomic::AtomicU64::new(1),
+            intake_stop: AtomicBool::new(false),
+            elicence_errors: Mutex::new(HashMap::new()),
             store: RwLock::new(None),
             cache_problem: Mutex::new(None),
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
@@ -178,7 +225,7 @@ impl Desk {
         self.config.data_dir.join(CACHE_FILE)
     }
 
-    fn store(&self) -> Result<Arc<Mutex<Store>>, AppError> {
+    pub(crate) fn store(&self) -> Result<Arc<Mutex<Store>>, AppError> {
         self.store
             .read()
             .expect("lock")
@@ -189,7 +236,7 @@ impl Desk {
             })
     }
 
-    fn with_store<T>(
+    pub(crate) fn with_store<T>(
         &self,
         f: impl FnOnce(&Store) -> Result<T, StoreError>,
     ) -> Result<T, AppError> {

@@ -211,6 +211,276 @@ pub struct BundleView {
     pub members: Vec<BundleMember>,
 }
 
+// ---- Cases (办件) at the window ----
+
+/// Start a case: from an item (with its scenario) or from a 一件事 bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct NewCaseRequest {
+    pub item_code: Option<String>,
+    pub scenario_code: Option<String>,
+    pub bundle_code: Option<String>,
+}
+
+/// The applicant as the clerk types it (and as the draft shows it back).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+pub struct ApplicantInput {
+    /// `person` or `organisation`.
+    pub kind: String,
+    pub name: String,
+    /// ID number or unified social credit code.
+    pub number: String,
+    pub phone: String,
+    pub address: String,
+    pub legal_rep: String,
+    pub agent_name: String,
+    pub agent_id_number: String,
+    pub agent_phone: String,
+    pub assist_helper: String,
+    pub assist_note: String,
+}
+
+/// What the ID card reader read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CardView {
+    pub sex: String,
+    pub ethnicity: String,
+    pub birth_date: String,
+    pub authority: String,
+    /// e.g. `2020.07.01-2040.07.01` or `2020.07.01-长期`.
+    pub validity: String,
+    /// PNG data URL of the card photo.
+    pub photo: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SaveIntakeRequest {
+    pub case_id: String,
+    pub applicant: ApplicantInput,
+    pub form: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ScenarioChoice {
+    pub code: String,
+    pub name: String,
+}
+
+/// A member item of a 一件事 case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MemberView {
+    pub case_id: String,
+    pub number: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub agency: String,
+    pub scenario_code: Option<String>,
+    pub scenarios: Vec<ScenarioChoice>,
+    pub state_label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FormFieldView {
+    pub key: String,
+    pub label: String,
+    /// id_number | credit_code | phone | text | date | number | choice
+    pub field_type: String,
+    pub required: bool,
+    pub choices: Vec<String>,
+    pub value: String,
+    /// Not asked: the named earlier member of the 一件事 issues it.
+    pub produced_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FileView {
+    pub sha256: String,
+    pub name: String,
+    /// jpeg | png | pdf
+    pub kind: String,
+    pub size_label: String,
+    pub pages: Option<u32>,
+    /// PNG data URL of the 256-px thumbnail.
+    pub thumbnail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MaterialSlotView {
+    pub slot: u32,
+    pub name: String,
+    /// 收原件 / 验原件收复印件 / 收原件及复印件
+    pub form_label: String,
+    pub copies: u32,
+    /// 必要 / 非必要 / 容缺
+    pub necessity_label: String,
+    pub e_licence: Option<String>,
+    pub pledge_allowed: bool,
+    pub pledged: bool,
+    /// provided | e_licence | produced | pledged | deferred | missing | not_needed
+    pub status: String,
+    /// 已收 / 免提交 / 由本件事产生 / 告知承诺 / 容缺 / 缺 / 无需提交
+    pub status_label: String,
+    pub produced_by: Option<String>,
+    pub files: Vec<FileView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FindingView {
+    /// Identifies the finding for an override.
+    pub key: String,
+    pub code: String,
+    /// blocking | deferrable | info
+    pub severity: String,
+    pub target: String,
+    pub message: String,
+    pub overridden: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ReviewView {
+    pub findings: Vec<FindingView>,
+    pub can_accept: bool,
+    pub blocking: u32,
+    pub deferred: u32,
+}
+
+/// The e-licence lookup for this applicant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ELicenceView {
+    /// not_looked_up | found | none | offline
+    pub state: String,
+    pub message: String,
+    /// e.g. `居民身份证（有效期至 2036-01-01）`.
+    pub licences: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FollowUpView {
+    pub id: i64,
+    pub case_id: String,
+    pub case_number: String,
+    pub item_name: String,
+    /// pledge_check | deferred_material
+    pub kind: String,
+    /// 承诺核查 / 容缺补交
+    pub kind_label: String,
+    pub material: String,
+    pub due: String,
+    pub overdue: bool,
+    pub done_at: Option<String>,
+    pub done_by: Option<String>,
+    pub done_note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DocumentView {
+    pub id: i64,
+    /// one_time_notice | acceptance_receipt | refusal_notice | pledge
+    pub kind: String,
+    pub title: String,
+    pub created_at: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct EventView {
+    pub at: String,
+    pub action_label: String,
+    pub state_label: String,
+    pub actor: String,
+    pub desk: String,
+    pub reason: Option<String>,
+}
+
+/// A scanned file that could not be taken in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct QuarantineView {
+    pub name: String,
+    pub reason: String,
+    pub path: String,
+}
+
+/// The outcome of the last action, for the clerk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Flash {
+    pub ok: bool,
+    pub text: String,
+}
+
+/// Everything the case screen shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CaseView {
+    pub id: String,
+    pub number: String,
+    /// CaseState in snake_case.
+    pub state: String,
+    pub state_label: String,
+    /// Applicant, form, materials and pre-review can still change.
+    pub editable: bool,
+    pub is_bundle: bool,
+    /// Item or bundle code and name.
+    pub code: String,
+    pub title: String,
+    pub agency: String,
+    pub promised_label: String,
+    pub scenario_code: Option<String>,
+    pub scenarios: Vec<ScenarioChoice>,
+    pub members: Vec<MemberView>,
+    pub applicant: ApplicantInput,
+    /// The applicant as printed: name and masked number.
+    pub applicant_masked: String,
+    pub card: Option<CardView>,
+    pub fields: Vec<FormFieldView>,
+    pub materials: Vec<MaterialSlotView>,
+    /// Files not yet sorted into a material.
+    pub tray: Vec<FileView>,
+    /// Where newly scanned files land (`None`: the tray).
+    pub selected_slot: Option<u32>,
+    pub review: ReviewView,
+    pub elicence: ELicenceView,
+    pub follow_ups: Vec<FollowUpView>,
+    pub documents: Vec<DocumentView>,
+    pub events: Vec<EventView>,
+    pub quarantined: Vec<QuarantineView>,
+    /// The promised completion date if accepted today, and the calendar's caveat.
+    pub promised_date: Option<String>,
+    pub calendar_note: Option<String>,
+    /// Changes whenever anything shown here may have changed (scans arriving).
+    pub revision: u64,
+    pub flash: Option<Flash>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CaseSummary {
+    pub id: String,
+    pub number: String,
+    pub title: String,
+    pub state_label: String,
+    pub applicant_name: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DocumentPreview {
+    pub id: i64,
+    pub title: String,
+    /// Page images as PNG data URLs (at most the first 6 pages).
+    pub pages: Vec<String>,
+    pub page_count: u32,
+}
+
+/// Window settings the case screen shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct WindowInfo {
+    pub desk_code: String,
+    pub clerk: String,
+    pub hot_folder: String,
+    pub printer: String,
+    pub card_reader: Option<String>,
+    pub today: String,
+    /// Files scanned while no case was open, waiting for the next case.
+    pub unassigned_scans: u32,
+}
+
 /// Everything the UI imports, for the bindings export.
 pub fn export_all(cfg: &ts_rs::Config) -> Result<(), ts_rs::ExportError> {
     AppError::export_all(cfg)?;
@@ -220,5 +490,11 @@ pub fn export_all(cfg: &ts_rs::Config) -> Result<(), ts_rs::ExportError> {
     DomainView::export_all(cfg)?;
     ItemGuide::export_all(cfg)?;
     BundleView::export_all(cfg)?;
+    NewCaseRequest::export_all(cfg)?;
+    SaveIntakeRequest::export_all(cfg)?;
+    CaseView::export_all(cfg)?;
+    CaseSummary::export_all(cfg)?;
+    DocumentPreview::export_all(cfg)?;
+    WindowInfo::export_all(cfg)?;
     Ok(())
 }

@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use chrono::NaiveDate;
+
 use crate::DeskConfig;
+use crate::print::PrintTarget;
 
 pub const DEFAULT_HUB_URL: &str = "http://127.0.0.1:8470";
 const SETTINGS_FILE: &str = "settings.json";
@@ -18,15 +21,50 @@ pub struct LaunchOptions {
     pub data_dir: Option<PathBuf>,
     pub ready_file: Option<PathBuf>,
     pub sync_interval: Option<Duration>,
+    pub desk_code: Option<String>,
+    pub hot_folder: Option<PathBuf>,
+    pub printer: Option<PrintTarget>,
+    pub card_reader_dir: Option<PathBuf>,
+    pub today: Option<NaiveDate>,
 }
 
+/// `settings.json` in the data folder: what an administrator sets once per window.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Settings {
     hub_url: Option<String>,
+    /// The window's code in case numbers, until enrolment assigns one.
+    desk_code: Option<String>,
+    clerk: Option<String>,
+    office_name: Option<String>,
+    hot_folder: Option<PathBuf>,
+    /// Poll the hot folder every N ms (network drives) instead of OS events.
+    hot_folder_poll_ms: Option<u64>,
+    /// `cups`, `cups:QUEUE` or `folder:/path`.
+    printer: Option<String>,
+    card_reader_dir: Option<PathBuf>,
 }
 
 pub const USAGE: &str = "onewindow-desk [--hub-url URL] [--data-dir DIR] [--ready-file FILE] [--sync-interval-ms N]
-  environment: ONEWINDOW_HUB_URL, ONEWINDOW_DATA_DIR, ONEWINDOW_READY_FILE, ONEWINDOW_SYNC_INTERVAL_MS, ONEWINDOW_LOG";
+               [--desk-code CODE] [--hot-folder DIR] [--printer cups|cups:QUEUE|folder:DIR]
+               [--card-reader-dir DIR] [--today YYYY-MM-DD]
+  environment: ONEWINDOW_HUB_URL, ONEWINDOW_DATA_DIR, ONEWINDOW_READY_FILE, ONEWINDOW_SYNC_INTERVAL_MS,
+               ONEWINDOW_DESK_CODE, ONEWINDOW_HOT_FOLDER, ONEWINDOW_PRINTER, ONEWINDOW_CARD_READER_DIR,
+               ONEWINDOW_TODAY, ONEWINDOW_LOG";
+
+fn check_desk_code(code: &str) -> Result<String, String> {
+    let c = code.trim();
+    if !c.is_empty() && c.len() <= 16 && c.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Ok(c.to_ascii_uppercase())
+    } else {
+        Err(format!("desk code must be 1-16 ASCII letters or digits, got {code:?}"))
+    }
+}
+
+fn check_day(s: &str) -> Result<NaiveDate, String> {
+    s.trim()
+        .parse()
+        .map_err(|_| format!("--today must be a date like 2026-11-27, got {s:?}"))
+}
 
 fn check_url(url: &str) -> Result<String, String> {
     let u = url.trim().trim_end_matches('/');
@@ -71,6 +109,11 @@ impl LaunchOptions {
                 "--data-dir" => o.data_dir = Some(PathBuf::from(value()?)),
                 "--ready-file" => o.ready_file = Some(PathBuf::from(value()?)),
                 "--sync-interval-ms" => o.sync_interval = Some(interval(&value()?)?),
+                "--desk-code" => o.desk_code = Some(check_desk_code(&value()?)?),
+                "--hot-folder" => o.hot_folder = Some(PathBuf::from(value()?)),
+                "--printer" => o.printer = Some(PrintTarget::parse(&value()?)?),
+                "--card-reader-dir" => o.card_reader_dir = Some(PathBuf::from(value()?)),
+                "--today" => o.today = Some(check_day(&value()?)?),
                 other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
             }
         }
@@ -89,6 +132,25 @@ impl LaunchOptions {
             o.sync_interval = env("ONEWINDOW_SYNC_INTERVAL_MS")
                 .map(|ms| interval(&ms))
                 .transpose()?;
+        }
+        if o.desk_code.is_none() {
+            o.desk_code = env("ONEWINDOW_DESK_CODE")
+                .map(|c| check_desk_code(&c))
+                .transpose()?;
+        }
+        if o.hot_folder.is_none() {
+            o.hot_folder = env("ONEWINDOW_HOT_FOLDER").map(PathBuf::from);
+        }
+        if o.printer.is_none() {
+            o.printer = env("ONEWINDOW_PRINTER")
+                .map(|p| PrintTarget::parse(&p))
+                .transpose()?;
+        }
+        if o.card_reader_dir.is_none() {
+            o.card_reader_dir = env("ONEWINDOW_CARD_READER_DIR").map(PathBuf::from);
+        }
+        if o.today.is_none() {
+            o.today = env("ONEWINDOW_TODAY").map(|d| check_day(&d)).transpose()?;
         }
         Ok(o)
     }
@@ -114,6 +176,7 @@ impl LaunchOptions {
                 if saved.hub_url.as_deref() != Some(url.as_str()) {
                     let s = Settings {
                         hub_url: Some(url.clone()),
+                        ..saved.clone()
                     };
                     let written = std::fs::create_dir_all(&data_dir).and_then(|()| {
                         std::fs::write(
@@ -132,11 +195,39 @@ impl LaunchOptions {
                 .and_then(|u| check_url(&u).ok())
                 .unwrap_or_else(|| DEFAULT_HUB_URL.to_string()),
         };
+        let defaults = DeskConfig::new(data_dir.clone(), hub_url.clone());
+        let saved_printer = saved.printer.as_deref().and_then(|p| match PrintTarget::parse(p) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                tracing::warn!(error = %e, "printer setting ignored");
+                None
+            }
+        });
+        let saved_desk = saved.desk_code.as_deref().and_then(|c| match check_desk_code(c) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::warn!(error = %e, "desk code setting ignored");
+                None
+            }
+        });
         DeskConfig {
-            data_dir,
-            hub_url,
             sync_interval: self.sync_interval.unwrap_or(Duration::from_secs(30)),
             ready_file: self.ready_file,
+            desk_code: self.desk_code.or(saved_desk).unwrap_or(defaults.desk_code),
+            clerk: saved.clerk.unwrap_or(defaults.clerk),
+            office_name: saved.office_name.unwrap_or(defaults.office_name),
+            hot_folder: self
+                .hot_folder
+                .or(saved.hot_folder)
+                .unwrap_or(defaults.hot_folder),
+            hot_folder_poll: saved
+                .hot_folder_poll_ms
+                .map(|ms| Duration::from_millis(ms.max(100))),
+            printer: self.printer.or(saved_printer).unwrap_or(defaults.printer),
+            card_reader_dir: self.card_reader_dir.or(saved.card_reader_dir),
+            today: self.today,
+            data_dir,
+            hub_url,
         }
     }
 }

@@ -1,9 +1,12 @@
 //! The desk application without its window: services the UI calls, the DTOs that cross IPC,
-//! logging, and the background sync loop. `src-tauri` only registers these.
+//! logging, printing, the hot folder, and the background sync loop. `src-tauri` only registers
+//! these.
 
 pub mod desk;
 pub mod dto;
 pub mod launch;
 pub mod logs;
+pub mod print;
+pub mod window;
 
 pub use desk::{Desk, DeskConfig};

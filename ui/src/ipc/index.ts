@@ -14,6 +14,14 @@ import type { DomainView } from './bindings/DomainView';
 import type { ItemGuide } from './bindings/ItemGuide';
 import type { SearchRequest } from './bindings/SearchRequest';
 import type { SearchResponse } from './bindings/SearchResponse';
+import type { CaseSummary } from './bindings/CaseSummary';
+import type { CaseView } from './bindings/CaseView';
+import type { DocumentPreview } from './bindings/DocumentPreview';
+import type { Flash } from './bindings/Flash';
+import type { FollowUpView } from './bindings/FollowUpView';
+import type { NewCaseRequest } from './bindings/NewCaseRequest';
+import type { SaveIntakeRequest } from './bindings/SaveIntakeRequest';
+import type { WindowInfo } from './bindings/WindowInfo';
 
 export type { AppError } from './bindings/AppError';
 export type { BundleMember } from './bindings/BundleMember';
@@ -33,6 +41,27 @@ export type { ScenarioView } from './bindings/ScenarioView';
 export type { SearchHit } from './bindings/SearchHit';
 export type { SearchRequest } from './bindings/SearchRequest';
 export type { SearchResponse } from './bindings/SearchResponse';
+export type { ApplicantInput } from './bindings/ApplicantInput';
+export type { CardView } from './bindings/CardView';
+export type { CaseSummary } from './bindings/CaseSummary';
+export type { CaseView } from './bindings/CaseView';
+export type { DocumentPreview } from './bindings/DocumentPreview';
+export type { DocumentView } from './bindings/DocumentView';
+export type { ELicenceView } from './bindings/ELicenceView';
+export type { EventView } from './bindings/EventView';
+export type { FileView } from './bindings/FileView';
+export type { FindingView } from './bindings/FindingView';
+export type { Flash } from './bindings/Flash';
+export type { FollowUpView } from './bindings/FollowUpView';
+export type { FormFieldView } from './bindings/FormFieldView';
+export type { MaterialSlotView } from './bindings/MaterialSlotView';
+export type { MemberView } from './bindings/MemberView';
+export type { NewCaseRequest } from './bindings/NewCaseRequest';
+export type { QuarantineView } from './bindings/QuarantineView';
+export type { ReviewView } from './bindings/ReviewView';
+export type { SaveIntakeRequest } from './bindings/SaveIntakeRequest';
+export type { ScenarioChoice } from './bindings/ScenarioChoice';
+export type { WindowInfo } from './bindings/WindowInfo';
 
 /** Connectivity, catalog version, sync state and cache health, for the status bar. */
 export function deskStatus(): Promise<DeskStatus> {
@@ -98,4 +127,134 @@ export function errorMessage(e: unknown): string {
     return e.message;
   }
   return GENERIC_ERROR_MESSAGE;
+}
+
+// ---- Cases at the window (前台综合受理) ----
+
+/** Desk code, clerk, hot folder, printer, card reader and the day at the window. */
+export function windowInfo(): Promise<WindowInfo> {
+  return invoke<WindowInfo>('window_info');
+}
+
+/** Start a case from an item (and scenario) or a 一件事 bundle; it becomes the open case. */
+export function newCase(request: NewCaseRequest): Promise<CaseView> {
+  return invoke<CaseView>('new_case', { request });
+}
+
+/** Open an existing case; new scans land in it from now on. */
+export function openCase(caseId: string): Promise<CaseView> {
+  return invoke<CaseView>('open_case', { caseId });
+}
+
+/** The case again if anything changed since `revision` (scans arriving), else null. */
+export function pollCase(caseId: string, revision: number): Promise<CaseView | null> {
+  return invoke<CaseView | null>('poll_case', { caseId, revision });
+}
+
+/** Cases started at this window, newest first. */
+export function recentCases(): Promise<CaseSummary[]> {
+  return invoke<CaseSummary[]>('recent_cases');
+}
+
+/** Save applicant and form values of a draft (looks up e-licences when the number changed). */
+export function saveIntake(request: SaveIntakeRequest): Promise<CaseView> {
+  return invoke<CaseView>('save_intake', { request });
+}
+
+/** A 居民码/企业码 payload typed by the keyboard-wedge scanner. */
+export function applyApplicantCode(caseId: string, text: string): Promise<CaseView> {
+  return invoke<CaseView>('apply_applicant_code', { caseId, text });
+}
+
+/** Read the ID card on the reader: fills the applicant and attaches the photo. */
+export function readIdCard(caseId: string): Promise<CaseView> {
+  return invoke<CaseView>('read_id_card', { caseId });
+}
+
+/** Ask the hub's e-licence registry again for this applicant. */
+export function lookupElicences(caseId: string): Promise<CaseView> {
+  return invoke<CaseView>('lookup_elicences', { caseId });
+}
+
+/** Choose the scenario of the case, or of one member of a 一件事 case. */
+export function setScenario(
+  caseId: string,
+  scenarioCode: string,
+  memberCaseId: string | null = null,
+): Promise<CaseView> {
+  return invoke<CaseView>('set_scenario', { caseId, memberCaseId, scenarioCode });
+}
+
+/** Where the next scans land: a material slot, or null for the unsorted tray. */
+export function selectSlot(caseId: string, slot: number | null): Promise<CaseView> {
+  return invoke<CaseView>('select_slot', { caseId, slot });
+}
+
+/** Move an attached file to a material slot, or null for the tray. */
+export function moveFile(caseId: string, sha256: string, slot: number | null): Promise<CaseView> {
+  return invoke<CaseView>('move_file', { caseId, sha256, slot });
+}
+
+/** Pick files with the system file dialog and take them in like scans. */
+export function importFromFile(caseId: string): Promise<CaseView> {
+  return invoke<CaseView>('import_from_file', { caseId });
+}
+
+/** Mark (prints the pledge for signature) or unmark a material as 告知承诺. */
+export function setPledge(caseId: string, slot: number, pledged: boolean): Promise<CaseView> {
+  return invoke<CaseView>('set_pledge', { caseId, slot, pledged });
+}
+
+/** Override a blocking finding with a written reason; null withdraws the override. */
+export function setOverride(
+  caseId: string,
+  findingKey: string,
+  reason: string | null,
+): Promise<CaseView> {
+  return invoke<CaseView>('set_override', { caseId, findingKey, reason });
+}
+
+/** Print the one-time notice (一次性告知书) listing everything missing or wrong. */
+export function issueNotice(caseId: string): Promise<CaseView> {
+  return invoke<CaseView>('issue_notice', { caseId });
+}
+
+/** Back to work after a notice or a return: same number, same materials. */
+export function reopenCase(caseId: string): Promise<CaseView> {
+  return invoke<CaseView>('reopen_case', { caseId });
+}
+
+/** Accept (受理): hand-off queued, receipt printed. */
+export function acceptCase(caseId: string): Promise<CaseView> {
+  return invoke<CaseView>('accept_case', { caseId });
+}
+
+/** 不予受理 with reason and legal basis; prints the refusal notice. */
+export function refuseCase(caseId: string, reason: string, basis: string): Promise<CaseView> {
+  return invoke<CaseView>('refuse_case', { caseId, reason, basis });
+}
+
+/** The applicant withdraws the application. */
+export function withdrawCase(caseId: string, reason: string): Promise<CaseView> {
+  return invoke<CaseView>('withdraw_case', { caseId, reason });
+}
+
+/** Page images of an archived document. */
+export function previewDocument(documentId: number): Promise<DocumentPreview> {
+  return invoke<DocumentPreview>('preview_document', { documentId });
+}
+
+/** Print an archived document again. */
+export function reprintDocument(documentId: number): Promise<Flash> {
+  return invoke<Flash>('reprint_document', { documentId });
+}
+
+/** The follow-up work list (pledges to verify, 容缺 materials owed). */
+export function followUps(openOnly: boolean): Promise<FollowUpView[]> {
+  return invoke<FollowUpView[]>('follow_ups', { openOnly });
+}
+
+/** Close a follow-up with a note; resolves with the open list. */
+export function closeFollowUp(id: number, note: string): Promise<FollowUpView[]> {
+  return invoke<FollowUpView[]>('close_follow_up', { id, note });
 }
