@@ -98,7 +98,10 @@ async fn recent_cases(desk: DeskState<'_>) -> Result<Vec<CaseSummary>, AppError>
 }
 
 #[tauri::command]
-async fn save_intake(desk: DeskState<'_>, request: SaveIntakeRequest) -> Result<CaseView, AppError> {
+async fn save_intake(
+    desk: DeskState<'_>,
+    request: SaveIntakeRequest,
+) -> Result<CaseView, AppError> {
     desk.save_intake(&request).await
 }
 

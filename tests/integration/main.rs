@@ -418,3 +418,5 @@ async fn elicences_are_looked_up_one_holder_at_a_time() {
         4
     );
 }
+
+mod window;

@@ -167,6 +167,65 @@ pub fn demo_hub_data(dir: &Path) -> PathBuf {
     data
 }
 
+/// The same, with the demo e-licence registry too.
+pub fn demo_hub_data_with_elicences(dir: &Path) -> PathBuf {
+    let data = demo_hub_data(dir);
+    hub_cli(&[
+        "import-elicences",
+        "--data",
+        data.to_str().unwrap(),
+        demo("elicences-sample.json").to_str().unwrap(),
+    ]);
+    data
+}
+
+/// Text of a PDF as poppler's `pdftotext -layout` reads it.
+pub fn pdf_text(path: &Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by make test");
+    assert!(
+        out.status.success(),
+        "pdftotext failed on {}",
+        path.display()
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A scanned page from the intake fixtures (`page.jpg`, `page.png`, `two-pages.pdf`).
+pub fn scan_fixture(name: &str) -> PathBuf {
+    root().join("crates/intake/tests/fixtures").join(name)
+}
+
+/// The fixture JPEG with `n` appended after its end marker: still a valid JPEG that shows the
+/// same page, with different bytes (so a different file to the de-duplication).
+pub fn jpeg_variant(n: u32) -> Vec<u8> {
+    let mut bytes = std::fs::read(scan_fixture("page.jpg")).unwrap();
+    bytes.extend_from_slice(format!("variant {n}").as_bytes());
+    bytes
+}
+
+/// Writes `bytes` to `path` the way a slow scanner does: 64 KiB at a time, reopening the file
+/// between chunks, then renames nothing — the file simply stops growing.
+pub fn write_slowly(path: &Path, bytes: &[u8], pause: std::time::Duration) {
+    use std::io::Write;
+    for (i, chunk) in bytes.chunks(64 * 1024).enumerate() {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(i > 0)
+            .write(true)
+            .truncate(i == 0)
+            .open(path)
+            .unwrap();
+        f.write_all(chunk).unwrap();
+        drop(f);
+        std::thread::sleep(pause);
+    }
+}
+
 /// A port nobody listens on (bound, then released).
 pub fn dead_port_url() -> String {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

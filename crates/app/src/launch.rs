@@ -56,7 +56,9 @@ fn check_desk_code(code: &str) -> Result<String, String> {
     if !c.is_empty() && c.len() <= 16 && c.bytes().all(|b| b.is_ascii_alphanumeric()) {
         Ok(c.to_ascii_uppercase())
     } else {
-        Err(format!("desk code must be 1-16 ASCII letters or digits, got {code:?}"))
+        Err(format!(
+            "desk code must be 1-16 ASCII letters or digits, got {code:?}"
+        ))
     }
 }
 
@@ -196,20 +198,26 @@ impl LaunchOptions {
                 .unwrap_or_else(|| DEFAULT_HUB_URL.to_string()),
         };
         let defaults = DeskConfig::new(data_dir.clone(), hub_url.clone());
-        let saved_printer = saved.printer.as_deref().and_then(|p| match PrintTarget::parse(p) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                tracing::warn!(error = %e, "printer setting ignored");
-                None
-            }
-        });
-        let saved_desk = saved.desk_code.as_deref().and_then(|c| match check_desk_code(c) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                tracing::warn!(error = %e, "desk code setting ignored");
-                None
-            }
-        });
+        let saved_printer = saved
+            .printer
+            .as_deref()
+            .and_then(|p| match PrintTarget::parse(p) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    tracing::warn!(error = %e, "printer setting ignored");
+                    None
+                }
+            });
+        let saved_desk = saved
+            .desk_code
+            .as_deref()
+            .and_then(|c| match check_desk_code(c) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    tracing::warn!(error = %e, "desk code setting ignored");
+                    None
+                }
+            });
         DeskConfig {
             sync_interval: self.sync_interval.unwrap_or(Duration::from_secs(30)),
             ready_file: self.ready_file,

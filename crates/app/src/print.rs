@@ -73,12 +73,16 @@ impl PrintTarget {
                 if out.status.success() {
                     Ok(format!(
                         "已发送到{}",
-                        destination.as_deref().map_or("默认打印机".to_string(), |q| format!("打印机 {q}"))
+                        destination
+                            .as_deref()
+                            .map_or("默认打印机".to_string(), |q| format!("打印机 {q}"))
                     ))
                 } else {
                     let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
                     tracing::error!(status = %out.status, stderr = %err, "lp failed");
-                    Err(format!("打印失败（{err}），文档已存档，可检查打印机后重新打印"))
+                    Err(format!(
+                        "打印失败（{err}），文档已存档，可检查打印机后重新打印"
+                    ))
                 }
             }
         }
@@ -116,9 +120,14 @@ mod tests {
         let pdf = dir.path().join("notice.pdf");
         std::fs::write(&pdf, b"%PDF-1.7 test").unwrap();
         let out = dir.path().join("printed");
-        let msg = PrintTarget::Folder(out.clone()).print(&pdf, "一次性告知书").unwrap();
+        let msg = PrintTarget::Folder(out.clone())
+            .print(&pdf, "一次性告知书")
+            .unwrap();
         assert!(msg.contains("printed"));
-        assert_eq!(std::fs::read(out.join("notice.pdf")).unwrap(), b"%PDF-1.7 test");
+        assert_eq!(
+            std::fs::read(out.join("notice.pdf")).unwrap(),
+            b"%PDF-1.7 test"
+        );
     }
 
     #[test]

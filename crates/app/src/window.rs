@@ -174,9 +174,21 @@ fn applicant_input(a: Option<&Applicant>) -> ApplicantInput {
             .as_ref()
             .map(|g| g.id_number.clone())
             .unwrap_or_default(),
-        agent_phone: a.agent.as_ref().and_then(|g| g.phone.clone()).unwrap_or_default(),
-        assist_helper: a.assist.as_ref().map(|s| s.helper.clone()).unwrap_or_default(),
-        assist_note: a.assist.as_ref().map(|s| s.note.clone()).unwrap_or_default(),
+        agent_phone: a
+            .agent
+            .as_ref()
+            .and_then(|g| g.phone.clone())
+            .unwrap_or_default(),
+        assist_helper: a
+            .assist
+            .as_ref()
+            .map(|s| s.helper.clone())
+            .unwrap_or_default(),
+        assist_note: a
+            .assist
+            .as_ref()
+            .map(|s| s.note.clone())
+            .unwrap_or_default(),
     }
 }
 
@@ -214,13 +226,12 @@ fn applicant_from(input: &ApplicantInput, card: Option<CardInfo>) -> Result<Appl
         }
     }
     let number = input.number.trim().to_uppercase();
-    let agent = (t(&input.agent_name).is_some() || t(&input.agent_id_number).is_some()).then(|| {
-        Agent {
+    let agent =
+        (t(&input.agent_name).is_some() || t(&input.agent_id_number).is_some()).then(|| Agent {
             name: input.agent_name.trim().to_string(),
             id_number: input.agent_id_number.trim().to_uppercase(),
             phone: t(&input.agent_phone),
-        }
-    });
+        });
     let assist = t(&input.assist_helper).map(|helper| Assist {
         helper,
         note: input.assist_note.trim().to_string(),
@@ -355,7 +366,11 @@ fn load_ctx(store: &Store, case_id: &str, today: NaiveDate) -> Result<CaseCtx, S
         applicant: ctx.applicant.as_ref(),
         form: ctx.form.clone(),
         attached: attached.clone(),
-        elicences: ctx.elicences.as_ref().map(|e| e.1.clone()).unwrap_or_default(),
+        elicences: ctx
+            .elicences
+            .as_ref()
+            .map(|e| e.1.clone())
+            .unwrap_or_default(),
         pledged: ctx.pledges.iter().map(|p| p.0).collect(),
         overrides: ctx.overrides.clone(),
         today: Some(today),
@@ -364,7 +379,10 @@ fn load_ctx(store: &Store, case_id: &str, today: NaiveDate) -> Result<CaseCtx, S
 
     if members_rows.is_empty() {
         let item = store.item(&ctx.case.item_code)?.ok_or_else(|| {
-            StoreError::BadInput(format!("item {} is no longer in the catalog", ctx.case.item_code))
+            StoreError::BadInput(format!(
+                "item {} is no longer in the catalog",
+                ctx.case.item_code
+            ))
         })?;
         let scenario = pick_scenario(&item, ctx.case.scenario_code.as_deref()).cloned();
         let review = prereview(&input(scenario.as_ref()));
@@ -390,18 +408,27 @@ fn load_ctx(store: &Store, case_id: &str, today: NaiveDate) -> Result<CaseCtx, S
         ctx.review = review;
     } else {
         let b = store.bundle(&ctx.case.item_code)?.ok_or_else(|| {
-            StoreError::BadInput(format!("bundle {} is no longer in the catalog", ctx.case.item_code))
+            StoreError::BadInput(format!(
+                "bundle {} is no longer in the catalog",
+                ctx.case.item_code
+            ))
         })?;
         let mut members = Vec::new();
         for row in members_rows {
             let item = store.item(&row.item_code)?.ok_or_else(|| {
-                StoreError::BadInput(format!("item {} is no longer in the catalog", row.item_code))
+                StoreError::BadInput(format!(
+                    "item {} is no longer in the catalog",
+                    row.item_code
+                ))
             })?;
             let Some(scenario) = pick_scenario(&item, row.scenario_code.as_deref())
                 .or_else(|| item.scenarios.first())
                 .cloned()
             else {
-                return Err(StoreError::BadInput(format!("item {} has no scenario", item.code)));
+                return Err(StoreError::BadInput(format!(
+                    "item {} has no scenario",
+                    item.code
+                )));
             };
             members.push((row, item, scenario));
         }
@@ -412,13 +439,24 @@ fn load_ctx(store: &Store, case_id: &str, today: NaiveDate) -> Result<CaseCtx, S
         let plan = bundle::plan(&ms);
         ctx.review = bundle::prereview_bundle(&plan, &ms, &input(None));
         let name_of = |m: Option<usize>| m.map(|m| members[m].1.name.clone());
-        ctx.materials = plan.materials.iter().map(|m| m.requirement.clone()).collect();
-        ctx.material_producer = plan.materials.iter().map(|m| name_of(m.produced_by)).collect();
+        ctx.materials = plan
+            .materials
+            .iter()
+            .map(|m| m.requirement.clone())
+            .collect();
+        ctx.material_producer = plan
+            .materials
+            .iter()
+            .map(|m| name_of(m.produced_by))
+            .collect();
         ctx.fields = plan.fields.iter().map(|f| f.def.clone()).collect();
         ctx.field_producer = plan.fields.iter().map(|f| name_of(f.produced_by)).collect();
         ctx.title = b.name.clone();
         ctx.agency = b.lead_agency.clone();
-        ctx.phone = members.first().map(|m| m.1.phone.clone()).unwrap_or_default();
+        ctx.phone = members
+            .first()
+            .map(|m| m.1.phone.clone())
+            .unwrap_or_default();
         ctx.promised_days = b.promised_days;
         ctx.plan = Some(plan);
         ctx.members = members;
@@ -562,7 +600,11 @@ impl Desk {
             let wait = if pending { tick } else { RESCAN };
             match &watch {
                 Some(w) => w.wait(wait),
-                None => std::thread::sleep(if pending { tick } else { Duration::from_millis(500) }),
+                None => std::thread::sleep(if pending {
+                    tick
+                } else {
+                    Duration::from_millis(500)
+                }),
             }
         }
     }
@@ -608,7 +650,12 @@ impl Desk {
         self.bump();
     }
 
-    fn attach_taken(&self, case_id: &str, t: &Taken, slot: Option<usize>) -> Result<bool, AppError> {
+    fn attach_taken(
+        &self,
+        case_id: &str,
+        t: &Taken,
+        slot: Option<usize>,
+    ) -> Result<bool, AppError> {
         let kind = match t.kind {
             onewindow_intake::FileKind::Jpeg => "jpeg",
             onewindow_intake::FileKind::Png => "png",
@@ -668,7 +715,10 @@ impl Desk {
                 let scenario = match &req.scenario_code {
                     Some(c) if item.scenarios.iter().any(|s| &s.code == c) => Some(c.clone()),
                     Some(c) => {
-                        return Err(bad("bad_scenario", format!("事项「{}」没有情形 {c}", item.name)));
+                        return Err(bad(
+                            "bad_scenario",
+                            format!("事项「{}」没有情形 {c}", item.name),
+                        ));
                     }
                     None if item.scenarios.len() == 1 => Some(item.scenarios[0].code.clone()),
                     None => None,
@@ -678,7 +728,8 @@ impl Desk {
                     scenario_code: scenario,
                     local_date: today,
                 };
-                self.with_store_mut(|s| s.create_case(&new, &who, Utc::now()))?.id
+                self.with_store_mut(|s| s.create_case(&new, &who, Utc::now()))?
+                    .id
             }
             (None, Some(code)) => {
                 let b = self
@@ -687,7 +738,10 @@ impl Desk {
                 let mut members = Vec::new();
                 for ic in &b.items {
                     let item = self.with_store(|s| s.item(ic))?.ok_or_else(|| {
-                        bad("not_found", format!("一件事「{}」的事项 {ic} 不在目录中", b.name))
+                        bad(
+                            "not_found",
+                            format!("一件事「{}」的事项 {ic} 不在目录中", b.name),
+                        )
                     })?;
                     members.push(NewCase {
                         item_code: ic.clone(),
@@ -726,13 +780,12 @@ impl Desk {
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let (applicant, _) = self.with_store(|s| s.intake(&r.id))?;
-            let title = self
-                .with_store(|s| {
-                    Ok(match s.item(&r.item_code)? {
-                        Some(i) => i.name,
-                        None => s.bundle(&r.item_code)?.map(|b| b.name).unwrap_or_default(),
-                    })
-                })?;
+            let title = self.with_store(|s| {
+                Ok(match s.item(&r.item_code)? {
+                    Some(i) => i.name,
+                    None => s.bundle(&r.item_code)?.map(|b| b.name).unwrap_or_default(),
+                })
+            })?;
             out.push(CaseSummary {
                 id: r.id,
                 number: r.number,
@@ -767,7 +820,12 @@ impl Desk {
             .iter()
             .enumerate()
             .map(|(i, m)| {
-                let status = ctx.review.materials.get(i).copied().unwrap_or(MaterialStatus::NotNeeded);
+                let status = ctx
+                    .review
+                    .materials
+                    .get(i)
+                    .copied()
+                    .unwrap_or(MaterialStatus::NotNeeded);
                 let (status, label) = status_label(status);
                 dto::MaterialSlotView {
                     slot: i as u32,
@@ -851,7 +909,12 @@ impl Desk {
                 licences: vec![],
             },
             None => {
-                let st = self.elicence_errors.lock().expect("lock").get(&ctx.case.id).cloned();
+                let st = self
+                    .elicence_errors
+                    .lock()
+                    .expect("lock")
+                    .get(&ctx.case.id)
+                    .cloned();
                 match st {
                     Some(msg) => dto::ELicenceView {
                         state: "offline".into(),
@@ -877,7 +940,13 @@ impl Desk {
         let follow_ups = self
             .with_store(|s| s.case_follow_ups(&ctx.case.id))?
             .iter()
-            .map(|f| follow_up_view(f, item_names.get(&f.item_code).cloned().unwrap_or_default(), today))
+            .map(|f| {
+                follow_up_view(
+                    f,
+                    item_names.get(&f.item_code).cloned().unwrap_or_default(),
+                    today,
+                )
+            })
             .collect();
         let docs_dir = self.documents_dir();
         let documents = self
@@ -926,23 +995,27 @@ impl Desk {
         } else {
             (None, None)
         };
-        let card = ctx.applicant.as_ref().and_then(|a| a.card.as_ref()).map(|c| dto::CardView {
-            sex: c.sex.clone(),
-            ethnicity: c.ethnicity.clone(),
-            birth_date: c.birth_date.clone(),
-            authority: c.authority.clone(),
-            validity: format!(
-                "{}-{}",
-                c.valid_from,
-                c.valid_until.clone().unwrap_or_else(|| "长期".into())
-            ),
-            photo: c
-                .photo_sha256
-                .as_deref()
-                .and_then(|sha| intake.thumbnail_path(sha))
-                .and_then(|p| std::fs::read(p).ok())
-                .map(|b| data_url(&b)),
-        });
+        let card = ctx
+            .applicant
+            .as_ref()
+            .and_then(|a| a.card.as_ref())
+            .map(|c| dto::CardView {
+                sex: c.sex.clone(),
+                ethnicity: c.ethnicity.clone(),
+                birth_date: c.birth_date.clone(),
+                authority: c.authority.clone(),
+                validity: format!(
+                    "{}-{}",
+                    c.valid_from,
+                    c.valid_until.clone().unwrap_or_else(|| "长期".into())
+                ),
+                photo: c
+                    .photo_sha256
+                    .as_deref()
+                    .and_then(|sha| intake.thumbnail_path(sha))
+                    .and_then(|p| std::fs::read(p).ok())
+                    .map(|b| data_url(&b)),
+            });
         let mut applicant = applicant_input(ctx.applicant.as_ref());
         if !editable {
             // Outside the draft nobody is typing: numbers are shown masked.
@@ -1012,11 +1085,16 @@ impl Desk {
     }
 
     /// Promised completion: `days` working days after `from` by the pulled holiday calendar.
-    fn promised(&self, from: NaiveDate, days: u32) -> Result<(NaiveDate, Option<String>), AppError> {
+    fn promised(
+        &self,
+        from: NaiveDate,
+        days: u32,
+    ) -> Result<(NaiveDate, Option<String>), AppError> {
         let calendar = self.with_store(|s| s.calendar())?;
         let (date, basis) = calendar.add_working_days(from, days);
         let note = (basis == CalendarBasis::WeekdaysOnly).then(|| {
-            "中心尚未发布所涉年度的节假日安排，工作日按周一至周五计算，如遇法定节假日顺延".to_string()
+            "中心尚未发布所涉年度的节假日安排，工作日按周一至周五计算，如遇法定节假日顺延"
+                .to_string()
         });
         Ok((date, note))
     }
@@ -1041,7 +1119,10 @@ impl Desk {
         for (k, v) in &req.form {
             if !keys.contains(k.as_str()) {
                 tracing::warn!(key = %k, "form value for a field the case does not have");
-                return Err(bad("bad_field", format!("本事项没有字段「{k}」，请刷新后重试")));
+                return Err(bad(
+                    "bad_field",
+                    format!("本事项没有字段「{k}」，请刷新后重试"),
+                ));
             }
             if v.chars().count() > 500 {
                 return Err(bad("bad_field", "填写内容太长（最多 500 个字），请核对"));
@@ -1065,8 +1146,12 @@ impl Desk {
     async fn lookup_elicences_for(&self, case_id: &str, a: &Applicant) {
         let today = self.today();
         let holder = match a.kind {
-            ApplicantKind::Person => IdNumber::parse(&a.number, today).ok().map(|n| n.as_str().to_string()),
-            ApplicantKind::Organisation => CreditCode::parse(&a.number).ok().map(|c| c.as_str().to_string()),
+            ApplicantKind::Person => IdNumber::parse(&a.number, today)
+                .ok()
+                .map(|n| n.as_str().to_string()),
+            ApplicantKind::Organisation => CreditCode::parse(&a.number)
+                .ok()
+                .map(|c| c.as_str().to_string()),
         };
         let Some(holder) = holder else {
             return;
@@ -1105,12 +1190,17 @@ impl Desk {
     }
 
     /// A 居民码/企业码 scanned with the keyboard-wedge scanner fills the applicant.
-    pub async fn apply_applicant_code(&self, case_id: &str, text: &str) -> Result<CaseView, AppError> {
+    pub async fn apply_applicant_code(
+        &self,
+        case_id: &str,
+        text: &str,
+    ) -> Result<CaseView, AppError> {
         let ctx = self.editable_ctx(case_id, "修改申请人")?;
-        let parsed = onewindow_domain::qrcode::parse_applicant_code(text, self.today()).map_err(|e| {
-            tracing::warn!(code = e.code, "applicant code refused");
-            bad(e.code, e.message_zh)
-        })?;
+        let parsed =
+            onewindow_domain::qrcode::parse_applicant_code(text, self.today()).map_err(|e| {
+                tracing::warn!(code = e.code, "applicant code refused");
+                bad(e.code, e.message_zh)
+            })?;
         let mut a = parsed;
         if let Some(old) = &ctx.applicant {
             a.agent = old.agent.clone();
@@ -1126,7 +1216,15 @@ impl Desk {
             &ctx.case.id,
             Some(Flash {
                 ok: true,
-                text: format!("已读取{}：{}", if a.kind == ApplicantKind::Person { "居民码" } else { "企业码" }, a.name),
+                text: format!(
+                    "已读取{}：{}",
+                    if a.kind == ApplicantKind::Person {
+                        "居民码"
+                    } else {
+                        "企业码"
+                    },
+                    a.name
+                ),
             }),
         )
     }
@@ -1135,7 +1233,10 @@ impl Desk {
     pub async fn read_id_card(&self, case_id: &str) -> Result<CaseView, AppError> {
         let ctx = self.editable_ctx(case_id, "读取身份证")?;
         let dir = self.config.card_reader_dir.clone().ok_or_else(|| {
-            bad("no_card_reader", "本窗口未设置身份证读卡器（settings.json 的 card_reader_dir）")
+            bad(
+                "no_card_reader",
+                "本窗口未设置身份证读卡器（settings.json 的 card_reader_dir）",
+            )
         })?;
         let card = FolderDropReader::new(&dir)
             .read(self.today())
@@ -1143,7 +1244,12 @@ impl Desk {
                 tracing::warn!(code = e.code, "card refused");
                 bad(e.code, e.message_zh)
             })?
-            .ok_or_else(|| bad("no_card", "读卡器上没有读到身份证，请把证件放在读卡器上后重试"))?;
+            .ok_or_else(|| {
+                bad(
+                    "no_card",
+                    "读卡器上没有读到身份证，请把证件放在读卡器上后重试",
+                )
+            })?;
         let mut photo_sha = None;
         if let Some(bytes) = &card.photo {
             let png = if bytes.starts_with(b"BM") {
@@ -1154,7 +1260,11 @@ impl Desk {
             } else {
                 bytes.clone()
             };
-            let name = if bytes.starts_with(b"BM") { "身份证照片.png" } else { "身份证照片.jpg" };
+            let name = if bytes.starts_with(b"BM") {
+                "身份证照片.png"
+            } else {
+                "身份证照片.jpg"
+            };
             let outcome = {
                 let mut hot = self.intake().hot.lock().expect("lock");
                 let h = hot
@@ -1171,7 +1281,10 @@ impl Desk {
                     photo_sha = Some(t.sha256);
                 }
                 Outcome::Quarantined(q) => {
-                    return Err(bad("card_photo", format!("身份证照片无法使用：{}", q.reason_zh)));
+                    return Err(bad(
+                        "card_photo",
+                        format!("身份证照片无法使用：{}", q.reason_zh),
+                    ));
                 }
             }
         }
@@ -1217,7 +1330,10 @@ impl Desk {
         let target = match member_case_id {
             None => {
                 if !ctx.scenarios.iter().any(|s| s.code == scenario_code) {
-                    return Err(bad("bad_scenario", format!("本事项没有情形 {scenario_code}")));
+                    return Err(bad(
+                        "bad_scenario",
+                        format!("本事项没有情形 {scenario_code}"),
+                    ));
                 }
                 ctx.case.id.clone()
             }
@@ -1228,7 +1344,10 @@ impl Desk {
                     .find(|(r, ..)| r.id == m)
                     .ok_or_else(|| bad("bad_member", "该事项不属于本件事"))?;
                 if !item.scenarios.iter().any(|s| s.code == scenario_code) {
-                    return Err(bad("bad_scenario", format!("「{}」没有情形 {scenario_code}", item.name)));
+                    return Err(bad(
+                        "bad_scenario",
+                        format!("「{}」没有情形 {scenario_code}", item.name),
+                    ));
                 }
                 row.id.clone()
             }
@@ -1255,7 +1374,12 @@ impl Desk {
         self.case_view(&ctx.case.id, None)
     }
 
-    pub fn move_file(&self, case_id: &str, sha256: &str, slot: Option<u32>) -> Result<CaseView, AppError> {
+    pub fn move_file(
+        &self,
+        case_id: &str,
+        sha256: &str,
+        slot: Option<u32>,
+    ) -> Result<CaseView, AppError> {
         let ctx = self.ctx(case_id)?;
         let open_item = ctx.case.state == CaseState::Accepted;
         if ctx.case.state != CaseState::Draft && !open_item {
@@ -1285,7 +1409,9 @@ impl Desk {
         }
         let slot = {
             let st = self.intake().state.lock().expect("lock");
-            (st.case_id.as_deref() == Some(ctx.case.id.as_str())).then_some(st.slot).flatten()
+            (st.case_id.as_deref() == Some(ctx.case.id.as_str()))
+                .then_some(st.slot)
+                .flatten()
         };
         let mut taken = 0;
         let mut problems = Vec::new();
@@ -1297,7 +1423,10 @@ impl Desk {
                     .ok_or_else(|| bad("intake_unavailable", "扫描存储不可用，请检查磁盘"))?;
                 h.import(p)
             };
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             match outcome {
                 Ok(Outcome::Taken(t)) => {
                     self.attach_taken(&ctx.case.id, &t, slot)?;
@@ -1328,7 +1457,12 @@ impl Desk {
         self.case_view(&ctx.case.id, Some(flash))
     }
 
-    pub fn set_pledge(&self, case_id: &str, slot: u32, pledged: bool) -> Result<CaseView, AppError> {
+    pub fn set_pledge(
+        &self,
+        case_id: &str,
+        slot: u32,
+        pledged: bool,
+    ) -> Result<CaseView, AppError> {
         let ctx = self.editable_ctx(case_id, "修改告知承诺")?;
         let m = ctx
             .materials
@@ -1336,10 +1470,22 @@ impl Desk {
             .ok_or_else(|| bad("bad_slot", "没有这项材料"))?
             .clone();
         if pledged && !m.pledge_allowed {
-            return Err(bad("pledge_not_allowed", format!("「{}」不适用告知承诺，请收取纸质材料", m.name)));
+            return Err(bad(
+                "pledge_not_allowed",
+                format!("「{}」不适用告知承诺，请收取纸质材料", m.name),
+            ));
         }
         let who = self.actor();
-        self.with_store_mut(|s| s.set_pledge(&ctx.case.id, slot as usize, &m.name, pledged, &who, Utc::now()))?;
+        self.with_store_mut(|s| {
+            s.set_pledge(
+                &ctx.case.id,
+                slot as usize,
+                &m.name,
+                pledged,
+                &who,
+                Utc::now(),
+            )
+        })?;
         self.bump();
         if !pledged {
             return self.case_view(&ctx.case.id, None);
@@ -1360,7 +1506,12 @@ impl Desk {
         self.case_view(&ctx.case.id, Some(flash))
     }
 
-    pub fn set_override(&self, case_id: &str, finding_key: &str, reason: Option<&str>) -> Result<CaseView, AppError> {
+    pub fn set_override(
+        &self,
+        case_id: &str,
+        finding_key: &str,
+        reason: Option<&str>,
+    ) -> Result<CaseView, AppError> {
         let ctx = self.editable_ctx(case_id, "修改预审意见")?;
         if let Some(r) = reason {
             let f = ctx
@@ -1373,11 +1524,16 @@ impl Desk {
                 return Err(bad("bad_finding", "只有阻止受理的意见需要说明理由"));
             }
             if r.trim().chars().count() < 4 {
-                return Err(bad("reason_required", "请写明理由（至少 4 个字），理由将记录在办件中"));
+                return Err(bad(
+                    "reason_required",
+                    "请写明理由（至少 4 个字），理由将记录在办件中",
+                ));
             }
         }
         let who = self.actor();
-        self.with_store_mut(|s| s.set_override(&ctx.case.id, finding_key, reason, &who, Utc::now()))?;
+        self.with_store_mut(|s| {
+            s.set_override(&ctx.case.id, finding_key, reason, &who, Utc::now())
+        })?;
         self.bump();
         self.case_view(&ctx.case.id, None)
     }
@@ -1432,7 +1588,9 @@ impl Desk {
             return fail(format!("{title}无法存档：{e}"));
         }
         let who = self.actor();
-        if let Err(e) = self.with_store_mut(|s| s.record_document(&case.id, kind, &rel, &sha, &who, Utc::now())) {
+        if let Err(e) =
+            self.with_store_mut(|s| s.record_document(&case.id, kind, &rel, &sha, &who, Utc::now()))
+        {
             return fail(format!("{title}无法登记：{}", e.message));
         }
         self.bump();
@@ -1456,11 +1614,20 @@ impl Desk {
             .map(|f| f.message_zh.clone())
             .collect();
         if items.is_empty() {
-            return Err(bad("nothing_to_correct", "预审没有发现需要补正的内容，可以直接受理"));
+            return Err(bad(
+                "nothing_to_correct",
+                "预审没有发现需要补正的内容，可以直接受理",
+            ));
         }
         let who = self.actor();
         let row = self.with_store_mut(|s| {
-            s.transition(&ctx.case.id, CaseAction::NotifyCorrection, &who, Utc::now(), Some(&items.join("；")))
+            s.transition(
+                &ctx.case.id,
+                CaseAction::NotifyCorrection,
+                &who,
+                Utc::now(),
+                Some(&items.join("；")),
+            )
         })?;
         let notice = OneTimeNotice {
             office: self.config.office_name.clone(),
@@ -1481,7 +1648,9 @@ impl Desk {
     pub fn reopen_case(&self, case_id: &str) -> Result<CaseView, AppError> {
         let who = self.actor();
         let ctx = self.ctx(case_id)?;
-        self.with_store_mut(|s| s.transition(&ctx.case.id, CaseAction::Reopen, &who, Utc::now(), None))?;
+        self.with_store_mut(|s| {
+            s.transition(&ctx.case.id, CaseAction::Reopen, &who, Utc::now(), None)
+        })?;
         self.focus(&ctx.case.id);
         self.bump();
         self.case_view(&ctx.case.id, None)
@@ -1510,7 +1679,12 @@ impl Desk {
         let mut received = Vec::new();
         let mut deferred = Vec::new();
         for (i, m) in ctx.materials.iter().enumerate() {
-            let status = ctx.review.materials.get(i).copied().unwrap_or(MaterialStatus::NotNeeded);
+            let status = ctx
+                .review
+                .materials
+                .get(i)
+                .copied()
+                .unwrap_or(MaterialStatus::NotNeeded);
             let n = ctx.attachments.iter().filter(|a| a.slot == Some(i)).count();
             match status {
                 MaterialStatus::Provided => received.push(format!(
@@ -1519,8 +1693,12 @@ impl Desk {
                     m.form.label(),
                     m.copies
                 )),
-                MaterialStatus::ELicence => received.push(format!("{}（电子证照，免提交）", m.name)),
-                MaterialStatus::Produced => received.push(format!("{}（由本件事产生，无需提交）", m.name)),
+                MaterialStatus::ELicence => {
+                    received.push(format!("{}（电子证照，免提交）", m.name))
+                }
+                MaterialStatus::Produced => {
+                    received.push(format!("{}（由本件事产生，无需提交）", m.name))
+                }
                 MaterialStatus::Pledged => {
                     received.push(format!("{}（告知承诺）", m.name));
                     follow_ups.push(NewFollowUp {
@@ -1590,7 +1768,9 @@ impl Desk {
                 .collect()
         };
         let who = self.actor();
-        let row = self.with_store_mut(|s| s.accept(&ctx.case.id, &who, Utc::now(), &follow_ups, &hand_offs))?;
+        let row = self.with_store_mut(|s| {
+            s.accept(&ctx.case.id, &who, Utc::now(), &follow_ups, &hand_offs)
+        })?;
         tracing::info!(case = %row.number, "case accepted");
         let receipt = AcceptanceReceipt {
             office: self.config.office_name.clone(),
@@ -1613,18 +1793,32 @@ impl Desk {
     }
 
     /// 不予受理: the reason and its legal basis are both required.
-    pub fn refuse_case(&self, case_id: &str, reason: &str, basis: &str) -> Result<CaseView, AppError> {
+    pub fn refuse_case(
+        &self,
+        case_id: &str,
+        reason: &str,
+        basis: &str,
+    ) -> Result<CaseView, AppError> {
         let ctx = self.editable_ctx(case_id, "作出不予受理")?;
         let (reason, basis) = (reason.trim(), basis.trim());
         if reason.chars().count() < 4 {
-            return Err(bad("reason_required", "请写明不予受理的理由（至少 4 个字）"));
+            return Err(bad(
+                "reason_required",
+                "请写明不予受理的理由（至少 4 个字）",
+            ));
         }
         if basis.chars().count() < 4 {
             return Err(bad("basis_required", "请写明不予受理的法律依据"));
         }
         let who = self.actor();
         let row = self.with_store_mut(|s| {
-            s.transition(&ctx.case.id, CaseAction::Refuse, &who, Utc::now(), Some(&format!("{reason}（依据：{basis}）")))
+            s.transition(
+                &ctx.case.id,
+                CaseAction::Refuse,
+                &who,
+                Utc::now(),
+                Some(&format!("{reason}（依据：{basis}）")),
+            )
         })?;
         let notice = RefusalNotice {
             office: self.config.office_name.clone(),
@@ -1645,7 +1839,15 @@ impl Desk {
             return Err(bad("reason_required", "请写明撤回原因"));
         }
         let who = self.actor();
-        self.with_store_mut(|s| s.transition(&ctx.case.id, CaseAction::Withdraw, &who, Utc::now(), Some(reason.trim())))?;
+        self.with_store_mut(|s| {
+            s.transition(
+                &ctx.case.id,
+                CaseAction::Withdraw,
+                &who,
+                Utc::now(),
+                Some(reason.trim()),
+            )
+        })?;
         self.bump();
         self.case_view(&ctx.case.id, None)
     }
@@ -1672,7 +1874,8 @@ impl Desk {
             .with_store(|s| s.document(document_id))?
             .ok_or_else(|| bad("not_found", "找不到该文书"))?;
         let path = self.documents_dir().join(&d.file);
-        let tmp = std::env::temp_dir().join(format!("onewindow-preview-{}-{}", std::process::id(), d.id));
+        let tmp =
+            std::env::temp_dir().join(format!("onewindow-preview-{}-{}", std::process::id(), d.id));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).map_err(|e| bad("preview", format!("无法预览：{e}")))?;
         let out = std::process::Command::new("pdftoppm")

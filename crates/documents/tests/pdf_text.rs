@@ -144,7 +144,12 @@ fn pledge_letter_names_the_materials_and_the_check_date() {
     .render(&font())
     .unwrap();
     let text = pdf_text("pledge-letter.pdf", &pdf);
-    for want in ["告知承诺书", "1. 经营场所使用证明", "2026年12月25日", "申请人（签字）"] {
+    for want in [
+        "告知承诺书",
+        "1. 经营场所使用证明",
+        "2026年12月25日",
+        "申请人（签字）",
+    ] {
         assert!(text.contains(want), "missing {want:?} in:\n{text}");
     }
 }

@@ -57,10 +57,7 @@ impl IntakeConfig {
     /// Where its 256-px thumbnail is, if one was made.
     pub fn thumbnail_path(&self, sha256: &str) -> Option<PathBuf> {
         let blob = self.blob_path(sha256)?;
-        Some(blob.with_file_name(format!(
-            "{}.thumb.png",
-            blob.file_name()?.to_string_lossy()
-        )))
+        Some(blob.with_file_name(format!("{}.thumb.png", blob.file_name()?.to_string_lossy())))
     }
 }
 

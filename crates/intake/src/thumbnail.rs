@@ -201,7 +201,9 @@ pub fn bmp_to_png(bytes: &[u8]) -> Result<Vec<u8>, String> {
         .ok_or("BMP header is truncated")?;
     let compression = u32_at(30)?;
     if compression != 0 && compression != 3 || !(bpp == 24 || bpp == 32) {
-        return Err(format!("unsupported BMP ({bpp} bits, compression {compression})"));
+        return Err(format!(
+            "unsupported BMP ({bpp} bits, compression {compression})"
+        ));
     }
     if width <= 0 || height == 0 || width > 4096 || height.unsigned_abs() > 4096 {
         return Err(format!("BMP size {width}x{height} is not plausible"));

@@ -75,7 +75,12 @@ impl Store {
     }
 
     /// Chooses (or changes) the scenario of a draft case.
-    pub fn set_scenario(&mut self, case_id: &str, scenario_code: &str, at: DateTime<Utc>) -> Result<()> {
+    pub fn set_scenario(
+        &mut self,
+        case_id: &str,
+        scenario_code: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         self.draft_case(case_id, "更改办理情形")?;
         self.conn.execute(
             "UPDATE case_record SET scenario_code = ?2, updated_at = ?3 WHERE id = ?1",
@@ -181,12 +186,10 @@ impl Store {
             let case = if id == case_id {
                 head.clone()
             } else {
-                let member = read_case(&tx, id)?
-                    .ok_or_else(|| StoreError::CaseNotFound(id.clone()))?;
+                let member =
+                    read_case(&tx, id)?.ok_or_else(|| StoreError::CaseNotFound(id.clone()))?;
                 if member.bundle_case.as_deref() != Some(case_id) {
-                    return Err(bad_input(format!(
-                        "case {id} is not a member of {case_id}"
-                    )));
+                    return Err(bad_input(format!("case {id} is not a member of {case_id}")));
                 }
                 step(&tx, id, CaseAction::Accept, who, at, None)?.1
             };
@@ -250,7 +253,11 @@ impl Store {
                 slot: r.get::<_, i64>(5)? as usize,
                 material: r.get(6)?,
                 due: due.parse().map_err(|e| {
-                    rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e))
+                    rusqlite::Error::FromSqlConversionFailure(
+                        7,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    )
                 })?,
                 created_at: r.get(8)?,
                 done_at: r.get(9)?,
@@ -371,7 +378,11 @@ impl Store {
     pub fn document(&self, id: i64) -> Result<Option<DocumentRow>> {
         let case_id: Option<String> = self
             .conn
-            .query_row("SELECT case_id FROM case_document WHERE id = ?1", [id], |r| r.get(0))
+            .query_row(
+                "SELECT case_id FROM case_document WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
             .optional()?;
         Ok(match case_id {
             Some(c) => self.documents(&c)?.into_iter().find(|d| d.id == id),
@@ -471,11 +482,19 @@ mod tests {
         let mut s = Store::open_in_memory().unwrap();
         let c = draft(&mut s);
         let t = at("2026-11-27T02:00:00Z");
-        s.set_pledge(&c.id, 3, "住所使用证明", true, &clerk(), t).unwrap();
-        s.set_override(&c.id, "field_invalid@field:id", Some("旧证号码，已核实"), &clerk(), t)
+        s.set_pledge(&c.id, 3, "住所使用证明", true, &clerk(), t)
             .unwrap();
+        s.set_override(
+            &c.id,
+            "field_invalid@field:id",
+            Some("旧证号码，已核实"),
+            &clerk(),
+            t,
+        )
+        .unwrap();
         assert!(
-            s.set_override(&c.id, "x@y", Some(" "), &clerk(), t).is_err(),
+            s.set_override(&c.id, "x@y", Some(" "), &clerk(), t)
+                .is_err(),
             "a blank reason is refused"
         );
         let follow = [
@@ -498,7 +517,10 @@ mod tests {
                 &clerk(),
                 t,
                 &follow,
-                &[(c.id.clone(), serde_json::json!({"overrides": s.overrides(&c.id).unwrap()}))],
+                &[(
+                    c.id.clone(),
+                    serde_json::json!({"overrides": s.overrides(&c.id).unwrap()}),
+                )],
             )
             .unwrap();
         assert_eq!(row.state, CaseState::Accepted);
@@ -535,7 +557,13 @@ mod tests {
         // A hand-off naming a case that is not a member fails the whole acceptance.
         let other = draft(&mut s);
         let err = s
-            .accept(&c.id, &clerk(), t, &follow, &[(other.id.clone(), serde_json::json!({}))])
+            .accept(
+                &c.id,
+                &clerk(),
+                t,
+                &follow,
+                &[(other.id.clone(), serde_json::json!({}))],
+            )
             .unwrap_err();
         assert!(matches!(err, StoreError::BadInput(_)));
         assert_eq!(s.case(&c.id).unwrap().unwrap().state, CaseState::Draft);
@@ -556,7 +584,9 @@ mod tests {
                 local_date: "2026-11-27".parse().unwrap(),
             })
             .collect();
-        let (head, rows) = s.create_bundle_case("YJS371082002", &members, &clerk(), t).unwrap();
+        let (head, rows) = s
+            .create_bundle_case("YJS371082002", &members, &clerk(), t)
+            .unwrap();
         s.attach(
             &head.id,
             &Attachment {
@@ -570,11 +600,17 @@ mod tests {
             t,
         )
         .unwrap();
-        let hand_offs: Vec<_> = rows.iter().map(|r| (r.id.clone(), serde_json::json!({}))).collect();
+        let hand_offs: Vec<_> = rows
+            .iter()
+            .map(|r| (r.id.clone(), serde_json::json!({})))
+            .collect();
         s.accept(&head.id, &clerk(), t, &[], &hand_offs).unwrap();
         let ops = s.outbox().unwrap();
         assert_eq!(ops.len(), 2);
-        assert_eq!(ops[1].payload["bundle_case"]["number"], head.number.as_str());
+        assert_eq!(
+            ops[1].payload["bundle_case"]["number"],
+            head.number.as_str()
+        );
         for m in s.bundle_members(&head.id).unwrap() {
             assert_eq!(m.state, CaseState::Accepted);
         }
@@ -593,7 +629,8 @@ mod tests {
             valid_until: None,
             trust: "A".into(),
         };
-        s.save_elicences(&c.id, "371082198410031615", &[l], t).unwrap();
+        s.save_elicences(&c.id, "371082198410031615", &[l], t)
+            .unwrap();
         assert_eq!(s.elicences(&c.id).unwrap().unwrap().1.len(), 1);
         s.transition(&c.id, CaseAction::Withdraw, &clerk(), t, Some("申请人撤回"))
             .unwrap();

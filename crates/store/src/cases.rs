@@ -431,7 +431,10 @@ impl Store {
             let hand_offs: Vec<(String, serde_json::Value)> = if members.is_empty() {
                 vec![(case_id.to_string(), serde_json::json!({}))]
             } else {
-                members.into_iter().map(|m| (m.id, serde_json::json!({}))).collect()
+                members
+                    .into_iter()
+                    .map(|m| (m.id, serde_json::json!({})))
+                    .collect()
             };
             return self.accept(case_id, who, at, &[], &hand_offs);
         }
