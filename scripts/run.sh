@@ -14,6 +14,21 @@ if [ ! -f "$data/hub/hub.db" ]; then
   "$hub" import-catalog --data "$data/hub" demo/catalog-sample.json
   "$hub" import-calendar --data "$data/hub" demo/holidays.json
 fi
+if [ ! -f "$data/hub/.elicences-loaded" ]; then
+  echo "==> loading the demo e-licence registry into $data/hub"
+  "$hub" import-elicences --data "$data/hub" demo/elicences-sample.json
+  touch "$data/hub/.elicences-loaded"
+fi
+
+# The window's scanner folder, ID-card reader folder and printer. Without CUPS, documents
+# "print" into a folder so the demo works on any machine; settings.json in the desk's data
+# folder can name a real queue (cups:QUEUE).
+mkdir -p "$data/scans" "$data/card-reader"
+printer="${ONEWINDOW_PRINTER:-}"
+if [ -z "$printer" ]; then
+  if command -v lp >/dev/null 2>&1; then printer="cups"; else printer="folder:$data/printed"; fi
+fi
+echo "==> scanner folder $data/scans, card reader folder $data/card-reader, printer $printer"
 
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   echo "error: no graphical display (DISPLAY/WAYLAND_DISPLAY unset). Run make run from a desktop session," >&2
@@ -38,4 +53,5 @@ done
 addr=$(sed -n 's/^listening on //p' "$hub_out" | head -n1)
 [ -n "$addr" ] || { echo "error: the hub did not report its address" >&2; exit 1; }
 echo "==> hub on http://$addr (data $data/hub); starting the desk (data $data/desk)"
-"$desk" --hub-url "http://$addr" --data-dir "$data/desk"
+"$desk" --hub-url "http://$addr" --data-dir "$data/desk" \
+  --hot-folder "$data/scans" --card-reader-dir "$data/card-reader" --printer "$printer"

@@ -325,6 +325,10 @@ async fn damaged_cache_is_reported_kept_and_rebuilt_from_the_hub() {
     let desk = Desk::open(desk_config(desk_dir.clone(), hub.url()));
     let problem = desk.status().cache_problem.expect("reported");
     assert_eq!(problem.code, "cache_corrupt");
+    // With no cache to pull into, the status bar still learns whether the hub answers.
+    assert_eq!(desk.status().connectivity, Connectivity::Unknown);
+    desk.check_hub().await;
+    assert_eq!(desk.status().connectivity, Connectivity::Online);
     assert!(
         problem.message.starts_with("本地缓存文件已损坏"),
         "{}",

@@ -624,11 +624,31 @@ impl Desk {
         Ok(self.status())
     }
 
+    /// Asks the hub for its health and records the connectivity.
+    pub async fn check_hub(&self) {
+        let result = self.client.health().await;
+        let mut sync = self.sync.lock().expect("lock");
+        match result {
+            Ok(_) => {
+                sync.connectivity = Some(true);
+                sync.last_error = None;
+            }
+            Err(e) => {
+                sync.connectivity = Some(!matches!(e, SyncError::Unreachable { .. }));
+                sync.last_error = Some(e.message_zh());
+            }
+        }
+    }
+
     /// Pulls every `sync_interval`. Runs until the process ends.
     pub async fn run_sync_loop(self: Arc<Self>) {
         loop {
             if self.store.read().expect("lock").is_some() {
                 let _ = self.sync_once().await;
+            } else {
+                // No cache to pull into: still tell the clerk whether the hub (needed for the
+                // rebuild) answers, instead of 连接中… forever.
+                self.check_hub().await;
             }
             tokio::time::sleep(self.config.sync_interval).await;
         }
