@@ -50,7 +50,7 @@ test: deps-test ui-build
 
 e2e: deps-test ui-build
 	cargo build -p onewindow-hub -p onewindow-desk
-	cargo test -p onewindow-tests --features e2e --test e2e
+	cargo test -p onewindow-tests --features e2e --test e2e -- --test-threads=1
 
 deps-bench:
 	@scripts/install-deps.sh bench

@@ -12,7 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use onewindow_tests::{HubProcess, demo_hub_data, profile_dir, root};
+use onewindow_tests::{
+    HubProcess, demo_hub_data, demo_hub_data_with_elicences, pdf_text, profile_dir, root,
+    scan_fixture, write_slowly,
+};
 use webdriver::{Key, Session};
 
 /// Kills a helper process and its children (tauri-driver's WebKitWebDriver) when the test
@@ -271,8 +274,7 @@ fn desk_log(data: &Path) -> String {
         .collect()
 }
 
-#[test]
-fn desk_window_searches_opens_guides_and_works_offline() {
+fn desk_app() -> PathBuf {
     let app = std::env::var_os("ONEWINDOW_DESK_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| profile_dir().join("onewindow-desk"));
@@ -281,6 +283,12 @@ fn desk_window_searches_opens_guides_and_works_offline() {
         "{} is missing: `make e2e` builds it (UI embedded)",
         app.display()
     );
+    app
+}
+
+#[test]
+fn desk_window_searches_opens_guides_and_works_offline() {
+    let app = desk_app();
     let tmp = tempfile::tempdir().unwrap();
     let hub = HubProcess::start(&demo_hub_data(tmp.path()));
     let (_xvfb, display) = start_xvfb();
@@ -307,11 +315,225 @@ fn desk_window_searches_opens_guides_and_works_offline() {
         assert!(log.contains("catalog index rebuilt"), "{log}");
     }));
     if let Err(panic) = outcome {
-        session.screenshot(&shots_dir().join("failure.png"));
+        session.screenshot(&shots_dir().join("failure-search.png"));
         let log = desk_log(&desk_data);
         eprintln!("desk log:\n{log}");
         session.close();
         std::panic::resume_unwind(panic);
     }
     session.close();
+}
+
+fn attr(s: &Session, css: &str, name: &str) -> String {
+    s.execute(&format!(
+        "const e = document.querySelector({css:?}); return e ? (e.getAttribute({name:?}) || '') : ''"
+    ))
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
+}
+
+fn count(s: &Session, css: &str) -> u64 {
+    s.execute(&format!("return document.querySelectorAll({css:?}).length"))
+        .as_u64()
+        .unwrap_or(0)
+}
+
+fn click(s: &Session, css: &str) {
+    let el = s.find(css);
+    s.click(&el);
+}
+
+fn type_into(s: &Session, css: &str, text: &str) {
+    let el = s.find(css);
+    s.clear(&el);
+    s.send_keys(&el, text);
+}
+
+/// Chooses an option of a `<select>` as the keyboard would, firing its change event.
+fn choose(s: &Session, css: &str, value: &str) {
+    let done = s.execute(&format!(
+        "const e = document.querySelector({css:?}); if (!e) return false; e.focus(); e.value = {value:?}; \
+         e.dispatchEvent(new Event('input', {{bubbles: true}})); \
+         e.dispatchEvent(new Event('change', {{bubbles: true}})); return e.value === {value:?}"
+    ));
+    assert_eq!(done, serde_json::Value::Bool(true), "cannot choose {value} in {css}");
+}
+
+fn printed(dir: &Path, kind: &str) -> Option<PathBuf> {
+    std::fs::read_dir(dir).ok()?.find_map(|e| {
+        let p = e.ok()?.path();
+        p.file_name()?
+            .to_string_lossy()
+            .starts_with(kind)
+            .then_some(p)
+    })
+}
+
+fn acceptance(s: &Session, hot: &Path, printed_dir: &Path) {
+    let shots = shots_dir();
+    wait_until("在线", Duration::from_secs(30), || {
+        text_of(s, "#connectivity") == "在线" && text_of(s, "#item-count") == "事项 40 项"
+    });
+
+    // Find the item and start a case from its guide, all from the keyboard.
+    search(s, "身份证换领");
+    wait_for_hits(s, "身份证换领", |h| h.first().is_some_and(|n| n == "居民身份证换领"));
+    s.send_keys(&s.find("#search-input"), Key::ENTER);
+    wait_until("the guide", Duration::from_secs(10), || {
+        text_of(s, "#guide-title").contains("居民身份证换领")
+    });
+    click(s, "#start-case");
+    wait_until("the new case", Duration::from_secs(10), || {
+        text_of(s, "#case-number") == "RC01-20261127-0001"
+    });
+    assert_eq!(attr(s, "#case-state", "data-state"), "draft");
+
+    // Scenario, applicant and the fields the clerk knows now.
+    choose(s, "#scenario-select", "00017200100002-01");
+    wait_until("the scenario's materials", Duration::from_secs(10), || {
+        count(s, ".material-slot") == 2
+    });
+    type_into(s, "#applicant-name", "徐志强");
+    type_into(s, "#applicant-number", "371082199906080810");
+    type_into(s, "#field-name", "徐志强");
+    type_into(s, "#field-id_number", "371082199906080810");
+    click(s, "#save-intake");
+    wait_until("the e-licence lookup", Duration::from_secs(10), || {
+        attr(s, "#elicence", "data-state") == "found"
+    });
+
+    // Scans dropped into the hot folder appear as thumbnails in the selected slot.
+    click(s, ".material-slot[data-slot='0']");
+    wait_until("slot 0 selected", Duration::from_secs(5), || {
+        attr(s, ".material-slot[data-slot='0']", "class").contains("selected")
+    });
+    write_slowly(
+        &hot.join("原身份证.jpg"),
+        &std::fs::read(scan_fixture("page.jpg")).unwrap(),
+        Duration::from_millis(20),
+    );
+    wait_until("the thumbnail in slot 0", Duration::from_secs(10), || {
+        count(s, ".material-slot[data-slot='0'] .file-thumb img") == 1
+    });
+    assert_eq!(attr(s, ".material-slot[data-slot='0']", "data-status"), "provided");
+    s.screenshot(&shots.join("10-case-scan-in-slot.png"));
+
+    // Pre-review lists what is missing, all at once.
+    let review = text_of(s, "#review");
+    for want in ["居民身份证申领登记表", "联系电话", "领证方式"] {
+        assert!(review.contains(want), "review lacks {want}: {review}");
+    }
+    assert_eq!(attr(s, "#review", "data-can-accept"), "false");
+    assert_eq!(attr(s, ".material-slot[data-slot='1']", "data-status"), "missing");
+
+    // The one-time notice goes to the printer (a folder here) and says everything.
+    click(s, "#issue-notice");
+    wait_until("needs_correction", Duration::from_secs(15), || {
+        attr(s, "#case-state", "data-state") == "needs_correction"
+    });
+    let notice = printed(printed_dir, "one_time_notice").expect("the notice was printed");
+    let text = pdf_text(&notice);
+    for want in [
+        "一次性告知书",
+        "RC01-20261127-0001",
+        "居民身份证申领登记表",
+        "领证方式",
+        "第三十二条",
+    ] {
+        assert!(text.contains(want), "notice lacks {want}:\n{text}");
+    }
+    s.screenshot(&shots.join("11-notice-issued.png"));
+
+    // The applicant returns with the rest.
+    click(s, "#reopen-case");
+    wait_until("draft again", Duration::from_secs(10), || {
+        attr(s, "#case-state", "data-state") == "draft"
+    });
+    assert_eq!(text_of(s, "#case-number"), "RC01-20261127-0001");
+    click(s, ".material-slot[data-slot='1']");
+    wait_until("slot 1 selected", Duration::from_secs(5), || {
+        attr(s, ".material-slot[data-slot='1']", "class").contains("selected")
+    });
+    write_slowly(
+        &hot.join("申领登记表.png"),
+        &std::fs::read(scan_fixture("page.png")).unwrap(),
+        Duration::from_millis(20),
+    );
+    wait_until("the thumbnail in slot 1", Duration::from_secs(10), || {
+        count(s, ".material-slot[data-slot='1'] .file-thumb img") == 1
+    });
+    type_into(s, "#applicant-phone", "13906310001");
+    type_into(s, "#field-mobile", "13906310001");
+    choose(s, "#field-delivery", "窗口领取");
+    click(s, "#save-intake");
+    wait_until("nothing blocks", Duration::from_secs(10), || {
+        attr(s, "#review", "data-can-accept") == "true"
+    });
+    assert!(text_of(s, "#promised-date").contains("2026-12-25"));
+
+    click(s, "#accept-case");
+    wait_until("accepted", Duration::from_secs(15), || {
+        attr(s, "#case-state", "data-state") == "accepted"
+    });
+    let receipt = printed(printed_dir, "acceptance_receipt").expect("the receipt was printed");
+    let text = pdf_text(&receipt);
+    for want in ["受理回执", "RC01-20261127-0001", "2026年12月25日", "371082********0810"] {
+        assert!(text.contains(want), "receipt lacks {want}:\n{text}");
+    }
+    assert!(text_of(s, "#documents").contains("受理回执"));
+    s.screenshot(&shots.join("12-accepted.png"));
+
+    // The receipt previews in the app.
+    let previews = count(s, "#documents .preview-btn");
+    assert!(previews >= 2, "notice and receipt are archived");
+    s.execute("const b = document.querySelectorAll('#documents .preview-btn'); b[b.length - 1].click(); return true");
+    wait_until("the receipt preview", Duration::from_secs(15), || {
+        count(s, "#document-preview img") >= 1
+    });
+    s.screenshot(&shots.join("13-receipt-preview.png"));
+}
+
+#[test]
+fn acceptance_at_the_window_from_scan_to_receipt() {
+    let app = desk_app();
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(&demo_hub_data_with_elicences(tmp.path()));
+    let (_xvfb, display) = start_xvfb();
+    let (_driver, base) = start_driver(&display);
+    let desk_data = tmp.path().join("desk");
+    let hot = tmp.path().join("scans");
+    let printed_dir = tmp.path().join("printed");
+    let printer = format!("folder:{}", printed_dir.display());
+    let session = Session::new(
+        &base,
+        &app,
+        &[
+            "--hub-url",
+            &hub.url(),
+            "--data-dir",
+            desk_data.to_str().unwrap(),
+            "--sync-interval-ms",
+            "500",
+            "--desk-code",
+            "RC01",
+            "--today",
+            "2026-11-27",
+            "--hot-folder",
+            hot.to_str().unwrap(),
+            "--printer",
+            &printer,
+        ],
+    );
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        acceptance(&session, &hot, &printed_dir);
+    }));
+    if let Err(panic) = outcome {
+        session.screenshot(&shots_dir().join("failure-acceptance.png"));
+        eprintln!("desk log:\n{}", desk_log(&desk_data));
+        session.close();
+        std::panic::resume_unwind(panic);
+    }
+    session.close();
+    hub.kill();
 }

@@ -98,6 +98,14 @@ impl Session {
         );
     }
 
+    pub fn click(&self, el: &Element) {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{}/click", el.0),
+            Some(json!({})),
+        );
+    }
+
     pub fn clear(&self, el: &Element) {
         self.call(
             reqwest::Method::POST,
