@@ -10,7 +10,7 @@ use onewindow_app::dto::NewCaseRequest;
 use onewindow_app::{Desk, DeskConfig};
 use onewindow_tests::{HubProcess, demo_hub_data, jpeg_variant, root};
 
-/// Must match `POLL_MS` of the case screen (ui/src/lib/casedraft.ts).
+/// Must match `POLL_MS` of the case screen (ui/src/components/CaseScreen.svelte).
 const UI_POLL: Duration = Duration::from_millis(250);
 
 fn main() {

@@ -3,10 +3,15 @@
 import type {
   BundleRef,
   BundleView,
+  CaseSummary,
+  CaseView,
   DeskStatus,
   DomainView,
+  FileView,
+  FollowUpView,
   ItemGuide,
   SearchResponse,
+  WindowInfo,
 } from '../src/ipc';
 
 export function onlineStatus(over: Partial<DeskStatus> = {}): DeskStatus {
@@ -223,3 +228,195 @@ export const bundleKdyh: BundleView = {
     },
   ],
 };
+
+// ---- cases at the window
+
+export const windowInfoFixture: WindowInfo = {
+  desk_code: 'A03',
+  clerk: '王丽',
+  hot_folder: '/home/clerk/扫描',
+  printer: '打印到文件夹 /home/clerk/打印',
+  card_reader: '/home/clerk/读卡器',
+  today: '2026-04-02',
+  unassigned_scans: 0,
+};
+
+export function fileView(n: number, over: Partial<FileView> = {}): FileView {
+  return {
+    sha256: String(n).repeat(64).slice(0, 64),
+    name: `扫描${n}.jpg`,
+    kind: 'jpeg',
+    size_label: '120 KB',
+    pages: null,
+    thumbnail: 'data:image/png;base64,iVBORw0KGgo=',
+    ...over,
+  };
+}
+
+/** A draft case of 个体工商户设立登记 (本人办理): one material missing, one 容缺, one scan in the tray. */
+export function caseView(over: Partial<CaseView> = {}): CaseView {
+  return {
+    id: 'case-1',
+    number: 'RC-20260402-0001',
+    state: 'draft',
+    state_label: '受理中',
+    editable: true,
+    is_bundle: false,
+    code: '370100-GT-001-01',
+    title: '个体工商户设立登记',
+    agency: '荣成市市场监督管理局',
+    promised_label: '即办',
+    scenario_code: 'S1',
+    scenarios: [
+      { code: 'S1', name: '本人办理' },
+      { code: 'S2', name: '委托代理人办理' },
+    ],
+    members: [],
+    applicant: {
+      kind: 'person',
+      name: '',
+      number: '',
+      phone: '',
+      address: '',
+      legal_rep: '',
+      agent_name: '',
+      agent_id_number: '',
+      agent_phone: '',
+      assist_helper: '',
+      assist_note: '',
+    },
+    applicant_masked: '',
+    card: null,
+    fields: [
+      {
+        key: 'operator_id',
+        label: '经营者身份证号',
+        field_type: 'id_number',
+        required: true,
+        choices: [],
+        value: '',
+        produced_by: null,
+      },
+      {
+        key: 'form',
+        label: '组成形式',
+        field_type: 'choice',
+        required: true,
+        choices: ['个人经营', '家庭经营'],
+        value: '',
+        produced_by: null,
+      },
+    ],
+    materials: [
+      {
+        slot: 0,
+        name: '经营者身份证明',
+        form_label: '验原件收复印件',
+        copies: 1,
+        necessity_label: '必要',
+        e_licence: '居民身份证',
+        pledge_allowed: false,
+        pledged: false,
+        status: 'missing',
+        status_label: '缺',
+        produced_by: null,
+        files: [],
+      },
+      {
+        slot: 1,
+        name: '经营场所使用证明',
+        form_label: '收原件',
+        copies: 1,
+        necessity_label: '容缺',
+        e_licence: null,
+        pledge_allowed: true,
+        pledged: false,
+        status: 'deferred',
+        status_label: '容缺',
+        produced_by: null,
+        files: [],
+      },
+    ],
+    tray: [fileView(1)],
+    selected_slot: null,
+    review: {
+      findings: [
+        {
+          key: 'material_missing:0',
+          code: 'material_missing',
+          severity: 'blocking',
+          target: '经营者身份证明',
+          message: '缺少材料「经营者身份证明」',
+          overridden: null,
+        },
+        {
+          key: 'material_deferred:1',
+          code: 'material_deferred',
+          severity: 'deferrable',
+          target: '经营场所使用证明',
+          message: '「经营场所使用证明」容缺，受理后补交',
+          overridden: null,
+        },
+      ],
+      can_accept: false,
+      blocking: 1,
+      deferred: 1,
+    },
+    elicence: { state: 'not_looked_up', message: '登记申请人证件号码后自动查询电子证照', licences: [] },
+    follow_ups: [],
+    documents: [],
+    events: [
+      {
+        at: '2026-04-02T01:00:00Z',
+        action_label: '创建办件',
+        state_label: '受理中',
+        actor: '王丽',
+        desk: 'A03',
+        reason: null,
+      },
+    ],
+    quarantined: [],
+    promised_date: '2026-04-02',
+    calendar_note: null,
+    revision: 5,
+    flash: null,
+    ...over,
+  };
+}
+
+export const recentCaseRows: CaseSummary[] = [
+  {
+    id: 'case-2',
+    number: 'RC-20260402-0002',
+    title: '开办餐饮店一件事',
+    state_label: '已受理',
+    applicant_name: '李四',
+    created_at: '2026-04-02T02:00:00Z',
+  },
+  {
+    id: 'case-1',
+    number: 'RC-20260402-0001',
+    title: '个体工商户设立登记',
+    state_label: '受理中',
+    applicant_name: '张三',
+    created_at: '2026-04-02T01:00:00Z',
+  },
+];
+
+export function followUp(over: Partial<FollowUpView> = {}): FollowUpView {
+  return {
+    id: 7,
+    case_id: 'case-2',
+    case_number: 'RC-20260402-0002',
+    item_name: '开办餐饮店一件事',
+    kind: 'deferred_material',
+    kind_label: '容缺补交',
+    material: '经营场所使用证明',
+    due: '2026-04-09',
+    overdue: false,
+    done_at: null,
+    done_by: null,
+    done_note: null,
+    ...over,
+  };
+}

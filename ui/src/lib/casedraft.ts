@@ -1,7 +1,15 @@
 // Pure helpers for the case screen: the clerk's local draft of applicant and form, and small
 // mappings (shortcuts, status colours, labels) the case components share.
 
-import type { ApplicantInput, CaseView, FormFieldView, MaterialSlotView, SaveIntakeRequest } from '../ipc';
+import type {
+  ApplicantInput,
+  CaseView,
+  FindingView,
+  FormFieldView,
+  MaterialSlotView,
+  ReviewView,
+  SaveIntakeRequest,
+} from '../ipc';
 
 /** What the clerk is typing for one case; the backend only sees it on save. */
 export interface CaseDraft {
@@ -282,16 +290,23 @@ export function canWithdraw(state: string): boolean {
   return state === 'draft' || state === 'needs_correction' || state === 'accepted';
 }
 
+/** Findings that still stop 受理: blocking and not overridden with a reason. */
+export function openBlockers(review: ReviewView): FindingView[] {
+  return review.findings.filter((f) => f.severity === 'blocking' && f.overridden === null);
+}
+
 /** Why 受理 is not possible yet, or null when it is. */
 export function acceptBlockedReason(view: Pick<CaseView, 'editable' | 'state_label' | 'review'>): string | null {
   if (!view.editable) {
     return `办件当前为“${view.state_label}”，不能受理`;
   }
-  if (!view.review.can_accept) {
-    const n = view.review.blocking;
-    return `预审还有 ${n} 项问题阻止受理：请补齐材料、办理告知承诺，或对该项说明理由后再受理`;
+  if (view.review.can_accept) {
+    return null;
   }
-  return null;
+  const messages = openBlockers(view.review).map((f) => f.message);
+  const n = Math.max(view.review.blocking, messages.length);
+  const what = messages.length > 0 ? `：${messages.join('；')}` : '';
+  return `还不能受理，预审还有 ${n} 项问题${what}。请补齐材料、办理告知承诺，或说明理由后继续`;
 }
 
 /** The MIME type a dragged file carries (its sha256). */
