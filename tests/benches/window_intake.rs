@@ -52,7 +52,10 @@ fn main() {
                     break Instant::now();
                 }
             }
-            assert!(closed.elapsed() < Duration::from_secs(10), "page {i} never shown");
+            assert!(
+                closed.elapsed() < Duration::from_secs(10),
+                "page {i} never shown"
+            );
         };
         lat.push((shown - closed).saturating_sub(stability).as_secs_f64() * 1e3);
     }

@@ -357,7 +357,11 @@ fn choose(s: &Session, css: &str, value: &str) {
          e.dispatchEvent(new Event('input', {{bubbles: true}})); \
          e.dispatchEvent(new Event('change', {{bubbles: true}})); return e.value === {value:?}"
     ));
-    assert_eq!(done, serde_json::Value::Bool(true), "cannot choose {value} in {css}");
+    assert_eq!(
+        done,
+        serde_json::Value::Bool(true),
+        "cannot choose {value} in {css}"
+    );
 }
 
 fn printed(dir: &Path, kind: &str) -> Option<PathBuf> {
@@ -378,7 +382,9 @@ fn acceptance(s: &Session, hot: &Path, printed_dir: &Path) {
 
     // Find the item and start a case from its guide, all from the keyboard.
     search(s, "身份证换领");
-    wait_for_hits(s, "身份证换领", |h| h.first().is_some_and(|n| n == "居民身份证换领"));
+    wait_for_hits(s, "身份证换领", |h| {
+        h.first().is_some_and(|n| n == "居民身份证换领")
+    });
     s.send_keys(&s.find("#search-input"), Key::ENTER);
     wait_until("the guide", Duration::from_secs(10), || {
         text_of(s, "#guide-title").contains("居民身份证换领")
@@ -416,7 +422,10 @@ fn acceptance(s: &Session, hot: &Path, printed_dir: &Path) {
     wait_until("the thumbnail in slot 0", Duration::from_secs(10), || {
         count(s, ".material-slot[data-slot='0'] .file-thumb img") == 1
     });
-    assert_eq!(attr(s, ".material-slot[data-slot='0']", "data-status"), "provided");
+    assert_eq!(
+        attr(s, ".material-slot[data-slot='0']", "data-status"),
+        "provided"
+    );
     s.screenshot(&shots.join("10-case-scan-in-slot.png"));
 
     // Pre-review lists what is missing, all at once.
@@ -425,7 +434,10 @@ fn acceptance(s: &Session, hot: &Path, printed_dir: &Path) {
         assert!(review.contains(want), "review lacks {want}: {review}");
     }
     assert_eq!(attr(s, "#review", "data-can-accept"), "false");
-    assert_eq!(attr(s, ".material-slot[data-slot='1']", "data-status"), "missing");
+    assert_eq!(
+        attr(s, ".material-slot[data-slot='1']", "data-status"),
+        "missing"
+    );
 
     // The one-time notice goes to the printer (a folder here) and says everything.
     click(s, "#issue-notice");
@@ -478,7 +490,12 @@ fn acceptance(s: &Session, hot: &Path, printed_dir: &Path) {
     });
     let receipt = printed(printed_dir, "acceptance_receipt").expect("the receipt was printed");
     let text = pdf_text(&receipt);
-    for want in ["受理回执", "RC01-20261127-0001", "2026年12月25日", "371082********0810"] {
+    for want in [
+        "受理回执",
+        "RC01-20261127-0001",
+        "2026年12月25日",
+        "371082********0810",
+    ] {
         assert!(text.contains(want), "receipt lacks {want}:\n{text}");
     }
     assert!(text_of(s, "#documents").contains("受理回执"));

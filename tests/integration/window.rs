@@ -266,6 +266,14 @@ async fn scans_notice_correction_and_acceptance_with_receipt() {
         v.applicant.number, "371082********0810",
         "masked outside the draft"
     );
+    let id_field = v.fields.iter().find(|f| f.key == "id_number").unwrap();
+    assert_eq!(id_field.value, "371082********0810");
+    assert_eq!(v.elicence.state, "not_kept");
+    let dto = serde_json::to_string(&v).unwrap();
+    assert!(
+        !dto.contains("371082199906080810"),
+        "no whole ID number reaches the UI"
+    );
     let receipt = pdf_text(&printed_kind(&w.printed, "acceptance_receipt"));
     for want in [
         "受理回执",

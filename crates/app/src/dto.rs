@@ -346,7 +346,7 @@ pub struct ReviewView {
 /// The e-licence lookup for this applicant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ELicenceView {
-    /// not_looked_up | found | none | offline
+    /// not_looked_up | found | none | offline | not_kept (the case has left the window)
     pub state: String,
     pub message: String,
     /// e.g. `居民身份证（有效期至 2036-01-01）`.

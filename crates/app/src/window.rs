@@ -867,7 +867,18 @@ impl Desk {
                 field_type: f.field_type.as_str().into(),
                 required: f.required,
                 choices: f.choices.clone(),
-                value: ctx.form.get(&f.key).cloned().unwrap_or_default(),
+                value: {
+                    let v = ctx.form.get(&f.key).cloned().unwrap_or_default();
+                    // Outside the draft nobody is typing: ID numbers in the form are masked too.
+                    if !editable
+                        && f.field_type == onewindow_domain::FieldType::IdNumber
+                        && !v.is_empty()
+                    {
+                        mask_number(&v)
+                    } else {
+                        v
+                    }
+                },
                 produced_by: ctx.field_producer.get(i).cloned().flatten(),
             })
             .collect();
@@ -906,6 +917,11 @@ impl Desk {
             Some(_) => dto::ELicenceView {
                 state: "none".into(),
                 message: "电子证照库中没有该申请人的证照，请收取纸质材料".into(),
+                licences: vec![],
+            },
+            None if !editable => dto::ELicenceView {
+                state: "not_kept".into(),
+                message: "办件已离开受理环节，电子证照查询结果不再保留".into(),
                 licences: vec![],
             },
             None => {

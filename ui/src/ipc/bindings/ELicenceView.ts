@@ -5,7 +5,7 @@
  */
 export type ELicenceView = { 
 /**
- * not_looked_up | found | none | offline
+ * not_looked_up | found | none | offline | not_kept (the case has left the window)
  */
 state: string, message: string, 
 /**
