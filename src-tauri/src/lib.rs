@@ -19,6 +19,25 @@ use tauri::{Manager, State};
 
 type DeskState<'a> = State<'a, Arc<Desk>>;
 
+/// Runs a desk service that does blocking work (SQLite, rendering, `lp`, `pdftoppm`, hashing
+/// scans) on the blocking pool, so the async workers that run sync and the other commands
+/// never wait behind it.
+async fn blocking<T: Send + 'static>(
+    desk: &DeskState<'_>,
+    f: impl FnOnce(&Desk) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    let desk = Arc::clone(desk.inner());
+    tauri::async_runtime::spawn_blocking(move || f(&desk))
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "desk task failed");
+            Err(AppError {
+                code: "internal".into(),
+                message: "内部错误，操作未完成，请重试；如仍失败请查看日志".into(),
+            })
+        })
+}
+
 #[tauri::command]
 async fn desk_status(desk: DeskState<'_>) -> Result<DeskStatus, AppError> {
     Ok(desk.status())
@@ -75,12 +94,12 @@ async fn window_info(desk: DeskState<'_>) -> Result<WindowInfo, AppError> {
 
 #[tauri::command]
 async fn new_case(desk: DeskState<'_>, request: NewCaseRequest) -> Result<CaseView, AppError> {
-    desk.new_case(&request)
+    blocking(&desk, move |d| d.new_case(&request)).await
 }
 
 #[tauri::command]
 async fn open_case(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
-    desk.open_case(&case_id)
+    blocking(&desk, move |d| d.open_case(&case_id)).await
 }
 
 #[tauri::command]
@@ -89,12 +108,12 @@ async fn poll_case(
     case_id: String,
     revision: u64,
 ) -> Result<Option<CaseView>, AppError> {
-    desk.poll_case(&case_id, revision)
+    blocking(&desk, move |d| d.poll_case(&case_id, revision)).await
 }
 
 #[tauri::command]
 async fn recent_cases(desk: DeskState<'_>) -> Result<Vec<CaseSummary>, AppError> {
-    desk.recent_cases()
+    blocking(&desk, |d| d.recent_cases()).await
 }
 
 #[tauri::command]
@@ -131,7 +150,10 @@ async fn set_scenario(
     member_case_id: Option<String>,
     scenario_code: String,
 ) -> Result<CaseView, AppError> {
-    desk.set_scenario(&case_id, member_case_id.as_deref(), &scenario_code)
+    blocking(&desk, move |d| {
+        d.set_scenario(&case_id, member_case_id.as_deref(), &scenario_code)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -140,7 +162,7 @@ async fn select_slot(
     case_id: String,
     slot: Option<u32>,
 ) -> Result<CaseView, AppError> {
-    desk.select_slot(&case_id, slot)
+    blocking(&desk, move |d| d.select_slot(&case_id, slot)).await
 }
 
 #[tauri::command]
@@ -150,7 +172,7 @@ async fn move_file(
     sha256: String,
     slot: Option<u32>,
 ) -> Result<CaseView, AppError> {
-    desk.move_file(&case_id, &sha256, slot)
+    blocking(&desk, move |d| d.move_file(&case_id, &sha256, slot)).await
 }
 
 /// "Import from file": the native file picker, then the intake pipeline.
@@ -161,21 +183,24 @@ async fn import_from_file(
     case_id: String,
 ) -> Result<CaseView, AppError> {
     use tauri_plugin_dialog::DialogExt;
-    let picked = app
-        .dialog()
-        .file()
-        .set_title("选择要导入的材料文件")
-        .add_filter("扫描件（JPEG、PNG、PDF）", &["jpg", "jpeg", "png", "pdf"])
-        .blocking_pick_files();
-    let paths: Vec<PathBuf> = picked
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|p| p.into_path().ok())
-        .collect();
-    if paths.is_empty() {
-        return desk.open_case(&case_id);
-    }
-    desk.import_files(&case_id, &paths)
+    blocking(&desk, move |d| {
+        let picked = app
+            .dialog()
+            .file()
+            .set_title("选择要导入的材料文件")
+            .add_filter("扫描件（JPEG、PNG、PDF）", &["jpg", "jpeg", "png", "pdf"])
+            .blocking_pick_files();
+        let paths: Vec<PathBuf> = picked
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| p.into_path().ok())
+            .collect();
+        if paths.is_empty() {
+            return d.open_case(&case_id);
+        }
+        d.import_files(&case_id, &paths)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -185,7 +210,7 @@ async fn set_pledge(
     slot: u32,
     pledged: bool,
 ) -> Result<CaseView, AppError> {
-    desk.set_pledge(&case_id, slot, pledged)
+    blocking(&desk, move |d| d.set_pledge(&case_id, slot, pledged)).await
 }
 
 #[tauri::command]
@@ -195,22 +220,25 @@ async fn set_override(
     finding_key: String,
     reason: Option<String>,
 ) -> Result<CaseView, AppError> {
-    desk.set_override(&case_id, &finding_key, reason.as_deref())
+    blocking(&desk, move |d| {
+        d.set_override(&case_id, &finding_key, reason.as_deref())
+    })
+    .await
 }
 
 #[tauri::command]
 async fn issue_notice(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
-    desk.issue_notice(&case_id)
+    blocking(&desk, move |d| d.issue_notice(&case_id)).await
 }
 
 #[tauri::command]
 async fn reopen_case(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
-    desk.reopen_case(&case_id)
+    blocking(&desk, move |d| d.reopen_case(&case_id)).await
 }
 
 #[tauri::command]
 async fn accept_case(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
-    desk.accept_case(&case_id)
+    blocking(&desk, move |d| d.accept_case(&case_id)).await
 }
 
 #[tauri::command]
@@ -220,7 +248,7 @@ async fn refuse_case(
     reason: String,
     basis: String,
 ) -> Result<CaseView, AppError> {
-    desk.refuse_case(&case_id, &reason, &basis)
+    blocking(&desk, move |d| d.refuse_case(&case_id, &reason, &basis)).await
 }
 
 #[tauri::command]
@@ -229,7 +257,7 @@ async fn withdraw_case(
     case_id: String,
     reason: String,
 ) -> Result<CaseView, AppError> {
-    desk.withdraw_case(&case_id, &reason)
+    blocking(&desk, move |d| d.withdraw_case(&case_id, &reason)).await
 }
 
 #[tauri::command]
@@ -237,17 +265,17 @@ async fn preview_document(
     desk: DeskState<'_>,
     document_id: i64,
 ) -> Result<DocumentPreview, AppError> {
-    desk.preview_document(document_id)
+    blocking(&desk, move |d| d.preview_document(document_id)).await
 }
 
 #[tauri::command]
 async fn reprint_document(desk: DeskState<'_>, document_id: i64) -> Result<Flash, AppError> {
-    desk.reprint(document_id)
+    blocking(&desk, move |d| d.reprint(document_id)).await
 }
 
 #[tauri::command]
 async fn follow_ups(desk: DeskState<'_>, open_only: bool) -> Result<Vec<FollowUpView>, AppError> {
-    desk.follow_ups(open_only)
+    blocking(&desk, move |d| d.follow_ups(open_only)).await
 }
 
 #[tauri::command]
@@ -256,7 +284,7 @@ async fn close_follow_up(
     id: i64,
     note: String,
 ) -> Result<Vec<FollowUpView>, AppError> {
-    desk.close_follow_up(id, &note)
+    blocking(&desk, move |d| d.close_follow_up(id, &note)).await
 }
 
 /// Keeps the log file writer alive for the life of the app.

@@ -159,6 +159,26 @@ async fn scans_notice_correction_and_acceptance_with_receipt() {
         .unwrap();
     assert_eq!(v.elicence.state, "found", "{:?}", v.elicence);
     assert!(v.elicence.licences.iter().any(|l| l.contains("居民身份证")));
+    // A mistyped number: the first person's licences no longer speak for the case.
+    let v = d
+        .save_intake(&SaveIntakeRequest {
+            case_id: case.clone(),
+            applicant: person("徐志强", "371082199906080811", "13906310001"),
+            form: BTreeMap::new(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(v.elicence.state, "not_looked_up");
+    assert!(codes(&v).contains(&("applicant_number_invalid".into(), "applicant:number".into())));
+    let v = d
+        .save_intake(&SaveIntakeRequest {
+            case_id: case.clone(),
+            applicant: person("徐志强", "371082199906080810", "13906310001"),
+            form: form(&[("name", "徐志强"), ("id_number", "371082199906080810")]),
+        })
+        .await
+        .unwrap();
+    assert_eq!(v.elicence.state, "found");
 
     // A page written slowly into the hot folder lands in the selected slot with a thumbnail.
     d.select_slot(&case, Some(0)).unwrap();
@@ -295,6 +315,16 @@ async fn scans_notice_correction_and_acceptance_with_receipt() {
         .await
         .is_err()
     );
+
+    // Accepting twice says why, in the clerk's words.
+    let err = d.accept_case(&case).unwrap_err();
+    assert!(err.message.contains("已受理"), "{err:?}");
+    // The case left the window: the next applicant's scan does not land in it.
+    std::fs::write(w.hot.join("下一位.jpg"), jpeg_variant(77)).unwrap();
+    let next = d.new_case(&item("00017200100002")).unwrap();
+    let next = wait_for(d, &next.id, |v| v.tray.len() == 1);
+    assert_eq!(next.tray[0].name, "下一位.jpg");
+    assert_eq!(d.open_case(&case).unwrap().materials[0].files.len(), 1);
 
     // The hand-off op committed with the state; the events tell the story.
     let store = Store::open(&w.data.join("cache.db")).unwrap();
@@ -443,7 +473,12 @@ async fn pledges_open_items_overrides_and_the_follow_up_list() {
     let ops = store.outbox().unwrap();
     assert_eq!(
         ops.iter().map(|o| o.kind.as_str()).collect::<Vec<_>>(),
-        ["case.hand_off", "case.material_arrived"]
+        // The owed file itself, then the clerk's note closing the open item.
+        [
+            "case.hand_off",
+            "case.material_added",
+            "case.material_arrived"
+        ]
     );
     assert_eq!(
         ops[0].payload["findings"]

@@ -155,6 +155,9 @@ pub(crate) fn store_error(e: StoreError) -> AppError {
         StoreError::Migrate(onewindow_store::migrate::MigrateError::Newer { .. }) => {
             "本地缓存由更新版本的程序创建，请升级本程序".to_string()
         }
+        StoreError::Transition { reason_zh, .. } => reason_zh.clone(),
+        StoreError::CaseNotFound(_) => "找不到该办件，可能已被删除或尚未同步，请刷新".to_string(),
+        StoreError::BadInput(_) => "操作无法完成：输入与办件当前内容不符，请刷新后重试".to_string(),
         _ => "读取本地缓存失败，请重试；如仍失败请查看日志".to_string(),
     };
     AppError {

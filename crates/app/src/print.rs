@@ -51,7 +51,10 @@ impl PrintTarget {
                     .and_then(|()| std::fs::copy(pdf, dir.join(name)))
                     .map_err(|e| {
                         tracing::error!(dir = %dir.display(), error = %e, "print to folder failed");
-                        format!("无法写入打印文件夹 {}：{e}", dir.display())
+                        format!(
+                            "无法写入打印文件夹 {}（不存在、已满或没有写入权限）",
+                            dir.display()
+                        )
                     })?;
                 Ok(format!("已输出到 {}", dir.join(name).display()))
             }
@@ -67,7 +70,7 @@ impl PrintTarget {
                         "本机未安装打印服务（CUPS 的 lp 命令），文档已存档，可安装打印机后重新打印"
                             .to_string()
                     } else {
-                        format!("无法启动打印命令 lp：{e}")
+                        "无法启动打印命令 lp，文档已存档，可稍后重新打印".to_string()
                     }
                 })?;
                 if out.status.success() {
@@ -80,9 +83,15 @@ impl PrintTarget {
                 } else {
                     let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
                     tracing::error!(status = %out.status, stderr = %err, "lp failed");
-                    Err(format!(
-                        "打印失败（{err}），文档已存档，可检查打印机后重新打印"
-                    ))
+                    Err(match destination {
+                        Some(q) => format!(
+                            "打印失败：打印机 {q} 不可用或不存在，文档已存档，可检查打印机后重新打印"
+                        ),
+                        None => {
+                            "打印失败：本机没有可用的默认打印机，文档已存档，可设置打印机后重新打印"
+                                .to_string()
+                        }
+                    })
                 }
             }
         }

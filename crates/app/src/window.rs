@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use chrono::{FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use onewindow_documents::{AcceptanceReceipt, CjkFont, OneTimeNotice, PledgeLetter, RefusalNotice};
 use onewindow_domain::applicant::{Agent, Applicant, ApplicantKind, Assist, CardInfo};
 use onewindow_domain::bundle::{self, BundlePlan, Member};
@@ -80,6 +80,23 @@ impl Intake {
             font: Mutex::new(None),
         }
     }
+}
+
+/// Locks a mutex of the window's state; a panic elsewhere (a decoder on a hostile file) must not
+/// leave the window unusable, and the state it guards is valid between statements.
+fn relock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A stored RFC 3339 time as the window reads it: China time, to the minute.
+fn china_time(at: &str) -> String {
+    DateTime::parse_from_rfc3339(at)
+        .map(|t| {
+            t.with_timezone(&FixedOffset::east_opt(CHINA).expect("valid offset"))
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| at.to_string())
 }
 
 fn bad(code: &str, message: impl Into<String>) -> AppError {
@@ -192,6 +209,62 @@ fn applicant_input(a: Option<&Applicant>) -> ApplicantInput {
     }
 }
 
+/// Every way in (keyboard, card, 居民码) is held to the same lengths.
+fn check_lengths(a: &Applicant) -> Result<(), AppError> {
+    let o = |s: &Option<String>| s.clone().unwrap_or_default();
+    let agent = a.agent.clone();
+    let assist = a.assist.clone();
+    for (label, v, max) in [
+        ("姓名（名称）", a.name.clone(), 100),
+        ("证件号码", a.number.clone(), 40),
+        ("联系电话", o(&a.phone), 40),
+        ("地址", o(&a.address), 200),
+        ("法定代表人", o(&a.legal_rep), 50),
+        (
+            "代办人姓名",
+            agent.as_ref().map(|g| g.name.clone()).unwrap_or_default(),
+            50,
+        ),
+        (
+            "代办人证件号码",
+            agent
+                .as_ref()
+                .map(|g| g.id_number.clone())
+                .unwrap_or_default(),
+            40,
+        ),
+        (
+            "代办人电话",
+            agent
+                .as_ref()
+                .and_then(|g| g.phone.clone())
+                .unwrap_or_default(),
+            40,
+        ),
+        (
+            "帮办人员",
+            assist
+                .as_ref()
+                .map(|x| x.helper.clone())
+                .unwrap_or_default(),
+            50,
+        ),
+        (
+            "帮办说明",
+            assist.as_ref().map(|x| x.note.clone()).unwrap_or_default(),
+            500,
+        ),
+    ] {
+        if v.chars().count() > max {
+            return Err(bad(
+                "bad_applicant",
+                format!("「{label}」太长（最多 {max} 个字），请核对"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The typed applicant as stored; the card info survives edits of the other fields.
 fn applicant_from(input: &ApplicantInput, card: Option<CardInfo>) -> Result<Applicant, AppError> {
     let kind = match input.kind.as_str() {
@@ -206,25 +279,6 @@ fn applicant_from(input: &ApplicantInput, card: Option<CardInfo>) -> Result<Appl
         let s = s.trim();
         (!s.is_empty()).then(|| s.to_string())
     };
-    for (label, v, max) in [
-        ("姓名（名称）", &input.name, 100),
-        ("证件号码", &input.number, 40),
-        ("联系电话", &input.phone, 40),
-        ("地址", &input.address, 200),
-        ("法定代表人", &input.legal_rep, 50),
-        ("代办人姓名", &input.agent_name, 50),
-        ("代办人证件号码", &input.agent_id_number, 40),
-        ("代办人电话", &input.agent_phone, 40),
-        ("帮办人员", &input.assist_helper, 50),
-        ("帮办说明", &input.assist_note, 500),
-    ] {
-        if v.chars().count() > max {
-            return Err(bad(
-                "bad_applicant",
-                format!("「{label}」太长（最多 {max} 个字），请核对"),
-            ));
-        }
-    }
     let number = input.number.trim().to_uppercase();
     let agent =
         (t(&input.agent_name).is_some() || t(&input.agent_id_number).is_some()).then(|| Agent {
@@ -236,7 +290,7 @@ fn applicant_from(input: &ApplicantInput, card: Option<CardInfo>) -> Result<Appl
         helper,
         note: input.assist_note.trim().to_string(),
     });
-    Ok(Applicant {
+    let a = Applicant {
         kind,
         name: input.name.trim().to_string(),
         number,
@@ -246,7 +300,9 @@ fn applicant_from(input: &ApplicantInput, card: Option<CardInfo>) -> Result<Appl
         agent,
         assist,
         card,
-    })
+    };
+    check_lengths(&a)?;
+    Ok(a)
 }
 
 /// A case with everything pre-review and the screen need.
@@ -295,6 +351,18 @@ impl CaseCtx {
     }
 }
 
+/// The registry key of an applicant: the checked ID number or credit code.
+fn holder_of(a: &Applicant, today: NaiveDate) -> Option<String> {
+    match a.kind {
+        ApplicantKind::Person => IdNumber::parse(&a.number, today)
+            .ok()
+            .map(|n| n.as_str().to_string()),
+        ApplicantKind::Organisation => CreditCode::parse(&a.number)
+            .ok()
+            .map(|c| c.as_str().to_string()),
+    }
+}
+
 fn pick_scenario<'a>(item: &'a ServiceItem, code: Option<&str>) -> Option<&'a Scenario> {
     code.and_then(|c| item.scenarios.iter().find(|s| s.code == c))
 }
@@ -327,7 +395,13 @@ fn load_ctx(store: &Store, case_id: &str, today: NaiveDate) -> Result<CaseCtx, S
     let attachments = store.attachments(&case.id)?;
     let pledges = store.pledges(&case.id)?;
     let overrides: BTreeMap<String, String> = store.overrides(&case.id)?.into_iter().collect();
-    let elicences = store.elicences(&case.id)?;
+    // A lookup speaks only for the number it was made for.
+    let elicences = store.elicences(&case.id)?.filter(|(holder, ..)| {
+        applicant
+            .as_ref()
+            .and_then(|a| holder_of(a, today))
+            .is_some_and(|h| &h == holder)
+    });
     let members_rows = store.bundle_members(&case.id)?;
 
     let mut ctx = CaseCtx {
@@ -538,7 +612,7 @@ impl Desk {
     }
 
     pub fn window_info(&self) -> WindowInfo {
-        let st = self.intake().state.lock().expect("lock");
+        let st = relock(&self.intake().state);
         WindowInfo {
             desk_code: self.config.desk_code.clone(),
             clerk: self.config.clerk.clone(),
@@ -581,17 +655,35 @@ impl Desk {
     fn intake_loop(&self, watch: Option<Watch>) {
         let tick = (self.intake().config.stability / 4).max(Duration::from_millis(20));
         while !self.intake_stop.load(Ordering::SeqCst) {
-            let (outcomes, pending) = {
-                let mut hot = self.intake().hot.lock().expect("lock");
-                match hot.as_mut() {
-                    Some(h) => match h.scan(Instant::now()) {
-                        Ok(o) => (o, h.has_pending()),
-                        Err(e) => {
-                            tracing::error!(error = %e, "hot folder scan failed");
-                            (vec![], false)
-                        }
-                    },
-                    None => (vec![], false),
+            // A panic while decoding one hostile file must not end scanning for the day.
+            let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let mut hot = relock(&self.intake().hot);
+                hot.as_mut()
+                    .map(|h| h.scan(Instant::now()).map(|o| (o, h.has_pending())))
+            }));
+            let (outcomes, pending) = match scanned {
+                Ok(Some(Ok(found))) => {
+                    let mut st = relock(&self.intake().state);
+                    if st.intake_error.take().is_some() {
+                        tracing::info!("hot folder scanning again");
+                    }
+                    found
+                }
+                Ok(Some(Err(e))) => {
+                    tracing::error!(error = %e, "hot folder scan failed");
+                    self.intake_problem(format!(
+                        "扫描文件夹 {} 暂时无法读取（网络盘断开或权限不足），恢复后将自动继续",
+                        self.config.hot_folder.display()
+                    ));
+                    (vec![], false)
+                }
+                Ok(None) => (vec![], false),
+                Err(_) => {
+                    tracing::error!("hot folder scan panicked; continuing with the next scan");
+                    self.intake_problem(
+                        "处理一个扫描文件时出错，已跳过；如文件仍在扫描文件夹中请重新扫描".into(),
+                    );
+                    (vec![], false)
                 }
             };
             for o in outcomes {
@@ -609,6 +701,15 @@ impl Desk {
         }
     }
 
+    fn intake_problem(&self, message: String) {
+        let mut st = relock(&self.intake().state);
+        if st.intake_error.as_deref() != Some(message.as_str()) {
+            st.intake_error = Some(message);
+            drop(st);
+            self.bump();
+        }
+    }
+
     /// Stops the hot folder thread (tests; the app stops with the process).
     pub fn stop_intake(&self) {
         self.intake_stop.store(true, Ordering::SeqCst);
@@ -619,7 +720,7 @@ impl Desk {
         match outcome {
             Outcome::Taken(t) => {
                 let (case_id, slot) = {
-                    let st = self.intake().state.lock().expect("lock");
+                    let st = relock(&self.intake().state);
                     (st.case_id.clone(), st.slot)
                 };
                 tracing::info!(kind = ?t.kind, size = t.size, duplicate = t.duplicate, "scan taken");
@@ -627,15 +728,14 @@ impl Desk {
                     Some(id) => {
                         if let Err(e) = self.attach_taken(&id, &t, slot) {
                             tracing::error!(error = %e.message, "scan could not be attached");
-                            self.intake().state.lock().expect("lock").unassigned.push(t);
+                            relock(&self.intake().state).unassigned.push(t);
                         }
                     }
-                    None => self.intake().state.lock().expect("lock").unassigned.push(t),
+                    None => relock(&self.intake().state).unassigned.push(t),
                 }
             }
             Outcome::Quarantined(q) => {
-                tracing::warn!(path = %q.path.display(), "scan quarantined");
-                let mut st = self.intake().state.lock().expect("lock");
+                let mut st = relock(&self.intake().state);
                 st.quarantined.push(dto::QuarantineView {
                     name: q.original_name,
                     reason: q.reason_zh,
@@ -684,17 +784,32 @@ impl Desk {
     /// Makes the case the one on screen: new scans land in it.
     fn focus(&self, case_id: &str) {
         let waiting = {
-            let mut st = self.intake().state.lock().expect("lock");
+            let mut st = relock(&self.intake().state);
             if st.case_id.as_deref() != Some(case_id) {
                 st.case_id = Some(case_id.to_string());
                 st.slot = None;
             }
             std::mem::take(&mut st.unassigned)
         };
+        let mut kept = Vec::new();
         for t in waiting {
             if let Err(e) = self.attach_taken(case_id, &t, None) {
-                tracing::error!(error = %e.message, "waiting scan could not be attached");
+                tracing::warn!(error = %e.message, "waiting scan not attached; kept for the next case");
+                kept.push(t);
             }
+        }
+        if !kept.is_empty() {
+            relock(&self.intake().state).unassigned.extend(kept);
+        }
+    }
+
+    /// The case left the window (notice, acceptance, refusal, withdrawal): scans no longer go
+    /// to it but wait for the next case.
+    fn unfocus(&self, case_id: &str) {
+        let mut st = relock(&self.intake().state);
+        if st.case_id.as_deref() == Some(case_id) {
+            st.case_id = None;
+            st.slot = None;
         }
     }
 
@@ -763,8 +878,26 @@ impl Desk {
 
     pub fn open_case(&self, case_id: &str) -> Result<CaseView, AppError> {
         let view = self.case_view(case_id, None)?;
-        self.focus(&view.id);
+        // Scans go to a case on screen only while it can take them: a draft, or an accepted
+        // case whose 容缺 materials are still owed.
+        if view.editable
+            || (view.state == "accepted"
+                && view
+                    .follow_ups
+                    .iter()
+                    .any(|f| f.done_at.is_none() && f.kind == "deferred_material"))
+        {
+            self.focus(&view.id);
+        } else {
+            self.unfocus_all();
+        }
         self.case_view(&view.id, None)
+    }
+
+    fn unfocus_all(&self) {
+        let mut st = relock(&self.intake().state);
+        st.case_id = None;
+        st.slot = None;
     }
 
     /// The case again if anything changed since `revision` (scans arriving), else `None`.
@@ -904,7 +1037,7 @@ impl Desk {
         let elicence = match &ctx.elicences {
             Some((_, l, at)) if !l.is_empty() => dto::ELicenceView {
                 state: "found".into(),
-                message: format!("已查询电子证照库（{}）", &at[..16.min(at.len())]),
+                message: format!("已查询电子证照库（{}）", china_time(at)),
                 licences: l
                     .iter()
                     .map(|r| match r.valid_until {
@@ -925,12 +1058,7 @@ impl Desk {
                 licences: vec![],
             },
             None => {
-                let st = self
-                    .elicence_errors
-                    .lock()
-                    .expect("lock")
-                    .get(&ctx.case.id)
-                    .cloned();
+                let st = relock(&self.elicence_errors).get(&ctx.case.id).cloned();
                 match st {
                     Some(msg) => dto::ELicenceView {
                         state: "offline".into(),
@@ -989,7 +1117,7 @@ impl Desk {
             })
             .collect();
         let (selected_slot, quarantined) = {
-            let st = self.intake().state.lock().expect("lock");
+            let st = relock(&self.intake().state);
             let slot = if st.case_id.as_deref() == Some(ctx.case.id.as_str()) {
                 st.slot.map(|s| s as u32)
             } else {
@@ -1147,29 +1275,91 @@ impl Desk {
                 form.insert(k.clone(), v.trim().to_string());
             }
         }
+        self.store_applicant(&ctx, &applicant, &form).await?;
+        self.case_view(&ctx.case.id, None)
+    }
+
+    /// Saves the applicant and form of a draft. What changed loses what was said about its old
+    /// value: the e-licence lookup (another number), overrides of findings on changed values,
+    /// a replaced card photo. Then the registry is asked when the number is new to it.
+    async fn store_applicant(
+        &self,
+        ctx: &CaseCtx,
+        applicant: &Applicant,
+        form: &BTreeMap<String, String>,
+    ) -> Result<(), AppError> {
+        check_lengths(applicant)?;
+        let old = ctx.applicant.as_ref();
+        let old_text = |f: &dyn Fn(&Applicant) -> Option<String>| old.and_then(f);
+        let mut changed_targets = Vec::new();
         let number_changed =
-            ctx.applicant.as_ref().map(|a| a.number.as_str()) != Some(applicant.number.as_str());
-        self.with_store_mut(|s| s.save_intake(&ctx.case.id, &applicant, &form, Utc::now()))?;
+            old_text(&|a| Some(a.number.clone())) != Some(applicant.number.clone());
+        if number_changed {
+            changed_targets.push("applicant:number".to_string());
+        }
+        if old_text(&|a| Some(a.name.clone())) != Some(applicant.name.clone()) {
+            changed_targets.push("applicant:name".into());
+        }
+        if old_text(&|a| a.phone.clone()) != applicant.phone {
+            changed_targets.push("applicant:phone".into());
+        }
+        if old_text(&|a| a.legal_rep.clone()) != applicant.legal_rep {
+            changed_targets.push("applicant:legal_rep".into());
+        }
+        let agent = |a: &Applicant| {
+            a.agent
+                .as_ref()
+                .map(|g| (g.name.clone(), g.id_number.clone(), g.phone.clone()))
+        };
+        if old.and_then(agent) != agent(applicant) {
+            changed_targets.extend([
+                "agent:name".into(),
+                "agent:number".into(),
+                "agent:phone".into(),
+            ]);
+        }
+        let keys: BTreeSet<&String> = ctx.form.keys().chain(form.keys()).collect();
+        for k in keys {
+            if ctx.form.get(k) != form.get(k) {
+                changed_targets.push(format!("field:{k}"));
+            }
+        }
+        let old_photo = old
+            .and_then(|a| a.card.as_ref())
+            .and_then(|c| c.photo_sha256.clone());
+        let new_photo = applicant.card.as_ref().and_then(|c| c.photo_sha256.clone());
+        let case_id = ctx.case.id.clone();
+        self.with_store_mut(|s| {
+            s.save_intake(&case_id, applicant, form, Utc::now())?;
+            for t in &changed_targets {
+                s.drop_overrides_for(&case_id, t)?;
+            }
+            if number_changed {
+                s.clear_elicences(&case_id)?;
+            }
+            if let Some(sha) = old_photo
+                .as_deref()
+                .filter(|o| Some(*o) != new_photo.as_deref())
+            {
+                s.detach(&case_id, sha)?;
+            }
+            Ok(())
+        })?;
+        if number_changed {
+            relock(&self.elicence_errors).remove(&ctx.case.id);
+        }
         self.bump();
         if number_changed || ctx.elicences.is_none() {
-            self.lookup_elicences_for(&ctx.case.id, &applicant).await;
+            self.lookup_elicences_for(&ctx.case.id, applicant).await;
         }
-        self.case_view(&ctx.case.id, None)
+        Ok(())
     }
 
     /// Asks the hub's e-licence registry for this applicant (online only); the result is kept
     /// with the open case. Offline, the clerk is told to collect paper or a pledge.
     async fn lookup_elicences_for(&self, case_id: &str, a: &Applicant) {
         let today = self.today();
-        let holder = match a.kind {
-            ApplicantKind::Person => IdNumber::parse(&a.number, today)
-                .ok()
-                .map(|n| n.as_str().to_string()),
-            ApplicantKind::Organisation => CreditCode::parse(&a.number)
-                .ok()
-                .map(|c| c.as_str().to_string()),
-        };
-        let Some(holder) = holder else {
+        let Some(holder) = holder_of(a, today) else {
             return;
         };
         match self.client.elicences(&holder).await {
@@ -1178,13 +1368,14 @@ impl Desk {
                     s.save_elicences(case_id, &holder, &found.licences, Utc::now())
                 });
                 if saved.is_ok() {
-                    self.elicence_errors.lock().expect("lock").remove(case_id);
+                    relock(&self.elicence_errors).remove(case_id);
                 }
                 tracing::info!(licences = found.licences.len(), "e-licences looked up");
             }
             Err(e) => {
-                tracing::warn!(error = %e, "e-licence lookup failed");
-                self.elicence_errors.lock().expect("lock").insert(
+                // The error's text can name the request; the code is enough for the log.
+                tracing::warn!(code = e.code(), "e-licence lookup failed");
+                relock(&self.elicence_errors).insert(
                     case_id.to_string(),
                     format!(
                         "暂时无法查询电子证照（{}）：可由电子证照替代的材料请收取纸质件或办理告知承诺",
@@ -1225,9 +1416,7 @@ impl Desk {
                 a.phone = old.phone.clone();
             }
         }
-        self.with_store_mut(|s| s.save_intake(&ctx.case.id, &a, &ctx.form, Utc::now()))?;
-        self.bump();
-        self.lookup_elicences_for(&ctx.case.id, &a).await;
+        self.store_applicant(&ctx, &a, &ctx.form).await?;
         self.case_view(
             &ctx.case.id,
             Some(Flash {
@@ -1282,7 +1471,7 @@ impl Desk {
                 "身份证照片.jpg"
             };
             let outcome = {
-                let mut hot = self.intake().hot.lock().expect("lock");
+                let mut hot = relock(&self.intake().hot);
                 let h = hot
                     .as_mut()
                     .ok_or_else(|| bad("intake_unavailable", "扫描存储不可用，无法保存证件照片"))?;
@@ -1324,9 +1513,7 @@ impl Desk {
                 photo_sha256: photo_sha,
             }),
         };
-        self.with_store_mut(|s| s.save_intake(&ctx.case.id, &a, &ctx.form, Utc::now()))?;
-        self.bump();
-        self.lookup_elicences_for(&ctx.case.id, &a).await;
+        self.store_applicant(&ctx, &a, &ctx.form).await?;
         self.case_view(
             &ctx.case.id,
             Some(Flash {
@@ -1381,8 +1568,14 @@ impl Desk {
         {
             return Err(bad("bad_slot", "没有这项材料"));
         }
+        if !matches!(ctx.case.state, CaseState::Draft | CaseState::Accepted) {
+            return Err(bad(
+                "case_transition",
+                format!("办件当前为“{}”，不能再添加材料", ctx.case.state.label()),
+            ));
+        }
         {
-            let mut st = self.intake().state.lock().expect("lock");
+            let mut st = relock(&self.intake().state);
             st.case_id = Some(ctx.case.id.clone());
             st.slot = slot.map(|s| s as usize);
         }
@@ -1424,7 +1617,7 @@ impl Desk {
             ));
         }
         let slot = {
-            let st = self.intake().state.lock().expect("lock");
+            let st = relock(&self.intake().state);
             (st.case_id.as_deref() == Some(ctx.case.id.as_str()))
                 .then_some(st.slot)
                 .flatten()
@@ -1433,7 +1626,7 @@ impl Desk {
         let mut problems = Vec::new();
         for p in paths {
             let outcome = {
-                let mut hot = self.intake().hot.lock().expect("lock");
+                let mut hot = relock(&self.intake().hot);
                 let h = hot
                     .as_mut()
                     .ok_or_else(|| bad("intake_unavailable", "扫描存储不可用，请检查磁盘"))?;
@@ -1492,21 +1685,21 @@ impl Desk {
             ));
         }
         let who = self.actor();
-        self.with_store_mut(|s| {
-            s.set_pledge(
-                &ctx.case.id,
-                slot as usize,
-                &m.name,
-                pledged,
-                &who,
-                Utc::now(),
-            )
-        })?;
-        self.bump();
         if !pledged {
+            self.with_store_mut(|s| {
+                s.set_pledge(
+                    &ctx.case.id,
+                    slot as usize,
+                    &m.name,
+                    false,
+                    &who,
+                    Utc::now(),
+                )
+            })?;
+            self.bump();
             return self.case_view(&ctx.case.id, None);
         }
-        // The applicant signs the pledge now, before acceptance.
+        // The applicant signs the pledge now, before acceptance: it is printed on marking.
         let today = self.today();
         let (check_by, _) = self.promised(today, PLEDGE_CHECK_WORKING_DAYS)?;
         let letter = PledgeLetter {
@@ -1518,7 +1711,15 @@ impl Desk {
             materials: vec![m.name.clone()],
             check_by,
         };
-        let flash = self.issue(&ctx.case, "pledge", |font| letter.render(font));
+        let kind = "pledge";
+        let pdf = self.render(kind, |f| letter.render(f))?;
+        let (rel, sha) = self.write_archive(&ctx.case.number, kind, &pdf)?;
+        self.with_store_mut(|s| {
+            s.set_pledge(&ctx.case.id, slot as usize, &m.name, true, &who, Utc::now())?;
+            s.record_document(&ctx.case.id, kind, &rel, &sha, &who, Utc::now())
+        })?;
+        self.bump();
+        let flash = self.print(&rel, kind);
         self.case_view(&ctx.case.id, Some(flash))
     }
 
@@ -1555,7 +1756,7 @@ impl Desk {
     }
 
     fn font(&self) -> Result<Arc<CjkFont>, String> {
-        let mut f = self.intake().font.lock().expect("lock");
+        let mut f = relock(&self.intake().font);
         if let Some(font) = f.as_ref() {
             return Ok(font.clone());
         }
@@ -1571,55 +1772,71 @@ impl Desk {
         self.config.data_dir.join("documents")
     }
 
-    /// Renders a document, archives it with the case, and prints it. The archive comes first:
-    /// a failed print leaves a document that can be printed again.
-    fn issue(
+    /// Renders a document to PDF bytes (nothing is stored yet).
+    fn render(
         &self,
-        case: &CaseRow,
         kind: &str,
         render: impl FnOnce(&CjkFont) -> Result<Vec<u8>, onewindow_documents::DocumentError>,
-    ) -> Flash {
+    ) -> Result<Vec<u8>, AppError> {
         let title = doc_title(kind);
-        let fail = |text: String| Flash { ok: false, text };
-        let font = match self.font() {
-            Ok(f) => f,
-            Err(e) => return fail(format!("{title}无法生成：{e}")),
-        };
-        let pdf = match render(&font) {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::error!(error = %e, kind, "document render failed");
-                return fail(format!("{title}无法生成：{}", e.message_zh()));
-            }
-        };
-        let sha = format!("{:x}", Sha256::digest(&pdf));
-        let rel = format!("{}/{kind}-{}.pdf", case.number, &sha[..12]);
+        let font = self
+            .font()
+            .map_err(|e| bad("document", format!("{title}无法生成：{e}")))?;
+        render(&font).map_err(|e| {
+            tracing::error!(error = %e, kind, "document render failed");
+            bad("document", format!("{title}无法生成：{}", e.message_zh()))
+        })
+    }
+
+    /// Writes the PDF into the archive (content-addressed, so writing it twice is harmless)
+    /// before anything refers to it. Returns the path relative to the archive and the SHA-256.
+    fn write_archive(
+        &self,
+        case_number: &str,
+        kind: &str,
+        pdf: &[u8],
+    ) -> Result<(String, String), AppError> {
+        let sha = format!("{:x}", Sha256::digest(pdf));
+        let rel = format!("{case_number}/{kind}-{}.pdf", &sha[..12]);
         let path = self.documents_dir().join(&rel);
-        let written = path
-            .parent()
+        path.parent()
             .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&path, &pdf));
-        if let Err(e) = written {
-            tracing::error!(path = %path.display(), error = %e, "document cannot be archived");
-            return fail(format!("{title}无法存档：{e}"));
-        }
-        let who = self.actor();
-        if let Err(e) =
-            self.with_store_mut(|s| s.record_document(&case.id, kind, &rel, &sha, &who, Utc::now()))
+            .and_then(|()| std::fs::write(&path, pdf))
+            .map_err(|e| {
+                tracing::error!(error = %e, kind, "document cannot be archived");
+                bad(
+                    "archive",
+                    format!(
+                        "{}无法存档（磁盘已满或没有写入权限），办件未作变更，请检查后重试",
+                        doc_title(kind)
+                    ),
+                )
+            })?;
+        Ok((rel, sha))
+    }
+
+    /// Prints an archived document; the flash says where it went or why it did not.
+    fn print(&self, rel: &str, kind: &str) -> Flash {
+        let title = doc_title(kind);
+        match self
+            .config
+            .printer
+            .print(&self.documents_dir().join(rel), title)
         {
-            return fail(format!("{title}无法登记：{}", e.message));
-        }
-        self.bump();
-        match self.config.printer.print(&path, title) {
             Ok(msg) => Flash {
                 ok: true,
                 text: format!("{title}已打印（{msg}）"),
             },
-            Err(e) => fail(format!("{title}已存档，但{e}")),
+            Err(e) => Flash {
+                ok: false,
+                text: format!("{title}已存档，但{e}"),
+            },
         }
     }
 
     /// 一次性告知书: every missing or invalid item at once; the case waits as needs_correction.
+    /// The notice is rendered and archived first; the state change and the document's record
+    /// then commit together.
     pub fn issue_notice(&self, case_id: &str) -> Result<CaseView, AppError> {
         let ctx = self.editable_ctx(case_id, "出具一次性告知书")?;
         let items: Vec<String> = ctx
@@ -1635,28 +1852,35 @@ impl Desk {
                 "预审没有发现需要补正的内容，可以直接受理",
             ));
         }
+        let notice = OneTimeNotice {
+            office: self.config.office_name.clone(),
+            case_number: ctx.case.number.clone(),
+            item_name: ctx.title.clone(),
+            applicant: ctx.applicant_line(),
+            date: self.today(),
+            items: items.clone(),
+            window: format!("{} 号综合受理窗口", self.config.desk_code),
+            phone: ctx.phone.clone(),
+        };
+        let kind = "one_time_notice";
+        let pdf = self.render(kind, |f| notice.render(f))?;
+        let (rel, sha) = self.write_archive(&ctx.case.number, kind, &pdf)?;
         let who = self.actor();
-        let row = self.with_store_mut(|s| {
+        let today = self.today();
+        self.with_store_mut(|s| {
+            unchanged(s, &ctx, today)?;
             s.transition(
                 &ctx.case.id,
                 CaseAction::NotifyCorrection,
                 &who,
                 Utc::now(),
                 Some(&items.join("；")),
-            )
+            )?;
+            s.record_document(&ctx.case.id, kind, &rel, &sha, &who, Utc::now())
         })?;
-        let notice = OneTimeNotice {
-            office: self.config.office_name.clone(),
-            case_number: row.number.clone(),
-            item_name: ctx.title.clone(),
-            applicant: ctx.applicant_line(),
-            date: self.today(),
-            items,
-            window: format!("{} 号综合受理窗口", self.config.desk_code),
-            phone: ctx.phone.clone(),
-        };
-        let flash = self.issue(&row, "one_time_notice", |f| notice.render(f));
+        self.unfocus(&ctx.case.id);
         self.bump();
+        let flash = self.print(&rel, kind);
         self.case_view(&ctx.case.id, Some(flash))
     }
 
@@ -1783,14 +2007,9 @@ impl Desk {
                 .map(|(m, (row, ..))| (row.id.clone(), with(common.clone(), files(Some(m)))))
                 .collect()
         };
-        let who = self.actor();
-        let row = self.with_store_mut(|s| {
-            s.accept(&ctx.case.id, &who, Utc::now(), &follow_ups, &hand_offs)
-        })?;
-        tracing::info!(case = %row.number, "case accepted");
         let receipt = AcceptanceReceipt {
             office: self.config.office_name.clone(),
-            case_number: row.number.clone(),
+            case_number: ctx.case.number.clone(),
             item_name: ctx.title.clone(),
             applicant: ctx.applicant_line(),
             accepted_on: today,
@@ -1799,12 +2018,27 @@ impl Desk {
             promised_days: ctx.promised_days,
             promised_date,
             calendar_note,
-            qr_payload: format!("{}/progress?case={}", self.config.hub_url, row.number),
-            query_code: query_code(&row.id),
+            qr_payload: format!("{}/progress?case={}", self.config.hub_url, ctx.case.number),
+            query_code: query_code(&ctx.case.id),
             window: format!("{} 号综合受理窗口", self.config.desk_code),
             phone: ctx.phone.clone(),
         };
-        let flash = self.issue(&row, "acceptance_receipt", |f| receipt.render(f));
+        // The receipt exists before the case is accepted: a render failure changes nothing.
+        let kind = "acceptance_receipt";
+        let pdf = self.render(kind, |f| receipt.render(f))?;
+        let (rel, sha) = self.write_archive(&ctx.case.number, kind, &pdf)?;
+        let who = self.actor();
+        let row = self.with_store_mut(|s| {
+            // What was reviewed is what is accepted: nothing changed since it was read.
+            unchanged(s, &ctx, today)?;
+            let row = s.accept(&ctx.case.id, &who, Utc::now(), &follow_ups, &hand_offs)?;
+            s.record_document(&ctx.case.id, kind, &rel, &sha, &who, Utc::now())?;
+            Ok(row)
+        })?;
+        tracing::info!(case = %row.number, "case accepted");
+        self.unfocus(&ctx.case.id);
+        self.bump();
+        let flash = self.print(&rel, kind);
         self.case_view(&ctx.case.id, Some(flash))
     }
 
@@ -1826,26 +2060,32 @@ impl Desk {
         if basis.chars().count() < 4 {
             return Err(bad("basis_required", "请写明不予受理的法律依据"));
         }
-        let who = self.actor();
-        let row = self.with_store_mut(|s| {
-            s.transition(
-                &ctx.case.id,
-                CaseAction::Refuse,
-                &who,
-                Utc::now(),
-                Some(&format!("{reason}（依据：{basis}）")),
-            )
-        })?;
         let notice = RefusalNotice {
             office: self.config.office_name.clone(),
-            case_number: row.number.clone(),
+            case_number: ctx.case.number.clone(),
             item_name: ctx.title.clone(),
             applicant: ctx.applicant_line(),
             date: self.today(),
             reason: reason.into(),
             basis: basis.into(),
         };
-        let flash = self.issue(&row, "refusal_notice", |f| notice.render(f));
+        let kind = "refusal_notice";
+        let pdf = self.render(kind, |f| notice.render(f))?;
+        let (rel, sha) = self.write_archive(&ctx.case.number, kind, &pdf)?;
+        let who = self.actor();
+        self.with_store_mut(|s| {
+            s.transition(
+                &ctx.case.id,
+                CaseAction::Refuse,
+                &who,
+                Utc::now(),
+                Some(&format!("{reason}（依据：{basis}）")),
+            )?;
+            s.record_document(&ctx.case.id, kind, &rel, &sha, &who, Utc::now())
+        })?;
+        self.unfocus(&ctx.case.id);
+        self.bump();
+        let flash = self.print(&rel, kind);
         self.case_view(&ctx.case.id, Some(flash))
     }
 
@@ -1864,6 +2104,7 @@ impl Desk {
                 Some(reason.trim()),
             )
         })?;
+        self.unfocus(&ctx.case.id);
         self.bump();
         self.case_view(&ctx.case.id, None)
     }
@@ -1874,14 +2115,14 @@ impl Desk {
             .with_store(|s| s.document(document_id))?
             .ok_or_else(|| bad("not_found", "找不到该文书"))?;
         let path = self.documents_dir().join(&d.file);
-        let title = doc_title(&d.kind);
-        Ok(match self.config.printer.print(&path, title) {
-            Ok(msg) => Flash {
-                ok: true,
-                text: format!("{title}已重新打印（{msg}）"),
-            },
-            Err(e) => Flash { ok: false, text: e },
-        })
+        if !path.exists() {
+            tracing::error!(document = d.id, "archived document file is missing");
+            return Err(bad(
+                "document_missing",
+                "存档的文书文件不见了（可能被移走或删除），无法重新打印",
+            ));
+        }
+        Ok(self.print(&d.file, &d.kind))
     }
 
     /// The pages of an archived document as images (poppler's `pdftoppm`).
@@ -1893,7 +2134,10 @@ impl Desk {
         let tmp =
             std::env::temp_dir().join(format!("onewindow-preview-{}-{}", std::process::id(), d.id));
         let _ = std::fs::remove_dir_all(&tmp);
-        std::fs::create_dir_all(&tmp).map_err(|e| bad("preview", format!("无法预览：{e}")))?;
+        std::fs::create_dir_all(&tmp).map_err(|e| {
+            tracing::error!(error = %e, "preview folder cannot be made");
+            bad("preview", "无法预览：临时文件夹不可写")
+        })?;
         let out = std::process::Command::new("pdftoppm")
             .args(["-png", "-r", "72", "-l", "6"])
             .arg(&path)
@@ -1908,7 +2152,10 @@ impl Desk {
             return Err(bad("preview", "无法预览该文书，文件可能已损坏"));
         }
         let mut files: Vec<PathBuf> = std::fs::read_dir(&tmp)
-            .map_err(|e| bad("preview", format!("无法预览：{e}")))?
+            .map_err(|e| {
+                tracing::error!(error = %e, "preview pages cannot be read");
+                bad("preview", "无法预览：临时文件夹不可读")
+            })?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .collect();
         files.sort();
@@ -1957,6 +2204,25 @@ impl Desk {
         self.bump();
         self.follow_ups(true)
     }
+}
+
+/// Fails unless the case is still exactly what the clerk reviewed (no scan, edit or second
+/// window changed it in between); called under the store lock right before a decision.
+fn unchanged(s: &Store, ctx: &CaseCtx, today: NaiveDate) -> Result<(), StoreError> {
+    let now = load_ctx(s, &ctx.case.id, today)?;
+    if now.case.state != ctx.case.state
+        || now.review != ctx.review
+        || now.attachments != ctx.attachments
+        || now.applicant != ctx.applicant
+        || now.form != ctx.form
+        || now.pledges != ctx.pledges
+    {
+        return Err(StoreError::Transition {
+            number: ctx.case.number.clone(),
+            reason_zh: "办件内容刚刚有变化（新的扫描件或修改），请核对预审意见后再操作".into(),
+        });
+    }
+    Ok(())
 }
 
 /// A short code printed on the receipt; with the case number it opens the progress page.

@@ -193,6 +193,20 @@ fn applicant_findings(applicant: Option<&Applicant>, today: NaiveDate, out: &mut
                 format!("代办人公民身份号码有误：{}", e.message_zh),
             ));
         }
+        if let Some(p) = agent
+            .phone
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            && let Err(e) = Phone::parse(p)
+        {
+            out.push(finding(
+                "agent_phone_invalid",
+                Severity::Blocking,
+                "agent:phone".into(),
+                format!("代办人联系电话有误：{}", e.message_zh),
+            ));
+        }
     }
 }
 
@@ -426,6 +440,12 @@ mod tests {
             phone: None,
         });
         assert_eq!(codes(&with_agent), ["agent_number_invalid"]);
+        with_agent.agent = Some(crate::applicant::Agent {
+            name: "王五".into(),
+            id_number: "371082199906080810".into(),
+            phone: Some("12345".into()),
+        });
+        assert_eq!(codes(&with_agent), ["agent_phone_invalid"]);
     }
 
     #[test]

@@ -326,10 +326,11 @@ impl HotFolder {
             FileKind::Jpeg | FileKind::Png => match thumbnail::render(kind, &bytes, 256) {
                 Ok(png) => Some(png),
                 Err(why) => {
+                    tracing::warn!(sha256 = %sha256, error = %why, "image cannot be decoded");
                     return Ok(Outcome::Quarantined(self.quarantine(
                         staged,
                         name,
-                        &format!("图片无法读取（{why}），文件可能不完整，请重新扫描"),
+                        "图片无法读取，文件可能不完整或已损坏，请重新扫描",
                     )?));
                 }
             },
@@ -339,10 +340,11 @@ impl HotFolder {
                     Some(png)
                 }
                 Err(why) => {
+                    tracing::warn!(sha256 = %sha256, error = %why, "PDF cannot be opened");
                     return Ok(Outcome::Quarantined(self.quarantine(
                         staged,
                         name,
-                        &format!("PDF 文件无法打开（{why}），请重新保存或扫描"),
+                        "PDF 文件无法打开（文件不完整、已损坏或已加密），请重新保存或扫描",
                     )?));
                 }
             },
@@ -398,7 +400,8 @@ impl HotFolder {
         move_file(from, &dest).map_err(io(from))?;
         let note = PathBuf::from(format!("{}.reason.txt", dest.display()));
         fs::write(&note, format!("{name}\n{reason_zh}\n")).map_err(io(&note))?;
-        tracing::warn!(file = %dest.display(), "file quarantined");
+        // File names often carry the applicant's name: the log gets the reason only.
+        tracing::warn!(reason = reason_zh, "file quarantined");
         Ok(Quarantined {
             original_name: name.to_string(),
             path: dest,

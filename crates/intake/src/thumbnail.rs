@@ -128,15 +128,18 @@ pub fn pdf_first_page(path: &std::path::Path, max: u16) -> Result<(u32, Vec<u8>)
         let out = std::process::Command::new(cmd)
             .args(args)
             .output()
-            .map_err(|e| format!("{cmd} 无法运行: {e}；请安装 poppler-utils"))?;
+            .map_err(|e| format!("{cmd} cannot be run ({e}); install poppler-utils"))?;
         if out.status.success() {
             Ok(out.stdout)
         } else {
             let err = String::from_utf8_lossy(&out.stderr);
+            // The staged file's name can carry the applicant's name: never pass it on.
+            let shown = path.display().to_string();
             Err(err
                 .lines()
                 .next()
                 .unwrap_or("unreadable")
+                .replace(&shown, "<file>")
                 .trim()
                 .to_string())
         }

@@ -163,7 +163,10 @@ fn bad_files_go_to_quarantine_with_their_reason() {
                 "fake.pdf",
                 "不支持的文件类型：只接收 JPEG、PNG 图片和 PDF 文件"
             ),
-            ("truncated.jpg", "图片无法读取"),
+            (
+                "truncated.jpg",
+                "图片无法读取，文件可能不完整或已损坏，请重新扫描"
+            ),
         ]
     );
     for o in &out {

@@ -74,19 +74,49 @@ impl Store {
         Ok(case)
     }
 
-    /// Chooses (or changes) the scenario of a draft case.
+    /// Chooses (or changes) the scenario of a draft case. Files, pledges and overrides are kept
+    /// by material position, which a new scenario gives other meanings: on a change, files go
+    /// back to the tray and the pledges and material overrides are dropped, all in one
+    /// transaction.
     pub fn set_scenario(
         &mut self,
         case_id: &str,
         scenario_code: &str,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        self.draft_case(case_id, "更改办理情形")?;
-        self.conn.execute(
+        let tx = self.conn.transaction()?;
+        let case = read_case(&tx, case_id)?
+            .ok_or_else(|| StoreError::CaseNotFound(case_id.to_string()))?;
+        must_be_draft(&case, "更改办理情形")?;
+        if case.scenario_code.as_deref() == Some(scenario_code) {
+            return Ok(());
+        }
+        tx.execute(
             "UPDATE case_record SET scenario_code = ?2, updated_at = ?3 WHERE id = ?1",
             params![case_id, scenario_code, ts(at)],
         )?;
+        // A 一件事 member's files and pledges live on the bundle case.
+        let owner = case.bundle_case.clone().unwrap_or_else(|| case.id.clone());
+        tx.execute(
+            "UPDATE case_material SET slot = NULL WHERE case_id = ?1",
+            [&owner],
+        )?;
+        tx.execute("DELETE FROM case_pledge WHERE case_id = ?1", [&owner])?;
+        tx.execute(
+            "DELETE FROM case_override WHERE case_id = ?1 AND finding_key LIKE '%@material:%'",
+            [&owner],
+        )?;
+        tx.commit()?;
         Ok(())
+    }
+
+    /// Drops the overrides whose finding is about `target` (its value changed, so the written
+    /// reason no longer speaks for it).
+    pub fn drop_overrides_for(&mut self, case_id: &str, target: &str) -> Result<usize> {
+        Ok(self.conn.execute(
+            "DELETE FROM case_override WHERE case_id = ?1 AND substr(finding_key, instr(finding_key, '@') + 1) = ?2",
+            params![case_id, target],
+        )?)
     }
 
     /// Overrides a blocking finding with the clerk's written reason; `None` withdraws it.
@@ -217,7 +247,10 @@ impl Store {
         for f in follow_ups {
             tx.execute(
                 "INSERT INTO follow_up (case_id, kind, slot, material, due, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(case_id, kind, slot) DO UPDATE SET material = excluded.material,
+                   due = excluded.due, created_at = excluded.created_at,
+                   done_at = NULL, done_by = NULL, done_note = NULL",
                 params![
                     case_id,
                     crate::cases::enc(&f.kind),
@@ -390,7 +423,8 @@ impl Store {
         })
     }
 
-    /// Keeps the e-licences looked up for the applicant of an open case.
+    /// Keeps the e-licences looked up for the applicant of a draft case (a lookup that comes
+    /// back after the case left the window is not kept).
     pub fn save_elicences(
         &mut self,
         case_id: &str,
@@ -398,6 +432,7 @@ impl Store {
         licences: &[LicenceRecord],
         at: DateTime<Utc>,
     ) -> Result<()> {
+        self.draft_case(case_id, "保存电子证照查询结果")?;
         self.conn.execute(
             "INSERT INTO case_elicence (case_id, holder, licences, fetched_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(case_id) DO UPDATE SET holder = excluded.holder,
@@ -409,6 +444,13 @@ impl Store {
                 ts(at)
             ],
         )?;
+        Ok(())
+    }
+
+    /// Forgets the lookup (the applicant's number changed).
+    pub fn clear_elicences(&mut self, case_id: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM case_elicence WHERE case_id = ?1", [case_id])?;
         Ok(())
     }
 
@@ -452,6 +494,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::cases::{Attachment, NewCase};
+    use CaseAction as A;
 
     fn clerk() -> Actor {
         Actor {
@@ -541,6 +584,138 @@ mod tests {
         assert_eq!(s.follow_ups(true).unwrap().len(), 1);
         assert_eq!(s.outbox().unwrap()[1].kind, "case.material_arrived");
         assert!(s.close_follow_up(open[0].id, "again", &clerk(), t).is_err());
+    }
+
+    fn file(sha: char, slot: Option<usize>) -> Attachment {
+        Attachment {
+            sha256: sha.to_string().repeat(64),
+            slot,
+            original_name: "page.jpg".into(),
+            size: 10,
+            kind: "jpeg".into(),
+            pages: None,
+        }
+    }
+
+    #[test]
+    fn files_reach_a_draft_freely_an_accepted_case_with_an_op_and_nothing_else() {
+        let mut s = Store::open_in_memory().unwrap();
+        let t = at("2026-11-27T02:00:00Z");
+        let c = draft(&mut s);
+        assert!(s.attach(&c.id, &file('a', Some(0)), t).unwrap());
+        assert!(
+            s.outbox().unwrap().is_empty(),
+            "a draft's files travel with the hand-off"
+        );
+        s.accept(
+            &c.id,
+            &clerk(),
+            t,
+            &[],
+            &[(c.id.clone(), serde_json::json!({}))],
+        )
+        .unwrap();
+        // A 容缺 material arriving after acceptance: attached, and the hub is told.
+        assert!(s.attach(&c.id, &file('b', Some(5)), t).unwrap());
+        let ops = s.outbox().unwrap();
+        assert_eq!(ops.last().unwrap().kind, "case.material_added");
+        assert_eq!(ops.last().unwrap().payload["slot"], 5);
+        assert!(
+            !s.attach(&c.id, &file('b', Some(5)), t).unwrap(),
+            "same file: no second op"
+        );
+        assert_eq!(s.outbox().unwrap().len(), 2);
+        assert!(
+            s.detach(&c.id, &"a".repeat(64)).is_err(),
+            "accepted files stay"
+        );
+
+        let refused = draft(&mut s);
+        s.transition(
+            &refused.id,
+            CaseAction::Refuse,
+            &clerk(),
+            t,
+            Some("不属于本机关职权范围"),
+        )
+        .unwrap();
+        assert!(matches!(
+            s.attach(&refused.id, &file('c', None), t),
+            Err(StoreError::Transition { .. })
+        ));
+        assert!(s.attachments(&refused.id).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_new_scenario_sends_files_to_the_tray_and_drops_pledges_and_material_overrides() {
+        let mut s = Store::open_in_memory().unwrap();
+        let t = at("2026-11-27T02:00:00Z");
+        let c = draft(&mut s);
+        s.attach(&c.id, &file('a', Some(2)), t).unwrap();
+        s.set_pledge(&c.id, 3, "住所使用证明", true, &clerk(), t)
+            .unwrap();
+        s.set_override(
+            &c.id,
+            "material_missing@material:1",
+            Some("原件在档案馆调取中"),
+            &clerk(),
+            t,
+        )
+        .unwrap();
+        s.set_override(
+            &c.id,
+            "field_invalid@field:mobile",
+            Some("境外手机号码"),
+            &clerk(),
+            t,
+        )
+        .unwrap();
+        // Choosing the same scenario again changes nothing.
+        s.set_scenario(&c.id, "000105001001-01", t).unwrap();
+        assert_eq!(s.attachments(&c.id).unwrap()[0].slot, Some(2));
+        s.set_scenario(&c.id, "000105001001-02", t).unwrap();
+        assert_eq!(s.attachments(&c.id).unwrap()[0].slot, None);
+        assert!(s.pledges(&c.id).unwrap().is_empty());
+        assert_eq!(
+            s.overrides(&c.id).unwrap(),
+            [(
+                "field_invalid@field:mobile".to_string(),
+                "境外手机号码".to_string()
+            )]
+        );
+        assert_eq!(s.drop_overrides_for(&c.id, "field:mobile").unwrap(), 1);
+        assert!(s.overrides(&c.id).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_returned_case_is_accepted_again_with_its_follow_ups_reopened() {
+        let mut s = Store::open_in_memory().unwrap();
+        let t = at("2026-11-27T02:00:00Z");
+        let c = draft(&mut s);
+        let owed = |due: &str| NewFollowUp {
+            kind: FollowUpKind::DeferredMaterial,
+            slot: 4,
+            material: "章程".into(),
+            due: due.parse().unwrap(),
+        };
+        let hand = [(c.id.clone(), serde_json::json!({}))];
+        s.accept(&c.id, &clerk(), t, &[owed("2026-12-04")], &hand)
+            .unwrap();
+        let f = s.follow_ups(true).unwrap()[0].clone();
+        s.close_follow_up(f.id, "已补交", &clerk(), t).unwrap();
+        for a in [A::HandOffAcknowledged, A::ReturnForCorrection, A::Reopen] {
+            s.transition(&c.id, a, &clerk(), t, None).unwrap();
+        }
+        let again = s
+            .accept(&c.id, &clerk(), t, &[owed("2027-01-08")], &hand)
+            .unwrap();
+        assert_eq!(
+            (again.state, again.number.as_str()),
+            (CaseState::Accepted, c.number.as_str())
+        );
+        let open = s.follow_ups(true).unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].due.to_string(), "2027-01-08");
     }
 
     #[test]

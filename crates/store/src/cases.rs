@@ -358,10 +358,21 @@ impl Store {
 
     /// Attaches a stored file to a case, in a material slot or (`None`) the unsorted tray.
     /// The same file again is not a second attachment: returns `false` and changes nothing.
+    /// A draft takes files freely; an accepted case only for its open 容缺 items, and then the
+    /// hub is told in the same transaction (`case.material_added`). Other states refuse.
     pub fn attach(&mut self, case_id: &str, file: &Attachment, at: DateTime<Utc>) -> Result<bool> {
-        let added = self.conn.execute(
+        let tx = self.conn.transaction()?;
+        let case = read_case(&tx, case_id)?
+            .ok_or_else(|| StoreError::CaseNotFound(case_id.to_string()))?;
+        if !matches!(case.state, CaseState::Draft | CaseState::Accepted) {
+            return Err(StoreError::Transition {
+                number: case.number,
+                reason_zh: format!("办件当前为“{}”，不能再添加材料", case.state.label()),
+            });
+        }
+        let added = tx.execute(
             "INSERT INTO case_material (case_id, sha256, slot, original_name, size, kind, pages, added_at)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE EXISTS (SELECT 1 FROM case_record WHERE id = ?1)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT(case_id, sha256) DO NOTHING",
             params![
                 case_id,
@@ -374,10 +385,39 @@ impl Store {
                 ts(at)
             ],
         )?;
-        if added == 0 && self.case(case_id)?.is_none() {
-            return Err(StoreError::CaseNotFound(case_id.to_string()));
+        if added == 1 && case.state == CaseState::Accepted {
+            push_op(
+                &tx,
+                "case.material_added",
+                &serde_json::json!({
+                    "case_id": case.id, "number": case.number, "sha256": file.sha256,
+                    "slot": file.slot, "name": file.original_name, "kind": file.kind,
+                    "size": file.size, "pages": file.pages, "at": ts(at),
+                }),
+                at,
+            )?;
         }
+        tx.commit()?;
         Ok(added == 1)
+    }
+
+    /// Takes a file off a draft case (a replaced card photo). The blob stays in the store.
+    pub fn detach(&mut self, case_id: &str, sha256: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let case = read_case(&tx, case_id)?
+            .ok_or_else(|| StoreError::CaseNotFound(case_id.to_string()))?;
+        if case.state != CaseState::Draft {
+            return Err(StoreError::Transition {
+                number: case.number,
+                reason_zh: format!("办件当前为“{}”，材料不能再移除", case.state.label()),
+            });
+        }
+        tx.execute(
+            "DELETE FROM case_material WHERE case_id = ?1 AND sha256 = ?2",
+            params![case_id, sha256],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Moves an attached file to another slot (or the tray).

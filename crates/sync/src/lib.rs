@@ -101,9 +101,11 @@ impl HubClient {
         if let Some(t) = timeout {
             req = req.timeout(t);
         }
-        let unreachable = |source| SyncError::Unreachable {
+        // The path can carry personal data (an applicant's number in /v1/elicences/{holder}):
+        // errors keep the hub's base URL only.
+        let unreachable = |source: reqwest::Error| SyncError::Unreachable {
             url: self.base.clone(),
-            source,
+            source: source.without_url(),
         };
         let resp = req.send().await.map_err(unreachable)?;
         let status = resp.status();
@@ -119,7 +121,8 @@ impl HubClient {
                 message: err.message,
             });
         }
-        serde_json::from_slice(&bytes).map_err(|e| SyncError::BadResponse(format!("{path}: {e}")))
+        let route = path.split('/').take(3).collect::<Vec<_>>().join("/");
+        serde_json::from_slice(&bytes).map_err(|e| SyncError::BadResponse(format!("{route}: {e}")))
     }
 
     pub async fn health(&self) -> Result<Health, SyncError> {
