@@ -207,6 +207,16 @@ describe('materials', () => {
     await waitFor(() => expect(m.selectSlot).toHaveBeenLastCalledWith('case-1', 1));
   });
 
+  it('a case that is not the scan target highlights no slot and no tray', async () => {
+    m.selectSlot.mockImplementation(async () => caseView({ scan_target: false, selected_slot: null, revision: 9 }));
+    const user = await startCase();
+    expect(byId('tray')).toHaveClass('selected');
+    await user.keyboard('{Alt>}0{/Alt}');
+    await waitFor(() => expect(byId('tray')).not.toHaveClass('selected'));
+    expect(document.querySelector('.material-slot.selected')).toBeNull();
+    expect(document.querySelector('.scan-target')).toBeNull();
+  });
+
   it('the move choice files a tray scan into a material', async () => {
     m.moveFile.mockResolvedValue(caseView({ tray: [], revision: 9 }));
     const user = await startCase();

@@ -338,6 +338,7 @@ export function caseView(over: Partial<CaseView> = {}): CaseView {
       },
     ],
     tray: [fileView(1)],
+    scan_target: true,
     selected_slot: null,
     review: {
       findings: [

@@ -433,6 +433,8 @@ pub struct CaseView {
     pub materials: Vec<MaterialSlotView>,
     /// Files not yet sorted into a material.
     pub tray: Vec<FileView>,
+    /// New scans land in this case (it is the window's open case and can take files).
+    pub scan_target: bool,
     /// Where newly scanned files land (`None`: the tray).
     pub selected_slot: Option<u32>,
     pub review: ReviewView,

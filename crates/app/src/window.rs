@@ -1116,9 +1116,10 @@ impl Desk {
                 reason: e.reason,
             })
             .collect();
-        let (selected_slot, quarantined) = {
+        let (scan_target, selected_slot, quarantined) = {
             let st = relock(&self.intake().state);
-            let slot = if st.case_id.as_deref() == Some(ctx.case.id.as_str()) {
+            let target = st.case_id.as_deref() == Some(ctx.case.id.as_str());
+            let slot = if target {
                 st.slot.map(|s| s as u32)
             } else {
                 None
@@ -1131,7 +1132,7 @@ impl Desk {
                     path: String::new(),
                 });
             }
-            (slot, q)
+            (target, slot, q)
         };
         let (promised_date, calendar_note) = if editable {
             let (d, note) = self.promised(today, ctx.promised_days)?;
@@ -1214,6 +1215,7 @@ impl Desk {
             fields,
             materials,
             tray,
+            scan_target,
             selected_slot,
             review,
             elicence,

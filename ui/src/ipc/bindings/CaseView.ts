@@ -39,6 +39,10 @@ applicant_masked: string, card: CardView | null, fields: Array<FormFieldView>, m
  */
 tray: Array<FileView>, 
 /**
+ * New scans land in this case (it is the window's open case and can take files).
+ */
+scan_target: boolean, 
+/**
  * Where newly scanned files land (`None`: the tray).
  */
 selected_slot: number | null, review: ReviewView, elicence: ELicenceView, follow_ups: Array<FollowUpView>, documents: Array<DocumentView>, events: Array<EventView>, quarantined: Array<QuarantineView>, 
