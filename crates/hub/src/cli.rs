@@ -51,6 +51,25 @@ enum Command {
         data: PathBuf,
         file: PathBuf,
     },
+    /// Print a one-time enrolment code for a desk (a window's PC); the desk's first-run screen
+    /// takes it with the hub URL and receives its device token and desk code.
+    Enrol {
+        #[arg(long)]
+        data: PathBuf,
+        /// The window's name, e.g. "综合受理 3 号窗口".
+        #[arg(long)]
+        desk: String,
+        /// The desk code in case numbers (default: the next free W01, W02, …).
+        #[arg(long)]
+        desk_code: Option<String>,
+    },
+    /// Revoke a desk's device token: the hub refuses it from now on and tells the desk so.
+    RevokeDevice {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        desk_code: String,
+    },
 }
 
 /// Logs to stderr and to a daily file under `DATA/logs`. The guard flushes the file on drop.
@@ -110,6 +129,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Serve { data, bind } => {
             let _guard = init_logging(&data);
+            let blobs = crate::store_sync::blob_dir(&data);
             let store = match open(&data) {
                 Ok(s) => s,
                 Err(code) => return code,
@@ -124,7 +144,7 @@ pub fn main() -> ExitCode {
                     return ExitCode::from(1);
                 }
             };
-            rt.block_on(serve(store, bind))
+            rt.block_on(serve(store, blobs, bind))
         }
         Command::ImportCatalog { data, file } => run_import(
             &data,
@@ -161,6 +181,33 @@ pub fn main() -> ExitCode {
                 ))
             },
         ),
+        Command::Enrol {
+            data,
+            desk,
+            desk_code,
+        } => enrol(&data, &desk, desk_code.as_deref()),
+        Command::RevokeDevice { data, desk_code } => {
+            let _guard = init_logging(&data);
+            let mut store = match open(&data) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            match store.revoke_device(&desk_code.trim().to_ascii_uppercase(), chrono::Utc::now()) {
+                Ok(true) => {
+                    tracing::warn!(desk_code = %desk_code, "device revoked");
+                    println!("窗口 {desk_code} 的设备令牌已吊销");
+                    ExitCode::SUCCESS
+                }
+                Ok(false) => {
+                    eprintln!("没有使用中的窗口 {desk_code}");
+                    ExitCode::from(2)
+                }
+                Err(e) => {
+                    eprintln!("吊销失败：{e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Command::ImportElicences { data, file } => run_import(
             &data,
             &file,
@@ -170,6 +217,26 @@ pub fn main() -> ExitCode {
                 Ok(format!("电子证照库已导入：{n} 个持证主体"))
             },
         ),
+    }
+}
+
+fn enrol(data: &Path, desk: &str, desk_code: Option<&str>) -> ExitCode {
+    let _guard = init_logging(data);
+    let mut store = match open(data) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match store.create_enrol_code(desk, desk_code, chrono::Utc::now()) {
+        Ok((code, desk_code)) => {
+            tracing::info!(desk_code = %desk_code, "enrolment code made");
+            println!("窗口「{}」的注册码（一次有效）：{code}", desk.trim());
+            println!("窗口编码：{desk_code}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("无法生成注册码：{e}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -212,7 +279,7 @@ fn run_import<T>(
     }
 }
 
-async fn serve(store: HubStore, bind: SocketAddr) -> ExitCode {
+async fn serve(store: HubStore, blobs: crate::store_sync::BlobDir, bind: SocketAddr) -> ExitCode {
     let listener = match tokio::net::TcpListener::bind(bind).await {
         Ok(l) => l,
         Err(e) => {
@@ -224,7 +291,7 @@ async fn serve(store: HubStore, bind: SocketAddr) -> ExitCode {
     // Harnesses read this line to learn the port.
     println!("listening on {addr}");
     tracing::info!(%addr, "hub listening");
-    let app = crate::server::router(crate::server::HubState::new(store));
+    let app = crate::server::router(crate::server::HubState::new(store, blobs));
     let shutdown = async {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]

@@ -5,4 +5,5 @@ pub mod cli;
 pub mod import;
 pub mod server;
 pub mod store;
+pub mod store_sync;
 pub mod xlsx;

@@ -2,16 +2,24 @@
 
 use std::sync::{Arc, Mutex};
 
-use axum::extract::rejection::QueryRejection;
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::routing::post;
 use axum::{Json, Router};
 use onewindow_domain::validate::{CreditCode, IdNumber};
-use onewindow_proto::{ApiError, ChangesQuery, ELicences, Health, PROTOCOL_VERSION, paths};
+use onewindow_proto::{
+    ApiError, BlobChunkQuery, BlobState, ChangesQuery, ELicences, EnrolRequest, Enrolment, Health,
+    MAX_CHUNK, MAX_OPS_PER_BATCH, PROTOCOL_VERSION, PushRequest, PushResponse, is_sha256, paths,
+};
 
 use crate::store::{HubStore, HubStoreError};
+use crate::store_sync::BlobDir;
 
 /// The default and largest page of a change stream.
 pub const DEFAULT_PAGE: u32 = 1000;
@@ -20,12 +28,14 @@ pub const MAX_PAGE: u32 = 5000;
 #[derive(Clone)]
 pub struct HubState {
     store: Arc<Mutex<HubStore>>,
+    blobs: BlobDir,
 }
 
 impl HubState {
-    pub fn new(store: HubStore) -> Self {
+    pub fn new(store: HubStore, blobs: BlobDir) -> Self {
         HubState {
             store: Arc::new(Mutex::new(store)),
+            blobs,
         }
     }
 
@@ -33,12 +43,12 @@ impl HubState {
     async fn with_store<T, F>(&self, f: F) -> Result<T, HttpError>
     where
         T: Send + 'static,
-        F: FnOnce(&HubStore) -> Result<T, HubStoreError> + Send + 'static,
+        F: FnOnce(&mut HubStore) -> Result<T, HubStoreError> + Send + 'static,
     {
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || {
-            let guard = store.lock().unwrap_or_else(|p| p.into_inner());
-            f(&guard)
+            let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard)
         })
         .await
         .map_err(|e| HttpError::internal(format!("store task failed: {e}")))?
@@ -78,7 +88,40 @@ impl From<HubStoreError> for HttpError {
             HubStoreError::CursorAhead { .. } => {
                 Self::new(StatusCode::CONFLICT, "cursor_ahead", e.to_string())
             }
+            HubStoreError::BadEnrolCode => {
+                Self::new(StatusCode::FORBIDDEN, "bad_enrol_code", e.to_string())
+            }
+            HubStoreError::BadInput(_) => {
+                Self::new(StatusCode::BAD_REQUEST, "bad_request", e.to_string())
+            }
+            HubStoreError::BlobOffset { .. } => {
+                Self::new(StatusCode::CONFLICT, "blob_offset", e.to_string())
+            }
+            HubStoreError::BlobMismatch(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "blob_hash_mismatch",
+                e.to_string(),
+            ),
             other => Self::internal(other.to_string()),
+        }
+    }
+}
+
+impl From<JsonRejection> for HttpError {
+    fn from(e: JsonRejection) -> Self {
+        match e {
+            JsonRejection::BytesRejection(b) => Self::from(b),
+            other => Self::new(StatusCode::BAD_REQUEST, "bad_json", other.body_text()),
+        }
+    }
+}
+
+impl From<BytesRejection> for HttpError {
+    fn from(e: BytesRejection) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", e.body_text())
+        } else {
+            Self::new(StatusCode::BAD_REQUEST, "bad_body", e.body_text())
         }
     }
 }
@@ -168,6 +211,138 @@ async fn elicences(
     }))
 }
 
+/// The largest op batch body.
+const MAX_OPS_BODY: usize = 4 * 1024 * 1024;
+
+/// The device behind the bearer token, or a precise 401/403.
+async fn device(state: &HubState, headers: &HeaderMap) -> Result<String, HttpError> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 128)
+        .ok_or_else(|| {
+            HttpError::new(
+                StatusCode::UNAUTHORIZED,
+                "no_token",
+                "an enrolled device token is required (Authorization: Bearer …)",
+            )
+        })?
+        .to_string();
+    match state
+        .with_store(move |s| s.device_for_token(&token))
+        .await?
+    {
+        Some((id, false)) => Ok(id),
+        Some((_, true)) => Err(HttpError::new(
+            StatusCode::FORBIDDEN,
+            "device_revoked",
+            "this device was revoked by an administrator; enrol again",
+        )),
+        None => Err(HttpError::new(
+            StatusCode::UNAUTHORIZED,
+            "bad_token",
+            "unknown device token",
+        )),
+    }
+}
+
+async fn enrol(
+    State(state): State<HubState>,
+    body: Result<Json<EnrolRequest>, JsonRejection>,
+) -> Result<Json<Enrolment>, HttpError> {
+    let Json(req) = body?;
+    if req.code.len() > 64 {
+        return Err(HttpError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "code too long",
+        ));
+    }
+    let enrolment = state
+        .with_store(move |s| s.enrol(&req.code, chrono::Utc::now()))
+        .await?;
+    tracing::info!(device = %enrolment.device_id, desk_code = %enrolment.desk_code, "device enrolled");
+    Ok(Json(enrolment))
+}
+
+async fn push_ops(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    body: Result<Json<PushRequest>, JsonRejection>,
+) -> Result<Json<PushResponse>, HttpError> {
+    let device = device(&state, &headers).await?;
+    let Json(req) = body?;
+    if req.ops.len() > MAX_OPS_PER_BATCH {
+        return Err(HttpError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_many_ops",
+            format!("at most {MAX_OPS_PER_BATCH} ops per batch"),
+        ));
+    }
+    if let Some(bad) = req
+        .ops
+        .iter()
+        .find(|o| o.op_id.is_empty() || o.op_id.len() > 64 || o.kind.len() > 64)
+    {
+        return Err(HttpError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_op",
+            format!(
+                "op id or kind is empty or too long (seq {})",
+                bad.device_seq
+            ),
+        ));
+    }
+    let results = state
+        .with_store(move |s| s.apply_ops(&device, &req.ops, chrono::Utc::now()))
+        .await?;
+    Ok(Json(PushResponse { results }))
+}
+
+fn blob_id(sha: &str) -> Result<(), HttpError> {
+    if is_sha256(sha) {
+        Ok(())
+    } else {
+        Err(HttpError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_blob_id",
+            "blob id must be a lowercase hex SHA-256",
+        ))
+    }
+}
+
+async fn blob_state(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(sha): Path<String>,
+) -> Result<Json<BlobState>, HttpError> {
+    device(&state, &headers).await?;
+    blob_id(&sha)?;
+    Ok(Json(state.with_store(move |s| s.blob_state(&sha)).await?))
+}
+
+async fn put_blob(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(sha): Path<String>,
+    q: Result<Query<BlobChunkQuery>, QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<BlobState>, HttpError> {
+    device(&state, &headers).await?;
+    blob_id(&sha)?;
+    let Query(q) = q?;
+    let bytes = body?;
+    let dir = state.blobs.clone();
+    let done = state
+        .with_store(move |s| {
+            s.write_chunk(&dir, &sha, q.offset, q.size, &bytes, chrono::Utc::now())
+        })
+        .await?;
+    Ok(Json(done))
+}
+
 async fn not_found() -> HttpError {
     HttpError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
 }
@@ -178,6 +353,17 @@ pub fn router(state: HubState) -> Router {
         .route(paths::CATALOG_CHANGES, get(catalog_changes))
         .route(paths::CALENDAR_CHANGES, get(calendar_changes))
         .route(&format!("{}/{{holder}}", paths::ELICENCES), get(elicences))
+        .route(paths::ENROL, post(enrol))
+        .route(
+            paths::OPS,
+            post(push_ops).layer(DefaultBodyLimit::max(MAX_OPS_BODY)),
+        )
+        .route(
+            &format!("{}/{{sha}}", paths::BLOBS),
+            get(blob_state)
+                .put(put_blob)
+                .layer(DefaultBodyLimit::max(MAX_CHUNK)),
+        )
         .fallback(not_found)
         .with_state(state)
 }

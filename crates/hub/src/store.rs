@@ -25,6 +25,11 @@ pub const HUB_MIGRATIONS: &[Migration] = &[
         name: "0002_elicences",
         sql: include_str!("../../../migrations/hub/0002_elicences.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_sync",
+        sql: include_str!("../../../migrations/hub/0003_sync.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +47,20 @@ pub enum HubStoreError {
     CursorAhead { cursor: i64, last: i64 },
     #[error("serialising {0}: {1}")]
     Json(String, serde_json::Error),
+    #[error("enrolment code unknown or already used")]
+    BadEnrolCode,
+    #[error("{0}")]
+    BadInput(String),
+    #[error("blob {sha256}: expected offset {expected}, got {got}")]
+    BlobOffset {
+        sha256: String,
+        expected: u64,
+        got: u64,
+    },
+    #[error("blob {0}: SHA-256 of the received bytes does not match")]
+    BlobMismatch(String),
+    #[error("blob storage: {0}")]
+    BlobIo(#[from] std::io::Error),
 }
 
 pub type Result<T, E = HubStoreError> = std::result::Result<T, E>;
@@ -61,7 +80,7 @@ pub struct CalendarImportReport {
 }
 
 pub struct HubStore {
-    conn: Connection,
+    pub(crate) conn: Connection,
 }
 
 fn entity_str(e: CatalogEntity) -> &'static str {

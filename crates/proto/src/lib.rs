@@ -18,6 +18,97 @@ pub mod paths {
     pub const CALENDAR_CHANGES: &str = "/v1/calendar/changes";
     /// `/v1/elicences/{holder}`: one holder's e-licences.
     pub const ELICENCES: &str = "/v1/elicences";
+    /// `POST`: a one-time enrolment code for a device token.
+    pub const ENROL: &str = "/v1/enrol";
+    /// `POST`: a batch of outbox ops (device token required).
+    pub const OPS: &str = "/v1/ops";
+    /// `/v1/blobs/{sha256}`: `GET` the received offset, `PUT ?offset=N&size=S` a chunk.
+    pub const BLOBS: &str = "/v1/blobs";
+}
+
+/// The largest blob chunk the hub takes in one request.
+pub const MAX_CHUNK: usize = 8 * 1024 * 1024;
+/// The largest op batch the hub takes in one request.
+pub const MAX_OPS_PER_BATCH: usize = 500;
+
+/// `POST /v1/enrol`: the one-time code an administrator made with `onewindow-hub enrol`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    pub code: String,
+}
+
+/// The device's identity: its token goes into the OS keyring, the desk code into case numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolment {
+    pub device_id: String,
+    pub desk_code: String,
+    pub desk_name: String,
+    pub token: String,
+}
+
+/// One outbox op as the desk wrote it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Op {
+    pub op_id: String,
+    pub device_seq: i64,
+    pub schema_version: i64,
+    pub kind: String,
+    pub payload: serde_json::Value,
+}
+
+/// `POST /v1/ops`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub ops: Vec<Op>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpStatus {
+    Applied,
+    /// Applied before (a replay): the first result stands.
+    Duplicate,
+    /// Never applied; `reason` says why. Kept on the desk, never blocks later ops.
+    Rejected,
+    /// References a blob the hub does not have whole yet; send again after uploading it.
+    WaitingForBlob,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpResult {
+    pub op_id: String,
+    pub status: OpStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Blobs still missing, for `waiting_for_blob`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_blobs: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<OpResult>,
+}
+
+/// `GET /v1/blobs/{sha256}` and the answer to each `PUT`: how many bytes the hub holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobState {
+    pub offset: u64,
+    /// The whole blob is there and its SHA-256 checked.
+    pub complete: bool,
+}
+
+/// `PUT /v1/blobs/{sha256}?offset=N&size=S`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobChunkQuery {
+    pub offset: u64,
+    /// The blob's whole size.
+    pub size: u64,
+}
+
+/// Whether `s` is a lowercase hex SHA-256: the only blob ids the hub accepts (no paths).
+pub fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// `GET /v1/elicences/{holder}`: the holder's licences from the hub's registry; empty when the

@@ -1,0 +1,778 @@
+//! The hub's side of sync, in SQL: enrolment codes and devices, pushed ops applied exactly once
+//! (`(device_id, op_id)` recorded in the same transaction as the op's effect), the cases the
+//! windows handed off, and blobs received in chunks and checked before they count.
+
+use std::collections::BTreeSet;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use onewindow_proto::{BlobState, Enrolment, Op, OpResult, OpStatus, is_sha256};
+use rusqlite::{OptionalExtension, Transaction, params};
+use sha2::{Digest, Sha256};
+
+use crate::store::{HubStore, HubStoreError, Result};
+
+/// The largest blob the hub accepts (a scanned material; the desk refuses more than 50 MB).
+pub const MAX_BLOB: u64 = 200 * 1024 * 1024;
+
+/// The op schema versions this hub applies. Older desks keep working after an upgrade.
+pub const OP_SCHEMA_VERSIONS: &[i64] = &[1];
+
+fn ts(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn hash_hex(s: &str) -> String {
+    format!("{:x}", Sha256::digest(s.as_bytes()))
+}
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b).expect("the OS random source works");
+    b
+}
+
+/// `XXXX-XXXX-XXXX` from an alphabet without look-alikes.
+fn enrol_code() -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let raw = random_bytes::<12>();
+    let chars: Vec<char> = raw
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn normalise_code(code: &str) -> String {
+    code.trim().to_ascii_uppercase().replace(' ', "")
+}
+
+/// Where blob files live under the hub's data folder.
+#[derive(Debug, Clone)]
+pub struct BlobDir(pub PathBuf);
+
+impl BlobDir {
+    fn partial(&self, sha: &str) -> PathBuf {
+        self.0.join("partial").join(format!("{sha}.part"))
+    }
+
+    pub fn path(&self, sha: &str) -> PathBuf {
+        self.0.join(&sha[..2]).join(&sha[2..])
+    }
+}
+
+/// What a pushed op refers to, read from its payload.
+fn case_id_of(op: &Op) -> Option<String> {
+    op.payload["case_id"].as_str().map(str::to_string)
+}
+
+fn blobs_of(op: &Op) -> Vec<String> {
+    match op.kind.as_str() {
+        "case.hand_off" => op.payload["attachments"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|f| f["sha256"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        "case.material_added" => op.payload["sha256"]
+            .as_str()
+            .map(|s| vec![s.to_string()])
+            .unwrap_or_default(),
+        _ => vec![],
+    }
+}
+
+/// Why an op cannot be applied, for the desk to show the clerk (Chinese).
+struct Reject(String);
+
+fn field<'a>(op: &'a Op, key: &str) -> std::result::Result<&'a str, Reject> {
+    op.payload[key]
+        .as_str()
+        .filter(|s| !s.is_empty() && s.len() <= 200)
+        .ok_or_else(|| Reject(format!("操作缺少或含有无效的字段 {key}")))
+}
+
+impl HubStore {
+    /// A one-time enrolment code for a desk; only its hash is stored. The desk code is the
+    /// one given, or the next free `W01`, `W02`, ….
+    pub fn create_enrol_code(
+        &mut self,
+        desk_name: &str,
+        desk_code: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(String, String)> {
+        let name = desk_name.trim();
+        if name.is_empty() || name.chars().count() > 50 {
+            return Err(HubStoreError::BadInput(
+                "desk name must be 1-50 characters".into(),
+            ));
+        }
+        let tx = self.conn.transaction()?;
+        let taken = |tx: &Transaction<'_>, c: &str| -> Result<bool> {
+            Ok(tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM device WHERE desk_code = ?1)
+                     OR EXISTS (SELECT 1 FROM enrol_code WHERE desk_code = ?1 AND used_at IS NULL)",
+                [c],
+                |r| r.get(0),
+            )?)
+        };
+        let code = match desk_code {
+            Some(c) => {
+                let c = c.trim().to_ascii_uppercase();
+                if c.is_empty() || c.len() > 16 || !c.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                    return Err(HubStoreError::BadInput(format!(
+                        "desk code {c:?} must be 1-16 ASCII letters or digits"
+                    )));
+                }
+                if taken(&tx, &c)? {
+                    return Err(HubStoreError::BadInput(format!(
+                        "desk code {c} is already in use"
+                    )));
+                }
+                c
+            }
+            None => {
+                let mut n = 1;
+                loop {
+                    let c = format!("W{n:02}");
+                    if !taken(&tx, &c)? {
+                        break c;
+                    }
+                    n += 1;
+                }
+            }
+        };
+        let secret = enrol_code();
+        tx.execute(
+            "INSERT INTO enrol_code (code_hash, desk_name, desk_code, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![hash_hex(&normalise_code(&secret)), name, code, ts(now)],
+        )?;
+        tx.commit()?;
+        Ok((secret, code))
+    }
+
+    /// Trades a one-time code for a device and its token (returned once, stored hashed).
+    pub fn enrol(&mut self, code: &str, now: DateTime<Utc>) -> Result<Enrolment> {
+        let tx = self.conn.transaction()?;
+        let hash = hash_hex(&normalise_code(code));
+        let row: Option<(String, String)> = tx
+            .query_row(
+                "SELECT desk_name, desk_code FROM enrol_code WHERE code_hash = ?1 AND used_at IS NULL",
+                [&hash],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((desk_name, desk_code)) = row else {
+            return Err(HubStoreError::BadEnrolCode);
+        };
+        let device_id = uuid_like(&random_bytes::<16>());
+        let token: String = random_bytes::<32>()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        tx.execute(
+            "INSERT INTO device (id, desk_name, desk_code, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![device_id, desk_name, desk_code, hash_hex(&token), ts(now)],
+        )?;
+        tx.execute(
+            "UPDATE enrol_code SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1",
+            params![hash, ts(now), device_id],
+        )?;
+        tx.commit()?;
+        Ok(Enrolment {
+            device_id,
+            desk_code,
+            desk_name,
+            token,
+        })
+    }
+
+    /// The device a bearer token belongs to, and whether it was revoked.
+    pub fn device_for_token(&self, token: &str) -> Result<Option<(String, bool)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, revoked_at IS NOT NULL FROM device WHERE token_hash = ?1",
+                [hash_hex(token)],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    pub fn revoke_device(&mut self, desk_code: &str, now: DateTime<Utc>) -> Result<bool> {
+        Ok(self.conn.execute(
+            "UPDATE device SET revoked_at = ?2 WHERE desk_code = ?1 AND revoked_at IS NULL",
+            params![desk_code, ts(now)],
+        )? == 1)
+    }
+
+    pub fn blob_state(&self, sha: &str) -> Result<BlobState> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT received, complete FROM blob WHERE sha256 = ?1",
+                [sha],
+                |r| {
+                    Ok(BlobState {
+                        offset: r.get::<_, i64>(0)? as u64,
+                        complete: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?
+            .unwrap_or(BlobState {
+                offset: 0,
+                complete: false,
+            }))
+    }
+
+    /// Takes `bytes` at `offset` of blob `sha` (whole size `size`). The offset must be the one
+    /// the hub reports; the last chunk is checked against the SHA-256 before the blob counts,
+    /// and a mismatch discards the received bytes (nothing half-stored stays).
+    pub fn write_chunk(
+        &mut self,
+        dir: &BlobDir,
+        sha: &str,
+        offset: u64,
+        size: u64,
+        bytes: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<BlobState> {
+        if !is_sha256(sha) {
+            return Err(HubStoreError::BadInput(
+                "blob id must be a lowercase hex SHA-256".into(),
+            ));
+        }
+        if size == 0 || size > MAX_BLOB {
+            return Err(HubStoreError::BadInput(format!(
+                "blob size must be 1..={MAX_BLOB} bytes"
+            )));
+        }
+        let state = self.blob_state(sha)?;
+        if state.complete {
+            return Ok(state);
+        }
+        if offset != state.offset {
+            return Err(HubStoreError::BlobOffset {
+                sha256: sha.into(),
+                expected: state.offset,
+                got: offset,
+            });
+        }
+        if offset + bytes.len() as u64 > size {
+            return Err(HubStoreError::BadInput(
+                "chunk goes past the blob's size".into(),
+            ));
+        }
+        let partial = dir.partial(sha);
+        std::fs::create_dir_all(partial.parent().expect("has a parent"))?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .read(true)
+            .open(&partial)?;
+        // Bytes past the recorded offset (a crash after writing, before recording) go.
+        f.set_len(offset)?;
+        f.seek(SeekFrom::Start(offset))?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        let received = offset + bytes.len() as u64;
+        if received < size {
+            self.conn.execute(
+                "INSERT INTO blob (sha256, size, received, complete, updated_at) VALUES (?1, ?2, ?3, 0, ?4)
+                 ON CONFLICT(sha256) DO UPDATE SET size = excluded.size, received = excluded.received,
+                   updated_at = excluded.updated_at",
+                params![sha, size as i64, received as i64, ts(now)],
+            )?;
+            return Ok(BlobState {
+                offset: received,
+                complete: false,
+            });
+        }
+        // The whole blob: check it before it counts.
+        f.seek(SeekFrom::Start(0))?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        drop(f);
+        if format!("{:x}", hasher.finalize()) != sha {
+            std::fs::remove_file(&partial)?;
+            self.conn
+                .execute("DELETE FROM blob WHERE sha256 = ?1", [sha])?;
+            return Err(HubStoreError::BlobMismatch(sha.into()));
+        }
+        let final_path = dir.path(sha);
+        std::fs::create_dir_all(final_path.parent().expect("has a parent"))?;
+        std::fs::rename(&partial, &final_path)?;
+        self.conn.execute(
+            "INSERT INTO blob (sha256, size, received, complete, updated_at) VALUES (?1, ?2, ?3, 1, ?4)
+             ON CONFLICT(sha256) DO UPDATE SET size = excluded.size, received = excluded.received,
+               complete = 1, updated_at = excluded.updated_at",
+            params![sha, size as i64, size as i64, ts(now)],
+        )?;
+        Ok(BlobState {
+            offset: size,
+            complete: true,
+        })
+    }
+
+    /// Applies a batch of one device's ops in order. Each op that reaches an end is recorded
+    /// with its effect in one transaction; a replay gets the first result. A rejected op never
+    /// stops the ones behind it; an op waiting for a blob holds back later ops of its case.
+    pub fn apply_ops(
+        &mut self,
+        device: &str,
+        ops: &[Op],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OpResult>> {
+        let mut results = Vec::with_capacity(ops.len());
+        let mut held: BTreeSet<String> = BTreeSet::new();
+        for op in ops {
+            let result = self.apply_one(device, op, &mut held, now)?;
+            results.push(result);
+        }
+        Ok(results)
+    }
+
+    fn apply_one(
+        &mut self,
+        device: &str,
+        op: &Op,
+        held: &mut BTreeSet<String>,
+        now: DateTime<Utc>,
+    ) -> Result<OpResult> {
+        let result = |status, reason: Option<String>, missing: Vec<String>| OpResult {
+            op_id: op.op_id.clone(),
+            status,
+            reason,
+            missing_blobs: missing,
+        };
+        let tx = self.conn.transaction()?;
+        let earlier: Option<(String, Option<String>)> = tx
+            .query_row(
+                "SELECT status, reason FROM applied_op WHERE device_id = ?1 AND op_id = ?2",
+                params![device, op.op_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((status, reason)) = earlier {
+            return Ok(if status == "applied" {
+                result(OpStatus::Duplicate, None, vec![])
+            } else {
+                result(OpStatus::Rejected, reason, vec![])
+            });
+        }
+        if let Some(case) = case_id_of(op)
+            && held.contains(&case)
+        {
+            return Ok(result(
+                OpStatus::WaitingForBlob,
+                Some("an earlier op of this case waits for its files".into()),
+                vec![],
+            ));
+        }
+        let missing: Vec<String> = blobs_of(op)
+            .into_iter()
+            .filter(|sha| {
+                !tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM blob WHERE sha256 = ?1 AND complete = 1)",
+                    [sha],
+                    |r| r.get::<_, bool>(0),
+                )
+                .unwrap_or(false)
+            })
+            .collect();
+        if !missing.is_empty() {
+            if let Some(case) = case_id_of(op) {
+                held.insert(case);
+            }
+            return Ok(result(OpStatus::WaitingForBlob, None, missing));
+        }
+        let outcome = if OP_SCHEMA_VERSIONS.contains(&op.schema_version) {
+            apply_effect(&tx, device, op, now)?
+        } else {
+            Err(Reject(format!(
+                "中心不支持该操作的格式版本 {}，请升级窗口程序",
+                op.schema_version
+            )))
+        };
+        let (status, reason) = match &outcome {
+            Ok(()) => ("applied", None),
+            Err(Reject(r)) => ("rejected", Some(r.clone())),
+        };
+        tx.execute(
+            "INSERT INTO applied_op (device_id, op_id, device_seq, kind, status, reason, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                device,
+                op.op_id,
+                op.device_seq,
+                op.kind,
+                status,
+                reason,
+                ts(now)
+            ],
+        )?;
+        tx.commit()?;
+        Ok(match outcome {
+            Ok(()) => result(OpStatus::Applied, None, vec![]),
+            Err(Reject(r)) => {
+                tracing::warn!(op = %op.op_id, kind = %op.kind, reason = %r, "op rejected");
+                result(OpStatus::Rejected, Some(r), vec![])
+            }
+        })
+    }
+
+    pub fn case_count(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM hub_case", [], |r| r.get(0))?)
+    }
+
+    /// A handed-off case: (number, state, item code, number of files).
+    pub fn hub_case(&self, number: &str) -> Result<Option<(String, String, String, i64)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT c.number, c.state, c.item_code,
+                        (SELECT count(*) FROM hub_case_material m WHERE m.case_id = c.id)
+                 FROM hub_case c WHERE c.number = ?1",
+                [number],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?)
+    }
+
+    /// Every complete blob with its size, for checks.
+    pub fn complete_blobs(&self) -> Result<Vec<(String, u64)>> {
+        let mut q = self
+            .conn
+            .prepare("SELECT sha256, size FROM blob WHERE complete = 1 ORDER BY sha256")?;
+        let rows = q.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+fn uuid_like(b: &[u8; 16]) -> String {
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// The effect of one op inside its transaction; `Err(Reject)` leaves nothing of it.
+fn apply_effect(
+    tx: &Transaction<'_>,
+    device: &str,
+    op: &Op,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<(), Reject>> {
+    let checked = (|| -> std::result::Result<std::result::Result<(), Reject>, HubStoreError> {
+        match op.kind.as_str() {
+            "case.hand_off" => {
+                let (id, number, item) = match (
+                    field(op, "case_id"),
+                    field(op, "number"),
+                    field(op, "item_code"),
+                ) {
+                    (Ok(a), Ok(b), Ok(c)) => (a, b, c),
+                    (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return Ok(Err(e)),
+                };
+                let accepted_at = field(op, "accepted_at").unwrap_or_default().to_string();
+                let existing: Option<String> = tx
+                    .query_row("SELECT id FROM hub_case WHERE number = ?1", [number], |r| {
+                        r.get(0)
+                    })
+                    .optional()?;
+                if let Some(other) = existing {
+                    if other != id {
+                        return Ok(Err(Reject(format!("办件编号 {number} 已被另一办件使用"))));
+                    }
+                    // A case returned and accepted again: its new hand-off replaces the old.
+                    tx.execute(
+                        "UPDATE hub_case SET state = 'handed_off', payload = ?2, updated_at = ?3,
+                           promised_date = ?4 WHERE id = ?1",
+                        params![
+                            id,
+                            op.payload.to_string(),
+                            ts(now),
+                            op.payload["promised_date"].as_str()
+                        ],
+                    )?;
+                } else {
+                    tx.execute(
+                        "INSERT INTO hub_case (id, number, device_id, item_code, scenario_code,
+                           bundle_number, state, payload, accepted_at, promised_date, updated_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'handed_off', ?7, ?8, ?9, ?10)",
+                        params![
+                            id,
+                            number,
+                            device,
+                            item,
+                            op.payload["scenario_code"].as_str(),
+                            op.payload["bundle_case"]["number"].as_str(),
+                            op.payload.to_string(),
+                            accepted_at,
+                            op.payload["promised_date"].as_str(),
+                            ts(now)
+                        ],
+                    )?;
+                }
+                for f in op.payload["attachments"].as_array().into_iter().flatten() {
+                    insert_material(tx, id, f, now)?;
+                }
+                Ok(Ok(()))
+            }
+            "case.material_added" => {
+                let id = match field(op, "case_id") {
+                    Ok(i) => i,
+                    Err(e) => return Ok(Err(e)),
+                };
+                if !case_exists(tx, id)? {
+                    return Ok(Err(Reject("该办件尚未流转到中心，无法补充材料".into())));
+                }
+                insert_material(tx, id, &op.payload, now)?;
+                Ok(Ok(()))
+            }
+            "case.pledge_checked" | "case.material_arrived" => {
+                let id = match field(op, "case_id") {
+                    Ok(i) => i,
+                    Err(e) => return Ok(Err(e)),
+                };
+                if !case_exists(tx, id)? {
+                    return Ok(Err(Reject("该办件尚未流转到中心".into())));
+                }
+                tx.execute(
+                    "INSERT INTO hub_case_event (case_id, kind, payload, at) VALUES (?1, ?2, ?3, ?4)",
+                    params![id, op.kind, op.payload.to_string(), ts(now)],
+                )?;
+                Ok(Ok(()))
+            }
+            other => Ok(Err(Reject(format!("中心不认识该操作类型 {other}")))),
+        }
+    })()?;
+    Ok(checked)
+}
+
+fn case_exists(tx: &Transaction<'_>, id: &str) -> Result<bool> {
+    Ok(tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM hub_case WHERE id = ?1)",
+        [id],
+        |r| r.get(0),
+    )?)
+}
+
+fn insert_material(
+    tx: &Transaction<'_>,
+    case_id: &str,
+    f: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(sha) = f["sha256"].as_str() else {
+        return Ok(());
+    };
+    tx.execute(
+        "INSERT INTO hub_case_material (case_id, sha256, slot, name, kind, size, pages, material, added_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT(case_id, sha256) DO UPDATE SET slot = excluded.slot",
+        params![
+            case_id,
+            sha,
+            f["slot"].as_i64(),
+            f["name"].as_str().unwrap_or(""),
+            f["kind"].as_str().unwrap_or(""),
+            f["size"].as_i64().unwrap_or(0),
+            f["pages"].as_i64(),
+            f["material"].as_str(),
+            ts(now)
+        ],
+    )?;
+    Ok(())
+}
+
+/// The blob folder of a hub data folder.
+pub fn blob_dir(data: &Path) -> BlobDir {
+    BlobDir(data.join("blobs"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-27T02:00:00Z".parse().unwrap()
+    }
+
+    fn sha(bytes: &[u8]) -> String {
+        format!("{:x}", Sha256::digest(bytes))
+    }
+
+    fn hand_off(op_id: &str, seq: i64, number: &str, files: &[&str]) -> Op {
+        Op {
+            op_id: op_id.into(),
+            device_seq: seq,
+            schema_version: 1,
+            kind: "case.hand_off".into(),
+            payload: serde_json::json!({
+                "case_id": format!("case-{number}"), "number": number, "item_code": "000105001001",
+                "accepted_at": "2026-11-27T02:00:00Z",
+                "attachments": files.iter().map(|s| serde_json::json!({"sha256": s, "slot": 0,
+                    "name": "p.jpg", "kind": "jpeg", "size": 3})).collect::<Vec<_>>(),
+            }),
+        }
+    }
+
+    #[test]
+    fn enrolment_codes_are_one_time_and_tokens_identify_devices() {
+        let mut s = HubStore::open_in_memory().unwrap();
+        let (code, desk) = s
+            .create_enrol_code("综合受理 1 号窗口", None, now())
+            .unwrap();
+        assert_eq!(desk, "W01");
+        let (_, desk2) = s.create_enrol_code("2 号窗口", None, now()).unwrap();
+        assert_eq!(desk2, "W02", "a pending code holds its desk code");
+        assert!(s.create_enrol_code("x", Some("w01"), now()).is_err());
+        let e = s.enrol(&code.to_lowercase(), now()).unwrap();
+        assert_eq!(e.desk_code, "W01");
+        assert!(matches!(
+            s.enrol(&code, now()),
+            Err(HubStoreError::BadEnrolCode)
+        ));
+        assert_eq!(
+            s.device_for_token(&e.token).unwrap(),
+            Some((e.device_id.clone(), false))
+        );
+        assert_eq!(s.device_for_token("nope").unwrap(), None);
+        assert!(s.revoke_device("W01", now()).unwrap());
+        assert_eq!(
+            s.device_for_token(&e.token).unwrap(),
+            Some((e.device_id, true))
+        );
+    }
+
+    #[test]
+    fn ops_apply_once_rejects_stay_rejected_and_wait_for_their_blobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = BlobDir(dir.path().to_path_buf());
+        let mut s = HubStore::open_in_memory().unwrap();
+        let (code, _) = s.create_enrol_code("1 号窗口", None, now()).unwrap();
+        let dev = s.enrol(&code, now()).unwrap().device_id;
+        let page = b"jpg".to_vec();
+        let page_sha = sha(&page);
+
+        let ops = vec![
+            hand_off("op-1", 1, "W01-20261127-0001", &[&page_sha]),
+            // A later op of the same case waits with it.
+            Op {
+                op_id: "op-2".into(),
+                device_seq: 2,
+                schema_version: 1,
+                kind: "case.pledge_checked".into(),
+                payload: serde_json::json!({"case_id": "case-W01-20261127-0001"}),
+            },
+            // An op the hub cannot use is rejected and does not stop the next one.
+            Op {
+                op_id: "op-3".into(),
+                device_seq: 3,
+                schema_version: 1,
+                kind: "case.teleport".into(),
+                payload: serde_json::json!({}),
+            },
+            hand_off("op-4", 4, "W01-20261127-0002", &[]),
+        ];
+        let r = s.apply_ops(&dev, &ops, now()).unwrap();
+        let status: Vec<OpStatus> = r.iter().map(|r| r.status).collect();
+        assert_eq!(
+            status,
+            [
+                OpStatus::WaitingForBlob,
+                OpStatus::WaitingForBlob,
+                OpStatus::Rejected,
+                OpStatus::Applied
+            ]
+        );
+        assert_eq!(r[0].missing_blobs, std::slice::from_ref(&page_sha));
+        assert_eq!(s.case_count().unwrap(), 1);
+
+        // The blob arrives in two chunks; a wrong offset is refused with the one to use.
+        s.write_chunk(&blobs, &page_sha, 0, 3, b"jp", now())
+            .unwrap();
+        assert!(matches!(
+            s.write_chunk(&blobs, &page_sha, 0, 3, b"jp", now()),
+            Err(HubStoreError::BlobOffset { expected: 2, .. })
+        ));
+        let done = s.write_chunk(&blobs, &page_sha, 2, 3, b"g", now()).unwrap();
+        assert!(done.complete);
+        assert_eq!(std::fs::read(blobs.path(&page_sha)).unwrap(), page);
+
+        let r = s.apply_ops(&dev, &ops, now()).unwrap();
+        let status: Vec<OpStatus> = r.iter().map(|r| r.status).collect();
+        assert_eq!(
+            status,
+            [
+                OpStatus::Applied,
+                OpStatus::Applied,
+                OpStatus::Rejected,
+                OpStatus::Duplicate
+            ]
+        );
+        assert!(r[2].reason.as_deref().unwrap().contains("case.teleport"));
+        assert_eq!(s.case_count().unwrap(), 2);
+        assert_eq!(
+            s.hub_case("W01-20261127-0001").unwrap().unwrap().3,
+            1,
+            "its file is linked"
+        );
+        // Replays of everything: the first results stand, nothing is applied twice.
+        let r = s.apply_ops(&dev, &ops, now()).unwrap();
+        assert!(
+            r.iter()
+                .all(|r| matches!(r.status, OpStatus::Duplicate | OpStatus::Rejected))
+        );
+        assert_eq!(s.case_count().unwrap(), 2);
+    }
+
+    #[test]
+    fn a_blob_whose_bytes_do_not_match_its_name_is_discarded() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = BlobDir(dir.path().to_path_buf());
+        let mut s = HubStore::open_in_memory().unwrap();
+        let claimed = sha(b"abc");
+        assert!(matches!(
+            s.write_chunk(&blobs, &claimed, 0, 3, b"abd", now()),
+            Err(HubStoreError::BlobMismatch(_))
+        ));
+        assert_eq!(s.blob_state(&claimed).unwrap().offset, 0);
+        assert!(!blobs.partial(&claimed).exists());
+        assert!(!blobs.path(&claimed).exists());
+        assert!(matches!(
+            s.write_chunk(&blobs, "../../etc/passwd", 0, 3, b"abc", now()),
+            Err(HubStoreError::BadInput(_))
+        ));
+        // The right bytes are then taken.
+        assert!(
+            s.write_chunk(&blobs, &claimed, 0, 3, b"abc", now())
+                .unwrap()
+                .complete
+        );
+    }
+}
