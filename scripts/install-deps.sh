@@ -6,8 +6,9 @@ mode="${1:-run}"
 
 # Debian/Ubuntu packages: Tauri's build packages (WebKitGTK 4.1), CJK fonts so Chinese renders.
 # poppler-utils: PDF page counts and first-page thumbnails of scanned materials.
+# libdbus-1-dev: the keyring crate's Secret Service client (the device token's home on Linux).
 pkgs=(pkg-config build-essential curl file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
-      libayatana-appindicator3-dev librsvg2-dev fonts-noto-cjk poppler-utils)
+      libayatana-appindicator3-dev librsvg2-dev fonts-noto-cjk poppler-utils libdbus-1-dev)
 if [ "$mode" = test ] || [ "$mode" = bench ]; then
   # e2e: a virtual display and WebKit's WebDriver.
   pkgs+=(xvfb webkit2gtk-driver)

@@ -10,8 +10,8 @@ use std::path::PathBuf;
 
 use onewindow_app::dto::{
     AppError, BundleRef, BundleView, CaseSummary, CaseView, DeskStatus, DocumentPreview,
-    DomainView, Flash, FollowUpView, ItemGuide, NewCaseRequest, SaveIntakeRequest, SearchRequest,
-    SearchResponse, WindowInfo,
+    DomainView, Flash, FollowUpView, ItemGuide, NewCaseRequest, RejectedOpView, SaveIntakeRequest,
+    SearchRequest, SearchResponse, WindowInfo,
 };
 use onewindow_app::launch::LaunchOptions;
 use onewindow_app::{Desk, logs};
@@ -287,6 +287,35 @@ async fn close_follow_up(
     blocking(&desk, move |d| d.close_follow_up(id, &note)).await
 }
 
+/// First run: the hub URL and the administrator's one-time code; the token goes to the keyring.
+#[tauri::command]
+async fn enrol_desk(
+    desk: DeskState<'_>,
+    hub_url: String,
+    code: String,
+) -> Result<DeskStatus, AppError> {
+    desk.enrol(&hub_url, &code).await
+}
+
+#[tauri::command]
+async fn rejected_ops(desk: DeskState<'_>) -> Result<Vec<RejectedOpView>, AppError> {
+    blocking(&desk, |d| d.rejected_ops()).await
+}
+
+#[tauri::command]
+async fn resend_op(desk: DeskState<'_>, op_id: String) -> Result<Vec<RejectedOpView>, AppError> {
+    blocking(&desk, move |d| d.resend_op(&op_id)).await
+}
+
+#[tauri::command]
+async fn discard_op(
+    desk: DeskState<'_>,
+    op_id: String,
+    reason: String,
+) -> Result<Vec<RejectedOpView>, AppError> {
+    blocking(&desk, move |d| d.discard_op(&op_id, &reason)).await
+}
+
 /// Keeps the log file writer alive for the life of the app.
 struct LogGuard(#[allow(dead_code)] Option<logs::Guard>);
 
@@ -362,6 +391,10 @@ pub fn run() {
             reprint_document,
             follow_ups,
             close_follow_up,
+            enrol_desk,
+            rejected_ops,
+            resend_op,
+            discard_op,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -423,4 +423,5 @@ async fn elicences_are_looked_up_one_holder_at_a_time() {
     );
 }
 
+mod sync;
 mod window;

@@ -24,6 +24,8 @@ pub struct DeskConfig {
     pub sync_interval: Duration,
     /// Written once when the UI reports it is usable (start-up measurement).
     pub ready_file: Option<PathBuf>,
+    /// The attachment lane's limit in bytes per second (`None`: as fast as the link goes).
+    pub upload_throttle: Option<u64>,
     /// The window's code in case numbers (until enrolment assigns one).
     pub desk_code: String,
     /// Who works at the window (until login arrives with enrolment).
@@ -51,6 +53,7 @@ impl DeskConfig {
             hub_url,
             sync_interval: Duration::from_secs(30),
             ready_file: None,
+            upload_throttle: None,
             desk_code: "W01".into(),
             clerk: "窗口人员".into(),
             office_name: "荣成市政务服务中心".into(),
@@ -109,7 +112,15 @@ struct SyncStatus {
 
 pub struct Desk {
     pub(crate) config: DeskConfig,
-    pub(crate) client: HubClient,
+    /// The hub: from settings, or the one the desk enrolled with.
+    pub(crate) client: RwLock<HubClient>,
+    /// The enrolment, once made.
+    pub(crate) identity: RwLock<Option<onewindow_store::push::Identity>>,
+    /// The device token, read from the OS keyring at start or received at enrolment.
+    pub(crate) token: Mutex<Option<String>>,
+    /// Why pushing cannot happen now (no keyring, revoked device), for the sync panel.
+    pub(crate) push_problem: Mutex<Option<String>>,
+    pub(crate) last_push: Mutex<Option<DateTime<Utc>>>,
     /// The hot folder, the open case and where its scans land.
     pub(crate) intake: crate::window::Intake,
     /// Bumped whenever a case on screen may have changed (the UI polls it).
@@ -188,7 +199,11 @@ impl Desk {
     pub fn open(config: DeskConfig) -> Arc<Desk> {
         let client = HubClient::new(&config.hub_url);
         let desk = Arc::new(Desk {
-            client,
+            client: RwLock::new(client),
+            identity: RwLock::new(None),
+            token: Mutex::new(None),
+            push_problem: Mutex::new(None),
+            last_push: Mutex::new(None),
             intake: crate::window::Intake::new(&config.data_dir, &config.hot_folder),
             revision: std::sync::atomic::AtomicU64::new(1),
             intake_stop: AtomicBool::new(false),
@@ -215,6 +230,7 @@ impl Desk {
                 *desk.catalog_state.lock().expect("lock") = state;
                 *desk.store.write().expect("lock") = Some(Arc::new(Mutex::new(store)));
                 *desk.snapshot.write().expect("lock") = Arc::new(snap);
+                desk.load_identity();
             }
             Err(e) => {
                 tracing::error!(path = %path.display(), error = %e, "cache cannot be opened");
@@ -262,7 +278,7 @@ impl Desk {
                 Some(true) => Connectivity::Online,
                 Some(false) => Connectivity::Offline,
             },
-            hub_url: self.client.base_url().to_string(),
+            hub_url: self.client().base_url().to_string(),
             last_error: sync.last_error.clone(),
             last_pull_at: sync
                 .last_success
@@ -273,6 +289,7 @@ impl Desk {
             item_count: snap.docs.len() as i64,
             syncing: self.syncing.load(Ordering::SeqCst),
             cache_problem: self.cache_problem.lock().expect("lock").clone(),
+            push: self.push_health(),
         }
     }
 
@@ -544,27 +561,34 @@ impl Desk {
         let _one_at_a_time = self.pull_lock.lock().await;
         let store = self.store()?;
         self.syncing.store(true, Ordering::SeqCst);
+        let client = self.client();
         let result = async {
-            onewindow_sync::pull_calendar(&self.client, &store).await?;
-            onewindow_sync::pull_catalog(&self.client, &store).await
+            onewindow_sync::pull_calendar(&client, &store).await?;
+            onewindow_sync::pull_catalog(&client, &store).await
         }
         .await;
         self.syncing.store(false, Ordering::SeqCst);
-        let mut sync = self.sync.lock().expect("lock");
         match result {
             Ok(report) => {
-                sync.connectivity = Some(true);
-                sync.last_error = None;
-                sync.last_success = Some(Utc::now());
-                drop(sync);
+                {
+                    let mut sync = self.sync.lock().expect("lock");
+                    sync.connectivity = Some(true);
+                    sync.last_error = None;
+                    sync.last_success = Some(Utc::now());
+                }
                 *self.catalog_state.lock().expect("lock") = report.state.clone();
                 let changed = report.state.version_id != self.snapshot().version_id;
                 if changed {
                     self.reload_snapshot()?;
                 }
+                // The hub answers: send what the window did (its own errors go to the panel).
+                if let Err(e) = self.push().await {
+                    tracing::warn!(code = e.code(), "push failed");
+                }
                 Ok(changed)
             }
             Err(e) => {
+                let mut sync = self.sync.lock().expect("lock");
                 let online = !matches!(e, SyncError::Unreachable { .. });
                 if sync.connectivity != Some(online) || sync.last_error.is_none() {
                     tracing::warn!(error = %e, "sync failed");
@@ -629,7 +653,7 @@ impl Desk {
 
     /// Asks the hub for its health and records the connectivity.
     pub async fn check_hub(&self) {
-        let result = self.client.health().await;
+        let result = self.client().health().await;
         let mut sync = self.sync.lock().expect("lock");
         match result {
             Ok(_) => {

@@ -45,6 +45,36 @@ pub struct DeskStatus {
     /// Whether a pull is running now.
     pub syncing: bool,
     pub cache_problem: Option<CacheProblem>,
+    /// Enrolment and the outbox on its way to the hub.
+    pub push: PushStatus,
+}
+
+/// Sync health of the push side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PushStatus {
+    /// The desk has a device token (else the first-run enrolment screen shows).
+    pub enrolled: bool,
+    pub desk_code: String,
+    pub desk_name: Option<String>,
+    pub pending_ops: u32,
+    /// Ops and the files they carry, not yet on the hub.
+    pub pending_bytes: u64,
+    /// RFC 3339 time the oldest pending op was written.
+    pub oldest_pending_at: Option<String>,
+    pub rejected: u32,
+    pub last_push_at: Option<String>,
+    /// Why nothing can be sent now (no keyring, revoked device), in Chinese.
+    pub problem: Option<String>,
+}
+
+/// An op the hub rejected: shown until resent or discarded with a reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RejectedOpView {
+    pub op_id: String,
+    pub kind_label: String,
+    pub case_number: Option<String>,
+    pub reason: String,
+    pub at: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -498,5 +528,6 @@ pub fn export_all(cfg: &ts_rs::Config) -> Result<(), ts_rs::ExportError> {
     CaseSummary::export_all(cfg)?;
     DocumentPreview::export_all(cfg)?;
     WindowInfo::export_all(cfg)?;
+    RejectedOpView::export_all(cfg)?;
     Ok(())
 }

@@ -42,6 +42,8 @@ struct Settings {
     /// `cups`, `cups:QUEUE` or `folder:/path`.
     printer: Option<String>,
     card_reader_dir: Option<PathBuf>,
+    /// The attachment lane's limit, in kilobytes per second (unset: no limit).
+    upload_throttle_kbps: Option<u64>,
 }
 
 pub const USAGE: &str = "onewindow-desk [--hub-url URL] [--data-dir DIR] [--ready-file FILE] [--sync-interval-ms N]
@@ -221,6 +223,10 @@ impl LaunchOptions {
         DeskConfig {
             sync_interval: self.sync_interval.unwrap_or(Duration::from_secs(30)),
             ready_file: self.ready_file,
+            upload_throttle: saved
+                .upload_throttle_kbps
+                .filter(|k| *k > 0)
+                .map(|k| k * 1024),
             desk_code: self.desk_code.or(saved_desk).unwrap_or(defaults.desk_code),
             clerk: saved.clerk.unwrap_or(defaults.clerk),
             office_name: saved.office_name.unwrap_or(defaults.office_name),

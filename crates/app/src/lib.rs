@@ -4,6 +4,7 @@
 
 pub mod desk;
 pub mod dto;
+pub mod identity;
 pub mod launch;
 pub mod logs;
 pub mod print;

@@ -603,7 +603,7 @@ impl Desk {
     fn actor(&self) -> Actor {
         Actor {
             user: self.config.clerk.clone(),
-            desk: self.config.desk_code.clone(),
+            desk: self.desk_code().clone(),
         }
     }
 
@@ -614,7 +614,7 @@ impl Desk {
     pub fn window_info(&self) -> WindowInfo {
         let st = relock(&self.intake().state);
         WindowInfo {
-            desk_code: self.config.desk_code.clone(),
+            desk_code: self.desk_code().clone(),
             clerk: self.config.clerk.clone(),
             hot_folder: self.config.hot_folder.display().to_string(),
             printer: self.config.printer.describe(),
@@ -1364,7 +1364,7 @@ impl Desk {
         let Some(holder) = holder_of(a, today) else {
             return;
         };
-        match self.client.elicences(&holder).await {
+        match self.client().elicences(&holder).await {
             Ok(found) => {
                 let saved = self.with_store_mut(|s| {
                     s.save_elicences(case_id, &holder, &found.licences, Utc::now())
@@ -1861,7 +1861,7 @@ impl Desk {
             applicant: ctx.applicant_line(),
             date: self.today(),
             items: items.clone(),
-            window: format!("{} 号综合受理窗口", self.config.desk_code),
+            window: format!("{} 号综合受理窗口", self.desk_code()),
             phone: ctx.phone.clone(),
         };
         let kind = "one_time_notice";
@@ -2022,7 +2022,7 @@ impl Desk {
             calendar_note,
             qr_payload: format!("{}/progress?case={}", self.config.hub_url, ctx.case.number),
             query_code: query_code(&ctx.case.id),
-            window: format!("{} 号综合受理窗口", self.config.desk_code),
+            window: format!("{} 号综合受理窗口", self.desk_code()),
             phone: ctx.phone.clone(),
         };
         // The receipt exists before the case is accepted: a render failure changes nothing.

@@ -5,6 +5,7 @@ pub mod acceptance;
 pub mod cases;
 pub mod catalog;
 pub mod migrate;
+pub mod push;
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +29,11 @@ pub const DESK_MIGRATIONS: &[migrate::Migration] = &[
         version: 3,
         name: "0003_acceptance",
         sql: include_str!("../../../migrations/desk/0003_acceptance.sql"),
+    },
+    migrate::Migration {
+        version: 4,
+        name: "0004_sync",
+        sql: include_str!("../../../migrations/desk/0004_sync.sql"),
     },
 ];
 

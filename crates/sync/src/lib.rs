@@ -4,7 +4,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use onewindow_proto::{ApiError, CalendarChanges, CatalogChanges, ELicences, Health, paths};
+use onewindow_proto::{
+    ApiError, BlobState, CalendarChanges, CatalogChanges, ELicences, EnrolRequest, Enrolment,
+    Health, MAX_CHUNK, Op, OpStatus, PushRequest, PushResponse, is_sha256, paths,
+};
 use onewindow_store::catalog::{CALENDAR, CATALOG};
 use onewindow_store::{Store, StoreError, StreamState};
 
@@ -35,6 +38,9 @@ impl SyncError {
         match self {
             SyncError::Unreachable { .. } => "hub_unreachable",
             SyncError::Hub { code, .. } if code == "cursor_ahead" => "hub_cursor_ahead",
+            SyncError::Hub { code, .. } if code == "bad_enrol_code" => "bad_enrol_code",
+            SyncError::Hub { code, .. } if code == "device_revoked" => "device_revoked",
+            SyncError::Hub { code, .. } if code == "bad_token" || code == "no_token" => "bad_token",
             SyncError::Hub { .. } => "hub_error",
             SyncError::BadResponse(_) => "hub_bad_response",
             SyncError::Store(e) => e.code(),
@@ -50,6 +56,15 @@ impl SyncError {
             }
             SyncError::Hub { code, .. } if code == "cursor_ahead" => {
                 "本地缓存记录的目录进度超过了中心服务（中心数据可能已重置），请重建缓存".into()
+            }
+            SyncError::Hub { code, .. } if code == "bad_enrol_code" => {
+                "注册码无效或已被使用，请向管理员重新获取".into()
+            }
+            SyncError::Hub { code, .. } if code == "device_revoked" => {
+                "本窗口的设备授权已被管理员吊销，办件暂存本地；请联系管理员重新注册".into()
+            }
+            SyncError::Hub { code, .. } if code == "bad_token" || code == "no_token" => {
+                "中心不认识本窗口的设备令牌，办件暂存本地；请重新注册本窗口".into()
             }
             SyncError::Hub { status, code, .. } => {
                 format!("中心服务返回错误（{status} {code}），请稍后重试或联系管理员")
@@ -71,6 +86,8 @@ impl SyncError {
 pub struct HubClient {
     base: String,
     http: reqwest::Client,
+    /// The device token, once enrolled.
+    token: Option<String>,
 }
 
 impl HubClient {
@@ -83,7 +100,95 @@ impl HubClient {
         HubClient {
             base: base_url.trim_end_matches('/').to_string(),
             http,
+            token: None,
         }
+    }
+
+    /// The same hub, speaking as an enrolled device.
+    pub fn with_token(&self, token: &str) -> HubClient {
+        HubClient {
+            token: Some(token.to_string()),
+            ..self.clone()
+        }
+    }
+
+    pub fn has_token(&self) -> bool {
+        self.token.is_some()
+    }
+
+    /// Sends a request and reads a JSON answer; errors as for `get`.
+    async fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+        route: &str,
+    ) -> Result<T, SyncError> {
+        let req = match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        let unreachable = |source: reqwest::Error| SyncError::Unreachable {
+            url: self.base.clone(),
+            source: source.without_url(),
+        };
+        let resp = req.send().await.map_err(unreachable)?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(unreachable)?;
+        if !status.is_success() {
+            let err: ApiError = serde_json::from_slice(&bytes).unwrap_or(ApiError {
+                code: "http_error".into(),
+                message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+            });
+            return Err(SyncError::Hub {
+                status: status.as_u16(),
+                code: err.code,
+                message: err.message,
+            });
+        }
+        serde_json::from_slice(&bytes).map_err(|e| SyncError::BadResponse(format!("{route}: {e}")))
+    }
+
+    /// Trades a one-time enrolment code for this device's identity and token.
+    pub async fn enrol(&self, code: &str) -> Result<Enrolment, SyncError> {
+        let url = format!("{}{}", self.base, paths::ENROL);
+        self.send(
+            self.http
+                .post(url)
+                .json(&EnrolRequest { code: code.into() }),
+            paths::ENROL,
+        )
+        .await
+    }
+
+    pub async fn push_ops(&self, ops: &[Op]) -> Result<PushResponse, SyncError> {
+        let url = format!("{}{}", self.base, paths::OPS);
+        self.send(
+            self.http.post(url).json(&PushRequest { ops: ops.to_vec() }),
+            paths::OPS,
+        )
+        .await
+    }
+
+    pub async fn blob_state(&self, sha: &str) -> Result<BlobState, SyncError> {
+        let url = format!("{}{}/{sha}", self.base, paths::BLOBS);
+        self.send(self.http.get(url), paths::BLOBS).await
+    }
+
+    pub async fn put_chunk(
+        &self,
+        sha: &str,
+        offset: u64,
+        size: u64,
+        bytes: Vec<u8>,
+    ) -> Result<BlobState, SyncError> {
+        let url = format!("{}{}/{sha}", self.base, paths::BLOBS);
+        self.send(
+            self.http
+                .put(url)
+                .query(&[("offset", offset), ("size", size)])
+                .body(bytes),
+            paths::BLOBS,
+        )
+        .await
     }
 
     pub fn base_url(&self) -> &str {
@@ -249,5 +354,176 @@ pub async fn pull_calendar(
         if !has_more {
             return Ok(report);
         }
+    }
+}
+
+/// What one push did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushReport {
+    pub applied: u32,
+    pub duplicate: u32,
+    pub rejected: u32,
+    pub waiting: u32,
+    pub blobs_uploaded: u32,
+    pub bytes_uploaded: u64,
+}
+
+/// The blobs an op refers to.
+pub fn blobs_of(kind: &str, payload: &serde_json::Value) -> Vec<String> {
+    let mut out: Vec<String> = match kind {
+        "case.hand_off" => payload["attachments"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|f| f["sha256"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        "case.material_added" => payload["sha256"]
+            .as_str()
+            .map(|s| vec![s.to_string()])
+            .unwrap_or_default(),
+        _ => vec![],
+    };
+    out.retain(|s| is_sha256(s));
+    out
+}
+
+/// The attachment lane: sends one blob from the offset the hub reports, in chunks of at most
+/// 8 MiB, at most `throttle` bytes per second when set. A resumed upload re-sends at most the
+/// chunk that was in flight.
+pub async fn upload_blob(
+    client: &HubClient,
+    sha: &str,
+    path: &std::path::Path,
+    throttle: Option<u64>,
+) -> Result<u64, SyncError> {
+    let mut state = client.blob_state(sha).await?;
+    if state.complete {
+        return Ok(0);
+    }
+    let io = |e: std::io::Error| SyncError::Store(StoreError::BadInput(format!("blob {sha}: {e}")));
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    let mut sent = 0;
+    while !state.complete {
+        let len = (size.saturating_sub(state.offset)).min(MAX_CHUNK as u64) as usize;
+        let (p, offset) = (path.to_path_buf(), state.offset);
+        let buf = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
+            use std::io::{Read, Seek};
+            let mut f = std::fs::File::open(p)?;
+            f.seek(std::io::SeekFrom::Start(offset))?;
+            let mut buf = vec![0u8; len];
+            f.read_exact(&mut buf)?;
+            Ok(buf)
+        })
+        .await
+        .map_err(|e| SyncError::Task(e.to_string()))?
+        .map_err(io)?;
+        let started = std::time::Instant::now();
+        state = match client.put_chunk(sha, state.offset, size, buf).await {
+            Ok(s) => {
+                sent += len as u64;
+                s
+            }
+            // Someone (an earlier attempt) got further: carry on from where the hub is.
+            Err(SyncError::Hub { code, .. }) if code == "blob_offset" => {
+                client.blob_state(sha).await?
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(rate) = throttle.filter(|r| *r > 0) {
+            let due = Duration::from_secs_f64(len as f64 / rate as f64);
+            if let Some(wait) = due.checked_sub(started.elapsed()) {
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// Drains the outbox: first the blobs pending ops refer to (the attachment lane), then the ops
+/// in batches, recording each answer. Rejected ops stay for the clerk and never block the ones
+/// behind them. Interrupted anywhere, the next push picks up where the hub is.
+#[tracing::instrument(skip_all, fields(hub = client.base_url()))]
+pub async fn push_outbox(
+    client: &HubClient,
+    store: &Arc<Mutex<Store>>,
+    blob_path: impl Fn(&str) -> Option<std::path::PathBuf>,
+    throttle: Option<u64>,
+) -> Result<PushReport, SyncError> {
+    use onewindow_store::push::Answer;
+    let mut report = PushReport::default();
+    let mut after_seq = 0;
+    loop {
+        let batch: Vec<Op> = blocking(store, move |s| s.pending_ops(200))
+            .await?
+            .into_iter()
+            .filter(|o| o.device_seq > after_seq)
+            .map(|o| Op {
+                op_id: o.op_id,
+                device_seq: o.device_seq,
+                schema_version: o.schema_version,
+                kind: o.kind,
+                payload: o.payload,
+            })
+            .collect();
+        let Some(last) = batch.last().map(|o| o.device_seq) else {
+            return Ok(report);
+        };
+        let mut blobs: Vec<String> = batch
+            .iter()
+            .flat_map(|o| blobs_of(&o.kind, &o.payload))
+            .collect();
+        blobs.sort();
+        blobs.dedup();
+        for sha in &blobs {
+            match blob_path(sha) {
+                Some(path) if path.exists() => {
+                    match upload_blob(client, sha, &path, throttle).await {
+                        Ok(sent) => {
+                            if sent > 0 {
+                                report.blobs_uploaded += 1;
+                                report.bytes_uploaded += sent;
+                            }
+                        }
+                        // The hub refused this blob (e.g. the local copy is damaged): its ops wait,
+                        // the others go on.
+                        Err(SyncError::Hub { code, .. })
+                            if code != "bad_token" && code != "device_revoked" =>
+                        {
+                            tracing::error!(blob = %sha, code = %code, "blob refused by the hub");
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                // The hub will answer waiting_for_blob; the clerk sees the op stay pending.
+                _ => {
+                    tracing::error!(blob = %sha, "a pending op refers to a blob missing on this desk")
+                }
+            }
+        }
+        let answer = client.push_ops(&batch).await?;
+        let mut answers = Vec::new();
+        for r in answer.results {
+            match r.status {
+                OpStatus::Applied => {
+                    report.applied += 1;
+                    answers.push((r.op_id, Answer::Applied, None));
+                }
+                OpStatus::Duplicate => {
+                    report.duplicate += 1;
+                    answers.push((r.op_id, Answer::Duplicate, None));
+                }
+                OpStatus::Rejected => {
+                    report.rejected += 1;
+                    answers.push((r.op_id, Answer::Rejected, r.reason));
+                }
+                OpStatus::WaitingForBlob => report.waiting += 1,
+            }
+        }
+        let now = chrono::Utc::now();
+        blocking(store, move |s| s.record_answers(&answers, now)).await?;
+        // Ops still waiting stay pending for the next round; go on past them.
+        after_seq = last;
     }
 }

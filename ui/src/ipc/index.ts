@@ -22,6 +22,7 @@ import type { FollowUpView } from './bindings/FollowUpView';
 import type { NewCaseRequest } from './bindings/NewCaseRequest';
 import type { SaveIntakeRequest } from './bindings/SaveIntakeRequest';
 import type { WindowInfo } from './bindings/WindowInfo';
+import type { RejectedOpView } from './bindings/RejectedOpView';
 
 export type { AppError } from './bindings/AppError';
 export type { BundleMember } from './bindings/BundleMember';
@@ -62,6 +63,8 @@ export type { ReviewView } from './bindings/ReviewView';
 export type { SaveIntakeRequest } from './bindings/SaveIntakeRequest';
 export type { ScenarioChoice } from './bindings/ScenarioChoice';
 export type { WindowInfo } from './bindings/WindowInfo';
+export type { PushStatus } from './bindings/PushStatus';
+export type { RejectedOpView } from './bindings/RejectedOpView';
 
 /** Connectivity, catalog version, sync state and cache health, for the status bar. */
 export function deskStatus(): Promise<DeskStatus> {
@@ -257,4 +260,26 @@ export function followUps(openOnly: boolean): Promise<FollowUpView[]> {
 /** Close a follow-up with a note; resolves with the open list. */
 export function closeFollowUp(id: number, note: string): Promise<FollowUpView[]> {
   return invoke<FollowUpView[]>('close_follow_up', { id, note });
+}
+
+// ---- Enrolment and sync health ----
+
+/** First run: enrol this desk with the hub URL and the administrator's one-time code. */
+export function enrolDesk(hubUrl: string, code: string): Promise<DeskStatus> {
+  return invoke<DeskStatus>('enrol_desk', { hubUrl, code });
+}
+
+/** Ops the hub rejected, with the reason; they never block the others. */
+export function rejectedOps(): Promise<RejectedOpView[]> {
+  return invoke<RejectedOpView[]>('rejected_ops');
+}
+
+/** Send a rejected op again at the next sync. */
+export function resendOp(opId: string): Promise<RejectedOpView[]> {
+  return invoke<RejectedOpView[]>('resend_op', { opId });
+}
+
+/** Give up a rejected op; the reason is recorded. */
+export function discardOp(opId: string, reason: string): Promise<RejectedOpView[]> {
+  return invoke<RejectedOpView[]>('discard_op', { opId, reason });
 }

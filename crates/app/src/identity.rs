@@ -1,0 +1,254 @@
+//! Who this desk is to the hub: enrolment (a one-time code for a device token and a desk code),
+//! the token kept in the OS keyring (Secret Service, Keychain, Windows Credential Manager) and
+//! never in a file, and the push of the outbox that enrolment makes possible.
+
+use std::path::PathBuf;
+
+use chrono::{SecondsFormat, Utc};
+use onewindow_store::push::Identity;
+use onewindow_sync::{HubClient, SyncError};
+
+use crate::desk::{Desk, store_error};
+use crate::dto::{self, AppError};
+
+/// The keyring service the device token is filed under (one entry per device id).
+pub const KEYRING_SERVICE: &str = "cn.onewindow.desk";
+
+fn keyring_error(e: keyring::Error) -> AppError {
+    tracing::error!(error = %e, "keyring unavailable");
+    AppError {
+        code: "keyring_unavailable".into(),
+        message:
+            "本机的系统密钥环不可用，无法保存设备令牌；请确认已登录桌面会话（密钥环已解锁）后重试"
+                .into(),
+    }
+}
+
+/// Reads the device token from the OS keyring.
+pub fn load_token(device_id: &str) -> Result<Option<String>, AppError> {
+    let entry = keyring::Entry::new(KEYRING_SERVICE, device_id).map_err(keyring_error)?;
+    match entry.get_password() {
+        Ok(t) => Ok(Some(t)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(keyring_error(e)),
+    }
+}
+
+fn save_token(device_id: &str, token: &str) -> Result<(), AppError> {
+    keyring::Entry::new(KEYRING_SERVICE, device_id)
+        .and_then(|e| e.set_password(token))
+        .map_err(keyring_error)
+}
+
+impl Desk {
+    /// The hub this desk talks to now.
+    pub(crate) fn client(&self) -> HubClient {
+        self.client.read().expect("lock").clone()
+    }
+
+    /// The desk code in case numbers: the enrolled one, else the one from settings.
+    pub fn desk_code(&self) -> String {
+        self.identity
+            .read()
+            .expect("lock")
+            .as_ref()
+            .map(|i| i.desk_code.clone())
+            .unwrap_or_else(|| self.config.desk_code.clone())
+    }
+
+    /// Loads the enrolment and its token at start.
+    pub(crate) fn load_identity(&self) {
+        let Ok(Some(id)) = self.with_store(|s| s.identity()) else {
+            return;
+        };
+        match load_token(&id.device_id) {
+            Ok(Some(token)) => *self.token.lock().expect("lock") = Some(token),
+            Ok(None) => {
+                *self.push_problem.lock().expect("lock") =
+                    Some("系统密钥环中没有本窗口的设备令牌（可能被清除），请重新注册本窗口".into())
+            }
+            Err(e) => *self.push_problem.lock().expect("lock") = Some(e.message),
+        }
+        if id.hub_url != self.client().base_url() {
+            tracing::info!(hub = %id.hub_url, "using the enrolled hub");
+            *self.client.write().expect("lock") = HubClient::new(&id.hub_url);
+        }
+        *self.identity.write().expect("lock") = Some(id);
+    }
+
+    /// The first-run screen: the hub URL and the administrator's one-time code. The token goes
+    /// to the OS keyring; no keyring, no enrolment (never a plaintext token file).
+    pub async fn enrol(&self, hub_url: &str, code: &str) -> Result<dto::DeskStatus, AppError> {
+        let url = hub_url.trim().trim_end_matches('/').to_string();
+        if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
+            return Err(AppError {
+                code: "bad_url".into(),
+                message: "中心地址应以 http:// 或 https:// 开头，例如 http://10.0.0.5:8470".into(),
+            });
+        }
+        let code = code.trim();
+        if code.is_empty() || code.len() > 64 {
+            return Err(AppError {
+                code: "bad_enrol_code".into(),
+                message: "请输入管理员提供的注册码（形如 ABCD-EFGH-JKLM）".into(),
+            });
+        }
+        let client = HubClient::new(&url);
+        let enrolment = client.enrol(code).await.map_err(|e| {
+            tracing::warn!(code = e.code(), "enrolment failed");
+            AppError {
+                code: e.code().into(),
+                message: e.message_zh(),
+            }
+        })?;
+        save_token(&enrolment.device_id, &enrolment.token)?;
+        let id = Identity {
+            device_id: enrolment.device_id.clone(),
+            desk_code: enrolment.desk_code.clone(),
+            desk_name: enrolment.desk_name.clone(),
+            hub_url: url.clone(),
+            enrolled_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+        };
+        self.with_store_mut_pub(|s| s.set_identity(&id))?;
+        tracing::info!(desk_code = %id.desk_code, "desk enrolled");
+        *self.client.write().expect("lock") = client;
+        *self.token.lock().expect("lock") = Some(enrolment.token);
+        *self.push_problem.lock().expect("lock") = None;
+        *self.identity.write().expect("lock") = Some(id);
+        let _ = self.sync_once().await;
+        Ok(self.status())
+    }
+
+    /// Sends the outbox (blobs first) when enrolled; the result goes to the sync health.
+    pub(crate) async fn push(&self) -> Result<(), SyncError> {
+        let Some(token) = self.token.lock().expect("lock").clone() else {
+            return Ok(());
+        };
+        let store = match self.store() {
+            Ok(s) => s,
+            Err(_) => return Ok(()),
+        };
+        let client = self.client().with_token(&token);
+        let blobs = self.intake.config.clone();
+        let result = onewindow_sync::push_outbox(
+            &client,
+            &store,
+            move |sha| blobs.blob_path(sha),
+            self.config.upload_throttle,
+        )
+        .await;
+        let mut problem = self.push_problem.lock().expect("lock");
+        match &result {
+            Ok(r) => {
+                *problem = None;
+                *self.last_push.lock().expect("lock") = Some(Utc::now());
+                if r.applied + r.rejected + r.duplicate > 0 {
+                    tracing::info!(
+                        applied = r.applied,
+                        duplicate = r.duplicate,
+                        rejected = r.rejected,
+                        waiting = r.waiting,
+                        blobs = r.blobs_uploaded,
+                        "outbox pushed"
+                    );
+                }
+            }
+            Err(e @ SyncError::Hub { .. }) => *problem = Some(e.message_zh()),
+            Err(_) => {}
+        }
+        result.map(|_| ())
+    }
+
+    pub fn rejected_ops(&self) -> Result<Vec<dto::RejectedOpView>, AppError> {
+        Ok(self
+            .with_store(|s| s.rejected_ops())?
+            .into_iter()
+            .map(|r| dto::RejectedOpView {
+                kind_label: match r.kind.as_str() {
+                    "case.hand_off" => "办件流转".into(),
+                    "case.material_added" => "补充材料".into(),
+                    "case.pledge_checked" => "承诺核查".into(),
+                    "case.material_arrived" => "容缺补交".into(),
+                    other => other.to_string(),
+                },
+                op_id: r.op_id,
+                case_number: r.case_number,
+                reason: r.reason,
+                at: r.at,
+            })
+            .collect())
+    }
+
+    /// Sends a rejected op again at the next push.
+    pub fn resend_op(&self, op_id: &str) -> Result<Vec<dto::RejectedOpView>, AppError> {
+        self.with_store_mut_pub(|s| s.resend_op(op_id))?;
+        self.rejected_ops()
+    }
+
+    /// Gives up a rejected op, with the clerk's recorded reason.
+    pub fn discard_op(
+        &self,
+        op_id: &str,
+        reason: &str,
+    ) -> Result<Vec<dto::RejectedOpView>, AppError> {
+        if reason.trim().chars().count() < 4 {
+            return Err(AppError {
+                code: "reason_required".into(),
+                message: "请写明放弃该操作的原因（至少 4 个字），原因会被记录".into(),
+            });
+        }
+        let who = self.config.clerk.clone();
+        self.with_store_mut_pub(|s| s.discard_op(op_id, reason, &who, Utc::now()))?;
+        self.rejected_ops()
+    }
+
+    /// Pending ops and bytes (ops plus files not yet on the hub), oldest pending, rejects.
+    pub(crate) fn push_health(&self) -> dto::PushStatus {
+        let identity = self.identity.read().expect("lock").clone();
+        let health = self.with_store(|s| s.push_health()).unwrap_or_default();
+        let blob_bytes = self.pending_blob_bytes().unwrap_or(0);
+        dto::PushStatus {
+            enrolled: identity.is_some(),
+            desk_code: self.desk_code(),
+            desk_name: identity.map(|i| i.desk_name),
+            pending_ops: health.pending_ops as u32,
+            pending_bytes: health.pending_op_bytes as u64 + blob_bytes,
+            oldest_pending_at: health.oldest_pending_at,
+            rejected: health.rejected as u32,
+            last_push_at: self
+                .last_push
+                .lock()
+                .expect("lock")
+                .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            problem: self.push_problem.lock().expect("lock").clone(),
+        }
+    }
+
+    fn pending_blob_bytes(&self) -> Result<u64, AppError> {
+        let ops = self.with_store(|s| s.pending_ops(10_000))?;
+        let mut seen = std::collections::BTreeSet::new();
+        let mut total = 0;
+        for o in ops {
+            for sha in onewindow_sync::blobs_of(&o.kind, &o.payload) {
+                if seen.insert(sha.clone()) {
+                    total += self
+                        .intake
+                        .config
+                        .blob_path(&sha)
+                        .and_then(|p: PathBuf| std::fs::metadata(p).ok())
+                        .map_or(0, |m| m.len());
+                }
+            }
+        }
+        Ok(total)
+    }
+
+    fn with_store_mut_pub<T>(
+        &self,
+        f: impl FnOnce(&mut onewindow_store::Store) -> Result<T, onewindow_store::StoreError>,
+    ) -> Result<T, AppError> {
+        let store = self.store()?;
+        let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard).map_err(store_error)
+    }
+}

@@ -1,0 +1,274 @@
+//! The desk's side of push: which outbox ops are still pending, what the hub answered for each,
+//! rejected ops kept for the clerk (resend or discard with a reason), the enrolment identity,
+//! and the figures the sync-health panel shows.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use crate::cases::{OutboxOp, bad_input, ts};
+use crate::{Result, Store};
+
+/// What the hub said about an op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Applied,
+    Duplicate,
+    Rejected,
+}
+
+impl Answer {
+    fn as_str(self) -> &'static str {
+        match self {
+            Answer::Applied => "applied",
+            Answer::Duplicate => "duplicate",
+            Answer::Rejected => "rejected",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedOp {
+    pub op_id: String,
+    pub device_seq: i64,
+    pub kind: String,
+    pub case_number: Option<String>,
+    pub reason: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PushHealth {
+    pub pending_ops: i64,
+    pub pending_op_bytes: i64,
+    /// RFC 3339 time the oldest pending op was written.
+    pub oldest_pending_at: Option<String>,
+    pub rejected: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub device_id: String,
+    pub desk_code: String,
+    pub desk_name: String,
+    pub hub_url: String,
+    pub enrolled_at: String,
+}
+
+fn read_op(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxOp> {
+    let payload: String = r.get(4)?;
+    Ok(OutboxOp {
+        op_id: r.get(0)?,
+        device_seq: r.get(1)?,
+        schema_version: r.get(2)?,
+        kind: r.get(3)?,
+        payload: serde_json::from_str(&payload).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+    })
+}
+
+impl Store {
+    /// Ops the hub has not answered yet, oldest first.
+    pub fn pending_ops(&self, limit: u32) -> Result<Vec<OutboxOp>> {
+        let mut q = self.conn.prepare_cached(
+            "SELECT o.op_id, o.device_seq, o.schema_version, o.kind, o.payload FROM outbox o
+             LEFT JOIN op_result r ON r.op_id = o.op_id
+             WHERE r.op_id IS NULL ORDER BY o.device_seq LIMIT ?1",
+        )?;
+        let rows = q.query_map([limit], read_op)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Records the hub's answers, all in one transaction.
+    pub fn record_answers(
+        &mut self,
+        answers: &[(String, Answer, Option<String>)],
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for (op_id, answer, reason) in answers {
+            tx.execute(
+                "INSERT INTO op_result (op_id, status, reason, at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(op_id) DO NOTHING",
+                params![op_id, answer.as_str(), reason, ts(at)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn rejected_ops(&self) -> Result<Vec<RejectedOp>> {
+        let mut q = self.conn.prepare_cached(
+            "SELECT o.op_id, o.device_seq, o.kind, o.payload, r.reason, r.at FROM outbox o
+             JOIN op_result r ON r.op_id = o.op_id WHERE r.status = 'rejected' ORDER BY o.device_seq",
+        )?;
+        let rows = q.query_map([], |r| {
+            let payload: String = r.get(3)?;
+            let number = serde_json::from_str::<serde_json::Value>(&payload)
+                .ok()
+                .and_then(|v| v["number"].as_str().map(str::to_string));
+            Ok(RejectedOp {
+                op_id: r.get(0)?,
+                device_seq: r.get(1)?,
+                kind: r.get(2)?,
+                case_number: number,
+                reason: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                at: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Sends a rejected op again (after the cause was fixed, e.g. the hub upgraded).
+    pub fn resend_op(&mut self, op_id: &str) -> Result<()> {
+        let n = self.conn.execute(
+            "DELETE FROM op_result WHERE op_id = ?1 AND status = 'rejected'",
+            [op_id],
+        )?;
+        if n == 0 {
+            return Err(bad_input(format!("op {op_id} is not rejected")));
+        }
+        Ok(())
+    }
+
+    /// Gives up a rejected op, with the clerk's reason recorded.
+    pub fn discard_op(
+        &mut self,
+        op_id: &str,
+        reason: &str,
+        who: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        if reason.trim().is_empty() {
+            return Err(bad_input("discarding an op needs a reason".into()));
+        }
+        let n = self.conn.execute(
+            "UPDATE op_result SET status = 'discarded', discard_reason = ?2, discarded_by = ?3, at = ?4
+             WHERE op_id = ?1 AND status = 'rejected'",
+            params![op_id, reason.trim(), who, ts(at)],
+        )?;
+        if n == 0 {
+            return Err(bad_input(format!("op {op_id} is not rejected")));
+        }
+        Ok(())
+    }
+
+    pub fn push_health(&self) -> Result<PushHealth> {
+        Ok(self.conn.query_row(
+            "SELECT
+               (SELECT count(*) FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM op_result r WHERE r.op_id = o.op_id)),
+               (SELECT coalesce(sum(length(o.payload)), 0) FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM op_result r WHERE r.op_id = o.op_id)),
+               (SELECT min(o.created_at) FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM op_result r WHERE r.op_id = o.op_id)),
+               (SELECT count(*) FROM op_result WHERE status = 'rejected')",
+            [],
+            |r| {
+                Ok(PushHealth {
+                    pending_ops: r.get(0)?,
+                    pending_op_bytes: r.get(1)?,
+                    oldest_pending_at: r.get(2)?,
+                    rejected: r.get(3)?,
+                })
+            },
+        )?)
+    }
+
+    pub fn set_identity(&mut self, id: &Identity) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO device_identity (id, device_id, desk_code, desk_name, hub_url, enrolled_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(id) DO UPDATE SET device_id = excluded.device_id, desk_code = excluded.desk_code,
+               desk_name = excluded.desk_name, hub_url = excluded.hub_url, enrolled_at = excluded.enrolled_at",
+            params![id.device_id, id.desk_code, id.desk_name, id.hub_url, id.enrolled_at],
+        )?;
+        Ok(())
+    }
+
+    pub fn identity(&self) -> Result<Option<Identity>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT device_id, desk_code, desk_name, hub_url, enrolled_at FROM device_identity WHERE id = 1",
+                [],
+                |r| {
+                    Ok(Identity {
+                        device_id: r.get(0)?,
+                        desk_code: r.get(1)?,
+                        desk_name: r.get(2)?,
+                        hub_url: r.get(3)?,
+                        enrolled_at: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cases::{Actor, NewCase};
+    use onewindow_domain::case::CaseAction;
+
+    #[test]
+    fn answers_end_pending_and_rejects_wait_for_the_clerk() {
+        let mut s = Store::open_in_memory().unwrap();
+        let t: DateTime<Utc> = "2026-11-27T02:00:00Z".parse().unwrap();
+        let who = Actor {
+            user: "li".into(),
+            desk: "W01".into(),
+        };
+        for _ in 0..3 {
+            let c = s
+                .create_case(
+                    &NewCase {
+                        item_code: "000105001001".into(),
+                        scenario_code: None,
+                        local_date: "2026-11-27".parse().unwrap(),
+                    },
+                    &who,
+                    t,
+                )
+                .unwrap();
+            s.transition(&c.id, CaseAction::Accept, &who, t, None)
+                .unwrap();
+        }
+        let pending = s.pending_ops(10).unwrap();
+        assert_eq!(pending.len(), 3);
+        let h = s.push_health().unwrap();
+        assert_eq!((h.pending_ops, h.rejected), (3, 0));
+        assert!(h.pending_op_bytes > 100 && h.oldest_pending_at.is_some());
+
+        s.record_answers(
+            &[
+                (pending[0].op_id.clone(), Answer::Applied, None),
+                (
+                    pending[1].op_id.clone(),
+                    Answer::Rejected,
+                    Some("编号冲突".into()),
+                ),
+            ],
+            t,
+        )
+        .unwrap();
+        assert_eq!(
+            s.pending_ops(10).unwrap().len(),
+            1,
+            "the reject does not block the third"
+        );
+        let rejected = s.rejected_ops().unwrap();
+        assert_eq!(rejected[0].reason, "编号冲突");
+        assert!(rejected[0].case_number.is_some());
+        assert!(s.discard_op(&rejected[0].op_id, " ", "li", t).is_err());
+        s.resend_op(&rejected[0].op_id).unwrap();
+        assert_eq!(s.pending_ops(10).unwrap().len(), 2);
+        s.record_answers(
+            &[(pending[1].op_id.clone(), Answer::Rejected, Some("x".into()))],
+            t,
+        )
+        .unwrap();
+        s.discard_op(&pending[1].op_id, "重复录入，已另行办理", "li", t)
+            .unwrap();
+        assert_eq!(s.push_health().unwrap().rejected, 0);
+        assert!(s.resend_op(&pending[1].op_id).is_err());
+    }
+}

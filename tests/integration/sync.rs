@@ -1,0 +1,349 @@
+//! Push with real processes: a hub on 127.0.0.1, desks enrolled with one-time codes, the
+//! outbox and the attachment lane drained exactly once, rejects kept for the clerk.
+
+use std::path::Path;
+use std::time::Duration;
+
+use onewindow_app::dto::{NewCaseRequest, SaveIntakeRequest};
+use onewindow_app::print::PrintTarget;
+use onewindow_app::{Desk, DeskConfig};
+use onewindow_hub::store::HubStore;
+use onewindow_tests::{HubProcess, demo_hub_data, hub_cli, jpeg_variant};
+
+fn mock_keyring() {
+    keyring::set_default_credential_builder(keyring::mock::default_credential_builder());
+}
+
+/// `onewindow-hub enrol` → the one-time code it printed.
+fn enrol_code(hub_data: &Path, desk: &str) -> String {
+    let out = hub_cli(&[
+        "enrol",
+        "--data",
+        hub_data.to_str().unwrap(),
+        "--desk",
+        desk,
+    ]);
+    out.lines()
+        .find_map(|l| {
+            l.split_once("（一次有效）：")
+                .map(|(_, c)| c.trim().to_string())
+        })
+        .unwrap_or_else(|| panic!("no code in {out}"))
+}
+
+fn desk(dir: &Path, hub_url: String) -> std::sync::Arc<Desk> {
+    Desk::open(DeskConfig {
+        sync_interval: Duration::from_secs(3600),
+        printer: PrintTarget::Folder(dir.join("printed")),
+        today: Some("2026-11-27".parse().unwrap()),
+        hot_folder: dir.join("scans"),
+        ..DeskConfig::new(dir.join("desk"), hub_url)
+    })
+}
+
+/// An accepted 居民身份证换领 with two scanned pages; returns its number.
+async fn accepted_case(d: &Desk, n: u32) -> String {
+    let v = d
+        .new_case(&NewCaseRequest {
+            item_code: Some("00017200100002".into()),
+            scenario_code: Some("00017200100002-01".into()),
+            bundle_code: None,
+        })
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for slot in 0..2u32 {
+        let p = dir.path().join(format!("page-{n}-{slot}.jpg"));
+        std::fs::write(&p, jpeg_variant(n * 10 + slot)).unwrap();
+        d.select_slot(&v.id, Some(slot)).unwrap();
+        d.import_files(&v.id, &[p]).unwrap();
+    }
+    let applicant = onewindow_app::dto::ApplicantInput {
+        kind: "person".into(),
+        name: "徐志强".into(),
+        number: "371082199906080810".into(),
+        phone: "13906310001".into(),
+        ..Default::default()
+    };
+    let form = [
+        ("name", "徐志强"),
+        ("id_number", "371082199906080810"),
+        ("mobile", "13906310001"),
+        ("delivery", "窗口领取"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    d.save_intake(&SaveIntakeRequest {
+        case_id: v.id.clone(),
+        applicant,
+        form,
+    })
+    .await
+    .unwrap();
+    let v = d.accept_case(&v.id).unwrap();
+    assert_eq!(v.state, "accepted", "{:?}", v.review.findings);
+    v.number
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_enrolled_desk_pushes_cases_and_scans_exactly_once() {
+    mock_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let code = enrol_code(&data, "综合受理 1 号窗口");
+    let hub = HubProcess::start(&data);
+    let d = desk(tmp.path(), hub.url());
+    assert!(d.sync_once().await.unwrap());
+    assert!(!d.status().push.enrolled);
+
+    // A wrong code is refused in Chinese; the right one enrols once.
+    let err = d.enrol(&hub.url(), "AAAA-BBBB-CCCC").await.unwrap_err();
+    assert_eq!(err.code, "bad_enrol_code");
+    assert!(err.message.contains("注册码无效"));
+    let st = d.enrol(&hub.url(), &code).await.unwrap();
+    assert!(st.push.enrolled);
+    assert_eq!(st.push.desk_code, "W01");
+    assert!(d.enrol(&hub.url(), &code).await.is_err(), "one-time");
+
+    let mut numbers = Vec::new();
+    for n in 1..=3 {
+        numbers.push(accepted_case(&d, n).await);
+    }
+    assert!(
+        numbers.iter().all(|n| n.starts_with("W01-20261127-")),
+        "{numbers:?}"
+    );
+    let before = d.status().push;
+    assert_eq!(before.pending_ops, 3);
+    assert!(before.pending_bytes > 6 * 1000, "ops plus six scans");
+
+    d.sync_once().await.unwrap();
+    let after = d.status().push;
+    assert_eq!((after.pending_ops, after.rejected), (0, 0), "{after:?}");
+    assert!(after.last_push_at.is_some());
+
+    let hub_store = HubStore::open_dir(&data).unwrap();
+    assert_eq!(hub_store.case_count().unwrap(), 3);
+    for n in &numbers {
+        let (_, state, item, files) = hub_store.hub_case(n).unwrap().unwrap();
+        assert_eq!(
+            (state.as_str(), item.as_str(), files),
+            ("handed_off", "00017200100002", 2)
+        );
+    }
+    // Every blob on the hub is whole and hashes to its name.
+    let blobs = hub_store.complete_blobs().unwrap();
+    assert_eq!(blobs.len(), 6);
+    for (sha, size) in &blobs {
+        let bytes = std::fs::read(data.join("blobs").join(&sha[..2]).join(&sha[2..])).unwrap();
+        assert_eq!(bytes.len() as u64, *size);
+        assert_eq!(&sha256_hex(&bytes), sha);
+    }
+
+    // The hub committed but the desk lost the answers (killed before recording them): the
+    // replay is answered "duplicate" and nothing is applied twice.
+    let conn = rusqlite::Connection::open(tmp.path().join("desk/cache.db")).unwrap();
+    conn.execute("DELETE FROM op_result", []).unwrap();
+    drop(conn);
+    assert_eq!(d.status().push.pending_ops, 3);
+    d.sync_once().await.unwrap();
+    assert_eq!(d.status().push.pending_ops, 0);
+    assert_eq!(hub_store.case_count().unwrap(), 3);
+
+    // A revoked desk is refused and told so; its work stays queued.
+    hub_cli(&[
+        "revoke-device",
+        "--data",
+        data.to_str().unwrap(),
+        "--desk-code",
+        "W01",
+    ]);
+    accepted_case(&d, 4).await;
+    d.sync_once().await.unwrap();
+    let st = d.status().push;
+    assert_eq!(st.pending_ops, 1);
+    assert!(
+        st.problem.as_deref().unwrap_or_default().contains("吊销"),
+        "{st:?}"
+    );
+    hub.kill();
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(bytes))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rejected_op_is_kept_with_its_reason_and_blocks_nothing() {
+    mock_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let code_a = enrol_code(&data, "1 号窗口");
+    let hub = HubProcess::start(&data);
+
+    // Desk A (enrolled as W01) hands off W01-20261127-0001.
+    let a = desk(&tmp.path().join("a"), hub.url());
+    a.sync_once().await.unwrap();
+    a.enrol(&hub.url(), &code_a).await.unwrap();
+    let n = accepted_case(&a, 1).await;
+    assert_eq!(n, "W01-20261127-0001");
+    a.sync_once().await.unwrap();
+
+    // Desk B worked offline before enrolment with the default desk code W01: its number
+    // collides. Enrolled as W02 it pushes; the hub rejects that op and applies the next.
+    let b = desk(&tmp.path().join("b"), hub.url());
+    b.sync_once().await.unwrap();
+    assert_eq!(accepted_case(&b, 2).await, "W01-20261127-0001");
+    let code_b = enrol_code(&data, "2 号窗口");
+    b.enrol(&hub.url(), &code_b).await.unwrap();
+    let later = accepted_case(&b, 3).await;
+    assert!(later.starts_with("W02-"), "{later}");
+    b.sync_once().await.unwrap();
+    let st = b.status().push;
+    assert_eq!((st.pending_ops, st.rejected), (0, 1), "{st:?}");
+    let rejected = b.rejected_ops().unwrap();
+    assert_eq!(
+        rejected[0].case_number.as_deref(),
+        Some("W01-20261127-0001")
+    );
+    assert!(
+        rejected[0].reason.contains("已被另一办件使用"),
+        "{:?}",
+        rejected[0]
+    );
+    let hub_store = HubStore::open_dir(&data).unwrap();
+    assert_eq!(
+        hub_store.case_count().unwrap(),
+        2,
+        "A's case and B's later one"
+    );
+    assert!(hub_store.hub_case(&later).unwrap().is_some());
+
+    // Resending changes nothing (same answer); discarding needs a reason and is recorded.
+    b.resend_op(&rejected[0].op_id).unwrap();
+    b.sync_once().await.unwrap();
+    assert_eq!(b.status().push.rejected, 1);
+    assert!(b.discard_op(&rejected[0].op_id, "重").is_err());
+    let left = b
+        .discard_op(&rejected[0].op_id, "编号冲突，已改由 2 号窗口重新受理")
+        .unwrap();
+    assert!(left.is_empty());
+    assert_eq!(b.status().push.rejected, 0);
+    hub.kill();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_large_scan_resumes_from_the_offset_the_hub_reports() {
+    mock_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let code = enrol_code(&data, "1 号窗口");
+    let hub = HubProcess::start(&data);
+    let client = onewindow_sync::HubClient::new(&hub.url());
+    let enrolment = client.enrol(&code).await.unwrap();
+    let client = client.with_token(&enrolment.token);
+
+    // 9 MiB: two chunks. The first arrives, then the link drops.
+    let bytes: Vec<u8> = (0..9 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
+        .collect();
+    let sha = sha256_hex(&bytes);
+    let file = tmp.path().join("big.bin");
+    std::fs::write(&file, &bytes).unwrap();
+    let chunk = onewindow_proto::MAX_CHUNK;
+    let st = client
+        .put_chunk(&sha, 0, bytes.len() as u64, bytes[..chunk].to_vec())
+        .await
+        .unwrap();
+    assert_eq!((st.offset, st.complete), (chunk as u64, false));
+    // The hub restarts in between; the offset survives.
+    let port = hub.url().rsplit(':').next().unwrap().to_string();
+    hub.kill();
+    let hub = HubProcess::start_at(&data, &format!("127.0.0.1:{port}"));
+    // A wrong offset is refused with a precise code, nothing written.
+    let err = client
+        .put_chunk(&sha, 0, bytes.len() as u64, bytes[..1024].to_vec())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, onewindow_sync::SyncError::Hub { status: 409, ref code, .. } if code == "blob_offset")
+    );
+    let sent = onewindow_sync::upload_blob(&client, &sha, &file, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        sent,
+        (bytes.len() - chunk) as u64,
+        "only the missing chunk is sent"
+    );
+    assert!(client.blob_state(&sha).await.unwrap().complete);
+
+    // Abuse: no token, a bad token, path-like ids, a wrong hash, malformed JSON.
+    let http = reqwest::Client::new();
+    let r = http
+        .get(format!("{}/v1/blobs/{sha}", hub.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = http
+        .post(format!("{}/v1/ops", hub.url()))
+        .bearer_auth("not-a-token")
+        .json(&serde_json::json!({"ops": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["code"],
+        "bad_token"
+    );
+    let r = http
+        .put(format!(
+            "{}/v1/blobs/..%2F..%2Fhub.db?offset=0&size=3",
+            hub.url()
+        ))
+        .bearer_auth(&enrolment.token)
+        .body("abc")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["code"],
+        "bad_blob_id"
+    );
+    let wrong = sha256_hex(b"something else");
+    let err = client
+        .put_chunk(&wrong, 0, 3, b"abc".to_vec())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, onewindow_sync::SyncError::Hub { status: 422, ref code, .. } if code == "blob_hash_mismatch")
+    );
+    assert!(!client.blob_state(&wrong).await.unwrap().complete);
+    let r = http
+        .post(format!("{}/v1/ops", hub.url()))
+        .bearer_auth(&enrolment.token)
+        .header("content-type", "application/json")
+        .body("{\"ops\": [")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["code"],
+        "bad_json"
+    );
+    let r = http
+        .post(format!("{}/v1/ops", hub.url()))
+        .bearer_auth(&enrolment.token)
+        .header("content-type", "application/json")
+        .body(vec![b' '; 5 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    hub.kill();
+}
