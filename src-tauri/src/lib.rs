@@ -287,6 +287,16 @@ async fn close_follow_up(
     blocking(&desk, move |d| d.close_follow_up(id, &note)).await
 }
 
+#[tauri::command]
+async fn deliver_case(
+    desk: DeskState<'_>,
+    case_id: String,
+    by_post: bool,
+    tracking: String,
+) -> Result<CaseView, AppError> {
+    blocking(&desk, move |d| d.deliver_case(&case_id, by_post, &tracking)).await
+}
+
 /// First run: the hub URL and the administrator's one-time code; the token goes to the keyring.
 #[tauri::command]
 async fn enrol_desk(
@@ -392,6 +402,7 @@ pub fn run() {
             follow_ups,
             close_follow_up,
             enrol_desk,
+            deliver_case,
             rejected_ops,
             resend_op,
             discard_op,

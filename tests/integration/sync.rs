@@ -347,3 +347,249 @@ async fn a_large_scan_resumes_from_the_offset_the_hub_reports() {
     assert_eq!(r.status(), 413);
     hub.kill();
 }
+
+/// An approver's browser session: a cookie jar, no redirects followed.
+fn office_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn decisions_flow_back_to_the_window_and_delivery_flows_up() {
+    mock_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let code = enrol_code(&data, "综合受理 1 号窗口");
+    let d_arg = data.to_str().unwrap();
+    // 居民身份证换领 is in the public-security domain (GA in the sample).
+    let item_domain = {
+        let cat: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(onewindow_tests::demo("catalog-sample.json")).unwrap(),
+        )
+        .unwrap();
+        cat["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["code"] == "00017200100002")
+            .unwrap()["domain"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    onewindow_tests::hub_cli_with_stdin(
+        &[
+            "user",
+            "add",
+            "--data",
+            d_arg,
+            "--name",
+            "wang",
+            "--role",
+            "approver",
+            "--domain",
+            &item_domain,
+            "--password-stdin",
+        ],
+        "correct horse battery\n",
+    );
+    onewindow_tests::hub_cli_with_stdin(
+        &[
+            "user",
+            "add",
+            "--data",
+            d_arg,
+            "--name",
+            "zhao",
+            "--role",
+            "approver",
+            "--domain",
+            "XX",
+            "--password-stdin",
+        ],
+        "another long secret\n",
+    );
+    let hub = HubProcess::start(&data);
+    let d = desk(tmp.path(), hub.url());
+    d.sync_once().await.unwrap();
+    d.enrol(&hub.url(), &code).await.unwrap();
+    let approve_me = accepted_case(&d, 1).await;
+    let return_me = accepted_case(&d, 2).await;
+    d.sync_once().await.unwrap();
+    let cases = d.recent_cases().unwrap();
+    assert!(cases.iter().all(|c| c.state_label == "已流转"), "{cases:?}");
+
+    // The approver signs in; a wrong password is refused.
+    let web = office_client();
+    let base = hub.url();
+    let r = web.get(format!("{base}/office")).send().await.unwrap();
+    assert_eq!(r.status(), 303, "to the login page");
+    let r = web
+        .post(format!("{base}/office/login"))
+        .form(&[("name", "wang"), ("password", "wrong password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.text().await.unwrap().contains("用户名或密码不正确"));
+    let r = web
+        .post(format!("{base}/office/login"))
+        .form(&[("name", "wang"), ("password", "correct horse battery")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let list = web
+        .get(format!("{base}/office"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("<meta charset=\"utf-8\">"));
+    assert!(
+        list.contains(&approve_me) && list.contains(&return_me),
+        "{list}"
+    );
+    assert!(list.contains("居民身份证换领"));
+    let page = web
+        .get(format!("{base}/office/cases/{approve_me}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("371082********0810"), "masked applicant");
+    assert!(
+        !page.contains("371082199906080810"),
+        "never the whole number"
+    );
+    let img = page
+        .split("src=\"/office/blobs/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("materials shown inline");
+    let r = web
+        .get(format!("{base}/office/blobs/{img}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+
+    // Another domain's approver sees none of it.
+    let other = office_client();
+    other
+        .post(format!("{base}/office/login"))
+        .form(&[("name", "zhao"), ("password", "another long secret")])
+        .send()
+        .await
+        .unwrap();
+    let list = other
+        .get(format!("{base}/office"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!list.contains(&approve_me));
+    assert_eq!(
+        other
+            .get(format!("{base}/office/cases/{approve_me}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        other
+            .get(format!("{base}/office/blobs/{img}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    // Decisions: a return needs its reason; approve and return go back to the window.
+    let r = web
+        .post(format!("{base}/office/cases/{return_me}/decide"))
+        .form(&[("action", "return_for_correction"), ("note", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    for (n, action, note) in [
+        (&approve_me, "approve", "符合换领条件"),
+        (
+            &return_me,
+            "return_for_correction",
+            "申领登记表照片不清晰，请重新扫描",
+        ),
+    ] {
+        let r = web
+            .post(format!("{base}/office/cases/{n}/decide"))
+            .form(&[("action", action), ("note", note)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{action}");
+    }
+    d.sync_once().await.unwrap();
+    let by_number = |n: &str| {
+        d.recent_cases()
+            .unwrap()
+            .into_iter()
+            .find(|c| c.number == n)
+            .unwrap()
+    };
+    assert_eq!(by_number(&approve_me).state_label, "待出件");
+    let returned = by_number(&return_me);
+    assert_eq!(returned.state_label, "退回补正");
+    // The returned case reopens at the window with its number and materials.
+    let v = d.reopen_case(&returned.id).unwrap();
+    assert_eq!(
+        (v.state.as_str(), v.number.as_str()),
+        ("draft", return_me.as_str())
+    );
+    assert_eq!(v.materials.iter().map(|m| m.files.len()).sum::<usize>(), 2);
+    assert!(
+        v.events
+            .iter()
+            .any(|e| e.reason.as_deref() == Some("申领登记表照片不清晰，请重新扫描"))
+    );
+
+    // Delivery by post needs a tracking number; then the hub learns of it.
+    let ready = by_number(&approve_me);
+    assert!(d.deliver_case(&ready.id, true, "").is_err());
+    let v = d.deliver_case(&ready.id, true, "SF1234567890").unwrap();
+    assert_eq!(v.state, "delivered");
+    d.sync_once().await.unwrap();
+    let hub_store = HubStore::open_dir(&data).unwrap();
+    assert_eq!(
+        hub_store.hub_case(&approve_me).unwrap().unwrap().1,
+        "delivered"
+    );
+
+    // The applicant's progress page: the number and the receipt's query code.
+    let id = ready.id.clone();
+    let code = onewindow_proto::query_code(&id);
+    let r = reqwest::get(format!("{base}/progress?case={approve_me}&code={code}"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("徐**") && !text.contains("徐志强"), "{text}");
+    let r = reqwest::get(format!("{base}/progress?case={approve_me}&code=WRONG1"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    hub.kill();
+}

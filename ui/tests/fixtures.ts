@@ -10,9 +10,32 @@ import type {
   FileView,
   FollowUpView,
   ItemGuide,
+  PushStatus,
+  RejectedOpView,
   SearchResponse,
   WindowInfo,
 } from '../src/ipc';
+
+/** Sync health of a desk that has not been enrolled yet (as the e2e desks run): nothing waiting. */
+export function pushStatus(over: Partial<PushStatus> = {}): PushStatus {
+  return {
+    enrolled: false,
+    desk_code: 'A03',
+    desk_name: null,
+    pending_ops: 0,
+    pending_bytes: 0,
+    oldest_pending_at: null,
+    rejected: 0,
+    last_push_at: null,
+    problem: null,
+    ...over,
+  };
+}
+
+/** An enrolled desk. */
+export function enrolledPush(over: Partial<PushStatus> = {}): PushStatus {
+  return pushStatus({ enrolled: true, desk_code: 'RC01', desk_name: '荣成市政务服务中心 综合受理 1 号窗口', ...over });
+}
 
 export function onlineStatus(over: Partial<DeskStatus> = {}): DeskStatus {
   return {
@@ -25,6 +48,7 @@ export function onlineStatus(over: Partial<DeskStatus> = {}): DeskStatus {
     item_count: 40,
     syncing: false,
     cache_problem: null,
+    push: pushStatus(),
     ...over,
   };
 }
@@ -418,6 +442,17 @@ export function followUp(over: Partial<FollowUpView> = {}): FollowUpView {
     done_at: null,
     done_by: null,
     done_note: null,
+    ...over,
+  };
+}
+
+export function rejectedOp(over: Partial<RejectedOpView> = {}): RejectedOpView {
+  return {
+    op_id: 'op-1',
+    kind_label: '办件流转',
+    case_number: 'RC01-20261127-0001',
+    reason: '事项编码在中心目录中不存在',
+    at: '2026-04-02T02:30:00Z',
     ...over,
   };
 }

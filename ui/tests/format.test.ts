@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { catalogVersionText, connectivityText, formatLocalTime, workingDaysText } from '../src/lib/format';
+import {
+  catalogVersionText,
+  connectivityText,
+  formatBytes,
+  formatLocalTime,
+  pendingAgeText,
+  workingDaysText,
+} from '../src/lib/format';
 
 describe('format', () => {
   it('connectivity', () => {
@@ -27,5 +34,28 @@ describe('format', () => {
     expect(workingDaysText(0)).toBe('即办');
     expect(workingDaysText(5)).toBe('5 个工作日');
     expect(workingDaysText(null)).toBe('—');
+  });
+});
+
+describe('push formats', () => {
+  it('bytes as KB, MB, GB', () => {
+    expect(formatBytes(0)).toBe('0 KB');
+    expect(formatBytes(10)).toBe('1 KB');
+    expect(formatBytes(24 * 1024 + 100)).toBe('24 KB');
+    expect(formatBytes(1024 * 1024)).toBe('1.0 MB');
+    expect(formatBytes(3.4 * 1024 * 1024)).toBe('3.4 MB');
+    expect(formatBytes(120 * 1024 * 1024)).toBe('120 MB');
+    expect(formatBytes(1.5 * 1024 * 1024 * 1024)).toBe('1.5 GB');
+  });
+
+  it('age of the oldest pending op', () => {
+    const now = new Date(2026, 3, 2, 18, 0, 0);
+    const ago = (ms: number) => new Date(now.getTime() - ms).toISOString();
+    expect(pendingAgeText(ago(20_000), now)).toBe('最早 不到 1 分钟前');
+    expect(pendingAgeText(ago(5 * 60_000 + 30_000), now)).toBe('最早 5 分钟前');
+    expect(pendingAgeText(ago(3 * 3600_000), now)).toBe('最早 3 小时前');
+    expect(pendingAgeText(ago(72 * 3600_000), now)).toBe('最早 3 天前');
+    expect(pendingAgeText(ago(-60_000), now)).toBe('最早 不到 1 分钟前');
+    expect(pendingAgeText('not a time', now)).toBeNull();
   });
 });

@@ -130,13 +130,28 @@ impl Desk {
         };
         let client = self.client().with_token(&token);
         let blobs = self.intake.config.clone();
-        let result = onewindow_sync::push_outbox(
+        let pushed = onewindow_sync::push_outbox(
             &client,
             &store,
             move |sha| blobs.blob_path(sha),
             self.config.upload_throttle,
         )
         .await;
+        // Then what the back office decided on this desk's cases.
+        let result = match pushed {
+            Ok(r) => match onewindow_sync::pull_results(&client, &store).await {
+                Ok(moved) => {
+                    if moved > 0 {
+                        tracing::info!(steps = moved, "back-office results applied");
+                        self.revision
+                            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    Ok(r)
+                }
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
         let mut problem = self.push_problem.lock().expect("lock");
         match &result {
             Ok(r) => {

@@ -2111,6 +2111,50 @@ impl Desk {
         self.case_view(&ctx.case.id, None)
     }
 
+    /// 出件: at the window, or by post with the tracking number.
+    pub fn deliver_case(
+        &self,
+        case_id: &str,
+        by_post: bool,
+        tracking: &str,
+    ) -> Result<CaseView, AppError> {
+        let ctx = self.ctx(case_id)?;
+        let tracking = tracking.trim();
+        if by_post
+            && (tracking.len() < 6
+                || tracking.len() > 40
+                || !tracking.chars().all(|c| c.is_ascii_alphanumeric()))
+        {
+            return Err(bad(
+                "tracking_required",
+                "邮寄出件请填写运单号（6–40 位字母或数字）",
+            ));
+        }
+        let method = if by_post {
+            "邮寄送达"
+        } else {
+            "窗口领取"
+        };
+        let who = self.actor();
+        self.with_store_mut(|s| {
+            s.deliver(
+                &ctx.case.id,
+                &who,
+                Utc::now(),
+                method,
+                by_post.then_some(tracking),
+            )
+        })?;
+        self.bump();
+        self.case_view(
+            &ctx.case.id,
+            Some(Flash {
+                ok: true,
+                text: format!("已登记出件：{method}"),
+            }),
+        )
+    }
+
     /// Prints an archived document again.
     pub fn reprint(&self, document_id: i64) -> Result<Flash, AppError> {
         let d = self
@@ -2228,11 +2272,4 @@ fn unchanged(s: &Store, ctx: &CaseCtx, today: NaiveDate) -> Result<(), StoreErro
 }
 
 /// A short code printed on the receipt; with the case number it opens the progress page.
-pub fn query_code(case_id: &str) -> String {
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-    let digest = Sha256::digest(case_id.as_bytes());
-    digest[..6]
-        .iter()
-        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
-        .collect()
-}
+pub use onewindow_proto::query_code;

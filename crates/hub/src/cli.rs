@@ -63,12 +63,37 @@ enum Command {
         #[arg(long)]
         desk_code: Option<String>,
     },
+    /// Manage back-office users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Revoke a desk's device token: the hub refuses it from now on and tells the desk so.
     RevokeDevice {
         #[arg(long)]
         data: PathBuf,
         #[arg(long)]
         desk_code: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add (or reset) a user; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        name: String,
+        /// clerk | supervisor | approver | admin
+        #[arg(long)]
+        role: String,
+        /// A domain code whose cases an approver sees (repeatable).
+        #[arg(long = "domain")]
+        domains: Vec<String>,
+        /// Read the password from standard input (one line).
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 
@@ -186,6 +211,43 @@ pub fn main() -> ExitCode {
             desk,
             desk_code,
         } => enrol(&data, &desk, desk_code.as_deref()),
+        Command::User {
+            command:
+                UserCommand::Add {
+                    data,
+                    name,
+                    role,
+                    domains,
+                    password_stdin,
+                },
+        } => {
+            let _guard = init_logging(&data);
+            if !password_stdin {
+                eprintln!("请用 --password-stdin 从标准输入提供密码（不要写在命令行上）");
+                return ExitCode::from(2);
+            }
+            let mut password = String::new();
+            if std::io::stdin().read_line(&mut password).is_err() {
+                eprintln!("无法读取标准输入中的密码");
+                return ExitCode::from(2);
+            }
+            let password = password.trim_end_matches(['\r', '\n']);
+            let mut store = match open(&data) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            match store.add_user(&name, &role, &domains, password, chrono::Utc::now()) {
+                Ok(()) => {
+                    tracing::info!(user = %name, role = %role, "user saved");
+                    println!("用户 {name}（{role}）已保存");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("无法保存用户：{e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::RevokeDevice { data, desk_code } => {
             let _guard = init_logging(&data);
             let mut store = match open(&data) {

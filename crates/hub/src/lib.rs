@@ -3,7 +3,9 @@
 
 pub mod cli;
 pub mod import;
+pub mod office;
 pub mod server;
 pub mod store;
+pub mod store_office;
 pub mod store_sync;
 pub mod xlsx;

@@ -39,6 +39,19 @@ impl HubState {
         }
     }
 
+    /// Where a complete blob's bytes are.
+    pub(crate) fn blob_path(&self, sha: &str) -> std::path::PathBuf {
+        self.blobs.path(sha)
+    }
+
+    pub(crate) async fn store_call<T, F>(&self, f: F) -> Result<T, HttpError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut HubStore) -> Result<T, HubStoreError> + Send + 'static,
+    {
+        self.with_store(f).await
+    }
+
     /// Runs `f` on the store off the async workers.
     async fn with_store<T, F>(&self, f: F) -> Result<T, HttpError>
     where
@@ -58,7 +71,7 @@ impl HubState {
 
 pub struct HttpError {
     status: StatusCode,
-    body: ApiError,
+    pub(crate) body: ApiError,
 }
 
 impl HttpError {
@@ -343,6 +356,20 @@ async fn put_blob(
     Ok(Json(done))
 }
 
+async fn results(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    q: Result<Query<ChangesQuery>, QueryRejection>,
+) -> Result<Json<onewindow_proto::ResultChanges>, HttpError> {
+    let device = device(&state, &headers).await?;
+    let (cursor, limit) = page_query(q)?;
+    Ok(Json(
+        state
+            .with_store(move |s| s.results_for_device(&device, cursor, limit))
+            .await?,
+    ))
+}
+
 async fn not_found() -> HttpError {
     HttpError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
 }
@@ -354,6 +381,17 @@ pub fn router(state: HubState) -> Router {
         .route(paths::CALENDAR_CHANGES, get(calendar_changes))
         .route(&format!("{}/{{holder}}", paths::ELICENCES), get(elicences))
         .route(paths::ENROL, post(enrol))
+        .route(paths::RESULTS, get(results))
+        .route(paths::PROGRESS, get(crate::office::progress))
+        .route("/office", get(crate::office::list))
+        .route(
+            "/office/login",
+            get(crate::office::login_page).post(crate::office::login),
+        )
+        .route("/office/logout", post(crate::office::logout))
+        .route("/office/cases/{number}", get(crate::office::detail))
+        .route("/office/cases/{number}/decide", post(crate::office::decide))
+        .route("/office/blobs/{sha}", get(crate::office::blob))
         .route(
             paths::OPS,
             post(push_ops).layer(DefaultBodyLimit::max(MAX_OPS_BODY)),

@@ -30,6 +30,11 @@ pub const HUB_MIGRATIONS: &[Migration] = &[
         name: "0003_sync",
         sql: include_str!("../../../migrations/hub/0003_sync.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_office",
+        sql: include_str!("../../../migrations/hub/0004_office.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -553,6 +553,35 @@ fn apply_effect(
                 insert_material(tx, id, &op.payload, now)?;
                 Ok(Ok(()))
             }
+            "case.delivered" => {
+                let id = match field(op, "case_id") {
+                    Ok(i) => i,
+                    Err(e) => return Ok(Err(e)),
+                };
+                let state: Option<String> = tx
+                    .query_row("SELECT state FROM hub_case WHERE id = ?1", [id], |r| {
+                        r.get(0)
+                    })
+                    .optional()?;
+                match state.as_deref() {
+                    Some("approved" | "refused_by_office" | "delivered") => {}
+                    Some(other) => {
+                        return Ok(Err(Reject(format!(
+                            "办件在中心为“{other}”，尚未作出决定，不能登记出件"
+                        ))));
+                    }
+                    None => return Ok(Err(Reject("该办件尚未流转到中心".into()))),
+                }
+                tx.execute(
+                    "UPDATE hub_case SET state = 'delivered', updated_at = ?2 WHERE id = ?1",
+                    params![id, ts(now)],
+                )?;
+                tx.execute(
+                    "INSERT INTO hub_case_event (case_id, kind, payload, at) VALUES (?1, ?2, ?3, ?4)",
+                    params![id, op.kind, op.payload.to_string(), ts(now)],
+                )?;
+                Ok(Ok(()))
+            }
             "case.pledge_checked" | "case.material_arrived" => {
                 let id = match field(op, "case_id") {
                     Ok(i) => i,

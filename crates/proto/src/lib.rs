@@ -24,6 +24,10 @@ pub mod paths {
     pub const OPS: &str = "/v1/ops";
     /// `/v1/blobs/{sha256}`: `GET` the received offset, `PUT ?offset=N&size=S` a chunk.
     pub const BLOBS: &str = "/v1/blobs";
+    /// `GET ?cursor=N`: decisions on this device's cases (device token required).
+    pub const RESULTS: &str = "/v1/results";
+    /// The applicant's progress page (the receipt's QR): `?case=NUMBER&code=QUERY`.
+    pub const PROGRESS: &str = "/progress";
 }
 
 /// The largest blob chunk the hub takes in one request.
@@ -104,6 +108,39 @@ pub struct BlobChunkQuery {
     pub offset: u64,
     /// The blob's whole size.
     pub size: u64,
+}
+
+/// A back-office step on a case, pulled by the desk that took it in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseResult {
+    pub seq: i64,
+    pub case_id: String,
+    pub number: String,
+    /// open_for_review | approve | refuse_by_office | return_for_correction
+    pub action: String,
+    pub note: Option<String>,
+    pub by: String,
+    pub at: String,
+}
+
+/// `GET /v1/results?cursor=N`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultChanges {
+    pub results: Vec<CaseResult>,
+    pub next_cursor: i64,
+    pub has_more: bool,
+}
+
+/// The short code printed on the receipt beside the case number: with it the progress page
+/// opens. Both sides compute it from the case id.
+pub fn query_code(case_id: &str) -> String {
+    use sha2::Digest;
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let digest = sha2::Sha256::digest(case_id.as_bytes());
+    digest[..6]
+        .iter()
+        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+        .collect()
 }
 
 /// Whether `s` is a lowercase hex SHA-256: the only blob ids the hub accepts (no paths).

@@ -266,6 +266,35 @@ impl Store {
         Ok(head)
     }
 
+    /// 出件: the result is handed to the applicant at the window or sent by post; the hub is
+    /// told in the same transaction.
+    pub fn deliver(
+        &mut self,
+        case_id: &str,
+        who: &Actor,
+        at: DateTime<Utc>,
+        method: &str,
+        tracking: Option<&str>,
+    ) -> Result<CaseRow> {
+        let tx = self.conn.transaction()?;
+        let note = match tracking {
+            Some(t) => format!("{method}（运单号 {t}）"),
+            None => method.to_string(),
+        };
+        let (_, row) = step(&tx, case_id, CaseAction::Deliver, who, at, Some(&note))?;
+        push_op(
+            &tx,
+            "case.delivered",
+            &serde_json::json!({
+                "case_id": row.id, "number": row.number, "method": method,
+                "tracking": tracking, "by": who.user, "desk": who.desk, "at": ts(at),
+            }),
+            at,
+        )?;
+        tx.commit()?;
+        Ok(row)
+    }
+
     /// The follow-up work list: open ones (oldest due first), or all of them.
     pub fn follow_ups(&self, open_only: bool) -> Result<Vec<FollowUp>> {
         let mut q = self.conn.prepare_cached(

@@ -5,7 +5,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use crate::cases::{OutboxOp, bad_input, ts};
+use onewindow_domain::case::{CaseAction, CaseState};
+
+use crate::cases::{Actor, OutboxOp, bad_input, read_case, step, ts};
 use crate::{Result, Store};
 
 /// What the hub said about an op.
@@ -67,7 +69,80 @@ fn read_op(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxOp> {
     })
 }
 
+/// The stream of back-office results for this desk's cases.
+pub const RESULTS: &str = "results";
+
 impl Store {
+    /// Applies a page of back-office results and its cursor in one transaction: each result
+    /// moves its case on (a decision also brings the result to the window: 待出件; a return
+    /// reopens work at the window with the approver's note). A result the case has already
+    /// passed is skipped, so a page applied twice changes nothing.
+    pub fn apply_results_page(
+        &mut self,
+        page: &onewindow_proto::ResultChanges,
+        at: DateTime<Utc>,
+    ) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO sync_stream (stream) VALUES (?1) ON CONFLICT(stream) DO NOTHING",
+            [RESULTS],
+        )?;
+        let cursor: i64 = tx.query_row(
+            "SELECT cursor FROM sync_stream WHERE stream = ?1",
+            [RESULTS],
+            |r| r.get(0),
+        )?;
+        let mut moved = 0;
+        for r in page.results.iter().filter(|r| r.seq > cursor) {
+            let Some(case) = read_case(&tx, &r.case_id)? else {
+                tracing::warn!(case = %r.case_id, "result for a case this desk does not have");
+                continue;
+            };
+            let who = Actor {
+                user: r.by.clone(),
+                desk: "HUB".into(),
+            };
+            let steps: &[CaseAction] = match r.action.as_str() {
+                "open_for_review" => &[CaseAction::OpenForReview],
+                "approve" => &[CaseAction::Approve, CaseAction::ResultArrived],
+                "refuse_by_office" => &[CaseAction::RefuseByOffice, CaseAction::ResultArrived],
+                "return_for_correction" => &[CaseAction::ReturnForCorrection],
+                other => {
+                    tracing::warn!(action = other, "unknown result action skipped");
+                    &[]
+                }
+            };
+            let mut state = case.state;
+            if state == CaseState::Accepted && !steps.is_empty() {
+                // The hand-off answer was lost: the result proves the hub has the case.
+                state = step(
+                    &tx,
+                    &case.id,
+                    CaseAction::HandOffAcknowledged,
+                    &who,
+                    at,
+                    None,
+                )?
+                .1
+                .state;
+            }
+            for a in steps {
+                if state.apply(*a).is_ok() {
+                    state = step(&tx, &case.id, *a, &who, at, r.note.as_deref())?
+                        .1
+                        .state;
+                    moved += 1;
+                }
+            }
+        }
+        tx.execute(
+            "UPDATE sync_stream SET cursor = max(cursor, ?2), staged_cursor = max(cursor, ?2), last_pull_at = ?3 WHERE stream = ?1",
+            params![RESULTS, page.next_cursor, ts(at)],
+        )?;
+        tx.commit()?;
+        Ok(moved)
+    }
+
     /// Ops the hub has not answered yet, oldest first.
     pub fn pending_ops(&self, limit: u32) -> Result<Vec<OutboxOp>> {
         let mut q = self.conn.prepare_cached(
@@ -86,12 +161,40 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
+        let hub = Actor {
+            user: "中心".into(),
+            desk: "HUB".into(),
+        };
         for (op_id, answer, reason) in answers {
             tx.execute(
                 "INSERT INTO op_result (op_id, status, reason, at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(op_id) DO NOTHING",
                 params![op_id, answer.as_str(), reason, ts(at)],
             )?;
+            // The hub has the hand-off: the case is handed_off (with its event), in the same
+            // transaction as the answer.
+            if matches!(answer, Answer::Applied | Answer::Duplicate) {
+                let hand_off: Option<String> = tx
+                    .query_row(
+                        "SELECT json_extract(payload, '$.case_id') FROM outbox WHERE op_id = ?1 AND kind = 'case.hand_off'",
+                        [op_id],
+                        |r| r.get(0),
+                    )
+                    .optional()?
+                    .flatten();
+                if let Some(case_id) = hand_off
+                    && read_case(&tx, &case_id)?.is_some_and(|c| c.state == CaseState::Accepted)
+                {
+                    step(
+                        &tx,
+                        &case_id,
+                        CaseAction::HandOffAcknowledged,
+                        &hub,
+                        at,
+                        None,
+                    )?;
+                }
+            }
         }
         tx.commit()?;
         Ok(())
@@ -206,8 +309,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cases::{Actor, NewCase};
-    use onewindow_domain::case::CaseAction;
+    use crate::cases::NewCase;
 
     #[test]
     fn answers_end_pending_and_rejects_wait_for_the_clerk() {

@@ -159,6 +159,17 @@ impl HubClient {
         .await
     }
 
+    pub async fn results(&self, cursor: i64) -> Result<onewindow_proto::ResultChanges, SyncError> {
+        let url = format!("{}{}", self.base, paths::RESULTS);
+        self.send(
+            self.http
+                .get(url)
+                .query(&[("cursor", cursor.to_string()), ("limit", "500".to_string())]),
+            paths::RESULTS,
+        )
+        .await
+    }
+
     pub async fn push_ops(&self, ops: &[Op]) -> Result<PushResponse, SyncError> {
         let url = format!("{}{}", self.base, paths::OPS);
         self.send(
@@ -525,5 +536,33 @@ pub async fn push_outbox(
         blocking(store, move |s| s.record_answers(&answers, now)).await?;
         // Ops still waiting stay pending for the next round; go on past them.
         after_seq = last;
+    }
+}
+
+/// Pulls the back office's results for this desk's cases; each page and its cursor commit
+/// together. Returns how many case steps were applied.
+pub async fn pull_results(
+    client: &HubClient,
+    store: &Arc<Mutex<Store>>,
+) -> Result<usize, SyncError> {
+    let mut moved = 0;
+    loop {
+        let cursor = blocking(store, |s| s.stream_state(onewindow_store::push::RESULTS))
+            .await?
+            .cursor;
+        let page = client.results(cursor).await?;
+        if page.has_more && page.next_cursor <= cursor {
+            return Err(SyncError::BadResponse(format!(
+                "results page after {cursor} made no progress"
+            )));
+        }
+        let has_more = page.has_more;
+        if !page.results.is_empty() {
+            let now = chrono::Utc::now();
+            moved += blocking(store, move |s| s.apply_results_page(&page, now)).await?;
+        }
+        if !has_more {
+            return Ok(moved);
+        }
     }
 }

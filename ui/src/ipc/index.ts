@@ -283,3 +283,8 @@ export function resendOp(opId: string): Promise<RejectedOpView[]> {
 export function discardOp(opId: string, reason: string): Promise<RejectedOpView[]> {
   return invoke<RejectedOpView[]>('discard_op', { opId, reason });
 }
+
+/** 出件: at the window, or by post with the tracking number. */
+export function deliverCase(caseId: string, byPost: boolean, tracking: string): Promise<CaseView> {
+  return invoke<CaseView>('deliver_case', { caseId, byPost, tracking });
+}

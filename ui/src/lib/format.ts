@@ -91,3 +91,42 @@ export function isTextEntry(target: EventTarget | null): boolean {
   }
   return false;
 }
+
+/** Bytes waiting to go to the hub: `24 KB`, `3.4 MB`, `120 MB`, `1.2 GB`. */
+export function formatBytes(bytes: number): string {
+  const kb = Math.max(0, bytes) / 1024;
+  if (kb < 999.5) {
+    return `${bytes > 0 ? Math.max(1, Math.round(kb)) : 0} KB`;
+  }
+  const mb = kb / 1024;
+  if (mb < 9.95) {
+    return `${mb.toFixed(1)} MB`;
+  }
+  if (mb < 999.5) {
+    return `${Math.round(mb)} MB`;
+  }
+  return `${(mb / 1024).toFixed(1)} GB`;
+}
+
+/**
+ * How long the oldest op has waited: `最早 5 分钟前`, `最早 3 小时前`, `最早 2 天前`.
+ * null for an unparseable time.
+ */
+export function pendingAgeText(iso: string, now: Date = new Date()): string | null {
+  const t = new Date(iso).getTime();
+  if (Number.isNaN(t)) {
+    return null;
+  }
+  const minutes = Math.floor(Math.max(0, now.getTime() - t) / 60_000);
+  if (minutes < 1) {
+    return '最早 不到 1 分钟前';
+  }
+  if (minutes < 60) {
+    return `最早 ${minutes} 分钟前`;
+  }
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) {
+    return `最早 ${hours} 小时前`;
+  }
+  return `最早 ${Math.floor(hours / 24)} 天前`;
+}

@@ -1,0 +1,554 @@
+//! The back office's web pages (后台分类审批), server-rendered in Simplified Chinese: approver
+//! login, the list of handed-off cases of the approver's domains with waiting time and due
+//! date (overdue and nearly due stand out), the case page with every material, decisions; and
+//! the applicant's progress page that the receipt's QR opens.
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+
+use crate::server::HubState;
+use crate::store_office::{OfficeCase, User};
+
+const COOKIE: &str = "onewindow_office";
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn mask_id(n: &str) -> String {
+    let c: Vec<char> = n.chars().collect();
+    if c.len() == 18 {
+        format!(
+            "{}********{}",
+            c[..6].iter().collect::<String>(),
+            c[14..].iter().collect::<String>()
+        )
+    } else {
+        n.to_string()
+    }
+}
+
+fn page(title: &str, user: Option<&User>, body: &str) -> Html<String> {
+    let who = user
+        .map(|u| {
+            format!(
+                r#"<form method="post" action="/office/logout" class="who">{} <button type="submit">退出</button></form>"#,
+                esc(&u.name)
+            )
+        })
+        .unwrap_or_default();
+    Html(format!(
+        r#"<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>{title} · 一窗后台</title>
+<style>
+body{{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:0;color:#222;background:#f6f6f4}}
+header{{background:#a01c25;color:#fff;padding:10px 18px;display:flex;justify-content:space-between;align-items:center}}
+header a{{color:#fff;text-decoration:none;font-weight:600}} main{{padding:16px 18px;max-width:1200px}}
+table{{border-collapse:collapse;width:100%;background:#fff}} th,td{{border:1px solid #ddd;padding:6px 8px;text-align:left}}
+th{{background:#f0eeea}} tr.overdue td{{background:#fde2e2}} tr.due-soon td{{background:#fff4d6}}
+.tag{{display:inline-block;padding:1px 6px;border-radius:3px;font-size:12px}} .overdue .tag{{background:#c62828;color:#fff}}
+.due-soon .tag{{background:#f0a500;color:#fff}} .files img{{max-width:240px;border:1px solid #ccc;margin:4px}}
+section{{background:#fff;border:1px solid #ddd;padding:10px 14px;margin-bottom:12px}} .err{{color:#b00020}}
+textarea{{width:100%;min-height:60px}} .who button{{margin-left:8px}} .decide button{{margin-right:8px;padding:6px 14px}}
+</style></head><body><header><a href="/office">一窗 · 后台审批</a>{who}</header><main>{body}</main></body></html>"#,
+        title = esc(title),
+    ))
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_string())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The signed-in approver (or admin), or the way to the login page.
+async fn approver(state: &HubState, headers: &HeaderMap) -> Result<User, Response> {
+    let Some(token) = cookie_token(headers) else {
+        return Err(Redirect::to("/office/login").into_response());
+    };
+    let user = state
+        .store_call(move |s| s.session_user(&token, Utc::now()))
+        .await
+        .map_err(IntoResponse::into_response)?;
+    match user {
+        Some(u) if u.role == "approver" || u.role == "admin" => Ok(u),
+        Some(u) => Err((
+            StatusCode::FORBIDDEN,
+            page(
+                "无权访问",
+                Some(&u),
+                "<p class=\"err\">后台审批只对审批人员开放。</p>",
+            ),
+        )
+            .into_response()),
+        None => Err(Redirect::to("/office/login").into_response()),
+    }
+}
+
+pub async fn login_page() -> Html<String> {
+    login_form(None)
+}
+
+fn login_form(error: Option<&str>) -> Html<String> {
+    let err = error
+        .map(|e| format!(r#"<p class="err" id="login-error">{}</p>"#, esc(e)))
+        .unwrap_or_default();
+    page(
+        "登录",
+        None,
+        &format!(
+            r#"<section><h2>审批人员登录</h2>{err}
+<form method="post" action="/office/login">
+<p><label>用户名 <input id="name" name="name" autocomplete="username" autofocus required></label></p>
+<p><label>密码 <input id="password" name="password" type="password" autocomplete="current-password" required></label></p>
+<p><button type="submit" id="login">登录</button></p></form></section>"#
+        ),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    name: String,
+    password: String,
+}
+
+pub async fn login(State(state): State<HubState>, Form(f): Form<LoginForm>) -> Response {
+    if f.name.len() > 100 || f.password.len() > 200 {
+        return (
+            StatusCode::BAD_REQUEST,
+            login_form(Some("用户名或密码过长")),
+        )
+            .into_response();
+    }
+    let name = f.name.clone();
+    match state
+        .store_call(move |s| s.login(&f.name, &f.password, Utc::now()))
+        .await
+    {
+        Ok(Some(token)) => {
+            tracing::info!(user = %name, "office login");
+            (
+                [(
+                    header::SET_COOKIE,
+                    format!(
+                        "{COOKIE}={token}; Path=/office; HttpOnly; SameSite=Strict; Max-Age={}",
+                        crate::store_office::SESSION_HOURS * 3600
+                    ),
+                )],
+                Redirect::to("/office"),
+            )
+                .into_response()
+        }
+        Ok(None) => {
+            tracing::warn!(user = %name, "office login refused");
+            (
+                StatusCode::UNAUTHORIZED,
+                login_form(Some("用户名或密码不正确")),
+            )
+                .into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+pub async fn logout(State(state): State<HubState>, headers: HeaderMap) -> Response {
+    if let Some(token) = cookie_token(&headers) {
+        let _ = state.store_call(move |s| s.logout(&token)).await;
+    }
+    (
+        [(
+            header::SET_COOKIE,
+            format!("{COOKIE}=; Path=/office; HttpOnly; SameSite=Strict; Max-Age=0"),
+        )],
+        Redirect::to("/office/login"),
+    )
+        .into_response()
+}
+
+fn state_label(s: &str) -> &str {
+    match s {
+        "handed_off" => "待审批",
+        "in_review" => "审批中",
+        "approved" => "已批准",
+        "refused_by_office" => "不予许可",
+        "returned" => "已退回补正",
+        _ => s,
+    }
+}
+
+/// Overdue / due within two days, for an open case.
+fn urgency(c: &OfficeCase, today: NaiveDate) -> (&'static str, &'static str) {
+    let open = c.state == "handed_off" || c.state == "in_review";
+    let due = c
+        .promised_date
+        .as_deref()
+        .and_then(|d| d.parse::<NaiveDate>().ok());
+    match (open, due) {
+        (true, Some(d)) if d < today => ("overdue", "已超期"),
+        (true, Some(d)) if (d - today).num_days() <= 2 => ("due-soon", "临近到期"),
+        _ => ("", ""),
+    }
+}
+
+fn waiting(accepted_at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(accepted_at)
+        .map(|t| {
+            let m = (Utc::now() - t.with_timezone(&Utc)).num_minutes().max(0);
+            if m < 60 {
+                format!("{m} 分钟")
+            } else if m < 48 * 60 {
+                format!("{} 小时", m / 60)
+            } else {
+                format!("{} 天", m / 1440)
+            }
+        })
+        .unwrap_or_default()
+}
+
+fn today() -> NaiveDate {
+    (Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+pub async fn list(State(state): State<HubState>, headers: HeaderMap) -> Response {
+    let user = match approver(&state, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let u = user.clone();
+    let cases = match state.store_call(move |s| s.office_cases(&u)).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let today = today();
+    let rows: String = cases
+        .iter()
+        .map(|c| {
+            let (class, tag) = urgency(c, today);
+            format!(
+                r#"<tr class="case-row {class}" data-number="{n}"><td><a href="/office/cases/{n}">{n}</a>{b}</td><td>{item}</td><td>{state}</td><td>{desk}</td><td>{wait}</td><td>{due} <span class="tag">{tag}</span></td></tr>"#,
+                n = esc(&c.number),
+                b = c
+                    .bundle_number
+                    .as_deref()
+                    .map(|b| format!("<br><small>一件事 {}</small>", esc(b)))
+                    .unwrap_or_default(),
+                item = esc(&c.item_name),
+                state = state_label(&c.state),
+                desk = esc(&c.desk_name),
+                wait = waiting(&c.accepted_at),
+                due = esc(c.promised_date.as_deref().unwrap_or("—")),
+            )
+        })
+        .collect();
+    let scope = if user.role == "admin" {
+        "全部领域".to_string()
+    } else {
+        user.domains.join("、")
+    };
+    let body = format!(
+        r#"<h2>待办件（{scope}）</h2><p>共 {n} 件；红色为已超期，黄色为两日内到期。</p>
+<table id="cases"><thead><tr><th>办件编号</th><th>事项</th><th>状态</th><th>受理窗口</th><th>已等待</th><th>承诺办结日期</th></tr></thead><tbody>{rows}</tbody></table>"#,
+        scope = esc(&scope),
+        n = cases.len()
+    );
+    page("待办件", Some(&user), &body).into_response()
+}
+
+pub async fn detail(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+) -> Response {
+    let user = match approver(&state, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let (u, n) = (user.clone(), number.clone());
+    let found = match state.store_call(move |s| s.office_case(&u, &n)).await {
+        Ok(f) => f,
+        Err(e) => return e.into_response(),
+    };
+    let Some(d) = found else {
+        return (
+            StatusCode::NOT_FOUND,
+            page(
+                "未找到",
+                Some(&user),
+                "<p class=\"err\">没有这个办件，或不在您负责的领域。</p>",
+            ),
+        )
+            .into_response();
+    };
+    let p = &d.payload;
+    let a = &p["applicant"];
+    let applicant = format!(
+        "{} {}（{}）",
+        esc(a["name"].as_str().unwrap_or("")),
+        esc(&mask_id(a["number"].as_str().unwrap_or(""))),
+        if a["kind"] == "organisation" {
+            "单位"
+        } else {
+            "个人"
+        }
+    );
+    let form: String = p["form"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    let v = v.as_str().unwrap_or("");
+                    let shown = if v.len() == 18 && v.chars().take(17).all(|c| c.is_ascii_digit()) {
+                        mask_id(v)
+                    } else {
+                        v.to_string()
+                    };
+                    format!("<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(&shown))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let findings: String = p["findings"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .map(|f| {
+                    let over = f["overridden"]
+                        .as_str()
+                        .map(|r| format!("（窗口说明：{}）", esc(r)))
+                        .unwrap_or_default();
+                    format!(
+                        "<li>{}{over}</li>",
+                        esc(f["message"].as_str().unwrap_or(""))
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let files: String = d
+        .files
+        .iter()
+        .map(|(sha, name, kind, size, pages, material)| {
+            let label = format!(
+                "{}：{}（{} KB{}）",
+                esc(material.as_deref().unwrap_or("未分类")),
+                esc(name),
+                size / 1000,
+                pages.map(|p| format!("，{p} 页")).unwrap_or_default()
+            );
+            if kind == "pdf" {
+                format!(r#"<li><a href="/office/blobs/{sha}" target="_blank">{label}</a></li>"#)
+            } else {
+                format!(
+                    r#"<li>{label}<br><img src="/office/blobs/{sha}" alt="{}"></li>"#,
+                    esc(name)
+                )
+            }
+        })
+        .collect();
+    let history: String = d
+        .results
+        .iter()
+        .map(|r| {
+            format!(
+                "<li>{} {} {}{}</li>",
+                esc(&r.at),
+                esc(&r.by),
+                esc(&r.action),
+                r.note
+                    .as_deref()
+                    .map(|n| format!("：{}", esc(n)))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    let open = d.case.state == "handed_off" || d.case.state == "in_review";
+    let decide = if open {
+        format!(
+            r#"<section class="decide"><h3>审批决定</h3>
+<form method="post" action="/office/cases/{n}/decide">
+<p><label>意见（不予许可、退回补正时必填，申请人可见）<textarea name="note" id="note"></textarea></label></p>
+<p><button name="action" value="approve" id="approve">批准</button>
+<button name="action" value="return_for_correction" id="return">退回补正</button>
+<button name="action" value="refuse_by_office" id="refuse">不予许可</button></p></form></section>"#,
+            n = esc(&d.case.number)
+        )
+    } else {
+        String::new()
+    };
+    let body = format!(
+        r#"<h2 id="case-number">{n} · {item}</h2>
+<p>状态：<b id="case-state">{state}</b>　受理窗口：{desk}　承诺办结：{due}</p>
+<section><h3>申请人</h3><p id="applicant">{applicant}</p></section>
+<section><h3>申请表</h3><table>{form}</table></section>
+<section><h3>窗口预审意见</h3><ul>{findings}</ul></section>
+<section><h3>申请材料</h3><ul class="files">{files}</ul></section>
+{decide}
+<section><h3>办理记录</h3><ul>{history}</ul></section>"#,
+        n = esc(&d.case.number),
+        item = esc(&d.case.item_name),
+        state = state_label(&d.case.state),
+        desk = esc(&d.case.desk_name),
+        due = esc(d.case.promised_date.as_deref().unwrap_or("—")),
+    );
+    page(&d.case.number, Some(&user), &body).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct DecideForm {
+    action: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn decide(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    Form(f): Form<DecideForm>,
+) -> Response {
+    let user = match approver(&state, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if f.note.chars().count() > 1000 {
+        return (
+            StatusCode::BAD_REQUEST,
+            page(
+                "意见过长",
+                Some(&user),
+                "<p class=\"err\">意见最多 1000 字。</p>",
+            ),
+        )
+            .into_response();
+    }
+    let (u, n) = (user.clone(), number.clone());
+    let result = state
+        .store_call(move |s| {
+            let note = Some(f.note.as_str()).filter(|n| !n.trim().is_empty());
+            // Opening a case for review first is implied by deciding it.
+            let _ = s.decide(&u, &n, "open_for_review", None, Utc::now());
+            s.decide(&u, &n, &f.action, note, Utc::now())
+        })
+        .await;
+    match result {
+        Ok(next) => {
+            tracing::info!(case = %number, user = %user.name, state = %next, "office decision");
+            Redirect::to(&format!("/office/cases/{number}")).into_response()
+        }
+        Err(e) => {
+            let msg = match &e.body.code[..] {
+                "bad_request" => {
+                    "无法作出该决定：不予许可和退回补正须写明意见，已决定的办件不能再次决定。"
+                }
+                _ => "保存决定失败，请重试。",
+            };
+            (
+                StatusCode::BAD_REQUEST,
+                page("无法决定", Some(&user), &format!("<p class=\"err\" id=\"decide-error\">{msg}</p><p><a href=\"/office/cases/{}\">返回办件</a></p>", esc(&number))),
+            )
+                .into_response()
+        }
+    }
+}
+
+pub async fn blob(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(sha): Path<String>,
+) -> Response {
+    let user = match approver(&state, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if !onewindow_proto::is_sha256(&sha) {
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    let s2 = sha.clone();
+    match state
+        .store_call(move |s| s.office_may_see_blob(&user, &s2))
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return StatusCode::NOT_FOUND.into_response(),
+        Err(e) => return e.into_response(),
+    }
+    let path = state.blob_path(&sha);
+    match tokio::task::spawn_blocking(move || std::fs::read(path)).await {
+        Ok(Ok(bytes)) => {
+            let kind = if bytes.starts_with(b"%PDF") {
+                "application/pdf"
+            } else if bytes.starts_with(b"\x89PNG") {
+                "image/png"
+            } else {
+                "image/jpeg"
+            };
+            ([(header::CONTENT_TYPE, kind)], bytes).into_response()
+        }
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ProgressQuery {
+    #[serde(default)]
+    case: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// The applicant's progress page: the case number and the receipt's query code.
+pub async fn progress(State(state): State<HubState>, Query(q): Query<ProgressQuery>) -> Response {
+    let form = |msg: &str| {
+        format!(
+            r#"<section><h2>办件进度查询</h2>{msg}<form method="get" action="/progress">
+<p><label>办件编号 <input name="case" id="case" value="{}"></label></p>
+<p><label>查询码（受理回执上）<input name="code" id="code" value=""></label></p>
+<p><button type="submit">查询</button></p></form></section>"#,
+            esc(&q.case)
+        )
+    };
+    if q.case.is_empty() || q.code.is_empty() || q.case.len() > 40 || q.code.len() > 12 {
+        return page("办件进度", None, &form("")).into_response();
+    }
+    let (n, c) = (q.case.clone(), q.code.clone());
+    match state.store_call(move |s| s.progress(&n, &c)).await {
+        Ok(Some((st, item, due, who))) => page(
+            "办件进度",
+            None,
+            &format!(
+                r#"<section id="progress"><h2>{n}</h2><p>事项：{item}</p><p>申请人：{who}</p>
+<p>当前状态：<b id="progress-state">{state}</b></p><p>承诺办结日期：{due}</p></section>"#,
+                n = esc(&q.case),
+                item = esc(&item),
+                who = esc(&who),
+                state = state_label(&st),
+                due = esc(due.as_deref().unwrap_or("—")),
+            ),
+        )
+        .into_response(),
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            page(
+                "办件进度",
+                None,
+                &form("<p class=\"err\">办件编号或查询码不正确，或办件尚未流转到中心。</p>"),
+            ),
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}

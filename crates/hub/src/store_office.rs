@@ -1,0 +1,422 @@
+//! The back office in SQL: users and their sessions, the approvers' case list (their domains'
+//! handed-off cases with waiting time and due date), decisions recorded with the case-results
+//! row the window pulls, and the applicant's progress view.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use onewindow_proto::{CaseResult, ResultChanges};
+use rusqlite::{OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use crate::store::{HubStore, HubStoreError, Result};
+
+/// Approver sessions last this long.
+pub const SESSION_HOURS: i64 = 8;
+
+fn ts(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn hash_hex(s: &str) -> String {
+    format!("{:x}", Sha256::digest(s.as_bytes()))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub name: String,
+    pub role: String,
+    pub domains: Vec<String>,
+}
+
+/// One row of the approver's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficeCase {
+    pub number: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub domain: String,
+    pub state: String,
+    pub accepted_at: String,
+    pub promised_date: Option<String>,
+    pub bundle_number: Option<String>,
+    pub desk_name: String,
+}
+
+/// A file of a case: sha256, name, kind, size, pages, material.
+pub type OfficeFile = (String, String, String, i64, Option<i64>, Option<String>);
+
+/// What the progress page shows: state, item name, due date, masked applicant.
+pub type Progress = (String, String, Option<String>, String);
+
+/// A case with everything the case page shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfficeCaseDetail {
+    pub case: OfficeCase,
+    pub payload: serde_json::Value,
+    /// sha256, name, kind, size, pages, material.
+    pub files: Vec<OfficeFile>,
+    pub results: Vec<CaseResult>,
+}
+
+pub const ROLES: &[&str] = &["clerk", "supervisor", "approver", "admin"];
+
+impl HubStore {
+    pub fn add_user(
+        &mut self,
+        name: &str,
+        role: &str,
+        domains: &[String],
+        password: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 50 {
+            return Err(HubStoreError::BadInput(
+                "user name must be 1-50 characters".into(),
+            ));
+        }
+        if !ROLES.contains(&role) {
+            return Err(HubStoreError::BadInput(format!(
+                "role must be one of {}",
+                ROLES.join(", ")
+            )));
+        }
+        if password.chars().count() < 8 {
+            return Err(HubStoreError::BadInput(
+                "password must be at least 8 characters".into(),
+            ));
+        }
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).expect("the OS random source works");
+        let salt = SaltString::encode_b64(&salt).expect("16 bytes make a salt");
+        let hash = Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map_err(|e| HubStoreError::BadInput(format!("password hashing failed: {e}")))?
+            .to_string();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO hub_user (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash",
+            params![name, role, hash, ts(now)],
+        )?;
+        tx.execute("DELETE FROM hub_user_domain WHERE name = ?1", [name])?;
+        for d in domains {
+            tx.execute(
+                "INSERT INTO hub_user_domain (name, domain) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                params![name, d.trim()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn user(&self, name: &str) -> Result<Option<User>> {
+        let role: Option<String> = self
+            .conn
+            .query_row("SELECT role FROM hub_user WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let Some(role) = role else { return Ok(None) };
+        let mut q = self
+            .conn
+            .prepare("SELECT domain FROM hub_user_domain WHERE name = ?1 ORDER BY domain")?;
+        let domains = q
+            .query_map([name], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(Some(User {
+            name: name.to_string(),
+            role,
+            domains,
+        }))
+    }
+
+    /// Checks a password; on success opens a session and returns its cookie value.
+    pub fn login(
+        &mut self,
+        name: &str,
+        password: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>> {
+        let hash: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT password_hash FROM hub_user WHERE name = ?1",
+                [name.trim()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(hash) = hash else {
+            // Same work as a real check, so a wrong name is not faster than a wrong password.
+            let _ = Argon2::default().hash_password(
+                password.as_bytes(),
+                &SaltString::encode_b64(&[0u8; 16]).expect("salt"),
+            );
+            return Ok(None);
+        };
+        let parsed = PasswordHash::new(&hash)
+            .map_err(|e| HubStoreError::BadInput(format!("stored hash unreadable: {e}")))?;
+        if Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_err()
+        {
+            return Ok(None);
+        }
+        let mut raw = [0u8; 32];
+        getrandom::fill(&mut raw).expect("the OS random source works");
+        let token: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+        self.conn.execute(
+            "INSERT INTO office_session (token_hash, name, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                hash_hex(&token),
+                name.trim(),
+                ts(now),
+                ts(now + Duration::hours(SESSION_HOURS))
+            ],
+        )?;
+        Ok(Some(token))
+    }
+
+    /// The user of an unexpired session.
+    pub fn session_user(&self, token: &str, now: DateTime<Utc>) -> Result<Option<User>> {
+        let name: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT name FROM office_session WHERE token_hash = ?1 AND expires_at > ?2",
+                params![hash_hex(token), ts(now)],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match name {
+            Some(n) => self.user(&n),
+            None => Ok(None),
+        }
+    }
+
+    pub fn logout(&mut self, token: &str) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM office_session WHERE token_hash = ?1",
+            [hash_hex(token)],
+        )?;
+        Ok(())
+    }
+
+    /// Handed-off cases in `domains` (all domains for an admin), oldest first.
+    pub fn office_cases(&self, user: &User) -> Result<Vec<OfficeCase>> {
+        let all = user.role == "admin";
+        let mut q = self.conn.prepare(
+            "SELECT c.number, c.item_code,
+                    coalesce(json_extract(ch.body, '$.name'), c.item_code),
+                    coalesce(json_extract(ch.body, '$.domain'), ''),
+                    c.state, c.accepted_at, c.promised_date, c.bundle_number, d.desk_name
+             FROM hub_case c
+             JOIN device d ON d.id = c.device_id
+             LEFT JOIN catalog_entity e ON e.entity = 'item' AND e.key = c.item_code
+             LEFT JOIN catalog_change ch ON ch.seq = e.seq
+             ORDER BY c.accepted_at, c.number",
+        )?;
+        let rows = q.query_map([], |r| {
+            Ok(OfficeCase {
+                number: r.get(0)?,
+                item_code: r.get(1)?,
+                item_name: r.get(2)?,
+                domain: r.get(3)?,
+                state: r.get(4)?,
+                accepted_at: r.get(5)?,
+                promised_date: r.get(6)?,
+                bundle_number: r.get(7)?,
+                desk_name: r.get(8)?,
+            })
+        })?;
+        Ok(rows
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .filter(|c| all || user.domains.iter().any(|d| d == &c.domain))
+            .collect())
+    }
+
+    pub fn office_case(&self, user: &User, number: &str) -> Result<Option<OfficeCaseDetail>> {
+        let Some(case) = self
+            .office_cases(user)?
+            .into_iter()
+            .find(|c| c.number == number)
+        else {
+            return Ok(None);
+        };
+        let (id, payload): (String, String) = self.conn.query_row(
+            "SELECT id, payload FROM hub_case WHERE number = ?1",
+            [number],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let mut q = self.conn.prepare(
+            "SELECT sha256, name, kind, size, pages, material FROM hub_case_material
+             WHERE case_id = ?1 ORDER BY slot IS NULL, slot, added_at",
+        )?;
+        let files = q
+            .query_map([&id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let results = self.results_of_case(&id)?;
+        Ok(Some(OfficeCaseDetail {
+            case,
+            payload: serde_json::from_str(&payload)
+                .map_err(|e| HubStoreError::Json("case payload".into(), e))?,
+            files,
+            results,
+        }))
+    }
+
+    /// Whether the user may see this blob (it belongs to a case of their domains).
+    pub fn office_may_see_blob(&self, user: &User, sha: &str) -> Result<bool> {
+        let numbers: Vec<String> = self
+            .conn
+            .prepare(
+                "SELECT c.number FROM hub_case_material m JOIN hub_case c ON c.id = m.case_id
+                 WHERE m.sha256 = ?1",
+            )?
+            .query_map([sha], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let visible = self.office_cases(user)?;
+        Ok(numbers
+            .iter()
+            .any(|n| visible.iter().any(|c| &c.number == n)))
+    }
+
+    /// Records a decision (or the opening of a case) and the results row the window pulls, in
+    /// one transaction. Only the states DESIGN.md allows: handed_off/in_review → decided.
+    pub fn decide(
+        &mut self,
+        user: &User,
+        number: &str,
+        action: &str,
+        note: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        if self.office_case(user, number)?.is_none() {
+            return Err(HubStoreError::BadInput(format!(
+                "no case {number} in your domains"
+            )));
+        }
+        let next = match action {
+            "open_for_review" => "in_review",
+            "approve" => "approved",
+            "refuse_by_office" => "refused_by_office",
+            "return_for_correction" => "returned",
+            other => return Err(HubStoreError::BadInput(format!("unknown action {other}"))),
+        };
+        let note = note.map(str::trim).filter(|n| !n.is_empty());
+        if matches!(action, "refuse_by_office" | "return_for_correction") && note.is_none() {
+            return Err(HubStoreError::BadInput(
+                "a refusal or a return needs the reason the applicant will read".into(),
+            ));
+        }
+        let tx = self.conn.transaction()?;
+        let (id, device, state): (String, String, String) = tx.query_row(
+            "SELECT id, device_id, state FROM hub_case WHERE number = ?1",
+            [number],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let allowed = match action {
+            "open_for_review" => state == "handed_off",
+            _ => state == "handed_off" || state == "in_review",
+        };
+        if !allowed {
+            return Err(HubStoreError::BadInput(format!(
+                "case {number} is {state}; {action} is not possible now"
+            )));
+        }
+        tx.execute(
+            "UPDATE hub_case SET state = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, next, ts(now)],
+        )?;
+        tx.execute(
+            "INSERT INTO case_result (case_id, device_id, action, note, by_user, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, device, action, note, user.name, ts(now)],
+        )?;
+        tx.commit()?;
+        Ok(next.to_string())
+    }
+
+    fn results_of_case(&self, case_id: &str) -> Result<Vec<CaseResult>> {
+        let mut q = self.conn.prepare(
+            "SELECT r.seq, r.case_id, c.number, r.action, r.note, r.by_user, r.at
+             FROM case_result r JOIN hub_case c ON c.id = r.case_id WHERE r.case_id = ?1 ORDER BY r.seq",
+        )?;
+        let rows = q.query_map([case_id], read_result)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The case-results stream of one device after `cursor`.
+    pub fn results_for_device(
+        &self,
+        device: &str,
+        cursor: i64,
+        limit: u32,
+    ) -> Result<ResultChanges> {
+        let mut q = self.conn.prepare(
+            "SELECT r.seq, r.case_id, c.number, r.action, r.note, r.by_user, r.at
+             FROM case_result r JOIN hub_case c ON c.id = r.case_id
+             WHERE r.device_id = ?1 AND r.seq > ?2 ORDER BY r.seq LIMIT ?3",
+        )?;
+        let results = q
+            .query_map(params![device, cursor, limit + 1], read_result)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let has_more = results.len() > limit as usize;
+        let results: Vec<CaseResult> = results.into_iter().take(limit as usize).collect();
+        let next_cursor = results.last().map_or(cursor, |r| r.seq);
+        Ok(ResultChanges {
+            results,
+            next_cursor,
+            has_more,
+        })
+    }
+
+    /// The progress page: state, item, due date and the masked applicant, when the query code
+    /// printed on the receipt matches.
+    pub fn progress(&self, number: &str, code: &str) -> Result<Option<Progress>> {
+        let row: Option<(String, String, String, Option<String>, String)> = self
+            .conn
+            .query_row(
+                "SELECT c.id, c.state, coalesce(json_extract(ch.body, '$.name'), c.item_code),
+                        c.promised_date, coalesce(json_extract(c.payload, '$.applicant.name'), '')
+                 FROM hub_case c
+                 LEFT JOIN catalog_entity e ON e.entity = 'item' AND e.key = c.item_code
+                 LEFT JOIN catalog_change ch ON ch.seq = e.seq
+                 WHERE c.number = ?1",
+                [number],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()?;
+        Ok(row.and_then(|(id, state, item, due, name)| {
+            (onewindow_proto::query_code(&id) == code.trim().to_ascii_uppercase()).then(|| {
+                let masked: String = name
+                    .chars()
+                    .enumerate()
+                    .map(|(i, c)| if i == 0 { c } else { '*' })
+                    .collect();
+                (state, item, due, masked)
+            })
+        }))
+    }
+}
+
+fn read_result(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseResult> {
+    Ok(CaseResult {
+        seq: r.get(0)?,
+        case_id: r.get(1)?,
+        number: r.get(2)?,
+        action: r.get(3)?,
+        note: r.get(4)?,
+        by: r.get(5)?,
+        at: r.get(6)?,
+    })
+}
