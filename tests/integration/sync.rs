@@ -593,3 +593,34 @@ async fn decisions_flow_back_to_the_window_and_delivery_flows_up() {
     assert_eq!(r.status(), 404);
     hub.kill();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn golden_payloads_of_every_protocol_version_are_still_applied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let code = enrol_code(&data, "金样窗口");
+    let hub = HubProcess::start(&data);
+    let client = onewindow_sync::HubClient::new(&hub.url());
+    let token = client.enrol(&code).await.unwrap().token;
+    let client = client.with_token(&token);
+    let dir = onewindow_tests::root().join("tests/golden");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    for f in files {
+        let golden: serde_json::Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+        let ops: Vec<onewindow_proto::Op> = serde_json::from_value(golden["ops"].clone()).unwrap();
+        let answer = client.push_ops(&ops).await.unwrap();
+        for r in &answer.results {
+            assert_eq!(r.status, onewindow_proto::OpStatus::Applied, "{}: {r:?}", f.display());
+        }
+        // And a replay of the same file is only duplicates.
+        let again = client.push_ops(&ops).await.unwrap();
+        assert!(again.results.iter().all(|r| r.status == onewindow_proto::OpStatus::Duplicate));
+    }
+    hub.kill();
+}
