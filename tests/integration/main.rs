@@ -423,5 +423,6 @@ async fn elicences_are_looked_up_one_holder_at_a_time() {
     );
 }
 
+mod crash;
 mod sync;
 mod window;

@@ -612,15 +612,26 @@ async fn golden_payloads_of_every_protocol_version_are_still_applied() {
     files.sort();
     assert!(!files.is_empty());
     for f in files {
-        let golden: serde_json::Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+        let golden: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
         let ops: Vec<onewindow_proto::Op> = serde_json::from_value(golden["ops"].clone()).unwrap();
         let answer = client.push_ops(&ops).await.unwrap();
         for r in &answer.results {
-            assert_eq!(r.status, onewindow_proto::OpStatus::Applied, "{}: {r:?}", f.display());
+            assert_eq!(
+                r.status,
+                onewindow_proto::OpStatus::Applied,
+                "{}: {r:?}",
+                f.display()
+            );
         }
         // And a replay of the same file is only duplicates.
         let again = client.push_ops(&ops).await.unwrap();
-        assert!(again.results.iter().all(|r| r.status == onewindow_proto::OpStatus::Duplicate));
+        assert!(
+            again
+                .results
+                .iter()
+                .all(|r| r.status == onewindow_proto::OpStatus::Duplicate)
+        );
     }
     hub.kill();
 }

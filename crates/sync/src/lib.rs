@@ -368,6 +368,18 @@ pub async fn pull_calendar(
     }
 }
 
+/// Test hook for crash tests: when `ONEWINDOW_FAILPOINT` names this point, the process dies
+/// here as if the power went. Never set in production.
+fn failpoint(name: &str) {
+    if std::env::var("ONEWINDOW_FAILPOINT").is_ok_and(|v| v == name) {
+        eprintln!("failpoint {name}: aborting");
+        std::process::abort();
+    }
+}
+
+/// Where a push batch ends by the size of the files its ops carry.
+pub const BATCH_BLOB_BYTES: u64 = 16 * 1024 * 1024;
+
 /// What one push did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PushReport {
@@ -434,6 +446,7 @@ pub async fn upload_blob(
         state = match client.put_chunk(sha, state.offset, size, buf).await {
             Ok(s) => {
                 sent += len as u64;
+                failpoint("upload.after_chunk");
                 s
             }
             // Someone (an earlier attempt) got further: carry on from where the hub is.
@@ -478,6 +491,23 @@ pub async fn push_outbox(
                 payload: o.payload,
             })
             .collect();
+        // Heavy ops go in smaller batches, so answers flow back while scans upload: a batch
+        // ends once its files pass BATCH_BLOB_BYTES (small ops still go 200 at a time).
+        let mut batch_bytes = 0u64;
+        let mut cut = batch.len();
+        for (i, o) in batch.iter().enumerate() {
+            batch_bytes += blobs_of(&o.kind, &o.payload)
+                .iter()
+                .filter_map(|sha| blob_path(sha))
+                .filter_map(|p| std::fs::metadata(p).ok())
+                .map(|m| m.len())
+                .sum::<u64>();
+            if batch_bytes > BATCH_BLOB_BYTES {
+                cut = i + 1;
+                break;
+            }
+        }
+        let batch: Vec<Op> = batch.into_iter().take(cut).collect();
         let Some(last) = batch.last().map(|o| o.device_seq) else {
             return Ok(report);
         };
@@ -514,6 +544,8 @@ pub async fn push_outbox(
             }
         }
         let answer = client.push_ops(&batch).await?;
+        // The hub has committed; the desk has not yet recorded the answers.
+        failpoint("push.after_hub_commit");
         let mut answers = Vec::new();
         for r in answer.results {
             match r.status {

@@ -1,0 +1,229 @@
+//! Crash tests with real processes: the desk's push loop runs as its own process and is
+//! SIGKILLed at random moments and at named points (after a chunk, after the hub committed a
+//! batch but before the desk recorded the answers), 30 times, while 50 cases with their scans
+//! drain to a real hub. The hub must end with exactly 50 cases, every blob whole and
+//! hash-checked, and no op applied twice.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use onewindow_hub::store::HubStore;
+use onewindow_store::Store;
+use onewindow_store::cases::{Actor, Attachment, NewCase};
+use onewindow_tests::{HubProcess, demo_hub_data, hub_cli};
+use sha2::Digest;
+
+/// A small deterministic generator, so a failing run can be repeated.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| (self.next() >> 24) as u8).collect()
+    }
+}
+
+fn store_blob(blobs: &Path, bytes: &[u8]) -> String {
+    let sha = format!("{:x}", sha2::Sha256::digest(bytes));
+    let p = blobs.join(&sha[..2]).join(&sha[2..]);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, bytes).unwrap();
+    sha
+}
+
+/// 50 accepted cases, two scans each (every tenth case has a 10 MB scan: two chunks).
+fn fifty_cases(cache: &Path, blobs: &Path, rng: &mut Rng) -> usize {
+    let mut s = Store::open(cache).unwrap();
+    let who = Actor {
+        user: "李窗口".into(),
+        desk: "W01".into(),
+    };
+    let now = Utc::now();
+    let mut files = 0;
+    for i in 0..50 {
+        let c = s
+            .create_case(
+                &NewCase {
+                    item_code: "00017200100002".into(),
+                    scenario_code: Some("00017200100002-01".into()),
+                    local_date: "2026-11-27".parse().unwrap(),
+                },
+                &who,
+                now,
+            )
+            .unwrap();
+        let mut attachments = Vec::new();
+        for slot in 0..2 {
+            let size = if i % 10 == 0 && slot == 0 {
+                10 * 1024 * 1024
+            } else {
+                100_000 + (rng.next() % 200_000) as usize
+            };
+            let bytes = rng.bytes(size);
+            let sha = store_blob(blobs, &bytes);
+            let a = Attachment {
+                sha256: sha.clone(),
+                slot: Some(slot),
+                original_name: format!("scan-{i}-{slot}.jpg"),
+                size: size as u64,
+                kind: "jpeg".into(),
+                pages: None,
+            };
+            s.attach(&c.id, &a, now).unwrap();
+            attachments.push(serde_json::json!({"sha256": sha, "slot": slot,
+                "name": a.original_name, "kind": "jpeg", "size": size}));
+            files += 1;
+        }
+        s.accept(
+            &c.id,
+            &who,
+            now,
+            &[],
+            &[(
+                c.id.clone(),
+                serde_json::json!({ "attachments": attachments }),
+            )],
+        )
+        .unwrap();
+    }
+    files
+}
+
+fn pusher(cache: &Path, blobs: &Path, hub: &str, token: &str, failpoint: Option<&str>) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_onewindow-desk-push"));
+    // Throttled so that the whole drain spans the thirty rounds and every kill lands mid-sync.
+    cmd.args([
+        "--cache",
+        cache.to_str().unwrap(),
+        "--blobs",
+        blobs.to_str().unwrap(),
+        "--hub",
+        hub,
+    ])
+    .args(["--throttle", "8000000"])
+    .env("ONEWINDOW_TOKEN", token)
+    .env_remove("ONEWINDOW_FAILPOINT")
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    if let Some(f) = failpoint {
+        cmd.env("ONEWINDOW_FAILPOINT", f);
+    }
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_thirty_times_the_desk_still_delivers_everything_exactly_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let out = hub_cli(&[
+        "enrol",
+        "--data",
+        data.to_str().unwrap(),
+        "--desk",
+        "1 号窗口",
+    ]);
+    let code = out
+        .lines()
+        .find_map(|l| {
+            l.split_once("（一次有效）：")
+                .map(|(_, c)| c.trim().to_string())
+        })
+        .unwrap();
+    let hub = HubProcess::start(&data);
+    let token = onewindow_sync::HubClient::new(&hub.url())
+        .enrol(&code)
+        .await
+        .unwrap()
+        .token;
+    let cache: PathBuf = tmp.path().join("desk/cache.db");
+    let blobs = tmp.path().join("desk/blobs");
+    std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
+    let mut rng = Rng(0x5eed_0f0e_1234_5678);
+    let files = fifty_cases(&cache, &blobs, &mut rng);
+
+    let started = Instant::now();
+    let mut killed_by_us = 0;
+    let mut died_at_points = 0;
+    for round in 0..30 {
+        let failpoint = match round % 6 {
+            4 => Some("upload.after_chunk"),
+            5 => Some("push.after_hub_commit"),
+            _ => None,
+        };
+        let mut child = pusher(&cache, &blobs, &hub.url(), &token, failpoint)
+            .spawn()
+            .unwrap();
+        // A named point kills the process by itself; otherwise (and if the point is not reached
+        // in time) SIGKILL at a random moment.
+        let wait = if failpoint.is_some() {
+            1500
+        } else {
+            20 + rng.next() % 250
+        };
+        let until = Instant::now() + Duration::from_millis(wait);
+        while Instant::now() < until && child.try_wait().unwrap().is_none() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            killed_by_us += 1;
+        } else if failpoint.is_some() {
+            died_at_points += 1;
+        }
+        let _ = child.wait();
+    }
+    // One last run, left to finish.
+    let mut last = pusher(&cache, &blobs, &hub.url(), &token, None)
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while last.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the final push did not finish");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(last.wait().unwrap().success());
+    eprintln!(
+        "30 rounds ({killed_by_us} SIGKILLs, {died_at_points} deaths at named points) in {:?}",
+        started.elapsed()
+    );
+    assert!(
+        killed_by_us + died_at_points >= 20,
+        "most rounds must be cut mid-sync"
+    );
+    assert!(died_at_points >= 5, "the named points must be reached");
+
+    let hub_store = HubStore::open_dir(&data).unwrap();
+    assert_eq!(hub_store.case_count().unwrap(), 50);
+    let complete = hub_store.complete_blobs().unwrap();
+    assert_eq!(complete.len(), files);
+    for (sha, size) in &complete {
+        let bytes = std::fs::read(data.join("blobs").join(&sha[..2]).join(&sha[2..])).unwrap();
+        assert_eq!(bytes.len() as u64, *size);
+        assert_eq!(&format!("{:x}", sha2::Sha256::digest(&bytes)), sha);
+    }
+    let db = rusqlite::Connection::open(data.join("hub.db")).unwrap();
+    let (ops, applied, materials): (i64, i64, i64) = db
+        .query_row(
+            "SELECT (SELECT count(*) FROM applied_op), (SELECT count(*) FROM applied_op WHERE status = 'applied'),
+                    (SELECT count(*) FROM hub_case_material)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (ops, applied, materials),
+        (50, 50, 100),
+        "no duplicates, nothing half"
+    );
+    let desk = Store::open(&cache).unwrap();
+    assert_eq!(desk.push_health().unwrap().pending_ops, 0);
+    hub.kill();
+}
