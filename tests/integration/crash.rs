@@ -41,10 +41,14 @@ fn store_blob(blobs: &Path, bytes: &[u8]) -> String {
 
 /// 50 accepted cases, two scans each (every tenth case has a 10 MB scan: two chunks).
 fn fifty_cases(cache: &Path, blobs: &Path, rng: &mut Rng) -> usize {
+    fifty_cases_as(cache, blobs, rng, "W01")
+}
+
+fn fifty_cases_as(cache: &Path, blobs: &Path, rng: &mut Rng, desk: &str) -> usize {
     let mut s = Store::open(cache).unwrap();
     let who = Actor {
         user: "李窗口".into(),
-        desk: "W01".into(),
+        desk: desk.into(),
     };
     let now = Utc::now();
     let mut files = 0;
@@ -225,5 +229,109 @@ async fn killed_thirty_times_the_desk_still_delivers_everything_exactly_once() {
     );
     let desk = Store::open(&cache).unwrap();
     assert_eq!(desk.push_health().unwrap().pending_ops, 0);
+    hub.kill();
+}
+
+/// Drains `cache` to `hub_url` in-process until nothing is pending (bounded).
+async fn drain(cache: &Path, blobs: &Path, hub_url: &str, token: &str) -> u32 {
+    let store = std::sync::Arc::new(std::sync::Mutex::new(Store::open(cache).unwrap()));
+    let client = onewindow_sync::HubClient::new(hub_url).with_token(token);
+    let blobs = blobs.to_path_buf();
+    let path = move |sha: &str| Some(blobs.join(&sha[..2]).join(&sha[2..]));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut failures = 0;
+    loop {
+        match onewindow_sync::push_outbox(&client, &store, &path, None).await {
+            Ok(_) if store.lock().unwrap().push_health().unwrap().pending_ops == 0 => {
+                return failures;
+            }
+            Ok(_) => {}
+            Err(_) => failures += 1,
+        }
+        assert!(Instant::now() < deadline, "drain did not finish");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn enrol_token(data: &Path, desk: &str, hub: &HubProcess) -> String {
+    let out = hub_cli(&["enrol", "--data", data.to_str().unwrap(), "--desk", desk]);
+    let code = out
+        .lines()
+        .find_map(|l| {
+            l.split_once("（一次有效）：")
+                .map(|(_, c)| c.trim().to_string())
+        })
+        .unwrap();
+    let url = hub.url();
+    std::thread::spawn(move || {
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(onewindow_sync::HubClient::new(&url).enrol(&code))
+            .unwrap()
+            .token
+    })
+    .join()
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn through_a_link_that_cuts_stalls_and_lags_sync_completes_exactly_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let hub = HubProcess::start(&data);
+    let token = enrol_token(&data, "1 号窗口", &hub);
+    let proxy = onewindow_tests::ChaosProxy::start(hub.addr.parse().unwrap(), 0xC0FFEE);
+    let cache = tmp.path().join("desk/cache.db");
+    let blobs = tmp.path().join("desk/blobs");
+    std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
+    let files = fifty_cases(&cache, &blobs, &mut Rng(0xBADC0DE));
+    let failures = drain(&cache, &blobs, &proxy.url(), &token).await;
+    eprintln!(
+        "drained through the chaos proxy: {} cuts, {} stalls, {failures} failed attempts",
+        proxy.cuts(),
+        proxy.stalls()
+    );
+    assert!(
+        proxy.cuts() >= 5,
+        "the proxy must actually have cut connections"
+    );
+
+    let hub_store = HubStore::open_dir(&data).unwrap();
+    assert_eq!(hub_store.case_count().unwrap(), 50);
+    assert_eq!(hub_store.complete_blobs().unwrap().len(), files);
+    let db = rusqlite::Connection::open(data.join("hub.db")).unwrap();
+    let ops: i64 = db
+        .query_row("SELECT count(*) FROM applied_op", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ops, 50);
+    hub.kill();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_desks_syncing_at_once_each_deliver_their_own_exactly_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let hub = HubProcess::start(&data);
+    let token_a = enrol_token(&data, "1 号窗口", &hub);
+    let token_b = enrol_token(&data, "2 号窗口", &hub);
+    let mk = |name: &str, seed: u64, desk: &str| {
+        let cache = tmp.path().join(name).join("cache.db");
+        let blobs = tmp.path().join(name).join("blobs");
+        std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
+        // Each desk numbers its cases with its own enrolled code.
+        let files = fifty_cases_as(&cache, &blobs, &mut Rng(seed), desk);
+        (cache, blobs, files)
+    };
+    let (ca, ba, fa) = mk("a", 1, "W01");
+    let (cb, bb, fb) = mk("b", 2, "W02");
+    let url = hub.url();
+    let (ra, rb) = tokio::join!(
+        drain(&ca, &ba, &url, &token_a),
+        drain(&cb, &bb, &url, &token_b)
+    );
+    assert_eq!((ra, rb), (0, 0));
+    let hub_store = HubStore::open_dir(&data).unwrap();
+    assert_eq!(hub_store.case_count().unwrap(), 100);
+    assert_eq!(hub_store.complete_blobs().unwrap().len(), fa + fb);
     hub.kill();
 }

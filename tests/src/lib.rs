@@ -258,3 +258,137 @@ pub fn dead_port_url() -> String {
     drop(l);
     format!("http://{addr}")
 }
+
+/// A TCP proxy for fault tests: each connection to it is forwarded to `target`, and at random
+/// (from `seed`) cut after some bytes, stalled, or slowed down chunk by chunk.
+pub struct ChaosProxy {
+    addr: std::net::SocketAddr,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cuts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    stalls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl ChaosProxy {
+    pub fn start(target: std::net::SocketAddr, seed: u64) -> ChaosProxy {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        let cuts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let stalls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (cuts2, stalls2) = (cuts.clone(), stalls.clone());
+        let state = Arc::new(AtomicU64::new(seed | 1));
+        let rand = move |st: &AtomicU64| {
+            let mut x = st.load(Ordering::SeqCst);
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            st.store(x, Ordering::SeqCst);
+            x
+        };
+        std::thread::spawn(move || {
+            while !stop2.load(Ordering::SeqCst) {
+                let Ok((client, _)) = listener.accept() else {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    continue;
+                };
+                let _ = client.set_nonblocking(false);
+                let Ok(upstream) = std::net::TcpStream::connect(target) else {
+                    continue;
+                };
+                // What this connection suffers: a cut after some bytes, a stall, or latency.
+                // Keep-alive makes few connections, so every one gets a byte budget (1–20 MB) after
+                // which it is cut; some start with a stall; all get a little latency.
+                let cut_after = Some(1_000_000 + (rand(&state) % 19_000_000) as usize);
+                let stall = (rand(&state) % 10 < 2).then(|| 100 + rand(&state) % 400);
+                let latency = rand(&state) % 4;
+                if stall.is_some() {
+                    stalls2.fetch_add(1, Ordering::SeqCst);
+                }
+                for (from, to, limit) in [
+                    (
+                        client.try_clone().unwrap(),
+                        upstream.try_clone().unwrap(),
+                        cut_after,
+                    ),
+                    (upstream, client, cut_after),
+                ] {
+                    let cuts = cuts2.clone();
+                    std::thread::spawn(move || {
+                        if pump(from, to, limit, stall, latency) {
+                            cuts.fetch_add(1, Ordering::SeqCst);
+                        }
+                    });
+                }
+            }
+        });
+        ChaosProxy {
+            addr,
+            stop,
+            cuts,
+            stalls,
+        }
+    }
+
+    /// Connections cut mid-stream so far.
+    pub fn cuts(&self) -> usize {
+        self.cuts.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Connections stalled so far.
+    pub fn stalls(&self) -> usize {
+        self.stalls.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for ChaosProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+fn pump(
+    mut from: std::net::TcpStream,
+    mut to: std::net::TcpStream,
+    cut_after: Option<usize>,
+    stall_ms: Option<u64>,
+    latency_ms: u64,
+) -> bool {
+    use std::io::{Read, Write};
+    if let Some(ms) = stall_ms {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut passed = 0usize;
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if let Some(limit) = cut_after
+            && passed + n > limit
+        {
+            let _ = to.write_all(&buf[..limit.saturating_sub(passed)]);
+            let _ = from.shutdown(std::net::Shutdown::Both);
+            let _ = to.shutdown(std::net::Shutdown::Both);
+            return true;
+        }
+        if latency_ms > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(latency_ms));
+        }
+        if to.write_all(&buf[..n]).is_err() {
+            break;
+        }
+        passed += n;
+    }
+    let _ = from.shutdown(std::net::Shutdown::Both);
+    let _ = to.shutdown(std::net::Shutdown::Both);
+    false
+}
