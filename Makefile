@@ -64,6 +64,7 @@ bench: deps-bench ui-build
 	cargo bench -p onewindow-hub --bench catalog_import
 	cargo bench -p onewindow-tests --bench catalog_pull
 	cargo bench -p onewindow-tests --bench window_intake
+	cargo bench -p onewindow-tests --bench sync
 	scripts/bench-desk.sh
 	@echo; echo "target/bench/summary.tsv:"; column -t -s $$'\t' target/bench/summary.tsv
 

@@ -363,6 +363,7 @@ pub fn run() {
             );
             let desk = Desk::open(config);
             tauri::async_runtime::spawn(desk.clone().run_sync_loop());
+            tauri::async_runtime::spawn(desk.clone().run_results_loop());
             desk.start_intake();
             app.manage(desk);
             Ok(())

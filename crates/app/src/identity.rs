@@ -11,6 +11,9 @@ use onewindow_sync::{HubClient, SyncError};
 use crate::desk::{Desk, store_error};
 use crate::dto::{self, AppError};
 
+/// How often the window asks for decisions on its cases.
+pub const RESULTS_POLL: std::time::Duration = std::time::Duration::from_millis(1000);
+
 /// The keyring service the device token is filed under (one entry per device id).
 pub const KEYRING_SERVICE: &str = "cn.onewindow.desk";
 
@@ -172,6 +175,37 @@ impl Desk {
             Err(_) => {}
         }
         result.map(|_| ())
+    }
+
+    /// Asks for back-office results once: a cheap request, so the window shows 待出件 within
+    /// about a second of the approver's click while online.
+    pub async fn pull_results_once(&self) -> Result<usize, SyncError> {
+        let Some(token) = self.token.lock().expect("lock").clone() else {
+            return Ok(0);
+        };
+        let Ok(store) = self.store() else {
+            return Ok(0);
+        };
+        let client = self.client().with_token(&token);
+        let moved = onewindow_sync::pull_results(&client, &store).await?;
+        if moved > 0 {
+            tracing::info!(steps = moved, "back-office results applied");
+            self.revision
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        Ok(moved)
+    }
+
+    /// Polls the results stream every `RESULTS_POLL` while enrolled. Runs until the process ends.
+    pub async fn run_results_loop(self: std::sync::Arc<Self>) {
+        loop {
+            if let Err(e) = self.pull_results_once().await
+                && !matches!(e, SyncError::Unreachable { .. })
+            {
+                tracing::warn!(code = e.code(), "results poll failed");
+            }
+            tokio::time::sleep(RESULTS_POLL).await;
+        }
     }
 
     pub fn rejected_ops(&self) -> Result<Vec<dto::RejectedOpView>, AppError> {

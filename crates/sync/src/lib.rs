@@ -421,12 +421,22 @@ pub async fn upload_blob(
     path: &std::path::Path,
     throttle: Option<u64>,
 ) -> Result<u64, SyncError> {
-    let mut state = client.blob_state(sha).await?;
+    let io = |e: std::io::Error| SyncError::Store(StoreError::BadInput(format!("blob {sha}: {e}")));
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    // A blob of one chunk is simply sent (the hub answers 409 with nothing written when it
+    // holds part of it, and "complete" when it has it all); a larger one asks for the offset
+    // first, so a resumed upload re-sends at most the chunk that was in flight.
+    let mut state = if size <= MAX_CHUNK as u64 {
+        BlobState {
+            offset: 0,
+            complete: false,
+        }
+    } else {
+        client.blob_state(sha).await?
+    };
     if state.complete {
         return Ok(0);
     }
-    let io = |e: std::io::Error| SyncError::Store(StoreError::BadInput(format!("blob {sha}: {e}")));
-    let size = std::fs::metadata(path).map_err(io)?.len();
     let mut sent = 0;
     while !state.complete {
         let len = (size.saturating_sub(state.offset)).min(MAX_CHUNK as u64) as usize;
