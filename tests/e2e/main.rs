@@ -554,3 +554,163 @@ fn acceptance_at_the_window_from_scan_to_receipt() {
     session.close();
     hub.kill();
 }
+
+/// The hub's pages in headless Chromium: an approver signs in, sees the handed-off case with
+/// its scan inline, approves it; the applicant's progress page shows the new state.
+#[test]
+fn back_office_pages_in_headless_chromium() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let domain = {
+        let cat: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(onewindow_tests::demo("catalog-sample.json")).unwrap(),
+        )
+        .unwrap();
+        cat["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["code"] == "00017200100002")
+            .unwrap()["domain"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let d = data.to_str().unwrap();
+    onewindow_tests::hub_cli_with_stdin(
+        &[
+            "user",
+            "add",
+            "--data",
+            d,
+            "--name",
+            "wang",
+            "--role",
+            "approver",
+            "--domain",
+            &domain,
+            "--password-stdin",
+        ],
+        "correct horse battery\n",
+    );
+    let out = onewindow_tests::hub_cli(&["enrol", "--data", d, "--desk", "1 号窗口"]);
+    let code = out
+        .lines()
+        .find_map(|l| {
+            l.split_once("（一次有效）：")
+                .map(|(_, c)| c.trim().to_string())
+        })
+        .unwrap();
+    let hub = HubProcess::start(&data);
+
+    // A window hands off one case with a scanned page, as a desk would.
+    let page = std::fs::read(onewindow_tests::scan_fixture("page.jpg")).unwrap();
+    let sha = {
+        use sha2::Digest;
+        format!("{:x}", sha2::Sha256::digest(&page))
+    };
+    let case_id = "0192f0a0-0000-7000-8000-00000000e2e1";
+    let number = "W01-20261127-0001";
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let client = onewindow_sync::HubClient::new(&hub.url());
+        let token = client.enrol(&code).await.unwrap().token;
+        let client = client.with_token(&token);
+        client
+            .put_chunk(&sha, 0, page.len() as u64, page.clone())
+            .await
+            .unwrap();
+        let op = onewindow_proto::Op {
+            op_id: "0192f0a0-0000-7000-8000-0000000e2e01".into(),
+            device_seq: 1,
+            schema_version: 1,
+            kind: "case.hand_off".into(),
+            payload: serde_json::json!({
+                "case_id": case_id, "number": number, "item_code": "00017200100002",
+                "scenario_code": "00017200100002-01", "accepted_at": "2026-11-27T02:00:00.000Z",
+                "applicant": {"kind": "person", "name": "徐志强", "number": "371082199906080810",
+                              "phone": "13906310001"},
+                "form": {"name": "徐志强", "id_number": "371082199906080810", "delivery": "窗口领取"},
+                "findings": [], "promised_date": "2026-12-25",
+                "attachments": [{"sha256": sha, "slot": 0, "name": "原身份证.jpg", "kind": "jpeg",
+                                 "size": page.len(), "material": "原居民身份证"}]
+            }),
+        };
+        let r = client.push_ops(&[op]).await.unwrap();
+        assert_eq!(r.results[0].status, onewindow_proto::OpStatus::Applied);
+    });
+
+    let port = free_port();
+    let driver = Guard(
+        Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("chromedriver (Debian chromium-driver; make e2e installs it)"),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::blocking::Client::new();
+    wait_until("chromedriver", Duration::from_secs(20), || {
+        http.get(format!("{base}/status"))
+            .send()
+            .ok()
+            .and_then(|r| r.json::<serde_json::Value>().ok())
+            .is_some_and(|v| v["value"]["ready"] == serde_json::Value::Bool(true))
+    });
+    let s = Session::chromium(&base, Path::new("/usr/bin/chromium"));
+    let shots = shots_dir();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let url = hub.url();
+        s.goto(&format!("{url}/office"));
+        wait_until("the login form", Duration::from_secs(10), || {
+            s.execute("return !!document.querySelector('#password')") == serde_json::json!(true)
+        });
+        s.send_keys(&s.find("#name"), "wang");
+        s.send_keys(&s.find("#password"), "correct horse battery");
+        s.click(&s.find("#login"));
+        wait_until("the case list", Duration::from_secs(10), || {
+            s.execute("return document.querySelectorAll('#cases .case-row').length")
+                == serde_json::json!(1)
+        });
+        assert!(text_of(&s, "#cases").contains("居民身份证换领"));
+        assert!(text_of(&s, "#cases").contains("待审批"));
+        s.screenshot(&shots.join("20-office-list.png"));
+
+        s.click(&s.find(&format!("a[href='/office/cases/{number}']")));
+        wait_until(
+            "the case page with its scan",
+            Duration::from_secs(10),
+            || {
+                s.execute("const i = document.querySelector('.files img'); return !!i && i.complete && i.naturalWidth > 0")
+                == serde_json::json!(true)
+            },
+        );
+        let applicant = text_of(&s, "#applicant");
+        assert!(
+            applicant.contains("371082********0810") && !applicant.contains("371082199906080810")
+        );
+        s.screenshot(&shots.join("21-office-case.png"));
+        s.send_keys(&s.find("#note"), "符合换领条件");
+        s.click(&s.find("#approve"));
+        wait_until("approved", Duration::from_secs(10), || {
+            text_of(&s, "#case-state") == "已批准"
+        });
+        s.screenshot(&shots.join("22-office-approved.png"));
+
+        let code = onewindow_proto::query_code(case_id);
+        s.goto(&format!("{url}/progress?case={number}&code={code}"));
+        wait_until("the progress page", Duration::from_secs(10), || {
+            text_of(&s, "#progress-state") == "已批准"
+        });
+        assert!(!text_of(&s, "#progress").contains("徐志强"));
+        s.screenshot(&shots.join("23-progress.png"));
+    }));
+    s.close();
+    drop(driver);
+    hub.kill();
+    if let Err(p) = outcome {
+        std::panic::resume_unwind(p);
+    }
+}

@@ -25,17 +25,43 @@ pub struct Element(String);
 impl Session {
     /// Starts the app under test through tauri-driver.
     pub fn new(driver: &str, app: &Path, args: &[&str]) -> Session {
+        Self::start(
+            driver,
+            json!({
+                "capabilities": {
+                    "alwaysMatch": {
+                        "tauri:options": { "application": app, "args": args }
+                    }
+                }
+            }),
+        )
+    }
+
+    /// Headless Chromium through chromedriver (the hub's web pages).
+    pub fn chromium(driver: &str, binary: &Path) -> Session {
+        Self::start(
+            driver,
+            json!({
+                "capabilities": {
+                    "alwaysMatch": {
+                        "browserName": "chrome",
+                        "goog:chromeOptions": {
+                            "binary": binary,
+                            "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                                     "--disable-dev-shm-usage", "--window-size=1280,900",
+                                     "--lang=zh-CN"]
+                        }
+                    }
+                }
+            }),
+        )
+    }
+
+    fn start(driver: &str, caps: Value) -> Session {
         let http = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()
             .unwrap();
-        let caps = json!({
-            "capabilities": {
-                "alwaysMatch": {
-                    "tauri:options": { "application": app, "args": args }
-                }
-            }
-        });
         // The native driver behind tauri-driver can drop the very first connection while it
         // starts; a refused or cut request is retried, an error answer is not.
         let mut attempt = 0;
@@ -74,6 +100,10 @@ impl Session {
             panic!("webdriver {path}: {err}: {}", resp["value"]["message"]);
         }
         resp["value"].clone()
+    }
+
+    pub fn goto(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url })));
     }
 
     pub fn find(&self, css: &str) -> Element {

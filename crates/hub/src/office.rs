@@ -316,7 +316,8 @@ pub async fn detail(
                     } else {
                         v.to_string()
                     };
-                    format!("<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(&shown))
+                    let label = d.field_labels.get(k).map_or(k.as_str(), String::as_str);
+                    format!("<tr><th>{}</th><td>{}</td></tr>", esc(label), esc(&shown))
                 })
                 .collect()
         })
@@ -338,6 +339,11 @@ pub async fn detail(
                 .collect()
         })
         .unwrap_or_default();
+    let findings = if findings.is_empty() {
+        "<p>窗口预审未发现问题。</p>".to_string()
+    } else {
+        format!("<ul>{findings}</ul>")
+    };
     let files: String = d
         .files
         .iter()
@@ -394,7 +400,7 @@ pub async fn detail(
 <p>状态：<b id="case-state">{state}</b>　受理窗口：{desk}　承诺办结：{due}</p>
 <section><h3>申请人</h3><p id="applicant">{applicant}</p></section>
 <section><h3>申请表</h3><table>{form}</table></section>
-<section><h3>窗口预审意见</h3><ul>{findings}</ul></section>
+<section><h3>窗口预审意见</h3>{findings}</section>
 <section><h3>申请材料</h3><ul class="files">{files}</ul></section>
 {decide}
 <section><h3>办理记录</h3><ul>{history}</ul></section>"#,

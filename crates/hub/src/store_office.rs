@@ -57,6 +57,8 @@ pub struct OfficeCaseDetail {
     /// sha256, name, kind, size, pages, material.
     pub files: Vec<OfficeFile>,
     pub results: Vec<CaseResult>,
+    /// Field key → label, from the item's scenario in the current catalog.
+    pub field_labels: std::collections::BTreeMap<String, String>,
 }
 
 pub const ROLES: &[&str] = &["clerk", "supervisor", "approver", "admin"];
@@ -266,12 +268,36 @@ impl HubStore {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let results = self.results_of_case(&id)?;
+        let payload: serde_json::Value = serde_json::from_str(&payload)
+            .map_err(|e| HubStoreError::Json("case payload".into(), e))?;
+        let item: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT ch.body FROM catalog_entity e JOIN catalog_change ch ON ch.seq = e.seq
+                 WHERE e.entity = 'item' AND e.key = ?1",
+                [&case.item_code],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let mut field_labels = std::collections::BTreeMap::new();
+        if let Some(item) = item.and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok()) {
+            let wanted = payload["scenario_code"].as_str();
+            for sc in item["scenarios"].as_array().into_iter().flatten() {
+                if wanted.is_none() || sc["code"].as_str() == wanted {
+                    for f in sc["fields"].as_array().into_iter().flatten() {
+                        if let (Some(k), Some(l)) = (f["key"].as_str(), f["label"].as_str()) {
+                            field_labels.entry(k.to_string()).or_insert(l.to_string());
+                        }
+                    }
+                }
+            }
+        }
         Ok(Some(OfficeCaseDetail {
             case,
-            payload: serde_json::from_str(&payload)
-                .map_err(|e| HubStoreError::Json("case payload".into(), e))?,
+            payload,
             files,
             results,
+            field_labels,
         }))
     }
 
