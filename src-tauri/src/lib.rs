@@ -308,6 +308,25 @@ async fn enrol_desk(
 }
 
 #[tauri::command]
+async fn login_user(
+    desk: DeskState<'_>,
+    name: String,
+    password: String,
+) -> Result<DeskStatus, AppError> {
+    desk.login(&name, &password).await
+}
+
+#[tauri::command]
+async fn logout_user(desk: DeskState<'_>) -> Result<DeskStatus, AppError> {
+    Ok(desk.logout())
+}
+
+#[tauri::command]
+async fn reset_stream(desk: DeskState<'_>, stream: String) -> Result<DeskStatus, AppError> {
+    desk.reset_stream(&stream).await
+}
+
+#[tauri::command]
 async fn rejected_ops(desk: DeskState<'_>) -> Result<Vec<RejectedOpView>, AppError> {
     blocking(&desk, |d| d.rejected_ops()).await
 }
@@ -403,6 +422,9 @@ pub fn run() {
             follow_ups,
             close_follow_up,
             enrol_desk,
+            login_user,
+            reset_stream,
+            logout_user,
             deliver_case,
             rejected_ops,
             resend_op,

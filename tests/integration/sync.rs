@@ -635,3 +635,59 @@ async fn golden_payloads_of_every_protocol_version_are_still_applied() {
     }
     hub.kill();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clerks_sign_in_with_the_hub_and_a_stream_resets_alone() {
+    mock_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let code = enrol_code(&data, "1 号窗口");
+    onewindow_tests::hub_cli_with_stdin(
+        &[
+            "user",
+            "add",
+            "--data",
+            data.to_str().unwrap(),
+            "--name",
+            "liu",
+            "--role",
+            "clerk",
+            "--password-stdin",
+        ],
+        "window clerk pass\n",
+    );
+    let hub = HubProcess::start(&data);
+    let d = desk(tmp.path(), hub.url());
+    d.sync_once().await.unwrap();
+    let err = d.login("liu", "window clerk pass").await.unwrap_err();
+    assert_eq!(err.code, "not_enrolled");
+    d.enrol(&hub.url(), &code).await.unwrap();
+    let err = d.login("liu", "wrong").await.unwrap_err();
+    assert_eq!(err.message, "用户名或密码不正确");
+    let st = d.login("liu", "window clerk pass").await.unwrap();
+    assert_eq!(st.user.as_ref().unwrap().role_label, "窗口人员");
+    // Events are recorded under the signed-in clerk.
+    let n = accepted_case(&d, 1).await;
+    let case = d
+        .recent_cases()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.number == n)
+        .unwrap();
+    let v = d.open_case(&case.id).unwrap();
+    assert!(v.events.iter().all(|e| e.actor == "liu"), "{:?}", v.events);
+    assert!(d.logout().user.is_none());
+
+    // Resetting the catalog downloads it again and leaves the queued op alone.
+    let pending = d.status().push.pending_ops;
+    let st = d.reset_stream("catalog").await.unwrap();
+    assert_eq!(st.item_count, 40);
+    assert_eq!(
+        d.status().push.pending_ops,
+        0,
+        "the sync after the reset also pushed"
+    );
+    assert!(pending >= 1);
+    assert!(d.reset_stream("outbox").await.is_err());
+    hub.kill();
+}

@@ -121,6 +121,8 @@ pub struct Desk {
     /// Why pushing cannot happen now (no keyring, revoked device), for the sync panel.
     pub(crate) push_problem: Mutex<Option<String>>,
     pub(crate) last_push: Mutex<Option<DateTime<Utc>>>,
+    /// Who signed in (checked by the hub).
+    pub(crate) user: RwLock<Option<dto::UserView>>,
     /// The hot folder, the open case and where its scans land.
     pub(crate) intake: crate::window::Intake,
     /// Bumped whenever a case on screen may have changed (the UI polls it).
@@ -204,6 +206,7 @@ impl Desk {
             token: Mutex::new(None),
             push_problem: Mutex::new(None),
             last_push: Mutex::new(None),
+            user: RwLock::new(None),
             intake: crate::window::Intake::new(&config.data_dir, &config.hot_folder),
             revision: std::sync::atomic::AtomicU64::new(1),
             intake_stop: AtomicBool::new(false),
@@ -290,6 +293,7 @@ impl Desk {
             syncing: self.syncing.load(Ordering::SeqCst),
             cache_problem: self.cache_problem.lock().expect("lock").clone(),
             push: self.push_health(),
+            user: self.user.read().expect("lock").clone(),
         }
     }
 
@@ -601,6 +605,12 @@ impl Desk {
                 })
             }
         }
+    }
+
+    /// After a catalog reset: the empty catalog is what the window searches until it comes back.
+    pub(crate) fn reload_catalog_after_reset(&self) -> Result<(), AppError> {
+        *self.catalog_state.lock().expect("lock") = self.with_store(|s| s.stream_state(CATALOG))?;
+        self.reload_snapshot()
     }
 
     fn reload_snapshot(&self) -> Result<(), AppError> {

@@ -47,6 +47,17 @@ pub struct DeskStatus {
     pub cache_problem: Option<CacheProblem>,
     /// Enrolment and the outbox on its way to the hub.
     pub push: PushStatus,
+    /// Who is signed in at this desk (`None`: the clerk named in settings works unsigned).
+    pub user: Option<UserView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct UserView {
+    pub name: String,
+    /// clerk | supervisor | approver | admin
+    pub role: String,
+    /// 窗口人员 / 主管 / 审批人员 / 管理员
+    pub role_label: String,
 }
 
 /// Sync health of the push side.

@@ -208,6 +208,82 @@ impl Desk {
         }
     }
 
+    /// A clerk signs in: the hub checks the name and password (the desk must be enrolled;
+    /// offline sign-in with a cached verifier comes with the security work).
+    pub async fn login(&self, name: &str, password: &str) -> Result<dto::DeskStatus, AppError> {
+        let (name, password) = (name.trim(), password);
+        if name.is_empty() || password.is_empty() {
+            return Err(AppError {
+                code: "bad_login".into(),
+                message: "请输入用户名和密码".into(),
+            });
+        }
+        let Some(token) = self.token.lock().expect("lock").clone() else {
+            return Err(AppError {
+                code: "not_enrolled".into(),
+                message: "本窗口尚未注册到中心，无法登录；请先注册本窗口（F10）".into(),
+            });
+        };
+        let answer = self
+            .client()
+            .with_token(&token)
+            .login(name, password)
+            .await
+            .map_err(|e| AppError {
+                code: e.code().into(),
+                message: e.message_zh(),
+            })?;
+        let role_label = match answer.role.as_str() {
+            "clerk" => "窗口人员",
+            "supervisor" => "主管",
+            "approver" => "审批人员",
+            "admin" => "管理员",
+            _ => "用户",
+        };
+        tracing::info!(user = %answer.name, role = %answer.role, "signed in");
+        *self.user.write().expect("lock") = Some(dto::UserView {
+            name: answer.name,
+            role: answer.role.clone(),
+            role_label: role_label.into(),
+        });
+        Ok(self.status())
+    }
+
+    pub fn logout(&self) -> dto::DeskStatus {
+        if let Some(u) = self.user.write().expect("lock").take() {
+            tracing::info!(user = %u.name, "signed out");
+        }
+        self.status()
+    }
+
+    /// The name events are recorded under.
+    pub(crate) fn user_name(&self) -> String {
+        self.user
+            .read()
+            .expect("lock")
+            .as_ref()
+            .map(|u| u.name.clone())
+            .unwrap_or_else(|| self.config.clerk.clone())
+    }
+
+    /// Downloads one stream again (catalog, calendar or results) without touching cases or
+    /// the outbox.
+    pub async fn reset_stream(&self, stream: &str) -> Result<dto::DeskStatus, AppError> {
+        if !matches!(stream, "catalog" | "calendar" | "results") {
+            return Err(AppError {
+                code: "bad_stream".into(),
+                message: "只能重新下载事项目录、节假日日历或办理结果".into(),
+            });
+        }
+        self.with_store_mut_pub(|s| s.reset_stream(stream))?;
+        tracing::warn!(stream, "stream reset by the clerk");
+        if stream == "catalog" {
+            self.reload_catalog_after_reset()?;
+        }
+        let _ = self.sync_once().await;
+        Ok(self.status())
+    }
+
     pub fn rejected_ops(&self) -> Result<Vec<dto::RejectedOpView>, AppError> {
         Ok(self
             .with_store(|s| s.rejected_ops())?
@@ -246,7 +322,7 @@ impl Desk {
                 message: "请写明放弃该操作的原因（至少 4 个字），原因会被记录".into(),
             });
         }
-        let who = self.config.clerk.clone();
+        let who = self.user_name();
         self.with_store_mut_pub(|s| s.discard_op(op_id, reason, &who, Utc::now()))?;
         self.rejected_ops()
     }

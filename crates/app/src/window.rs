@@ -602,8 +602,8 @@ impl Desk {
 
     fn actor(&self) -> Actor {
         Actor {
-            user: self.config.clerk.clone(),
-            desk: self.desk_code().clone(),
+            user: self.user_name(),
+            desk: self.desk_code(),
         }
     }
 
@@ -615,7 +615,7 @@ impl Desk {
         let st = relock(&self.intake().state);
         WindowInfo {
             desk_code: self.desk_code().clone(),
-            clerk: self.config.clerk.clone(),
+            clerk: self.user_name(),
             hot_folder: self.config.hot_folder.display().to_string(),
             printer: self.config.printer.describe(),
             card_reader: self

@@ -356,6 +356,44 @@ async fn put_blob(
     Ok(Json(done))
 }
 
+async fn desk_login(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    body: Result<Json<onewindow_proto::LoginRequest>, JsonRejection>,
+) -> Result<Json<onewindow_proto::LoginAnswer>, HttpError> {
+    device(&state, &headers).await?;
+    let Json(req) = body?;
+    if req.name.len() > 100 || req.password.len() > 200 {
+        return Err(HttpError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "name or password too long",
+        ));
+    }
+    let name = req.name.clone();
+    match state
+        .with_store(move |s| s.verify_user(&req.name, &req.password))
+        .await?
+    {
+        Some(u) => {
+            tracing::info!(user = %u.name, "desk login");
+            Ok(Json(onewindow_proto::LoginAnswer {
+                name: u.name,
+                role: u.role,
+                domains: u.domains,
+            }))
+        }
+        None => {
+            tracing::warn!(user = %name, "desk login refused");
+            Err(HttpError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad_login",
+                "wrong user name or password",
+            ))
+        }
+    }
+}
+
 async fn results(
     State(state): State<HubState>,
     headers: HeaderMap,
@@ -382,6 +420,7 @@ pub fn router(state: HubState) -> Router {
         .route(&format!("{}/{{holder}}", paths::ELICENCES), get(elicences))
         .route(paths::ENROL, post(enrol))
         .route(paths::RESULTS, get(results))
+        .route(paths::LOGIN, post(desk_login))
         .route(paths::PROGRESS, get(crate::office::progress))
         .route("/office", get(crate::office::list))
         .route(

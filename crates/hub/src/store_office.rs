@@ -134,6 +134,34 @@ impl HubStore {
         }))
     }
 
+    /// Checks a user's password (a clerk signing in at a desk); `None` when wrong.
+    pub fn verify_user(&self, name: &str, password: &str) -> Result<Option<User>> {
+        let hash: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT password_hash FROM hub_user WHERE name = ?1",
+                [name.trim()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(hash) = hash else {
+            let _ = Argon2::default().hash_password(
+                password.as_bytes(),
+                &SaltString::encode_b64(&[0u8; 16]).expect("salt"),
+            );
+            return Ok(None);
+        };
+        let parsed = PasswordHash::new(&hash)
+            .map_err(|e| HubStoreError::BadInput(format!("stored hash unreadable: {e}")))?;
+        if Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_err()
+        {
+            return Ok(None);
+        }
+        self.user(name.trim())
+    }
+
     /// Checks a password; on success opens a session and returns its cookie value.
     pub fn login(
         &mut self,

@@ -26,6 +26,8 @@ pub mod paths {
     pub const BLOBS: &str = "/v1/blobs";
     /// `GET ?cursor=N`: decisions on this device's cases (device token required).
     pub const RESULTS: &str = "/v1/results";
+    /// `POST`: a user signs in at an enrolled desk (device token required).
+    pub const LOGIN: &str = "/v1/login";
     /// The applicant's progress page (the receipt's QR): `?case=NUMBER&code=QUERY`.
     pub const PROGRESS: &str = "/progress";
 }
@@ -48,6 +50,21 @@ pub struct Enrolment {
     pub desk_code: String,
     pub desk_name: String,
     pub token: String,
+}
+
+/// `POST /v1/login`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub name: String,
+    pub password: String,
+}
+
+/// Who signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginAnswer {
+    pub name: String,
+    pub role: String,
+    pub domains: Vec<String>,
 }
 
 /// One outbox op as the desk wrote it.

@@ -143,6 +143,28 @@ impl Store {
         Ok(moved)
     }
 
+    /// Forgets one pull stream so the next pull downloads it again from the start. Only that
+    /// stream's rows and cursor change: cases, the outbox and the other streams stay.
+    pub fn reset_stream(&mut self, stream: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        match stream {
+            "catalog" => tx.execute_batch(
+                "DELETE FROM catalog_bundle_member; DELETE FROM catalog_bundle;
+                 DELETE FROM catalog_item; DELETE FROM catalog_domain; DELETE FROM catalog_staging;",
+            )?,
+            "calendar" => tx.execute_batch("DELETE FROM calendar_year;")?,
+            RESULTS => {}
+            other => return Err(bad_input(format!("no stream {other}"))),
+        }
+        tx.execute(
+            "UPDATE sync_stream SET cursor = 0, staged_cursor = 0, version_id = NULL,
+               version_label = NULL, published_at = NULL WHERE stream = ?1",
+            [stream],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Ops the hub has not answered yet, oldest first.
     pub fn pending_ops(&self, limit: u32) -> Result<Vec<OutboxOp>> {
         let mut q = self.conn.prepare_cached(

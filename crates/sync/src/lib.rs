@@ -39,6 +39,7 @@ impl SyncError {
             SyncError::Unreachable { .. } => "hub_unreachable",
             SyncError::Hub { code, .. } if code == "cursor_ahead" => "hub_cursor_ahead",
             SyncError::Hub { code, .. } if code == "bad_enrol_code" => "bad_enrol_code",
+            SyncError::Hub { code, .. } if code == "bad_login" => "bad_login",
             SyncError::Hub { code, .. } if code == "device_revoked" => "device_revoked",
             SyncError::Hub { code, .. } if code == "bad_token" || code == "no_token" => "bad_token",
             SyncError::Hub { .. } => "hub_error",
@@ -57,6 +58,7 @@ impl SyncError {
             SyncError::Hub { code, .. } if code == "cursor_ahead" => {
                 "本地缓存记录的目录进度超过了中心服务（中心数据可能已重置），请重建缓存".into()
             }
+            SyncError::Hub { code, .. } if code == "bad_login" => "用户名或密码不正确".into(),
             SyncError::Hub { code, .. } if code == "bad_enrol_code" => {
                 "注册码无效或已被使用，请向管理员重新获取".into()
             }
@@ -166,6 +168,23 @@ impl HubClient {
                 .get(url)
                 .query(&[("cursor", cursor.to_string()), ("limit", "500".to_string())]),
             paths::RESULTS,
+        )
+        .await
+    }
+
+    /// Checks a user's name and password with the hub (the desk must be enrolled).
+    pub async fn login(
+        &self,
+        name: &str,
+        password: &str,
+    ) -> Result<onewindow_proto::LoginAnswer, SyncError> {
+        let url = format!("{}{}", self.base, paths::LOGIN);
+        self.send(
+            self.http.post(url).json(&onewindow_proto::LoginRequest {
+                name: name.into(),
+                password: password.into(),
+            }),
+            paths::LOGIN,
         )
         .await
     }

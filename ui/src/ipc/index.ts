@@ -64,6 +64,7 @@ export type { SaveIntakeRequest } from './bindings/SaveIntakeRequest';
 export type { ScenarioChoice } from './bindings/ScenarioChoice';
 export type { WindowInfo } from './bindings/WindowInfo';
 export type { PushStatus } from './bindings/PushStatus';
+export type { UserView } from './bindings/UserView';
 export type { RejectedOpView } from './bindings/RejectedOpView';
 
 /** Connectivity, catalog version, sync state and cache health, for the status bar. */
@@ -287,4 +288,19 @@ export function discardOp(opId: string, reason: string): Promise<RejectedOpView[
 /** 出件: at the window, or by post with the tracking number. */
 export function deliverCase(caseId: string, byPost: boolean, tracking: string): Promise<CaseView> {
   return invoke<CaseView>('deliver_case', { caseId, byPost, tracking });
+}
+
+/** A clerk signs in (checked by the hub; the desk must be enrolled). */
+export function loginUser(name: string, password: string): Promise<DeskStatus> {
+  return invoke<DeskStatus>('login_user', { name, password });
+}
+
+/** Sign out; the open case stays. */
+export function logoutUser(): Promise<DeskStatus> {
+  return invoke<DeskStatus>('logout_user');
+}
+
+/** Download one stream again (catalog, calendar or results) without touching cases or the outbox. */
+export function resetStream(stream: 'catalog' | 'calendar' | 'results'): Promise<DeskStatus> {
+  return invoke<DeskStatus>('reset_stream', { stream });
 }

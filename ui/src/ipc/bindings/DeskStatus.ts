@@ -2,6 +2,7 @@
 import type { CacheProblem } from "./CacheProblem";
 import type { Connectivity } from "./Connectivity";
 import type { PushStatus } from "./PushStatus";
+import type { UserView } from "./UserView";
 
 /**
  * The status bar.
@@ -22,4 +23,8 @@ syncing: boolean, cache_problem: CacheProblem | null,
 /**
  * Enrolment and the outbox on its way to the hub.
  */
-push: PushStatus, };
+push: PushStatus, 
+/**
+ * Who is signed in at this desk (`None`: the clerk named in settings works unsigned).
+ */
+user: UserView | null, };
