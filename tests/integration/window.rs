@@ -536,6 +536,10 @@ async fn bundle_case_has_one_form_and_does_not_ask_what_its_members_issue() {
         .collect();
     assert_eq!(certs.len(), 1, "one material set");
     assert_eq!(certs[0].status, "produced");
+    // Delivered once, when every member is decided: not before.
+    let err = d.deliver_case(&v.id, false, "").unwrap_err();
+    assert_eq!(err.code, "bundle_not_ready");
+    assert!(err.message.contains("出生登记"), "{}", err.message);
     hub.kill();
 }
 

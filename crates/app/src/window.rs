@@ -2136,14 +2136,32 @@ impl Desk {
             "窗口领取"
         };
         let who = self.actor();
+        // A 一件事 is delivered once, when every member has its decision.
+        let targets: Vec<String> = if ctx.members.is_empty() {
+            vec![ctx.case.id.clone()]
+        } else {
+            let waiting: Vec<String> = ctx
+                .members
+                .iter()
+                .filter(|(row, ..)| row.state != CaseState::Ready)
+                .map(|(row, item, _)| format!("{}（{}）", item.name, row.state.label()))
+                .collect();
+            if !waiting.is_empty() {
+                return Err(bad(
+                    "bundle_not_ready",
+                    format!(
+                        "一件事要等所有事项办结后一次出件，尚未办结：{}",
+                        waiting.join("、")
+                    ),
+                ));
+            }
+            ctx.members.iter().map(|(row, ..)| row.id.clone()).collect()
+        };
         self.with_store_mut(|s| {
-            s.deliver(
-                &ctx.case.id,
-                &who,
-                Utc::now(),
-                method,
-                by_post.then_some(tracking),
-            )
+            for id in &targets {
+                s.deliver(id, &who, Utc::now(), method, by_post.then_some(tracking))?;
+            }
+            Ok(())
         })?;
         self.bump();
         self.case_view(
