@@ -121,6 +121,11 @@ async fn an_enrolled_desk_pushes_cases_and_scans_exactly_once() {
     let after = d.status().push;
     assert_eq!((after.pending_ops, after.rejected), (0, 0), "{after:?}");
     assert!(after.last_push_at.is_some());
+    assert!(
+        after.streams.iter().all(|s| s.last_pull_at.is_some()),
+        "every stream was pulled: {:?}",
+        after.streams
+    );
 
     let hub_store = HubStore::open_dir(&data).unwrap();
     assert_eq!(hub_store.case_count().unwrap(), 3);

@@ -76,6 +76,17 @@ pub struct PushStatus {
     pub last_push_at: Option<String>,
     /// Why nothing can be sent now (no keyring, revoked device), in Chinese.
     pub problem: Option<String>,
+    /// The last successful pull of each stream.
+    pub streams: Vec<StreamPull>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StreamPull {
+    /// catalog | calendar | results
+    pub stream: String,
+    /// 事项目录 / 节假日日历 / 办理结果
+    pub label: String,
+    pub last_pull_at: Option<String>,
 }
 
 /// An op the hub rejected: shown until resent or discarded with a reason.

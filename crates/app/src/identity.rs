@@ -346,6 +346,21 @@ impl Desk {
                 .expect("lock")
                 .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
             problem: self.push_problem.lock().expect("lock").clone(),
+            streams: [
+                ("catalog", "事项目录"),
+                ("calendar", "节假日日历"),
+                ("results", "办理结果"),
+            ]
+            .iter()
+            .map(|(stream, label)| dto::StreamPull {
+                stream: stream.to_string(),
+                label: label.to_string(),
+                last_pull_at: self
+                    .with_store(|s| s.stream_state(stream))
+                    .ok()
+                    .and_then(|st| st.last_pull_at),
+            })
+            .collect(),
         }
     }
 

@@ -143,6 +143,16 @@ impl Store {
         Ok(moved)
     }
 
+    /// Records a pull that brought nothing new.
+    pub fn touch_stream(&mut self, stream: &str, at: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO sync_stream (stream, last_pull_at) VALUES (?1, ?2)
+             ON CONFLICT(stream) DO UPDATE SET last_pull_at = excluded.last_pull_at",
+            params![stream, ts(at)],
+        )?;
+        Ok(())
+    }
+
     /// Forgets one pull stream so the next pull downloads it again from the start. Only that
     /// stream's rows and cursor change: cases, the outbox and the other streams stay.
     pub fn reset_stream(&mut self, stream: &str) -> Result<()> {

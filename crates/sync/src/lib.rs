@@ -618,8 +618,13 @@ pub async fn pull_results(
             )));
         }
         let has_more = page.has_more;
-        if !page.results.is_empty() {
-            let now = chrono::Utc::now();
+        let now = chrono::Utc::now();
+        if page.results.is_empty() {
+            blocking(store, move |s| {
+                s.touch_stream(onewindow_store::push::RESULTS, now)
+            })
+            .await?;
+        } else {
             moved += blocking(store, move |s| s.apply_results_page(&page, now)).await?;
         }
         if !has_more {
