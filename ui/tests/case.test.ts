@@ -190,6 +190,22 @@ describe('the draft', () => {
   });
 });
 
+describe('delivery', () => {
+  it('a ready case is delivered by post with its tracking number', async () => {
+    m.newCase.mockResolvedValue(caseView({ state: 'ready', state_label: '待出件', editable: false }));
+    m.deliverCase.mockResolvedValue(caseView({ state: 'delivered', state_label: '已出件', editable: false, revision: 9 }));
+    const user = await startCase();
+    await user.click(byId('deliver-case'));
+    expect(byId('case-dialog').dataset.kind).toBe('deliver');
+    await user.click(byId('deliver-by-post'));
+    await user.type(byId('deliver-tracking'), 'SF1234567890');
+    await user.click(byId('deliver-confirm'));
+    await waitFor(() => expect(m.deliverCase).toHaveBeenCalledWith('case-1', true, 'SF1234567890'));
+    await waitFor(() => expect(document.getElementById('case-dialog')).toBeNull());
+    expect(byId('case-state').dataset.state).toBe('delivered');
+  });
+});
+
 describe('materials', () => {
   it('Alt+1 and Alt+0 choose where scans land; a click on a slot too', async () => {
     m.selectSlot.mockImplementation(async (_id, slot) => caseView({ selected_slot: slot, revision: 9 }));

@@ -13,6 +13,7 @@ import type {
   PushStatus,
   RejectedOpView,
   SearchResponse,
+  UserView,
   WindowInfo,
 } from '../src/ipc';
 
@@ -28,6 +29,7 @@ export function pushStatus(over: Partial<PushStatus> = {}): PushStatus {
     rejected: 0,
     last_push_at: null,
     problem: null,
+    streams: [],
     ...over,
   };
 }
@@ -35,6 +37,11 @@ export function pushStatus(over: Partial<PushStatus> = {}): PushStatus {
 /** An enrolled desk. */
 export function enrolledPush(over: Partial<PushStatus> = {}): PushStatus {
   return pushStatus({ enrolled: true, desk_code: 'RC01', desk_name: '荣成市政务服务中心 综合受理 1 号窗口', ...over });
+}
+
+/** A clerk signed in at the desk. */
+export function userView(over: Partial<UserView> = {}): UserView {
+  return { name: '王丽', role: 'clerk', role_label: '窗口人员', ...over };
 }
 
 export function onlineStatus(over: Partial<DeskStatus> = {}): DeskStatus {
@@ -49,6 +56,7 @@ export function onlineStatus(over: Partial<DeskStatus> = {}): DeskStatus {
     syncing: false,
     cache_problem: null,
     push: pushStatus(),
+    user: null,
     ...over,
   };
 }

@@ -73,7 +73,16 @@ async function renderReady() {
 function renderBar(status: DeskStatus, syncBusy = false) {
   const onenrol = vi.fn();
   const onrejected = vi.fn();
-  const props = { status, statusError: null, syncBusy, onsync: vi.fn(), onenrol, onrejected };
+  const props = {
+    status,
+    statusError: null,
+    syncBusy,
+    onsync: vi.fn(),
+    onenrol,
+    onrejected,
+    onlogin: vi.fn(),
+    onlogout: vi.fn(),
+  };
   const result = render(StatusBar, props);
   return { ...result, onenrol, onrejected, props };
 }
