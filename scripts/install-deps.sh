@@ -10,8 +10,9 @@ mode="${1:-run}"
 pkgs=(pkg-config build-essential curl file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
       libayatana-appindicator3-dev librsvg2-dev fonts-noto-cjk poppler-utils libdbus-1-dev)
 if [ "$mode" = test ] || [ "$mode" = bench ]; then
-  # e2e: a virtual display and WebKit's WebDriver; headless Chromium for the hub's pages.
-  pkgs+=(xvfb webkit2gtk-driver chromium chromium-driver)
+  # e2e: a virtual display and WebKit's WebDriver; headless Chromium for the hub's pages; a
+  # headless Secret Service (gnome-keyring in its own D-Bus session) for the device token.
+  pkgs+=(xvfb webkit2gtk-driver chromium chromium-driver gnome-keyring dbus-x11 libsecret-tools)
 fi
 if [ "$mode" = bench ]; then
   # The intake bench compares against vipsthumbnail.

@@ -77,6 +77,16 @@ fn start_xvfb() -> (Guard, String) {
 }
 
 fn start_driver(display: &str) -> (Guard, String) {
+    start_driver_in(display, false)
+}
+
+/// tauri-driver (and so the app) inside its own D-Bus session with an unlocked GNOME keyring
+/// (fresh, in a temporary data folder): a real Secret Service for the device token, headless.
+fn start_driver_with_keyring(display: &str) -> (Guard, String) {
+    start_driver_in(display, true)
+}
+
+fn start_driver_in(display: &str, keyring: bool) -> (Guard, String) {
     let port = free_port();
     let native = free_port();
     let driver = std::env::var_os("TAURI_DRIVER")
@@ -90,13 +100,31 @@ fn start_driver(display: &str) -> (Guard, String) {
                 PathBuf::from("tauri-driver")
             }
         });
-    let child = Command::new(driver)
-        .args([
+    let mut cmd = if keyring {
+        let mut c = Command::new("dbus-run-session");
+        c.args([
+            "--",
+            "sh",
+            "-c",
+            &format!(
+                "export XDG_DATA_HOME=\"$(mktemp -d)\"; \
+                 echo -n e2e-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; \
+                 exec '{}' --port {port} --native-port {native}",
+                driver.display()
+            ),
+        ]);
+        c
+    } else {
+        let mut c = Command::new(&driver);
+        c.args([
             "--port",
             &port.to_string(),
             "--native-port",
             &native.to_string(),
-        ])
+        ]);
+        c
+    };
+    let child = cmd
         .env("DISPLAY", display)
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
         .stdout(Stdio::null())
@@ -713,4 +741,218 @@ fn back_office_pages_in_headless_chromium() {
     if let Err(p) = outcome {
         std::panic::resume_unwind(p);
     }
+}
+
+/// Enrolment in the real window (the token goes to a real Secret Service), a case accepted and
+/// synced, the approver's decision reaching the window as 待出件, and 出件 flowing back up.
+#[test]
+fn enrolment_decision_and_delivery_at_the_window() {
+    let app = desk_app();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_with_approver(tmp.path());
+    let d = data.to_str().unwrap();
+    let out = onewindow_tests::hub_cli(&["enrol", "--data", d, "--desk", "综合受理 1 号窗口"]);
+    let code = out
+        .lines()
+        .find_map(|l| {
+            l.split_once("（一次有效）：")
+                .map(|(_, c)| c.trim().to_string())
+        })
+        .unwrap();
+    let hub = HubProcess::start(&data);
+    let (_xvfb, display) = start_xvfb();
+    let (_driver, base) = start_driver_with_keyring(&display);
+    let desk_data = tmp.path().join("desk");
+    let hot = tmp.path().join("scans");
+    let printer = format!("folder:{}", tmp.path().join("printed").display());
+    let s = Session::new(
+        &base,
+        &app,
+        &[
+            "--hub-url",
+            &hub.url(),
+            "--data-dir",
+            desk_data.to_str().unwrap(),
+            "--sync-interval-ms",
+            "500",
+            "--today",
+            "2026-11-27",
+            "--hot-folder",
+            hot.to_str().unwrap(),
+            "--printer",
+            &printer,
+        ],
+    );
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let shots = shots_dir();
+        wait_until("online and unenrolled", Duration::from_secs(30), || {
+            text_of(&s, "#connectivity") == "在线"
+                && attr(&s, "#push-status", "data-state") == "unenrolled"
+        });
+        // F10: enrol with the administrator's code.
+        s.send_keys(&s.find("body"), "\u{E03A}");
+        wait_until("the enrolment panel", Duration::from_secs(5), || {
+            count(&s, "#enrol-panel") == 1
+        });
+        type_into(&s, "#enrol-code", &code);
+        click(&s, "#enrol-submit");
+        wait_until("enrolled", Duration::from_secs(15), || {
+            attr(&s, "#push-status", "data-state") != "unenrolled"
+        });
+        s.screenshot(&shots.join("30-enrolled.png"));
+        let _ = s.execute(
+            "const b = document.getElementById('enrol-close'); if (b) b.click(); return true",
+        );
+        wait_until("the panel closed", Duration::from_secs(5), || {
+            count(&s, "#enrol-panel") == 0
+        });
+
+        let number = accept_one_case(&s, &hot);
+        assert!(
+            number.starts_with("W01-20261127-"),
+            "the hub's desk code: {number}"
+        );
+        wait_until("everything uploaded", Duration::from_secs(30), || {
+            attr(&s, "#push-status", "data-state") == "sent"
+        });
+        wait_until("handed off", Duration::from_secs(10), || {
+            attr(&s, "#case-state", "data-state") == "handed_off"
+        });
+
+        // The approver approves in the back office.
+        let web = reqwest::blocking::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        web.post(format!("{}/office/login", hub.url()))
+            .form(&[("name", "wang"), ("password", "correct horse battery")])
+            .send()
+            .unwrap();
+        let r = web
+            .post(format!("{}/office/cases/{number}/decide", hub.url()))
+            .form(&[("action", "approve"), ("note", "符合换领条件")])
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        wait_until("待出件 at the window", Duration::from_secs(15), || {
+            attr(&s, "#case-state", "data-state") == "ready"
+        });
+        s.screenshot(&shots.join("31-ready.png"));
+
+        click(&s, "#deliver-case");
+        wait_until("the delivery dialog", Duration::from_secs(5), || {
+            count(&s, "#deliver-confirm") == 1
+        });
+        click(&s, "#deliver-confirm");
+        wait_until("delivered", Duration::from_secs(10), || {
+            attr(&s, "#case-state", "data-state") == "delivered"
+        });
+        wait_until("the hub knows", Duration::from_secs(15), || {
+            onewindow_hub::store::HubStore::open_dir(&data)
+                .ok()
+                .and_then(|h| h.hub_case(&number).ok().flatten())
+                .is_some_and(|c| c.1 == "delivered")
+        });
+        s.screenshot(&shots.join("32-delivered.png"));
+    }));
+    if let Err(panic) = outcome {
+        s.screenshot(&shots_dir().join("failure-sync.png"));
+        eprintln!("desk log:\n{}", desk_log(&desk_data));
+        s.close();
+        std::panic::resume_unwind(panic);
+    }
+    s.close();
+    hub.kill();
+}
+
+/// Demo hub data with an approver for the 居民身份证换领 domain.
+fn demo_hub_with_approver(dir: &Path) -> PathBuf {
+    let data = demo_hub_data(dir);
+    let cat: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(onewindow_tests::demo("catalog-sample.json")).unwrap(),
+    )
+    .unwrap();
+    let domain = cat["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "00017200100002")
+        .unwrap()["domain"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    onewindow_tests::hub_cli_with_stdin(
+        &[
+            "user",
+            "add",
+            "--data",
+            data.to_str().unwrap(),
+            "--name",
+            "wang",
+            "--role",
+            "approver",
+            "--domain",
+            &domain,
+            "--password-stdin",
+        ],
+        "correct horse battery\n",
+    );
+    data
+}
+
+/// From the search box to an accepted 居民身份证换领 with two scanned pages; returns its number.
+fn accept_one_case(s: &Session, hot: &Path) -> String {
+    search(s, "身份证换领");
+    wait_for_hits(s, "身份证换领", |h| {
+        h.first().is_some_and(|n| n == "居民身份证换领")
+    });
+    s.send_keys(&s.find("#search-input"), Key::ENTER);
+    wait_until("the guide", Duration::from_secs(10), || {
+        text_of(s, "#guide-title").contains("居民身份证换领")
+    });
+    click(s, "#start-case");
+    wait_until("the new case", Duration::from_secs(10), || {
+        count(s, "#case-screen") == 1
+    });
+    choose(s, "#scenario-select", "00017200100002-01");
+    wait_until("materials", Duration::from_secs(10), || {
+        count(s, ".material-slot") == 2
+    });
+    type_into(s, "#applicant-name", "徐志强");
+    type_into(s, "#applicant-number", "371082199906080810");
+    type_into(s, "#applicant-phone", "13906310001");
+    type_into(s, "#field-name", "徐志强");
+    type_into(s, "#field-id_number", "371082199906080810");
+    type_into(s, "#field-mobile", "13906310001");
+    choose(s, "#field-delivery", "窗口领取");
+    click(s, "#save-intake");
+    for (slot, name, fixture) in [(0, "a.jpg", "page.jpg"), (1, "b.png", "page.png")] {
+        click(s, &format!(".material-slot[data-slot='{slot}']"));
+        wait_until("slot selected", Duration::from_secs(5), || {
+            attr(s, &format!(".material-slot[data-slot='{slot}']"), "class").contains("selected")
+        });
+        write_slowly(
+            &hot.join(name),
+            &std::fs::read(scan_fixture(fixture)).unwrap(),
+            Duration::from_millis(10),
+        );
+        wait_until("the thumbnail", Duration::from_secs(10), || {
+            count(
+                s,
+                &format!(".material-slot[data-slot='{slot}'] .file-thumb img"),
+            ) == 1
+        });
+    }
+    wait_until("nothing blocks", Duration::from_secs(10), || {
+        attr(s, "#review", "data-can-accept") == "true"
+    });
+    click(s, "#accept-case");
+    wait_until("accepted", Duration::from_secs(15), || {
+        matches!(
+            attr(s, "#case-state", "data-state").as_str(),
+            "accepted" | "handed_off"
+        )
+    });
+    text_of(s, "#case-number")
 }

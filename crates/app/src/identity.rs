@@ -161,6 +161,9 @@ impl Desk {
                 *problem = None;
                 *self.last_push.lock().expect("lock") = Some(Utc::now());
                 if r.applied + r.rejected + r.duplicate > 0 {
+                    // Hand-offs acknowledged: the case on screen moved on.
+                    self.revision
+                        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     tracing::info!(
                         applied = r.applied,
                         duplicate = r.duplicate,
