@@ -20,3 +20,7 @@ CREATE TABLE device_identity (
     hub_url     TEXT NOT NULL,
     enrolled_at TEXT NOT NULL
 ) STRICT;
+
+-- The last back-office result applied to each case: a results stream downloaded again never
+-- moves a case back.
+ALTER TABLE case_record ADD COLUMN last_result_seq INTEGER NOT NULL DEFAULT 0;

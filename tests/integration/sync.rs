@@ -571,6 +571,11 @@ async fn decisions_flow_back_to_the_window_and_delivery_flows_up() {
             .any(|e| e.reason.as_deref() == Some("申领登记表照片不清晰，请重新扫描"))
     );
 
+    // Downloading the results stream again moves nothing back.
+    d.reset_stream("results").await.unwrap();
+    assert_eq!(d.open_case(&returned.id).unwrap().state, "draft");
+    assert_eq!(by_number(&approve_me).state_label, "待出件");
+
     // Delivery by post needs a tracking number; then the hub learns of it.
     let ready = by_number(&approve_me);
     assert!(d.deliver_case(&ready.id, true, "").is_err());

@@ -2158,10 +2158,13 @@ impl Desk {
             ctx.members.iter().map(|(row, ..)| row.id.clone()).collect()
         };
         self.with_store_mut(|s| {
-            for id in &targets {
-                s.deliver(id, &who, Utc::now(), method, by_post.then_some(tracking))?;
-            }
-            Ok(())
+            s.deliver(
+                &targets,
+                &who,
+                Utc::now(),
+                method,
+                by_post.then_some(tracking),
+            )
         })?;
         self.bump();
         self.case_view(

@@ -103,6 +103,8 @@ impl HubStore {
             params![name, role, hash, ts(now)],
         )?;
         tx.execute("DELETE FROM hub_user_domain WHERE name = ?1", [name])?;
+        // A new password or role ends the sessions opened under the old one.
+        tx.execute("DELETE FROM office_session WHERE name = ?1", [name])?;
         for d in domains {
             tx.execute(
                 "INSERT INTO hub_user_domain (name, domain) VALUES (?1, ?2) ON CONFLICT DO NOTHING",

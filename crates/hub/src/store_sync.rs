@@ -318,6 +318,9 @@ impl HubStore {
         let final_path = dir.path(sha);
         std::fs::create_dir_all(final_path.parent().expect("has a parent"))?;
         std::fs::rename(&partial, &final_path)?;
+        // The rename must survive a power cut before the blob is recorded as complete.
+        #[cfg(unix)]
+        std::fs::File::open(final_path.parent().expect("has a parent"))?.sync_all()?;
         self.conn.execute(
             "INSERT INTO blob (sha256, size, received, complete, updated_at) VALUES (?1, ?2, ?3, 1, ?4)
              ON CONFLICT(sha256) DO UPDATE SET size = excluded.size, received = excluded.received,
@@ -364,7 +367,9 @@ impl HubStore {
         let tx = self.conn.transaction()?;
         let earlier: Option<(String, Option<String>)> = tx
             .query_row(
-                "SELECT status, reason FROM applied_op WHERE device_id = ?1 AND op_id = ?2",
+                // Op ids are UUIDv7 made on the desk: a replay is found by the id alone, so a
+                // desk that enrolled again cannot apply its earlier ops a second time.
+                "SELECT status, reason FROM applied_op WHERE op_id = ?2 AND ?1 IS NOT NULL",
                 params![device, op.op_id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -385,6 +390,16 @@ impl HubStore {
                 vec![],
             ));
         }
+        if blobs_of(op).iter().any(|sha| !is_sha256(sha)) {
+            let reason = "操作引用的文件编号无效（不是 SHA-256）".to_string();
+            tx.execute(
+                "INSERT INTO applied_op (device_id, op_id, device_seq, kind, status, reason, at)
+                 VALUES (?1, ?2, ?3, ?4, 'rejected', ?5, ?6)",
+                params![device, op.op_id, op.device_seq, op.kind, reason, ts(now)],
+            )?;
+            tx.commit()?;
+            return Ok(result(OpStatus::Rejected, Some(reason), vec![]));
+        }
         let missing: Vec<String> = blobs_of(op)
             .into_iter()
             .filter(|sha| {
@@ -403,7 +418,29 @@ impl HubStore {
             return Ok(result(OpStatus::WaitingForBlob, None, missing));
         }
         let outcome = if OP_SCHEMA_VERSIONS.contains(&op.schema_version) {
-            apply_effect(&tx, device, op, now)?
+            // The effect runs in a savepoint: a constraint it breaks rejects this op alone
+            // instead of failing the batch (and every later push) with a 500.
+            tx.execute_batch("SAVEPOINT effect")?;
+            match apply_effect(&tx, device, op, now) {
+                Ok(Ok(())) => {
+                    tx.execute_batch("RELEASE effect")?;
+                    Ok(())
+                }
+                Ok(Err(reject)) => {
+                    tx.execute_batch("ROLLBACK TO effect; RELEASE effect")?;
+                    Err(reject)
+                }
+                Err(HubStoreError::Sqlite(e))
+                    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) =>
+                {
+                    tracing::warn!(op = %op.op_id, error = %e, "op breaks a constraint");
+                    tx.execute_batch("ROLLBACK TO effect; RELEASE effect")?;
+                    Err(Reject(
+                        "操作与中心已有的数据冲突（编号或文件重复），未执行".into(),
+                    ))
+                }
+                Err(e) => return Err(e),
+            }
         } else {
             Err(Reject(format!(
                 "中心不支持该操作的格式版本 {}，请升级窗口程序",
@@ -507,6 +544,19 @@ fn apply_effect(
                     if other != id {
                         return Ok(Err(Reject(format!("办件编号 {number} 已被另一办件使用"))));
                     }
+                    let (owner, state): (String, String) = tx.query_row(
+                        "SELECT device_id, state FROM hub_case WHERE id = ?1",
+                        [id],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )?;
+                    if owner != device {
+                        return Ok(Err(Reject("该办件由其他窗口受理，本窗口不能更改".into())));
+                    }
+                    if state != "returned" {
+                        return Ok(Err(Reject(format!(
+                            "办件在中心为“{state}”，只有退回补正的办件才能再次流转"
+                        ))));
+                    }
                     // A case returned and accepted again: its new hand-off replaces the old.
                     tx.execute(
                         "UPDATE hub_case SET state = 'handed_off', payload = ?2, updated_at = ?3,
@@ -547,7 +597,7 @@ fn apply_effect(
                     Ok(i) => i,
                     Err(e) => return Ok(Err(e)),
                 };
-                if !case_exists(tx, id)? {
+                if !case_exists(tx, id, device)? {
                     return Ok(Err(Reject("该办件尚未流转到中心，无法补充材料".into())));
                 }
                 insert_material(tx, id, &op.payload, now)?;
@@ -559,9 +609,11 @@ fn apply_effect(
                     Err(e) => return Ok(Err(e)),
                 };
                 let state: Option<String> = tx
-                    .query_row("SELECT state FROM hub_case WHERE id = ?1", [id], |r| {
-                        r.get(0)
-                    })
+                    .query_row(
+                        "SELECT state FROM hub_case WHERE id = ?1 AND device_id = ?2",
+                        params![id, device],
+                        |r| r.get(0),
+                    )
                     .optional()?;
                 match state.as_deref() {
                     Some("approved" | "refused_by_office" | "delivered") => {}
@@ -587,7 +639,7 @@ fn apply_effect(
                     Ok(i) => i,
                     Err(e) => return Ok(Err(e)),
                 };
-                if !case_exists(tx, id)? {
+                if !case_exists(tx, id, device)? {
                     return Ok(Err(Reject("该办件尚未流转到中心".into())));
                 }
                 tx.execute(
@@ -602,10 +654,12 @@ fn apply_effect(
     Ok(checked)
 }
 
-fn case_exists(tx: &Transaction<'_>, id: &str) -> Result<bool> {
+/// Whether the case is on the hub and was handed off by this device (only the window that
+/// took a case in reports on it).
+fn case_exists(tx: &Transaction<'_>, id: &str, device: &str) -> Result<bool> {
     Ok(tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM hub_case WHERE id = ?1)",
-        [id],
+        "SELECT EXISTS (SELECT 1 FROM hub_case WHERE id = ?1 AND device_id = ?2)",
+        params![id, device],
         |r| r.get(0),
     )?)
 }
@@ -778,6 +832,54 @@ mod tests {
                 .all(|r| matches!(r.status, OpStatus::Duplicate | OpStatus::Rejected))
         );
         assert_eq!(s.case_count().unwrap(), 2);
+    }
+
+    #[test]
+    fn a_desk_reports_only_on_its_own_cases_and_never_replays_under_a_new_identity() {
+        let mut s = HubStore::open_in_memory().unwrap();
+        let device = |s: &mut HubStore, name: &str| {
+            let (code, _) = s.create_enrol_code(name, None, now()).unwrap();
+            s.enrol(&code, now()).unwrap().device_id
+        };
+        let a = device(&mut s, "1 号窗口");
+        let b = device(&mut s, "2 号窗口");
+        let hand = hand_off("op-a1", 1, "W01-20261127-0001", &[]);
+        assert_eq!(
+            s.apply_ops(&a, std::slice::from_ref(&hand), now()).unwrap()[0].status,
+            OpStatus::Applied
+        );
+        // Another desk cannot report on it, nor hand it off again.
+        let foreign = Op {
+            op_id: "op-b1".into(),
+            device_seq: 1,
+            schema_version: 1,
+            kind: "case.delivered".into(),
+            payload: serde_json::json!({"case_id": "case-W01-20261127-0001"}),
+        };
+        let r = s.apply_ops(&b, &[foreign], now()).unwrap();
+        assert_eq!(r[0].status, OpStatus::Rejected);
+        let again = Op {
+            op_id: "op-b2".into(),
+            ..hand.clone()
+        };
+        let r = s.apply_ops(&b, &[again], now()).unwrap();
+        assert_eq!(r[0].status, OpStatus::Rejected);
+        assert!(r[0].reason.as_deref().unwrap().contains("其他窗口"));
+        // The same desk enrolled again (a new device) replays its op: a duplicate, not twice.
+        let a2 = device(&mut s, "1 号窗口（重新注册）");
+        assert_eq!(
+            s.apply_ops(&a2, &[hand], now()).unwrap()[0].status,
+            OpStatus::Duplicate
+        );
+        // A path-like blob id is refused, not waited for.
+        let bad = Op {
+            op_id: "op-a2".into(),
+            ..hand_off("op-a2", 2, "W01-20261127-0002", &["../../hub.db"])
+        };
+        assert_eq!(
+            s.apply_ops(&a, &[bad], now()).unwrap()[0].status,
+            OpStatus::Rejected
+        );
     }
 
     #[test]

@@ -267,32 +267,37 @@ impl Store {
     }
 
     /// 出件: the result is handed to the applicant at the window or sent by post; the hub is
-    /// told in the same transaction.
+    /// told in the same transaction. Several cases (the members of a 一件事) go together or
+    /// not at all.
     pub fn deliver(
         &mut self,
-        case_id: &str,
+        case_ids: &[String],
         who: &Actor,
         at: DateTime<Utc>,
         method: &str,
         tracking: Option<&str>,
-    ) -> Result<CaseRow> {
+    ) -> Result<Vec<CaseRow>> {
         let tx = self.conn.transaction()?;
         let note = match tracking {
             Some(t) => format!("{method}（运单号 {t}）"),
             None => method.to_string(),
         };
-        let (_, row) = step(&tx, case_id, CaseAction::Deliver, who, at, Some(&note))?;
-        push_op(
-            &tx,
-            "case.delivered",
-            &serde_json::json!({
-                "case_id": row.id, "number": row.number, "method": method,
-                "tracking": tracking, "by": who.user, "desk": who.desk, "at": ts(at),
-            }),
-            at,
-        )?;
+        let mut rows = Vec::new();
+        for case_id in case_ids {
+            let (_, row) = step(&tx, case_id, CaseAction::Deliver, who, at, Some(&note))?;
+            push_op(
+                &tx,
+                "case.delivered",
+                &serde_json::json!({
+                    "case_id": row.id, "number": row.number, "method": method,
+                    "tracking": tracking, "by": who.user, "desk": who.desk, "at": ts(at),
+                }),
+                at,
+            )?;
+            rows.push(row);
+        }
         tx.commit()?;
-        Ok(row)
+        Ok(rows)
     }
 
     /// The follow-up work list: open ones (oldest due first), or all of them.

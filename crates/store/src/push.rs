@@ -98,6 +98,18 @@ impl Store {
                 tracing::warn!(case = %r.case_id, "result for a case this desk does not have");
                 continue;
             };
+            let applied: i64 = tx.query_row(
+                "SELECT last_result_seq FROM case_record WHERE id = ?1",
+                [&case.id],
+                |row| row.get(0),
+            )?;
+            if r.seq <= applied {
+                continue;
+            }
+            tx.execute(
+                "UPDATE case_record SET last_result_seq = ?2 WHERE id = ?1",
+                params![case.id, r.seq],
+            )?;
             let who = Actor {
                 user: r.by.clone(),
                 desk: "HUB".into(),
@@ -177,12 +189,17 @@ impl Store {
 
     /// Ops the hub has not answered yet, oldest first.
     pub fn pending_ops(&self, limit: u32) -> Result<Vec<OutboxOp>> {
+        self.pending_ops_after(0, limit)
+    }
+
+    /// Pending ops after `device_seq`, oldest first.
+    pub fn pending_ops_after(&self, after_seq: i64, limit: u32) -> Result<Vec<OutboxOp>> {
         let mut q = self.conn.prepare_cached(
             "SELECT o.op_id, o.device_seq, o.schema_version, o.kind, o.payload FROM outbox o
              LEFT JOIN op_result r ON r.op_id = o.op_id
-             WHERE r.op_id IS NULL ORDER BY o.device_seq LIMIT ?1",
+             WHERE r.op_id IS NULL AND o.device_seq > ?1 ORDER BY o.device_seq LIMIT ?2",
         )?;
-        let rows = q.query_map([limit], read_op)?;
+        let rows = q.query_map(params![after_seq, limit], read_op)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

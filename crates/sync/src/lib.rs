@@ -507,11 +507,13 @@ pub async fn push_outbox(
     use onewindow_store::push::Answer;
     let mut report = PushReport::default();
     let mut after_seq = 0;
+    // Cases with an op still waiting for its files: their later ops wait too, so none of them
+    // reaches the hub before the case does.
+    let mut held_cases: std::collections::BTreeSet<String> = Default::default();
     loop {
-        let batch: Vec<Op> = blocking(store, move |s| s.pending_ops(200))
+        let batch: Vec<Op> = blocking(store, move |s| s.pending_ops_after(after_seq, 200))
             .await?
             .into_iter()
-            .filter(|o| o.device_seq > after_seq)
             .map(|o| Op {
                 op_id: o.op_id,
                 device_seq: o.device_seq,
@@ -536,10 +538,19 @@ pub async fn push_outbox(
                 break;
             }
         }
-        let batch: Vec<Op> = batch.into_iter().take(cut).collect();
-        let Some(last) = batch.last().map(|o| o.device_seq) else {
+        let taken: Vec<Op> = batch.into_iter().take(cut).collect();
+        let Some(last) = taken.last().map(|o| o.device_seq) else {
             return Ok(report);
         };
+        let case_of = |o: &Op| o.payload["case_id"].as_str().map(str::to_string);
+        let batch: Vec<Op> = taken
+            .into_iter()
+            .filter(|o| case_of(o).is_none_or(|c| !held_cases.contains(&c)))
+            .collect();
+        if batch.is_empty() {
+            after_seq = last;
+            continue;
+        }
         let mut blobs: Vec<String> = batch
             .iter()
             .flat_map(|o| blobs_of(&o.kind, &o.payload))
@@ -590,7 +601,16 @@ pub async fn push_outbox(
                     report.rejected += 1;
                     answers.push((r.op_id, Answer::Rejected, r.reason));
                 }
-                OpStatus::WaitingForBlob => report.waiting += 1,
+                OpStatus::WaitingForBlob => {
+                    report.waiting += 1;
+                    if let Some(case) = batch
+                        .iter()
+                        .find(|o| o.op_id == r.op_id)
+                        .and_then(|o| o.payload["case_id"].as_str())
+                    {
+                        held_cases.insert(case.to_string());
+                    }
+                }
             }
         }
         let now = chrono::Utc::now();
