@@ -17,18 +17,11 @@ use onewindow_app::dto::{ApplicantInput, NewCaseRequest, SaveIntakeRequest};
 use onewindow_app::{Desk, DeskConfig};
 use onewindow_store::Store;
 use onewindow_store::cases::{Actor, Attachment, NewCase};
-use onewindow_tests::{HubProcess, demo_hub_data, hub_cli, hub_cli_with_stdin, jpeg_variant, root};
+use onewindow_tests::{HubProcess, demo_hub_data, hub_cli_with_stdin, jpeg_variant, root};
 use sha2::Digest;
 
 fn enrol(data: &Path, desk: &str, hub: &HubProcess, rt: &tokio::runtime::Runtime) -> String {
-    let out = hub_cli(&["enrol", "--data", data.to_str().unwrap(), "--desk", desk]);
-    let code = out
-        .lines()
-        .find_map(|l| {
-            l.split_once("（一次有效）：")
-                .map(|(_, c)| c.trim().to_string())
-        })
-        .unwrap();
+    let code = onewindow_tests::enrol_code(data, desk);
     rt.block_on(onewindow_sync::HubClient::new(&hub.url()).enrol(&code))
         .unwrap()
         .token
@@ -198,21 +191,7 @@ fn main() {
 
     // decision → 待出件 at the window.
     let d_arg = data.to_str().unwrap();
-    let domain = {
-        let cat: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(onewindow_tests::demo("catalog-sample.json")).unwrap(),
-        )
-        .unwrap();
-        cat["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["code"] == "00017200100002")
-            .unwrap()["domain"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let domain = onewindow_tests::item_domain("00017200100002");
     hub_cli_with_stdin(
         &[
             "user",
@@ -229,14 +208,7 @@ fn main() {
         ],
         "bench password 1\n",
     );
-    let out = hub_cli(&["enrol", "--data", d_arg, "--desk", "window"]);
-    let code = out
-        .lines()
-        .find_map(|l| {
-            l.split_once("（一次有效）：")
-                .map(|(_, c)| c.trim().to_string())
-        })
-        .unwrap();
+    let code = onewindow_tests::enrol_code(&data, "window");
     let desk = Desk::open(DeskConfig {
         sync_interval: Duration::from_secs(3600),
         today: Some("2026-11-27".parse().unwrap()),

@@ -589,21 +589,7 @@ fn acceptance_at_the_window_from_scan_to_receipt() {
 fn back_office_pages_in_headless_chromium() {
     let tmp = tempfile::tempdir().unwrap();
     let data = demo_hub_data(tmp.path());
-    let domain = {
-        let cat: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(onewindow_tests::demo("catalog-sample.json")).unwrap(),
-        )
-        .unwrap();
-        cat["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["code"] == "00017200100002")
-            .unwrap()["domain"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let domain = onewindow_tests::item_domain("00017200100002");
     let d = data.to_str().unwrap();
     onewindow_tests::hub_cli_with_stdin(
         &[
@@ -621,14 +607,7 @@ fn back_office_pages_in_headless_chromium() {
         ],
         "correct horse battery\n",
     );
-    let out = onewindow_tests::hub_cli(&["enrol", "--data", d, "--desk", "1 号窗口"]);
-    let code = out
-        .lines()
-        .find_map(|l| {
-            l.split_once("（一次有效）：")
-                .map(|(_, c)| c.trim().to_string())
-        })
-        .unwrap();
+    let code = onewindow_tests::enrol_code(&data, "1 号窗口");
     let hub = HubProcess::start(&data);
 
     // A window hands off one case with a scanned page, as a desk would.
@@ -750,15 +729,7 @@ fn enrolment_decision_and_delivery_at_the_window() {
     let app = desk_app();
     let tmp = tempfile::tempdir().unwrap();
     let data = demo_hub_with_approver(tmp.path());
-    let d = data.to_str().unwrap();
-    let out = onewindow_tests::hub_cli(&["enrol", "--data", d, "--desk", "综合受理 1 号窗口"]);
-    let code = out
-        .lines()
-        .find_map(|l| {
-            l.split_once("（一次有效）：")
-                .map(|(_, c)| c.trim().to_string())
-        })
-        .unwrap();
+    let code = onewindow_tests::enrol_code(&data, "综合受理 1 号窗口");
     let hub = HubProcess::start(&data);
     let (_xvfb, display) = start_xvfb();
     let (_driver, base) = start_driver_with_keyring(&display);
@@ -869,19 +840,7 @@ fn enrolment_decision_and_delivery_at_the_window() {
 /// Demo hub data with an approver for the 居民身份证换领 domain.
 fn demo_hub_with_approver(dir: &Path) -> PathBuf {
     let data = demo_hub_data(dir);
-    let cat: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(onewindow_tests::demo("catalog-sample.json")).unwrap(),
-    )
-    .unwrap();
-    let domain = cat["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["code"] == "00017200100002")
-        .unwrap()["domain"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let domain = onewindow_tests::item_domain("00017200100002");
     onewindow_tests::hub_cli_with_stdin(
         &[
             "user",

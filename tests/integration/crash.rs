@@ -12,7 +12,7 @@ use chrono::Utc;
 use onewindow_hub::store::HubStore;
 use onewindow_store::Store;
 use onewindow_store::cases::{Actor, Attachment, NewCase};
-use onewindow_tests::{HubProcess, demo_hub_data, hub_cli};
+use onewindow_tests::{HubProcess, demo_hub_data};
 use sha2::Digest;
 
 /// A small deterministic generator, so a failing run can be repeated.
@@ -127,20 +127,7 @@ fn pusher(cache: &Path, blobs: &Path, hub: &str, token: &str, failpoint: Option<
 async fn killed_thirty_times_the_desk_still_delivers_everything_exactly_once() {
     let tmp = tempfile::tempdir().unwrap();
     let data = demo_hub_data(tmp.path());
-    let out = hub_cli(&[
-        "enrol",
-        "--data",
-        data.to_str().unwrap(),
-        "--desk",
-        "1 号窗口",
-    ]);
-    let code = out
-        .lines()
-        .find_map(|l| {
-            l.split_once("（一次有效）：")
-                .map(|(_, c)| c.trim().to_string())
-        })
-        .unwrap();
+    let code = onewindow_tests::enrol_code(&data, "1 号窗口");
     let hub = HubProcess::start(&data);
     let token = onewindow_sync::HubClient::new(&hub.url())
         .enrol(&code)
@@ -254,14 +241,7 @@ async fn drain(cache: &Path, blobs: &Path, hub_url: &str, token: &str) -> u32 {
 }
 
 fn enrol_token(data: &Path, desk: &str, hub: &HubProcess) -> String {
-    let out = hub_cli(&["enrol", "--data", data.to_str().unwrap(), "--desk", desk]);
-    let code = out
-        .lines()
-        .find_map(|l| {
-            l.split_once("（一次有效）：")
-                .map(|(_, c)| c.trim().to_string())
-        })
-        .unwrap();
+    let code = onewindow_tests::enrol_code(data, desk);
     let url = hub.url();
     std::thread::spawn(move || {
         tokio::runtime::Runtime::new()

@@ -14,22 +14,7 @@ fn mock_keyring() {
     keyring::set_default_credential_builder(keyring::mock::default_credential_builder());
 }
 
-/// `onewindow-hub enrol` → the one-time code it printed.
-fn enrol_code(hub_data: &Path, desk: &str) -> String {
-    let out = hub_cli(&[
-        "enrol",
-        "--data",
-        hub_data.to_str().unwrap(),
-        "--desk",
-        desk,
-    ]);
-    out.lines()
-        .find_map(|l| {
-            l.split_once("（一次有效）：")
-                .map(|(_, c)| c.trim().to_string())
-        })
-        .unwrap_or_else(|| panic!("no code in {out}"))
-}
+use onewindow_tests::enrol_code;
 
 fn desk(dir: &Path, hub_url: String) -> std::sync::Arc<Desk> {
     Desk::open(DeskConfig {
@@ -370,21 +355,7 @@ async fn decisions_flow_back_to_the_window_and_delivery_flows_up() {
     let code = enrol_code(&data, "综合受理 1 号窗口");
     let d_arg = data.to_str().unwrap();
     // 居民身份证换领 is in the public-security domain (GA in the sample).
-    let item_domain = {
-        let cat: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(onewindow_tests::demo("catalog-sample.json")).unwrap(),
-        )
-        .unwrap();
-        cat["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["code"] == "00017200100002")
-            .unwrap()["domain"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let item_domain = onewindow_tests::item_domain("00017200100002");
     onewindow_tests::hub_cli_with_stdin(
         &[
             "user",

@@ -55,6 +55,31 @@ pub fn hub_cli(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// `onewindow-hub enrol --data DATA --desk DESK` → the one-time code it printed.
+pub fn enrol_code(data: &Path, desk: &str) -> String {
+    let out = hub_cli(&["enrol", "--data", data.to_str().unwrap(), "--desk", desk]);
+    out.lines()
+        .find_map(|l| {
+            l.split_once("（一次有效）：")
+                .map(|(_, c)| c.trim().to_string())
+        })
+        .unwrap_or_else(|| panic!("no enrolment code in {out}"))
+}
+
+/// The business domain of a demo catalog item (what an approver must be given to see it).
+pub fn item_domain(code: &str) -> String {
+    let cat: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(demo("catalog-sample.json")).unwrap()).unwrap();
+    cat["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == code)
+        .and_then(|i| i["domain"].as_str())
+        .unwrap_or_else(|| panic!("no item {code} in the demo catalog"))
+        .to_string()
+}
+
 /// Runs a hub subcommand with `stdin` as its standard input (passwords).
 pub fn hub_cli_with_stdin(args: &[&str], stdin: &str) -> String {
     use std::io::Write;

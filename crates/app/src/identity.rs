@@ -2,13 +2,11 @@
 //! the token kept in the OS keyring (Secret Service, Keychain, Windows Credential Manager) and
 //! never in a file, and the push of the outbox that enrolment makes possible.
 
-use std::path::PathBuf;
-
 use chrono::{SecondsFormat, Utc};
 use onewindow_store::push::Identity;
 use onewindow_sync::{HubClient, SyncError};
 
-use crate::desk::{Desk, store_error};
+use crate::desk::Desk;
 use crate::dto::{self, AppError};
 
 /// How often the window asks for decisions on its cases.
@@ -112,7 +110,7 @@ impl Desk {
             hub_url: url.clone(),
             enrolled_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
         };
-        self.with_store_mut_pub(|s| s.set_identity(&id))?;
+        self.with_store_mut(|s| s.set_identity(&id))?;
         tracing::info!(desk_code = %id.desk_code, "desk enrolled");
         *self.client.write().expect("lock") = client;
         *self.token.lock().expect("lock") = Some(enrolment.token);
@@ -278,7 +276,7 @@ impl Desk {
                 message: "只能重新下载事项目录、节假日日历或办理结果".into(),
             });
         }
-        self.with_store_mut_pub(|s| s.reset_stream(stream))?;
+        self.with_store_mut(|s| s.reset_stream(stream))?;
         tracing::warn!(stream, "stream reset by the clerk");
         if stream == "catalog" {
             self.reload_catalog_after_reset()?;
@@ -309,7 +307,7 @@ impl Desk {
 
     /// Sends a rejected op again at the next push.
     pub fn resend_op(&self, op_id: &str) -> Result<Vec<dto::RejectedOpView>, AppError> {
-        self.with_store_mut_pub(|s| s.resend_op(op_id))?;
+        self.with_store_mut(|s| s.resend_op(op_id))?;
         self.rejected_ops()
     }
 
@@ -326,7 +324,7 @@ impl Desk {
             });
         }
         let who = self.user_name();
-        self.with_store_mut_pub(|s| s.discard_op(op_id, reason, &who, Utc::now()))?;
+        self.with_store_mut(|s| s.discard_op(op_id, reason, &who, Utc::now()))?;
         self.rejected_ops()
     }
 
@@ -334,13 +332,12 @@ impl Desk {
     pub(crate) fn push_health(&self) -> dto::PushStatus {
         let identity = self.identity.read().expect("lock").clone();
         let health = self.with_store(|s| s.push_health()).unwrap_or_default();
-        let blob_bytes = self.pending_blob_bytes().unwrap_or(0);
         dto::PushStatus {
             enrolled: identity.is_some(),
             desk_code: self.desk_code(),
             desk_name: identity.map(|i| i.desk_name),
             pending_ops: health.pending_ops as u32,
-            pending_bytes: health.pending_op_bytes as u64 + blob_bytes,
+            pending_bytes: (health.pending_op_bytes + health.pending_blob_bytes) as u64,
             oldest_pending_at: health.oldest_pending_at,
             rejected: health.rejected as u32,
             last_push_at: self
@@ -365,33 +362,5 @@ impl Desk {
             })
             .collect(),
         }
-    }
-
-    fn pending_blob_bytes(&self) -> Result<u64, AppError> {
-        let ops = self.with_store(|s| s.pending_ops(10_000))?;
-        let mut seen = std::collections::BTreeSet::new();
-        let mut total = 0;
-        for o in ops {
-            for sha in onewindow_sync::blobs_of(&o.kind, &o.payload) {
-                if seen.insert(sha.clone()) {
-                    total += self
-                        .intake
-                        .config
-                        .blob_path(&sha)
-                        .and_then(|p: PathBuf| std::fs::metadata(p).ok())
-                        .map_or(0, |m| m.len());
-                }
-            }
-        }
-        Ok(total)
-    }
-
-    fn with_store_mut_pub<T>(
-        &self,
-        f: impl FnOnce(&mut onewindow_store::Store) -> Result<T, onewindow_store::StoreError>,
-    ) -> Result<T, AppError> {
-        let store = self.store()?;
-        let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut guard).map_err(store_error)
     }
 }

@@ -772,7 +772,7 @@ impl Desk {
         self.with_store_mut(|s| s.attach(case_id, &file, Utc::now()))
     }
 
-    fn with_store_mut<T>(
+    pub(crate) fn with_store_mut<T>(
         &self,
         f: impl FnOnce(&mut Store) -> Result<T, StoreError>,
     ) -> Result<T, AppError> {

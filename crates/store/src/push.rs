@@ -45,6 +45,8 @@ pub struct PushHealth {
     /// RFC 3339 time the oldest pending op was written.
     pub oldest_pending_at: Option<String>,
     pub rejected: i64,
+    /// Bytes of the distinct files pending ops carry (as their payloads state them).
+    pub pending_blob_bytes: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -311,7 +313,17 @@ impl Store {
                (SELECT count(*) FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM op_result r WHERE r.op_id = o.op_id)),
                (SELECT coalesce(sum(length(o.payload)), 0) FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM op_result r WHERE r.op_id = o.op_id)),
                (SELECT min(o.created_at) FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM op_result r WHERE r.op_id = o.op_id)),
-               (SELECT count(*) FROM op_result WHERE status = 'rejected')",
+               (SELECT count(*) FROM op_result WHERE status = 'rejected'),
+               (SELECT coalesce(sum(size), 0) FROM (
+                  SELECT json_extract(a.value, '$.sha256') AS sha, json_extract(a.value, '$.size') AS size
+                  FROM outbox o, json_each(o.payload, '$.attachments') a
+                  WHERE o.kind = 'case.hand_off'
+                    AND NOT EXISTS (SELECT 1 FROM op_result r WHERE r.op_id = o.op_id)
+                  UNION
+                  SELECT json_extract(o.payload, '$.sha256'), json_extract(o.payload, '$.size')
+                  FROM outbox o
+                  WHERE o.kind = 'case.material_added'
+                    AND NOT EXISTS (SELECT 1 FROM op_result r WHERE r.op_id = o.op_id)))",
             [],
             |r| {
                 Ok(PushHealth {
@@ -319,6 +331,7 @@ impl Store {
                     pending_op_bytes: r.get(1)?,
                     oldest_pending_at: r.get(2)?,
                     rejected: r.get(3)?,
+                    pending_blob_bytes: r.get(4)?,
                 })
             },
         )?)
