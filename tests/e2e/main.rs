@@ -683,6 +683,10 @@ fn back_office_pages_in_headless_chromium() {
         });
         assert!(text_of(&s, "#cases").contains("居民身份证换领"));
         assert!(text_of(&s, "#cases").contains("待审批"));
+        // Domains by name, in the row and in the heading.
+        let domain_name = onewindow_tests::domain_name(&domain);
+        assert!(text_of(&s, "#cases").contains(&domain_name));
+        assert!(text_of(&s, "h2").contains(&format!("{domain_name}（{domain}）")));
         s.screenshot(&shots.join("20-office-list.png"));
 
         s.click(&s.find(&format!("a[href='/office/cases/{number}']")));

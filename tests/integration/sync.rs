@@ -210,13 +210,18 @@ async fn a_rejected_op_is_kept_with_its_reason_and_blocks_nothing() {
     );
     assert!(hub_store.hub_case(&later).unwrap().is_some());
 
-    // Resending changes nothing (same answer); discarding needs a reason and is recorded.
-    b.resend_op(&rejected[0].op_id).unwrap();
+    // A resend is a new op the hub judges afresh: the conflict still stands, so it is rejected
+    // again, as itself. Discarding needs a reason and is recorded.
+    let listed = b.resend_op(&rejected[0].op_id).unwrap();
+    assert!(listed.is_empty(), "the resent op is pending, not rejected");
     b.sync_once().await.unwrap();
     assert_eq!(b.status().push.rejected, 1);
-    assert!(b.discard_op(&rejected[0].op_id, "重").is_err());
+    let again = b.rejected_ops().unwrap();
+    assert_ne!(again[0].op_id, rejected[0].op_id);
+    assert!(again[0].reason.contains("已被另一办件使用"));
+    assert!(b.discard_op(&again[0].op_id, "重").is_err());
     let left = b
-        .discard_op(&rejected[0].op_id, "编号冲突，已改由 2 号窗口重新受理")
+        .discard_op(&again[0].op_id, "编号冲突，已改由 2 号窗口重新受理")
         .unwrap();
     assert!(left.is_empty());
     assert_eq!(b.status().push.rejected, 0);
@@ -397,6 +402,12 @@ async fn decisions_flow_back_to_the_window_and_delivery_flows_up() {
     d.sync_once().await.unwrap();
     let cases = d.recent_cases().unwrap();
     assert!(cases.iter().all(|c| c.state_label == "已流转"), "{cases:?}");
+    // The desk is re-enrolled (say its PC was replaced): it keeps its device on the hub, so
+    // the decisions on the cases it already handed off still reach it.
+    let before = d.status();
+    let again = onewindow_tests::re_enrol_code(&data, "综合受理 1 号窗口", &before.push.desk_code);
+    d.enrol(&hub.url(), &again).await.unwrap();
+    assert_eq!(d.status().push.desk_code, before.push.desk_code);
 
     // The approver signs in; a wrong password is refused.
     let web = office_client();

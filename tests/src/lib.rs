@@ -57,7 +57,30 @@ pub fn hub_cli(args: &[&str]) -> String {
 
 /// `onewindow-hub enrol --data DATA --desk DESK` → the one-time code it printed.
 pub fn enrol_code(data: &Path, desk: &str) -> String {
-    let out = hub_cli(&["enrol", "--data", data.to_str().unwrap(), "--desk", desk]);
+    code_in(&hub_cli(&[
+        "enrol",
+        "--data",
+        data.to_str().unwrap(),
+        "--desk",
+        desk,
+    ]))
+}
+
+/// A code that re-enrols the desk with `desk_code` (`enrol --replace`): same device, new token.
+pub fn re_enrol_code(data: &Path, desk: &str, desk_code: &str) -> String {
+    code_in(&hub_cli(&[
+        "enrol",
+        "--data",
+        data.to_str().unwrap(),
+        "--desk",
+        desk,
+        "--desk-code",
+        desk_code,
+        "--replace",
+    ]))
+}
+
+fn code_in(out: &str) -> String {
     out.lines()
         .find_map(|l| {
             l.split_once("（一次有效）：")
@@ -77,6 +100,20 @@ pub fn item_domain(code: &str) -> String {
         .find(|i| i["code"] == code)
         .and_then(|i| i["domain"].as_str())
         .unwrap_or_else(|| panic!("no item {code} in the demo catalog"))
+        .to_string()
+}
+
+/// The name of a domain of the demo catalog.
+pub fn domain_name(code: &str) -> String {
+    let cat: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(demo("catalog-sample.json")).unwrap()).unwrap();
+    cat["domains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == code)
+        .and_then(|d| d["name"].as_str())
+        .unwrap_or_else(|| panic!("no domain {code} in the demo catalog"))
         .to_string()
 }
 

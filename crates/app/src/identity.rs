@@ -307,7 +307,8 @@ impl Desk {
 
     /// Sends a rejected op again at the next push.
     pub fn resend_op(&self, op_id: &str) -> Result<Vec<dto::RejectedOpView>, AppError> {
-        self.with_store_mut(|s| s.resend_op(op_id))?;
+        let who = self.user_name();
+        self.with_store_mut(|s| s.resend_op(op_id, &who, Utc::now()))?;
         self.rejected_ops()
     }
 

@@ -62,6 +62,11 @@ enum Command {
         /// The desk code in case numbers (default: the next free W01, W02, …).
         #[arg(long)]
         desk_code: Option<String>,
+        /// Re-enrol the desk that has `--desk-code` (a replaced PC, a lost keyring): it keeps
+        /// its device, so decisions on the cases it handed off still reach it; its old token
+        /// stops working once the new code is used.
+        #[arg(long, requires = "desk_code")]
+        replace: bool,
     },
     /// Manage back-office users.
     User {
@@ -210,7 +215,8 @@ pub fn main() -> ExitCode {
             data,
             desk,
             desk_code,
-        } => enrol(&data, &desk, desk_code.as_deref()),
+            replace,
+        } => enrol(&data, &desk, desk_code.as_deref(), replace),
         Command::User {
             command:
                 UserCommand::Add {
@@ -282,13 +288,17 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn enrol(data: &Path, desk: &str, desk_code: Option<&str>) -> ExitCode {
+fn enrol(data: &Path, desk: &str, desk_code: Option<&str>, replace: bool) -> ExitCode {
     let _guard = init_logging(data);
     let mut store = match open(data) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    match store.create_enrol_code(desk, desk_code, chrono::Utc::now()) {
+    let made = match desk_code {
+        Some(c) if replace => store.create_re_enrol_code(c, Some(desk), chrono::Utc::now()),
+        _ => store.create_enrol_code(desk, desk_code, chrono::Utc::now()),
+    };
+    match made {
         Ok((code, desk_code)) => {
             tracing::info!(desk_code = %desk_code, "enrolment code made");
             println!("窗口「{}」的注册码（一次有效）：{code}", desk.trim());

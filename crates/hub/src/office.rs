@@ -239,7 +239,7 @@ pub async fn list(State(state): State<HubState>, headers: HeaderMap) -> Response
         .map(|c| {
             let (class, tag) = urgency(c, today);
             format!(
-                r#"<tr class="case-row {class}" data-number="{n}"><td><a href="/office/cases/{n}">{n}</a>{b}</td><td>{item}</td><td>{state}</td><td>{desk}</td><td>{wait}</td><td>{due} <span class="tag">{tag}</span></td></tr>"#,
+                r#"<tr class="case-row {class}" data-number="{n}"><td><a href="/office/cases/{n}">{n}</a>{b}</td><td>{item}<br><small>{domain}</small></td><td>{state}</td><td>{desk}</td><td>{wait}</td><td>{due} <span class="tag">{tag}</span></td></tr>"#,
                 n = esc(&c.number),
                 b = c
                     .bundle_number
@@ -247,6 +247,7 @@ pub async fn list(State(state): State<HubState>, headers: HeaderMap) -> Response
                     .map(|b| format!("<br><small>一件事 {}</small>", esc(b)))
                     .unwrap_or_default(),
                 item = esc(&c.item_name),
+                domain = esc(&c.domain_name),
                 state = state_label(&c.state),
                 desk = esc(&c.desk_name),
                 wait = waiting(&c.accepted_at),
@@ -257,7 +258,11 @@ pub async fn list(State(state): State<HubState>, headers: HeaderMap) -> Response
     let scope = if user.role == "admin" {
         "全部领域".to_string()
     } else {
-        user.domains.join("、")
+        let codes = user.domains.clone();
+        match state.store_call(move |s| s.domain_labels(&codes)).await {
+            Ok(names) => names.join("、"),
+            Err(e) => return e.into_response(),
+        }
     };
     let body = format!(
         r#"<h2>待办件（{scope}）</h2><p>共 {n} 件；红色为已超期，黄色为两日内到期。</p>

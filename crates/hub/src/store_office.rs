@@ -36,6 +36,8 @@ pub struct OfficeCase {
     pub item_code: String,
     pub item_name: String,
     pub domain: String,
+    /// The domain's name from the catalog (the code when the catalog lacks it).
+    pub domain_name: String,
     pub state: String,
     pub accepted_at: String,
     pub promised_date: Option<String>,
@@ -134,6 +136,22 @@ impl HubStore {
             role,
             domains,
         }))
+    }
+
+    /// Names for domain codes, from the current catalog: `市场监管（SCJG）`, or the bare code
+    /// when the catalog does not have it.
+    pub fn domain_labels(&self, codes: &[String]) -> Result<Vec<String>> {
+        let mut q = self.conn.prepare(
+            "SELECT json_extract(ch.body, '$.name') FROM catalog_entity e
+             JOIN catalog_change ch ON ch.seq = e.seq WHERE e.entity = 'domain' AND e.key = ?1",
+        )?;
+        codes
+            .iter()
+            .map(|c| {
+                let name: Option<String> = q.query_row([c], |r| r.get(0)).optional()?;
+                Ok(name.map_or_else(|| c.clone(), |n| format!("{n}（{c}）")))
+            })
+            .collect()
     }
 
     /// Checks a user's password (a clerk signing in at a desk); `None` when wrong.
@@ -241,11 +259,15 @@ impl HubStore {
             "SELECT c.number, c.item_code,
                     coalesce(json_extract(ch.body, '$.name'), c.item_code),
                     coalesce(json_extract(ch.body, '$.domain'), ''),
-                    c.state, c.accepted_at, c.promised_date, c.bundle_number, d.desk_name
+                    c.state, c.accepted_at, c.promised_date, c.bundle_number, d.desk_name,
+                    coalesce(json_extract(dch.body, '$.name'), json_extract(ch.body, '$.domain'), '')
              FROM hub_case c
              JOIN device d ON d.id = c.device_id
              LEFT JOIN catalog_entity e ON e.entity = 'item' AND e.key = c.item_code
              LEFT JOIN catalog_change ch ON ch.seq = e.seq
+             LEFT JOIN catalog_entity de ON de.entity = 'domain'
+                  AND de.key = json_extract(ch.body, '$.domain')
+             LEFT JOIN catalog_change dch ON dch.seq = de.seq
              ORDER BY c.accepted_at, c.number",
         )?;
         let rows = q.query_map([], |r| {
@@ -259,6 +281,7 @@ impl HubStore {
                 promised_date: r.get(6)?,
                 bundle_number: r.get(7)?,
                 desk_name: r.get(8)?,
+                domain_name: r.get(9)?,
             })
         })?;
         Ok(rows

@@ -158,7 +158,52 @@ impl HubStore {
         Ok((secret, code))
     }
 
-    /// Trades a one-time code for a device and its token (returned once, stored hashed).
+    /// A one-time code that re-enrols an existing desk (a replaced PC, a lost keyring): when
+    /// used, the desk's device keeps its id, so the decisions on the cases it handed off still
+    /// reach it, and gets a new token; the old token stops working and a revocation is lifted.
+    pub fn create_re_enrol_code(
+        &mut self,
+        desk_code: &str,
+        desk_name: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(String, String)> {
+        let code = desk_code.trim().to_ascii_uppercase();
+        let tx = self.conn.transaction()?;
+        let existing: Option<String> = tx
+            .query_row(
+                "SELECT desk_name FROM device WHERE desk_code = ?1",
+                [&code],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(existing) = existing else {
+            return Err(HubStoreError::BadInput(format!(
+                "no enrolled desk has the code {code}; enrol it without --replace"
+            )));
+        };
+        let name = desk_name.map(str::trim).unwrap_or(&existing).to_string();
+        if name.is_empty() || name.chars().count() > 50 {
+            return Err(HubStoreError::BadInput(
+                "desk name must be 1-50 characters".into(),
+            ));
+        }
+        // Earlier unused codes for this desk stop working: only the newest one counts.
+        tx.execute(
+            "UPDATE enrol_code SET used_at = ?2 WHERE desk_code = ?1 AND used_at IS NULL",
+            params![code, ts(now)],
+        )?;
+        let secret = enrol_code();
+        tx.execute(
+            "INSERT INTO enrol_code (code_hash, desk_name, desk_code, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![hash_hex(&normalise_code(&secret)), name, code, ts(now)],
+        )?;
+        tx.commit()?;
+        Ok((secret, code))
+    }
+
+    /// Trades a one-time code for a device and its token (returned once, stored hashed). A code
+    /// for a desk code that already has a device (made by [`Self::create_re_enrol_code`])
+    /// gives that device a new token.
     pub fn enrol(&mut self, code: &str, now: DateTime<Utc>) -> Result<Enrolment> {
         let tx = self.conn.transaction()?;
         let hash = hash_hex(&normalise_code(code));
@@ -172,15 +217,35 @@ impl HubStore {
         let Some((desk_name, desk_code)) = row else {
             return Err(HubStoreError::BadEnrolCode);
         };
-        let device_id = uuid_like(&random_bytes::<16>());
         let token: String = random_bytes::<32>()
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        tx.execute(
-            "INSERT INTO device (id, desk_name, desk_code, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![device_id, desk_name, desk_code, hash_hex(&token), ts(now)],
-        )?;
+        let existing: Option<String> = tx
+            .query_row(
+                "SELECT id FROM device WHERE desk_code = ?1",
+                [&desk_code],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let device_id = match existing {
+            Some(id) => {
+                tx.execute(
+                    "UPDATE device SET desk_name = ?2, token_hash = ?3, enrolled_at = ?4, revoked_at = NULL
+                     WHERE id = ?1",
+                    params![id, desk_name, hash_hex(&token), ts(now)],
+                )?;
+                id
+            }
+            None => {
+                let id = uuid_like(&random_bytes::<16>());
+                tx.execute(
+                    "INSERT INTO device (id, desk_name, desk_code, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![id, desk_name, desk_code, hash_hex(&token), ts(now)],
+                )?;
+                id
+            }
+        };
         tx.execute(
             "UPDATE enrol_code SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1",
             params![hash, ts(now), device_id],
@@ -837,11 +902,13 @@ mod tests {
     #[test]
     fn a_desk_reports_only_on_its_own_cases_and_never_replays_under_a_new_identity() {
         let mut s = HubStore::open_in_memory().unwrap();
-        let device = |s: &mut HubStore, name: &str| {
+        let enrol = |s: &mut HubStore, name: &str| {
             let (code, _) = s.create_enrol_code(name, None, now()).unwrap();
-            s.enrol(&code, now()).unwrap().device_id
+            s.enrol(&code, now()).unwrap()
         };
-        let a = device(&mut s, "1 号窗口");
+        let device = |s: &mut HubStore, name: &str| enrol(s, name).device_id;
+        let first_a = enrol(&mut s, "1 号窗口");
+        let a = first_a.device_id.clone();
         let b = device(&mut s, "2 号窗口");
         let hand = hand_off("op-a1", 1, "W01-20261127-0001", &[]);
         assert_eq!(
@@ -865,6 +932,49 @@ mod tests {
         let r = s.apply_ops(&b, &[again], now()).unwrap();
         assert_eq!(r[0].status, OpStatus::Rejected);
         assert!(r[0].reason.as_deref().unwrap().contains("其他窗口"));
+        // The same desk re-enrolled (a replaced PC) keeps its device: the old token stops
+        // working, the new one reports on the desk's cases and sees their decisions.
+        let other = enrol(&mut s, "3 号窗口");
+        assert!(
+            s.create_re_enrol_code("W09", None, now()).is_err(),
+            "no such desk"
+        );
+        let (first, code) = s.create_re_enrol_code("w01", None, now()).unwrap();
+        assert_eq!(code, "W01");
+        let (second, _) = s
+            .create_re_enrol_code("W01", Some("1 号窗口（新电脑）"), now())
+            .unwrap();
+        assert!(
+            s.enrol(&first, now()).is_err(),
+            "only the newest code counts"
+        );
+        let re = s.enrol(&second, now()).unwrap();
+        assert_eq!(re.device_id, a);
+        assert_eq!(re.desk_name, "1 号窗口（新电脑）");
+        assert_eq!(
+            s.device_for_token(&re.token).unwrap(),
+            Some((a.clone(), false))
+        );
+        assert_eq!(
+            s.device_for_token(&first_a.token).unwrap(),
+            None,
+            "the old token goes"
+        );
+        assert!(
+            s.device_for_token(&other.token).unwrap().is_some(),
+            "other desks keep theirs"
+        );
+        let delivered = Op {
+            op_id: "op-a9".into(),
+            device_seq: 9,
+            schema_version: 1,
+            kind: "case.pledge_checked".into(),
+            payload: serde_json::json!({"case_id": "case-W01-20261127-0001"}),
+        };
+        assert_eq!(
+            s.apply_ops(&re.device_id, &[delivered], now()).unwrap()[0].status,
+            OpStatus::Applied
+        );
         // The same desk enrolled again (a new device) replays its op: a duplicate, not twice.
         let a2 = device(&mut s, "1 号窗口（重新注册）");
         assert_eq!(

@@ -182,6 +182,18 @@ pub(crate) fn push_op(
     payload: &serde_json::Value,
     at: DateTime<Utc>,
 ) -> Result<()> {
+    push_op_raw(tx, OP_SCHEMA_VERSION, kind, &payload.to_string(), at).map(drop)
+}
+
+/// Appends one op to the outbox; returns its new op id.
+pub(crate) fn push_op_raw(
+    tx: &Transaction<'_>,
+    schema_version: i64,
+    kind: &str,
+    payload: &str,
+    at: DateTime<Utc>,
+) -> Result<String> {
+    let op_id = uuid_v7(at);
     let seq: i64 = tx.query_row(
         "SELECT coalesce(max(device_seq), 0) + 1 FROM outbox",
         [],
@@ -190,16 +202,9 @@ pub(crate) fn push_op(
     tx.execute(
         "INSERT INTO outbox (op_id, device_seq, schema_version, kind, payload, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            uuid_v7(at),
-            seq,
-            OP_SCHEMA_VERSION,
-            kind,
-            payload.to_string(),
-            ts(at)
-        ],
+        params![op_id, seq, schema_version, kind, payload, ts(at)],
     )?;
-    Ok(())
+    Ok(op_id)
 }
 
 /// One state change with its event, inside the caller's transaction. Returns the case before

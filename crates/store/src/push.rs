@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, params};
 
 use onewindow_domain::case::{CaseAction, CaseState};
 
-use crate::cases::{Actor, OutboxOp, bad_input, read_case, step, ts};
+use crate::cases::{Actor, OutboxOp, bad_input, push_op_raw, read_case, step, ts};
 use crate::{Result, Store};
 
 /// What the hub said about an op.
@@ -273,16 +273,33 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Sends a rejected op again (after the cause was fixed, e.g. the hub upgraded).
-    pub fn resend_op(&mut self, op_id: &str) -> Result<()> {
-        let n = self.conn.execute(
-            "DELETE FROM op_result WHERE op_id = ?1 AND status = 'rejected'",
-            [op_id],
-        )?;
-        if n == 0 {
+    /// Sends a rejected op again (after the cause was fixed, e.g. the hub's catalog updated or
+    /// an earlier op of the case resent). The hub answers a replayed op id with its first
+    /// result, so the resend is a new op (new id, next device sequence) with the same kind and
+    /// payload, and the rejected one is closed as discarded with a pointer to it. Returns the
+    /// new op id. A rejected op had no effect on the hub, so nothing can apply twice.
+    pub fn resend_op(&mut self, op_id: &str, who: &str, at: DateTime<Utc>) -> Result<String> {
+        let tx = self.conn.transaction()?;
+        let op: Option<(i64, String, String)> = tx
+            .query_row(
+                "SELECT o.schema_version, o.kind, o.payload FROM outbox o
+                 JOIN op_result r ON r.op_id = o.op_id
+                 WHERE o.op_id = ?1 AND r.status = 'rejected'",
+                [op_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((version, kind, payload)) = op else {
             return Err(bad_input(format!("op {op_id} is not rejected")));
-        }
-        Ok(())
+        };
+        let new_id = push_op_raw(&tx, version, &kind, &payload, at)?;
+        tx.execute(
+            "UPDATE op_result SET status = 'discarded', discard_reason = ?2, discarded_by = ?3, at = ?4
+             WHERE op_id = ?1",
+            params![op_id, format!("已重发为 {new_id}"), who, ts(at)],
+        )?;
+        tx.commit()?;
+        Ok(new_id)
     }
 
     /// Gives up a rejected op, with the clerk's reason recorded.
@@ -423,16 +440,26 @@ mod tests {
         assert_eq!(rejected[0].reason, "编号冲突");
         assert!(rejected[0].case_number.is_some());
         assert!(s.discard_op(&rejected[0].op_id, " ", "li", t).is_err());
-        s.resend_op(&rejected[0].op_id).unwrap();
-        assert_eq!(s.pending_ops(10).unwrap().len(), 2);
-        s.record_answers(
-            &[(pending[1].op_id.clone(), Answer::Rejected, Some("x".into()))],
-            t,
-        )
-        .unwrap();
-        s.discard_op(&pending[1].op_id, "重复录入，已另行办理", "li", t)
+        // A resend is a new op behind the others, with the same kind and payload; the
+        // rejected one is closed so it is neither pending nor listed.
+        let again = s.resend_op(&rejected[0].op_id, "li", t).unwrap();
+        assert_ne!(again, pending[1].op_id);
+        let now_pending = s.pending_ops(10).unwrap();
+        assert_eq!(now_pending.len(), 2);
+        assert_eq!(now_pending[1].op_id, again);
+        assert!(now_pending[1].device_seq > now_pending[0].device_seq);
+        assert_eq!(now_pending[1].kind, pending[1].kind);
+        assert_eq!(now_pending[1].payload, pending[1].payload);
+        assert_eq!(s.push_health().unwrap().rejected, 0);
+        assert!(
+            s.resend_op(&rejected[0].op_id, "li", t).is_err(),
+            "resent once"
+        );
+        s.record_answers(&[(again.clone(), Answer::Rejected, Some("x".into()))], t)
+            .unwrap();
+        s.discard_op(&again, "重复录入，已另行办理", "li", t)
             .unwrap();
         assert_eq!(s.push_health().unwrap().rejected, 0);
-        assert!(s.resend_op(&pending[1].op_id).is_err());
+        assert!(s.resend_op(&again, "li", t).is_err());
     }
 }
