@@ -343,6 +343,69 @@ async fn a_large_scan_resumes_from_the_offset_the_hub_reports() {
     hub.kill();
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hub_killed_while_writing_a_chunk_resumes_from_the_recorded_offset() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let code = enrol_code(&data, "1 号窗口");
+    // The hub dies halfway through writing the second chunk to disk.
+    let hub = HubProcess::start_with(&data, "127.0.0.1:0", Some("blob.mid_write"));
+    let client = onewindow_sync::HubClient::new(&hub.url());
+    let enrolment = client.enrol(&code).await.unwrap();
+    let client = client.with_token(&enrolment.token);
+    // 20 MiB: three chunks.
+    let bytes: Vec<u8> = (0..20 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2246822519) >> 23) as u8)
+        .collect();
+    let sha = sha256_hex(&bytes);
+    let file = tmp.path().join("big.bin");
+    std::fs::write(&file, &bytes).unwrap();
+    let chunk = onewindow_proto::MAX_CHUNK as u64;
+    let err = onewindow_sync::upload_blob(&client, &sha, &file, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, onewindow_sync::SyncError::Unreachable { .. }),
+        "{err:?}"
+    );
+    let port = hub.url().rsplit(':').next().unwrap().to_string();
+    let status = hub.wait_exit(Duration::from_secs(10));
+    assert!(!status.success(), "the failpoint aborted the hub");
+    // Half a chunk past the recorded offset is on disk.
+    let partial = data.join("blobs/partial").join(format!("{sha}.part"));
+    let on_disk = std::fs::metadata(&partial).unwrap().len();
+    assert!(on_disk > chunk && on_disk < 2 * chunk, "{on_disk}");
+
+    let hub = HubProcess::start_at(&data, &format!("127.0.0.1:{port}"));
+    let st = client.blob_state(&sha).await.unwrap();
+    assert_eq!(
+        (st.offset, st.complete),
+        (chunk, false),
+        "the hub reports what it recorded, not what half-reached the disk"
+    );
+    let sent = onewindow_sync::upload_blob(&client, &sha, &file, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        sent,
+        bytes.len() as u64 - chunk,
+        "the interrupted chunk and the last one; nothing before"
+    );
+    assert!(client.blob_state(&sha).await.unwrap().complete);
+    let hub_store = HubStore::open_dir(&data).unwrap();
+    let (_, size) = hub_store
+        .complete_blobs()
+        .unwrap()
+        .into_iter()
+        .find(|(s, _)| s == &sha)
+        .expect("the blob is complete");
+    assert_eq!(size, bytes.len() as u64);
+    let stored = std::fs::read(onewindow_hub::store_sync::blob_dir(&data).path(&sha)).unwrap();
+    assert_eq!(sha256_hex(&stored), sha, "hash-verified whole");
+    assert!(!partial.exists());
+    hub.kill();
+}
+
 /// An approver's browser session: a cookie jar, no redirects followed.
 fn office_client() -> reqwest::Client {
     reqwest::Client::builder()

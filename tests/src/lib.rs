@@ -189,7 +189,17 @@ impl HubProcess {
     }
 
     pub fn start_at(data: &Path, bind: &str) -> HubProcess {
-        let mut child = Command::new(hub_binary())
+        Self::start_with(data, bind, None)
+    }
+
+    /// Starts with a crash-test failpoint (`ONEWINDOW_FAILPOINT`) set, or none.
+    pub fn start_with(data: &Path, bind: &str, failpoint: Option<&str>) -> HubProcess {
+        let mut cmd = Command::new(hub_binary());
+        cmd.env_remove("ONEWINDOW_FAILPOINT");
+        if let Some(f) = failpoint {
+            cmd.env("ONEWINDOW_FAILPOINT", f);
+        }
+        let mut child = cmd
             .args(["serve", "--data", data.to_str().unwrap(), "--bind", bind])
             .env("ONEWINDOW_LOG", "warn")
             .stdout(Stdio::piped())
@@ -236,6 +246,21 @@ impl HubProcess {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Waits for the process to end by itself (a failpoint); its exit status.
+    pub fn wait_exit(mut self, timeout: Duration) -> std::process::ExitStatus {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(st) = self.child.try_wait().expect("hub status") {
+                return st;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the hub did not stop within {timeout:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 

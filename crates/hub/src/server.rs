@@ -29,6 +29,8 @@ pub const MAX_PAGE: u32 = 5000;
 pub struct HubState {
     store: Arc<Mutex<HubStore>>,
     blobs: BlobDir,
+    /// Blobs a request is writing right now.
+    uploading: Arc<Mutex<std::collections::HashSet<String>>>,
 }
 
 impl HubState {
@@ -36,6 +38,7 @@ impl HubState {
         HubState {
             store: Arc::new(Mutex::new(store)),
             blobs,
+            uploading: Arc::default(),
         }
     }
 
@@ -347,13 +350,57 @@ async fn put_blob(
     blob_id(&sha)?;
     let Query(q) = q?;
     let bytes = body?;
-    let dir = state.blobs.clone();
-    let done = state
-        .with_store(move |s| {
-            s.write_chunk(&dir, &sha, q.offset, q.size, &bytes, chrono::Utc::now())
-        })
-        .await?;
+    // One request at a time works on a blob; the file work and the final hash run outside
+    // the store's lock, so a 200 MB blob being checked does not stall the other desks.
+    let Some(busy) = BlobBusy::take(&state.uploading, &sha) else {
+        return Err(HttpError::new(
+            StatusCode::CONFLICT,
+            "blob_busy",
+            format!("blob {sha} is being written by another request; ask for its offset and retry"),
+        ));
+    };
+    let (offset, size, len) = (q.offset, q.size, bytes.len() as u64);
+    let (store, dir) = (state.store.clone(), state.blobs.clone());
+    // The whole chunk runs in one task that finishes even if the request goes away, and the
+    // blob stays taken until it does.
+    let done = tokio::task::spawn_blocking(move || {
+        let _busy = busy;
+        let lock = || store.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(done) = lock().blob_chunk_check(&sha, offset, size, len)? {
+            return Ok(done);
+        }
+        let written = crate::store_sync::write_blob_chunk(&dir, &sha, offset, size, &bytes);
+        lock().blob_chunk_record(&sha, offset, size, len, written, chrono::Utc::now())
+    })
+    .await
+    .map_err(|e| HttpError::internal(format!("blob task failed: {e}")))?
+    .map_err(HttpError::from)?;
     Ok(Json(done))
+}
+
+/// A blob some request is writing; released on drop (also when the request is cancelled).
+struct BlobBusy {
+    set: Arc<Mutex<std::collections::HashSet<String>>>,
+    sha: String,
+}
+
+impl BlobBusy {
+    fn take(set: &Arc<Mutex<std::collections::HashSet<String>>>, sha: &str) -> Option<BlobBusy> {
+        let mut s = set.lock().unwrap_or_else(|p| p.into_inner());
+        s.insert(sha.to_string()).then(|| BlobBusy {
+            set: set.clone(),
+            sha: sha.to_string(),
+        })
+    }
+}
+
+impl Drop for BlobBusy {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.sha);
+    }
 }
 
 async fn desk_login(

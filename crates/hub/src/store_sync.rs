@@ -66,6 +66,71 @@ impl BlobDir {
     }
 }
 
+/// What step two of a chunk did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkWritten {
+    Partial,
+    /// The whole blob is there, its SHA-256 checked and the file in its final place.
+    Complete,
+}
+
+/// Step two of a chunk, outside the store's lock (the server lets one request at a time work
+/// on a blob): writes and fsyncs the bytes at `offset` of the partial file; after the last
+/// chunk checks the SHA-256 of the whole and moves the file into place, or removes it on a
+/// mismatch. Bytes past `offset` (a crash after writing, before recording) are cut first.
+pub fn write_blob_chunk(
+    dir: &BlobDir,
+    sha: &str,
+    offset: u64,
+    size: u64,
+    bytes: &[u8],
+) -> Result<ChunkWritten> {
+    let partial = dir.partial(sha);
+    std::fs::create_dir_all(partial.parent().expect("has a parent"))?;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .read(true)
+        .open(&partial)?;
+    f.set_len(offset)?;
+    f.seek(SeekFrom::Start(offset))?;
+    if offset > 0 && std::env::var("ONEWINDOW_FAILPOINT").is_ok_and(|v| v == "blob.mid_write") {
+        // Crash-test hook: half the chunk reaches the disk, then the power goes.
+        f.write_all(&bytes[..bytes.len() / 2])?;
+        f.sync_all()?;
+        eprintln!("failpoint blob.mid_write: aborting");
+        std::process::abort();
+    }
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    if offset + (bytes.len() as u64) < size {
+        return Ok(ChunkWritten::Partial);
+    }
+    f.seek(SeekFrom::Start(0))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    drop(f);
+    if format!("{:x}", hasher.finalize()) != sha {
+        std::fs::remove_file(&partial)?;
+        return Err(HubStoreError::BlobMismatch(sha.into()));
+    }
+    let final_path = dir.path(sha);
+    std::fs::create_dir_all(final_path.parent().expect("has a parent"))?;
+    std::fs::rename(&partial, &final_path)?;
+    // The rename must survive a power cut before the blob is recorded as complete.
+    #[cfg(unix)]
+    std::fs::File::open(final_path.parent().expect("has a parent"))?.sync_all()?;
+    Ok(ChunkWritten::Complete)
+}
+
 /// What a pushed op refers to, read from its payload.
 fn case_id_of(op: &Op) -> Option<String> {
     op.payload["case_id"].as_str().map(str::to_string)
@@ -300,7 +365,8 @@ impl HubStore {
 
     /// Takes `bytes` at `offset` of blob `sha` (whole size `size`). The offset must be the one
     /// the hub reports; the last chunk is checked against the SHA-256 before the blob counts,
-    /// and a mismatch discards the received bytes (nothing half-stored stays).
+    /// and a mismatch discards the received bytes (nothing half-stored stays). The server does
+    /// the same in three steps so the file work runs outside the store's lock.
     pub fn write_chunk(
         &mut self,
         dir: &BlobDir,
@@ -310,6 +376,22 @@ impl HubStore {
         bytes: &[u8],
         now: DateTime<Utc>,
     ) -> Result<BlobState> {
+        if let Some(done) = self.blob_chunk_check(sha, offset, size, bytes.len() as u64)? {
+            return Ok(done);
+        }
+        let written = write_blob_chunk(dir, sha, offset, size, bytes);
+        self.blob_chunk_record(sha, offset, size, bytes.len() as u64, written, now)
+    }
+
+    /// Step one of a chunk, under the lock: checks the id, the size and the offset. `Some` when
+    /// the blob is already complete (nothing to write).
+    pub fn blob_chunk_check(
+        &self,
+        sha: &str,
+        offset: u64,
+        size: u64,
+        len: u64,
+    ) -> Result<Option<BlobState>> {
         if !is_sha256(sha) {
             return Err(HubStoreError::BadInput(
                 "blob id must be a lowercase hex SHA-256".into(),
@@ -322,7 +404,7 @@ impl HubStore {
         }
         let state = self.blob_state(sha)?;
         if state.complete {
-            return Ok(state);
+            return Ok(Some(state));
         }
         if offset != state.offset {
             return Err(HubStoreError::BlobOffset {
@@ -331,71 +413,58 @@ impl HubStore {
                 got: offset,
             });
         }
-        if offset + bytes.len() as u64 > size {
+        if offset + len > size {
             return Err(HubStoreError::BadInput(
                 "chunk goes past the blob's size".into(),
             ));
         }
-        let partial = dir.partial(sha);
-        std::fs::create_dir_all(partial.parent().expect("has a parent"))?;
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .read(true)
-            .open(&partial)?;
-        // Bytes past the recorded offset (a crash after writing, before recording) go.
-        f.set_len(offset)?;
-        f.seek(SeekFrom::Start(offset))?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        let received = offset + bytes.len() as u64;
-        if received < size {
-            self.conn.execute(
-                "INSERT INTO blob (sha256, size, received, complete, updated_at) VALUES (?1, ?2, ?3, 0, ?4)
-                 ON CONFLICT(sha256) DO UPDATE SET size = excluded.size, received = excluded.received,
-                   updated_at = excluded.updated_at",
-                params![sha, size as i64, received as i64, ts(now)],
-            )?;
-            return Ok(BlobState {
-                offset: received,
-                complete: false,
-            });
-        }
-        // The whole blob: check it before it counts.
-        f.seek(SeekFrom::Start(0))?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            let n = f.read(&mut buf)?;
-            if n == 0 {
-                break;
+        Ok(None)
+    }
+
+    /// Step three, under the lock: records what [`write_blob_chunk`] did. A mismatching blob's
+    /// row goes with its bytes.
+    pub fn blob_chunk_record(
+        &mut self,
+        sha: &str,
+        offset: u64,
+        size: u64,
+        len: u64,
+        written: Result<ChunkWritten>,
+        now: DateTime<Utc>,
+    ) -> Result<BlobState> {
+        let received = offset + len;
+        match written {
+            Err(HubStoreError::BlobMismatch(s)) => {
+                self.conn
+                    .execute("DELETE FROM blob WHERE sha256 = ?1", [sha])?;
+                Err(HubStoreError::BlobMismatch(s))
             }
-            hasher.update(&buf[..n]);
+            Err(e) => Err(e),
+            Ok(ChunkWritten::Partial) => {
+                self.conn.execute(
+                    "INSERT INTO blob (sha256, size, received, complete, updated_at) VALUES (?1, ?2, ?3, 0, ?4)
+                     ON CONFLICT(sha256) DO UPDATE SET size = excluded.size, received = excluded.received,
+                       updated_at = excluded.updated_at",
+                    params![sha, size as i64, received as i64, ts(now)],
+                )?;
+                Ok(BlobState {
+                    offset: received,
+                    complete: false,
+                })
+            }
+            Ok(ChunkWritten::Complete) => {
+                self.conn.execute(
+                    "INSERT INTO blob (sha256, size, received, complete, updated_at) VALUES (?1, ?2, ?3, 1, ?4)
+                     ON CONFLICT(sha256) DO UPDATE SET size = excluded.size, received = excluded.received,
+                       complete = 1, updated_at = excluded.updated_at",
+                    params![sha, size as i64, size as i64, ts(now)],
+                )?;
+                Ok(BlobState {
+                    offset: size,
+                    complete: true,
+                })
+            }
         }
-        drop(f);
-        if format!("{:x}", hasher.finalize()) != sha {
-            std::fs::remove_file(&partial)?;
-            self.conn
-                .execute("DELETE FROM blob WHERE sha256 = ?1", [sha])?;
-            return Err(HubStoreError::BlobMismatch(sha.into()));
-        }
-        let final_path = dir.path(sha);
-        std::fs::create_dir_all(final_path.parent().expect("has a parent"))?;
-        std::fs::rename(&partial, &final_path)?;
-        // The rename must survive a power cut before the blob is recorded as complete.
-        #[cfg(unix)]
-        std::fs::File::open(final_path.parent().expect("has a parent"))?.sync_all()?;
-        self.conn.execute(
-            "INSERT INTO blob (sha256, size, received, complete, updated_at) VALUES (?1, ?2, ?3, 1, ?4)
-             ON CONFLICT(sha256) DO UPDATE SET size = excluded.size, received = excluded.received,
-               complete = 1, updated_at = excluded.updated_at",
-            params![sha, size as i64, size as i64, ts(now)],
-        )?;
-        Ok(BlobState {
-            offset: size,
-            complete: true,
-        })
     }
 
     /// Applies a batch of one device's ops in order. Each op that reaches an end is recorded

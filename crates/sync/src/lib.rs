@@ -482,6 +482,11 @@ pub async fn upload_blob(
             Err(SyncError::Hub { code, .. }) if code == "blob_offset" => {
                 client.blob_state(sha).await?
             }
+            // An earlier attempt's request is still being written on the hub: let it finish.
+            Err(SyncError::Hub { code, .. }) if code == "blob_busy" => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                client.blob_state(sha).await?
+            }
             Err(e) => return Err(e),
         };
         if let Some(rate) = throttle.filter(|r| *r > 0) {
