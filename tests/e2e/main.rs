@@ -704,10 +704,16 @@ fn back_office_pages_in_headless_chromium() {
         );
         s.screenshot(&shots.join("21-office-case.png"));
         s.send_keys(&s.find("#note"), "符合换领条件");
+        // The approval carries its result file, chosen in the file input.
+        let licence = tmp.path().join("准予换领决定书.pdf");
+        std::fs::write(&licence, onewindow_tests::tiny_pdf("APPROVED")).unwrap();
+        s.send_keys(&s.find("#result-file"), licence.to_str().unwrap());
         s.click(&s.find("#approve"));
         wait_until("approved", Duration::from_secs(10), || {
             text_of(&s, "#case-state") == "已批准"
         });
+        assert_eq!(count(&s, "a.result-file"), 1);
+        assert!(text_of(&s, "a.result-file").contains("准予换领决定书.pdf"));
         s.screenshot(&shots.join("22-office-approved.png"));
 
         let code = onewindow_proto::query_code(case_id);
@@ -804,22 +810,49 @@ fn enrolment_decision_and_delivery_at_the_window() {
             .form(&[("name", "wang"), ("password", "correct horse battery")])
             .send()
             .unwrap();
+        let licence = onewindow_tests::tiny_pdf("RESIDENT ID CARD RENEWAL APPROVED");
+        let form = reqwest::blocking::multipart::Form::new()
+            .text("action", "approve")
+            .text("note", "符合换领条件")
+            .part(
+                "result_file",
+                reqwest::blocking::multipart::Part::bytes(licence.clone())
+                    .file_name("准予换领决定书.pdf"),
+            );
         let r = web
             .post(format!("{}/office/cases/{number}/decide", hub.url()))
-            .form(&[("action", "approve"), ("note", "符合换领条件")])
+            .multipart(form)
             .send()
             .unwrap();
         assert_eq!(r.status(), 303);
         wait_until("待出件 at the window", Duration::from_secs(15), || {
             attr(&s, "#case-state", "data-state") == "ready"
         });
+        wait_until(
+            "the result file among the documents",
+            Duration::from_secs(15),
+            || count(&s, ".document-row[data-kind='result_file']") == 1,
+        );
         s.screenshot(&shots.join("31-ready.png"));
 
         click(&s, "#deliver-case");
         wait_until("the delivery dialog", Duration::from_secs(5), || {
             count(&s, "#deliver-confirm") == 1
         });
+        assert_eq!(
+            s.execute("return document.getElementById('deliver-print-result').checked"),
+            serde_json::json!(true),
+            "the result file is printed with the delivery unless the clerk says not"
+        );
         click(&s, "#deliver-confirm");
+        let printed_dir = tmp.path().join("printed");
+        wait_until("the result file printed", Duration::from_secs(10), || {
+            printed(&printed_dir, "result_file").is_some()
+        });
+        assert_eq!(
+            std::fs::read(printed(&printed_dir, "result_file").unwrap()).unwrap(),
+            licence
+        );
         wait_until("delivered", Duration::from_secs(10), || {
             attr(&s, "#case-state", "data-state") == "delivered"
         });

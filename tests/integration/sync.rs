@@ -576,22 +576,89 @@ async fn decisions_flow_back_to_the_window_and_delivery_flows_up() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    for (n, action, note) in [
-        (&approve_me, "approve", "符合换领条件"),
+    // A result file goes with an approval only, and only as a PDF.
+    let licence = onewindow_tests::tiny_pdf("LICENCE 371082-2026-0001");
+    let multipart = |action: &str, note: &str, file: Option<(&str, Vec<u8>)>| {
+        let mut form = reqwest::multipart::Form::new()
+            .text("action", action.to_string())
+            .text("note", note.to_string());
+        if let Some((name, bytes)) = file {
+            form = form.part(
+                "result_file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+            );
+        }
+        form
+    };
+    for (action, file, says) in [
         (
-            &return_me,
             "return_for_correction",
-            "申领登记表照片不清晰，请重新扫描",
+            Some(("决定书.pdf", licence.clone())),
+            "只有批准可以附结果文件",
         ),
+        (
+            "approve",
+            Some(("照片.jpg", b"\xff\xd8\xff".to_vec())),
+            "须为 PDF",
+        ),
+        ("approve", Some(("空.pdf", Vec::new())), "是空的"),
     ] {
         let r = web
-            .post(format!("{base}/office/cases/{n}/decide"))
-            .form(&[("action", action), ("note", note)])
+            .post(format!("{base}/office/cases/{approve_me}/decide"))
+            .multipart(multipart(action, "附件", file))
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 303, "{action}");
+        assert_eq!(r.status(), 400, "{action} {says}");
+        assert!(r.text().await.unwrap().contains(says), "{says}");
     }
+    let r = web
+        .post(format!("{base}/office/cases/{approve_me}/decide"))
+        .multipart(multipart(
+            "approve",
+            "符合换领条件",
+            Some(("../准予换领决定书.pdf", licence.clone())),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "approve with its result file");
+    let r = web
+        .post(format!("{base}/office/cases/{return_me}/decide"))
+        .form(&[
+            ("action", "return_for_correction"),
+            ("note", "申领登记表照片不清晰，请重新扫描"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "return");
+    let page = web
+        .get(format!("{base}/office/cases/{approve_me}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("准予换领决定书.pdf") && !page.contains("../"),
+        "{page}"
+    );
+    let licence_sha = sha256_hex(&licence);
+    let r = web
+        .get(format!("{base}/office/blobs/{licence_sha}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    // Only the desk that took the case in may fetch it.
+    let r = reqwest::Client::new()
+        .get(format!("{base}/v1/result-files/{licence_sha}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
     d.sync_once().await.unwrap();
     let by_number = |n: &str| {
         d.recent_cases()
@@ -601,6 +668,29 @@ async fn decisions_flow_back_to_the_window_and_delivery_flows_up() {
             .unwrap()
     };
     assert_eq!(by_number(&approve_me).state_label, "待出件");
+    // The result file arrived with the decision: archived with the case's documents, whole.
+    let approved = d.open_case(&by_number(&approve_me).id).unwrap();
+    let doc = approved
+        .documents
+        .iter()
+        .find(|doc| doc.title == "审批结果文件")
+        .unwrap_or_else(|| panic!("{:?}", approved.documents));
+    let archived = std::fs::read_dir(tmp.path().join("desk/documents").join(&approve_me))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("result_file-")
+        })
+        .expect("archived");
+    assert_eq!(std::fs::read(&archived).unwrap(), licence);
+    assert!(onewindow_tests::pdf_text(&archived).contains("LICENCE 371082-2026-0001"));
+    // Printed at 出件 like any document.
+    let printed = d.reprint(doc.id).unwrap();
+    assert!(printed.ok, "{printed:?}");
     let returned = by_number(&return_me);
     assert_eq!(returned.state_label, "退回补正");
     // The returned case reopens at the window with its number and materials.

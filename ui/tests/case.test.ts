@@ -206,6 +206,48 @@ describe('delivery', () => {
   });
 });
 
+describe('delivery with a result file', () => {
+  const resultFile = {
+    id: 41,
+    kind: 'result_file',
+    title: '审批结果文件',
+    created_at: '2026-11-27T03:00:00Z',
+    path: 'W01-20261127-0001/result_file-0123456789ab.pdf',
+  };
+  const ready = () =>
+    caseView({ state: 'ready', state_label: '待出件', editable: false, documents: [resultFile] });
+
+  it('prints the approver’s result file with the delivery by default', async () => {
+    m.newCase.mockResolvedValue(ready());
+    m.deliverCase.mockResolvedValue({ ...ready(), state: 'delivered', state_label: '已出件', revision: 9 });
+    m.reprintDocument.mockResolvedValue({ ok: true, text: '审批结果文件已打印（打印到文件夹 /tmp）' });
+    const user = await startCase();
+    await user.click(byId('deliver-case'));
+    expect(input('deliver-print-result').checked).toBe(true);
+    await user.click(byId('deliver-confirm'));
+    await waitFor(() => expect(m.reprintDocument).toHaveBeenCalledWith(41));
+    expect(m.deliverCase).toHaveBeenCalledWith('case-1', false, '');
+  });
+
+  it('leaves the printer alone when the clerk unticks it', async () => {
+    m.newCase.mockResolvedValue(ready());
+    m.deliverCase.mockResolvedValue({ ...ready(), state: 'delivered', state_label: '已出件', revision: 9 });
+    const user = await startCase();
+    await user.click(byId('deliver-case'));
+    await user.click(byId('deliver-print-result'));
+    await user.click(byId('deliver-confirm'));
+    await waitFor(() => expect(document.getElementById('case-dialog')).toBeNull());
+    expect(m.reprintDocument).not.toHaveBeenCalled();
+  });
+
+  it('offers nothing to print when the approval came without a file', async () => {
+    m.newCase.mockResolvedValue(caseView({ state: 'ready', state_label: '待出件', editable: false }));
+    const user = await startCase();
+    await user.click(byId('deliver-case'));
+    expect(document.getElementById('deliver-print-result')).toBeNull();
+  });
+});
+
 describe('materials', () => {
   it('Alt+1 and Alt+0 choose where scans land; a click on a slot too', async () => {
     m.selectSlot.mockImplementation(async (_id, slot) => caseView({ selected_slot: slot, revision: 9 }));

@@ -426,7 +426,7 @@ pub struct FollowUpView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct DocumentView {
     pub id: i64,
-    /// one_time_notice | acceptance_receipt | refusal_notice | pledge
+    /// one_time_notice | acceptance_receipt | refusal_notice | pledge | result_file
     pub kind: String,
     pub title: String,
     pub created_at: String,

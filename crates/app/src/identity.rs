@@ -140,15 +140,8 @@ impl Desk {
         .await;
         // Then what the back office decided on this desk's cases.
         let result = match pushed {
-            Ok(r) => match onewindow_sync::pull_results(&client, &store).await {
-                Ok(moved) => {
-                    if moved > 0 {
-                        tracing::info!(steps = moved, "back-office results applied");
-                        self.revision
-                            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    }
-                    Ok(r)
-                }
+            Ok(r) => match self.pull_results_with(&client, &store).await {
+                Ok(_) => Ok(r),
                 Err(e) => Err(e),
             },
             Err(e) => Err(e),
@@ -188,9 +181,30 @@ impl Desk {
             return Ok(0);
         };
         let client = self.client().with_token(&token);
-        let moved = onewindow_sync::pull_results(&client, &store).await?;
+        self.pull_results_with(&client, &store).await
+    }
+
+    /// The results stream, then the result files it named (archived with the case's
+    /// documents for printing at 出件).
+    async fn pull_results_with(
+        &self,
+        client: &HubClient,
+        store: &std::sync::Arc<std::sync::Mutex<onewindow_store::Store>>,
+    ) -> Result<usize, SyncError> {
+        let moved = onewindow_sync::pull_results(client, store).await?;
         if moved > 0 {
             tracing::info!(steps = moved, "back-office results applied");
+            self.revision
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        let files = onewindow_sync::fetch_result_files(client, store, |f, bytes| {
+            self.write_archive(&f.case_number, "result_file", bytes)
+                .map(|(rel, _)| rel)
+                .map_err(|e| e.message)
+        })
+        .await?;
+        if files > 0 {
+            tracing::info!(files, "result files fetched");
             self.revision
                 .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }

@@ -559,6 +559,7 @@ fn doc_title(kind: &str) -> &'static str {
         "acceptance_receipt" => "受理回执",
         "refusal_notice" => "不予受理通知书",
         "pledge" => "告知承诺书",
+        "result_file" => "审批结果文件",
         _ => "文书",
     }
 }
@@ -1792,7 +1793,7 @@ impl Desk {
 
     /// Writes the PDF into the archive (content-addressed, so writing it twice is harmless)
     /// before anything refers to it. Returns the path relative to the archive and the SHA-256.
-    fn write_archive(
+    pub(crate) fn write_archive(
         &self,
         case_number: &str,
         kind: &str,

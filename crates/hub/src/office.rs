@@ -186,7 +186,18 @@ fn state_label(s: &str) -> &str {
         "approved" => "已批准",
         "refused_by_office" => "不予许可",
         "returned" => "已退回补正",
+        "delivered" => "已出件",
         _ => s,
+    }
+}
+
+fn action_label(a: &str) -> &str {
+    match a {
+        "open_for_review" => "开始审查",
+        "approve" => "批准",
+        "refuse_by_office" => "不予许可",
+        "return_for_correction" => "退回补正",
+        _ => a,
     }
 }
 
@@ -375,13 +386,22 @@ pub async fn detail(
         .iter()
         .map(|r| {
             format!(
-                "<li>{} {} {}{}</li>",
+                "<li>{} {} {}{}{}</li>",
                 esc(&r.at),
                 esc(&r.by),
-                esc(&r.action),
+                action_label(&r.action),
                 r.note
                     .as_deref()
                     .map(|n| format!("：{}", esc(n)))
+                    .unwrap_or_default(),
+                r.file
+                    .as_ref()
+                    .map(|f| format!(
+                        r#"　结果文件：<a class="result-file" href="/office/blobs/{}" target="_blank">{}</a>（{} KB）"#,
+                        f.sha256,
+                        esc(&f.name),
+                        f.size.div_ceil(1000)
+                    ))
                     .unwrap_or_default()
             )
         })
@@ -390,8 +410,9 @@ pub async fn detail(
     let decide = if open {
         format!(
             r#"<section class="decide"><h3>审批决定</h3>
-<form method="post" action="/office/cases/{n}/decide">
+<form method="post" action="/office/cases/{n}/decide" enctype="multipart/form-data">
 <p><label>意见（不予许可、退回补正时必填，申请人可见）<textarea name="note" id="note"></textarea></label></p>
+<p><label>结果文件（可选，仅批准时附带；PDF，最大 20 MB，窗口出件时打印）<input type="file" name="result_file" id="result-file" accept="application/pdf,.pdf"></label></p>
 <p><button name="action" value="approve" id="approve">批准</button>
 <button name="action" value="return_for_correction" id="return">退回补正</button>
 <button name="action" value="refuse_by_office" id="refuse">不予许可</button></p></form></section>"#,
@@ -425,34 +446,170 @@ pub struct DecideForm {
     note: String,
 }
 
+/// A decision as the approver's form sent it: multipart (with an optional result file) from
+/// the case page, or urlencoded without a file.
+struct Decision {
+    action: String,
+    note: String,
+    /// The file's name and bytes; an empty file input sends neither.
+    file: Option<(String, Vec<u8>)>,
+}
+
+async fn read_decision(req: axum::extract::Request) -> Result<Decision, &'static str> {
+    use axum::extract::FromRequest;
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let Form(f) = Form::<DecideForm>::from_request(req, &())
+            .await
+            .map_err(|_| "表单无法读取，请刷新页面后重试。")?;
+        return Ok(Decision {
+            action: f.action,
+            note: f.note,
+            file: None,
+        });
+    }
+    let mut m = axum::extract::Multipart::from_request(req, &())
+        .await
+        .map_err(|_| "表单无法读取，请刷新页面后重试。")?;
+    let mut d = Decision {
+        action: String::new(),
+        note: String::new(),
+        file: None,
+    };
+    let too_big = "结果文件过大：最大 20 MB。";
+    while let Some(field) = m.next_field().await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_big
+        } else {
+            "上传中断，请重试。"
+        }
+    })? {
+        match field.name() {
+            Some("action") => d.action = field.text().await.map_err(|_| "表单无法读取。")?,
+            Some("note") => d.note = field.text().await.map_err(|_| "表单无法读取。")?,
+            Some("result_file") => {
+                let name = field.file_name().unwrap_or("").to_string();
+                let bytes = field.bytes().await.map_err(|e| {
+                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        too_big
+                    } else {
+                        "上传中断，请重试。"
+                    }
+                })?;
+                if !bytes.is_empty() || !name.is_empty() {
+                    d.file = Some((name, bytes.to_vec()));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(d)
+}
+
+/// A result file's name as shown and printed: its last path part, without control
+/// characters, at most 100 characters; `结果文件.pdf` when nothing is left.
+fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let clean: String = base.chars().filter(|c| !c.is_control()).take(100).collect();
+    let clean = clean.trim().to_string();
+    if clean.is_empty() || clean == "." || clean == ".." {
+        "结果文件.pdf".into()
+    } else {
+        clean
+    }
+}
+
 pub async fn decide(
     State(state): State<HubState>,
     headers: HeaderMap,
     Path(number): Path<String>,
-    Form(f): Form<DecideForm>,
+    req: axum::extract::Request,
 ) -> Response {
     let user = match approver(&state, &headers).await {
         Ok(u) => u,
         Err(r) => return r,
     };
-    if f.note.chars().count() > 1000 {
-        return (
+    let refuse = |user: &User, title: &str, msg: &str| {
+        (
             StatusCode::BAD_REQUEST,
             page(
-                "意见过长",
-                Some(&user),
-                "<p class=\"err\">意见最多 1000 字。</p>",
+                title,
+                Some(user),
+                &format!(
+                    "<p class=\"err\" id=\"decide-error\">{}</p><p><a href=\"/office/cases/{}\">返回办件</a></p>",
+                    esc(msg),
+                    esc(&number)
+                ),
             ),
         )
-            .into_response();
+            .into_response()
+    };
+    let f = match read_decision(req).await {
+        Ok(f) => f,
+        Err(msg) => return refuse(&user, "无法决定", msg),
+    };
+    if f.note.chars().count() > 1000 {
+        return refuse(&user, "意见过长", "意见最多 1000 字。");
     }
+    // A result file: a PDF, kept like the scans (content-addressed, hash-checked).
+    let file = match f.file {
+        None => None,
+        Some((name, bytes)) => {
+            if f.action != "approve" {
+                return refuse(
+                    &user,
+                    "无法决定",
+                    "只有批准可以附结果文件；退回或不予许可请只写意见。",
+                );
+            }
+            if bytes.is_empty() {
+                return refuse(&user, "无法决定", "结果文件是空的，请重新选择。");
+            }
+            if bytes.len() > onewindow_proto::MAX_RESULT_FILE {
+                return refuse(&user, "无法决定", "结果文件过大：最大 20 MB。");
+            }
+            if !bytes.starts_with(b"%PDF-") {
+                return refuse(
+                    &user,
+                    "无法决定",
+                    "结果文件须为 PDF（证照或决定书的电子版）。",
+                );
+            }
+            use sha2::Digest;
+            let sha = format!("{:x}", sha2::Sha256::digest(&bytes));
+            let size = bytes.len() as u64;
+            let (dir, s2) = (state.blob_dir().clone(), sha.clone());
+            let written = tokio::task::spawn_blocking(move || {
+                crate::store_sync::write_blob_chunk(&dir, &s2, 0, size, &bytes)
+            })
+            .await;
+            if !matches!(written, Ok(Ok(_))) {
+                tracing::error!(case = %number, "result file cannot be stored");
+                return refuse(
+                    &user,
+                    "无法决定",
+                    "结果文件保存失败（中心磁盘），决定未作出，请重试。",
+                );
+            }
+            Some(onewindow_proto::ResultFile {
+                sha256: sha,
+                name: clean_file_name(&name),
+                size,
+            })
+        }
+    };
     let (u, n) = (user.clone(), number.clone());
+    let action = f.action.clone();
     let result = state
         .store_call(move |s| {
             let note = Some(f.note.as_str()).filter(|n| !n.trim().is_empty());
             // Opening a case for review first is implied by deciding it.
-            let _ = s.decide(&u, &n, "open_for_review", None, Utc::now());
-            s.decide(&u, &n, &f.action, note, Utc::now())
+            let _ = s.decide(&u, &n, "open_for_review", None, None, Utc::now());
+            s.decide(&u, &n, &action, note, file.as_ref(), Utc::now())
         })
         .await;
     match result {
@@ -467,11 +624,7 @@ pub async fn decide(
                 }
                 _ => "保存决定失败，请重试。",
             };
-            (
-                StatusCode::BAD_REQUEST,
-                page("无法决定", Some(&user), &format!("<p class=\"err\" id=\"decide-error\">{msg}</p><p><a href=\"/office/cases/{}\">返回办件</a></p>", esc(&number))),
-            )
-                .into_response()
+            refuse(&user, "无法决定", msg)
         }
     }
 }

@@ -42,6 +42,10 @@ impl HubState {
         }
     }
 
+    pub(crate) fn blob_dir(&self) -> &BlobDir {
+        &self.blobs
+    }
+
     /// Where a complete blob's bytes are.
     pub(crate) fn blob_path(&self, sha: &str) -> std::path::PathBuf {
         self.blobs.path(sha)
@@ -455,6 +459,37 @@ async fn results(
     ))
 }
 
+/// A result file of one of this device's cases (the desk prints it at 出件).
+async fn result_file(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(sha): Path<String>,
+) -> Result<Response, HttpError> {
+    let device = device(&state, &headers).await?;
+    blob_id(&sha)?;
+    let s2 = sha.clone();
+    if !state
+        .with_store(move |s| s.device_may_fetch_result_file(&device, &s2))
+        .await?
+    {
+        return Err(HttpError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no result file with that id on this desk's cases",
+        ));
+    }
+    let path = state.blob_path(&sha);
+    let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
+        .await
+        .map_err(|e| HttpError::internal(format!("read task failed: {e}")))?
+        .map_err(|e| HttpError::internal(format!("result file unreadable: {e}")))?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/pdf")],
+        bytes,
+    )
+        .into_response())
+}
+
 async fn not_found() -> HttpError {
     HttpError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
 }
@@ -476,7 +511,16 @@ pub fn router(state: HubState) -> Router {
         )
         .route("/office/logout", post(crate::office::logout))
         .route("/office/cases/{number}", get(crate::office::detail))
-        .route("/office/cases/{number}/decide", post(crate::office::decide))
+        .route(
+            "/office/cases/{number}/decide",
+            post(crate::office::decide).layer(DefaultBodyLimit::max(
+                onewindow_proto::MAX_RESULT_FILE + 64 * 1024,
+            )),
+        )
+        .route(
+            &format!("{}/{{sha}}", paths::RESULT_FILES),
+            get(result_file),
+        )
         .route("/office/blobs/{sha}", get(crate::office::blob))
         .route(
             paths::OPS,

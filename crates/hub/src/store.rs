@@ -35,6 +35,11 @@ pub const HUB_MIGRATIONS: &[Migration] = &[
         name: "0004_office",
         sql: include_str!("../../../migrations/hub/0004_office.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_result_file",
+        sql: include_str!("../../../migrations/hub/0005_result_file.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

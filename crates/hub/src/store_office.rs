@@ -5,7 +5,7 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use onewindow_proto::{CaseResult, ResultChanges};
+use onewindow_proto::{CaseResult, ResultChanges, ResultFile};
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
@@ -354,13 +354,27 @@ impl HubStore {
         }))
     }
 
-    /// Whether the user may see this blob (it belongs to a case of their domains).
+    /// Whether a device may fetch this result file: it is on a decision of a case the device
+    /// handed off.
+    pub fn device_may_fetch_result_file(&self, device: &str, sha: &str) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM case_result r JOIN blob b ON b.sha256 = r.file_sha256
+                            WHERE r.file_sha256 = ?2 AND r.device_id = ?1 AND b.complete = 1)",
+            params![device, sha],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Whether the user may see this blob (a scan or a result file of a case of their domains).
     pub fn office_may_see_blob(&self, user: &User, sha: &str) -> Result<bool> {
         let numbers: Vec<String> = self
             .conn
             .prepare(
                 "SELECT c.number FROM hub_case_material m JOIN hub_case c ON c.id = m.case_id
-                 WHERE m.sha256 = ?1",
+                 WHERE m.sha256 = ?1
+                 UNION
+                 SELECT c.number FROM case_result r JOIN hub_case c ON c.id = r.case_id
+                 WHERE r.file_sha256 = ?1",
             )?
             .query_map([sha], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
@@ -378,8 +392,14 @@ impl HubStore {
         number: &str,
         action: &str,
         note: Option<&str>,
+        file: Option<&ResultFile>,
         now: DateTime<Utc>,
     ) -> Result<String> {
+        if file.is_some() && action != "approve" {
+            return Err(HubStoreError::BadInput(
+                "only an approval carries a result file".into(),
+            ));
+        }
         if self.office_case(user, number)?.is_none() {
             return Err(HubStoreError::BadInput(format!(
                 "no case {number} in your domains"
@@ -417,9 +437,29 @@ impl HubStore {
             "UPDATE hub_case SET state = ?2, updated_at = ?3 WHERE id = ?1",
             params![id, next, ts(now)],
         )?;
+        if let Some(f) = file {
+            // The file is already in its place (written and hash-checked by the caller).
+            tx.execute(
+                "INSERT INTO blob (sha256, size, received, complete, updated_at) VALUES (?1, ?2, ?2, 1, ?3)
+                 ON CONFLICT(sha256) DO UPDATE SET size = excluded.size, received = excluded.size,
+                   complete = 1, updated_at = excluded.updated_at",
+                params![f.sha256, f.size as i64, ts(now)],
+            )?;
+        }
         tx.execute(
-            "INSERT INTO case_result (case_id, device_id, action, note, by_user, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id, device, action, note, user.name, ts(now)],
+            "INSERT INTO case_result (case_id, device_id, action, note, by_user, at, file_sha256, file_name, file_size)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                id,
+                device,
+                action,
+                note,
+                user.name,
+                ts(now),
+                file.map(|f| &f.sha256),
+                file.map(|f| &f.name),
+                file.map(|f| f.size as i64)
+            ],
         )?;
         tx.commit()?;
         Ok(next.to_string())
@@ -427,7 +467,8 @@ impl HubStore {
 
     fn results_of_case(&self, case_id: &str) -> Result<Vec<CaseResult>> {
         let mut q = self.conn.prepare(
-            "SELECT r.seq, r.case_id, c.number, r.action, r.note, r.by_user, r.at
+            "SELECT r.seq, r.case_id, c.number, r.action, r.note, r.by_user, r.at,
+                    r.file_sha256, r.file_name, r.file_size
              FROM case_result r JOIN hub_case c ON c.id = r.case_id WHERE r.case_id = ?1 ORDER BY r.seq",
         )?;
         let rows = q.query_map([case_id], read_result)?;
@@ -442,7 +483,8 @@ impl HubStore {
         limit: u32,
     ) -> Result<ResultChanges> {
         let mut q = self.conn.prepare(
-            "SELECT r.seq, r.case_id, c.number, r.action, r.note, r.by_user, r.at
+            "SELECT r.seq, r.case_id, c.number, r.action, r.note, r.by_user, r.at,
+                    r.file_sha256, r.file_name, r.file_size
              FROM case_result r JOIN hub_case c ON c.id = r.case_id
              WHERE r.device_id = ?1 AND r.seq > ?2 ORDER BY r.seq LIMIT ?3",
         )?;
@@ -497,5 +539,16 @@ fn read_result(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseResult> {
         note: r.get(4)?,
         by: r.get(5)?,
         at: r.get(6)?,
+        file: match (
+            r.get::<_, Option<String>>(7)?,
+            r.get::<_, Option<String>>(8)?,
+        ) {
+            (Some(sha256), Some(name)) => Some(ResultFile {
+                sha256,
+                name,
+                size: r.get::<_, Option<i64>>(9)?.unwrap_or(0) as u64,
+            }),
+            _ => None,
+        },
     })
 }

@@ -26,6 +26,8 @@ pub mod paths {
     pub const BLOBS: &str = "/v1/blobs";
     /// `GET ?cursor=N`: decisions on this device's cases (device token required).
     pub const RESULTS: &str = "/v1/results";
+    /// `/v1/result-files/{sha256}`: `GET` a result file of one of this device's cases.
+    pub const RESULT_FILES: &str = "/v1/result-files";
     /// `POST`: a user signs in at an enrolled desk (device token required).
     pub const LOGIN: &str = "/v1/login";
     /// The applicant's progress page (the receipt's QR): `?case=NUMBER&code=QUERY`.
@@ -138,7 +140,22 @@ pub struct CaseResult {
     pub note: Option<String>,
     pub by: String,
     pub at: String,
+    /// A result file the approver attached to an approval (a PDF: the licence, the decision
+    /// letter); the desk fetches it from [`paths::RESULT_FILES`] to print at 出件.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<ResultFile>,
 }
+
+/// A result file of a decision, content-addressed like the scans.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultFile {
+    pub sha256: String,
+    pub name: String,
+    pub size: u64,
+}
+
+/// The largest result file an approver can attach.
+pub const MAX_RESULT_FILE: usize = 20 * 1024 * 1024;
 
 /// `GET /v1/results?cursor=N`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -35,6 +35,11 @@ pub const DESK_MIGRATIONS: &[migrate::Migration] = &[
         name: "0004_sync",
         sql: include_str!("../../../migrations/desk/0004_sync.sql"),
     },
+    migrate::Migration {
+        version: 5,
+        name: "0005_result_files",
+        sql: include_str!("../../../migrations/desk/0005_result_files.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

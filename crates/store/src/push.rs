@@ -10,6 +10,16 @@ use onewindow_domain::case::{CaseAction, CaseState};
 use crate::cases::{Actor, OutboxOp, bad_input, push_op_raw, read_case, step, ts};
 use crate::{Result, Store};
 
+/// A result file to fetch from the hub.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingResultFile {
+    pub case_id: String,
+    pub case_number: String,
+    pub sha256: String,
+    pub name: String,
+    pub size: u64,
+}
+
 /// What the hub said about an op.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answer {
@@ -112,6 +122,17 @@ impl Store {
                 "UPDATE case_record SET last_result_seq = ?2 WHERE id = ?1",
                 params![case.id, r.seq],
             )?;
+            if let Some(f) = &r.file {
+                if onewindow_proto::is_sha256(&f.sha256) {
+                    tx.execute(
+                        "INSERT INTO result_file (case_id, sha256, name, size, result_seq)
+                         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                        params![case.id, f.sha256, f.name, f.size as i64, r.seq],
+                    )?;
+                } else {
+                    tracing::warn!(case = %case.id, "result file with a malformed id skipped");
+                }
+            }
             let who = Actor {
                 user: r.by.clone(),
                 desk: "HUB".into(),
@@ -155,6 +176,52 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(moved)
+    }
+
+    /// Result files named by the results stream and not fetched yet, oldest first.
+    pub fn pending_result_files(&self) -> Result<Vec<PendingResultFile>> {
+        let mut q = self.conn.prepare(
+            "SELECT f.case_id, c.number, f.sha256, f.name, f.size FROM result_file f
+             JOIN case_record c ON c.id = f.case_id
+             WHERE f.document_id IS NULL ORDER BY f.result_seq",
+        )?;
+        let rows = q.query_map([], |r| {
+            Ok(PendingResultFile {
+                case_id: r.get(0)?,
+                case_number: r.get(1)?,
+                sha256: r.get(2)?,
+                name: r.get(3)?,
+                size: r.get::<_, i64>(4)? as u64,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A fetched result file, archived at `file` (relative to the documents folder): recorded
+    /// as a document of its case (kind `result_file`) and linked, in one transaction.
+    pub fn record_result_file(
+        &mut self,
+        case_id: &str,
+        sha256: &str,
+        file: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "INSERT INTO case_document (case_id, kind, file, sha256, actor, created_at)
+             SELECT ?1, 'result_file', ?2, ?3, 'HUB', ?4 FROM result_file
+             WHERE case_id = ?1 AND sha256 = ?3 AND document_id IS NULL",
+            params![case_id, file, sha256, ts(at)],
+        )?;
+        if n == 1 {
+            let id = tx.last_insert_rowid();
+            tx.execute(
+                "UPDATE result_file SET document_id = ?3 WHERE case_id = ?1 AND sha256 = ?2",
+                params![case_id, sha256, id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Records a pull that brought nothing new.

@@ -124,6 +124,13 @@ impl HubClient {
         req: reqwest::RequestBuilder,
         route: &str,
     ) -> Result<T, SyncError> {
+        let bytes = self.send_raw(req).await?;
+        serde_json::from_slice(&bytes).map_err(|e| SyncError::BadResponse(format!("{route}: {e}")))
+    }
+
+    /// Sends a request (with the token) and returns the answer's bytes; a non-2xx answer is a
+    /// [`SyncError::Hub`] with the hub's error code.
+    async fn send_raw(&self, req: reqwest::RequestBuilder) -> Result<Vec<u8>, SyncError> {
         let req = match &self.token {
             Some(t) => req.bearer_auth(t),
             None => req,
@@ -146,7 +153,21 @@ impl HubClient {
                 message: err.message,
             });
         }
-        serde_json::from_slice(&bytes).map_err(|e| SyncError::BadResponse(format!("{route}: {e}")))
+        Ok(bytes.to_vec())
+    }
+
+    /// A result file of one of this desk's cases, checked against its SHA-256.
+    pub async fn result_file(&self, sha: &str) -> Result<Vec<u8>, SyncError> {
+        let url = format!("{}{}/{sha}", self.base, paths::RESULT_FILES);
+        let bytes = self.send_raw(self.http.get(url)).await?;
+        use sha2::Digest;
+        let got = format!("{:x}", sha2::Sha256::digest(&bytes));
+        if got != sha {
+            return Err(SyncError::BadResponse(format!(
+                "result file {sha} arrived with SHA-256 {got}"
+            )));
+        }
+        Ok(bytes)
     }
 
     /// Trades a one-time enrolment code for this device's identity and token.
@@ -656,4 +677,33 @@ pub async fn pull_results(
             return Ok(moved);
         }
     }
+}
+
+/// Fetches the result files the results stream named and the desk does not have yet: each is
+/// checked against its SHA-256, handed to `archive` (which writes it with the case's documents
+/// and returns its path there), then recorded with its case. Stops at the first failure; the
+/// rest wait for the next poll. Returns how many arrived.
+pub async fn fetch_result_files(
+    client: &HubClient,
+    store: &Arc<Mutex<Store>>,
+    archive: impl Fn(&onewindow_store::push::PendingResultFile, &[u8]) -> Result<String, String>,
+) -> Result<usize, SyncError> {
+    let pending = blocking(store, |s| s.pending_result_files()).await?;
+    let mut fetched = 0;
+    for f in pending {
+        let bytes = client.result_file(&f.sha256).await?;
+        let rel = archive(&f, &bytes).map_err(|e| {
+            SyncError::Store(StoreError::BadInput(format!(
+                "result file of case {} cannot be archived: {e}",
+                f.case_id
+            )))
+        })?;
+        let now = chrono::Utc::now();
+        blocking(store, move |s| {
+            s.record_result_file(&f.case_id, &f.sha256, &rel, now)
+        })
+        .await?;
+        fetched += 1;
+    }
+    Ok(fetched)
 }

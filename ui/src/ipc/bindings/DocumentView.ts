@@ -2,6 +2,6 @@
 
 export type DocumentView = { id: number, 
 /**
- * one_time_notice | acceptance_receipt | refusal_notice | pledge
+ * one_time_notice | acceptance_receipt | refusal_notice | pledge | result_file
  */
 kind: string, title: string, created_at: string, path: string, };
