@@ -14,6 +14,11 @@ if [ ! -f "$data/hub/hub.db" ]; then
   "$hub" import-catalog --data "$data/hub" demo/catalog-sample.json
   "$hub" import-calendar --data "$data/hub" demo/holidays.json
 fi
+if [ ! -f "$data/hub/.queue-loaded" ]; then
+  echo "==> loading the demo queue configuration (domains, windows, tidal rules) into $data/hub"
+  "$hub" import-queue --data "$data/hub" demo/queue.json
+  touch "$data/hub/.queue-loaded"
+fi
 if [ ! -f "$data/hub/.elicences-loaded" ]; then
   echo "==> loading the demo e-licence registry into $data/hub"
   "$hub" import-elicences --data "$data/hub" demo/elicences-sample.json

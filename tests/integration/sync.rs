@@ -834,5 +834,62 @@ async fn clerks_sign_in_with_the_hub_and_a_stream_resets_alone() {
     );
     assert!(pending >= 1);
     assert!(d.reset_stream("outbox").await.is_err());
+
+    // The queue-configuration stream: published on the hub, pulled with the others, the
+    // desk finds its window by its desk code; a new version replaces it; a reset fetches it
+    // again and touches nothing else.
+    assert!(d.status().queue_window.is_none());
+    let queue = onewindow_tests::demo("queue.json");
+    let out = onewindow_tests::hub_cli(&[
+        "import-queue",
+        "--data",
+        data.to_str().unwrap(),
+        queue.to_str().unwrap(),
+    ]);
+    assert!(out.contains("叫号配置已发布"), "{out}");
+    d.sync_once().await.unwrap();
+    let w = d.status().queue_window.expect("W01 sits at window 1");
+    assert_eq!(w.number, 1);
+    assert_eq!(w.domains_label, "综合受理（A）、公安户政（E）");
+    let mut cfg: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&queue).unwrap()).unwrap();
+    cfg["windows"][0]["domains"] = serde_json::json!(["SW"]);
+    let changed = tmp.path().join("queue-v2.json");
+    std::fs::write(&changed, cfg.to_string()).unwrap();
+    onewindow_tests::hub_cli(&[
+        "import-queue",
+        "--data",
+        data.to_str().unwrap(),
+        changed.to_str().unwrap(),
+    ]);
+    let out = onewindow_tests::hub_cli(&[
+        "import-queue",
+        "--data",
+        data.to_str().unwrap(),
+        changed.to_str().unwrap(),
+    ]);
+    assert!(out.contains("未发布新版本"), "{out}");
+    // A bad file is refused whole with where the problem is.
+    cfg["windows"][1]["domains"] = serde_json::json!(["NOPE"]);
+    let bad = tmp.path().join("queue-bad.json");
+    std::fs::write(&bad, cfg.to_string()).unwrap();
+    let err = onewindow_tests::hub_cli_refused(&[
+        "import-queue",
+        "--data",
+        data.to_str().unwrap(),
+        bad.to_str().unwrap(),
+    ]);
+    assert!(err.contains("windows[1].domains"), "{err}");
+    d.sync_once().await.unwrap();
+    assert_eq!(d.status().queue_window.unwrap().domains_label, "税务（F）");
+    let streams = d.status().push.streams;
+    assert!(
+        streams.iter().any(|s| s.stream == "queue_config"
+            && s.label == "叫号配置"
+            && s.last_pull_at.is_some())
+    );
+    let st = d.reset_stream("queue_config").await.unwrap();
+    assert_eq!(st.queue_window.unwrap().domains_label, "税务（F）");
+    assert_eq!(st.item_count, 40, "the catalog stays");
     hub.kill();
 }

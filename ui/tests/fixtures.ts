@@ -57,6 +57,7 @@ export function onlineStatus(over: Partial<DeskStatus> = {}): DeskStatus {
     cache_problem: null,
     push: pushStatus(),
     user: null,
+    queue_window: null,
     ...over,
   };
 }

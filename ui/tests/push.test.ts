@@ -193,6 +193,20 @@ describe('push status in the status bar', () => {
     expect(byId('push-progress')).toBeInTheDocument();
   });
 
+  it('the hall window from the queue configuration, with its domains; nothing without one', () => {
+    const { unmount } = renderBar(
+      onlineStatus({
+        push: enrolledPush(),
+        queue_window: { number: 6, name: '6 号窗口（潮汐）', domains_label: '综合受理（A）', tidal: true },
+      }),
+    );
+    expect(text(byId('queue-window'))).toBe('6 号窗口 · 综合受理（A）');
+    expect(byId('queue-window').title).toContain('潮汐窗口');
+    unmount();
+    renderBar(onlineStatus({ push: enrolledPush() }));
+    expect(document.getElementById('queue-window')).toBeNull();
+  });
+
   it('the existing status items are unchanged', () => {
     renderBar(onlineStatus({ push: enrolledPush({ rejected: 1 }) }));
     expect(text(byId('connectivity'))).toBe('在线');

@@ -294,7 +294,20 @@ impl Desk {
             cache_problem: self.cache_problem.lock().expect("lock").clone(),
             push: self.push_health(),
             user: self.user.read().expect("lock").clone(),
+            queue_window: self.queue_window(),
         }
+    }
+
+    /// The hall window this desk sits at, by its desk code in the pulled queue configuration.
+    fn queue_window(&self) -> Option<dto::QueueWindowView> {
+        let cfg = self.with_store(|s| s.queue_config()).ok().flatten()?;
+        let w = cfg.window_of_desk(&self.desk_code())?;
+        Some(dto::QueueWindowView {
+            number: w.number,
+            name: w.name.clone(),
+            domains_label: cfg.domains_label(w),
+            tidal: w.tidal,
+        })
     }
 
     pub fn search(&self, req: &dto::SearchRequest) -> Result<dto::SearchResponse, AppError> {
@@ -560,7 +573,7 @@ impl Desk {
         }
     }
 
-    /// One round of sync: calendar then catalog. Returns whether the catalog changed.
+    /// One round of sync: calendar, queue configuration, then catalog. Returns whether the catalog changed.
     pub async fn sync_once(&self) -> Result<bool, AppError> {
         let _one_at_a_time = self.pull_lock.lock().await;
         let store = self.store()?;
@@ -568,6 +581,7 @@ impl Desk {
         let client = self.client();
         let result = async {
             onewindow_sync::pull_calendar(&client, &store).await?;
+            onewindow_sync::pull_queue_config(&client, &store).await?;
             onewindow_sync::pull_catalog(&client, &store).await
         }
         .await;

@@ -49,6 +49,18 @@ pub struct DeskStatus {
     pub push: PushStatus,
     /// Who is signed in at this desk (`None`: the clerk named in settings works unsigned).
     pub user: Option<UserView>,
+    /// The hall window this desk sits at, from the pulled queue configuration.
+    pub queue_window: Option<QueueWindowView>,
+}
+
+/// A hall window as the queue configuration names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct QueueWindowView {
+    pub number: u32,
+    pub name: String,
+    /// `综合受理（A）、公安户政（E）`
+    pub domains_label: String,
+    pub tidal: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

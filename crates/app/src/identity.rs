@@ -281,13 +281,13 @@ impl Desk {
             .unwrap_or_else(|| self.config.clerk.clone())
     }
 
-    /// Downloads one stream again (catalog, calendar or results) without touching cases or
-    /// the outbox.
+    /// Downloads one stream again (catalog, calendar, queue configuration or results) without
+    /// touching cases or the outbox.
     pub async fn reset_stream(&self, stream: &str) -> Result<dto::DeskStatus, AppError> {
-        if !matches!(stream, "catalog" | "calendar" | "results") {
+        if !matches!(stream, "catalog" | "calendar" | "queue_config" | "results") {
             return Err(AppError {
                 code: "bad_stream".into(),
-                message: "只能重新下载事项目录、节假日日历或办理结果".into(),
+                message: "只能重新下载事项目录、节假日日历、叫号配置或办理结果".into(),
             });
         }
         self.with_store_mut(|s| s.reset_stream(stream))?;
@@ -364,6 +364,7 @@ impl Desk {
             streams: [
                 ("catalog", "事项目录"),
                 ("calendar", "节假日日历"),
+                ("queue_config", "叫号配置"),
                 ("results", "办理结果"),
             ]
             .iter()

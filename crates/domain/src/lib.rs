@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod elicence;
 pub mod prereview;
 pub mod qrcode;
+pub mod queue;
 pub mod search;
 pub mod synthetic;
 pub mod validate;

@@ -45,6 +45,13 @@ enum Command {
         data: PathBuf,
         file: PathBuf,
     },
+    /// Publish the hall's queue configuration (domains with ticket prefixes, windows and the
+    /// desks at them, tidal rules) from a queue.json file (all or nothing).
+    ImportQueue {
+        #[arg(long)]
+        data: PathBuf,
+        file: PathBuf,
+    },
     /// Replace the e-licence registry from an elicences.json file (all or nothing).
     ImportElicences {
         #[arg(long)]
@@ -209,6 +216,24 @@ pub fn main() -> ExitCode {
                     "节假日日历已导入：更新 {:?} 年，未变 {:?} 年",
                     r.years_changed, r.years_unchanged
                 ))
+            },
+        ),
+        Command::ImportQueue { data, file } => run_import(
+            &data,
+            &file,
+            crate::import::read_queue_file,
+            |store, cfg, _source, now| {
+                let changed = store.import_queue(cfg, now)?;
+                Ok(if changed {
+                    format!(
+                        "叫号配置已发布：{} 个业务领域，{} 个窗口，{} 条潮汐规则",
+                        cfg.domains.len(),
+                        cfg.windows.len(),
+                        cfg.rules.len()
+                    )
+                } else {
+                    "叫号配置与当前相同，未发布新版本".to_string()
+                })
             },
         ),
         Command::Enrol {

@@ -68,3 +68,24 @@ pub fn read_elicences_file(path: &Path) -> Result<Vec<RegistryHolder>, Vec<Impor
         chrono::Local::now().date_naive(),
     )
 }
+
+/// Reads a queue configuration file (domains, windows, tidal rules), checked whole.
+pub fn read_queue_file(
+    path: &Path,
+) -> Result<onewindow_domain::queue::QueueConfig, Vec<ImportIssue>> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    onewindow_domain::queue::QueueConfig::parse(&utf8(path, read(path)?)?).map_err(|issues| {
+        issues
+            .into_iter()
+            .map(|reason| ImportIssue {
+                sheet: name.clone(),
+                row: None,
+                column: None,
+                reason,
+            })
+            .collect()
+    })
+}

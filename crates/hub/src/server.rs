@@ -490,6 +490,17 @@ async fn result_file(
         .into_response())
 }
 
+async fn queue_config_changes(
+    State(state): State<HubState>,
+    q: Result<Query<ChangesQuery>, QueryRejection>,
+) -> Result<Response, HttpError> {
+    let (cursor, limit) = page_query(q)?;
+    let page = state
+        .with_store(move |s| s.queue_config_changes(cursor, limit))
+        .await?;
+    Ok(Json(page).into_response())
+}
+
 async fn not_found() -> HttpError {
     HttpError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
 }
@@ -499,6 +510,7 @@ pub fn router(state: HubState) -> Router {
         .route(paths::HEALTHZ, get(healthz))
         .route(paths::CATALOG_CHANGES, get(catalog_changes))
         .route(paths::CALENDAR_CHANGES, get(calendar_changes))
+        .route(paths::QUEUE_CONFIG_CHANGES, get(queue_config_changes))
         .route(&format!("{}/{{holder}}", paths::ELICENCES), get(elicences))
         .route(paths::ENROL, post(enrol))
         .route(paths::RESULTS, get(results))

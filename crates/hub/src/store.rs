@@ -8,7 +8,7 @@ use onewindow_domain::elicence::{HolderKind, RegistryHolder};
 use onewindow_domain::{Catalog, YearCalendar};
 use onewindow_proto::{
     CalendarChange, CalendarChanges, CatalogChange, CatalogChanges, CatalogEntity, CatalogVersion,
-    ChangeOp,
+    ChangeOp, QueueConfigChange, QueueConfigChanges,
 };
 use onewindow_store::migrate::{self, Migration};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -39,6 +39,11 @@ pub const HUB_MIGRATIONS: &[Migration] = &[
         version: 5,
         name: "0005_result_file",
         sql: include_str!("../../../migrations/hub/0005_result_file.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "0006_queue_config",
+        sql: include_str!("../../../migrations/hub/0006_queue_config.sql"),
     },
 ];
 
@@ -415,6 +420,84 @@ impl HubStore {
         .transpose()
     }
 
+    /// Publishes a queue configuration when it differs from the current one. Returns whether
+    /// it changed.
+    pub fn import_queue(
+        &mut self,
+        cfg: &onewindow_domain::queue::QueueConfig,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        if let Err(issues) = cfg.check() {
+            return Err(HubStoreError::BadInput(issues.join("; ")));
+        }
+        let body = to_json("queue configuration", cfg)?;
+        let tx = self.conn.transaction()?;
+        let current: Option<String> = tx
+            .query_row(
+                "SELECT body FROM queue_config_change ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if current.as_deref() == Some(body.as_str()) {
+            return Ok(false);
+        }
+        tx.execute(
+            "INSERT INTO queue_config_change (body, imported_at) VALUES (?1, ?2)",
+            params![body, now.to_rfc3339_opts(SecondsFormat::Secs, true)],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// The current queue configuration, if one was published.
+    pub fn queue_config(&self) -> Result<Option<onewindow_domain::queue::QueueConfig>> {
+        let body: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT body FROM queue_config_change ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        body.map(|b| {
+            serde_json::from_str(&b)
+                .map_err(|e| HubStoreError::Json("queue configuration".into(), e))
+        })
+        .transpose()
+    }
+
+    /// The queue-configuration stream after `cursor`.
+    pub fn queue_config_changes(&self, cursor: i64, limit: u32) -> Result<QueueConfigChanges> {
+        let last: i64 = self.conn.query_row(
+            "SELECT coalesce(max(seq), 0) FROM queue_config_change",
+            [],
+            |r| r.get(0),
+        )?;
+        if cursor > last {
+            return Err(HubStoreError::CursorAhead { cursor, last });
+        }
+        let mut q = self.conn.prepare_cached(
+            "SELECT seq, body FROM queue_config_change WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let mut changes = q
+            .query_map(params![cursor, limit as i64 + 1], |r| {
+                Ok(QueueConfigChange {
+                    seq: r.get(0)?,
+                    body: raw(Some(r.get(1)?))?.expect("some"),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let has_more = changes.len() > limit as usize;
+        changes.truncate(limit as usize);
+        let next_cursor = changes.last().map_or(cursor, |c| c.seq);
+        Ok(QueueConfigChanges {
+            changes,
+            next_cursor,
+            has_more,
+        })
+    }
+
     pub fn calendar_changes(&self, cursor: i64, limit: u32) -> Result<CalendarChanges> {
         let last: i64 = self.conn.query_row(
             "SELECT coalesce(max(seq), 0) FROM calendar_change",
@@ -539,6 +622,39 @@ mod tests {
                 last: 58
             })
         ));
+    }
+
+    #[test]
+    fn a_queue_configuration_is_published_only_when_it_changes() {
+        let mut hub = HubStore::open_in_memory().unwrap();
+        assert_eq!(hub.queue_config().unwrap(), None);
+        let mut cfg =
+            onewindow_domain::queue::QueueConfig::parse(include_str!("../../../demo/queue.json"))
+                .unwrap();
+        assert!(hub.import_queue(&cfg, t0()).unwrap());
+        assert!(!hub.import_queue(&cfg, t0()).unwrap(), "same again");
+        cfg.windows[0].domains.push("SW".into());
+        assert!(hub.import_queue(&cfg, t0()).unwrap());
+        assert_eq!(hub.queue_config().unwrap().as_ref(), Some(&cfg));
+        let page = hub.queue_config_changes(0, 1).unwrap();
+        assert_eq!(
+            (page.changes.len(), page.has_more, page.next_cursor),
+            (1, true, 1)
+        );
+        let page = hub.queue_config_changes(1, 10).unwrap();
+        assert_eq!(
+            (page.changes.len(), page.has_more, page.next_cursor),
+            (1, false, 2)
+        );
+        assert!(page.changes[0].body.get().contains("\"SW\""));
+        assert!(matches!(
+            hub.queue_config_changes(9, 10),
+            Err(HubStoreError::CursorAhead { .. })
+        ));
+        // A broken one is refused whole.
+        cfg.windows[0].domains.push("NOPE".into());
+        assert!(hub.import_queue(&cfg, t0()).is_err());
+        assert_eq!(hub.queue_config_changes(0, 10).unwrap().changes.len(), 2);
     }
 
     #[test]

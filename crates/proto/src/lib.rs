@@ -26,6 +26,8 @@ pub mod paths {
     pub const BLOBS: &str = "/v1/blobs";
     /// `GET ?cursor=N`: decisions on this device's cases (device token required).
     pub const RESULTS: &str = "/v1/results";
+    /// `GET ?cursor=N`: the hall's queue configuration (domains, windows, tidal rules).
+    pub const QUEUE_CONFIG_CHANGES: &str = "/v1/queue-config/changes";
     /// `/v1/result-files/{sha256}`: `GET` a result file of one of this device's cases.
     pub const RESULT_FILES: &str = "/v1/result-files";
     /// `POST`: a user signs in at an enrolled desk (device token required).
@@ -271,6 +273,22 @@ pub struct CalendarChange {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CalendarChanges {
     pub changes: Vec<CalendarChange>,
+    pub next_cursor: i64,
+    pub has_more: bool,
+}
+
+/// One published queue configuration: the whole of it (a hall has tens of windows), so every
+/// change is its own checkpoint and a desk keeps only the latest.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QueueConfigChange {
+    pub seq: i64,
+    pub body: Box<RawValue>,
+}
+
+/// `GET /v1/queue-config/changes?cursor=N`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QueueConfigChanges {
+    pub changes: Vec<QueueConfigChange>,
     pub next_cursor: i64,
     pub has_more: bool,
 }

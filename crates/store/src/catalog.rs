@@ -5,13 +5,16 @@ use std::collections::BTreeMap;
 use onewindow_domain::{
     Bundle, Domain, HolidayCalendar, ItemLevel, SearchDoc, ServiceItem, YearCalendar,
 };
-use onewindow_proto::{CalendarChanges, CatalogChanges, CatalogEntity, ChangeOp};
+use onewindow_proto::{
+    CalendarChanges, CatalogChanges, CatalogEntity, ChangeOp, QueueConfigChanges,
+};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::{Result, Store, StoreError};
 
 pub const CATALOG: &str = "catalog";
 pub const CALENDAR: &str = "calendar";
+pub const QUEUE_CONFIG: &str = "queue_config";
 
 /// Where a pull stream stands.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -316,6 +319,73 @@ impl Store {
         };
         tx.commit()?;
         self.stream_state(CATALOG)
+    }
+
+    /// Stores one page of the queue-configuration stream: the last configuration of the page
+    /// (each is whole) and the cursor together. A page with nothing new records the pull.
+    #[tracing::instrument(skip_all, fields(rows = page.changes.len(), next = page.next_cursor), err)]
+    pub fn apply_queue_config_page(&mut self, page: &QueueConfigChanges) -> Result<StreamState> {
+        let before = self.stream_state(QUEUE_CONFIG)?;
+        let mut prev = before.cursor;
+        for ch in &page.changes {
+            if ch.seq <= prev {
+                return Err(bad(
+                    "queue configuration page",
+                    format!("change {} is not after {prev}", ch.seq),
+                ));
+            }
+            prev = ch.seq;
+        }
+        let latest = match page.changes.last() {
+            Some(ch) => {
+                let cfg: onewindow_domain::queue::QueueConfig = serde_json::from_str(ch.body.get())
+                    .map_err(|e| bad(format!("queue configuration {}", ch.seq), e.to_string()))?;
+                if let Err(issues) = cfg.check() {
+                    return Err(bad(
+                        format!("queue configuration {}", ch.seq),
+                        issues.join("; "),
+                    ));
+                }
+                Some(ch.body.get())
+            }
+            None => None,
+        };
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO sync_stream (stream) VALUES (?1) ON CONFLICT(stream) DO NOTHING",
+            [QUEUE_CONFIG],
+        )?;
+        if let Some(body) = latest {
+            tx.execute(
+                "INSERT INTO queue_config (id, body) VALUES (1, ?1)
+                 ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+                [body],
+            )?;
+        }
+        tx.execute(
+            "UPDATE sync_stream SET cursor = max(cursor, ?2), staged_cursor = max(cursor, ?2),
+               last_pull_at = ?3 WHERE stream = ?1",
+            params![QUEUE_CONFIG, page.next_cursor, now_rfc3339()],
+        )?;
+        tx.commit()?;
+        self.stream_state(QUEUE_CONFIG)
+    }
+
+    /// The queue configuration last pulled, if any.
+    pub fn queue_config(&self) -> Result<Option<onewindow_domain::queue::QueueConfig>> {
+        let body: Option<String> = self
+            .conn
+            .query_row("SELECT body FROM queue_config WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        body.map(|b| {
+            serde_json::from_str(&b).map_err(|source| StoreError::BadStoredJson {
+                what: "queue configuration".into(),
+                source,
+            })
+        })
+        .transpose()
     }
 
     /// Stores one page of calendar changes (each a whole year) and its cursor together.
@@ -736,6 +806,51 @@ mod tests {
         assert!(s.bundles_containing("000172002000").unwrap().is_empty());
         assert_eq!(s.bundles().unwrap().len(), 2);
         assert_eq!(s.stream_state(CATALOG).unwrap().version_id, Some(2));
+    }
+
+    #[test]
+    fn queue_configuration_keeps_the_latest_and_resets_alone() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../demo/queue.json"
+        ))
+        .unwrap();
+        let mut cfg = onewindow_domain::queue::QueueConfig::parse(&text).unwrap();
+        let first = raw(&cfg).unwrap();
+        cfg.windows[0].name = "1 号窗口（综合·户政）".into();
+        let second = raw(&cfg).unwrap();
+        let mut s = Store::open_in_memory().unwrap();
+        assert_eq!(s.queue_config().unwrap(), None);
+        let page = |changes: Vec<(i64, Box<RawValue>)>, next| QueueConfigChanges {
+            changes: changes
+                .into_iter()
+                .map(|(seq, body)| onewindow_proto::QueueConfigChange { seq, body })
+                .collect(),
+            next_cursor: next,
+            has_more: false,
+        };
+        let st = s
+            .apply_queue_config_page(&page(vec![(1, first.clone()), (2, second.clone())], 2))
+            .unwrap();
+        assert_eq!(st.cursor, 2);
+        assert!(st.last_pull_at.is_some());
+        assert_eq!(s.queue_config().unwrap().as_ref(), Some(&cfg));
+        // Out of order, or a configuration that does not hold together: nothing changes.
+        assert!(
+            s.apply_queue_config_page(&page(vec![(2, first.clone())], 2))
+                .is_err()
+        );
+        let mut broken = cfg.clone();
+        broken.windows[0].domains = vec!["NOPE".into()];
+        assert!(
+            s.apply_queue_config_page(&page(vec![(3, raw(&broken).unwrap())], 3))
+                .is_err()
+        );
+        assert_eq!(s.queue_config().unwrap().as_ref(), Some(&cfg));
+        assert_eq!(s.stream_state(QUEUE_CONFIG).unwrap().cursor, 2);
+        s.reset_stream(QUEUE_CONFIG).unwrap();
+        assert_eq!(s.queue_config().unwrap(), None);
+        assert_eq!(s.stream_state(QUEUE_CONFIG).unwrap().cursor, 0);
     }
 
     #[test]

@@ -40,6 +40,11 @@ pub const DESK_MIGRATIONS: &[migrate::Migration] = &[
         name: "0005_result_files",
         sql: include_str!("../../../migrations/desk/0005_result_files.sql"),
     },
+    migrate::Migration {
+        version: 6,
+        name: "0006_queue_config",
+        sql: include_str!("../../../migrations/desk/0006_queue_config.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -244,6 +244,7 @@ impl Store {
                  DELETE FROM catalog_item; DELETE FROM catalog_domain; DELETE FROM catalog_staging;",
             )?,
             "calendar" => tx.execute_batch("DELETE FROM calendar_year;")?,
+            crate::catalog::QUEUE_CONFIG => tx.execute_batch("DELETE FROM queue_config;")?,
             RESULTS => {}
             other => return Err(bad_input(format!("no stream {other}"))),
         }

@@ -317,6 +317,18 @@ impl HubClient {
         )
         .await
     }
+
+    pub async fn queue_config_changes(
+        &self,
+        cursor: i64,
+    ) -> Result<onewindow_proto::QueueConfigChanges, SyncError> {
+        self.get(
+            paths::QUEUE_CONFIG_CHANGES,
+            &[("cursor", cursor.to_string())],
+            None,
+        )
+        .await
+    }
 }
 
 /// What one pull did.
@@ -402,6 +414,36 @@ pub async fn pull_calendar(
         if !page.changes.is_empty() {
             report.state = blocking(store, move |s| s.apply_calendar_page(&page)).await?;
         }
+        if !has_more {
+            return Ok(report);
+        }
+    }
+}
+
+/// Pulls the queue-configuration stream. Each change is a whole configuration and its own
+/// checkpoint; a pull with nothing new records the time of the pull.
+pub async fn pull_queue_config(
+    client: &HubClient,
+    store: &Arc<Mutex<Store>>,
+) -> Result<PullReport, SyncError> {
+    use onewindow_store::catalog::QUEUE_CONFIG;
+    let mut report = PullReport {
+        pages: 0,
+        rows: 0,
+        state: blocking(store, |s| s.stream_state(QUEUE_CONFIG)).await?,
+    };
+    loop {
+        let cursor = report.state.cursor;
+        let page = client.queue_config_changes(cursor).await?;
+        if page.has_more && page.next_cursor <= cursor {
+            return Err(SyncError::BadResponse(format!(
+                "queue configuration page after {cursor} made no progress"
+            )));
+        }
+        let has_more = page.has_more;
+        report.pages += 1;
+        report.rows += page.changes.len() as u64;
+        report.state = blocking(store, move |s| s.apply_queue_config_page(&page)).await?;
         if !has_more {
             return Ok(report);
         }

@@ -65,6 +65,7 @@ export type { ScenarioChoice } from './bindings/ScenarioChoice';
 export type { WindowInfo } from './bindings/WindowInfo';
 export type { PushStatus } from './bindings/PushStatus';
 export type { UserView } from './bindings/UserView';
+export type { QueueWindowView } from './bindings/QueueWindowView';
 export type { RejectedOpView } from './bindings/RejectedOpView';
 
 /** Connectivity, catalog version, sync state and cache health, for the status bar. */

@@ -2,6 +2,7 @@
 import type { CacheProblem } from "./CacheProblem";
 import type { Connectivity } from "./Connectivity";
 import type { PushStatus } from "./PushStatus";
+import type { QueueWindowView } from "./QueueWindowView";
 import type { UserView } from "./UserView";
 
 /**
@@ -27,4 +28,8 @@ push: PushStatus,
 /**
  * Who is signed in at this desk (`None`: the clerk named in settings works unsigned).
  */
-user: UserView | null, };
+user: UserView | null, 
+/**
+ * The hall window this desk sits at, from the pulled queue configuration.
+ */
+queue_window: QueueWindowView | null, };
