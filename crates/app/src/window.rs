@@ -2004,9 +2004,11 @@ impl Desk {
         let hand_offs: Vec<(String, serde_json::Value)> = if ctx.members.is_empty() {
             vec![(ctx.case.id.clone(), with(common.clone(), files(None)))]
         } else {
+            // After a return only the members back at the window are handed off again.
             ctx.members
                 .iter()
                 .enumerate()
+                .filter(|(_, (row, ..))| row.state == CaseState::Draft)
                 .map(|(m, (row, ..))| (row.id.clone(), with(common.clone(), files(Some(m)))))
                 .collect()
         };

@@ -109,6 +109,75 @@ impl CaseState {
     }
 }
 
+/// How far along the road after acceptance a state is; `None` before acceptance or off it.
+fn progress(s: CaseState) -> Option<u8> {
+    Some(match s {
+        CaseState::Accepted => 1,
+        CaseState::HandedOff => 2,
+        CaseState::InReview => 3,
+        CaseState::Approved | CaseState::RefusedByOffice => 4,
+        CaseState::Ready => 5,
+        CaseState::Delivered => 6,
+        _ => return None,
+    })
+}
+
+/// The steps that bring a 一件事's own case level with its members (each member is handed off,
+/// decided and delivered on its own): to 退回补正 when any member was returned, else as far as
+/// the least advanced member. Empty when nothing is to do: before acceptance, when a member
+/// is back in the window's hands, or when the case is already there. Never backwards.
+pub fn bundle_steps(head: CaseState, members: &[CaseState]) -> Vec<CaseAction> {
+    use CaseAction as A;
+    use CaseState as S;
+    if members.is_empty() || progress(head).is_none() && head != S::Returned {
+        return vec![];
+    }
+    let returned = members.contains(&S::Returned);
+    let target = if returned {
+        S::Returned
+    } else {
+        let Some(least) = members
+            .iter()
+            .map(|m| progress(*m).map(|p| (p, *m)))
+            .collect::<Option<Vec<_>>>()
+            .and_then(|v| v.into_iter().min_by_key(|(p, _)| *p))
+        else {
+            return vec![];
+        };
+        least.1
+    };
+    // Refused by the office only when every decided member was.
+    let decision = if members
+        .iter()
+        .all(|m| matches!(m, S::RefusedByOffice) || progress(*m).is_some_and(|p| p < 4))
+    {
+        A::RefuseByOffice
+    } else {
+        A::Approve
+    };
+    let mut steps = vec![];
+    let mut at = head;
+    while at != target {
+        let forward = match (at, target) {
+            (S::Accepted, _) => A::HandOffAcknowledged,
+            (S::HandedOff, S::InReview) => A::OpenForReview,
+            (S::HandedOff | S::InReview, S::Returned) => A::ReturnForCorrection,
+            (S::HandedOff | S::InReview, _) => decision,
+            (S::Approved | S::RefusedByOffice, _) => A::ResultArrived,
+            (S::Ready, _) => A::Deliver,
+            _ => break,
+        };
+        let Ok(next) = at.apply(forward) else { break };
+        // Never past the target, never backwards.
+        if target != S::Returned && progress(next).unwrap_or(0) > progress(target).unwrap_or(0) {
+            break;
+        }
+        steps.push(forward);
+        at = next;
+    }
+    steps
+}
+
 impl CaseAction {
     pub fn label(self) -> &'static str {
         match self {
@@ -193,6 +262,40 @@ mod tests {
             Ok(S::Delivered)
         );
         assert_eq!(run(&[A::Refuse]), Ok(S::Refused));
+    }
+
+    #[test]
+    fn a_bundle_follows_its_least_advanced_member() {
+        let walk = |head: S, members: &[S]| {
+            bundle_steps(head, members)
+                .into_iter()
+                .try_fold(head, |s, a| s.apply(a))
+                .unwrap()
+        };
+        assert_eq!(walk(S::Accepted, &[S::HandedOff, S::Accepted]), S::Accepted);
+        assert_eq!(
+            walk(S::Accepted, &[S::HandedOff, S::InReview]),
+            S::HandedOff
+        );
+        assert_eq!(walk(S::Accepted, &[S::Ready, S::InReview]), S::InReview);
+        assert_eq!(walk(S::HandedOff, &[S::Ready, S::Ready]), S::Ready);
+        assert_eq!(walk(S::Ready, &[S::Delivered, S::Delivered]), S::Delivered);
+        // One member returned: the bundle goes back to the window.
+        assert_eq!(walk(S::InReview, &[S::Returned, S::Ready]), S::Returned);
+        // Decided, and refused only when every decided member was.
+        assert_eq!(
+            bundle_steps(S::InReview, &[S::RefusedByOffice, S::RefusedByOffice]),
+            [A::RefuseByOffice]
+        );
+        assert_eq!(
+            bundle_steps(S::InReview, &[S::RefusedByOffice, S::Approved]),
+            [A::Approve]
+        );
+        // Nothing before acceptance, nothing backwards, nothing while a member is a draft again.
+        assert!(bundle_steps(S::Draft, &[S::Accepted]).is_empty());
+        assert!(bundle_steps(S::Ready, &[S::InReview, S::Ready]).is_empty());
+        assert!(bundle_steps(S::Accepted, &[S::Draft, S::Ready]).is_empty());
+        assert!(bundle_steps(S::Accepted, &[]).is_empty());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use onewindow_domain::elicence::LicenceRecord;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use crate::cases::{Actor, CaseRow, bad_input, dec, push_op, read_case, step, ts};
+use crate::cases::{Actor, CaseRow, bad_input, dec, follow_members, push_op, read_case, step, ts};
 use crate::{Result, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -295,6 +295,9 @@ impl Store {
                 at,
             )?;
             rows.push(row);
+        }
+        if let Some(first) = case_ids.first() {
+            follow_members(&tx, first, who, at)?;
         }
         tx.commit()?;
         Ok(rows)
@@ -823,6 +826,89 @@ mod tests {
         for m in s.bundle_members(&head.id).unwrap() {
             assert_eq!(m.state, CaseState::Accepted);
         }
+    }
+
+    #[test]
+    fn a_bundle_follows_its_members_and_a_return_reopens_only_that_member() {
+        use crate::push::Answer;
+        use onewindow_proto::{CaseResult, ResultChanges};
+        let mut s = Store::open_in_memory().unwrap();
+        let t = at("2026-11-27T02:00:00Z");
+        let members: Vec<NewCase> = ["000117001000", "000172002000"]
+            .iter()
+            .map(|code| NewCase {
+                item_code: code.to_string(),
+                scenario_code: Some(format!("{code}-01")),
+                local_date: "2026-11-27".parse().unwrap(),
+            })
+            .collect();
+        let (head, rows) = s
+            .create_bundle_case("YJS371082002", &members, &clerk(), t)
+            .unwrap();
+        s.transition(&head.id, A::Accept, &clerk(), t, None)
+            .unwrap();
+        let state = |s: &Store, id: &str| s.case(id).unwrap().unwrap().state;
+        let ack = |s: &mut Store| {
+            let answers: Vec<_> = s
+                .pending_ops(10)
+                .unwrap()
+                .into_iter()
+                .map(|o| (o.op_id, Answer::Applied, None))
+                .collect();
+            s.record_answers(&answers, t).unwrap();
+        };
+        ack(&mut s);
+        assert_eq!(state(&s, &head.id), CaseState::HandedOff);
+        let result = |seq: i64, case: &CaseRow, action: &str| ResultChanges {
+            results: vec![CaseResult {
+                seq,
+                case_id: case.id.clone(),
+                number: case.number.clone(),
+                action: action.into(),
+                note: Some("意见".into()),
+                by: "wang".into(),
+                at: "2026-11-28T02:00:00Z".into(),
+                file: None,
+            }],
+            next_cursor: seq,
+            has_more: false,
+        };
+        s.apply_results_page(&result(1, &rows[0], "approve"), t)
+            .unwrap();
+        assert_eq!(
+            state(&s, &head.id),
+            CaseState::HandedOff,
+            "the other member is still with the back office"
+        );
+        s.apply_results_page(&result(2, &rows[1], "return_for_correction"), t)
+            .unwrap();
+        assert_eq!(state(&s, &head.id), CaseState::Returned);
+
+        // Reopened: only the returned member comes back; accepted again, only it goes again.
+        s.transition(&head.id, A::Reopen, &clerk(), t, None)
+            .unwrap();
+        assert_eq!(state(&s, &head.id), CaseState::Draft);
+        assert_eq!(state(&s, &rows[0].id), CaseState::Ready);
+        assert_eq!(state(&s, &rows[1].id), CaseState::Draft);
+        s.transition(&head.id, A::Accept, &clerk(), t, None)
+            .unwrap();
+        let again = s.pending_ops(10).unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].payload["case_id"], rows[1].id.as_str());
+        ack(&mut s);
+        assert_eq!(state(&s, &head.id), CaseState::HandedOff);
+        s.apply_results_page(&result(3, &rows[1], "approve"), t)
+            .unwrap();
+        assert_eq!(state(&s, &head.id), CaseState::Ready);
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        s.deliver(&ids, &clerk(), t, "窗口领取", None).unwrap();
+        assert_eq!(state(&s, &head.id), CaseState::Delivered);
+        let events = s.case_events(&head.id).unwrap();
+        assert!(
+            events
+                .iter()
+                .any(|e| e.reason.as_deref() == Some("随一件事各事项办理进展"))
+        );
     }
 
     #[test]

@@ -207,6 +207,39 @@ pub(crate) fn push_op_raw(
     Ok(op_id)
 }
 
+/// After a member of a 一件事 moved: the 一件事's own case follows (handed off, decided, ready
+/// and delivered with its members; back to the window when one is returned), each step an
+/// event of its own, inside the caller's transaction. Nothing for a case outside a 一件事.
+pub(crate) fn follow_members(
+    tx: &Transaction<'_>,
+    member_id: &str,
+    who: &Actor,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let Some(head_id) = read_case(tx, member_id)?.and_then(|c| c.bundle_case) else {
+        return Ok(());
+    };
+    let Some(head) = read_case(tx, &head_id)? else {
+        return Ok(());
+    };
+    let members: Vec<CaseState> = tx
+        .prepare_cached("SELECT state FROM case_record WHERE bundle_case = ?1")?
+        .query_map([&head_id], |r| r.get::<_, String>(0))?
+        .map(|s| dec(&s?))
+        .collect::<rusqlite::Result<_>>()?;
+    for action in onewindow_domain::case::bundle_steps(head.state, &members) {
+        step(
+            tx,
+            &head_id,
+            action,
+            who,
+            at,
+            Some("随一件事各事项办理进展"),
+        )?;
+    }
+    Ok(())
+}
+
 /// One state change with its event, inside the caller's transaction. Returns the case before
 /// and after.
 pub(crate) fn step(
@@ -476,8 +509,10 @@ impl Store {
             let hand_offs: Vec<(String, serde_json::Value)> = if members.is_empty() {
                 vec![(case_id.to_string(), serde_json::json!({}))]
             } else {
+                // After a return only the members back at the window go again.
                 members
                     .into_iter()
+                    .filter(|m| m.state == CaseState::Draft)
                     .map(|m| (m.id, serde_json::json!({})))
                     .collect()
             };
@@ -490,6 +525,13 @@ impl Store {
             .query_map([case_id], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         for m in members {
+            // A 一件事 reopened after a return: only its returned members come back; the
+            // others stay where the back office has them.
+            if action == CaseAction::Reopen
+                && read_case(&tx, &m)?.is_some_and(|c| c.state.apply(action).is_err())
+            {
+                continue;
+            }
             step(&tx, &m, action, who, at, reason)?;
         }
         if matches!(action, CaseAction::Refuse | CaseAction::Withdraw) {

@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, params};
 
 use onewindow_domain::case::{CaseAction, CaseState};
 
-use crate::cases::{Actor, OutboxOp, bad_input, push_op_raw, read_case, step, ts};
+use crate::cases::{Actor, OutboxOp, bad_input, follow_members, push_op_raw, read_case, step, ts};
 use crate::{Result, Store};
 
 /// A result file to fetch from the hub.
@@ -169,6 +169,7 @@ impl Store {
                     moved += 1;
                 }
             }
+            follow_members(&tx, &case.id, &who, at)?;
         }
         tx.execute(
             "UPDATE sync_stream SET cursor = max(cursor, ?2), staged_cursor = max(cursor, ?2), last_pull_at = ?3 WHERE stream = ?1",
@@ -312,6 +313,7 @@ impl Store {
                         at,
                         None,
                     )?;
+                    follow_members(&tx, &case_id, &hub, at)?;
                 }
             }
         }
