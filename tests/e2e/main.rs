@@ -51,11 +51,40 @@ fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
     panic!("timed out after {timeout:?} waiting for {what}");
 }
 
-fn start_xvfb() -> (Guard, String) {
+/// Xvfb, stopped with SIGTERM so it removes its lock and socket (SIGKILL as a last resort).
+struct Xvfb(Child);
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-s", "TERM", &self.0.id().to_string()])
+            .status();
+        for _ in 0..40 {
+            if matches!(self.0.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_xvfb() -> (Xvfb, String) {
     for n in 90..140 {
-        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-            || Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        let (lock, socket) = (format!("/tmp/.X{n}-lock"), format!("/tmp/.X11-unix/X{n}"));
+        // A server killed without its shutdown leaves its lock and socket behind: a lock whose
+        // process is gone is stale and the display free again.
+        let holder = std::fs::read_to_string(&lock)
+            .ok()
+            .and_then(|p| p.trim().parse::<u32>().ok());
+        if let Some(pid) = holder
+            && !Path::new(&format!("/proc/{pid}")).exists()
         {
+            let _ = std::fs::remove_file(&lock);
+            let _ = std::fs::remove_file(&socket);
+        }
+        if Path::new(&socket).exists() || Path::new(&lock).exists() {
             continue;
         }
         let display = format!(":{n}");
@@ -66,8 +95,7 @@ fn start_xvfb() -> (Guard, String) {
             .process_group(0)
             .spawn()
             .expect("Xvfb is installed (make e2e installs it)");
-        let guard = Guard(child);
-        let socket = format!("/tmp/.X11-unix/X{n}");
+        let guard = Xvfb(child);
         wait_until("Xvfb socket", Duration::from_secs(10), || {
             Path::new(&socket).exists()
         });
