@@ -11,6 +11,7 @@ pub mod qrcode;
 pub mod queue;
 pub mod search;
 pub mod synthetic;
+pub mod ticket;
 pub mod validate;
 
 pub use calendar::{CalendarBasis, HolidayCalendar, YearCalendar};
