@@ -7,5 +7,6 @@ pub mod office;
 pub mod server;
 pub mod store;
 pub mod store_office;
+pub mod store_queue;
 pub mod store_sync;
 pub mod xlsx;

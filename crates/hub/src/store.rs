@@ -45,6 +45,11 @@ pub const HUB_MIGRATIONS: &[Migration] = &[
         name: "0006_queue_config",
         sql: include_str!("../../../migrations/hub/0006_queue_config.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_queue",
+        sql: include_str!("../../../migrations/hub/0007_queue.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

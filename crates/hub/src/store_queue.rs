@@ -1,0 +1,764 @@
+//! The hall queue in SQL: tickets issued at the kiosk or a desk, the windows' live state, and
+//! calling (next, recall, serve, no-show, transfer) by the rules in `onewindow_domain::ticket`.
+//! Every step is a `queue_event` row in the same transaction, for the hall display and the
+//! figures.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
+use onewindow_domain::queue::QueueConfig;
+use onewindow_domain::ticket::{self, Priority, Ticket, TicketState, TransferTo};
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+
+use crate::store::{HubStore, HubStoreError, Result};
+
+/// The hall's clock: tickets are numbered per local day.
+pub fn hall_day(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+        .date_naive()
+}
+
+fn ts(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn bad(msg: impl Into<String>) -> HubStoreError {
+    HubStoreError::BadInput(msg.into())
+}
+
+fn priority_str(p: Priority) -> &'static str {
+    match p {
+        Priority::Elderly => "elderly",
+        Priority::Disabled => "disabled",
+        Priority::Military => "military",
+    }
+}
+
+fn parse_priority(s: &str) -> Option<Priority> {
+    match s {
+        "elderly" => Some(Priority::Elderly),
+        "disabled" => Some(Priority::Disabled),
+        "military" => Some(Priority::Military),
+        _ => None,
+    }
+}
+
+fn parse_state(s: &str) -> rusqlite::Result<TicketState> {
+    Ok(match s {
+        "waiting" => TicketState::Waiting,
+        "called" => TicketState::Called,
+        "serving" => TicketState::Serving,
+        "done" => TicketState::Done,
+        "no_show" => TicketState::NoShow,
+        other => {
+            return Err(rusqlite::Error::FromSqlConversionFailure(
+                0,
+                rusqlite::types::Type::Text,
+                format!("ticket state {other}").into(),
+            ));
+        }
+    })
+}
+
+fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
+    s.parse().map_err(|e: chrono::ParseError| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+const TICKET_COLUMNS: &str =
+    "id, number, domain, priority, issued_at, appointment_at, state, window_no, recalls";
+
+fn read_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
+    Ok(Ticket {
+        id: r.get(0)?,
+        number: r.get(1)?,
+        domain: r.get(2)?,
+        priority: r
+            .get::<_, Option<String>>(3)?
+            .as_deref()
+            .and_then(parse_priority),
+        issued_at: parse_ts(&r.get::<_, String>(4)?)?,
+        appointment_at: r
+            .get::<_, Option<String>>(5)?
+            .map(|s| parse_ts(&s))
+            .transpose()?,
+        state: parse_state(&r.get::<_, String>(6)?)?,
+        window: r.get::<_, Option<i64>>(7)?.map(|w| w as u32),
+        recalls: r.get::<_, i64>(8)? as u32,
+    })
+}
+
+/// What the kiosk prints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketSlip {
+    pub ticket: Ticket,
+    pub domain_name: String,
+    pub people_ahead: usize,
+}
+
+/// One call as the hall display shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallShown {
+    pub event_id: i64,
+    pub number: String,
+    pub window: u32,
+    pub window_name: String,
+    /// call | recall
+    pub kind: String,
+    pub at: String,
+}
+
+/// A window's live state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowLive {
+    pub number: u32,
+    pub name: String,
+    /// open | paused | closed
+    pub state: String,
+    pub domains: Vec<String>,
+    /// The ticket called or being served there.
+    pub current: Option<Ticket>,
+}
+
+/// What a queue action did, for the desk (and the display when it is a call).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueAnswer {
+    pub ticket: Option<Ticket>,
+    pub call: Option<CallShown>,
+    /// Waiting tickets the window could call, after the action.
+    pub waiting_for_window: usize,
+}
+
+impl HubStore {
+    fn queue_cfg(&self) -> Result<QueueConfig> {
+        self.queue_config()?
+            .ok_or_else(|| bad("no queue configuration published (onewindow-hub import-queue)"))
+    }
+
+    /// 取号: a ticket for `domain`, numbered by the domain's prefix and the day's sequence.
+    pub fn issue_ticket(
+        &mut self,
+        domain: &str,
+        priority: Option<Priority>,
+        appointment_at: Option<DateTime<Utc>>,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TicketSlip> {
+        let cfg = self.queue_cfg()?;
+        let d = cfg
+            .domains
+            .iter()
+            .find(|d| d.code == domain)
+            .ok_or_else(|| bad(format!("no queue domain {domain}")))?;
+        let day = hall_day(now).to_string();
+        let tx = self.conn.transaction()?;
+        let seq: i64 = tx.query_row(
+            "SELECT coalesce(max(seq), 0) + 1 FROM queue_ticket WHERE day = ?1 AND domain = ?2",
+            params![day, domain],
+            |r| r.get(0),
+        )?;
+        let mut raw = [0u8; 16];
+        getrandom::fill(&mut raw).expect("the OS random source works");
+        let id: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+        let t = Ticket {
+            id,
+            number: ticket::ticket_number(&d.prefix, seq as u32),
+            domain: domain.to_string(),
+            priority,
+            issued_at: now,
+            appointment_at,
+            state: TicketState::Waiting,
+            window: None,
+            recalls: 0,
+        };
+        tx.execute(
+            "INSERT INTO queue_ticket (id, day, seq, number, domain, priority, issued_at,
+               appointment_at, state, source)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'waiting', ?9)",
+            params![
+                t.id,
+                day,
+                seq,
+                t.number,
+                t.domain,
+                priority.map(priority_str),
+                ts(now),
+                appointment_at.map(ts),
+                source
+            ],
+        )?;
+        event(&tx, Some(&t.id), None, "issue", None, now, Some(source))?;
+        let waiting = waiting_today(&tx, now)?;
+        tx.commit()?;
+        Ok(TicketSlip {
+            people_ahead: ticket::people_ahead(&waiting, &t, now),
+            ticket: t,
+            domain_name: d.name.clone(),
+        })
+    }
+
+    /// A ticket by id, with how many are ahead of it now.
+    pub fn ticket_slip(&self, id: &str, now: DateTime<Utc>) -> Result<Option<TicketSlip>> {
+        let tx = self.conn.unchecked_transaction()?;
+        let t: Option<Ticket> = tx
+            .query_row(
+                &format!("SELECT {TICKET_COLUMNS} FROM queue_ticket WHERE id = ?1"),
+                [id],
+                read_ticket,
+            )
+            .optional()?;
+        let Some(t) = t else { return Ok(None) };
+        let cfg = self.queue_cfg()?;
+        let waiting = waiting_today(&tx, now)?;
+        Ok(Some(TicketSlip {
+            people_ahead: ticket::people_ahead(&waiting, &t, now),
+            domain_name: cfg
+                .domains
+                .iter()
+                .find(|d| d.code == t.domain)
+                .map_or_else(|| t.domain.clone(), |d| d.name.clone()),
+            ticket: t,
+        }))
+    }
+
+    /// The window a desk sits at, by its device's desk code.
+    pub fn window_of_device(&self, device: &str) -> Result<u32> {
+        let desk_code: String = self.conn.query_row(
+            "SELECT desk_code FROM device WHERE id = ?1",
+            [device],
+            |r| r.get(0),
+        )?;
+        let cfg = self.queue_cfg()?;
+        cfg.window_of_desk(&desk_code)
+            .map(|w| w.number)
+            .ok_or_else(|| {
+                bad(format!(
+                    "desk {desk_code} sits at no window in the queue configuration"
+                ))
+            })
+    }
+
+    /// Every window with its live state (configured ones start open with their domains).
+    pub fn windows_live(&self) -> Result<Vec<WindowLive>> {
+        let cfg = self.queue_cfg()?;
+        let tx = self.conn.unchecked_transaction()?;
+        cfg.windows
+            .iter()
+            .map(|w| {
+                let (state, domains) = window_state(&tx, &cfg, w.number)?;
+                let current = tx
+                    .query_row(
+                        &format!(
+                            "SELECT {TICKET_COLUMNS} FROM queue_ticket
+                             WHERE window_no = ?1 AND state IN ('called', 'serving')
+                             ORDER BY called_at DESC LIMIT 1"
+                        ),
+                        [w.number],
+                        read_ticket,
+                    )
+                    .optional()?;
+                Ok(WindowLive {
+                    number: w.number,
+                    name: w.name.clone(),
+                    state,
+                    domains,
+                    current,
+                })
+            })
+            .collect()
+    }
+
+    /// The last `n` calls and recalls, newest first.
+    pub fn recent_calls(&self, n: u32) -> Result<Vec<CallShown>> {
+        let cfg = self.queue_cfg()?;
+        let mut q = self.conn.prepare_cached(
+            "SELECT e.id, t.number, e.window_no, e.kind, e.at FROM queue_event e
+             JOIN queue_ticket t ON t.id = e.ticket_id
+             WHERE e.kind IN ('call', 'recall') ORDER BY e.id DESC LIMIT ?1",
+        )?;
+        let rows = q.query_map([n], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)? as u32,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (event_id, number, window, kind, at) = row?;
+            Ok(CallShown {
+                event_id,
+                number,
+                window_name: window_name(&cfg, window),
+                window,
+                kind,
+                at,
+            })
+        })
+        .collect()
+    }
+
+    /// 叫号: the window's current ticket is done, and the next one by the rules is called.
+    pub fn call_next(&mut self, window: u32, by: &str, now: DateTime<Utc>) -> Result<QueueAnswer> {
+        let cfg = self.queue_cfg()?;
+        let tx = self.conn.transaction()?;
+        let (state, domains) = window_state(&tx, &cfg, window)?;
+        if state != "open" {
+            return Err(bad(format!(
+                "window {window} is {state}; resume it before calling"
+            )));
+        }
+        finish_current(&tx, window, by, now)?;
+        let waiting = waiting_today(&tx, now)?;
+        let Some(i) = ticket::pick_next(&waiting, window, &domains, now) else {
+            tx.commit()?;
+            return Ok(QueueAnswer {
+                ticket: None,
+                call: None,
+                waiting_for_window: 0,
+            });
+        };
+        let mut t = waiting[i].clone();
+        t.state = TicketState::Called;
+        t.window = Some(window);
+        tx.execute(
+            "UPDATE queue_ticket SET state = 'called', window_no = ?2, called_at = ?3, clerk = ?4,
+               recalls = 0 WHERE id = ?1",
+            params![t.id, window, ts(now), by],
+        )?;
+        let event_id = event(&tx, Some(&t.id), Some(window), "call", Some(by), now, None)?;
+        let left = count_for_window(&tx, window, &domains, now)?;
+        tx.commit()?;
+        Ok(QueueAnswer {
+            call: Some(CallShown {
+                event_id,
+                number: t.number.clone(),
+                window,
+                window_name: window_name(&cfg, window),
+                kind: "call".into(),
+                at: ts(now),
+            }),
+            ticket: Some(t),
+            waiting_for_window: left,
+        })
+    }
+
+    /// 重呼 (at most three times), 到号 (serve), 过号 (no-show) or 转移 on the window's current
+    /// ticket.
+    pub fn queue_step(
+        &mut self,
+        window: u32,
+        action: &str,
+        transfer_to: Option<&TransferTo>,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<QueueAnswer> {
+        let cfg = self.queue_cfg()?;
+        let tx = self.conn.transaction()?;
+        let (_, domains) = window_state(&tx, &cfg, window)?;
+        let current = tx
+            .query_row(
+                &format!(
+                    "SELECT {TICKET_COLUMNS} FROM queue_ticket
+                     WHERE window_no = ?1 AND state IN ('called', 'serving')
+                     ORDER BY called_at DESC LIMIT 1"
+                ),
+                [window],
+                read_ticket,
+            )
+            .optional()?
+            .ok_or_else(|| bad(format!("window {window} has no called ticket")))?;
+        let mut call = None;
+        let t = match action {
+            "recall" => {
+                let n = ticket::recall(&current).map_err(bad)?;
+                tx.execute(
+                    "UPDATE queue_ticket SET recalls = ?2 WHERE id = ?1",
+                    params![current.id, n],
+                )?;
+                let event_id = event(
+                    &tx,
+                    Some(&current.id),
+                    Some(window),
+                    "recall",
+                    Some(by),
+                    now,
+                    None,
+                )?;
+                call = Some(CallShown {
+                    event_id,
+                    number: current.number.clone(),
+                    window,
+                    window_name: window_name(&cfg, window),
+                    kind: "recall".into(),
+                    at: ts(now),
+                });
+                Ticket {
+                    recalls: n,
+                    ..current
+                }
+            }
+            "serve" => {
+                if current.state != TicketState::Called {
+                    return Err(bad(format!("{} is already being served", current.number)));
+                }
+                tx.execute(
+                    "UPDATE queue_ticket SET state = 'serving', served_at = ?2 WHERE id = ?1",
+                    params![current.id, ts(now)],
+                )?;
+                event(
+                    &tx,
+                    Some(&current.id),
+                    Some(window),
+                    "serve",
+                    Some(by),
+                    now,
+                    None,
+                )?;
+                Ticket {
+                    state: TicketState::Serving,
+                    ..current
+                }
+            }
+            "no_show" => {
+                if current.state != TicketState::Called {
+                    return Err(bad(format!(
+                        "{} is being served; a no-show is only for one who did not come",
+                        current.number
+                    )));
+                }
+                tx.execute(
+                    "UPDATE queue_ticket SET state = 'no_show', done_at = ?2 WHERE id = ?1",
+                    params![current.id, ts(now)],
+                )?;
+                event(
+                    &tx,
+                    Some(&current.id),
+                    Some(window),
+                    "no_show",
+                    Some(by),
+                    now,
+                    None,
+                )?;
+                Ticket {
+                    state: TicketState::NoShow,
+                    ..current
+                }
+            }
+            "transfer" => {
+                let to = transfer_to.ok_or_else(|| bad("a transfer needs where to"))?;
+                match to {
+                    TransferTo::Window { window: w } => {
+                        if *w == window {
+                            return Err(bad("a transfer needs another window"));
+                        }
+                        let (_, their) = window_state(&tx, &cfg, *w)?;
+                        if !their.contains(&current.domain) {
+                            return Err(bad(format!(
+                                "window {w} does not serve {}",
+                                current.domain
+                            )));
+                        }
+                    }
+                    TransferTo::Domain { domain } => {
+                        if !cfg.domains.iter().any(|d| &d.code == domain) {
+                            return Err(bad(format!("no queue domain {domain}")));
+                        }
+                    }
+                }
+                let moved = ticket::transfer(&current, to).map_err(bad)?;
+                tx.execute(
+                    "UPDATE queue_ticket SET state = 'waiting', domain = ?2, window_no = ?3,
+                       recalls = 0, called_at = NULL, served_at = NULL WHERE id = ?1",
+                    params![moved.id, moved.domain, moved.window],
+                )?;
+                event(
+                    &tx,
+                    Some(&current.id),
+                    Some(window),
+                    "transfer",
+                    Some(by),
+                    now,
+                    Some(&serde_json::to_string(to).expect("serialises")),
+                )?;
+                moved
+            }
+            other => return Err(bad(format!("unknown queue action {other}"))),
+        };
+        let left = count_for_window(&tx, window, &domains, now)?;
+        tx.commit()?;
+        Ok(QueueAnswer {
+            ticket: Some(t),
+            call,
+            waiting_for_window: left,
+        })
+    }
+
+    /// Pauses, resumes or closes a window (a closed or paused window calls nobody).
+    pub fn set_window_state(
+        &mut self,
+        window: u32,
+        state: &str,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<WindowLive> {
+        if !matches!(state, "open" | "paused" | "closed") {
+            return Err(bad(format!(
+                "window state must be open, paused or closed, not {state}"
+            )));
+        }
+        let cfg = self.queue_cfg()?;
+        let tx = self.conn.transaction()?;
+        let (_, domains) = window_state(&tx, &cfg, window)?;
+        tx.execute(
+            "INSERT INTO queue_window_state (number, state, domains, clerk, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(number) DO UPDATE SET state = excluded.state, clerk = excluded.clerk,
+               updated_at = excluded.updated_at",
+            params![
+                window,
+                state,
+                serde_json::to_string(&domains).expect("serialises"),
+                by,
+                ts(now)
+            ],
+        )?;
+        event(
+            &tx,
+            None,
+            Some(window),
+            "window",
+            Some(by),
+            now,
+            Some(state),
+        )?;
+        tx.commit()?;
+        self.windows_live()?
+            .into_iter()
+            .find(|w| w.number == window)
+            .ok_or_else(|| bad(format!("no window {window}")))
+    }
+
+    /// Links the window's current ticket to the case it became.
+    pub fn link_ticket_case(&mut self, window: u32, case_number: &str) -> Result<bool> {
+        Ok(self.conn.execute(
+            "UPDATE queue_ticket SET case_number = ?2
+             WHERE window_no = ?1 AND state IN ('called', 'serving')",
+            params![window, case_number],
+        )? > 0)
+    }
+}
+
+fn window_name(cfg: &QueueConfig, window: u32) -> String {
+    cfg.windows
+        .iter()
+        .find(|w| w.number == window)
+        .map_or_else(|| format!("{window} 号窗口"), |w| w.name.clone())
+}
+
+/// A window's state and current domains: its row, or the configuration's (open).
+fn window_state(
+    tx: &Transaction<'_>,
+    cfg: &QueueConfig,
+    window: u32,
+) -> Result<(String, Vec<String>)> {
+    let row: Option<(String, String)> = tx
+        .query_row(
+            "SELECT state, domains FROM queue_window_state WHERE number = ?1",
+            [window],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match row {
+        Some((state, domains)) => Ok((
+            state,
+            serde_json::from_str(&domains)
+                .map_err(|e| HubStoreError::Json("window domains".into(), e))?,
+        )),
+        None => cfg
+            .windows
+            .iter()
+            .find(|w| w.number == window)
+            .map(|w| ("open".to_string(), w.domains.clone()))
+            .ok_or_else(|| bad(format!("no window {window} in the queue configuration"))),
+    }
+}
+
+/// Today's waiting tickets.
+fn waiting_today(tx: &Transaction<'_>, now: DateTime<Utc>) -> Result<Vec<Ticket>> {
+    let mut q = tx.prepare_cached(&format!(
+        "SELECT {TICKET_COLUMNS} FROM queue_ticket WHERE state = 'waiting' AND day = ?1"
+    ))?;
+    let rows = q.query_map([hall_day(now).to_string()], read_ticket)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn count_for_window(
+    tx: &Transaction<'_>,
+    window: u32,
+    domains: &[String],
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    Ok(waiting_today(tx, now)?
+        .iter()
+        .filter(|t| ticket::callable_by(t, window, domains))
+        .count())
+}
+
+/// The window moves on: what it called or served is done.
+fn finish_current(tx: &Transaction<'_>, window: u32, by: &str, now: DateTime<Utc>) -> Result<()> {
+    let ids: Vec<String> = tx
+        .prepare_cached(
+            "SELECT id FROM queue_ticket WHERE window_no = ?1 AND state IN ('called', 'serving')",
+        )?
+        .query_map([window], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in ids {
+        tx.execute(
+            "UPDATE queue_ticket SET state = 'done', done_at = ?2 WHERE id = ?1",
+            params![id, ts(now)],
+        )?;
+        event(tx, Some(&id), Some(window), "done", Some(by), now, None)?;
+    }
+    Ok(())
+}
+
+fn event(
+    tx: &Transaction<'_>,
+    ticket: Option<&str>,
+    window: Option<u32>,
+    kind: &str,
+    by: Option<&str>,
+    at: DateTime<Utc>,
+    detail: Option<&str>,
+) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO queue_event (ticket_id, window_no, kind, by_user, at, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![ticket, window, kind, by, ts(at), detail],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn t0() -> DateTime<Utc> {
+        "2026-11-27T01:00:00Z".parse().unwrap()
+    }
+
+    fn hub() -> HubStore {
+        let mut s = HubStore::open_in_memory().unwrap();
+        let cfg = QueueConfig::parse(include_str!("../../../demo/queue.json")).unwrap();
+        s.import_queue(&cfg, t0()).unwrap();
+        s
+    }
+
+    #[test]
+    fn tickets_are_numbered_per_domain_and_day_and_called_by_the_rules() {
+        let mut s = hub();
+        let a1 = s.issue_ticket("ZHSL", None, None, "kiosk", t0()).unwrap();
+        let a2 = s
+            .issue_ticket("ZHSL", None, None, "kiosk", t0() + Duration::minutes(1))
+            .unwrap();
+        let e1 = s
+            .issue_ticket("GAHZ", None, None, "kiosk", t0() + Duration::minutes(2))
+            .unwrap();
+        let elder = s
+            .issue_ticket(
+                "ZHSL",
+                Some(Priority::Elderly),
+                None,
+                "kiosk",
+                t0() + Duration::minutes(3),
+            )
+            .unwrap();
+        assert_eq!(
+            [&a1, &a2, &e1, &elder].map(|t| t.ticket.number.as_str()),
+            ["A001", "A002", "E001", "A003"]
+        );
+        assert_eq!((a2.people_ahead, elder.people_ahead), (1, 0));
+        // The next day starts at 001 again.
+        let tomorrow = s
+            .issue_ticket("ZHSL", None, None, "kiosk", t0() + Duration::days(1))
+            .unwrap();
+        assert_eq!(tomorrow.ticket.number, "A001");
+
+        let now = t0() + Duration::minutes(5);
+        // Window 1 serves ZHSL and GAHZ: the lane, then the oldest of both.
+        let order: Vec<String> = (0..4)
+            .map(|_| s.call_next(1, "li", now).unwrap().ticket.unwrap().number)
+            .collect();
+        assert_eq!(order, ["A003", "A001", "A002", "E001"]);
+        assert!(
+            s.call_next(1, "li", now).unwrap().ticket.is_none(),
+            "nobody left today"
+        );
+        // Calling next finished the one before.
+        let slip = s.ticket_slip(&a1.ticket.id, now).unwrap().unwrap();
+        assert_eq!(slip.ticket.state, TicketState::Done);
+        let calls = s.recent_calls(5).unwrap();
+        assert_eq!(calls[0].number, "E001");
+        assert_eq!(calls[0].window_name, "1 号窗口（综合受理）");
+    }
+
+    #[test]
+    fn recall_no_show_transfer_and_pause() {
+        let mut s = hub();
+        let a = s.issue_ticket("ZHSL", None, None, "kiosk", t0()).unwrap();
+        s.issue_ticket("ZHSL", None, None, "kiosk", t0()).unwrap();
+        let now = t0() + Duration::minutes(1);
+        s.call_next(2, "zhao", now).unwrap();
+        for n in 1..=3 {
+            let r = s.queue_step(2, "recall", None, "zhao", now).unwrap();
+            assert_eq!(r.ticket.unwrap().recalls, n);
+            assert_eq!(r.call.unwrap().kind, "recall");
+        }
+        let err = s.queue_step(2, "recall", None, "zhao", now).unwrap_err();
+        assert!(err.to_string().contains("过号"), "{err}");
+        let r = s.queue_step(2, "no_show", None, "zhao", now).unwrap();
+        assert_eq!(r.ticket.unwrap().state, TicketState::NoShow);
+        assert!(
+            s.queue_step(2, "no_show", None, "zhao", now).is_err(),
+            "nothing called now"
+        );
+
+        // A002 is called, then sent to window 4's domain (社保医保) keeping its time.
+        let b = s.call_next(2, "zhao", now).unwrap().ticket.unwrap();
+        assert_ne!(b.id, a.ticket.id);
+        let to = TransferTo::Domain {
+            domain: "SBYB".into(),
+        };
+        let moved = s.queue_step(2, "transfer", Some(&to), "zhao", now).unwrap();
+        let moved = moved.ticket.unwrap();
+        assert_eq!(
+            (moved.domain.as_str(), moved.state),
+            ("SBYB", TicketState::Waiting)
+        );
+        assert_eq!(moved.issued_at, b.issued_at);
+        assert_eq!(s.call_next(4, "sun", now).unwrap().ticket.unwrap().id, b.id);
+
+        // A paused window calls nobody; resumed, it calls again.
+        s.issue_ticket("ZHSL", None, None, "kiosk", now).unwrap();
+        s.set_window_state(2, "paused", "zhao", now).unwrap();
+        assert!(s.call_next(2, "zhao", now).is_err());
+        assert!(s.set_window_state(2, "asleep", "zhao", now).is_err());
+        let w = s.set_window_state(2, "open", "zhao", now).unwrap();
+        assert_eq!(w.state, "open");
+        assert!(s.call_next(2, "zhao", now).unwrap().ticket.is_some());
+        // A window that does not serve a domain is no transfer target.
+        let to = TransferTo::Window { window: 3 };
+        assert!(s.queue_step(2, "transfer", Some(&to), "zhao", now).is_err());
+    }
+
+    #[test]
+    fn no_configuration_no_tickets() {
+        let mut s = HubStore::open_in_memory().unwrap();
+        assert!(s.issue_ticket("ZHSL", None, None, "kiosk", t0()).is_err());
+        let mut s = hub();
+        assert!(s.issue_ticket("NOPE", None, None, "kiosk", t0()).is_err());
+    }
+}
