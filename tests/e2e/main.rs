@@ -760,6 +760,138 @@ fn back_office_pages_in_headless_chromium() {
     }
 }
 
+/// Starts chromedriver and a headless Chromium session on it.
+fn chromium() -> (Guard, Session) {
+    let port = free_port();
+    let driver = Guard(
+        Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("chromedriver (Debian chromium-driver; make e2e installs it)"),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::blocking::Client::new();
+    wait_until("chromedriver", Duration::from_secs(20), || {
+        http.get(format!("{base}/status"))
+            .send()
+            .ok()
+            .and_then(|r| r.json::<serde_json::Value>().ok())
+            .is_some_and(|v| v["value"]["ready"] == serde_json::Value::Bool(true))
+    });
+    (
+        driver,
+        Session::chromium(&base, Path::new("/usr/bin/chromium")),
+    )
+}
+
+/// The kiosk and the hall display in headless Chromium against a real hub: an applicant of 60
+/// takes a ticket in the priority lane, the desk's window calls it, and the display shows the
+/// call live (no reload), then the recall.
+#[test]
+fn kiosk_ticket_and_live_hall_display_in_headless_chromium() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let queue = onewindow_tests::demo("queue.json");
+    onewindow_tests::hub_cli(&[
+        "import-queue",
+        "--data",
+        data.to_str().unwrap(),
+        queue.to_str().unwrap(),
+    ]);
+    let code = onewindow_tests::enrol_code(&data, "1 号窗口");
+    let hub = HubProcess::start(&data);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let desk = rt.block_on(async {
+        let client = onewindow_sync::HubClient::new(&hub.url());
+        let token = client.enrol(&code).await.unwrap().token;
+        client.with_token(&token)
+    });
+    // Someone took a ticket before: the lane still goes first.
+    let http = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http
+        .post(format!("{}/kiosk/tickets", hub.url()))
+        .form(&[("domain", "ZHSL"), ("id_number", ""), ("lane", "")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 303);
+
+    let (driver, s) = chromium();
+    let shots = shots_dir();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let url = hub.url();
+        s.goto(&format!("{url}/kiosk"));
+        wait_until("the kiosk", Duration::from_secs(10), || {
+            count(&s, "#domain-ZHSL") == 1
+        });
+        // A wrong ID number is refused with a clear message, and nothing is issued.
+        s.send_keys(&s.find("#id-number"), "371082196611270016");
+        s.click(&s.find("#domain-ZHSL"));
+        wait_until("the error", Duration::from_secs(10), || {
+            count(&s, "#kiosk-error") == 1
+        });
+        assert!(text_of(&s, "#kiosk-error").contains("身份证号码不正确"));
+        s.screenshot(&shots.join("40-kiosk.png"));
+        s.send_keys(&s.find("#id-number"), "371082196611270015");
+        s.click(&s.find("#domain-ZHSL"));
+        wait_until("the slip", Duration::from_secs(10), || {
+            count(&s, "#ticket-number") == 1
+        });
+        assert_eq!(text_of(&s, "#ticket-number"), "A002");
+        assert!(text_of(&s, "#ticket-lane").contains("老年人"));
+        assert_eq!(text_of(&s, "#people-ahead"), "0", "the lane goes first");
+        assert!(count(&s, "#ticket-qr rect") > 100, "a QR code");
+        assert!(
+            !s.execute("return document.body.innerHTML")
+                .as_str()
+                .unwrap()
+                .contains("371082196611270015"),
+            "the ID number is not shown back"
+        );
+        s.screenshot(&shots.join("41-ticket-slip.png"));
+
+        s.goto(&format!("{url}/display"));
+        wait_until("the display", Duration::from_secs(10), || {
+            count(&s, "#window-grid .window") == 7
+        });
+        // Wait for the event stream to be open before calling.
+        wait_until("the event stream", Duration::from_secs(10), || {
+            s.execute("return es.readyState") == serde_json::json!(1)
+        });
+        let answer = rt.block_on(desk.queue_call_next("li")).unwrap();
+        assert_eq!(answer.ticket.unwrap().number, "A002");
+        wait_until(
+            "the call on the display, live",
+            Duration::from_secs(10),
+            || text_of(&s, "#call-list .call .num") == "A002",
+        );
+        assert_eq!(
+            text_of(&s, "#window-grid .window[data-window='1'] .cur"),
+            "A002"
+        );
+        rt.block_on(desk.queue_step("li", "recall", None)).unwrap();
+        wait_until("the recall on the display", Duration::from_secs(10), || {
+            count(&s, "#call-list .call.recall") == 1
+        });
+        rt.block_on(desk.queue_window("li", "paused")).unwrap();
+        wait_until("the pause on the display", Duration::from_secs(10), || {
+            text_of(&s, "#window-grid .window[data-window='1'] .cur") == "暂停服务"
+        });
+        s.screenshot(&shots.join("42-hall-display.png"));
+    }));
+    s.close();
+    drop(driver);
+    hub.kill();
+    if let Err(p) = outcome {
+        std::panic::resume_unwind(p);
+    }
+}
+
 /// Enrolment in the real window (the token goes to a real Secret Service), a case accepted and
 /// synced, the approver's decision reaching the window as 待出件, and 出件 flowing back up.
 #[test]

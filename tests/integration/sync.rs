@@ -893,3 +893,109 @@ async fn clerks_sign_in_with_the_hub_and_a_stream_resets_alone() {
     assert_eq!(st.item_count, 40, "the catalog stays");
     hub.kill();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_desk_drives_only_the_window_it_sits_at() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let queue = onewindow_tests::demo("queue.json");
+    // W01 sits at window 1 (综合受理, 公安户政); a desk with a code the configuration does not
+    // name sits nowhere.
+    let w01 = enrol_code(&data, "1 号窗口");
+    let nowhere = onewindow_tests::code_in(&hub_cli(&[
+        "enrol",
+        "--data",
+        data.to_str().unwrap(),
+        "--desk",
+        "咨询台",
+        "--desk-code",
+        "ZX1",
+    ]));
+    let hub = HubProcess::start(&data);
+    let enrol = |code: String| {
+        let url = hub.url();
+        async move {
+            let c = onewindow_sync::HubClient::new(&url);
+            let t = c.enrol(&code).await.unwrap().token;
+            c.with_token(&t)
+        }
+    };
+    let desk = enrol(w01).await;
+    let other = enrol(nowhere).await;
+    // Before a configuration is published nothing can be called.
+    let err = desk.queue_call_next("li").await.unwrap_err();
+    assert!(
+        matches!(err, onewindow_sync::SyncError::Hub { status: 400, .. }),
+        "{err:?}"
+    );
+    hub_cli(&[
+        "import-queue",
+        "--data",
+        data.to_str().unwrap(),
+        queue.to_str().unwrap(),
+    ]);
+    let web = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for domain in ["SCJG", "GAHZ", "ZHSL"] {
+        let r = web
+            .post(format!("{}/kiosk/tickets", hub.url()))
+            .form(&[("domain", domain)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{domain}");
+    }
+    // An unknown domain is refused on the kiosk page, and nothing is issued.
+    let r = web
+        .post(format!("{}/kiosk/tickets", hub.url()))
+        .form(&[("domain", "NOPE")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("该业务暂不能取号"));
+    // Window 1 calls its own domains only: E001 (issued before A001), then A001; never B001.
+    let first = desk.queue_call_next("li").await.unwrap();
+    assert_eq!(first.ticket.unwrap().number, "E001");
+    assert_eq!(first.waiting_for_window, 1);
+    let second = desk.queue_call_next("li").await.unwrap();
+    assert_eq!(second.ticket.unwrap().number, "A001");
+    assert!(desk.queue_call_next("li").await.unwrap().ticket.is_none());
+    let err = other.queue_call_next("zhang").await.unwrap_err();
+    assert!(
+        matches!(err, onewindow_sync::SyncError::Hub { status: 400, ref message, .. } if message.contains("sits at no window")),
+        "{err:?}"
+    );
+    // No token, no calling; a blank clerk is refused.
+    let r = web
+        .post(format!(
+            "{}{}",
+            hub.url(),
+            onewindow_proto::paths::QUEUE_CALL_NEXT
+        ))
+        .json(&serde_json::json!({"clerk": "li"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(desk.queue_call_next(" ").await.is_err());
+    let board: onewindow_proto::HallBoard = web
+        .get(format!(
+            "{}{}",
+            hub.url(),
+            onewindow_proto::paths::QUEUE_BOARD
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(board.calls[0].number, "A001");
+    assert_eq!(
+        board.windows[0].current, None,
+        "calling next with nobody waiting finished A001"
+    );
+    hub.kill();
+}

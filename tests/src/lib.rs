@@ -80,7 +80,8 @@ pub fn re_enrol_code(data: &Path, desk: &str, desk_code: &str) -> String {
     ]))
 }
 
-fn code_in(out: &str) -> String {
+/// The enrolment code in `onewindow-hub enrol`'s output.
+pub fn code_in(out: &str) -> String {
     out.lines()
         .find_map(|l| {
             l.split_once("（一次有效）：")

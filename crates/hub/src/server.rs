@@ -31,6 +31,9 @@ pub struct HubState {
     blobs: BlobDir,
     /// Blobs a request is writing right now.
     uploading: Arc<Mutex<std::collections::HashSet<String>>>,
+    /// Ticks when the hall board changed (a call, a recall, a window state): the display pages
+    /// listen.
+    pub(crate) board: tokio::sync::broadcast::Sender<()>,
 }
 
 impl HubState {
@@ -39,6 +42,7 @@ impl HubState {
             store: Arc::new(Mutex::new(store)),
             blobs,
             uploading: Arc::default(),
+            board: tokio::sync::broadcast::channel(64).0,
         }
     }
 
@@ -501,6 +505,85 @@ async fn queue_config_changes(
     Ok(Json(page).into_response())
 }
 
+/// The desk's window: the one its desk code sits at in the queue configuration.
+async fn desk_window(state: &HubState, headers: &HeaderMap) -> Result<u32, HttpError> {
+    let device = device(state, headers).await?;
+    state.with_store(move |s| s.window_of_device(&device)).await
+}
+
+fn clerk_of(req: &onewindow_proto::QueueRequest) -> Result<String, HttpError> {
+    let c = req.clerk.trim();
+    if c.is_empty() || c.chars().count() > 50 {
+        return Err(HttpError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "clerk must be 1-50 characters",
+        ));
+    }
+    Ok(c.to_string())
+}
+
+async fn queue_call_next(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    body: Result<Json<onewindow_proto::QueueRequest>, JsonRejection>,
+) -> Result<Json<onewindow_proto::QueueAnswer>, HttpError> {
+    let window = desk_window(&state, &headers).await?;
+    let Json(req) = body?;
+    let clerk = clerk_of(&req)?;
+    let answer = state
+        .with_store(move |s| s.call_next(window, &clerk, chrono::Utc::now()))
+        .await?;
+    let _ = state.board.send(());
+    Ok(Json(answer))
+}
+
+async fn queue_step(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    body: Result<Json<onewindow_proto::QueueRequest>, JsonRejection>,
+) -> Result<Json<onewindow_proto::QueueAnswer>, HttpError> {
+    let window = desk_window(&state, &headers).await?;
+    let Json(req) = body?;
+    let clerk = clerk_of(&req)?;
+    let action = req.action.clone().unwrap_or_default();
+    let answer = state
+        .with_store(move |s| {
+            s.queue_step(
+                window,
+                &action,
+                req.transfer_to.as_ref(),
+                &clerk,
+                chrono::Utc::now(),
+            )
+        })
+        .await?;
+    let _ = state.board.send(());
+    Ok(Json(answer))
+}
+
+async fn queue_window(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    body: Result<Json<onewindow_proto::QueueRequest>, JsonRejection>,
+) -> Result<Json<onewindow_proto::WindowLive>, HttpError> {
+    let window = desk_window(&state, &headers).await?;
+    let Json(req) = body?;
+    let clerk = clerk_of(&req)?;
+    let to = req.action.clone().unwrap_or_default();
+    let live = state
+        .with_store(move |s| s.set_window_state(window, &to, &clerk, chrono::Utc::now()))
+        .await?;
+    let _ = state.board.send(());
+    Ok(Json(live))
+}
+
+async fn queue_board(
+    State(state): State<HubState>,
+) -> Result<Json<onewindow_proto::HallBoard>, HttpError> {
+    Ok(Json(state.with_store(|s| s.hall_board()).await?))
+}
+
 async fn not_found() -> HttpError {
     HttpError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
 }
@@ -511,6 +594,15 @@ pub fn router(state: HubState) -> Router {
         .route(paths::CATALOG_CHANGES, get(catalog_changes))
         .route(paths::CALENDAR_CHANGES, get(calendar_changes))
         .route(paths::QUEUE_CONFIG_CHANGES, get(queue_config_changes))
+        .route(paths::QUEUE_CALL_NEXT, post(queue_call_next))
+        .route(paths::QUEUE_STEP, post(queue_step))
+        .route(paths::QUEUE_WINDOW, post(queue_window))
+        .route(paths::QUEUE_BOARD, get(queue_board))
+        .route("/kiosk", get(crate::hall::kiosk))
+        .route("/kiosk/tickets", post(crate::hall::take_ticket))
+        .route("/kiosk/tickets/{id}", get(crate::hall::slip))
+        .route("/display", get(crate::hall::display))
+        .route("/display/events", get(crate::hall::display_events))
         .route(&format!("{}/{{holder}}", paths::ELICENCES), get(elicences))
         .route(paths::ENROL, post(enrol))
         .route(paths::RESULTS, get(results))

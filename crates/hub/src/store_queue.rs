@@ -6,6 +6,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
 use onewindow_domain::queue::QueueConfig;
 use onewindow_domain::ticket::{self, Priority, Ticket, TicketState, TransferTo};
+use onewindow_proto::{CallShown, HallBoard, QueueAnswer, WindowLive};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
@@ -94,39 +95,6 @@ pub struct TicketSlip {
     pub ticket: Ticket,
     pub domain_name: String,
     pub people_ahead: usize,
-}
-
-/// One call as the hall display shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CallShown {
-    pub event_id: i64,
-    pub number: String,
-    pub window: u32,
-    pub window_name: String,
-    /// call | recall
-    pub kind: String,
-    pub at: String,
-}
-
-/// A window's live state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WindowLive {
-    pub number: u32,
-    pub name: String,
-    /// open | paused | closed
-    pub state: String,
-    pub domains: Vec<String>,
-    /// The ticket called or being served there.
-    pub current: Option<Ticket>,
-}
-
-/// What a queue action did, for the desk (and the display when it is a call).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QueueAnswer {
-    pub ticket: Option<Ticket>,
-    pub call: Option<CallShown>,
-    /// Waiting tickets the window could call, after the action.
-    pub waiting_for_window: usize,
 }
 
 impl HubStore {
@@ -266,6 +234,14 @@ impl HubStore {
                 })
             })
             .collect()
+    }
+
+    /// What the hall display shows.
+    pub fn hall_board(&self) -> Result<HallBoard> {
+        Ok(HallBoard {
+            calls: self.recent_calls(5)?,
+            windows: self.windows_live()?,
+        })
     }
 
     /// The last `n` calls and recalls, newest first.

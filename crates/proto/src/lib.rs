@@ -28,6 +28,14 @@ pub mod paths {
     pub const RESULTS: &str = "/v1/results";
     /// `GET ?cursor=N`: the hall's queue configuration (domains, windows, tidal rules).
     pub const QUEUE_CONFIG_CHANGES: &str = "/v1/queue-config/changes";
+    /// `POST`: the desk's window calls its next ticket (device token required).
+    pub const QUEUE_CALL_NEXT: &str = "/v1/queue/call-next";
+    /// `POST`: recall, serve, no-show or transfer the window's current ticket.
+    pub const QUEUE_STEP: &str = "/v1/queue/step";
+    /// `POST`: open, pause or close the desk's window.
+    pub const QUEUE_WINDOW: &str = "/v1/queue/window";
+    /// `GET`: the hall board (last calls, windows).
+    pub const QUEUE_BOARD: &str = "/v1/queue/board";
     /// `/v1/result-files/{sha256}`: `GET` a result file of one of this device's cases.
     pub const RESULT_FILES: &str = "/v1/result-files";
     /// `POST`: a user signs in at an enrolled desk (device token required).
@@ -291,6 +299,59 @@ pub struct QueueConfigChanges {
     pub changes: Vec<QueueConfigChange>,
     pub next_cursor: i64,
     pub has_more: bool,
+}
+
+/// One call (or recall) as the hall display and the desk show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallShown {
+    pub event_id: i64,
+    pub number: String,
+    pub window: u32,
+    pub window_name: String,
+    /// call | recall
+    pub kind: String,
+    pub at: String,
+}
+
+/// A window's live state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowLive {
+    pub number: u32,
+    pub name: String,
+    /// open | paused | closed
+    pub state: String,
+    pub domains: Vec<String>,
+    /// The ticket called or being served there.
+    pub current: Option<onewindow_domain::ticket::Ticket>,
+}
+
+/// What a queue action did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueAnswer {
+    pub ticket: Option<onewindow_domain::ticket::Ticket>,
+    pub call: Option<CallShown>,
+    /// Waiting tickets the window could call, after the action.
+    pub waiting_for_window: usize,
+}
+
+/// `POST /v1/queue/call-next`, `/v1/queue/step`, `/v1/queue/window`: a desk drives the window
+/// it sits at (by its desk code in the queue configuration).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueRequest {
+    /// Who is at the window.
+    pub clerk: String,
+    /// For `/step`: recall | serve | no_show | transfer. For `/window`: open | paused | closed.
+    #[serde(default)]
+    pub action: Option<String>,
+    #[serde(default)]
+    pub transfer_to: Option<onewindow_domain::ticket::TransferTo>,
+}
+
+/// The hall board: the last calls (newest first) and every window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HallBoard {
+    pub calls: Vec<CallShown>,
+    pub windows: Vec<WindowLive>,
 }
 
 /// Every 4xx/5xx body of the hub: a stable code for programs and a sentence for people.

@@ -318,6 +318,54 @@ impl HubClient {
         .await
     }
 
+    /// The desk's window calls its next ticket.
+    pub async fn queue_call_next(
+        &self,
+        clerk: &str,
+    ) -> Result<onewindow_proto::QueueAnswer, SyncError> {
+        let url = format!("{}{}", self.base, paths::QUEUE_CALL_NEXT);
+        let req = onewindow_proto::QueueRequest {
+            clerk: clerk.into(),
+            action: None,
+            transfer_to: None,
+        };
+        self.send(self.http.post(url).json(&req), paths::QUEUE_CALL_NEXT)
+            .await
+    }
+
+    /// Recall, serve, no-show or transfer the window's current ticket.
+    pub async fn queue_step(
+        &self,
+        clerk: &str,
+        action: &str,
+        transfer_to: Option<onewindow_domain::ticket::TransferTo>,
+    ) -> Result<onewindow_proto::QueueAnswer, SyncError> {
+        let url = format!("{}{}", self.base, paths::QUEUE_STEP);
+        let req = onewindow_proto::QueueRequest {
+            clerk: clerk.into(),
+            action: Some(action.into()),
+            transfer_to,
+        };
+        self.send(self.http.post(url).json(&req), paths::QUEUE_STEP)
+            .await
+    }
+
+    /// Opens, pauses or closes the desk's window.
+    pub async fn queue_window(
+        &self,
+        clerk: &str,
+        state: &str,
+    ) -> Result<onewindow_proto::WindowLive, SyncError> {
+        let url = format!("{}{}", self.base, paths::QUEUE_WINDOW);
+        let req = onewindow_proto::QueueRequest {
+            clerk: clerk.into(),
+            action: Some(state.into()),
+            transfer_to: None,
+        };
+        self.send(self.http.post(url).json(&req), paths::QUEUE_WINDOW)
+            .await
+    }
+
     pub async fn queue_config_changes(
         &self,
         cursor: i64,
