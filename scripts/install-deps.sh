@@ -7,8 +7,10 @@ mode="${1:-run}"
 # Debian/Ubuntu packages: Tauri's build packages (WebKitGTK 4.1), CJK fonts so Chinese renders.
 # poppler-utils: PDF page counts and first-page thumbnails of scanned materials.
 # libdbus-1-dev: the keyring crate's Secret Service client (the device token's home on Linux).
+# espeak-ng (its Mandarin voice) and alsa-utils (aplay): the call announcements.
 pkgs=(pkg-config build-essential curl file libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
-      libayatana-appindicator3-dev librsvg2-dev fonts-noto-cjk poppler-utils libdbus-1-dev)
+      libayatana-appindicator3-dev librsvg2-dev fonts-noto-cjk poppler-utils libdbus-1-dev
+      espeak-ng alsa-utils)
 if [ "$mode" = test ] || [ "$mode" = bench ]; then
   # e2e: a virtual display and WebKit's WebDriver; headless Chromium for the hub's pages; a
   # headless Secret Service (gnome-keyring in its own D-Bus session) for the device token.
