@@ -10,8 +10,8 @@ use std::path::PathBuf;
 
 use onewindow_app::dto::{
     AppError, BundleRef, BundleView, CaseSummary, CaseView, DeskStatus, DocumentPreview,
-    DomainView, Flash, FollowUpView, ItemGuide, NewCaseRequest, RejectedOpView, SaveIntakeRequest,
-    SearchRequest, SearchResponse, WindowInfo,
+    DomainView, Flash, FollowUpView, ItemGuide, NewCaseRequest, QueueView, RejectedOpView,
+    SaveIntakeRequest, SearchRequest, SearchResponse, WindowInfo,
 };
 use onewindow_app::launch::LaunchOptions;
 use onewindow_app::{Desk, logs};
@@ -326,6 +326,39 @@ async fn reset_stream(desk: DeskState<'_>, stream: String) -> Result<DeskStatus,
     desk.reset_stream(&stream).await
 }
 
+/// The window's queue: where this desk sits, what it called, how many wait.
+#[tauri::command]
+async fn queue_status(desk: DeskState<'_>) -> Result<QueueView, AppError> {
+    blocking(&desk, |d| Ok(d.queue_status())).await
+}
+
+/// 叫号 (F8): the next ticket, announced.
+#[tauri::command]
+async fn queue_call_next(desk: DeskState<'_>) -> Result<QueueView, AppError> {
+    desk.queue_call_next().await
+}
+
+/// 重呼 / 到号 / 过号 on the current ticket.
+#[tauri::command]
+async fn queue_step(desk: DeskState<'_>, action: String) -> Result<QueueView, AppError> {
+    desk.queue_step(&action).await
+}
+
+#[tauri::command]
+async fn queue_transfer(
+    desk: DeskState<'_>,
+    to_window: Option<u32>,
+    to_domain: Option<String>,
+) -> Result<QueueView, AppError> {
+    desk.queue_transfer(to_window, to_domain).await
+}
+
+/// 暂停 / 恢复 the window.
+#[tauri::command]
+async fn queue_set_window(desk: DeskState<'_>, state: String) -> Result<QueueView, AppError> {
+    desk.queue_set_window(&state).await
+}
+
 #[tauri::command]
 async fn rejected_ops(desk: DeskState<'_>) -> Result<Vec<RejectedOpView>, AppError> {
     blocking(&desk, |d| d.rejected_ops()).await
@@ -429,6 +462,11 @@ pub fn run() {
             rejected_ops,
             resend_op,
             discard_op,
+            queue_status,
+            queue_call_next,
+            queue_step,
+            queue_transfer,
+            queue_set_window,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

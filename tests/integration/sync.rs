@@ -999,3 +999,90 @@ async fn a_desk_drives_only_the_window_it_sits_at() {
     );
     hub.kill();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_clerk_calls_recalls_serves_and_transfers_from_the_desk_and_each_call_is_announced() {
+    mock_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let queue = onewindow_tests::demo("queue.json");
+    hub_cli(&[
+        "import-queue",
+        "--data",
+        data.to_str().unwrap(),
+        queue.to_str().unwrap(),
+    ]);
+    let code = enrol_code(&data, "1 号窗口");
+    let hub = HubProcess::start(&data);
+    let wavs = tmp.path().join("announced");
+    std::fs::create_dir_all(&wavs).unwrap();
+    let d = Desk::open(DeskConfig {
+        sync_interval: Duration::from_secs(3600),
+        printer: PrintTarget::Folder(tmp.path().join("printed")),
+        announce_to_wav: Some(wavs.clone()),
+        ..DeskConfig::new(tmp.path().join("desk"), hub.url())
+    });
+    d.sync_once().await.unwrap();
+    let v = d.queue_status();
+    assert!(v.reason.unwrap().contains("尚未在中心注册"));
+    assert!(d.queue_call_next().await.is_err());
+    d.enrol(&hub.url(), &code).await.unwrap();
+    let v = d.queue_status();
+    assert_eq!((v.window, v.reason.as_deref()), (Some(1), None));
+    assert!(v.transfer_domains.iter().any(|t| t.code == "SBYB"));
+
+    let web = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for (domain, id) in [("ZHSL", ""), ("ZHSL", "371082196611270015")] {
+        web.post(format!("{}/kiosk/tickets", hub.url()))
+            .form(&[("domain", domain), ("id_number", id), ("lane", "")])
+            .send()
+            .await
+            .unwrap();
+    }
+    let v = d.queue_call_next().await.unwrap();
+    let cur = v.current.unwrap();
+    assert_eq!(cur.number, "A002", "the lane first");
+    assert_eq!(cur.priority_label.as_deref(), Some("绿色通道（老年人）"));
+    assert_eq!(
+        (v.waiting, v.flash.unwrap().text.as_str()),
+        (1, "已叫 A002 号")
+    );
+    let v = d.queue_step("recall").await.unwrap();
+    assert_eq!(v.current.unwrap().recalls, 1);
+    let v = d.queue_step("serve").await.unwrap();
+    assert_eq!(v.current.unwrap().state_label, "办理中");
+    let err = d.queue_step("no_show").await.unwrap_err();
+    assert_eq!(err.message, "该号已在办理，不能再按过号处理");
+    // Sent to 社保医保 with its original time; window 1 no longer has it.
+    let v = d.queue_transfer(None, Some("SBYB".into())).await.unwrap();
+    assert!(v.current.is_none());
+    assert!(v.flash.unwrap().text.contains("按原取号时间"));
+    assert!(d.queue_transfer(None, None).await.is_err());
+    // Paused: calling says so; resumed, A001 is called.
+    let v = d.queue_set_window("paused").await.unwrap();
+    assert_eq!(v.window_state.as_deref(), Some("paused"));
+    assert_eq!(
+        d.queue_call_next().await.unwrap_err().message,
+        "本窗口已暂停，请先恢复服务再叫号"
+    );
+    d.queue_set_window("open").await.unwrap();
+    assert_eq!(
+        d.queue_call_next().await.unwrap().current.unwrap().number,
+        "A001"
+    );
+    let v = d.queue_call_next().await.unwrap();
+    assert!(v.current.is_none());
+    assert_eq!(v.flash.unwrap().text, "当前没有等候的号");
+
+    // Three announcements (call, recall, call), rendered one after the other.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::fs::read_dir(&wavs).unwrap().count() < 3 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(std::fs::read_dir(&wavs).unwrap().count(), 3);
+    assert!(d.queue_status().announce_error.is_none());
+    hub.kill();
+}

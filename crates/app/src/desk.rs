@@ -41,6 +41,11 @@ pub struct DeskConfig {
     pub card_reader_dir: Option<PathBuf>,
     /// A fixed calendar day for training and tests; `None`: today in China.
     pub today: Option<chrono::NaiveDate>,
+    /// How often each call is announced (at least once).
+    pub announce_repeat: u32,
+    /// Render announcements to WAV files in this folder instead of the sound card (tests,
+    /// machines without one).
+    pub announce_to_wav: Option<PathBuf>,
 }
 
 impl DeskConfig {
@@ -61,6 +66,8 @@ impl DeskConfig {
             printer: crate::print::PrintTarget::Cups { destination: None },
             card_reader_dir: None,
             today: None,
+            announce_repeat: 1,
+            announce_to_wav: None,
         }
     }
 }
@@ -141,6 +148,10 @@ pub struct Desk {
     /// The catalog stream as last stored, so the status bar never waits on the store.
     catalog_state: Mutex<StreamState>,
     ready_written: AtomicBool,
+    /// Call announcements, one at a time.
+    pub(crate) announcer: onewindow_announce::Announcer,
+    /// The window's queue as the hub last answered.
+    pub(crate) queue: Mutex<crate::queue::QueueLocal>,
 }
 
 fn level_dto(l: ItemLevel) -> dto::ItemLevel {
@@ -219,6 +230,8 @@ impl Desk {
             pull_lock: tokio::sync::Mutex::new(()),
             catalog_state: Mutex::new(StreamState::default()),
             ready_written: AtomicBool::new(false),
+            announcer: crate::queue::announcer(&config),
+            queue: Mutex::default(),
             config,
         });
         let path = desk.cache_path();

@@ -563,5 +563,49 @@ pub fn export_all(cfg: &ts_rs::Config) -> Result<(), ts_rs::ExportError> {
     DocumentPreview::export_all(cfg)?;
     WindowInfo::export_all(cfg)?;
     RejectedOpView::export_all(cfg)?;
+    QueueView::export_all(cfg)?;
     Ok(())
+}
+
+/// The window's queue, for the calling bar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct QueueView {
+    /// The hall window this desk sits at (from the queue configuration); `None`: calling is
+    /// not possible here, `reason` says why.
+    pub window: Option<u32>,
+    pub window_name: Option<String>,
+    /// open | paused | closed, as the hub last answered (`None` before the first answer).
+    pub window_state: Option<String>,
+    /// The ticket called or being served at this window.
+    pub current: Option<TicketView>,
+    /// Tickets this window could call next.
+    pub waiting: u32,
+    /// Why calling is not possible now, in Chinese.
+    pub reason: Option<String>,
+    /// The voice's last failure, until it speaks again.
+    pub announce_error: Option<String>,
+    /// Where a ticket can be transferred.
+    pub transfer_windows: Vec<QueueTarget>,
+    pub transfer_domains: Vec<QueueTarget>,
+    pub flash: Option<Flash>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TicketView {
+    pub number: String,
+    pub domain: String,
+    pub domain_name: String,
+    /// waiting | called | serving | done | no_show
+    pub state: String,
+    pub state_label: String,
+    pub recalls: u32,
+    /// 绿色通道（老年人） etc.
+    pub priority_label: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct QueueTarget {
+    /// A window number or a domain code.
+    pub code: String,
+    pub label: String,
 }

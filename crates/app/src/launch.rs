@@ -44,6 +44,8 @@ struct Settings {
     card_reader_dir: Option<PathBuf>,
     /// The attachment lane's limit, in kilobytes per second (unset: no limit).
     upload_throttle_kbps: Option<u64>,
+    /// How often each call is announced (1–5; default 1).
+    announce_repeat: Option<u32>,
 }
 
 pub const USAGE: &str = "onewindow-desk [--hub-url URL] [--data-dir DIR] [--ready-file FILE] [--sync-interval-ms N]
@@ -51,7 +53,7 @@ pub const USAGE: &str = "onewindow-desk [--hub-url URL] [--data-dir DIR] [--read
                [--card-reader-dir DIR] [--today YYYY-MM-DD]
   environment: ONEWINDOW_HUB_URL, ONEWINDOW_DATA_DIR, ONEWINDOW_READY_FILE, ONEWINDOW_SYNC_INTERVAL_MS,
                ONEWINDOW_DESK_CODE, ONEWINDOW_HOT_FOLDER, ONEWINDOW_PRINTER, ONEWINDOW_CARD_READER_DIR,
-               ONEWINDOW_TODAY, ONEWINDOW_LOG";
+               ONEWINDOW_TODAY, ONEWINDOW_ANNOUNCE_WAV (announce into WAV files there), ONEWINDOW_LOG";
 
 fn check_desk_code(code: &str) -> Result<String, String> {
     let c = code.trim();
@@ -240,6 +242,11 @@ impl LaunchOptions {
             printer: self.printer.or(saved_printer).unwrap_or(defaults.printer),
             card_reader_dir: self.card_reader_dir.or(saved.card_reader_dir),
             today: self.today,
+            announce_repeat: saved.announce_repeat.unwrap_or(1).clamp(1, 5),
+            // Machines without a sound card (and tests) can hear the calls as WAV files.
+            announce_to_wav: std::env::var_os("ONEWINDOW_ANNOUNCE_WAV")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
             data_dir,
             hub_url,
         }

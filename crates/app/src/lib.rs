@@ -8,6 +8,7 @@ pub mod identity;
 pub mod launch;
 pub mod logs;
 pub mod print;
+pub mod queue;
 pub mod window;
 
 pub use desk::{Desk, DeskConfig};

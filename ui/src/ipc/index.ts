@@ -15,6 +15,7 @@ import type { ItemGuide } from './bindings/ItemGuide';
 import type { SearchRequest } from './bindings/SearchRequest';
 import type { SearchResponse } from './bindings/SearchResponse';
 import type { CaseSummary } from './bindings/CaseSummary';
+import type { QueueView } from './bindings/QueueView';
 import type { CaseView } from './bindings/CaseView';
 import type { DocumentPreview } from './bindings/DocumentPreview';
 import type { Flash } from './bindings/Flash';
@@ -66,6 +67,9 @@ export type { WindowInfo } from './bindings/WindowInfo';
 export type { PushStatus } from './bindings/PushStatus';
 export type { UserView } from './bindings/UserView';
 export type { QueueWindowView } from './bindings/QueueWindowView';
+export type { QueueView } from './bindings/QueueView';
+export type { TicketView } from './bindings/TicketView';
+export type { QueueTarget } from './bindings/QueueTarget';
 export type { RejectedOpView } from './bindings/RejectedOpView';
 
 /** Connectivity, catalog version, sync state and cache health, for the status bar. */
@@ -301,7 +305,32 @@ export function logoutUser(): Promise<DeskStatus> {
   return invoke<DeskStatus>('logout_user');
 }
 
-/** Download one stream again (catalog, calendar or results) without touching cases or the outbox. */
-export function resetStream(stream: 'catalog' | 'calendar' | 'results'): Promise<DeskStatus> {
+/** Download one stream again (catalog, calendar, queue configuration or results) without touching cases or the outbox. */
+export function resetStream(stream: 'catalog' | 'calendar' | 'queue_config' | 'results'): Promise<DeskStatus> {
   return invoke<DeskStatus>('reset_stream', { stream });
+}
+
+/** The window's queue: where this desk sits, the ticket it called, how many wait, why calling is not possible. */
+export function queueStatus(): Promise<QueueView> {
+  return invoke<QueueView>('queue_status');
+}
+
+/** 叫号: the current ticket is done, the next is called and announced. */
+export function queueCallNext(): Promise<QueueView> {
+  return invoke<QueueView>('queue_call_next');
+}
+
+/** 重呼 (at most 3), 到号 (the applicant is at the window) or 过号 (did not come). */
+export function queueStep(action: 'recall' | 'serve' | 'no_show'): Promise<QueueView> {
+  return invoke<QueueView>('queue_step', { action });
+}
+
+/** 转移 the current ticket to another window or another domain; it keeps its issue time. */
+export function queueTransfer(toWindow: number | null, toDomain: string | null): Promise<QueueView> {
+  return invoke<QueueView>('queue_transfer', { toWindow, toDomain });
+}
+
+/** 暂停 / 恢复 the window. */
+export function queueSetWindow(state: 'open' | 'paused'): Promise<QueueView> {
+  return invoke<QueueView>('queue_set_window', { state });
 }

@@ -1,0 +1,293 @@
+//! Calling at the window: next, recall, serve, no-show, transfer, pause and resume, through the
+//! hub's queue for the window this desk sits at. Every call and recall is announced (a chime,
+//! then the voice), queued so announcements never overlap; the voice never holds up calling.
+
+use chrono::Utc;
+use onewindow_announce::{Announcer, SystemVoice, WavVoice};
+use onewindow_domain::ticket::{Ticket, TicketState, TransferTo};
+use onewindow_sync::SyncError;
+
+use crate::desk::{Desk, DeskConfig};
+use crate::dto::{self, AppError, Flash};
+
+/// What the desk remembers of its window between answers.
+#[derive(Debug, Default, Clone)]
+pub struct QueueLocal {
+    window_state: Option<String>,
+    current: Option<Ticket>,
+    waiting: u32,
+}
+
+pub(crate) fn announcer(config: &DeskConfig) -> Announcer {
+    match &config.announce_to_wav {
+        Some(dir) => Announcer::start(WavVoice::new(dir, 1.0), config.announce_repeat),
+        None => Announcer::start(SystemVoice::new(&config.data_dir), config.announce_repeat),
+    }
+}
+
+fn queue_error(e: SyncError) -> AppError {
+    let message = match &e {
+        SyncError::Unreachable { .. } => {
+            "无法连接中心，叫号暂不可用（可先接待窗口前的办事人）".to_string()
+        }
+        SyncError::Hub { message, .. } if message.contains("no called ticket") => {
+            "本窗口当前没有已叫的号".to_string()
+        }
+        SyncError::Hub { message, .. } if message.contains("过号") => {
+            message.split(": ").last().unwrap_or(message).to_string()
+        }
+        SyncError::Hub { message, .. } if message.contains("resume it") => {
+            "本窗口已暂停，请先恢复服务再叫号".to_string()
+        }
+        SyncError::Hub { message, .. } if message.contains("does not serve") => {
+            "该窗口不办理此业务，不能转过去".to_string()
+        }
+        SyncError::Hub { message, .. } if message.contains("sits at no window") => {
+            "叫号配置中没有本窗口，请联系管理员".to_string()
+        }
+        SyncError::Hub { message, .. } if message.contains("being served") => {
+            "该号已在办理，不能再按过号处理".to_string()
+        }
+        other => format!("叫号失败：{}", other.message_zh()),
+    };
+    tracing::warn!(code = e.code(), "queue action failed");
+    AppError {
+        code: "queue".into(),
+        message,
+    }
+}
+
+impl Desk {
+    /// The window's queue as last known, with why calling is not possible, if it is not.
+    pub fn queue_status(&self) -> dto::QueueView {
+        self.queue_view(None)
+    }
+
+    fn queue_view(&self, flash: Option<Flash>) -> dto::QueueView {
+        let local = self.queue.lock().expect("lock").clone();
+        let cfg = self.with_store(|s| s.queue_config()).ok().flatten();
+        let enrolled = self.token.lock().expect("lock").is_some();
+        let window = cfg
+            .as_ref()
+            .and_then(|c| c.window_of_desk(&self.desk_code()).cloned());
+        let reason = if !enrolled {
+            Some("本窗口尚未在中心注册（F10），不能叫号".to_string())
+        } else if cfg.is_none() {
+            Some("尚未收到大厅叫号配置，请稍候或联系管理员".to_string())
+        } else if window.is_none() {
+            Some(format!(
+                "叫号配置中没有窗口编码 {} 的窗口，请联系管理员",
+                self.desk_code()
+            ))
+        } else {
+            None
+        };
+        let domain_name = |code: &str| {
+            cfg.as_ref()
+                .and_then(|c| c.domains.iter().find(|d| d.code == code))
+                .map_or_else(|| code.to_string(), |d| d.name.clone())
+        };
+        dto::QueueView {
+            window: window.as_ref().map(|w| w.number),
+            window_name: window.as_ref().map(|w| w.name.clone()),
+            window_state: local.window_state.clone(),
+            current: local.current.as_ref().map(|t| dto::TicketView {
+                number: t.number.clone(),
+                domain: t.domain.clone(),
+                domain_name: domain_name(&t.domain),
+                state: match t.state {
+                    TicketState::Waiting => "waiting",
+                    TicketState::Called => "called",
+                    TicketState::Serving => "serving",
+                    TicketState::Done => "done",
+                    TicketState::NoShow => "no_show",
+                }
+                .into(),
+                state_label: t.state.label().into(),
+                recalls: t.recalls,
+                priority_label: t.priority.map(|p| format!("绿色通道（{}）", p.label())),
+            }),
+            waiting: local.waiting,
+            reason,
+            announce_error: self.announcer.status().last_error,
+            transfer_windows: cfg
+                .as_ref()
+                .map(|c| {
+                    c.windows
+                        .iter()
+                        .filter(|w| Some(w.number) != window.as_ref().map(|x| x.number))
+                        .map(|w| dto::QueueTarget {
+                            code: w.number.to_string(),
+                            label: w.name.clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            transfer_domains: cfg
+                .as_ref()
+                .map(|c| {
+                    c.domains
+                        .iter()
+                        .map(|d| dto::QueueTarget {
+                            code: d.code.clone(),
+                            label: format!("{}（{}）", d.name, d.prefix),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            flash,
+        }
+    }
+
+    fn queue_client(&self) -> Result<(onewindow_sync::HubClient, u32), AppError> {
+        let view = self.queue_view(None);
+        if let Some(reason) = view.reason {
+            return Err(AppError {
+                code: "queue_unavailable".into(),
+                message: reason,
+            });
+        }
+        let token = self
+            .token
+            .lock()
+            .expect("lock")
+            .clone()
+            .expect("checked by the view");
+        Ok((
+            self.client().with_token(&token),
+            view.window.expect("checked by the view"),
+        ))
+    }
+
+    fn queue_answered(&self, answer: onewindow_proto::QueueAnswer, flash: Flash) -> dto::QueueView {
+        {
+            let mut local = self.queue.lock().expect("lock");
+            local.waiting = answer.waiting_for_window as u32;
+            local.current = answer
+                .ticket
+                .clone()
+                .filter(|t| matches!(t.state, TicketState::Called | TicketState::Serving));
+            local.window_state.get_or_insert_with(|| "open".into());
+        }
+        if let Some(call) = &answer.call {
+            self.announcer.announce(&call.number, call.window);
+        }
+        self.queue_view(Some(flash))
+    }
+
+    /// 叫号: the window's current ticket is done and the next one is called and announced.
+    pub async fn queue_call_next(&self) -> Result<dto::QueueView, AppError> {
+        let (client, _) = self.queue_client()?;
+        let answer = client
+            .queue_call_next(&self.user_name())
+            .await
+            .map_err(queue_error)?;
+        let flash = match &answer.ticket {
+            Some(t) => {
+                tracing::info!(ticket = %t.number, "ticket called");
+                Flash {
+                    ok: true,
+                    text: format!("已叫 {} 号", t.number),
+                }
+            }
+            None => Flash {
+                ok: true,
+                text: "当前没有等候的号".into(),
+            },
+        };
+        if answer.ticket.is_none() {
+            self.queue.lock().expect("lock").current = None;
+        }
+        Ok(self.queue_answered(answer, flash))
+    }
+
+    /// 重呼 (announced again), 到号 (the applicant is at the window) or 过号 (did not come).
+    pub async fn queue_step(&self, action: &str) -> Result<dto::QueueView, AppError> {
+        if !matches!(action, "recall" | "serve" | "no_show") {
+            return Err(AppError {
+                code: "bad_action".into(),
+                message: format!("未知的叫号操作 {action}"),
+            });
+        }
+        let (client, _) = self.queue_client()?;
+        let answer = client
+            .queue_step(&self.user_name(), action, None)
+            .await
+            .map_err(queue_error)?;
+        let n = answer
+            .ticket
+            .as_ref()
+            .map(|t| t.number.clone())
+            .unwrap_or_default();
+        let text = match action {
+            "recall" => format!(
+                "已重呼 {n} 号（第 {} 次）",
+                answer.ticket.as_ref().map_or(0, |t| t.recalls)
+            ),
+            "serve" => format!("{n} 号已到窗口，开始办理"),
+            _ => format!("{n} 号已按过号处理"),
+        };
+        Ok(self.queue_answered(answer, Flash { ok: true, text }))
+    }
+
+    /// 转移: the current ticket waits again for another window (`to_window`) or domain,
+    /// keeping its original issue time.
+    pub async fn queue_transfer(
+        &self,
+        to_window: Option<u32>,
+        to_domain: Option<String>,
+    ) -> Result<dto::QueueView, AppError> {
+        let to = match (to_window, to_domain.filter(|d| !d.trim().is_empty())) {
+            (Some(window), None) => TransferTo::Window { window },
+            (None, Some(domain)) => TransferTo::Domain { domain },
+            _ => {
+                return Err(AppError {
+                    code: "bad_transfer".into(),
+                    message: "请选择转到哪个窗口，或哪个业务".into(),
+                });
+            }
+        };
+        let (client, _) = self.queue_client()?;
+        let answer = client
+            .queue_step(&self.user_name(), "transfer", Some(to))
+            .await
+            .map_err(queue_error)?;
+        let n = answer
+            .ticket
+            .as_ref()
+            .map(|t| t.number.clone())
+            .unwrap_or_default();
+        let view = self.queue_answered(
+            answer,
+            Flash {
+                ok: true,
+                text: format!("{n} 号已转移，按原取号时间排队"),
+            },
+        );
+        self.queue.lock().expect("lock").current = None;
+        Ok(dto::QueueView {
+            current: None,
+            ..view
+        })
+    }
+
+    /// 暂停 / 恢复 / 关闭 the window.
+    pub async fn queue_set_window(&self, state: &str) -> Result<dto::QueueView, AppError> {
+        let (client, _) = self.queue_client()?;
+        let live = client
+            .queue_window(&self.user_name(), state)
+            .await
+            .map_err(queue_error)?;
+        let text = match live.state.as_str() {
+            "paused" => "本窗口已暂停叫号",
+            "closed" => "本窗口已关闭",
+            _ => "本窗口恢复服务",
+        };
+        tracing::info!(state = %live.state, at = %Utc::now(), "window state set");
+        self.queue.lock().expect("lock").window_state = Some(live.state.clone());
+        Ok(self.queue_view(Some(Flash {
+            ok: true,
+            text: text.into(),
+        })))
+    }
+}
