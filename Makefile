@@ -65,6 +65,7 @@ bench: deps-bench ui-build
 	cargo bench -p onewindow-tests --bench catalog_pull
 	cargo bench -p onewindow-tests --bench window_intake
 	cargo bench -p onewindow-tests --bench sync
+	cargo bench -p onewindow-tests --bench queue
 	scripts/bench-desk.sh
 	@echo; echo "target/bench/summary.tsv:"; column -t -s $$'\t' target/bench/summary.tsv
 

@@ -368,6 +368,14 @@ pub async fn display_events(
                 if let Err(tokio::sync::broadcast::error::RecvError::Closed) = rx.recv().await {
                     return None;
                 }
+                // Calls come in bursts in a busy hall: one board for all the ticks of the next
+                // few tens of milliseconds.
+                tokio::time::sleep(Duration::from_millis(40)).await;
+                while !matches!(
+                    rx.try_recv(),
+                    Err(tokio::sync::broadcast::error::TryRecvError::Empty
+                        | tokio::sync::broadcast::error::TryRecvError::Closed)
+                ) {}
             }
             let board = state.store_call(|s| s.hall_board()).await.ok();
             let event = match board {

@@ -101,6 +101,9 @@ pub struct CalendarImportReport {
 
 pub struct HubStore {
     pub(crate) conn: Connection,
+    /// The current queue configuration, parsed once per published version (seq).
+    pub(crate) queue_cache:
+        std::cell::RefCell<Option<(i64, std::sync::Arc<onewindow_domain::queue::QueueConfig>)>>,
 }
 
 fn entity_str(e: CatalogEntity) -> &'static str {
@@ -169,7 +172,10 @@ impl HubStore {
             "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
         )?;
         migrate::run(&mut conn, HUB_MIGRATIONS)?;
-        Ok(HubStore { conn })
+        Ok(HubStore {
+            conn,
+            queue_cache: Default::default(),
+        })
     }
 
     /// Publishes `catalog` as a new version: diffs it against the current catalog and appends

@@ -98,9 +98,24 @@ pub struct TicketSlip {
 }
 
 impl HubStore {
-    fn queue_cfg(&self) -> Result<QueueConfig> {
-        self.queue_config()?
-            .ok_or_else(|| bad("no queue configuration published (onewindow-hub import-queue)"))
+    /// The current queue configuration, parsed once per published version.
+    fn queue_cfg(&self) -> Result<std::sync::Arc<QueueConfig>> {
+        let seq: i64 = self.conn.query_row(
+            "SELECT coalesce(max(seq), 0) FROM queue_config_change",
+            [],
+            |r| r.get(0),
+        )?;
+        if let Some((cached, cfg)) = &*self.queue_cache.borrow()
+            && *cached == seq
+        {
+            return Ok(cfg.clone());
+        }
+        let cfg =
+            std::sync::Arc::new(self.queue_config()?.ok_or_else(|| {
+                bad("no queue configuration published (onewindow-hub import-queue)")
+            })?);
+        *self.queue_cache.borrow_mut() = Some((seq, cfg.clone()));
+        Ok(cfg)
     }
 
     /// 取号: a ticket for `domain`, numbered by the domain's prefix and the day's sequence.
@@ -209,31 +224,51 @@ impl HubStore {
     /// Every window with its live state (configured ones start open with their domains).
     pub fn windows_live(&self) -> Result<Vec<WindowLive>> {
         let cfg = self.queue_cfg()?;
-        let tx = self.conn.unchecked_transaction()?;
-        cfg.windows
+        // Two queries for the whole hall, not two per window.
+        let mut states: std::collections::HashMap<u32, (String, Vec<String>)> = self
+            .conn
+            .prepare_cached("SELECT number, state, domains FROM queue_window_state")?
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)? as u32,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
+            .map(|row| {
+                let (n, state, domains) = row?;
+                let domains = serde_json::from_str(&domains)
+                    .map_err(|e| HubStoreError::Json("window domains".into(), e))?;
+                Ok((n, (state, domains)))
+            })
+            .collect::<Result<_>>()?;
+        let mut current: std::collections::HashMap<u32, Ticket> = std::collections::HashMap::new();
+        let mut q = self.conn.prepare_cached(&format!(
+            "SELECT {TICKET_COLUMNS}, called_at FROM queue_ticket
+             WHERE state IN ('called', 'serving') AND window_no IS NOT NULL ORDER BY called_at"
+        ))?;
+        for t in q.query_map([], read_ticket)? {
+            let t = t?;
+            if let Some(w) = t.window {
+                current.insert(w, t);
+            }
+        }
+        Ok(cfg
+            .windows
             .iter()
             .map(|w| {
-                let (state, domains) = window_state(&tx, &cfg, w.number)?;
-                let current = tx
-                    .query_row(
-                        &format!(
-                            "SELECT {TICKET_COLUMNS} FROM queue_ticket
-                             WHERE window_no = ?1 AND state IN ('called', 'serving')
-                             ORDER BY called_at DESC LIMIT 1"
-                        ),
-                        [w.number],
-                        read_ticket,
-                    )
-                    .optional()?;
-                Ok(WindowLive {
+                let (state, domains) = states
+                    .remove(&w.number)
+                    .unwrap_or_else(|| ("open".into(), w.domains.clone()));
+                WindowLive {
                     number: w.number,
                     name: w.name.clone(),
                     state,
                     domains,
-                    current,
-                })
+                    current: current.remove(&w.number),
+                }
             })
-            .collect()
+            .collect())
     }
 
     /// What the hall display shows.
@@ -286,7 +321,7 @@ impl HubStore {
             )));
         }
         finish_current(&tx, window, by, now)?;
-        let waiting = waiting_today(&tx, now)?;
+        let waiting = candidates(&tx, window, &domains, now)?;
         let Some(i) = ticket::pick_next(&waiting, window, &domains, now) else {
             tx.commit()?;
             return Ok(QueueAnswer {
@@ -304,7 +339,7 @@ impl HubStore {
             params![t.id, window, ts(now), by],
         )?;
         let event_id = event(&tx, Some(&t.id), Some(window), "call", Some(by), now, None)?;
-        let left = count_for_window(&tx, window, &domains, now)?;
+        let left = waiting.len() - 1;
         tx.commit()?;
         Ok(QueueAnswer {
             call: Some(CallShown {
@@ -561,6 +596,33 @@ fn window_state(
     }
 }
 
+/// Today's waiting tickets a window may call: its domains, not sent to another window.
+fn candidates(
+    tx: &Transaction<'_>,
+    window: u32,
+    domains: &[String],
+    now: DateTime<Utc>,
+) -> Result<Vec<Ticket>> {
+    let mut q = tx.prepare_cached(&format!(
+        "SELECT {TICKET_COLUMNS} FROM queue_ticket
+         WHERE state = 'waiting' AND day = ?1 AND domain IN (SELECT value FROM json_each(?2))
+           AND (window_no IS NULL OR window_no = ?3)"
+    ))?;
+    let rows = q.query_map(
+        params![
+            hall_day(now).to_string(),
+            serde_json::to_string(domains).expect("serialises"),
+            window
+        ],
+        read_ticket,
+    )?;
+    Ok(rows
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .filter(|t| ticket::callable_by(t, window, domains))
+        .collect())
+}
+
 /// Today's waiting tickets.
 fn waiting_today(tx: &Transaction<'_>, now: DateTime<Utc>) -> Result<Vec<Ticket>> {
     let mut q = tx.prepare_cached(&format!(
@@ -576,10 +638,17 @@ fn count_for_window(
     domains: &[String],
     now: DateTime<Utc>,
 ) -> Result<usize> {
-    Ok(waiting_today(tx, now)?
-        .iter()
-        .filter(|t| ticket::callable_by(t, window, domains))
-        .count())
+    Ok(tx.query_row(
+        "SELECT count(*) FROM queue_ticket
+         WHERE state = 'waiting' AND day = ?1 AND domain IN (SELECT value FROM json_each(?2))
+           AND (window_no IS NULL OR window_no = ?3)",
+        params![
+            hall_day(now).to_string(),
+            serde_json::to_string(domains).expect("serialises"),
+            window
+        ],
+        |r| r.get::<_, i64>(0),
+    )? as usize)
 }
 
 /// The window moves on: what it called or served is done.
