@@ -152,9 +152,14 @@ fn start_driver_in(display: &str, keyring: bool) -> (Guard, String) {
         ]);
         c
     };
+    // No sound card under Xvfb: the desk announces calls into WAV files instead.
+    let announced = shots_dir().join("announced");
+    let _ = std::fs::remove_dir_all(&announced);
+    std::fs::create_dir_all(&announced).unwrap();
     let child = cmd
         .env("DISPLAY", display)
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+        .env("ONEWINDOW_ANNOUNCE_WAV", &announced)
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .process_group(0)
@@ -948,6 +953,45 @@ fn enrolment_decision_and_delivery_at_the_window() {
             count(&s, "#enrol-panel") == 0
         });
 
+        // An applicant took a ticket at the kiosk; F8 calls it, F3 marks them at the window.
+        let r = reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .post(format!("{}/kiosk/tickets", hub.url()))
+            .form(&[("domain", "ZHSL")])
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        wait_until("the calling bar ready", Duration::from_secs(15), || {
+            count(&s, "#queue-bar") == 1 && count(&s, "#queue-reason") == 0
+        });
+        s.send_keys(&s.find("body"), "\u{E038}");
+        wait_until("A001 called", Duration::from_secs(10), || {
+            text_of(&s, "#queue-number") == "A001"
+        });
+        s.send_keys(&s.find("body"), "\u{E033}");
+        wait_until("A001 at the window", Duration::from_secs(10), || {
+            text_of(&s, "#queue-current").contains("办理中")
+        });
+        let board: onewindow_proto::HallBoard = reqwest::blocking::get(format!(
+            "{}{}",
+            hub.url(),
+            onewindow_proto::paths::QUEUE_BOARD
+        ))
+        .unwrap()
+        .json()
+        .unwrap();
+        assert_eq!(board.calls[0].number, "A001");
+        assert_eq!(board.calls[0].window, 1);
+        wait_until("the call announced", Duration::from_secs(20), || {
+            std::fs::read_dir(shots_dir().join("announced"))
+                .map(|d| d.count())
+                .unwrap_or(0)
+                >= 1
+        });
+        s.screenshot(&shots.join("33-called.png"));
+
         let number = accept_one_case(&s, &hot);
         assert!(
             number.starts_with("W01-20261127-"),
@@ -1054,6 +1098,13 @@ fn demo_hub_with_approver(dir: &Path) -> PathBuf {
         ],
         "correct horse battery\n",
     );
+    let queue = onewindow_tests::demo("queue.json");
+    onewindow_tests::hub_cli(&[
+        "import-queue",
+        "--data",
+        data.to_str().unwrap(),
+        queue.to_str().unwrap(),
+    ]);
     data
 }
 

@@ -16,6 +16,7 @@ vi.mock('../src/ipc', async (importOriginal) => {
     syncNow: vi.fn(),
     rebuildCache: vi.fn(),
     uiReady: vi.fn(),
+    queueStatus: vi.fn(),
   };
 });
 
@@ -30,6 +31,7 @@ import {
   guideSetup,
   onlineStatus,
   searchGtgsh,
+  queueNotEnrolled,
 } from './fixtures';
 
 const m = vi.mocked(ipc);
@@ -47,6 +49,7 @@ beforeEach(() => {
   });
   m.bundleView.mockResolvedValue(bundleKdyh);
   m.uiReady.mockResolvedValue(undefined);
+  m.queueStatus.mockResolvedValue(queueNotEnrolled);
   m.syncNow.mockResolvedValue(onlineStatus({ syncing: true }));
   m.rebuildCache.mockResolvedValue(onlineStatus());
 });

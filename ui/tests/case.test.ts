@@ -29,6 +29,7 @@ import {
   recentCaseRows,
   searchGtgsh,
   windowInfoFixture,
+  queueNotEnrolled,
 } from './fixtures';
 
 const m = vi.mocked(ipc);
@@ -41,6 +42,7 @@ beforeEach(() => {
   m.searchItems.mockResolvedValue(searchGtgsh);
   m.itemGuide.mockImplementation(async (code) => (code === guideMain.code ? guideMain : guideSetup));
   m.uiReady.mockResolvedValue(undefined);
+  m.queueStatus.mockResolvedValue(queueNotEnrolled);
   m.windowInfo.mockResolvedValue(windowInfoFixture);
   m.newCase.mockResolvedValue(caseView());
   m.pollCase.mockResolvedValue(null);

@@ -11,8 +11,10 @@ import type {
   FollowUpView,
   ItemGuide,
   PushStatus,
+  QueueView,
   RejectedOpView,
   SearchResponse,
+  TicketView,
   UserView,
   WindowInfo,
 } from '../src/ipc';
@@ -465,3 +467,51 @@ export function rejectedOp(over: Partial<RejectedOpView> = {}): RejectedOpView {
     ...over,
   };
 }
+
+// ---- calling at the window (demo/queue.json: this desk sits at window 3, 市场监管)
+
+export function ticketView(over: Partial<TicketView> = {}): TicketView {
+  return {
+    number: 'B007',
+    domain: 'SCJG',
+    domain_name: '市场监管',
+    state: 'called',
+    state_label: '已叫号',
+    recalls: 0,
+    priority_label: null,
+    ...over,
+  };
+}
+
+export function queueView(over: Partial<QueueView> = {}): QueueView {
+  return {
+    window: 3,
+    window_name: '3 号窗口（市场监管）',
+    window_state: 'open',
+    current: null,
+    waiting: 4,
+    reason: null,
+    announce_error: null,
+    transfer_windows: [
+      { code: '1', label: '1 号窗口（综合受理）' },
+      { code: '4', label: '4 号窗口（社保医保）' },
+    ],
+    transfer_domains: [
+      { code: 'SCJG', label: '市场监管（B）' },
+      { code: 'SBYB', label: '社保医保（C）' },
+    ],
+    flash: null,
+    ...over,
+  };
+}
+
+/** What the desk answers before enrolment (the e2e desks and most tests). */
+export const queueNotEnrolled: QueueView = queueView({
+  window: null,
+  window_name: null,
+  window_state: null,
+  waiting: 0,
+  reason: '本窗口尚未在中心注册（F10），不能叫号',
+  transfer_windows: [],
+  transfer_domains: [],
+});

@@ -29,6 +29,7 @@ import {
   searchGtgsh,
   userView,
   windowInfoFixture,
+  queueNotEnrolled,
 } from './fixtures';
 
 const m = vi.mocked(ipc);
@@ -45,6 +46,7 @@ beforeEach(() => {
   m.searchItems.mockResolvedValue(searchGtgsh);
   m.itemGuide.mockImplementation(async (code) => (code === guideMain.code ? guideMain : guideSetup));
   m.uiReady.mockResolvedValue(undefined);
+  m.queueStatus.mockResolvedValue(queueNotEnrolled);
   m.windowInfo.mockResolvedValue(windowInfoFixture);
   m.newCase.mockResolvedValue(caseView());
   m.pollCase.mockResolvedValue(null);

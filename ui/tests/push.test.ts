@@ -30,6 +30,7 @@ import {
   rejectedOp,
   searchGtgsh,
   windowInfoFixture,
+  queueNotEnrolled,
 } from './fixtures';
 
 const m = vi.mocked(ipc);
@@ -42,6 +43,7 @@ beforeEach(() => {
   m.searchItems.mockResolvedValue(searchGtgsh);
   m.itemGuide.mockImplementation(async (code) => (code === guideMain.code ? guideMain : guideSetup));
   m.uiReady.mockResolvedValue(undefined);
+  m.queueStatus.mockResolvedValue(queueNotEnrolled);
   m.windowInfo.mockResolvedValue(windowInfoFixture);
   m.newCase.mockResolvedValue(caseView());
   m.pollCase.mockResolvedValue(null);

@@ -1,0 +1,394 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { render, waitFor } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+
+// Never real Tauri: every command of the ipc module is a mock; errorMessage stays real.
+vi.mock('../src/ipc', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../src/ipc')>();
+  const mocked: Record<string, unknown> = { ...actual };
+  for (const [name, value] of Object.entries(actual)) {
+    if (typeof value === 'function' && !['errorMessage', 'isAppError'].includes(name)) {
+      mocked[name] = vi.fn();
+    }
+  }
+  return mocked;
+});
+
+import * as ipc from '../src/ipc';
+import App from '../src/App.svelte';
+import {
+  bundles,
+  caseView,
+  domains,
+  enrolledPush,
+  guideMain,
+  guideSetup,
+  onlineStatus,
+  queueNotEnrolled,
+  queueView,
+  searchGtgsh,
+  ticketView,
+  windowInfoFixture,
+} from './fixtures';
+
+const m = vi.mocked(ipc);
+
+beforeEach(() => {
+  vi.resetAllMocks();
+  m.deskStatus.mockResolvedValue(onlineStatus({ push: enrolledPush() }));
+  m.listDomains.mockResolvedValue(domains);
+  m.listBundles.mockResolvedValue(bundles);
+  m.searchItems.mockResolvedValue(searchGtgsh);
+  m.itemGuide.mockImplementation(async (code) => (code === guideMain.code ? guideMain : guideSetup));
+  m.uiReady.mockResolvedValue(undefined);
+  m.windowInfo.mockResolvedValue(windowInfoFixture);
+  m.newCase.mockResolvedValue(caseView());
+  m.pollCase.mockResolvedValue(null);
+  m.followUps.mockResolvedValue([]);
+  m.queueStatus.mockResolvedValue(queueView());
+});
+
+function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} not rendered`);
+  return el as T;
+}
+
+function text(id: string): string {
+  return byId(id).textContent?.replace(/\s+/g, ' ').trim() ?? '';
+}
+
+function button(id: string): HTMLButtonElement {
+  return byId<HTMLButtonElement>(id);
+}
+
+const BUTTONS = ['queue-call-next', 'queue-recall', 'queue-serve', 'queue-no-show', 'queue-transfer', 'queue-pause'];
+
+/** The main window with the calling bar loaded (window 3, nobody called yet, 4 waiting). */
+async function renderReady() {
+  const user = userEvent.setup();
+  render(App);
+  await waitFor(() => expect(m.listBundles).toHaveBeenCalledTimes(1));
+  await waitFor(() => expect(document.getElementById('queue-waiting')).not.toBeNull());
+  return user;
+}
+
+describe('the calling bar', () => {
+  it('shows the window, nobody called and how many wait; every button shows its key', async () => {
+    await renderReady();
+    expect(m.queueStatus).toHaveBeenCalled();
+    expect(text('queue-window-name')).toBe('3 号窗口（市场监管）');
+    expect(text('queue-current')).toBe('当前无号');
+    expect(text('queue-waiting')).toBe('等候 4 人');
+    expect(document.getElementById('queue-reason')).toBeNull();
+    expect(text('queue-call-next')).toBe('叫号 F8');
+    expect(text('queue-recall')).toBe('重呼 Shift+F8');
+    expect(text('queue-serve')).toBe('到号 F3');
+    expect(text('queue-no-show')).toBe('过号 Shift+F3');
+    expect(text('queue-transfer')).toBe('转移… Ctrl+F8');
+    expect(text('queue-pause')).toBe('暂停 Shift+F9');
+    for (const id of BUTTONS) {
+      expect(button(id).disabled).toBe(false);
+      expect(byId(id).querySelector('kbd')).not.toBeNull();
+    }
+  });
+
+  it('F8 calls the next ticket and shows its number and the flash', async () => {
+    const user = await renderReady();
+    m.queueCallNext.mockResolvedValue(
+      queueView({ current: ticketView(), waiting: 3, flash: { ok: true, text: '已叫 B007 号' } }),
+    );
+    await user.keyboard('{F8}');
+    await waitFor(() => expect(byId('queue-number').textContent).toBe('B007'));
+    expect(m.queueCallNext).toHaveBeenCalledTimes(1);
+    expect(text('queue-current')).toBe('B007 已叫号 市场监管');
+    expect(byId('queue-current').dataset.state).toBe('called');
+    expect(text('queue-waiting')).toBe('等候 3 人');
+    expect(text('queue-flash')).toBe('已叫 B007 号');
+    expect(byId('queue-flash')).toHaveClass('ok');
+    // F8 is no longer the 居民码 box in the case screen, and nothing else ran.
+    expect(m.queueStep).not.toHaveBeenCalled();
+  });
+
+  it('the poll keeps the waiting count current and the last flash on screen', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+      render(App);
+      await waitFor(() => expect(document.getElementById('queue-waiting')).not.toBeNull());
+      expect(text('queue-waiting')).toBe('等候 4 人');
+      m.queueCallNext.mockResolvedValue(
+        queueView({ current: ticketView(), waiting: 3, flash: { ok: true, text: '已叫 B007 号' } }),
+      );
+      await user.click(button('queue-call-next'));
+      await waitFor(() => expect(text('queue-flash')).toBe('已叫 B007 号'));
+      const polls = m.queueStatus.mock.calls.length;
+      m.queueStatus.mockResolvedValue(queueView({ current: ticketView(), waiting: 9 }));
+      await vi.advanceTimersByTimeAsync(5100);
+      await waitFor(() => expect(text('queue-waiting')).toBe('等候 9 人'));
+      expect(m.queueStatus.mock.calls.length).toBe(polls + 1);
+      expect(text('queue-flash')).toBe('已叫 B007 号');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('Shift+F8 recalls and shows how many times', async () => {
+    m.queueStatus.mockResolvedValue(queueView({ current: ticketView() }));
+    const user = await renderReady();
+    m.queueStep.mockResolvedValue(
+      queueView({ current: ticketView({ recalls: 2 }), flash: { ok: true, text: '已重呼 B007 号（第 2 次）' } }),
+    );
+    await user.keyboard('{Shift>}{F8}{/Shift}');
+    await waitFor(() => expect(text('queue-flash')).toBe('已重呼 B007 号（第 2 次）'));
+    expect(m.queueStep).toHaveBeenCalledWith('recall');
+    expect(m.queueCallNext).not.toHaveBeenCalled();
+    expect(text('queue-current')).toContain('重呼 2 次');
+  });
+
+  it('F3 serves: the ticket is 办理中', async () => {
+    m.queueStatus.mockResolvedValue(queueView({ current: ticketView({ priority_label: '绿色通道（老年人）' }) }));
+    const user = await renderReady();
+    expect(text('queue-current')).toBe('B007 已叫号 绿色通道（老年人） 市场监管');
+    m.queueStep.mockResolvedValue(
+      queueView({
+        current: ticketView({ state: 'serving', state_label: '办理中', priority_label: '绿色通道（老年人）' }),
+        flash: { ok: true, text: 'B007 号已到窗口，开始办理' },
+      }),
+    );
+    await user.keyboard('{F3}');
+    await waitFor(() => expect(byId('queue-current').dataset.state).toBe('serving'));
+    expect(m.queueStep).toHaveBeenCalledWith('serve');
+    expect(text('queue-current')).toBe('B007 办理中 绿色通道（老年人） 市场监管');
+    expect(text('queue-flash')).toBe('B007 号已到窗口，开始办理');
+  });
+
+  it('Shift+F3 is 过号', async () => {
+    m.queueStatus.mockResolvedValue(queueView({ current: ticketView() }));
+    const user = await renderReady();
+    m.queueStep.mockResolvedValue(queueView({ current: null, flash: { ok: true, text: 'B007 号已按过号处理' } }));
+    await user.keyboard('{Shift>}{F3}{/Shift}');
+    await waitFor(() => expect(text('queue-flash')).toBe('B007 号已按过号处理'));
+    expect(m.queueStep).toHaveBeenCalledTimes(1);
+    expect(m.queueStep).toHaveBeenCalledWith('no_show');
+    expect(text('queue-current')).toBe('当前无号');
+  });
+
+  it('buttons are disabled while a call is in flight; a second F8 does nothing', async () => {
+    const user = await renderReady();
+    let answer!: (v: ipc.QueueView) => void;
+    m.queueCallNext.mockImplementation(() => new Promise((resolve) => (answer = resolve)));
+    await user.keyboard('{F8}');
+    await waitFor(() => expect(button('queue-call-next').disabled).toBe(true));
+    for (const id of BUTTONS) expect(button(id).disabled).toBe(true);
+    await user.keyboard('{F8}{F3}');
+    expect(m.queueCallNext).toHaveBeenCalledTimes(1);
+    expect(m.queueStep).not.toHaveBeenCalled();
+    answer(queueView({ current: ticketView(), flash: { ok: true, text: '已叫 B007 号' } }));
+    await waitFor(() => expect(button('queue-call-next').disabled).toBe(false));
+    expect(byId('queue-number').textContent).toBe('B007');
+  });
+
+  it('an error from a command is shown in red; calling again clears it', async () => {
+    m.queueStatus.mockResolvedValue(queueView({ current: ticketView({ recalls: 3 }) }));
+    const user = await renderReady();
+    m.queueStep.mockRejectedValue({ code: 'queue', message: 'B007 号已重呼 3 次，请按过号处理' });
+    await user.keyboard('{Shift>}{F8}{/Shift}');
+    await waitFor(() => expect(text('queue-error')).toBe('B007 号已重呼 3 次，请按过号处理'));
+    expect(byId('queue-error').getAttribute('role')).toBe('alert');
+    expect(document.getElementById('queue-flash')).toBeNull();
+    expect(button('queue-recall').disabled).toBe(false);
+
+    m.queueCallNext.mockResolvedValue(queueView({ current: ticketView({ number: 'B008' }), flash: { ok: true, text: '已叫 B008 号' } }));
+    await user.keyboard('{F8}');
+    await waitFor(() => expect(text('queue-flash')).toBe('已叫 B008 号'));
+    expect(document.getElementById('queue-error')).toBeNull();
+  });
+
+  it('a flash that is not ok is red', async () => {
+    const user = await renderReady();
+    m.queueCallNext.mockResolvedValue(queueView({ flash: { ok: false, text: '当前没有等候的号' } }));
+    await user.keyboard('{F8}');
+    await waitFor(() => expect(text('queue-flash')).toBe('当前没有等候的号'));
+    expect(byId('queue-flash')).toHaveClass('bad');
+    expect(byId('queue-flash').dataset.ok).toBe('false');
+  });
+
+  it('the voice failure is shown in red; calling still works', async () => {
+    m.queueStatus.mockResolvedValue(queueView({ announce_error: '叫号语音播报失败：找不到 espeak-ng' }));
+    const user = await renderReady();
+    expect(text('queue-announce-error')).toBe('叫号语音播报失败：找不到 espeak-ng（叫号照常进行）');
+    expect(byId('queue-announce-error')).toHaveClass('bad');
+    expect(button('queue-call-next').disabled).toBe(false);
+    m.queueCallNext.mockResolvedValue(
+      queueView({ current: ticketView(), announce_error: '叫号语音播报失败：找不到 espeak-ng', flash: { ok: true, text: '已叫 B007 号' } }),
+    );
+    await user.keyboard('{F8}');
+    await waitFor(() => expect(byId('queue-number').textContent).toBe('B007'));
+    expect(document.getElementById('queue-announce-error')).not.toBeNull();
+  });
+
+  it('a reason disables every button and shows the sentence; the keys do nothing', async () => {
+    m.queueStatus.mockResolvedValue(queueNotEnrolled);
+    const user = userEvent.setup();
+    render(App);
+    await waitFor(() => expect(document.getElementById('queue-reason')).not.toBeNull());
+    expect(text('queue-reason')).toBe('本窗口尚未在中心注册（F10），不能叫号');
+    expect(byId('queue-bar')).toHaveClass('unavailable');
+    for (const id of BUTTONS) expect(button(id).disabled).toBe(true);
+    expect(document.getElementById('queue-current')).toBeNull();
+    expect(document.getElementById('queue-waiting')).toBeNull();
+    await user.keyboard('{F8}{Shift>}{F8}{/Shift}{F3}{Shift>}{F3}{F9}{/Shift}{Control>}{F8}{/Control}');
+    expect(m.queueCallNext).not.toHaveBeenCalled();
+    expect(m.queueStep).not.toHaveBeenCalled();
+    expect(m.queueSetWindow).not.toHaveBeenCalled();
+    expect(document.getElementById('queue-transfer-dialog')).toBeNull();
+  });
+
+});
+
+describe('pause and resume', () => {
+  it('Shift+F9 pauses; the bar shows it; Shift+F9 again resumes', async () => {
+    const user = await renderReady();
+    m.queueSetWindow.mockResolvedValueOnce(
+      queueView({ window_state: 'paused', flash: { ok: true, text: '本窗口已暂停叫号' } }),
+    );
+    await user.keyboard('{Shift>}{F9}{/Shift}');
+    await waitFor(() => expect(document.getElementById('queue-paused')).not.toBeNull());
+    expect(m.queueSetWindow).toHaveBeenCalledWith('paused');
+    expect(text('queue-paused')).toBe('已暂停叫号');
+    expect(byId('queue-bar')).toHaveClass('paused');
+    expect(byId('queue-bar').dataset.windowState).toBe('paused');
+    expect(text('queue-pause')).toBe('恢复 Shift+F9');
+    expect(text('queue-flash')).toBe('本窗口已暂停叫号');
+    // Shift+F9 is not F9 (跟进事项).
+    expect(document.getElementById('open-follow-ups')).not.toHaveClass('active');
+    expect(m.followUps).not.toHaveBeenCalled();
+
+    m.queueSetWindow.mockResolvedValueOnce(queueView({ window_state: 'open', flash: { ok: true, text: '本窗口恢复服务' } }));
+    await user.click(button('queue-pause'));
+    await waitFor(() => expect(document.getElementById('queue-paused')).toBeNull());
+    expect(m.queueSetWindow).toHaveBeenLastCalledWith('open');
+    expect(text('queue-pause')).toBe('暂停 Shift+F9');
+    expect(byId('queue-bar')).not.toHaveClass('paused');
+  });
+
+  it('plain F9 still opens 跟进事项 and does not pause', async () => {
+    const user = await renderReady();
+    await user.keyboard('{F9}');
+    await waitFor(() => expect(byId('open-follow-ups')).toHaveClass('active'));
+    expect(m.queueSetWindow).not.toHaveBeenCalled();
+  });
+});
+
+describe('transfer', () => {
+  async function openDialog() {
+    m.queueStatus.mockResolvedValue(queueView({ current: ticketView() }));
+    const user = await renderReady();
+    const opener = byId('search-input');
+    expect(document.activeElement).toBe(opener);
+    await user.keyboard('{Control>}{F8}{/Control}');
+    await waitFor(() => expect(document.getElementById('queue-transfer-dialog')).not.toBeNull());
+    const select = byId<HTMLSelectElement>('queue-transfer-target');
+    expect(document.activeElement).toBe(select);
+    return { user, select, opener };
+  }
+
+  it('Ctrl+F8, a domain, Enter: queueTransfer(null, "SBYB"); focus returns', async () => {
+    const { user, select, opener } = await openDialog();
+    expect(text('queue-transfer-title')).toBe('转移 B007 号');
+    // The ticket's own business is not offered.
+    const values = [...select.options].map((o) => o.value);
+    expect(values).toEqual(['w:1', 'w:4', 'd:SBYB']);
+    m.queueTransfer.mockResolvedValue(
+      queueView({ current: null, flash: { ok: true, text: 'B007 号已转移，按原取号时间排队' } }),
+    );
+    await user.selectOptions(select, 'd:SBYB');
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(document.getElementById('queue-transfer-dialog')).toBeNull());
+    expect(m.queueTransfer).toHaveBeenCalledWith(null, 'SBYB');
+    expect(text('queue-flash')).toBe('B007 号已转移，按原取号时间排队');
+    expect(text('queue-current')).toBe('当前无号');
+    expect(document.activeElement).toBe(opener);
+  });
+
+  it('to a window: queueTransfer(4, null)', async () => {
+    const { user, select } = await openDialog();
+    m.queueTransfer.mockResolvedValue(queueView({ flash: { ok: true, text: 'B007 号已转移，按原取号时间排队' } }));
+    await user.selectOptions(select, 'w:4');
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(m.queueTransfer).toHaveBeenCalledWith(4, null));
+    await waitFor(() => expect(document.getElementById('queue-transfer-dialog')).toBeNull());
+  });
+
+  it('Enter with nothing chosen asks for a target; Esc cancels and focus returns', async () => {
+    const { user, opener } = await openDialog();
+    await user.keyboard('{Enter}');
+    expect(text('queue-transfer-error')).toBe('请选择转到哪个窗口，或哪个业务');
+    expect(m.queueTransfer).not.toHaveBeenCalled();
+    await user.keyboard('{Escape}');
+    await waitFor(() => expect(document.getElementById('queue-transfer-dialog')).toBeNull());
+    expect(m.queueTransfer).not.toHaveBeenCalled();
+    expect(document.activeElement).toBe(opener);
+    // Esc stayed in the dialog: the search box still has its text selected state, the guide is on screen.
+    expect(byId('open-guide')).toHaveClass('active');
+  });
+
+  it('a failed transfer keeps the dialog open with the reason', async () => {
+    const { user, select } = await openDialog();
+    m.queueTransfer.mockRejectedValue({ code: 'queue', message: '该窗口不办理此业务，不能转过去' });
+    await user.selectOptions(select, 'w:1');
+    await user.click(button('queue-transfer-confirm'));
+    await waitFor(() => expect(text('queue-transfer-error')).toBe('该窗口不办理此业务，不能转过去'));
+    expect(m.queueTransfer).toHaveBeenCalledWith(1, null);
+    expect(document.getElementById('queue-transfer-dialog')).not.toBeNull();
+  });
+
+  it('the dialog keeps the keys: F8 does not call while it is open; Tab stays inside', async () => {
+    const { user } = await openDialog();
+    await user.keyboard('{F8}');
+    expect(m.queueCallNext).not.toHaveBeenCalled();
+    await user.keyboard('{Tab}');
+    expect(document.activeElement?.id).toBe('queue-transfer-cancel');
+    await user.keyboard('{Tab}');
+    expect(document.activeElement?.id).toBe('queue-transfer-confirm');
+    await user.keyboard('{Tab}');
+    expect(document.activeElement?.id).toBe('queue-transfer-target');
+    await user.keyboard('{Shift>}{Tab}{/Shift}');
+    expect(document.activeElement?.id).toBe('queue-transfer-confirm');
+  });
+});
+
+describe('with a desk panel open', () => {
+  it('the calling keys do nothing while the sign-in panel is open', async () => {
+    const user = await renderReady();
+    await user.keyboard('{F11}');
+    await waitFor(() => expect(document.getElementById('login-panel')).not.toBeNull());
+    await user.keyboard('{F8}{F3}');
+    expect(m.queueCallNext).not.toHaveBeenCalled();
+    expect(m.queueStep).not.toHaveBeenCalled();
+  });
+});
+
+describe('in the case screen', () => {
+  it('F8 calls; Shift+F6 goes to the 居民码/企业码 box', async () => {
+    const user = await renderReady();
+    await user.type(byId('search-input'), 'gtgsh');
+    await waitFor(() => expect(document.querySelectorAll('.result-item')).toHaveLength(3));
+    await user.keyboard('{ArrowDown}{Enter}');
+    await waitFor(() => expect(byId('guide-title').textContent).toBe('个体工商户设立登记'));
+    await user.keyboard('{Control>}{Enter}{/Control}');
+    await waitFor(() => expect(byId('case-screen')).toBeInTheDocument());
+    // The calling bar stays below the case screen.
+    expect(byId('queue-bar')).toBeInTheDocument();
+    expect(byId('case-screen').contains(byId('queue-bar'))).toBe(false);
+    await user.keyboard('{Shift>}{F6}{/Shift}');
+    expect(document.activeElement?.id).toBe('applicant-code');
+    expect(m.readIdCard).not.toHaveBeenCalled();
+    m.queueCallNext.mockResolvedValue(queueView({ current: ticketView(), flash: { ok: true, text: '已叫 B007 号' } }));
+    await user.click(byId('case-title'));
+    await user.keyboard('{F8}');
+    await waitFor(() => expect(byId('queue-number').textContent).toBe('B007'));
+    expect(document.activeElement?.id).not.toBe('applicant-code');
+  });
+});
