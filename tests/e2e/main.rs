@@ -897,6 +897,85 @@ fn kiosk_ticket_and_live_hall_display_in_headless_chromium() {
     }
 }
 
+/// The hall supervisor's tidal page in headless Chromium: the queue of each domain, a rule
+/// that fires, the one-click reassignment, and its record with who and why.
+#[test]
+fn tidal_windows_page_in_headless_chromium() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let d = data.to_str().unwrap();
+    let queue = onewindow_tests::demo("queue.json");
+    onewindow_tests::hub_cli(&["import-queue", "--data", d, queue.to_str().unwrap()]);
+    onewindow_tests::hub_cli_with_stdin(
+        &[
+            "user",
+            "add",
+            "--data",
+            d,
+            "--name",
+            "zhou",
+            "--role",
+            "supervisor",
+            "--password-stdin",
+        ],
+        "hall supervisor pass\n",
+    );
+    let hub = HubProcess::start(&data);
+    let http = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // 社保医保: more than 12 waiting → the rule gives it window 6.
+    for _ in 0..13 {
+        http.post(format!("{}/kiosk/tickets", hub.url()))
+            .form(&[("domain", "SBYB")])
+            .send()
+            .unwrap();
+    }
+    let (driver, s) = chromium();
+    let shots = shots_dir();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let url = hub.url();
+        s.goto(&format!("{url}/office"));
+        wait_until("the login form", Duration::from_secs(10), || {
+            count(&s, "#password") == 1
+        });
+        s.send_keys(&s.find("#name"), "zhou");
+        s.send_keys(&s.find("#password"), "hall supervisor pass");
+        s.click(&s.find("#login"));
+        wait_until("the hall page", Duration::from_secs(10), || {
+            count(&s, "#loads tr[data-domain='SBYB']") == 1
+        });
+        assert_eq!(text_of(&s, "#loads tr[data-domain='SBYB'] .waiting"), "13");
+        assert!(text_of(&s, "#suggestions").contains("建议将 6 号窗口（潮汐） 调配办理 社保医保"));
+        assert!(text_of(&s, "#suggestions").contains("等候 13 人，超过 12 人"));
+        s.screenshot(&shots.join("43-tidal.png"));
+        s.click(&s.find("#apply-6-SBYB"));
+        wait_until("reassigned", Duration::from_secs(10), || {
+            text_of(&s, "#windows tr[data-window='6'] .domains") == "社保医保（C）"
+        });
+        assert_eq!(count(&s, "#no-suggestions"), 1);
+        let log = text_of(&s, "#reassignments");
+        assert!(
+            log.contains("zhou") && log.contains("6 号窗口") && log.contains("等候 13 人"),
+            "{log}"
+        );
+        // A manual reassignment without a reason is refused.
+        s.click(&s.find("#reassign-7"));
+        wait_until("the refusal", Duration::from_secs(10), || {
+            count(&s, "#hall-error") == 1
+        });
+        assert!(text_of(&s, "#hall-error").contains("调配原因"));
+        s.screenshot(&shots.join("44-tidal-reassigned.png"));
+    }));
+    s.close();
+    drop(driver);
+    hub.kill();
+    if let Err(p) = outcome {
+        std::panic::resume_unwind(p);
+    }
+}
+
 /// Enrolment in the real window (the token goes to a real Secret Service), a case accepted and
 /// synced, the approver's decision reaching the window as 待出件, and 出件 flowing back up.
 #[test]

@@ -10,4 +10,5 @@ pub mod store;
 pub mod store_office;
 pub mod store_queue;
 pub mod store_sync;
+pub mod tidal;
 pub mod xlsx;

@@ -14,7 +14,7 @@ use crate::store_office::{OfficeCase, User};
 
 const COOKIE: &str = "onewindow_office";
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -35,7 +35,7 @@ fn mask_id(n: &str) -> String {
     }
 }
 
-fn page(title: &str, user: Option<&User>, body: &str) -> Html<String> {
+pub(crate) fn page(title: &str, user: Option<&User>, body: &str) -> Html<String> {
     let who = user
         .map(|u| {
             format!(
@@ -58,9 +58,33 @@ th{{background:#f0eeea}} tr.overdue td{{background:#fde2e2}} tr.due-soon td{{bac
 .due-soon .tag{{background:#f0a500;color:#fff}} .files img{{max-width:240px;border:1px solid #ccc;margin:4px}}
 section{{background:#fff;border:1px solid #ddd;padding:10px 14px;margin-bottom:12px}} .err{{color:#b00020}}
 textarea{{width:100%;min-height:60px}} .who button{{margin-left:8px}} .decide button{{margin-right:8px;padding:6px 14px}}
-</style></head><body><header><a href="/office">一窗 · 后台审批</a>{who}</header><main>{body}</main></body></html>"#,
+</style></head><body><header><a href="/office">一窗 · 中心后台</a>{who}</header><main>{body}</main></body></html>"#,
         title = esc(title),
     ))
+}
+
+/// The signed-in hall supervisor (or admin), or the response that sends them elsewhere.
+pub(crate) async fn supervisor(state: &HubState, headers: &HeaderMap) -> Result<User, Response> {
+    let Some(token) = cookie_token(headers) else {
+        return Err(Redirect::to("/office/login").into_response());
+    };
+    let user = state
+        .store_call(move |s| s.session_user(&token, Utc::now()))
+        .await
+        .map_err(IntoResponse::into_response)?;
+    match user {
+        Some(u) if u.role == "supervisor" || u.role == "admin" => Ok(u),
+        Some(u) => Err((
+            StatusCode::FORBIDDEN,
+            page(
+                "无权访问",
+                Some(&u),
+                "<p class=\"err\">大厅管理（潮汐窗口）只对大厅主管开放。</p>",
+            ),
+        )
+            .into_response()),
+        None => Err(Redirect::to("/office/login").into_response()),
+    }
 }
 
 fn cookie_token(headers: &HeaderMap) -> Option<String> {
@@ -86,6 +110,8 @@ async fn approver(state: &HubState, headers: &HeaderMap) -> Result<User, Respons
         .map_err(IntoResponse::into_response)?;
     match user {
         Some(u) if u.role == "approver" || u.role == "admin" => Ok(u),
+        // The hall supervisor's page is the tidal one.
+        Some(u) if u.role == "supervisor" => Err(Redirect::to("/office/hall").into_response()),
         Some(u) => Err((
             StatusCode::FORBIDDEN,
             page(

@@ -602,6 +602,8 @@ pub fn router(state: HubState) -> Router {
         .route("/kiosk/tickets", post(crate::hall::take_ticket))
         .route("/kiosk/tickets/{id}", get(crate::hall::slip))
         .route("/display", get(crate::hall::display))
+        .route("/office/hall", get(crate::tidal::hall))
+        .route("/office/hall/reassign", post(crate::tidal::reassign))
         .route("/display/events", get(crate::hall::display_events))
         .route(&format!("{}/{{holder}}", paths::ELICENCES), get(elicences))
         .route(paths::ENROL, post(enrol))

@@ -561,6 +561,236 @@ impl HubStore {
     }
 }
 
+/// A domain's queue right now, for the hall supervisor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DomainLoad {
+    pub code: String,
+    pub name: String,
+    pub prefix: String,
+    pub waiting: u32,
+    /// Minutes the longest-waiting ticket has waited.
+    pub longest_wait_min: u32,
+    /// Mean wait (issue → call) of the tickets called in the last hour, minutes.
+    pub avg_wait_last_hour_min: Option<f64>,
+    /// Windows open for it now.
+    pub windows_open: u32,
+}
+
+/// A tidal rule that fires: give `window` to `domain`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TidalSuggestion {
+    pub window: u32,
+    pub window_name: String,
+    pub domain: String,
+    pub domain_name: String,
+    /// Why, in Chinese: which threshold and the figure now.
+    pub why: String,
+}
+
+/// One recorded reassignment of a window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reassignment {
+    pub at: String,
+    pub by: String,
+    pub window: u32,
+    pub from: Vec<String>,
+    pub to: Vec<String>,
+    pub why: String,
+}
+
+impl HubStore {
+    /// Per domain: waiting, longest wait, the last hour's mean wait, open windows.
+    pub fn domain_loads(&self, now: DateTime<Utc>) -> Result<Vec<DomainLoad>> {
+        let cfg = self.queue_cfg()?;
+        let day = hall_day(now).to_string();
+        let hour_ago = ts(now - chrono::Duration::hours(1));
+        let windows = self.windows_live()?;
+        cfg.domains
+            .iter()
+            .map(|d| {
+                let (waiting, oldest): (i64, Option<String>) = self.conn.query_row(
+                    "SELECT count(*), min(issued_at) FROM queue_ticket
+                     WHERE state = 'waiting' AND day = ?1 AND domain = ?2",
+                    params![day, d.code],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
+                let longest = oldest
+                    .and_then(|o| o.parse::<DateTime<Utc>>().ok())
+                    .map_or(0, |o| (now - o).num_minutes().max(0) as u32);
+                let waits: Vec<(String, String)> = self
+                    .conn
+                    .prepare_cached(
+                        "SELECT issued_at, called_at FROM queue_ticket
+                         WHERE domain = ?1 AND called_at IS NOT NULL AND called_at >= ?2",
+                    )?
+                    .query_map(params![d.code, hour_ago], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let mins: Vec<f64> = waits
+                    .iter()
+                    .filter_map(|(i, c)| {
+                        let (i, c) = (
+                            i.parse::<DateTime<Utc>>().ok()?,
+                            c.parse::<DateTime<Utc>>().ok()?,
+                        );
+                        Some((c - i).num_seconds().max(0) as f64 / 60.0)
+                    })
+                    .collect();
+                Ok(DomainLoad {
+                    code: d.code.clone(),
+                    name: d.name.clone(),
+                    prefix: d.prefix.clone(),
+                    waiting: waiting as u32,
+                    longest_wait_min: longest,
+                    avg_wait_last_hour_min: (!mins.is_empty())
+                        .then(|| mins.iter().sum::<f64>() / mins.len() as f64),
+                    windows_open: windows
+                        .iter()
+                        .filter(|w| w.state == "open" && w.domains.contains(&d.code))
+                        .count() as u32,
+                })
+            })
+            .collect()
+    }
+
+    /// The tidal rules that fire now, for windows not already serving the domain.
+    pub fn tidal_suggestions(&self, now: DateTime<Utc>) -> Result<Vec<TidalSuggestion>> {
+        let cfg = self.queue_cfg()?;
+        let loads = self.domain_loads(now)?;
+        let windows = self.windows_live()?;
+        let mut out = Vec::new();
+        for r in &cfg.rules {
+            let Some(load) = loads.iter().find(|l| l.code == r.domain) else {
+                continue;
+            };
+            let Some(w) = windows.iter().find(|w| w.number == r.window) else {
+                continue;
+            };
+            if w.domains.contains(&r.domain) {
+                continue;
+            }
+            let mut why = Vec::new();
+            if let Some(n) = r.max_waiting
+                && load.waiting > n
+            {
+                why.push(format!("等候 {} 人，超过 {n} 人", load.waiting));
+            }
+            if let Some(m) = r.max_wait_minutes
+                && load.longest_wait_min > m
+            {
+                why.push(format!(
+                    "最长已等 {} 分钟，超过 {m} 分钟",
+                    load.longest_wait_min
+                ));
+            }
+            if !why.is_empty() {
+                out.push(TidalSuggestion {
+                    window: w.number,
+                    window_name: w.name.clone(),
+                    domain: load.code.clone(),
+                    domain_name: load.name.clone(),
+                    why: why.join("；"),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// 潮汐调配: a tidal window now serves `domains`; who and why are recorded.
+    pub fn reassign_window(
+        &mut self,
+        window: u32,
+        domains: &[String],
+        by: &str,
+        why: &str,
+        now: DateTime<Utc>,
+    ) -> Result<WindowLive> {
+        let cfg = self.queue_cfg()?;
+        let w = cfg
+            .windows
+            .iter()
+            .find(|w| w.number == window)
+            .ok_or_else(|| bad(format!("no window {window}")))?;
+        if !w.tidal {
+            return Err(bad(format!("window {window} is not a tidal window")));
+        }
+        if domains.is_empty()
+            || domains
+                .iter()
+                .any(|d| !cfg.domains.iter().any(|x| &x.code == d))
+        {
+            return Err(bad("choose one or more domains of the queue configuration"));
+        }
+        let why = why.trim();
+        if why.chars().count() < 2 {
+            return Err(bad("a reassignment needs its reason"));
+        }
+        let tx = self.conn.transaction()?;
+        let (state, from) = window_state(&tx, &cfg, window)?;
+        tx.execute(
+            "INSERT INTO queue_window_state (number, state, domains, clerk, updated_at)
+             VALUES (?1, ?2, ?3, NULL, ?4)
+             ON CONFLICT(number) DO UPDATE SET domains = excluded.domains, updated_at = excluded.updated_at",
+            params![
+                window,
+                state,
+                serde_json::to_string(domains).expect("serialises"),
+                ts(now)
+            ],
+        )?;
+        event(
+            &tx,
+            None,
+            Some(window),
+            "reassign",
+            Some(by),
+            now,
+            Some(&serde_json::json!({"from": from, "to": domains, "why": why}).to_string()),
+        )?;
+        tx.commit()?;
+        self.windows_live()?
+            .into_iter()
+            .find(|w| w.number == window)
+            .ok_or_else(|| bad(format!("no window {window}")))
+    }
+
+    /// Every reassignment, newest first.
+    pub fn reassignments(&self, limit: u32) -> Result<Vec<Reassignment>> {
+        let mut q = self.conn.prepare_cached(
+            "SELECT at, coalesce(by_user, ''), window_no, detail FROM queue_event
+             WHERE kind = 'reassign' ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = q.query_map([limit], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)? as u32,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (at, by, window, detail) = row?;
+            let d: serde_json::Value = serde_json::from_str(&detail)
+                .map_err(|e| HubStoreError::Json("reassignment".into(), e))?;
+            let list = |k: &str| -> Vec<String> {
+                d[k].as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            };
+            Ok(Reassignment {
+                at,
+                by,
+                window,
+                from: list("from"),
+                to: list("to"),
+                why: d["why"].as_str().unwrap_or("").to_string(),
+            })
+        })
+        .collect()
+    }
+}
+
 fn window_name(cfg: &QueueConfig, window: u32) -> String {
     cfg.windows
         .iter()
@@ -797,6 +1027,65 @@ mod tests {
         // A window that does not serve a domain is no transfer target.
         let to = TransferTo::Window { window: 3 };
         assert!(s.queue_step(2, "transfer", Some(&to), "zhao", now).is_err());
+    }
+
+    #[test]
+    fn tidal_rules_suggest_a_window_and_a_reassignment_is_recorded() {
+        let mut s = hub();
+        // 16 waiting for 综合受理 (rule: more than 15 → window 7).
+        for _ in 0..16 {
+            s.issue_ticket("ZHSL", None, None, "kiosk", t0()).unwrap();
+        }
+        let now = t0() + Duration::minutes(20);
+        let loads = s.domain_loads(now).unwrap();
+        let zhsl = loads.iter().find(|l| l.code == "ZHSL").unwrap();
+        assert_eq!(
+            (zhsl.waiting, zhsl.longest_wait_min, zhsl.windows_open),
+            (16, 20, 3)
+        );
+        let sug = s.tidal_suggestions(now).unwrap();
+        assert_eq!(sug.len(), 1, "{sug:?}");
+        assert_eq!((sug[0].window, sug[0].domain.as_str()), (7, "ZHSL"));
+        assert!(sug[0].why.contains("等候 16 人"));
+        // Not a tidal window, no reason, an unknown domain: refused.
+        assert!(
+            s.reassign_window(1, &["ZHSL".into()], "zhou", "排队过长", now)
+                .is_err()
+        );
+        assert!(
+            s.reassign_window(7, &["ZHSL".into()], "zhou", " ", now)
+                .is_err()
+        );
+        assert!(
+            s.reassign_window(7, &["NOPE".into()], "zhou", "排队过长", now)
+                .is_err()
+        );
+        let w = s
+            .reassign_window(7, &["ZHSL".into()], "zhou", "综合受理排队过长", now)
+            .unwrap();
+        assert_eq!(w.domains, ["ZHSL"]);
+        assert!(s.tidal_suggestions(now).unwrap().is_empty(), "done");
+        // Window 7 now calls 综合受理 tickets.
+        assert_eq!(
+            s.call_next(7, "qian", now).unwrap().ticket.unwrap().domain,
+            "ZHSL"
+        );
+        let log = s.reassignments(10).unwrap();
+        assert_eq!(log.len(), 1);
+        assert_eq!((log[0].by.as_str(), log[0].window), ("zhou", 7));
+        assert_eq!(
+            (log[0].from.clone(), log[0].to.clone()),
+            (vec!["SBYB".to_string()], vec!["ZHSL".to_string()])
+        );
+        assert_eq!(log[0].why, "综合受理排队过长");
+        // The last hour's mean wait counts the call just made.
+        let zhsl = s
+            .domain_loads(now)
+            .unwrap()
+            .into_iter()
+            .find(|l| l.code == "ZHSL")
+            .unwrap();
+        assert_eq!(zhsl.avg_wait_last_hour_min, Some(20.0));
     }
 
     #[test]
