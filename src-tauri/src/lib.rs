@@ -353,6 +353,12 @@ async fn queue_transfer(
     desk.queue_transfer(to_window, to_domain).await
 }
 
+/// 现场取号: a ticket of `domain` for someone already at the window, served at once.
+#[tauri::command]
+async fn queue_walk_in(desk: DeskState<'_>, domain: String) -> Result<QueueView, AppError> {
+    desk.queue_walk_in(&domain).await
+}
+
 /// 暂停 / 恢复 the window.
 #[tauri::command]
 async fn queue_set_window(desk: DeskState<'_>, state: String) -> Result<QueueView, AppError> {
@@ -467,6 +473,7 @@ pub fn run() {
             queue_step,
             queue_transfer,
             queue_set_window,
+            queue_walk_in,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -967,6 +967,36 @@ fn tidal_windows_page_in_headless_chromium() {
         });
         assert!(text_of(&s, "#hall-error").contains("调配原因"));
         s.screenshot(&shots.join("44-tidal-reassigned.png"));
+
+        // Today's figures, and the same as a workbook.
+        s.goto(&format!("{url}/office/figures"));
+        wait_until("the figures", Duration::from_secs(10), || {
+            count(&s, "#by-domain tr[data-key='SBYB']") == 1
+        });
+        assert_eq!(text_of(&s, "#by-domain tr[data-key='SBYB'] .tickets"), "13");
+        assert_eq!(text_of(&s, "#by-domain tr[data-key='all'] .tickets"), "13");
+        let got = s.execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(document.getElementById('figures-xlsx').href).then(async r => {
+               const b = new Uint8Array(await r.arrayBuffer());
+               done([r.status, r.headers.get('content-type'), b[0], b[1]]);
+             });",
+        );
+        assert_eq!(
+            got,
+            serde_json::json!([
+                200,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                80,
+                75
+            ])
+        );
+        s.goto(&format!("{url}/office/figures?month=2026-13"));
+        wait_until("the bad month refused", Duration::from_secs(10), || {
+            count(&s, "#figures-error") == 1
+        });
+        s.goto(&format!("{url}/office/figures"));
+        s.screenshot(&shots.join("45-figures.png"));
     }));
     s.close();
     drop(driver);

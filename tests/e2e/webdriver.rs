@@ -153,6 +153,15 @@ impl Session {
         )
     }
 
+    /// Runs a script that calls its last argument (the callback) with the result.
+    pub fn execute_async(&self, script: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({ "script": script, "args": [] })),
+        )
+    }
+
     pub fn screenshot(&self, path: &Path) {
         let v = self.call(reqwest::Method::GET, "/screenshot", None);
         let png = decode_base64(v.as_str().expect("base64 screenshot"));

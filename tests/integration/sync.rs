@@ -1076,6 +1076,21 @@ async fn the_clerk_calls_recalls_serves_and_transfers_from_the_desk_and_each_cal
     let v = d.queue_call_next().await.unwrap();
     assert!(v.current.is_none());
     assert_eq!(v.flash.unwrap().text, "当前没有等候的号");
+    // 现场取号 for one of this window's domains: served at once, not announced.
+    assert_eq!(
+        v.window_domains
+            .iter()
+            .map(|t| t.code.as_str())
+            .collect::<Vec<_>>(),
+        ["ZHSL", "GAHZ"]
+    );
+    assert!(d.queue_walk_in("SCJG").await.is_err());
+    let v = d.queue_walk_in("GAHZ").await.unwrap();
+    let cur = v.current.unwrap();
+    assert_eq!(
+        (cur.number.as_str(), cur.state.as_str()),
+        ("E001", "serving")
+    );
 
     // Three announcements (call, recall, call), rendered one after the other.
     let deadline = std::time::Instant::now() + Duration::from_secs(60);

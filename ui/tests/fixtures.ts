@@ -492,6 +492,7 @@ export function queueView(over: Partial<QueueView> = {}): QueueView {
     waiting: 4,
     reason: null,
     announce_error: null,
+    window_domains: [{ code: 'SCJG', label: '市场监管' }],
     transfer_windows: [
       { code: '1', label: '1 号窗口（综合受理）' },
       { code: '4', label: '4 号窗口（社保医保）' },
@@ -505,6 +506,23 @@ export function queueView(over: Partial<QueueView> = {}): QueueView {
   };
 }
 
+/** Window 1 (综合受理) serves two businesses: 现场取号 asks which. */
+export function queueViewWindow1(over: Partial<QueueView> = {}): QueueView {
+  return queueView({
+    window: 1,
+    window_name: '1 号窗口（综合受理）',
+    window_domains: [
+      { code: 'ZHSL', label: '综合受理' },
+      { code: 'GAHZ', label: '公安户政' },
+    ],
+    transfer_windows: [
+      { code: '3', label: '3 号窗口（市场监管）' },
+      { code: '4', label: '4 号窗口（社保医保）' },
+    ],
+    ...over,
+  });
+}
+
 /** What the desk answers before enrolment (the e2e desks and most tests). */
 export const queueNotEnrolled: QueueView = queueView({
   window: null,
@@ -512,6 +530,7 @@ export const queueNotEnrolled: QueueView = queueView({
   window_state: null,
   waiting: 0,
   reason: '本窗口尚未在中心注册（F10），不能叫号',
+  window_domains: [],
   transfer_windows: [],
   transfer_domains: [],
 });

@@ -7,6 +7,12 @@ import {
   GENERIC_ERROR_MESSAGE,
   itemGuide,
   listBundles,
+  queueCallNext,
+  queueSetWindow,
+  queueStatus,
+  queueStep,
+  queueTransfer,
+  queueWalkIn,
   listDomains,
   rebuildCache,
   searchItems,
@@ -17,6 +23,28 @@ import {
 afterEach(() => clearMocks());
 
 describe('ipc commands', () => {
+  it('queue commands: names and camelCase arguments the Tauri commands take', async () => {
+    const calls: Array<[string, unknown]> = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      return null;
+    });
+    await queueStatus();
+    await queueCallNext();
+    await queueStep('recall');
+    await queueTransfer(4, null);
+    await queueSetWindow('paused');
+    await queueWalkIn('GAHZ');
+    expect(calls).toEqual([
+      ['queue_status', {}],
+      ['queue_call_next', {}],
+      ['queue_step', { action: 'recall' }],
+      ['queue_transfer', { toWindow: 4, toDomain: null }],
+      ['queue_set_window', { state: 'paused' }],
+      ['queue_walk_in', { domain: 'GAHZ' }],
+    ]);
+  });
+
   it('call the backend commands with the expected names and arguments', async () => {
     const calls: Array<[string, unknown]> = [];
     mockIPC((cmd, args) => {

@@ -26,6 +26,7 @@ import {
   onlineStatus,
   queueNotEnrolled,
   queueView,
+  queueViewWindow1,
   searchGtgsh,
   ticketView,
   windowInfoFixture,
@@ -62,7 +63,15 @@ function button(id: string): HTMLButtonElement {
   return byId<HTMLButtonElement>(id);
 }
 
-const BUTTONS = ['queue-call-next', 'queue-recall', 'queue-serve', 'queue-no-show', 'queue-transfer', 'queue-pause'];
+const BUTTONS = [
+  'queue-call-next',
+  'queue-recall',
+  'queue-serve',
+  'queue-no-show',
+  'queue-transfer',
+  'queue-walk-in',
+  'queue-pause',
+];
 
 /** The main window with the calling bar loaded (window 3, nobody called yet, 4 waiting). */
 async function renderReady() {
@@ -86,6 +95,7 @@ describe('the calling bar', () => {
     expect(text('queue-serve')).toBe('到号 F3');
     expect(text('queue-no-show')).toBe('过号 Shift+F3');
     expect(text('queue-transfer')).toBe('转移… Ctrl+F8');
+    expect(text('queue-walk-in')).toBe('现场取号 Ctrl+Shift+F8');
     expect(text('queue-pause')).toBe('暂停 Shift+F9');
     for (const id of BUTTONS) {
       expect(button(id).disabled).toBe(false);
@@ -238,11 +248,15 @@ describe('the calling bar', () => {
     for (const id of BUTTONS) expect(button(id).disabled).toBe(true);
     expect(document.getElementById('queue-current')).toBeNull();
     expect(document.getElementById('queue-waiting')).toBeNull();
-    await user.keyboard('{F8}{Shift>}{F8}{/Shift}{F3}{Shift>}{F3}{F9}{/Shift}{Control>}{F8}{/Control}');
+    await user.keyboard(
+      '{F8}{Shift>}{F8}{/Shift}{F3}{Shift>}{F3}{F9}{/Shift}{Control>}{F8}{/Control}{Control>}{Shift>}{F8}{/Shift}{/Control}',
+    );
     expect(m.queueCallNext).not.toHaveBeenCalled();
     expect(m.queueStep).not.toHaveBeenCalled();
     expect(m.queueSetWindow).not.toHaveBeenCalled();
+    expect(m.queueWalkIn).not.toHaveBeenCalled();
     expect(document.getElementById('queue-transfer-dialog')).toBeNull();
+    expect(document.getElementById('queue-walk-in-dialog')).toBeNull();
   });
 
 });
@@ -356,6 +370,187 @@ describe('transfer', () => {
     expect(document.activeElement?.id).toBe('queue-transfer-target');
     await user.keyboard('{Shift>}{Tab}{/Shift}');
     expect(document.activeElement?.id).toBe('queue-transfer-confirm');
+  });
+});
+
+describe('现场取号', () => {
+  const CTRL_SHIFT_F8 = '{Control>}{Shift>}{F8}{/Shift}{/Control}';
+  const walkedIn = (number: string, domain: string, domainName: string) =>
+    ticketView({ number, domain, domain_name: domainName, state: 'serving', state_label: '办理中' });
+
+  it('one business: Ctrl+Shift+F8 takes a ticket of it at once, no dialog; the bar shows it', async () => {
+    const user = await renderReady();
+    const opener = byId('search-input');
+    expect(byId('queue-walk-in').getAttribute('aria-haspopup')).toBeNull();
+    m.queueWalkIn.mockResolvedValue(
+      queueView({ current: walkedIn('B012', 'SCJG', '市场监管'), flash: { ok: true, text: '现场取号 B012，已开始办理' } }),
+    );
+    await user.keyboard(CTRL_SHIFT_F8);
+    await waitFor(() => expect(text('queue-flash')).toBe('现场取号 B012，已开始办理'));
+    expect(m.queueWalkIn).toHaveBeenCalledTimes(1);
+    expect(m.queueWalkIn).toHaveBeenCalledWith('SCJG');
+    expect(document.getElementById('queue-walk-in-dialog')).toBeNull();
+    expect(text('queue-current')).toBe('B012 办理中 市场监管');
+    expect(byId('queue-current').dataset.state).toBe('serving');
+    expect(byId('queue-flash')).toHaveClass('ok');
+    // Nothing else ran, and the focus stayed where it was.
+    expect(m.queueTransfer).not.toHaveBeenCalled();
+    expect(m.queueCallNext).not.toHaveBeenCalled();
+    expect(document.getElementById('queue-transfer-dialog')).toBeNull();
+    expect(document.activeElement).toBe(opener);
+  });
+
+  it('one business: the button does the same; an error goes to the bar', async () => {
+    const user = await renderReady();
+    m.queueWalkIn.mockRejectedValue({ code: 'queue', message: '叫号服务暂不可用，请稍后再试' });
+    await user.click(button('queue-walk-in'));
+    await waitFor(() => expect(text('queue-error')).toBe('叫号服务暂不可用，请稍后再试'));
+    expect(m.queueWalkIn).toHaveBeenCalledWith('SCJG');
+    expect(button('queue-walk-in').disabled).toBe(false);
+  });
+
+  describe('several businesses', () => {
+    async function openDialog(over: Partial<ipc.QueueView> = {}) {
+      m.queueStatus.mockResolvedValue(queueViewWindow1(over));
+      const user = await renderReady();
+      expect(text('queue-walk-in')).toBe('现场取号… Ctrl+Shift+F8');
+      expect(byId('queue-walk-in').getAttribute('aria-haspopup')).toBe('dialog');
+      const opener = byId('search-input');
+      expect(document.activeElement).toBe(opener);
+      await user.keyboard(CTRL_SHIFT_F8);
+      await waitFor(() => expect(document.getElementById('queue-walk-in-dialog')).not.toBeNull());
+      const select = byId<HTMLSelectElement>('queue-walk-in-domain');
+      expect(document.activeElement).toBe(select);
+      return { user, select, opener };
+    }
+
+    it('Ctrl+Shift+F8 asks which; 公安户政, Enter: queueWalkIn("GAHZ"); focus returns', async () => {
+      const { user, select, opener } = await openDialog();
+      expect(m.queueWalkIn).not.toHaveBeenCalled();
+      expect(text('queue-walk-in-title')).toBe('现场取号');
+      expect([...select.options].map((o) => [o.value, o.textContent])).toEqual([
+        ['ZHSL', '综合受理'],
+        ['GAHZ', '公安户政'],
+      ]);
+      // The bar behind the dialog is inert.
+      expect(byId('queue-bar').hasAttribute('inert')).toBe(true);
+      m.queueWalkIn.mockResolvedValue(
+        queueViewWindow1({
+          current: walkedIn('E001', 'GAHZ', '公安户政'),
+          waiting: 3,
+          flash: { ok: true, text: '现场取号 E001，已开始办理' },
+        }),
+      );
+      await user.selectOptions(select, 'GAHZ');
+      await user.keyboard('{Enter}');
+      await waitFor(() => expect(document.getElementById('queue-walk-in-dialog')).toBeNull());
+      expect(m.queueWalkIn).toHaveBeenCalledTimes(1);
+      expect(m.queueWalkIn).toHaveBeenCalledWith('GAHZ');
+      expect(text('queue-flash')).toBe('现场取号 E001，已开始办理');
+      expect(text('queue-current')).toBe('E001 办理中 公安户政');
+      expect(text('queue-waiting')).toBe('等候 3 人');
+      expect(byId('queue-bar').hasAttribute('inert')).toBe(false);
+      expect(document.activeElement).toBe(opener);
+    });
+
+    it('the button opens the same dialog; the confirm button takes the ticket', async () => {
+      m.queueStatus.mockResolvedValue(queueViewWindow1());
+      const user = await renderReady();
+      await user.click(button('queue-walk-in'));
+      await waitFor(() => expect(document.getElementById('queue-walk-in-dialog')).not.toBeNull());
+      expect(document.activeElement?.id).toBe('queue-walk-in-domain');
+      m.queueWalkIn.mockResolvedValue(
+        queueViewWindow1({ current: walkedIn('A021', 'ZHSL', '综合受理'), flash: { ok: true, text: '现场取号 A021，已开始办理' } }),
+      );
+      await user.selectOptions(byId<HTMLSelectElement>('queue-walk-in-domain'), 'ZHSL');
+      await user.click(button('queue-walk-in-confirm'));
+      await waitFor(() => expect(document.getElementById('queue-walk-in-dialog')).toBeNull());
+      expect(m.queueWalkIn).toHaveBeenCalledWith('ZHSL');
+      expect(text('queue-current')).toBe('A021 办理中 综合受理');
+      expect(document.activeElement?.id).toBe('queue-walk-in');
+    });
+
+    it('Enter with nothing chosen asks for a business; Esc cancels without a ticket, focus returns', async () => {
+      const { user, opener } = await openDialog();
+      await user.keyboard('{Enter}');
+      expect(text('queue-walk-in-error')).toBe('请选择办理哪个业务');
+      expect(document.activeElement?.id).toBe('queue-walk-in-domain');
+      await user.keyboard('{Escape}');
+      await waitFor(() => expect(document.getElementById('queue-walk-in-dialog')).toBeNull());
+      expect(m.queueWalkIn).not.toHaveBeenCalled();
+      expect(document.activeElement).toBe(opener);
+      // Esc stayed in the dialog: the guide is still on screen.
+      expect(byId('open-guide')).toHaveClass('active');
+      // The dialog opens again clean.
+      await user.keyboard(CTRL_SHIFT_F8);
+      await waitFor(() => expect(document.getElementById('queue-walk-in-dialog')).not.toBeNull());
+      expect(document.getElementById('queue-walk-in-error')).toBeNull();
+      expect(byId<HTMLSelectElement>('queue-walk-in-domain').value).toBe('');
+    });
+
+    it('a failed walk-in keeps the dialog open with the reason', async () => {
+      const { user, select } = await openDialog();
+      m.queueWalkIn.mockRejectedValue({ code: 'queue', message: '本窗口已暂停叫号，不能现场取号' });
+      await user.selectOptions(select, 'GAHZ');
+      await user.keyboard('{Enter}');
+      await waitFor(() => expect(text('queue-walk-in-error')).toBe('本窗口已暂停叫号，不能现场取号'));
+      expect(byId('queue-walk-in-error').getAttribute('role')).toBe('alert');
+      expect(m.queueWalkIn).toHaveBeenCalledWith('GAHZ');
+      expect(document.getElementById('queue-walk-in-dialog')).not.toBeNull();
+      expect(document.activeElement?.id).toBe('queue-walk-in-domain');
+      // The bar itself shows no error and no flash: the reason is in the dialog.
+      expect(document.getElementById('queue-error')).toBeNull();
+      expect(document.getElementById('queue-flash')).toBeNull();
+      // Another try succeeds and closes the dialog.
+      m.queueWalkIn.mockResolvedValue(
+        queueViewWindow1({ current: walkedIn('E001', 'GAHZ', '公安户政'), flash: { ok: true, text: '现场取号 E001，已开始办理' } }),
+      );
+      await user.keyboard('{Enter}');
+      await waitFor(() => expect(document.getElementById('queue-walk-in-dialog')).toBeNull());
+      expect(m.queueWalkIn).toHaveBeenCalledTimes(2);
+      expect(text('queue-flash')).toBe('现场取号 E001，已开始办理');
+    });
+
+    it('the dialog keeps the keys: F8 and Ctrl+F8 do nothing while it is open; Tab stays inside', async () => {
+      const { user } = await openDialog();
+      await user.keyboard('{F8}{Control>}{F8}{/Control}');
+      expect(m.queueCallNext).not.toHaveBeenCalled();
+      expect(document.getElementById('queue-transfer-dialog')).toBeNull();
+      await user.keyboard('{Tab}');
+      expect(document.activeElement?.id).toBe('queue-walk-in-cancel');
+      await user.keyboard('{Tab}');
+      expect(document.activeElement?.id).toBe('queue-walk-in-confirm');
+      await user.keyboard('{Tab}');
+      expect(document.activeElement?.id).toBe('queue-walk-in-domain');
+      await user.keyboard('{Shift>}{Tab}{/Shift}');
+      expect(document.activeElement?.id).toBe('queue-walk-in-confirm');
+    });
+  });
+
+  it('disabled when calling is not possible: the button and Ctrl+Shift+F8 do nothing', async () => {
+    m.queueStatus.mockResolvedValue(
+      queueViewWindow1({ reason: '与中心的连接已断开，暂不能叫号', window_state: null, waiting: 0 }),
+    );
+    const user = userEvent.setup();
+    render(App);
+    await waitFor(() => expect(document.getElementById('queue-reason')).not.toBeNull());
+    expect(button('queue-walk-in').disabled).toBe(true);
+    await user.click(button('queue-walk-in'));
+    await user.keyboard(CTRL_SHIFT_F8);
+    expect(document.getElementById('queue-walk-in-dialog')).toBeNull();
+    expect(m.queueWalkIn).not.toHaveBeenCalled();
+  });
+
+  it('a Ctrl+Shift+F8 while a call is in flight does nothing', async () => {
+    const user = await renderReady();
+    let answer!: (v: ipc.QueueView) => void;
+    m.queueCallNext.mockImplementation(() => new Promise((resolve) => (answer = resolve)));
+    await user.keyboard('{F8}');
+    await waitFor(() => expect(button('queue-walk-in').disabled).toBe(true));
+    await user.keyboard(CTRL_SHIFT_F8);
+    expect(m.queueWalkIn).not.toHaveBeenCalled();
+    answer(queueView({ current: ticketView(), flash: { ok: true, text: '已叫 B007 号' } }));
+    await waitFor(() => expect(button('queue-walk-in').disabled).toBe(false));
   });
 });
 

@@ -584,6 +584,8 @@ pub struct QueueView {
     pub reason: Option<String>,
     /// The voice's last failure, until it speaks again.
     pub announce_error: Option<String>,
+    /// The domains this window serves (a walk-in ticket is made for one of them).
+    pub window_domains: Vec<QueueTarget>,
     /// Where a ticket can be transferred.
     pub transfer_windows: Vec<QueueTarget>,
     pub transfer_domains: Vec<QueueTarget>,

@@ -110,6 +110,18 @@ impl Desk {
             waiting: local.waiting,
             reason,
             announce_error: self.announcer.status().last_error,
+            window_domains: window
+                .as_ref()
+                .map(|w| {
+                    w.domains
+                        .iter()
+                        .map(|code| dto::QueueTarget {
+                            code: code.clone(),
+                            label: domain_name(code),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
             transfer_windows: cfg
                 .as_ref()
                 .map(|c| {
@@ -269,6 +281,47 @@ impl Desk {
             current: None,
             ..view
         })
+    }
+
+    /// 现场取号: someone at the window without a ticket gets one of `domain` (one the window
+    /// serves), served at once; nothing is announced.
+    pub async fn queue_walk_in(&self, domain: &str) -> Result<dto::QueueView, AppError> {
+        let (client, _) = self.queue_client()?;
+        let answer = client
+            .queue_walk_in(&self.user_name(), domain)
+            .await
+            .map_err(queue_error)?;
+        let n = answer
+            .ticket
+            .as_ref()
+            .map(|t| t.number.clone())
+            .unwrap_or_default();
+        Ok(self.queue_answered(
+            answer,
+            Flash {
+                ok: true,
+                text: format!("现场取号 {n}，已开始办理"),
+            },
+        ))
+    }
+
+    /// After acceptance: the ticket being served at this window becomes linked to the case
+    /// (for the figures). Best effort, in the background; offline it is simply not linked.
+    pub(crate) fn link_ticket_to_case(&self, case_number: &str) {
+        if self.queue.lock().expect("lock").current.is_none() {
+            return;
+        }
+        let Ok((client, _)) = self.queue_client() else {
+            return;
+        };
+        let (clerk, number) = (self.user_name(), case_number.to_string());
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                if let Err(e) = client.queue_link(&clerk, &number).await {
+                    tracing::warn!(code = e.code(), "ticket not linked to its case");
+                }
+            });
+        }
     }
 
     /// 暂停 / 恢复 / 关闭 the window.

@@ -2041,6 +2041,7 @@ impl Desk {
             Ok(row)
         })?;
         tracing::info!(case = %row.number, "case accepted");
+        self.link_ticket_to_case(&row.number);
         self.unfocus(&ctx.case.id);
         self.bump();
         let flash = self.print(&rel, kind);

@@ -2,6 +2,7 @@
 //! holiday calendar as change streams that desks pull.
 
 pub mod cli;
+pub mod figures;
 pub mod hall;
 pub mod import;
 pub mod office;

@@ -578,6 +578,48 @@ async fn queue_window(
     Ok(Json(live))
 }
 
+async fn queue_walk_in(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    body: Result<Json<onewindow_proto::QueueRequest>, JsonRejection>,
+) -> Result<Json<onewindow_proto::QueueAnswer>, HttpError> {
+    let device = device(&state, &headers).await?;
+    let Json(req) = body?;
+    let clerk = clerk_of(&req)?;
+    let domain = req.action.clone().unwrap_or_default();
+    let answer = state
+        .with_store(move |s| {
+            let window = s.window_of_device(&device)?;
+            let desk_code = s.desk_code_of(&device)?;
+            s.walk_in(window, &domain, &desk_code, &clerk, chrono::Utc::now())
+        })
+        .await?;
+    let _ = state.board.send(());
+    Ok(Json(answer))
+}
+
+async fn queue_link(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    body: Result<Json<onewindow_proto::QueueRequest>, JsonRejection>,
+) -> Result<Json<bool>, HttpError> {
+    let window = desk_window(&state, &headers).await?;
+    let Json(req) = body?;
+    let number = req.action.clone().unwrap_or_default();
+    if number.is_empty() || number.len() > 40 {
+        return Err(HttpError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "a case number is needed",
+        ));
+    }
+    Ok(Json(
+        state
+            .with_store(move |s| s.link_ticket_case(window, &number))
+            .await?,
+    ))
+}
+
 async fn queue_board(
     State(state): State<HubState>,
 ) -> Result<Json<onewindow_proto::HallBoard>, HttpError> {
@@ -598,11 +640,15 @@ pub fn router(state: HubState) -> Router {
         .route(paths::QUEUE_STEP, post(queue_step))
         .route(paths::QUEUE_WINDOW, post(queue_window))
         .route(paths::QUEUE_BOARD, get(queue_board))
+        .route(paths::QUEUE_WALK_IN, post(queue_walk_in))
+        .route(paths::QUEUE_LINK, post(queue_link))
         .route("/kiosk", get(crate::hall::kiosk))
         .route("/kiosk/tickets", post(crate::hall::take_ticket))
         .route("/kiosk/tickets/{id}", get(crate::hall::slip))
         .route("/display", get(crate::hall::display))
         .route("/office/hall", get(crate::tidal::hall))
+        .route("/office/figures", get(crate::figures::figures_page))
+        .route("/office/figures.xlsx", get(crate::figures::figures_export))
         .route("/office/hall/reassign", post(crate::tidal::reassign))
         .route("/display/events", get(crate::hall::display_events))
         .route(&format!("{}/{{holder}}", paths::ELICENCES), get(elicences))

@@ -221,6 +221,14 @@ impl HubStore {
             })
     }
 
+    pub fn desk_code_of(&self, device: &str) -> Result<String> {
+        Ok(self.conn.query_row(
+            "SELECT desk_code FROM device WHERE id = ?1",
+            [device],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Every window with its live state (configured ones start open with their domains).
     pub fn windows_live(&self) -> Result<Vec<WindowLive>> {
         let cfg = self.queue_cfg()?;
@@ -549,6 +557,55 @@ impl HubStore {
             .into_iter()
             .find(|w| w.number == window)
             .ok_or_else(|| bad(format!("no window {window}")))
+    }
+
+    /// 现场取号 at the desk: someone already at the window without a ticket gets one of the
+    /// window's domains, served at once (the window's previous ticket is done).
+    pub fn walk_in(
+        &mut self,
+        window: u32,
+        domain: &str,
+        desk_code: &str,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<QueueAnswer> {
+        let cfg = self.queue_cfg()?;
+        {
+            let tx = self.conn.transaction()?;
+            let (_, domains) = window_state(&tx, &cfg, window)?;
+            if !domains.iter().any(|d| d == domain) {
+                return Err(bad(format!("window {window} does not serve {domain}")));
+            }
+        }
+        let slip = self.issue_ticket(domain, None, None, &format!("desk:{desk_code}"), now)?;
+        let tx = self.conn.transaction()?;
+        finish_current(&tx, window, by, now)?;
+        tx.execute(
+            "UPDATE queue_ticket SET state = 'serving', window_no = ?2, called_at = ?3,
+               served_at = ?3, clerk = ?4 WHERE id = ?1",
+            params![slip.ticket.id, window, ts(now), by],
+        )?;
+        event(
+            &tx,
+            Some(&slip.ticket.id),
+            Some(window),
+            "serve",
+            Some(by),
+            now,
+            Some("walk_in"),
+        )?;
+        let (_, domains) = window_state(&tx, &cfg, window)?;
+        let left = count_for_window(&tx, window, &domains, now)?;
+        tx.commit()?;
+        Ok(QueueAnswer {
+            ticket: Some(Ticket {
+                state: TicketState::Serving,
+                window: Some(window),
+                ..slip.ticket
+            }),
+            call: None,
+            waiting_for_window: left,
+        })
     }
 
     /// Links the window's current ticket to the case it became.
@@ -1086,6 +1143,35 @@ mod tests {
             .find(|l| l.code == "ZHSL")
             .unwrap();
         assert_eq!(zhsl.avg_wait_last_hour_min, Some(20.0));
+    }
+
+    #[test]
+    fn a_walk_in_is_served_at_once_and_linked_to_its_case() {
+        let mut s = hub();
+        s.issue_ticket("ZHSL", None, None, "kiosk", t0()).unwrap();
+        let now = t0() + Duration::minutes(1);
+        assert!(
+            s.walk_in(1, "SCJG", "W01", "li", now).is_err(),
+            "not window 1's domain"
+        );
+        let r = s.walk_in(1, "GAHZ", "W01", "li", now).unwrap();
+        let t = r.ticket.unwrap();
+        assert_eq!((t.number.as_str(), t.state), ("E001", TicketState::Serving));
+        assert_eq!(r.waiting_for_window, 1);
+        assert!(
+            r.call.is_none(),
+            "they are at the window: nothing to announce"
+        );
+        assert!(s.link_ticket_case(1, "W01-20261127-0001").unwrap());
+        let case: String = s
+            .conn
+            .query_row(
+                "SELECT case_number FROM queue_ticket WHERE number = 'E001'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(case, "W01-20261127-0001");
     }
 
     #[test]

@@ -34,6 +34,10 @@ pub mod paths {
     pub const QUEUE_STEP: &str = "/v1/queue/step";
     /// `POST`: open, pause or close the desk's window.
     pub const QUEUE_WINDOW: &str = "/v1/queue/window";
+    /// `POST`: 现场取号 at the desk, served at once (`action`: the domain).
+    pub const QUEUE_WALK_IN: &str = "/v1/queue/walk-in";
+    /// `POST`: link the window's current ticket to the case it became (`action`: the number).
+    pub const QUEUE_LINK: &str = "/v1/queue/link";
     /// `GET`: the hall board (last calls, windows).
     pub const QUEUE_BOARD: &str = "/v1/queue/board";
     /// `/v1/result-files/{sha256}`: `GET` a result file of one of this device's cases.
@@ -341,6 +345,7 @@ pub struct QueueRequest {
     /// Who is at the window.
     pub clerk: String,
     /// For `/step`: recall | serve | no_show | transfer. For `/window`: open | paused | closed.
+    /// For `/walk-in`: the domain. For `/link`: the case number.
     #[serde(default)]
     pub action: Option<String>,
     #[serde(default)]

@@ -350,6 +350,34 @@ impl HubClient {
             .await
     }
 
+    /// 现场取号: a ticket of `domain` for someone at the window, served at once.
+    pub async fn queue_walk_in(
+        &self,
+        clerk: &str,
+        domain: &str,
+    ) -> Result<onewindow_proto::QueueAnswer, SyncError> {
+        let url = format!("{}{}", self.base, paths::QUEUE_WALK_IN);
+        let req = onewindow_proto::QueueRequest {
+            clerk: clerk.into(),
+            action: Some(domain.into()),
+            transfer_to: None,
+        };
+        self.send(self.http.post(url).json(&req), paths::QUEUE_WALK_IN)
+            .await
+    }
+
+    /// Links the window's current ticket to the case it became.
+    pub async fn queue_link(&self, clerk: &str, case_number: &str) -> Result<bool, SyncError> {
+        let url = format!("{}{}", self.base, paths::QUEUE_LINK);
+        let req = onewindow_proto::QueueRequest {
+            clerk: clerk.into(),
+            action: Some(case_number.into()),
+            transfer_to: None,
+        };
+        self.send(self.http.post(url).json(&req), paths::QUEUE_LINK)
+            .await
+    }
+
     /// Opens, pauses or closes the desk's window.
     pub async fn queue_window(
         &self,

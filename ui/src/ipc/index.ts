@@ -334,3 +334,8 @@ export function queueTransfer(toWindow: number | null, toDomain: string | null):
 export function queueSetWindow(state: 'open' | 'paused'): Promise<QueueView> {
   return invoke<QueueView>('queue_set_window', { state });
 }
+
+/** 现场取号: a ticket of `domain` (one this window serves) for someone at the window, served at once. */
+export function queueWalkIn(domain: string): Promise<QueueView> {
+  return invoke<QueueView>('queue_walk_in', { domain });
+}

@@ -33,6 +33,10 @@ reason: string | null,
  */
 announce_error: string | null, 
 /**
+ * The domains this window serves (a walk-in ticket is made for one of them).
+ */
+window_domains: Array<QueueTarget>, 
+/**
  * Where a ticket can be transferred.
  */
 transfer_windows: Array<QueueTarget>, transfer_domains: Array<QueueTarget>, flash: Flash | null, };

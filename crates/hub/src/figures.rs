@@ -1,0 +1,392 @@
+//! 数据统计: the hall's figures for a day or a month, per domain, window, clerk and hour —
+//! tickets, mean wait (issue → call), mean service time (at the window → done), no-show rate
+//! and the cases the tickets became — as a page for the supervisor and an xlsx export
+//! (`/office/figures.xlsx`), the month's being the 月通报.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+
+use crate::office::{esc, page, supervisor};
+use crate::server::HubState;
+use crate::store::{HubStore, Result};
+use crate::store_queue::hall_day;
+
+/// One row of a table of figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FigureRow {
+    pub key: String,
+    pub label: String,
+    pub tickets: u32,
+    /// Tickets that reached a window (called).
+    pub called: u32,
+    pub avg_wait_min: Option<f64>,
+    pub avg_service_min: Option<f64>,
+    pub no_shows: u32,
+    /// Cases accepted from these tickets.
+    pub cases: u32,
+}
+
+impl FigureRow {
+    /// No-shows over tickets called, 0–1.
+    pub fn no_show_rate(&self) -> Option<f64> {
+        (self.called > 0).then(|| self.no_shows as f64 / self.called as f64)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Figures {
+    /// `2026-11-27` or `2026-11`.
+    pub period: String,
+    pub total: FigureRow,
+    pub by_domain: Vec<FigureRow>,
+    pub by_window: Vec<FigureRow>,
+    pub by_clerk: Vec<FigureRow>,
+    pub by_hour: Vec<FigureRow>,
+}
+
+/// `day=YYYY-MM-DD` or `month=YYYY-MM` → the `LIKE` pattern on `queue_ticket.day`.
+fn period_pattern(period: &str) -> Option<String> {
+    let ok_day = chrono::NaiveDate::parse_from_str(period, "%Y-%m-%d").is_ok();
+    let ok_month = chrono::NaiveDate::parse_from_str(&format!("{period}-01"), "%Y-%m-%d").is_ok()
+        && period.len() == 7;
+    if ok_day {
+        Some(period.to_string())
+    } else if ok_month {
+        Some(format!("{period}-%"))
+    } else {
+        None
+    }
+}
+
+impl HubStore {
+    /// The figures of a day (`2026-11-27`) or a month (`2026-11`).
+    pub fn figures(&self, period: &str) -> Result<Figures> {
+        let pattern = period_pattern(period).ok_or_else(|| {
+            crate::store::HubStoreError::BadInput(format!(
+                "period must be YYYY-MM-DD or YYYY-MM, got {period:?}"
+            ))
+        })?;
+        let cfg = self.queue_config()?.unwrap_or_default();
+        let group = |key_sql: &str| -> Result<Vec<FigureRow>> {
+            let sql = format!(
+                "SELECT {key_sql} AS k, count(*),
+                        count(called_at),
+                        avg(CASE WHEN called_at IS NOT NULL
+                            THEN (julianday(called_at) - julianday(issued_at)) * 1440 END),
+                        avg(CASE WHEN served_at IS NOT NULL AND done_at IS NOT NULL
+                            THEN (julianday(done_at) - julianday(served_at)) * 1440 END),
+                        sum(state = 'no_show'),
+                        count(case_number)
+                 FROM queue_ticket WHERE day LIKE ?1 GROUP BY k ORDER BY k"
+            );
+            let mut q = self.conn.prepare(&sql)?;
+            let rows = q.query_map(params![pattern], |r| {
+                Ok(FigureRow {
+                    key: r
+                        .get::<_, Option<rusqlite::types::Value>>(0)?
+                        .map(|v| match v {
+                            rusqlite::types::Value::Integer(i) => i.to_string(),
+                            rusqlite::types::Value::Text(t) => t,
+                            _ => String::new(),
+                        })
+                        .unwrap_or_default(),
+                    label: String::new(),
+                    tickets: r.get::<_, i64>(1)? as u32,
+                    called: r.get::<_, i64>(2)? as u32,
+                    avg_wait_min: r.get(3)?,
+                    avg_service_min: r.get(4)?,
+                    no_shows: r.get::<_, Option<i64>>(5)?.unwrap_or(0) as u32,
+                    cases: r.get::<_, i64>(6)? as u32,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        };
+        let mut total = group("'all'")?.pop().unwrap_or(FigureRow {
+            key: "all".into(),
+            label: String::new(),
+            tickets: 0,
+            called: 0,
+            avg_wait_min: None,
+            avg_service_min: None,
+            no_shows: 0,
+            cases: 0,
+        });
+        total.label = "合计".into();
+        let mut by_domain = group("domain")?;
+        for r in &mut by_domain {
+            r.label = cfg
+                .domains
+                .iter()
+                .find(|d| d.code == r.key)
+                .map_or_else(|| r.key.clone(), |d| format!("{}（{}）", d.name, d.prefix));
+        }
+        let mut by_window = group("window_no")?;
+        by_window.retain(|r| !r.key.is_empty());
+        for r in &mut by_window {
+            r.label = r
+                .key
+                .parse::<u32>()
+                .ok()
+                .and_then(|n| cfg.windows.iter().find(|w| w.number == n))
+                .map_or_else(|| format!("{} 号窗口", r.key), |w| w.name.clone());
+        }
+        let mut by_clerk = group("clerk")?;
+        by_clerk.retain(|r| !r.key.is_empty());
+        for r in &mut by_clerk {
+            r.label = r.key.clone();
+        }
+        let mut by_hour = group("strftime('%H', issued_at, '+8 hours')")?;
+        for r in &mut by_hour {
+            r.label = format!("{}:00–{}:59", r.key, r.key);
+        }
+        Ok(Figures {
+            period: period.to_string(),
+            total,
+            by_domain,
+            by_window,
+            by_clerk,
+            by_hour,
+        })
+    }
+}
+
+fn minutes(m: Option<f64>) -> String {
+    m.map_or("—".into(), |m| format!("{m:.1}"))
+}
+
+fn rate(r: &FigureRow) -> String {
+    r.no_show_rate()
+        .map_or("—".into(), |x| format!("{:.1}%", x * 100.0))
+}
+
+fn table(id: &str, title: &str, first: &str, rows: &[FigureRow], total: &FigureRow) -> String {
+    let body: String = rows
+        .iter()
+        .chain(std::iter::once(total))
+        .map(|r| {
+            format!(
+                r#"<tr data-key="{k}"><td>{l}</td><td class="tickets">{t}</td><td>{w}</td><td>{s}</td><td class="no-show">{n}</td><td class="cases">{c}</td></tr>"#,
+                k = esc(&r.key),
+                l = esc(&r.label),
+                t = r.tickets,
+                w = minutes(r.avg_wait_min),
+                s = minutes(r.avg_service_min),
+                n = rate(r),
+                c = r.cases
+            )
+        })
+        .collect();
+    format!(
+        r#"<section><h3>{title}</h3><table id="{id}"><thead><tr><th>{first}</th><th>取号数</th><th>平均等候（分钟）</th><th>平均办理（分钟）</th><th>过号率</th><th>受理办件</th></tr></thead><tbody>{body}</tbody></table></section>"#
+    )
+}
+
+#[derive(Deserialize)]
+pub struct PeriodQuery {
+    #[serde(default)]
+    day: Option<String>,
+    #[serde(default)]
+    month: Option<String>,
+}
+
+impl PeriodQuery {
+    fn period(&self) -> String {
+        self.month
+            .clone()
+            .or_else(|| self.day.clone())
+            .filter(|p| !p.trim().is_empty())
+            .unwrap_or_else(|| hall_day(Utc::now()).to_string())
+    }
+}
+
+pub async fn figures_page(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Query(q): Query<PeriodQuery>,
+) -> Response {
+    let user = match supervisor(&state, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let period = q.period();
+    let p2 = period.clone();
+    let f = match state.store_call(move |s| s.figures(&p2)).await {
+        Ok(f) => f,
+        Err(_) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                page(
+                    "数据统计",
+                    Some(&user),
+                    "<p class=\"err\" id=\"figures-error\">日期应为 2026-11-27（日报）或 2026-11（月通报）。</p>",
+                ),
+            )
+                .into_response();
+        }
+    };
+    let kind = if period.len() == 7 {
+        "月通报"
+    } else {
+        "日报"
+    };
+    let body = format!(
+        r#"<h2>数据统计 · {kind} {p}</h2>
+<form method="get" action="/office/figures"><label>日期 <input name="day" value="{day}" placeholder="2026-11-27"></label> <button>看日报</button>
+<label>月份 <input name="month" placeholder="2026-11"></label> <button>看月通报</button>
+<a id="figures-xlsx" href="/office/figures.xlsx?{qk}={p}">导出 Excel</a></form>
+{d}{w}{c}{h}"#,
+        p = esc(&period),
+        day = if period.len() == 10 {
+            esc(&period)
+        } else {
+            String::new()
+        },
+        qk = if period.len() == 7 { "month" } else { "day" },
+        d = table("by-domain", "按业务", "业务", &f.by_domain, &f.total),
+        w = table("by-window", "按窗口", "窗口", &f.by_window, &f.total),
+        c = table("by-clerk", "按人员", "经办人", &f.by_clerk, &f.total),
+        h = table("by-hour", "按时段", "时段", &f.by_hour, &f.total),
+    );
+    page("数据统计", Some(&user), &body).into_response()
+}
+
+/// The same figures as a workbook: one sheet per table.
+pub fn figures_xlsx(f: &Figures) -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (name, first, rows) in [
+        ("按业务", "业务", &f.by_domain),
+        ("按窗口", "窗口", &f.by_window),
+        ("按人员", "经办人", &f.by_clerk),
+        ("按时段", "时段", &f.by_hour),
+    ] {
+        let ws = wb.add_worksheet();
+        ws.set_name(name)?;
+        ws.write_string_with_format(0, 0, format!("{} {}", f.period, name), &bold)?;
+        for (c, h) in [
+            first,
+            "取号数",
+            "平均等候（分钟）",
+            "平均办理（分钟）",
+            "过号率",
+            "受理办件",
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_string_with_format(1, c as u16, *h, &bold)?;
+        }
+        for (i, r) in rows.iter().chain(std::iter::once(&f.total)).enumerate() {
+            let row = i as u32 + 2;
+            ws.write_string(row, 0, &r.label)?;
+            ws.write_number(row, 1, r.tickets as f64)?;
+            if let Some(w) = r.avg_wait_min {
+                ws.write_number(row, 2, (w * 10.0).round() / 10.0)?;
+            }
+            if let Some(s) = r.avg_service_min {
+                ws.write_number(row, 3, (s * 10.0).round() / 10.0)?;
+            }
+            if let Some(x) = r.no_show_rate() {
+                ws.write_number(row, 4, (x * 1000.0).round() / 1000.0)?;
+            }
+            ws.write_number(row, 5, r.cases as f64)?;
+        }
+        ws.set_column_width(0, 24)?;
+        ws.set_column_width(2, 16)?;
+        ws.set_column_width(3, 16)?;
+    }
+    wb.save_to_buffer()
+}
+
+pub async fn figures_export(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Query(q): Query<PeriodQuery>,
+) -> Response {
+    let user = match supervisor(&state, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let period = q.period();
+    let p2 = period.clone();
+    let f = match state.store_call(move |s| s.figures(&p2)).await {
+        Ok(f) => f,
+        Err(e) => return e.into_response(),
+    };
+    match figures_xlsx(&f) {
+        Ok(bytes) => {
+            tracing::info!(user = %user.name, period = %period, "figures exported");
+            (
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                            .to_string(),
+                    ),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"figures-{period}.xlsx\""),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "figures workbook failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Duration};
+    use onewindow_domain::queue::QueueConfig;
+
+    #[test]
+    fn a_day_and_its_month_count_tickets_waits_services_no_shows_and_cases() {
+        let t0: DateTime<Utc> = "2026-11-27T01:00:00Z".parse().unwrap();
+        let mut s = HubStore::open_in_memory().unwrap();
+        let cfg = QueueConfig::parse(include_str!("../../../demo/queue.json")).unwrap();
+        s.import_queue(&cfg, t0).unwrap();
+        for _ in 0..3 {
+            s.issue_ticket("ZHSL", None, None, "kiosk", t0).unwrap();
+        }
+        s.issue_ticket("GAHZ", None, None, "kiosk", t0).unwrap();
+        // A001: called after 10 minutes, served 5 minutes, linked to a case.
+        s.call_next(1, "li", t0 + Duration::minutes(10)).unwrap();
+        s.queue_step(1, "serve", None, "li", t0 + Duration::minutes(11))
+            .unwrap();
+        s.link_ticket_case(1, "W01-20261127-0001").unwrap();
+        // A002: called after 20 minutes, no-show.
+        s.call_next(1, "li", t0 + Duration::minutes(16)).unwrap();
+        s.queue_step(1, "no_show", None, "li", t0 + Duration::minutes(20))
+            .unwrap();
+        let f = s.figures("2026-11-27").unwrap();
+        assert_eq!((f.total.tickets, f.total.called, f.total.cases), (4, 2, 1));
+        let zhsl = f.by_domain.iter().find(|r| r.key == "ZHSL").unwrap();
+        assert_eq!((zhsl.tickets, zhsl.no_shows), (3, 1));
+        assert_eq!(zhsl.label, "综合受理（A）");
+        assert!((zhsl.avg_wait_min.unwrap() - 13.0).abs() < 0.01, "{zhsl:?}");
+        assert!(
+            (zhsl.avg_service_min.unwrap() - 5.0).abs() < 0.01,
+            "{zhsl:?}"
+        );
+        assert_eq!(zhsl.no_show_rate(), Some(0.5));
+        assert_eq!(f.by_window[0].label, "1 号窗口（综合受理）");
+        assert_eq!(f.by_clerk[0].key, "li");
+        assert_eq!(f.by_hour[0].key, "09", "local time");
+        let month = s.figures("2026-11").unwrap();
+        assert_eq!(month.total.tickets, 4);
+        assert_eq!(s.figures("2026-10").unwrap().total.tickets, 0);
+        assert!(s.figures("yesterday").is_err());
+        let xlsx = figures_xlsx(&f).unwrap();
+        assert!(xlsx.starts_with(b"PK"), "a zip workbook");
+    }
+}
