@@ -997,6 +997,87 @@ async fn a_desk_drives_only_the_window_it_sits_at() {
         board.windows[0].current, None,
         "calling next with nobody waiting finished A001"
     );
+
+    // The applicant rates the service (the last one this window finished: A001); a bad
+    // rating needs a reason and reaches the supervisor's rectification list.
+    let err = desk.queue_rating(2, &[], "").await.unwrap_err();
+    assert!(
+        matches!(err, onewindow_sync::SyncError::Hub { status: 400, .. }),
+        "{err:?}"
+    );
+    desk.queue_rating(1, &["办事效率低、等候时间长".into()], "等了很久")
+        .await
+        .unwrap();
+    assert!(desk.queue_rating(5, &[], "").await.is_err(), "rated once");
+    onewindow_tests::hub_cli_with_stdin(
+        &[
+            "user",
+            "add",
+            "--data",
+            data.to_str().unwrap(),
+            "--name",
+            "zhou",
+            "--role",
+            "supervisor",
+            "--password-stdin",
+        ],
+        "hall supervisor pass\n",
+    );
+    let office = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    office
+        .post(format!("{}/office/login", hub.url()))
+        .form(&[("name", "zhou"), ("password", "hall supervisor pass")])
+        .send()
+        .await
+        .unwrap();
+    let page = office
+        .get(format!("{}/office/ratings", hub.url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("非常不满意") && page.contains("A001") && page.contains("待整改"),
+        "{page}"
+    );
+    let id = page
+        .split("data-id=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let r = office
+        .post(format!("{}/office/ratings/{id}/advance", hub.url()))
+        .form(&[("note", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = office
+        .post(format!("{}/office/ratings/{id}/advance", hub.url()))
+        .form(&[("note", "增开潮汐窗口，高峰期加派人手")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let page = office
+        .get(format!("{}/office/ratings", hub.url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("已整改") && page.contains("标记已回访"),
+        "{page}"
+    );
     hub.kill();
 }
 

@@ -9,6 +9,7 @@ pub mod elicence;
 pub mod prereview;
 pub mod qrcode;
 pub mod queue;
+pub mod rating;
 pub mod search;
 pub mod synthetic;
 pub mod ticket;

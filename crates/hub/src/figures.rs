@@ -1,6 +1,6 @@
 //! 数据统计: the hall's figures for a day or a month, per domain, window, clerk and hour —
 //! tickets, mean wait (issue → call), mean service time (at the window → done), no-show rate
-//! and the cases the tickets became — as a page for the supervisor and an xlsx export
+//! the cases the tickets became and their ratings (count, share 基本满意 or better) — as a page for the supervisor and an xlsx export
 //! (`/office/figures.xlsx`), the month's being the 月通报.
 
 use axum::extract::{Query, State};
@@ -28,12 +28,20 @@ pub struct FigureRow {
     pub no_shows: u32,
     /// Cases accepted from these tickets.
     pub cases: u32,
+    /// Ratings given, and those 基本满意 or better.
+    pub ratings: u32,
+    pub satisfied: u32,
 }
 
 impl FigureRow {
     /// No-shows over tickets called, 0–1.
     pub fn no_show_rate(&self) -> Option<f64> {
         (self.called > 0).then(|| self.no_shows as f64 / self.called as f64)
+    }
+
+    /// Ratings 基本满意 or better over ratings given, 0–1.
+    pub fn satisfaction(&self) -> Option<f64> {
+        (self.ratings > 0).then(|| self.satisfied as f64 / self.ratings as f64)
     }
 }
 
@@ -80,8 +88,11 @@ impl HubStore {
                         avg(CASE WHEN served_at IS NOT NULL AND done_at IS NOT NULL
                             THEN (julianday(done_at) - julianday(served_at)) * 1440 END),
                         sum(state = 'no_show'),
-                        count(case_number)
-                 FROM queue_ticket WHERE day LIKE ?1 GROUP BY k ORDER BY k"
+                        count(t.case_number),
+                        count(rt.id),
+                        coalesce(sum(rt.level >= 3), 0)
+                 FROM queue_ticket t LEFT JOIN rating rt ON rt.ticket_id = t.id
+                 WHERE t.day LIKE ?1 GROUP BY k ORDER BY k"
             );
             let mut q = self.conn.prepare(&sql)?;
             let rows = q.query_map(params![pattern], |r| {
@@ -101,6 +112,8 @@ impl HubStore {
                     avg_service_min: r.get(4)?,
                     no_shows: r.get::<_, Option<i64>>(5)?.unwrap_or(0) as u32,
                     cases: r.get::<_, i64>(6)? as u32,
+                    ratings: r.get::<_, i64>(7)? as u32,
+                    satisfied: r.get::<_, i64>(8)? as u32,
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -114,9 +127,11 @@ impl HubStore {
             avg_service_min: None,
             no_shows: 0,
             cases: 0,
+            ratings: 0,
+            satisfied: 0,
         });
         total.label = "合计".into();
-        let mut by_domain = group("domain")?;
+        let mut by_domain = group("t.domain")?;
         for r in &mut by_domain {
             r.label = cfg
                 .domains
@@ -124,7 +139,7 @@ impl HubStore {
                 .find(|d| d.code == r.key)
                 .map_or_else(|| r.key.clone(), |d| format!("{}（{}）", d.name, d.prefix));
         }
-        let mut by_window = group("window_no")?;
+        let mut by_window = group("t.window_no")?;
         by_window.retain(|r| !r.key.is_empty());
         for r in &mut by_window {
             r.label = r
@@ -134,12 +149,12 @@ impl HubStore {
                 .and_then(|n| cfg.windows.iter().find(|w| w.number == n))
                 .map_or_else(|| format!("{} 号窗口", r.key), |w| w.name.clone());
         }
-        let mut by_clerk = group("clerk")?;
+        let mut by_clerk = group("t.clerk")?;
         by_clerk.retain(|r| !r.key.is_empty());
         for r in &mut by_clerk {
             r.label = r.key.clone();
         }
-        let mut by_hour = group("strftime('%H', issued_at, '+8 hours')")?;
+        let mut by_hour = group("strftime('%H', t.issued_at, '+8 hours')")?;
         for r in &mut by_hour {
             r.label = format!("{}:00–{}:59", r.key, r.key);
         }
@@ -169,19 +184,23 @@ fn table(id: &str, title: &str, first: &str, rows: &[FigureRow], total: &FigureR
         .chain(std::iter::once(total))
         .map(|r| {
             format!(
-                r#"<tr data-key="{k}"><td>{l}</td><td class="tickets">{t}</td><td>{w}</td><td>{s}</td><td class="no-show">{n}</td><td class="cases">{c}</td></tr>"#,
+                r#"<tr data-key="{k}"><td>{l}</td><td class="tickets">{t}</td><td>{w}</td><td>{s}</td><td class="no-show">{n}</td><td class="cases">{c}</td><td class="ratings">{rt}</td><td>{sat}</td></tr>"#,
                 k = esc(&r.key),
                 l = esc(&r.label),
                 t = r.tickets,
                 w = minutes(r.avg_wait_min),
                 s = minutes(r.avg_service_min),
                 n = rate(r),
-                c = r.cases
+                c = r.cases,
+                rt = r.ratings,
+                sat = r
+                    .satisfaction()
+                    .map_or("—".into(), |x| format!("{:.1}%", x * 100.0)),
             )
         })
         .collect();
     format!(
-        r#"<section><h3>{title}</h3><table id="{id}"><thead><tr><th>{first}</th><th>取号数</th><th>平均等候（分钟）</th><th>平均办理（分钟）</th><th>过号率</th><th>受理办件</th></tr></thead><tbody>{body}</tbody></table></section>"#
+        r#"<section><h3>{title}</h3><table id="{id}"><thead><tr><th>{first}</th><th>取号数</th><th>平均等候（分钟）</th><th>平均办理（分钟）</th><th>过号率</th><th>受理办件</th><th>评价数</th><th>满意率</th></tr></thead><tbody>{body}</tbody></table></section>"#
     )
 }
 
@@ -294,6 +313,10 @@ pub fn figures_xlsx(f: &Figures) -> std::result::Result<Vec<u8>, rust_xlsxwriter
                 ws.write_number(row, 4, (x * 1000.0).round() / 1000.0)?;
             }
             ws.write_number(row, 5, r.cases as f64)?;
+            ws.write_number(row, 6, r.ratings as f64)?;
+            if let Some(x) = r.satisfaction() {
+                ws.write_number(row, 7, (x * 1000.0).round() / 1000.0)?;
+            }
         }
         ws.set_column_width(0, 24)?;
         ws.set_column_width(2, 16)?;
@@ -368,6 +391,8 @@ mod tests {
         s.call_next(1, "li", t0 + Duration::minutes(16)).unwrap();
         s.queue_step(1, "no_show", None, "li", t0 + Duration::minutes(20))
             .unwrap();
+        // A001's applicant rated it 满意.
+        s.rate(1, 4, &[], "", t0 + Duration::minutes(21)).unwrap();
         let f = s.figures("2026-11-27").unwrap();
         assert_eq!((f.total.tickets, f.total.called, f.total.cases), (4, 2, 1));
         let zhsl = f.by_domain.iter().find(|r| r.key == "ZHSL").unwrap();
@@ -382,6 +407,7 @@ mod tests {
         assert_eq!(f.by_window[0].label, "1 号窗口（综合受理）");
         assert_eq!(f.by_clerk[0].key, "li");
         assert_eq!(f.by_hour[0].key, "09", "local time");
+        assert_eq!((f.total.ratings, f.total.satisfaction()), (1, Some(1.0)));
         let month = s.figures("2026-11").unwrap();
         assert_eq!(month.total.tickets, 4);
         assert_eq!(s.figures("2026-10").unwrap().total.tickets, 0);

@@ -620,6 +620,29 @@ async fn queue_link(
     ))
 }
 
+async fn queue_rating(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    body: Result<Json<onewindow_proto::RatingRequest>, JsonRejection>,
+) -> Result<Json<i64>, HttpError> {
+    let window = desk_window(&state, &headers).await?;
+    let Json(req) = body?;
+    let level = req.level;
+    let id = state
+        .with_store(move |s| {
+            s.rate(
+                window,
+                req.level,
+                &req.reasons,
+                &req.comment,
+                chrono::Utc::now(),
+            )
+        })
+        .await?;
+    tracing::info!(window, level, "rating recorded");
+    Ok(Json(id))
+}
+
 async fn queue_board(
     State(state): State<HubState>,
 ) -> Result<Json<onewindow_proto::HallBoard>, HttpError> {
@@ -642,6 +665,12 @@ pub fn router(state: HubState) -> Router {
         .route(paths::QUEUE_BOARD, get(queue_board))
         .route(paths::QUEUE_WALK_IN, post(queue_walk_in))
         .route(paths::QUEUE_LINK, post(queue_link))
+        .route(paths::QUEUE_RATING, post(queue_rating))
+        .route("/office/ratings", get(crate::ratings::list))
+        .route(
+            "/office/ratings/{id}/advance",
+            post(crate::ratings::advance),
+        )
         .route("/kiosk", get(crate::hall::kiosk))
         .route("/kiosk/tickets", post(crate::hall::take_ticket))
         .route("/kiosk/tickets/{id}", get(crate::hall::slip))

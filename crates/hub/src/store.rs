@@ -50,6 +50,11 @@ pub const HUB_MIGRATIONS: &[Migration] = &[
         name: "0007_queue",
         sql: include_str!("../../../migrations/hub/0007_queue.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_ratings",
+        sql: include_str!("../../../migrations/hub/0008_ratings.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -38,6 +38,8 @@ pub mod paths {
     pub const QUEUE_WALK_IN: &str = "/v1/queue/walk-in";
     /// `POST`: link the window's current ticket to the case it became (`action`: the number).
     pub const QUEUE_LINK: &str = "/v1/queue/link";
+    /// `POST`: the applicant's rating of the service just given at the desk's window.
+    pub const QUEUE_RATING: &str = "/v1/queue/rating";
     /// `GET`: the hall board (last calls, windows).
     pub const QUEUE_BOARD: &str = "/v1/queue/board";
     /// `/v1/result-files/{sha256}`: `GET` a result file of one of this device's cases.
@@ -350,6 +352,18 @@ pub struct QueueRequest {
     pub action: Option<String>,
     #[serde(default)]
     pub transfer_to: Option<onewindow_domain::ticket::TransferTo>,
+}
+
+/// `POST /v1/queue/rating`: the applicant's rating of the service at the desk's window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RatingRequest {
+    /// 5 非常满意 … 1 非常不满意.
+    pub level: u8,
+    /// Required for 1 and 2: from `onewindow_domain::rating::BAD_REASONS`.
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    #[serde(default)]
+    pub comment: String,
 }
 
 /// The hall board: the last calls (newest first) and every window.

@@ -378,6 +378,23 @@ impl HubClient {
             .await
     }
 
+    /// The applicant's rating of the service just given at this desk's window.
+    pub async fn queue_rating(
+        &self,
+        level: u8,
+        reasons: &[String],
+        comment: &str,
+    ) -> Result<i64, SyncError> {
+        let url = format!("{}{}", self.base, paths::QUEUE_RATING);
+        let req = onewindow_proto::RatingRequest {
+            level,
+            reasons: reasons.to_vec(),
+            comment: comment.into(),
+        };
+        self.send(self.http.post(url).json(&req), paths::QUEUE_RATING)
+            .await
+    }
+
     /// Opens, pauses or closes the desk's window.
     pub async fn queue_window(
         &self,
