@@ -353,6 +353,31 @@ async fn queue_transfer(
     desk.queue_transfer(to_window, to_domain).await
 }
 
+/// The applicant-facing screen: the masked case, or the rating when invited.
+#[tauri::command]
+async fn applicant_screen(
+    desk: DeskState<'_>,
+) -> Result<onewindow_app::dto::ApplicantScreenView, AppError> {
+    blocking(&desk, |d| Ok(d.applicant_screen())).await
+}
+
+/// The applicant rates the service (from their screen).
+#[tauri::command]
+async fn applicant_rate(
+    desk: DeskState<'_>,
+    level: u8,
+    reasons: Vec<String>,
+    comment: String,
+) -> Result<onewindow_app::dto::ApplicantScreenView, AppError> {
+    desk.applicant_rate(level, &reasons, &comment).await
+}
+
+/// The clerk invites the applicant to rate the service (F12).
+#[tauri::command]
+async fn invite_rating(desk: DeskState<'_>) -> Result<Flash, AppError> {
+    blocking(&desk, |d| d.invite_rating()).await
+}
+
 /// 现场取号: a ticket of `domain` for someone already at the window, served at once.
 #[tauri::command]
 async fn queue_walk_in(desk: DeskState<'_>, domain: String) -> Result<QueueView, AppError> {
@@ -424,6 +449,9 @@ pub fn run() {
             tauri::async_runtime::spawn(desk.clone().run_results_loop());
             desk.start_intake();
             app.manage(desk);
+            if applicant_screen_wanted() {
+                open_applicant_screen(app);
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -474,6 +502,9 @@ pub fn run() {
             queue_transfer,
             queue_set_window,
             queue_walk_in,
+            applicant_screen,
+            applicant_rate,
+            invite_rating,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {
@@ -481,4 +512,33 @@ pub fn run() {
             eprintln!("onewindow-desk: {e}");
             std::process::exit(1);
         });
+}
+
+/// The applicant-facing screen opens when `ONEWINDOW_APPLICANT_SCREEN=1` (a counter with a
+/// second monitor turned to the applicant).
+fn applicant_screen_wanted() -> bool {
+    std::env::var("ONEWINDOW_APPLICANT_SCREEN").is_ok_and(|v| v == "1")
+}
+
+/// Opens the applicant's window: fullscreen on the second monitor when there is one.
+fn open_applicant_screen(app: &mut tauri::App) {
+    let built = tauri::WebviewWindowBuilder::new(
+        app,
+        "applicant",
+        tauri::WebviewUrl::App("index.html#applicant".into()),
+    )
+    .title("一窗 · 办事人确认与评价")
+    .inner_size(1024.0, 768.0)
+    .build();
+    match built {
+        Ok(w) => {
+            let monitors = w.available_monitors().unwrap_or_default();
+            if let Some(second) = monitors.get(1) {
+                let _ = w.set_position(*second.position());
+                let _ = w.set_fullscreen(true);
+            }
+            tracing::info!(monitors = monitors.len(), "applicant screen opened");
+        }
+        Err(e) => tracing::error!(error = %e, "applicant screen cannot be opened"),
+    }
 }

@@ -1173,6 +1173,54 @@ async fn the_clerk_calls_recalls_serves_and_transfers_from_the_desk_and_each_cal
         ("E001", "serving")
     );
 
+    // The applicant's screen: their ticket, then the case on the clerk's screen (masked), then
+    // the rating when the clerk invites it.
+    let screen = d.applicant_screen();
+    assert_eq!(
+        (screen.mode.as_str(), screen.ticket.as_deref()),
+        ("idle", Some("E001"))
+    );
+    assert_eq!(screen.levels.len(), 5);
+    let case = d
+        .new_case(&NewCaseRequest {
+            item_code: Some("00017200100002".into()),
+            scenario_code: Some("00017200100002-01".into()),
+            bundle_code: None,
+        })
+        .unwrap();
+    d.save_intake(&SaveIntakeRequest {
+        case_id: case.id.clone(),
+        applicant: onewindow_app::dto::ApplicantInput {
+            kind: "person".into(),
+            name: "徐志强".into(),
+            number: "371082199906080810".into(),
+            phone: "13906310001".into(),
+            ..Default::default()
+        },
+        form: Default::default(),
+    })
+    .await
+    .unwrap();
+    let screen = d.applicant_screen();
+    assert_eq!(screen.mode, "case");
+    let shown = serde_json::to_string(&screen).unwrap();
+    assert!(shown.contains("371082********0810") && !shown.contains("371082199906080810"));
+    assert!(screen.case.unwrap().materials.len() >= 2);
+    let err = d.applicant_rate(5, &[], "").await.unwrap_err();
+    assert_eq!(err.code, "not_asked", "only when the clerk invites");
+    d.invite_rating().unwrap();
+    assert_eq!(d.applicant_screen().mode, "rate");
+    let err = d.applicant_rate(2, &[], "").await.unwrap_err();
+    assert!(err.message.contains("至少选择一项原因"));
+    let v = d
+        .applicant_rate(2, &["窗口人员业务不熟练".into()], "")
+        .await
+        .unwrap();
+    assert_eq!(v.mode, "thanks");
+    let bad = HubStore::open_dir(&data).unwrap().bad_ratings().unwrap();
+    assert_eq!(bad.len(), 1);
+    assert_eq!(bad[0].ticket.as_deref(), Some("E001"));
+
     // Three announcements (call, recall, call), rendered one after the other.
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while std::fs::read_dir(&wavs).unwrap().count() < 3 && std::time::Instant::now() < deadline {

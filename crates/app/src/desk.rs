@@ -152,6 +152,8 @@ pub struct Desk {
     pub(crate) announcer: onewindow_announce::Announcer,
     /// The window's queue as the hub last answered.
     pub(crate) queue: Mutex<crate::queue::QueueLocal>,
+    /// What the applicant's screen is doing (their case, the rating, thanks).
+    pub(crate) screen: Mutex<crate::applicant_screen::ScreenMode>,
 }
 
 fn level_dto(l: ItemLevel) -> dto::ItemLevel {
@@ -232,6 +234,7 @@ impl Desk {
             ready_written: AtomicBool::new(false),
             announcer: crate::queue::announcer(&config),
             queue: Mutex::default(),
+            screen: Mutex::default(),
             config,
         });
         let path = desk.cache_path();

@@ -564,6 +564,7 @@ pub fn export_all(cfg: &ts_rs::Config) -> Result<(), ts_rs::ExportError> {
     WindowInfo::export_all(cfg)?;
     RejectedOpView::export_all(cfg)?;
     QueueView::export_all(cfg)?;
+    ApplicantScreenView::export_all(cfg)?;
     Ok(())
 }
 
@@ -610,4 +611,46 @@ pub struct QueueTarget {
     /// A window number or a domain code.
     pub code: String,
     pub label: String,
+}
+
+/// What the applicant-facing screen (the second monitor) shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ApplicantScreenView {
+    /// idle | case | rate | thanks
+    pub mode: String,
+    pub window_name: Option<String>,
+    /// The ticket being served here.
+    pub ticket: Option<String>,
+    /// The case on the clerk's screen, for the applicant to check (ID numbers masked).
+    pub case: Option<ApplicantCaseView>,
+    /// The five levels, best first: (level, label).
+    pub levels: Vec<RatingLevel>,
+    /// Reasons to choose from for the two lowest levels.
+    pub bad_reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ApplicantCaseView {
+    pub number: String,
+    pub title: String,
+    /// Name and masked ID number.
+    pub applicant: String,
+    pub promised_label: String,
+    /// Each material and where it stands (已收, 缺, 容缺 …).
+    pub materials: Vec<ApplicantMaterial>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ApplicantMaterial {
+    pub name: String,
+    pub status: String,
+    pub status_label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RatingLevel {
+    pub level: u8,
+    pub label: String,
+    /// The two lowest: reasons are required.
+    pub needs_reason: bool,
 }

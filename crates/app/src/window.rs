@@ -782,6 +782,11 @@ impl Desk {
         f(&mut guard).map_err(store_error)
     }
 
+    /// The case on the clerk's screen (taking scans), if any.
+    pub(crate) fn open_case_id(&self) -> Option<String> {
+        relock(&self.intake().state).case_id.clone()
+    }
+
     /// Makes the case the one on screen: new scans land in it.
     fn focus(&self, case_id: &str) {
         let waiting = {
@@ -937,7 +942,11 @@ impl Desk {
         self.with_store(|s| load_ctx(s, case_id, today))
     }
 
-    fn case_view(&self, case_id: &str, flash: Option<Flash>) -> Result<CaseView, AppError> {
+    pub(crate) fn case_view(
+        &self,
+        case_id: &str,
+        flash: Option<Flash>,
+    ) -> Result<CaseView, AppError> {
         let revision = self.revision.load(Ordering::SeqCst);
         let ctx = self.ctx(case_id)?;
         let today = self.today();

@@ -16,6 +16,7 @@ import type { SearchRequest } from './bindings/SearchRequest';
 import type { SearchResponse } from './bindings/SearchResponse';
 import type { CaseSummary } from './bindings/CaseSummary';
 import type { QueueView } from './bindings/QueueView';
+import type { ApplicantScreenView } from './bindings/ApplicantScreenView';
 import type { CaseView } from './bindings/CaseView';
 import type { DocumentPreview } from './bindings/DocumentPreview';
 import type { Flash } from './bindings/Flash';
@@ -70,6 +71,9 @@ export type { QueueWindowView } from './bindings/QueueWindowView';
 export type { QueueView } from './bindings/QueueView';
 export type { TicketView } from './bindings/TicketView';
 export type { QueueTarget } from './bindings/QueueTarget';
+export type { ApplicantScreenView } from './bindings/ApplicantScreenView';
+export type { ApplicantCaseView } from './bindings/ApplicantCaseView';
+export type { RatingLevel } from './bindings/RatingLevel';
 export type { RejectedOpView } from './bindings/RejectedOpView';
 
 /** Connectivity, catalog version, sync state and cache health, for the status bar. */
@@ -338,4 +342,19 @@ export function queueSetWindow(state: 'open' | 'paused'): Promise<QueueView> {
 /** 现场取号: a ticket of `domain` (one this window serves) for someone at the window, served at once. */
 export function queueWalkIn(domain: string): Promise<QueueView> {
   return invoke<QueueView>('queue_walk_in', { domain });
+}
+
+/** The applicant-facing screen: the masked case on the clerk's screen, or the rating when invited. */
+export function applicantScreen(): Promise<ApplicantScreenView> {
+  return invoke<ApplicantScreenView>('applicant_screen');
+}
+
+/** The applicant rates the service (5 非常满意 … 1 非常不满意; 1 and 2 need reasons). */
+export function applicantRate(level: number, reasons: string[], comment: string): Promise<ApplicantScreenView> {
+  return invoke<ApplicantScreenView>('applicant_rate', { level, reasons, comment });
+}
+
+/** The clerk invites the applicant to rate the service on their screen. */
+export function inviteRating(): Promise<Flash> {
+  return invoke<Flash>('invite_rating');
 }

@@ -1,0 +1,141 @@
+//! The applicant-facing screen (the counter's second monitor): the case on the clerk's screen
+//! for the applicant to check, masked; and when the clerk invites it, the rating (好差评) of
+//! the service, sent to the hub against the window's ticket. The screen's window can call only
+//! these two commands.
+
+use std::time::{Duration, Instant};
+
+use onewindow_domain::rating::{BAD_REASONS, LEVELS, is_bad};
+
+use crate::desk::Desk;
+use crate::dto::{self, AppError, Flash};
+
+/// How long the thank-you stays on the screen.
+const THANKS_FOR: Duration = Duration::from_secs(6);
+
+#[derive(Debug, Default, Clone)]
+pub enum ScreenMode {
+    #[default]
+    Idle,
+    /// The clerk asked the applicant to rate the service.
+    Rate,
+    Thanks(Instant),
+}
+
+impl Desk {
+    /// What the applicant's screen shows now.
+    pub fn applicant_screen(&self) -> dto::ApplicantScreenView {
+        let queue = self.queue_status();
+        let mode = self.screen.lock().expect("lock").clone();
+        let case = self
+            .open_case_id()
+            .and_then(|id| self.case_view(&id, None).ok());
+        let mode = match mode {
+            ScreenMode::Rate => "rate",
+            ScreenMode::Thanks(at) if at.elapsed() < THANKS_FOR => "thanks",
+            _ if case.is_some() => "case",
+            _ => "idle",
+        };
+        dto::ApplicantScreenView {
+            mode: mode.into(),
+            window_name: queue.window_name,
+            ticket: queue.current.map(|t| t.number),
+            case: case.map(|c| dto::ApplicantCaseView {
+                number: c.number,
+                title: c.title,
+                applicant: c.applicant_masked,
+                promised_label: c.promised_label,
+                materials: c
+                    .materials
+                    .into_iter()
+                    .map(|m| dto::ApplicantMaterial {
+                        name: m.name,
+                        status: m.status,
+                        status_label: m.status_label,
+                    })
+                    .collect(),
+            }),
+            levels: LEVELS
+                .iter()
+                .map(|(level, label)| dto::RatingLevel {
+                    level: *level,
+                    label: (*label).into(),
+                    needs_reason: is_bad(*level),
+                })
+                .collect(),
+            bad_reasons: BAD_REASONS.iter().map(|r| (*r).into()).collect(),
+        }
+    }
+
+    /// The clerk invites the applicant to rate the service just given.
+    pub fn invite_rating(&self) -> Result<Flash, AppError> {
+        let queue = self.queue_status();
+        if let Some(reason) = queue.reason {
+            return Err(AppError {
+                code: "queue_unavailable".into(),
+                message: reason,
+            });
+        }
+        *self.screen.lock().expect("lock") = ScreenMode::Rate;
+        Ok(Flash {
+            ok: true,
+            text: "已请办事人在评价屏上评价".into(),
+        })
+    }
+
+    /// The applicant's rating, from their screen.
+    pub async fn applicant_rate(
+        &self,
+        level: u8,
+        reasons: &[String],
+        comment: &str,
+    ) -> Result<dto::ApplicantScreenView, AppError> {
+        if !matches!(*self.screen.lock().expect("lock"), ScreenMode::Rate) {
+            return Err(AppError {
+                code: "not_asked".into(),
+                message: "请等窗口工作人员邀请后再评价".into(),
+            });
+        }
+        if let Err(message) = onewindow_domain::rating::check(level, reasons, comment) {
+            return Err(AppError {
+                code: "bad_rating".into(),
+                message,
+            });
+        }
+        let token = self
+            .token
+            .lock()
+            .expect("lock")
+            .clone()
+            .ok_or_else(|| AppError {
+                code: "not_enrolled".into(),
+                message: "本窗口尚未注册，评价暂不能提交".into(),
+            })?;
+        self.client()
+            .with_token(&token)
+            .queue_rating(level, reasons, comment)
+            .await
+            .map_err(|e| {
+                tracing::warn!(code = e.code(), "rating not recorded");
+                AppError {
+                    code: "rating_failed".into(),
+                    message: match &e {
+                        onewindow_sync::SyncError::Hub { message, .. }
+                            if message.contains("already rated") =>
+                        {
+                            "这次服务已经评价过了，谢谢".into()
+                        }
+                        onewindow_sync::SyncError::Hub { message, .. }
+                            if message.contains("served nobody") =>
+                        {
+                            "本窗口今天还没有办理记录，暂不能评价".into()
+                        }
+                        other => format!("评价提交失败：{}", other.message_zh()),
+                    },
+                }
+            })?;
+        tracing::info!(level, "rating recorded");
+        *self.screen.lock().expect("lock") = ScreenMode::Thanks(Instant::now());
+        Ok(self.applicant_screen())
+    }
+}
