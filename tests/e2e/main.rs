@@ -115,6 +115,11 @@ fn start_driver_with_keyring(display: &str) -> (Guard, String) {
 }
 
 fn start_driver_in(display: &str, keyring: bool) -> (Guard, String) {
+    start_driver_env(display, keyring, &[])
+}
+
+/// tauri-driver with extra environment for the app it starts.
+fn start_driver_env(display: &str, keyring: bool, env: &[(&str, &str)]) -> (Guard, String) {
     let port = free_port();
     let native = free_port();
     let driver = std::env::var_os("TAURI_DRIVER")
@@ -160,6 +165,7 @@ fn start_driver_in(display: &str, keyring: bool) -> (Guard, String) {
         .env("DISPLAY", display)
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
         .env("ONEWINDOW_ANNOUNCE_WAV", &announced)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .process_group(0)
@@ -1016,7 +1022,7 @@ fn enrolment_decision_and_delivery_at_the_window() {
     let code = onewindow_tests::enrol_code(&data, "综合受理 1 号窗口");
     let hub = HubProcess::start(&data);
     let (_xvfb, display) = start_xvfb();
-    let (_driver, base) = start_driver_with_keyring(&display);
+    let (_driver, base) = start_driver_env(&display, true, &[("ONEWINDOW_APPLICANT_SCREEN", "1")]);
     let desk_data = tmp.path().join("desk");
     let hot = tmp.path().join("scans");
     let printer = format!("folder:{}", tmp.path().join("printed").display());
@@ -1100,6 +1106,37 @@ fn enrolment_decision_and_delivery_at_the_window() {
                 >= 1
         });
         s.screenshot(&shots.join("33-called.png"));
+
+        // The applicant's screen (the second window) shows their ticket; F12 invites the
+        // rating; they rate on their screen; the hub counts it.
+        let main = s.window_handle();
+        wait_until("the applicant's window", Duration::from_secs(15), || {
+            s.window_handles().len() == 2
+        });
+        let applicant = s.window_handles().into_iter().find(|h| h != &main).unwrap();
+        s.send_keys(&s.find("body"), "\u{E03C}");
+        wait_until("invited", Duration::from_secs(10), || {
+            text_of(&s, "#queue-flash").contains("评价")
+        });
+        s.switch_to_window(&applicant);
+        wait_until(
+            "the rating on the applicant's screen",
+            Duration::from_secs(10),
+            || attr(&s, "#applicant-screen", "data-mode") == "rate",
+        );
+        click(&s, "#rate-4");
+        click(&s, "#rate-submit");
+        wait_until("thanks", Duration::from_secs(10), || {
+            count(&s, "#rate-thanks") == 1
+        });
+        s.screenshot(&shots.join("34-applicant-rated.png"));
+        s.switch_to_window(&main);
+        let today = onewindow_hub::store_queue::hall_day(chrono::Utc::now()).to_string();
+        let figures = onewindow_hub::store::HubStore::open_dir(&data)
+            .unwrap()
+            .figures(&today)
+            .unwrap();
+        assert_eq!((figures.total.ratings, figures.total.satisfied), (1, 1));
 
         let number = accept_one_case(&s, &hot);
         assert!(

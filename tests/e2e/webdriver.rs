@@ -153,6 +153,33 @@ impl Session {
         )
     }
 
+    /// The handles of the session's windows.
+    pub fn window_handles(&self) -> Vec<String> {
+        self.call(reqwest::Method::GET, "/window/handles", None)
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|h| h.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn window_handle(&self) -> String {
+        self.call(reqwest::Method::GET, "/window", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    pub fn switch_to_window(&self, handle: &str) {
+        self.call(
+            reqwest::Method::POST,
+            "/window",
+            Some(json!({ "handle": handle })),
+        );
+    }
+
     /// Runs a script that calls its last argument (the callback) with the result.
     pub fn execute_async(&self, script: &str) -> Value {
         self.call(

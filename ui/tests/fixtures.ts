@@ -1,6 +1,7 @@
 // Test data shaped exactly like the Rust DTOs (crates/app/src/dto.rs).
 
 import type {
+  ApplicantScreenView,
   BundleRef,
   BundleView,
   CaseSummary,
@@ -534,3 +535,41 @@ export const queueNotEnrolled: QueueView = queueView({
   transfer_windows: [],
   transfer_domains: [],
 });
+
+/** The applicant's screen at window 3 while B007 is served: the open case, masked (mode `case`). */
+export function applicantScreenView(over: Partial<ApplicantScreenView> = {}): ApplicantScreenView {
+  return {
+    mode: 'case',
+    window_name: '3 号窗口（市场监管）',
+    ticket: 'B007',
+    case: {
+      number: 'RC-20260402-0001',
+      title: '个体工商户设立登记',
+      applicant: '张三 3701**********1234',
+      promised_label: '即办',
+      materials: [
+        { name: '经营者身份证明', status: 'provided', status_label: '已收' },
+        { name: '经营场所使用证明', status: 'missing', status_label: '缺' },
+        { name: '营业执照正本', status: 'deferred', status_label: '容缺' },
+        { name: '名称预先核准通知书', status: 'e_licence', status_label: '免提交（电子证照）' },
+      ],
+    },
+    levels: [
+      { level: 5, label: '非常满意', needs_reason: false },
+      { level: 4, label: '满意', needs_reason: false },
+      { level: 3, label: '基本满意', needs_reason: false },
+      { level: 2, label: '不满意', needs_reason: true },
+      { level: 1, label: '非常不满意', needs_reason: true },
+    ],
+    bad_reasons: [
+      '服务态度不好',
+      '办事效率低、等候时间长',
+      '一次性告知不清楚',
+      '要求提交不必要的材料',
+      '多次跑腿仍未办成',
+      '窗口人员业务不熟练',
+      '环境设施不便',
+    ],
+    ...over,
+  };
+}

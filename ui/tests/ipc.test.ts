@@ -1,10 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import {
+  applicantRate,
+  applicantScreen,
   bundleView,
   deskStatus,
   errorMessage,
   GENERIC_ERROR_MESSAGE,
+  inviteRating,
   itemGuide,
   listBundles,
   queueCallNext,
@@ -42,6 +45,22 @@ describe('ipc commands', () => {
       ['queue_transfer', { toWindow: 4, toDomain: null }],
       ['queue_set_window', { state: 'paused' }],
       ['queue_walk_in', { domain: 'GAHZ' }],
+    ]);
+  });
+
+  it('applicant screen and rating commands: names and arguments', async () => {
+    const calls: Array<[string, unknown]> = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      return null;
+    });
+    await applicantScreen();
+    await applicantRate(1, ['x'], 'y');
+    await inviteRating();
+    expect(calls).toEqual([
+      ['applicant_screen', {}],
+      ['applicant_rate', { level: 1, reasons: ['x'], comment: 'y' }],
+      ['invite_rating', {}],
     ]);
   });
 

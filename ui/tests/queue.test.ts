@@ -47,6 +47,7 @@ beforeEach(() => {
   m.pollCase.mockResolvedValue(null);
   m.followUps.mockResolvedValue([]);
   m.queueStatus.mockResolvedValue(queueView());
+  m.inviteRating.mockResolvedValue({ ok: true, text: '已请办事人在评价屏上评价' });
 });
 
 function byId<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -70,6 +71,7 @@ const BUTTONS = [
   'queue-no-show',
   'queue-transfer',
   'queue-walk-in',
+  'queue-invite-rating',
   'queue-pause',
 ];
 
@@ -97,6 +99,7 @@ describe('the calling bar', () => {
     expect(text('queue-transfer')).toBe('转移… Ctrl+F8');
     expect(text('queue-walk-in')).toBe('现场取号 Ctrl+Shift+F8');
     expect(text('queue-pause')).toBe('暂停 Shift+F9');
+    expect(text('queue-invite-rating')).toBe('请评价 F12');
     for (const id of BUTTONS) {
       expect(button(id).disabled).toBe(false);
       expect(byId(id).querySelector('kbd')).not.toBeNull();
@@ -249,9 +252,10 @@ describe('the calling bar', () => {
     expect(document.getElementById('queue-current')).toBeNull();
     expect(document.getElementById('queue-waiting')).toBeNull();
     await user.keyboard(
-      '{F8}{Shift>}{F8}{/Shift}{F3}{Shift>}{F3}{F9}{/Shift}{Control>}{F8}{/Control}{Control>}{Shift>}{F8}{/Shift}{/Control}',
+      '{F8}{Shift>}{F8}{/Shift}{F3}{Shift>}{F3}{F9}{/Shift}{Control>}{F8}{/Control}{Control>}{Shift>}{F8}{/Shift}{/Control}{F12}',
     );
     expect(m.queueCallNext).not.toHaveBeenCalled();
+    expect(m.inviteRating).not.toHaveBeenCalled();
     expect(m.queueStep).not.toHaveBeenCalled();
     expect(m.queueSetWindow).not.toHaveBeenCalled();
     expect(m.queueWalkIn).not.toHaveBeenCalled();
@@ -551,6 +555,80 @@ describe('现场取号', () => {
     expect(m.queueWalkIn).not.toHaveBeenCalled();
     answer(queueView({ current: ticketView(), flash: { ok: true, text: '已叫 B007 号' } }));
     await waitFor(() => expect(button('queue-walk-in').disabled).toBe(false));
+  });
+});
+
+describe('请评价', () => {
+  it('F12 invites the rating: inviteRating() once, its flash in the bar, nothing else runs', async () => {
+    m.queueStatus.mockResolvedValue(queueView({ current: ticketView({ state: 'serving', state_label: '办理中' }) }));
+    const user = await renderReady();
+    const opener = byId('search-input');
+    await user.keyboard('{F12}');
+    await waitFor(() => expect(text('queue-flash')).toBe('已请办事人在评价屏上评价'));
+    expect(m.inviteRating).toHaveBeenCalledTimes(1);
+    expect(byId('queue-flash')).toHaveClass('ok');
+    expect(m.queueCallNext).not.toHaveBeenCalled();
+    expect(m.queueStep).not.toHaveBeenCalled();
+    // The bar still shows the ticket being served, and the focus stayed where it was.
+    expect(text('queue-current')).toBe('B007 办理中 市场监管');
+    expect(document.activeElement).toBe(opener);
+  });
+
+  it('modified F12 does nothing', async () => {
+    const user = await renderReady();
+    await user.keyboard('{Shift>}{F12}{/Shift}{Control>}{F12}{/Control}{Alt>}{F12}{/Alt}');
+    expect(m.inviteRating).not.toHaveBeenCalled();
+  });
+
+  it('the button does the same; an error goes to the bar in red', async () => {
+    const user = await renderReady();
+    m.inviteRating.mockRejectedValue({ code: 'queue_unavailable', message: '与中心的连接已断开，暂不能叫号' });
+    await user.click(button('queue-invite-rating'));
+    await waitFor(() => expect(text('queue-error')).toBe('与中心的连接已断开，暂不能叫号'));
+    expect(byId('queue-error').getAttribute('role')).toBe('alert');
+    expect(document.getElementById('queue-flash')).toBeNull();
+    expect(m.inviteRating).toHaveBeenCalledTimes(1);
+    expect(button('queue-invite-rating').disabled).toBe(false);
+  });
+
+  it('a not-ok flash is red', async () => {
+    const user = await renderReady();
+    m.inviteRating.mockResolvedValue({ ok: false, text: '评价屏未打开' });
+    await user.keyboard('{F12}');
+    await waitFor(() => expect(text('queue-flash')).toBe('评价屏未打开'));
+    expect(byId('queue-flash')).toHaveClass('bad');
+  });
+
+  it('disabled while a call is in flight: F12 does nothing; the button is disabled while it runs', async () => {
+    const user = await renderReady();
+    let answer!: (v: ipc.QueueView) => void;
+    m.queueCallNext.mockImplementation(() => new Promise((resolve) => (answer = resolve)));
+    await user.keyboard('{F8}');
+    await waitFor(() => expect(button('queue-invite-rating').disabled).toBe(true));
+    await user.keyboard('{F12}');
+    expect(m.inviteRating).not.toHaveBeenCalled();
+    answer(queueView({ current: ticketView(), flash: { ok: true, text: '已叫 B007 号' } }));
+    await waitFor(() => expect(button('queue-invite-rating').disabled).toBe(false));
+
+    let invited!: (v: ipc.Flash) => void;
+    m.inviteRating.mockImplementation(() => new Promise((resolve) => (invited = resolve)));
+    await user.keyboard('{F12}');
+    await waitFor(() => expect(button('queue-call-next').disabled).toBe(true));
+    for (const id of BUTTONS) expect(button(id).disabled).toBe(true);
+    await user.keyboard('{F12}{F8}');
+    expect(m.inviteRating).toHaveBeenCalledTimes(1);
+    expect(m.queueCallNext).toHaveBeenCalledTimes(1);
+    invited({ ok: true, text: '已请办事人在评价屏上评价' });
+    await waitFor(() => expect(text('queue-flash')).toBe('已请办事人在评价屏上评价'));
+    expect(button('queue-invite-rating').disabled).toBe(false);
+  });
+
+  it('F12 does nothing while the sign-in panel is open', async () => {
+    const user = await renderReady();
+    await user.keyboard('{F11}');
+    await waitFor(() => expect(document.getElementById('login-panel')).not.toBeNull());
+    await user.keyboard('{F12}');
+    expect(m.inviteRating).not.toHaveBeenCalled();
   });
 });
 
