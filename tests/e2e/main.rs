@@ -108,12 +108,6 @@ fn start_driver(display: &str) -> (Guard, String) {
     start_driver_in(display, false)
 }
 
-/// tauri-driver (and so the app) inside its own D-Bus session with an unlocked GNOME keyring
-/// (fresh, in a temporary data folder): a real Secret Service for the device token, headless.
-fn start_driver_with_keyring(display: &str) -> (Guard, String) {
-    start_driver_in(display, true)
-}
-
 fn start_driver_in(display: &str, keyring: bool) -> (Guard, String) {
     start_driver_env(display, keyring, &[])
 }
