@@ -329,7 +329,7 @@ async fn reset_stream(desk: DeskState<'_>, stream: String) -> Result<DeskStatus,
 /// The window's queue: where this desk sits, what it called, how many wait.
 #[tauri::command]
 async fn queue_status(desk: DeskState<'_>) -> Result<QueueView, AppError> {
-    blocking(&desk, |d| Ok(d.queue_status())).await
+    Ok(desk.queue_refresh().await)
 }
 
 /// 叫号 (F8): the next ticket, announced.

@@ -1123,6 +1123,9 @@ async fn the_clerk_calls_recalls_serves_and_transfers_from_the_desk_and_each_cal
             .await
             .unwrap();
     }
+    // The calling bar's poll asks the hub: two wait for window 1.
+    let v = d.queue_refresh().await;
+    assert_eq!((v.waiting, v.current.is_none()), (2, true));
     let v = d.queue_call_next().await.unwrap();
     let cur = v.current.unwrap();
     assert_eq!(cur.number, "A002", "the lane first");

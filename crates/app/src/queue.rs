@@ -63,6 +63,22 @@ impl Desk {
         self.queue_view(None)
     }
 
+    /// The window's queue fresh from the hub (its current ticket, how many wait); the last
+    /// known one when the hub cannot be asked.
+    pub async fn queue_refresh(&self) -> dto::QueueView {
+        if let Ok((client, _)) = self.queue_client() {
+            match client.queue_mine().await {
+                Ok(answer) => {
+                    let mut local = self.queue.lock().expect("lock");
+                    local.waiting = answer.waiting_for_window as u32;
+                    local.current = answer.ticket;
+                }
+                Err(e) => tracing::debug!(code = e.code(), "queue not refreshed"),
+            }
+        }
+        self.queue_view(None)
+    }
+
     fn queue_view(&self, flash: Option<Flash>) -> dto::QueueView {
         let local = self.queue.lock().expect("lock").clone();
         let cfg = self.with_store(|s| s.queue_config()).ok().flatten();

@@ -643,6 +643,18 @@ async fn queue_rating(
     Ok(Json(id))
 }
 
+async fn queue_mine(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+) -> Result<Json<onewindow_proto::QueueAnswer>, HttpError> {
+    let window = desk_window(&state, &headers).await?;
+    Ok(Json(
+        state
+            .with_store(move |s| s.window_now(window, chrono::Utc::now()))
+            .await?,
+    ))
+}
+
 async fn queue_board(
     State(state): State<HubState>,
 ) -> Result<Json<onewindow_proto::HallBoard>, HttpError> {
@@ -666,6 +678,7 @@ pub fn router(state: HubState) -> Router {
         .route(paths::QUEUE_WALK_IN, post(queue_walk_in))
         .route(paths::QUEUE_LINK, post(queue_link))
         .route(paths::QUEUE_RATING, post(queue_rating))
+        .route(paths::QUEUE_MINE, get(queue_mine))
         .route("/office/ratings", get(crate::ratings::list))
         .route(
             "/office/ratings/{id}/advance",

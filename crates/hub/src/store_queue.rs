@@ -608,6 +608,29 @@ impl HubStore {
         })
     }
 
+    /// The window now: its called or served ticket and how many it could call next.
+    pub fn window_now(&self, window: u32, now: DateTime<Utc>) -> Result<QueueAnswer> {
+        let cfg = self.queue_cfg()?;
+        let tx = self.conn.unchecked_transaction()?;
+        let (_, domains) = window_state(&tx, &cfg, window)?;
+        let current = tx
+            .query_row(
+                &format!(
+                    "SELECT {TICKET_COLUMNS} FROM queue_ticket
+                     WHERE window_no = ?1 AND state IN ('called', 'serving')
+                     ORDER BY called_at DESC LIMIT 1"
+                ),
+                [window],
+                read_ticket,
+            )
+            .optional()?;
+        Ok(QueueAnswer {
+            ticket: current,
+            call: None,
+            waiting_for_window: count_for_window(&tx, window, &domains, now)?,
+        })
+    }
+
     /// Links the window's current ticket to the case it became.
     pub fn link_ticket_case(&mut self, window: u32, case_number: &str) -> Result<bool> {
         Ok(self.conn.execute(

@@ -38,6 +38,8 @@ pub mod paths {
     pub const QUEUE_WALK_IN: &str = "/v1/queue/walk-in";
     /// `POST`: link the window's current ticket to the case it became (`action`: the number).
     pub const QUEUE_LINK: &str = "/v1/queue/link";
+    /// `GET`: the desk's window now (its current ticket, how many wait for it).
+    pub const QUEUE_MINE: &str = "/v1/queue/mine";
     /// `POST`: the applicant's rating of the service just given at the desk's window.
     pub const QUEUE_RATING: &str = "/v1/queue/rating";
     /// `GET`: the hall board (last calls, windows).

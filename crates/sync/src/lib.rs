@@ -395,6 +395,12 @@ impl HubClient {
             .await
     }
 
+    /// The desk's window now: its current ticket and how many wait for it.
+    pub async fn queue_mine(&self) -> Result<onewindow_proto::QueueAnswer, SyncError> {
+        let url = format!("{}{}", self.base, paths::QUEUE_MINE);
+        self.send(self.http.get(url), paths::QUEUE_MINE).await
+    }
+
     /// Opens, pauses or closes the desk's window.
     pub async fn queue_window(
         &self,
