@@ -133,44 +133,16 @@ impl HubStore {
             .iter()
             .find(|d| d.code == domain)
             .ok_or_else(|| bad(format!("no queue domain {domain}")))?;
-        let day = hall_day(now).to_string();
         let tx = self.conn.transaction()?;
-        let seq: i64 = tx.query_row(
-            "SELECT coalesce(max(seq), 0) + 1 FROM queue_ticket WHERE day = ?1 AND domain = ?2",
-            params![day, domain],
-            |r| r.get(0),
-        )?;
-        let mut raw = [0u8; 16];
-        getrandom::fill(&mut raw).expect("the OS random source works");
-        let id: String = raw.iter().map(|b| format!("{b:02x}")).collect();
-        let t = Ticket {
-            id,
-            number: ticket::ticket_number(&d.prefix, seq as u32),
-            domain: domain.to_string(),
+        let t = insert_ticket(
+            &tx,
+            &d.prefix,
+            domain,
             priority,
-            issued_at: now,
             appointment_at,
-            state: TicketState::Waiting,
-            window: None,
-            recalls: 0,
-        };
-        tx.execute(
-            "INSERT INTO queue_ticket (id, day, seq, number, domain, priority, issued_at,
-               appointment_at, state, source)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'waiting', ?9)",
-            params![
-                t.id,
-                day,
-                seq,
-                t.number,
-                t.domain,
-                priority.map(priority_str),
-                ts(now),
-                appointment_at.map(ts),
-                source
-            ],
+            source,
+            now,
         )?;
-        event(&tx, Some(&t.id), None, "issue", None, now, Some(source))?;
         let waiting = waiting_today(&tx, now)?;
         tx.commit()?;
         Ok(TicketSlip {
@@ -570,38 +542,42 @@ impl HubStore {
         now: DateTime<Utc>,
     ) -> Result<QueueAnswer> {
         let cfg = self.queue_cfg()?;
-        {
-            let tx = self.conn.transaction()?;
-            let (_, domains) = window_state(&tx, &cfg, window)?;
-            if !domains.iter().any(|d| d == domain) {
-                return Err(bad(format!("window {window} does not serve {domain}")));
-            }
-        }
-        let slip = self.issue_ticket(domain, None, None, &format!("desk:{desk_code}"), now)?;
+        let prefix = cfg
+            .domains
+            .iter()
+            .find(|d| d.code == domain)
+            .map(|d| d.prefix.clone())
+            .ok_or_else(|| bad(format!("no queue domain {domain}")))?;
+        // One transaction: the ticket never waits where another window could call it.
         let tx = self.conn.transaction()?;
+        let (_, domains) = window_state(&tx, &cfg, window)?;
+        if !domains.iter().any(|d| d == domain) {
+            return Err(bad(format!("window {window} does not serve {domain}")));
+        }
+        let source = format!("desk:{desk_code}");
+        let t = insert_ticket(&tx, &prefix, domain, None, None, &source, now)?;
         finish_current(&tx, window, by, now)?;
         tx.execute(
             "UPDATE queue_ticket SET state = 'serving', window_no = ?2, called_at = ?3,
                served_at = ?3, clerk = ?4 WHERE id = ?1",
-            params![slip.ticket.id, window, ts(now), by],
+            params![t.id, window, ts(now), by],
         )?;
         event(
             &tx,
-            Some(&slip.ticket.id),
+            Some(&t.id),
             Some(window),
             "serve",
             Some(by),
             now,
             Some("walk_in"),
         )?;
-        let (_, domains) = window_state(&tx, &cfg, window)?;
         let left = count_for_window(&tx, window, &domains, now)?;
         tx.commit()?;
         Ok(QueueAnswer {
             ticket: Some(Ticket {
                 state: TicketState::Serving,
                 window: Some(window),
-                ..slip.ticket
+                ..t
             }),
             call: None,
             waiting_for_window: left,
@@ -869,6 +845,56 @@ impl HubStore {
         })
         .collect()
     }
+}
+
+/// A new waiting ticket of `domain`, numbered by the day's sequence, with its issue event.
+fn insert_ticket(
+    tx: &Transaction<'_>,
+    prefix: &str,
+    domain: &str,
+    priority: Option<Priority>,
+    appointment_at: Option<DateTime<Utc>>,
+    source: &str,
+    now: DateTime<Utc>,
+) -> Result<Ticket> {
+    let day = hall_day(now).to_string();
+    let seq: i64 = tx.query_row(
+        "SELECT coalesce(max(seq), 0) + 1 FROM queue_ticket WHERE day = ?1 AND domain = ?2",
+        params![day, domain],
+        |r| r.get(0),
+    )?;
+    let mut raw = [0u8; 16];
+    getrandom::fill(&mut raw).expect("the OS random source works");
+    let id: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    let t = Ticket {
+        id,
+        number: ticket::ticket_number(prefix, seq as u32),
+        domain: domain.to_string(),
+        priority,
+        issued_at: now,
+        appointment_at,
+        state: TicketState::Waiting,
+        window: None,
+        recalls: 0,
+    };
+    tx.execute(
+        "INSERT INTO queue_ticket (id, day, seq, number, domain, priority, issued_at,
+           appointment_at, state, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'waiting', ?9)",
+        params![
+            t.id,
+            day,
+            seq,
+            t.number,
+            t.domain,
+            priority.map(priority_str),
+            ts(now),
+            appointment_at.map(ts),
+            source
+        ],
+    )?;
+    event(tx, Some(&t.id), None, "issue", None, now, Some(source))?;
+    Ok(t)
 }
 
 fn window_name(cfg: &QueueConfig, window: u32) -> String {
