@@ -27,9 +27,10 @@ impl Desk {
     pub fn applicant_screen(&self) -> dto::ApplicantScreenView {
         let queue = self.queue_status();
         let mode = self.screen.lock().expect("lock").clone();
+        // A light view (no thumbnails, no form): this is polled every second.
         let case = self
             .open_case_id()
-            .and_then(|id| self.case_view(&id, None).ok());
+            .and_then(|id| self.applicant_case(&id).ok());
         let mode = match mode {
             ScreenMode::Rate => "rate",
             ScreenMode::Thanks(at) if at.elapsed() < THANKS_FOR => "thanks",
@@ -40,21 +41,7 @@ impl Desk {
             mode: mode.into(),
             window_name: queue.window_name,
             ticket: queue.current.map(|t| t.number),
-            case: case.map(|c| dto::ApplicantCaseView {
-                number: c.number,
-                title: c.title,
-                applicant: c.applicant_masked,
-                promised_label: c.promised_label,
-                materials: c
-                    .materials
-                    .into_iter()
-                    .map(|m| dto::ApplicantMaterial {
-                        name: m.name,
-                        status: m.status,
-                        status_label: m.status_label,
-                    })
-                    .collect(),
-            }),
+            case,
             levels: LEVELS
                 .iter()
                 .map(|(level, label)| dto::RatingLevel {

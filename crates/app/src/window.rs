@@ -782,6 +782,40 @@ impl Desk {
         f(&mut guard).map_err(store_error)
     }
 
+    /// What the applicant's screen shows of a case: no thumbnails or form, the ID masked.
+    pub(crate) fn applicant_case(&self, case_id: &str) -> Result<dto::ApplicantCaseView, AppError> {
+        let ctx = self.ctx(case_id)?;
+        Ok(dto::ApplicantCaseView {
+            number: ctx.case.number.clone(),
+            title: ctx.title.clone(),
+            applicant: ctx.applicant_line(),
+            promised_label: if ctx.promised_days == 0 {
+                "即办".into()
+            } else {
+                format!("{} 个工作日", ctx.promised_days)
+            },
+            materials: ctx
+                .materials
+                .iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    let (status, label) = status_label(
+                        ctx.review
+                            .materials
+                            .get(i)
+                            .copied()
+                            .unwrap_or(MaterialStatus::NotNeeded),
+                    );
+                    dto::ApplicantMaterial {
+                        name: m.name.clone(),
+                        status: status.into(),
+                        status_label: label.into(),
+                    }
+                })
+                .collect(),
+        })
+    }
+
     /// The case on the clerk's screen (taking scans), if any.
     pub(crate) fn open_case_id(&self) -> Option<String> {
         relock(&self.intake().state).case_id.clone()
@@ -942,11 +976,7 @@ impl Desk {
         self.with_store(|s| load_ctx(s, case_id, today))
     }
 
-    pub(crate) fn case_view(
-        &self,
-        case_id: &str,
-        flash: Option<Flash>,
-    ) -> Result<CaseView, AppError> {
+    fn case_view(&self, case_id: &str, flash: Option<Flash>) -> Result<CaseView, AppError> {
         let revision = self.revision.load(Ordering::SeqCst);
         let ctx = self.ctx(case_id)?;
         let today = self.today();

@@ -348,17 +348,7 @@ impl HubStore {
         let cfg = self.queue_cfg()?;
         let tx = self.conn.transaction()?;
         let (_, domains) = window_state(&tx, &cfg, window)?;
-        let current = tx
-            .query_row(
-                &format!(
-                    "SELECT {TICKET_COLUMNS} FROM queue_ticket
-                     WHERE window_no = ?1 AND state IN ('called', 'serving')
-                     ORDER BY called_at DESC LIMIT 1"
-                ),
-                [window],
-                read_ticket,
-            )
-            .optional()?
+        let current = current_ticket(&tx, window)?
             .ok_or_else(|| bad(format!("window {window} has no called ticket")))?;
         let mut call = None;
         let t = match action {
@@ -589,17 +579,7 @@ impl HubStore {
         let cfg = self.queue_cfg()?;
         let tx = self.conn.unchecked_transaction()?;
         let (_, domains) = window_state(&tx, &cfg, window)?;
-        let current = tx
-            .query_row(
-                &format!(
-                    "SELECT {TICKET_COLUMNS} FROM queue_ticket
-                     WHERE window_no = ?1 AND state IN ('called', 'serving')
-                     ORDER BY called_at DESC LIMIT 1"
-                ),
-                [window],
-                read_ticket,
-            )
-            .optional()?;
+        let current = current_ticket(&tx, window)?;
         Ok(QueueAnswer {
             ticket: current,
             call: None,
@@ -845,6 +825,21 @@ impl HubStore {
         })
         .collect()
     }
+}
+
+/// The ticket called or being served at `window`.
+fn current_ticket(tx: &Transaction<'_>, window: u32) -> Result<Option<Ticket>> {
+    Ok(tx
+        .query_row(
+            &format!(
+                "SELECT {TICKET_COLUMNS} FROM queue_ticket
+                 WHERE window_no = ?1 AND state IN ('called', 'serving')
+                 ORDER BY called_at DESC LIMIT 1"
+            ),
+            [window],
+            read_ticket,
+        )
+        .optional()?)
 }
 
 /// A new waiting ticket of `domain`, numbered by the day's sequence, with its issue event.

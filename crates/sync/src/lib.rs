@@ -318,19 +318,27 @@ impl HubClient {
         .await
     }
 
+    /// A queue action of the desk's window (`POST`, JSON body).
+    async fn queue_post<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        req: &impl serde::Serialize,
+    ) -> Result<T, SyncError> {
+        let url = format!("{}{path}", self.base);
+        self.send(self.http.post(url).json(req), path).await
+    }
+
     /// The desk's window calls its next ticket.
     pub async fn queue_call_next(
         &self,
         clerk: &str,
     ) -> Result<onewindow_proto::QueueAnswer, SyncError> {
-        let url = format!("{}{}", self.base, paths::QUEUE_CALL_NEXT);
         let req = onewindow_proto::QueueRequest {
             clerk: clerk.into(),
             action: None,
             transfer_to: None,
         };
-        self.send(self.http.post(url).json(&req), paths::QUEUE_CALL_NEXT)
-            .await
+        self.queue_post(paths::QUEUE_CALL_NEXT, &req).await
     }
 
     /// Recall, serve, no-show or transfer the window's current ticket.
@@ -340,14 +348,12 @@ impl HubClient {
         action: &str,
         transfer_to: Option<onewindow_domain::ticket::TransferTo>,
     ) -> Result<onewindow_proto::QueueAnswer, SyncError> {
-        let url = format!("{}{}", self.base, paths::QUEUE_STEP);
         let req = onewindow_proto::QueueRequest {
             clerk: clerk.into(),
             action: Some(action.into()),
             transfer_to,
         };
-        self.send(self.http.post(url).json(&req), paths::QUEUE_STEP)
-            .await
+        self.queue_post(paths::QUEUE_STEP, &req).await
     }
 
     /// 现场取号: a ticket of `domain` for someone at the window, served at once.
@@ -356,26 +362,22 @@ impl HubClient {
         clerk: &str,
         domain: &str,
     ) -> Result<onewindow_proto::QueueAnswer, SyncError> {
-        let url = format!("{}{}", self.base, paths::QUEUE_WALK_IN);
         let req = onewindow_proto::QueueRequest {
             clerk: clerk.into(),
             action: Some(domain.into()),
             transfer_to: None,
         };
-        self.send(self.http.post(url).json(&req), paths::QUEUE_WALK_IN)
-            .await
+        self.queue_post(paths::QUEUE_WALK_IN, &req).await
     }
 
     /// Links the window's current ticket to the case it became.
     pub async fn queue_link(&self, clerk: &str, case_number: &str) -> Result<bool, SyncError> {
-        let url = format!("{}{}", self.base, paths::QUEUE_LINK);
         let req = onewindow_proto::QueueRequest {
             clerk: clerk.into(),
             action: Some(case_number.into()),
             transfer_to: None,
         };
-        self.send(self.http.post(url).json(&req), paths::QUEUE_LINK)
-            .await
+        self.queue_post(paths::QUEUE_LINK, &req).await
     }
 
     /// The applicant's rating of the service just given at this desk's window.
@@ -385,14 +387,12 @@ impl HubClient {
         reasons: &[String],
         comment: &str,
     ) -> Result<i64, SyncError> {
-        let url = format!("{}{}", self.base, paths::QUEUE_RATING);
         let req = onewindow_proto::RatingRequest {
             level,
             reasons: reasons.to_vec(),
             comment: comment.into(),
         };
-        self.send(self.http.post(url).json(&req), paths::QUEUE_RATING)
-            .await
+        self.queue_post(paths::QUEUE_RATING, &req).await
     }
 
     /// The desk's window now: its current ticket and how many wait for it.
@@ -407,14 +407,12 @@ impl HubClient {
         clerk: &str,
         state: &str,
     ) -> Result<onewindow_proto::WindowLive, SyncError> {
-        let url = format!("{}{}", self.base, paths::QUEUE_WINDOW);
         let req = onewindow_proto::QueueRequest {
             clerk: clerk.into(),
             action: Some(state.into()),
             transfer_to: None,
         };
-        self.send(self.http.post(url).json(&req), paths::QUEUE_WINDOW)
-            .await
+        self.queue_post(paths::QUEUE_WINDOW, &req).await
     }
 
     pub async fn queue_config_changes(
