@@ -1233,3 +1233,141 @@ async fn the_clerk_calls_recalls_serves_and_transfers_from_the_desk_and_each_cal
     assert!(d.queue_status().announce_error.is_none());
     hub.kill();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_walk_ins_are_served_at_the_desk_and_reach_the_hub_when_it_is_back() {
+    mock_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let queue = onewindow_tests::demo("queue.json");
+    hub_cli(&[
+        "import-queue",
+        "--data",
+        data.to_str().unwrap(),
+        queue.to_str().unwrap(),
+    ]);
+    let code = enrol_code(&data, "1 号窗口");
+    let hub = HubProcess::start(&data);
+    let addr = hub.addr.clone();
+    let wavs = tmp.path().join("announced");
+    std::fs::create_dir_all(&wavs).unwrap();
+    let d = Desk::open(DeskConfig {
+        sync_interval: Duration::from_secs(3600),
+        printer: PrintTarget::Folder(tmp.path().join("printed")),
+        announce_to_wav: Some(wavs.clone()),
+        ..DeskConfig::new(tmp.path().join("desk"), hub.url())
+    });
+    d.enrol(&hub.url(), &code).await.unwrap();
+    d.sync_once().await.unwrap();
+    let web = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let hub_url = hub.url();
+    let kiosk = |domain: &'static str| {
+        let (web, url) = (web.clone(), hub_url.clone());
+        async move {
+            let r = web
+                .post(format!("{url}/kiosk/tickets"))
+                .form(&[("domain", domain)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 303);
+        }
+    };
+    kiosk("ZHSL").await;
+    assert_eq!(
+        d.queue_call_next().await.unwrap().current.unwrap().number,
+        "A001"
+    );
+    d.queue_step("serve").await.unwrap();
+
+    // The hub goes away while A001 is at the window.
+    hub.kill();
+    let v = d.queue_walk_in("ZHSL").await.unwrap();
+    assert!(v.offline);
+    assert!(
+        v.flash
+            .unwrap()
+            .text
+            .contains("离线取号 W01-001，在本窗口排队"),
+        "A001 is still at the window, so W01-001 waits"
+    );
+    assert_eq!(v.waiting, 1);
+    let v = d.queue_call_next().await.unwrap();
+    let cur = v.current.unwrap();
+    assert_eq!(
+        (cur.number.as_str(), cur.state.as_str()),
+        ("W01-001", "called")
+    );
+    assert_eq!(v.flash.unwrap().text, "已叫 W01-001 号（离线）");
+    assert_eq!(
+        d.queue_step("recall")
+            .await
+            .unwrap()
+            .current
+            .unwrap()
+            .recalls,
+        1
+    );
+    assert!(
+        d.queue_transfer(Some(2), None)
+            .await
+            .unwrap_err()
+            .message
+            .contains("不能转移")
+    );
+    d.queue_step("serve").await.unwrap();
+    // A one-time notice while W01-001 is served counts against it.
+    let case = d
+        .new_case(&NewCaseRequest {
+            item_code: Some("00017200100002".into()),
+            scenario_code: Some("00017200100002-01".into()),
+            bundle_code: None,
+        })
+        .unwrap();
+    let notice = d.issue_notice(&case.id).unwrap();
+    assert_eq!(notice.state, "needs_correction");
+    // The applicant rates the service on their screen; it stays on the desk for now.
+    d.invite_rating().unwrap();
+    assert_eq!(d.applicant_rate(4, &[], "").await.unwrap().mode, "thanks");
+    // Someone else walks in; W01-001 ends with the next call, W01-002 does not come.
+    let v = d.queue_walk_in("GAHZ").await.unwrap();
+    assert!(v.flash.unwrap().text.contains("W01-002"));
+    assert_eq!(
+        d.queue_call_next().await.unwrap().current.unwrap().number,
+        "W01-002"
+    );
+    assert_eq!(d.queue_step("no_show").await.unwrap().current, None);
+    let v = d.queue_call_next().await.unwrap();
+    assert!(v.offline && v.current.is_none());
+    let flash = v.flash.unwrap();
+    assert!(!flash.ok && flash.text.contains("离线取号"), "{flash:?}");
+
+    // The hub is back: the desk's outbox brings the two tickets, the notice and the rating.
+    let hub = HubProcess::start_at(&data, &addr);
+    d.sync_once().await.unwrap();
+    let health = d.status().push;
+    assert_eq!((health.pending_ops, health.rejected), (0, 0), "{health:?}");
+    let store = HubStore::open_dir(&data).unwrap();
+    let today = onewindow_domain::ticket::hall_day(chrono::Utc::now()).to_string();
+    let f = store.figures(&today).unwrap();
+    assert_eq!(f.total.tickets, 3, "A001 and the two offline tickets");
+    assert_eq!(f.total.no_shows, 1);
+    assert_eq!(
+        (f.total.notices, f.total.ratings, f.total.satisfied),
+        (1, 1, 1)
+    );
+    let w1 = f.by_window.iter().find(|r| r.key == "1").unwrap();
+    assert_eq!((w1.tickets, w1.notices), (3, 1));
+    // The hall display shows live calls only, never the offline ones told afterwards.
+    let board = store.hall_board().unwrap();
+    assert!(board.calls.iter().all(|c| !c.number.starts_with("W01-")));
+    // The kiosk's numbering goes on, and calling is the hub's again.
+    kiosk("ZHSL").await;
+    let v = d.queue_call_next().await.unwrap();
+    assert_eq!(v.current.unwrap().number, "A002");
+    assert!(!v.offline);
+    hub.kill();
+}

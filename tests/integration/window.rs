@@ -329,8 +329,15 @@ async fn scans_notice_correction_and_acceptance_with_receipt() {
     // The hand-off op committed with the state; the events tell the story.
     let store = Store::open(&w.data.join("cache.db")).unwrap();
     let ops = store.outbox().unwrap();
-    assert_eq!(ops.len(), 1);
-    assert_eq!(ops[0].kind, "case.hand_off");
+    let kinds: Vec<&str> = ops.iter().map(|o| o.kind.as_str()).collect();
+    assert_eq!(kinds, ["case.notice_issued", "case.hand_off"]);
+    assert_eq!(ops[0].payload["number"], "RC01-20261127-0001");
+    assert_eq!(
+        ops[0].payload["ticket_id"],
+        serde_json::Value::Null,
+        "no queue here"
+    );
+    let ops = &ops[1..];
     assert_eq!(ops[0].payload["number"], "RC01-20261127-0001");
     assert_eq!(ops[0].payload["attachments"].as_array().unwrap().len(), 2);
     assert_eq!(ops[0].payload["promised_date"], "2026-12-25");

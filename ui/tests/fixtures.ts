@@ -491,6 +491,7 @@ export function queueView(over: Partial<QueueView> = {}): QueueView {
     window_state: 'open',
     current: null,
     waiting: 4,
+    offline: false,
     reason: null,
     announce_error: null,
     window_domains: [{ code: 'SCJG', label: '市场监管' }],

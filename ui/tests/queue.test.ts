@@ -404,6 +404,41 @@ describe('现场取号', () => {
     expect(document.activeElement).toBe(opener);
   });
 
+  it('offline: the walk-in gets the desk-numbered ticket, the bar says 离线叫号, F8 calls it', async () => {
+    const user = await renderReady();
+    expect(document.getElementById('queue-offline')).toBeNull();
+    m.queueWalkIn.mockResolvedValue(
+      queueView({
+        current: ticketView({ number: 'B012', state: 'serving', state_label: '办理中' }),
+        waiting: 1,
+        offline: true,
+        flash: { ok: true, text: '中心暂不可连接：离线取号 W03-001，在本窗口排队，按 F8 叫号' },
+      }),
+    );
+    await user.keyboard(CTRL_SHIFT_F8);
+    await waitFor(() => expect(text('queue-offline')).toBe('离线叫号'));
+    expect(text('queue-flash')).toBe('中心暂不可连接：离线取号 W03-001，在本窗口排队，按 F8 叫号');
+    expect(text('queue-waiting')).toBe('等候 1 人');
+    m.queueCallNext.mockResolvedValue(
+      queueView({
+        current: ticketView({ number: 'W03-001' }),
+        waiting: 0,
+        offline: true,
+        flash: { ok: true, text: '已叫 W03-001 号（离线）' },
+      }),
+    );
+    await user.keyboard('{F8}');
+    await waitFor(() => expect(byId('queue-number').textContent).toBe('W03-001'));
+    expect(text('queue-offline')).toBe('离线叫号');
+    // Back online: the badge goes.
+    m.queueCallNext.mockResolvedValue(
+      queueView({ current: ticketView({ number: 'B013' }), flash: { ok: true, text: '已叫 B013 号' } }),
+    );
+    await user.keyboard('{F8}');
+    await waitFor(() => expect(byId('queue-number').textContent).toBe('B013'));
+    expect(document.getElementById('queue-offline')).toBeNull();
+  });
+
   it('one business: the button does the same; an error goes to the bar', async () => {
     const user = await renderReady();
     m.queueWalkIn.mockRejectedValue({ code: 'queue', message: '叫号服务暂不可用，请稍后再试' });

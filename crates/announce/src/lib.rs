@@ -55,6 +55,8 @@ pub fn spoken_text(ticket: &str, window: u32) -> String {
     for c in ticket.chars() {
         match c.to_digit(10) {
             Some(d) => t.push_str(DIGITS[d as usize]),
+            // An offline ticket (W01-003): a short pause, never 减.
+            None if c == '-' => t.push('，'),
             None => {
                 t.push(c);
                 t.push(' ');
@@ -369,6 +371,10 @@ mod tests {
         assert_eq!(call_text("A012", 3), "请 A012 号到 3 号窗口办理");
         assert_eq!(spoken_text("A012", 3), "请，A 零一二号，到三号窗口办理");
         assert_eq!(spoken_text("B100", 12), "请，B 一零零号，到十二号窗口办理");
+        assert_eq!(
+            spoken_text("W01-003", 1),
+            "请，W 零一，零零三号，到一号窗口办理"
+        );
         assert_eq!(say_number(20), "二十");
         assert_eq!(say_number(47), "四十七");
         assert_eq!(say_number(105), "一零五");

@@ -89,6 +89,13 @@ impl Desk {
                 message,
             });
         }
+        if let Some(ticket) = self.offline_ticket_to_rate() {
+            // A ticket of the window's offline queue: kept here, told to the hub with it.
+            self.offline(|s| s.offline_rate(&ticket, level, reasons, comment, chrono::Utc::now()))?;
+            tracing::info!(level, "rating of an offline ticket recorded");
+            *self.screen.lock().expect("lock") = ScreenMode::Thanks(Instant::now());
+            return Ok(self.applicant_screen());
+        }
         let token = self
             .token
             .lock()

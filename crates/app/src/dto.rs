@@ -579,8 +579,11 @@ pub struct QueueView {
     pub window_state: Option<String>,
     /// The ticket called or being served at this window.
     pub current: Option<TicketView>,
-    /// Tickets this window could call next.
+    /// Tickets this window could call next (the offline queue's, while it runs).
     pub waiting: u32,
+    /// The window works from its own offline queue (离线取号): the hub could not be reached,
+    /// or offline tickets still wait or are at the window.
+    pub offline: bool,
     /// Why calling is not possible now, in Chinese.
     pub reason: Option<String>,
     /// The voice's last failure, until it speaks again.

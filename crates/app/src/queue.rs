@@ -1,10 +1,17 @@
 //! Calling at the window: next, recall, serve, no-show, transfer, pause and resume, through the
 //! hub's queue for the window this desk sits at. Every call and recall is announced (a chime,
 //! then the voice), queued so announcements never overlap; the voice never holds up calling.
+//!
+//! When the hub cannot be reached the window runs its own walk-in queue (离线取号): tickets
+//! numbered with the desk code (`W01-003`), called, recalled, served and rated here, each
+//! ended ticket's record going to the hub through the outbox. While offline tickets wait or
+//! one is at the window, calling works from them first; then the hub's queue again.
 
 use chrono::Utc;
 use onewindow_announce::{Announcer, SystemVoice, WavVoice};
 use onewindow_domain::ticket::{Ticket, TicketState, TransferTo};
+use onewindow_store::offline_queue::OfflineTicket;
+use onewindow_store::{Store, StoreError};
 use onewindow_sync::SyncError;
 
 use crate::desk::{Desk, DeskConfig};
@@ -16,12 +23,24 @@ pub struct QueueLocal {
     window_state: Option<String>,
     current: Option<Ticket>,
     waiting: u32,
+    /// The hub could not be reached at the last try; cleared by its next answer.
+    hub_down: bool,
 }
 
 pub(crate) fn announcer(config: &DeskConfig) -> Announcer {
     match &config.announce_to_wav {
         Some(dir) => Announcer::start(WavVoice::new(dir, 1.0), config.announce_repeat),
         None => Announcer::start(SystemVoice::new(&config.data_dir), config.announce_repeat),
+    }
+}
+
+fn state_code(s: TicketState) -> &'static str {
+    match s {
+        TicketState::Waiting => "waiting",
+        TicketState::Called => "called",
+        TicketState::Serving => "serving",
+        TicketState::Done => "done",
+        TicketState::NoShow => "no_show",
     }
 }
 
@@ -72,8 +91,14 @@ impl Desk {
                     let mut local = self.queue.lock().expect("lock");
                     local.waiting = answer.waiting_for_window as u32;
                     local.current = answer.ticket;
+                    local.hub_down = false;
                 }
-                Err(e) => tracing::debug!(code = e.code(), "queue not refreshed"),
+                Err(e) => {
+                    if matches!(e, SyncError::Unreachable { .. }) {
+                        self.queue.lock().expect("lock").hub_down = true;
+                    }
+                    tracing::debug!(code = e.code(), "queue not refreshed");
+                }
             }
         }
         self.queue_view(None)
@@ -103,27 +128,35 @@ impl Desk {
                 .and_then(|c| c.domains.iter().find(|d| d.code == code))
                 .map_or_else(|| code.to_string(), |d| d.name.clone())
         };
+        let offline_current = self
+            .with_store(|s| s.offline_current())
+            .ok()
+            .flatten()
+            .map(|t| t.as_ticket());
+        let offline_waiting = self
+            .with_store(|s| s.offline_waiting(Utc::now()))
+            .unwrap_or(0);
+        let offline = local.hub_down || offline_current.is_some() || offline_waiting > 0;
+        let current = offline_current.or(local.current.clone());
         dto::QueueView {
+            offline,
             window: window.as_ref().map(|w| w.number),
             window_name: window.as_ref().map(|w| w.name.clone()),
             window_state: local.window_state.clone(),
-            current: local.current.as_ref().map(|t| dto::TicketView {
+            current: current.as_ref().map(|t| dto::TicketView {
                 number: t.number.clone(),
                 domain: t.domain.clone(),
                 domain_name: domain_name(&t.domain),
-                state: match t.state {
-                    TicketState::Waiting => "waiting",
-                    TicketState::Called => "called",
-                    TicketState::Serving => "serving",
-                    TicketState::Done => "done",
-                    TicketState::NoShow => "no_show",
-                }
-                .into(),
+                state: state_code(t.state).into(),
                 state_label: t.state.label().into(),
                 recalls: t.recalls,
                 priority_label: t.priority.map(|p| format!("绿色通道（{}）", p.label())),
             }),
-            waiting: local.waiting,
+            waiting: if offline_waiting > 0 || local.hub_down {
+                offline_waiting
+            } else {
+                local.waiting
+            },
             reason,
             announce_error: self.announcer.status().last_error,
             window_domains: window
@@ -196,6 +229,7 @@ impl Desk {
                 .clone()
                 .filter(|t| matches!(t.state, TicketState::Called | TicketState::Serving));
             local.window_state.get_or_insert_with(|| "open".into());
+            local.hub_down = false;
         }
         if let Some(call) = &answer.call {
             self.announcer.announce(&call.number, call.window);
@@ -203,13 +237,53 @@ impl Desk {
         self.queue_view(Some(flash))
     }
 
-    /// 叫号: the window's current ticket is done and the next one is called and announced.
+    /// 叫号: the window's current ticket is done and the next one is called and announced —
+    /// from the offline queue while tickets wait in it, else from the hub's; when the hub
+    /// cannot be reached, from the offline queue.
     pub async fn queue_call_next(&self) -> Result<dto::QueueView, AppError> {
-        let (client, _) = self.queue_client()?;
-        let answer = client
-            .queue_call_next(&self.user_name())
-            .await
-            .map_err(queue_error)?;
+        let (client, window) = self.queue_client()?;
+        let offline_waiting = self.with_store(|s| s.offline_waiting(Utc::now()))?;
+        if offline_waiting == 0 {
+            match client.queue_call_next(&self.user_name()).await {
+                Ok(answer) => {
+                    // The window moved on: an offline ticket it had is done.
+                    let who = self.user_name();
+                    self.with_store_mut(|s| s.offline_finish_current(&who, Utc::now()))?;
+                    return Ok(self.hub_called(answer));
+                }
+                Err(e @ SyncError::Unreachable { .. }) => {
+                    tracing::warn!(
+                        code = e.code(),
+                        "hub unreachable; calling the offline queue"
+                    );
+                    self.queue.lock().expect("lock").hub_down = true;
+                }
+                Err(e) => return Err(queue_error(e)),
+            }
+        }
+        let who = self.user_name();
+        let called = self.offline(|s| s.offline_call_next(&who, Utc::now()))?;
+        let flash = match &called {
+            Some(t) => {
+                tracing::info!(ticket = %t.number, "offline ticket called");
+                self.queue.lock().expect("lock").current = None;
+                self.announcer.announce(&t.number, window);
+                Flash {
+                    ok: true,
+                    text: format!("已叫 {} 号（离线）", t.number),
+                }
+            }
+            None => Flash {
+                ok: false,
+                text:
+                    "无法连接中心：已转为本窗口离线取号，窗口前的办事人可按 Ctrl+Shift+F8 现场取号"
+                        .into(),
+            },
+        };
+        Ok(self.queue_view(Some(flash)))
+    }
+
+    fn hub_called(&self, answer: onewindow_proto::QueueAnswer) -> dto::QueueView {
         let flash = match &answer.ticket {
             Some(t) => {
                 tracing::info!(ticket = %t.number, "ticket called");
@@ -226,7 +300,47 @@ impl Desk {
         if answer.ticket.is_none() {
             self.queue.lock().expect("lock").current = None;
         }
-        Ok(self.queue_answered(answer, flash))
+        self.queue_answered(answer, flash)
+    }
+
+    /// The offline ticket the applicant at the window rates, if the service was one: the one
+    /// being served, or (when the window serves no hub ticket) the last one done lately.
+    pub(crate) fn offline_ticket_to_rate(&self) -> Option<String> {
+        let serving_hub = self.queue.lock().expect("lock").current.is_some();
+        let current = self.offline_current().ok().flatten();
+        match current {
+            Some(t) if t.state == TicketState::Serving => Some(t.id),
+            _ if serving_hub => None,
+            _ => self
+                .with_store(|s| s.offline_ticket_to_rate(Utc::now()))
+                .ok()
+                .flatten()
+                .map(|t| t.id),
+        }
+    }
+
+    /// A step of the offline queue; a step its rules refuse tells the clerk why.
+    pub(crate) fn offline<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, StoreError>,
+    ) -> Result<T, AppError> {
+        let store = self.store()?;
+        let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+        match f(&mut guard) {
+            Ok(v) => Ok(v),
+            Err(StoreError::BadInput(message)) => {
+                tracing::info!("offline queue step refused");
+                Err(AppError {
+                    code: "queue".into(),
+                    message,
+                })
+            }
+            Err(e) => Err(crate::desk::store_error(e)),
+        }
+    }
+
+    fn offline_current(&self) -> Result<Option<OfflineTicket>, AppError> {
+        self.with_store(|s| s.offline_current())
     }
 
     /// 重呼 (announced again), 到号 (the applicant is at the window) or 过号 (did not come).
@@ -237,11 +351,25 @@ impl Desk {
                 message: format!("未知的叫号操作 {action}"),
             });
         }
-        let (client, _) = self.queue_client()?;
+        let (client, window) = self.queue_client()?;
+        if self.offline_current()?.is_some() {
+            let who = self.user_name();
+            let t = self.offline(|s| s.offline_step(action, &who, Utc::now()))?;
+            let n = &t.number;
+            let text = match action {
+                "recall" => {
+                    self.announcer.announce(n, window);
+                    format!("已重呼 {n} 号（第 {} 次）", t.recalls)
+                }
+                "serve" => format!("{n} 号已到窗口，开始办理"),
+                _ => format!("{n} 号已按过号处理"),
+            };
+            return Ok(self.queue_view(Some(Flash { ok: true, text })));
+        }
         let answer = client
             .queue_step(&self.user_name(), action, None)
             .await
-            .map_err(queue_error)?;
+            .map_err(|e| self.hub_failed(e))?;
         let n = answer
             .ticket
             .as_ref()
@@ -276,10 +404,16 @@ impl Desk {
             }
         };
         let (client, _) = self.queue_client()?;
+        if let Some(t) = self.offline_current()? {
+            return Err(AppError {
+                code: "queue".into(),
+                message: format!("{} 是本窗口的离线号，只能在本窗口办理，不能转移", t.number),
+            });
+        }
         let answer = client
             .queue_step(&self.user_name(), "transfer", Some(to))
             .await
-            .map_err(queue_error)?;
+            .map_err(|e| self.hub_failed(e))?;
         let n = answer
             .ticket
             .as_ref()
@@ -300,30 +434,92 @@ impl Desk {
     }
 
     /// 现场取号: someone at the window without a ticket gets one of `domain` (one the window
-    /// serves), served at once; nothing is announced.
+    /// serves), served at once; nothing is announced. When the hub cannot be reached the
+    /// ticket is an offline one (`W01-003`): served at once when nobody is at the window,
+    /// else it waits in the offline queue for 叫号.
     pub async fn queue_walk_in(&self, domain: &str) -> Result<dto::QueueView, AppError> {
-        let (client, _) = self.queue_client()?;
-        let answer = client
-            .queue_walk_in(&self.user_name(), domain)
-            .await
-            .map_err(queue_error)?;
-        let n = answer
-            .ticket
+        let (client, window) = self.queue_client()?;
+        let serves = self
+            .queue_view(None)
+            .window_domains
+            .iter()
+            .any(|d| d.code == domain);
+        if !serves {
+            return Err(AppError {
+                code: "queue".into(),
+                message: "本窗口不办理该业务，请选择本窗口的业务".into(),
+            });
+        }
+        match client.queue_walk_in(&self.user_name(), domain).await {
+            Ok(answer) => {
+                let who = self.user_name();
+                self.with_store_mut(|s| s.offline_finish_current(&who, Utc::now()))?;
+                let n = answer
+                    .ticket
+                    .as_ref()
+                    .map(|t| t.number.clone())
+                    .unwrap_or_default();
+                Ok(self.queue_answered(
+                    answer,
+                    Flash {
+                        ok: true,
+                        text: format!("现场取号 {n}，已开始办理"),
+                    },
+                ))
+            }
+            Err(e @ SyncError::Unreachable { .. }) => {
+                tracing::warn!(code = e.code(), "hub unreachable; offline walk-in ticket");
+                let busy = {
+                    let mut local = self.queue.lock().expect("lock");
+                    local.hub_down = true;
+                    local.current.is_some()
+                } || self.offline_current()?.is_some();
+                let (who, desk) = (self.user_name(), self.desk_code());
+                let t = self
+                    .offline(|s| s.offline_issue(&desk, window, domain, &who, !busy, Utc::now()))?;
+                tracing::info!(ticket = %t.number, "offline walk-in ticket issued");
+                let text = if busy {
+                    format!(
+                        "中心暂不可连接：离线取号 {}，在本窗口排队，按 F8 叫号",
+                        t.number
+                    )
+                } else {
+                    format!("中心暂不可连接：离线取号 {}，已开始办理", t.number)
+                };
+                Ok(self.queue_view(Some(Flash { ok: true, text })))
+            }
+            Err(e) => Err(queue_error(e)),
+        }
+    }
+
+    /// A hub call failed: remembered when it could not be reached, then told the clerk.
+    fn hub_failed(&self, e: SyncError) -> AppError {
+        if matches!(e, SyncError::Unreachable { .. }) {
+            self.queue.lock().expect("lock").hub_down = true;
+        }
+        queue_error(e)
+    }
+
+    /// The queue ticket the window is serving now (an offline one or the hub's), for a
+    /// one-time notice to be counted against.
+    pub(crate) fn serving_ticket_id(&self) -> Option<String> {
+        if let Ok(Some(t)) = self.offline_current() {
+            return Some(t.id);
+        }
+        self.queue
+            .lock()
+            .expect("lock")
+            .current
             .as_ref()
-            .map(|t| t.number.clone())
-            .unwrap_or_default();
-        Ok(self.queue_answered(
-            answer,
-            Flash {
-                ok: true,
-                text: format!("现场取号 {n}，已开始办理"),
-            },
-        ))
+            .map(|t| t.id.clone())
     }
 
     /// After acceptance: the ticket being served at this window becomes linked to the case
     /// (for the figures). Best effort, in the background; offline it is simply not linked.
     pub(crate) fn link_ticket_to_case(&self, case_number: &str) {
+        if let Ok(true) = self.with_store_mut(|s| s.offline_link_case(case_number, Utc::now())) {
+            return;
+        }
         if self.queue.lock().expect("lock").current.is_none() {
             return;
         }
@@ -346,7 +542,7 @@ impl Desk {
         let live = client
             .queue_window(&self.user_name(), state)
             .await
-            .map_err(queue_error)?;
+            .map_err(|e| self.hub_failed(e))?;
         let text = match live.state.as_str() {
             "paused" => "本窗口已暂停叫号",
             "closed" => "本窗口已关闭",

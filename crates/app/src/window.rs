@@ -1909,14 +1909,15 @@ impl Desk {
         let (rel, sha) = self.write_archive(&ctx.case.number, kind, &pdf)?;
         let who = self.actor();
         let today = self.today();
+        let ticket = self.serving_ticket_id();
         self.with_store_mut(|s| {
             unchanged(s, &ctx, today)?;
-            s.transition(
+            s.notify_correction(
                 &ctx.case.id,
-                CaseAction::NotifyCorrection,
                 &who,
                 Utc::now(),
-                Some(&items.join("；")),
+                &items.join("；"),
+                ticket.as_deref(),
             )?;
             s.record_document(&ctx.case.id, kind, &rel, &sha, &who, Utc::now())
         })?;

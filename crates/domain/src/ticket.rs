@@ -87,6 +87,26 @@ pub fn priority_from_id(id_number: &str, today: NaiveDate) -> Option<Priority> {
     (id.age_on(today) >= ELDERLY_AGE).then_some(Priority::Elderly)
 }
 
+/// The hall's local date (UTC+8) of a moment: tickets are numbered per day.
+pub fn hall_day(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+        .date_naive()
+}
+
+/// A ticket of a desk's offline walk-in queue: the desk code, a dash and the day's sequence
+/// (`W01-003`), so it never collides with the kiosk's numbers or another desk's.
+pub fn offline_number(desk_code: &str, seq: u32) -> String {
+    format!("{desk_code}-{seq:03}")
+}
+
+/// Whether a ticket number is one of `desk_code`'s offline numbers.
+pub fn is_offline_number_of(number: &str, desk_code: &str) -> bool {
+    number
+        .strip_prefix(desk_code)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .is_some_and(|n| n.len() >= 3 && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// The ticket number shown and announced: prefix and a three-digit sequence (`A012`).
 pub fn ticket_number(prefix: &str, seq: u32) -> String {
     format!("{prefix}{seq:03}")

@@ -1,6 +1,6 @@
 //! 数据统计: the hall's figures for a day or a month, per domain, window, clerk and hour —
 //! tickets, mean wait (issue → call), mean service time (at the window → done), no-show rate
-//! the cases the tickets became and their ratings (count, share 基本满意 or better) — as a page for the supervisor and an xlsx export
+//! the cases the tickets became, the one-time notices issued, and their ratings (count, share 基本满意 or better) — as a page for the supervisor and an xlsx export
 //! (`/office/figures.xlsx`), the month's being the 月通报.
 
 use axum::extract::{Query, State};
@@ -28,6 +28,9 @@ pub struct FigureRow {
     pub no_shows: u32,
     /// Cases accepted from these tickets.
     pub cases: u32,
+    /// One-time notices (一次性告知书) issued while serving these tickets; the total counts
+    /// every notice of the period, with a ticket or not.
+    pub notices: u32,
     /// Ratings given, and those 基本满意 or better.
     pub ratings: u32,
     pub satisfied: u32,
@@ -90,7 +93,9 @@ impl HubStore {
                         sum(state = 'no_show'),
                         count(t.case_number),
                         count(rt.id),
-                        coalesce(sum(rt.level >= 3), 0)
+                        coalesce(sum(rt.level >= 3), 0),
+                        coalesce(sum((SELECT count(*) FROM notice_issued n
+                                      WHERE n.ticket_id = t.id)), 0)
                  FROM queue_ticket t LEFT JOIN rating rt ON rt.ticket_id = t.id
                  WHERE t.day LIKE ?1 GROUP BY k ORDER BY k"
             );
@@ -114,6 +119,7 @@ impl HubStore {
                     cases: r.get::<_, i64>(6)? as u32,
                     ratings: r.get::<_, i64>(7)? as u32,
                     satisfied: r.get::<_, i64>(8)? as u32,
+                    notices: r.get::<_, i64>(9)? as u32,
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -129,8 +135,14 @@ impl HubStore {
             cases: 0,
             ratings: 0,
             satisfied: 0,
+            notices: 0,
         });
         total.label = "合计".into();
+        total.notices = self.conn.query_row(
+            "SELECT count(*) FROM notice_issued WHERE day LIKE ?1",
+            [&pattern],
+            |r| r.get::<_, i64>(0),
+        )? as u32;
         let mut by_domain = group("t.domain")?;
         for r in &mut by_domain {
             r.label = cfg
@@ -184,7 +196,7 @@ fn table(id: &str, title: &str, first: &str, rows: &[FigureRow], total: &FigureR
         .chain(std::iter::once(total))
         .map(|r| {
             format!(
-                r#"<tr data-key="{k}"><td>{l}</td><td class="tickets">{t}</td><td>{w}</td><td>{s}</td><td class="no-show">{n}</td><td class="cases">{c}</td><td class="ratings">{rt}</td><td>{sat}</td></tr>"#,
+                r#"<tr data-key="{k}"><td>{l}</td><td class="tickets">{t}</td><td>{w}</td><td>{s}</td><td class="no-show">{n}</td><td class="cases">{c}</td><td class="notices">{nt}</td><td class="ratings">{rt}</td><td>{sat}</td></tr>"#,
                 k = esc(&r.key),
                 l = esc(&r.label),
                 t = r.tickets,
@@ -192,6 +204,7 @@ fn table(id: &str, title: &str, first: &str, rows: &[FigureRow], total: &FigureR
                 s = minutes(r.avg_service_min),
                 n = rate(r),
                 c = r.cases,
+                nt = r.notices,
                 rt = r.ratings,
                 sat = r
                     .satisfaction()
@@ -200,7 +213,7 @@ fn table(id: &str, title: &str, first: &str, rows: &[FigureRow], total: &FigureR
         })
         .collect();
     format!(
-        r#"<section><h3>{title}</h3><table id="{id}"><thead><tr><th>{first}</th><th>取号数</th><th>平均等候（分钟）</th><th>平均办理（分钟）</th><th>过号率</th><th>受理办件</th><th>评价数</th><th>满意率</th></tr></thead><tbody>{body}</tbody></table></section>"#
+        r#"<section><h3>{title}</h3><table id="{id}"><thead><tr><th>{first}</th><th>取号数</th><th>平均等候（分钟）</th><th>平均办理（分钟）</th><th>过号率</th><th>受理办件</th><th>一次性告知</th><th>评价数</th><th>满意率</th></tr></thead><tbody>{body}</tbody></table></section>"#
     )
 }
 
@@ -293,6 +306,9 @@ pub fn figures_xlsx(f: &Figures) -> std::result::Result<Vec<u8>, rust_xlsxwriter
             "平均办理（分钟）",
             "过号率",
             "受理办件",
+            "一次性告知",
+            "评价数",
+            "满意率",
         ]
         .iter()
         .enumerate()
@@ -313,9 +329,10 @@ pub fn figures_xlsx(f: &Figures) -> std::result::Result<Vec<u8>, rust_xlsxwriter
                 ws.write_number(row, 4, (x * 1000.0).round() / 1000.0)?;
             }
             ws.write_number(row, 5, r.cases as f64)?;
-            ws.write_number(row, 6, r.ratings as f64)?;
+            ws.write_number(row, 6, r.notices as f64)?;
+            ws.write_number(row, 7, r.ratings as f64)?;
             if let Some(x) = r.satisfaction() {
-                ws.write_number(row, 7, (x * 1000.0).round() / 1000.0)?;
+                ws.write_number(row, 8, (x * 1000.0).round() / 1000.0)?;
             }
         }
         ws.set_column_width(0, 24)?;

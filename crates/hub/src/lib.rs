@@ -10,6 +10,7 @@ pub mod ratings;
 pub mod server;
 pub mod store;
 pub mod store_office;
+pub mod store_offline;
 pub mod store_queue;
 pub mod store_rating;
 pub mod store_sync;

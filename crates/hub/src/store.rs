@@ -55,6 +55,11 @@ pub const HUB_MIGRATIONS: &[Migration] = &[
         name: "0008_ratings",
         sql: include_str!("../../../migrations/hub/0008_ratings.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_notices_appointments",
+        sql: include_str!("../../../migrations/hub/0009_notices_appointments.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

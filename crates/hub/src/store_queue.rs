@@ -3,7 +3,7 @@
 //! Every step is a `queue_event` row in the same transaction, for the hall display and the
 //! figures.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use onewindow_domain::queue::QueueConfig;
 use onewindow_domain::ticket::{self, Priority, Ticket, TicketState, TransferTo};
 use onewindow_proto::{CallShown, HallBoard, QueueAnswer, WindowLive};
@@ -13,10 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::store::{HubStore, HubStoreError, Result};
 
 /// The hall's clock: tickets are numbered per local day.
-pub fn hall_day(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-        .date_naive()
-}
+pub use onewindow_domain::ticket::hall_day;
 
 fn ts(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -259,13 +256,15 @@ impl HubStore {
         })
     }
 
-    /// The last `n` calls and recalls, newest first.
+    /// The last `n` calls and recalls, newest first (an offline queue's calls, told after
+    /// the fact, are not shown).
     pub fn recent_calls(&self, n: u32) -> Result<Vec<CallShown>> {
         let cfg = self.queue_cfg()?;
         let mut q = self.conn.prepare_cached(
             "SELECT e.id, t.number, e.window_no, e.kind, e.at FROM queue_event e
              JOIN queue_ticket t ON t.id = e.ticket_id
-             WHERE e.kind IN ('call', 'recall') ORDER BY e.id DESC LIMIT ?1",
+             WHERE e.kind IN ('call', 'recall') AND e.detail IS NOT 'offline'
+             ORDER BY e.id DESC LIMIT ?1",
         )?;
         let rows = q.query_map([n], |r| {
             Ok((

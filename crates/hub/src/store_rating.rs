@@ -36,21 +36,81 @@ pub struct BadRating {
     pub revisited_note: Option<String>,
 }
 
+/// The published holiday calendar.
+pub(crate) fn holiday_calendar(conn: &rusqlite::Connection) -> Result<HolidayCalendar> {
+    let mut q = conn.prepare("SELECT year, body FROM calendar_year")?;
+    let rows = q.query_map([], |r| Ok((r.get::<_, i32>(0)?, r.get::<_, String>(1)?)))?;
+    let mut years = std::collections::BTreeMap::new();
+    for row in rows {
+        let (year, body) = row?;
+        years.insert(
+            year,
+            serde_json::from_str(&body)
+                .map_err(|e| HubStoreError::Json(format!("calendar {year}"), e))?,
+        );
+    }
+    Ok(HolidayCalendar::new(years))
+}
+
+/// Who and what a rating is of.
+pub(crate) struct Rated<'a> {
+    pub ticket: &'a str,
+    pub case_number: Option<&'a str>,
+    pub window: Option<u32>,
+    pub clerk: Option<&'a str>,
+}
+
+/// Records a rating of a ticket (checked against the rules); a bad one starts its
+/// rectification, due in 15 working days. Refused when the ticket was rated before.
+pub(crate) fn insert_rating(
+    conn: &rusqlite::Connection,
+    of: &Rated<'_>,
+    level: u8,
+    reasons: &[String],
+    comment: &str,
+    at: DateTime<Utc>,
+) -> Result<i64> {
+    rating::check(level, reasons, comment).map_err(bad)?;
+    let already: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM rating WHERE ticket_id = ?1)",
+        [of.ticket],
+        |r| r.get(0),
+    )?;
+    if already {
+        return Err(bad("this service was already rated"));
+    }
+    let day = hall_day(at);
+    let (rectify, due) = if rating::is_bad(level) {
+        let (due, _) = holiday_calendar(conn)?.add_working_days(day, RECTIFY_WORKING_DAYS);
+        (Some("pending"), Some(due.to_string()))
+    } else {
+        (None, None)
+    };
+    conn.execute(
+        "INSERT INTO rating (ticket_id, case_number, window_no, clerk, level, reasons, comment,
+           at, day, rectify, due)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            of.ticket,
+            of.case_number,
+            of.window,
+            of.clerk,
+            level,
+            serde_json::to_string(reasons).expect("serialises"),
+            comment.trim(),
+            ts(at),
+            day.to_string(),
+            rectify,
+            due
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
 impl HubStore {
     /// The published holiday calendar.
     pub fn holiday_calendar(&self) -> Result<HolidayCalendar> {
-        let mut q = self.conn.prepare("SELECT year, body FROM calendar_year")?;
-        let rows = q.query_map([], |r| Ok((r.get::<_, i32>(0)?, r.get::<_, String>(1)?)))?;
-        let mut years = std::collections::BTreeMap::new();
-        for row in rows {
-            let (year, body) = row?;
-            years.insert(
-                year,
-                serde_json::from_str(&body)
-                    .map_err(|e| HubStoreError::Json(format!("calendar {year}"), e))?,
-            );
-        }
-        Ok(HolidayCalendar::new(years))
+        holiday_calendar(&self.conn)
     }
 
     /// Records the applicant's rating of the service at `window`: the ticket served there (or
@@ -63,56 +123,35 @@ impl HubStore {
         comment: &str,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        rating::check(level, reasons, comment).map_err(bad)?;
         let day = hall_day(now);
         let ticket: Option<(String, Option<String>, Option<String>)> = self
             .conn
             .query_row(
                 "SELECT id, case_number, clerk FROM queue_ticket
                  WHERE window_no = ?1 AND day = ?2 AND state IN ('serving', 'called', 'done')
+                   AND source NOT LIKE 'offline:%'
                  ORDER BY (state = 'serving') DESC, coalesce(done_at, called_at) DESC LIMIT 1",
                 params![window, day.to_string()],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
         let Some((ticket, case_number, clerk)) = ticket else {
+            rating::check(level, reasons, comment).map_err(bad)?;
             return Err(bad(format!("window {window} served nobody today to rate")));
         };
-        let already: bool = self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM rating WHERE ticket_id = ?1)",
-            [&ticket],
-            |r| r.get(0),
-        )?;
-        if already {
-            return Err(bad("this service was already rated"));
-        }
-        let (rectify, due) = if rating::is_bad(level) {
-            let (due, _) = self
-                .holiday_calendar()?
-                .add_working_days(day, RECTIFY_WORKING_DAYS);
-            (Some("pending"), Some(due.to_string()))
-        } else {
-            (None, None)
-        };
-        self.conn.execute(
-            "INSERT INTO rating (ticket_id, case_number, window_no, clerk, level, reasons, comment,
-               at, day, rectify, due)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                ticket,
-                case_number,
-                window,
-                clerk,
-                level,
-                serde_json::to_string(reasons).expect("serialises"),
-                comment.trim(),
-                ts(now),
-                day.to_string(),
-                rectify,
-                due
-            ],
-        )?;
-        Ok(self.conn.last_insert_rowid())
+        insert_rating(
+            &self.conn,
+            &Rated {
+                ticket: &ticket,
+                case_number: case_number.as_deref(),
+                window: Some(window),
+                clerk: clerk.as_deref(),
+            },
+            level,
+            reasons,
+            comment,
+            now,
+        )
     }
 
     /// Bad ratings, open ones first, oldest due first.

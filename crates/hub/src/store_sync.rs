@@ -782,6 +782,24 @@ fn apply_effect(
                 )?;
                 Ok(Ok(()))
             }
+            "queue.offline_ticket" => {
+                Ok(
+                    crate::store_offline::apply_offline_ticket(tx, device, &op.payload)?
+                        .map_err(Reject),
+                )
+            }
+            "queue.offline_rating" => {
+                Ok(
+                    crate::store_offline::apply_offline_rating(tx, device, &op.payload)?
+                        .map_err(Reject),
+                )
+            }
+            "case.notice_issued" => {
+                Ok(
+                    crate::store_offline::apply_notice(tx, device, &op.op_id, &op.payload)?
+                        .map_err(Reject),
+                )
+            }
             other => Ok(Err(Reject(format!("中心不认识该操作类型 {other}")))),
         }
     })()?;

@@ -518,8 +518,51 @@ impl Store {
             };
             return self.accept(case_id, who, at, &[], &hand_offs);
         }
+        self.transition_inner(case_id, action, who, at, reason, None)
+    }
+
+    /// 一次性告知书: the case waits for correction, and the hub is told of the notice (for the
+    /// hall's figures, with the queue ticket being served, if any), in one transaction.
+    pub fn notify_correction(
+        &mut self,
+        case_id: &str,
+        who: &Actor,
+        at: DateTime<Utc>,
+        items: &str,
+        ticket_id: Option<&str>,
+    ) -> Result<CaseRow> {
+        self.transition_inner(
+            case_id,
+            CaseAction::NotifyCorrection,
+            who,
+            at,
+            Some(items),
+            ticket_id,
+        )
+    }
+
+    fn transition_inner(
+        &mut self,
+        case_id: &str,
+        action: CaseAction,
+        who: &Actor,
+        at: DateTime<Utc>,
+        reason: Option<&str>,
+        ticket_id: Option<&str>,
+    ) -> Result<CaseRow> {
         let tx = self.conn.transaction()?;
         let (_, row) = step(&tx, case_id, action, who, at, reason)?;
+        if action == CaseAction::NotifyCorrection {
+            push_op(
+                &tx,
+                "case.notice_issued",
+                &serde_json::json!({
+                    "case_id": row.id, "number": row.number, "item_code": row.item_code,
+                    "ticket_id": ticket_id, "by": who.user, "desk": who.desk, "at": ts(at),
+                }),
+                at,
+            )?;
+        }
         let members: Vec<String> = tx
             .prepare_cached("SELECT id FROM case_record WHERE bundle_case = ?1 ORDER BY number")?
             .query_map([case_id], |r| r.get(0))?
@@ -838,6 +881,11 @@ mod tests {
             events[5].reason.as_deref(),
             Some("经营场所地址与租赁合同不一致")
         );
-        assert_eq!(s.outbox().unwrap().len(), 1, "one hand-off op");
+        let kinds: Vec<String> = s.outbox().unwrap().into_iter().map(|o| o.kind).collect();
+        assert_eq!(
+            kinds,
+            ["case.notice_issued", "case.hand_off"],
+            "the notice is told to the hub (for the figures), then one hand-off"
+        );
     }
 }

@@ -5,6 +5,7 @@ pub mod acceptance;
 pub mod cases;
 pub mod catalog;
 pub mod migrate;
+pub mod offline_queue;
 pub mod push;
 
 use std::path::{Path, PathBuf};
@@ -44,6 +45,11 @@ pub const DESK_MIGRATIONS: &[migrate::Migration] = &[
         version: 6,
         name: "0006_queue_config",
         sql: include_str!("../../../migrations/desk/0006_queue_config.sql"),
+    },
+    migrate::Migration {
+        version: 7,
+        name: "0007_offline_queue",
+        sql: include_str!("../../../migrations/desk/0007_offline_queue.sql"),
     },
 ];
 

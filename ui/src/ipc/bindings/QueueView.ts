@@ -21,9 +21,14 @@ window_state: string | null,
  */
 current: TicketView | null, 
 /**
- * Tickets this window could call next.
+ * Tickets this window could call next (the offline queue's, while it runs).
  */
 waiting: number, 
+/**
+ * The window works from its own offline queue (离线取号): the hub could not be reached,
+ * or offline tickets still wait or are at the window.
+ */
+offline: boolean, 
 /**
  * Why calling is not possible now, in Chinese.
  */
