@@ -19,6 +19,9 @@ if [ ! -f "$data/hub/.queue-loaded" ]; then
   "$hub" import-queue --data "$data/hub" demo/queue.json
   touch "$data/hub/.queue-loaded"
 fi
+# Demo appointments for today (check in at /kiosk with a code such as K7Q2MX); loaded each
+# start, so they are always for the day the demo runs.
+"$hub" import-appointments --data "$data/hub" demo/appointments.json || true
 if [ ! -f "$data/hub/.elicences-loaded" ]; then
   echo "==> loading the demo e-licence registry into $data/hub"
   "$hub" import-elicences --data "$data/hub" demo/elicences-sample.json

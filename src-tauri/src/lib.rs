@@ -15,7 +15,7 @@ use onewindow_app::dto::{
 };
 use onewindow_app::launch::LaunchOptions;
 use onewindow_app::{Desk, logs};
-use tauri::{Manager, State};
+use tauri::{Emitter, Manager, State};
 
 type DeskState<'a> = State<'a, Arc<Desk>>;
 
@@ -372,6 +372,12 @@ async fn applicant_rate(
     desk.applicant_rate(level, &reasons, &comment).await
 }
 
+/// The hall display's board now (then it follows the `hall-board` events).
+#[tauri::command]
+async fn hall_board(desk: DeskState<'_>) -> Result<onewindow_app::dto::HallBoardView, AppError> {
+    blocking(&desk, |d| Ok(d.hall_board())).await
+}
+
 /// The clerk invites the applicant to rate the service (F12).
 #[tauri::command]
 async fn invite_rating(desk: DeskState<'_>) -> Result<Flash, AppError> {
@@ -444,13 +450,18 @@ pub fn run() {
                 hub = %config.hub_url,
                 "desk starting"
             );
+            let hall_monitor = config.hall_display;
             let desk = Desk::open(config);
             tauri::async_runtime::spawn(desk.clone().run_sync_loop());
             tauri::async_runtime::spawn(desk.clone().run_results_loop());
             desk.start_intake();
+            let desk_for_hall = desk.clone();
             app.manage(desk);
             if applicant_screen_wanted() {
                 open_applicant_screen(app);
+            }
+            if let Some(monitor) = hall_monitor {
+                open_hall_display(app, monitor, desk_for_hall);
             }
             Ok(())
         })
@@ -505,6 +516,7 @@ pub fn run() {
             applicant_screen,
             applicant_rate,
             invite_rating,
+            hall_board,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {
@@ -541,4 +553,40 @@ fn open_applicant_screen(app: &mut tauri::App) {
         }
         Err(e) => tracing::error!(error = %e, "applicant screen cannot be opened"),
     }
+}
+
+/// Opens the hall display (叫号屏) fullscreen on `monitor` (1 = the first; the last one when
+/// there are fewer), and follows the hub's board for it.
+fn open_hall_display(app: &mut tauri::App, monitor: u32, desk: Arc<Desk>) {
+    let built = tauri::WebviewWindowBuilder::new(
+        app,
+        "hall",
+        tauri::WebviewUrl::App("index.html#hall".into()),
+    )
+    .title("一窗 · 叫号屏")
+    .inner_size(1280.0, 720.0)
+    .build();
+    let window = match built {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::error!(error = %e, "hall display cannot be opened");
+            return;
+        }
+    };
+    let monitors = window.available_monitors().unwrap_or_default();
+    let chosen = monitors
+        .get(monitor as usize - 1)
+        .or(monitors.last())
+        .cloned();
+    if let Some(m) = chosen {
+        let _ = window.set_position(*m.position());
+        let _ = window.set_fullscreen(true);
+    }
+    tracing::info!(monitor, monitors = monitors.len(), "hall display opened");
+    let handle = app.handle().clone();
+    tauri::async_runtime::spawn(desk.run_hall_feed(move |view| {
+        if let Err(e) = handle.emit_to("hall", "hall-board", view) {
+            tracing::warn!(error = %e, "hall board not sent to its window");
+        }
+    }));
 }

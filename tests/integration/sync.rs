@@ -1371,3 +1371,114 @@ async fn offline_walk_ins_are_served_at_the_desk_and_reach_the_hub_when_it_is_ba
     assert!(!v.offline);
     hub.kill();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn appointments_are_imported_and_checked_in_at_the_kiosk_by_code() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let dir = data.to_str().unwrap();
+    let file = tmp.path().join("appointments.json");
+    // Before a queue configuration there are no domains to book.
+    std::fs::write(&file, r#"{"appointments": []}"#).unwrap();
+    let out = std::process::Command::new(onewindow_tests::hub_binary())
+        .args(["import-appointments", "--data", dir, file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("请先运行 import-queue"));
+    let queue = onewindow_tests::demo("queue.json");
+    hub_cli(&["import-queue", "--data", dir, queue.to_str().unwrap()]);
+    // A file with problems is refused whole, each problem named.
+    std::fs::write(
+        &file,
+        r#"{"appointments": [{"code": "GOOD01", "domain": "ZHSL", "time": "10:00"},
+            {"code": "BAD!", "domain": "ZHSL", "time": "10:00"},
+            {"code": "BAD02", "domain": "XX", "time": "10:00"}]}"#,
+    )
+    .unwrap();
+    let said = onewindow_tests::hub_cli_refused(&[
+        "import-appointments",
+        "--data",
+        dir,
+        file.to_str().unwrap(),
+    ]);
+    assert!(said.contains("共有 2 处问题"), "{said}");
+    assert!(
+        said.contains("第 3 条预约（BAD02）：叫号配置中没有业务领域 XX"),
+        "{said}"
+    );
+    // The slot: this very minute in the hall (so the test never straddles midnight).
+    let now = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
+    let slot = now.format("%Y-%m-%d %H:%M").to_string();
+    std::fs::write(
+        &file,
+        format!(
+            r#"{{"appointments": [{{"code": "K7Q2MX", "domain": "GAHZ", "time": "{slot}", "name": "王小明"}},
+                {{"code": "TMRW01", "domain": "GAHZ", "time": "2099-01-01 09:00", "name": "李红"}}]}}"#
+        ),
+    )
+    .unwrap();
+    let said = hub_cli(&["import-appointments", "--data", dir, file.to_str().unwrap()]);
+    assert!(said.contains("新增 2 条"), "{said}");
+
+    let hub = HubProcess::start(&data);
+    let web = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let check_in = |code: &'static str| {
+        let (web, url) = (web.clone(), hub.url());
+        async move {
+            web.post(format!("{url}/kiosk/appointments"))
+                .form(&[("code", code)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = check_in("k7q2mx").await;
+    assert_eq!(r.status(), 303);
+    let slip_at = r.headers()["location"].to_str().unwrap().to_string();
+    let slip = web
+        .get(format!("{}{slip_at}", hub.url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        slip.contains(r#"<div id="ticket-number">E001</div>"#),
+        "{slip}"
+    );
+    assert!(slip.contains(&format!("预约 {}", now.format("%H:%M"))));
+    // A second check-in finds the same ticket; nothing new is issued.
+    let again = check_in("K7Q2MX").await;
+    assert_eq!(again.headers()["location"].to_str().unwrap(), slip_at);
+    for (code, why) in [
+        ("NOPE99", "没有预约码 NOPE99"),
+        ("TMRW01", "不是今天"),
+        ("x", "4–12 位"),
+    ] {
+        let page = check_in(code).await.text().await.unwrap();
+        assert!(page.contains(why), "{code}: {page}");
+        assert!(page.contains(r#"<meta charset="utf-8">"#));
+    }
+    let board: onewindow_proto::HallBoard = web
+        .get(format!(
+            "{}{}",
+            hub.url(),
+            onewindow_proto::paths::QUEUE_BOARD
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(board.calls.is_empty());
+    let store = HubStore::open_dir(&data).unwrap();
+    let today = onewindow_domain::ticket::hall_day(chrono::Utc::now()).to_string();
+    assert_eq!(store.figures(&today).unwrap().total.tickets, 1);
+    hub.kill();
+}

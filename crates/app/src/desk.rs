@@ -46,6 +46,9 @@ pub struct DeskConfig {
     /// Render announcements to WAV files in this folder instead of the sound card (tests,
     /// machines without one).
     pub announce_to_wav: Option<PathBuf>,
+    /// The monitor (1 = the first) the hall display window opens on, fullscreen; `None`: this
+    /// desk drives no hall screen.
+    pub hall_display: Option<u32>,
 }
 
 impl DeskConfig {
@@ -68,6 +71,7 @@ impl DeskConfig {
             today: None,
             announce_repeat: 1,
             announce_to_wav: None,
+            hall_display: None,
         }
     }
 }
@@ -154,6 +158,8 @@ pub struct Desk {
     pub(crate) queue: Mutex<crate::queue::QueueLocal>,
     /// What the applicant's screen is doing (their case, the rating, thanks).
     pub(crate) screen: Mutex<crate::applicant_screen::ScreenMode>,
+    /// The hall board the display window shows.
+    pub(crate) hall: Mutex<crate::hall::HallFeed>,
 }
 
 fn level_dto(l: ItemLevel) -> dto::ItemLevel {
@@ -235,6 +241,7 @@ impl Desk {
             announcer: crate::queue::announcer(&config),
             queue: Mutex::default(),
             screen: Mutex::default(),
+            hall: Mutex::default(),
             config,
         });
         let path = desk.cache_path();

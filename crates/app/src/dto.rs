@@ -565,6 +565,7 @@ pub fn export_all(cfg: &ts_rs::Config) -> Result<(), ts_rs::ExportError> {
     RejectedOpView::export_all(cfg)?;
     QueueView::export_all(cfg)?;
     ApplicantScreenView::export_all(cfg)?;
+    HallBoardView::export_all(cfg)?;
     Ok(())
 }
 
@@ -614,6 +615,41 @@ pub struct QueueTarget {
     /// A window number or a domain code.
     pub code: String,
     pub label: String,
+}
+
+/// What the desk's hall display window (叫号屏, fullscreen on a chosen monitor) shows: the
+/// hub's board, live; while the hub cannot be reached, the last one known and this window's
+/// offline calls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HallBoardView {
+    /// The latest calls, newest first (at most 5).
+    pub calls: Vec<HallCallView>,
+    /// A tile per window.
+    pub windows: Vec<HallWindowView>,
+    /// The board comes live from the hub.
+    pub online: bool,
+    /// The service centre's name, for the heading.
+    pub office: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HallCallView {
+    /// Changes with every call and recall (the screen highlights a new one).
+    pub key: String,
+    pub number: String,
+    pub window: u32,
+    pub window_name: String,
+    pub recall: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HallWindowView {
+    pub number: u32,
+    pub name: String,
+    /// open | paused | closed
+    pub state: String,
+    /// The ticket called or served there.
+    pub current: Option<String>,
 }
 
 /// What the applicant-facing screen (the second monitor) shows.

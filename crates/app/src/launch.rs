@@ -26,6 +26,8 @@ pub struct LaunchOptions {
     pub printer: Option<PrintTarget>,
     pub card_reader_dir: Option<PathBuf>,
     pub today: Option<NaiveDate>,
+    /// Open the hall display window, fullscreen on this monitor (1 = the first).
+    pub hall_display: Option<u32>,
 }
 
 /// `settings.json` in the data folder: what an administrator sets once per window.
@@ -46,14 +48,25 @@ struct Settings {
     upload_throttle_kbps: Option<u64>,
     /// How often each call is announced (1–5; default 1).
     announce_repeat: Option<u32>,
+    /// The monitor (1 = the first) of a hall screen this desk drives (叫号屏); unset: none.
+    hall_display_monitor: Option<u32>,
 }
 
 pub const USAGE: &str = "onewindow-desk [--hub-url URL] [--data-dir DIR] [--ready-file FILE] [--sync-interval-ms N]
                [--desk-code CODE] [--hot-folder DIR] [--printer cups|cups:QUEUE|folder:DIR]
-               [--card-reader-dir DIR] [--today YYYY-MM-DD]
+               [--card-reader-dir DIR] [--today YYYY-MM-DD] [--hall-display MONITOR]
   environment: ONEWINDOW_HUB_URL, ONEWINDOW_DATA_DIR, ONEWINDOW_READY_FILE, ONEWINDOW_SYNC_INTERVAL_MS,
                ONEWINDOW_DESK_CODE, ONEWINDOW_HOT_FOLDER, ONEWINDOW_PRINTER, ONEWINDOW_CARD_READER_DIR,
-               ONEWINDOW_TODAY, ONEWINDOW_ANNOUNCE_WAV (announce into WAV files there), ONEWINDOW_LOG";
+               ONEWINDOW_TODAY, ONEWINDOW_HALL_DISPLAY, ONEWINDOW_ANNOUNCE_WAV (announce into WAV
+               files there), ONEWINDOW_APPLICANT_SCREEN=1 (the applicant's screen), ONEWINDOW_LOG";
+
+fn check_monitor(s: &str) -> Result<u32, String> {
+    s.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=16).contains(n))
+        .ok_or_else(|| format!("--hall-display must be a monitor number 1-16, got {s:?}"))
+}
 
 fn check_desk_code(code: &str) -> Result<String, String> {
     let c = code.trim();
@@ -120,6 +133,7 @@ impl LaunchOptions {
                 "--printer" => o.printer = Some(PrintTarget::parse(&value()?)?),
                 "--card-reader-dir" => o.card_reader_dir = Some(PathBuf::from(value()?)),
                 "--today" => o.today = Some(check_day(&value()?)?),
+                "--hall-display" => o.hall_display = Some(check_monitor(&value()?)?),
                 other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
             }
         }
@@ -157,6 +171,11 @@ impl LaunchOptions {
         }
         if o.today.is_none() {
             o.today = env("ONEWINDOW_TODAY").map(|d| check_day(&d)).transpose()?;
+        }
+        if o.hall_display.is_none() {
+            o.hall_display = env("ONEWINDOW_HALL_DISPLAY")
+                .map(|m| check_monitor(&m))
+                .transpose()?;
         }
         Ok(o)
     }
@@ -243,6 +262,9 @@ impl LaunchOptions {
             card_reader_dir: self.card_reader_dir.or(saved.card_reader_dir),
             today: self.today,
             announce_repeat: saved.announce_repeat.unwrap_or(1).clamp(1, 5),
+            hall_display: self
+                .hall_display
+                .or(saved.hall_display_monitor.filter(|n| (1..=16).contains(n))),
             // Machines without a sound card (and tests) can hear the calls as WAV files.
             announce_to_wav: std::env::var_os("ONEWINDOW_ANNOUNCE_WAV")
                 .filter(|v| !v.is_empty())
@@ -313,6 +335,15 @@ mod tests {
         assert_eq!(
             LaunchOptions::parse(args(&["--sync-interval-ms", "5"]), none).unwrap_err(),
             "sync interval must be a number of milliseconds >= 100, got \"5\""
+        );
+        assert_eq!(
+            LaunchOptions::parse(args(&["--hall-display", "0"]), none).unwrap_err(),
+            "--hall-display must be a monitor number 1-16, got \"0\""
+        );
+        let env = |k: &str| (k == "ONEWINDOW_HALL_DISPLAY").then(|| "2".to_string());
+        assert_eq!(
+            LaunchOptions::parse(args(&[]), env).unwrap().hall_display,
+            Some(2)
         );
     }
 }

@@ -5,6 +5,7 @@
 pub mod applicant_screen;
 pub mod desk;
 pub mod dto;
+pub mod hall;
 pub mod identity;
 pub mod launch;
 pub mod logs;

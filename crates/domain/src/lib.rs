@@ -1,6 +1,7 @@
 //! Pure types and rules of OneWindow. No IO: callers pass in what the rules need.
 
 pub mod applicant;
+pub mod appointment;
 pub mod bundle;
 pub mod calendar;
 pub mod case;

@@ -52,6 +52,17 @@ enum Command {
         data: PathBuf,
         file: PathBuf,
     },
+    /// Load appointments booked online (预约) from an appointments.json file, checked whole
+    /// (all or nothing); the kiosk checks them in by code. Entries that give a time only are
+    /// on `--day`, else the file's `day`, else today.
+    ImportAppointments {
+        #[arg(long)]
+        data: PathBuf,
+        /// The day of entries that give a time only (YYYY-MM-DD).
+        #[arg(long)]
+        day: Option<chrono::NaiveDate>,
+        file: PathBuf,
+    },
     /// Replace the e-licence registry from an elicences.json file (all or nothing).
     ImportElicences {
         #[arg(long)]
@@ -301,6 +312,7 @@ pub fn main() -> ExitCode {
                 }
             }
         }
+        Command::ImportAppointments { data, day, file } => import_appointments(&data, day, &file),
         Command::ImportElicences { data, file } => run_import(
             &data,
             &file,
@@ -310,6 +322,67 @@ pub fn main() -> ExitCode {
                 Ok(format!("电子证照库已导入：{n} 个持证主体"))
             },
         ),
+    }
+}
+
+fn import_appointments(data: &Path, day: Option<chrono::NaiveDate>, file: &Path) -> ExitCode {
+    let _guard = init_logging(data);
+    let mut store = match open(data) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let now = chrono::Utc::now();
+    let domains: Vec<String> = match store.queue_config() {
+        Ok(Some(cfg)) => cfg.domains.into_iter().map(|d| d.code).collect(),
+        Ok(None) => {
+            eprintln!("导入失败，未做任何更改：尚未发布叫号配置，请先运行 import-queue");
+            return ExitCode::from(1);
+        }
+        Err(e) => {
+            eprintln!("导入失败，未做任何更改：{e}");
+            return ExitCode::from(1);
+        }
+    };
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let issue = |reason: String| onewindow_domain::ImportIssue {
+        sheet: name.clone(),
+        row: None,
+        column: None,
+        reason,
+    };
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => return print_issues(file, &[issue(format!("无法读取：{e}"))]),
+    };
+    let today = crate::store_queue::hall_day(now);
+    let list = match onewindow_domain::appointment::parse_file(&text, day, today, &domains) {
+        Ok(l) => l,
+        Err(issues) => {
+            let issues: Vec<_> = issues.into_iter().map(issue).collect();
+            return print_issues(file, &issues);
+        }
+    };
+    match store.import_appointments(&list, now) {
+        Ok(r) => {
+            tracing::info!(
+                added = r.added,
+                updated = r.updated,
+                kept = r.kept,
+                "appointments imported"
+            );
+            println!(
+                "预约已导入：新增 {} 条，更新 {} 条，已签到未改 {} 条",
+                r.added, r.updated, r.kept
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("导入失败，未做任何更改：{e}");
+            ExitCode::from(1)
+        }
     }
 }
 

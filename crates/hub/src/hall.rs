@@ -59,7 +59,8 @@ main{padding:24px 28px;max-width:1100px}
 .domains .prefix{display:block;font-size:20px;color:#a01c25;margin-top:6px}
 fieldset{border:1px solid #ccc;background:#fff;font-size:20px;padding:12px 18px;border-radius:8px}
 label{margin-right:24px} input[type=text]{font-size:22px;padding:6px 10px;width:22ch}
-.note{color:#555;font-size:16px}"#;
+.note{color:#555;font-size:16px}
+.appointment{margin-top:22px} .appointment button{font-size:22px;padding:6px 18px}"#;
 
 /// 取号: pick a domain; the priority lane opens by the ID number's age, or by choosing
 /// 残疾人 / 军人 (checked at the window).
@@ -114,7 +115,13 @@ async fn kiosk_page(state: &HubState, error: Option<&str>) -> Response {
 <label><input type="radio" name="lane" value="military" id="lane-military"> 军人</label>
 <span class="note">（到窗口时请出示证件）</span></fieldset>
 <p style="font-size:24px">请选择要办理的业务：</p>
-<div class="domains">{buttons}</div></form></main>"#
+<div class="domains">{buttons}</div></form>
+<form method="post" action="/kiosk/appointments" id="appointment-form" class="appointment">
+<fieldset><legend>预约签到</legend>
+<label>预约码 <input type="text" name="code" id="appointment-code" autocomplete="off" maxlength="16" required></label>
+<button type="submit" id="appointment-submit">签到取号</button>
+<span class="note">网上预约的办事人输入预约码取号；预约时段前 10 分钟起优先叫号，超过时段 30 分钟预约失效</span>
+</fieldset></form></main>"#
     );
     page("取号", KIOSK_STYLE, &body).into_response()
 }
@@ -162,6 +169,30 @@ pub async fn take_ticket(State(state): State<HubState>, Form(f): Form<TakeForm>)
             Redirect::to(&format!("/kiosk/tickets/{}", slip.ticket.id)).into_response()
         }
         Err(_) => kiosk_page(&state, Some("该业务暂不能取号，请重新选择或到咨询台。")).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CheckInForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// 预约签到: the code gives the appointment's ticket (the same one on a second try).
+pub async fn check_in(State(state): State<HubState>, Form(f): Form<CheckInForm>) -> Response {
+    let now = Utc::now();
+    let code = f.code;
+    match state.store_call(move |s| s.check_in(&code, now)).await {
+        Ok(crate::store_appointment::CheckIn::Issued(slip)) => {
+            tracing::info!(ticket = %slip.ticket.number, domain = %slip.ticket.domain, "appointment checked in");
+            let _ = state.board.send(());
+            Redirect::to(&format!("/kiosk/tickets/{}", slip.ticket.id)).into_response()
+        }
+        Ok(crate::store_appointment::CheckIn::Already(id)) => {
+            Redirect::to(&format!("/kiosk/tickets/{id}")).into_response()
+        }
+        Ok(crate::store_appointment::CheckIn::Refused(why)) => kiosk_page(&state, Some(&why)).await,
+        Err(_) => kiosk_page(&state, Some("暂时无法签到，请取普通号或到咨询台。")).await,
     }
 }
 
@@ -247,6 +278,13 @@ pub async fn slip(
             )
         })
         .unwrap_or_default();
+    let lane = match s.ticket.appointment_at {
+        Some(slot) => format!(
+            r#"{lane}<p class="lane" id="ticket-appointment">预约 {} · 时段前 10 分钟起优先叫号</p>"#,
+            onewindow_domain::appointment::local_hm(slot)
+        ),
+        None => lane,
+    };
     let body = format!(
         r#"<div class="slip" id="slip"><h1>一窗 · 政务服务中心</h1>
 <div id="ticket-number">{number}</div><p id="ticket-domain">{domain}</p>{lane}

@@ -686,6 +686,7 @@ pub fn router(state: HubState) -> Router {
         )
         .route("/kiosk", get(crate::hall::kiosk))
         .route("/kiosk/tickets", post(crate::hall::take_ticket))
+        .route("/kiosk/appointments", post(crate::hall::check_in))
         .route("/kiosk/tickets/{id}", get(crate::hall::slip))
         .route("/display", get(crate::hall::display))
         .route("/office/hall", get(crate::tidal::hall))

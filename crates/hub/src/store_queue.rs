@@ -96,7 +96,7 @@ pub struct TicketSlip {
 
 impl HubStore {
     /// The current queue configuration, parsed once per published version.
-    fn queue_cfg(&self) -> Result<std::sync::Arc<QueueConfig>> {
+    pub(crate) fn queue_cfg(&self) -> Result<std::sync::Arc<QueueConfig>> {
         let seq: i64 = self.conn.query_row(
             "SELECT coalesce(max(seq), 0) FROM queue_config_change",
             [],
@@ -842,7 +842,7 @@ fn current_ticket(tx: &Transaction<'_>, window: u32) -> Result<Option<Ticket>> {
 }
 
 /// A new waiting ticket of `domain`, numbered by the day's sequence, with its issue event.
-fn insert_ticket(
+pub(crate) fn insert_ticket(
     tx: &Transaction<'_>,
     prefix: &str,
     domain: &str,
@@ -954,7 +954,7 @@ fn candidates(
 }
 
 /// Today's waiting tickets.
-fn waiting_today(tx: &Transaction<'_>, now: DateTime<Utc>) -> Result<Vec<Ticket>> {
+pub(crate) fn waiting_today(tx: &Transaction<'_>, now: DateTime<Utc>) -> Result<Vec<Ticket>> {
     let mut q = tx.prepare_cached(&format!(
         "SELECT {TICKET_COLUMNS} FROM queue_ticket WHERE state = 'waiting' AND day = ?1"
     ))?;

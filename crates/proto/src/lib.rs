@@ -46,6 +46,8 @@ pub mod paths {
     pub const QUEUE_BOARD: &str = "/v1/queue/board";
     /// `/v1/result-files/{sha256}`: `GET` a result file of one of this device's cases.
     pub const RESULT_FILES: &str = "/v1/result-files";
+    /// The hall board as server-sent events: whole now, then again at each change.
+    pub const DISPLAY_EVENTS: &str = "/display/events";
     /// `POST`: a user signs in at an enrolled desk (device token required).
     pub const LOGIN: &str = "/v1/login";
     /// The applicant's progress page (the receipt's QR): `?case=NUMBER&code=QUERY`.

@@ -84,6 +84,38 @@ impl SyncError {
 }
 
 /// The hub's HTTP API as the desk uses it. The only desk code that speaks HTTP.
+/// Server-sent events, read as bytes arrive: the `data` of each complete event.
+#[derive(Debug, Default)]
+pub struct SseLines {
+    buf: Vec<u8>,
+    data: String,
+}
+
+impl SseLines {
+    /// Takes the next bytes; returns the data of the events they complete.
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<String> {
+        self.buf.extend_from_slice(bytes);
+        let mut done = Vec::new();
+        while let Some(end) = self.buf.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.buf.drain(..=end).collect();
+            let line = String::from_utf8_lossy(&line);
+            let line = line.trim_end_matches(['\r', '\n']);
+            if line.is_empty() {
+                if !self.data.is_empty() {
+                    done.push(std::mem::take(&mut self.data));
+                }
+            } else if let Some(d) = line.strip_prefix("data:") {
+                if !self.data.is_empty() {
+                    self.data.push('\n');
+                }
+                self.data.push_str(d.strip_prefix(' ').unwrap_or(d));
+            }
+            // Comments (`: keep-alive`), `event:`, `id:` and `retry:` carry nothing for us.
+        }
+        done
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct HubClient {
     base: String,
@@ -399,6 +431,48 @@ impl HubClient {
     pub async fn queue_mine(&self) -> Result<onewindow_proto::QueueAnswer, SyncError> {
         let url = format!("{}{}", self.base, paths::QUEUE_MINE);
         self.send(self.http.get(url), paths::QUEUE_MINE).await
+    }
+
+    /// Follows the hall board (`GET /display/events`, server-sent events): `on_board` gets
+    /// the whole board now and again at each change, until the stream ends (`Ok`) or fails.
+    /// A hub silent for 40 s (it sends a keep-alive every 15) counts as gone.
+    pub async fn follow_hall_board(
+        &self,
+        mut on_board: impl FnMut(onewindow_proto::HallBoard),
+    ) -> Result<(), SyncError> {
+        let url = format!("{}{}", self.base, paths::DISPLAY_EVENTS);
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .read_timeout(Duration::from_secs(40))
+            .build()
+            .expect("reqwest client with default TLS-less config");
+        let unreachable = |source| SyncError::Unreachable {
+            url: url.clone(),
+            source,
+        };
+        let mut resp = http
+            .get(&url)
+            .header(reqwest::header::ACCEPT, "text/event-stream")
+            .send()
+            .await
+            .map_err(unreachable)?;
+        if !resp.status().is_success() {
+            return Err(SyncError::Hub {
+                status: resp.status().as_u16(),
+                code: "display_unavailable".into(),
+                message: "the hall board is not available".into(),
+            });
+        }
+        let mut sse = SseLines::default();
+        while let Some(chunk) = resp.chunk().await.map_err(unreachable)? {
+            for data in sse.push(&chunk) {
+                match serde_json::from_str(&data) {
+                    Ok(board) => on_board(board),
+                    Err(e) => tracing::warn!(error = %e, "hall board event not understood"),
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Opens, pauses or closes the desk's window.
@@ -845,4 +919,23 @@ pub async fn fetch_result_files(
         fetched += 1;
     }
     Ok(fetched)
+}
+
+#[cfg(test)]
+mod sse_tests {
+    use super::SseLines;
+
+    #[test]
+    fn events_are_whole_however_the_bytes_arrive() {
+        let stream =
+            b": keep-alive\n\ndata: {\"a\":1}\n\nevent: x\r\ndata: line one\r\ndata: two\r\n\r\n";
+        for split in [1usize, 2, 5, 7, stream.len()] {
+            let mut sse = SseLines::default();
+            let mut got = Vec::new();
+            for part in stream.chunks(split) {
+                got.extend(sse.push(part));
+            }
+            assert_eq!(got, ["{\"a\":1}", "line one\ntwo"], "split {split}");
+        }
+    }
 }

@@ -1,0 +1,135 @@
+//! The desk's hall display (叫号屏): a window for a hall screen, fullscreen on a chosen
+//! monitor, showing the hub's board live — the hub's server-sent events, followed here and
+//! handed to the window as they come. While the hub cannot be reached it keeps the last board
+//! and shows this window's offline calls on it, so a town centre's screen goes on calling.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use onewindow_domain::ticket::TicketState;
+use onewindow_proto::HallBoard;
+
+use crate::desk::Desk;
+use crate::dto;
+
+/// The most calls the screen shows.
+const CALLS_SHOWN: usize = 5;
+
+/// What the desk knows of the hall board.
+#[derive(Debug, Default)]
+pub struct HallFeed {
+    board: Option<HallBoard>,
+    online: bool,
+}
+
+impl Desk {
+    /// The hall board as the display window shows it now.
+    pub fn hall_board(&self) -> dto::HallBoardView {
+        let (board, online) = {
+            let feed = self.hall.lock().expect("lock");
+            (
+                feed.board.clone().unwrap_or(HallBoard {
+                    calls: vec![],
+                    windows: vec![],
+                }),
+                feed.online,
+            )
+        };
+        let mut calls: Vec<dto::HallCallView> = board
+            .calls
+            .iter()
+            .map(|c| dto::HallCallView {
+                key: c.event_id.to_string(),
+                number: c.number.clone(),
+                window: c.window,
+                window_name: c.window_name.clone(),
+                recall: c.kind == "recall",
+            })
+            .collect();
+        let mut windows: Vec<dto::HallWindowView> = board
+            .windows
+            .iter()
+            .map(|w| dto::HallWindowView {
+                number: w.number,
+                name: w.name.clone(),
+                state: w.state.clone(),
+                current: w.current.as_ref().map(|t| t.number.clone()),
+            })
+            .collect();
+        if !online {
+            // This window's offline queue goes on: its call is the newest on the screen.
+            let offline = self.with_store(|s| s.offline_current()).ok().flatten();
+            let window = self.queue_status().window;
+            if let (Some(t), Some(window)) = (offline, window) {
+                let name = windows
+                    .iter()
+                    .find(|w| w.number == window)
+                    .map_or_else(|| format!("{window} 号窗口"), |w| w.name.clone());
+                if t.state == TicketState::Called {
+                    calls.insert(
+                        0,
+                        dto::HallCallView {
+                            key: format!("{}-{}", t.id, t.recalls),
+                            number: t.number.clone(),
+                            window,
+                            window_name: name,
+                            recall: t.recalls > 0,
+                        },
+                    );
+                }
+                if let Some(tile) = windows.iter_mut().find(|w| w.number == window) {
+                    tile.current = Some(t.number);
+                }
+            }
+        }
+        calls.truncate(CALLS_SHOWN);
+        dto::HallBoardView {
+            calls,
+            windows,
+            online,
+            office: self.config.office_name.clone(),
+        }
+    }
+
+    /// Follows the hub's board for the display window, for as long as the desk runs: `show`
+    /// gets every new board. When the hub goes away the last board stays, marked offline,
+    /// with this window's offline calls (looked at each second); it reconnects by itself.
+    pub async fn run_hall_feed(self: Arc<Self>, show: impl Fn(dto::HallBoardView) + Send + Sync) {
+        let mut wait = Duration::from_secs(1);
+        loop {
+            let client = self.client();
+            let desk = self.clone();
+            let show_ref = &show;
+            let followed = client
+                .follow_hall_board(move |board| {
+                    {
+                        let mut feed = desk.hall.lock().expect("lock");
+                        feed.board = Some(board);
+                        feed.online = true;
+                    }
+                    show_ref(desk.hall_board());
+                })
+                .await;
+            let was_online = std::mem::replace(&mut self.hall.lock().expect("lock").online, false);
+            match followed {
+                Ok(()) => tracing::info!("hall board stream ended; reconnecting"),
+                Err(e) => tracing::debug!(code = e.code(), "hall board not reachable"),
+            }
+            if was_online {
+                wait = Duration::from_secs(1);
+            }
+            // Offline: the screen shows this window's own calls as they happen.
+            let mut last = None;
+            let until = tokio::time::Instant::now() + wait;
+            while tokio::time::Instant::now() < until {
+                let view = self.hall_board();
+                if last.as_ref() != Some(&view) {
+                    show(view.clone());
+                    last = Some(view);
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            wait = (wait * 2).min(Duration::from_secs(8));
+        }
+    }
+}
