@@ -807,6 +807,25 @@ fn kiosk_ticket_and_live_hall_display_in_headless_chromium() {
         queue.to_str().unwrap(),
     ]);
     let code = onewindow_tests::enrol_code(&data, "1 号窗口");
+    // An appointment booked online for this very minute (never across midnight).
+    let slot = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    let booked = tmp.path().join("appointments.json");
+    std::fs::write(
+        &booked,
+        format!(
+            r#"{{"appointments": [{{"code": "P3T9AA", "domain": "SCJG", "time": "{slot}", "name": "李红"}}]}}"#
+        ),
+    )
+    .unwrap();
+    onewindow_tests::hub_cli(&[
+        "import-appointments",
+        "--data",
+        data.to_str().unwrap(),
+        booked.to_str().unwrap(),
+    ]);
     let hub = HubProcess::start(&data);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let desk = rt.block_on(async {
@@ -859,6 +878,26 @@ fn kiosk_ticket_and_live_hall_display_in_headless_chromium() {
             "the ID number is not shown back"
         );
         s.screenshot(&shots.join("41-ticket-slip.png"));
+
+        // 预约签到: a wrong code is named; the booked one gets its ticket with the slot.
+        s.goto(&format!("{url}/kiosk"));
+        wait_until("the kiosk again", Duration::from_secs(10), || {
+            count(&s, "#appointment-code") == 1
+        });
+        s.send_keys(&s.find("#appointment-code"), "NOPE99");
+        s.click(&s.find("#appointment-submit"));
+        wait_until("the check-in error", Duration::from_secs(10), || {
+            count(&s, "#kiosk-error") == 1
+        });
+        assert!(text_of(&s, "#kiosk-error").contains("没有预约码 NOPE99"));
+        s.send_keys(&s.find("#appointment-code"), "p3t9aa");
+        s.click(&s.find("#appointment-submit"));
+        wait_until("the appointment's slip", Duration::from_secs(10), || {
+            count(&s, "#ticket-appointment") == 1
+        });
+        assert_eq!(text_of(&s, "#ticket-number"), "B001");
+        assert!(text_of(&s, "#ticket-appointment").contains(&slot[11..]));
+        s.screenshot(&shots.join("43-appointment-slip.png"));
 
         s.goto(&format!("{url}/display"));
         wait_until("the display", Duration::from_secs(10), || {
@@ -1015,6 +1054,8 @@ fn enrolment_decision_and_delivery_at_the_window() {
     let data = demo_hub_with_approver(tmp.path());
     let code = onewindow_tests::enrol_code(&data, "综合受理 1 号窗口");
     let hub = HubProcess::start(&data);
+    let hub_addr = hub.addr.clone();
+    let hub_url = hub.url();
     let (_xvfb, display) = start_xvfb();
     let (_driver, base) = start_driver_env(&display, true, &[("ONEWINDOW_APPLICANT_SCREEN", "1")]);
     let desk_data = tmp.path().join("desk");
@@ -1025,7 +1066,7 @@ fn enrolment_decision_and_delivery_at_the_window() {
         &app,
         &[
             "--hub-url",
-            &hub.url(),
+            &hub_url,
             "--data-dir",
             desk_data.to_str().unwrap(),
             "--sync-interval-ms",
@@ -1036,8 +1077,11 @@ fn enrolment_decision_and_delivery_at_the_window() {
             hot.to_str().unwrap(),
             "--printer",
             &printer,
+            "--hall-display",
+            "1",
         ],
     );
+    let mut hub = Some(hub);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let shots = shots_dir();
         wait_until("online and unenrolled", Duration::from_secs(30), || {
@@ -1067,7 +1111,7 @@ fn enrolment_decision_and_delivery_at_the_window() {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap()
-            .post(format!("{}/kiosk/tickets", hub.url()))
+            .post(format!("{}/kiosk/tickets", hub_url))
             .form(&[("domain", "ZHSL")])
             .send()
             .unwrap();
@@ -1085,7 +1129,7 @@ fn enrolment_decision_and_delivery_at_the_window() {
         });
         let board: onewindow_proto::HallBoard = reqwest::blocking::get(format!(
             "{}{}",
-            hub.url(),
+            hub_url,
             onewindow_proto::paths::QUEUE_BOARD
         ))
         .unwrap()
@@ -1101,13 +1145,37 @@ fn enrolment_decision_and_delivery_at_the_window() {
         });
         s.screenshot(&shots.join("33-called.png"));
 
+        // The desk's hall display (a third window) shows the call, live from the hub.
+        let main = s.window_handle();
+        wait_until(
+            "the applicant's and the hall's windows",
+            Duration::from_secs(15),
+            || s.window_handles().len() == 3,
+        );
+        let (mut applicant, mut hall) = (String::new(), String::new());
+        for h in s.window_handles().into_iter().filter(|h| h != &main) {
+            s.switch_to_window(&h);
+            match s.execute("return location.hash").as_str() {
+                Some("#applicant") => applicant = h,
+                Some("#hall") => hall = h,
+                other => panic!("an unexpected window {other:?}"),
+            }
+        }
+        s.switch_to_window(&hall);
+        wait_until("A001 on the hall display", Duration::from_secs(15), || {
+            count(&s, ".hall-call.latest") == 1
+                && text_of(&s, ".hall-call.latest .hall-call-number") == "A001"
+        });
+        assert_eq!(
+            text_of(&s, ".hall-window[data-window='1'] .hall-window-current"),
+            "A001"
+        );
+        assert_eq!(attr(&s, "#hall-display", "data-online"), "true");
+        s.screenshot(&shots.join("35-hall-display.png"));
+        s.switch_to_window(&main);
+
         // The applicant's screen (the second window) shows their ticket; F12 invites the
         // rating; they rate on their screen; the hub counts it.
-        let main = s.window_handle();
-        wait_until("the applicant's window", Duration::from_secs(15), || {
-            s.window_handles().len() == 2
-        });
-        let applicant = s.window_handles().into_iter().find(|h| h != &main).unwrap();
         s.send_keys(&s.find("body"), "\u{E03C}");
         wait_until("invited", Duration::from_secs(10), || {
             text_of(&s, "#queue-flash").contains("评价")
@@ -1150,7 +1218,7 @@ fn enrolment_decision_and_delivery_at_the_window() {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        web.post(format!("{}/office/login", hub.url()))
+        web.post(format!("{}/office/login", hub_url))
             .form(&[("name", "wang"), ("password", "correct horse battery")])
             .send()
             .unwrap();
@@ -1164,7 +1232,7 @@ fn enrolment_decision_and_delivery_at_the_window() {
                     .file_name("准予换领决定书.pdf"),
             );
         let r = web
-            .post(format!("{}/office/cases/{number}/decide", hub.url()))
+            .post(format!("{}/office/cases/{number}/decide", hub_url))
             .multipart(form)
             .send()
             .unwrap();
@@ -1207,6 +1275,60 @@ fn enrolment_decision_and_delivery_at_the_window() {
                 .is_some_and(|c| c.1 == "delivered")
         });
         s.screenshot(&shots.join("32-delivered.png"));
+
+        // The hub goes away: the window takes a walk-in on its own offline queue, calls and
+        // serves it; the hall display shows the offline call.
+        hub.take().unwrap().kill();
+        click(&s, "#queue-walk-in");
+        wait_until("the walk-in dialog", Duration::from_secs(5), || {
+            count(&s, "#queue-walk-in-domain") == 1
+        });
+        choose(&s, "#queue-walk-in-domain", "ZHSL");
+        click(&s, "#queue-walk-in-confirm");
+        wait_until("an offline ticket", Duration::from_secs(15), || {
+            text_of(&s, "#queue-flash").contains("离线取号 W01-001")
+        });
+        assert_eq!(text_of(&s, "#queue-offline"), "离线叫号");
+        s.send_keys(&s.find("body"), "\u{E038}");
+        wait_until("W01-001 called", Duration::from_secs(10), || {
+            text_of(&s, "#queue-number") == "W01-001"
+        });
+        s.send_keys(&s.find("body"), "\u{E033}");
+        wait_until("W01-001 at the window", Duration::from_secs(10), || {
+            text_of(&s, "#queue-current").contains("办理中")
+        });
+        s.screenshot(&shots.join("36-offline-walk-in.png"));
+        s.switch_to_window(&hall);
+        wait_until(
+            "the offline call on the hall display",
+            Duration::from_secs(15),
+            || {
+                count(&s, "#hall-offline") == 1
+                    && text_of(&s, ".hall-call.latest .hall-call-number") == "W01-001"
+            },
+        );
+        s.screenshot(&shots.join("37-hall-display-offline.png"));
+        s.switch_to_window(&main);
+        // F8 ends it (nobody else waits); the hub is back and gets the record.
+        s.send_keys(&s.find("body"), "\u{E038}");
+        wait_until("W01-001 done", Duration::from_secs(10), || {
+            count(&s, "#queue-number") == 0
+        });
+        hub = Some(HubProcess::start_at(&data, &hub_addr));
+        let today = onewindow_hub::store_queue::hall_day(chrono::Utc::now()).to_string();
+        wait_until(
+            "the offline ticket on the hub",
+            Duration::from_secs(30),
+            || {
+                onewindow_hub::store::HubStore::open_dir(&data)
+                    .ok()
+                    .and_then(|h| h.figures(&today).ok())
+                    .is_some_and(|f| f.total.tickets == 2)
+            },
+        );
+        wait_until("the bar online again", Duration::from_secs(20), || {
+            count(&s, "#queue-offline") == 0
+        });
     }));
     if let Err(panic) = outcome {
         s.screenshot(&shots_dir().join("failure-sync.png"));
@@ -1215,7 +1337,9 @@ fn enrolment_decision_and_delivery_at_the_window() {
         std::panic::resume_unwind(panic);
     }
     s.close();
-    hub.kill();
+    if let Some(hub) = hub {
+        hub.kill();
+    }
 }
 
 /// Demo hub data with an approver for the 居民身份证换领 domain.
@@ -1275,9 +1399,18 @@ fn accept_one_case(s: &Session, hot: &Path) -> String {
     choose(s, "#field-delivery", "窗口领取");
     click(s, "#save-intake");
     for (slot, name, fixture) in [(0, "a.jpg", "page.jpg"), (1, "b.png", "page.png")] {
-        click(s, &format!(".material-slot[data-slot='{slot}']"));
-        wait_until("slot selected", Duration::from_secs(5), || {
-            attr(s, &format!(".material-slot[data-slot='{slot}']"), "class").contains("selected")
+        // On a loaded machine (three windows under Xvfb) the first click can land while the
+        // case screen is still re-rendering after the save: click again until it takes.
+        let css = format!(".material-slot[data-slot='{slot}']");
+        let mut clicks = 0;
+        wait_until("slot selected", Duration::from_secs(12), || {
+            let selected = attr(s, &css, "class").contains("selected");
+            if !selected && clicks < 4 {
+                clicks += 1;
+                click(s, &css);
+                std::thread::sleep(Duration::from_millis(600 * clicks));
+            }
+            selected
         });
         write_slowly(
             &hot.join(name),

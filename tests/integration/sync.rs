@@ -1482,3 +1482,86 @@ async fn appointments_are_imported_and_checked_in_at_the_kiosk_by_code() {
     assert_eq!(store.figures(&today).unwrap().total.tickets, 1);
     hub.kill();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desk_hall_display_follows_the_hub_live_and_the_offline_calls_without_it() {
+    mock_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let queue = onewindow_tests::demo("queue.json");
+    hub_cli(&[
+        "import-queue",
+        "--data",
+        data.to_str().unwrap(),
+        queue.to_str().unwrap(),
+    ]);
+    let code = enrol_code(&data, "1 号窗口");
+    let hub = HubProcess::start(&data);
+    let wavs = tmp.path().join("announced");
+    std::fs::create_dir_all(&wavs).unwrap();
+    let d = Desk::open(DeskConfig {
+        sync_interval: Duration::from_secs(3600),
+        announce_to_wav: Some(wavs),
+        ..DeskConfig::new(tmp.path().join("desk"), hub.url())
+    });
+    d.enrol(&hub.url(), &code).await.unwrap();
+    d.sync_once().await.unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(d.clone().run_hall_feed(move |view| {
+        let _ = tx.send(view);
+    }));
+    let mut next_matching =
+        async |what: &str, f: &dyn Fn(&onewindow_app::dto::HallBoardView) -> bool| {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+            loop {
+                let view = tokio::time::timeout_at(deadline, rx.recv())
+                    .await
+                    .unwrap_or_else(|_| panic!("the hall display never showed {what}"))
+                    .unwrap();
+                if f(&view) {
+                    return view;
+                }
+            }
+        };
+    let first = next_matching("the board", &|v| v.online).await;
+    assert!(first.calls.is_empty());
+    assert_eq!(first.windows.len(), 7);
+    assert_eq!(first.office, "荣成市政务服务中心");
+    reqwest::Client::new()
+        .post(format!("{}/kiosk/tickets", hub.url()))
+        .form(&[("domain", "ZHSL")])
+        .send()
+        .await
+        .unwrap();
+    d.queue_call_next().await.unwrap();
+    let v = next_matching("A001 called", &|v| {
+        v.calls.first().is_some_and(|c| c.number == "A001")
+    })
+    .await;
+    assert_eq!(v.calls[0].window, 1);
+    let tile = v.windows.iter().find(|w| w.number == 1).unwrap();
+    assert_eq!(tile.current.as_deref(), Some("A001"));
+    d.queue_step("recall").await.unwrap();
+    next_matching("the recall", &|v| v.calls.first().is_some_and(|c| c.recall)).await;
+
+    // The hub goes: the last board stays, marked offline, and the offline call shows on it.
+    hub.kill();
+    next_matching("offline", &|v| !v.online).await;
+    d.queue_walk_in("ZHSL").await.unwrap();
+    d.queue_call_next().await.unwrap();
+    let v = next_matching("W01-001 called", &|v| {
+        v.calls.first().is_some_and(|c| c.number == "W01-001")
+    })
+    .await;
+    assert!(!v.online);
+    assert_eq!(v.calls[1].number, "A001", "the last known calls stay");
+    assert_eq!(
+        v.windows
+            .iter()
+            .find(|w| w.number == 1)
+            .unwrap()
+            .current
+            .as_deref(),
+        Some("W01-001")
+    );
+}

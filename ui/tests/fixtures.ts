@@ -10,6 +10,9 @@ import type {
   DomainView,
   FileView,
   FollowUpView,
+  HallBoardView,
+  HallCallView,
+  HallWindowView,
   ItemGuide,
   PushStatus,
   QueueView,
@@ -571,6 +574,43 @@ export function applicantScreenView(over: Partial<ApplicantScreenView> = {}): Ap
       '窗口人员业务不熟练',
       '环境设施不便',
     ],
+    ...over,
+  };
+}
+
+// ---- the hall display (叫号屏; demo/queue.json's windows)
+
+export function hallCall(over: Partial<HallCallView> = {}): HallCallView {
+  return {
+    key: '101',
+    number: 'B007',
+    window: 3,
+    window_name: '3 号窗口（市场监管）',
+    recall: false,
+    ...over,
+  };
+}
+
+export function hallWindow(over: Partial<HallWindowView> = {}): HallWindowView {
+  return { number: 3, name: '3 号窗口（市场监管）', state: 'open', current: 'B007', ...over };
+}
+
+/** The hub's board: B007 just called at window 3, A012 before it at window 1; window 2 paused, 4 closed. */
+export function hallBoardView(over: Partial<HallBoardView> = {}): HallBoardView {
+  return {
+    calls: [
+      hallCall(),
+      hallCall({ key: '100', number: 'A012', window: 1, window_name: '1 号窗口（综合受理）' }),
+      hallCall({ key: '99', number: 'C003', window: 4, window_name: '4 号窗口（社保医保）', recall: true }),
+    ],
+    windows: [
+      hallWindow({ number: 1, name: '1 号窗口（综合受理）', current: 'A012' }),
+      hallWindow({ number: 2, name: '2 号窗口（综合受理）', state: 'paused', current: null }),
+      hallWindow(),
+      hallWindow({ number: 4, name: '4 号窗口（社保医保）', state: 'closed', current: null }),
+    ],
+    online: true,
+    office: '历下区政务服务中心',
     ...over,
   };
 }

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { emit } from '@tauri-apps/api/event';
+import type { HallBoardView } from '../src/ipc';
 import {
   applicantRate,
   applicantScreen,
@@ -7,6 +9,8 @@ import {
   deskStatus,
   errorMessage,
   GENERIC_ERROR_MESSAGE,
+  hallBoard,
+  onHallBoard,
   inviteRating,
   itemGuide,
   listBundles,
@@ -62,6 +66,30 @@ describe('ipc commands', () => {
       ['applicant_rate', { level: 1, reasons: ['x'], comment: 'y' }],
       ['invite_rating', {}],
     ]);
+  });
+
+  it('hall display: hall_board, and the hall-board event handed to the callback until unlistened', async () => {
+    const calls: Array<[string, unknown]> = [];
+    mockIPC(
+      (cmd, args) => {
+        calls.push([cmd, args]);
+        return null;
+      },
+      { shouldMockEvents: true },
+    );
+    await hallBoard();
+    expect(calls).toEqual([['hall_board', {}]]);
+
+    const board: HallBoardView = { calls: [], windows: [], online: false, office: '历下区政务服务中心' };
+    const seen: HallBoardView[] = [];
+    const stop = await onHallBoard((b) => seen.push(b));
+    await emit('hall-board', board);
+    expect(seen).toEqual([board]);
+    await emit('another-event', { online: true });
+    expect(seen).toHaveLength(1);
+    stop();
+    await emit('hall-board', board);
+    expect(seen).toHaveLength(1);
   });
 
   it('call the backend commands with the expected names and arguments', async () => {

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use onewindow_domain::ticket::TicketState;
 use onewindow_proto::HallBoard;
 
 use crate::desk::Desk;
@@ -57,27 +56,32 @@ impl Desk {
             })
             .collect();
         if !online {
-            // This window's offline queue goes on: its call is the newest on the screen.
-            let offline = self.with_store(|s| s.offline_current()).ok().flatten();
+            // This window's offline queue goes on: its calls are the newest on the screen.
+            let now = chrono::Utc::now();
             let window = self.queue_status().window;
-            if let (Some(t), Some(window)) = (offline, window) {
+            let offline_calls = self
+                .with_store(|s| s.offline_recent_calls(CALLS_SHOWN as u32, now))
+                .unwrap_or_default();
+            let current = self.with_store(|s| s.offline_current()).ok().flatten();
+            if let Some(window) = window {
                 let name = windows
                     .iter()
                     .find(|w| w.number == window)
                     .map_or_else(|| format!("{window} 号窗口"), |w| w.name.clone());
-                if t.state == TicketState::Called {
-                    calls.insert(
-                        0,
-                        dto::HallCallView {
-                            key: format!("{}-{}", t.id, t.recalls),
-                            number: t.number.clone(),
-                            window,
-                            window_name: name,
-                            recall: t.recalls > 0,
-                        },
-                    );
-                }
-                if let Some(tile) = windows.iter_mut().find(|w| w.number == window) {
+                let mine: Vec<dto::HallCallView> = offline_calls
+                    .into_iter()
+                    .map(|t| dto::HallCallView {
+                        key: format!("{}-{}", t.id, t.recalls),
+                        number: t.number,
+                        window,
+                        window_name: name.clone(),
+                        recall: t.recalls > 0,
+                    })
+                    .collect();
+                calls.splice(0..0, mine);
+                if let (Some(t), Some(tile)) =
+                    (current, windows.iter_mut().find(|w| w.number == window))
+                {
                     tile.current = Some(t.number);
                 }
             }

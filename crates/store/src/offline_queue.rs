@@ -300,6 +300,19 @@ impl Store {
         current(&tx)
     }
 
+    /// Today's offline tickets called to the window (not the walk-ins served at once), the
+    /// latest call first, for the hall display while the hub is away.
+    pub fn offline_recent_calls(&self, n: u32, at: DateTime<Utc>) -> Result<Vec<OfflineTicket>> {
+        let mut q = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM offline_ticket
+             WHERE day = ?1 AND called_at IS NOT NULL
+               AND EXISTS (SELECT 1 FROM json_each(steps) WHERE json_extract(value, '$.action') = 'call')
+             ORDER BY called_at DESC LIMIT ?2"
+        ))?;
+        let rows = q.query_map(params![ticket::hall_day(at).to_string(), n], read)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// How many of today's offline tickets wait.
     pub fn offline_waiting(&self, at: DateTime<Utc>) -> Result<u32> {
         Ok(self.conn.query_row(
@@ -453,6 +466,18 @@ mod tests {
         );
         assert!(s.offline_step("no_show", "张三", min(9)).is_err());
         assert!(s.offline_link_case("W01-20261127-0007", min(10)).unwrap());
+
+        let calls: Vec<String> = s
+            .offline_recent_calls(5, min(10))
+            .unwrap()
+            .into_iter()
+            .map(|t| t.number)
+            .collect();
+        assert_eq!(
+            calls,
+            ["W01-002"],
+            "the walk-in served at once was never called"
+        );
 
         // The next call: c is called, does not come.
         assert_eq!(
