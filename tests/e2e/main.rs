@@ -1172,6 +1172,16 @@ fn enrolment_decision_and_delivery_at_the_window() {
         );
         assert_eq!(attr(&s, "#hall-display", "data-online"), "true");
         s.screenshot(&shots.join("35-hall-display.png"));
+        // Its capability lets it call the board only: a case command is refused by Tauri.
+        assert!(
+            ipc_refused(&s, "recent_cases"),
+            "the hall display read the cases"
+        );
+        s.switch_to_window(&applicant);
+        assert!(
+            ipc_refused(&s, "new_case"),
+            "the applicant's screen made a case"
+        );
         s.switch_to_window(&main);
 
         // The applicant's screen (the second window) shows their ticket; F12 invites the
@@ -1340,6 +1350,27 @@ fn enrolment_decision_and_delivery_at_the_window() {
     if let Some(hub) = hub {
         hub.kill();
     }
+}
+
+/// Whether the window's webview is refused `command` by its capability (it reaches the IPC
+/// layer directly, as a compromised page could; `withGlobalTauri` is off).
+fn ipc_refused(s: &Session, command: &str) -> bool {
+    s.execute(&format!(
+        "window.__probe = null; window.__TAURI_INTERNALS__.invoke('{command}', {{}}).then(
+           () => {{ window.__probe = 'allowed'; }}, e => {{ window.__probe = 'refused: ' + String(e); }});
+         return true"
+    ));
+    let mut answer = String::new();
+    wait_until("the IPC answer", Duration::from_secs(10), || {
+        answer = s
+            .execute("return window.__probe")
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        !answer.is_empty()
+    });
+    eprintln!("{command}: {answer}");
+    answer.starts_with("refused") && answer.contains("not allowed")
 }
 
 /// Demo hub data with an approver for the 居民身份证换领 domain.

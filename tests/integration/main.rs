@@ -426,3 +426,4 @@ async fn elicences_are_looked_up_one_holder_at_a_time() {
 mod crash;
 mod sync;
 mod window;
+mod windows;
