@@ -808,9 +808,10 @@ async fn clerks_sign_in_with_the_hub_and_a_stream_resets_alone() {
     assert_eq!(err.code, "not_enrolled");
     d.enrol(&hub.url(), &code).await.unwrap();
     let err = d.login("liu", "wrong").await.unwrap_err();
-    assert_eq!(err.message, "用户名或密码不正确");
+    assert_eq!(err.message, "用户名或密码不正确（再错 4 次将锁定 15 分钟）");
     let st = d.login("liu", "window clerk pass").await.unwrap();
     assert_eq!(st.user.as_ref().unwrap().role_label, "窗口人员");
+    assert!(!st.user.as_ref().unwrap().offline);
     // Events are recorded under the signed-in clerk.
     let n = accepted_case(&d, 1).await;
     let case = d
@@ -1564,4 +1565,83 @@ async fn the_desk_hall_display_follows_the_hub_live_and_the_offline_calls_withou
             .as_deref(),
         Some("W01-001")
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_clerk_signs_in_offline_with_the_cached_verifier_and_five_wrong_passwords_lock() {
+    mock_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let code = enrol_code(&data, "1 号窗口");
+    for (name, pass) in [("liu", "window clerk pass"), ("zhao", "another clerk pass")] {
+        onewindow_tests::hub_cli_with_stdin(
+            &[
+                "user",
+                "add",
+                "--data",
+                data.to_str().unwrap(),
+                "--name",
+                name,
+                "--role",
+                "clerk",
+                "--password-stdin",
+            ],
+            &format!("{pass}\n"),
+        );
+    }
+    let hub = HubProcess::start(&data);
+    let addr = hub.addr.clone();
+    let d = desk(tmp.path(), hub.url());
+    d.enrol(&hub.url(), &code).await.unwrap();
+    d.login("liu", "window clerk pass").await.unwrap();
+    d.logout();
+    // The desk keeps a verifier, never the password.
+    let mut cache = std::fs::read(tmp.path().join("desk/cache.db")).unwrap();
+    cache.extend(std::fs::read(tmp.path().join("desk/cache.db-wal")).unwrap_or_default());
+    let text = String::from_utf8_lossy(&cache);
+    assert!(text.contains("$argon2id$") && !text.contains("window clerk pass"));
+
+    // The hub is gone: liu signs in with the verifier; zhao never signed in here.
+    hub.kill();
+    let st = d.login("liu", "window clerk pass").await.unwrap();
+    let user = st.user.unwrap();
+    assert_eq!(
+        (user.name.as_str(), user.role.as_str(), user.offline),
+        ("liu", "clerk", true)
+    );
+    let err = d.login("zhao", "another clerk pass").await.unwrap_err();
+    assert_eq!(err.code, "no_offline_login");
+    assert!(err.message.contains("30 天内"), "{}", err.message);
+    // Five wrong passwords lock liu, offline too; the right one is then refused unchecked.
+    for left in (1..=4).rev() {
+        let err = d.login("liu", "wrong").await.unwrap_err();
+        assert!(
+            err.message.contains(&format!("再错 {left} 次")),
+            "{}",
+            err.message
+        );
+    }
+    let err = d.login("liu", "wrong").await.unwrap_err();
+    assert_eq!(err.code, "login_locked");
+    assert!(err.message.contains("已锁定"));
+    let err = d.login("liu", "window clerk pass").await.unwrap_err();
+    assert_eq!(err.code, "login_locked");
+
+    // The hub locks too: five wrong passwords for zhao through the hub; then the right one
+    // is refused by the hub as well, from another desk state.
+    let hub = HubProcess::start_at(&data, &addr);
+    for _ in 0..4 {
+        d.login("zhao", "nope").await.unwrap_err();
+    }
+    let err = d.login("zhao", "nope").await.unwrap_err();
+    assert_eq!(err.code, "login_locked");
+    // The hub refuses zhao's right password now as well, without checking it.
+    let mut store = HubStore::open_dir(&data).unwrap();
+    assert!(matches!(
+        store
+            .verify_user("zhao", "another clerk pass", chrono::Utc::now())
+            .unwrap(),
+        onewindow_hub::store_office::SignIn::Locked(_)
+    ));
+    hub.kill();
 }

@@ -47,7 +47,7 @@ export function enrolledPush(over: Partial<PushStatus> = {}): PushStatus {
 
 /** A clerk signed in at the desk. */
 export function userView(over: Partial<UserView> = {}): UserView {
-  return { name: '王丽', role: 'clerk', role_label: '窗口人员', ...over };
+  return { name: '王丽', role: 'clerk', role_label: '窗口人员', offline: false, ...over };
 }
 
 export function onlineStatus(over: Partial<DeskStatus> = {}): DeskStatus {

@@ -115,6 +115,13 @@ describe('the user in the status bar', () => {
     expect(onlogout).not.toHaveBeenCalled();
   });
 
+  it('signed in offline: the bar says 离线登录 next to the name', async () => {
+    const st = { ...signedIn, user: { ...signedIn.user!, offline: true } };
+    renderBar(st);
+    expect(text(byId('user-status'))).toBe('王丽（窗口人员） 离线登录');
+    expect(byId('user-status').title).toContain('中心不可连接');
+  });
+
   it('signed in: 「name（role）」; the button opens a menu whose 退出登录 signs out', async () => {
     const user = userEvent.setup();
     const { onlogin, onlogout } = renderBar(signedIn);

@@ -49,6 +49,8 @@ pub struct DeskConfig {
     /// The monitor (1 = the first) the hall display window opens on, fullscreen; `None`: this
     /// desk drives no hall screen.
     pub hall_display: Option<u32>,
+    /// How long after the hub last checked a clerk's password the desk signs them in offline.
+    pub offline_login_days: u32,
 }
 
 impl DeskConfig {
@@ -72,6 +74,7 @@ impl DeskConfig {
             announce_repeat: 1,
             announce_to_wav: None,
             hall_display: None,
+            offline_login_days: onewindow_domain::login::OFFLINE_LOGIN_DAYS,
         }
     }
 }

@@ -70,6 +70,8 @@ pub struct UserView {
     pub role: String,
     /// 窗口人员 / 主管 / 审批人员 / 管理员
     pub role_label: String,
+    /// Signed in with the desk's cached verifier, the hub not reachable.
+    pub offline: bool,
 }
 
 /// Sync health of the push side.

@@ -223,8 +223,10 @@ impl Desk {
         }
     }
 
-    /// A clerk signs in: the hub checks the name and password (the desk must be enrolled;
-    /// offline sign-in with a cached verifier comes with the security work).
+    /// A clerk signs in. The hub checks the password when it can be reached, and the desk
+    /// keeps an Argon2id verifier of it; without the hub, that verifier signs the clerk in for
+    /// `offline_login_days` after. Five wrong passwords in a row lock the name for 15 minutes
+    /// (here and on the hub); the password is asked every time.
     pub async fn login(&self, name: &str, password: &str) -> Result<dto::DeskStatus, AppError> {
         let (name, password) = (name.trim(), password);
         if name.is_empty() || password.is_empty() {
@@ -233,35 +235,127 @@ impl Desk {
                 message: "请输入用户名和密码".into(),
             });
         }
-        let Some(token) = self.token.lock().expect("lock").clone() else {
+        let now = Utc::now();
+        let attempts = self.with_store(|s| s.sign_in_attempts(name))?;
+        if let Some(until) = attempts.locked(now) {
+            tracing::warn!("sign-in refused: name locked on this desk");
             return Err(AppError {
-                code: "not_enrolled".into(),
-                message: "本窗口尚未注册到中心，无法登录；请先注册本窗口（F10）".into(),
+                code: "login_locked".into(),
+                message: onewindow_domain::login::locked_message(until),
             });
+        }
+        let token = self.token.lock().expect("lock").clone();
+        let checked = match &token {
+            Some(t) => Some(self.client().with_token(t).login(name, password).await),
+            None => None,
         };
-        let answer = self
-            .client()
-            .with_token(&token)
-            .login(name, password)
-            .await
-            .map_err(|e| AppError {
+        match checked {
+            Some(Ok(answer)) => {
+                let verifier = argon2_hash(password).await?;
+                let v = onewindow_store::sign_in::Verifier {
+                    name: answer.name.clone(),
+                    role: answer.role.clone(),
+                    domains: answer.domains.clone(),
+                    verifier,
+                    verified_at: now,
+                };
+                self.with_store_mut(|s| s.sign_in_succeeded(&v.name, Some(&v)))?;
+                self.signed_in(&answer.name, &answer.role, false);
+                Ok(self.status())
+            }
+            Some(Err(e)) if e.code() == "bad_login" => Err(self.wrong_password(name, now)?),
+            Some(Err(e)) if !matches!(e, SyncError::Unreachable { .. }) => Err(AppError {
                 code: e.code().into(),
                 message: e.message_zh(),
-            })?;
-        let role_label = match answer.role.as_str() {
+            }),
+            // The hub cannot be reached (or the desk is not enrolled): the verifier decides.
+            _ => {
+                self.login_offline(name, password, token.is_some(), now)
+                    .await
+            }
+        }
+    }
+
+    async fn login_offline(
+        &self,
+        name: &str,
+        password: &str,
+        enrolled: bool,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<dto::DeskStatus, AppError> {
+        let days = self.config.offline_login_days;
+        let Some(v) = self.with_store(|s| s.sign_in_verifier(name))? else {
+            return Err(AppError {
+                code: if enrolled {
+                    "no_offline_login"
+                } else {
+                    "not_enrolled"
+                }
+                .into(),
+                message: if enrolled {
+                    format!(
+                        "无法连接中心，且本机没有该用户 {days} 天内在中心核验过的登录，不能离线登录"
+                    )
+                } else {
+                    "本窗口尚未注册到中心，无法登录；请先注册本窗口（F10）".into()
+                },
+            });
+        };
+        if !onewindow_domain::login::offline_login_valid(v.verified_at, days, now) {
+            return Err(AppError {
+                code: "offline_login_expired".into(),
+                message: format!("离线登录有效期（{days} 天）已过，请在能连接中心时登录"),
+            });
+        }
+        let (verifier, typed) = (v.verifier.clone(), password.to_string());
+        let good = tokio::task::spawn_blocking(move || {
+            use argon2::password_hash::{PasswordHash, PasswordVerifier};
+            PasswordHash::new(&verifier).is_ok_and(|h| {
+                argon2::Argon2::default()
+                    .verify_password(typed.as_bytes(), &h)
+                    .is_ok()
+            })
+        })
+        .await
+        .unwrap_or(false);
+        if !good {
+            return Err(self.wrong_password(name, now)?);
+        }
+        self.with_store_mut(|s| s.sign_in_succeeded(name, None))?;
+        tracing::info!(role = %v.role, "signed in offline with the cached verifier");
+        self.signed_in(&v.name, &v.role, true);
+        Ok(self.status())
+    }
+
+    fn wrong_password(&self, name: &str, now: chrono::DateTime<Utc>) -> Result<AppError, AppError> {
+        let after = self.with_store_mut(|s| s.sign_in_failed(name, now))?;
+        tracing::warn!(failures = after.failures, "sign-in refused: wrong password");
+        Ok(AppError {
+            code: if after.locked_until.is_some() {
+                "login_locked"
+            } else {
+                "bad_login"
+            }
+            .into(),
+            message: onewindow_domain::login::wrong_password_message(&after),
+        })
+    }
+
+    fn signed_in(&self, name: &str, role: &str, offline: bool) {
+        let role_label = match role {
             "clerk" => "窗口人员",
             "supervisor" => "主管",
             "approver" => "审批人员",
             "admin" => "管理员",
             _ => "用户",
         };
-        tracing::info!(user = %answer.name, role = %answer.role, "signed in");
+        tracing::info!(user = %name, role = %role, offline, "signed in");
         *self.user.write().expect("lock") = Some(dto::UserView {
-            name: answer.name,
-            role: answer.role.clone(),
+            name: name.to_string(),
+            role: role.to_string(),
             role_label: role_label.into(),
+            offline,
         });
-        Ok(self.status())
     }
 
     pub fn logout(&self) -> dto::DeskStatus {
@@ -382,4 +476,26 @@ impl Desk {
             .collect(),
         }
     }
+}
+
+/// An Argon2id verifier of `password` with a fresh salt (off the async workers: it takes tens
+/// of milliseconds by design).
+async fn argon2_hash(password: &str) -> Result<String, AppError> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).expect("the OS random source works");
+        let salt = SaltString::encode_b64(&salt).expect("16 bytes make a salt");
+        argon2::Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+    })
+    .await
+    .ok()
+    .and_then(Result::ok)
+    .ok_or_else(|| AppError {
+        code: "internal".into(),
+        message: "登录记录无法保存，请重试".into(),
+    })
 }

@@ -50,6 +50,8 @@ struct Settings {
     announce_repeat: Option<u32>,
     /// The monitor (1 = the first) of a hall screen this desk drives (叫号屏); unset: none.
     hall_display_monitor: Option<u32>,
+    /// Days a clerk can sign in offline after the hub last checked their password (30).
+    offline_login_days: Option<u32>,
 }
 
 pub const USAGE: &str = "onewindow-desk [--hub-url URL] [--data-dir DIR] [--ready-file FILE] [--sync-interval-ms N]
@@ -262,6 +264,10 @@ impl LaunchOptions {
             card_reader_dir: self.card_reader_dir.or(saved.card_reader_dir),
             today: self.today,
             announce_repeat: saved.announce_repeat.unwrap_or(1).clamp(1, 5),
+            offline_login_days: saved
+                .offline_login_days
+                .map(|d| d.min(365))
+                .unwrap_or(onewindow_domain::login::OFFLINE_LOGIN_DAYS),
             hall_display: self
                 .hall_display
                 .or(saved.hall_display_monitor.filter(|n| (1..=16).contains(n))),

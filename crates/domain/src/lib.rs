@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod case;
 pub mod catalog;
 pub mod elicence;
+pub mod login;
 pub mod prereview;
 pub mod qrcode;
 pub mod queue;

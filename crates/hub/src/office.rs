@@ -165,7 +165,7 @@ pub async fn login(State(state): State<HubState>, Form(f): Form<LoginForm>) -> R
         .store_call(move |s| s.login(&f.name, &f.password, Utc::now()))
         .await
     {
-        Ok(Some(token)) => {
+        Ok(crate::store_office::SignIn::Ok(token)) => {
             tracing::info!(user = %name, "office login");
             (
                 [(
@@ -179,11 +179,21 @@ pub async fn login(State(state): State<HubState>, Form(f): Form<LoginForm>) -> R
             )
                 .into_response()
         }
-        Ok(None) => {
-            tracing::warn!(user = %name, "office login refused");
+        Ok(crate::store_office::SignIn::Wrong(after)) => {
+            tracing::warn!(user = %name, failures = after.failures, "office login refused");
             (
                 StatusCode::UNAUTHORIZED,
-                login_form(Some("用户名或密码不正确")),
+                login_form(Some(&onewindow_domain::login::wrong_password_message(
+                    &after,
+                ))),
+            )
+                .into_response()
+        }
+        Ok(crate::store_office::SignIn::Locked(until)) => {
+            tracing::warn!(user = %name, "office login refused: name locked");
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                login_form(Some(&onewindow_domain::login::locked_message(until))),
             )
                 .into_response()
         }

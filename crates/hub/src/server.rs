@@ -427,10 +427,10 @@ async fn desk_login(
     }
     let name = req.name.clone();
     match state
-        .with_store(move |s| s.verify_user(&req.name, &req.password))
+        .with_store(move |s| s.verify_user(&req.name, &req.password, chrono::Utc::now()))
         .await?
     {
-        Some(u) => {
+        crate::store_office::SignIn::Ok(u) => {
             tracing::info!(user = %u.name, "desk login");
             Ok(Json(onewindow_proto::LoginAnswer {
                 name: u.name,
@@ -438,12 +438,20 @@ async fn desk_login(
                 domains: u.domains,
             }))
         }
-        None => {
-            tracing::warn!(user = %name, "desk login refused");
+        crate::store_office::SignIn::Wrong(after) => {
+            tracing::warn!(user = %name, failures = after.failures, "desk login refused");
             Err(HttpError::new(
                 StatusCode::UNAUTHORIZED,
                 "bad_login",
-                "wrong user name or password",
+                onewindow_domain::login::wrong_password_message(&after),
+            ))
+        }
+        crate::store_office::SignIn::Locked(until) => {
+            tracing::warn!(user = %name, "desk login refused: name locked");
+            Err(HttpError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "login_locked",
+                onewindow_domain::login::locked_message(until),
             ))
         }
     }

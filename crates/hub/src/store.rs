@@ -60,6 +60,11 @@ pub const HUB_MIGRATIONS: &[Migration] = &[
         name: "0009_notices_appointments",
         sql: include_str!("../../../migrations/hub/0009_notices_appointments.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_login_guard",
+        sql: include_str!("../../../migrations/hub/0010_login_guard.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

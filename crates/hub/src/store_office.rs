@@ -11,6 +11,23 @@ use sha2::{Digest, Sha256};
 
 use crate::store::{HubStore, HubStoreError, Result};
 
+/// What a password check found.
+enum PasswordCheck {
+    Good,
+    Wrong(onewindow_domain::login::Attempts),
+    Locked(DateTime<Utc>),
+}
+
+/// The outcome of a sign-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignIn<T> {
+    Ok(T),
+    /// A wrong name or password; the name's failures after it.
+    Wrong(onewindow_domain::login::Attempts),
+    /// Too many wrong passwords: locked until then.
+    Locked(DateTime<Utc>),
+}
+
 /// Approver sessions last this long.
 pub const SESSION_HOURS: i64 = 8;
 
@@ -154,32 +171,95 @@ impl HubStore {
             .collect()
     }
 
-    /// Checks a user's password (a clerk signing in at a desk); `None` when wrong.
-    pub fn verify_user(&self, name: &str, password: &str) -> Result<Option<User>> {
+    /// The password check behind both sign-ins, with the lock: five wrong passwords in a row
+    /// lock the name for 15 minutes, and while it is locked the password is not checked.
+    fn check_password(
+        &mut self,
+        name: &str,
+        password: &str,
+        now: DateTime<Utc>,
+    ) -> Result<PasswordCheck> {
+        let name = name.trim();
+        let attempts = self.login_attempts(name)?;
+        if let Some(until) = attempts.locked(now) {
+            return Ok(PasswordCheck::Locked(until));
+        }
         let hash: Option<String> = self
             .conn
             .query_row(
                 "SELECT password_hash FROM hub_user WHERE name = ?1",
-                [name.trim()],
+                [name],
                 |r| r.get(0),
             )
             .optional()?;
-        let Some(hash) = hash else {
-            let _ = Argon2::default().hash_password(
-                password.as_bytes(),
-                &SaltString::encode_b64(&[0u8; 16]).expect("salt"),
-            );
-            return Ok(None);
+        let good = match hash {
+            Some(hash) => {
+                let parsed = PasswordHash::new(&hash)
+                    .map_err(|e| HubStoreError::BadInput(format!("stored hash unreadable: {e}")))?;
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            }
+            None => {
+                // Same work as a real check, so a wrong name is not faster than a wrong password.
+                let _ = Argon2::default().hash_password(
+                    password.as_bytes(),
+                    &SaltString::encode_b64(&[0u8; 16]).expect("salt"),
+                );
+                false
+            }
         };
-        let parsed = PasswordHash::new(&hash)
-            .map_err(|e| HubStoreError::BadInput(format!("stored hash unreadable: {e}")))?;
-        if Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_err()
-        {
-            return Ok(None);
-        }
-        self.user(name.trim())
+        let after = if good {
+            onewindow_domain::login::Attempts::default()
+        } else {
+            attempts.failed(now)
+        };
+        self.conn.execute(
+            "INSERT INTO login_attempt (name, failures, locked_until) VALUES (?1, ?2, ?3)
+             ON CONFLICT(name) DO UPDATE SET failures = excluded.failures,
+               locked_until = excluded.locked_until",
+            params![name, after.failures, after.locked_until.map(ts)],
+        )?;
+        Ok(if good {
+            PasswordCheck::Good
+        } else {
+            PasswordCheck::Wrong(after)
+        })
+    }
+
+    /// A name's failed sign-ins.
+    pub fn login_attempts(&self, name: &str) -> Result<onewindow_domain::login::Attempts> {
+        let row: Option<(i64, Option<String>)> = self
+            .conn
+            .query_row(
+                "SELECT failures, locked_until FROM login_attempt WHERE name = ?1",
+                [name.trim()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(row.map_or_else(Default::default, |(failures, until)| {
+            onewindow_domain::login::Attempts {
+                failures: failures as u32,
+                locked_until: until.and_then(|u| u.parse().ok()),
+            }
+        }))
+    }
+
+    /// Checks a user's password (a clerk signing in at a desk).
+    pub fn verify_user(
+        &mut self,
+        name: &str,
+        password: &str,
+        now: DateTime<Utc>,
+    ) -> Result<SignIn<User>> {
+        Ok(match self.check_password(name, password, now)? {
+            PasswordCheck::Good => match self.user(name.trim())? {
+                Some(u) => SignIn::Ok(u),
+                None => SignIn::Wrong(Default::default()),
+            },
+            PasswordCheck::Wrong(a) => SignIn::Wrong(a),
+            PasswordCheck::Locked(until) => SignIn::Locked(until),
+        })
     }
 
     /// Checks a password; on success opens a session and returns its cookie value.
@@ -188,30 +268,11 @@ impl HubStore {
         name: &str,
         password: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<String>> {
-        let hash: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT password_hash FROM hub_user WHERE name = ?1",
-                [name.trim()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let Some(hash) = hash else {
-            // Same work as a real check, so a wrong name is not faster than a wrong password.
-            let _ = Argon2::default().hash_password(
-                password.as_bytes(),
-                &SaltString::encode_b64(&[0u8; 16]).expect("salt"),
-            );
-            return Ok(None);
-        };
-        let parsed = PasswordHash::new(&hash)
-            .map_err(|e| HubStoreError::BadInput(format!("stored hash unreadable: {e}")))?;
-        if Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_err()
-        {
-            return Ok(None);
+    ) -> Result<SignIn<String>> {
+        match self.check_password(name, password, now)? {
+            PasswordCheck::Good => {}
+            PasswordCheck::Wrong(a) => return Ok(SignIn::Wrong(a)),
+            PasswordCheck::Locked(until) => return Ok(SignIn::Locked(until)),
         }
         let mut raw = [0u8; 32];
         getrandom::fill(&mut raw).expect("the OS random source works");
@@ -225,7 +286,7 @@ impl HubStore {
                 ts(now + Duration::hours(SESSION_HOURS))
             ],
         )?;
-        Ok(Some(token))
+        Ok(SignIn::Ok(token))
     }
 
     /// The user of an unexpired session.

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod migrate;
 pub mod offline_queue;
 pub mod push;
+pub mod sign_in;
 
 use std::path::{Path, PathBuf};
 
@@ -50,6 +51,11 @@ pub const DESK_MIGRATIONS: &[migrate::Migration] = &[
         version: 7,
         name: "0007_offline_queue",
         sql: include_str!("../../../migrations/desk/0007_offline_queue.sql"),
+    },
+    migrate::Migration {
+        version: 8,
+        name: "0008_sign_in",
+        sql: include_str!("../../../migrations/desk/0008_sign_in.sql"),
     },
 ];
 

@@ -40,6 +40,7 @@ impl SyncError {
             SyncError::Hub { code, .. } if code == "cursor_ahead" => "hub_cursor_ahead",
             SyncError::Hub { code, .. } if code == "bad_enrol_code" => "bad_enrol_code",
             SyncError::Hub { code, .. } if code == "bad_login" => "bad_login",
+            SyncError::Hub { code, .. } if code == "login_locked" => "login_locked",
             SyncError::Hub { code, .. } if code == "device_revoked" => "device_revoked",
             SyncError::Hub { code, .. } if code == "bad_token" || code == "no_token" => "bad_token",
             SyncError::Hub { .. } => "hub_error",
@@ -57,6 +58,13 @@ impl SyncError {
             }
             SyncError::Hub { code, .. } if code == "cursor_ahead" => {
                 "本地缓存记录的目录进度超过了中心服务（中心数据可能已重置），请重建缓存".into()
+            }
+            // The hub says how many tries are left, or until when the name is locked.
+            SyncError::Hub { code, message, .. }
+                if (code == "bad_login" || code == "login_locked")
+                    && message.chars().any(|c| !c.is_ascii()) =>
+            {
+                message.clone()
             }
             SyncError::Hub { code, .. } if code == "bad_login" => "用户名或密码不正确".into(),
             SyncError::Hub { code, .. } if code == "bad_enrol_code" => {

@@ -8,4 +8,8 @@ role: string,
 /**
  * 窗口人员 / 主管 / 审批人员 / 管理员
  */
-role_label: string, };
+role_label: string, 
+/**
+ * Signed in with the desk's cached verifier, the hub not reachable.
+ */
+offline: boolean, };
