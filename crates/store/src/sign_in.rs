@@ -82,7 +82,8 @@ impl Store {
 
     /// The verifier of `name`'s last sign-in checked by the hub.
     pub fn sign_in_verifier(&self, name: &str) -> Result<Option<Verifier>> {
-        let row: Option<(Option<String>, String, Option<String>, Option<String>)> = self
+        type Row = (Option<String>, String, Option<String>, Option<String>);
+        let row: Option<Row> = self
             .conn
             .query_row(
                 "SELECT role, domains, verifier, verified_at FROM sign_in WHERE name = ?1",
