@@ -61,8 +61,7 @@ impl SyncError {
             }
             // The hub says how many tries are left, or until when the name is locked.
             SyncError::Hub { code, message, .. }
-                if (code == "bad_login" || code == "login_locked")
-                    && message.chars().any(|c| !c.is_ascii()) =>
+                if (code == "bad_login" || code == "login_locked") && !message.is_ascii() =>
             {
                 message.clone()
             }
