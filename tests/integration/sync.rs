@@ -1645,3 +1645,145 @@ async fn a_clerk_signs_in_offline_with_the_cached_verifier_and_five_wrong_passwo
     ));
     hub.kill();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_audit_log_reaches_the_hub_as_a_chain_and_an_edited_record_is_flagged() {
+    mock_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let code = enrol_code(&data, "1 号窗口");
+    onewindow_tests::hub_cli_with_stdin(
+        &[
+            "user",
+            "add",
+            "--data",
+            data.to_str().unwrap(),
+            "--name",
+            "liu",
+            "--role",
+            "clerk",
+            "--password-stdin",
+        ],
+        "window clerk pass\n",
+    );
+    onewindow_tests::hub_cli_with_stdin(
+        &[
+            "user",
+            "add",
+            "--data",
+            data.to_str().unwrap(),
+            "--name",
+            "zhou",
+            "--role",
+            "supervisor",
+            "--password-stdin",
+        ],
+        "hall supervisor pass\n",
+    );
+    let hub = HubProcess::start(&data);
+    let d = desk(tmp.path(), hub.url());
+    d.enrol(&hub.url(), &code).await.unwrap();
+    d.login("liu", "wrong").await.unwrap_err();
+    d.login("liu", "window clerk pass").await.unwrap();
+    let number = accepted_case(&d, 1).await;
+    let case = d
+        .recent_cases()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.number == number)
+        .unwrap();
+    d.open_case(&case.id).unwrap();
+    d.sync_once().await.unwrap();
+
+    let cache = tmp.path().join("desk/cache.db");
+    let local = onewindow_store::Store::open(&cache).unwrap();
+    let mine = local.audit_recent(1000).unwrap();
+    assert_eq!(local.audit_verify().unwrap(), None);
+    let actions: Vec<(&str, &str)> = mine
+        .iter()
+        .rev()
+        .map(|r| (r.action.as_str(), r.result.as_str()))
+        .collect();
+    assert!(
+        actions.contains(&("login", "refused: wrong password")),
+        "{actions:?}"
+    );
+    assert!(actions.contains(&("login", "ok")));
+    assert!(actions.iter().any(|(a, _)| *a == "state"));
+    assert!(actions.iter().any(|(a, _)| *a == "print"));
+    assert!(
+        mine.iter()
+            .any(|r| r.action == "view" && r.object == number)
+    );
+    // Who, when, which desk, what, to what, with what result; never the applicant's data.
+    let all = serde_json::to_string(&mine).unwrap();
+    assert!(!all.contains("371082") && !all.contains("徐志强"), "{all}");
+    let heads = HubStore::open_dir(&data).unwrap().audit_heads().unwrap();
+    assert_eq!(heads[0].seq, mine[0].seq, "the hub has the whole log");
+    assert!(heads[0].breaks.is_empty());
+
+    // Someone edits a record the hub already has, around the database's own refusal: the
+    // desk's check finds it.
+    drop(local);
+    let raw = rusqlite::Connection::open(&cache).unwrap();
+    assert!(
+        raw.execute("UPDATE audit_log SET actor = 'someone' WHERE seq = 2", [])
+            .is_err()
+    );
+    raw.execute_batch(
+        "DROP TRIGGER audit_log_no_update;
+         UPDATE audit_log SET actor = 'someone' WHERE seq = 2;",
+    )
+    .unwrap();
+    let local = onewindow_store::Store::open(&cache).unwrap();
+    assert_eq!(local.audit_verify().unwrap().unwrap().seq, 2);
+    // And one not sent yet: the hub refuses the batch and flags the break; cases still sync.
+    d.logout();
+    let head = local.audit_recent(1).unwrap()[0].seq;
+    raw.execute(
+        "UPDATE audit_log SET result = 'ok, nothing to see' WHERE seq = ?1",
+        [head],
+    )
+    .unwrap();
+    d.sync_once().await.unwrap();
+    let heads = HubStore::open_dir(&data).unwrap().audit_heads().unwrap();
+    assert_eq!(heads[0].breaks.len(), 1);
+    assert_eq!(heads[0].breaks[0].0, head);
+    assert!(
+        heads[0].breaks[0]
+            .1
+            .contains("changed after it was written")
+    );
+    assert!(
+        d.status()
+            .push
+            .problem
+            .unwrap_or_default()
+            .contains("审计日志链不完整")
+    );
+    // The supervisor's page shows it.
+    let web = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    web.post(format!("{}/office/login", hub.url()))
+        .form(&[("name", "zhou"), ("password", "hall supervisor pass")])
+        .send()
+        .await
+        .unwrap();
+    let page = web
+        .get(format!("{}/office/audit", hub.url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("第 {head} 条")), "{page}");
+    assert!(
+        page.contains(r#"<tr data-desk="W01" class="overdue">"#),
+        "{page}"
+    );
+    hub.kill();
+}

@@ -138,10 +138,21 @@ impl Desk {
             self.config.upload_throttle,
         )
         .await;
-        // Then what the back office decided on this desk's cases.
+        // Then what the back office decided on this desk's cases, then the audit log.
         let result = match pushed {
             Ok(r) => match self.pull_results_with(&client, &store).await {
-                Ok(_) => Ok(r),
+                Ok(_) => match onewindow_sync::push_audit(&client, &store).await {
+                    Ok(n) => {
+                        if n > 0 {
+                            tracing::debug!(records = n, "audit records sent");
+                        }
+                        Ok(r)
+                    }
+                    Err(e) => {
+                        tracing::warn!(code = e.code(), error = %e, "audit records not sent");
+                        Err(e)
+                    }
+                },
                 Err(e) => Err(e),
             },
             Err(e) => Err(e),
@@ -239,6 +250,14 @@ impl Desk {
         let attempts = self.with_store(|s| s.sign_in_attempts(name))?;
         if let Some(until) = attempts.locked(now) {
             tracing::warn!("sign-in refused: name locked on this desk");
+            self.audit_as(
+                name,
+                &self.desk_code(),
+                "login",
+                name,
+                "refused: locked",
+                None,
+            );
             return Err(AppError {
                 code: "login_locked".into(),
                 message: onewindow_domain::login::locked_message(until),
@@ -330,6 +349,18 @@ impl Desk {
     fn wrong_password(&self, name: &str, now: chrono::DateTime<Utc>) -> Result<AppError, AppError> {
         let after = self.with_store_mut(|s| s.sign_in_failed(name, now))?;
         tracing::warn!(failures = after.failures, "sign-in refused: wrong password");
+        self.audit_as(
+            name,
+            &self.desk_code(),
+            "login",
+            name,
+            if after.locked_until.is_some() {
+                "refused: wrong password, now locked"
+            } else {
+                "refused: wrong password"
+            },
+            None,
+        );
         Ok(AppError {
             code: if after.locked_until.is_some() {
                 "login_locked"
@@ -350,6 +381,14 @@ impl Desk {
             _ => "用户",
         };
         tracing::info!(user = %name, role = %role, offline, "signed in");
+        self.audit_as(
+            name,
+            &self.desk_code(),
+            "login",
+            name,
+            "ok",
+            Some(if offline { "offline" } else { "hub" }),
+        );
         *self.user.write().expect("lock") = Some(dto::UserView {
             name: name.to_string(),
             role: role.to_string(),
@@ -359,8 +398,10 @@ impl Desk {
     }
 
     pub fn logout(&self) -> dto::DeskStatus {
-        if let Some(u) = self.user.write().expect("lock").take() {
+        let gone = self.user.write().expect("lock").take();
+        if let Some(u) = gone {
             tracing::info!(user = %u.name, "signed out");
+            self.audit_as(&u.name, &self.desk_code(), "logout", &u.name, "ok", None);
         }
         self.status()
     }

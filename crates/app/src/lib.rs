@@ -3,6 +3,7 @@
 //! these.
 
 pub mod applicant_screen;
+pub mod audit;
 pub mod desk;
 pub mod dto;
 pub mod hall;

@@ -918,6 +918,7 @@ impl Desk {
 
     pub fn open_case(&self, case_id: &str) -> Result<CaseView, AppError> {
         let view = self.case_view(case_id, None)?;
+        self.audit("view", &view.number, "ok", None);
         // Scans go to a case on screen only while it can take them: a draft, or an accepted
         // case whose 容缺 materials are still owed.
         if view.editable
@@ -1860,11 +1861,17 @@ impl Desk {
     /// Prints an archived document; the flash says where it went or why it did not.
     fn print(&self, rel: &str, kind: &str) -> Flash {
         let title = doc_title(kind);
-        match self
+        let printed = self
             .config
             .printer
-            .print(&self.documents_dir().join(rel), title)
-        {
+            .print(&self.documents_dir().join(rel), title);
+        self.audit(
+            "print",
+            rel,
+            if printed.is_ok() { "ok" } else { "failed" },
+            None,
+        );
+        match printed {
             Ok(msg) => Flash {
                 ok: true,
                 text: format!("{title}已打印（{msg}）"),
@@ -2225,6 +2232,7 @@ impl Desk {
         let d = self
             .with_store(|s| s.document(document_id))?
             .ok_or_else(|| bad("not_found", "找不到该文书"))?;
+        self.audit("view", &d.file, "ok", None);
         let path = self.documents_dir().join(&d.file);
         if !path.exists() {
             tracing::error!(document = d.id, "archived document file is missing");

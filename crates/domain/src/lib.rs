@@ -2,6 +2,7 @@
 
 pub mod applicant;
 pub mod appointment;
+pub mod audit;
 pub mod bundle;
 pub mod calendar;
 pub mod case;

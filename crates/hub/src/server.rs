@@ -651,6 +651,38 @@ async fn queue_rating(
     Ok(Json(id))
 }
 
+async fn receive_audit(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    body: Result<Json<onewindow_proto::AuditPush>, JsonRejection>,
+) -> Result<Json<onewindow_proto::AuditHead>, HttpError> {
+    let device = device(&state, &headers).await?;
+    let Json(push) = body?;
+    if push.records.len() > onewindow_proto::MAX_AUDIT_BATCH {
+        return Err(HttpError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_many_records",
+            format!(
+                "at most {} audit records per push",
+                onewindow_proto::MAX_AUDIT_BATCH
+            ),
+        ));
+    }
+    match state
+        .with_store(move |s| s.receive_audit(&device, &push.records, chrono::Utc::now()))
+        .await?
+    {
+        crate::store_audit::AuditReceipt::Taken { seq, hash } => {
+            Ok(Json(onewindow_proto::AuditHead { seq, hash }))
+        }
+        crate::store_audit::AuditReceipt::Broken { seq, reason } => Err(HttpError::new(
+            StatusCode::CONFLICT,
+            "audit_chain_broken",
+            format!("audit record {seq}: {reason}"),
+        )),
+    }
+}
+
 async fn queue_mine(
     State(state): State<HubState>,
     headers: HeaderMap,
@@ -706,6 +738,8 @@ pub fn router(state: HubState) -> Router {
         .route(paths::ENROL, post(enrol))
         .route(paths::RESULTS, get(results))
         .route(paths::LOGIN, post(desk_login))
+        .route(paths::AUDIT, post(receive_audit))
+        .route("/office/audit", get(crate::office::audit_page))
         .route(paths::PROGRESS, get(crate::office::progress))
         .route("/office", get(crate::office::list))
         .route(

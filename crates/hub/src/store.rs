@@ -65,6 +65,11 @@ pub const HUB_MIGRATIONS: &[Migration] = &[
         name: "0010_login_guard",
         sql: include_str!("../../../migrations/hub/0010_login_guard.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_audit",
+        sql: include_str!("../../../migrations/hub/0011_audit.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

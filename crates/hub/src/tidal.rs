@@ -164,7 +164,7 @@ async fn render(
         .map(|e| format!(r#"<p class="err" id="hall-error">{}</p>"#, esc(e)))
         .unwrap_or_default();
     let body = format!(
-        r#"<h2>大厅管理 · 潮汐窗口</h2><p><a href="/office/figures" id="to-figures">数据统计（日报、月通报、导出 Excel）</a> · <a href="/office/ratings" id="to-ratings">差评整改</a></p>{error}
+        r#"<h2>大厅管理 · 潮汐窗口</h2><p><a href="/office/figures" id="to-figures">数据统计（日报、月通报、导出 Excel）</a> · <a href="/office/ratings" id="to-ratings">差评整改</a> · <a href="/office/audit" id="to-audit">审计日志</a></p>{error}
 <section><h3>各业务排队（每 15 秒刷新）</h3><table id="loads"><thead><tr><th>业务</th><th>等候人数</th><th>最长等候</th><th>近一小时平均等候</th><th>开放窗口</th></tr></thead><tbody>{load_rows}</tbody></table></section>
 <section id="suggestions"><h3>调配建议</h3>{sugg}</section>
 <section><h3>窗口</h3><table id="windows"><thead><tr><th>窗口</th><th>状态</th><th>办理业务</th><th>当前号</th><th>调配</th></tr></thead><tbody>{window_rows}</tbody></table></section>

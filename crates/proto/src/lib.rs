@@ -46,6 +46,8 @@ pub mod paths {
     pub const QUEUE_BOARD: &str = "/v1/queue/board";
     /// `/v1/result-files/{sha256}`: `GET` a result file of one of this device's cases.
     pub const RESULT_FILES: &str = "/v1/result-files";
+    /// `POST`: a batch of the desk's audit records, continuing its chain.
+    pub const AUDIT: &str = "/v1/audit";
     /// The hall board as server-sent events: whole now, then again at each change.
     pub const DISPLAY_EVENTS: &str = "/display/events";
     /// `POST`: a user signs in at an enrolled desk (device token required).
@@ -376,6 +378,22 @@ pub struct HallBoard {
     pub calls: Vec<CallShown>,
     pub windows: Vec<WindowLive>,
 }
+
+/// `POST /v1/audit`: the desk's audit records the hub does not have yet, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPush {
+    pub records: Vec<onewindow_domain::audit::AuditRecord>,
+}
+
+/// The head of the desk's audit chain as the hub now has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// The most audit records in one push.
+pub const MAX_AUDIT_BATCH: usize = 1000;
 
 /// Every 4xx/5xx body of the hub: a stable code for programs and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -278,6 +278,24 @@ pub(crate) fn step(
             reason
         ],
     )?;
+    // Every state change is audited with it, in the same transaction.
+    crate::audit::append(
+        tx,
+        &crate::audit::Audit {
+            actor: &who.user,
+            desk: &who.desk,
+            action: "state",
+            object: &case.number,
+            result: "ok",
+            detail: Some(&format!(
+                "{}: {} → {}",
+                enc(&action),
+                enc(&case.state),
+                enc(&next)
+            )),
+        },
+        at,
+    )?;
     let after = read_case(tx, case_id)?.expect("exists");
     Ok((case, after))
 }

@@ -2,6 +2,7 @@
 //! the embedded `migrations/desk` on open. Everything the desk stores goes through [`Store`].
 
 pub mod acceptance;
+pub mod audit;
 pub mod cases;
 pub mod catalog;
 pub mod migrate;
@@ -56,6 +57,11 @@ pub const DESK_MIGRATIONS: &[migrate::Migration] = &[
         version: 8,
         name: "0008_sign_in",
         sql: include_str!("../../../migrations/desk/0008_sign_in.sql"),
+    },
+    migrate::Migration {
+        version: 9,
+        name: "0009_audit",
+        sql: include_str!("../../../migrations/desk/0009_audit.sql"),
     },
 ];
 

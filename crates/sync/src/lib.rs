@@ -66,6 +66,9 @@ impl SyncError {
                 message.clone()
             }
             SyncError::Hub { code, .. } if code == "bad_login" => "用户名或密码不正确".into(),
+            SyncError::Hub { code, .. } if code == "audit_chain_broken" => {
+                "本窗口的审计日志链不完整（记录被改动或删除），已报告中心；请联系管理员".into()
+            }
             SyncError::Hub { code, .. } if code == "bad_enrol_code" => {
                 "注册码无效或已被使用，请向管理员重新获取".into()
             }
@@ -432,6 +435,17 @@ impl HubClient {
             comment: comment.into(),
         };
         self.queue_post(paths::QUEUE_RATING, &req).await
+    }
+
+    /// Sends a batch of audit records; the chain's head as the hub now has it.
+    pub async fn push_audit_batch(
+        &self,
+        records: &[onewindow_domain::audit::AuditRecord],
+    ) -> Result<onewindow_proto::AuditHead, SyncError> {
+        let req = onewindow_proto::AuditPush {
+            records: records.to_vec(),
+        };
+        self.queue_post(paths::AUDIT, &req).await
     }
 
     /// The desk's window now: its current ticket and how many wait for it.
@@ -863,6 +877,36 @@ pub async fn push_outbox(
         blocking(store, move |s| s.record_answers(&answers, now)).await?;
         // Ops still waiting stay pending for the next round; go on past them.
         after_seq = last;
+    }
+}
+
+/// Sends the audit records the hub does not have yet, in batches, each acknowledged before
+/// the next; how many were sent. A broken chain is the hub's `audit_chain_broken` error.
+pub async fn push_audit(
+    client: &HubClient,
+    store: &std::sync::Arc<std::sync::Mutex<Store>>,
+) -> Result<usize, SyncError> {
+    let mut sent = 0;
+    loop {
+        let batch = {
+            let s = store.lock().unwrap_or_else(|p| p.into_inner());
+            s.audit_unsent(500)?
+        };
+        let Some(last) = batch.last().map(|r| r.seq) else {
+            return Ok(sent);
+        };
+        let head = client.push_audit_batch(&batch).await?;
+        if head.seq < last {
+            return Err(SyncError::BadResponse(format!(
+                "the hub acknowledged audit record {} of {last}",
+                head.seq
+            )));
+        }
+        store
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .audit_sent(head.seq)?;
+        sent += batch.len();
     }
 }
 
