@@ -372,6 +372,16 @@ async fn applicant_rate(
     desk.applicant_rate(level, &reasons, &comment).await
 }
 
+/// 查看完整信息: the applicant's numbers whole, with the clerk's reason (audited).
+#[tauri::command]
+async fn reveal_applicant(
+    desk: DeskState<'_>,
+    case_id: String,
+    reason: String,
+) -> Result<onewindow_app::dto::RevealView, AppError> {
+    blocking(&desk, move |d| d.reveal_applicant(&case_id, &reason)).await
+}
+
 /// The hall display's board now (then it follows the `hall-board` events).
 #[tauri::command]
 async fn hall_board(desk: DeskState<'_>) -> Result<onewindow_app::dto::HallBoardView, AppError> {
@@ -517,6 +527,7 @@ pub fn run() {
             applicant_rate,
             invite_rating,
             hall_board,
+            reveal_applicant,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -1787,3 +1787,85 @@ async fn the_audit_log_reaches_the_hub_as_a_chain_and_an_edited_record_is_flagge
     );
     hub.kill();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_view_of_a_stored_case_masks_the_applicant_and_a_reveal_needs_a_reason() {
+    mock_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let code = enrol_code(&data, "1 号窗口");
+    onewindow_tests::hub_cli_with_stdin(
+        &[
+            "user",
+            "add",
+            "--data",
+            data.to_str().unwrap(),
+            "--name",
+            "liu",
+            "--role",
+            "clerk",
+            "--password-stdin",
+        ],
+        "window clerk pass\n",
+    );
+    let hub = HubProcess::start(&data);
+    let d = desk(tmp.path(), hub.url());
+    d.enrol(&hub.url(), &code).await.unwrap();
+    let number = accepted_case(&d, 1).await;
+    let case = d
+        .recent_cases()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.number == number)
+        .unwrap();
+    let view = d.open_case(&case.id).unwrap();
+    // Every DTO the UI gets for the case, and the screens around it.
+    let mut shown = vec![
+        serde_json::to_string(&view).unwrap(),
+        serde_json::to_string(&d.poll_case(&case.id, 0).unwrap()).unwrap(),
+        serde_json::to_string(&d.recent_cases().unwrap()).unwrap(),
+        serde_json::to_string(&d.follow_ups(false).unwrap()).unwrap(),
+        serde_json::to_string(&d.applicant_screen()).unwrap(),
+        serde_json::to_string(&d.status()).unwrap(),
+        serde_json::to_string(&d.queue_status()).unwrap(),
+        serde_json::to_string(&d.window_info()).unwrap(),
+    ];
+    for doc in &view.documents {
+        shown.push(serde_json::to_string(&d.preview_document(doc.id).unwrap()).unwrap());
+    }
+    let all = shown.join("\n");
+    for whole in ["371082199906080810", "13906310001", "19990608"] {
+        assert!(!all.contains(whole), "{whole} shown whole");
+    }
+    assert!(all.contains("371082********0810"));
+    assert!(all.contains("139****0001"));
+    assert_eq!(view.applicant.phone, "139****0001");
+    let mobile = view.fields.iter().find(|f| f.key == "mobile").unwrap();
+    assert_eq!(mobile.value, "139****0001");
+
+    // 查看完整信息: only signed in, only with a reason; audited with the reason.
+    let err = d.reveal_applicant(&case.id, "核对").unwrap_err();
+    assert_eq!(err.code, "not_signed_in");
+    d.login("liu", "window clerk pass").await.unwrap();
+    let err = d.reveal_applicant(&case.id, "看").unwrap_err();
+    assert_eq!(err.code, "reason_required");
+    let whole = d
+        .reveal_applicant(&case.id, "申请人电话核对失败，重新确认")
+        .unwrap();
+    assert_eq!(
+        (whole.number.as_str(), whole.phone.as_str()),
+        ("371082199906080810", "13906310001")
+    );
+    let local = onewindow_store::Store::open(&tmp.path().join("desk/cache.db")).unwrap();
+    let last = &local.audit_recent(1).unwrap()[0];
+    assert_eq!(
+        (
+            last.action.as_str(),
+            last.object.as_str(),
+            last.actor.as_str()
+        ),
+        ("reveal", number.as_str(), "liu")
+    );
+    assert_eq!(last.detail.as_deref(), Some("申请人电话核对失败，重新确认"));
+    hub.kill();
+}

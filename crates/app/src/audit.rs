@@ -6,6 +6,10 @@ use chrono::Utc;
 use onewindow_store::audit::Audit;
 
 use crate::desk::Desk;
+use crate::dto::{self, AppError};
+
+/// The shortest reason accepted for showing a masked number whole.
+pub const REVEAL_REASON_MIN_CHARS: usize = 4;
 
 impl Desk {
     /// Appends one record under the signed-in clerk; a failure is logged, never shown.
@@ -34,5 +38,48 @@ impl Desk {
         if self.with_store_mut(|s| s.audit(&a, Utc::now())).is_err() {
             tracing::error!(action, "audit record not written");
         }
+    }
+
+    /// 查看完整信息: the applicant's ID number, phones and address whole, for a clerk who
+    /// is signed in and says why; the view is audited with the reason.
+    pub fn reveal_applicant(
+        &self,
+        case_id: &str,
+        reason: &str,
+    ) -> Result<dto::RevealView, AppError> {
+        let reason = reason.trim();
+        if self.user.read().expect("lock").is_none() {
+            return Err(AppError {
+                code: "not_signed_in".into(),
+                message: "请先登录（F11）再查看完整信息".into(),
+            });
+        }
+        if reason.chars().count() < REVEAL_REASON_MIN_CHARS {
+            return Err(AppError {
+                code: "reason_required".into(),
+                message: format!(
+                    "请写明查看完整信息的原因（至少 {REVEAL_REASON_MIN_CHARS} 个字），该操作将记入审计日志"
+                ),
+            });
+        }
+        let (number, applicant) = self.applicant_of(case_id)?;
+        self.audit("reveal", &number, "ok", Some(reason));
+        tracing::info!(case = %number, "applicant data revealed");
+        Ok(match applicant {
+            Some(a) => dto::RevealView {
+                number: a.number,
+                phone: a.phone,
+                address: a.address,
+                agent_id_number: a.agent_id_number,
+                agent_phone: a.agent_phone,
+            },
+            None => dto::RevealView {
+                number: String::new(),
+                phone: String::new(),
+                address: String::new(),
+                agent_id_number: String::new(),
+                agent_phone: String::new(),
+            },
+        })
     }
 }

@@ -305,6 +305,16 @@ pub struct ApplicantInput {
     pub assist_note: String,
 }
 
+/// The applicant's numbers whole, shown after the clerk gives a reason (audited).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RevealView {
+    pub number: String,
+    pub phone: String,
+    pub address: String,
+    pub agent_id_number: String,
+    pub agent_phone: String,
+}
+
 /// What the ID card reader read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CardView {
@@ -568,6 +578,7 @@ pub fn export_all(cfg: &ts_rs::Config) -> Result<(), ts_rs::ExportError> {
     QueueView::export_all(cfg)?;
     ApplicantScreenView::export_all(cfg)?;
     HallBoardView::export_all(cfg)?;
+    RevealView::export_all(cfg)?;
     Ok(())
 }
 

@@ -121,6 +121,45 @@ fn size_label(bytes: u64) -> String {
     }
 }
 
+/// A phone number shown outside the draft: `139****0001`, `0631-****001`.
+pub fn mask_phone(p: &str) -> String {
+    let p = p.trim();
+    if p.is_empty() {
+        return String::new();
+    }
+    match p.split_once('-') {
+        Some((area, local)) if local.chars().count() > 3 => {
+            let tail: String = local.chars().skip(local.chars().count() - 3).collect();
+            format!("{area}-****{tail}")
+        }
+        _ if p.chars().count() == 11 => {
+            let c: Vec<char> = p.chars().collect();
+            format!(
+                "{}****{}",
+                c[..3].iter().collect::<String>(),
+                c[7..].iter().collect::<String>()
+            )
+        }
+        _ => mask_number(p),
+    }
+}
+
+/// An address shown outside the draft: its first six characters (the province and city,
+/// usually), the rest hidden — `山东省威海市****`.
+pub fn mask_address(a: &str) -> String {
+    let a = a.trim();
+    if a.is_empty() {
+        return String::new();
+    }
+    let head: String = a.chars().take(6).collect();
+    format!("{head}****")
+}
+
+/// Whether a form field holds an address (by its label).
+fn is_address_field(label: &str) -> bool {
+    label.contains("地址") || label.contains("住址") || label.contains("住所")
+}
+
 /// A number as printed on documents and shown outside the draft: never whole.
 pub fn mask_number(n: &str) -> String {
     let chars: Vec<char> = n.chars().collect();
@@ -972,6 +1011,18 @@ impl Desk {
         Ok(out)
     }
 
+    /// A case's number and its applicant as stored (whole), for the audited reveal.
+    pub(crate) fn applicant_of(
+        &self,
+        case_id: &str,
+    ) -> Result<(String, Option<ApplicantInput>), AppError> {
+        let ctx = self.ctx(case_id)?;
+        Ok((
+            ctx.case.number.clone(),
+            ctx.applicant.as_ref().map(|a| applicant_input(Some(a))),
+        ))
+    }
+
     fn ctx(&self, case_id: &str) -> Result<CaseCtx, AppError> {
         let today = self.today();
         self.with_store(|s| load_ctx(s, case_id, today))
@@ -1043,14 +1094,16 @@ impl Desk {
                 choices: f.choices.clone(),
                 value: {
                     let v = ctx.form.get(&f.key).cloned().unwrap_or_default();
-                    // Outside the draft nobody is typing: ID numbers in the form are masked too.
-                    if !editable
-                        && f.field_type == onewindow_domain::FieldType::IdNumber
-                        && !v.is_empty()
-                    {
-                        mask_number(&v)
-                    } else {
-                        v
+                    // Outside the draft nobody is typing: ID numbers, phones and addresses
+                    // in the form are masked too.
+                    match f.field_type {
+                        _ if editable || v.is_empty() => v,
+                        onewindow_domain::FieldType::IdNumber => mask_number(&v),
+                        onewindow_domain::FieldType::Phone => mask_phone(&v),
+                        onewindow_domain::FieldType::Text if is_address_field(&f.label) => {
+                            mask_address(&v)
+                        }
+                        _ => v,
                     }
                 },
                 produced_by: ctx.field_producer.get(i).cloned().flatten(),
@@ -1188,7 +1241,12 @@ impl Desk {
             .map(|c| dto::CardView {
                 sex: c.sex.clone(),
                 ethnicity: c.ethnicity.clone(),
-                birth_date: c.birth_date.clone(),
+                // The birth date is the masked middle of the ID number.
+                birth_date: if editable {
+                    c.birth_date.clone()
+                } else {
+                    "****年**月**日".into()
+                },
                 authority: c.authority.clone(),
                 validity: format!(
                     "{}-{}",
@@ -1211,6 +1269,9 @@ impl Desk {
             if !applicant.agent_id_number.is_empty() {
                 applicant.agent_id_number = mask_number(&applicant.agent_id_number);
             }
+            applicant.phone = mask_phone(&applicant.phone);
+            applicant.agent_phone = mask_phone(&applicant.agent_phone);
+            applicant.address = mask_address(&applicant.address);
         }
         Ok(CaseView {
             id: ctx.case.id.clone(),
