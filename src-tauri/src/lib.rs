@@ -48,36 +48,43 @@ async fn search_items(
     desk: DeskState<'_>,
     request: SearchRequest,
 ) -> Result<SearchResponse, AppError> {
+    desk.guard("search_items")?;
     desk.search(&request)
 }
 
 #[tauri::command]
 async fn list_domains(desk: DeskState<'_>) -> Result<Vec<DomainView>, AppError> {
+    desk.guard("list_domains")?;
     desk.list_domains()
 }
 
 #[tauri::command]
 async fn list_bundles(desk: DeskState<'_>) -> Result<Vec<BundleRef>, AppError> {
+    desk.guard("list_bundles")?;
     desk.list_bundles()
 }
 
 #[tauri::command]
 async fn item_guide(desk: DeskState<'_>, code: String) -> Result<ItemGuide, AppError> {
+    desk.guard("item_guide")?;
     desk.item_guide(&code)
 }
 
 #[tauri::command]
 async fn bundle_view(desk: DeskState<'_>, code: String) -> Result<BundleView, AppError> {
+    desk.guard("bundle_view")?;
     desk.bundle_view(&code)
 }
 
 #[tauri::command]
 async fn sync_now(desk: DeskState<'_>) -> Result<DeskStatus, AppError> {
+    desk.guard("sync_now")?;
     Ok(desk.sync_now().await)
 }
 
 #[tauri::command]
 async fn rebuild_cache(desk: DeskState<'_>) -> Result<DeskStatus, AppError> {
+    desk.guard("rebuild_cache")?;
     desk.rebuild_cache().await
 }
 
@@ -94,11 +101,13 @@ async fn window_info(desk: DeskState<'_>) -> Result<WindowInfo, AppError> {
 
 #[tauri::command]
 async fn new_case(desk: DeskState<'_>, request: NewCaseRequest) -> Result<CaseView, AppError> {
+    desk.guard("new_case")?;
     blocking(&desk, move |d| d.new_case(&request)).await
 }
 
 #[tauri::command]
 async fn open_case(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
+    desk.guard("open_case")?;
     blocking(&desk, move |d| d.open_case(&case_id)).await
 }
 
@@ -108,11 +117,13 @@ async fn poll_case(
     case_id: String,
     revision: u64,
 ) -> Result<Option<CaseView>, AppError> {
+    desk.guard("poll_case")?;
     blocking(&desk, move |d| d.poll_case(&case_id, revision)).await
 }
 
 #[tauri::command]
 async fn recent_cases(desk: DeskState<'_>) -> Result<Vec<CaseSummary>, AppError> {
+    desk.guard("recent_cases")?;
     blocking(&desk, |d| d.recent_cases()).await
 }
 
@@ -121,6 +132,7 @@ async fn save_intake(
     desk: DeskState<'_>,
     request: SaveIntakeRequest,
 ) -> Result<CaseView, AppError> {
+    desk.guard("save_intake")?;
     desk.save_intake(&request).await
 }
 
@@ -130,16 +142,19 @@ async fn apply_applicant_code(
     case_id: String,
     text: String,
 ) -> Result<CaseView, AppError> {
+    desk.guard("apply_applicant_code")?;
     desk.apply_applicant_code(&case_id, &text).await
 }
 
 #[tauri::command]
 async fn read_id_card(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
+    desk.guard("read_id_card")?;
     desk.read_id_card(&case_id).await
 }
 
 #[tauri::command]
 async fn lookup_elicences(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
+    desk.guard("lookup_elicences")?;
     desk.lookup_elicences(&case_id).await
 }
 
@@ -150,6 +165,7 @@ async fn set_scenario(
     member_case_id: Option<String>,
     scenario_code: String,
 ) -> Result<CaseView, AppError> {
+    desk.guard("set_scenario")?;
     blocking(&desk, move |d| {
         d.set_scenario(&case_id, member_case_id.as_deref(), &scenario_code)
     })
@@ -162,6 +178,7 @@ async fn select_slot(
     case_id: String,
     slot: Option<u32>,
 ) -> Result<CaseView, AppError> {
+    desk.guard("select_slot")?;
     blocking(&desk, move |d| d.select_slot(&case_id, slot)).await
 }
 
@@ -172,6 +189,7 @@ async fn move_file(
     sha256: String,
     slot: Option<u32>,
 ) -> Result<CaseView, AppError> {
+    desk.guard("move_file")?;
     blocking(&desk, move |d| d.move_file(&case_id, &sha256, slot)).await
 }
 
@@ -182,6 +200,7 @@ async fn import_from_file(
     desk: DeskState<'_>,
     case_id: String,
 ) -> Result<CaseView, AppError> {
+    desk.guard("import_from_file")?;
     use tauri_plugin_dialog::DialogExt;
     blocking(&desk, move |d| {
         let picked = app
@@ -210,6 +229,7 @@ async fn set_pledge(
     slot: u32,
     pledged: bool,
 ) -> Result<CaseView, AppError> {
+    desk.guard("set_pledge")?;
     blocking(&desk, move |d| d.set_pledge(&case_id, slot, pledged)).await
 }
 
@@ -220,6 +240,7 @@ async fn set_override(
     finding_key: String,
     reason: Option<String>,
 ) -> Result<CaseView, AppError> {
+    desk.guard("set_override")?;
     blocking(&desk, move |d| {
         d.set_override(&case_id, &finding_key, reason.as_deref())
     })
@@ -228,16 +249,19 @@ async fn set_override(
 
 #[tauri::command]
 async fn issue_notice(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
+    desk.guard("issue_notice")?;
     blocking(&desk, move |d| d.issue_notice(&case_id)).await
 }
 
 #[tauri::command]
 async fn reopen_case(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
+    desk.guard("reopen_case")?;
     blocking(&desk, move |d| d.reopen_case(&case_id)).await
 }
 
 #[tauri::command]
 async fn accept_case(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
+    desk.guard("accept_case")?;
     blocking(&desk, move |d| d.accept_case(&case_id)).await
 }
 
@@ -248,6 +272,7 @@ async fn refuse_case(
     reason: String,
     basis: String,
 ) -> Result<CaseView, AppError> {
+    desk.guard("refuse_case")?;
     blocking(&desk, move |d| d.refuse_case(&case_id, &reason, &basis)).await
 }
 
@@ -257,6 +282,7 @@ async fn withdraw_case(
     case_id: String,
     reason: String,
 ) -> Result<CaseView, AppError> {
+    desk.guard("withdraw_case")?;
     blocking(&desk, move |d| d.withdraw_case(&case_id, &reason)).await
 }
 
@@ -265,16 +291,19 @@ async fn preview_document(
     desk: DeskState<'_>,
     document_id: i64,
 ) -> Result<DocumentPreview, AppError> {
+    desk.guard("preview_document")?;
     blocking(&desk, move |d| d.preview_document(document_id)).await
 }
 
 #[tauri::command]
 async fn reprint_document(desk: DeskState<'_>, document_id: i64) -> Result<Flash, AppError> {
+    desk.guard("reprint_document")?;
     blocking(&desk, move |d| d.reprint(document_id)).await
 }
 
 #[tauri::command]
 async fn follow_ups(desk: DeskState<'_>, open_only: bool) -> Result<Vec<FollowUpView>, AppError> {
+    desk.guard("follow_ups")?;
     blocking(&desk, move |d| d.follow_ups(open_only)).await
 }
 
@@ -284,6 +313,7 @@ async fn close_follow_up(
     id: i64,
     note: String,
 ) -> Result<Vec<FollowUpView>, AppError> {
+    desk.guard("close_follow_up")?;
     blocking(&desk, move |d| d.close_follow_up(id, &note)).await
 }
 
@@ -294,6 +324,7 @@ async fn deliver_case(
     by_post: bool,
     tracking: String,
 ) -> Result<CaseView, AppError> {
+    desk.guard("deliver_case")?;
     blocking(&desk, move |d| d.deliver_case(&case_id, by_post, &tracking)).await
 }
 
@@ -304,6 +335,7 @@ async fn enrol_desk(
     hub_url: String,
     code: String,
 ) -> Result<DeskStatus, AppError> {
+    desk.guard("enrol_desk")?;
     desk.enrol(&hub_url, &code).await
 }
 
@@ -323,24 +355,28 @@ async fn logout_user(desk: DeskState<'_>) -> Result<DeskStatus, AppError> {
 
 #[tauri::command]
 async fn reset_stream(desk: DeskState<'_>, stream: String) -> Result<DeskStatus, AppError> {
+    desk.guard("reset_stream")?;
     desk.reset_stream(&stream).await
 }
 
 /// The window's queue: where this desk sits, what it called, how many wait.
 #[tauri::command]
 async fn queue_status(desk: DeskState<'_>) -> Result<QueueView, AppError> {
+    desk.guard("queue_status")?;
     Ok(desk.queue_refresh().await)
 }
 
 /// 叫号 (F8): the next ticket, announced.
 #[tauri::command]
 async fn queue_call_next(desk: DeskState<'_>) -> Result<QueueView, AppError> {
+    desk.guard("queue_call_next")?;
     desk.queue_call_next().await
 }
 
 /// 重呼 / 到号 / 过号 on the current ticket.
 #[tauri::command]
 async fn queue_step(desk: DeskState<'_>, action: String) -> Result<QueueView, AppError> {
+    desk.guard("queue_step")?;
     desk.queue_step(&action).await
 }
 
@@ -350,6 +386,7 @@ async fn queue_transfer(
     to_window: Option<u32>,
     to_domain: Option<String>,
 ) -> Result<QueueView, AppError> {
+    desk.guard("queue_transfer")?;
     desk.queue_transfer(to_window, to_domain).await
 }
 
@@ -372,6 +409,12 @@ async fn applicant_rate(
     desk.applicant_rate(level, &reasons, &comment).await
 }
 
+/// 锁屏: the clerk steps away, or the window was idle for `idle_lock_minutes`.
+#[tauri::command]
+async fn lock_screen(desk: DeskState<'_>) -> Result<DeskStatus, AppError> {
+    blocking(&desk, |d| Ok(d.lock_screen())).await
+}
+
 /// 查看完整信息: the applicant's numbers whole, with the clerk's reason (audited).
 #[tauri::command]
 async fn reveal_applicant(
@@ -379,6 +422,7 @@ async fn reveal_applicant(
     case_id: String,
     reason: String,
 ) -> Result<onewindow_app::dto::RevealView, AppError> {
+    desk.guard("reveal_applicant")?;
     blocking(&desk, move |d| d.reveal_applicant(&case_id, &reason)).await
 }
 
@@ -391,28 +435,33 @@ async fn hall_board(desk: DeskState<'_>) -> Result<onewindow_app::dto::HallBoard
 /// The clerk invites the applicant to rate the service (F12).
 #[tauri::command]
 async fn invite_rating(desk: DeskState<'_>) -> Result<Flash, AppError> {
+    desk.guard("invite_rating")?;
     blocking(&desk, |d| d.invite_rating()).await
 }
 
 /// 现场取号: a ticket of `domain` for someone already at the window, served at once.
 #[tauri::command]
 async fn queue_walk_in(desk: DeskState<'_>, domain: String) -> Result<QueueView, AppError> {
+    desk.guard("queue_walk_in")?;
     desk.queue_walk_in(&domain).await
 }
 
 /// 暂停 / 恢复 the window.
 #[tauri::command]
 async fn queue_set_window(desk: DeskState<'_>, state: String) -> Result<QueueView, AppError> {
+    desk.guard("queue_set_window")?;
     desk.queue_set_window(&state).await
 }
 
 #[tauri::command]
 async fn rejected_ops(desk: DeskState<'_>) -> Result<Vec<RejectedOpView>, AppError> {
+    desk.guard("rejected_ops")?;
     blocking(&desk, |d| d.rejected_ops()).await
 }
 
 #[tauri::command]
 async fn resend_op(desk: DeskState<'_>, op_id: String) -> Result<Vec<RejectedOpView>, AppError> {
+    desk.guard("resend_op")?;
     blocking(&desk, move |d| d.resend_op(&op_id)).await
 }
 
@@ -422,6 +471,7 @@ async fn discard_op(
     op_id: String,
     reason: String,
 ) -> Result<Vec<RejectedOpView>, AppError> {
+    desk.guard("discard_op")?;
     blocking(&desk, move |d| d.discard_op(&op_id, &reason)).await
 }
 
@@ -528,6 +578,7 @@ pub fn run() {
             invite_rating,
             hall_board,
             reveal_applicant,
+            lock_screen,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -1869,3 +1869,75 @@ async fn every_view_of_a_stored_case_masks_the_applicant_and_a_reveal_needs_a_re
     assert_eq!(last.detail.as_deref(), Some("申请人电话核对失败，重新确认"));
     hub.kill();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_locked_screen_refuses_the_window_work_until_a_clerk_signs_in_and_approvers_never_do_it()
+{
+    mock_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let code = enrol_code(&data, "1 号窗口");
+    for (name, role, pass) in [
+        ("liu", "clerk", "window clerk pass"),
+        ("zhao", "clerk", "another clerk pass"),
+        ("wang", "approver", "back office pass"),
+    ] {
+        onewindow_tests::hub_cli_with_stdin(
+            &[
+                "user",
+                "add",
+                "--data",
+                data.to_str().unwrap(),
+                "--name",
+                name,
+                "--role",
+                role,
+                "--password-stdin",
+            ],
+            &format!("{pass}\n"),
+        );
+    }
+    let hub = HubProcess::start(&data);
+    let d = desk(tmp.path(), hub.url());
+    d.enrol(&hub.url(), &code).await.unwrap();
+    // Nobody signed in: locking does nothing (nobody could unlock it).
+    assert!(!d.lock_screen().locked);
+    d.login("liu", "window clerk pass").await.unwrap();
+    assert!(d.guard("new_case").is_ok());
+    let draft = d
+        .new_case(&NewCaseRequest {
+            item_code: Some("00017200100002".into()),
+            scenario_code: None,
+            bundle_code: None,
+        })
+        .unwrap();
+    let st = d.lock_screen();
+    assert!(st.locked);
+    assert_eq!(st.idle_lock_minutes, 10);
+    let err = d.guard("open_case").unwrap_err();
+    assert_eq!(err.code, "screen_locked");
+    assert!(d.guard("desk_status").is_ok() && d.guard("login_user").is_ok());
+    // A wrong password keeps it locked; zhao takes over the window, and liu's draft is
+    // still there for whoever goes on with it.
+    d.login("liu", "wrong").await.unwrap_err();
+    assert!(d.status().locked);
+    let st = d.login("zhao", "another clerk pass").await.unwrap();
+    assert!(!st.locked);
+    assert_eq!(st.user.unwrap().name, "zhao");
+    assert_eq!(d.open_case(&draft.id).unwrap().id, draft.id);
+    // An approver signed in at a desk cannot do the window's work.
+    d.login("wang", "back office pass").await.unwrap();
+    let err = d.guard("accept_case").unwrap_err();
+    assert_eq!(err.code, "forbidden");
+    assert!(err.message.contains("审批人员"));
+    // The lock is audited.
+    let local = onewindow_store::Store::open(&tmp.path().join("desk/cache.db")).unwrap();
+    assert!(
+        local
+            .audit_recent(50)
+            .unwrap()
+            .iter()
+            .any(|r| r.action == "lock")
+    );
+    hub.kill();
+}

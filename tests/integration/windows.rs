@@ -149,3 +149,48 @@ fn each_window_can_call_only_what_it_shows() {
     }
     assert!(!caps["main"].contains("applicant_rate"));
 }
+
+/// Every command the windows can call is in the backend's access table, and every one that is
+/// not open to all asks the table first (`desk.guard("name")?` in the shell).
+#[test]
+fn every_command_is_guarded_by_role_and_lock() {
+    use onewindow_app::access::{Rule, check, rule};
+    let lib = std::fs::read_to_string(src_tauri().join("src/lib.rs")).unwrap();
+    let roles = [
+        None,
+        Some("clerk"),
+        Some("supervisor"),
+        Some("approver"),
+        Some("admin"),
+    ];
+    for cmd in registered_commands() {
+        let r = rule(&cmd).unwrap_or_else(|| panic!("{cmd} is not in the access table"));
+        let body_start = lib
+            .find(&format!("fn {cmd}("))
+            .unwrap_or_else(|| panic!("fn {cmd} in src/lib.rs"));
+        let body = &lib[body_start..];
+        let body = &body[..body.find("\n}\n").unwrap()];
+        if r != Rule::Always {
+            assert!(
+                body.contains(&format!("desk.guard(\"{cmd}\")?")),
+                "{cmd} does not ask the access table"
+            );
+        }
+        for role in roles {
+            for locked in [false, true] {
+                let allowed = check(&cmd, role, locked).is_ok();
+                let expected = match r {
+                    Rule::Always => true,
+                    _ if locked => false,
+                    _ if role == Some("approver") => false,
+                    Rule::Manage => role != Some("clerk"),
+                    Rule::Window => true,
+                };
+                assert_eq!(
+                    allowed, expected,
+                    "{cmd} for {role:?}, locked {locked}: allowed {allowed}"
+                );
+            }
+        }
+    }
+}

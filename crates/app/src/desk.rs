@@ -51,6 +51,8 @@ pub struct DeskConfig {
     pub hall_display: Option<u32>,
     /// How long after the hub last checked a clerk's password the desk signs them in offline.
     pub offline_login_days: u32,
+    /// The screen locks after this many minutes without a key or a click (0: never).
+    pub idle_lock_minutes: u32,
 }
 
 impl DeskConfig {
@@ -75,6 +77,7 @@ impl DeskConfig {
             announce_to_wav: None,
             hall_display: None,
             offline_login_days: onewindow_domain::login::OFFLINE_LOGIN_DAYS,
+            idle_lock_minutes: onewindow_domain::login::IDLE_LOCK_MINUTES,
         }
     }
 }
@@ -137,6 +140,8 @@ pub struct Desk {
     pub(crate) last_push: Mutex<Option<DateTime<Utc>>>,
     /// Who signed in (checked by the hub).
     pub(crate) user: RwLock<Option<dto::UserView>>,
+    /// The screen is locked: only signing in (the same clerk or another) opens it.
+    pub(crate) locked: AtomicBool,
     /// The hot folder, the open case and where its scans land.
     pub(crate) intake: crate::window::Intake,
     /// Bumped whenever a case on screen may have changed (the UI polls it).
@@ -245,6 +250,7 @@ impl Desk {
             queue: Mutex::default(),
             screen: Mutex::default(),
             hall: Mutex::default(),
+            locked: AtomicBool::new(false),
             config,
         });
         let path = desk.cache_path();
@@ -320,6 +326,8 @@ impl Desk {
             cache_problem: self.cache_problem.lock().expect("lock").clone(),
             push: self.push_health(),
             user: self.user.read().expect("lock").clone(),
+            locked: self.locked.load(Ordering::SeqCst),
+            idle_lock_minutes: self.config.idle_lock_minutes,
             queue_window: self.queue_window(),
         }
     }

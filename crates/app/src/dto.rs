@@ -49,6 +49,10 @@ pub struct DeskStatus {
     pub push: PushStatus,
     /// Who is signed in at this desk (`None`: the clerk named in settings works unsigned).
     pub user: Option<UserView>,
+    /// The screen is locked (idle, or the clerk locked it): sign in to go on.
+    pub locked: bool,
+    /// Lock after this many idle minutes (0: never).
+    pub idle_lock_minutes: u32,
     /// The hall window this desk sits at, from the pulled queue configuration.
     pub queue_window: Option<QueueWindowView>,
 }

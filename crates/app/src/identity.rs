@@ -380,6 +380,9 @@ impl Desk {
             "admin" => "管理员",
             _ => "用户",
         };
+        // Signing in opens a locked screen; another clerk signing in keeps the open case.
+        self.locked
+            .store(false, std::sync::atomic::Ordering::SeqCst);
         tracing::info!(user = %name, role = %role, offline, "signed in");
         self.audit_as(
             name,

@@ -52,6 +52,8 @@ struct Settings {
     hall_display_monitor: Option<u32>,
     /// Days a clerk can sign in offline after the hub last checked their password (30).
     offline_login_days: Option<u32>,
+    /// Minutes without a key or a click before the screen locks (10; 0: never).
+    idle_lock_minutes: Option<u32>,
 }
 
 pub const USAGE: &str = "onewindow-desk [--hub-url URL] [--data-dir DIR] [--ready-file FILE] [--sync-interval-ms N]
@@ -264,6 +266,10 @@ impl LaunchOptions {
             card_reader_dir: self.card_reader_dir.or(saved.card_reader_dir),
             today: self.today,
             announce_repeat: saved.announce_repeat.unwrap_or(1).clamp(1, 5),
+            idle_lock_minutes: saved
+                .idle_lock_minutes
+                .map(|m| m.min(240))
+                .unwrap_or(onewindow_domain::login::IDLE_LOCK_MINUTES),
             offline_login_days: saved
                 .offline_login_days
                 .map(|d| d.min(365))

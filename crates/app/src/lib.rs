@@ -2,6 +2,7 @@
 //! logging, printing, the hot folder, and the background sync loop. `src-tauri` only registers
 //! these.
 
+pub mod access;
 pub mod applicant_screen;
 pub mod audit;
 pub mod desk;

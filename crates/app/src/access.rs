@@ -1,0 +1,168 @@
+//! Who may call what on the desk, decided in the backend for every command the windows can
+//! call (the Tauri shell asks [`Desk::guard`] first): the role of the signed-in user, and
+//! whether the screen is locked. The table is [`rule`]; a test calls it for every registered
+//! command with every role.
+//!
+//! - The window's work (search, cases, documents, the queue) is for 窗口人员, 主管 and 管理员 —
+//!   not for 审批人员, who decide in the hub's back office.
+//! - Re-downloading a stream or rebuilding the cache is for 主管 and 管理员.
+//! - While the screen is locked only signing in (to unlock, or as another user), the status
+//!   and the other windows' own commands work; the open case waits untouched.
+//! - Until a clerk signs in the desk works as its configured clerk (first run, enrolment).
+
+use chrono::Utc;
+
+use crate::desk::Desk;
+use crate::dto::{self, AppError};
+
+/// What a command needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Anyone, locked or not: the status, signing in and out, the applicant's screen and the
+    /// hall display (their windows can call nothing else).
+    Always,
+    /// The window's work: not an approver, not while locked.
+    Window,
+    /// Supervisors and administrators (or the desk before anyone signed in), not while locked.
+    Manage,
+}
+
+/// The rule of each command; `None` for a command the table does not know (refused).
+pub fn rule(command: &str) -> Option<Rule> {
+    Some(match command {
+        "desk_status" | "ui_ready" | "window_info" | "login_user" | "logout_user"
+        | "lock_screen" | "applicant_screen" | "applicant_rate" | "hall_board" => Rule::Always,
+        "rebuild_cache" | "reset_stream" | "enrol_desk" => Rule::Manage,
+        "search_items"
+        | "list_domains"
+        | "list_bundles"
+        | "item_guide"
+        | "bundle_view"
+        | "sync_now"
+        | "new_case"
+        | "open_case"
+        | "poll_case"
+        | "recent_cases"
+        | "save_intake"
+        | "apply_applicant_code"
+        | "read_id_card"
+        | "lookup_elicences"
+        | "set_scenario"
+        | "select_slot"
+        | "move_file"
+        | "import_from_file"
+        | "set_pledge"
+        | "set_override"
+        | "issue_notice"
+        | "reopen_case"
+        | "accept_case"
+        | "refuse_case"
+        | "withdraw_case"
+        | "preview_document"
+        | "reprint_document"
+        | "follow_ups"
+        | "close_follow_up"
+        | "deliver_case"
+        | "rejected_ops"
+        | "resend_op"
+        | "discard_op"
+        | "queue_status"
+        | "queue_call_next"
+        | "queue_step"
+        | "queue_transfer"
+        | "queue_set_window"
+        | "queue_walk_in"
+        | "invite_rating"
+        | "reveal_applicant" => Rule::Window,
+        _ => return None,
+    })
+}
+
+/// Whether `role` (`None`: nobody signed in) may call `command`, the screen locked or not.
+pub fn check(command: &str, role: Option<&str>, locked: bool) -> Result<(), AppError> {
+    let refuse = |code: &str, message: &str| {
+        Err(AppError {
+            code: code.into(),
+            message: message.into(),
+        })
+    };
+    let Some(rule) = rule(command) else {
+        return refuse("forbidden", "未知的操作");
+    };
+    if rule == Rule::Always {
+        return Ok(());
+    }
+    if locked {
+        return refuse("screen_locked", "屏幕已锁定，请输入密码解锁（或切换用户）");
+    }
+    match (rule, role) {
+        (_, Some("approver")) => refuse(
+            "forbidden",
+            "审批人员请在中心后台办理，窗口工作台的受理和叫号只对窗口人员开放",
+        ),
+        (Rule::Manage, Some("clerk")) => refuse(
+            "forbidden",
+            "重新下载数据、重建缓存和注册窗口只能由主管或管理员操作",
+        ),
+        (_, None | Some("clerk" | "supervisor" | "admin")) => Ok(()),
+        (_, Some(_)) => refuse("forbidden", "该用户的角色不能在窗口工作台操作"),
+    }
+}
+
+impl Desk {
+    /// The backend's check before every command a window calls.
+    pub fn guard(&self, command: &str) -> Result<(), AppError> {
+        let role = self
+            .user
+            .read()
+            .expect("lock")
+            .as_ref()
+            .map(|u| u.role.clone());
+        let locked = self.locked.load(std::sync::atomic::Ordering::SeqCst);
+        let checked = check(command, role.as_deref(), locked);
+        if let Err(e) = &checked {
+            tracing::warn!(command, code = %e.code, "command refused");
+        }
+        checked
+    }
+
+    /// 锁屏 (the clerk left, or nothing was touched for `idle_lock_minutes`): only signing in
+    /// unlocks; the open case stays as it was.
+    pub fn lock_screen(&self) -> dto::DeskStatus {
+        if self.user.read().expect("lock").is_none() {
+            // Nobody to unlock it: the desk works as its configured clerk.
+            return self.status();
+        }
+        let was = self.locked.swap(true, std::sync::atomic::Ordering::SeqCst);
+        if !was {
+            self.audit("lock", &self.user_name(), "ok", None);
+            tracing::info!(at = %Utc::now(), "screen locked");
+        }
+        self.status()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_decides_by_role_and_lock() {
+        assert!(check("accept_case", Some("clerk"), false).is_ok());
+        assert!(check("accept_case", None, false).is_ok());
+        assert_eq!(
+            check("accept_case", Some("approver"), false)
+                .unwrap_err()
+                .code,
+            "forbidden"
+        );
+        assert_eq!(
+            check("accept_case", Some("clerk"), true).unwrap_err().code,
+            "screen_locked"
+        );
+        assert!(check("login_user", Some("clerk"), true).is_ok());
+        assert!(check("reset_stream", Some("supervisor"), false).is_ok());
+        assert!(check("reset_stream", Some("clerk"), false).is_err());
+        assert!(check("no_such_command", Some("admin"), false).is_err());
+    }
+}
