@@ -1941,3 +1941,102 @@ async fn a_locked_screen_refuses_the_window_work_until_a_clerk_signs_in_and_appr
     );
     hub.kill();
 }
+
+/// The hub's pages and device API, called as every role: who is let in, who is sent to sign
+/// in, who is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_hub_page_and_handler_admits_only_its_roles() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let queue = onewindow_tests::demo("queue.json");
+    hub_cli(&[
+        "import-queue",
+        "--data",
+        data.to_str().unwrap(),
+        queue.to_str().unwrap(),
+    ]);
+    let roles = ["clerk", "supervisor", "approver", "admin"];
+    for role in roles {
+        let mut args = vec![
+            "user",
+            "add",
+            "--data",
+            data.to_str().unwrap(),
+            "--name",
+            role,
+            "--role",
+            role,
+            "--password-stdin",
+        ];
+        if role == "approver" {
+            args.extend(["--domain", "GAHZ"]);
+        }
+        onewindow_tests::hub_cli_with_stdin(&args, &format!("{role} password 1\n"));
+    }
+    let hub = HubProcess::start(&data);
+    let session = |role: Option<&'static str>| {
+        let url = hub.url();
+        async move {
+            let web = reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            if let Some(role) = role {
+                let r = web
+                    .post(format!("{url}/office/login"))
+                    .form(&[("name", role), ("password", &format!("{role} password 1"))])
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 303, "{role} signs in");
+            }
+            web
+        }
+    };
+    // (path, nobody, clerk, supervisor, approver, admin)
+    let table: [(&str, [u16; 5]); 7] = [
+        ("/office", [303, 403, 303, 200, 200]),
+        ("/office/hall", [303, 403, 200, 403, 200]),
+        ("/office/figures", [303, 403, 200, 403, 200]),
+        ("/office/figures.xlsx", [303, 403, 200, 403, 200]),
+        ("/office/ratings", [303, 403, 200, 403, 200]),
+        ("/office/audit", [303, 403, 200, 403, 200]),
+        ("/office/cases/W01-20261127-0001", [303, 403, 303, 404, 404]),
+    ];
+    for (i, role) in std::iter::once(None).chain(roles.map(Some)).enumerate() {
+        let web = session(role).await;
+        for (path, want) in &table {
+            let got = web
+                .get(format!("{}{path}", hub.url()))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+            assert_eq!(got, want[i], "{path} as {role:?}");
+        }
+        // The device API wants a device token, whoever is signed in to the office (the
+        // catalog, calendar and queue-configuration streams are public, as is the board).
+        for path in [onewindow_proto::paths::QUEUE_MINE, "/v1/results?cursor=0"] {
+            let got = web
+                .get(format!("{}{path}", hub.url()))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert_eq!(got, 401, "{path} as {role:?}");
+        }
+        for path in [onewindow_proto::paths::AUDIT, onewindow_proto::paths::OPS] {
+            let got = web
+                .post(format!("{}{path}", hub.url()))
+                .json(&serde_json::json!({"records": [], "ops": []}))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert_eq!(got, 401, "{path} as {role:?}");
+        }
+    }
+    hub.kill();
+}
