@@ -63,6 +63,8 @@ export function onlineStatus(over: Partial<DeskStatus> = {}): DeskStatus {
     cache_problem: null,
     push: pushStatus(),
     user: null,
+    locked: false,
+    idle_lock_minutes: 10,
     queue_window: null,
     ...over,
   };

@@ -22,6 +22,7 @@ import {
   queueWalkIn,
   listDomains,
   rebuildCache,
+  revealApplicant,
   searchItems,
   syncNow,
   uiReady,
@@ -66,6 +67,21 @@ describe('ipc commands', () => {
       ['applicant_rate', { level: 1, reasons: ['x'], comment: 'y' }],
       ['invite_rating', {}],
     ]);
+  });
+
+  it('查看完整信息: reveal_applicant with the case and the reason; the backend’s refusal comes back', async () => {
+    const calls: Array<[string, unknown]> = [];
+    const whole = { number: '371082199003070810', phone: '13912340001', address: '山东省威海市', agent_id_number: '', agent_phone: '' };
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      return whole;
+    });
+    await expect(revealApplicant('case-1', '核对邮寄地址')).resolves.toEqual(whole);
+    expect(calls).toEqual([['reveal_applicant', { caseId: 'case-1', reason: '核对邮寄地址' }]]);
+    mockIPC(() => {
+      throw { code: 'reason_required', message: '请写明查看原因' };
+    });
+    await expect(revealApplicant('case-1', '看')).rejects.toEqual({ code: 'reason_required', message: '请写明查看原因' });
   });
 
   it('hall display: hall_board, and the hall-board event handed to the callback until unlistened', async () => {

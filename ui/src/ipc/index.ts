@@ -28,6 +28,7 @@ import type { SaveIntakeRequest } from './bindings/SaveIntakeRequest';
 import type { WindowInfo } from './bindings/WindowInfo';
 import type { RejectedOpView } from './bindings/RejectedOpView';
 import type { HallBoardView } from './bindings/HallBoardView';
+import type { RevealView } from './bindings/RevealView';
 
 export type { AppError } from './bindings/AppError';
 export type { BundleMember } from './bindings/BundleMember';
@@ -81,6 +82,7 @@ export type { RejectedOpView } from './bindings/RejectedOpView';
 export type { HallBoardView } from './bindings/HallBoardView';
 export type { HallCallView } from './bindings/HallCallView';
 export type { HallWindowView } from './bindings/HallWindowView';
+export type { RevealView } from './bindings/RevealView';
 
 /** Connectivity, catalog version, sync state and cache health, for the status bar. */
 export function deskStatus(): Promise<DeskStatus> {
@@ -261,6 +263,15 @@ export function withdrawCase(caseId: string, reason: string): Promise<CaseView> 
 /** Page images of an archived document. */
 export function previewDocument(documentId: number): Promise<DocumentPreview> {
   return invoke<DocumentPreview>('preview_document', { documentId });
+}
+
+/**
+ * 查看完整信息: the applicant's (and agent's) ID number, phone and address whole, outside the
+ * draft; the clerk must be signed in and give a reason (at least 4 characters), and the view is
+ * audited. Show the answer only while it is needed; never keep or log it.
+ */
+export function revealApplicant(caseId: string, reason: string): Promise<RevealView> {
+  return invoke<RevealView>('reveal_applicant', { caseId, reason });
 }
 
 /** Print an archived document again. */

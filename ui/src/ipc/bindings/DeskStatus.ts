@@ -30,6 +30,14 @@ push: PushStatus,
  */
 user: UserView | null, 
 /**
+ * The screen is locked (idle, or the clerk locked it): sign in to go on.
+ */
+locked: boolean, 
+/**
+ * Lock after this many idle minutes (0: never).
+ */
+idle_lock_minutes: number, 
+/**
  * The hall window this desk sits at, from the pulled queue configuration.
  */
 queue_window: QueueWindowView | null, };
