@@ -214,6 +214,7 @@ fn main() {
         today: Some("2026-11-27".parse().unwrap()),
         hot_folder: tmp.path().join("window/scans"),
         printer: onewindow_app::print::PrintTarget::Folder(tmp.path().join("window/printed")),
+        cache_key: onewindow_app::cache_key::CacheKey::Fixed(onewindow_tests::TEST_CACHE_KEY),
         ..DeskConfig::new(tmp.path().join("window/desk"), hub.url())
     });
     rt.block_on(desk.sync_once()).unwrap();

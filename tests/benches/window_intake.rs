@@ -20,6 +20,7 @@ fn main() {
     let config = DeskConfig {
         sync_interval: Duration::from_secs(3600),
         hot_folder: tmp.path().join("scans"),
+        cache_key: onewindow_app::cache_key::CacheKey::Fixed(onewindow_tests::TEST_CACHE_KEY),
         ..DeskConfig::new(tmp.path().join("desk"), hub.url())
     };
     let hot = config.hot_folder.clone();

@@ -105,7 +105,9 @@ fn start_xvfb() -> (Xvfb, String) {
 }
 
 fn start_driver(display: &str) -> (Guard, String) {
-    start_driver_in(display, false)
+    // The desk keeps its cache key in the OS keyring: every app runs with a real Secret
+    // Service (gnome-keyring in its own D-Bus session).
+    start_driver_in(display, true)
 }
 
 fn start_driver_in(display: &str, keyring: bool) -> (Guard, String) {
@@ -614,6 +616,26 @@ fn acceptance_at_the_window_from_scan_to_receipt() {
     }
     session.close();
     hub.kill();
+    // The app's cache is SQLCipher under a key in the real Secret Service: the applicant's
+    // ID number, name and phone are nowhere in the database file, its WAL or the logs.
+    for file in ["cache.db", "cache.db-wal"] {
+        let bytes = std::fs::read(desk_data.join(file)).unwrap_or_default();
+        assert!(
+            !bytes.starts_with(b"SQLite format 3"),
+            "{file} is not plaintext SQLite"
+        );
+        for secret in ["371082199906080810", "徐志强", "13906310001"] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{secret} readable in {file}"
+            );
+        }
+    }
+    let log = desk_log(&desk_data);
+    assert!(!log.is_empty(), "the desk logged");
+    for secret in ["371082199906080810", "13906310001"] {
+        assert!(!log.contains(secret), "{secret} in the desk log");
+    }
 }
 
 /// The hub's pages in headless Chromium: an approver signs in, sees the handed-off case with

@@ -13,13 +13,16 @@ use onewindow_sync::{HubClient, SyncError, pull_calendar, pull_catalog};
 use onewindow_tests::{HubProcess, dead_port_url, demo, demo_hub_data, import_catalog};
 
 fn desk_store(dir: &std::path::Path) -> Arc<Mutex<Store>> {
-    Arc::new(Mutex::new(Store::open(&dir.join("desk/cache.db")).unwrap()))
+    Arc::new(Mutex::new(onewindow_tests::desk_store(
+        &dir.join("desk/cache.db"),
+    )))
 }
 
 /// A desk with its data in `dir` that pulls only when told to.
 fn desk_config(dir: std::path::PathBuf, hub_url: String) -> DeskConfig {
     DeskConfig {
         sync_interval: Duration::from_secs(3600),
+        cache_key: onewindow_app::cache_key::CacheKey::Fixed(onewindow_tests::TEST_CACHE_KEY),
         ..DeskConfig::new(dir, hub_url)
     }
 }

@@ -22,6 +22,7 @@ fn desk(dir: &Path, hub_url: String) -> std::sync::Arc<Desk> {
         printer: PrintTarget::Folder(dir.join("printed")),
         today: Some("2026-11-27".parse().unwrap()),
         hot_folder: dir.join("scans"),
+        cache_key: onewindow_app::cache_key::CacheKey::Fixed(onewindow_tests::TEST_CACHE_KEY),
         ..DeskConfig::new(dir.join("desk"), hub_url)
     })
 }
@@ -132,7 +133,7 @@ async fn an_enrolled_desk_pushes_cases_and_scans_exactly_once() {
 
     // The hub committed but the desk lost the answers (killed before recording them): the
     // replay is answered "duplicate" and nothing is applied twice.
-    let conn = rusqlite::Connection::open(tmp.path().join("desk/cache.db")).unwrap();
+    let conn = onewindow_tests::desk_db(&tmp.path().join("desk/cache.db"));
     conn.execute("DELETE FROM op_result", []).unwrap();
     drop(conn);
     assert_eq!(d.status().push.pending_ops, 3);
@@ -1102,6 +1103,7 @@ async fn the_clerk_calls_recalls_serves_and_transfers_from_the_desk_and_each_cal
         sync_interval: Duration::from_secs(3600),
         printer: PrintTarget::Folder(tmp.path().join("printed")),
         announce_to_wav: Some(wavs.clone()),
+        cache_key: onewindow_app::cache_key::CacheKey::Fixed(onewindow_tests::TEST_CACHE_KEY),
         ..DeskConfig::new(tmp.path().join("desk"), hub.url())
     });
     d.sync_once().await.unwrap();
@@ -1256,6 +1258,7 @@ async fn offline_walk_ins_are_served_at_the_desk_and_reach_the_hub_when_it_is_ba
         sync_interval: Duration::from_secs(3600),
         printer: PrintTarget::Folder(tmp.path().join("printed")),
         announce_to_wav: Some(wavs.clone()),
+        cache_key: onewindow_app::cache_key::CacheKey::Fixed(onewindow_tests::TEST_CACHE_KEY),
         ..DeskConfig::new(tmp.path().join("desk"), hub.url())
     });
     d.enrol(&hub.url(), &code).await.unwrap();
@@ -1503,6 +1506,7 @@ async fn the_desk_hall_display_follows_the_hub_live_and_the_offline_calls_withou
     let d = Desk::open(DeskConfig {
         sync_interval: Duration::from_secs(3600),
         announce_to_wav: Some(wavs),
+        cache_key: onewindow_app::cache_key::CacheKey::Fixed(onewindow_tests::TEST_CACHE_KEY),
         ..DeskConfig::new(tmp.path().join("desk"), hub.url())
     });
     d.enrol(&hub.url(), &code).await.unwrap();
@@ -1595,11 +1599,15 @@ async fn a_clerk_signs_in_offline_with_the_cached_verifier_and_five_wrong_passwo
     d.enrol(&hub.url(), &code).await.unwrap();
     d.login("liu", "window clerk pass").await.unwrap();
     d.logout();
-    // The desk keeps a verifier, never the password.
+    // The desk keeps a verifier, never the password (and the cache itself is encrypted).
+    let local = onewindow_tests::desk_store(&tmp.path().join("desk/cache.db"));
+    let v = local.sign_in_verifier("liu").unwrap().unwrap();
+    assert!(v.verifier.starts_with("$argon2id$"));
+    drop(local);
     let mut cache = std::fs::read(tmp.path().join("desk/cache.db")).unwrap();
     cache.extend(std::fs::read(tmp.path().join("desk/cache.db-wal")).unwrap_or_default());
     let text = String::from_utf8_lossy(&cache);
-    assert!(text.contains("$argon2id$") && !text.contains("window clerk pass"));
+    assert!(!text.contains("$argon2id$") && !text.contains("window clerk pass"));
 
     // The hub is gone: liu signs in with the verifier; zhao never signed in here.
     hub.kill();
@@ -1696,7 +1704,7 @@ async fn the_audit_log_reaches_the_hub_as_a_chain_and_an_edited_record_is_flagge
     d.sync_once().await.unwrap();
 
     let cache = tmp.path().join("desk/cache.db");
-    let local = onewindow_store::Store::open(&cache).unwrap();
+    let local = onewindow_tests::desk_store(&cache);
     let mine = local.audit_recent(1000).unwrap();
     assert_eq!(local.audit_verify().unwrap(), None);
     let actions: Vec<(&str, &str)> = mine
@@ -1725,7 +1733,7 @@ async fn the_audit_log_reaches_the_hub_as_a_chain_and_an_edited_record_is_flagge
     // Someone edits a record the hub already has, around the database's own refusal: the
     // desk's check finds it.
     drop(local);
-    let raw = rusqlite::Connection::open(&cache).unwrap();
+    let raw = onewindow_tests::desk_db(&cache);
     assert!(
         raw.execute("UPDATE audit_log SET actor = 'someone' WHERE seq = 2", [])
             .is_err()
@@ -1735,7 +1743,7 @@ async fn the_audit_log_reaches_the_hub_as_a_chain_and_an_edited_record_is_flagge
          UPDATE audit_log SET actor = 'someone' WHERE seq = 2;",
     )
     .unwrap();
-    let local = onewindow_store::Store::open(&cache).unwrap();
+    let local = onewindow_tests::desk_store(&cache);
     assert_eq!(local.audit_verify().unwrap().unwrap().seq, 2);
     // And one not sent yet: the hub refuses the batch and flags the break; cases still sync.
     d.logout();
@@ -1856,7 +1864,7 @@ async fn every_view_of_a_stored_case_masks_the_applicant_and_a_reveal_needs_a_re
         (whole.number.as_str(), whole.phone.as_str()),
         ("371082199906080810", "13906310001")
     );
-    let local = onewindow_store::Store::open(&tmp.path().join("desk/cache.db")).unwrap();
+    let local = onewindow_tests::desk_store(&tmp.path().join("desk/cache.db"));
     let last = &local.audit_recent(1).unwrap()[0];
     assert_eq!(
         (
@@ -1931,7 +1939,7 @@ async fn a_locked_screen_refuses_the_window_work_until_a_clerk_signs_in_and_appr
     assert_eq!(err.code, "forbidden");
     assert!(err.message.contains("审批人员"));
     // The lock is audited.
-    let local = onewindow_store::Store::open(&tmp.path().join("desk/cache.db")).unwrap();
+    let local = onewindow_tests::desk_store(&tmp.path().join("desk/cache.db"));
     assert!(
         local
             .audit_recent(50)

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use onewindow_app::dto::{ApplicantInput, CaseView, NewCaseRequest, SaveIntakeRequest};
 use onewindow_app::print::PrintTarget;
 use onewindow_app::{Desk, DeskConfig};
-use onewindow_store::Store;
 use onewindow_tests::{
     HubProcess, dead_port_url, demo_hub_data_with_elicences, jpeg_variant, pdf_text, scan_fixture,
     write_slowly,
@@ -38,6 +37,7 @@ fn config(dir: &Path, hub_url: String, today: &str) -> DeskConfig {
         printer: PrintTarget::Folder(dir.join("printed")),
         card_reader_dir: Some(dir.join("card")),
         today: Some(today.parse().unwrap()),
+        cache_key: onewindow_app::cache_key::CacheKey::Fixed(onewindow_tests::TEST_CACHE_KEY),
         ..DeskConfig::new(dir.join("desk"), hub_url)
     }
 }
@@ -327,7 +327,7 @@ async fn scans_notice_correction_and_acceptance_with_receipt() {
     assert_eq!(d.open_case(&case).unwrap().materials[0].files.len(), 1);
 
     // The hand-off op committed with the state; the events tell the story.
-    let store = Store::open(&w.data.join("cache.db")).unwrap();
+    let store = onewindow_tests::desk_store(&w.data.join("cache.db"));
     let ops = store.outbox().unwrap();
     let kinds: Vec<&str> = ops.iter().map(|o| o.kind.as_str()).collect();
     assert_eq!(kinds, ["case.notice_issued", "case.hand_off"]);
@@ -476,7 +476,7 @@ async fn pledges_open_items_overrides_and_the_follow_up_list() {
     let open = d.close_follow_up(owed.id, "已收到原件并扫描").unwrap();
     assert_eq!(open.len(), 1);
 
-    let store = Store::open(&w.data.join("cache.db")).unwrap();
+    let store = onewindow_tests::desk_store(&w.data.join("cache.db"));
     let ops = store.outbox().unwrap();
     assert_eq!(
         ops.iter().map(|o| o.kind.as_str()).collect::<Vec<_>>(),

@@ -519,3 +519,21 @@ pub fn tiny_pdf(text: &str) -> Vec<u8> {
     );
     out
 }
+
+/// The cache key of the desks the tests make (the app's own desks keep theirs in the OS
+/// keyring); tests open those caches with it to look inside.
+pub const TEST_CACHE_KEY: [u8; 32] = [0x42; 32];
+
+/// A desk's cache (made by a test desk), opened with [`TEST_CACHE_KEY`].
+pub fn desk_store(path: &Path) -> onewindow_store::Store {
+    onewindow_store::Store::open_encrypted(path, &TEST_CACHE_KEY).expect("the test desk's cache")
+}
+
+/// A raw SQLite connection to a test desk's cache (for tests that tamper with it).
+pub fn desk_db(path: &Path) -> rusqlite::Connection {
+    let c = rusqlite::Connection::open(path).expect("the test desk's cache");
+    let hex: String = TEST_CACHE_KEY.iter().map(|b| format!("{b:02x}")).collect();
+    c.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";"))
+        .expect("keyed");
+    c
+}

@@ -53,6 +53,8 @@ pub struct DeskConfig {
     pub offline_login_days: u32,
     /// The screen locks after this many minutes without a key or a click (0: never).
     pub idle_lock_minutes: u32,
+    /// The cache's encryption key: the OS keyring, or given (tests).
+    pub cache_key: crate::cache_key::CacheKey,
 }
 
 impl DeskConfig {
@@ -78,6 +80,7 @@ impl DeskConfig {
             hall_display: None,
             offline_login_days: onewindow_domain::login::OFFLINE_LOGIN_DAYS,
             idle_lock_minutes: onewindow_domain::login::IDLE_LOCK_MINUTES,
+            cache_key: crate::cache_key::CacheKey::Keyring,
         }
     }
 }
@@ -142,6 +145,8 @@ pub struct Desk {
     pub(crate) user: RwLock<Option<dto::UserView>>,
     /// The screen is locked: only signing in (the same clerk or another) opens it.
     pub(crate) locked: AtomicBool,
+    /// The cache's key, once fetched from the keyring.
+    cache_key: Mutex<Option<[u8; 32]>>,
     /// The hot folder, the open case and where its scans land.
     pub(crate) intake: crate::window::Intake,
     /// Bumped whenever a case on screen may have changed (the UI polls it).
@@ -209,7 +214,7 @@ pub(crate) fn store_error(e: StoreError) -> AppError {
 fn problem_for(e: &StoreError, path: &Path) -> CacheProblem {
     let message = match e {
         StoreError::Corrupt { .. } => {
-            "本地缓存文件已损坏，无法打开。可以从中心服务重建缓存（目录和日历会重新下载）。"
+            "本地缓存文件已损坏或无法解密，无法打开。可以从中心服务重建缓存（目录和日历会重新下载）。"
         }
         StoreError::Migrate(onewindow_store::migrate::MigrateError::Newer { .. }) => {
             "本地缓存由更新版本的程序创建，本程序无法使用。请升级程序，或从中心服务重建缓存。"
@@ -251,10 +256,20 @@ impl Desk {
             screen: Mutex::default(),
             hall: Mutex::default(),
             locked: AtomicBool::new(false),
+            cache_key: Mutex::new(None),
             config,
         });
         let path = desk.cache_path();
-        let opened = Store::open(&path).and_then(|s| {
+        let key = match desk.config.cache_key.get(&path) {
+            Ok(k) => k,
+            Err(problem) => {
+                // No keystore, no cache: never a plaintext key file, never an open cache.
+                *desk.cache_problem.lock().expect("lock") = Some(problem);
+                return desk;
+            }
+        };
+        *desk.cache_key.lock().expect("lock") = Some(key);
+        let opened = Store::open_encrypted(&path, &key).and_then(|s| {
             let snap = Snapshot::load(&s)?;
             let state = s.stream_state(CATALOG)?;
             Ok((s, snap, state))
@@ -696,7 +711,14 @@ impl Desk {
                     tracing::warn!(from = %from.display(), to = %to.display(), "damaged cache kept aside");
                 }
             }
-            let store = Store::open(&path).map_err(store_error)?;
+            let key = match *self.cache_key.lock().expect("lock") {
+                Some(k) => k,
+                None => self.config.cache_key.get(&path).map_err(|p| AppError {
+                    code: p.code.clone(),
+                    message: p.message.clone(),
+                })?,
+            };
+            let store = Store::open_encrypted(&path, &key).map_err(store_error)?;
             let snap = Snapshot::load(&store).map_err(store_error)?;
             *self.catalog_state.lock().expect("lock") =
                 store.stream_state(CATALOG).map_err(store_error)?;

@@ -266,6 +266,7 @@ impl LaunchOptions {
             card_reader_dir: self.card_reader_dir.or(saved.card_reader_dir),
             today: self.today,
             announce_repeat: saved.announce_repeat.unwrap_or(1).clamp(1, 5),
+            cache_key: crate::cache_key::CacheKey::Keyring,
             idle_lock_minutes: saved
                 .idle_lock_minutes
                 .map(|m| m.min(240))

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod applicant_screen;
 pub mod audit;
+pub mod cache_key;
 pub mod desk;
 pub mod dto;
 pub mod hall;

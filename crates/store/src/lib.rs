@@ -119,6 +119,66 @@ fn is_corruption(e: &rusqlite::Error) -> bool {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// The SQLCipher key statement for `schema` with a raw 256-bit key (no passphrase derivation).
+fn key_pragma(schema: &str, key: &[u8; 32]) -> String {
+    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    format!("PRAGMA {schema}.key = \"x'{hex}'\";")
+}
+
+/// Whether `path` is an unencrypted SQLite file (its header is readable).
+fn is_plaintext_sqlite(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && &head == b"SQLite format 3\0"
+}
+
+/// Encrypts a plaintext cache: its WAL folded in, everything exported into an encrypted copy
+/// beside it, then the copy renamed over it. A crash before the rename leaves the original
+/// whole (the half copy is removed at the next try).
+fn encrypt_in_place(path: &Path, key: &[u8; 32]) -> Result<()> {
+    let unreadable = |e: &dyn std::fmt::Display| StoreError::Unreadable {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    };
+    let copy = path.with_extension("db.encrypting");
+    let _ = std::fs::remove_file(&copy);
+    {
+        let plain = Connection::open(path).map_err(|e| unreadable(&e))?;
+        plain
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .map_err(|e| unreadable(&e))?;
+        let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+        plain
+            .execute(
+                &format!("ATTACH DATABASE ?1 AS encrypted KEY \"x'{hex}'\""),
+                [copy.to_string_lossy()],
+            )
+            .map_err(|e| unreadable(&e))?;
+        plain
+            .query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))
+            .map_err(|e| unreadable(&e))?;
+        plain
+            .execute_batch("DETACH DATABASE encrypted;")
+            .map_err(|e| unreadable(&e))?;
+    }
+    std::fs::File::open(&copy)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| unreadable(&e))?;
+    std::fs::rename(&copy, path).map_err(|e| unreadable(&e))?;
+    for side in ["db-wal", "db-shm"] {
+        let _ = std::fs::remove_file(path.with_extension(side));
+    }
+    #[cfg(unix)]
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+    }
+    tracing::info!(path = %path.display(), "plaintext cache encrypted in place");
+    Ok(())
+}
+
 pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
@@ -135,6 +195,22 @@ impl Store {
     /// as [`StoreError::Corrupt`] and left untouched.
     #[tracing::instrument(err)]
     pub fn open(path: &Path) -> Result<Store> {
+        Self::open_with(path, None)
+    }
+
+    /// Opens the cache at `path` encrypted with SQLCipher under `key` (creating it if absent).
+    /// A plaintext cache from an earlier version is first encrypted in place, whole or not at
+    /// all: the plaintext file is replaced only once the encrypted copy is complete. A wrong
+    /// key reads as a damaged file ([`StoreError::Corrupt`]); nothing is changed then.
+    #[tracing::instrument(skip(key), err)]
+    pub fn open_encrypted(path: &Path, key: &[u8; 32]) -> Result<Store> {
+        if is_plaintext_sqlite(path) {
+            encrypt_in_place(path, key)?;
+        }
+        Self::open_with(path, Some(key))
+    }
+
+    fn open_with(path: &Path, key: Option<&[u8; 32]>) -> Result<Store> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Unreadable {
                 path: path.to_path_buf(),
@@ -161,6 +237,11 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(classify)?;
+        if let Some(key) = key {
+            // Must come before anything reads the file.
+            conn.execute_batch(&key_pragma("main", key))
+                .map_err(classify)?;
+        }
         // The first read of the header tells whether this is a database at all.
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(classify)?;
@@ -256,6 +337,56 @@ mod tests {
             })
             .unwrap();
         assert_eq!(version as usize, DESK_MIGRATIONS.len());
+    }
+
+    #[test]
+    fn an_encrypted_cache_reads_only_with_its_key_and_a_plaintext_one_is_encrypted_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        {
+            let s = Store::open(&path).unwrap();
+            s.conn
+                .execute(
+                    "INSERT INTO catalog_domain (code, name) VALUES ('GAHZ', '公安户政徐志强')",
+                    [],
+                )
+                .unwrap();
+        }
+        assert!(is_plaintext_sqlite(&path));
+        let key = [7u8; 32];
+        {
+            let s = Store::open_encrypted(&path, &key).unwrap();
+            assert_eq!(s.domains().unwrap()[0].name, "公安户政徐志强");
+            s.conn
+                .execute(
+                    "INSERT INTO catalog_domain (code, name) VALUES ('SCJG', '市场监管王小明')",
+                    [],
+                )
+                .unwrap();
+        }
+        assert!(!is_plaintext_sqlite(&path));
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend(std::fs::read(path.with_extension("db-wal")).unwrap_or_default());
+        for secret in ["徐志强", "王小明", "catalog_domain", "SQLite format"] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{secret} readable in the file"
+            );
+        }
+        assert_eq!(
+            Store::open_encrypted(&path, &key)
+                .unwrap()
+                .domains()
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(
+            Store::open_encrypted(&path, &[8u8; 32]).unwrap_err().code(),
+            "cache_corrupt"
+        );
+        assert_eq!(Store::open(&path).unwrap_err().code(), "cache_corrupt");
+        assert!(!path.with_extension("db.encrypting").exists());
     }
 
     #[test]

@@ -1,0 +1,106 @@
+//! The cache's SQLCipher key: 32 random bytes made on first start and kept in the OS keyring
+//! (Secret Service, Keychain, Credential Manager), one per data folder — never in a file.
+//! Without a keyring the desk refuses to open its cache and says why.
+
+use std::path::Path;
+
+use crate::dto::CacheProblem;
+
+/// Where the key comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum CacheKey {
+    /// The OS keyring (made on first start).
+    #[default]
+    Keyring,
+    /// Given (tests and benchmarks that must read the cache themselves).
+    Fixed([u8; 32]),
+}
+
+/// The keyring service the cache keys are filed under.
+const SERVICE: &str = "cn.onewindow.desk.cache-key";
+
+fn problem(path: &Path, detail: &str) -> CacheProblem {
+    tracing::error!(detail, "cache key unavailable");
+    CacheProblem {
+        code: "keystore_unavailable".into(),
+        message: "系统密钥库不可用，无法打开加密的本地缓存。请确认已登录操作系统桌面（密钥库已解锁）后重新启动；本程序不会把密钥写入文件。".into(),
+        path: path.display().to_string(),
+    }
+}
+
+fn hex(key: &[u8; 32]) -> String {
+    key.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<[u8; 32]> {
+    let s = s.trim();
+    if s.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+impl CacheKey {
+    /// The key of the cache at `cache` (made and filed when there is none yet).
+    pub fn get(&self, cache: &Path) -> Result<[u8; 32], CacheProblem> {
+        match self {
+            CacheKey::Fixed(k) => Ok(*k),
+            CacheKey::Keyring => {
+                let account = cache
+                    .canonicalize()
+                    .unwrap_or_else(|_| cache.to_path_buf())
+                    .display()
+                    .to_string();
+                let entry = keyring::Entry::new(SERVICE, &account)
+                    .map_err(|e| problem(cache, &e.to_string()))?;
+                match entry.get_password() {
+                    Ok(stored) => unhex(&stored)
+                        .ok_or_else(|| problem(cache, "the stored key is not 32 bytes of hex")),
+                    Err(keyring::Error::NoEntry) => {
+                        if cache.exists() && !is_plaintext(cache) {
+                            // An encrypted cache whose key is gone: opening it would fail.
+                            return Err(CacheProblem {
+                                code: "cache_key_lost".into(),
+                                message: "本地缓存的密钥已不在系统密钥库中，缓存无法解密。可以从中心服务重建缓存（未上传的办件将无法恢复）。".into(),
+                                path: cache.display().to_string(),
+                            });
+                        }
+                        let mut key = [0u8; 32];
+                        getrandom::fill(&mut key).expect("the OS random source works");
+                        entry
+                            .set_password(&hex(&key))
+                            .map_err(|e| problem(cache, &e.to_string()))?;
+                        tracing::info!("cache key made and filed in the keyring");
+                        Ok(key)
+                    }
+                    Err(e) => Err(problem(cache, &e.to_string())),
+                }
+            }
+        }
+    }
+}
+
+fn is_plaintext(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && &head == b"SQLite format 3\0"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip_as_hex() {
+        let k = [0xabu8; 32];
+        assert_eq!(unhex(&hex(&k)), Some(k));
+        assert_eq!(unhex("abc"), None);
+    }
+}
