@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
 import type { HallBoardView } from '../src/ipc';
@@ -21,6 +21,9 @@ import {
   queueTransfer,
   queueWalkIn,
   listDomains,
+  lockScreen,
+  loginUser,
+  onScreenLocked,
   rebuildCache,
   revealApplicant,
   searchItems,
@@ -144,6 +147,47 @@ describe('ipc commands', () => {
       throw { code: 'not_found', message: '目录中没有该事项。' };
     });
     await expect(itemGuide('X')).rejects.toEqual({ code: 'not_found', message: '目录中没有该事项。' });
+  });
+});
+
+describe('the screen lock', () => {
+  it('lock_screen takes no arguments; login_user unlocks with the name and password', async () => {
+    const calls: Array<[string, unknown]> = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      return null;
+    });
+    await lockScreen();
+    await loginUser('王丽', '正确密码');
+    expect(calls).toEqual([
+      ['lock_screen', {}],
+      ['login_user', { name: '王丽', password: '正确密码' }],
+    ]);
+  });
+
+  it('a command refused with screen_locked is told to the listeners, and still rejects with the AppError', async () => {
+    const locked = { code: 'screen_locked', message: '屏幕已锁定，请输入密码解锁（或切换用户）' };
+    const heard = vi.fn();
+    const stop = onScreenLocked(heard);
+    mockIPC(() => {
+      throw locked;
+    });
+    await expect(searchItems({ text: 'gtgsh', domain: null, limit: 50 })).rejects.toEqual(locked);
+    expect(heard).toHaveBeenCalledTimes(1);
+
+    // Other refusals are not.
+    mockIPC(() => {
+      throw { code: 'not_found', message: '目录中没有该事项。' };
+    });
+    await expect(itemGuide('X')).rejects.toEqual({ code: 'not_found', message: '目录中没有该事项。' });
+    expect(heard).toHaveBeenCalledTimes(1);
+
+    stop();
+    mockIPC(() => {
+      throw locked;
+    });
+    await expect(listDomains()).rejects.toEqual(locked);
+    expect(heard).toHaveBeenCalledTimes(1);
   });
 });
 

@@ -84,49 +84,84 @@ export type { HallCallView } from './bindings/HallCallView';
 export type { HallWindowView } from './bindings/HallWindowView';
 export type { RevealView } from './bindings/RevealView';
 
+// ---- Every command goes through `call`: a refusal because the screen is locked is told to
+// whoever listens (the main window refreshes its status, which brings up the lock screen).
+
+type ScreenLockedListener = () => void;
+const screenLockedListeners = new Set<ScreenLockedListener>();
+
+/** `invoke`, and when the backend answers `screen_locked`, tell the listeners before rejecting. */
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    if (isAppError(e) && e.code === SCREEN_LOCKED) {
+      for (const listener of [...screenLockedListeners]) {
+        try {
+          listener();
+        } catch {
+          // A listener's failure never changes the command's own answer.
+        }
+      }
+    }
+    throw e;
+  }
+}
+
+/** The AppError code of every window-work command while the screen is locked. */
+export const SCREEN_LOCKED = 'screen_locked';
+
+/** Hear about every command refused because the screen is locked; returns the function that stops it. */
+export function onScreenLocked(listener: ScreenLockedListener): () => void {
+  screenLockedListeners.add(listener);
+  return () => {
+    screenLockedListeners.delete(listener);
+  };
+}
+
 /** Connectivity, catalog version, sync state and cache health, for the status bar. */
 export function deskStatus(): Promise<DeskStatus> {
-  return invoke<DeskStatus>('desk_status');
+  return call<DeskStatus>('desk_status');
 }
 
 /** Search the local catalog by name, pinyin, initials or code. */
 export function searchItems(request: SearchRequest): Promise<SearchResponse> {
-  return invoke<SearchResponse>('search_items', { request });
+  return call<SearchResponse>('search_items', { request });
 }
 
 /** Business domains with their item counts, for the domain filter. */
 export function listDomains(): Promise<DomainView[]> {
-  return invoke<DomainView[]>('list_domains');
+  return call<DomainView[]>('list_domains');
 }
 
 /** The full guide (办事指南) of one item. */
 export function itemGuide(code: string): Promise<ItemGuide> {
-  return invoke<ItemGuide>('item_guide', { code });
+  return call<ItemGuide>('item_guide', { code });
 }
 
 /** One 一件事 bundle with its member items. */
 export function bundleView(code: string): Promise<BundleView> {
-  return invoke<BundleView>('bundle_view', { code });
+  return call<BundleView>('bundle_view', { code });
 }
 
 /** All 一件事 bundles of the catalog. */
 export function listBundles(): Promise<BundleRef[]> {
-  return invoke<BundleRef[]>('list_bundles');
+  return call<BundleRef[]>('list_bundles');
 }
 
 /** Pull from the hub now; resolves with the status after the attempt. */
 export function syncNow(): Promise<DeskStatus> {
-  return invoke<DeskStatus>('sync_now');
+  return call<DeskStatus>('sync_now');
 }
 
 /** Move the damaged cache aside and download it again from the hub. */
 export function rebuildCache(): Promise<DeskStatus> {
-  return invoke<DeskStatus>('rebuild_cache');
+  return call<DeskStatus>('rebuild_cache');
 }
 
 /** Tell the backend the main window is usable (search box mounted and focused). */
 export function uiReady(): Promise<void> {
-  return invoke<void>('ui_ready');
+  return call<void>('ui_ready');
 }
 
 /** Sentence shown when an error carries no Chinese message of its own. */
@@ -154,47 +189,47 @@ export function errorMessage(e: unknown): string {
 
 /** Desk code, clerk, hot folder, printer, card reader and the day at the window. */
 export function windowInfo(): Promise<WindowInfo> {
-  return invoke<WindowInfo>('window_info');
+  return call<WindowInfo>('window_info');
 }
 
 /** Start a case from an item (and scenario) or a 一件事 bundle; it becomes the open case. */
 export function newCase(request: NewCaseRequest): Promise<CaseView> {
-  return invoke<CaseView>('new_case', { request });
+  return call<CaseView>('new_case', { request });
 }
 
 /** Open an existing case; new scans land in it from now on. */
 export function openCase(caseId: string): Promise<CaseView> {
-  return invoke<CaseView>('open_case', { caseId });
+  return call<CaseView>('open_case', { caseId });
 }
 
 /** The case again if anything changed since `revision` (scans arriving), else null. */
 export function pollCase(caseId: string, revision: number): Promise<CaseView | null> {
-  return invoke<CaseView | null>('poll_case', { caseId, revision });
+  return call<CaseView | null>('poll_case', { caseId, revision });
 }
 
 /** Cases started at this window, newest first. */
 export function recentCases(): Promise<CaseSummary[]> {
-  return invoke<CaseSummary[]>('recent_cases');
+  return call<CaseSummary[]>('recent_cases');
 }
 
 /** Save applicant and form values of a draft (looks up e-licences when the number changed). */
 export function saveIntake(request: SaveIntakeRequest): Promise<CaseView> {
-  return invoke<CaseView>('save_intake', { request });
+  return call<CaseView>('save_intake', { request });
 }
 
 /** A 居民码/企业码 payload typed by the keyboard-wedge scanner. */
 export function applyApplicantCode(caseId: string, text: string): Promise<CaseView> {
-  return invoke<CaseView>('apply_applicant_code', { caseId, text });
+  return call<CaseView>('apply_applicant_code', { caseId, text });
 }
 
 /** Read the ID card on the reader: fills the applicant and attaches the photo. */
 export function readIdCard(caseId: string): Promise<CaseView> {
-  return invoke<CaseView>('read_id_card', { caseId });
+  return call<CaseView>('read_id_card', { caseId });
 }
 
 /** Ask the hub's e-licence registry again for this applicant. */
 export function lookupElicences(caseId: string): Promise<CaseView> {
-  return invoke<CaseView>('lookup_elicences', { caseId });
+  return call<CaseView>('lookup_elicences', { caseId });
 }
 
 /** Choose the scenario of the case, or of one member of a 一件事 case. */
@@ -203,27 +238,27 @@ export function setScenario(
   scenarioCode: string,
   memberCaseId: string | null = null,
 ): Promise<CaseView> {
-  return invoke<CaseView>('set_scenario', { caseId, memberCaseId, scenarioCode });
+  return call<CaseView>('set_scenario', { caseId, memberCaseId, scenarioCode });
 }
 
 /** Where the next scans land: a material slot, or null for the unsorted tray. */
 export function selectSlot(caseId: string, slot: number | null): Promise<CaseView> {
-  return invoke<CaseView>('select_slot', { caseId, slot });
+  return call<CaseView>('select_slot', { caseId, slot });
 }
 
 /** Move an attached file to a material slot, or null for the tray. */
 export function moveFile(caseId: string, sha256: string, slot: number | null): Promise<CaseView> {
-  return invoke<CaseView>('move_file', { caseId, sha256, slot });
+  return call<CaseView>('move_file', { caseId, sha256, slot });
 }
 
 /** Pick files with the system file dialog and take them in like scans. */
 export function importFromFile(caseId: string): Promise<CaseView> {
-  return invoke<CaseView>('import_from_file', { caseId });
+  return call<CaseView>('import_from_file', { caseId });
 }
 
 /** Mark (prints the pledge for signature) or unmark a material as 告知承诺. */
 export function setPledge(caseId: string, slot: number, pledged: boolean): Promise<CaseView> {
-  return invoke<CaseView>('set_pledge', { caseId, slot, pledged });
+  return call<CaseView>('set_pledge', { caseId, slot, pledged });
 }
 
 /** Override a blocking finding with a written reason; null withdraws the override. */
@@ -232,37 +267,37 @@ export function setOverride(
   findingKey: string,
   reason: string | null,
 ): Promise<CaseView> {
-  return invoke<CaseView>('set_override', { caseId, findingKey, reason });
+  return call<CaseView>('set_override', { caseId, findingKey, reason });
 }
 
 /** Print the one-time notice (一次性告知书) listing everything missing or wrong. */
 export function issueNotice(caseId: string): Promise<CaseView> {
-  return invoke<CaseView>('issue_notice', { caseId });
+  return call<CaseView>('issue_notice', { caseId });
 }
 
 /** Back to work after a notice or a return: same number, same materials. */
 export function reopenCase(caseId: string): Promise<CaseView> {
-  return invoke<CaseView>('reopen_case', { caseId });
+  return call<CaseView>('reopen_case', { caseId });
 }
 
 /** Accept (受理): hand-off queued, receipt printed. */
 export function acceptCase(caseId: string): Promise<CaseView> {
-  return invoke<CaseView>('accept_case', { caseId });
+  return call<CaseView>('accept_case', { caseId });
 }
 
 /** 不予受理 with reason and legal basis; prints the refusal notice. */
 export function refuseCase(caseId: string, reason: string, basis: string): Promise<CaseView> {
-  return invoke<CaseView>('refuse_case', { caseId, reason, basis });
+  return call<CaseView>('refuse_case', { caseId, reason, basis });
 }
 
 /** The applicant withdraws the application. */
 export function withdrawCase(caseId: string, reason: string): Promise<CaseView> {
-  return invoke<CaseView>('withdraw_case', { caseId, reason });
+  return call<CaseView>('withdraw_case', { caseId, reason });
 }
 
 /** Page images of an archived document. */
 export function previewDocument(documentId: number): Promise<DocumentPreview> {
-  return invoke<DocumentPreview>('preview_document', { documentId });
+  return call<DocumentPreview>('preview_document', { documentId });
 }
 
 /**
@@ -271,116 +306,125 @@ export function previewDocument(documentId: number): Promise<DocumentPreview> {
  * audited. Show the answer only while it is needed; never keep or log it.
  */
 export function revealApplicant(caseId: string, reason: string): Promise<RevealView> {
-  return invoke<RevealView>('reveal_applicant', { caseId, reason });
+  return call<RevealView>('reveal_applicant', { caseId, reason });
 }
 
 /** Print an archived document again. */
 export function reprintDocument(documentId: number): Promise<Flash> {
-  return invoke<Flash>('reprint_document', { documentId });
+  return call<Flash>('reprint_document', { documentId });
 }
 
 /** The follow-up work list (pledges to verify, 容缺 materials owed). */
 export function followUps(openOnly: boolean): Promise<FollowUpView[]> {
-  return invoke<FollowUpView[]>('follow_ups', { openOnly });
+  return call<FollowUpView[]>('follow_ups', { openOnly });
 }
 
 /** Close a follow-up with a note; resolves with the open list. */
 export function closeFollowUp(id: number, note: string): Promise<FollowUpView[]> {
-  return invoke<FollowUpView[]>('close_follow_up', { id, note });
+  return call<FollowUpView[]>('close_follow_up', { id, note });
 }
 
 // ---- Enrolment and sync health ----
 
 /** First run: enrol this desk with the hub URL and the administrator's one-time code. */
 export function enrolDesk(hubUrl: string, code: string): Promise<DeskStatus> {
-  return invoke<DeskStatus>('enrol_desk', { hubUrl, code });
+  return call<DeskStatus>('enrol_desk', { hubUrl, code });
 }
 
 /** Ops the hub rejected, with the reason; they never block the others. */
 export function rejectedOps(): Promise<RejectedOpView[]> {
-  return invoke<RejectedOpView[]>('rejected_ops');
+  return call<RejectedOpView[]>('rejected_ops');
 }
 
 /** Send a rejected op again at the next sync. */
 export function resendOp(opId: string): Promise<RejectedOpView[]> {
-  return invoke<RejectedOpView[]>('resend_op', { opId });
+  return call<RejectedOpView[]>('resend_op', { opId });
 }
 
 /** Give up a rejected op; the reason is recorded. */
 export function discardOp(opId: string, reason: string): Promise<RejectedOpView[]> {
-  return invoke<RejectedOpView[]>('discard_op', { opId, reason });
+  return call<RejectedOpView[]>('discard_op', { opId, reason });
 }
 
 /** 出件: at the window, or by post with the tracking number. */
 export function deliverCase(caseId: string, byPost: boolean, tracking: string): Promise<CaseView> {
-  return invoke<CaseView>('deliver_case', { caseId, byPost, tracking });
+  return call<CaseView>('deliver_case', { caseId, byPost, tracking });
 }
 
-/** A clerk signs in (checked by the hub; the desk must be enrolled). */
+/** A clerk signs in (checked by the hub; the desk must be enrolled); also unlocks a locked screen. */
 export function loginUser(name: string, password: string): Promise<DeskStatus> {
-  return invoke<DeskStatus>('login_user', { name, password });
+  return call<DeskStatus>('login_user', { name, password });
+}
+
+/**
+ * 锁屏 now (idle, or the clerk asked): every window-work command is refused until someone signs
+ * in again (the same clerk, or another one taking over); the open case stays as it was. Nobody
+ * signed in: nothing happens (the answer says `locked: false`).
+ */
+export function lockScreen(): Promise<DeskStatus> {
+  return call<DeskStatus>('lock_screen');
 }
 
 /** Sign out; the open case stays. */
 export function logoutUser(): Promise<DeskStatus> {
-  return invoke<DeskStatus>('logout_user');
+  return call<DeskStatus>('logout_user');
 }
 
 /** Download one stream again (catalog, calendar, queue configuration or results) without touching cases or the outbox. */
 export function resetStream(stream: 'catalog' | 'calendar' | 'queue_config' | 'results'): Promise<DeskStatus> {
-  return invoke<DeskStatus>('reset_stream', { stream });
+  return call<DeskStatus>('reset_stream', { stream });
 }
 
 /** The window's queue: where this desk sits, the ticket it called, how many wait, why calling is not possible. */
 export function queueStatus(): Promise<QueueView> {
-  return invoke<QueueView>('queue_status');
+  return call<QueueView>('queue_status');
 }
 
 /** 叫号: the current ticket is done, the next is called and announced. */
 export function queueCallNext(): Promise<QueueView> {
-  return invoke<QueueView>('queue_call_next');
+  return call<QueueView>('queue_call_next');
 }
 
 /** 重呼 (at most 3), 到号 (the applicant is at the window) or 过号 (did not come). */
 export function queueStep(action: 'recall' | 'serve' | 'no_show'): Promise<QueueView> {
-  return invoke<QueueView>('queue_step', { action });
+  return call<QueueView>('queue_step', { action });
 }
 
 /** 转移 the current ticket to another window or another domain; it keeps its issue time. */
 export function queueTransfer(toWindow: number | null, toDomain: string | null): Promise<QueueView> {
-  return invoke<QueueView>('queue_transfer', { toWindow, toDomain });
+  return call<QueueView>('queue_transfer', { toWindow, toDomain });
 }
 
 /** 暂停 / 恢复 the window. */
 export function queueSetWindow(state: 'open' | 'paused'): Promise<QueueView> {
-  return invoke<QueueView>('queue_set_window', { state });
+  return call<QueueView>('queue_set_window', { state });
 }
 
 /** 现场取号: a ticket of `domain` (one this window serves) for someone at the window, served at once. */
 export function queueWalkIn(domain: string): Promise<QueueView> {
-  return invoke<QueueView>('queue_walk_in', { domain });
+  return call<QueueView>('queue_walk_in', { domain });
 }
 
 /** The applicant-facing screen: the masked case on the clerk's screen, or the rating when invited. */
 export function applicantScreen(): Promise<ApplicantScreenView> {
-  return invoke<ApplicantScreenView>('applicant_screen');
+  return call<ApplicantScreenView>('applicant_screen');
 }
 
 /** The applicant rates the service (5 非常满意 … 1 非常不满意; 1 and 2 need reasons). */
 export function applicantRate(level: number, reasons: string[], comment: string): Promise<ApplicantScreenView> {
-  return invoke<ApplicantScreenView>('applicant_rate', { level, reasons, comment });
+  return call<ApplicantScreenView>('applicant_rate', { level, reasons, comment });
 }
 
 /** The clerk invites the applicant to rate the service on their screen. */
 export function inviteRating(): Promise<Flash> {
-  return invoke<Flash>('invite_rating');
+  return call<Flash>('invite_rating');
 }
 
 // ---- The hall display (叫号屏)
 
 /** The hall display's board now: the latest calls and a tile per window. */
 export function hallBoard(): Promise<HallBoardView> {
-  return invoke<HallBoardView>('hall_board');
+  return call<HallBoardView>('hall_board');
 }
 
 /** Follow the board: `cb` gets every new one (the `hall-board` event); resolves with the unlisten function. */
