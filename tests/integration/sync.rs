@@ -788,20 +788,7 @@ async fn clerks_sign_in_with_the_hub_and_a_stream_resets_alone() {
     let tmp = tempfile::tempdir().unwrap();
     let data = demo_hub_data(tmp.path());
     let code = enrol_code(&data, "1 号窗口");
-    onewindow_tests::hub_cli_with_stdin(
-        &[
-            "user",
-            "add",
-            "--data",
-            data.to_str().unwrap(),
-            "--name",
-            "liu",
-            "--role",
-            "clerk",
-            "--password-stdin",
-        ],
-        "window clerk pass\n",
-    );
+    onewindow_tests::add_user(&data, "liu", "clerk", "window clerk pass");
     let hub = HubProcess::start(&data);
     let d = desk(tmp.path(), hub.url());
     d.sync_once().await.unwrap();
@@ -1011,20 +998,7 @@ async fn a_desk_drives_only_the_window_it_sits_at() {
         .await
         .unwrap();
     assert!(desk.queue_rating(5, &[], "").await.is_err(), "rated once");
-    onewindow_tests::hub_cli_with_stdin(
-        &[
-            "user",
-            "add",
-            "--data",
-            data.to_str().unwrap(),
-            "--name",
-            "zhou",
-            "--role",
-            "supervisor",
-            "--password-stdin",
-        ],
-        "hall supervisor pass\n",
-    );
+    onewindow_tests::add_user(&data, "zhou", "supervisor", "hall supervisor pass");
     let office = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -1578,20 +1552,7 @@ async fn a_clerk_signs_in_offline_with_the_cached_verifier_and_five_wrong_passwo
     let data = demo_hub_data(tmp.path());
     let code = enrol_code(&data, "1 号窗口");
     for (name, pass) in [("liu", "window clerk pass"), ("zhao", "another clerk pass")] {
-        onewindow_tests::hub_cli_with_stdin(
-            &[
-                "user",
-                "add",
-                "--data",
-                data.to_str().unwrap(),
-                "--name",
-                name,
-                "--role",
-                "clerk",
-                "--password-stdin",
-            ],
-            &format!("{pass}\n"),
-        );
+        onewindow_tests::add_user(&data, name, "clerk", pass);
     }
     let hub = HubProcess::start(&data);
     let addr = hub.addr.clone();
@@ -1660,34 +1621,8 @@ async fn the_audit_log_reaches_the_hub_as_a_chain_and_an_edited_record_is_flagge
     let tmp = tempfile::tempdir().unwrap();
     let data = demo_hub_data(tmp.path());
     let code = enrol_code(&data, "1 号窗口");
-    onewindow_tests::hub_cli_with_stdin(
-        &[
-            "user",
-            "add",
-            "--data",
-            data.to_str().unwrap(),
-            "--name",
-            "liu",
-            "--role",
-            "clerk",
-            "--password-stdin",
-        ],
-        "window clerk pass\n",
-    );
-    onewindow_tests::hub_cli_with_stdin(
-        &[
-            "user",
-            "add",
-            "--data",
-            data.to_str().unwrap(),
-            "--name",
-            "zhou",
-            "--role",
-            "supervisor",
-            "--password-stdin",
-        ],
-        "hall supervisor pass\n",
-    );
+    onewindow_tests::add_user(&data, "liu", "clerk", "window clerk pass");
+    onewindow_tests::add_user(&data, "zhou", "supervisor", "hall supervisor pass");
     let hub = HubProcess::start(&data);
     let d = desk(tmp.path(), hub.url());
     d.enrol(&hub.url(), &code).await.unwrap();
@@ -1802,20 +1737,7 @@ async fn every_view_of_a_stored_case_masks_the_applicant_and_a_reveal_needs_a_re
     let tmp = tempfile::tempdir().unwrap();
     let data = demo_hub_data(tmp.path());
     let code = enrol_code(&data, "1 号窗口");
-    onewindow_tests::hub_cli_with_stdin(
-        &[
-            "user",
-            "add",
-            "--data",
-            data.to_str().unwrap(),
-            "--name",
-            "liu",
-            "--role",
-            "clerk",
-            "--password-stdin",
-        ],
-        "window clerk pass\n",
-    );
+    onewindow_tests::add_user(&data, "liu", "clerk", "window clerk pass");
     let hub = HubProcess::start(&data);
     let d = desk(tmp.path(), hub.url());
     d.enrol(&hub.url(), &code).await.unwrap();
@@ -1890,20 +1812,7 @@ async fn a_locked_screen_refuses_the_window_work_until_a_clerk_signs_in_and_appr
         ("zhao", "clerk", "another clerk pass"),
         ("wang", "approver", "back office pass"),
     ] {
-        onewindow_tests::hub_cli_with_stdin(
-            &[
-                "user",
-                "add",
-                "--data",
-                data.to_str().unwrap(),
-                "--name",
-                name,
-                "--role",
-                role,
-                "--password-stdin",
-            ],
-            &format!("{pass}\n"),
-        );
+        onewindow_tests::add_user(&data, name, role, pass);
     }
     let hub = HubProcess::start(&data);
     let d = desk(tmp.path(), hub.url());

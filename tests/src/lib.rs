@@ -537,3 +537,21 @@ pub fn desk_db(path: &Path) -> rusqlite::Connection {
         .expect("keyed");
     c
 }
+
+/// Adds a hub user (`onewindow-hub user add`) with its password on stdin.
+pub fn add_user(data: &Path, name: &str, role: &str, password: &str) {
+    hub_cli_with_stdin(
+        &[
+            "user",
+            "add",
+            "--data",
+            data.to_str().unwrap(),
+            "--name",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+        ],
+        &format!("{password}\n"),
+    );
+}
