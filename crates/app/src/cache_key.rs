@@ -50,12 +50,7 @@ impl CacheKey {
         match self {
             CacheKey::Fixed(k) => Ok(*k),
             CacheKey::Keyring => {
-                let account = cache
-                    .canonicalize()
-                    .unwrap_or_else(|_| cache.to_path_buf())
-                    .display()
-                    .to_string();
-                let entry = keyring::Entry::new(SERVICE, &account)
+                let entry = keyring::Entry::new(SERVICE, &account(cache))
                     .map_err(|e| problem(cache, &e.to_string()))?;
                 match entry.get_password() {
                     Ok(stored) => unhex(&stored)
@@ -84,6 +79,22 @@ impl CacheKey {
     }
 }
 
+/// The keyring account of a cache: its absolute path, the same however the data folder was
+/// named (relative, through a symlink) and whether the file exists yet or not.
+fn account(cache: &Path) -> String {
+    let dir = cache.parent().filter(|d| !d.as_os_str().is_empty());
+    let dir = match dir {
+        Some(d) => {
+            let _ = std::fs::create_dir_all(d);
+            d.canonicalize().unwrap_or_else(|_| d.to_path_buf())
+        }
+        None => std::env::current_dir().unwrap_or_default(),
+    };
+    dir.join(cache.file_name().unwrap_or_default())
+        .display()
+        .to_string()
+}
+
 fn is_plaintext(path: &Path) -> bool {
     use std::io::Read;
     let mut head = [0u8; 16];
@@ -96,6 +107,23 @@ fn is_plaintext(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cache_has_one_account_however_its_folder_is_named() {
+        let tmp = tempfile::tempdir().unwrap();
+        let abs = tmp.path().join("desk/cache.db");
+        let before = account(&abs);
+        std::fs::write(&abs, b"x").unwrap();
+        assert_eq!(account(&abs), before, "before and after the file exists");
+        let dotted = tmp.path().join("desk/../desk/cache.db");
+        assert_eq!(account(&dotted), before);
+        #[cfg(unix)]
+        {
+            let link = tmp.path().join("link");
+            std::os::unix::fs::symlink(tmp.path().join("desk"), &link).unwrap();
+            assert_eq!(account(&link.join("cache.db")), before);
+        }
+    }
 
     #[test]
     fn keys_round_trip_as_hex() {
