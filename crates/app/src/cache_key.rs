@@ -56,7 +56,7 @@ impl CacheKey {
                     Ok(stored) => unhex(&stored)
                         .ok_or_else(|| problem(cache, "the stored key is not 32 bytes of hex")),
                     Err(keyring::Error::NoEntry) => {
-                        if cache.exists() && !is_plaintext(cache) {
+                        if cache.exists() && !onewindow_store::is_plaintext_sqlite(cache) {
                             // An encrypted cache whose key is gone: opening it would fail.
                             return Err(CacheProblem {
                                 code: "cache_key_lost".into(),
@@ -93,15 +93,6 @@ fn account(cache: &Path) -> String {
     dir.join(cache.file_name().unwrap_or_default())
         .display()
         .to_string()
-}
-
-fn is_plaintext(path: &Path) -> bool {
-    use std::io::Read;
-    let mut head = [0u8; 16];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok()
-        && &head == b"SQLite format 3\0"
 }
 
 #[cfg(test)]

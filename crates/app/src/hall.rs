@@ -58,7 +58,11 @@ impl Desk {
         if !online {
             // This window's offline queue goes on: its calls are the newest on the screen.
             let now = chrono::Utc::now();
-            let window = self.queue_status().window;
+            let window = self
+                .with_store(|s| s.queue_config())
+                .ok()
+                .flatten()
+                .and_then(|c| c.window_of_desk(&self.desk_code()).map(|w| w.number));
             let offline_calls = self
                 .with_store(|s| s.offline_recent_calls(CALLS_SHOWN as u32, now))
                 .unwrap_or_default();

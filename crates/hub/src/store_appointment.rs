@@ -1,17 +1,14 @@
 //! Appointments in SQL: imported from the online booking system's file, checked in at the
 //! kiosk with their code for a ticket that joins the priority lane near its slot.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use onewindow_domain::appointment::{self, Appointment};
 use onewindow_domain::ticket;
 use rusqlite::{OptionalExtension, params};
 
 use crate::store::{HubStore, Result};
+use crate::store_queue::ts;
 use crate::store_queue::{TicketSlip, hall_day, insert_ticket, waiting_today};
-
-fn ts(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

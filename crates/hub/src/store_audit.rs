@@ -2,16 +2,13 @@
 //! last received (its anchor) — a changed record, a gap, or the newest records deleted after
 //! they were sent break it, and the break is recorded for the supervisor.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use onewindow_domain::audit::{AuditRecord, GENESIS, verify_chain};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::store::{HubStore, Result};
-
-fn ts(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
+use crate::store_queue::ts;
 
 /// What a batch of audit records came to.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,13 +11,10 @@ use serde::Deserialize;
 
 use crate::store::Result;
 use crate::store_queue::hall_day;
+use crate::store_queue::ts;
 use crate::store_rating::{Rated, insert_rating};
 
 type Applied = std::result::Result<(), String>;
-
-fn ts(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
 
 #[derive(Debug, Deserialize)]
 struct Step {

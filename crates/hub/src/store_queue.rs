@@ -15,7 +15,8 @@ use crate::store::{HubStore, HubStoreError, Result};
 /// The hall's clock: tickets are numbered per local day.
 pub use onewindow_domain::ticket::hall_day;
 
-fn ts(at: DateTime<Utc>) -> String {
+/// A moment as the hub stores it (RFC 3339, milliseconds, UTC).
+pub(crate) fn ts(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 

@@ -126,7 +126,7 @@ fn key_pragma(schema: &str, key: &[u8; 32]) -> String {
 }
 
 /// Whether `path` is an unencrypted SQLite file (its header is readable).
-fn is_plaintext_sqlite(path: &Path) -> bool {
+pub fn is_plaintext_sqlite(path: &Path) -> bool {
     use std::io::Read;
     let mut head = [0u8; 16];
     std::fs::File::open(path)
