@@ -18,7 +18,6 @@ use onewindow_app::{Desk, DeskConfig};
 use onewindow_store::Store;
 use onewindow_store::cases::{Actor, Attachment, NewCase};
 use onewindow_tests::{HubProcess, demo_hub_data, hub_cli_with_stdin, jpeg_variant, root};
-use sha2::Digest;
 
 fn enrol(data: &Path, desk: &str, hub: &HubProcess, rt: &tokio::runtime::Runtime) -> String {
     let code = onewindow_tests::enrol_code(data, desk);
@@ -50,11 +49,10 @@ fn new_case(s: &mut Store, desk: &str) -> onewindow_store::cases::CaseRow {
 fn drain(rt: &tokio::runtime::Runtime, cache: &Path, blobs: &Path, url: &str, token: &str) -> f64 {
     let store = Arc::new(Mutex::new(Store::open(cache).unwrap()));
     let client = onewindow_sync::HubClient::new(url).with_token(token);
-    let blobs = blobs.to_path_buf();
-    let path = move |sha: &str| Some(blobs.join(&sha[..2]).join(&sha[2..]));
+    let blobs = onewindow_tests::sealed_blobs(blobs);
     let t = Instant::now();
     let report = rt
-        .block_on(onewindow_sync::push_outbox(&client, &store, &path, None))
+        .block_on(onewindow_sync::push_outbox(&client, &store, &blobs, None))
         .unwrap();
     let secs = t.elapsed().as_secs_f64();
     assert_eq!(report.rejected + report.waiting, 0, "{report:?}");
@@ -101,7 +99,9 @@ fn main() {
     let token = enrol(&data, "backlog", &hub, &rt);
     let cache = tmp.path().join("backlog/cache.db");
     let blobs = tmp.path().join("backlog/blobs");
-    std::fs::create_dir_all(&blobs).unwrap();
+    let sealed = onewindow_tests::sealed_blobs(&blobs);
+    let plain = tmp.path().join("backlog/plain");
+    std::fs::create_dir_all(&plain).unwrap();
     let mut files = Vec::new();
     let mut total = 0u64;
     {
@@ -119,9 +119,10 @@ fn main() {
                         (x >> 32) as u8
                     })
                     .collect();
-                let sha = format!("{:x}", sha2::Sha256::digest(&bytes));
-                let path = blobs.join(&sha[..2]).join(&sha[2..]);
-                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                // Sealed in the desk's blob folder as the desk keeps it; curl gets plain
+                // copies of the same bytes.
+                let sha = onewindow_tests::put_blob(&sealed, &bytes);
+                let path = plain.join(&sha);
                 std::fs::write(&path, &bytes).unwrap();
                 total += bytes.len() as u64;
                 let a = Attachment {

@@ -636,6 +636,53 @@ fn acceptance_at_the_window_from_scan_to_receipt() {
     for secret in ["371082199906080810", "13906310001"] {
         assert!(!log.contains(secret), "{secret} in the desk log");
     }
+    // Every file intake and the documents archive keep (the two scans, their thumbnails,
+    // staging, the notice and receipt PDFs) is sealed: none holds the scans' bytes, a PDF or
+    // PNG in the clear, or the applicant; and the scanner's hot folder is empty.
+    let page = std::fs::read(scan_fixture("page.jpg")).unwrap();
+    let png = std::fs::read(scan_fixture("page.png")).unwrap();
+    let mut needles: Vec<&[u8]> = vec![
+        &page[page.len() / 2..page.len() / 2 + 64],
+        &png[png.len() / 2..png.len() / 2 + 64],
+        b"%PDF",
+        b"\x89PNG",
+    ];
+    needles.extend(["371082199906080810", "徐志强", "13906310001"].map(str::as_bytes));
+    let mut sealed = 0;
+    let mut stack = vec![desk_data.join("intake"), desk_data.join("documents")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                onewindow_intake::seal::is_sealed(&bytes),
+                "{} is not sealed",
+                path.display()
+            );
+            for n in &needles {
+                assert!(
+                    !bytes.windows(n.len()).any(|w| w == *n),
+                    "{} holds {:?} in the clear",
+                    path.display(),
+                    String::from_utf8_lossy(n)
+                );
+            }
+            sealed += 1;
+        }
+    }
+    assert!(
+        sealed >= 6,
+        "two scans, two thumbnails, two documents: {sealed}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&hot).unwrap().count(),
+        0,
+        "hot folder emptied"
+    );
 }
 
 /// The hub's pages in headless Chromium: an approver signs in, sees the handed-off case with

@@ -31,12 +31,9 @@ impl Rng {
     }
 }
 
+/// A scan in the desk's blob folder, sealed as the desk keeps it.
 fn store_blob(blobs: &Path, bytes: &[u8]) -> String {
-    let sha = format!("{:x}", sha2::Sha256::digest(bytes));
-    let p = blobs.join(&sha[..2]).join(&sha[2..]);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, bytes).unwrap();
-    sha
+    onewindow_tests::put_blob(&onewindow_tests::sealed_blobs(blobs), bytes)
 }
 
 /// 50 accepted cases, two scans each (every tenth case has a 10 MB scan: two chunks).
@@ -223,12 +220,11 @@ async fn killed_thirty_times_the_desk_still_delivers_everything_exactly_once() {
 async fn drain(cache: &Path, blobs: &Path, hub_url: &str, token: &str) -> u32 {
     let store = std::sync::Arc::new(std::sync::Mutex::new(Store::open(cache).unwrap()));
     let client = onewindow_sync::HubClient::new(hub_url).with_token(token);
-    let blobs = blobs.to_path_buf();
-    let path = move |sha: &str| Some(blobs.join(&sha[..2]).join(&sha[2..]));
+    let blobs = onewindow_tests::sealed_blobs(blobs);
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut failures = 0;
     loop {
-        match onewindow_sync::push_outbox(&client, &store, &path, None).await {
+        match onewindow_sync::push_outbox(&client, &store, &blobs, None).await {
             Ok(_) if store.lock().unwrap().push_health().unwrap().pending_ops == 0 => {
                 return failures;
             }

@@ -245,8 +245,8 @@ async fn a_large_scan_resumes_from_the_offset_the_hub_reports() {
         .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
         .collect();
     let sha = sha256_hex(&bytes);
-    let file = tmp.path().join("big.bin");
-    std::fs::write(&file, &bytes).unwrap();
+    let blobs = onewindow_tests::sealed_blobs(&tmp.path().join("blobs"));
+    assert_eq!(onewindow_tests::put_blob(&blobs, &bytes), sha);
     let chunk = onewindow_proto::MAX_CHUNK;
     let st = client
         .put_chunk(&sha, 0, bytes.len() as u64, bytes[..chunk].to_vec())
@@ -265,7 +265,7 @@ async fn a_large_scan_resumes_from_the_offset_the_hub_reports() {
     assert!(
         matches!(err, onewindow_sync::SyncError::Hub { status: 409, ref code, .. } if code == "blob_offset")
     );
-    let sent = onewindow_sync::upload_blob(&client, &sha, &file, None)
+    let sent = onewindow_sync::upload_blob(&client, &sha, &blobs, None)
         .await
         .unwrap();
     assert_eq!(
@@ -359,10 +359,10 @@ async fn a_hub_killed_while_writing_a_chunk_resumes_from_the_recorded_offset() {
         .map(|i| (i.wrapping_mul(2246822519) >> 23) as u8)
         .collect();
     let sha = sha256_hex(&bytes);
-    let file = tmp.path().join("big.bin");
-    std::fs::write(&file, &bytes).unwrap();
+    let blobs = onewindow_tests::sealed_blobs(&tmp.path().join("blobs"));
+    assert_eq!(onewindow_tests::put_blob(&blobs, &bytes), sha);
     let chunk = onewindow_proto::MAX_CHUNK as u64;
-    let err = onewindow_sync::upload_blob(&client, &sha, &file, None)
+    let err = onewindow_sync::upload_blob(&client, &sha, &blobs, None)
         .await
         .unwrap_err();
     assert!(
@@ -384,7 +384,7 @@ async fn a_hub_killed_while_writing_a_chunk_resumes_from_the_recorded_offset() {
         (chunk, false),
         "the hub reports what it recorded, not what half-reached the disk"
     );
-    let sent = onewindow_sync::upload_blob(&client, &sha, &file, None)
+    let sent = onewindow_sync::upload_blob(&client, &sha, &blobs, None)
         .await
         .unwrap();
     assert_eq!(
@@ -687,8 +687,16 @@ async fn decisions_flow_back_to_the_window_and_delivery_flows_up() {
                 .starts_with("result_file-")
         })
         .expect("archived");
-    assert_eq!(std::fs::read(&archived).unwrap(), licence);
-    assert!(onewindow_tests::pdf_text(&archived).contains("LICENCE 371082-2026-0001"));
+    // Sealed at rest like every document the desk archives.
+    let on_disk = std::fs::read(&archived).unwrap();
+    assert!(onewindow_intake::seal::is_sealed(&on_disk));
+    let opened = onewindow_intake::Seal::from_cache_key(&onewindow_tests::TEST_CACHE_KEY)
+        .open(&on_disk)
+        .unwrap();
+    assert_eq!(opened, licence);
+    let plain = tmp.path().join("licence.pdf");
+    std::fs::write(&plain, &opened).unwrap();
+    assert!(onewindow_tests::pdf_text(&plain).contains("LICENCE 371082-2026-0001"));
     // Printed at 出件 like any document.
     let printed = d.reprint(doc.id).unwrap();
     assert!(printed.ok, "{printed:?}");

@@ -672,3 +672,110 @@ async fn offline_the_window_still_works_and_says_the_registry_is_unreachable() {
         "RC01-20261127-0002"
     );
 }
+
+/// Every file below `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A desk an earlier version left with its scans, thumbnails and documents in plaintext: on
+/// the next start every one is sealed in place, and the case reads, previews and prints as
+/// before. A document damaged on disk is refused with a reason, and nothing else is touched.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_earlier_versions_plaintext_files_are_sealed_on_open() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(&demo_hub_data_with_elicences(tmp.path()));
+    let w = window(tmp.path(), &hub, "2026-11-27").await;
+    let d = &w.desk;
+    let v = d.new_case(&item("00017200100002")).unwrap();
+    let case = d.set_scenario(&v.id, None, "00017200100002-01").unwrap().id;
+    d.save_intake(&SaveIntakeRequest {
+        case_id: case.clone(),
+        applicant: person("徐志强", "371082199906080810", "13906310001"),
+        form: form(&[("name", "徐志强"), ("id_number", "371082199906080810")]),
+    })
+    .await
+    .unwrap();
+    d.select_slot(&case, Some(0)).unwrap();
+    d.import_files(&case, &[scan_fixture("page.jpg")]).unwrap();
+    let v = d.issue_notice(&case).unwrap();
+    let notice = std::fs::read(printed_kind(&w.printed, "one_time_notice")).unwrap();
+    let doc = v.documents[0].id;
+    let data = w.data.clone();
+    drop(w);
+
+    // What an earlier version kept: the same files, in plaintext.
+    let seal = onewindow_intake::Seal::from_cache_key(&onewindow_tests::TEST_CACHE_KEY);
+    let kept: Vec<PathBuf> = [data.join("intake"), data.join("documents")]
+        .iter()
+        .flat_map(|d| files_under(d))
+        .collect();
+    assert!(
+        kept.len() >= 3,
+        "a scan, its thumbnail and the notice: {kept:?}"
+    );
+    for f in &kept {
+        let plain = seal.read_file(f).unwrap();
+        std::fs::write(f, plain).unwrap();
+    }
+
+    let cfg = config(tmp.path(), hub.url(), "2026-11-27");
+    let d = Desk::open(cfg);
+    for f in &kept {
+        let bytes = std::fs::read(f).unwrap();
+        assert!(
+            onewindow_intake::seal::is_sealed(&bytes),
+            "{} sealed on open",
+            f.display()
+        );
+    }
+    let v = d.open_case(&case).unwrap();
+    assert!(
+        v.materials[0].files[0]
+            .thumbnail
+            .as_deref()
+            .is_some_and(|t| t.starts_with("data:image/png;base64,")),
+        "the thumbnail reads"
+    );
+    assert_eq!(d.preview_document(doc).unwrap().page_count, 1);
+    std::fs::remove_dir_all(tmp.path().join("printed")).unwrap();
+    assert!(d.reprint(doc).unwrap().ok);
+    assert_eq!(
+        std::fs::read(printed_kind(&tmp.path().join("printed"), "one_time_notice")).unwrap(),
+        notice,
+        "the same PDF prints"
+    );
+
+    // One byte of the archived notice changed on disk: refused, with the reason.
+    let archived = kept
+        .iter()
+        .find(|p| p.to_string_lossy().contains("one_time_notice"))
+        .unwrap();
+    let mut bytes = std::fs::read(archived).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x40;
+    std::fs::write(archived, &bytes).unwrap();
+    let err = d.preview_document(doc).unwrap_err();
+    assert_eq!(err.code, "document_damaged", "{err:?}");
+    let err = d.reprint(doc).unwrap_err();
+    assert_eq!(err.code, "document_damaged", "{err:?}");
+    assert_eq!(
+        d.open_case(&case).unwrap().documents.len(),
+        1,
+        "the case is intact"
+    );
+    d.stop_intake();
+}

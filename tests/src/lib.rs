@@ -529,6 +529,23 @@ pub fn desk_store(path: &Path) -> onewindow_store::Store {
     onewindow_store::Store::open_encrypted(path, &TEST_CACHE_KEY).expect("the test desk's cache")
 }
 
+/// A blob folder sealed as a test desk seals its own (with [`TEST_CACHE_KEY`]).
+pub fn sealed_blobs(dir: &Path) -> onewindow_intake::IntakeConfig {
+    let mut c = onewindow_intake::IntakeConfig::under(dir, dir);
+    c.blobs = dir.to_path_buf();
+    c.sealed(onewindow_intake::Seal::from_cache_key(&TEST_CACHE_KEY))
+}
+
+/// Stores `bytes` in a sealed blob folder as intake would; their SHA-256.
+pub fn put_blob(blobs: &onewindow_intake::IntakeConfig, bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let sha = format!("{:x}", sha2::Sha256::digest(bytes));
+    let path = blobs.blob_path(&sha).expect("a SHA-256");
+    std::fs::create_dir_all(path.parent().expect("a folder")).expect("blob folder");
+    blobs.write_file(&path, bytes).expect("blob written");
+    sha
+}
+
 /// A raw SQLite connection to a test desk's cache (for tests that tamper with it).
 pub fn desk_db(path: &Path) -> rusqlite::Connection {
     let c = rusqlite::Connection::open(path).expect("the test desk's cache");

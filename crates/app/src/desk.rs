@@ -232,6 +232,12 @@ impl Desk {
     /// Opens the cache; a cache that cannot be opened is reported, never deleted.
     pub fn open(config: DeskConfig) -> Arc<Desk> {
         let client = HubClient::new(&config.hub_url);
+        // The key comes first: the cache and every file intake keeps are sealed with it.
+        let key = config.cache_key.get(&config.data_dir.join(CACHE_FILE));
+        let seal = key
+            .as_ref()
+            .ok()
+            .map(onewindow_intake::Seal::from_cache_key);
         let desk = Arc::new(Desk {
             client: RwLock::new(client),
             identity: RwLock::new(None),
@@ -239,7 +245,7 @@ impl Desk {
             push_problem: Mutex::new(None),
             last_push: Mutex::new(None),
             user: RwLock::new(None),
-            intake: crate::window::Intake::new(&config.data_dir, &config.hot_folder),
+            intake: crate::window::Intake::new(&config.data_dir, &config.hot_folder, seal),
             revision: std::sync::atomic::AtomicU64::new(1),
             intake_stop: AtomicBool::new(false),
             elicence_errors: Mutex::new(HashMap::new()),
@@ -260,7 +266,7 @@ impl Desk {
             config,
         });
         let path = desk.cache_path();
-        let key = match desk.config.cache_key.get(&path) {
+        let key = match key {
             Ok(k) => k,
             Err(problem) => {
                 // No keystore, no cache: never a plaintext key file, never an open cache.

@@ -130,11 +130,10 @@ impl Desk {
             Err(_) => return Ok(()),
         };
         let client = self.client().with_token(&token);
-        let blobs = self.intake.config.clone();
         let pushed = onewindow_sync::push_outbox(
             &client,
             &store,
-            move |sha| blobs.blob_path(sha),
+            &self.intake.config,
             self.config.upload_throttle,
         )
         .await;

@@ -39,16 +39,17 @@ impl PrintTarget {
         }
     }
 
-    /// Prints `pdf` with `title` as the job name. `Ok` says where it went, `Err` why not
-    /// (Chinese, for the clerk).
-    pub fn print(&self, pdf: &Path, title: &str) -> Result<String, String> {
+    /// Prints the PDF `pdf` (archived as `file_name`) with `title` as the job name. `Ok` says
+    /// where it went, `Err` why not (Chinese, for the clerk). The bytes go to `lp` on its
+    /// standard input: the archive is sealed, and no plaintext copy is left on the disk.
+    pub fn print(&self, pdf: &[u8], file_name: &str, title: &str) -> Result<String, String> {
         match self {
             PrintTarget::Folder(dir) => {
-                let name = pdf
+                let name = Path::new(file_name)
                     .file_name()
                     .ok_or_else(|| "文档文件名无效".to_string())?;
                 std::fs::create_dir_all(dir)
-                    .and_then(|()| std::fs::copy(pdf, dir.join(name)))
+                    .and_then(|()| std::fs::write(dir.join(name), pdf))
                     .map_err(|e| {
                         tracing::error!(dir = %dir.display(), error = %e, "print to folder failed");
                         format!(
@@ -63,8 +64,8 @@ impl PrintTarget {
                 if let Some(q) = destination {
                     cmd.arg("-d").arg(q);
                 }
-                cmd.arg("-t").arg(title).arg("--").arg(pdf);
-                let out = cmd.output().map_err(|e| {
+                cmd.arg("-t").arg(title);
+                let out = run_with_stdin(cmd, pdf).map_err(|e| {
                     tracing::error!(error = %e, "lp cannot be run");
                     if e.kind() == std::io::ErrorKind::NotFound {
                         "本机未安装打印服务（CUPS 的 lp 命令），文档已存档，可安装打印机后重新打印"
@@ -98,6 +99,25 @@ impl PrintTarget {
     }
 }
 
+/// Runs `cmd` with `input` on its standard input and collects its output.
+fn run_with_stdin(mut cmd: Command, input: &[u8]) -> std::io::Result<std::process::Output> {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    std::thread::scope(|scope| {
+        // From its own thread: the command may answer before it has read everything.
+        scope.spawn(move || {
+            let _ = stdin.write_all(input);
+        });
+        child.wait_with_output()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,11 +146,9 @@ mod tests {
     #[test]
     fn printing_to_a_folder_copies_the_pdf() {
         let dir = tempfile::tempdir().unwrap();
-        let pdf = dir.path().join("notice.pdf");
-        std::fs::write(&pdf, b"%PDF-1.7 test").unwrap();
         let out = dir.path().join("printed");
         let msg = PrintTarget::Folder(out.clone())
-            .print(&pdf, "一次性告知书")
+            .print(b"%PDF-1.7 test", "W01/notice.pdf", "一次性告知书")
             .unwrap();
         assert!(msg.contains("printed"));
         assert_eq!(
@@ -141,14 +159,11 @@ mod tests {
 
     #[test]
     fn a_queue_that_does_not_exist_is_a_clear_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let pdf = dir.path().join("notice.pdf");
-        std::fs::write(&pdf, b"%PDF-1.7 test").unwrap();
         // With CUPS absent this is "not installed"; with CUPS present, an unknown queue.
         let err = PrintTarget::Cups {
             destination: Some("onewindow-no-such-queue".into()),
         }
-        .print(&pdf, "x")
+        .print(b"%PDF-1.7 test", "notice.pdf", "x")
         .unwrap_err();
         assert!(err.contains("lp") || err.contains("打印失败"), "{err}");
     }

@@ -22,7 +22,7 @@ use onewindow_domain::validate::{CreditCode, IdNumber};
 use onewindow_domain::{CalendarBasis, FieldDef, MaterialRequirement, Scenario, ServiceItem};
 use onewindow_intake::idcard::{CardReader, FolderDropReader};
 use onewindow_intake::watch::{Watch, WatchMode};
-use onewindow_intake::{HotFolder, IntakeConfig, Outcome, Taken};
+use onewindow_intake::{HotFolder, IntakeConfig, Outcome, Seal, Taken};
 use onewindow_store::acceptance::{FollowUp, FollowUpKind, NewFollowUp};
 use onewindow_store::cases::{Actor, Attachment, CaseRow, NewCase};
 use onewindow_store::{Store, StoreError};
@@ -39,6 +39,8 @@ pub const DEFERRED_DUE_WORKING_DAYS: u32 = 5;
 pub const PLEDGE_CHECK_WORKING_DAYS: u32 = 20;
 const CHINA: i32 = 8 * 3600;
 const RESCAN: Duration = Duration::from_secs(5);
+/// The preview shows a document's first pages.
+const PREVIEW_PAGES: u32 = 6;
 
 /// What the window is doing now: the open case and where new scans land.
 #[derive(Debug, Default)]
@@ -59,9 +61,32 @@ pub(crate) struct Intake {
 }
 
 impl Intake {
-    pub(crate) fn new(data_dir: &Path, hot: &Path) -> Intake {
-        let config = IntakeConfig::under(&data_dir.join("intake"), hot);
+    /// Intake under `data_dir`, every file it keeps sealed with `seal`. Without one (no
+    /// keystore) nothing is taken in: the hot folder is left alone and the window says why.
+    pub(crate) fn new(data_dir: &Path, hot: &Path, seal: Option<Seal>) -> Intake {
+        let mut config = IntakeConfig::under(&data_dir.join("intake"), hot);
         let mut state = WindowState::default();
+        let Some(seal) = seal else {
+            state.intake_error = Some("本机密钥库不可用，扫描件无法加密保存，暂不接收扫描".into());
+            return Intake {
+                hot: Mutex::new(None),
+                config,
+                state: Mutex::new(state),
+                font: Mutex::new(None),
+            };
+        };
+        // Files an earlier version kept in plaintext are sealed before anything reads them:
+        // scans, thumbnails, staging, quarantine and the documents archive.
+        for dir in [data_dir.join("intake"), documents_dir(data_dir)] {
+            match onewindow_intake::seal::seal_legacy_files(&seal, &dir) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(files = n, dir = %dir.display(), "plaintext files sealed"),
+                Err(e) => {
+                    tracing::error!(error = %e, dir = %dir.display(), "plaintext files cannot be sealed")
+                }
+            }
+        }
+        config = config.sealed(seal);
         let folder = match HotFolder::new(config.clone()) {
             Ok(f) => Some(f),
             Err(e) => {
@@ -97,6 +122,11 @@ fn china_time(at: &str) -> String {
                 .to_string()
         })
         .unwrap_or_else(|_| at.to_string())
+}
+
+/// Where the desk archives the documents it printed, by case.
+fn documents_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("documents")
 }
 
 fn bad(code: &str, message: impl Into<String>) -> AppError {
@@ -578,10 +608,7 @@ fn load_ctx(store: &Store, case_id: &str, today: NaiveDate) -> Result<CaseCtx, S
 }
 
 fn file_view(intake: &IntakeConfig, a: &Attachment) -> dto::FileView {
-    let thumbnail = intake
-        .thumbnail_path(&a.sha256)
-        .and_then(|p| std::fs::read(p).ok())
-        .map(|b| data_url(&b));
+    let thumbnail = intake.read_thumbnail(&a.sha256).map(|b| data_url(&b));
     dto::FileView {
         sha256: a.sha256.clone(),
         name: a.original_name.clone(),
@@ -1256,8 +1283,7 @@ impl Desk {
                 photo: c
                     .photo_sha256
                     .as_deref()
-                    .and_then(|sha| intake.thumbnail_path(sha))
-                    .and_then(|p| std::fs::read(p).ok())
+                    .and_then(|sha| intake.read_thumbnail(sha))
                     .map(|b| data_url(&b)),
             });
         let mut applicant = applicant_input(ctx.applicant.as_ref());
@@ -1873,7 +1899,7 @@ impl Desk {
     }
 
     pub(crate) fn documents_dir(&self) -> PathBuf {
-        self.config.data_dir.join("documents")
+        documents_dir(&self.config.data_dir)
     }
 
     /// Renders a document to PDF bytes (nothing is stored yet).
@@ -1903,9 +1929,10 @@ impl Desk {
         let sha = format!("{:x}", Sha256::digest(pdf));
         let rel = format!("{case_number}/{kind}-{}.pdf", &sha[..12]);
         let path = self.documents_dir().join(&rel);
+        let seal = self.seal()?;
         path.parent()
             .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&path, pdf))
+            .and_then(|()| seal.write_file(&path, pdf))
             .map_err(|e| {
                 tracing::error!(error = %e, kind, "document cannot be archived");
                 bad(
@@ -1919,13 +1946,44 @@ impl Desk {
         Ok((rel, sha))
     }
 
+    /// What the desk's files are sealed with; none without a keystore, and then no document
+    /// is written or read.
+    fn seal(&self) -> Result<&Seal, AppError> {
+        self.intake.config.seal.as_ref().ok_or_else(|| {
+            bad(
+                "keystore_unavailable",
+                "本机密钥库不可用，文书无法加密存档或读取，请联系管理员",
+            )
+        })
+    }
+
+    /// The PDF of an archived document, opened.
+    fn read_archive(&self, rel: &str) -> Result<Vec<u8>, AppError> {
+        let path = self.documents_dir().join(rel);
+        self.seal()?.read_file(&path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                tracing::error!(file = rel, "archived document file is missing");
+                bad(
+                    "document_missing",
+                    "存档的文书文件不见了（可能被移走或删除），无法打开",
+                )
+            } else {
+                tracing::error!(file = rel, error = %e, "archived document cannot be opened");
+                bad(
+                    "document_damaged",
+                    "存档的文书文件已损坏或无法解密，无法打开；办件记录不受影响",
+                )
+            }
+        })
+    }
+
     /// Prints an archived document; the flash says where it went or why it did not.
     fn print(&self, rel: &str, kind: &str) -> Flash {
         let title = doc_title(kind);
         let printed = self
-            .config
-            .printer
-            .print(&self.documents_dir().join(rel), title);
+            .read_archive(rel)
+            .map_err(|e| e.message)
+            .and_then(|pdf| self.config.printer.print(&pdf, rel, title));
         self.audit(
             "print",
             rel,
@@ -2294,14 +2352,8 @@ impl Desk {
             .with_store(|s| s.document(document_id))?
             .ok_or_else(|| bad("not_found", "找不到该文书"))?;
         self.audit("view", &d.file, "ok", None);
-        let path = self.documents_dir().join(&d.file);
-        if !path.exists() {
-            tracing::error!(document = d.id, "archived document file is missing");
-            return Err(bad(
-                "document_missing",
-                "存档的文书文件不见了（可能被移走或删除），无法重新打印",
-            ));
-        }
+        // Refused before the print is attempted (and audited), with the reason.
+        self.read_archive(&d.file)?;
         Ok(self.print(&d.file, &d.kind))
     }
 
@@ -2310,41 +2362,28 @@ impl Desk {
         let d = self
             .with_store(|s| s.document(document_id))?
             .ok_or_else(|| bad("not_found", "找不到该文书"))?;
-        let path = self.documents_dir().join(&d.file);
-        let tmp =
-            std::env::temp_dir().join(format!("onewindow-preview-{}-{}", std::process::id(), d.id));
-        let _ = std::fs::remove_dir_all(&tmp);
-        std::fs::create_dir_all(&tmp).map_err(|e| {
-            tracing::error!(error = %e, "preview folder cannot be made");
-            bad("preview", "无法预览：临时文件夹不可写")
-        })?;
-        let out = std::process::Command::new("pdftoppm")
-            .args(["-png", "-r", "72", "-l", "6"])
-            .arg(&path)
-            .arg(tmp.join("p"))
-            .output()
-            .map_err(|e| {
-                tracing::error!(error = %e, "pdftoppm cannot be run");
-                bad("preview", "无法预览：本机缺少 poppler-utils（pdftoppm）")
-            })?;
-        if !out.status.success() {
-            tracing::error!(stderr = %String::from_utf8_lossy(&out.stderr), "pdftoppm failed");
-            return Err(bad("preview", "无法预览该文书，文件可能已损坏"));
+        let pdf = self.read_archive(&d.file)?;
+        // Through poppler's standard input and output: the pages never touch the disk in
+        // plaintext.
+        let unreadable = |e: String| {
+            tracing::error!(error = %e, "document preview failed");
+            bad(
+                "preview",
+                "无法预览该文书：文件已损坏，或本机缺少 poppler-utils（pdftoppm）",
+            )
+        };
+        let count = onewindow_intake::thumbnail::pdf_pages(&pdf).map_err(unreadable)?;
+        let mut pages = Vec::new();
+        for page in 1..=count.min(PREVIEW_PAGES) {
+            let n = page.to_string();
+            let png = onewindow_intake::thumbnail::poppler(
+                "pdftoppm",
+                &["-png", "-r", "72", "-f", &n, "-l", &n, "-singlefile", "-"],
+                &pdf,
+            )
+            .map_err(unreadable)?;
+            pages.push(data_url(&png));
         }
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&tmp)
-            .map_err(|e| {
-                tracing::error!(error = %e, "preview pages cannot be read");
-                bad("preview", "无法预览：临时文件夹不可读")
-            })?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        files.sort();
-        let pages: Vec<String> = files
-            .iter()
-            .filter_map(|p| std::fs::read(p).ok())
-            .map(|b| data_url(&b))
-            .collect();
-        let _ = std::fs::remove_dir_all(&tmp);
         Ok(DocumentPreview {
             id: d.id,
             title: doc_title(&d.kind).into(),

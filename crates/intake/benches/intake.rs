@@ -3,6 +3,8 @@
 //!   (take from the hot folder, hash, decode at a reduced DCT scale, thumbnail, store);
 //! - `intake_vs_vips_ratio`: our time over one `vipsthumbnail --size 256` call plus one
 //!   `sha256sum` call on the same files, page cache warm for both;
+//! - `intake_encrypted_ratio`: the pipeline with every file sealed (as the desk runs it, and
+//!   as the two figures above are measured) over the same pipeline writing plaintext;
 //! - `intake_take_p95_ms`: file closed → taken by the pipeline, beyond the stability delay, with
 //!   the OS watcher (`intake_detect_p95_ms`, to the clerk's screen, is measured in
 //!   tests/benches/window_intake.rs).
@@ -16,7 +18,7 @@ use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use onewindow_intake::watch::{Watch, WatchMode, run};
-use onewindow_intake::{HotFolder, IntakeConfig, Outcome};
+use onewindow_intake::{HotFolder, IntakeConfig, Outcome, Seal};
 
 const PAGES: usize = 200;
 const A4_300DPI: (u16, u16) = (2480, 3508);
@@ -51,6 +53,31 @@ fn warm(dir: &Path) {
     }
 }
 
+/// Takes every file of `source` in through a fresh hot folder under `root/tag`; the seconds.
+fn pipeline(root: &Path, source: &Path, seal: Option<Seal>, tag: &str) -> f64 {
+    warm(source);
+    let hot = root.join(format!("hot-{tag}"));
+    let mut config = IntakeConfig::under(&root.join(format!("desk-{tag}")), &hot);
+    config.stability = Duration::ZERO;
+    config.seal = seal;
+    let mut folder = HotFolder::new(config).unwrap();
+    for e in fs::read_dir(source).unwrap() {
+        let e = e.unwrap();
+        fs::hard_link(e.path(), hot.join(e.file_name())).unwrap();
+    }
+    let t = Instant::now();
+    let now = Instant::now();
+    folder.scan(now).unwrap();
+    let out = folder.scan(now + Duration::from_millis(1)).unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    assert_eq!(out.len(), PAGES);
+    assert!(
+        out.iter()
+            .all(|o| matches!(o, Outcome::Taken(t) if t.thumbnail.is_some()))
+    );
+    secs
+}
+
 fn main() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
     let tmp = tempfile::tempdir().unwrap();
@@ -73,27 +100,27 @@ fn main() {
         .sum();
     println!("{PAGES} A4 300-dpi JPEG pages, {:.0} MB", mb as f64 / 1e6);
 
-    // Our pipeline, over hard links of the source files (same inodes: same warm page cache).
-    warm(&source);
-    let hot = tmp.path().join("hot");
-    let mut config = IntakeConfig::under(&tmp.path().join("desk"), &hot);
-    config.stability = Duration::ZERO;
-    let mut folder = HotFolder::new(config).unwrap();
-    for e in fs::read_dir(&source).unwrap() {
-        let e = e.unwrap();
-        fs::hard_link(e.path(), hot.join(e.file_name())).unwrap();
+    // Our pipeline, over hard links of the source files (same inodes: same warm page cache),
+    // as the desk runs it (every file sealed) and with plaintext files, alternating, the best
+    // of two runs each.
+    let seal = Seal::from_cache_key(&[0x42; 32]);
+    let (mut ours, mut plain) = (f64::MAX, f64::MAX);
+    for round in 0..2 {
+        plain = plain.min(pipeline(
+            tmp.path(),
+            &source,
+            None,
+            &format!("plain{round}"),
+        ));
+        ours = ours.min(pipeline(
+            tmp.path(),
+            &source,
+            Some(seal.clone()),
+            &format!("sealed{round}"),
+        ));
     }
-    let t = Instant::now();
-    let now = Instant::now();
-    folder.scan(now).unwrap();
-    let out = folder.scan(now + Duration::from_millis(1)).unwrap();
-    let ours = t.elapsed().as_secs_f64();
-    assert_eq!(out.len(), PAGES);
-    assert!(
-        out.iter()
-            .all(|o| matches!(o, Outcome::Taken(t) if t.thumbnail.is_some()))
-    );
     let pages_per_s = PAGES as f64 / ours;
+    let sealed_ratio = ours / plain;
 
     // libvips and coreutils on the same files.
     warm(&source);
@@ -121,7 +148,7 @@ fn main() {
 
     // Detection latency with the OS watcher and the default stability delay.
     let hot2 = tmp.path().join("hot2");
-    let config = IntakeConfig::under(&tmp.path().join("desk2"), &hot2);
+    let config = IntakeConfig::under(&tmp.path().join("desk2"), &hot2).sealed(seal);
     let stability = config.stability;
     let mut folder = HotFolder::new(config).unwrap();
     let watch = Watch::start(&hot2, WatchMode::Events).unwrap();
@@ -155,6 +182,7 @@ fn main() {
     println!(
         "ours: {ours:.2} s ({pages_per_s:.1} pages/s); vipsthumbnail + sha256sum: {theirs:.2} s; ratio {ratio:.2}"
     );
+    println!("sealed over plaintext: {sealed_ratio:.2} ({plain:.2} s plaintext)");
     println!("detection beyond the {stability:?} stability delay: p95 {p95:.0} ms");
     fs::create_dir_all(format!("{root}/target/bench")).unwrap();
     let mut tsv = fs::OpenOptions::new()
@@ -164,5 +192,6 @@ fn main() {
         .unwrap();
     writeln!(tsv, "intake_pages_per_s\t{pages_per_s:.1}\tpages/s").unwrap();
     writeln!(tsv, "intake_vs_vips_ratio\t{ratio:.2}\tratio").unwrap();
+    writeln!(tsv, "intake_encrypted_ratio\t{sealed_ratio:.2}\tratio").unwrap();
     writeln!(tsv, "intake_take_p95_ms\t{p95:.0}\tms").unwrap();
 }

@@ -176,6 +176,20 @@ impl CardReader for FolderDropReader {
         let photo = ["zp.bmp", "zp.jpg", "zp.jpeg"]
             .iter()
             .find_map(|n| std::fs::read(self.dir.join(n)).ok());
+        // The reader's files hold the card in plaintext: once read, they go (the reader writes
+        // them afresh for the next card). A file that cannot be removed is read only once.
+        for n in ["wz.txt", "zp.bmp", "zp.jpg", "zp.jpeg"] {
+            let p = self.dir.join(n);
+            if let Err(e) = std::fs::remove_file(&p)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!(file = n, error = %e, "card reader file cannot be removed");
+            }
+        }
+        if !wz.exists() {
+            // Gone: the next card is new whatever its time stamp.
+            self.last = None;
+        }
         parse_card(&decode_text(&bytes), photo, today).map(Some)
     }
 }
@@ -205,6 +219,11 @@ mod tests {
         assert_eq!(card.id_number.masked(), "371082********1615");
         assert_eq!(card.valid_until, NaiveDate::from_ymd_opt(2040, 7, 1));
         assert_eq!(card.photo.as_deref(), Some(&b"BM fake photo"[..]));
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "the reader's plaintext files are removed once read"
+        );
         assert_eq!(
             reader.read(today()).unwrap(),
             None,

@@ -7,15 +7,19 @@
 //! and tests control the clock.
 
 pub mod idcard;
+pub mod seal;
 pub mod thumbnail;
 pub mod watch;
 
 use std::collections::HashMap;
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use sha2::{Digest, Sha256};
+
+pub use seal::Seal;
 
 /// Where intake keeps its files. All four folders must be on the desk's own disk except the
 /// hot folder, which may be a network share.
@@ -29,6 +33,9 @@ pub struct IntakeConfig {
     pub stability: Duration,
     /// Larger files go to quarantine (default 50 MB).
     pub max_bytes: u64,
+    /// What staging, blobs, thumbnails and quarantine are sealed with. The desk always has
+    /// one; `None` (plaintext files) is for measuring what sealing costs.
+    pub seal: Option<Seal>,
 }
 
 impl IntakeConfig {
@@ -40,8 +47,75 @@ impl IntakeConfig {
             quarantine: root.join("quarantine"),
             stability: Duration::from_millis(800),
             max_bytes: 50 * 1024 * 1024,
+            seal: None,
         }
     }
+
+    /// The same folders, every file in them sealed with `seal`.
+    pub fn sealed(mut self, seal: Seal) -> Self {
+        self.seal = Some(seal);
+        self
+    }
+
+    /// Writes one of intake's files whole, sealed when the desk seals.
+    pub fn write_file(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        match &self.seal {
+            Some(s) => s.write_file(path, bytes),
+            None => fs::write(path, bytes),
+        }
+    }
+
+    /// Reads one of intake's files whole.
+    pub fn read_file(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        match &self.seal {
+            Some(s) => s.read_file(path),
+            None => fs::read(path),
+        }
+    }
+
+    /// The bytes of a stored file, as they were scanned.
+    pub fn read_blob(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
+        self.read_file(&self.blob_path(sha256).ok_or_else(bad_id)?)
+    }
+
+    /// How many bytes a stored file has (as scanned, not as sealed on disk).
+    pub fn blob_len(&self, sha256: &str) -> std::io::Result<u64> {
+        let path = self.blob_path(sha256).ok_or_else(bad_id)?;
+        match &self.seal {
+            Some(s) => s.file_len(&path),
+            None => Ok(fs::metadata(&path)?.len()),
+        }
+    }
+
+    /// `len` bytes of a stored file from `offset` (the upload lane's chunks).
+    pub fn read_blob_range(
+        &self,
+        sha256: &str,
+        offset: u64,
+        len: usize,
+    ) -> std::io::Result<Vec<u8>> {
+        let path = self.blob_path(sha256).ok_or_else(bad_id)?;
+        match &self.seal {
+            Some(s) => s.read_range(&path, offset, len),
+            None => {
+                use std::io::{Seek, SeekFrom};
+                let mut f = fs::File::open(&path)?;
+                f.seek(SeekFrom::Start(offset))?;
+                let mut buf = vec![0u8; len];
+                f.read_exact(&mut buf)?;
+                Ok(buf)
+            }
+        }
+    }
+
+    /// A stored file's thumbnail (PNG), if it has one.
+    pub fn read_thumbnail(&self, sha256: &str) -> Option<Vec<u8>> {
+        self.read_file(&self.thumbnail_path(sha256)?).ok()
+    }
+}
+
+fn bad_id() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a SHA-256 blob id")
 }
 
 impl IntakeConfig {
@@ -225,10 +299,11 @@ impl HotFolder {
                 continue;
             }
             if meta.file_type().is_symlink() {
-                out.push(Outcome::Quarantined(self.quarantine(
+                out.push(Outcome::Quarantined(self.quarantine_file(
                     &path,
                     &name,
                     "这是一个链接（快捷方式），不是扫描文件；请直接放入文件本身",
+                    true,
                 )?));
                 continue;
             }
@@ -263,85 +338,109 @@ impl HotFolder {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "file".into());
-        let staged = self.staging_path(&name);
-        fs::copy(path, &staged).map_err(io(path))?;
-        self.process_staged(&staged, &name)
+        let size = fs::metadata(path).map_err(io(path))?.len();
+        if size > self.config.max_bytes {
+            return Ok(Outcome::Quarantined(self.quarantine_file(
+                path,
+                &name,
+                &too_large(size, self.config.max_bytes),
+                false,
+            )?));
+        }
+        let bytes = fs::read(path).map_err(io(path))?;
+        self.import_bytes(&name, &bytes)
     }
 
     /// Bytes that did not come from a file the clerk can see (the ID card reader's photo) go
     /// through the same pipeline under `name`.
     pub fn import_bytes(&mut self, name: &str, bytes: &[u8]) -> Result<Outcome, IntakeError> {
         let staged = self.staging_path(name);
-        fs::write(&staged, bytes).map_err(io(&staged))?;
-        self.process_staged(&staged, name)
+        self.config
+            .write_file(&staged, bytes)
+            .map_err(io(&staged))?;
+        self.process_staged(&staged, name, bytes)
     }
 
     fn staging_path(&self, name: &str) -> PathBuf {
-        let stamp = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
         self.config
             .staging
-            .join(format!("{stamp}-{}", safe_name(name)))
+            .join(format!("{}-{}", unique_stamp(), safe_name(name)))
     }
 
+    /// Takes a file out of the hot folder: staged (sealed) first, then removed from the hot
+    /// folder, so the scanner's folder holds nothing once a file is taken.
     fn take(&mut self, path: &Path, name: &str) -> Result<Outcome, IntakeError> {
+        let size = fs::metadata(path).map_err(io(path))?.len();
+        if size > self.config.max_bytes {
+            return Ok(Outcome::Quarantined(self.quarantine_file(
+                path,
+                name,
+                &too_large(size, self.config.max_bytes),
+                true,
+            )?));
+        }
+        let bytes = fs::read(path).map_err(io(path))?;
         let staged = self.staging_path(name);
-        move_file(path, &staged).map_err(io(path))?;
-        self.process_staged(&staged, name)
+        self.config
+            .write_file(&staged, &bytes)
+            .map_err(io(&staged))?;
+        fs::remove_file(path).map_err(io(path))?;
+        self.process_staged(&staged, name, &bytes)
     }
 
-    fn process_staged(&mut self, staged: &Path, name: &str) -> Result<Outcome, IntakeError> {
-        let size = fs::metadata(staged).map_err(io(staged))?.len();
+    /// `staged` holds `bytes` (sealed when the desk seals): checked, then renamed into the
+    /// blob store or into quarantine.
+    fn process_staged(
+        &mut self,
+        staged: &Path,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<Outcome, IntakeError> {
+        let size = bytes.len() as u64;
         if size == 0 {
-            return Ok(Outcome::Quarantined(self.quarantine(
+            return Ok(Outcome::Quarantined(self.quarantine_staged(
                 staged,
                 name,
                 "文件是空的（0 字节），请重新扫描",
             )?));
         }
         if size > self.config.max_bytes {
-            return Ok(Outcome::Quarantined(self.quarantine(
+            return Ok(Outcome::Quarantined(self.quarantine_staged(
                 staged,
                 name,
-                &format!(
-                    "文件 {:.1} MB，超过上限 {} MB；请降低扫描分辨率或分页扫描",
-                    size as f64 / 1e6,
-                    self.config.max_bytes / 1_000_000
-                ),
+                &too_large(size, self.config.max_bytes),
             )?));
         }
-        let bytes = fs::read(staged).map_err(io(staged))?;
-        let Some(kind) = FileKind::sniff(&bytes) else {
-            return Ok(Outcome::Quarantined(self.quarantine(
+        let Some(kind) = FileKind::sniff(bytes) else {
+            return Ok(Outcome::Quarantined(self.quarantine_staged(
                 staged,
                 name,
                 "不支持的文件类型：只接收 JPEG、PNG 图片和 PDF 文件",
             )?));
         };
         // Hash the bytes as received, once.
-        let sha256 = format!("{:x}", Sha256::digest(&bytes));
+        let sha256 = format!("{:x}", Sha256::digest(bytes));
         let mut pdf_pages = None;
         let thumbnail = match kind {
-            FileKind::Jpeg | FileKind::Png => match thumbnail::render(kind, &bytes, 256) {
+            FileKind::Jpeg | FileKind::Png => match thumbnail::render(kind, bytes, 256) {
                 Ok(png) => Some(png),
                 Err(why) => {
                     tracing::warn!(sha256 = %sha256, error = %why, "image cannot be decoded");
-                    return Ok(Outcome::Quarantined(self.quarantine(
+                    return Ok(Outcome::Quarantined(self.quarantine_staged(
                         staged,
                         name,
                         "图片无法读取，文件可能不完整或已损坏，请重新扫描",
                     )?));
                 }
             },
-            FileKind::Pdf => match thumbnail::pdf_first_page(staged, 256) {
+            FileKind::Pdf => match thumbnail::pdf_first_page(bytes, 256) {
                 Ok((pages, png)) => {
                     pdf_pages = Some(pages);
                     Some(png)
                 }
                 Err(why) => {
                     tracing::warn!(sha256 = %sha256, error = %why, "PDF cannot be opened");
-                    return Ok(Outcome::Quarantined(self.quarantine(
+                    return Ok(Outcome::Quarantined(self.quarantine_staged(
                         staged,
                         name,
                         "PDF 文件无法打开（文件不完整、已损坏或已加密），请重新保存或扫描",
@@ -368,7 +467,7 @@ impl HotFolder {
             Some(png) => {
                 let t = blob_dir.join(format!("{file}.thumb.png"));
                 if !t.exists() {
-                    fs::write(&t, png).map_err(io(&t))?;
+                    self.config.write_file(&t, &png).map_err(io(&t))?;
                 }
                 Some(t)
             }
@@ -386,20 +485,65 @@ impl HotFolder {
         }))
     }
 
-    fn quarantine(
+    fn quarantine_dest(&self, name: &str) -> PathBuf {
+        self.config
+            .quarantine
+            .join(format!("{}-{}", unique_stamp(), safe_name(name)))
+    }
+
+    /// Puts a staged file (already in intake's own form) into quarantine with its reason.
+    fn quarantine_staged(
+        &self,
+        staged: &Path,
+        name: &str,
+        reason_zh: &str,
+    ) -> Result<Quarantined, IntakeError> {
+        let dest = self.quarantine_dest(name);
+        fs::rename(staged, &dest).map_err(io(staged))?;
+        self.quarantined(dest, name, reason_zh)
+    }
+
+    /// Puts a file from outside (the hot folder, or one the clerk picked) into quarantine
+    /// without reading it whole: a link is moved as a link; a file is sealed as it is copied,
+    /// and taken out of the hot folder when `remove` is set.
+    fn quarantine_file(
         &self,
         from: &Path,
         name: &str,
         reason_zh: &str,
+        remove: bool,
     ) -> Result<Quarantined, IntakeError> {
-        let stamp = unique_stamp();
-        let dest = self
-            .config
-            .quarantine
-            .join(format!("{stamp}-{}", safe_name(name)));
-        move_file(from, &dest).map_err(io(from))?;
+        let dest = self.quarantine_dest(name);
+        let is_link = fs::symlink_metadata(from).is_ok_and(|m| m.file_type().is_symlink());
+        if is_link {
+            move_file(from, &dest).map_err(io(from))?;
+        } else {
+            match &self.config.seal {
+                Some(seal) => {
+                    let mut f = fs::File::open(from).map_err(io(from))?;
+                    seal.write_file_from(&dest, &mut f).map_err(io(&dest))?;
+                }
+                None => {
+                    fs::copy(from, &dest).map_err(io(from))?;
+                }
+            }
+            if remove {
+                fs::remove_file(from).map_err(io(from))?;
+            }
+        }
+        self.quarantined(dest, name, reason_zh)
+    }
+
+    fn quarantined(
+        &self,
+        dest: PathBuf,
+        name: &str,
+        reason_zh: &str,
+    ) -> Result<Quarantined, IntakeError> {
         let note = PathBuf::from(format!("{}.reason.txt", dest.display()));
-        fs::write(&note, format!("{name}\n{reason_zh}\n")).map_err(io(&note))?;
+        self.config
+            .write_file(&note, format!("{name}\n{reason_zh}\n").as_bytes())
+            .map_err(io(&note))?;
         // File names often carry the applicant's name: the log gets the reason only.
         tracing::warn!(reason = reason_zh, "file quarantined");
         Ok(Quarantined {
@@ -408,6 +552,14 @@ impl HotFolder {
             reason_zh: reason_zh.to_string(),
         })
     }
+}
+
+fn too_large(size: u64, max: u64) -> String {
+    format!(
+        "文件 {:.1} MB，超过上限 {} MB；请降低扫描分辨率或分页扫描",
+        size as f64 / 1e6,
+        max / 1_000_000
+    )
 }
 
 /// Nanoseconds since the epoch: unique enough to keep quarantined files apart.

@@ -121,30 +121,42 @@ fn encode_png(img: &Rgb) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// A PDF's page count (`pdfinfo`) and its first page as a PNG within `max`×`max`
-/// (`pdftoppm`), both from Debian's poppler-utils. The error is poppler's own word.
-pub fn pdf_first_page(path: &std::path::Path, max: u16) -> Result<(u32, Vec<u8>), String> {
-    let run = |cmd: &str, args: &[&std::ffi::OsStr]| -> Result<Vec<u8>, String> {
-        let out = std::process::Command::new(cmd)
-            .args(args)
-            .output()
-            .map_err(|e| format!("{cmd} cannot be run ({e}); install poppler-utils"))?;
-        if out.status.success() {
-            Ok(out.stdout)
-        } else {
-            let err = String::from_utf8_lossy(&out.stderr);
-            // The staged file's name can carry the applicant's name: never pass it on.
-            let shown = path.display().to_string();
-            Err(err
-                .lines()
-                .next()
-                .unwrap_or("unreadable")
-                .replace(&shown, "<file>")
-                .trim()
-                .to_string())
-        }
-    };
-    let info = run("pdfinfo", &[path.as_os_str()])?;
+/// Runs a poppler tool (`pdfinfo`, `pdftoppm`) on `pdf` given on its standard input, with
+/// its own file argument `-`; its standard output, or the first line of its complaint.
+pub fn poppler(cmd: &str, args: &[&str], pdf: &[u8]) -> Result<Vec<u8>, String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(cmd)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{cmd} cannot be run ({e}); install poppler-utils"))?;
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    // Written from its own thread: poppler may answer before it has read it all.
+    let out = std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let _ = stdin.write_all(pdf);
+        });
+        child.wait_with_output()
+    })
+    .map_err(|e| format!("{cmd} failed ({e})"))?;
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .next()
+            .unwrap_or("unreadable")
+            .trim()
+            .to_string())
+    }
+}
+
+/// A PDF's page count (`pdfinfo`); a PDF without pages is an error.
+pub fn pdf_pages(pdf: &[u8]) -> Result<u32, String> {
+    let info = poppler("pdfinfo", &["-"], pdf)?;
     let pages = String::from_utf8_lossy(&info)
         .lines()
         .find_map(|l| l.strip_prefix("Pages:").map(|n| n.trim().parse::<u32>()))
@@ -153,19 +165,28 @@ pub fn pdf_first_page(path: &std::path::Path, max: u16) -> Result<(u32, Vec<u8>)
     if pages == 0 {
         return Err("no pages".into());
     }
+    Ok(pages)
+}
+
+/// A PDF's page count (`pdfinfo`) and its first page as a PNG within `max`×`max`
+/// (`pdftoppm`), both from Debian's poppler-utils, fed the bytes on their standard input so
+/// no plaintext copy touches the disk. The error is poppler's own word.
+pub fn pdf_first_page(pdf: &[u8], max: u16) -> Result<(u32, Vec<u8>), String> {
+    let run = |cmd: &str, args: &[&str]| poppler(cmd, args, pdf);
+    let pages = pdf_pages(pdf)?;
     let size = max.to_string();
     let png = run(
         "pdftoppm",
         &[
-            "-f".as_ref(),
-            "1".as_ref(),
-            "-l".as_ref(),
-            "1".as_ref(),
-            "-scale-to".as_ref(),
-            size.as_ref(),
-            "-png".as_ref(),
-            "-singlefile".as_ref(),
-            path.as_os_str(),
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-scale-to",
+            &size,
+            "-png",
+            "-singlefile",
+            "-",
         ],
     )?;
     if !png.starts_with(b"\x89PNG") {

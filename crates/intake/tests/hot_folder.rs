@@ -5,7 +5,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use onewindow_intake::{FileKind, HotFolder, IntakeConfig, Outcome};
+use onewindow_intake::{FileKind, HotFolder, IntakeConfig, Outcome, Seal};
+
+/// The desk seals everything intake keeps; so do these tests.
+fn sealed(root: &Path, hot: &Path) -> IntakeConfig {
+    IntakeConfig::under(root, hot).sealed(Seal::from_cache_key(&[42; 32]))
+}
 
 fn fixture(name: &str) -> Vec<u8> {
     fs::read(
@@ -26,8 +31,7 @@ struct Setup {
 fn setup() -> Setup {
     let tmp = tempfile::tempdir().unwrap();
     let hot = tmp.path().join("hot");
-    let config = IntakeConfig::under(&tmp.path().join("desk"), &hot);
-    let folder = HotFolder::new(config).unwrap();
+    let folder = HotFolder::new(sealed(&tmp.path().join("desk"), &hot)).unwrap();
     Setup {
         _tmp: tmp,
         hot,
@@ -100,9 +104,13 @@ fn slow_writer_is_taken_only_once_stable() {
     assert_eq!(t.original_name, "scan-001.jpg");
     assert_eq!(t.kind, FileKind::Jpeg);
     assert_eq!(t.size, page.len() as u64);
-    assert_eq!(fs::read(&t.blob).unwrap(), page, "stored as received");
+    assert_eq!(
+        s.folder.config().read_blob(&t.sha256).unwrap(),
+        page,
+        "stored as received"
+    );
     assert!(!path.exists(), "moved out of the hot folder");
-    let thumb = fs::read(t.thumbnail.as_ref().unwrap()).unwrap();
+    let thumb = s.folder.config().read_thumbnail(&t.sha256).unwrap();
     assert!(thumb.starts_with(b"\x89PNG"));
     // 620×877 decoded at 1/2 DCT scale, then boxed into 256 px: 181×256.
     let d = png::Decoder::new(std::io::Cursor::new(thumb))
@@ -172,8 +180,12 @@ fn bad_files_go_to_quarantine_with_their_reason() {
     for o in &out {
         let q = quarantined(o);
         assert!(q.path.exists(), "kept, never deleted");
-        let note = fs::read_to_string(format!("{}.reason.txt", q.path.display())).unwrap();
-        assert!(note.contains(&q.reason_zh));
+        let note = s
+            .folder
+            .config()
+            .read_file(Path::new(&format!("{}.reason.txt", q.path.display())))
+            .unwrap();
+        assert!(String::from_utf8(note).unwrap().contains(&q.reason_zh));
     }
     assert_eq!(fs::read_dir(&s.hot).unwrap().count(), 0);
 }
@@ -182,14 +194,21 @@ fn bad_files_go_to_quarantine_with_their_reason() {
 fn oversize_files_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let hot = tmp.path().join("hot");
-    let mut config = IntakeConfig::under(tmp.path(), &hot);
+    let mut config = sealed(tmp.path(), &hot);
     config.max_bytes = 10_000;
     let mut folder = HotFolder::new(config).unwrap();
     fs::write(hot.join("big.jpg"), fixture("page.jpg")).unwrap();
     let t0 = Instant::now();
     folder.scan(t0).unwrap();
     let out = folder.scan(t0 + Duration::from_secs(1)).unwrap();
-    assert!(quarantined(&out[0]).reason_zh.contains("超过上限"));
+    let q = quarantined(&out[0]);
+    assert!(q.reason_zh.contains("超过上限"));
+    // Sealed as it was copied, and gone from the hot folder.
+    assert_eq!(
+        folder.config().read_file(&q.path).unwrap(),
+        fixture("page.jpg")
+    );
+    assert_eq!(fs::read_dir(&hot).unwrap().count(), 0);
 }
 
 #[test]
@@ -265,7 +284,7 @@ fn pdf_pages_are_counted_and_the_first_page_thumbnailed() {
     let out = s.settle(0);
     let t = taken(&out[0]);
     assert_eq!((t.kind, t.pages), (FileKind::Pdf, Some(2)));
-    let thumb = fs::read(t.thumbnail.as_ref().unwrap()).unwrap();
+    let thumb = s.folder.config().read_thumbnail(&t.sha256).unwrap();
     let d = png::Decoder::new(std::io::Cursor::new(thumb))
         .read_info()
         .unwrap();
@@ -316,4 +335,85 @@ fn the_watcher_wakes_the_scan_for_a_dropped_file() {
         );
         drop(writer);
     }
+}
+
+/// Nothing intake keeps is readable without the key: a scan with the applicant's ID number in
+/// it, its thumbnail, a refused file and its reason (the file name often carries the
+/// applicant's name) are all sealed, the hot folder is empty once they are taken, and what is
+/// read back is what was scanned.
+#[test]
+fn nothing_is_kept_in_plaintext() {
+    let mut s = setup();
+    let secret = b"370102199001011234";
+    let mut pdf = fixture("two-pages.pdf");
+    pdf.extend_from_slice(b"\n% ");
+    pdf.extend_from_slice(secret);
+    pdf.extend_from_slice(b"\n");
+    s.drop_file("ZHANGSAN-id.pdf", &pdf);
+    let mut bad = b"not a scan ".to_vec();
+    bad.extend_from_slice(secret);
+    s.drop_file("ZHANGSAN-bad.txt", &bad);
+    let page = fixture("page.png");
+    s.drop_file("ZHANGSAN-page.png", &page);
+    let out = s.settle(0);
+    assert_eq!(out.len(), 3, "{out:?}");
+    assert_eq!(
+        fs::read_dir(&s.hot).unwrap().count(),
+        0,
+        "hot folder emptied"
+    );
+    let config = s.folder.config().clone();
+    let t = out
+        .iter()
+        .find_map(|o| match o {
+            Outcome::Taken(t) if t.kind == FileKind::Pdf => Some(t),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(config.read_blob(&t.sha256).unwrap(), pdf);
+    assert_eq!(config.blob_len(&t.sha256).unwrap(), pdf.len() as u64);
+    assert_eq!(
+        config.read_blob_range(&t.sha256, 10, 100).unwrap(),
+        &pdf[10..110]
+    );
+    let png = out
+        .iter()
+        .find_map(|o| match o {
+            Outcome::Taken(t) if t.kind == FileKind::Png => Some(t),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(config.read_blob(&png.sha256).unwrap(), page);
+    // A second copy of the same scan is kept aside in staging, sealed too.
+    s.drop_file("again.png", &page);
+    assert!(taken(&s.settle(5000)[0]).duplicate);
+
+    let mut files = 0;
+    let mut stack = vec![s.hot.parent().unwrap().join("desk")];
+    while let Some(dir) = stack.pop() {
+        for e in fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            files += 1;
+            let bytes = fs::read(&path).unwrap();
+            assert!(
+                onewindow_intake::seal::is_sealed(&bytes),
+                "{} is not sealed",
+                path.display()
+            );
+            for needle in [&secret[..], b"ZHANGSAN", b"%PDF", b"\x89PNG", b"not a scan"] {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle),
+                    "{} holds {:?} in plaintext",
+                    path.display(),
+                    String::from_utf8_lossy(needle)
+                );
+            }
+        }
+    }
+    // Two blobs, two thumbnails, the duplicate, the refused file and its reason.
+    assert_eq!(files, 7);
 }

@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use onewindow_intake::IntakeConfig;
 use onewindow_proto::{
     ApiError, BlobState, CalendarChanges, CatalogChanges, ELicences, EnrolRequest, Enrolment,
     Health, MAX_CHUNK, Op, OpStatus, PushRequest, PushResponse, is_sha256, paths,
@@ -692,11 +693,11 @@ pub fn blobs_of(kind: &str, payload: &serde_json::Value) -> Vec<String> {
 pub async fn upload_blob(
     client: &HubClient,
     sha: &str,
-    path: &std::path::Path,
+    blobs: &IntakeConfig,
     throttle: Option<u64>,
 ) -> Result<u64, SyncError> {
     let io = |e: std::io::Error| SyncError::Store(StoreError::BadInput(format!("blob {sha}: {e}")));
-    let size = std::fs::metadata(path).map_err(io)?.len();
+    let size = blobs.blob_len(sha).map_err(io)?;
     // A blob of one chunk is simply sent (the hub answers 409 with nothing written when it
     // holds part of it, and "complete" when it has it all); a larger one asks for the offset
     // first, so a resumed upload re-sends at most the chunk that was in flight.
@@ -714,18 +715,12 @@ pub async fn upload_blob(
     let mut sent = 0;
     while !state.complete {
         let len = (size.saturating_sub(state.offset)).min(MAX_CHUNK as u64) as usize;
-        let (p, offset) = (path.to_path_buf(), state.offset);
-        let buf = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
-            use std::io::{Read, Seek};
-            let mut f = std::fs::File::open(p)?;
-            f.seek(std::io::SeekFrom::Start(offset))?;
-            let mut buf = vec![0u8; len];
-            f.read_exact(&mut buf)?;
-            Ok(buf)
-        })
-        .await
-        .map_err(|e| SyncError::Task(e.to_string()))?
-        .map_err(io)?;
+        let (b, s, offset) = (blobs.clone(), sha.to_string(), state.offset);
+        // Only the segments of this chunk are read and opened.
+        let buf = tokio::task::spawn_blocking(move || b.read_blob_range(&s, offset, len))
+            .await
+            .map_err(|e| SyncError::Task(e.to_string()))?
+            .map_err(io)?;
         let started = std::time::Instant::now();
         state = match client.put_chunk(sha, state.offset, size, buf).await {
             Ok(s) => {
@@ -761,7 +756,7 @@ pub async fn upload_blob(
 pub async fn push_outbox(
     client: &HubClient,
     store: &Arc<Mutex<Store>>,
-    blob_path: impl Fn(&str) -> Option<std::path::PathBuf>,
+    blobs: &IntakeConfig,
     throttle: Option<u64>,
 ) -> Result<PushReport, SyncError> {
     use onewindow_store::push::Answer;
@@ -789,9 +784,7 @@ pub async fn push_outbox(
         for (i, o) in batch.iter().enumerate() {
             batch_bytes += blobs_of(&o.kind, &o.payload)
                 .iter()
-                .filter_map(|sha| blob_path(sha))
-                .filter_map(|p| std::fs::metadata(p).ok())
-                .map(|m| m.len())
+                .filter_map(|sha| blobs.blob_len(sha).ok())
                 .sum::<u64>();
             if batch_bytes > BATCH_BLOB_BYTES {
                 cut = i + 1;
@@ -811,16 +804,16 @@ pub async fn push_outbox(
             after_seq = last;
             continue;
         }
-        let mut blobs: Vec<String> = batch
+        let mut needed: Vec<String> = batch
             .iter()
             .flat_map(|o| blobs_of(&o.kind, &o.payload))
             .collect();
-        blobs.sort();
-        blobs.dedup();
-        for sha in &blobs {
-            match blob_path(sha) {
+        needed.sort();
+        needed.dedup();
+        for sha in &needed {
+            match blobs.blob_path(sha) {
                 Some(path) if path.exists() => {
-                    match upload_blob(client, sha, &path, throttle).await {
+                    match upload_blob(client, sha, blobs, throttle).await {
                         Ok(sent) => {
                             if sent > 0 {
                                 report.blobs_uploaded += 1;
@@ -833,6 +826,11 @@ pub async fn push_outbox(
                             if code != "bad_token" && code != "device_revoked" =>
                         {
                             tracing::error!(blob = %sha, code = %code, "blob refused by the hub");
+                        }
+                        // This desk's copy cannot be read (damaged, or sealed with a key
+                        // the desk no longer has): its ops wait and say so; the others go on.
+                        Err(SyncError::Store(StoreError::BadInput(why))) => {
+                            tracing::error!(blob = %sha, error = %why, "blob unreadable on this desk");
                         }
                         Err(e) => return Err(e),
                     }

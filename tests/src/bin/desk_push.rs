@@ -30,12 +30,10 @@ fn main() {
     ));
     let client = onewindow_sync::HubClient::new(&hub).with_token(&token);
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let blob_path = move |sha: &str| -> Option<PathBuf> {
-        (sha.len() == 64).then(|| blobs.join(&sha[..2]).join(&sha[2..]))
-    };
+    let blobs = onewindow_tests::sealed_blobs(&blobs);
     loop {
         match rt.block_on(onewindow_sync::push_outbox(
-            &client, &store, &blob_path, throttle,
+            &client, &store, &blobs, throttle,
         )) {
             Ok(_) => {
                 let pending = store.lock().unwrap().push_health().unwrap().pending_ops;
