@@ -328,15 +328,17 @@ async fn deliver_case(
     blocking(&desk, move |d| d.deliver_case(&case_id, by_post, &tracking)).await
 }
 
-/// First run: the hub URL and the administrator's one-time code; the token goes to the keyring.
+/// First run: the hub URL, the administrator's one-time code and an https hub's certificate
+/// fingerprint; the token goes to the keyring and the fingerprint is pinned.
 #[tauri::command]
 async fn enrol_desk(
     desk: DeskState<'_>,
     hub_url: String,
     code: String,
+    pin: String,
 ) -> Result<DeskStatus, AppError> {
     desk.guard("enrol_desk")?;
-    desk.enrol(&hub_url, &code).await
+    desk.enrol(&hub_url, &code, &pin).await
 }
 
 #[tauri::command]

@@ -219,7 +219,7 @@ fn main() {
         ..DeskConfig::new(tmp.path().join("window/desk"), hub.url())
     });
     rt.block_on(desk.sync_once()).unwrap();
-    rt.block_on(desk.enrol(&hub.url(), &code)).unwrap();
+    rt.block_on(desk.enrol(&hub.url(), &code, "")).unwrap();
     let mut numbers = Vec::new();
     for n in 0..20u32 {
         let v = desk

@@ -83,13 +83,13 @@ async fn an_enrolled_desk_pushes_cases_and_scans_exactly_once() {
     assert!(!d.status().push.enrolled);
 
     // A wrong code is refused in Chinese; the right one enrols once.
-    let err = d.enrol(&hub.url(), "AAAA-BBBB-CCCC").await.unwrap_err();
+    let err = d.enrol(&hub.url(), "AAAA-BBBB-CCCC", "").await.unwrap_err();
     assert_eq!(err.code, "bad_enrol_code");
     assert!(err.message.contains("注册码无效"));
-    let st = d.enrol(&hub.url(), &code).await.unwrap();
+    let st = d.enrol(&hub.url(), &code, "").await.unwrap();
     assert!(st.push.enrolled);
     assert_eq!(st.push.desk_code, "W01");
-    assert!(d.enrol(&hub.url(), &code).await.is_err(), "one-time");
+    assert!(d.enrol(&hub.url(), &code, "").await.is_err(), "one-time");
 
     let mut numbers = Vec::new();
     for n in 1..=3 {
@@ -176,7 +176,7 @@ async fn a_rejected_op_is_kept_with_its_reason_and_blocks_nothing() {
     // Desk A (enrolled as W01) hands off W01-20261127-0001.
     let a = desk(&tmp.path().join("a"), hub.url());
     a.sync_once().await.unwrap();
-    a.enrol(&hub.url(), &code_a).await.unwrap();
+    a.enrol(&hub.url(), &code_a, "").await.unwrap();
     let n = accepted_case(&a, 1).await;
     assert_eq!(n, "W01-20261127-0001");
     a.sync_once().await.unwrap();
@@ -187,7 +187,7 @@ async fn a_rejected_op_is_kept_with_its_reason_and_blocks_nothing() {
     b.sync_once().await.unwrap();
     assert_eq!(accepted_case(&b, 2).await, "W01-20261127-0001");
     let code_b = enrol_code(&data, "2 号窗口");
-    b.enrol(&hub.url(), &code_b).await.unwrap();
+    b.enrol(&hub.url(), &code_b, "").await.unwrap();
     let later = accepted_case(&b, 3).await;
     assert!(later.starts_with("W02-"), "{later}");
     b.sync_once().await.unwrap();
@@ -460,7 +460,7 @@ async fn decisions_flow_back_to_the_window_and_delivery_flows_up() {
     let hub = HubProcess::start(&data);
     let d = desk(tmp.path(), hub.url());
     d.sync_once().await.unwrap();
-    d.enrol(&hub.url(), &code).await.unwrap();
+    d.enrol(&hub.url(), &code, "").await.unwrap();
     let approve_me = accepted_case(&d, 1).await;
     let return_me = accepted_case(&d, 2).await;
     d.sync_once().await.unwrap();
@@ -470,7 +470,7 @@ async fn decisions_flow_back_to_the_window_and_delivery_flows_up() {
     // the decisions on the cases it already handed off still reach it.
     let before = d.status();
     let again = onewindow_tests::re_enrol_code(&data, "综合受理 1 号窗口", &before.push.desk_code);
-    d.enrol(&hub.url(), &again).await.unwrap();
+    d.enrol(&hub.url(), &again, "").await.unwrap();
     assert_eq!(d.status().push.desk_code, before.push.desk_code);
 
     // The approver signs in; a wrong password is refused.
@@ -802,7 +802,7 @@ async fn clerks_sign_in_with_the_hub_and_a_stream_resets_alone() {
     d.sync_once().await.unwrap();
     let err = d.login("liu", "window clerk pass").await.unwrap_err();
     assert_eq!(err.code, "not_enrolled");
-    d.enrol(&hub.url(), &code).await.unwrap();
+    d.enrol(&hub.url(), &code, "").await.unwrap();
     let err = d.login("liu", "wrong").await.unwrap_err();
     assert_eq!(err.message, "用户名或密码不正确（再错 4 次将锁定 15 分钟）");
     let st = d.login("liu", "window clerk pass").await.unwrap();
@@ -1092,7 +1092,7 @@ async fn the_clerk_calls_recalls_serves_and_transfers_from_the_desk_and_each_cal
     let v = d.queue_status();
     assert!(v.reason.unwrap().contains("尚未在中心注册"));
     assert!(d.queue_call_next().await.is_err());
-    d.enrol(&hub.url(), &code).await.unwrap();
+    d.enrol(&hub.url(), &code, "").await.unwrap();
     let v = d.queue_status();
     assert_eq!((v.window, v.reason.as_deref()), (Some(1), None));
     assert!(v.transfer_domains.iter().any(|t| t.code == "SBYB"));
@@ -1243,7 +1243,7 @@ async fn offline_walk_ins_are_served_at_the_desk_and_reach_the_hub_when_it_is_ba
         cache_key: onewindow_app::cache_key::CacheKey::Fixed(onewindow_tests::TEST_CACHE_KEY),
         ..DeskConfig::new(tmp.path().join("desk"), hub.url())
     });
-    d.enrol(&hub.url(), &code).await.unwrap();
+    d.enrol(&hub.url(), &code, "").await.unwrap();
     d.sync_once().await.unwrap();
     let web = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -1491,7 +1491,7 @@ async fn the_desk_hall_display_follows_the_hub_live_and_the_offline_calls_withou
         cache_key: onewindow_app::cache_key::CacheKey::Fixed(onewindow_tests::TEST_CACHE_KEY),
         ..DeskConfig::new(tmp.path().join("desk"), hub.url())
     });
-    d.enrol(&hub.url(), &code).await.unwrap();
+    d.enrol(&hub.url(), &code, "").await.unwrap();
     d.sync_once().await.unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(d.clone().run_hall_feed(move |view| {
@@ -1565,7 +1565,7 @@ async fn a_clerk_signs_in_offline_with_the_cached_verifier_and_five_wrong_passwo
     let hub = HubProcess::start(&data);
     let addr = hub.addr.clone();
     let d = desk(tmp.path(), hub.url());
-    d.enrol(&hub.url(), &code).await.unwrap();
+    d.enrol(&hub.url(), &code, "").await.unwrap();
     d.login("liu", "window clerk pass").await.unwrap();
     d.logout();
     // The desk keeps a verifier, never the password (and the cache itself is encrypted).
@@ -1633,7 +1633,7 @@ async fn the_audit_log_reaches_the_hub_as_a_chain_and_an_edited_record_is_flagge
     onewindow_tests::add_user(&data, "zhou", "supervisor", "hall supervisor pass");
     let hub = HubProcess::start(&data);
     let d = desk(tmp.path(), hub.url());
-    d.enrol(&hub.url(), &code).await.unwrap();
+    d.enrol(&hub.url(), &code, "").await.unwrap();
     d.login("liu", "wrong").await.unwrap_err();
     d.login("liu", "window clerk pass").await.unwrap();
     let number = accepted_case(&d, 1).await;
@@ -1748,7 +1748,7 @@ async fn every_view_of_a_stored_case_masks_the_applicant_and_a_reveal_needs_a_re
     onewindow_tests::add_user(&data, "liu", "clerk", "window clerk pass");
     let hub = HubProcess::start(&data);
     let d = desk(tmp.path(), hub.url());
-    d.enrol(&hub.url(), &code).await.unwrap();
+    d.enrol(&hub.url(), &code, "").await.unwrap();
     let number = accepted_case(&d, 1).await;
     let case = d
         .recent_cases()
@@ -1824,7 +1824,7 @@ async fn a_locked_screen_refuses_the_window_work_until_a_clerk_signs_in_and_appr
     }
     let hub = HubProcess::start(&data);
     let d = desk(tmp.path(), hub.url());
-    d.enrol(&hub.url(), &code).await.unwrap();
+    d.enrol(&hub.url(), &code, "").await.unwrap();
     // Nobody signed in: locking does nothing (nobody could unlock it).
     assert!(!d.lock_screen().locked);
     d.login("liu", "window clerk pass").await.unwrap();
@@ -1964,4 +1964,115 @@ async fn every_hub_page_and_handler_admits_only_its_roles() {
         }
     }
     hub.kill();
+}
+
+/// The hub over HTTPS (rustls, a self-signed certificate it made itself), the desk pinning
+/// that certificate's fingerprint at enrolment: it enrols with the first 16 hex digits the
+/// administrator read out, keeps the whole fingerprint, and then syncs and pushes. A hub with
+/// another certificate (someone posing as the hub) is refused and the clerk is told; an https
+/// hub without a fingerprint and plain HTTP to another PC are refused before anything is sent.
+/// A hub bound beyond loopback serves HTTPS only.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_desk_pins_the_hubs_certificate_over_https() {
+    mock_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let hub = HubProcess::start_tls(&data);
+    let fp = hub.fingerprint.clone().unwrap();
+    assert!(hub.url().starts_with("https://127.0.0.1:"));
+    // enrol prints the same fingerprint for the administrator.
+    let printed = hub_cli(&[
+        "enrol",
+        "--data",
+        data.to_str().unwrap(),
+        "--desk",
+        "2 号窗口",
+    ]);
+    let grouped: String = fp
+        .to_ascii_uppercase()
+        .as_bytes()
+        .chunks(4)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(printed.contains(&grouped), "{printed}");
+    let tls_cert = hub_cli(&["tls-cert", "--data", data.to_str().unwrap()]);
+    assert!(tls_cert.contains(&grouped), "{tls_cert}");
+
+    let d = desk(tmp.path(), "http://127.0.0.1:9".into());
+    let code = enrol_code(&data, "1 号窗口");
+    // Refused before anything is sent: no fingerprint, a mistyped one, plain HTTP elsewhere.
+    let err = d.enrol(&hub.url(), &code, "").await.unwrap_err();
+    assert_eq!(err.code, "bad_pin", "{err:?}");
+    let err = d.enrol(&hub.url(), &code, "3F2A 9C01").await.unwrap_err();
+    assert!(err.message.contains("16"), "{err:?}");
+    let err = d
+        .enrol("http://10.0.0.5:8470", &code, "")
+        .await
+        .unwrap_err();
+    assert!(err.message.contains("https://"), "{err:?}");
+    // Someone else's certificate: another hub with its own self-signed one.
+    let other_data = tmp.path().join("other-hub");
+    std::fs::create_dir_all(&other_data).unwrap();
+    onewindow_tests::import_catalog(&other_data, &onewindow_tests::demo("catalog-sample.json"));
+    let other = HubProcess::start_tls(&other_data);
+    assert_ne!(other.fingerprint, hub.fingerprint);
+    let err = d.enrol(&other.url(), &code, &fp[..16]).await.unwrap_err();
+    assert_eq!(err.code, "hub_cert_mismatch", "{err:?}");
+    assert!(err.message.contains("证书"), "{err:?}");
+
+    // The right hub, with the fingerprint's first 16 digits as typed (grouped, upper case).
+    let st = d.enrol(&hub.url(), &code, &grouped[..19]).await.unwrap();
+    assert!(st.push.enrolled);
+    let id = onewindow_tests::desk_store(&tmp.path().join("desk/cache.db"))
+        .identity()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        id.hub_pin.as_deref(),
+        Some(fp.as_str()),
+        "the whole fingerprint is pinned"
+    );
+    assert_eq!(id.hub_url, hub.url());
+    assert!(d.sync_once().await.is_ok());
+    let number = accepted_case(&d, 1).await;
+    let _ = d.sync_once().await;
+    let hub_store = HubStore::open_dir(&data).unwrap();
+    assert!(
+        hub_store.hub_case(&number).unwrap().is_some(),
+        "the case reached the hub over HTTPS"
+    );
+    drop(hub_store);
+
+    // The hub's address now answers with another certificate: refused, and the clerk is told.
+    let port = hub.addr.rsplit(':').next().unwrap().to_string();
+    hub.kill();
+    let impostor = HubProcess::start_tls_at(&other_data, &format!("127.0.0.1:{port}"));
+    let err = d.sync_once().await.unwrap_err();
+    assert_eq!(err.code, "hub_cert_mismatch", "{err:?}");
+    assert!(d.status().last_error.unwrap().contains("冒充"));
+    impostor.kill();
+    // A desk restarted keeps its pin (from the cache), and the real hub is accepted again.
+    drop(d);
+    let hub = HubProcess::start_tls_at(&data, &format!("127.0.0.1:{port}"));
+    let d = desk(tmp.path(), "http://127.0.0.1:9".into());
+    assert!(d.sync_once().await.is_ok());
+    drop(hub);
+
+    // Bound beyond loopback, the hub serves HTTPS only (it makes its certificate if needed).
+    let wide = HubProcess::start_at(&tmp.path().join("wide"), "0.0.0.0:0");
+    let wide_port = wide.addr.rsplit(':').next().unwrap().to_string();
+    let plain = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{wide_port}/v1/health"))
+        .send()
+        .await;
+    assert!(
+        plain.is_err() || !plain.unwrap().status().is_success(),
+        "no plain HTTP"
+    );
+    assert!(
+        onewindow_hub::tls::existing_fingerprint(&tmp.path().join("wide"))
+            .unwrap()
+            .is_some()
+    );
 }

@@ -181,6 +181,8 @@ pub struct HubProcess {
     child: Child,
     pub addr: String,
     pub data: PathBuf,
+    /// The certificate's SHA-256 fingerprint (lowercase hex) of a hub serving HTTPS.
+    pub fingerprint: Option<String>,
 }
 
 impl HubProcess {
@@ -193,15 +195,31 @@ impl HubProcess {
         Self::start_with(data, bind, None)
     }
 
+    /// Starts on a free loopback port serving HTTPS (a self-signed certificate made in `data`).
+    pub fn start_tls(data: &Path) -> HubProcess {
+        Self::start_tls_at(data, "127.0.0.1:0")
+    }
+
+    /// Serving HTTPS at `bind` (anything but loopback always is).
+    pub fn start_tls_at(data: &Path, bind: &str) -> HubProcess {
+        Self::start_args(data, bind, None, &["--tls"])
+    }
+
     /// Starts with a crash-test failpoint (`ONEWINDOW_FAILPOINT`) set, or none.
     pub fn start_with(data: &Path, bind: &str, failpoint: Option<&str>) -> HubProcess {
+        Self::start_args(data, bind, failpoint, &[])
+    }
+
+    fn start_args(data: &Path, bind: &str, failpoint: Option<&str>, extra: &[&str]) -> HubProcess {
         let mut cmd = Command::new(hub_binary());
         cmd.env_remove("ONEWINDOW_FAILPOINT");
         if let Some(f) = failpoint {
             cmd.env("ONEWINDOW_FAILPOINT", f);
         }
+        let tls = extra.contains(&"--tls");
         let mut child = cmd
             .args(["serve", "--data", data.to_str().unwrap(), "--bind", bind])
+            .args(extra)
             .env("ONEWINDOW_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -211,8 +229,11 @@ impl HubProcess {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
-                let _ = tx.send(line);
+            // The address, then (with TLS) the fingerprint.
+            for _ in 0..if tls { 2 } else { 1 } {
+                if let Some(Ok(line)) = lines.next() {
+                    let _ = tx.send(line);
+                }
             }
             // Keep draining so the hub never blocks on a full pipe.
             for _ in lines {}
@@ -228,15 +249,31 @@ impl HubProcess {
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("unexpected first line from hub: {line}"))
             .to_string();
+        let fingerprint = tls.then(|| {
+            let line = rx
+                .recv_timeout(Duration::from_secs(5))
+                .expect("the hub prints its certificate's fingerprint");
+            let grouped = line
+                .split_once("：")
+                .unwrap_or_else(|| panic!("unexpected fingerprint line: {line}"))
+                .1;
+            grouped.replace(' ', "").to_ascii_lowercase()
+        });
         HubProcess {
             child,
             addr,
             data: data.to_path_buf(),
+            fingerprint,
         }
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.fingerprint.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Kills the process (SIGKILL: no graceful shutdown) and waits for it.

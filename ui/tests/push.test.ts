@@ -256,11 +256,17 @@ describe('enrolment', () => {
     expect(byId('enrol-panel')).toBeInTheDocument();
     const hub = byId<HTMLInputElement>('enrol-hub-url');
     await user.clear(hub);
-    await user.type(hub, 'http://10.0.0.5:8470');
+    await user.type(hub, 'https://10.0.0.5:8470');
     await user.type(byId('enrol-code'), ' abcd-efgh-jklm ');
+    // An https hub needs its certificate's fingerprint: not sent without it.
+    await user.keyboard('{Enter}');
+    expect(text(byId('enrol-error'))).toContain('请填写中心证书指纹');
+    expect(document.activeElement).toBe(byId('enrol-pin'));
+    expect(m.enrolDesk).not.toHaveBeenCalled();
+    await user.type(byId('enrol-pin'), '3F2A 9C01 DEAD BEEF ');
     await user.keyboard('{Enter}');
 
-    expect(m.enrolDesk).toHaveBeenCalledWith('http://10.0.0.5:8470', 'abcd-efgh-jklm');
+    expect(m.enrolDesk).toHaveBeenCalledWith('https://10.0.0.5:8470', 'abcd-efgh-jklm', '3F2A 9C01 DEAD BEEF');
     await waitFor(() =>
       expect(text(byId('enrol-done'))).toBe('已注册：荣成市政务服务中心 综合受理 1 号窗口（窗口编码 RC01）'),
     );
@@ -277,7 +283,9 @@ describe('enrolment', () => {
     await user.keyboard('{F10}');
     await user.type(byId('enrol-code'), 'ABCD-EFGH-JKLM');
     await user.click(byId('enrol-submit'));
-    expect(m.enrolDesk).toHaveBeenCalledWith('http://127.0.0.1:8787', 'ABCD-EFGH-JKLM');
+    // A hub on this PC over plain http: no fingerprint field, none sent.
+    expect(document.getElementById('enrol-pin')).toBeNull();
+    expect(m.enrolDesk).toHaveBeenCalledWith('http://127.0.0.1:8787', 'ABCD-EFGH-JKLM', '');
     await waitFor(() => expect(byId('enrol-done')).toBeInTheDocument());
   });
 

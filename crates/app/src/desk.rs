@@ -20,6 +20,8 @@ pub struct DeskConfig {
     /// Holds `cache.db`.
     pub data_dir: PathBuf,
     pub hub_url: String,
+    /// The fingerprint of an `https://` hub's certificate (settings), until enrolment pins one.
+    pub hub_pin: Option<String>,
     /// Time between background pulls while all is well.
     pub sync_interval: Duration,
     /// Written once when the UI reports it is usable (start-up measurement).
@@ -65,6 +67,7 @@ impl DeskConfig {
             hot_folder: data_dir.join("scans"),
             data_dir,
             hub_url,
+            hub_pin: None,
             sync_interval: Duration::from_secs(30),
             ready_file: None,
             upload_throttle: None,
@@ -231,7 +234,7 @@ fn problem_for(e: &StoreError, path: &Path) -> CacheProblem {
 impl Desk {
     /// Opens the cache; a cache that cannot be opened is reported, never deleted.
     pub fn open(config: DeskConfig) -> Arc<Desk> {
-        let client = HubClient::new(&config.hub_url);
+        let client = HubClient::pinned(&config.hub_url, config.hub_pin.as_deref());
         // The key comes first: the cache and every file intake keeps are sealed with it.
         let key = config.cache_key.get(&config.data_dir.join(CACHE_FILE));
         let seal = key

@@ -41,6 +41,19 @@ fn save_token(device_id: &str, token: &str) -> Result<(), AppError> {
         .map_err(keyring_error)
 }
 
+/// Whether the host of `host_port_path` (what follows `http://`) is this PC.
+fn is_loopback_host(host_port_path: &str) -> bool {
+    let authority = host_port_path.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 impl Desk {
     /// The hub this desk talks to now.
     pub(crate) fn client(&self) -> HubClient {
@@ -70,23 +83,59 @@ impl Desk {
             }
             Err(e) => *self.push_problem.lock().expect("lock") = Some(e.message),
         }
-        if id.hub_url != self.client().base_url() {
-            tracing::info!(hub = %id.hub_url, "using the enrolled hub");
-            *self.client.write().expect("lock") = HubClient::new(&id.hub_url);
+        let current = self.client();
+        if id.hub_url != current.base_url() || id.hub_pin.as_deref() != current.pin() {
+            tracing::info!(hub = %id.hub_url, pinned = id.hub_pin.is_some(), "using the enrolled hub");
+            *self.client.write().expect("lock") =
+                HubClient::pinned(&id.hub_url, id.hub_pin.as_deref());
         }
         *self.identity.write().expect("lock") = Some(id);
     }
 
-    /// The first-run screen: the hub URL and the administrator's one-time code. The token goes
-    /// to the OS keyring; no keyring, no enrolment (never a plaintext token file).
-    pub async fn enrol(&self, hub_url: &str, code: &str) -> Result<dto::DeskStatus, AppError> {
+    /// The first-run screen: the hub URL, the administrator's one-time code and, for an
+    /// `https://` hub, its certificate's fingerprint (at least its first 16 hex digits) as
+    /// `onewindow-hub enrol` printed it. The whole fingerprint of the certificate that matched
+    /// is pinned from then on. The token goes to the OS keyring; no keyring, no enrolment
+    /// (never a plaintext token file).
+    pub async fn enrol(
+        &self,
+        hub_url: &str,
+        code: &str,
+        pin: &str,
+    ) -> Result<dto::DeskStatus, AppError> {
         let url = hub_url.trim().trim_end_matches('/').to_string();
-        if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
-            return Err(AppError {
-                code: "bad_url".into(),
-                message: "中心地址应以 http:// 或 https:// 开头，例如 http://10.0.0.5:8470".into(),
-            });
+        let bad_url = |message: &str| AppError {
+            code: "bad_url".into(),
+            message: message.into(),
+        };
+        let (https, rest) = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+            (Some(rest), _) => (true, rest),
+            (None, Some(rest)) => (false, rest),
+            _ => {
+                return Err(bad_url(
+                    "中心地址应以 https:// 开头，例如 https://10.0.0.5:8470",
+                ));
+            }
+        };
+        if rest.len() < 3 {
+            return Err(bad_url("中心地址不完整，例如 https://10.0.0.5:8470"));
         }
+        // Plain HTTP only to a hub on this very PC: anywhere else the link is encrypted.
+        if !https && !is_loopback_host(rest) {
+            return Err(bad_url(
+                "连接其他电脑上的中心须使用 https://（仅本机中心可用 http://）",
+            ));
+        }
+        let pin = if https {
+            Some(
+                onewindow_sync::tls::normalise_pin(pin).map_err(|message| AppError {
+                    code: "bad_pin".into(),
+                    message,
+                })?,
+            )
+        } else {
+            None
+        };
         let code = code.trim();
         if code.is_empty() || code.len() > 64 {
             return Err(AppError {
@@ -94,7 +143,7 @@ impl Desk {
                 message: "请输入管理员提供的注册码（形如 ABCD-EFGH-JKLM）".into(),
             });
         }
-        let client = HubClient::new(&url);
+        let client = HubClient::pinned(&url, pin.as_deref());
         let enrolment = client.enrol(code).await.map_err(|e| {
             tracing::warn!(code = e.code(), "enrolment failed");
             AppError {
@@ -102,6 +151,13 @@ impl Desk {
                 message: e.message_zh(),
             }
         })?;
+        // The typed start matched: from now on the whole fingerprint it matched.
+        let hub_pin = if https {
+            client.seen_fingerprint()
+        } else {
+            None
+        };
+        let client = HubClient::pinned(&url, hub_pin.as_deref());
         save_token(&enrolment.device_id, &enrolment.token)?;
         let id = Identity {
             device_id: enrolment.device_id.clone(),
@@ -109,6 +165,7 @@ impl Desk {
             desk_name: enrolment.desk_name.clone(),
             hub_url: url.clone(),
             enrolled_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+            hub_pin,
         };
         self.with_store_mut(|s| s.set_identity(&id))?;
         tracing::info!(desk_code = %id.desk_code, "desk enrolled");
@@ -541,4 +598,22 @@ async fn argon2_hash(password: &str) -> Result<String, AppError> {
         code: "internal".into(),
         message: "登录记录无法保存，请重试".into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn plain_http_is_for_this_pc_only() {
+        for yes in [
+            "127.0.0.1:8470",
+            "localhost:8470/",
+            "[::1]:8470",
+            "127.0.0.2",
+        ] {
+            assert!(super::is_loopback_host(yes), "{yes}");
+        }
+        for no in ["10.0.0.5:8470", "hub.example:80", "127.0.0.1.example:1", ""] {
+            assert!(!super::is_loopback_host(no), "{no}");
+        }
+    }
 }

@@ -34,6 +34,8 @@ pub struct LaunchOptions {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Settings {
     hub_url: Option<String>,
+    /// The SHA-256 fingerprint of an `https://` hub's certificate, before enrolment pins it.
+    hub_pin: Option<String>,
     /// The window's code in case numbers, until enrolment assigns one.
     desk_code: Option<String>,
     clerk: Option<String>,
@@ -282,6 +284,15 @@ impl LaunchOptions {
             announce_to_wav: std::env::var_os("ONEWINDOW_ANNOUNCE_WAV")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
+            hub_pin: saved.hub_pin.as_deref().and_then(
+                |p| match onewindow_sync::tls::normalise_pin(p) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "hub_pin setting ignored");
+                        None
+                    }
+                },
+            ),
             data_dir,
             hub_url,
         }

@@ -29,9 +29,26 @@ enum Command {
         /// Data folder (created if missing): hub.db and logs/.
         #[arg(long)]
         data: PathBuf,
-        /// Address to listen on, e.g. 127.0.0.1:8470 (port 0 picks a free one).
+        /// Address to listen on, e.g. 127.0.0.1:8470 (port 0 picks a free one). Anything but
+        /// loopback is served over HTTPS only.
         #[arg(long, default_value = "127.0.0.1:8470")]
         bind: SocketAddr,
+        /// HTTPS on loopback too (elsewhere it always is).
+        #[arg(long)]
+        tls: bool,
+        /// A host name or address desks reach the hub by, for a self-signed certificate made
+        /// now (repeatable; `localhost` and 127.0.0.1 are always in it).
+        #[arg(long = "tls-name")]
+        tls_names: Vec<String>,
+    },
+    /// The hub's TLS certificate (made, self-signed, when there is none): prints the SHA-256
+    /// fingerprint desks pin.
+    TlsCert {
+        #[arg(long)]
+        data: PathBuf,
+        /// A host name or address desks reach the hub by (repeatable).
+        #[arg(long = "name")]
+        names: Vec<String>,
     },
     /// Publish a new catalog version from a .json or .xlsx file (all or nothing).
     ImportCatalog {
@@ -175,7 +192,28 @@ fn print_issues(file: &Path, issues: &[onewindow_domain::ImportIssue]) -> ExitCo
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { data, bind } => {
+        Command::TlsCert { data, names } => {
+            let _guard = init_logging(&data);
+            match crate::tls::ensure_certificate(&data, &names) {
+                Ok((fp, made)) => {
+                    if made {
+                        println!("已生成自签名证书：{}", crate::tls::tls_dir(&data).display());
+                    }
+                    println!("证书指纹（SHA-256）：{}", crate::tls::grouped(&fp));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::Serve {
+            data,
+            bind,
+            tls,
+            tls_names,
+        } => {
             let _guard = init_logging(&data);
             let blobs = crate::store_sync::blob_dir(&data);
             let store = match open(&data) {
@@ -192,7 +230,26 @@ pub fn main() -> ExitCode {
                     return ExitCode::from(1);
                 }
             };
-            rt.block_on(serve(store, blobs, bind))
+            // Plain HTTP only on loopback: anywhere else the hub speaks HTTPS.
+            let tls = if tls || !bind.ip().is_loopback() {
+                let mut names = tls_names;
+                if !bind.ip().is_unspecified() && !bind.ip().is_loopback() {
+                    names.push(bind.ip().to_string());
+                }
+                match crate::tls::ensure_certificate(&data, &names)
+                    .and_then(|_| crate::tls::acceptor(&data))
+                {
+                    Ok(a) => Some(a),
+                    Err(e) => {
+                        eprintln!("无法启用 HTTPS，中心未启动：{e}");
+                        tracing::error!(error = %e, "TLS cannot be set up");
+                        return ExitCode::from(2);
+                    }
+                }
+            } else {
+                None
+            };
+            rt.block_on(serve(store, blobs, bind, tls))
         }
         Command::ImportCatalog { data, file } => run_import(
             &data,
@@ -401,6 +458,16 @@ fn enrol(data: &Path, desk: &str, desk_code: Option<&str>, replace: bool) -> Exi
             tracing::info!(desk_code = %desk_code, "enrolment code made");
             println!("窗口「{}」的注册码（一次有效）：{code}", desk.trim());
             println!("窗口编码：{desk_code}");
+            match crate::tls::existing_fingerprint(data) {
+                Ok(Some(fp)) => println!(
+                    "中心证书指纹（SHA-256，填入窗口注册界面）：{}",
+                    crate::tls::grouped(&fp)
+                ),
+                Ok(None) => {
+                    println!("中心尚无 HTTPS 证书（仅本机回环地址可用 HTTP）；可用 tls-cert 生成")
+                }
+                Err(e) => println!("中心证书无法读取：{e}"),
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -449,7 +516,12 @@ fn run_import<T>(
     }
 }
 
-async fn serve(store: HubStore, blobs: crate::store_sync::BlobDir, bind: SocketAddr) -> ExitCode {
+async fn serve(
+    store: HubStore,
+    blobs: crate::store_sync::BlobDir,
+    bind: SocketAddr,
+    tls: Option<(tokio_rustls::TlsAcceptor, String)>,
+) -> ExitCode {
     let listener = match tokio::net::TcpListener::bind(bind).await {
         Ok(l) => l,
         Err(e) => {
@@ -460,7 +532,10 @@ async fn serve(store: HubStore, blobs: crate::store_sync::BlobDir, bind: SocketA
     let addr = listener.local_addr().map_or(bind, |a| a);
     // Harnesses read this line to learn the port.
     println!("listening on {addr}");
-    tracing::info!(%addr, "hub listening");
+    tracing::info!(%addr, tls = tls.is_some(), "hub listening");
+    if let Some((_, fp)) = &tls {
+        println!("HTTPS；证书指纹（SHA-256）：{}", crate::tls::grouped(fp));
+    }
     let app = crate::server::router(crate::server::HubState::new(store, blobs));
     let shutdown = async {
         let ctrl_c = tokio::signal::ctrl_c();
@@ -480,10 +555,18 @@ async fn serve(store: HubStore, blobs: crate::store_sync::BlobDir, bind: SocketA
         }
         tracing::info!("shutting down");
     };
-    match axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-    {
+    let served = match tls {
+        Some((acceptor, _)) => match crate::tls::TlsListener::new(listener, acceptor) {
+            Ok(l) => axum::serve(l, app).with_graceful_shutdown(shutdown).await,
+            Err(e) => Err(e),
+        },
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    };
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("server error: {e}");

@@ -17,4 +17,5 @@ pub mod store_queue;
 pub mod store_rating;
 pub mod store_sync;
 pub mod tidal;
+pub mod tls;
 pub mod xlsx;

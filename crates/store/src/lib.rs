@@ -63,6 +63,11 @@ pub const DESK_MIGRATIONS: &[migrate::Migration] = &[
         name: "0009_audit",
         sql: include_str!("../../../migrations/desk/0009_audit.sql"),
     },
+    migrate::Migration {
+        version: 10,
+        name: "0010_hub_pin",
+        sql: include_str!("../../../migrations/desk/0010_hub_pin.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

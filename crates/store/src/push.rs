@@ -66,6 +66,8 @@ pub struct Identity {
     pub desk_name: String,
     pub hub_url: String,
     pub enrolled_at: String,
+    /// The fingerprint of the hub's certificate (an `https://` hub), pinned at enrolment.
+    pub hub_pin: Option<String>,
 }
 
 fn read_op(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxOp> {
@@ -426,11 +428,12 @@ impl Store {
 
     pub fn set_identity(&mut self, id: &Identity) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO device_identity (id, device_id, desk_code, desk_name, hub_url, enrolled_at)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO device_identity (id, device_id, desk_code, desk_name, hub_url, enrolled_at, hub_pin)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT(id) DO UPDATE SET device_id = excluded.device_id, desk_code = excluded.desk_code,
-               desk_name = excluded.desk_name, hub_url = excluded.hub_url, enrolled_at = excluded.enrolled_at",
-            params![id.device_id, id.desk_code, id.desk_name, id.hub_url, id.enrolled_at],
+               desk_name = excluded.desk_name, hub_url = excluded.hub_url, enrolled_at = excluded.enrolled_at,
+               hub_pin = excluded.hub_pin",
+            params![id.device_id, id.desk_code, id.desk_name, id.hub_url, id.enrolled_at, id.hub_pin],
         )?;
         Ok(())
     }
@@ -439,7 +442,7 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT device_id, desk_code, desk_name, hub_url, enrolled_at FROM device_identity WHERE id = 1",
+                "SELECT device_id, desk_code, desk_name, hub_url, enrolled_at, hub_pin FROM device_identity WHERE id = 1",
                 [],
                 |r| {
                     Ok(Identity {
@@ -448,6 +451,7 @@ impl Store {
                         desk_name: r.get(2)?,
                         hub_url: r.get(3)?,
                         enrolled_at: r.get(4)?,
+                        hub_pin: r.get(5)?,
                     })
                 },
             )

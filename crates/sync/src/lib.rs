@@ -4,6 +4,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub mod tls;
+
 use onewindow_intake::IntakeConfig;
 use onewindow_proto::{
     ApiError, BlobState, CalendarChanges, CatalogChanges, ELicences, EnrolRequest, Enrolment,
@@ -37,7 +39,11 @@ impl SyncError {
     /// A stable code for the UI.
     pub fn code(&self) -> &'static str {
         match self {
-            SyncError::Unreachable { .. } => "hub_unreachable",
+            SyncError::Unreachable { source, .. } => match tls::pin_problem(source) {
+                Some(tls::PIN_MISMATCH) => "hub_cert_mismatch",
+                Some(_) => "hub_cert_unpinned",
+                None => "hub_unreachable",
+            },
             SyncError::Hub { code, .. } if code == "cursor_ahead" => "hub_cursor_ahead",
             SyncError::Hub { code, .. } if code == "bad_enrol_code" => "bad_enrol_code",
             SyncError::Hub { code, .. } if code == "bad_login" => "bad_login",
@@ -54,9 +60,15 @@ impl SyncError {
     /// The sentence the clerk sees.
     pub fn message_zh(&self) -> String {
         match self {
-            SyncError::Unreachable { url, .. } => {
-                format!("无法连接中心服务（{url}），正在使用本地缓存继续办理")
-            }
+            SyncError::Unreachable { url, source } => match tls::pin_problem(source) {
+                Some(tls::PIN_MISMATCH) => format!(
+                    "中心服务（{url}）出示的证书与本窗口核对过的指纹不符，可能有人冒充中心；已停止连接，请联系管理员"
+                ),
+                Some(_) => format!(
+                    "中心服务（{url}）使用加密连接，本窗口还没有核对过它的证书指纹；请在注册时填写管理员提供的指纹"
+                ),
+                None => format!("无法连接中心服务（{url}），正在使用本地缓存继续办理"),
+            },
             SyncError::Hub { code, .. } if code == "cursor_ahead" => {
                 "本地缓存记录的目录进度超过了中心服务（中心数据可能已重置），请重建缓存".into()
             }
@@ -133,20 +145,66 @@ pub struct HubClient {
     http: reqwest::Client,
     /// The device token, once enrolled.
     token: Option<String>,
+    /// The hub's certificate fingerprint (lowercase hex, or the start of it) for `https://`.
+    pin: Option<String>,
+    /// The fingerprint of the certificate the hub last presented.
+    seen: Arc<Mutex<Option<String>>>,
+}
+
+/// A client that accepts only the hub certificate `pin` names (no CA is trusted).
+fn http_client(
+    pin: Option<String>,
+    seen: Arc<Mutex<Option<String>>>,
+    timeout: Option<Duration>,
+    read_timeout: Option<Duration>,
+) -> reqwest::Client {
+    let mut b = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .tls_backend_preconfigured(tls::client_config(pin, seen));
+    if let Some(t) = timeout {
+        b = b.timeout(t);
+    }
+    if let Some(t) = read_timeout {
+        b = b.read_timeout(t);
+    }
+    b.build()
+        .expect("reqwest client with a pinned rustls config")
 }
 
 impl HubClient {
+    /// A client of a hub on plain HTTP (loopback), or on `https://` with no certificate pinned
+    /// yet (every connection is then refused and says so).
     pub fn new(base_url: &str) -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(60))
-            .build()
-            .expect("reqwest client with default TLS-less config");
+        Self::pinned(base_url, None)
+    }
+
+    /// A client of the hub at `base_url` whose certificate fingerprint starts with `pin`.
+    pub fn pinned(base_url: &str, pin: Option<&str>) -> Self {
+        let pin = pin.map(str::to_string);
+        let seen = Arc::new(Mutex::new(None));
         HubClient {
             base: base_url.trim_end_matches('/').to_string(),
-            http,
+            http: http_client(
+                pin.clone(),
+                seen.clone(),
+                Some(Duration::from_secs(60)),
+                None,
+            ),
             token: None,
+            pin,
+            seen,
         }
+    }
+
+    /// The fingerprint pinned for this hub, if any.
+    pub fn pin(&self) -> Option<&str> {
+        self.pin.as_deref()
+    }
+
+    /// The whole fingerprint of the certificate the hub last presented (after a request over
+    /// `https://`): what the desk keeps once a typed prefix matched it.
+    pub fn seen_fingerprint(&self) -> Option<String> {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// The same hub, speaking as an enrolled device.
@@ -463,11 +521,12 @@ impl HubClient {
         mut on_board: impl FnMut(onewindow_proto::HallBoard),
     ) -> Result<(), SyncError> {
         let url = format!("{}{}", self.base, paths::DISPLAY_EVENTS);
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .read_timeout(Duration::from_secs(40))
-            .build()
-            .expect("reqwest client with default TLS-less config");
+        let http = http_client(
+            self.pin.clone(),
+            self.seen.clone(),
+            None,
+            Some(Duration::from_secs(40)),
+        );
         let unreachable = |source| SyncError::Unreachable {
             url: url.clone(),
             source,

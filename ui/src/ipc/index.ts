@@ -327,8 +327,9 @@ export function closeFollowUp(id: number, note: string): Promise<FollowUpView[]>
 // ---- Enrolment and sync health ----
 
 /** First run: enrol this desk with the hub URL and the administrator's one-time code. */
-export function enrolDesk(hubUrl: string, code: string): Promise<DeskStatus> {
-  return call<DeskStatus>('enrol_desk', { hubUrl, code });
+/** `pin`: the https hub's certificate fingerprint as the administrator read it (empty for http). */
+export function enrolDesk(hubUrl: string, code: string, pin: string): Promise<DeskStatus> {
+  return call<DeskStatus>('enrol_desk', { hubUrl, code, pin });
 }
 
 /** Ops the hub rejected, with the reason; they never block the others. */
