@@ -1174,6 +1174,17 @@ fn enrolment_decision_and_delivery_at_the_window() {
         wait_until("the panel closed", Duration::from_secs(5), || {
             count(&s, "#enrol-panel") == 0
         });
+        // Enrolled, the desk works only for someone signed in: its sign-in screen is up.
+        wait_until("the sign-in screen", Duration::from_secs(10), || {
+            count(&s, "#lock-screen") == 1 && text_of(&s, "#lock-title") == "请登录"
+        });
+        s.screenshot(&shots.join("30b-sign-in.png"));
+        type_into(&s, "#lock-name", "李窗口");
+        type_into(&s, "#lock-password", "window clerk pass");
+        s.send_keys(&s.find("#lock-password"), "\u{E007}");
+        wait_until("signed in", Duration::from_secs(15), || {
+            count(&s, "#lock-screen") == 0
+        });
 
         // An applicant took a ticket at the kiosk; F8 calls it, F3 marks them at the window.
         let r = reqwest::blocking::Client::builder()
@@ -1462,6 +1473,7 @@ fn demo_hub_with_approver(dir: &Path) -> PathBuf {
         ],
         "correct horse battery\n",
     );
+    onewindow_tests::add_user(&data, "李窗口", "clerk", "window clerk pass");
     let queue = onewindow_tests::demo("queue.json");
     onewindow_tests::hub_cli(&[
         "import-queue",

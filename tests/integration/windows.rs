@@ -178,18 +178,22 @@ fn every_command_is_guarded_by_role_and_lock() {
         }
         for role in roles {
             for locked in [false, true] {
-                let allowed = check(&cmd, role, locked).is_ok();
-                let expected = match r {
-                    Rule::Always => true,
-                    _ if locked => false,
-                    _ if role == Some("approver") => false,
-                    Rule::Manage => role != Some("clerk"),
-                    Rule::Window => true,
-                };
-                assert_eq!(
-                    allowed, expected,
-                    "{cmd} for {role:?}, locked {locked}: allowed {allowed}"
-                );
+                for enrolled in [false, true] {
+                    let allowed = check(&cmd, role, locked, enrolled).is_ok();
+                    let expected = match r {
+                        Rule::Always => true,
+                        _ if locked => false,
+                        // An enrolled desk works only for someone signed in.
+                        _ if enrolled && role.is_none() => false,
+                        _ if role == Some("approver") => false,
+                        Rule::Manage => role != Some("clerk"),
+                        Rule::Window => true,
+                    };
+                    assert_eq!(
+                        allowed, expected,
+                        "{cmd} for {role:?}, locked {locked}, enrolled {enrolled}: allowed {allowed}"
+                    );
+                }
             }
         }
     }

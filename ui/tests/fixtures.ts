@@ -64,6 +64,7 @@ export function onlineStatus(over: Partial<DeskStatus> = {}): DeskStatus {
     push: pushStatus(),
     user: null,
     locked: false,
+    sign_in_required: false,
     idle_lock_minutes: 10,
     queue_window: null,
     ...over,

@@ -437,3 +437,41 @@ describe('watchIdle', () => {
     expect(onidle).toHaveBeenCalledTimes(2);
   });
 });
+
+// ---------------------------------------------------------------- sign-in before any work
+
+describe('an enrolled desk with nobody signed in', () => {
+  const waiting = onlineStatus({ push: enrolledPush(), sign_in_required: true });
+
+  it('shows its sign-in screen first; signing in opens the window, with no catalog call before', async () => {
+    m.deskStatus.mockResolvedValue(waiting);
+    acceptPassword(signedIn);
+    const user = userEvent.setup();
+    render(App);
+    await waitFor(() => expect(document.getElementById('lock-screen')).not.toBeNull());
+    expect(text(byId('lock-title'))).toBe('请登录');
+    expect(text(byId('lock-explain'))).toContain('本窗口已注册到中心');
+    expect(document.getElementById('lock-user')).toBeNull();
+    expect(text(byId('lock-submit'))).toContain('登录');
+    await waitFor(() => expect(document.activeElement).toBe(byId('lock-name')));
+    // Nothing behind it asks the backend for the window's work meanwhile.
+    expect(m.listBundles).not.toHaveBeenCalled();
+    expect(m.searchItems).not.toHaveBeenCalled();
+
+    await user.keyboard('王丽{Enter}错误密码{Enter}');
+    await waitFor(() => expect(text(byId('lock-error'))).toBe(`未能登录：${WRONG.message}`));
+    await user.keyboard('正确密码{Enter}');
+    await waitFor(() => expect(document.getElementById('lock-screen')).toBeNull());
+    expect(m.loginUser).toHaveBeenLastCalledWith('王丽', '正确密码');
+    await waitFor(() => expect(m.listBundles).toHaveBeenCalledTimes(1));
+  });
+
+  it('a command refused for want of a sign-in brings the screen up at once', async () => {
+    const user = await renderReady(signedIn);
+    m.searchItems.mockRejectedValue({ code: 'sign_in_required', message: '本窗口已注册到中心，请先用本人用户名和密码登录再办理' });
+    m.deskStatus.mockResolvedValue(waiting);
+    await user.type(byId('search-input'), 'gtgsh');
+    await waitFor(() => expect(document.getElementById('lock-screen')).not.toBeNull(), { timeout: 1000 });
+    expect(text(byId('lock-title'))).toBe('请登录');
+  });
+});

@@ -8,7 +8,9 @@
 //! - Re-downloading a stream or rebuilding the cache is for 主管 and 管理员.
 //! - While the screen is locked only signing in (to unlock, or as another user), the status
 //!   and the other windows' own commands work; the open case waits untouched.
-//! - Until a clerk signs in the desk works as its configured clerk (first run, enrolment).
+//! - An enrolled desk does nothing but sign in until someone signs in with the hub (or
+//!   offline, with the verifier of their last sign-in). Before enrolment — the first run,
+//!   a training PC — it works as its configured clerk: there is no hub to check a password.
 
 use chrono::Utc;
 
@@ -79,7 +81,12 @@ pub fn rule(command: &str) -> Option<Rule> {
 }
 
 /// Whether `role` (`None`: nobody signed in) may call `command`, the screen locked or not.
-pub fn check(command: &str, role: Option<&str>, locked: bool) -> Result<(), AppError> {
+pub fn check(
+    command: &str,
+    role: Option<&str>,
+    locked: bool,
+    sign_in_required: bool,
+) -> Result<(), AppError> {
     let refuse = |code: &str, message: &str| {
         Err(AppError {
             code: code.into(),
@@ -94,6 +101,12 @@ pub fn check(command: &str, role: Option<&str>, locked: bool) -> Result<(), AppE
     }
     if locked {
         return refuse("screen_locked", "屏幕已锁定，请输入密码解锁（或切换用户）");
+    }
+    if sign_in_required && role.is_none() {
+        return refuse(
+            "sign_in_required",
+            "本窗口已注册到中心，请先用本人用户名和密码登录再办理",
+        );
     }
     match (rule, role) {
         (_, Some("approver")) => refuse(
@@ -119,18 +132,24 @@ impl Desk {
             .as_ref()
             .map(|u| u.role.clone());
         let locked = self.locked.load(std::sync::atomic::Ordering::SeqCst);
-        let checked = check(command, role.as_deref(), locked);
+        let checked = check(command, role.as_deref(), locked, self.sign_in_required());
         if let Err(e) = &checked {
             tracing::warn!(command, code = %e.code, "command refused");
         }
         checked
     }
 
+    /// Whether the desk waits for someone to sign in: it is enrolled and nobody is signed in.
+    pub fn sign_in_required(&self) -> bool {
+        self.user.read().expect("lock").is_none() && self.identity.read().expect("lock").is_some()
+    }
+
     /// 锁屏 (the clerk left, or nothing was touched for `idle_lock_minutes`): only signing in
     /// unlocks; the open case stays as it was.
     pub fn lock_screen(&self) -> dto::DeskStatus {
         if self.user.read().expect("lock").is_none() {
-            // Nobody to unlock it: the desk works as its configured clerk.
+            // Nobody to unlock it: either the desk waits for a sign-in already, or (not
+            // enrolled) it works as its configured clerk.
             return self.status();
         }
         let was = self.locked.swap(true, std::sync::atomic::Ordering::SeqCst);
@@ -148,21 +167,34 @@ mod tests {
 
     #[test]
     fn the_table_decides_by_role_and_lock() {
-        assert!(check("accept_case", Some("clerk"), false).is_ok());
-        assert!(check("accept_case", None, false).is_ok());
+        assert!(check("accept_case", Some("clerk"), false, false).is_ok());
+        assert!(check("accept_case", None, false, false).is_ok());
         assert_eq!(
-            check("accept_case", Some("approver"), false)
+            check("accept_case", Some("approver"), false, false)
                 .unwrap_err()
                 .code,
             "forbidden"
         );
         assert_eq!(
-            check("accept_case", Some("clerk"), true).unwrap_err().code,
+            check("accept_case", Some("clerk"), true, false)
+                .unwrap_err()
+                .code,
             "screen_locked"
         );
-        assert!(check("login_user", Some("clerk"), true).is_ok());
-        assert!(check("reset_stream", Some("supervisor"), false).is_ok());
-        assert!(check("reset_stream", Some("clerk"), false).is_err());
-        assert!(check("no_such_command", Some("admin"), false).is_err());
+        assert!(check("login_user", Some("clerk"), true, false).is_ok());
+        assert!(check("reset_stream", Some("supervisor"), false, false).is_ok());
+        assert!(check("reset_stream", Some("clerk"), false, false).is_err());
+        assert!(check("no_such_command", Some("admin"), false, false).is_err());
+        // Enrolled, nobody signed in: only signing in (and the other windows) works.
+        assert_eq!(
+            check("accept_case", None, false, true).unwrap_err().code,
+            "sign_in_required"
+        );
+        assert_eq!(
+            check("enrol_desk", None, false, true).unwrap_err().code,
+            "sign_in_required"
+        );
+        assert!(check("login_user", None, false, true).is_ok());
+        assert!(check("hall_board", None, false, true).is_ok());
     }
 }

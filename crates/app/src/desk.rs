@@ -351,6 +351,7 @@ impl Desk {
             push: self.push_health(),
             user: self.user.read().expect("lock").clone(),
             locked: self.locked.load(Ordering::SeqCst),
+            sign_in_required: self.sign_in_required(),
             idle_lock_minutes: self.config.idle_lock_minutes,
             queue_window: self.queue_window(),
         }

@@ -51,6 +51,8 @@ pub struct DeskStatus {
     pub user: Option<UserView>,
     /// The screen is locked (idle, or the clerk locked it): sign in to go on.
     pub locked: bool,
+    /// The desk is enrolled and nobody is signed in: the window waits for a sign-in.
+    pub sign_in_required: bool,
     /// Lock after this many idle minutes (0: never).
     pub idle_lock_minutes: u32,
     /// The hall window this desk sits at, from the pulled queue configuration.

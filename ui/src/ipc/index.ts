@@ -95,7 +95,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   try {
     return await invoke<T>(command, args);
   } catch (e) {
-    if (isAppError(e) && e.code === SCREEN_LOCKED) {
+    if (isAppError(e) && (e.code === SCREEN_LOCKED || e.code === SIGN_IN_REQUIRED)) {
       for (const listener of [...screenLockedListeners]) {
         try {
           listener();
@@ -110,6 +110,8 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 /** The AppError code of every window-work command while the screen is locked. */
 export const SCREEN_LOCKED = 'screen_locked';
+/** The AppError code of every window-work command while an enrolled desk waits for a sign-in. */
+export const SIGN_IN_REQUIRED = 'sign_in_required';
 
 /** Hear about every command refused because the screen is locked; returns the function that stops it. */
 export function onScreenLocked(listener: ScreenLockedListener): () => void {

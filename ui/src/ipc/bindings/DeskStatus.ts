@@ -34,6 +34,10 @@ user: UserView | null,
  */
 locked: boolean, 
 /**
+ * The desk is enrolled and nobody is signed in: the window waits for a sign-in.
+ */
+sign_in_required: boolean, 
+/**
  * Lock after this many idle minutes (0: never).
  */
 idle_lock_minutes: number, 
