@@ -1718,11 +1718,23 @@ async fn the_audit_log_reaches_the_hub_as_a_chain_and_an_edited_record_is_flagge
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
+    // A wrong password first: the hub's own log keeps it too.
+    web.post(format!("{}/office/login", hub.url()))
+        .form(&[("name", "zhou"), ("password", "not it")])
+        .send()
+        .await
+        .unwrap();
     web.post(format!("{}/office/login", hub.url()))
         .form(&[("name", "zhou"), ("password", "hall supervisor pass")])
         .send()
         .await
         .unwrap();
+    let xlsx = web
+        .get(format!("{}/office/figures.xlsx", hub.url()))
+        .send()
+        .await
+        .unwrap();
+    assert!(xlsx.status().is_success());
     let page = web
         .get(format!("{}/office/audit", hub.url()))
         .send()
@@ -1736,6 +1748,21 @@ async fn the_audit_log_reaches_the_hub_as_a_chain_and_an_edited_record_is_flagge
         page.contains(r#"<tr data-desk="W01" class="overdue">"#),
         "{page}"
     );
+    // The back office's own actions: the refused and the good sign-in, the export, this view.
+    assert!(
+        page.contains(r#"<p id="hub-audit-state">共 4 条，链完整性：<span class="ok">完整</span>"#),
+        "{page}"
+    );
+    for row in [
+        "<td>zhou</td><td>登录失败</td><td>zhou</td><td>wrong_password</td>",
+        "<td>zhou</td><td>登录</td><td>zhou</td><td>ok</td>",
+        "<td>zhou</td><td>导出</td><td>figures-",
+        "<td>zhou</td><td>查看</td><td>audit</td><td>ok</td>",
+    ] {
+        assert!(page.contains(row), "{row} missing:\n{page}");
+    }
+    let hub_log = HubStore::open_dir(&data).unwrap().hub_audit(10).unwrap();
+    assert_eq!((hub_log.seq, hub_log.broken), (4, None));
     hub.kill();
 }
 

@@ -352,8 +352,23 @@ pub async fn figures_export(
         Err(r) => return r,
     };
     let period = q.period();
-    let p2 = period.clone();
-    let f = match state.store_call(move |s| s.figures(&p2)).await {
+    let (p2, name) = (period.clone(), user.name.clone());
+    // The workbook goes out only once its export is in the audit log.
+    let f = match state
+        .store_call(move |s| {
+            let f = s.figures(&p2)?;
+            s.audit_hub(
+                &name,
+                "export",
+                &format!("figures-{p2}.xlsx"),
+                "ok",
+                None,
+                Utc::now(),
+            )?;
+            Ok(f)
+        })
+        .await
+    {
         Ok(f) => f,
         Err(e) => return e.into_response(),
     };

@@ -162,7 +162,17 @@ pub async fn login(State(state): State<HubState>, Form(f): Form<LoginForm>) -> R
     }
     let name = f.name.clone();
     match state
-        .store_call(move |s| s.login(&f.name, &f.password, Utc::now()))
+        .store_call(move |s| {
+            let now = Utc::now();
+            let signed = s.login(&f.name, &f.password, now)?;
+            let (action, result) = match &signed {
+                crate::store_office::SignIn::Ok(_) => ("login", "ok"),
+                crate::store_office::SignIn::Wrong(_) => ("login_failed", "wrong_password"),
+                crate::store_office::SignIn::Locked(_) => ("login_failed", "locked"),
+            };
+            s.audit_hub(&f.name, action, &f.name, result, None, now)?;
+            Ok(signed)
+        })
         .await
     {
         Ok(crate::store_office::SignIn::Ok(token)) => {
@@ -203,7 +213,15 @@ pub async fn login(State(state): State<HubState>, Form(f): Form<LoginForm>) -> R
 
 pub async fn logout(State(state): State<HubState>, headers: HeaderMap) -> Response {
     if let Some(token) = cookie_token(&headers) {
-        let _ = state.store_call(move |s| s.logout(&token)).await;
+        let _ = state
+            .store_call(move |s| {
+                let now = Utc::now();
+                if let Some(u) = s.session_user(&token, now)? {
+                    s.audit_hub(&u.name, "logout", &u.name, "ok", None, now)?;
+                }
+                s.logout(&token)
+            })
+            .await;
     }
     (
         [(
@@ -330,7 +348,17 @@ pub async fn detail(
         Err(r) => return r,
     };
     let (u, n) = (user.clone(), number.clone());
-    let found = match state.store_call(move |s| s.office_case(&u, &n)).await {
+    let found = match state
+        .store_call(move |s| {
+            let found = s.office_case(&u, &n)?;
+            if found.is_some() {
+                // The case is shown only once its view is in the audit log.
+                s.audit_hub(&u.name, "view", &n, "ok", None, Utc::now())?;
+            }
+            Ok(found)
+        })
+        .await
+    {
         Ok(f) => f,
         Err(e) => return e.into_response(),
     };
@@ -645,7 +673,16 @@ pub async fn decide(
             let note = Some(f.note.as_str()).filter(|n| !n.trim().is_empty());
             // Opening a case for review first is implied by deciding it.
             let _ = s.decide(&u, &n, "open_for_review", None, None, Utc::now());
-            s.decide(&u, &n, &action, note, file.as_ref(), Utc::now())
+            let next = s.decide(&u, &n, &action, note, file.as_ref(), Utc::now())?;
+            s.audit_hub(
+                &u.name,
+                "decide",
+                &n,
+                "ok",
+                Some(&format!("{action} → {next}")),
+                Utc::now(),
+            )?;
+            Ok(next)
         })
         .await;
     match result {
@@ -679,7 +716,20 @@ pub async fn blob(
     }
     let s2 = sha.clone();
     match state
-        .store_call(move |s| s.office_may_see_blob(&user, &s2))
+        .store_call(move |s| {
+            let may = s.office_may_see_blob(&user, &s2)?;
+            if may {
+                s.audit_hub(
+                    &user.name,
+                    "view",
+                    &format!("blob:{}", &s2[..16]),
+                    "ok",
+                    None,
+                    Utc::now(),
+                )?;
+            }
+            Ok(may)
+        })
         .await
     {
         Ok(true) => {}
@@ -753,6 +803,19 @@ pub async fn progress(State(state): State<HubState>, Query(q): Query<ProgressQue
     }
 }
 
+/// What an audit action is called on the page.
+fn audit_action_label(action: &str) -> &str {
+    match action {
+        "login" => "登录",
+        "login_failed" => "登录失败",
+        "logout" => "退出",
+        "view" => "查看",
+        "decide" => "审批决定",
+        "export" => "导出",
+        other => other,
+    }
+}
+
 /// 审计: each desk's audit log as received — how far, when — and every break in its chain,
 /// for the supervisor (and the administrator).
 pub async fn audit_page(State(state): State<HubState>, headers: HeaderMap) -> Response {
@@ -760,10 +823,42 @@ pub async fn audit_page(State(state): State<HubState>, headers: HeaderMap) -> Re
         Ok(u) => u,
         Err(r) => return r,
     };
-    let heads = match state.store_call(|s| s.audit_heads()).await {
+    let name = user.name.clone();
+    let (heads, hub) = match state
+        .store_call(move |s| {
+            s.audit_hub(&name, "view", "audit", "ok", None, Utc::now())?;
+            Ok((s.audit_heads()?, s.hub_audit(50)?))
+        })
+        .await
+    {
         Ok(h) => h,
         Err(e) => return e.into_response(),
     };
+    let hub_state = match &hub.broken {
+        None => "<span class=\"ok\">完整</span>".to_string(),
+        Some((seq, reason)) => format!(
+            r#"<div class="err audit-break">第 {seq} 条：{}</div>"#,
+            esc(reason)
+        ),
+    };
+    let hub_rows: String = hub
+        .recent
+        .iter()
+        .map(|r| {
+            format!(
+                r#"<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+                r.seq,
+                esc(&r.at),
+                esc(&r.actor),
+                esc(audit_action_label(&r.action)),
+                esc(&r.object),
+                esc(&match &r.detail {
+                    Some(d) => format!("{}（{d}）", r.result),
+                    None => r.result.clone(),
+                })
+            )
+        })
+        .collect();
     let rows: String = heads
         .iter()
         .map(|h| {
@@ -793,7 +888,10 @@ pub async fn audit_page(State(state): State<HubState>, headers: HeaderMap) -> Re
         .collect();
     let body = format!(
         r#"<h2>审计日志</h2><p>各窗口的审计记录逐条链接（SHA-256），中心保存收到的最新一条；记录被改动、删除或最新记录被删后重写，都会在此标出。</p>
-<table id="audit-heads"><thead><tr><th>窗口编码</th><th>窗口</th><th>已收到</th><th>最近接收</th><th>链完整性</th></tr></thead><tbody>{rows}</tbody></table>"#
+<table id="audit-heads"><thead><tr><th>窗口编码</th><th>窗口</th><th>已收到</th><th>最近接收</th><th>链完整性</th></tr></thead><tbody>{rows}</tbody></table>
+<h3>中心后台操作</h3><p id="hub-audit-state">共 {hub_seq} 条，链完整性：{hub_state}</p>
+<table id="hub-audit"><thead><tr><th>序号</th><th>时间</th><th>用户</th><th>操作</th><th>对象</th><th>结果</th></tr></thead><tbody>{hub_rows}</tbody></table>"#,
+        hub_seq = hub.seq,
     );
     page("审计日志", Some(&user), &body).into_response()
 }

@@ -70,6 +70,11 @@ pub const HUB_MIGRATIONS: &[Migration] = &[
         name: "0011_audit",
         sql: include_str!("../../../migrations/hub/0011_audit.sql"),
     },
+    Migration {
+        version: 12,
+        name: "0012_hub_audit",
+        sql: include_str!("../../../migrations/hub/0012_hub_audit.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

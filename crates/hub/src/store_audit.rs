@@ -29,7 +29,128 @@ pub struct AuditHead {
     pub breaks: Vec<(i64, String, String)>,
 }
 
+/// The device id of the hub's own audit chain (back-office actions).
+pub const HUB_CHAIN: &str = "hub";
+
+/// The hub's own chain as the audit page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HubAudit {
+    /// How many records, and the newest ones (newest first).
+    pub seq: i64,
+    pub recent: Vec<AuditRecord>,
+    /// Where the chain breaks, if it does (a record changed or removed around the triggers).
+    pub broken: Option<(i64, String)>,
+}
+
 impl HubStore {
+    /// Appends a back-office action to the hub's own chain: who (a user name, or the address
+    /// of someone not signed in), the action (login, login_failed, logout, view, decide,
+    /// export), what it was done to, and the result.
+    pub fn audit_hub(
+        &mut self,
+        actor: &str,
+        action: &str,
+        object: &str,
+        result: &str,
+        detail: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let (seq, hash) = tx
+            .query_row(
+                "SELECT seq, hash FROM audit_anchor WHERE device_id = ?1",
+                [HUB_CHAIN],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()?
+            .unwrap_or((0, GENESIS.to_string()));
+        let r = AuditRecord::next(
+            seq,
+            &hash,
+            now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            actor,
+            HUB_CHAIN,
+            action,
+            object,
+            result,
+            detail,
+        );
+        tx.execute(
+            "INSERT INTO audit_record (device_id, seq, at, actor, desk, action, object, result,
+               detail, prev_hash, hash, received)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?3)",
+            params![
+                HUB_CHAIN,
+                r.seq,
+                r.at,
+                r.actor,
+                r.desk,
+                r.action,
+                r.object,
+                r.result,
+                r.detail,
+                r.prev_hash,
+                r.hash
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO audit_anchor (device_id, seq, hash, at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(device_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
+               at = excluded.at",
+            params![HUB_CHAIN, r.seq, r.hash, r.at],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The hub's own chain, checked whole from its first record to the anchor.
+    pub fn hub_audit(&self, recent: usize) -> Result<HubAudit> {
+        let mut q = self.conn.prepare(
+            "SELECT seq, at, actor, desk, action, object, result, detail, prev_hash, hash
+             FROM audit_record WHERE device_id = ?1 ORDER BY seq",
+        )?;
+        let records: Vec<AuditRecord> = q
+            .query_map([HUB_CHAIN], |r| {
+                Ok(AuditRecord {
+                    seq: r.get(0)?,
+                    at: r.get(1)?,
+                    actor: r.get(2)?,
+                    desk: r.get(3)?,
+                    action: r.get(4)?,
+                    object: r.get(5)?,
+                    result: r.get(6)?,
+                    detail: r.get(7)?,
+                    prev_hash: r.get(8)?,
+                    hash: r.get(9)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let anchor: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT seq, hash FROM audit_anchor WHERE device_id = ?1",
+                [HUB_CHAIN],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let mut broken = verify_chain(0, GENESIS, &records)
+            .err()
+            .map(|b| (b.seq, b.reason));
+        let last = records.last().map(|r| (r.seq, r.hash.clone()));
+        if broken.is_none() && anchor.is_some() && last != anchor {
+            let seq = anchor.as_ref().map_or(0, |a| a.0);
+            broken = Some((
+                seq,
+                format!("the newest records up to {seq} are missing or were rewritten"),
+            ));
+        }
+        Ok(HubAudit {
+            seq: last.map_or(0, |l| l.0),
+            recent: records.into_iter().rev().take(recent).collect(),
+            broken,
+        })
+    }
+
     /// Takes a batch of a device's audit records (oldest first) if it continues the chain.
     /// Records the hub already has are skipped when they are the same, a break when not.
     pub fn receive_audit(
@@ -156,6 +277,73 @@ impl HubStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_hubs_own_chain_is_append_only_and_checked_whole() {
+        let mut s = HubStore::open_in_memory().unwrap();
+        let now = Utc::now();
+        s.audit_hub("wang", "login", "wang", "ok", None, now)
+            .unwrap();
+        s.audit_hub("wang", "view", "W01-20261127-0001", "ok", None, now)
+            .unwrap();
+        s.audit_hub(
+            "wang",
+            "export",
+            "figures.xlsx",
+            "ok",
+            Some("2026-11-01..2026-11-27"),
+            now,
+        )
+        .unwrap();
+        let a = s.hub_audit(10).unwrap();
+        assert_eq!((a.seq, a.broken.clone()), (3, None));
+        assert_eq!(a.recent[0].action, "export");
+        // The triggers refuse edits and deletes.
+        assert!(
+            s.conn
+                .execute(
+                    "UPDATE audit_record SET actor = 'x' WHERE device_id = 'hub'",
+                    []
+                )
+                .is_err()
+        );
+        assert!(
+            s.conn
+                .execute(
+                    "DELETE FROM audit_record WHERE device_id = 'hub' AND seq = 3",
+                    []
+                )
+                .is_err()
+        );
+        // Edited around them: the check finds it.
+        s.conn
+            .execute_batch(
+                "DROP TRIGGER audit_record_no_update;
+                 UPDATE audit_record SET object = 'W01-20261127-0002' WHERE device_id = 'hub' AND seq = 2;",
+            )
+            .unwrap();
+        assert_eq!(s.hub_audit(10).unwrap().broken.unwrap().0, 2);
+        // The newest removed: the anchor shows it.
+        let mut s = HubStore::open_in_memory().unwrap();
+        s.audit_hub("wang", "login", "wang", "ok", None, now)
+            .unwrap();
+        s.audit_hub("wang", "export", "figures.xlsx", "ok", None, now)
+            .unwrap();
+        s.conn
+            .execute_batch(
+                "DROP TRIGGER audit_record_no_delete;
+                 DELETE FROM audit_record WHERE device_id = 'hub' AND seq = 2;",
+            )
+            .unwrap();
+        assert!(
+            s.hub_audit(10)
+                .unwrap()
+                .broken
+                .unwrap()
+                .1
+                .contains("missing")
+        );
+    }
 
     fn chain(n: i64) -> Vec<AuditRecord> {
         let mut out: Vec<AuditRecord> = Vec::new();
