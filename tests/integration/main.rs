@@ -133,6 +133,66 @@ async fn hub_restarted_mid_pull_resumes_and_applies_whole_versions_only() {
     drop(hub);
 }
 
+/// A version of several pages is held in memory and applied whole in one transaction; with no
+/// room to hold it, it goes through the staging table a page at a time. Both end the same, and
+/// a pull cut off while a version is held stores nothing and starts over cleanly.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_version_is_applied_whole_from_memory_or_through_staging_alike() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(demo("catalog-sample.json")).unwrap();
+    let sample = Catalog::from_json_str(&text).unwrap();
+    let big = onewindow_domain::synthetic::generate(&sample, 5000, 7);
+    let file = tmp.path().join("catalog-5000.json");
+    std::fs::write(&file, serde_json::to_vec(&big).unwrap()).unwrap();
+    let data = tmp.path().join("hub");
+    import_catalog(&data, &file);
+    let hub = HubProcess::start(&data);
+    let client = HubClient::new(&hub.url());
+
+    let held = Arc::new(Mutex::new(onewindow_tests::desk_store(
+        &tmp.path().join("a/cache.db"),
+    )));
+    let report = onewindow_sync::pull_catalog(&client, &held).await.unwrap();
+    assert!(report.pages >= 3, "several pages: {}", report.pages);
+    let staged = Arc::new(Mutex::new(onewindow_tests::desk_store(
+        &tmp.path().join("b/cache.db"),
+    )));
+    let report_b = onewindow_sync::pull_catalog_buffered(&client, &staged, 1)
+        .await
+        .unwrap();
+    assert_eq!(report.state.cursor, report_b.state.cursor);
+    assert_eq!(report.state.version_id, report_b.state.version_id);
+    for s in [&held, &staged] {
+        let s = s.lock().unwrap();
+        assert_eq!(s.item_count().unwrap(), 5000);
+        let st = s.stream_state(CATALOG).unwrap();
+        assert_eq!(st.staged_cursor, st.cursor, "nothing left staged");
+    }
+
+    // The hub dies while the first pages of a new pull are held: nothing was stored, the
+    // next pull takes the version from the start.
+    let fresh = Arc::new(Mutex::new(onewindow_tests::desk_store(
+        &tmp.path().join("c/cache.db"),
+    )));
+    let proxy = onewindow_tests::ChaosProxy::start(hub.addr.parse().unwrap(), 11);
+    let cut = HubClient::new(&proxy.url());
+    let mut attempts = 0;
+    while onewindow_sync::pull_catalog(&cut, &fresh).await.is_err() {
+        attempts += 1;
+        let st = fresh.lock().unwrap().stream_state(CATALOG).unwrap();
+        assert!(
+            st.cursor == 0 || st.cursor == report.state.cursor,
+            "only a whole version is ever stored: {st:?}"
+        );
+        assert_eq!(st.staged_cursor, st.cursor, "nothing staged from memory");
+        assert!(attempts < 200, "the pull never got through");
+    }
+    assert!(attempts >= 1, "the link was never cut");
+    assert!(proxy.cuts() >= 1);
+    assert_eq!(fresh.lock().unwrap().item_count().unwrap(), 5000);
+    drop(hub);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn desk_works_from_cache_while_the_hub_is_down() {
     let tmp = tempfile::tempdir().unwrap();

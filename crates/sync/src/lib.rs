@@ -605,21 +605,40 @@ async fn blocking<T: Send + 'static>(
     .map_err(SyncError::from)
 }
 
-/// Pulls catalog changes until the hub has no more, storing each page with its cursor in one
-/// transaction. Interrupted anywhere, it resumes from the last stored page.
+/// Pulls catalog changes until the hub has no more. A version that fits in
+/// [`CATALOG_BUFFER`] is applied in one transaction once its last page is in; a larger one is
+/// stored page by page with its cursor (staged) and applied at its checkpoint. Interrupted
+/// anywhere, it resumes from the last stored page (or the last whole version).
 // No `err` here: offline for days must not log an error per attempt; the app logs changes.
 #[tracing::instrument(skip_all, fields(hub = client.base_url()))]
 pub async fn pull_catalog(
     client: &HubClient,
     store: &Arc<Mutex<Store>>,
 ) -> Result<PullReport, SyncError> {
+    pull_catalog_buffered(client, store, CATALOG_BUFFER).await
+}
+
+/// [`pull_catalog`], holding at most `buffer` bytes of an incomplete version in memory.
+pub async fn pull_catalog_buffered(
+    client: &HubClient,
+    store: &Arc<Mutex<Store>>,
+    buffer: usize,
+) -> Result<PullReport, SyncError> {
     let mut report = PullReport {
         pages: 0,
         rows: 0,
         state: blocking(store, |s| s.stream_state(CATALOG)).await?,
     };
+    // Pages of a version not yet complete wait here, in memory, up to CATALOG_BUFFER bytes:
+    // the whole version is then applied in one transaction, written once. A version larger
+    // than that goes through the store's staging table a page at a time (written there first,
+    // applied at its checkpoint). Either way the live catalog changes only at a checkpoint.
+    let mut held: Option<onewindow_proto::CatalogChanges> = None;
+    let mut held_bytes = 0usize;
     loop {
-        let cursor = report.state.staged_cursor;
+        let cursor = held
+            .as_ref()
+            .map_or(report.state.staged_cursor, |h| h.next_cursor);
         let page = client.catalog_changes(cursor, CATALOG_PAGE).await?;
         if page.has_more && page.next_cursor <= cursor {
             return Err(SyncError::BadResponse(format!(
@@ -627,10 +646,27 @@ pub async fn pull_catalog(
             )));
         }
         let has_more = page.has_more;
-        let unchanged = page.changes.is_empty()
-            && page.checkpoint.as_ref().map(|v| v.id) == report.state.version_id;
         report.pages += 1;
         report.rows += page.changes.len() as u64;
+        held_bytes += page_bytes(&page);
+        let page = match held.take() {
+            Some(mut h) => {
+                h.changes.extend(page.changes);
+                h.next_cursor = page.next_cursor;
+                h.has_more = page.has_more;
+                h.checkpoint = page.checkpoint;
+                h
+            }
+            None => page,
+        };
+        let staged = report.state.staged_cursor > report.state.cursor;
+        if page.checkpoint.is_none() && has_more && !staged && held_bytes <= buffer {
+            held = Some(page);
+            continue;
+        }
+        held_bytes = 0;
+        let unchanged = page.changes.is_empty()
+            && page.checkpoint.as_ref().map(|v| v.id) == report.state.version_id;
         if !unchanged {
             report.state = blocking(store, move |s| s.apply_catalog_page(&page)).await?;
         }
@@ -638,6 +674,16 @@ pub async fn pull_catalog(
             return Ok(report);
         }
     }
+}
+
+/// How many pulled catalog bytes the desk holds in memory to apply a version at once.
+pub const CATALOG_BUFFER: usize = 64 * 1024 * 1024;
+
+fn page_bytes(page: &onewindow_proto::CatalogChanges) -> usize {
+    page.changes
+        .iter()
+        .map(|c| c.key.len() + c.body.as_ref().map_or(0, |b| b.get().len()) + 64)
+        .sum()
 }
 
 /// Pulls calendar changes (each a whole year) until the hub has no more.
