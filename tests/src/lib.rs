@@ -585,11 +585,7 @@ pub fn put_blob(blobs: &onewindow_intake::IntakeConfig, bytes: &[u8]) -> String 
 
 /// A raw SQLite connection to a test desk's cache (for tests that tamper with it).
 pub fn desk_db(path: &Path) -> rusqlite::Connection {
-    let c = rusqlite::Connection::open(path).expect("the test desk's cache");
-    let hex: String = TEST_CACHE_KEY.iter().map(|b| format!("{b:02x}")).collect();
-    c.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";"))
-        .expect("keyed");
-    c
+    onewindow_store::keyed_connection(path, &TEST_CACHE_KEY).expect("the test desk's cache")
 }
 
 /// Adds a hub user (`onewindow-hub user add`) with its password on stdin.
