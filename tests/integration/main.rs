@@ -82,16 +82,27 @@ async fn desk_pulls_catalog_and_calendar_then_only_what_changed() {
     assert_eq!(item.phone, "0631-7560000");
 }
 
+/// A hub data folder in `dir` publishing a synthetic catalog of `items` made from the demo
+/// sample; the folder, the sample and the catalog.
+fn big_catalog_hub(
+    dir: &std::path::Path,
+    items: usize,
+    seed: u64,
+) -> (std::path::PathBuf, Catalog, Catalog) {
+    let text = std::fs::read_to_string(demo("catalog-sample.json")).unwrap();
+    let sample = Catalog::from_json_str(&text).unwrap();
+    let big = onewindow_domain::synthetic::generate(&sample, items, seed);
+    let file = dir.join(format!("catalog-{items}.json"));
+    std::fs::write(&file, serde_json::to_vec(&big).unwrap()).unwrap();
+    let data = dir.join("hub");
+    import_catalog(&data, &file);
+    (data, sample, big)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn hub_restarted_mid_pull_resumes_and_applies_whole_versions_only() {
     let tmp = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(demo("catalog-sample.json")).unwrap();
-    let sample = Catalog::from_json_str(&text).unwrap();
-    let big = onewindow_domain::synthetic::generate(&sample, 5000, 3);
-    let file = tmp.path().join("catalog-5000.json");
-    std::fs::write(&file, serde_json::to_vec(&big).unwrap()).unwrap();
-    let data = tmp.path().join("hub");
-    import_catalog(&data, &file);
+    let (data, sample, big) = big_catalog_hub(tmp.path(), 5000, 3);
 
     let hub = HubProcess::start(&data);
     let client = HubClient::new(&hub.url());
@@ -139,13 +150,7 @@ async fn hub_restarted_mid_pull_resumes_and_applies_whole_versions_only() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_version_is_applied_whole_from_memory_or_through_staging_alike() {
     let tmp = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(demo("catalog-sample.json")).unwrap();
-    let sample = Catalog::from_json_str(&text).unwrap();
-    let big = onewindow_domain::synthetic::generate(&sample, 5000, 7);
-    let file = tmp.path().join("catalog-5000.json");
-    std::fs::write(&file, serde_json::to_vec(&big).unwrap()).unwrap();
-    let data = tmp.path().join("hub");
-    import_catalog(&data, &file);
+    let (data, _, _) = big_catalog_hub(tmp.path(), 5000, 7);
     let hub = HubProcess::start(&data);
     let client = HubClient::new(&hub.url());
 

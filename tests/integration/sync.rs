@@ -2015,13 +2015,7 @@ async fn the_desk_pins_the_hubs_certificate_over_https() {
         "--desk",
         "2 号窗口",
     ]);
-    let grouped: String = fp
-        .to_ascii_uppercase()
-        .as_bytes()
-        .chunks(4)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let grouped = onewindow_proto::cert::grouped(&fp);
     assert!(printed.contains(&grouped), "{printed}");
     let tls_cert = hub_cli(&["tls-cert", "--data", data.to_str().unwrap()]);
     assert!(tls_cert.contains(&grouped), "{tls_cert}");

@@ -732,8 +732,11 @@ async fn an_earlier_versions_plaintext_files_are_sealed_on_open() {
         std::fs::write(f, plain).unwrap();
     }
 
+    // The earlier version knew no marker either.
+    std::fs::remove_file(data.join("files-sealed")).unwrap();
     let cfg = config(tmp.path(), hub.url(), "2026-11-27");
     let d = Desk::open(cfg);
+    assert!(data.join("files-sealed").exists());
     for f in &kept {
         let bytes = std::fs::read(f).unwrap();
         assert!(

@@ -39,6 +39,8 @@ pub const DEFERRED_DUE_WORKING_DAYS: u32 = 5;
 pub const PLEDGE_CHECK_WORKING_DAYS: u32 = 20;
 const CHINA: i32 = 8 * 3600;
 const RESCAN: Duration = Duration::from_secs(5);
+/// In the data folder once every file an earlier version left in plaintext is sealed.
+const FILES_SEALED_MARKER: &str = "files-sealed";
 /// The preview shows a document's first pages.
 const PREVIEW_PAGES: u32 = 6;
 
@@ -76,14 +78,28 @@ impl Intake {
             };
         };
         // Files an earlier version kept in plaintext are sealed before anything reads them:
-        // scans, thumbnails, staging, quarantine and the documents archive.
-        for dir in [data_dir.join("intake"), documents_dir(data_dir)] {
-            match onewindow_intake::seal::seal_legacy_files(&seal, &dir) {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(files = n, dir = %dir.display(), "plaintext files sealed"),
-                Err(e) => {
-                    tracing::error!(error = %e, dir = %dir.display(), "plaintext files cannot be sealed")
+        // scans, thumbnails, staging, quarantine and the documents archive. Once all are, a
+        // marker spares later starts the walk.
+        let marker = data_dir.join(FILES_SEALED_MARKER);
+        if !marker.exists() {
+            let mut whole = true;
+            for dir in [data_dir.join("intake"), documents_dir(data_dir)] {
+                match onewindow_intake::seal::seal_legacy_files(&seal, &dir) {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(files = n, dir = %dir.display(), "plaintext files sealed")
+                    }
+                    Err(e) => {
+                        whole = false;
+                        tracing::error!(error = %e, dir = %dir.display(), "plaintext files cannot be sealed");
+                    }
                 }
+            }
+            if whole
+                && let Err(e) = std::fs::create_dir_all(data_dir)
+                    .and_then(|()| std::fs::write(&marker, b"files sealed\n"))
+            {
+                tracing::warn!(error = %e, "sealing marker cannot be written");
             }
         }
         config = config.sealed(seal);

@@ -42,6 +42,64 @@ pub struct HubAudit {
     pub broken: Option<(i64, String)>,
 }
 
+/// The chain head of `device` (the genesis before its first record).
+fn anchor(tx: &rusqlite::Transaction<'_>, device: &str) -> Result<(i64, String)> {
+    Ok(tx
+        .query_row(
+            "SELECT seq, hash FROM audit_anchor WHERE device_id = ?1",
+            [device],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+        )
+        .optional()?
+        .unwrap_or((0, GENESIS.to_string())))
+}
+
+/// Appends one record of `device`'s chain, as received at `received`.
+fn insert_record(
+    tx: &rusqlite::Transaction<'_>,
+    device: &str,
+    r: &AuditRecord,
+    received: &str,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO audit_record (device_id, seq, at, actor, desk, action, object, result,
+           detail, prev_hash, hash, received)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            device,
+            r.seq,
+            r.at,
+            r.actor,
+            r.desk,
+            r.action,
+            r.object,
+            r.result,
+            r.detail,
+            r.prev_hash,
+            r.hash,
+            received
+        ],
+    )?;
+    Ok(())
+}
+
+/// Moves `device`'s chain head.
+fn set_anchor(
+    tx: &rusqlite::Transaction<'_>,
+    device: &str,
+    seq: i64,
+    hash: &str,
+    at: &str,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO audit_anchor (device_id, seq, hash, at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(device_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
+           at = excluded.at",
+        params![device, seq, hash, at],
+    )?;
+    Ok(())
+}
+
 impl HubStore {
     /// Appends a back-office action to the hub's own chain: who (a user name, or the address
     /// of someone not signed in), the action (login, login_failed, logout, view, decide,
@@ -56,14 +114,7 @@ impl HubStore {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let (seq, hash) = tx
-            .query_row(
-                "SELECT seq, hash FROM audit_anchor WHERE device_id = ?1",
-                [HUB_CHAIN],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
-            )
-            .optional()?
-            .unwrap_or((0, GENESIS.to_string()));
+        let (seq, hash) = anchor(&tx, HUB_CHAIN)?;
         let r = AuditRecord::next(
             seq,
             &hash,
@@ -75,30 +126,8 @@ impl HubStore {
             result,
             detail,
         );
-        tx.execute(
-            "INSERT INTO audit_record (device_id, seq, at, actor, desk, action, object, result,
-               detail, prev_hash, hash, received)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?3)",
-            params![
-                HUB_CHAIN,
-                r.seq,
-                r.at,
-                r.actor,
-                r.desk,
-                r.action,
-                r.object,
-                r.result,
-                r.detail,
-                r.prev_hash,
-                r.hash
-            ],
-        )?;
-        tx.execute(
-            "INSERT INTO audit_anchor (device_id, seq, hash, at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(device_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
-               at = excluded.at",
-            params![HUB_CHAIN, r.seq, r.hash, r.at],
-        )?;
+        insert_record(&tx, HUB_CHAIN, &r, &r.at)?;
+        set_anchor(&tx, HUB_CHAIN, r.seq, &r.hash, &r.at)?;
         tx.commit()?;
         Ok(())
     }
@@ -160,14 +189,7 @@ impl HubStore {
         now: DateTime<Utc>,
     ) -> Result<AuditReceipt> {
         let tx = self.conn.transaction()?;
-        let (head_seq, head_hash) = tx
-            .query_row(
-                "SELECT seq, hash FROM audit_anchor WHERE device_id = ?1",
-                [device],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
-            )
-            .optional()?
-            .unwrap_or((0, GENESIS.to_string()));
+        let (head_seq, head_hash) = anchor(&tx, device)?;
         let mut fresh: Vec<&AuditRecord> = Vec::new();
         let mut broken = None;
         for r in records {
@@ -210,35 +232,12 @@ impl HubStore {
             return Ok(AuditReceipt::Broken { seq, reason });
         }
         for r in &fresh {
-            tx.execute(
-                "INSERT INTO audit_record (device_id, seq, at, actor, desk, action, object, result,
-                   detail, prev_hash, hash, received)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                params![
-                    device,
-                    r.seq,
-                    r.at,
-                    r.actor,
-                    r.desk,
-                    r.action,
-                    r.object,
-                    r.result,
-                    r.detail,
-                    r.prev_hash,
-                    r.hash,
-                    ts(now)
-                ],
-            )?;
+            insert_record(&tx, device, r, &ts(now))?;
         }
         let (seq, hash) = fresh
             .last()
             .map_or((head_seq, head_hash), |r| (r.seq, r.hash.clone()));
-        tx.execute(
-            "INSERT INTO audit_anchor (device_id, seq, hash, at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(device_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
-               at = excluded.at",
-            params![device, seq, hash, ts(now)],
-        )?;
+        set_anchor(&tx, device, seq, &hash, &ts(now))?;
         tx.commit()?;
         Ok(AuditReceipt::Taken { seq, hash })
     }

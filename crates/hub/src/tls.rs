@@ -13,7 +13,6 @@ use std::time::Duration;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use sha2::{Digest, Sha256};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
@@ -33,20 +32,7 @@ fn key_path(data: &Path) -> PathBuf {
     tls_dir(data).join("key.pem")
 }
 
-/// The SHA-256 of the certificate's DER, lowercase hex (what desks pin).
-pub fn fingerprint(der: &[u8]) -> String {
-    format!("{:x}", Sha256::digest(der))
-}
-
-/// A fingerprint as people read it: `3F2A 9C01 …`.
-pub fn grouped(hex: &str) -> String {
-    hex.to_ascii_uppercase()
-        .as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+pub use onewindow_proto::cert::{fingerprint, grouped};
 
 /// The fingerprint of the hub's certificate, if it has one.
 pub fn existing_fingerprint(data: &Path) -> Result<Option<String>, String> {
@@ -208,7 +194,6 @@ mod tests {
         }
         let (_, served) = acceptor(dir.path()).unwrap();
         assert_eq!(served, fp);
-        assert_eq!(grouped("3f2a9c01"), "3F2A 9C01");
         // A damaged key is a clear error, not a panic.
         std::fs::write(key_path(dir.path()), "not a key").unwrap();
         match acceptor(dir.path()) {

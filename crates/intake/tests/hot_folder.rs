@@ -64,6 +64,16 @@ fn taken(o: &Outcome) -> &onewindow_intake::Taken {
     }
 }
 
+/// The file of `kind` taken in.
+fn of_kind(out: &[Outcome], kind: FileKind) -> &onewindow_intake::Taken {
+    out.iter()
+        .find_map(|o| match o {
+            Outcome::Taken(t) if t.kind == kind => Some(t),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no {kind:?} taken: {out:?}"))
+}
+
 fn quarantined(o: &Outcome) -> &onewindow_intake::Quarantined {
     match o {
         Outcome::Quarantined(q) => q,
@@ -257,14 +267,7 @@ fn links_odd_names_and_duplicates() {
     for t in &jpegs {
         assert!(t.blob.starts_with(s.folder.config().blobs.as_path()));
     }
-    let png = out
-        .iter()
-        .find_map(|o| match o {
-            Outcome::Taken(t) if t.kind == FileKind::Png => Some(t),
-            _ => None,
-        })
-        .unwrap();
-    assert!(png.thumbnail.is_some());
+    assert!(of_kind(&out, FileKind::Png).thumbnail.is_some());
 }
 
 #[test]
@@ -363,26 +366,14 @@ fn nothing_is_kept_in_plaintext() {
         "hot folder emptied"
     );
     let config = s.folder.config().clone();
-    let t = out
-        .iter()
-        .find_map(|o| match o {
-            Outcome::Taken(t) if t.kind == FileKind::Pdf => Some(t),
-            _ => None,
-        })
-        .unwrap();
+    let t = of_kind(&out, FileKind::Pdf);
     assert_eq!(config.read_blob(&t.sha256).unwrap(), pdf);
     assert_eq!(config.blob_len(&t.sha256).unwrap(), pdf.len() as u64);
     assert_eq!(
         config.read_blob_range(&t.sha256, 10, 100).unwrap(),
         &pdf[10..110]
     );
-    let png = out
-        .iter()
-        .find_map(|o| match o {
-            Outcome::Taken(t) if t.kind == FileKind::Png => Some(t),
-            _ => None,
-        })
-        .unwrap();
+    let png = of_kind(&out, FileKind::Png);
     assert_eq!(config.read_blob(&png.sha256).unwrap(), page);
     // A second copy of the same scan is kept aside in staging, sealed too.
     s.drop_file("again.png", &page);

@@ -420,3 +420,33 @@ mod tests {
         assert_eq!(serde_json::to_string(&page).unwrap(), json);
     }
 }
+
+/// The hub's TLS certificate as desks pin it: the SHA-256 of its DER, lowercase hex, shown to
+/// people in groups of four (`3F2A 9C01 …`).
+pub mod cert {
+    use sha2::{Digest, Sha256};
+
+    /// The SHA-256 of a certificate (DER), lowercase hex.
+    pub fn fingerprint(der: &[u8]) -> String {
+        format!("{:x}", Sha256::digest(der))
+    }
+
+    /// A fingerprint as people read it aloud and type it: `3F2A 9C01 …`.
+    pub fn grouped(hex: &str) -> String {
+        hex.to_ascii_uppercase()
+            .as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn fingerprints_are_grouped_by_four() {
+            assert_eq!(super::grouped("3f2a9c01de"), "3F2A 9C01 DE");
+            assert_eq!(super::fingerprint(b"").len(), 64);
+        }
+    }
+}

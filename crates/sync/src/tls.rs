@@ -10,7 +10,6 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
-use sha2::{Digest, Sha256};
 
 /// Part of the handshake error when the hub's certificate is not the pinned one (the error
 /// chain is searched for it to tell the clerk what happened).
@@ -21,10 +20,7 @@ pub const NO_PIN: &str = "no certificate fingerprint pinned for this hub";
 /// The fewest hex digits of a fingerprint the desk accepts at enrolment (64 bits).
 pub const MIN_PIN_HEX: usize = 16;
 
-/// The SHA-256 of a certificate (DER), lowercase hex.
-pub fn fingerprint(der: &[u8]) -> String {
-    format!("{:x}", Sha256::digest(der))
-}
+pub use onewindow_proto::cert::{fingerprint, grouped};
 
 /// A fingerprint as the administrator may type it (`AB:CD:…`, groups with dashes or spaces,
 /// any case), as lowercase hex: at least [`MIN_PIN_HEX`] digits of the start, or all 64.
@@ -47,16 +43,6 @@ pub fn normalise_pin(typed: &str) -> Result<String, String> {
         ));
     }
     Ok(hex)
-}
-
-/// A fingerprint grouped for reading aloud: `3F2A 9C01 …`.
-pub fn grouped(hex: &str) -> String {
-    hex.to_ascii_uppercase()
-        .as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Accepts exactly the certificate whose fingerprint starts with the pin (the whole
