@@ -1865,7 +1865,7 @@ impl Desk {
             s.record_document(&ctx.case.id, kind, &rel, &sha, &who, Utc::now())
         })?;
         self.bump();
-        let flash = self.print(&rel, kind);
+        let flash = self.print(&pdf, &rel, kind);
         self.case_view(&ctx.case.id, Some(flash))
     }
 
@@ -1993,13 +1993,10 @@ impl Desk {
         })
     }
 
-    /// Prints an archived document; the flash says where it went or why it did not.
-    fn print(&self, rel: &str, kind: &str) -> Flash {
+    /// Prints a document archived as `rel`; the flash says where it went or why it did not.
+    fn print(&self, pdf: &[u8], rel: &str, kind: &str) -> Flash {
         let title = doc_title(kind);
-        let printed = self
-            .read_archive(rel)
-            .map_err(|e| e.message)
-            .and_then(|pdf| self.config.printer.print(&pdf, rel, title));
+        let printed = self.config.printer.print(pdf, rel, title);
         self.audit(
             "print",
             rel,
@@ -2065,7 +2062,7 @@ impl Desk {
         })?;
         self.unfocus(&ctx.case.id);
         self.bump();
-        let flash = self.print(&rel, kind);
+        let flash = self.print(&pdf, &rel, kind);
         self.case_view(&ctx.case.id, Some(flash))
     }
 
@@ -2226,7 +2223,7 @@ impl Desk {
         self.link_ticket_to_case(&row.number);
         self.unfocus(&ctx.case.id);
         self.bump();
-        let flash = self.print(&rel, kind);
+        let flash = self.print(&pdf, &rel, kind);
         self.case_view(&ctx.case.id, Some(flash))
     }
 
@@ -2273,7 +2270,7 @@ impl Desk {
         })?;
         self.unfocus(&ctx.case.id);
         self.bump();
-        let flash = self.print(&rel, kind);
+        let flash = self.print(&pdf, &rel, kind);
         self.case_view(&ctx.case.id, Some(flash))
     }
 
@@ -2368,9 +2365,9 @@ impl Desk {
             .with_store(|s| s.document(document_id))?
             .ok_or_else(|| bad("not_found", "找不到该文书"))?;
         self.audit("view", &d.file, "ok", None);
-        // Refused before the print is attempted (and audited), with the reason.
-        self.read_archive(&d.file)?;
-        Ok(self.print(&d.file, &d.kind))
+        // A missing or damaged file is refused with the reason before any print is tried.
+        let pdf = self.read_archive(&d.file)?;
+        Ok(self.print(&pdf, &d.file, &d.kind))
     }
 
     /// The pages of an archived document as images (poppler's `pdftoppm`).
