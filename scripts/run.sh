@@ -19,6 +19,16 @@ if [ ! -f "$data/hub/.queue-loaded" ]; then
   "$hub" import-queue --data "$data/hub" demo/queue.json
   touch "$data/hub/.queue-loaded"
 fi
+# Demo users (an enrolled desk opens on its sign-in screen): a clerk, a hall supervisor and an
+# approver for 公安户政 and 市场监管, all with the password onewindow-demo.
+if [ ! -f "$data/hub/.users-loaded" ]; then
+  echo "==> adding demo users 李窗口 (clerk), 周主管 (supervisor), 王审批 (approver); password onewindow-demo"
+  echo onewindow-demo | "$hub" user add --data "$data/hub" --name 李窗口 --role clerk --password-stdin
+  echo onewindow-demo | "$hub" user add --data "$data/hub" --name 周主管 --role supervisor --password-stdin
+  echo onewindow-demo | "$hub" user add --data "$data/hub" --name 王审批 --role approver \
+    --domain GAHZ --domain SCJG --password-stdin
+  touch "$data/hub/.users-loaded"
+fi
 # Demo appointments for today (check in at /kiosk with a code such as K7Q2MX); loaded each
 # start, so they are always for the day the demo runs.
 "$hub" import-appointments --data "$data/hub" demo/appointments.json || true
@@ -61,5 +71,8 @@ done
 addr=$(sed -n 's/^listening on //p' "$hub_out" | head -n1)
 [ -n "$addr" ] || { echo "error: the hub did not report its address" >&2; exit 1; }
 echo "==> hub on http://$addr (data $data/hub); starting the desk (data $data/desk)"
+echo "==> to enrol the desk (F10; it is 1 号窗口's desk W01 in the demo queue), get a one-time code with"
+echo "    $hub enrol --data $data/hub --desk 演示窗口 --desk-code W01"
+echo "    then sign in as 李窗口 / onewindow-demo"
 "$desk" --hub-url "http://$addr" --data-dir "$data/desk" \
   --hot-folder "$data/scans" --card-reader-dir "$data/card-reader" --printer "$printer"
