@@ -2,16 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { render, waitFor } from '@testing-library/svelte';
 
 // Never real Tauri: every command of the ipc module is a mock; errorMessage stays real.
-vi.mock('../src/ipc', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('../src/ipc')>();
-  const mocked: Record<string, unknown> = { ...actual };
-  for (const [name, value] of Object.entries(actual)) {
-    if (typeof value === 'function' && !['errorMessage', 'isAppError'].includes(name)) {
-      mocked[name] = vi.fn();
-    }
-  }
-  return mocked;
-});
+vi.mock('../src/ipc', async (importOriginal) =>
+  (await import('./mock-ipc')).mockCommands(await importOriginal<Record<string, unknown>>()),
+);
 
 import * as ipc from '../src/ipc';
 import HallDisplay from '../src/components/HallDisplay.svelte';

@@ -3,16 +3,9 @@ import { render, waitFor } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 
 // Never real Tauri: every command of the ipc module is a mock; errorMessage stays real.
-vi.mock('../src/ipc', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('../src/ipc')>();
-  const mocked: Record<string, unknown> = { ...actual };
-  for (const [name, value] of Object.entries(actual)) {
-    if (typeof value === 'function' && !['errorMessage', 'isAppError'].includes(name)) {
-      mocked[name] = vi.fn();
-    }
-  }
-  return mocked;
-});
+vi.mock('../src/ipc', async (importOriginal) =>
+  (await import('./mock-ipc')).mockCommands(await importOriginal<Record<string, unknown>>()),
+);
 
 import * as ipc from '../src/ipc';
 import App from '../src/App.svelte';
