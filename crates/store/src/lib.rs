@@ -7,6 +7,7 @@ pub mod cases;
 pub mod catalog;
 pub mod migrate;
 pub mod offline_queue;
+mod page_crypto;
 pub mod push;
 pub mod sign_in;
 
@@ -126,8 +127,15 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The SQLCipher key statement for `schema` with a raw 256-bit key (no passphrase derivation).
 fn key_pragma(schema: &str, key: &[u8; 32]) -> String {
+    format!("PRAGMA {schema}.key = {};", key_literal(key))
+}
+
+/// A raw 256-bit key as SQLCipher takes it (`"x'…'"`). Whatever is keyed with it next gets the
+/// cache's page crypto ([`page_crypto`]), so it is registered first.
+fn key_literal(key: &[u8; 32]) -> String {
+    page_crypto::install();
     let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-    format!("PRAGMA {schema}.key = \"x'{hex}'\";")
+    format!("\"x'{hex}'\"")
 }
 
 /// The cipher settings of the desk cache, on top of SQLCipher 4's defaults (AES-256-CBC, 4 KiB
@@ -169,7 +177,6 @@ fn export_in_place(path: &Path, key: &[u8; 32], legacy_key: Option<&[u8; 32]>) -
                 .and_then(|()| source.execute_batch(LEGACY_CIPHER_SETTINGS))
                 .map_err(|e| unreadable(&e))?;
         }
-        let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
         source
             .execute_batch(
                 "PRAGMA wal_checkpoint(TRUNCATE);
@@ -178,7 +185,7 @@ fn export_in_place(path: &Path, key: &[u8; 32], legacy_key: Option<&[u8; 32]>) -
             .map_err(|e| unreadable(&e))?;
         source
             .execute(
-                &format!("ATTACH DATABASE ?1 AS encrypted KEY \"x'{hex}'\""),
+                &format!("ATTACH DATABASE ?1 AS encrypted KEY {}", key_literal(key)),
                 [copy.to_string_lossy()],
             )
             .map_err(|e| unreadable(&e))?;
@@ -471,7 +478,6 @@ mod tests {
                     [],
                 )
                 .unwrap();
-            let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
             // The process default is the current setting: only the schema's own pragma below
             // can make this copy an old one.
             s.conn
@@ -479,7 +485,7 @@ mod tests {
                 .unwrap();
             s.conn
                 .execute(
-                    &format!("ATTACH DATABASE ?1 AS legacy KEY \"x'{hex}'\""),
+                    &format!("ATTACH DATABASE ?1 AS legacy KEY {}", key_literal(&key)),
                     [path.to_string_lossy()],
                 )
                 .unwrap();
