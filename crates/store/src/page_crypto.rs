@@ -177,7 +177,10 @@ unsafe extern "C" fn provider_name(_ctx: *mut c_void) -> *const c_char {
     c"onewindow-rustcrypto".as_ptr()
 }
 
-/// IVs and reserve bytes: the operating system's CSPRNG (one `getrandom` call).
+/// IVs and reserve bytes: the operating system's CSPRNG, fetched 4 KiB at a time per thread
+/// (one `getrandom` call a page cost as much as the page's HMAC). A forked child would share
+/// the rest of its parent's pool; SQLite connections must not cross a fork anyway, and the
+/// desk forks only to exec (printing, pdftoppm).
 unsafe extern "C" fn random(_ctx: *mut c_void, buffer: *mut c_void, length: c_int) -> c_int {
     let Ok(len) = usize::try_from(length) else {
         return SQLITE_ERROR;
@@ -190,9 +193,36 @@ unsafe extern "C" fn random(_ctx: *mut c_void, buffer: *mut c_void, length: c_in
     }
     // SAFETY: SQLCipher passes a writable buffer of `length` bytes.
     let out = unsafe { std::slice::from_raw_parts_mut(buffer as *mut u8, len) };
-    match getrandom::fill(out) {
-        Ok(()) => SQLITE_OK,
-        Err(_) => SQLITE_ERROR,
+    let filled = if len > RandomPool::SIZE / 8 {
+        getrandom::fill(out).is_ok()
+    } else {
+        POOL.with_borrow_mut(|pool| pool.take(out))
+    };
+    if filled { SQLITE_OK } else { SQLITE_ERROR }
+}
+
+/// Random bytes from the OS, handed out once each and wiped as they go.
+struct RandomPool {
+    bytes: [u8; RandomPool::SIZE],
+    /// Bytes handed out from the front (all of them when empty).
+    used: usize,
+}
+
+impl RandomPool {
+    const SIZE: usize = 4096;
+
+    fn take(&mut self, out: &mut [u8]) -> bool {
+        if Self::SIZE - self.used < out.len() {
+            if getrandom::fill(&mut self.bytes).is_err() {
+                return false;
+            }
+            self.used = 0;
+        }
+        let from = &mut self.bytes[self.used..self.used + out.len()];
+        out.copy_from_slice(from);
+        from.fill(0);
+        self.used += out.len();
+        true
     }
 }
 
@@ -277,13 +307,21 @@ unsafe extern "C" fn page_cipher(
         return unsafe { (reference.cipher)(ctx, mode, key, key_sz, iv, input, in_sz, out) };
     }
     let len = in_sz as usize;
-    // SAFETY: SQLCipher passes a 32-byte key, a 16-byte IV and `in_sz`-byte buffers. The input
-    // is copied to the output first (they may be the same buffer), then encrypted in place.
+    // SAFETY: SQLCipher passes a 32-byte key, a 16-byte IV and `in_sz`-byte buffers (separate
+    // ones; a partial overlap is copied first and encrypted in place).
     unsafe {
-        std::ptr::copy(input, out, len);
-        encrypt_in_place(
+        let (from, to) = (input as usize, out as usize);
+        let apart = from + len <= to || to + len <= from;
+        let input = if from == to || apart {
+            input
+        } else {
+            std::ptr::copy(input, out, len);
+            out as *const u8
+        };
+        encrypt(
             &*(key as *const [u8; 32]),
             &*(iv as *const [u8; AES_BLOCK]),
+            input,
             out,
             len,
         );
@@ -293,8 +331,10 @@ unsafe extern "C" fn page_cipher(
 
 /// What the last encryption on this thread hashed of its ciphertext for the HMAC that
 /// SQLCipher asks for next: under which key (its inner pad's state, which stands for the key),
-/// at which address, the bytes hashed and the SHA-256 state after them.
+/// at which address, the bytes hashed and the SHA-256 state after them. Taken (`live` false)
+/// by the first HMAC after it; the buffer is kept for the next page.
 struct Pending {
+    live: bool,
     inner: [u32; 8],
     at: usize,
     hashed: Vec<u8>,
@@ -306,44 +346,56 @@ thread_local! {
     /// HMAC will almost always use. (Key material in process memory, like SQLCipher's own
     /// keys and the decrypted pages in its cache.)
     static LAST_INNER: Cell<Option<[u32; 8]>> = const { Cell::new(None) };
-    static PENDING: RefCell<Option<Pending>> = const { RefCell::new(None) };
+    static PENDING: RefCell<Pending> = const {
+        RefCell::new(Pending { live: false, inner: [0; 8], at: 0, hashed: Vec::new(), state: [0; 8] })
+    };
+    static POOL: RefCell<RandomPool> = const {
+        RefCell::new(RandomPool { bytes: [0; RandomPool::SIZE], used: RandomPool::SIZE })
+    };
     /// HMACs that resumed from the encryption's hashing (for the tests to see the fast path
     /// taken).
     #[cfg(test)]
     static RESUMED: Cell<u32> = const { Cell::new(0) };
 }
 
-/// Encrypts `len` bytes at `buf` in place (AES-256-CBC). With the CPU support and a key seen
-/// before, the ciphertext is hashed for the HMAC in the same pass (see `fused`).
+/// Encrypts the `len` bytes at `input` into `out` (AES-256-CBC). With the CPU support and a
+/// key seen before, the ciphertext is hashed for the HMAC in the same pass (see `fused`).
 ///
 /// # Safety
-/// `buf` valid for reads and writes of `len` bytes, a multiple of 16.
-unsafe fn encrypt_in_place(key: &[u8; 32], iv: &[u8; AES_BLOCK], buf: *mut u8, len: usize) {
+/// `input` valid for reads and `out` for writes of `len` bytes, a multiple of 16; the two the
+/// same buffer or not overlapping.
+unsafe fn encrypt(
+    key: &[u8; 32],
+    iv: &[u8; AES_BLOCK],
+    input: *const u8,
+    out: *mut u8,
+    len: usize,
+) {
     #[cfg(target_arch = "x86_64")]
     if let Some(inner) = LAST_INNER.get()
         && *FUSED
     {
-        // SAFETY: the CPU has the features (FUSED) and `buf` holds `len` bytes.
-        let state = unsafe { fused::cbc_encrypt_sha256(key, iv, buf, len, inner) };
+        // SAFETY: the CPU has the features (FUSED); the buffers as above.
+        let state = unsafe { fused::cbc_encrypt_sha256(key, iv, input, out, len, inner) };
         let hashed = len / 64 * 64;
         PENDING.with_borrow_mut(|pending| {
-            let mut copy = pending.take().map(|p| p.hashed).unwrap_or_default();
-            copy.clear();
-            // SAFETY: the first `hashed` bytes of the `len` at `buf`.
-            copy.extend_from_slice(unsafe { std::slice::from_raw_parts(buf, hashed) });
-            *pending = Some(Pending {
-                inner,
-                at: buf as usize,
-                hashed: copy,
-                state,
-            });
+            pending.hashed.clear();
+            // SAFETY: the first `hashed` bytes of the `len` written at `out`.
+            pending
+                .hashed
+                .extend_from_slice(unsafe { std::slice::from_raw_parts(out, hashed) });
+            pending.live = true;
+            pending.inner = inner;
+            pending.at = out as usize;
+            pending.state = state;
         });
         return;
     }
-    PENDING.with_borrow_mut(|pending| *pending = None);
-    // SAFETY: `len` bytes at `buf`, viewed as AES blocks (alignment 1).
+    PENDING.with_borrow_mut(|pending| pending.live = false);
+    // SAFETY: the buffers as above; then the `len` bytes at `out` as AES blocks (alignment 1).
+    unsafe { std::ptr::copy(input, out, len) };
     let blocks = unsafe {
-        std::slice::from_raw_parts_mut(buf as *mut cbc::cipher::Block<Aes256>, len / AES_BLOCK)
+        std::slice::from_raw_parts_mut(out as *mut cbc::cipher::Block<Aes256>, len / AES_BLOCK)
     };
     cbc::Encryptor::<Aes256>::new(key.into(), iv.into()).encrypt_blocks_mut(blocks);
 }
@@ -360,9 +412,10 @@ fn hmac_sha256(key: &[u8], input: &[u8], input2: &[u8]) -> [u8; 32] {
     }
     let inner_start = Sha256State::after_block(&ipad);
     LAST_INNER.set(Some(inner_start.state));
-    let resumed = PENDING.with_borrow_mut(|pending| {
-        let p = pending.take()?;
-        let same = p.inner == inner_start.state
+    let resumed = PENDING.with_borrow_mut(|p| {
+        let live = std::mem::replace(&mut p.live, false);
+        let same = live
+            && p.inner == inner_start.state
             && p.at == input.as_ptr() as usize
             && input.len() >= p.hashed.len()
             && input[..p.hashed.len()] == p.hashed[..];
@@ -773,14 +826,21 @@ mod tests {
             let page = bytes(7, 4048);
             let iv = bytes(8, 16);
             write_page(page_cipher, page_hmac, (&key, &hkey), &iv, &page, 1, |_| {});
-            PENDING
-                .with_borrow(|p| assert!(p.is_none(), "the HMAC took what the encryption hashed"));
+            PENDING.with_borrow(|p| assert!(!p.live, "the HMAC took what the encryption hashed"));
             // The next encryption hashes for the key just used.
             // SAFETY: buffers of the sizes passed.
             let mut buf = page.clone();
-            unsafe { encrypt_in_place(&[1; 32], &[2; 16], buf.as_mut_ptr(), buf.len()) };
+            unsafe {
+                encrypt(
+                    &[1; 32],
+                    &[2; 16],
+                    buf.as_ptr(),
+                    buf.as_mut_ptr(),
+                    buf.len(),
+                )
+            };
             PENDING.with_borrow(|p| {
-                let p = p.as_ref().expect("fused");
+                assert!(p.live, "fused");
                 assert_eq!(p.hashed.len(), 4032);
                 assert_eq!(p.hashed[..], buf[..4032]);
             });
@@ -870,6 +930,73 @@ mod tests {
             );
         }
         assert_eq!(separate, in_place);
+    }
+
+    /// The pool hands each byte out once, across refills, and wipes what it handed out.
+    #[test]
+    fn the_random_pool_never_repeats_itself() {
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..(3 * RandomPool::SIZE / 48) {
+            let mut iv = [0u8; 48];
+            // SAFETY: a 48-byte buffer.
+            assert_eq!(
+                unsafe { random(std::ptr::null_mut(), iv.as_mut_ptr().cast(), 48) },
+                SQLITE_OK
+            );
+            assert!(seen.insert(iv), "a repeated reserve");
+        }
+        POOL.with_borrow(|pool| {
+            assert!(pool.bytes[..pool.used].iter().all(|&b| b == 0));
+        });
+        let mut big = vec![0u8; RandomPool::SIZE];
+        // SAFETY: a buffer of the size passed.
+        assert_eq!(
+            unsafe {
+                random(
+                    std::ptr::null_mut(),
+                    big.as_mut_ptr().cast(),
+                    big.len() as c_int,
+                )
+            },
+            SQLITE_OK
+        );
+        assert!(big.iter().any(|&b| b != 0));
+    }
+
+    /// Input and output overlapping in part (SQLCipher never does it; the copy makes it safe).
+    #[test]
+    fn encryption_into_an_overlapping_buffer_is_the_same() {
+        let key = bytes(12, 32);
+        let iv = bytes(13, 16);
+        let page = bytes(14, 4096);
+        let mut separate = vec![0u8; 4096];
+        let mut shared = vec![0u8; 4096 + 64];
+        shared[64..].copy_from_slice(&page);
+        // SAFETY: buffers of the sizes passed.
+        unsafe {
+            page_cipher(
+                std::ptr::null_mut(),
+                SQLCIPHER_ENCRYPT,
+                key.as_ptr(),
+                32,
+                iv.as_ptr(),
+                page.as_ptr(),
+                4096,
+                separate.as_mut_ptr(),
+            );
+            let base = shared.as_mut_ptr();
+            page_cipher(
+                std::ptr::null_mut(),
+                SQLCIPHER_ENCRYPT,
+                key.as_ptr(),
+                32,
+                iv.as_ptr(),
+                base.add(64),
+                4096,
+                base,
+            );
+        }
+        assert_eq!(separate[..], shared[..4096]);
     }
 
     #[test]

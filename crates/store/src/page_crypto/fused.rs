@@ -96,17 +96,19 @@ unsafe fn store_state(abef: __m128i, cdgh: __m128i) -> [u32; 8] {
     s
 }
 
-/// Encrypts the `len` bytes at `buf` in place with AES-256-CBC (`len` a multiple of 16), and
-/// continues the SHA-256 `state` over every whole 64-byte chunk of the ciphertext. Returns the
-/// state after those chunks (`len / 64 * 64` bytes hashed).
+/// Encrypts the `len` bytes at `input` into `out` with AES-256-CBC (`len` a multiple of 16),
+/// and continues the SHA-256 `state` over every whole 64-byte chunk of the ciphertext. Returns
+/// the state after those chunks (`len / 64 * 64` bytes hashed).
 ///
 /// # Safety
-/// [`available`] must be true, and `buf` valid for reads and writes of `len` bytes.
+/// [`available`] must be true; `input` valid for reads and `out` for writes of `len` bytes,
+/// either the same buffer (each block is read before it is written) or not overlapping.
 #[target_feature(enable = "aes,sha,sse2,ssse3,sse4.1")]
 pub(super) unsafe fn cbc_encrypt_sha256(
     key: &[u8; 32],
     iv: &[u8; 16],
-    buf: *mut u8,
+    input: *const u8,
+    out: *mut u8,
     len: usize,
     state: [u32; 8],
 ) -> [u32; 8] {
@@ -117,8 +119,8 @@ pub(super) unsafe fn cbc_encrypt_sha256(
     );
     let (mut abef, mut cdgh) = load_state(&state);
     let mut prev = _mm_loadu_si128(iv.as_ptr() as *const __m128i);
-    let ip = buf as *const __m128i;
-    let op = buf as *mut __m128i;
+    let ip = input as *const __m128i;
+    let op = out as *mut __m128i;
     let nblocks = len / 16;
     let chunks = nblocks / 4;
 
