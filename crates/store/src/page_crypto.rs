@@ -534,6 +534,35 @@ mod tests {
             .collect()
     }
 
+    /// One call of a provider's `cipher`, as SQLCipher makes it (no provider context).
+    ///
+    /// # Safety
+    /// `input` readable and `out` writable for `len` bytes; `key` 32 bytes, `iv` 16.
+    unsafe fn cipher_call(
+        f: CipherFn,
+        mode: c_int,
+        key: &[u8],
+        iv: &[u8],
+        input: *const u8,
+        len: usize,
+        out: *mut u8,
+    ) {
+        // SAFETY: as the caller promises.
+        let rc = unsafe {
+            f(
+                std::ptr::null_mut(),
+                mode,
+                key.as_ptr(),
+                32,
+                iv.as_ptr(),
+                input,
+                len as c_int,
+                out,
+            )
+        };
+        assert_eq!(rc, SQLITE_OK);
+    }
+
     /// Tests that change or depend on which provider is SQLCipher's default take turns.
     static DEFAULT_PROVIDER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -585,22 +614,25 @@ mod tests {
             }
             tx.commit().unwrap();
         };
-        let check = |conn: &rusqlite::Connection, rows: i64| {
-            let n: i64 = conn
-                .query_row(
-                    "SELECT count(*) FROM t WHERE body LIKE '申请人%'",
-                    [],
-                    |r| r.get(0),
-                )
-                .unwrap();
-            assert_eq!(n, rows);
-            let problems: Vec<String> = conn
-                .prepare("PRAGMA cipher_integrity_check")
+        let rows = |conn: &rusqlite::Connection| {
+            conn.query_row(
+                "SELECT count(*) FROM t WHERE body LIKE '申请人%'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+        };
+        // SQLCipher's own check of every page's HMAC: the pages that fail.
+        let problems = |conn: &rusqlite::Connection| -> Vec<String> {
+            conn.prepare("PRAGMA cipher_integrity_check")
                 .unwrap()
                 .query_map([], |r| r.get(0))
                 .unwrap()
                 .collect::<rusqlite::Result<_>>()
-                .unwrap();
+                .unwrap()
+        };
+        let check = |conn: &rusqlite::Connection, n: i64| {
+            assert_eq!(rows(conn).unwrap(), n);
+            let problems = problems(conn);
             assert!(problems.is_empty(), "{problems:?}");
         };
         {
@@ -629,23 +661,7 @@ mod tests {
         file[4096 * 3 + 200] ^= 1;
         std::fs::write(&path, file).unwrap();
         let conn = open();
-        let tampered = conn
-            .query_row(
-                "SELECT count(*) FROM t WHERE body LIKE '申请人%'",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .is_err()
-            || {
-                let problems: Vec<String> = conn
-                    .prepare("PRAGMA cipher_integrity_check")
-                    .unwrap()
-                    .query_map([], |r| r.get(0))
-                    .unwrap()
-                    .collect::<rusqlite::Result<_>>()
-                    .unwrap();
-                !problems.is_empty()
-            };
+        let tampered = rows(&conn).is_err() || !problems(&conn).is_empty();
         assert!(tampered, "a flipped bit in page 4 went unnoticed");
     }
 
@@ -673,51 +689,41 @@ mod tests {
             let iv = bytes(seed.wrapping_add(100), 16);
             let page = bytes(seed.wrapping_add(50), len);
             let (mut ours, mut theirs) = (vec![0u8; len], vec![0u8; len]);
+            let mut back = vec![0u8; len];
             // SAFETY: buffers of the sizes passed.
             unsafe {
-                let args = |out: *mut u8| {
-                    (
-                        std::ptr::null_mut(),
-                        SQLCIPHER_ENCRYPT,
-                        key.as_ptr(),
-                        32,
-                        iv.as_ptr(),
-                        page.as_ptr(),
-                        len as c_int,
-                        out,
-                    )
-                };
-                let a = args(ours.as_mut_ptr());
-                assert_eq!(
-                    page_cipher(a.0, a.1, a.2, a.3, a.4, a.5, a.6, a.7),
-                    SQLITE_OK
+                let e = SQLCIPHER_ENCRYPT;
+                cipher_call(
+                    page_cipher,
+                    e,
+                    &key,
+                    &iv,
+                    page.as_ptr(),
+                    len,
+                    ours.as_mut_ptr(),
                 );
-                let b = args(theirs.as_mut_ptr());
-                assert_eq!(
-                    (r.cipher)(b.0, b.1, b.2, b.3, b.4, b.5, b.6, b.7),
-                    SQLITE_OK
+                cipher_call(
+                    r.cipher,
+                    e,
+                    &key,
+                    &iv,
+                    page.as_ptr(),
+                    len,
+                    theirs.as_mut_ptr(),
+                );
+                // And the reference provider decrypts ours back to the page.
+                cipher_call(
+                    page_cipher,
+                    0,
+                    &key,
+                    &iv,
+                    ours.as_ptr(),
+                    len,
+                    back.as_mut_ptr(),
                 );
             }
             assert_eq!(ours, theirs, "{len} bytes");
             assert_ne!(ours, page);
-            // And the reference provider decrypts ours back to the page.
-            let mut back = vec![0u8; len];
-            // SAFETY: as above.
-            unsafe {
-                assert_eq!(
-                    page_cipher(
-                        std::ptr::null_mut(),
-                        0,
-                        key.as_ptr(),
-                        32,
-                        iv.as_ptr(),
-                        ours.as_ptr(),
-                        len as c_int,
-                        back.as_mut_ptr()
-                    ),
-                    SQLITE_OK
-                );
-            }
             assert_eq!(back, page);
         }
     }
@@ -899,39 +905,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn encryption_in_place_is_the_same() {
-        let key = bytes(9, 32);
-        let iv = bytes(10, 16);
-        let page = bytes(11, 4096);
-        let mut separate = vec![0u8; 4096];
-        let mut in_place = page.clone();
-        // SAFETY: buffers of the sizes passed; in place the input is copied before it is read.
-        unsafe {
-            page_cipher(
-                std::ptr::null_mut(),
-                SQLCIPHER_ENCRYPT,
-                key.as_ptr(),
-                32,
-                iv.as_ptr(),
-                page.as_ptr(),
-                4096,
-                separate.as_mut_ptr(),
-            );
-            page_cipher(
-                std::ptr::null_mut(),
-                SQLCIPHER_ENCRYPT,
-                key.as_ptr(),
-                32,
-                iv.as_ptr(),
-                in_place.as_ptr(),
-                4096,
-                in_place.as_mut_ptr(),
-            );
-        }
-        assert_eq!(separate, in_place);
-    }
-
     /// The pool hands each byte out once, across refills, and wipes what it handed out.
     #[test]
     fn the_random_pool_never_repeats_itself() {
@@ -963,39 +936,28 @@ mod tests {
         assert!(big.iter().any(|&b| b != 0));
     }
 
-    /// Input and output overlapping in part (SQLCipher never does it; the copy makes it safe).
+    /// In place, or into a buffer overlapping the input in part (SQLCipher never does that;
+    /// the input is copied first), the ciphertext is the one written to a separate buffer.
     #[test]
-    fn encryption_into_an_overlapping_buffer_is_the_same() {
+    fn encryption_in_place_or_overlapping_is_the_same() {
         let key = bytes(12, 32);
         let iv = bytes(13, 16);
         let page = bytes(14, 4096);
         let mut separate = vec![0u8; 4096];
+        let mut in_place = page.clone();
         let mut shared = vec![0u8; 4096 + 64];
         shared[64..].copy_from_slice(&page);
+        let e = SQLCIPHER_ENCRYPT;
         // SAFETY: buffers of the sizes passed.
         unsafe {
-            page_cipher(
-                std::ptr::null_mut(),
-                SQLCIPHER_ENCRYPT,
-                key.as_ptr(),
-                32,
-                iv.as_ptr(),
-                page.as_ptr(),
-                4096,
-                separate.as_mut_ptr(),
-            );
+            let (from, to) = (page.as_ptr(), separate.as_mut_ptr());
+            cipher_call(page_cipher, e, &key, &iv, from, 4096, to);
+            let at = in_place.as_mut_ptr();
+            cipher_call(page_cipher, e, &key, &iv, at, 4096, at);
             let base = shared.as_mut_ptr();
-            page_cipher(
-                std::ptr::null_mut(),
-                SQLCIPHER_ENCRYPT,
-                key.as_ptr(),
-                32,
-                iv.as_ptr(),
-                base.add(64),
-                4096,
-                base,
-            );
+            cipher_call(page_cipher, e, &key, &iv, base.add(64), 4096, base);
         }
+        assert_eq!(separate, in_place);
         assert_eq!(separate[..], shared[..4096]);
     }
 
