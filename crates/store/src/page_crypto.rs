@@ -6,11 +6,12 @@
 //! IV and the reserve, an AES-256-CBC encryption and an HMAC. The reference provider, which
 //! its authors describe as "intentionally non-optimized", looks OpenSSL 3's algorithms up
 //! again on each call (`EVP_MAC_fetch`, a new `EVP_CIPHER_CTX`, `RAND_bytes` under a mutex):
-//! 12 µs a page on the office PCs' class of CPU. A clerk's case save writes about 16 pages in
-//! three commits, and a catalog version thousands.
+//! 12 µs a page on the build machine (x86-64 server CPU). A clerk's case save writes about 16
+//! pages in three commits, and a catalog version thousands.
 //!
 //! Here a page costs about 5 µs:
-//! - the random bytes come from one `getrandom` call;
+//! - the random bytes come from a per-thread pool of OS randomness (one `getrandom` call per
+//!   85 pages);
 //! - on x86-64 with AES-NI and the SHA extensions, the encryption hashes the ciphertext for the
 //!   HMAC in the same pass ([`fused`]), and the HMAC that SQLCipher asks for next resumes from
 //!   that hash once it has checked that it is the same key and the same bytes ([`Pending`]);
