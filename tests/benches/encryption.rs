@@ -3,9 +3,9 @@
 //! - `cache_open_ms`: the key fetched from the keyring, the SQLCipher cache opened and its
 //!   migrations checked — what a desk start pays; median of 15.
 //! - `case_save_encrypted_ratio`: 300 cases made, their applicant and form saved and accepted,
-//!   into an encrypted cache over a plaintext one; median of 7 rounds, interleaved.
+//!   into an encrypted cache over a plaintext one; median of 11 rounds, interleaved.
 //! - `catalog_pull_encrypted_ratio`: the 20,000-item catalog pulled from a hub on loopback into
-//!   an encrypted cache over a plaintext one; median of 7 rounds, interleaved, after one pull
+//!   an encrypted cache over a plaintext one; median of 11 rounds, interleaved, after one pull
 //!   that warms the hub (otherwise the first plaintext round pays for it).
 
 use std::collections::BTreeMap;
@@ -80,7 +80,7 @@ fn save_cases(path: &Path, encrypted: bool) -> f64 {
 }
 
 /// Rounds of each encrypted/plaintext comparison (the machine is noisy: the median of many).
-const ROUNDS: usize = 7;
+const ROUNDS: usize = 11;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
