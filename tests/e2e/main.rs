@@ -1346,6 +1346,7 @@ fn enrolment_decision_and_delivery_at_the_window() {
             serde_json::json!(true),
             "the result file is printed with the delivery unless the clerk says not"
         );
+        s.screenshot(&shots.join("31b-deliver-dialog.png"));
         click(&s, "#deliver-confirm");
         let printed_dir = tmp.path().join("printed");
         wait_until("the result file printed", Duration::from_secs(10), || {
