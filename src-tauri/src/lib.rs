@@ -6,6 +6,9 @@
 
 use std::sync::Arc;
 
+#[cfg(target_os = "linux")]
+mod caret;
+
 use std::path::PathBuf;
 
 use onewindow_app::dto::{
@@ -512,10 +515,21 @@ pub fn run() {
                 hub = %config.hub_url,
                 "desk starting"
             );
+            #[cfg(target_os = "linux")]
+            if let Some(main) = app.get_webview_window("main") {
+                caret::install(&main);
+            }
             let hall_monitor = config.hall_display;
             let desk = Desk::open(config);
             tauri::async_runtime::spawn(desk.clone().run_sync_loop());
             tauri::async_runtime::spawn(desk.clone().run_results_loop());
+            // The status bar follows `desk-status` events, sent only when the status changed.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(desk.clone().run_status_feed(move |status| {
+                if let Err(e) = handle.emit_to("main", "desk-status", status) {
+                    tracing::warn!(error = %e, "desk status not sent to the main window");
+                }
+            }));
             desk.start_intake();
             let desk_for_hall = desk.clone();
             app.manage(desk);

@@ -673,6 +673,42 @@ async fn offline_the_window_still_works_and_says_the_registry_is_unreachable() {
     );
 }
 
+/// The status bar follows the desk without the window asking each second: the feed sends the
+/// status at start, nothing while nothing changes, and a change (the hub gone) once.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_status_feed_sends_only_what_changed() {
+    use onewindow_app::dto::Connectivity;
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(&demo_hub_data_with_elicences(tmp.path()));
+    let w = window(tmp.path(), &hub, "2026-11-27").await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let feed = tokio::spawn(w.desk.clone().run_status_feed(move |s| {
+        let _ = tx.send(s);
+    }));
+    async fn next(
+        rx: &mut tokio::sync::mpsc::UnboundedReceiver<onewindow_app::dto::DeskStatus>,
+    ) -> onewindow_app::dto::DeskStatus {
+        tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .expect("a status within 5 s")
+            .unwrap()
+    }
+    let first = next(&mut rx).await;
+    assert_eq!(first.connectivity, Connectivity::Online);
+    assert_eq!(first, w.desk.status());
+
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    assert!(rx.try_recv().is_err(), "nothing changed, nothing sent");
+
+    hub.kill();
+    let _ = w.desk.sync_once().await;
+    let offline = next(&mut rx).await;
+    assert_eq!(offline.connectivity, Connectivity::Offline);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(rx.try_recv().is_err(), "one change, one status");
+    feed.abort();
+}
+
 /// Every file below `dir`, recursively.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

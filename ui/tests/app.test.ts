@@ -8,6 +8,7 @@ vi.mock('../src/ipc', async (importOriginal) => {
   return {
     ...actual,
     deskStatus: vi.fn(),
+    onDeskStatus: (await import('./mock-ipc')).onDeskStatusMock(),
     searchItems: vi.fn(),
     listDomains: vi.fn(),
     itemGuide: vi.fn(),
@@ -23,6 +24,7 @@ vi.mock('../src/ipc', async (importOriginal) => {
 import * as ipc from '../src/ipc';
 import type { DeskStatus, SearchResponse } from '../src/ipc';
 import App from '../src/App.svelte';
+import { deskStatusListenerCount, emitDeskStatus } from './mock-ipc';
 import {
   bundleKdyh,
   bundles,
@@ -351,22 +353,33 @@ describe('status bar', () => {
     await searchFor(user, 'gtgsh');
     const searches = m.searchItems.mock.calls.length;
     m.deskStatus.mockResolvedValue(onlineStatus({ catalog_version_id: 4, catalog_version_label: '2026.05' }));
-    await waitFor(() => expect(byId('catalog-version').textContent).toBe('目录版本 v4 · 2026.05'), { timeout: 2500 });
+    emitDeskStatus(onlineStatus({ catalog_version_id: 4, catalog_version_label: '2026.05' }));
+    await waitFor(() => expect(byId('catalog-version').textContent).toBe('目录版本 v4 · 2026.05'));
     await waitFor(() => expect(m.listDomains).toHaveBeenCalledTimes(2));
     await waitFor(() => expect(m.searchItems.mock.calls.length).toBe(searches + 1));
     expect(m.searchItems).toHaveBeenLastCalledWith({ text: 'gtgsh', domain: null, limit: 50 });
   });
 
-  it('polls deskStatus every second and stops when unmounted', async () => {
+  it('reads the status once, then follows desk-status events, with a read every 30 s as the safety net', async () => {
     vi.useFakeTimers();
     const { unmount } = render(App);
     await vi.advanceTimersByTimeAsync(0);
     expect(m.deskStatus).toHaveBeenCalledTimes(1);
-    await vi.advanceTimersByTimeAsync(3000);
-    expect(m.deskStatus).toHaveBeenCalledTimes(4);
+    expect(deskStatusListenerCount()).toBe(1);
+    // An idle desk: no reads across IPC every second.
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(m.deskStatus).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(m.deskStatus).toHaveBeenCalledTimes(2);
+    // A change arrives as an event and shows at once.
+    emitDeskStatus(onlineStatus({ connectivity: 'offline', last_error: '中心不可达' }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(document.getElementById('connectivity')?.textContent).toContain('离线');
+    expect(m.deskStatus).toHaveBeenCalledTimes(2);
     unmount();
-    await vi.advanceTimersByTimeAsync(3000);
-    expect(m.deskStatus).toHaveBeenCalledTimes(4);
+    expect(deskStatusListenerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(m.deskStatus).toHaveBeenCalledTimes(2);
   });
 });
 

@@ -10,6 +10,7 @@ vi.mock('../src/ipc', async (importOriginal) =>
 import * as ipc from '../src/ipc';
 import type { DeskStatus } from '../src/ipc';
 import App from '../src/App.svelte';
+import { emitDeskStatus, emitScreenLocked } from './mock-ipc';
 import StatusBar from '../src/components/StatusBar.svelte';
 import { watchIdle } from '../src/lib/idle';
 import {
@@ -90,10 +91,11 @@ async function openCaseAndType(user: ReturnType<typeof userEvent.setup>) {
   expect(text(byId('draft-state'))).toBe('有未保存的修改');
 }
 
-/** The status poll (or anything else) finds the screen locked. */
+/** The backend's status feed says the screen is locked (the desk sends each change). */
 async function lockByPoll() {
   m.deskStatus.mockResolvedValue(lockedStatus);
-  await waitFor(() => expect(document.getElementById('lock-screen')).not.toBeNull(), { timeout: 2500 });
+  emitDeskStatus(lockedStatus);
+  await waitFor(() => expect(document.getElementById('lock-screen')).not.toBeNull());
 }
 
 /** The backend unlocks for `answer`'s user with 正确密码, and then polls the new status. */
@@ -395,6 +397,7 @@ describe('the idle lock', () => {
     await renderFake({ ...signedOut, idle_lock_minutes: 1 });
     await vi.advanceTimersByTimeAsync(5 * MINUTE);
     m.deskStatus.mockResolvedValue({ ...signedIn, idle_lock_minutes: 1 });
+    emitDeskStatus({ ...signedIn, idle_lock_minutes: 1 });
     await vi.advanceTimersByTimeAsync(1000);
     await vi.advanceTimersByTimeAsync(MINUTE - 2000);
     expect(m.lockScreen).not.toHaveBeenCalled();
@@ -464,6 +467,9 @@ describe('an enrolled desk with nobody signed in', () => {
     m.searchItems.mockRejectedValue({ code: 'sign_in_required', message: '本窗口已注册到中心，请先用本人用户名和密码登录再办理' });
     m.deskStatus.mockResolvedValue(waiting);
     await user.type(byId('search-input'), 'gtgsh');
+    // The ipc module tells its screen-locked listeners before the refusal reaches the caller.
+    await waitFor(() => expect(m.searchItems).toHaveBeenCalled());
+    emitScreenLocked();
     await waitFor(() => expect(document.getElementById('lock-screen')).not.toBeNull(), { timeout: 1000 });
     expect(text(byId('lock-title'))).toBe('请登录');
   });

@@ -155,6 +155,8 @@ pub struct Desk {
     /// Bumped whenever a case on screen may have changed (the UI polls it).
     pub(crate) revision: std::sync::atomic::AtomicU64,
     pub(crate) intake_stop: AtomicBool,
+    /// The status's cache reads, with the store and change stamp they were read at.
+    status_reads: Mutex<Option<(StoreStamp, Arc<StatusReads>)>>,
     /// Why the last e-licence lookup of a case failed (offline), by case id.
     pub(crate) elicence_errors: Mutex<HashMap<String, String>>,
     /// `None` while the cache cannot be opened (see `cache_problem`).
@@ -251,6 +253,7 @@ impl Desk {
             intake: crate::window::Intake::new(&config.data_dir, &config.hot_folder, seal),
             revision: std::sync::atomic::AtomicU64::new(1),
             intake_stop: AtomicBool::new(false),
+            status_reads: Mutex::new(None),
             elicence_errors: Mutex::new(HashMap::new()),
             store: RwLock::new(None),
             cache_problem: Mutex::new(None),
@@ -357,9 +360,80 @@ impl Desk {
         }
     }
 
+    /// Follows the status bar's status for the main window, for as long as the desk runs:
+    /// `show` gets it at start and then only when it changed. It is looked at here every
+    /// [`STATUS_LOOK`] (a few cache reads, no disk writes), so the window does not ask across
+    /// IPC every second and an idle desk wakes its WebKit processes for nothing.
+    pub async fn run_status_feed(self: Arc<Self>, show: impl Fn(DeskStatus) + Send + Sync) {
+        let mut feed = StatusFeed::default();
+        let mut tick = tokio::time::interval(STATUS_LOOK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let desk = self.clone();
+            // The status reads the cache, whose lock a long pull may hold: off the async workers.
+            let Ok(now) = tokio::task::spawn_blocking(move || desk.status()).await else {
+                continue;
+            };
+            if let Some(changed) = feed.next(now) {
+                show(changed);
+            }
+        }
+    }
+
+    /// Which cache is open and its change stamp: equal values mean nothing in the cache changed
+    /// in between. `None` without a cache or when the stamp cannot be read.
+    pub(crate) fn store_stamp(&self) -> Option<StoreStamp> {
+        let store = self.store().ok()?;
+        let stamp = store
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .change_stamp()
+            .ok()?;
+        Some((Arc::as_ptr(&store) as usize, stamp))
+    }
+
+    /// What the status shows from the cache, read again only when the cache changed since the
+    /// last look (the status feed looks every second; an idle desk reads nothing).
+    pub(crate) fn status_reads(&self) -> Arc<StatusReads> {
+        let Ok(store) = self.store() else {
+            return Arc::new(StatusReads {
+                stream_pulls: vec![None; PULL_STREAMS.len()],
+                ..StatusReads::default()
+            });
+        };
+        let guard = store.lock().unwrap_or_else(|p| p.into_inner());
+        let key = guard
+            .change_stamp()
+            .ok()
+            .map(|stamp| (Arc::as_ptr(&store) as usize, stamp));
+        let mut kept = self.status_reads.lock().unwrap_or_else(|p| p.into_inner());
+        if let (Some(key), Some((kept_key, reads))) = (key, kept.as_ref())
+            && key == *kept_key
+        {
+            return reads.clone();
+        }
+        let reads = Arc::new(StatusReads {
+            push: guard.push_health().unwrap_or_default(),
+            stream_pulls: PULL_STREAMS
+                .iter()
+                .map(|(stream, _)| {
+                    guard
+                        .stream_state(stream)
+                        .ok()
+                        .and_then(|st| st.last_pull_at)
+                })
+                .collect(),
+            queue_config: guard.queue_config().ok().flatten(),
+        });
+        *kept = key.map(|k| (k, reads.clone()));
+        reads
+    }
+
     /// The hall window this desk sits at, by its desk code in the pulled queue configuration.
     fn queue_window(&self) -> Option<dto::QueueWindowView> {
-        let cfg = self.with_store(|s| s.queue_config()).ok().flatten()?;
+        let reads = self.status_reads();
+        let cfg = reads.queue_config.as_ref()?;
         let w = cfg.window_of_desk(&self.desk_code())?;
         Some(dto::QueueWindowView {
             number: w.number,
@@ -769,5 +843,45 @@ impl Desk {
             }
             tokio::time::sleep(self.config.sync_interval).await;
         }
+    }
+}
+
+/// Which cache is open (its address) and its change stamp; see [`Desk::store_stamp`].
+pub(crate) type StoreStamp = (usize, onewindow_store::ChangeStamp);
+
+/// The pull streams the status lists, with their labels for the clerk.
+pub(crate) const PULL_STREAMS: [(&str, &str); 4] = [
+    ("catalog", "事项目录"),
+    ("calendar", "节假日日历"),
+    ("queue_config", "叫号配置"),
+    ("results", "办理结果"),
+];
+
+/// What the status reads from the cache (see [`Desk::status_reads`]).
+#[derive(Debug, Default)]
+pub(crate) struct StatusReads {
+    pub push: onewindow_store::push::PushHealth,
+    /// The last pull of each of [`PULL_STREAMS`], in that order.
+    pub stream_pulls: Vec<Option<String>>,
+    pub queue_config: Option<onewindow_domain::queue::QueueConfig>,
+}
+
+/// How often [`Desk::run_status_feed`] looks at the status.
+pub const STATUS_LOOK: Duration = Duration::from_secs(1);
+
+/// Passes a status on only when it differs from the last one passed on.
+#[derive(Debug, Default)]
+pub struct StatusFeed {
+    last: Option<DeskStatus>,
+}
+
+impl StatusFeed {
+    /// `now` if it is the first status or differs from the last one passed on.
+    pub fn next(&mut self, now: DeskStatus) -> Option<DeskStatus> {
+        if self.last.as_ref() == Some(&now) {
+            return None;
+        }
+        self.last = Some(now.clone());
+        Some(now)
     }
 }

@@ -126,14 +126,23 @@ impl Desk {
             if was_online {
                 wait = Duration::from_secs(1);
             }
-            // Offline: the screen shows this window's own calls as they happen.
+            // Offline: the screen shows this window's own calls as they happen. The board is
+            // built again only when the cache changed (a call) or the hall day turned.
             let mut last = None;
+            let mut built_for = None;
             let until = tokio::time::Instant::now() + wait;
             while tokio::time::Instant::now() < until {
-                let view = self.hall_board();
-                if last.as_ref() != Some(&view) {
-                    show(view.clone());
-                    last = Some(view);
+                let key = (
+                    self.store_stamp(),
+                    onewindow_domain::ticket::hall_day(chrono::Utc::now()),
+                );
+                if key.0.is_none() || built_for.as_ref() != Some(&key) {
+                    let view = self.hall_board();
+                    if last.as_ref() != Some(&view) {
+                        show(view.clone());
+                        last = Some(view);
+                    }
+                    built_for = Some(key);
                 }
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }

@@ -543,14 +543,15 @@ impl Desk {
     /// Pending ops and bytes (ops plus files not yet on the hub), oldest pending, rejects.
     pub(crate) fn push_health(&self) -> dto::PushStatus {
         let identity = self.identity.read().expect("lock").clone();
-        let health = self.with_store(|s| s.push_health()).unwrap_or_default();
+        let reads = self.status_reads();
+        let health = &reads.push;
         dto::PushStatus {
             enrolled: identity.is_some(),
             desk_code: self.desk_code(),
             desk_name: identity.map(|i| i.desk_name),
             pending_ops: health.pending_ops as u32,
             pending_bytes: (health.pending_op_bytes + health.pending_blob_bytes) as u64,
-            oldest_pending_at: health.oldest_pending_at,
+            oldest_pending_at: health.oldest_pending_at.clone(),
             rejected: health.rejected as u32,
             last_push_at: self
                 .last_push
@@ -558,22 +559,15 @@ impl Desk {
                 .expect("lock")
                 .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
             problem: self.push_problem.lock().expect("lock").clone(),
-            streams: [
-                ("catalog", "事项目录"),
-                ("calendar", "节假日日历"),
-                ("queue_config", "叫号配置"),
-                ("results", "办理结果"),
-            ]
-            .iter()
-            .map(|(stream, label)| dto::StreamPull {
-                stream: stream.to_string(),
-                label: label.to_string(),
-                last_pull_at: self
-                    .with_store(|s| s.stream_state(stream))
-                    .ok()
-                    .and_then(|st| st.last_pull_at),
-            })
-            .collect(),
+            streams: crate::desk::PULL_STREAMS
+                .iter()
+                .zip(&reads.stream_pulls)
+                .map(|((stream, label), at)| dto::StreamPull {
+                    stream: stream.to_string(),
+                    label: label.to_string(),
+                    last_pull_at: at.clone(),
+                })
+                .collect(),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod access;
 pub mod applicant_screen;
 pub mod audit;
 pub mod cache_key;
+pub mod caret;
 pub mod desk;
 pub mod dto;
 pub mod hall;

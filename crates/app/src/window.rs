@@ -5,10 +5,11 @@
 //! PDF, archived with the case and printed.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use base64::Engine;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
@@ -21,7 +22,7 @@ use onewindow_domain::prereview::{MaterialStatus, PreReview, PreReviewInput, Sev
 use onewindow_domain::validate::{CreditCode, IdNumber};
 use onewindow_domain::{CalendarBasis, FieldDef, MaterialRequirement, Scenario, ServiceItem};
 use onewindow_intake::idcard::{CardReader, FolderDropReader};
-use onewindow_intake::watch::{Watch, WatchMode};
+use onewindow_intake::watch::{self, Pace, Watch, WatchMode};
 use onewindow_intake::{HotFolder, IntakeConfig, Outcome, Seal, Taken};
 use onewindow_store::acceptance::{FollowUp, FollowUpKind, NewFollowUp};
 use onewindow_store::cases::{Actor, Attachment, CaseRow, NewCase};
@@ -38,7 +39,6 @@ pub const DEFERRED_DUE_WORKING_DAYS: u32 = 5;
 /// Pledges are verified within this many working days.
 pub const PLEDGE_CHECK_WORKING_DAYS: u32 = 20;
 const CHINA: i32 = 8 * 3600;
-const RESCAN: Duration = Duration::from_secs(5);
 /// In the data folder once every file an earlier version left in plaintext is sealed.
 const FILES_SEALED_MARKER: &str = "files-sealed";
 /// The preview shows a document's first pages.
@@ -736,52 +736,50 @@ impl Desk {
     }
 
     fn intake_loop(&self, watch: Option<Watch>) {
-        let tick = (self.intake().config.stability / 4).max(Duration::from_millis(20));
-        while !self.intake_stop.load(Ordering::SeqCst) {
-            // A panic while decoding one hostile file must not end scanning for the day.
-            let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let mut hot = relock(&self.intake().hot);
-                hot.as_mut()
-                    .map(|h| h.scan(Instant::now()).map(|o| (o, h.has_pending())))
-            }));
-            let (outcomes, pending) = match scanned {
-                Ok(Some(Ok(found))) => {
-                    let mut st = relock(&self.intake().state);
-                    if st.intake_error.take().is_some() {
-                        tracing::info!("hot folder scanning again");
-                    }
-                    found
+        let pace = Pace::for_stability(self.intake().config.stability);
+        watch::drive(watch.as_ref(), pace, &self.intake_stop, || {
+            ControlFlow::Continue(self.scan_hot_folder())
+        });
+    }
+
+    /// One look at the hot folder: takes what is ready into the open case and returns whether a
+    /// file is still waiting to become stable.
+    fn scan_hot_folder(&self) -> bool {
+        // A panic while decoding one hostile file must not end scanning for the day.
+        let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut hot = relock(&self.intake().hot);
+            hot.as_mut()
+                .map(|h| h.scan(Instant::now()).map(|o| (o, h.has_pending())))
+        }));
+        let (outcomes, pending) = match scanned {
+            Ok(Some(Ok(found))) => {
+                let mut st = relock(&self.intake().state);
+                if st.intake_error.take().is_some() {
+                    tracing::info!("hot folder scanning again");
                 }
-                Ok(Some(Err(e))) => {
-                    tracing::error!(error = %e, "hot folder scan failed");
-                    self.intake_problem(format!(
-                        "扫描文件夹 {} 暂时无法读取（网络盘断开或权限不足），恢复后将自动继续",
-                        self.config.hot_folder.display()
-                    ));
-                    (vec![], false)
-                }
-                Ok(None) => (vec![], false),
-                Err(_) => {
-                    tracing::error!("hot folder scan panicked; continuing with the next scan");
-                    self.intake_problem(
-                        "处理一个扫描文件时出错，已跳过；如文件仍在扫描文件夹中请重新扫描".into(),
-                    );
-                    (vec![], false)
-                }
-            };
-            for o in outcomes {
-                self.take_in(o);
+                found
             }
-            let wait = if pending { tick } else { RESCAN };
-            match &watch {
-                Some(w) => w.wait(wait),
-                None => std::thread::sleep(if pending {
-                    tick
-                } else {
-                    Duration::from_millis(500)
-                }),
+            Ok(Some(Err(e))) => {
+                tracing::error!(error = %e, "hot folder scan failed");
+                self.intake_problem(format!(
+                    "扫描文件夹 {} 暂时无法读取（网络盘断开或权限不足），恢复后将自动继续",
+                    self.config.hot_folder.display()
+                ));
+                (vec![], false)
             }
+            Ok(None) => (vec![], false),
+            Err(_) => {
+                tracing::error!("hot folder scan panicked; continuing with the next scan");
+                self.intake_problem(
+                    "处理一个扫描文件时出错，已跳过；如文件仍在扫描文件夹中请重新扫描".into(),
+                );
+                (vec![], false)
+            }
+        };
+        for o in outcomes {
+            self.take_in(o);
         }
+        pending
     }
 
     fn intake_problem(&self, message: String) {

@@ -340,6 +340,89 @@ fn the_watcher_wakes_the_scan_for_a_dropped_file() {
     }
 }
 
+/// An idle desk must cost next to nothing: listing the folder and opening a file to check it
+/// (what a scan does) never wakes the next scan, with the folder empty or holding only files
+/// the scan leaves alone; a file dropped in is still taken at once, long before the rescan.
+/// The loop is `watch::drive`, the one the desk runs, with the desk's pace but a rescan of 30 s
+/// so that only an event can explain a prompt take.
+#[test]
+fn an_idle_folder_does_not_wake_its_own_scan() {
+    use onewindow_intake::watch::{Pace, Watch, WatchMode, drive};
+    use std::ops::ControlFlow;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    let ignored = ["~$x.docx", "x.tmp", "x.part", "Thumbs.db"];
+    for mode in [
+        WatchMode::Events,
+        WatchMode::Poll(Duration::from_millis(100)),
+    ] {
+        for leftovers in [&[][..], &ignored[..]] {
+            let case = format!("{mode:?} with {leftovers:?}");
+            let tmp = tempfile::tempdir().unwrap();
+            let hot = tmp.path().join("hot");
+            let mut config = sealed(&tmp.path().join("desk"), &hot);
+            config.stability = Duration::from_millis(200);
+            let mut folder = HotFolder::new(config).unwrap();
+            for name in leftovers {
+                fs::write(hot.join(name), b"left behind by an office program").unwrap();
+            }
+            let watch = Watch::start(&hot, mode).unwrap();
+            let nudger = watch.nudger();
+            let pace = Pace {
+                rescan: Duration::from_secs(30),
+                ..Pace::for_stability(Duration::from_millis(200))
+            };
+            let (scans, stop) = (AtomicUsize::new(0), AtomicBool::new(false));
+            let got = std::sync::Mutex::new(Vec::new());
+            let (mut idle, mut took) = (0, Duration::ZERO);
+            std::thread::scope(|sc| {
+                sc.spawn(|| {
+                    let watch = watch;
+                    drive(Some(&watch), pace, &stop, || {
+                        scans.fetch_add(1, Ordering::SeqCst);
+                        got.lock()
+                            .unwrap()
+                            .extend(folder.scan(Instant::now()).unwrap());
+                        ControlFlow::Continue(folder.has_pending())
+                    })
+                });
+                std::thread::sleep(Duration::from_secs(2));
+                idle = scans.load(Ordering::SeqCst);
+
+                let dropped = Instant::now();
+                fs::write(hot.join("late.jpg"), fixture("page.jpg")).unwrap();
+                while got.lock().unwrap().is_empty() && dropped.elapsed() < Duration::from_secs(10)
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                took = dropped.elapsed();
+                // Stop before asserting: a failed assertion must not leave the loop running.
+                stop.store(true, Ordering::SeqCst);
+                nudger.nudge();
+            });
+            assert!(
+                (1..=3).contains(&idle),
+                "{case}: {idle} scans in 2 s of nothing"
+            );
+            assert!(
+                took < Duration::from_secs(5),
+                "{case}: taken after {took:?}"
+            );
+            let got = got.into_inner().unwrap();
+            assert_eq!(got.len(), 1, "{case}: {got:?}");
+            assert_eq!(taken(&got[0]).original_name, "late.jpg", "{case}");
+            let mut left: Vec<String> = fs::read_dir(&hot)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            left.sort();
+            let mut expected: Vec<String> = leftovers.iter().map(|n| n.to_string()).collect();
+            expected.sort();
+            assert_eq!(left, expected, "{case}: ignored files stay where they are");
+        }
+    }
+}
+
 /// Nothing intake keeps is readable without the key: a scan with the applicant's ID number in
 /// it, its thumbnail, a refused file and its reason (the file name often carries the
 /// applicant's name) are all sealed, the hot folder is empty once they are taken, and what is

@@ -357,11 +357,56 @@ impl Store {
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
+
+    /// Changes when anything in the cache may have changed: rows written through this store
+    /// (`total_changes`) or a commit by another connection (`data_version`). Equal stamps of
+    /// the same store mean what was read from it still holds, so a caller can keep a view
+    /// instead of reading it again every second.
+    pub fn change_stamp(&self) -> Result<ChangeStamp> {
+        let data_version: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        Ok(ChangeStamp {
+            written: self.conn.total_changes(),
+            data_version,
+        })
+    }
+}
+
+/// See [`Store::change_stamp`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangeStamp {
+    written: u64,
+    data_version: i64,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_change_stamp_moves_with_every_write_here_or_elsewhere() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        let mut s = Store::open(&path).unwrap();
+        let t: chrono::DateTime<chrono::Utc> = "2026-11-27T02:00:00Z".parse().unwrap();
+        let first = s.change_stamp().unwrap();
+        s.stream_state(crate::push::RESULTS).unwrap();
+        assert_eq!(s.change_stamp().unwrap(), first, "reading changes nothing");
+        s.touch_stream(crate::push::RESULTS, t).unwrap();
+        let written = s.change_stamp().unwrap();
+        assert_ne!(written, first, "a write here");
+        // Another connection (the push process in the crash tests, a tool) commits a row.
+        let other = Store::open(&path).unwrap();
+        other
+            .conn
+            .execute(
+                "UPDATE sync_stream SET last_pull_at = 'x' WHERE stream = 'results'",
+                [],
+            )
+            .unwrap();
+        assert_ne!(s.change_stamp().unwrap(), written, "a commit elsewhere");
+    }
 
     #[test]
     fn every_migration_file_is_embedded() {

@@ -85,6 +85,8 @@ fn read_op(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxOp> {
 
 /// The stream of back-office results for this desk's cases.
 pub const RESULTS: &str = "results";
+/// How often [`Store::touch_stream`] writes the time of a pull that brought nothing.
+pub const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
 impl Store {
     /// Applies a page of back-office results and its cursor in one transaction: each result
@@ -227,12 +229,16 @@ impl Store {
         Ok(())
     }
 
-    /// Records a pull that brought nothing new.
+    /// Records a pull that brought nothing new. The time is written at most once a
+    /// [`TOUCH_EVERY`] (or when the clock went back): the results stream is polled every
+    /// second, and an idle desk should not write to its disk each time.
     pub fn touch_stream(&mut self, stream: &str, at: DateTime<Utc>) -> Result<()> {
         self.conn.execute(
             "INSERT INTO sync_stream (stream, last_pull_at) VALUES (?1, ?2)
-             ON CONFLICT(stream) DO UPDATE SET last_pull_at = excluded.last_pull_at",
-            params![stream, ts(at)],
+             ON CONFLICT(stream) DO UPDATE SET last_pull_at = excluded.last_pull_at
+             WHERE sync_stream.last_pull_at IS NULL
+                OR sync_stream.last_pull_at < ?3 OR sync_stream.last_pull_at > ?2",
+            params![stream, ts(at), ts(at - TOUCH_EVERY)],
         )?;
         Ok(())
     }
@@ -463,6 +469,34 @@ impl Store {
 mod tests {
     use super::*;
     use crate::cases::NewCase;
+
+    /// The results stream is polled every second: a pull that brings nothing writes its time
+    /// once a minute, not every time (an idle desk does not write its disk each second).
+    #[test]
+    fn an_empty_pull_writes_its_time_at_most_once_a_minute() {
+        let mut s = Store::open_in_memory().unwrap();
+        let t0: DateTime<Utc> = "2026-11-27T02:00:00Z".parse().unwrap();
+        let last = |s: &Store| s.stream_state(RESULTS).unwrap().last_pull_at.unwrap();
+        s.touch_stream(RESULTS, t0).unwrap();
+        assert_eq!(last(&s), ts(t0));
+        let writes = s.conn.total_changes();
+        for secs in 1..60 {
+            s.touch_stream(RESULTS, t0 + chrono::TimeDelta::seconds(secs))
+                .unwrap();
+        }
+        assert_eq!(
+            s.conn.total_changes(),
+            writes,
+            "no row written for a minute"
+        );
+        assert_eq!(last(&s), ts(t0));
+        let later = t0 + chrono::TimeDelta::seconds(61);
+        s.touch_stream(RESULTS, later).unwrap();
+        assert_eq!(last(&s), ts(later));
+        // A clock set back is believed at once.
+        s.touch_stream(RESULTS, t0).unwrap();
+        assert_eq!(last(&s), ts(t0));
+    }
 
     #[test]
     fn answers_end_pending_and_rejects_wait_for_the_clerk() {

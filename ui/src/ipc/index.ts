@@ -126,6 +126,14 @@ export function deskStatus(): Promise<DeskStatus> {
   return call<DeskStatus>('desk_status');
 }
 
+/**
+ * Follow the status: `cb` gets it whenever it changes (the `desk-status` event; the backend looks
+ * each second and sends nothing while nothing changed); resolves with the unlisten function.
+ */
+export function onDeskStatus(cb: (status: DeskStatus) => void): Promise<() => void> {
+  return listen<DeskStatus>('desk-status', (event) => cb(event.payload));
+}
+
 /** Search the local catalog by name, pinyin, initials or code. */
 export function searchItems(request: SearchRequest): Promise<SearchResponse> {
   return call<SearchResponse>('search_items', { request });
