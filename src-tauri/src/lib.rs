@@ -530,14 +530,21 @@ pub fn run() {
                     tracing::warn!(error = %e, "desk status not sent to the main window");
                 }
             }));
+            // The case screen refetches on `case-revision` events, sent when the window changed.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(desk.clone().run_revision_feed(move |revision| {
+                if let Err(e) = handle.emit_to("main", "case-revision", revision) {
+                    tracing::warn!(error = %e, "case revision not sent to the main window");
+                }
+            }));
             desk.start_intake();
-            let desk_for_hall = desk.clone();
+            let desk_for_windows = desk.clone();
             app.manage(desk);
             if applicant_screen_wanted() {
-                open_applicant_screen(app);
+                open_applicant_screen(app, desk_for_windows.clone());
             }
             if let Some(monitor) = hall_monitor {
-                open_hall_display(app, monitor, desk_for_hall);
+                open_hall_display(app, monitor, desk_for_windows);
             }
             Ok(())
         })
@@ -611,7 +618,7 @@ fn applicant_screen_wanted() -> bool {
 }
 
 /// Opens the applicant's window: fullscreen on the second monitor when there is one.
-fn open_applicant_screen(app: &mut tauri::App) {
+fn open_applicant_screen(app: &mut tauri::App, desk: Arc<Desk>) {
     let built = tauri::WebviewWindowBuilder::new(
         app,
         "applicant",
@@ -628,6 +635,13 @@ fn open_applicant_screen(app: &mut tauri::App) {
                 let _ = w.set_fullscreen(true);
             }
             tracing::info!(monitors = monitors.len(), "applicant screen opened");
+            // The screen follows `applicant-screen` events, sent only when its view changed.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(desk.run_applicant_screen_feed(move |view| {
+                if let Err(e) = handle.emit_to("applicant", "applicant-screen", view) {
+                    tracing::warn!(error = %e, "applicant screen view not sent to its window");
+                }
+            }));
         }
         Err(e) => tracing::error!(error = %e, "applicant screen cannot be opened"),
     }

@@ -709,6 +709,43 @@ async fn the_status_feed_sends_only_what_changed() {
     feed.abort();
 }
 
+/// The case screen refetches when told: a scan taken into the open case sends a new revision
+/// on the feed (the `case-revision` event), and nothing is sent while nothing happens.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_revision_feed_tells_of_a_scan_taken() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(&demo_hub_data_with_elicences(tmp.path()));
+    let w = window(tmp.path(), &hub, "2026-11-27").await;
+    let v = w.desk.new_case(&item("00017200100002")).unwrap();
+    let v = w
+        .desk
+        .set_scenario(&v.id, None, "00017200100002-01")
+        .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let feed = tokio::spawn(w.desk.clone().run_revision_feed(move |r| {
+        let _ = tx.send(r);
+    }));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(rx.try_recv().is_err(), "nothing happened, nothing sent");
+
+    std::fs::write(w.hot.join("page.jpg"), jpeg_variant(7)).unwrap();
+    let revision = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("a revision within 10 s of the scan")
+        .unwrap();
+    assert!(revision > v.revision);
+    let shown = w
+        .desk
+        .poll_case(&v.id, v.revision)
+        .unwrap()
+        .expect("changed");
+    assert_eq!(
+        shown.tray.len() + shown.materials.iter().map(|m| m.files.len()).sum::<usize>(),
+        1
+    );
+    feed.abort();
+}
+
 /// Every file below `dir`, recursively.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -10,11 +10,12 @@ vi.mock('../src/ipc', async (importOriginal) =>
 import * as ipc from '../src/ipc';
 import ApplicantScreen from '../src/components/ApplicantScreen.svelte';
 import { applicantScreenView } from './fixtures';
+import { applicantScreenListenerCount, emitApplicantScreen } from './mock-ipc';
 
 const m = vi.mocked(ipc);
 
 /** The commands the applicant's window may call (its capability allows no other). */
-const ALLOWED = ['applicantScreen', 'applicantRate'];
+const ALLOWED = ['applicantScreen', 'applicantRate', 'onApplicantScreen'];
 
 beforeEach(() => {
   vi.resetAllMocks();
@@ -283,28 +284,30 @@ describe('rating', () => {
   });
 });
 
-describe('polling', () => {
-  it('asks every second, one poll at a time', async () => {
+describe('following the clerk', () => {
+  it('reads once at start, then follows applicant-screen events; a read every 30 s is the safety net, one at a time', async () => {
     vi.useFakeTimers();
     let answer!: (v: ipc.ApplicantScreenView) => void;
     m.applicantScreen.mockImplementation(() => new Promise((resolve) => (answer = resolve)));
-    render(ApplicantScreen);
+    const { unmount } = render(ApplicantScreen);
     expect(m.applicantScreen).toHaveBeenCalledTimes(1);
-    // A slow answer: the ticks meanwhile start no second poll.
-    await vi.advanceTimersByTimeAsync(3500);
-    expect(m.applicantScreen).toHaveBeenCalledTimes(1);
+    expect(applicantScreenListenerCount()).toBe(1);
     answer(applicantScreenView({ mode: 'idle', case: null }));
     await vi.advanceTimersByTimeAsync(0);
     expect(screenMode()).toBe('idle');
+    // Nothing changes: no reads across IPC every second.
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(m.applicantScreen).toHaveBeenCalledTimes(1);
     await vi.advanceTimersByTimeAsync(1000);
     expect(m.applicantScreen).toHaveBeenCalledTimes(2);
-    await vi.advanceTimersByTimeAsync(2000);
+    // A slow answer: the next tick starts no second read.
+    await vi.advanceTimersByTimeAsync(30_000);
     expect(m.applicantScreen).toHaveBeenCalledTimes(2);
     answer(applicantScreenView({ mode: 'rate' }));
     await vi.advanceTimersByTimeAsync(0);
     expect(screenMode()).toBe('rate');
-    await vi.advanceTimersByTimeAsync(1000);
-    expect(m.applicantScreen).toHaveBeenCalledTimes(3);
+    unmount();
+    expect(applicantScreenListenerCount()).toBe(0);
   });
 
   it('follows the clerk: case, then rate when invited, then thanks and back', async () => {
@@ -312,15 +315,16 @@ describe('polling', () => {
     render(ApplicantScreen);
     await vi.advanceTimersByTimeAsync(0);
     expect(screenMode()).toBe('case');
-    m.applicantScreen.mockResolvedValue(applicantScreenView({ mode: 'rate' }));
-    await vi.advanceTimersByTimeAsync(1000);
+    emitApplicantScreen(applicantScreenView({ mode: 'rate' }));
+    await vi.advanceTimersByTimeAsync(0);
     expect(screenMode()).toBe('rate');
-    m.applicantScreen.mockResolvedValue(applicantScreenView({ mode: 'thanks' }));
-    await vi.advanceTimersByTimeAsync(1000);
+    emitApplicantScreen(applicantScreenView({ mode: 'thanks' }));
+    await vi.advanceTimersByTimeAsync(0);
     expect(screenMode()).toBe('thanks');
-    m.applicantScreen.mockResolvedValue(applicantScreenView({ mode: 'idle', case: null, ticket: null }));
-    await vi.advanceTimersByTimeAsync(1000);
+    emitApplicantScreen(applicantScreenView({ mode: 'idle', case: null, ticket: null }));
+    await vi.advanceTimersByTimeAsync(0);
     expect(screenMode()).toBe('idle');
+    expect(m.applicantScreen).toHaveBeenCalledTimes(1);
     onlyAllowedCalls();
   });
 
@@ -328,39 +332,39 @@ describe('polling', () => {
     const user = await renderMode('rate');
     await user.click(button('rate-2'));
     await user.click(button('reason-0'));
-    m.applicantScreen.mockResolvedValue(applicantScreenView({ mode: 'case' }));
-    await waitFor(() => expect(screenMode()).toBe('case'), { timeout: 3000 });
-    m.applicantScreen.mockResolvedValue(applicantScreenView({ mode: 'rate' }));
-    await waitFor(() => expect(screenMode()).toBe('rate'), { timeout: 3000 });
+    emitApplicantScreen(applicantScreenView({ mode: 'case' }));
+    await waitFor(() => expect(screenMode()).toBe('case'));
+    emitApplicantScreen(applicantScreenView({ mode: 'rate' }));
+    await waitFor(() => expect(screenMode()).toBe('rate'));
     expect(button('rate-2').getAttribute('aria-pressed')).toBe('false');
     expect(document.getElementById('rate-submit')).toBeNull();
   });
 
-  it('a failed poll keeps the screen and says it is not current; the next good poll clears it', async () => {
+  it('a failed read keeps the screen and says it is not current; the next view clears it', async () => {
     vi.useFakeTimers();
     render(ApplicantScreen);
     await vi.advanceTimersByTimeAsync(0);
     expect(screenMode()).toBe('case');
     m.applicantScreen.mockRejectedValue({ code: 'io', message: '读取失败' });
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(30_000);
     expect(screenMode()).toBe('case');
     expect(text('screen-offline')).toBe('画面暂未更新，请稍候');
-    m.applicantScreen.mockResolvedValue(applicantScreenView());
-    await vi.advanceTimersByTimeAsync(1000);
+    emitApplicantScreen(applicantScreenView());
+    await vi.advanceTimersByTimeAsync(0);
     expect(document.getElementById('screen-offline')).toBeNull();
   });
 
-  it('a poll answered after the rating never brings the rating back', async () => {
+  it('a view sent while the rating is on its way never brings the rating back', async () => {
     const user = await renderMode('rate');
     await user.click(button('rate-5'));
-    // A poll starts before the tap and answers (still "rate") after the rating's "thanks".
-    let pollAnswer!: (v: ipc.ApplicantScreenView) => void;
-    m.applicantScreen.mockImplementation(() => new Promise((resolve) => (pollAnswer = resolve)));
-    await waitFor(() => expect(pollAnswer).toBeDefined(), { timeout: 3000 });
-    m.applicantRate.mockResolvedValue(applicantScreenView({ mode: 'thanks' }));
+    let rated!: (v: ipc.ApplicantScreenView) => void;
+    m.applicantRate.mockImplementation(() => new Promise((resolve) => (rated = resolve)));
     await user.click(button('rate-submit'));
+    await waitFor(() => expect(m.applicantRate).toHaveBeenCalledTimes(1));
+    // The backend looked before it had the rating: still "rate".
+    emitApplicantScreen(applicantScreenView({ mode: 'rate' }));
+    rated(applicantScreenView({ mode: 'thanks' }));
     await waitFor(() => expect(screenMode()).toBe('thanks'));
-    pollAnswer(applicantScreenView({ mode: 'rate' }));
     await new Promise((r) => setTimeout(r, 0));
     expect(screenMode()).toBe('thanks');
   });

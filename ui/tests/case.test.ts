@@ -25,6 +25,8 @@ import {
   queueNotEnrolled,
 } from './fixtures';
 
+import { caseRevisionListenerCount, emitCaseRevision } from './mock-ipc';
+
 const m = vi.mocked(ipc);
 
 beforeEach(() => {
@@ -125,7 +127,8 @@ describe('the draft', () => {
     await user.keyboard('张三');
     // A scan arrives while the clerk types: the tray grows, the typed name stays.
     m.pollCase.mockResolvedValueOnce(caseView({ revision: 6, tray: [fileView(1), fileView(2)] }));
-    await waitFor(() => expect(byId('tray').querySelectorAll('.file-thumb')).toHaveLength(2), { timeout: 2000 });
+    emitCaseRevision(6);
+    await waitFor(() => expect(byId('tray').querySelectorAll('.file-thumb')).toHaveLength(2));
     expect(input('applicant-name').value).toBe('张三');
     expect(byId('draft-state').textContent?.trim()).toBe('有未保存的修改');
 
@@ -146,16 +149,30 @@ describe('the draft', () => {
     expect(byId('case-flash').textContent).toContain('申请信息已保存');
   });
 
-  it('polls with the revision shown and does not overlap', async () => {
+  it('refetches on case-revision events with the revision shown, never two reads at once', async () => {
     let release: (v: CaseView | null) => void = () => {};
     m.pollCase.mockImplementation(() => new Promise((resolve) => (release = resolve)));
     await startCase();
-    await waitFor(() => expect(m.pollCase).toHaveBeenCalledTimes(1), { timeout: 2000 });
+    expect(caseRevisionListenerCount()).toBe(1);
+    // Nothing changed: no reads (the safety net reads every 5 s).
+    await new Promise((r) => setTimeout(r, 600));
+    expect(m.pollCase).not.toHaveBeenCalled();
+    emitCaseRevision(5);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(m.pollCase).not.toHaveBeenCalled();
+    emitCaseRevision(6);
+    await waitFor(() => expect(m.pollCase).toHaveBeenCalledTimes(1));
     expect(m.pollCase).toHaveBeenCalledWith('case-1', 5);
-    await new Promise((r) => setTimeout(r, 900));
+    // Two more changes while that read is under way: one more read once it is done.
+    emitCaseRevision(7);
+    emitCaseRevision(8);
+    await new Promise((r) => setTimeout(r, 100));
     expect(m.pollCase).toHaveBeenCalledTimes(1);
     release(null);
-    await waitFor(() => expect(m.pollCase).toHaveBeenCalledTimes(2), { timeout: 2000 });
+    await waitFor(() => expect(m.pollCase).toHaveBeenCalledTimes(2));
+    release(null);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(m.pollCase).toHaveBeenCalledTimes(2);
   });
 
   it('a 居民码 scanned into the code box fills the applicant and clears the box', async () => {

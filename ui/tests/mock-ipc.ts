@@ -1,28 +1,49 @@
 import { vi } from 'vitest';
-import type { DeskStatus } from '../src/ipc';
+import type { ApplicantScreenView, DeskStatus } from '../src/ipc';
 
-/** The main window's `desk-status` listeners, as `onDeskStatus` registered them. */
-const deskStatusListeners = new Set<(status: DeskStatus) => void>();
+/**
+ * One of the backend's events in a test: `listen` stands in for the ipc module's `on…`
+ * function (it registers the window's listener and resolves with the unlisten function, as
+ * Tauri's `listen` does); `emit` is the backend sending the event.
+ */
+function backendEvent<T>() {
+  const listeners = new Set<(payload: T) => void>();
+  return {
+    emit(payload: T): void {
+      for (const listener of [...listeners]) listener(payload);
+    },
+    count(): number {
+      return listeners.size;
+    },
+    listen() {
+      return vi.fn(async (cb: (payload: T) => void) => {
+        listeners.add(cb);
+        return () => {
+          listeners.delete(cb);
+        };
+      });
+    },
+  };
+}
+
+const deskStatus = backendEvent<DeskStatus>();
+const caseRevision = backendEvent<number>();
+const applicantScreen = backendEvent<ApplicantScreenView>();
 
 /** A `desk-status` event from the backend: every listener the window registered hears it. */
-export function emitDeskStatus(status: DeskStatus): void {
-  for (const listener of [...deskStatusListeners]) listener(status);
-}
-
+export const emitDeskStatus = deskStatus.emit;
 /** How many `desk-status` listeners are registered now (0 once the window is unmounted). */
-export function deskStatusListenerCount(): number {
-  return deskStatusListeners.size;
-}
-
-/** `onDeskStatus` as the ipc module does it, with `emitDeskStatus` standing in for the backend. */
-export function onDeskStatusMock(): (cb: (status: DeskStatus) => void) => Promise<() => void> {
-  return vi.fn(async (cb: (status: DeskStatus) => void) => {
-    deskStatusListeners.add(cb);
-    return () => {
-      deskStatusListeners.delete(cb);
-    };
-  });
-}
+export const deskStatusListenerCount = deskStatus.count;
+/** `onDeskStatus` as the ipc module does it, for test files that list their mocks by hand. */
+export const onDeskStatusMock = deskStatus.listen;
+/** A `case-revision` event: the window changed in the backend (a scan taken, a result). */
+export const emitCaseRevision = caseRevision.emit;
+/** How many `case-revision` listeners are registered now. */
+export const caseRevisionListenerCount = caseRevision.count;
+/** An `applicant-screen` event: the applicant's screen has a new view. */
+export const emitApplicantScreen = applicantScreen.emit;
+/** How many `applicant-screen` listeners are registered now. */
+export const applicantScreenListenerCount = applicantScreen.count;
 
 /** The ipc module's screen-locked listeners, as `onScreenLocked` registered them. */
 const screenLockedListeners = new Set<() => void>();
@@ -43,8 +64,9 @@ function onScreenLockedMock(): (listener: () => void) => () => void {
 
 /**
  * The ipc module for a test: every command a mock (never real Tauri), the pure helpers
- * (`errorMessage`, `isAppError`) and constants real; `onDeskStatus` and `onScreenLocked` register their listeners for
- * `emitDeskStatus` and `emitScreenLocked` (a reset keeps that). Use from a test file as
+ * (`errorMessage`, `isAppError`) and constants real. The backend's events (`onDeskStatus`,
+ * `onCaseRevision`, `onApplicantScreen`) and `onScreenLocked` register their listeners for the
+ * `emit…` functions above (a reset keeps that). Use from a test file as
  * `vi.mock('../src/ipc', async (orig) => (await import('./mock-ipc')).mockCommands(await orig()));`
  */
 export function mockCommands(actual: Record<string, unknown>): Record<string, unknown> {
@@ -54,7 +76,9 @@ export function mockCommands(actual: Record<string, unknown>): Record<string, un
       mocked[name] = vi.fn();
     }
   }
-  mocked.onDeskStatus = onDeskStatusMock();
+  mocked.onDeskStatus = deskStatus.listen();
+  mocked.onCaseRevision = caseRevision.listen();
+  mocked.onApplicantScreen = applicantScreen.listen();
   mocked.onScreenLocked = onScreenLockedMock();
   return mocked;
 }

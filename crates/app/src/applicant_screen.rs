@@ -27,7 +27,7 @@ impl Desk {
     pub fn applicant_screen(&self) -> dto::ApplicantScreenView {
         let queue = self.queue_status();
         let mode = self.screen.lock().expect("lock").clone();
-        // A light view (no thumbnails, no form): this is polled every second.
+        // A light view (no thumbnails, no form): this is looked at every second.
         let case = self
             .open_case_id()
             .and_then(|id| self.applicant_case(&id).ok());
@@ -52,6 +52,16 @@ impl Desk {
                 .collect(),
             bad_reasons: BAD_REASONS.iter().map(|r| (*r).into()).collect(),
         }
+    }
+
+    /// Follows the applicant's screen for its window, for as long as the desk runs: `show`
+    /// gets the view at start and then only when it changed (looked at each second here, not
+    /// polled across IPC by the screen).
+    pub async fn run_applicant_screen_feed(
+        self: std::sync::Arc<Self>,
+        show: impl Fn(dto::ApplicantScreenView) + Send + Sync,
+    ) {
+        self.follow(Desk::applicant_screen, show).await
     }
 
     /// The clerk invites the applicant to rate the service just given.

@@ -154,6 +154,8 @@ pub struct Desk {
     pub(crate) intake: crate::window::Intake,
     /// Bumped whenever a case on screen may have changed (the UI polls it).
     pub(crate) revision: std::sync::atomic::AtomicU64,
+    /// Each new `revision`, for [`Desk::run_revision_feed`].
+    pub(crate) revision_tx: tokio::sync::watch::Sender<u64>,
     pub(crate) intake_stop: AtomicBool,
     /// The status's cache reads, with the store and change stamp they were read at.
     status_reads: Mutex<Option<(StoreStamp, Arc<StatusReads>)>>,
@@ -252,6 +254,7 @@ impl Desk {
             user: RwLock::new(None),
             intake: crate::window::Intake::new(&config.data_dir, &config.hot_folder, seal),
             revision: std::sync::atomic::AtomicU64::new(1),
+            revision_tx: tokio::sync::watch::Sender::new(1),
             intake_stop: AtomicBool::new(false),
             status_reads: Mutex::new(None),
             elicence_errors: Mutex::new(HashMap::new()),
@@ -362,21 +365,33 @@ impl Desk {
 
     /// Follows the status bar's status for the main window, for as long as the desk runs:
     /// `show` gets it at start and then only when it changed. It is looked at here every
-    /// [`STATUS_LOOK`] (a few cache reads, no disk writes), so the window does not ask across
-    /// IPC every second and an idle desk wakes its WebKit processes for nothing.
+    /// [`STATUS_LOOK`] (memory, and cache reads only when the cache changed), so the window
+    /// does not ask across IPC every second and an idle desk wakes its WebKit processes for
+    /// nothing.
     pub async fn run_status_feed(self: Arc<Self>, show: impl Fn(DeskStatus) + Send + Sync) {
-        let mut feed = StatusFeed::default();
+        self.follow(Desk::status, show).await
+    }
+
+    /// Looks at `look` every [`STATUS_LOOK`], off the async workers (it may wait for the
+    /// cache's lock while a long pull holds it), and passes each value that differs from the
+    /// last one passed on to `show`, the first one included. Runs until the process ends.
+    pub(crate) async fn follow<T: PartialEq + Clone + Send + 'static>(
+        self: Arc<Self>,
+        look: fn(&Desk) -> T,
+        show: impl Fn(T) + Send + Sync,
+    ) {
+        let mut last: Option<T> = None;
         let mut tick = tokio::time::interval(STATUS_LOOK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
             let desk = self.clone();
-            // The status reads the cache, whose lock a long pull may hold: off the async workers.
-            let Ok(now) = tokio::task::spawn_blocking(move || desk.status()).await else {
+            let Ok(now) = tokio::task::spawn_blocking(move || look(&desk)).await else {
                 continue;
             };
-            if let Some(changed) = feed.next(now) {
-                show(changed);
+            if last.as_ref() != Some(&now) {
+                last = Some(now.clone());
+                show(now);
             }
         }
     }
@@ -866,22 +881,5 @@ pub(crate) struct StatusReads {
     pub queue_config: Option<onewindow_domain::queue::QueueConfig>,
 }
 
-/// How often [`Desk::run_status_feed`] looks at the status.
+/// How often [`Desk::run_status_feed`] and the other feeds look at what they follow.
 pub const STATUS_LOOK: Duration = Duration::from_secs(1);
-
-/// Passes a status on only when it differs from the last one passed on.
-#[derive(Debug, Default)]
-pub struct StatusFeed {
-    last: Option<DeskStatus>,
-}
-
-impl StatusFeed {
-    /// `now` if it is the first status or differs from the last one passed on.
-    pub fn next(&mut self, now: DeskStatus) -> Option<DeskStatus> {
-        if self.last.as_ref() == Some(&now) {
-            return None;
-        }
-        self.last = Some(now.clone());
-        Some(now)
-    }
-}

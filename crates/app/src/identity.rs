@@ -220,8 +220,7 @@ impl Desk {
                 *self.last_push.lock().expect("lock") = Some(Utc::now());
                 if r.applied + r.rejected + r.duplicate > 0 {
                     // Hand-offs acknowledged: the case on screen moved on.
-                    self.revision
-                        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    self.bump();
                     tracing::info!(
                         applied = r.applied,
                         duplicate = r.duplicate,
@@ -261,8 +260,7 @@ impl Desk {
         let moved = onewindow_sync::pull_results(client, store).await?;
         if moved > 0 {
             tracing::info!(steps = moved, "back-office results applied");
-            self.revision
-                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.bump();
         }
         let files = onewindow_sync::fetch_result_files(client, store, |f, bytes| {
             self.write_archive(&f.case_number, "result_file", bytes)
@@ -272,8 +270,7 @@ impl Desk {
         .await?;
         if files > 0 {
             tracing::info!(files, "result files fetched");
-            self.revision
-                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.bump();
         }
         Ok(moved)
     }

@@ -690,8 +690,22 @@ impl Desk {
         }
     }
 
-    fn bump(&self) {
-        self.revision.fetch_add(1, Ordering::SeqCst);
+    /// Something the window shows changed: the polling case screen refetches, and the
+    /// revision feed tells it at once.
+    pub(crate) fn bump(&self) {
+        let now = self.revision.fetch_add(1, Ordering::SeqCst) + 1;
+        self.revision_tx.send_replace(now);
+    }
+
+    /// Follows the window's revision for as long as the desk runs: `show` gets each new one
+    /// (bursts coalesce), so the case screen refetches when something changed instead of
+    /// asking across IPC four times a second.
+    pub async fn run_revision_feed(self: Arc<Self>, show: impl Fn(u64) + Send + Sync) {
+        let mut rx = self.revision_tx.subscribe();
+        while rx.changed().await.is_ok() {
+            let revision = *rx.borrow_and_update();
+            show(revision);
+        }
     }
 
     pub fn window_info(&self) -> WindowInfo {

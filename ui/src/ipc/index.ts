@@ -217,6 +217,15 @@ export function pollCase(caseId: string, revision: number): Promise<CaseView | n
   return call<CaseView | null>('poll_case', { caseId, revision });
 }
 
+/**
+ * Hear when the window changed (a scan taken, a result arrived, a hand-off acknowledged): `cb`
+ * gets the new revision (the `case-revision` event), and `pollCase` then brings the case;
+ * resolves with the unlisten function.
+ */
+export function onCaseRevision(cb: (revision: number) => void): Promise<() => void> {
+  return listen<number>('case-revision', (event) => cb(event.payload));
+}
+
 /** Cases started at this window, newest first. */
 export function recentCases(): Promise<CaseSummary[]> {
   return call<CaseSummary[]>('recent_cases');
@@ -419,6 +428,14 @@ export function queueWalkIn(domain: string): Promise<QueueView> {
 /** The applicant-facing screen: the masked case on the clerk's screen, or the rating when invited. */
 export function applicantScreen(): Promise<ApplicantScreenView> {
   return call<ApplicantScreenView>('applicant_screen');
+}
+
+/**
+ * Follow the applicant's screen: `cb` gets its view whenever it changes (the `applicant-screen`
+ * event; the backend looks each second); resolves with the unlisten function.
+ */
+export function onApplicantScreen(cb: (view: ApplicantScreenView) => void): Promise<() => void> {
+  return listen<ApplicantScreenView>('applicant-screen', (event) => cb(event.payload));
 }
 
 /** The applicant rates the service (5 非常满意 … 1 非常不满意; 1 and 2 need reasons). */
