@@ -746,6 +746,66 @@ async fn the_revision_feed_tells_of_a_scan_taken() {
     feed.abort();
 }
 
+/// A desk whose data folder's disk fills up: the status bar warns before it is full, a save on
+/// a full disk is refused with `disk_full` and says so (not "cannot read the cache"), nothing
+/// already stored is lost, and once space returns the same work goes on.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_filling_disk_is_named_and_nothing_stored_is_lost() {
+    let Some(disk) = onewindow_tests::SmallDisk::mount(48) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(&demo_hub_data_with_elicences(tmp.path()));
+    let cfg = DeskConfig {
+        low_disk_mb: 20,
+        ..config(&disk.path, hub.url(), "2026-11-27")
+    };
+    let d = Desk::open(cfg);
+    assert!(d.sync_once().await.unwrap());
+    let first = d.new_case(&item("00017200100002")).unwrap();
+    assert!(d.status().low_disk.is_none(), "plenty of room yet");
+
+    disk.fill("filler-1", 12 * 1024 * 1024);
+    let low = d.status().low_disk.expect("a warning below 20 MB");
+    assert!(low.free_mb <= 12, "{low:?}");
+    assert!(low.advice.contains("磁盘") && low.advice.contains(&format!("{} MB", low.free_mb)));
+
+    // Full: keep working until a save needs room the disk no longer has.
+    disk.fill("filler-2", 0);
+    let mut made = vec![first.number.clone()];
+    let err = loop {
+        match d.new_case(&item("00017200100002")) {
+            Ok(v) => made.push(v.number),
+            Err(e) => break e,
+        }
+        assert!(made.len() < 500, "the disk never filled");
+    };
+    assert_eq!(err.code, "disk_full", "{err:?}");
+    assert!(err.message.contains("磁盘已满"), "{}", err.message);
+    assert!(err.message.contains("已保存的内容不受影响"));
+
+    // Room again: every case made before is there, and the next one is numbered after them.
+    std::fs::remove_file(disk.path.join("filler-2")).unwrap();
+    std::fs::remove_file(disk.path.join("filler-1")).unwrap();
+    let next = d.new_case(&item("00017200100002")).unwrap();
+    let recent: Vec<String> = d
+        .recent_cases()
+        .unwrap()
+        .into_iter()
+        .map(|c| c.number)
+        .collect();
+    for n in &made {
+        assert!(recent.contains(n), "{n} kept");
+    }
+    assert_eq!(
+        next.number,
+        format!("RC01-20261127-{:04}", made.len() + 1),
+        "numbering goes on from what was stored"
+    );
+    assert!(d.status().low_disk.is_none());
+    d.stop_intake();
+}
+
 /// Every file below `dir`, recursively.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -605,3 +605,61 @@ pub fn add_user(data: &Path, name: &str, role: &str, password: &str) {
         &format!("{password}\n"),
     );
 }
+
+/// A small file system of its own (tmpfs) for tests of a full disk, unmounted on drop. `None`
+/// where mounting is not allowed (not root): such a test says so and does nothing. CI runs as
+/// root, so there it always runs.
+pub struct SmallDisk {
+    pub path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    pub fn mount(megabytes: u32) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("disk");
+        std::fs::create_dir(&path).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(&path)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!(
+                "skipped: cannot mount a {megabytes} MB tmpfs here (run as root, as CI does)"
+            );
+            return None;
+        }
+        Some(SmallDisk { path, _dir: dir })
+    }
+
+    /// Writes a filler file until the disk has at most `leave` bytes free (0: full).
+    pub fn fill(&self, name: &str, leave: u64) {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.path.join(name))
+            .unwrap();
+        let chunk = vec![0x5a_u8; 64 * 1024];
+        loop {
+            let free = fs4::available_space(&self.path).unwrap();
+            if free <= leave {
+                return;
+            }
+            let n = (free - leave).min(chunk.len() as u64) as usize;
+            if f.write_all(&chunk[..n]).is_err() {
+                return; // full
+            }
+        }
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.path)
+            .status();
+    }
+}

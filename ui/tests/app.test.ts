@@ -320,6 +320,19 @@ describe('status bar', () => {
     expect(byId('status-bar').textContent).not.toContain('离线');
   });
 
+  it('warns while the disk is nearly full, with what to do, and not otherwise', async () => {
+    await renderReady();
+    await waitFor(() => expect(byId('connectivity').textContent).toBe('在线'));
+    expect(document.getElementById('disk-low')).toBeNull();
+    const advice = '本机存放数据的磁盘只剩 87 MB（低于 500 MB）。磁盘写满后将无法保存办件和接收扫描件，请尽快删除不需要的文件或请管理员清理磁盘。';
+    emitDeskStatus(onlineStatus({ low_disk: { free_mb: 87, advice } }));
+    await waitFor(() => expect(document.getElementById('disk-low')).not.toBeNull());
+    expect(byId('disk-low').textContent?.trim()).toBe('磁盘空间不足 · 剩余 87 MB');
+    expect(byId('disk-low').title).toBe(advice);
+    emitDeskStatus(onlineStatus());
+    await waitFor(() => expect(document.getElementById('disk-low')).toBeNull());
+  });
+
   it('shows 离线, the local-cache note and the hub error', async () => {
     m.deskStatus.mockResolvedValue(
       onlineStatus({ connectivity: 'offline', last_error: '无法连接中心：连接被拒绝' }),

@@ -67,6 +67,7 @@ export function onlineStatus(over: Partial<DeskStatus> = {}): DeskStatus {
     sign_in_required: false,
     idle_lock_minutes: 10,
     queue_window: null,
+    low_disk: null,
     ...over,
   };
 }

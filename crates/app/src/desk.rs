@@ -57,6 +57,8 @@ pub struct DeskConfig {
     pub idle_lock_minutes: u32,
     /// The cache's encryption key: the OS keyring, or given (tests).
     pub cache_key: crate::cache_key::CacheKey,
+    /// The status bar warns when the data folder's disk has less than this many MB free.
+    pub low_disk_mb: u64,
 }
 
 impl DeskConfig {
@@ -84,9 +86,13 @@ impl DeskConfig {
             offline_login_days: onewindow_domain::login::OFFLINE_LOGIN_DAYS,
             idle_lock_minutes: onewindow_domain::login::IDLE_LOCK_MINUTES,
             cache_key: crate::cache_key::CacheKey::Keyring,
+            low_disk_mb: LOW_DISK_MB,
         }
     }
 }
+
+/// The status bar's default warning threshold for free space under the data folder.
+pub const LOW_DISK_MB: u64 = 500;
 
 const CACHE_FILE: &str = "cache.db";
 const DEFAULT_LIMIT: u32 = 50;
@@ -210,6 +216,9 @@ pub(crate) fn store_error(e: StoreError) -> AppError {
         StoreError::Transition { reason_zh, .. } => reason_zh.clone(),
         StoreError::CaseNotFound(_) => "找不到该办件，可能已被删除或尚未同步，请刷新".to_string(),
         StoreError::BadInput(_) => "操作无法完成：输入与办件当前内容不符，请刷新后重试".to_string(),
+        e if e.is_disk_full() => {
+            "本机磁盘已满，本次操作没有保存（已保存的内容不受影响）。请删除不需要的文件或请管理员清理磁盘后重试。".to_string()
+        }
         _ => "读取本地缓存失败，请重试；如仍失败请查看日志".to_string(),
     };
     AppError {
@@ -360,7 +369,22 @@ impl Desk {
             sign_in_required: self.sign_in_required(),
             idle_lock_minutes: self.config.idle_lock_minutes,
             queue_window: self.queue_window(),
+            low_disk: self.low_disk(),
         }
+    }
+
+    /// A warning while the data folder's disk has less than `low_disk_mb` free, before it
+    /// fills: a full disk stops saving cases and taking scans.
+    fn low_disk(&self) -> Option<dto::LowDisk> {
+        let free = fs4::available_space(&self.config.data_dir).ok()?;
+        let free_mb = free / (1024 * 1024);
+        (free_mb < self.config.low_disk_mb).then(|| dto::LowDisk {
+            free_mb,
+            advice: format!(
+                "本机存放数据的磁盘只剩 {free_mb} MB（低于 {} MB）。磁盘写满后将无法保存办件和接收扫描件，请尽快删除不需要的文件或请管理员清理磁盘。",
+                self.config.low_disk_mb
+            ),
+        })
     }
 
     /// Follows the status bar's status for the main window, for as long as the desk runs:

@@ -57,6 +57,17 @@ pub struct DeskStatus {
     pub idle_lock_minutes: u32,
     /// The hall window this desk sits at, from the pulled queue configuration.
     pub queue_window: Option<QueueWindowView>,
+    /// The data folder's disk is nearly full (below the warning threshold).
+    pub low_disk: Option<LowDisk>,
+}
+
+/// Free space under the data folder, below the warning threshold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LowDisk {
+    /// Whole MB (MiB) still free.
+    pub free_mb: u64,
+    /// What it means and what to do, for the clerk.
+    pub advice: String,
 }
 
 /// A hall window as the queue configuration names it.

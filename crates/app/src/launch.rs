@@ -56,6 +56,8 @@ struct Settings {
     offline_login_days: Option<u32>,
     /// Minutes without a key or a click before the screen locks (10; 0: never).
     idle_lock_minutes: Option<u32>,
+    /// The status bar warns below this many MB free under the data folder (500).
+    low_disk_mb: Option<u64>,
 }
 
 pub const USAGE: &str = "onewindow-desk [--hub-url URL] [--data-dir DIR] [--ready-file FILE] [--sync-interval-ms N]
@@ -269,6 +271,7 @@ impl LaunchOptions {
             today: self.today,
             announce_repeat: saved.announce_repeat.unwrap_or(1).clamp(1, 5),
             cache_key: crate::cache_key::CacheKey::Keyring,
+            low_disk_mb: saved.low_disk_mb.unwrap_or(crate::desk::LOW_DISK_MB),
             idle_lock_minutes: saved
                 .idle_lock_minutes
                 .map(|m| m.min(240))

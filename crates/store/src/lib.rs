@@ -111,8 +111,16 @@ impl StoreError {
             StoreError::CaseNotFound(_) => "case_not_found",
             StoreError::Transition { .. } => "case_transition",
             StoreError::Sqlite(e) if is_corruption(e) => "cache_corrupt",
+            StoreError::Sqlite(_) if self.is_disk_full() => "disk_full",
             StoreError::Sqlite(_) => "cache_error",
         }
+    }
+
+    /// The disk under the cache has no room left (SQLite's `SQLITE_FULL`, which its file layer
+    /// answers for a write that failed with `ENOSPC`): the statement wrote nothing, and freeing
+    /// space is the cure.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, StoreError::Sqlite(e) if e.sqlite_error_code() == Some(ErrorCode::DiskFull))
     }
 }
 

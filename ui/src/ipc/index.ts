@@ -38,6 +38,7 @@ export type { CacheProblem } from './bindings/CacheProblem';
 export type { Connectivity } from './bindings/Connectivity';
 export type { DeskStatus } from './bindings/DeskStatus';
 export type { DomainView } from './bindings/DomainView';
+export type { LowDisk } from './bindings/LowDisk';
 export type { FieldView } from './bindings/FieldView';
 export type { ItemGuide } from './bindings/ItemGuide';
 export type { ItemLevel } from './bindings/ItemLevel';
