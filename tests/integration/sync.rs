@@ -2097,3 +2097,59 @@ async fn the_desk_pins_the_hubs_certificate_over_https() {
             .is_some()
     );
 }
+
+/// The hub's disk fills: a push is refused with 507 `storage_full` and nothing of it is
+/// recorded there, the desk keeps its case and says 中心存储已满, `/readyz` answers 503 while
+/// `/healthz` stays up; once space returns the same push lands, exactly once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_hub_disk_answers_507_and_the_push_lands_once_space_returns() {
+    let Some(disk) = onewindow_tests::SmallDisk::mount(96) else {
+        return;
+    };
+    mock_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(&disk.path);
+    let code = enrol_code(&data, "综合受理 1 号窗口");
+    let hub = HubProcess::start(&data);
+    let d = desk(tmp.path(), hub.url());
+    assert!(d.sync_once().await.unwrap());
+    d.enrol(&hub.url(), &code, "").await.unwrap();
+    let ready = |url: String| {
+        tokio::task::spawn_blocking(move || {
+            let r = reqwest::blocking::get(format!("{url}/readyz")).unwrap();
+            (r.status().as_u16(), r.text().unwrap())
+        })
+    };
+    assert_eq!(ready(hub.url()).await.unwrap().0, 200);
+
+    let number = accepted_case(&d, 1).await;
+    disk.fill("filler", 0);
+    let _ = d.sync_once().await;
+    let push = d.status().push;
+    assert_eq!(push.pending_ops, 1, "{push:?}");
+    let problem = push.problem.expect("the push failed and says why");
+    assert!(problem.contains("中心存储已满"), "{problem}");
+    let (status, body) = ready(hub.url()).await.unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("storage_full"), "{body}");
+    let health = tokio::task::spawn_blocking({
+        let url = hub.url();
+        move || {
+            reqwest::blocking::get(format!("{url}/healthz"))
+                .unwrap()
+                .status()
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(health.as_u16(), 200, "the process itself is alive");
+
+    std::fs::remove_file(disk.path.join("filler")).unwrap();
+    assert_eq!(ready(hub.url()).await.unwrap().0, 200);
+    d.sync_once().await.unwrap();
+    assert_eq!(d.status().push.pending_ops, 0);
+    drop(hub);
+    let hub_store = HubStore::open_dir(&data).unwrap();
+    assert_eq!(hub_store.case_count().unwrap(), 1);
+    assert!(hub_store.hub_case(&number).unwrap().is_some());
+}

@@ -109,6 +109,14 @@ impl HttpError {
 impl From<HubStoreError> for HttpError {
     fn from(e: HubStoreError) -> Self {
         match e {
+            e if e.is_storage_full() => {
+                tracing::error!(error = %e, "hub storage full: request refused, nothing recorded");
+                Self::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "storage_full",
+                    format!("the hub's disk is full; nothing of this request was recorded: {e}"),
+                )
+            }
             HubStoreError::CursorAhead { .. } => {
                 Self::new(StatusCode::CONFLICT, "cursor_ahead", e.to_string())
             }
@@ -187,6 +195,31 @@ async fn healthz() -> Json<Health> {
         status: "ok".into(),
         protocol: PROTOCOL_VERSION,
     })
+}
+
+/// The least free space under the data folder at which the hub takes work (`/readyz`).
+pub const READY_MIN_FREE_MB: u64 = 64;
+
+/// Ready for work: 503 while the data folder's disk has less than [`READY_MIN_FREE_MB`] free,
+/// so a load balancer stops sending writes before they fail. `/healthz` says only that the
+/// process answers.
+async fn readyz(State(state): State<HubState>) -> Response {
+    let dir = state.blobs.0.clone();
+    let free_mb = tokio::task::spawn_blocking(move || fs4::available_space(&dir).ok())
+        .await
+        .ok()
+        .flatten()
+        .map(|b| b / (1024 * 1024));
+    let full = free_mb.is_some_and(|mb| mb < READY_MIN_FREE_MB);
+    let body = Json(onewindow_proto::Ready {
+        status: if full { "storage_full" } else { "ok" }.into(),
+        free_mb,
+    });
+    if full {
+        (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
+    } else {
+        body.into_response()
+    }
 }
 
 async fn catalog_changes(
@@ -708,6 +741,7 @@ async fn not_found() -> HttpError {
 pub fn router(state: HubState) -> Router {
     Router::new()
         .route(paths::HEALTHZ, get(healthz))
+        .route(paths::READYZ, get(readyz))
         .route(paths::CATALOG_CHANGES, get(catalog_changes))
         .route(paths::CALENDAR_CHANGES, get(calendar_changes))
         .route(paths::QUEUE_CONFIG_CHANGES, get(queue_config_changes))

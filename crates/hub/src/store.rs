@@ -108,6 +108,20 @@ pub enum HubStoreError {
     BlobIo(#[from] std::io::Error),
 }
 
+impl HubStoreError {
+    /// The hub's disk has no room left: SQLite's `SQLITE_FULL`, or a blob write that failed
+    /// with `ENOSPC`. Nothing of the request was recorded; freeing space is the cure.
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            HubStoreError::Sqlite(e) => {
+                e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull)
+            }
+            HubStoreError::BlobIo(e) => e.kind() == std::io::ErrorKind::StorageFull,
+            _ => false,
+        }
+    }
+}
+
 pub type Result<T, E = HubStoreError> = std::result::Result<T, E>;
 
 /// What an import did.

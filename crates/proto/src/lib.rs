@@ -14,6 +14,8 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// Paths of the hub's HTTP API.
 pub mod paths {
     pub const HEALTHZ: &str = "/healthz";
+    /// `GET`: 200 while the hub can take work, 503 while its data folder's disk is (nearly) full.
+    pub const READYZ: &str = "/readyz";
     pub const CATALOG_CHANGES: &str = "/v1/catalog/changes";
     pub const CALENDAR_CHANGES: &str = "/v1/calendar/changes";
     /// `/v1/elicences/{holder}`: one holder's e-licences.
@@ -217,6 +219,14 @@ pub struct ELicences {
 pub struct Health {
     pub status: String,
     pub protocol: u32,
+}
+
+/// `/readyz`: `status` is `ok`, or `storage_full` while the data folder's disk has less than
+/// the hub needs to take work; `free_mb` is what it has (absent when it cannot be read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ready {
+    pub status: String,
+    pub free_mb: Option<u64>,
 }
 
 /// Query of a change stream: `?cursor=N&limit=M`.

@@ -82,6 +82,9 @@ impl SyncError {
             SyncError::Hub { code, .. } if code == "audit_chain_broken" => {
                 "本窗口的审计日志链不完整（记录被改动或删除），已报告中心；请联系管理员".into()
             }
+            SyncError::Hub { code, .. } if code == "storage_full" => {
+                "中心存储已满，本窗口的办件暂存本地、稍后自动重发；请联系中心管理员清理中心服务器的磁盘".into()
+            }
             SyncError::Hub { code, .. } if code == "bad_enrol_code" => {
                 "注册码无效或已被使用，请向管理员重新获取".into()
             }
