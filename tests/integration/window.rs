@@ -806,6 +806,55 @@ async fn a_filling_disk_is_named_and_nothing_stored_is_lost() {
     d.stop_intake();
 }
 
+/// A view or a print whose audit record cannot be written (the disk is full) does not happen:
+/// the case is not opened, the document not printed, and the clerk is told why; once space
+/// returns both work, and every print on paper has its record.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_view_or_print_without_its_audit_record() {
+    let Some(disk) = onewindow_tests::SmallDisk::mount(48) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(&demo_hub_data_with_elicences(tmp.path()));
+    let printed_dir = tmp.path().join("printed");
+    let cfg = DeskConfig {
+        printer: PrintTarget::Folder(printed_dir.clone()),
+        ..config(&disk.path, hub.url(), "2026-11-27")
+    };
+    let d = Desk::open(cfg.clone());
+    assert!(d.sync_once().await.unwrap());
+    let v = d.new_case(&item("00017200100002")).unwrap();
+    let v = d.set_scenario(&v.id, None, "00017200100002-01").unwrap();
+    let v = d.issue_notice(&v.id).unwrap();
+    assert_eq!(printed(&printed_dir).len(), 1);
+    let doc = v.documents[0].id;
+    // The folder printer writes a reprint under the same name: start from an empty tray.
+    std::fs::remove_file(&printed(&printed_dir)[0]).unwrap();
+
+    disk.fill("filler", 0);
+    let refused = d.open_case(&v.id).unwrap_err();
+    assert_eq!(refused.code, "audit_not_written", "{refused:?}");
+    assert!(refused.message.contains("磁盘已满") && refused.message.contains("没有进行"));
+    let refused = d.reprint(doc).unwrap_err();
+    assert_eq!(refused.code, "audit_not_written");
+    assert!(printed(&printed_dir).is_empty(), "nothing printed unrecorded");
+
+    std::fs::remove_file(disk.path.join("filler")).unwrap();
+    assert_eq!(d.open_case(&v.id).unwrap().number, v.number);
+    assert!(d.reprint(doc).unwrap().ok);
+    assert_eq!(printed(&printed_dir).len(), 1);
+    drop(d);
+    let db = onewindow_tests::desk_db(&cfg.data_dir.join("cache.db"));
+    let prints: i64 = db
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'print' AND result = 'ok'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(prints, 2, "one record for each page printed");
+}
+
 /// Every file below `dir`, recursively.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

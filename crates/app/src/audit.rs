@@ -18,6 +18,40 @@ impl Desk {
         self.audit_as(&actor, &desk, action, object, result, detail);
     }
 
+    /// Appends the record of an action that must not happen unrecorded (a view of a case or a
+    /// document, a print, a reveal of the applicant's numbers): the caller acts only after it
+    /// succeeds, so record and action stand or fall together.
+    pub(crate) fn audit_required(
+        &self,
+        action: &str,
+        object: &str,
+        result: &str,
+        detail: Option<&str>,
+    ) -> Result<(), AppError> {
+        let (actor, desk) = (self.user_name(), self.desk_code());
+        let a = Audit {
+            actor: &actor,
+            desk: &desk,
+            action,
+            object,
+            result,
+            detail,
+        };
+        self.with_store_mut(|s| s.audit(&a, Utc::now()))
+            .map_err(|e| {
+                tracing::error!(action, code = %e.code, "audit record not written; action refused");
+                AppError {
+                    code: "audit_not_written".into(),
+                    message: if e.code == "disk_full" {
+                        "本机磁盘已满，无法写入审计记录，本次操作没有进行（每次查看和打印都须留有记录）。请删除不需要的文件或请管理员清理磁盘后重试。".into()
+                    } else {
+                        "无法写入审计记录，本次操作没有进行（每次查看和打印都须留有记录）。请重试，如仍失败请查看日志".into()
+                    },
+                }
+            })?;
+        Ok(())
+    }
+
     pub(crate) fn audit_as(
         &self,
         actor: &str,
@@ -63,7 +97,7 @@ impl Desk {
             });
         }
         let (number, applicant) = self.applicant_of(case_id)?;
-        self.audit("reveal", &number, "ok", Some(reason));
+        self.audit_required("reveal", &number, "ok", Some(reason))?;
         tracing::info!(case = %number, "applicant data revealed");
         Ok(match applicant {
             Some(a) => dto::RevealView {

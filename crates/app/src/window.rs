@@ -1012,7 +1012,7 @@ impl Desk {
 
     pub fn open_case(&self, case_id: &str) -> Result<CaseView, AppError> {
         let view = self.case_view(case_id, None)?;
-        self.audit("view", &view.number, "ok", None);
+        self.audit_required("view", &view.number, "ok", None)?;
         // Scans go to a case on screen only while it can take them: a draft, or an accepted
         // case whose 容缺 materials are still owed.
         if view.editable
@@ -2008,22 +2008,26 @@ impl Desk {
     /// Prints a document archived as `rel`; the flash says where it went or why it did not.
     fn print(&self, pdf: &[u8], rel: &str, kind: &str) -> Flash {
         let title = doc_title(kind);
-        let printed = self.config.printer.print(pdf, rel, title);
-        self.audit(
-            "print",
-            rel,
-            if printed.is_ok() { "ok" } else { "failed" },
-            None,
-        );
-        match printed {
+        // Recorded first: a print that cannot be recorded is not made.
+        if let Err(e) = self.audit_required("print", rel, "ok", None) {
+            return Flash {
+                ok: false,
+                text: format!("{title}已存档，但没有打印：{}", e.message),
+            };
+        }
+        match self.config.printer.print(pdf, rel, title) {
             Ok(msg) => Flash {
                 ok: true,
                 text: format!("{title}已打印（{msg}）"),
             },
-            Err(e) => Flash {
-                ok: false,
-                text: format!("{title}已存档，但{e}"),
-            },
+            Err(e) => {
+                // The record says it was sent; this one says the printer refused it.
+                self.audit("print", rel, "failed", Some(&e.to_string()));
+                Flash {
+                    ok: false,
+                    text: format!("{title}已存档，但{e}"),
+                }
+            }
         }
     }
 
@@ -2376,7 +2380,7 @@ impl Desk {
         let d = self
             .with_store(|s| s.document(document_id))?
             .ok_or_else(|| bad("not_found", "找不到该文书"))?;
-        self.audit("view", &d.file, "ok", None);
+        self.audit_required("view", &d.file, "ok", None)?;
         // A missing or damaged file is refused with the reason before any print is tried.
         let pdf = self.read_archive(&d.file)?;
         Ok(self.print(&pdf, &d.file, &d.kind))
