@@ -603,11 +603,21 @@ pub fn run() {
             reveal_applicant,
             lock_screen,
         ])
-        .run(tauri::generate_context!())
+        .build(tauri::generate_context!())
         .unwrap_or_else(|e| {
             tracing::error!(error = %e, "tauri failed");
             eprintln!("onewindow-desk: {e}");
             std::process::exit(1);
+        })
+        .run(|app, event| {
+            // The windows are gone: stop the hot-folder thread and close the cache in order
+            // before the process exits.
+            if let tauri::RunEvent::Exit = event
+                && let Some(desk) = app.try_state::<Arc<Desk>>()
+            {
+                desk.shutdown();
+                tracing::info!("desk stopped");
+            }
         });
 }
 

@@ -311,3 +311,40 @@ async fn two_desks_syncing_at_once_each_deliver_their_own_exactly_once() {
     assert_eq!(hub_store.complete_blobs().unwrap().len(), fa + fb);
     hub.kill();
 }
+
+/// The desk ends in order: twenty desks each take the scans in their hot folder and exit while
+/// the hot-folder thread is at work (stop and join it, close the cache on the main thread);
+/// every one exits with status 0, never a crash in SQLCipher's clean-up, and the cache opens
+/// afterwards with every scan the desk took.
+#[test]
+fn twenty_desks_exit_cleanly_while_taking_scans() {
+    let tmp = tempfile::tempdir().unwrap();
+    for run in 0..20u32 {
+        let data = tmp.path().join(format!("desk-{run}"));
+        let hot = data.join("scans");
+        std::fs::create_dir_all(&hot).unwrap();
+        for page in 0..3u32 {
+            std::fs::write(
+                hot.join(format!("page-{page}.jpg")),
+                onewindow_tests::jpeg_variant(run * 10 + page),
+            )
+            .unwrap();
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_onewindow-desk-exit"))
+            .arg(&data)
+            .env("ONEWINDOW_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "run {run}: {:?}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let store = onewindow_tests::desk_store(&data.join("cache.db"));
+        assert!(
+            store.audit_verify().unwrap().is_none(),
+            "run {run}: the cache is whole"
+        );
+    }
+}

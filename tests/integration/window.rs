@@ -837,7 +837,10 @@ async fn no_view_or_print_without_its_audit_record() {
     assert!(refused.message.contains("磁盘已满") && refused.message.contains("没有进行"));
     let refused = d.reprint(doc).unwrap_err();
     assert_eq!(refused.code, "audit_not_written");
-    assert!(printed(&printed_dir).is_empty(), "nothing printed unrecorded");
+    assert!(
+        printed(&printed_dir).is_empty(),
+        "nothing printed unrecorded"
+    );
 
     std::fs::remove_file(disk.path.join("filler")).unwrap();
     assert_eq!(d.open_case(&v.id).unwrap().number, v.number);

@@ -163,6 +163,13 @@ pub struct Desk {
     /// Each new `revision`, for [`Desk::run_revision_feed`].
     pub(crate) revision_tx: tokio::sync::watch::Sender<u64>,
     pub(crate) intake_stop: AtomicBool,
+    /// The hot-folder thread and what wakes it, for [`Desk::shutdown`].
+    pub(crate) intake_thread: Mutex<
+        Option<(
+            std::thread::JoinHandle<()>,
+            Option<onewindow_intake::watch::Nudger>,
+        )>,
+    >,
     /// The status's cache reads, with the store and change stamp they were read at.
     status_reads: Mutex<Option<(StoreStamp, Arc<StatusReads>)>>,
     /// Why the last e-licence lookup of a case failed (offline), by case id.
@@ -265,6 +272,7 @@ impl Desk {
             revision: std::sync::atomic::AtomicU64::new(1),
             revision_tx: tokio::sync::watch::Sender::new(1),
             intake_stop: AtomicBool::new(false),
+            intake_thread: Mutex::new(None),
             status_reads: Mutex::new(None),
             elicence_errors: Mutex::new(HashMap::new()),
             store: RwLock::new(None),
@@ -418,6 +426,50 @@ impl Desk {
                 show(now);
             }
         }
+    }
+
+    /// Ends the desk in order before the process exits: the hot-folder thread is stopped and
+    /// joined (a file being taken is finished), then the cache is closed here, while the
+    /// process's crypto library is still whole. Dropping the last handle of an SQLCipher
+    /// connection on another thread while `main` returns crashed in its codec clean-up. After
+    /// this the desk has no cache; it is for the last moment of the process.
+    pub fn shutdown(&self) {
+        self.intake_stop.store(true, Ordering::SeqCst);
+        let thread = self
+            .intake_thread
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some((handle, nudger)) = thread {
+            if let Some(n) = nudger {
+                n.nudge();
+            }
+            if handle.join().is_err() {
+                tracing::error!("hot folder thread ended in a panic");
+            }
+        }
+        let store = self.store.write().unwrap_or_else(|p| p.into_inner()).take();
+        let Some(mut store) = store else {
+            return;
+        };
+        // A command or a loop may still hold the cache for a moment: wait up to a second.
+        for _ in 0..100 {
+            match Arc::try_unwrap(store) {
+                Ok(only) => {
+                    drop(only.into_inner().unwrap_or_else(|p| p.into_inner()));
+                    tracing::info!("cache closed");
+                    return;
+                }
+                Err(shared) => {
+                    store = shared;
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }
+        }
+        // Still in use: never closed from another thread during exit; the OS releases it,
+        // and every commit is already in the file.
+        tracing::warn!("cache still in use at exit; left open");
+        std::mem::forget(store);
     }
 
     /// Which cache is open and its change stamp: equal values mean nothing in the cache changed

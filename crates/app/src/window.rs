@@ -740,12 +740,16 @@ impl Desk {
                 None
             }
         };
+        let nudger = watch.as_ref().map(Watch::nudger);
         let desk = Arc::clone(self);
         let spawned = std::thread::Builder::new()
             .name("hot-folder".into())
             .spawn(move || desk.intake_loop(watch));
-        if let Err(e) = spawned {
-            tracing::error!(error = %e, "cannot start the hot folder thread");
+        match spawned {
+            Ok(handle) => {
+                *relock(&self.intake_thread) = Some((handle, nudger));
+            }
+            Err(e) => tracing::error!(error = %e, "cannot start the hot folder thread"),
         }
     }
 
