@@ -858,6 +858,54 @@ async fn no_view_or_print_without_its_audit_record() {
     assert_eq!(prints, 2, "one record for each page printed");
 }
 
+/// A scan that cannot be taken because the desk's disk is full is shown with that reason and
+/// stays in the hot folder (not forgotten, not lost); once space returns it is taken into the
+/// case that is open, and the list empties.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scan_held_by_a_full_disk_is_shown_and_taken_once_space_returns() {
+    let Some(disk) = onewindow_tests::SmallDisk::mount(48) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(&demo_hub_data_with_elicences(tmp.path()));
+    let hot = tmp.path().join("scans");
+    let cfg = DeskConfig {
+        hot_folder: hot.clone(),
+        printer: PrintTarget::Folder(tmp.path().join("printed")),
+        ..config(&disk.path, hub.url(), "2026-11-27")
+    };
+    let d = Desk::open(cfg);
+    assert!(d.sync_once().await.unwrap());
+    d.start_intake();
+    let v = d.new_case(&item("00017200100002")).unwrap();
+    let v = d.set_scenario(&v.id, None, "00017200100002-01").unwrap();
+
+    disk.fill("filler", 0);
+    std::fs::write(hot.join("page-1.jpg"), jpeg_variant(3)).unwrap();
+    let held = wait_for(&d, &v.id, |v| !v.held_scans.is_empty());
+    let h = &held.held_scans[0];
+    assert_eq!(
+        (h.name.as_str(), h.code.as_str()),
+        ("page-1.jpg", "disk_full")
+    );
+    assert!(
+        h.reason.contains("磁盘已满") && h.reason.contains("仍在扫描文件夹中"),
+        "{}",
+        h.reason
+    );
+    assert!(
+        hot.join("page-1.jpg").exists(),
+        "the scan stays in the hot folder"
+    );
+    assert!(held.tray.is_empty());
+
+    std::fs::remove_file(disk.path.join("filler")).unwrap();
+    let taken = wait_for(&d, &v.id, |v| v.held_scans.is_empty() && !v.tray.is_empty());
+    assert_eq!(taken.tray.len(), 1);
+    assert!(!hot.join("page-1.jpg").exists());
+    d.stop_intake();
+}
+
 /// Every file below `dir`, recursively.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -149,6 +149,24 @@ describe('the draft', () => {
     expect(byId('case-flash').textContent).toContain('申请信息已保存');
   });
 
+  it('lists scans held in the hot folder with their reason until they are taken', async () => {
+    await startCase();
+    expect(document.getElementById('held-list')).toBeNull();
+    const reason = '本机磁盘已满（剩余 0 MB），无法接收；文件仍在扫描文件夹中，清理磁盘后将自动接收';
+    m.pollCase.mockResolvedValueOnce(
+      caseView({ revision: 6, held_scans: [{ name: 'page-1.jpg', code: 'disk_full', reason }] }),
+    );
+    emitCaseRevision(6);
+    await waitFor(() => expect(document.getElementById('held-list')).not.toBeNull());
+    const item = byId('held-list').querySelector('.held-item') as HTMLElement;
+    expect(item.dataset.code).toBe('disk_full');
+    expect(item.textContent).toBe(`page-1.jpg：${reason}`);
+    expect(byId('held-list').getAttribute('role')).toBe('alert');
+    m.pollCase.mockResolvedValueOnce(caseView({ revision: 7, tray: [fileView(1)] }));
+    emitCaseRevision(7);
+    await waitFor(() => expect(document.getElementById('held-list')).toBeNull());
+  });
+
   it('refetches on case-revision events with the revision shown, never two reads at once', async () => {
     let release: (v: CaseView | null) => void = () => {};
     m.pollCase.mockImplementation(() => new Promise((resolve) => (release = resolve)));

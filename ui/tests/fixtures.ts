@@ -420,6 +420,7 @@ export function caseView(over: Partial<CaseView> = {}): CaseView {
       },
     ],
     quarantined: [],
+    held_scans: [],
     promised_date: '2026-04-02',
     calendar_note: null,
     revision: 5,

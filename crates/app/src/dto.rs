@@ -492,6 +492,17 @@ pub struct QuarantineView {
     pub path: String,
 }
 
+/// A scan ready in the hot folder that could not be taken (the disk is full, it cannot be
+/// read): it stays there, is tried again every few seconds, and is listed until taken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HeldScanView {
+    pub name: String,
+    /// `disk_full`, `unreadable` or `take_failed`.
+    pub code: String,
+    /// What is wrong and what to do, for the clerk.
+    pub reason: String,
+}
+
 /// The outcome of the last action, for the clerk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Flash {
@@ -536,6 +547,8 @@ pub struct CaseView {
     pub documents: Vec<DocumentView>,
     pub events: Vec<EventView>,
     pub quarantined: Vec<QuarantineView>,
+    /// Scans waiting in the hot folder because they could not be taken, with the reason.
+    pub held_scans: Vec<HeldScanView>,
     /// The promised completion date if accepted today, and the calendar's caveat.
     pub promised_date: Option<String>,
     pub calendar_note: Option<String>,

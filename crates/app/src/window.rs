@@ -52,6 +52,8 @@ pub(crate) struct WindowState {
     /// Scans that arrived while no case was open; they go to the next case's tray.
     unassigned: Vec<Taken>,
     quarantined: Vec<dto::QuarantineView>,
+    /// Ready scans the hot folder could not be taken from, as its last scan left them.
+    held: Vec<dto::HeldScanView>,
     intake_error: Option<String>,
 }
 
@@ -766,16 +768,31 @@ impl Desk {
         // A panic while decoding one hostile file must not end scanning for the day.
         let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let mut hot = relock(&self.intake().hot);
-            hot.as_mut()
-                .map(|h| h.scan(Instant::now()).map(|o| (o, h.has_pending())))
+            hot.as_mut().map(|h| {
+                h.scan(Instant::now())
+                    .map(|o| (o, h.has_pending(), h.held()))
+            })
         }));
         let (outcomes, pending) = match scanned {
-            Ok(Some(Ok(found))) => {
+            Ok(Some(Ok((outcomes, pending, held)))) => {
+                let held: Vec<dto::HeldScanView> = held
+                    .into_iter()
+                    .map(|h| dto::HeldScanView {
+                        name: h.name,
+                        code: h.code.into(),
+                        reason: h.reason_zh,
+                    })
+                    .collect();
                 let mut st = relock(&self.intake().state);
                 if st.intake_error.take().is_some() {
                     tracing::info!("hot folder scanning again");
                 }
-                found
+                if st.held != held {
+                    st.held = held;
+                    drop(st);
+                    self.bump();
+                }
+                (outcomes, pending)
             }
             Ok(Some(Err(e))) => {
                 tracing::error!(error = %e, "hot folder scan failed");
@@ -1269,7 +1286,7 @@ impl Desk {
                 reason: e.reason,
             })
             .collect();
-        let (scan_target, selected_slot, quarantined) = {
+        let (scan_target, selected_slot, quarantined, held_scans) = {
             let st = relock(&self.intake().state);
             let target = st.case_id.as_deref() == Some(ctx.case.id.as_str());
             let slot = if target {
@@ -1285,7 +1302,7 @@ impl Desk {
                     path: String::new(),
                 });
             }
-            (target, slot, q)
+            (target, slot, q, st.held.clone())
         };
         let (promised_date, calendar_note) = if editable {
             let (d, note) = self.promised(today, ctx.promised_days)?;
@@ -1383,6 +1400,7 @@ impl Desk {
             documents,
             events,
             quarantined,
+            held_scans,
             promised_date,
             calendar_note,
             revision,

@@ -226,6 +226,56 @@ struct Seen {
 pub struct HotFolder {
     config: IntakeConfig,
     seen: HashMap<PathBuf, Seen>,
+    /// Stable files that could not be taken, with when to try again.
+    held: HashMap<PathBuf, (Held, Instant)>,
+}
+
+/// How long a file that could not be taken waits before the next try.
+pub const RETRY_HELD: Duration = Duration::from_secs(5);
+
+/// A scan that is ready but could not be taken (the disk is full, the file cannot be read): it
+/// stays in the hot folder, is tried again every [`RETRY_HELD`], and is listed with its reason
+/// until it is taken or removed from the folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub name: String,
+    /// `disk_full`, `unreadable` or `take_failed`.
+    pub code: &'static str,
+    /// For the clerk: what is wrong and what to do.
+    pub reason_zh: String,
+}
+
+impl Held {
+    fn of(name: &str, e: &IntakeError, free_mb: Option<u64>) -> Held {
+        let IntakeError::Io { source, .. } = e;
+        let (code, reason_zh) = match source.kind() {
+            std::io::ErrorKind::StorageFull => (
+                "disk_full",
+                match free_mb {
+                    Some(mb) => format!(
+                        "本机磁盘已满（剩余 {mb} MB），无法接收；文件仍在扫描文件夹中，清理磁盘后将自动接收"
+                    ),
+                    None => {
+                        "本机磁盘已满，无法接收；文件仍在扫描文件夹中，清理磁盘后将自动接收".into()
+                    }
+                },
+            ),
+            std::io::ErrorKind::PermissionDenied => (
+                "unreadable",
+                "没有读取该文件的权限，无法接收；请检查扫描软件的保存设置，文件仍在扫描文件夹中"
+                    .into(),
+            ),
+            _ => (
+                "take_failed",
+                "接收时出错，文件仍在扫描文件夹中，稍后自动重试；如一直不能接收请查看日志".into(),
+            ),
+        };
+        Held {
+            name: name.to_string(),
+            code,
+            reason_zh,
+        }
+    }
 }
 
 /// Moves a file, falling back to copy-then-remove across file systems (a network hot folder).
@@ -270,6 +320,7 @@ impl HotFolder {
         Ok(HotFolder {
             config,
             seen: HashMap::new(),
+            held: HashMap::new(),
         })
     }
 
@@ -308,6 +359,12 @@ impl HotFolder {
                 continue;
             }
             present.push(path.clone());
+            if let Some((_, retry_at)) = self.held.get(&path) {
+                if now >= *retry_at {
+                    self.try_take(&path, &name, now, &mut out);
+                }
+                continue;
+            }
             let seen = Seen {
                 size: meta.len(),
                 mtime: meta.modified().ok(),
@@ -319,7 +376,7 @@ impl HotFolder {
                         && fs::File::open(&path).is_ok()
                     {
                         self.seen.remove(&path);
-                        out.push(self.take(&path, &name)?);
+                        self.try_take(&path, &name, now, &mut out);
                     }
                 }
                 _ => {
@@ -328,7 +385,49 @@ impl HotFolder {
             }
         }
         self.seen.retain(|p, _| present.contains(p));
+        self.held.retain(|p, _| present.contains(p));
         Ok(out)
+    }
+
+    /// Takes a stable file; one that cannot be taken stays in the hot folder, held with its
+    /// reason and tried again after [`RETRY_HELD`]. One that vanished meanwhile is forgotten.
+    fn try_take(&mut self, path: &Path, name: &str, now: Instant, out: &mut Vec<Outcome>) {
+        match self.take(path, name) {
+            Ok(o) => {
+                self.held.remove(path);
+                out.push(o);
+            }
+            Err(IntakeError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                self.held.remove(path);
+            }
+            Err(e) => {
+                let free_mb = fs4::available_space(&self.config.staging)
+                    .ok()
+                    .map(|b| b / (1024 * 1024));
+                let held = Held::of(name, &e, free_mb);
+                let IntakeError::Io { source, .. } = &e;
+                let again = self
+                    .held
+                    .get(path)
+                    .is_some_and(|(h, _)| h.code == held.code);
+                if !again {
+                    // The English detail without the file's name (it often carries the
+                    // applicant's); once, not at every retry.
+                    tracing::warn!(code = held.code, kind = ?source.kind(), error = %source, "scan held in the hot folder");
+                }
+                self.held
+                    .insert(path.to_path_buf(), (held, now + RETRY_HELD));
+            }
+        }
+    }
+
+    /// The files waiting in the hot folder because they could not be taken, by name.
+    pub fn held(&self) -> Vec<Held> {
+        let mut v: Vec<Held> = self.held.values().map(|(h, _)| h.clone()).collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v
     }
 
     /// "Import from file": the same pipeline for a file the clerk picks. The file is copied,

@@ -8,6 +8,7 @@ import type { FileView } from "./FileView";
 import type { Flash } from "./Flash";
 import type { FollowUpView } from "./FollowUpView";
 import type { FormFieldView } from "./FormFieldView";
+import type { HeldScanView } from "./HeldScanView";
 import type { MaterialSlotView } from "./MaterialSlotView";
 import type { MemberView } from "./MemberView";
 import type { QuarantineView } from "./QuarantineView";
@@ -46,6 +47,10 @@ scan_target: boolean,
  * Where newly scanned files land (`None`: the tray).
  */
 selected_slot: number | null, review: ReviewView, elicence: ELicenceView, follow_ups: Array<FollowUpView>, documents: Array<DocumentView>, events: Array<EventView>, quarantined: Array<QuarantineView>, 
+/**
+ * Scans waiting in the hot folder because they could not be taken, with the reason.
+ */
+held_scans: Array<HeldScanView>, 
 /**
  * The promised completion date if accepted today, and the calendar's caveat.
  */
