@@ -746,22 +746,47 @@ async fn the_revision_feed_tells_of_a_scan_taken() {
     feed.abort();
 }
 
+/// A desk whose data folder is on a 48 MB file system of its own (its hot folder and printer
+/// tray are elsewhere), with the demo catalog pulled; `None` where mounting is not allowed.
+/// Keep the whole value alive for the test: its parts are the disk, the folders and the hub.
+struct SmallDiskDesk {
+    disk: onewindow_tests::SmallDisk,
+    tmp: tempfile::TempDir,
+    _hub: HubProcess,
+    desk: Arc<Desk>,
+    cfg: DeskConfig,
+}
+
+async fn desk_on_small_disk(low_disk_mb: u64) -> Option<SmallDiskDesk> {
+    let disk = onewindow_tests::SmallDisk::mount(48)?;
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(&demo_hub_data_with_elicences(tmp.path()));
+    let cfg = DeskConfig {
+        low_disk_mb,
+        hot_folder: tmp.path().join("scans"),
+        printer: PrintTarget::Folder(tmp.path().join("printed")),
+        ..config(&disk.path, hub.url(), "2026-11-27")
+    };
+    let desk = Desk::open(cfg.clone());
+    assert!(desk.sync_once().await.unwrap());
+    Some(SmallDiskDesk {
+        disk,
+        tmp,
+        _hub: hub,
+        desk,
+        cfg,
+    })
+}
+
 /// A desk whose data folder's disk fills up: the status bar warns before it is full, a save on
 /// a full disk is refused with `disk_full` and says so (not "cannot read the cache"), nothing
 /// already stored is lost, and once space returns the same work goes on.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_filling_disk_is_named_and_nothing_stored_is_lost() {
-    let Some(disk) = onewindow_tests::SmallDisk::mount(48) else {
+    let Some(small) = desk_on_small_disk(20).await else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let hub = HubProcess::start(&demo_hub_data_with_elicences(tmp.path()));
-    let cfg = DeskConfig {
-        low_disk_mb: 20,
-        ..config(&disk.path, hub.url(), "2026-11-27")
-    };
-    let d = Desk::open(cfg);
-    assert!(d.sync_once().await.unwrap());
+    let (disk, d) = (&small.disk, &small.desk);
     let first = d.new_case(&item("00017200100002")).unwrap();
     assert!(d.status().low_disk.is_none(), "plenty of room yet");
 
@@ -811,18 +836,11 @@ async fn a_filling_disk_is_named_and_nothing_stored_is_lost() {
 /// returns both work, and every print on paper has its record.
 #[tokio::test(flavor = "multi_thread")]
 async fn no_view_or_print_without_its_audit_record() {
-    let Some(disk) = onewindow_tests::SmallDisk::mount(48) else {
+    let Some(small) = desk_on_small_disk(0).await else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let hub = HubProcess::start(&demo_hub_data_with_elicences(tmp.path()));
+    let (disk, tmp, d, cfg) = (&small.disk, &small.tmp, &small.desk, &small.cfg);
     let printed_dir = tmp.path().join("printed");
-    let cfg = DeskConfig {
-        printer: PrintTarget::Folder(printed_dir.clone()),
-        ..config(&disk.path, hub.url(), "2026-11-27")
-    };
-    let d = Desk::open(cfg.clone());
-    assert!(d.sync_once().await.unwrap());
     let v = d.new_case(&item("00017200100002")).unwrap();
     let v = d.set_scenario(&v.id, None, "00017200100002-01").unwrap();
     let v = d.issue_notice(&v.id).unwrap();
@@ -846,7 +864,6 @@ async fn no_view_or_print_without_its_audit_record() {
     assert_eq!(d.open_case(&v.id).unwrap().number, v.number);
     assert!(d.reprint(doc).unwrap().ok);
     assert_eq!(printed(&printed_dir).len(), 1);
-    drop(d);
     let db = onewindow_tests::desk_db(&cfg.data_dir.join("cache.db"));
     let prints: i64 = db
         .query_row(
@@ -863,26 +880,18 @@ async fn no_view_or_print_without_its_audit_record() {
 /// case that is open, and the list empties.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_scan_held_by_a_full_disk_is_shown_and_taken_once_space_returns() {
-    let Some(disk) = onewindow_tests::SmallDisk::mount(48) else {
+    let Some(small) = desk_on_small_disk(0).await else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let hub = HubProcess::start(&demo_hub_data_with_elicences(tmp.path()));
-    let hot = tmp.path().join("scans");
-    let cfg = DeskConfig {
-        hot_folder: hot.clone(),
-        printer: PrintTarget::Folder(tmp.path().join("printed")),
-        ..config(&disk.path, hub.url(), "2026-11-27")
-    };
-    let d = Desk::open(cfg);
-    assert!(d.sync_once().await.unwrap());
+    let (disk, d, cfg) = (&small.disk, &small.desk, &small.cfg);
+    let hot = cfg.hot_folder.clone();
     d.start_intake();
     let v = d.new_case(&item("00017200100002")).unwrap();
     let v = d.set_scenario(&v.id, None, "00017200100002-01").unwrap();
 
     disk.fill("filler", 0);
     std::fs::write(hot.join("page-1.jpg"), jpeg_variant(3)).unwrap();
-    let held = wait_for(&d, &v.id, |v| !v.held_scans.is_empty());
+    let held = wait_for(d, &v.id, |v| !v.held_scans.is_empty());
     let h = &held.held_scans[0];
     assert_eq!(
         (h.name.as_str(), h.code.as_str()),
@@ -900,7 +909,7 @@ async fn a_scan_held_by_a_full_disk_is_shown_and_taken_once_space_returns() {
     assert!(held.tray.is_empty());
 
     std::fs::remove_file(disk.path.join("filler")).unwrap();
-    let taken = wait_for(&d, &v.id, |v| v.held_scans.is_empty() && !v.tray.is_empty());
+    let taken = wait_for(d, &v.id, |v| v.held_scans.is_empty() && !v.tray.is_empty());
     assert_eq!(taken.tray.len(), 1);
     assert!(!hot.join("page-1.jpg").exists());
     d.stop_intake();
