@@ -158,10 +158,9 @@ pub struct Desk {
     cache_key: Mutex<Option<[u8; 32]>>,
     /// The hot folder, the open case and where its scans land.
     pub(crate) intake: crate::window::Intake,
-    /// Bumped whenever a case on screen may have changed (the UI polls it).
-    pub(crate) revision: std::sync::atomic::AtomicU64,
-    /// Each new `revision`, for [`Desk::run_revision_feed`].
-    pub(crate) revision_tx: tokio::sync::watch::Sender<u64>,
+    /// Bumped whenever a case on screen may have changed; [`Desk::run_revision_feed`] follows
+    /// it and `poll_case` compares against it.
+    pub(crate) revision: tokio::sync::watch::Sender<u64>,
     pub(crate) intake_stop: AtomicBool,
     /// The hot-folder thread and what wakes it, for [`Desk::shutdown`].
     pub(crate) intake_thread: Mutex<
@@ -269,8 +268,7 @@ impl Desk {
             last_push: Mutex::new(None),
             user: RwLock::new(None),
             intake: crate::window::Intake::new(&config.data_dir, &config.hot_folder, seal),
-            revision: std::sync::atomic::AtomicU64::new(1),
-            revision_tx: tokio::sync::watch::Sender::new(1),
+            revision: tokio::sync::watch::Sender::new(1),
             intake_stop: AtomicBool::new(false),
             intake_thread: Mutex::new(None),
             status_reads: Mutex::new(None),
@@ -476,12 +474,8 @@ impl Desk {
     /// in between. `None` without a cache or when the stamp cannot be read.
     pub(crate) fn store_stamp(&self) -> Option<StoreStamp> {
         let store = self.store().ok()?;
-        let stamp = store
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .change_stamp()
-            .ok()?;
-        Some((Arc::as_ptr(&store) as usize, stamp))
+        let guard = store.lock().unwrap_or_else(|p| p.into_inner());
+        stamp_of(&store, &guard)
     }
 
     /// What the status shows from the cache, read again only when the cache changed since the
@@ -494,10 +488,7 @@ impl Desk {
             });
         };
         let guard = store.lock().unwrap_or_else(|p| p.into_inner());
-        let key = guard
-            .change_stamp()
-            .ok()
-            .map(|stamp| (Arc::as_ptr(&store) as usize, stamp));
+        let key = stamp_of(&store, &guard);
         let mut kept = self.status_reads.lock().unwrap_or_else(|p| p.into_inner());
         if let (Some(key), Some((kept_key, reads))) = (key, kept.as_ref())
             && key == *kept_key
@@ -939,6 +930,12 @@ impl Desk {
 
 /// Which cache is open (its address) and its change stamp; see [`Desk::store_stamp`].
 pub(crate) type StoreStamp = (usize, onewindow_store::ChangeStamp);
+
+/// `store`'s [`StoreStamp`], read through its lock `guard`.
+fn stamp_of(store: &Arc<Mutex<Store>>, guard: &Store) -> Option<StoreStamp> {
+    let stamp = guard.change_stamp().ok()?;
+    Some((Arc::as_ptr(store) as usize, stamp))
+}
 
 /// The pull streams the status lists, with their labels for the clerk.
 pub(crate) const PULL_STREAMS: [(&str, &str); 4] = [

@@ -695,15 +695,14 @@ impl Desk {
     /// Something the window shows changed: the polling case screen refetches, and the
     /// revision feed tells it at once.
     pub(crate) fn bump(&self) {
-        let now = self.revision.fetch_add(1, Ordering::SeqCst) + 1;
-        self.revision_tx.send_replace(now);
+        self.revision.send_modify(|r| *r += 1);
     }
 
     /// Follows the window's revision for as long as the desk runs: `show` gets each new one
     /// (bursts coalesce), so the case screen refetches when something changed instead of
     /// asking across IPC four times a second.
     pub async fn run_revision_feed(self: Arc<Self>, show: impl Fn(u64) + Send + Sync) {
-        let mut rx = self.revision_tx.subscribe();
+        let mut rx = self.revision.subscribe();
         while rx.changed().await.is_ok() {
             let revision = *rx.borrow_and_update();
             show(revision);
@@ -1058,7 +1057,7 @@ impl Desk {
 
     /// The case again if anything changed since `revision` (scans arriving), else `None`.
     pub fn poll_case(&self, case_id: &str, revision: u64) -> Result<Option<CaseView>, AppError> {
-        if self.revision.load(Ordering::SeqCst) == revision {
+        if *self.revision.borrow() == revision {
             return Ok(None);
         }
         self.case_view(case_id, None).map(Some)
@@ -1105,7 +1104,7 @@ impl Desk {
     }
 
     fn case_view(&self, case_id: &str, flash: Option<Flash>) -> Result<CaseView, AppError> {
-        let revision = self.revision.load(Ordering::SeqCst);
+        let revision = *self.revision.borrow();
         let ctx = self.ctx(case_id)?;
         let today = self.today();
         let intake = &self.intake().config;
