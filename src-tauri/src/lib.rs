@@ -196,6 +196,42 @@ async fn move_file(
     blocking(&desk, move |d| d.move_file(&case_id, &sha256, slot)).await
 }
 
+/// A waiting scan (待分配扫描件) into this case: only the clerk attaches one.
+#[tauri::command]
+async fn attach_waiting_scan(
+    desk: DeskState<'_>,
+    case_id: String,
+    scan_id: i64,
+    slot: Option<u32>,
+) -> Result<CaseView, AppError> {
+    desk.guard("attach_waiting_scan")?;
+    blocking(&desk, move |d| {
+        d.attach_waiting_scan(&case_id, scan_id, slot)
+    })
+    .await
+}
+
+#[tauri::command]
+async fn dismiss_waiting_scan(
+    desk: DeskState<'_>,
+    case_id: String,
+    scan_id: i64,
+) -> Result<CaseView, AppError> {
+    desk.guard("dismiss_waiting_scan")?;
+    blocking(&desk, move |d| d.dismiss_waiting_scan(&case_id, scan_id)).await
+}
+
+/// A held scan the clerk will not take: moved aside within the hot folder.
+#[tauri::command]
+async fn set_aside_held_scan(
+    desk: DeskState<'_>,
+    case_id: String,
+    name: String,
+) -> Result<CaseView, AppError> {
+    desk.guard("set_aside_held_scan")?;
+    blocking(&desk, move |d| d.set_aside_held_scan(&case_id, &name)).await
+}
+
 /// "Import from file": the native file picker, then the intake pipeline.
 #[tauri::command]
 async fn import_from_file(
@@ -570,6 +606,9 @@ pub fn run() {
             set_scenario,
             select_slot,
             move_file,
+            attach_waiting_scan,
+            dismiss_waiting_scan,
+            set_aside_held_scan,
             import_from_file,
             set_pledge,
             set_override,

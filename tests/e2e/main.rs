@@ -564,6 +564,19 @@ fn acceptance(s: &Session, hot: &Path, printed_dir: &Path) {
     assert!(text_of(s, "#documents").contains("受理回执"));
     s.screenshot(&shots.join("12-accepted.png"));
 
+    // A page arriving after the case left the window goes into no case by itself: it waits
+    // for the clerk, counted in the status bar and listed on the case screen.
+    let mut page = std::fs::read(scan_fixture("page.jpg")).unwrap();
+    page.extend_from_slice(b"next applicant");
+    std::fs::write(hot.join("下一位申请人.jpg"), page).unwrap();
+    wait_until("the waiting scan", Duration::from_secs(15), || {
+        count(s, "#waiting-list .waiting-scan") == 1
+            && text_of(s, "#waiting-scans").contains("待分配扫描件 1 份")
+    });
+    assert!(text_of(s, "#waiting-list").contains("下一位申请人.jpg"));
+    assert!(text_of(s, "#waiting-list").contains("到达时没有打开的办件"));
+    s.screenshot(&shots.join("12b-waiting-scan.png"));
+
     // The receipt previews in the app.
     let previews = count(s, "#documents .preview-btn");
     assert!(previews >= 2, "notice and receipt are archived");

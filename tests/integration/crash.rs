@@ -348,3 +348,266 @@ fn twenty_desks_exit_cleanly_while_taking_scans() {
         );
     }
 }
+
+/// What a working desk's data folder holds, read after a kill.
+struct AtWork {
+    /// (case number, state, material name, slot) of every file in a case.
+    in_cases: Vec<(String, String, String, Option<i64>)>,
+    /// (name, SHA-256) of the scans waiting for the clerk, and every SHA-256 a case or the
+    /// list holds.
+    waiting: Vec<(String, String)>,
+    recorded: std::collections::HashSet<String>,
+}
+
+fn at_work(cache: &Path) -> AtWork {
+    let store = onewindow_tests::desk_store(cache);
+    assert!(
+        store.audit_verify().unwrap().is_none(),
+        "the audit chain is whole"
+    );
+    drop(store);
+    let db = onewindow_tests::desk_db(cache);
+    let in_cases = db
+        .prepare(
+            "SELECT c.number, c.state, m.original_name, m.slot, m.sha256
+             FROM case_material m JOIN case_record c ON c.id = m.case_id",
+        )
+        .unwrap()
+        .query_map([], |r| {
+            Ok((
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
+                r.get::<_, String>(4)?,
+            ))
+        })
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let waiting = db
+        .prepare("SELECT original_name, sha256 FROM waiting_scan WHERE state = 'waiting'")
+        .unwrap()
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let recorded = in_cases
+        .iter()
+        .map(|(_, sha)| sha.clone())
+        .chain(waiting.iter().map(|(_, sha)| sha.clone()))
+        .collect();
+    AtWork {
+        in_cases: in_cases.into_iter().map(|(row, _)| row).collect(),
+        waiting,
+        recorded,
+    }
+}
+
+/// A desk at work (cases taken in with a scan per material, accepted with a receipt printed,
+/// stray pages arriving between applicants) SIGKILLed at random moments, 25 times. After every
+/// kill the cache opens with its audit chain whole, and every file in a case is one scanned for
+/// that case (named after its number, in its material). At the end every scan that arrived is
+/// in its own case or waiting for the clerk (none lost, none in another applicant's case),
+/// every printed page has its audit record, nothing is left half-written, and every accepted
+/// case with its scans reaches the hub exactly once.
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_at_work_no_scan_is_lost_or_put_in_another_case() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = onewindow_tests::demo_hub_data_with_elicences(tmp.path());
+    let hub = HubProcess::start(&data);
+    let work = tmp.path().join("work");
+    let log = tmp.path().join("arrived.log");
+    let cache = work.join("desk/cache.db");
+    let run = |settle: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_onewindow-desk-work"));
+        cmd.arg(&work)
+            .arg(hub.url())
+            .arg(&log)
+            .env("ONEWINDOW_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if settle {
+            cmd.arg("--settle");
+        }
+        cmd.spawn().unwrap()
+    };
+    let mut rng = Rng(0x0b5e_55ed_2026_1204);
+    let started = Instant::now();
+    for round in 0..25u32 {
+        let mut child = run(false);
+        // Each round gets some work done however loaded the machine is: the kill comes at a
+        // random moment after the next scan arrived (during intake), or, every other round,
+        // after the next receipt was printed (acceptance done, the next case beginning).
+        let progress = |round: u32| {
+            if round.is_multiple_of(2) {
+                std::fs::read_to_string(&log)
+                    .map(|t| t.lines().count())
+                    .unwrap_or(0)
+            } else {
+                walk(&work.join("printed")).len()
+            }
+        };
+        let before = progress(round);
+        let until = Instant::now() + Duration::from_secs(30);
+        while progress(round) == before
+            && Instant::now() < until
+            && child.try_wait().unwrap().is_none()
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(rng.next() % 1500));
+        if let Some(status) = child.try_wait().unwrap() {
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "round {round}: the desk stopped by itself ({status}):\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        child.kill().unwrap(); // SIGKILL
+        let _ = child.wait();
+        for (number, _, name, slot) in at_work(&cache).in_cases {
+            assert_eq!(
+                name,
+                format!("{number}-{}.jpg", slot.unwrap()),
+                "round {round}: a scan in a case or material it was not taken for"
+            );
+        }
+    }
+    let settle = run(true).wait_with_output().unwrap();
+    assert!(
+        settle.status.success(),
+        "{}",
+        String::from_utf8_lossy(&settle.stderr)
+    );
+    let after = at_work(&cache);
+    let arrived: Vec<(String, String)> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (name, sha) = l.split_once(' ').unwrap();
+            (name.to_string(), sha.to_string())
+        })
+        .collect();
+    let accepted: std::collections::BTreeSet<&str> = after
+        .in_cases
+        .iter()
+        .filter(|(_, state, _, _)| state == "accepted")
+        .map(|(n, _, _, _)| n.as_str())
+        .collect();
+    eprintln!(
+        "25 kills in {:?}: {} scans arrived, {} in cases ({} accepted cases), {} waiting",
+        started.elapsed(),
+        arrived.len(),
+        after.in_cases.len(),
+        accepted.len(),
+        after.waiting.len()
+    );
+    assert!(accepted.len() >= 5, "the desk got work done between kills");
+    for (name, sha) in &arrived {
+        assert!(after.recorded.contains(sha), "{name} was lost");
+    }
+    for (number, _, name, slot) in &after.in_cases {
+        assert_eq!(*name, format!("{number}-{}.jpg", slot.unwrap()));
+    }
+    let mut shas: Vec<&String> = after.waiting.iter().map(|(_, sha)| sha).collect();
+    shas.sort();
+    shas.dedup();
+    assert_eq!(
+        shas.len(),
+        after.waiting.len(),
+        "each scan waits once: {:?}",
+        after.waiting
+    );
+    assert!(
+        after.waiting.len() + after.in_cases.len() >= arrived.len(),
+        "every scan is somewhere"
+    );
+    let leftovers: Vec<String> = walk(&work)
+        .into_iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .filter(|p| p.ends_with(".sealing") || p.contains("/intake/staging/"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let hot_left: Vec<PathBuf> = std::fs::read_dir(work.join("scans"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && !p.to_string_lossy().ends_with(".part"))
+        .collect();
+    assert!(hot_left.is_empty(), "{hot_left:?}");
+
+    // Every page on paper has its record (a record without its page is a kill between the two).
+    let db = onewindow_tests::desk_db(&cache);
+    let prints: usize = db
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'print' AND result = 'ok'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap() as usize;
+    let printed = walk(&work.join("printed")).len();
+    assert!(
+        printed >= 10 && printed <= prints,
+        "{printed} printed, {prints} records"
+    );
+
+    // Everything accepted reaches the hub exactly once.
+    let desk_cases: i64 = db
+        .query_row(
+            "SELECT count(*) FROM case_record WHERE state = 'accepted'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let desk_blobs: i64 = db
+        .query_row(
+            "SELECT count(DISTINCT m.sha256) FROM case_material m
+             JOIN case_record c ON c.id = m.case_id WHERE c.state = 'accepted'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    drop(db);
+    let token = enrol_token(&data, "RC01", &hub);
+    drain_sealed(&cache, &work.join("desk/intake/blobs"), &hub.url(), &token).await;
+    let hub_store = HubStore::open_dir(&data).unwrap();
+    assert_eq!(hub_store.case_count().unwrap() as i64, desk_cases);
+    assert_eq!(hub_store.complete_blobs().unwrap().len() as i64, desk_blobs);
+    hub.kill();
+}
+
+/// Every file below `dir`, recursively.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// [`drain`] for a desk whose cache and blobs are sealed with the test key.
+async fn drain_sealed(cache: &Path, blobs: &Path, hub_url: &str, token: &str) {
+    let store = std::sync::Arc::new(std::sync::Mutex::new(onewindow_tests::desk_store(cache)));
+    let client = onewindow_sync::HubClient::new(hub_url).with_token(token);
+    let blobs = onewindow_tests::sealed_blobs(blobs);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let pushed = onewindow_sync::push_outbox(&client, &store, &blobs, None).await;
+        if pushed.is_ok() && store.lock().unwrap().push_health().unwrap().pending_ops == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "drain did not finish: {pushed:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

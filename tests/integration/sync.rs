@@ -2132,6 +2132,26 @@ async fn a_full_hub_disk_answers_507_and_the_push_lands_once_space_returns() {
     let (status, body) = ready(hub.url()).await.unwrap();
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("storage_full"), "{body}");
+    // The operator's view: free space is a metric.
+    let metrics = tokio::task::spawn_blocking({
+        let url = hub.url();
+        move || {
+            reqwest::blocking::get(format!("{url}/metrics"))
+                .unwrap()
+                .text()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let free: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("onewindow_hub_storage_free_bytes "))
+        .expect(&metrics)
+        .parse()
+        .unwrap();
+    assert!(free < 1024 * 1024, "{free}");
+    assert!(metrics.contains("# TYPE onewindow_hub_storage_free_bytes gauge"));
     let health = tokio::task::spawn_blocking({
         let url = hub.url();
         move || {
@@ -2152,4 +2172,93 @@ async fn a_full_hub_disk_answers_507_and_the_push_lands_once_space_returns() {
     let hub_store = HubStore::open_dir(&data).unwrap();
     assert_eq!(hub_store.case_count().unwrap(), 1);
     assert!(hub_store.hub_case(&number).unwrap().is_some());
+}
+
+/// An enrolled desk restarted on a full disk: the clerk signs in (with the hub, and offline
+/// with the verifier), sees the disk warning, and reads what is stored; a wrong password is
+/// still refused. Only what needs new space says the disk is full.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_enrolled_desk_on_a_full_disk_still_signs_in() {
+    mock_keyring();
+    let Some(disk) = onewindow_tests::SmallDisk::mount(48) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let code = enrol_code(&data, "1 号窗口");
+    onewindow_tests::add_user(&data, "liu", "clerk", "window clerk pass");
+    let hub = HubProcess::start(&data);
+    let d = desk(&disk.path, hub.url());
+    d.sync_once().await.unwrap();
+    d.enrol(&hub.url(), &code, "").await.unwrap();
+    d.login("liu", "window clerk pass").await.unwrap();
+    let number = accepted_case(&d, 1).await;
+    d.logout();
+    d.shutdown();
+    drop(d);
+
+    disk.fill("filler", 0);
+    let d = desk(&disk.path, hub.url());
+    assert!(
+        d.status().cache_problem.is_none(),
+        "{:?}",
+        d.status().cache_problem
+    );
+    let err = d.login("liu", "wrong").await.unwrap_err();
+    assert_eq!(err.code, "bad_login");
+    // (The test keyring keeps nothing across desks, so the restarted desk signs in with its
+    // verifier; with the hub's token it asks the hub first, as the earlier sign-in did.)
+    let st = d.login("liu", "window clerk pass").await.unwrap();
+    assert_eq!(st.user.as_ref().unwrap().name, "liu");
+    assert!(st.low_disk.is_some(), "the status bar says why");
+    assert!(
+        d.recent_cases().unwrap().iter().any(|c| c.number == number),
+        "what is stored can be read"
+    );
+    let err = d
+        .new_case(&NewCaseRequest {
+            item_code: Some("00017200100002".into()),
+            scenario_code: None,
+            bundle_code: None,
+        })
+        .unwrap_err();
+    assert_eq!(err.code, "disk_full", "{err:?}");
+    d.logout();
+    // Space again: the same desk writes as before, no restart needed.
+    std::fs::remove_file(disk.path.join("filler")).unwrap();
+    d.login("liu", "window clerk pass").await.unwrap();
+    assert!(
+        d.new_case(&NewCaseRequest {
+            item_code: Some("00017200100002".into()),
+            scenario_code: None,
+            bundle_code: None,
+        })
+        .is_ok()
+    );
+    d.shutdown();
+    drop(d);
+
+    // A cache an earlier version closed (its WAL removed) on a full disk: the desk says the disk
+    // is full, not that the cache is damaged, and offers no rebuild; with space it opens.
+    let cache = disk.path.join("desk/cache.db");
+    for aux in ["cache.db-wal", "cache.db-shm"] {
+        let _ = std::fs::remove_file(disk.path.join("desk").join(aux));
+    }
+    disk.fill("filler", 0);
+    let d = desk(&disk.path, hub.url());
+    let problem = d
+        .status()
+        .cache_problem
+        .expect("cannot open on a full disk");
+    assert_eq!(problem.code, "disk_full");
+    assert!(problem.message.contains("磁盘已满") && problem.message.contains("不要重建缓存"));
+    assert_eq!(d.rebuild_cache().await.unwrap_err().code, "disk_full");
+    d.shutdown();
+    drop(d);
+    std::fs::remove_file(disk.path.join("filler")).unwrap();
+    let d = desk(&disk.path, hub.url());
+    assert!(d.status().cache_problem.is_none());
+    assert!(cache.exists());
+    hub.kill();
+    d.shutdown();
 }

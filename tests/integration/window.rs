@@ -319,10 +319,16 @@ async fn scans_notice_correction_and_acceptance_with_receipt() {
     // Accepting twice says why, in the clerk's words.
     let err = d.accept_case(&case).unwrap_err();
     assert!(err.message.contains("已受理"), "{err:?}");
-    // The case left the window: the next applicant's scan does not land in it.
+    // The case left the window: the next applicant's scan, arriving before their case is
+    // open, lands in no case by itself; the clerk puts it into the new one.
     std::fs::write(w.hot.join("下一位.jpg"), jpeg_variant(77)).unwrap();
     let next = d.new_case(&item("00017200100002")).unwrap();
-    let next = wait_for(d, &next.id, |v| v.tray.len() == 1);
+    let next = wait_for(d, &next.id, |v| v.waiting_scans.len() == 1);
+    assert!(next.tray.is_empty());
+    assert_eq!(next.waiting_scans[0].name, "下一位.jpg");
+    let next = d
+        .attach_waiting_scan(&next.id, next.waiting_scans[0].id, None)
+        .unwrap();
     assert_eq!(next.tray[0].name, "下一位.jpg");
     assert_eq!(d.open_case(&case).unwrap().materials[0].files.len(), 1);
 
@@ -876,10 +882,11 @@ async fn no_view_or_print_without_its_audit_record() {
 }
 
 /// A scan that cannot be taken because the desk's disk is full is shown with that reason and
-/// stays in the hot folder (not forgotten, not lost); once space returns it is taken into the
-/// case that is open, and the list empties.
+/// stays in the hot folder (not forgotten, not lost). Once space returns it is taken, but not
+/// into the case that happens to be open (it may be the next applicant's): it waits for the
+/// clerk, who puts it into this case.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_scan_held_by_a_full_disk_is_shown_and_taken_once_space_returns() {
+async fn a_scan_held_by_a_full_disk_is_shown_and_then_waits_for_the_clerk() {
     let Some(small) = desk_on_small_disk(0).await else {
         return;
     };
@@ -909,10 +916,187 @@ async fn a_scan_held_by_a_full_disk_is_shown_and_taken_once_space_returns() {
     assert!(held.tray.is_empty());
 
     std::fs::remove_file(disk.path.join("filler")).unwrap();
-    let taken = wait_for(d, &v.id, |v| v.held_scans.is_empty() && !v.tray.is_empty());
-    assert_eq!(taken.tray.len(), 1);
+    let taken = wait_for(d, &v.id, |v| {
+        v.held_scans.is_empty() && !v.waiting_scans.is_empty()
+    });
+    assert!(
+        taken.tray.is_empty(),
+        "not put into the open case by itself"
+    );
+    let w = &taken.waiting_scans[0];
+    assert_eq!(
+        (w.name.as_str(), w.why.as_str()),
+        ("page-1.jpg", "was_held")
+    );
     assert!(!hot.join("page-1.jpg").exists());
+    assert_eq!(d.status().waiting_scans, 1);
+
+    let v = d.attach_waiting_scan(&v.id, w.id, None).unwrap();
+    assert_eq!(v.tray.len(), 1);
+    assert!(v.waiting_scans.is_empty());
+    assert_eq!(d.status().waiting_scans, 0);
+    let again = d.attach_waiting_scan(&v.id, w.id, None).unwrap_err();
+    assert_eq!(again.code, "scan_not_waiting");
     d.stop_intake();
+}
+
+/// Scans that arrive while no case is open wait in a list that outlives the process; a new
+/// case does not take them by itself; the clerk puts one into the case (into the selected
+/// material) and dismisses the other, and both choices are audited.
+#[tokio::test(flavor = "multi_thread")]
+async fn scans_with_no_case_open_wait_for_the_clerks_choice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(&demo_hub_data_with_elicences(tmp.path()));
+    let cfg = config(&tmp.path().join("desk"), hub.url(), "2026-11-27");
+    let hot = cfg.hot_folder.clone();
+    {
+        let d = Desk::open(cfg.clone());
+        assert!(d.sync_once().await.unwrap());
+        d.start_intake();
+        std::fs::write(hot.join("earlier-applicant.jpg"), jpeg_variant(1)).unwrap();
+        std::fs::write(hot.join("test-sheet.jpg"), jpeg_variant(2)).unwrap();
+        let until = std::time::Instant::now() + Duration::from_secs(20);
+        while d.status().waiting_scans < 2 {
+            assert!(std::time::Instant::now() < until, "scans never taken");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        d.shutdown();
+    }
+    // Another run of the desk: the list is still there.
+    let d = Desk::open(cfg.clone());
+    let v = d.new_case(&item("00017200100002")).unwrap();
+    let v = d.set_scenario(&v.id, None, "00017200100002-01").unwrap();
+    assert!(v.tray.is_empty() && v.materials.iter().all(|m| m.files.is_empty()));
+    let mut waiting = v.waiting_scans.clone();
+    waiting.sort_by(|a, b| a.name.cmp(&b.name));
+    assert_eq!(
+        waiting
+            .iter()
+            .map(|w| (w.name.as_str(), w.why.as_str()))
+            .collect::<Vec<_>>(),
+        vec![
+            ("earlier-applicant.jpg", "no_case"),
+            ("test-sheet.jpg", "no_case")
+        ]
+    );
+    assert!(
+        waiting
+            .iter()
+            .all(|w| w.thumbnail.is_some() && !w.arrived.is_empty())
+    );
+
+    let v = d
+        .attach_waiting_scan(&v.id, waiting[0].id, Some(0))
+        .unwrap();
+    assert_eq!(v.materials[0].files.len(), 1);
+    assert!(
+        v.flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("earlier-applicant.jpg"))
+    );
+    let bad = d
+        .attach_waiting_scan(&v.id, waiting[1].id, Some(99))
+        .unwrap_err();
+    assert_eq!(bad.code, "bad_slot");
+    let v = d.dismiss_waiting_scan(&v.id, waiting[1].id).unwrap();
+    assert!(v.waiting_scans.is_empty());
+    assert_eq!(
+        v.materials[0].files.len(),
+        1,
+        "the dismissed scan went nowhere"
+    );
+
+    let db = onewindow_tests::desk_db(&cfg.data_dir.join("cache.db"));
+    let actions: Vec<String> = db
+        .prepare("SELECT action FROM audit_log WHERE action LIKE 'scan_%' ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(actions, vec!["scan_attach", "scan_dismiss"]);
+    d.shutdown();
+}
+
+/// What a crash left in intake's folders is found at the next start: a stored scan no record
+/// holds and a staged copy join the waiting list as recovered (never a case), half-written
+/// sealed files are removed, and nothing is found twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crash_s_leftovers_are_recovered_into_the_waiting_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(&demo_hub_data_with_elicences(tmp.path()));
+    let cfg = config(&tmp.path().join("desk"), hub.url(), "2026-11-27");
+    let d = Desk::open(cfg.clone());
+    assert!(d.sync_once().await.unwrap());
+    let v = d.new_case(&item("00017200100002")).unwrap();
+    let v = d.set_scenario(&v.id, None, "00017200100002-01").unwrap();
+    d.start_intake();
+    std::fs::write(cfg.hot_folder.join("kept.jpg"), jpeg_variant(5)).unwrap();
+    wait_for(&d, &v.id, |v| v.tray.len() == 1);
+    d.shutdown();
+    drop(d);
+
+    // As a kill would leave them: an orphan blob, a staged copy, unfinished sealed writes.
+    let intake = cfg.data_dir.join("intake");
+    let seal = onewindow_intake::Seal::from_cache_key(&onewindow_tests::TEST_CACHE_KEY);
+    let orphan = jpeg_variant(6);
+    let sha = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&orphan));
+    std::fs::create_dir_all(intake.join("blobs").join(&sha[..2])).unwrap();
+    seal.write_file(
+        &intake.join("blobs").join(&sha[..2]).join(&sha[2..]),
+        &orphan,
+    )
+    .unwrap();
+    seal.write_file(
+        &intake
+            .join("staging")
+            .join("1764000000000000000-staged.jpg"),
+        &jpeg_variant(7),
+    )
+    .unwrap();
+    std::fs::write(intake.join("staging").join(".x.jpg.sealing"), b"half").unwrap();
+    std::fs::create_dir_all(cfg.data_dir.join("documents")).unwrap();
+    std::fs::write(
+        cfg.data_dir.join("documents").join(".y.pdf.sealing"),
+        b"half",
+    )
+    .unwrap();
+
+    let d = Desk::open(cfg.clone());
+    d.start_intake();
+    let v = wait_for(&d, &v.id, |v| v.waiting_scans.len() == 2);
+    assert_eq!(v.tray.len(), 1, "the case has only what it took");
+    let mut found: Vec<(String, String)> = v
+        .waiting_scans
+        .iter()
+        .map(|w| (w.name.clone(), w.why.clone()))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            ("staged.jpg".to_string(), "recovered".to_string()),
+            ("恢复的扫描件.jpg".to_string(), "recovered".to_string())
+        ]
+    );
+    let left: Vec<PathBuf> = files_under(&cfg.data_dir)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with(".sealing"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(
+        std::fs::read_dir(intake.join("staging")).unwrap().count(),
+        0
+    );
+    d.shutdown();
+    drop(d);
+
+    // The next start finds nothing new.
+    let d = Desk::open(cfg.clone());
+    d.start_intake();
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(d.open_case(&v.id).unwrap().waiting_scans.len(), 2);
+    d.shutdown();
 }
 
 /// Every file below `dir`, recursively.

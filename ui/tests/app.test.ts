@@ -437,6 +437,26 @@ describe('cache problem', () => {
     await waitFor(() => expect(document.activeElement).toBe(searchInput()));
   });
 
+  it('on a full disk says so and offers no rebuild', async () => {
+    m.deskStatus.mockResolvedValue(
+      onlineStatus({
+        ...broken,
+        cache_problem: {
+          code: 'disk_full',
+          message: '本机磁盘已满（剩余 0 MB），本地缓存无法打开。已保存的内容都在，不要重建缓存。',
+          path: '/home/clerk/.onewindow/desk.db',
+        },
+      }),
+    );
+    render(App);
+    await waitFor(() => expect(byId('cache-problem')).toBeInTheDocument());
+    expect(byId('cache-problem-title').textContent).toBe('本机磁盘已满');
+    expect(byId('cache-problem').textContent).toContain('无需重建');
+    expect(document.getElementById('rebuild-cache')).toBeNull();
+    expect(document.activeElement).toBe(byId('cache-problem'));
+    expect(m.rebuildCache).not.toHaveBeenCalled();
+  });
+
   it('shows why a rebuild failed', async () => {
     m.deskStatus.mockResolvedValue(broken);
     m.rebuildCache.mockRejectedValue({ code: 'offline', message: '无法连接中心，请检查网络后重试。' });

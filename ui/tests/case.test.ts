@@ -160,7 +160,7 @@ describe('the draft', () => {
     await waitFor(() => expect(document.getElementById('held-list')).not.toBeNull());
     const item = byId('held-list').querySelector('.held-item') as HTMLElement;
     expect(item.dataset.code).toBe('disk_full');
-    expect(item.textContent).toBe(`page-1.jpg：${reason}`);
+    expect(item.querySelector('.held-text')?.textContent).toBe(`page-1.jpg：${reason}`);
     expect(byId('held-list').getAttribute('role')).toBe('alert');
     m.pollCase.mockResolvedValueOnce(caseView({ revision: 7, tray: [fileView(1)] }));
     emitCaseRevision(7);

@@ -20,6 +20,7 @@ import type {
   SearchResponse,
   TicketView,
   UserView,
+  WaitingScanView,
   WindowInfo,
 } from '../src/ipc';
 
@@ -68,6 +69,7 @@ export function onlineStatus(over: Partial<DeskStatus> = {}): DeskStatus {
     idle_lock_minutes: 10,
     queue_window: null,
     low_disk: null,
+    waiting_scans: 0,
     ...over,
   };
 }
@@ -281,7 +283,7 @@ export const windowInfoFixture: WindowInfo = {
   printer: '打印到文件夹 /home/clerk/打印',
   card_reader: '/home/clerk/读卡器',
   today: '2026-04-02',
-  unassigned_scans: 0,
+  waiting_scans: 0,
 };
 
 export function fileView(n: number, over: Partial<FileView> = {}): FileView {
@@ -290,6 +292,21 @@ export function fileView(n: number, over: Partial<FileView> = {}): FileView {
     name: `扫描${n}.jpg`,
     kind: 'jpeg',
     size_label: '120 KB',
+    pages: null,
+    thumbnail: 'data:image/png;base64,iVBORw0KGgo=',
+    ...over,
+  };
+}
+
+/** A scan that belongs to no case yet (待分配扫描件), taken while no case was open. */
+export function waitingScan(n: number, over: Partial<WaitingScanView> = {}): WaitingScanView {
+  return {
+    id: n,
+    name: `scan-${n}.jpg`,
+    arrived: '2026-04-02 09:1' + (n % 10),
+    why: 'no_case',
+    why_label: '到达时没有打开的办件',
+    size_label: '98 KB',
     pages: null,
     thumbnail: 'data:image/png;base64,iVBORw0KGgo=',
     ...over,
@@ -421,6 +438,7 @@ export function caseView(over: Partial<CaseView> = {}): CaseView {
     ],
     quarantined: [],
     held_scans: [],
+    waiting_scans: [],
     promised_date: '2026-04-02',
     calendar_note: null,
     revision: 5,

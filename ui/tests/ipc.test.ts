@@ -5,8 +5,10 @@ import type { HallBoardView } from '../src/ipc';
 import {
   applicantRate,
   applicantScreen,
+  attachWaitingScan,
   bundleView,
   deskStatus,
+  dismissWaitingScan,
   errorMessage,
   GENERIC_ERROR_MESSAGE,
   hallBoard,
@@ -27,6 +29,7 @@ import {
   rebuildCache,
   revealApplicant,
   searchItems,
+  setAsideHeldScan,
   syncNow,
   uiReady,
 } from '../src/ipc';
@@ -85,6 +88,24 @@ describe('ipc commands', () => {
       throw { code: 'reason_required', message: '请写明查看原因' };
     });
     await expect(revealApplicant('case-1', '看')).rejects.toEqual({ code: 'reason_required', message: '请写明查看原因' });
+  });
+
+  it('待分配扫描件 and held scans: names and camelCase arguments', async () => {
+    const calls: Array<[string, unknown]> = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      return null;
+    });
+    await attachWaitingScan('case-1', 7, 2);
+    await attachWaitingScan('case-1', 8, null);
+    await dismissWaitingScan('case-1', 9);
+    await setAsideHeldScan('case-1', 'page-1.jpg');
+    expect(calls).toEqual([
+      ['attach_waiting_scan', { caseId: 'case-1', scanId: 7, slot: 2 }],
+      ['attach_waiting_scan', { caseId: 'case-1', scanId: 8, slot: null }],
+      ['dismiss_waiting_scan', { caseId: 'case-1', scanId: 9 }],
+      ['set_aside_held_scan', { caseId: 'case-1', name: 'page-1.jpg' }],
+    ]);
   });
 
   it('hall display: hall_board, and the hall-board event handed to the callback until unlistened', async () => {

@@ -38,6 +38,9 @@ pub struct DeskConfig {
     pub hot_folder: PathBuf,
     /// Poll the hot folder at this interval instead of OS events (network drives).
     pub hot_folder_poll: Option<Duration>,
+    /// A scan is taken once its size and time have not changed for this long (a slow
+    /// scanner writing over a network share may need more than the default 800 ms).
+    pub scan_stability: Duration,
     pub printer: crate::print::PrintTarget,
     /// Where the ID card reader's software drops `wz.txt` and the photo.
     pub card_reader_dir: Option<PathBuf>,
@@ -77,6 +80,7 @@ impl DeskConfig {
             clerk: "窗口人员".into(),
             office_name: "荣成市政务服务中心".into(),
             hot_folder_poll: None,
+            scan_stability: Duration::from_millis(800),
             printer: crate::print::PrintTarget::Cups { destination: None },
             card_reader_dir: None,
             today: None,
@@ -234,6 +238,22 @@ pub(crate) fn store_error(e: StoreError) -> AppError {
 }
 
 fn problem_for(e: &StoreError, path: &Path) -> CacheProblem {
+    // A full disk is not a damaged cache: rebuilding would not help, and the clerk must not be
+    // sent to do it.
+    let free_mb = path
+        .parent()
+        .and_then(|dir| fs4::available_space(dir).ok())
+        .map(|b| b / (1024 * 1024));
+    if e.is_disk_full() || free_mb.is_some_and(|mb| mb < 1) {
+        return CacheProblem {
+            code: "disk_full".into(),
+            message: format!(
+                "本机磁盘已满（剩余 {} MB），本地缓存无法打开。已保存的内容都在，不要重建缓存：请删除不需要的文件或请管理员清理磁盘，然后重新启动本程序。",
+                free_mb.unwrap_or(0)
+            ),
+            path: path.display().to_string(),
+        };
+    }
     let message = match e {
         StoreError::Corrupt { .. } => {
             "本地缓存文件已损坏或无法解密，无法打开。可以从中心服务重建缓存（目录和日历会重新下载）。"
@@ -267,7 +287,12 @@ impl Desk {
             push_problem: Mutex::new(None),
             last_push: Mutex::new(None),
             user: RwLock::new(None),
-            intake: crate::window::Intake::new(&config.data_dir, &config.hot_folder, seal),
+            intake: crate::window::Intake::new(
+                &config.data_dir,
+                &config.hot_folder,
+                config.scan_stability,
+                seal,
+            ),
             revision: tokio::sync::watch::Sender::new(1),
             intake_stop: AtomicBool::new(false),
             intake_thread: Mutex::new(None),
@@ -376,6 +401,7 @@ impl Desk {
             idle_lock_minutes: self.config.idle_lock_minutes,
             queue_window: self.queue_window(),
             low_disk: self.low_disk(),
+            waiting_scans: self.status_reads().waiting_scans,
         }
     }
 
@@ -507,6 +533,7 @@ impl Desk {
                 })
                 .collect(),
             queue_config: guard.queue_config().ok().flatten(),
+            waiting_scans: guard.waiting_scan_count().unwrap_or_default(),
         });
         *kept = key.map(|k| (k, reads.clone()));
         reads
@@ -858,6 +885,20 @@ impl Desk {
     /// Moves the damaged cache aside (never deletes it), starts an empty one and pulls.
     pub async fn rebuild_cache(&self) -> Result<DeskStatus, AppError> {
         let path = self.cache_path();
+        if self
+            .cache_problem
+            .lock()
+            .expect("lock")
+            .as_ref()
+            .is_some_and(|p| p.code == "disk_full")
+        {
+            // The cache is whole; a new one would not fit either.
+            return Err(AppError {
+                code: "disk_full".into(),
+                message: "本机磁盘已满，本地缓存完好，无需重建：请清理磁盘后重新启动本程序。"
+                    .into(),
+            });
+        }
         {
             let _no_pull = self.pull_lock.lock().await;
             let mut slot = self.store.write().expect("lock");
@@ -952,6 +993,8 @@ pub(crate) struct StatusReads {
     /// The last pull of each of [`PULL_STREAMS`], in that order.
     pub stream_pulls: Vec<Option<String>>,
     pub queue_config: Option<onewindow_domain::queue::QueueConfig>,
+    /// Scans waiting for the clerk's choice.
+    pub waiting_scans: u32,
 }
 
 /// How often [`Desk::run_status_feed`] and the other feeds look at what they follow.

@@ -59,6 +59,8 @@ pub struct DeskStatus {
     pub queue_window: Option<QueueWindowView>,
     /// The data folder's disk is nearly full (below the warning threshold).
     pub low_disk: Option<LowDisk>,
+    /// Scans that belong to no case yet, waiting for the clerk (待分配扫描件).
+    pub waiting_scans: u32,
 }
 
 /// Free space under the data folder, below the warning threshold.
@@ -503,6 +505,24 @@ pub struct HeldScanView {
     pub reason: String,
 }
 
+/// A scan that belongs to no case yet (待分配扫描件): it arrived while no case was open, could
+/// not be taken at first, or was recovered after a crash. Only the clerk puts it into a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct WaitingScanView {
+    pub id: i64,
+    pub name: String,
+    /// When it was taken, China time (`YYYY-MM-DD HH:MM`).
+    pub arrived: String,
+    /// `no_case`, `earlier`, `at_start`, `was_held`, `not_attached` or `recovered`.
+    pub why: String,
+    /// Why it waits, for the clerk.
+    pub why_label: String,
+    pub size_label: String,
+    pub pages: Option<u32>,
+    /// A `data:image/png` thumbnail, if one was made.
+    pub thumbnail: Option<String>,
+}
+
 /// The outcome of the last action, for the clerk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Flash {
@@ -549,6 +569,8 @@ pub struct CaseView {
     pub quarantined: Vec<QuarantineView>,
     /// Scans waiting in the hot folder because they could not be taken, with the reason.
     pub held_scans: Vec<HeldScanView>,
+    /// Scans waiting for the clerk to put them into a case (this one or another) or dismiss.
+    pub waiting_scans: Vec<WaitingScanView>,
     /// The promised completion date if accepted today, and the calendar's caveat.
     pub promised_date: Option<String>,
     pub calendar_note: Option<String>,
@@ -585,8 +607,8 @@ pub struct WindowInfo {
     pub printer: String,
     pub card_reader: Option<String>,
     pub today: String,
-    /// Files scanned while no case was open, waiting for the next case.
-    pub unassigned_scans: u32,
+    /// Scans that belong to no case yet, waiting for the clerk's choice.
+    pub waiting_scans: u32,
 }
 
 /// Everything the UI imports, for the bindings export.

@@ -331,7 +331,7 @@ impl Desk {
                     verifier,
                     verified_at: now,
                 };
-                self.with_store_mut(|s| s.sign_in_succeeded(&v.name, Some(&v)))?;
+                self.note_sign_in(|s| s.sign_in_succeeded(&v.name, Some(&v)))?;
                 self.signed_in(&answer.name, &answer.role, false);
                 Ok(self.status())
             }
@@ -393,14 +393,49 @@ impl Desk {
         if !good {
             return Err(self.wrong_password(name, now)?);
         }
-        self.with_store_mut(|s| s.sign_in_succeeded(name, None))?;
+        self.note_sign_in(|s| s.sign_in_succeeded(name, None))?;
         tracing::info!(role = %v.role, "signed in offline with the cached verifier");
         self.signed_in(&v.name, &v.role, true);
         Ok(self.status())
     }
 
+    /// Writes what a sign-in leaves behind (the attempt count, the verifier). The password has
+    /// been checked by then: on a full disk the clerk still signs in (and can work on what
+    /// needs no new space); the verifier or the count is written at a later sign-in.
+    fn note_sign_in(
+        &self,
+        write: impl FnOnce(&mut onewindow_store::Store) -> Result<(), onewindow_store::StoreError>,
+    ) -> Result<(), AppError> {
+        match self.with_store_mut(write) {
+            Err(e) if e.code == "disk_full" => {
+                tracing::warn!("sign-in not noted in the cache: the disk is full");
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
     fn wrong_password(&self, name: &str, now: chrono::DateTime<Utc>) -> Result<AppError, AppError> {
-        let after = self.with_store_mut(|s| s.sign_in_failed(name, now))?;
+        let after = match self.with_store_mut(|s| s.sign_in_failed(name, now)) {
+            Ok(after) => after,
+            // Refused all the same; the count waits for space.
+            Err(e) if e.code == "disk_full" => {
+                tracing::warn!("wrong password not counted: the disk is full");
+                self.audit_as(
+                    name,
+                    &self.desk_code(),
+                    "login",
+                    name,
+                    "refused: wrong password",
+                    None,
+                );
+                return Ok(AppError {
+                    code: "bad_login".into(),
+                    message: "用户名或密码不正确".into(),
+                });
+            }
+            Err(e) => return Err(e),
+        };
         tracing::warn!(failures = after.failures, "sign-in refused: wrong password");
         self.audit_as(
             name,

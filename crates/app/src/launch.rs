@@ -43,6 +43,8 @@ struct Settings {
     hot_folder: Option<PathBuf>,
     /// Poll the hot folder every N ms (network drives) instead of OS events.
     hot_folder_poll_ms: Option<u64>,
+    /// A scan is taken once unchanged for N ms (default 800; 200–10000).
+    scan_stability_ms: Option<u64>,
     /// `cups`, `cups:QUEUE` or `folder:/path`.
     printer: Option<String>,
     card_reader_dir: Option<PathBuf>,
@@ -266,6 +268,11 @@ impl LaunchOptions {
             hot_folder_poll: saved
                 .hot_folder_poll_ms
                 .map(|ms| Duration::from_millis(ms.max(100))),
+            scan_stability: saved
+                .scan_stability_ms
+                .map_or(defaults.scan_stability, |ms| {
+                    Duration::from_millis(ms.clamp(200, 10_000))
+                }),
             printer: self.printer.or(saved_printer).unwrap_or(defaults.printer),
             card_reader_dir: self.card_reader_dir.or(saved.card_reader_dir),
             today: self.today,

@@ -23,9 +23,10 @@ use onewindow_domain::validate::{CreditCode, IdNumber};
 use onewindow_domain::{CalendarBasis, FieldDef, MaterialRequirement, Scenario, ServiceItem};
 use onewindow_intake::idcard::{CardReader, FolderDropReader};
 use onewindow_intake::watch::{self, Pace, Watch, WatchMode};
-use onewindow_intake::{HotFolder, IntakeConfig, Outcome, Seal, Taken};
+use onewindow_intake::{Arrival, Held, HotFolder, IntakeConfig, Outcome, Seal, Taken};
 use onewindow_store::acceptance::{FollowUp, FollowUpKind, NewFollowUp};
 use onewindow_store::cases::{Actor, Attachment, CaseRow, NewCase};
+use onewindow_store::scans::WaitReason;
 use onewindow_store::{Store, StoreError};
 use sha2::{Digest, Sha256};
 
@@ -48,9 +49,9 @@ const PREVIEW_PAGES: u32 = 6;
 #[derive(Debug, Default)]
 pub(crate) struct WindowState {
     case_id: Option<String>,
+    /// When `case_id` became the open case: scans that arrived earlier are not its own.
+    focused_at: Option<Instant>,
     slot: Option<usize>,
-    /// Scans that arrived while no case was open; they go to the next case's tray.
-    unassigned: Vec<Taken>,
     quarantined: Vec<dto::QuarantineView>,
     /// Ready scans the hot folder could not be taken from, as its last scan left them.
     held: Vec<dto::HeldScanView>,
@@ -67,8 +68,16 @@ pub(crate) struct Intake {
 impl Intake {
     /// Intake under `data_dir`, every file it keeps sealed with `seal`. Without one (no
     /// keystore) nothing is taken in: the hot folder is left alone and the window says why.
-    pub(crate) fn new(data_dir: &Path, hot: &Path, seal: Option<Seal>) -> Intake {
-        let mut config = IntakeConfig::under(&data_dir.join("intake"), hot);
+    pub(crate) fn new(
+        data_dir: &Path,
+        hot: &Path,
+        stability: std::time::Duration,
+        seal: Option<Seal>,
+    ) -> Intake {
+        let mut config = IntakeConfig {
+            stability,
+            ..IntakeConfig::under(&data_dir.join("intake"), hot)
+        };
         let mut state = WindowState::default();
         let Some(seal) = seal else {
             state.intake_error = Some("本机密钥库不可用，扫描件无法加密保存，暂不接收扫描".into());
@@ -625,6 +634,45 @@ fn load_ctx(store: &Store, case_id: &str, today: NaiveDate) -> Result<CaseCtx, S
     Ok(ctx)
 }
 
+/// A taken file as a case's (or the waiting list's) attachment.
+fn attachment_of(t: &Taken, slot: Option<usize>) -> Attachment {
+    let kind = match t.kind {
+        onewindow_intake::FileKind::Jpeg => "jpeg",
+        onewindow_intake::FileKind::Png => "png",
+        onewindow_intake::FileKind::Pdf => "pdf",
+    };
+    Attachment {
+        sha256: t.sha256.clone(),
+        slot,
+        original_name: t.original_name.clone(),
+        size: t.size,
+        kind: kind.into(),
+        pages: t.pages,
+    }
+}
+
+/// Why a taken scan could not be recorded: it stays in the hot folder with this reason.
+fn not_recorded(t: &Taken, e: &AppError) -> Held {
+    tracing::warn!(code = %e.code, "taken scan not recorded; it stays in the hot folder");
+    let (code, reason_zh) = if e.code == "disk_full" {
+        (
+            "disk_full",
+            "本机磁盘已满，扫描件无法登记；文件仍在扫描文件夹中，清理磁盘后将自动接收".to_string(),
+        )
+    } else {
+        (
+            "not_recorded",
+            "扫描件无法登记到本机缓存；文件仍在扫描文件夹中，稍后自动重试，如一直不能接收请查看日志"
+                .to_string(),
+        )
+    };
+    Held {
+        name: t.original_name.clone(),
+        code,
+        reason_zh,
+    }
+}
+
 fn file_view(intake: &IntakeConfig, a: &Attachment) -> dto::FileView {
     let thumbnail = intake.read_thumbnail(&a.sha256).map(|b| data_url(&b));
     dto::FileView {
@@ -710,7 +758,6 @@ impl Desk {
     }
 
     pub fn window_info(&self) -> WindowInfo {
-        let st = relock(&self.intake().state);
         WindowInfo {
             desk_code: self.desk_code().clone(),
             clerk: self.user_name(),
@@ -722,7 +769,9 @@ impl Desk {
                 .as_ref()
                 .map(|d| d.display().to_string()),
             today: self.today().to_string(),
-            unassigned_scans: st.unassigned.len() as u32,
+            waiting_scans: self
+                .with_store(|s| s.waiting_scan_count())
+                .unwrap_or_default(),
         }
     }
 
@@ -743,18 +792,27 @@ impl Desk {
         };
         let nudger = watch.as_ref().map(Watch::nudger);
         let desk = Arc::clone(self);
+        let (first_look, looked) = std::sync::mpsc::channel();
         let spawned = std::thread::Builder::new()
             .name("hot-folder".into())
-            .spawn(move || desk.intake_loop(watch));
+            .spawn(move || desk.intake_loop(watch, first_look));
         match spawned {
             Ok(handle) => {
                 *relock(&self.intake_thread) = Some((handle, nudger));
+                // What is in the folder before any case opens must be known as such (it goes
+                // to no case by itself); a folder on a dead network drive does not hold up
+                // the start for long.
+                let _ = looked.recv_timeout(std::time::Duration::from_millis(500));
             }
             Err(e) => tracing::error!(error = %e, "cannot start the hot folder thread"),
         }
     }
 
-    fn intake_loop(&self, watch: Option<Watch>) {
+    fn intake_loop(&self, watch: Option<Watch>, first_look: std::sync::mpsc::Sender<()>) {
+        // The first look only notes what is there (nothing is stable at first sight).
+        self.scan_hot_folder();
+        let _ = first_look.send(());
+        self.recover_scans();
         let pace = Pace::for_stability(self.intake().config.stability);
         watch::drive(watch.as_ref(), pace, &self.intake_stop, || {
             ControlFlow::Continue(self.scan_hot_folder())
@@ -768,7 +826,7 @@ impl Desk {
         let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let mut hot = relock(&self.intake().hot);
             hot.as_mut().map(|h| {
-                h.scan(Instant::now())
+                h.scan_keeping(Instant::now(), &mut |t, arrival| self.keep_scan(t, arrival))
                     .map(|o| (o, h.has_pending(), h.held()))
             })
         }));
@@ -830,39 +888,112 @@ impl Desk {
         self.intake_stop.store(true, Ordering::SeqCst);
     }
 
-    /// One file out of the pipeline: attached to the open case, or kept for the next one.
+    /// One file out of the pipeline, already recorded (see [`Desk::keep_scan`]): the window
+    /// shows it; a quarantined one is listed with its reason.
     fn take_in(&self, outcome: Outcome) {
         match outcome {
             Outcome::Taken(t) => {
-                let (case_id, slot) = {
-                    let st = relock(&self.intake().state);
-                    (st.case_id.clone(), st.slot)
-                };
                 tracing::info!(kind = ?t.kind, size = t.size, duplicate = t.duplicate, "scan taken");
-                match case_id {
-                    Some(id) => {
-                        if let Err(e) = self.attach_taken(&id, &t, slot) {
-                            tracing::error!(error = %e.message, "scan could not be attached");
-                            relock(&self.intake().state).unassigned.push(t);
-                        }
-                    }
-                    None => relock(&self.intake().state).unassigned.push(t),
-                }
             }
-            Outcome::Quarantined(q) => {
-                let mut st = relock(&self.intake().state);
-                st.quarantined.push(dto::QuarantineView {
-                    name: q.original_name,
-                    reason: q.reason_zh,
-                    path: q.path.display().to_string(),
-                });
-                let n = st.quarantined.len();
-                if n > 20 {
-                    st.quarantined.drain(..n - 20);
-                }
-            }
+            Outcome::Quarantined(q) => self.list_quarantined(q),
         }
         self.bump();
+    }
+
+    fn list_quarantined(&self, q: onewindow_intake::Quarantined) {
+        let mut st = relock(&self.intake().state);
+        st.quarantined.push(dto::QuarantineView {
+            name: q.original_name,
+            reason: q.reason_zh,
+            path: q.path.display().to_string(),
+        });
+        let n = st.quarantined.len();
+        if n > 20 {
+            st.quarantined.drain(..n - 20);
+        }
+    }
+
+    /// Records a scan taken from the hot folder before the file leaves it. A scan belongs to the
+    /// case open when it arrived: taken on its first try, first seen after that case was opened.
+    /// Anything else (no case open, there before the case or the desk, held before, a case that
+    /// no longer takes files) waits for the clerk's choice, never going into another
+    /// applicant's case by itself. When nothing can be recorded the file stays, held with why.
+    fn keep_scan(&self, t: &Taken, arrival: &Arrival) -> Result<(), Held> {
+        let (open, slot) = {
+            let st = relock(&self.intake().state);
+            (st.case_id.clone().zip(st.focused_at), st.slot)
+        };
+        let why = match open {
+            _ if !arrival.first_try => WaitReason::WasHeld,
+            _ if arrival.found_at_start => WaitReason::AtStart,
+            None => WaitReason::NoCase,
+            Some((_, since)) if arrival.first_seen < since => WaitReason::Earlier,
+            Some((id, _)) => match self.attach_taken(&id, t, slot) {
+                Ok(_) => return Ok(()),
+                Err(e) if e.code == "case_transition" || e.code == "case_not_found" => {
+                    WaitReason::NotAttached
+                }
+                Err(e) => return Err(not_recorded(t, &e)),
+            },
+        };
+        let file = attachment_of(t, None);
+        self.with_store_mut(|s| s.add_waiting_scan(&file, why, Utc::now()))
+            .map(|_| tracing::info!(why = why.as_str(), "scan waits for the clerk"))
+            .map_err(|e| not_recorded(t, &e))
+    }
+
+    /// At start, before the first scan: what a crash left in intake's folders is made whole,
+    /// and every stored scan no record holds joins the waiting list (程序异常退出后恢复).
+    fn recover_scans(&self) {
+        let kept = match self.with_store(|s| s.kept_blobs()) {
+            Ok(k) => k,
+            Err(e) => {
+                tracing::error!(code = %e.code, "scan recovery skipped: the cache cannot be read");
+                return;
+            }
+        };
+        let found = {
+            let mut hot = relock(&self.intake().hot);
+            let Some(h) = hot.as_mut() else { return };
+            h.recover(&kept)
+        };
+        let found = match found {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::error!(error = %e, "scan recovery failed; tried again at the next start");
+                return;
+            }
+        };
+        let docs = self.documents_dir();
+        let temp = found.temp_removed
+            + onewindow_intake::seal::remove_unfinished(&docs).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "unfinished document writes cannot be removed");
+                0
+            });
+        let mut listed = 0;
+        for t in &found.scans {
+            let file = attachment_of(t, None);
+            match self
+                .with_store_mut(|s| s.add_waiting_scan(&file, WaitReason::Recovered, Utc::now()))
+            {
+                Ok(_) => listed += 1,
+                // The blob stays; the next start finds it again.
+                Err(e) => tracing::error!(code = %e.code, "recovered scan cannot be listed"),
+            }
+        }
+        let quarantined = found.quarantined.len();
+        for q in found.quarantined {
+            self.list_quarantined(q);
+        }
+        if listed + quarantined + temp > 0 {
+            tracing::warn!(
+                recovered = listed,
+                quarantined,
+                temp_removed = temp,
+                "intake recovered what an earlier run left unfinished"
+            );
+            self.bump();
+        }
     }
 
     fn attach_taken(
@@ -871,19 +1002,7 @@ impl Desk {
         t: &Taken,
         slot: Option<usize>,
     ) -> Result<bool, AppError> {
-        let kind = match t.kind {
-            onewindow_intake::FileKind::Jpeg => "jpeg",
-            onewindow_intake::FileKind::Png => "png",
-            onewindow_intake::FileKind::Pdf => "pdf",
-        };
-        let file = Attachment {
-            sha256: t.sha256.clone(),
-            slot,
-            original_name: t.original_name.clone(),
-            size: t.size,
-            kind: kind.into(),
-            pages: t.pages,
-        };
+        let file = attachment_of(t, slot);
         self.with_store_mut(|s| s.attach(case_id, &file, Utc::now()))
     }
 
@@ -935,25 +1054,14 @@ impl Desk {
         relock(&self.intake().state).case_id.clone()
     }
 
-    /// Makes the case the one on screen: new scans land in it.
+    /// Makes the case the one on screen: new scans land in it. Scans waiting from before are
+    /// not put into it: only the clerk does that.
     fn focus(&self, case_id: &str) {
-        let waiting = {
-            let mut st = relock(&self.intake().state);
-            if st.case_id.as_deref() != Some(case_id) {
-                st.case_id = Some(case_id.to_string());
-                st.slot = None;
-            }
-            std::mem::take(&mut st.unassigned)
-        };
-        let mut kept = Vec::new();
-        for t in waiting {
-            if let Err(e) = self.attach_taken(case_id, &t, None) {
-                tracing::warn!(error = %e.message, "waiting scan not attached; kept for the next case");
-                kept.push(t);
-            }
-        }
-        if !kept.is_empty() {
-            relock(&self.intake().state).unassigned.extend(kept);
+        let mut st = relock(&self.intake().state);
+        if st.case_id.as_deref() != Some(case_id) {
+            st.case_id = Some(case_id.to_string());
+            st.focused_at = Some(Instant::now());
+            st.slot = None;
         }
     }
 
@@ -1285,6 +1393,24 @@ impl Desk {
                 reason: e.reason,
             })
             .collect();
+        let waiting_scans = self
+            .with_store(|s| s.waiting_scans())?
+            .into_iter()
+            .map(|w| dto::WaitingScanView {
+                id: w.id,
+                thumbnail: self
+                    .intake()
+                    .config
+                    .read_thumbnail(&w.sha256)
+                    .map(|b| data_url(&b)),
+                name: w.original_name,
+                arrived: china_time(&w.arrived_at),
+                why: w.why.as_str().into(),
+                why_label: w.why.label_zh().into(),
+                size_label: size_label(w.size),
+                pages: w.pages,
+            })
+            .collect();
         let (scan_target, selected_slot, quarantined, held_scans) = {
             let st = relock(&self.intake().state);
             let target = st.case_id.as_deref() == Some(ctx.case.id.as_str());
@@ -1400,6 +1526,7 @@ impl Desk {
             events,
             quarantined,
             held_scans,
+            waiting_scans,
             promised_date,
             calendar_note,
             revision,
@@ -1760,6 +1887,116 @@ impl Desk {
         }
         self.bump();
         self.case_view(&ctx.case.id, None)
+    }
+
+    /// The clerk puts a waiting scan into this case (the selected material or the tray).
+    pub fn attach_waiting_scan(
+        &self,
+        case_id: &str,
+        scan_id: i64,
+        slot: Option<u32>,
+    ) -> Result<CaseView, AppError> {
+        let ctx = self.ctx(case_id)?;
+        if let Some(s) = slot
+            && s as usize >= ctx.materials.len()
+        {
+            return Err(bad("bad_slot", "没有这项材料"));
+        }
+        let name = self.waiting_scan_name(scan_id)?;
+        let user = self.user_name();
+        self.with_store_mut(|s| {
+            s.attach_waiting_scan(
+                scan_id,
+                &ctx.case.id,
+                slot.map(|s| s as usize),
+                &user,
+                Utc::now(),
+            )
+        })?;
+        self.audit(
+            "scan_attach",
+            &ctx.case.number,
+            "ok",
+            Some(&format!("waiting scan {scan_id}")),
+        );
+        self.bump();
+        self.case_view(
+            &ctx.case.id,
+            Some(Flash {
+                ok: true,
+                text: format!("已放入本件：{name}"),
+            }),
+        )
+    }
+
+    /// The clerk decides a waiting scan belongs to no case: it leaves the list; its sealed copy
+    /// stays on this desk.
+    pub fn dismiss_waiting_scan(&self, case_id: &str, scan_id: i64) -> Result<CaseView, AppError> {
+        let name = self.waiting_scan_name(scan_id)?;
+        let user = self.user_name();
+        self.with_store_mut(|s| s.dismiss_waiting_scan(scan_id, &user, Utc::now()))?;
+        self.audit(
+            "scan_dismiss",
+            &format!("waiting scan {scan_id}"),
+            "ok",
+            None,
+        );
+        self.bump();
+        self.case_view(
+            case_id,
+            Some(Flash {
+                ok: true,
+                text: format!("已从待分配列表移除：{name}（文件仍加密保存在本机）"),
+            }),
+        )
+    }
+
+    fn waiting_scan_name(&self, scan_id: i64) -> Result<String, AppError> {
+        self.with_store(|s| s.waiting_scans())?
+            .into_iter()
+            .find(|w| w.id == scan_id)
+            .map(|w| w.original_name)
+            .ok_or_else(|| {
+                bad(
+                    "scan_not_waiting",
+                    "该扫描件已不在待分配列表中（可能已放入办件或已移除），请刷新",
+                )
+            })
+    }
+
+    /// The clerk will not take a held scan: it is moved into the hot folder's 未接收 folder
+    /// (not deleted) and leaves the list.
+    pub fn set_aside_held_scan(&self, case_id: &str, name: &str) -> Result<CaseView, AppError> {
+        let moved = {
+            let mut hot = relock(&self.intake().hot);
+            let h = hot
+                .as_mut()
+                .ok_or_else(|| bad("intake_unavailable", "扫描存储不可用，请检查磁盘"))?;
+            h.set_aside(name)
+        };
+        match moved {
+            Ok(_) => {
+                relock(&self.intake().state).held.retain(|h| h.name != name);
+                self.bump();
+                self.case_view(
+                    case_id,
+                    Some(Flash {
+                        ok: true,
+                        text: format!(
+                            "已将 {name} 移到扫描文件夹中的“{}”文件夹，不再接收",
+                            onewindow_intake::SET_ASIDE_DIR
+                        ),
+                    }),
+                )
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "held scan cannot be set aside");
+                Err(bad(
+                    "held_scan_not_moved",
+                    format!("无法移开该文件（可能已被取走，或扫描文件夹不可写）：{name}"),
+                ))
+            }
+        }
     }
 
     pub fn move_file(

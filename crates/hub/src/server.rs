@@ -200,26 +200,58 @@ async fn healthz() -> Json<Health> {
 /// The least free space under the data folder at which the hub takes work (`/readyz`).
 pub const READY_MIN_FREE_MB: u64 = 64;
 
-/// Ready for work: 503 while the data folder's disk has less than [`READY_MIN_FREE_MB`] free,
-/// so a load balancer stops sending writes before they fail. `/healthz` says only that the
-/// process answers.
+/// Ready for work: 503 while the data folder's disk has less than [`READY_MIN_FREE_MB`] free
+/// or the store does not answer, so a load balancer stops sending writes before they fail.
+/// `/healthz` says only that the process answers.
 async fn readyz(State(state): State<HubState>) -> Response {
+    let free_mb = free_bytes(&state).await.map(|b| b / (1024 * 1024));
+    let answers = state.with_store(|s| s.ping()).await.is_ok();
+    let status = if free_mb.is_some_and(|mb| mb < READY_MIN_FREE_MB) {
+        "storage_full"
+    } else if !answers {
+        "store_unavailable"
+    } else {
+        "ok"
+    };
+    let body = Json(onewindow_proto::Ready {
+        status: status.into(),
+        free_mb,
+    });
+    if status == "ok" {
+        body.into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
+    }
+}
+
+/// Free bytes on the disk of the data folder (its blobs), if the system says.
+async fn free_bytes(state: &HubState) -> Option<u64> {
     let dir = state.blobs.0.clone();
-    let free_mb = tokio::task::spawn_blocking(move || fs4::available_space(&dir).ok())
+    tokio::task::spawn_blocking(move || fs4::available_space(&dir).ok())
         .await
         .ok()
         .flatten()
-        .map(|b| b / (1024 * 1024));
-    let full = free_mb.is_some_and(|mb| mb < READY_MIN_FREE_MB);
-    let body = Json(onewindow_proto::Ready {
-        status: if full { "storage_full" } else { "ok" }.into(),
-        free_mb,
-    });
-    if full {
-        (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
-    } else {
-        body.into_response()
+}
+
+/// Prometheus text format. The free space of the data folder's disk, so an operator is warned
+/// before the hub answers 507; more figures join it with the operations work.
+async fn metrics(State(state): State<HubState>) -> Response {
+    let mut text = String::new();
+    if let Some(free) = free_bytes(&state).await {
+        text.push_str(
+            "# HELP onewindow_hub_storage_free_bytes Free bytes on the disk of the hub's data folder.\n\
+             # TYPE onewindow_hub_storage_free_bytes gauge\n",
+        );
+        text.push_str(&format!("onewindow_hub_storage_free_bytes {free}\n"));
     }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
 }
 
 async fn catalog_changes(
@@ -742,6 +774,7 @@ pub fn router(state: HubState) -> Router {
     Router::new()
         .route(paths::HEALTHZ, get(healthz))
         .route(paths::READYZ, get(readyz))
+        .route(paths::METRICS, get(metrics))
         .route(paths::CATALOG_CHANGES, get(catalog_changes))
         .route(paths::CALENDAR_CHANGES, get(calendar_changes))
         .route(paths::QUEUE_CONFIG_CHANGES, get(queue_config_changes))

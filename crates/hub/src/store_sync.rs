@@ -608,6 +608,12 @@ impl HubStore {
         })
     }
 
+    /// Whether the store answers a read (for `/readyz`).
+    pub fn ping(&self) -> Result<()> {
+        self.conn.query_row("SELECT 1", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     pub fn case_count(&self) -> Result<i64> {
         Ok(self
             .conn

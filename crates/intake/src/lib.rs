@@ -1,6 +1,7 @@
 //! Scanned materials: the scanner's hot folder, stable-file detection, and the pipeline that
 //! takes a file into the desk's content-addressed blob store with a thumbnail, or into
-//! quarantine with the reason. Nothing is ever deleted.
+//! quarantine with the reason. Nothing scanned is ever deleted (a second copy of bytes already
+//! stored is not kept), and a hot-folder file leaves only once its copy is recorded.
 //!
 //! The scan is driven from outside with the current time ([`HotFolder::scan`]), so a file
 //! watcher, a periodic rescan and a polling mode for network drives all call the same code,
@@ -11,7 +12,7 @@ pub mod seal;
 pub mod thumbnail;
 pub mod watch;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -219,6 +220,20 @@ struct Seen {
     size: u64,
     mtime: Option<SystemTime>,
     since: Instant,
+    /// When the file was first seen, whatever it changed since.
+    first: Instant,
+}
+
+/// How a taken file came: what the desk needs to decide whether it belongs to the open case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrival {
+    /// When the file was first seen in the hot folder.
+    pub first_seen: Instant,
+    /// It was already there at this folder's first scan (before the desk started, or while
+    /// it was down): nobody knows which case it was scanned for.
+    pub found_at_start: bool,
+    /// This is the first try to take it (`false`: it was held before).
+    pub first_try: bool,
 }
 
 /// Watches one hot folder for files that have stopped changing.
@@ -226,9 +241,15 @@ struct Seen {
 pub struct HotFolder {
     config: IntakeConfig,
     seen: HashMap<PathBuf, Seen>,
-    /// Stable files that could not be taken, with when to try again.
-    held: HashMap<PathBuf, (Held, Instant)>,
+    /// Stable files that could not be taken, with when to try again and how they came.
+    held: HashMap<PathBuf, (Held, Instant, Arrival)>,
+    /// Files present at the first scan (their arrival is unknown).
+    at_start: Option<HashSet<PathBuf>>,
 }
+
+/// Where a held scan the clerk chose not to take is moved, inside the hot folder (folders in
+/// it are never scanned).
+pub const SET_ASIDE_DIR: &str = "未接收";
 
 /// How long a file that could not be taken waits before the next try.
 pub const RETRY_HELD: Duration = Duration::from_secs(5);
@@ -239,7 +260,8 @@ pub const RETRY_HELD: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Held {
     pub name: String,
-    /// `disk_full`, `unreadable` or `take_failed`.
+    /// `disk_full`, `unreadable`, `take_failed`, or what the desk says when it could not
+    /// record the scan.
     pub code: &'static str,
     /// For the clerk: what is wrong and what to do.
     pub reason_zh: String,
@@ -321,6 +343,7 @@ impl HotFolder {
             config,
             seen: HashMap::new(),
             held: HashMap::new(),
+            at_start: None,
         })
     }
 
@@ -334,9 +357,27 @@ impl HotFolder {
     }
 
     /// Looks at the hot folder at `now` and takes every file that has been stable for the
-    /// stability delay. Temp names and folders are left alone; links are quarantined.
+    /// stability delay. Temp names and folders are left alone; links are quarantined. Taken
+    /// files need no record (tools and benches); the desk uses [`HotFolder::scan_keeping`].
     pub fn scan(&mut self, now: Instant) -> Result<Vec<Outcome>, IntakeError> {
+        self.scan_keeping(now, &mut |_, _| Ok(()))
+    }
+
+    /// [`HotFolder::scan`], each taken file recorded by `keep` before it leaves the hot folder.
+    ///
+    /// A taken file's sealed copy is in the blob store before `keep` is called with it and
+    /// how it came ([`Arrival`]). `keep` makes its record
+    /// durable (the case it goes to, or the waiting list); only then is the file removed from
+    /// the hot folder. When `keep` fails the file stays, held with the reason `keep` gives, and
+    /// is tried again after [`RETRY_HELD`]: a crash at any point loses nothing.
+    pub fn scan_keeping(
+        &mut self,
+        now: Instant,
+        keep: &mut dyn FnMut(&Taken, &Arrival) -> Result<(), Held>,
+    ) -> Result<Vec<Outcome>, IntakeError> {
         let hot = self.config.hot.clone();
+        let first_scan = self.at_start.is_none();
+        self.at_start.get_or_insert_with(HashSet::new);
         let mut present = Vec::new();
         let mut out = Vec::new();
         for entry in fs::read_dir(&hot).map_err(io(&hot))? {
@@ -359,73 +400,147 @@ impl HotFolder {
                 continue;
             }
             present.push(path.clone());
-            if let Some((_, retry_at)) = self.held.get(&path) {
+            if first_scan && let Some(s) = self.at_start.as_mut() {
+                s.insert(path.clone());
+            }
+            if let Some((_, retry_at, arrival)) = self.held.get(&path) {
                 if now >= *retry_at {
-                    self.try_take(&path, &name, now, &mut out);
+                    let arrival = Arrival {
+                        first_try: false,
+                        ..*arrival
+                    };
+                    self.try_take(&path, &name, now, arrival, &mut out, keep);
                 }
                 continue;
             }
-            let seen = Seen {
+            let mut seen = Seen {
                 size: meta.len(),
                 mtime: meta.modified().ok(),
                 since: now,
+                first: now,
             };
             match self.seen.get(&path) {
                 Some(prev) if prev.size == seen.size && prev.mtime == seen.mtime => {
                     if now.duration_since(prev.since) >= self.config.stability
                         && fs::File::open(&path).is_ok()
                     {
+                        let arrival = Arrival {
+                            first_seen: prev.first,
+                            found_at_start: self
+                                .at_start
+                                .as_ref()
+                                .is_some_and(|s| s.contains(&path)),
+                            first_try: true,
+                        };
                         self.seen.remove(&path);
-                        self.try_take(&path, &name, now, &mut out);
+                        self.try_take(&path, &name, now, arrival, &mut out, keep);
                     }
                 }
-                _ => {
+                prev => {
+                    if let Some(prev) = prev {
+                        seen.first = prev.first;
+                    }
                     self.seen.insert(path, seen);
                 }
             }
         }
         self.seen.retain(|p, _| present.contains(p));
         self.held.retain(|p, _| present.contains(p));
+        if let Some(s) = self.at_start.as_mut() {
+            s.retain(|p| present.contains(p));
+        }
         Ok(out)
     }
 
-    /// Takes a stable file; one that cannot be taken stays in the hot folder, held with its
-    /// reason and tried again after [`RETRY_HELD`]. One that vanished meanwhile is forgotten.
-    fn try_take(&mut self, path: &Path, name: &str, now: Instant, out: &mut Vec<Outcome>) {
-        match self.take(path, name) {
+    /// Takes a stable file; one that cannot be taken (or kept) stays in the hot folder, held
+    /// with its reason and tried again after [`RETRY_HELD`]. One that vanished meanwhile is
+    /// forgotten.
+    fn try_take(
+        &mut self,
+        path: &Path,
+        name: &str,
+        now: Instant,
+        arrival: Arrival,
+        out: &mut Vec<Outcome>,
+        keep: &mut dyn FnMut(&Taken, &Arrival) -> Result<(), Held>,
+    ) {
+        let held = match self.take(path, name) {
+            Ok(Outcome::Taken(t)) => match keep(&t, &arrival) {
+                Ok(()) => {
+                    self.held.remove(path);
+                    if let Err(e) = fs::remove_file(path)
+                        && e.kind() != std::io::ErrorKind::NotFound
+                    {
+                        // Kept, but still in the folder: the next take is the same bytes,
+                        // which records nothing new for a case and one more waiting entry.
+                        tracing::error!(error = %e, "taken scan cannot be removed from the hot folder");
+                    }
+                    out.push(Outcome::Taken(t));
+                    return;
+                }
+                Err(held) => held,
+            },
             Ok(o) => {
                 self.held.remove(path);
                 out.push(o);
+                return;
             }
             Err(IntakeError::Io { source, .. })
                 if source.kind() == std::io::ErrorKind::NotFound =>
             {
                 self.held.remove(path);
+                return;
             }
             Err(e) => {
                 let free_mb = fs4::available_space(&self.config.staging)
                     .ok()
                     .map(|b| b / (1024 * 1024));
-                let held = Held::of(name, &e, free_mb);
                 let IntakeError::Io { source, .. } = &e;
-                let again = self
+                let held = Held::of(name, &e, free_mb);
+                if self
                     .held
                     .get(path)
-                    .is_some_and(|(h, _)| h.code == held.code);
-                if !again {
+                    .is_none_or(|(h, _, _)| h.code != held.code)
+                {
                     // The English detail without the file's name (it often carries the
                     // applicant's); once, not at every retry.
                     tracing::warn!(code = held.code, kind = ?source.kind(), error = %source, "scan held in the hot folder");
                 }
-                self.held
-                    .insert(path.to_path_buf(), (held, now + RETRY_HELD));
+                held
             }
+        };
+        self.held
+            .insert(path.to_path_buf(), (held, now + RETRY_HELD, arrival));
+    }
+
+    /// The clerk's choice for a held scan (by its name in the list): it will not be taken.
+    /// The file is moved, not deleted, into the hot folder's [`SET_ASIDE_DIR`], where the
+    /// clerk can still find it; a rename within the folder needs no free space.
+    pub fn set_aside(&mut self, name: &str) -> Result<PathBuf, IntakeError> {
+        let path = self.config.hot.join(name);
+        if safe_name(name) != name || !self.held.contains_key(&path) {
+            return Err(IntakeError::Io {
+                path,
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no held scan of that name",
+                ),
+            });
         }
+        let dir = self.config.hot.join(SET_ASIDE_DIR);
+        fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let mut dest = dir.join(name);
+        if dest.exists() {
+            dest = dir.join(format!("{}-{name}", unique_stamp()));
+        }
+        fs::rename(&path, &dest).map_err(io(&path))?;
+        self.held.remove(&path);
+        Ok(dest)
     }
 
     /// The files waiting in the hot folder because they could not be taken, by name.
     pub fn held(&self) -> Vec<Held> {
-        let mut v: Vec<Held> = self.held.values().map(|(h, _)| h.clone()).collect();
+        let mut v: Vec<Held> = self.held.values().map(|(h, _, _)| h.clone()).collect();
         v.sort_by(|a, b| a.name.cmp(&b.name));
         v
     }
@@ -466,8 +581,9 @@ impl HotFolder {
             .join(format!("{}-{}", unique_stamp(), safe_name(name)))
     }
 
-    /// Takes a file out of the hot folder: staged (sealed) first, then removed from the hot
-    /// folder, so the scanner's folder holds nothing once a file is taken.
+    /// Takes a copy of a hot-folder file: staged (sealed), then into the blob store. The file
+    /// itself stays until the caller has recorded the copy (see [`HotFolder::scan`]); a file
+    /// quarantined is removed once its sealed copy and reason are written.
     fn take(&mut self, path: &Path, name: &str) -> Result<Outcome, IntakeError> {
         let size = fs::metadata(path).map_err(io(path))?.len();
         if size > self.config.max_bytes {
@@ -483,8 +599,11 @@ impl HotFolder {
         self.config
             .write_file(&staged, &bytes)
             .map_err(io(&staged))?;
-        fs::remove_file(path).map_err(io(path))?;
-        self.process_staged(&staged, name, &bytes)
+        let outcome = self.process_staged(&staged, name, &bytes)?;
+        if let Outcome::Quarantined(_) = outcome {
+            fs::remove_file(path).map_err(io(path))?;
+        }
+        Ok(outcome)
     }
 
     /// `staged` holds `bytes` (sealed when the desk seals): checked, then renamed into the
@@ -553,14 +672,13 @@ impl HotFolder {
         let blob = blob_dir.join(file);
         let duplicate = blob.exists();
         if duplicate {
-            // Same bytes already stored: keep the staged copy out of the way, not deleted.
-            let kept = self
-                .config
-                .staging
-                .join(format!("duplicate-{sha256}-{}", unique_stamp()));
-            fs::rename(staged, &kept).map_err(io(staged))?;
+            // The same bytes are stored whole already (a blob only ever appears by rename):
+            // the staged copy adds nothing.
+            fs::remove_file(staged).map_err(io(staged))?;
         } else {
             fs::rename(staged, &blob).map_err(io(staged))?;
+            // The rename itself durable before anything records the blob.
+            sync_dir(&blob_dir).map_err(io(&blob_dir))?;
         }
         let thumbnail = match thumbnail {
             Some(png) => {
@@ -582,6 +700,144 @@ impl HotFolder {
             pages: pdf_pages,
             duplicate,
         }))
+    }
+
+    /// At start, before the first scan: what a crash left behind is made whole again.
+    /// Temporary files of sealed writes are removed; every staged copy is taken into the blob
+    /// store (or quarantine); and every stored copy, staged or in the blob store, that no record
+    /// holds (`kept`: the blobs the desk's records name) is returned for the waiting list.
+    pub fn recover(&mut self, kept: &HashSet<String>) -> Result<Recovered, IntakeError> {
+        let mut found = Recovered::default();
+        for dir in [
+            &self.config.staging,
+            &self.config.blobs,
+            &self.config.quarantine,
+        ] {
+            found.temp_removed += seal::remove_unfinished(dir).map_err(io(dir))?;
+        }
+        let staging = self.config.staging.clone();
+        let mut staged: Vec<PathBuf> = fs::read_dir(&staging)
+            .map_err(io(&staging))?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| e.path())
+            .collect();
+        staged.sort();
+        for path in staged {
+            let file = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            // Earlier versions kept a second copy of stored bytes as `duplicate-{sha}-{stamp}`.
+            if let Some(sha) = file.strip_prefix("duplicate-").and_then(|r| r.get(..64))
+                && self.blob_path_exists(sha)
+            {
+                fs::remove_file(&path).map_err(io(&path))?;
+                continue;
+            }
+            let name = original_name(&file);
+            let bytes = match self.config.read_file(&path) {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(error = %e, "staged file cannot be read; quarantined");
+                    found.quarantined.push(self.quarantine_staged(
+                        &path,
+                        &name,
+                        "程序异常退出后找到的暂存文件无法读取，已隔离；请重新扫描",
+                    )?);
+                    continue;
+                }
+            };
+            match self.process_staged(&path, &name, &bytes)? {
+                Outcome::Taken(t) if !kept.contains(&t.sha256) => found.scans.push(t),
+                Outcome::Taken(_) => {}
+                Outcome::Quarantined(q) => found.quarantined.push(q),
+            }
+        }
+        let blobs = self.config.blobs.clone();
+        let mut dirs: Vec<PathBuf> = fs::read_dir(&blobs)
+            .map_err(io(&blobs))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        for dir in dirs {
+            let prefix = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mut files: Vec<String> = fs::read_dir(&dir)
+                .map_err(io(&dir))?
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            files.sort();
+            for file in files {
+                let sha = format!("{prefix}{file}");
+                if self.config.blob_path(&sha).is_none()
+                    || kept.contains(&sha)
+                    || found.scans.iter().any(|t| t.sha256 == sha)
+                {
+                    continue;
+                }
+                match self.recover_blob(&sha) {
+                    Ok(t) => found.scans.push(t),
+                    Err(why) => {
+                        // Left where it is: nothing is deleted, and the log says why.
+                        tracing::error!(blob = %sha, error = %why, "stored scan without a record cannot be read");
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    fn blob_path_exists(&self, sha256: &str) -> bool {
+        self.config.blob_path(sha256).is_some_and(|p| p.exists())
+    }
+
+    /// A stored blob no record names, described again from its bytes.
+    fn recover_blob(&self, sha256: &str) -> Result<Taken, String> {
+        let blob = self.config.blob_path(sha256).ok_or("not a blob id")?;
+        let bytes = self.config.read_file(&blob).map_err(|e| e.to_string())?;
+        if format!("{:x}", Sha256::digest(&bytes)) != sha256 {
+            return Err("the bytes do not match the blob's name".into());
+        }
+        let kind = FileKind::sniff(&bytes).ok_or("not a JPEG, PNG or PDF")?;
+        let (pages, png) = match kind {
+            FileKind::Pdf => {
+                let (pages, png) = thumbnail::pdf_first_page(&bytes, 256)?;
+                (Some(pages), Some(png))
+            }
+            _ => (None, thumbnail::render(kind, &bytes, 256).ok()),
+        };
+        let thumb = self.config.thumbnail_path(sha256).ok_or("not a blob id")?;
+        let thumbnail = match png {
+            Some(png) if !thumb.exists() => {
+                self.config
+                    .write_file(&thumb, &png)
+                    .map_err(|e| e.to_string())?;
+                Some(thumb)
+            }
+            Some(_) => Some(thumb),
+            None => None,
+        };
+        let ext = match kind {
+            FileKind::Jpeg => "jpg",
+            FileKind::Png => "png",
+            FileKind::Pdf => "pdf",
+        };
+        Ok(Taken {
+            original_name: format!("恢复的扫描件.{ext}"),
+            sha256: sha256.to_string(),
+            size: bytes.len() as u64,
+            kind,
+            blob,
+            thumbnail,
+            pages,
+            duplicate: true,
+        })
     }
 
     fn quarantine_dest(&self, name: &str) -> PathBuf {
@@ -626,11 +882,12 @@ impl HotFolder {
                     fs::copy(from, &dest).map_err(io(from))?;
                 }
             }
-            if remove {
-                fs::remove_file(from).map_err(io(from))?;
-            }
         }
-        self.quarantined(dest, name, reason_zh)
+        let q = self.quarantined(dest, name, reason_zh)?;
+        if remove && !is_link {
+            fs::remove_file(from).map_err(io(from))?;
+        }
+        Ok(q)
     }
 
     fn quarantined(
@@ -653,12 +910,38 @@ impl HotFolder {
     }
 }
 
+/// What start-up found that a crash left behind (see [`HotFolder::recover`]).
+#[derive(Debug, Default)]
+pub struct Recovered {
+    /// Stored copies no record holds: for the waiting list.
+    pub scans: Vec<Taken>,
+    /// Staged copies that could not be used.
+    pub quarantined: Vec<Quarantined>,
+    /// Temporary files of sealed writes removed.
+    pub temp_removed: usize,
+}
+
+/// The scanner's name of a staged file (`{stamp}-{name}`).
+fn original_name(staged: &str) -> String {
+    match staged.split_once('-') {
+        Some((stamp, name)) if !name.is_empty() && stamp.bytes().all(|b| b.is_ascii_digit()) => {
+            name.to_string()
+        }
+        _ => staged.to_string(),
+    }
+}
+
 fn too_large(size: u64, max: u64) -> String {
     format!(
         "文件 {:.1} MB，超过上限 {} MB；请降低扫描分辨率或分页扫描",
         size as f64 / 1e6,
         max / 1_000_000
     )
+}
+
+/// Makes the entries of `dir` (a rename into it) durable.
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    fs::File::open(dir)?.sync_all()
 }
 
 /// Nanoseconds since the epoch: unique enough to keep quarantined files apart.

@@ -250,6 +250,31 @@ impl Seal {
     }
 }
 
+/// Whether `name` is one of [`Seal::write_file`]'s temporary files.
+pub fn is_unfinished(name: &str) -> bool {
+    name.starts_with('.') && name.ends_with(".sealing")
+}
+
+/// Removes, under `root` (recursively), the temporary files of sealed writes a crash cut
+/// short; the file each was to replace is whole where it is. Returns how many.
+pub fn remove_unfinished(root: &Path) -> io::Result<usize> {
+    let mut removed = 0;
+    let Ok(entries) = fs::read_dir(root) else {
+        return Ok(0);
+    };
+    for entry in entries {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            removed += remove_unfinished(&entry.path())?;
+        } else if kind.is_file() && is_unfinished(&entry.file_name().to_string_lossy()) {
+            fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// Seals, in place, every file under `root` (recursively) that is not sealed yet: the blobs,
 /// thumbnails, staging, quarantine and documents an earlier version left in plaintext. Each
 /// file is replaced whole (sealed copy synced, then renamed over it), so a crash leaves it
@@ -268,7 +293,7 @@ pub fn seal_legacy_files(seal: &Seal, root: &Path) -> io::Result<usize> {
         if kind.is_dir() {
             sealed += seal_legacy_files(seal, &path)?;
         } else if kind.is_file() {
-            if name.starts_with('.') && name.ends_with(".sealing") {
+            if is_unfinished(&name) {
                 // A write cut short: the original it was replacing is still there.
                 fs::remove_file(&path)?;
                 continue;

@@ -488,6 +488,182 @@ fn nothing_is_kept_in_plaintext() {
             }
         }
     }
-    // Two blobs, two thumbnails, the duplicate, the refused file and its reason.
-    assert_eq!(files, 7);
+    // Two blobs, two thumbnails, the refused file and its reason (a second copy of stored
+    // bytes is not kept).
+    assert_eq!(files, 6);
+}
+
+/// A file leaves the hot folder only once the desk has recorded its copy: while `keep` fails
+/// the file stays, held with the reason `keep` gives, and the next try says it is not the
+/// first (the desk then lets the clerk choose where it goes).
+#[test]
+fn a_file_leaves_the_hot_folder_only_once_its_copy_is_recorded() {
+    let mut s = setup();
+    s.drop_file("page.jpg", &fixture("page.jpg"));
+    let refuse = |_: &onewindow_intake::Taken, _: &onewindow_intake::Arrival| {
+        Err(onewindow_intake::Held {
+            name: "page.jpg".into(),
+            code: "not_recorded",
+            reason_zh: "无法登记".into(),
+        })
+    };
+    s.folder.scan_keeping(s.at(0), &mut refuse.clone()).unwrap();
+    let out = s
+        .folder
+        .scan_keeping(s.at(1000), &mut refuse.clone())
+        .unwrap();
+    assert!(out.is_empty());
+    assert!(s.hot.join("page.jpg").exists(), "kept in the hot folder");
+    let held = s.folder.held();
+    assert_eq!((held.len(), held[0].code), (1, "not_recorded"));
+
+    // Not retried before its time; then recorded, as a second try, and removed.
+    let mut tries = Vec::new();
+    let mut record = |t: &onewindow_intake::Taken, a: &onewindow_intake::Arrival| {
+        tries.push((t.sha256.clone(), a.first_try));
+        Ok(())
+    };
+    assert!(
+        s.folder
+            .scan_keeping(s.at(2000), &mut record)
+            .unwrap()
+            .is_empty()
+    );
+    let retry_at = 1000 + onewindow_intake::RETRY_HELD.as_millis() as u64;
+    let out = s.folder.scan_keeping(s.at(retry_at), &mut record).unwrap();
+    assert_eq!(out.len(), 1);
+    assert_eq!(tries.len(), 1);
+    assert!(!tries[0].1, "not its first try");
+    assert!(!s.hot.join("page.jpg").exists());
+    assert!(s.folder.held().is_empty());
+    // The stored copy is whole; staging holds nothing (the retry's second copy was dropped).
+    assert_eq!(
+        s.folder.config().read_blob(&tries[0].0).unwrap(),
+        fixture("page.jpg")
+    );
+    assert_eq!(fs::read_dir(&s.folder.config().staging).unwrap().count(), 0);
+}
+
+/// A held scan the clerk will not take is moved aside inside the hot folder (never deleted)
+/// and leaves the list; names that are not a held scan are refused.
+#[test]
+fn a_held_scan_can_be_set_aside() {
+    let mut s = setup();
+    s.drop_file("wrong.jpg", &fixture("page.jpg"));
+    let mut refuse = |_: &onewindow_intake::Taken, _: &onewindow_intake::Arrival| {
+        Err(onewindow_intake::Held {
+            name: "wrong.jpg".into(),
+            code: "not_recorded",
+            reason_zh: "无法登记".into(),
+        })
+    };
+    s.folder.scan_keeping(s.at(0), &mut refuse).unwrap();
+    s.folder.scan_keeping(s.at(1000), &mut refuse).unwrap();
+    assert!(s.folder.set_aside("../wrong.jpg").is_err());
+    assert!(s.folder.set_aside("other.jpg").is_err());
+    let moved = s.folder.set_aside("wrong.jpg").unwrap();
+    assert_eq!(
+        moved,
+        s.hot
+            .join(onewindow_intake::SET_ASIDE_DIR)
+            .join("wrong.jpg")
+    );
+    assert_eq!(fs::read(&moved).unwrap(), fixture("page.jpg"));
+    assert!(s.folder.held().is_empty());
+    assert!(s.folder.scan(s.at(20_000)).unwrap().is_empty(), "not taken");
+}
+
+/// What a crash leaves behind is made whole at start: half-written sealed files are removed, a
+/// staged copy is taken into the blob store, an older version's duplicate copy is dropped, and
+/// every stored copy no record holds is returned (the desk lists them for the clerk), while
+/// those a record holds are left alone.
+#[test]
+fn recovery_at_start_finds_every_copy_no_record_holds() {
+    let mut s = setup();
+    let config = s.folder.config().clone();
+    // Two files taken, one of them recorded.
+    s.drop_file("a.jpg", &fixture("page.jpg"));
+    s.drop_file("b.pdf", &fixture("two-pages.pdf"));
+    let out = s.settle(0);
+    let recorded = of_kind(&out, FileKind::Jpeg).sha256.clone();
+    let orphan = of_kind(&out, FileKind::Pdf).sha256.clone();
+    // A staged copy whose blob was never made (killed between the two), a stale duplicate, and
+    // half-written sealed files in staging and the blob store.
+    let png = fixture("page.png");
+    config
+        .write_file(&config.staging.join("1733300000000000000-c.png"), &png)
+        .unwrap();
+    fs::write(
+        config.staging.join(format!("duplicate-{recorded}-17333")),
+        b"x",
+    )
+    .unwrap();
+    fs::write(config.staging.join(".1733-d.jpg.sealing"), b"half").unwrap();
+    let blob_dir = config.blob_path(&recorded).unwrap();
+    fs::write(blob_dir.with_file_name(".x.sealing"), b"half").unwrap();
+
+    let kept = std::collections::HashSet::from([recorded.clone()]);
+    let found = s.folder.recover(&kept).unwrap();
+    assert_eq!(found.temp_removed, 2);
+    assert!(found.quarantined.is_empty());
+    let mut names: Vec<(&str, bool)> = found
+        .scans
+        .iter()
+        .map(|t| (t.original_name.as_str(), t.sha256 == orphan))
+        .collect();
+    names.sort();
+    assert_eq!(names, vec![("c.png", false), ("恢复的扫描件.pdf", true)]);
+    let pdf = found.scans.iter().find(|t| t.sha256 == orphan).unwrap();
+    assert_eq!((pdf.kind, pdf.pages), (FileKind::Pdf, Some(2)));
+    let c = found
+        .scans
+        .iter()
+        .find(|t| t.original_name == "c.png")
+        .unwrap();
+    assert_eq!(config.read_blob(&c.sha256).unwrap(), png);
+    assert_eq!(
+        fs::read_dir(&config.staging).unwrap().count(),
+        0,
+        "staging is empty"
+    );
+
+    // Once recorded, nothing is found again.
+    let kept: std::collections::HashSet<String> = found
+        .scans
+        .iter()
+        .map(|t| t.sha256.clone())
+        .chain([recorded])
+        .collect();
+    assert!(s.folder.recover(&kept).unwrap().scans.is_empty());
+}
+
+/// How a file came is told to whoever records it: when it was first seen (through changes in
+/// size), and whether it was already there at the folder's first scan, when nobody knows which
+/// case it was scanned for.
+#[test]
+fn a_taken_file_says_when_it_arrived() {
+    let mut s = setup();
+    s.drop_file("before-start.jpg", &fixture("page.jpg"));
+    let mut arrivals = Vec::new();
+    let mut record = |t: &onewindow_intake::Taken, a: &onewindow_intake::Arrival| {
+        arrivals.push((t.original_name.clone(), *a));
+        Ok(())
+    };
+    s.folder.scan_keeping(s.at(0), &mut record).unwrap();
+    s.drop_file("later.jpg", &fixture("page.png")[..100]);
+    s.folder.scan_keeping(s.at(500), &mut record).unwrap();
+    // It grows; first seen stays at 500.
+    s.drop_file("later.jpg", &fixture("page.png"));
+    s.folder.scan_keeping(s.at(1000), &mut record).unwrap();
+    s.folder.scan_keeping(s.at(2000), &mut record).unwrap();
+    arrivals.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(arrivals.len(), 2);
+    let (ref name, a) = arrivals[0];
+    assert_eq!(name, "before-start.jpg");
+    assert!(a.found_at_start && a.first_try);
+    assert_eq!(a.first_seen, s.at(0));
+    let (ref name, a) = arrivals[1];
+    assert_eq!(name, "later.jpg");
+    assert!(!a.found_at_start && a.first_try);
+    assert_eq!(a.first_seen, s.at(500));
 }

@@ -14,8 +14,11 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// Paths of the hub's HTTP API.
 pub mod paths {
     pub const HEALTHZ: &str = "/healthz";
-    /// `GET`: 200 while the hub can take work, 503 while its data folder's disk is (nearly) full.
+    /// `GET`: 200 while the hub can take work, 503 while its data folder's disk is (nearly) full
+    /// or its store does not answer.
     pub const READYZ: &str = "/readyz";
+    /// `GET`: Prometheus text format (`onewindow_hub_storage_free_bytes`, …).
+    pub const METRICS: &str = "/metrics";
     pub const CATALOG_CHANGES: &str = "/v1/catalog/changes";
     pub const CALENDAR_CHANGES: &str = "/v1/calendar/changes";
     /// `/v1/elicences/{holder}`: one holder's e-licences.

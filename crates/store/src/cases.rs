@@ -155,6 +155,61 @@ fn insert_case(
     Ok(id)
 }
 
+/// [`Store::attach`] inside a transaction the caller commits.
+pub(crate) fn attach_in(
+    tx: &Transaction<'_>,
+    case_id: &str,
+    file: &Attachment,
+    at: DateTime<Utc>,
+) -> Result<bool> {
+    let case =
+        read_case(tx, case_id)?.ok_or_else(|| StoreError::CaseNotFound(case_id.to_string()))?;
+    if !matches!(case.state, CaseState::Draft | CaseState::Accepted) {
+        return Err(StoreError::Transition {
+            number: case.number,
+            reason_zh: format!("办件当前为“{}”，不能再添加材料", case.state.label()),
+        });
+    }
+    keep_blob(tx, &file.sha256, at)?;
+    let added = tx.execute(
+        "INSERT INTO case_material (case_id, sha256, slot, original_name, size, kind, pages, added_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(case_id, sha256) DO NOTHING",
+        params![
+            case_id,
+            file.sha256,
+            file.slot.map(|s| s as i64),
+            file.original_name,
+            file.size as i64,
+            file.kind,
+            file.pages.map(i64::from),
+            ts(at)
+        ],
+    )?;
+    if added == 1 && case.state == CaseState::Accepted {
+        push_op(
+            tx,
+            "case.material_added",
+            &serde_json::json!({
+                "case_id": case.id, "number": case.number, "sha256": file.sha256,
+                "slot": file.slot, "name": file.original_name, "kind": file.kind,
+                "size": file.size, "pages": file.pages, "at": ts(at),
+            }),
+            at,
+        )?;
+    }
+    Ok(added == 1)
+}
+
+/// Notes that a record holds the blob `sha256`, so recovery at start leaves it alone.
+pub(crate) fn keep_blob(tx: &Transaction<'_>, sha256: &str, at: DateTime<Utc>) -> Result<()> {
+    tx.execute(
+        "INSERT INTO kept_blob (sha256, kept_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        params![sha256, ts(at)],
+    )?;
+    Ok(())
+}
+
 pub(crate) fn read_case(tx: &Transaction<'_>, id: &str) -> Result<Option<CaseRow>> {
     Ok(tx
         .prepare_cached(
@@ -418,43 +473,9 @@ impl Store {
     /// hub is told in the same transaction (`case.material_added`). Other states refuse.
     pub fn attach(&mut self, case_id: &str, file: &Attachment, at: DateTime<Utc>) -> Result<bool> {
         let tx = self.conn.transaction()?;
-        let case = read_case(&tx, case_id)?
-            .ok_or_else(|| StoreError::CaseNotFound(case_id.to_string()))?;
-        if !matches!(case.state, CaseState::Draft | CaseState::Accepted) {
-            return Err(StoreError::Transition {
-                number: case.number,
-                reason_zh: format!("办件当前为“{}”，不能再添加材料", case.state.label()),
-            });
-        }
-        let added = tx.execute(
-            "INSERT INTO case_material (case_id, sha256, slot, original_name, size, kind, pages, added_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT(case_id, sha256) DO NOTHING",
-            params![
-                case_id,
-                file.sha256,
-                file.slot.map(|s| s as i64),
-                file.original_name,
-                file.size as i64,
-                file.kind,
-                file.pages.map(i64::from),
-                ts(at)
-            ],
-        )?;
-        if added == 1 && case.state == CaseState::Accepted {
-            push_op(
-                &tx,
-                "case.material_added",
-                &serde_json::json!({
-                    "case_id": case.id, "number": case.number, "sha256": file.sha256,
-                    "slot": file.slot, "name": file.original_name, "kind": file.kind,
-                    "size": file.size, "pages": file.pages, "at": ts(at),
-                }),
-                at,
-            )?;
-        }
+        let added = attach_in(&tx, case_id, file, at)?;
         tx.commit()?;
-        Ok(added == 1)
+        Ok(added)
     }
 
     /// Takes a file off a draft case (a replaced card photo). The blob stays in the store.

@@ -9,6 +9,7 @@ pub mod migrate;
 pub mod offline_queue;
 mod page_crypto;
 pub mod push;
+pub mod scans;
 pub mod sign_in;
 
 use std::path::{Path, PathBuf};
@@ -69,6 +70,11 @@ pub const DESK_MIGRATIONS: &[migrate::Migration] = &[
         name: "0010_hub_pin",
         sql: include_str!("../../../migrations/desk/0010_hub_pin.sql"),
     },
+    migrate::Migration {
+        version: 11,
+        name: "0011_scan_inbox",
+        sql: include_str!("../../../migrations/desk/0011_scan_inbox.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -121,6 +127,28 @@ impl StoreError {
     /// space is the cure.
     pub fn is_disk_full(&self) -> bool {
         matches!(self, StoreError::Sqlite(e) if e.sqlite_error_code() == Some(ErrorCode::DiskFull))
+    }
+}
+
+/// Sets SQLite's persistent-WAL file control on the main database of `conn`.
+fn persist_wal(conn: &Connection) {
+    let mut on: std::ffi::c_int = 1;
+    // SAFETY: `conn.handle()` is a live connection for the duration of the call, the schema
+    // name is a NUL-terminated literal, and SQLITE_FCNTL_PERSIST_WAL reads and writes one
+    // `int` through the pointer, which points at `on` on this stack frame.
+    let rc = unsafe {
+        rusqlite::ffi::sqlite3_file_control(
+            conn.handle(),
+            c"main".as_ptr(),
+            rusqlite::ffi::SQLITE_FCNTL_PERSIST_WAL,
+            (&raw mut on).cast(),
+        )
+    };
+    if rc != rusqlite::ffi::SQLITE_OK {
+        tracing::warn!(
+            rc,
+            "persistent WAL not set; a restart on a full disk may not open the cache"
+        );
     }
 }
 
@@ -323,6 +351,10 @@ impl Store {
             conn.execute_batch("PRAGMA cipher_memory_security = OFF; PRAGMA cache_size = -32768;")
                 .map_err(classify)?;
         }
+        // The WAL and its index stay on disk when the cache closes (SQLite removes them by
+        // default), so a desk restarted on a full disk can open its cache, sign in and read:
+        // opening needs no new space then, only writes do.
+        persist_wal(&conn);
         // The first read of the header tells whether this is a database at all.
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(classify)?;

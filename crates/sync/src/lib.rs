@@ -103,6 +103,9 @@ impl SyncError {
             SyncError::Store(StoreError::BadChange { .. }) => {
                 "中心服务下发的目录数据有误，本地缓存未做更改；请联系管理员".into()
             }
+            SyncError::Store(e) if e.is_disk_full() => {
+                "本机磁盘已满，同步下来的内容没有保存（已保存的内容不受影响）；请删除不需要的文件或请管理员清理磁盘，之后会自动继续".into()
+            }
             SyncError::Store(_) => "本地缓存写入失败，请查看日志或重建缓存".into(),
             SyncError::Task(_) => "同步任务异常中止，请重试".into(),
         }
@@ -1076,6 +1079,24 @@ pub async fn fetch_result_files(
         fetched += 1;
     }
     Ok(fetched)
+}
+
+#[cfg(test)]
+mod message_tests {
+    use super::SyncError;
+
+    /// A full disk says so and what to do, never "rebuild the cache".
+    #[test]
+    fn a_full_disk_is_not_a_reason_to_rebuild() {
+        let full = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            None,
+        );
+        let e = SyncError::Store(onewindow_store::StoreError::Sqlite(full));
+        assert_eq!(e.code(), "disk_full");
+        let m = e.message_zh();
+        assert!(m.contains("磁盘已满") && !m.contains("重建"), "{m}");
+    }
 }
 
 #[cfg(test)]

@@ -66,6 +66,8 @@ export type { MaterialSlotView } from './bindings/MaterialSlotView';
 export type { MemberView } from './bindings/MemberView';
 export type { NewCaseRequest } from './bindings/NewCaseRequest';
 export type { QuarantineView } from './bindings/QuarantineView';
+export type { HeldScanView } from './bindings/HeldScanView';
+export type { WaitingScanView } from './bindings/WaitingScanView';
 export type { ReviewView } from './bindings/ReviewView';
 export type { SaveIntakeRequest } from './bindings/SaveIntakeRequest';
 export type { ScenarioChoice } from './bindings/ScenarioChoice';
@@ -269,6 +271,25 @@ export function selectSlot(caseId: string, slot: number | null): Promise<CaseVie
 /** Move an attached file to a material slot, or null for the tray. */
 export function moveFile(caseId: string, sha256: string, slot: number | null): Promise<CaseView> {
   return call<CaseView>('move_file', { caseId, sha256, slot });
+}
+
+/** Put a waiting scan (待分配扫描件) into this case: a material slot, or null for the tray. */
+export function attachWaitingScan(
+  caseId: string,
+  scanId: number,
+  slot: number | null,
+): Promise<CaseView> {
+  return call<CaseView>('attach_waiting_scan', { caseId, scanId, slot });
+}
+
+/** A waiting scan belongs to no case: it leaves the list (its sealed copy stays). */
+export function dismissWaitingScan(caseId: string, scanId: number): Promise<CaseView> {
+  return call<CaseView>('dismiss_waiting_scan', { caseId, scanId });
+}
+
+/** A held scan the clerk will not take: moved into the hot folder's 未接收 folder. */
+export function setAsideHeldScan(caseId: string, name: string): Promise<CaseView> {
+  return call<CaseView>('set_aside_held_scan', { caseId, name });
 }
 
 /** Pick files with the system file dialog and take them in like scans. */

@@ -14,6 +14,7 @@ import type { MemberView } from "./MemberView";
 import type { QuarantineView } from "./QuarantineView";
 import type { ReviewView } from "./ReviewView";
 import type { ScenarioChoice } from "./ScenarioChoice";
+import type { WaitingScanView } from "./WaitingScanView";
 
 /**
  * Everything the case screen shows.
@@ -51,6 +52,10 @@ selected_slot: number | null, review: ReviewView, elicence: ELicenceView, follow
  * Scans waiting in the hot folder because they could not be taken, with the reason.
  */
 held_scans: Array<HeldScanView>, 
+/**
+ * Scans waiting for the clerk to put them into a case (this one or another) or dismiss.
+ */
+waiting_scans: Array<WaitingScanView>, 
 /**
  * The promised completion date if accepted today, and the calendar's caveat.
  */

@@ -49,4 +49,8 @@ queue_window: QueueWindowView | null,
 /**
  * The data folder's disk is nearly full (below the warning threshold).
  */
-low_disk: LowDisk | null, };
+low_disk: LowDisk | null, 
+/**
+ * Scans that belong to no case yet, waiting for the clerk (待分配扫描件).
+ */
+waiting_scans: number, };

@@ -5,6 +5,6 @@
  */
 export type WindowInfo = { desk_code: string, clerk: string, hot_folder: string, printer: string, card_reader: string | null, today: string, 
 /**
- * Files scanned while no case was open, waiting for the next case.
+ * Scans that belong to no case yet, waiting for the clerk's choice.
  */
-unassigned_scans: number, };
+waiting_scans: number, };
