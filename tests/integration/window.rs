@@ -1099,6 +1099,30 @@ async fn a_crash_s_leftovers_are_recovered_into_the_waiting_list() {
     d.shutdown();
 }
 
+/// A document that cannot be archived because the disk is full says so: the notice is not
+/// issued, the case stays a draft, and once space returns the same notice goes out.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_notice_on_a_full_disk_is_refused_and_named() {
+    let Some(small) = desk_on_small_disk(0).await else {
+        return;
+    };
+    let (disk, d) = (&small.disk, &small.desk);
+    let v = d.new_case(&item("00017200100002")).unwrap();
+    let v = d.set_scenario(&v.id, None, "00017200100002-01").unwrap();
+    disk.fill("filler", 0);
+    let err = d.issue_notice(&v.id).unwrap_err();
+    assert_eq!(err.code, "disk_full", "{err:?}");
+    assert!(
+        err.message.contains("磁盘已满") && err.message.contains("办件未作变更"),
+        "{}",
+        err.message
+    );
+    std::fs::remove_file(disk.path.join("filler")).unwrap();
+    assert_eq!(d.open_case(&v.id).unwrap().state, "draft");
+    assert_eq!(d.issue_notice(&v.id).unwrap().state, "needs_correction");
+    d.stop_intake();
+}
+
 /// Every file below `dir`, recursively.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -634,6 +634,12 @@ fn load_ctx(store: &Store, case_id: &str, today: NaiveDate) -> Result<CaseCtx, S
     Ok(ctx)
 }
 
+/// Whether intake failed because the desk's disk is full.
+fn intake_disk_full(e: &onewindow_intake::IntakeError) -> bool {
+    let onewindow_intake::IntakeError::Io { source, .. } = e;
+    source.kind() == std::io::ErrorKind::StorageFull
+}
+
 /// A taken file as a case's (or the waiting list's) attachment.
 fn attachment_of(t: &Taken, slot: Option<usize>) -> Attachment {
     let kind = match t.kind {
@@ -1783,7 +1789,14 @@ impl Desk {
                     .ok_or_else(|| bad("intake_unavailable", "扫描存储不可用，无法保存证件照片"))?;
                 h.import_bytes(name, &png).map_err(|e| {
                     tracing::error!(error = %e, "card photo cannot be stored");
-                    bad("intake_io", "证件照片无法保存，请检查磁盘")
+                    if intake_disk_full(&e) {
+                        bad(
+                            "disk_full",
+                            "本机磁盘已满，证件照片无法保存；请删除不需要的文件或请管理员清理磁盘后重新读卡",
+                        )
+                    } else {
+                        bad("intake_io", "证件照片无法保存，请检查磁盘")
+                    }
                 })?
             };
             match outcome {
@@ -2063,7 +2076,11 @@ impl Desk {
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "import failed");
-                    problems.push(format!("{name}：无法读取该文件"));
+                    problems.push(if intake_disk_full(&e) {
+                        format!("{name}：本机磁盘已满，无法保存，请清理磁盘后重试")
+                    } else {
+                        format!("{name}：无法读取该文件")
+                    });
                 }
             }
         }
@@ -2221,13 +2238,23 @@ impl Desk {
             .and_then(|()| seal.write_file(&path, pdf))
             .map_err(|e| {
                 tracing::error!(error = %e, kind, "document cannot be archived");
-                bad(
-                    "archive",
-                    format!(
-                        "{}无法存档（磁盘已满或没有写入权限），办件未作变更，请检查后重试",
-                        doc_title(kind)
-                    ),
-                )
+                if e.kind() == std::io::ErrorKind::StorageFull {
+                    bad(
+                        "disk_full",
+                        format!(
+                            "本机磁盘已满，{}无法存档，办件未作变更。请删除不需要的文件或请管理员清理磁盘后重试。",
+                            doc_title(kind)
+                        ),
+                    )
+                } else {
+                    bad(
+                        "archive",
+                        format!(
+                            "{}无法存档（没有写入权限或磁盘有误），办件未作变更，请检查后重试",
+                            doc_title(kind)
+                        ),
+                    )
+                }
             })?;
         Ok((rel, sha))
     }
