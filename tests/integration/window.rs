@@ -940,6 +940,57 @@ async fn a_scan_held_by_a_full_disk_is_shown_and_then_waits_for_the_clerk() {
     d.stop_intake();
 }
 
+/// A page written before the case opened is not the case's, however late the watch sees it
+/// (a network folder polled every few seconds, a busy intake thread): it waits, as `earlier`.
+/// A file copied in after the case opened goes into it, whatever time the copy kept (a copy
+/// from a USB stick keeps the original's).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_written_before_the_case_opened_waits_however_late_it_is_seen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(&demo_hub_data_with_elicences(tmp.path()));
+    let cfg = DeskConfig {
+        hot_folder_poll: Some(Duration::from_secs(3)),
+        ..config(&tmp.path().join("desk"), hub.url(), "2026-11-27")
+    };
+    let hot = cfg.hot_folder.clone();
+    let d = Desk::open(cfg);
+    assert!(d.sync_once().await.unwrap());
+    d.start_intake();
+    // The last page for the applicant before, then at once the next applicant's case: the
+    // polled folder sees the page only after the case is open.
+    std::fs::write(hot.join("previous-applicant.jpg"), jpeg_variant(41)).unwrap();
+    let v = d.new_case(&item("00017200100002")).unwrap();
+    let copy = hot.join("usb-copy.jpg");
+    std::fs::write(&copy, jpeg_variant(42)).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&copy)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(86_400))
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(20);
+    let v = loop {
+        let v = d.poll_case(&v.id, 0).unwrap().unwrap();
+        if !v.waiting_scans.is_empty() && !v.tray.is_empty() {
+            break v;
+        }
+        assert!(Instant::now() < until, "scans never taken: {v:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(
+        v.waiting_scans
+            .iter()
+            .map(|w| (w.name.as_str(), w.why.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("previous-applicant.jpg", "earlier")]
+    );
+    assert_eq!(
+        v.tray.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+        vec!["usb-copy.jpg"]
+    );
+    d.stop_intake();
+}
+
 /// Scans that arrive while no case is open wait in a list that outlives the process; a new
 /// case does not take them by itself; the clerk puts one into the case (into the selected
 /// material) and dismisses the other, and both choices are audited.

@@ -4,7 +4,7 @@
 //! window with a one-time notice, an acceptance receipt or a refusal notice — each rendered to
 //! PDF, archived with the case and printed.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -51,6 +51,10 @@ pub(crate) struct WindowState {
     case_id: Option<String>,
     /// When `case_id` became the open case: scans that arrived earlier are not its own.
     focused_at: Option<Instant>,
+    /// Names in the hot folder when `case_id` became the open case: pages written before it
+    /// (however late the watch sees them) are not its own. A name leaves the set when a file
+    /// of that name is taken, so a scanner that always writes `scan.pdf` is not held up.
+    present_at_focus: HashSet<String>,
     slot: Option<usize>,
     quarantined: Vec<dto::QuarantineView>,
     /// Ready scans the hot folder could not be taken from, as its last scan left them.
@@ -925,15 +929,16 @@ impl Desk {
     /// no longer takes files) waits for the clerk's choice, never going into another
     /// applicant's case by itself. When nothing can be recorded the file stays, held with why.
     fn keep_scan(&self, t: &Taken, arrival: &Arrival) -> Result<(), Held> {
-        let (open, slot) = {
-            let st = relock(&self.intake().state);
-            (st.case_id.clone().zip(st.focused_at), st.slot)
+        let (open, slot, there_before) = {
+            let mut st = relock(&self.intake().state);
+            let there_before = st.present_at_focus.remove(&t.original_name);
+            (st.case_id.clone().zip(st.focused_at), st.slot, there_before)
         };
         let why = match open {
             _ if !arrival.first_try => WaitReason::WasHeld,
             _ if arrival.found_at_start => WaitReason::AtStart,
             None => WaitReason::NoCase,
-            Some((_, since)) if arrival.first_seen < since => WaitReason::Earlier,
+            Some((_, since)) if there_before || arrival.first_seen < since => WaitReason::Earlier,
             Some((id, _)) => match self.attach_taken(&id, t, slot) {
                 Ok(_) => return Ok(()),
                 Err(e) if e.code == "case_transition" || e.code == "case_not_found" => {
@@ -1063,12 +1068,32 @@ impl Desk {
     /// Makes the case the one on screen: new scans land in it. Scans waiting from before are
     /// not put into it: only the clerk does that.
     fn focus(&self, case_id: &str) {
-        let mut st = relock(&self.intake().state);
-        if st.case_id.as_deref() != Some(case_id) {
-            st.case_id = Some(case_id.to_string());
-            st.focused_at = Some(Instant::now());
-            st.slot = None;
+        if relock(&self.intake().state).case_id.as_deref() == Some(case_id) {
+            return;
         }
+        // The time first, then the names: a file the watch saw before this instant, or that
+        // was in the folder by the time it was listed, came before the case. The folder is
+        // listed outside the lock (a network folder may be slow).
+        let at = Instant::now();
+        let present = self.hot_folder_names();
+        let mut st = relock(&self.intake().state);
+        st.case_id = Some(case_id.to_string());
+        st.focused_at = Some(at);
+        st.present_at_focus = present;
+        st.slot = None;
+    }
+
+    /// The names of the files in the hot folder now (not its folders or temp files).
+    fn hot_folder_names(&self) -> HashSet<String> {
+        let Ok(entries) = std::fs::read_dir(&self.config.hot_folder) else {
+            return HashSet::new();
+        };
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !onewindow_intake::is_temp_name(n))
+            .collect()
     }
 
     /// The case left the window (notice, acceptance, refusal, withdrawal): scans no longer go
@@ -1078,6 +1103,7 @@ impl Desk {
         if st.case_id.as_deref() == Some(case_id) {
             st.case_id = None;
             st.slot = None;
+            st.present_at_focus.clear();
         }
     }
 

@@ -245,6 +245,10 @@ pub struct HotFolder {
     held: HashMap<PathBuf, (Held, Instant, Arrival)>,
     /// Files present at the first scan (their arrival is unknown).
     at_start: Option<HashSet<PathBuf>>,
+    /// Files kept (recorded) that could not be removed from the folder (a read-only share),
+    /// with the size and time they had: left alone while unchanged, so the same page is never
+    /// taken again into whichever case is open next.
+    kept_unremoved: HashMap<PathBuf, (u64, Option<SystemTime>)>,
 }
 
 /// Where a held scan the clerk chose not to take is moved, inside the hot folder (folders in
@@ -344,6 +348,7 @@ impl HotFolder {
             seen: HashMap::new(),
             held: HashMap::new(),
             at_start: None,
+            kept_unremoved: HashMap::new(),
         })
     }
 
@@ -390,16 +395,31 @@ impl HotFolder {
             if is_temp_name(&name) || meta.is_dir() {
                 continue;
             }
+            present.push(path.clone());
+            if let Some(&(size, mtime)) = self.kept_unremoved.get(&path) {
+                if size == meta.len() && mtime == meta.modified().ok() {
+                    continue;
+                }
+                // Written again since: a new scan under the same name.
+                self.kept_unremoved.remove(&path);
+            }
             if meta.file_type().is_symlink() {
-                out.push(Outcome::Quarantined(self.quarantine_file(
+                match self.quarantine_file(
                     &path,
                     &name,
                     "这是一个链接（快捷方式），不是扫描文件；请直接放入文件本身",
                     true,
-                )?));
+                ) {
+                    Ok(q) => out.push(Outcome::Quarantined(q)),
+                    Err(e) => {
+                        // A link the folder will not let go of: not tried at every scan.
+                        tracing::warn!(error = %e, "link in the hot folder cannot be moved out; left alone while unchanged");
+                        self.kept_unremoved
+                            .insert(path, (meta.len(), meta.modified().ok()));
+                    }
+                }
                 continue;
             }
-            present.push(path.clone());
             if first_scan && let Some(s) = self.at_start.as_mut() {
                 s.insert(path.clone());
             }
@@ -446,6 +466,7 @@ impl HotFolder {
         }
         self.seen.retain(|p, _| present.contains(p));
         self.held.retain(|p, _| present.contains(p));
+        self.kept_unremoved.retain(|p, _| present.contains(p));
         if let Some(s) = self.at_start.as_mut() {
             s.retain(|p| present.contains(p));
         }
@@ -468,13 +489,7 @@ impl HotFolder {
             Ok(Outcome::Taken(t)) => match keep(&t, &arrival) {
                 Ok(()) => {
                     self.held.remove(path);
-                    if let Err(e) = fs::remove_file(path)
-                        && e.kind() != std::io::ErrorKind::NotFound
-                    {
-                        // Kept, but still in the folder: the next take is the same bytes,
-                        // which records nothing new for a case and one more waiting entry.
-                        tracing::error!(error = %e, "taken scan cannot be removed from the hot folder");
-                    }
+                    self.remove_taken(path);
                     out.push(Outcome::Taken(t));
                     return;
                 }
@@ -511,6 +526,21 @@ impl HotFolder {
         };
         self.held
             .insert(path.to_path_buf(), (held, now + RETRY_HELD, arrival));
+    }
+
+    /// Removes a file that was taken (kept or quarantined) from the hot folder. One the folder
+    /// will not let go of (a read-only share) is left alone while it stays unchanged, or it
+    /// would be taken again, into whichever case is open next.
+    fn remove_taken(&mut self, path: &Path) {
+        if let Err(e) = fs::remove_file(path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::error!(error = %e, "taken scan cannot be removed from the hot folder; left alone while unchanged");
+            if let Ok(meta) = fs::metadata(path) {
+                self.kept_unremoved
+                    .insert(path.to_path_buf(), (meta.len(), meta.modified().ok()));
+            }
+        }
     }
 
     /// The clerk's choice for a held scan (by its name in the list): it will not be taken.
@@ -601,7 +631,7 @@ impl HotFolder {
             .map_err(io(&staged))?;
         let outcome = self.process_staged(&staged, name, &bytes)?;
         if let Outcome::Quarantined(_) = outcome {
-            fs::remove_file(path).map_err(io(path))?;
+            self.remove_taken(path);
         }
         Ok(outcome)
     }
@@ -862,7 +892,7 @@ impl HotFolder {
     /// without reading it whole: a link is moved as a link; a file is sealed as it is copied,
     /// and taken out of the hot folder when `remove` is set.
     fn quarantine_file(
-        &self,
+        &mut self,
         from: &Path,
         name: &str,
         reason_zh: &str,
@@ -885,7 +915,7 @@ impl HotFolder {
         }
         let q = self.quarantined(dest, name, reason_zh)?;
         if remove && !is_link {
-            fs::remove_file(from).map_err(io(from))?;
+            self.remove_taken(from);
         }
         Ok(q)
     }

@@ -667,3 +667,77 @@ fn a_taken_file_says_when_it_arrived() {
     assert!(!a.found_at_start && a.first_try);
     assert_eq!(a.first_seen, s.at(500));
 }
+
+/// A kept file the hot folder will not let go of (a read-only share) is left alone while it
+/// stays the same: it is never taken again, into whichever case is open next. Written again,
+/// it is a new scan. Needs a read-only file system: root mounts a tmpfs (as CI does).
+#[test]
+fn a_kept_file_that_cannot_be_removed_is_not_taken_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hot = tmp.path().join("hot");
+    fs::create_dir(&hot).unwrap();
+    let mount = |opts: &str| {
+        std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", opts, "tmpfs"])
+            .arg(&hot)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !mount("size=4m") {
+        eprintln!("skipped: cannot mount a tmpfs here (run as root, as CI does)");
+        return;
+    }
+    let remount = |opts: &str| {
+        assert!(
+            std::process::Command::new("mount")
+                .args(["-o", &format!("remount,{opts}")])
+                .arg(&hot)
+                .status()
+                .unwrap()
+                .success()
+        )
+    };
+    let unmount = scopeguard(&hot);
+    fs::write(hot.join("page.jpg"), fixture("page.jpg")).unwrap();
+    remount("ro");
+    let mut folder = HotFolder::new(sealed(&tmp.path().join("desk"), &hot)).unwrap();
+    let t0 = Instant::now();
+    let kept = std::cell::Cell::new(0);
+    let mut keep = |_: &onewindow_intake::Taken, _: &onewindow_intake::Arrival| {
+        kept.set(kept.get() + 1);
+        Ok(())
+    };
+    for ms in [0, 1000, 2000, 3000, 10_000, 20_000] {
+        folder
+            .scan_keeping(t0 + Duration::from_millis(ms), &mut keep)
+            .unwrap();
+    }
+    assert_eq!(kept.get(), 1, "taken once, then left alone");
+    assert!(hot.join("page.jpg").exists(), "the share kept it");
+
+    // The scanner writes the same name again: a new page.
+    remount("rw");
+    fs::write(hot.join("page.jpg"), fixture("page.png")).unwrap();
+    for ms in [30_000, 31_000] {
+        folder
+            .scan_keeping(t0 + Duration::from_millis(ms), &mut keep)
+            .unwrap();
+    }
+    assert_eq!(kept.get(), 2);
+    assert!(!hot.join("page.jpg").exists());
+    drop(unmount);
+}
+
+/// Unmounts the folder when dropped (also when an assertion fails).
+fn scopeguard(path: &Path) -> impl Drop + '_ {
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount")
+                .arg("-l")
+                .arg(self.0)
+                .status();
+        }
+    }
+    Unmount(path)
+}
