@@ -7,7 +7,6 @@ pub mod cases;
 pub mod catalog;
 pub mod migrate;
 pub mod offline_queue;
-mod page_crypto;
 pub mod push;
 pub mod scans;
 pub mod sign_in;
@@ -166,10 +165,8 @@ fn key_pragma(schema: &str, key: &[u8; 32]) -> String {
     format!("PRAGMA {schema}.key = {};", key_literal(key))
 }
 
-/// A raw 256-bit key as SQLCipher takes it (`"x'…'"`). Whatever is keyed with it next gets the
-/// cache's page crypto ([`page_crypto`]), so it is registered first.
+/// A raw 256-bit key as SQLCipher takes it (`"x'…'"`).
 fn key_literal(key: &[u8; 32]) -> String {
-    page_crypto::install();
     let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
     format!("\"x'{hex}'\"")
 }
