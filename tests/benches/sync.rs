@@ -134,7 +134,10 @@ fn main() {
                     pages: None,
                 };
                 s.attach(&c.id, &a, Utc::now()).unwrap();
-                attachments.push(serde_json::json!({"sha256": sha, "slot": p % 2, "name": a.original_name, "kind": "jpeg", "size": a.size}));
+                attachments.push(onewindow_proto::ops::Attachment {
+                    file: a.to_ref(),
+                    material: None,
+                });
                 files.push((sha, path));
             }
             s.accept(
@@ -144,7 +147,10 @@ fn main() {
                 &[],
                 &[(
                     c.id.clone(),
-                    serde_json::json!({"attachments": attachments}),
+                    onewindow_proto::ops::HandOffDetail {
+                        attachments,
+                        ..Default::default()
+                    },
                 )],
             )
             .unwrap();

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use onewindow_proto::OpKind;
 use onewindow_tests::{
     HubProcess, demo_hub_data, demo_hub_data_with_elicences, pdf_text, profile_dir, root,
     scan_fixture, write_slowly,
@@ -746,7 +747,7 @@ fn back_office_pages_in_headless_chromium() {
             op_id: "0192f0a0-0000-7000-8000-0000000e2e01".into(),
             device_seq: 1,
             schema_version: 1,
-            kind: "case.hand_off".into(),
+            kind: OpKind::HandOff.as_str().into(),
             payload: serde_json::json!({
                 "case_id": case_id, "number": number, "item_code": "00017200100002",
                 "scenario_code": "00017200100002-01", "accepted_at": "2026-11-27T02:00:00.000Z",

@@ -79,8 +79,10 @@ fn fifty_cases_as(cache: &Path, blobs: &Path, rng: &mut Rng, desk: &str) -> usiz
                 pages: None,
             };
             s.attach(&c.id, &a, now).unwrap();
-            attachments.push(serde_json::json!({"sha256": sha, "slot": slot,
-                "name": a.original_name, "kind": "jpeg", "size": size}));
+            attachments.push(onewindow_proto::ops::Attachment {
+                file: a.to_ref(),
+                material: None,
+            });
             files += 1;
         }
         s.accept(
@@ -90,7 +92,10 @@ fn fifty_cases_as(cache: &Path, blobs: &Path, rng: &mut Rng, desk: &str) -> usiz
             &[],
             &[(
                 c.id.clone(),
-                serde_json::json!({ "attachments": attachments }),
+                onewindow_proto::ops::HandOffDetail {
+                    attachments,
+                    ..Default::default()
+                },
             )],
         )
         .unwrap();

@@ -790,6 +790,52 @@ async fn golden_payloads_of_every_protocol_version_are_still_applied() {
     hub.kill();
 }
 
+/// `serve --now` starts the hub's clock at the instant given and it runs on from there:
+/// what the hub records is stamped with its time, not the machine's.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hub_started_with_now_keeps_its_own_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let code = enrol_code(&data, "时钟窗口");
+    let hub = HubProcess::start_now(&data, "2026-11-27T09:30:00+08:00");
+    let client = onewindow_sync::HubClient::new(&hub.url());
+    let token = client.enrol(&code).await.unwrap().token;
+    let client = client.with_token(&token);
+    let golden: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(onewindow_tests::root().join("tests/golden/ops-v1.json")).unwrap(),
+    )
+    .unwrap();
+    let ops: Vec<onewindow_proto::Op> = serde_json::from_value(golden["ops"].clone()).unwrap();
+    let answer = client.push_ops(&ops).await.unwrap();
+    assert!(
+        answer
+            .results
+            .iter()
+            .all(|r| r.status == onewindow_proto::OpStatus::Applied)
+    );
+    hub.kill();
+    let db = rusqlite::Connection::open(data.join("hub.db")).unwrap();
+    let stamps: Vec<String> = db
+        .prepare("SELECT at FROM applied_op UNION ALL SELECT enrolled_at FROM device")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(stamps.len() >= 4, "{stamps:?}");
+    for s in &stamps {
+        let at: chrono::DateTime<chrono::Utc> = s.parse().unwrap();
+        let since = at
+            - "2026-11-27T01:30:00Z"
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap();
+        assert!(
+            since >= chrono::Duration::zero() && since < chrono::Duration::minutes(5),
+            "{s} is not the hub's time"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn clerks_sign_in_with_the_hub_and_a_stream_resets_alone() {
     mock_keyring();

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use onewindow_app::dto::{ApplicantInput, CaseView, NewCaseRequest, SaveIntakeRequest};
 use onewindow_app::print::PrintTarget;
 use onewindow_app::{Desk, DeskConfig};
+use onewindow_proto::OpKind;
 use onewindow_tests::{
     HubProcess, dead_port_url, demo_hub_data_with_elicences, jpeg_variant, pdf_text, scan_fixture,
     write_slowly,
@@ -336,7 +337,10 @@ async fn scans_notice_correction_and_acceptance_with_receipt() {
     let store = onewindow_tests::desk_store(&w.data.join("cache.db"));
     let ops = store.outbox().unwrap();
     let kinds: Vec<&str> = ops.iter().map(|o| o.kind.as_str()).collect();
-    assert_eq!(kinds, ["case.notice_issued", "case.hand_off"]);
+    assert_eq!(
+        kinds,
+        [OpKind::NoticeIssued.as_str(), OpKind::HandOff.as_str()]
+    );
     assert_eq!(ops[0].payload["number"], "RC01-20261127-0001");
     assert_eq!(
         ops[0].payload["ticket_id"],
@@ -488,9 +492,9 @@ async fn pledges_open_items_overrides_and_the_follow_up_list() {
         ops.iter().map(|o| o.kind.as_str()).collect::<Vec<_>>(),
         // The owed file itself, then the clerk's note closing the open item.
         [
-            "case.hand_off",
-            "case.material_added",
-            "case.material_arrived"
+            OpKind::HandOff.as_str(),
+            OpKind::MaterialAdded.as_str(),
+            OpKind::MaterialArrived.as_str()
         ]
     );
     assert_eq!(

@@ -205,6 +205,11 @@ impl HubProcess {
         Self::start_args(data, bind, None, &["--tls"])
     }
 
+    /// Starts with the hub's clock at `now` (RFC 3339; `serve --now`), on a free port.
+    pub fn start_now(data: &Path, now: &str) -> HubProcess {
+        Self::start_args(data, "127.0.0.1:0", None, &["--now", now])
+    }
+
     /// Starts with a crash-test failpoint (`ONEWINDOW_FAILPOINT`) set, or none.
     pub fn start_with(data: &Path, bind: &str, failpoint: Option<&str>) -> HubProcess {
         Self::start_args(data, bind, failpoint, &[])

@@ -530,16 +530,8 @@ impl Desk {
             .with_store(|s| s.rejected_ops())?
             .into_iter()
             .map(|r| dto::RejectedOpView {
-                kind_label: match r.kind.as_str() {
-                    "case.hand_off" => "办件流转".into(),
-                    "case.material_added" => "补充材料".into(),
-                    "case.pledge_checked" => "承诺核查".into(),
-                    "case.material_arrived" => "容缺补交".into(),
-                    "case.notice_issued" => "一次性告知".into(),
-                    "queue.offline_ticket" => "离线号记录".into(),
-                    "queue.offline_rating" => "离线号评价".into(),
-                    other => other.to_string(),
-                },
+                kind_label: onewindow_proto::OpKind::parse(&r.kind)
+                    .map_or_else(|| r.kind.clone(), |k| k.label_zh().to_string()),
                 op_id: r.op_id,
                 case_number: r.case_number,
                 reason: r.reason,

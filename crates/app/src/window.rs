@@ -24,6 +24,7 @@ use onewindow_domain::{CalendarBasis, FieldDef, MaterialRequirement, Scenario, S
 use onewindow_intake::idcard::{CardReader, FolderDropReader};
 use onewindow_intake::watch::{self, Pace, Watch, WatchMode};
 use onewindow_intake::{Arrival, Held, HotFolder, IntakeConfig, Outcome, Seal, Taken};
+use onewindow_proto::ops;
 use onewindow_store::acceptance::{FollowUp, FollowUpKind, NewFollowUp};
 use onewindow_store::cases::{Actor, Attachment, CaseRow, NewCase};
 use onewindow_store::scans::WaitReason;
@@ -2469,45 +2470,52 @@ impl Desk {
                 MaterialStatus::Missing | MaterialStatus::NotNeeded => {}
             }
         }
-        let findings: Vec<serde_json::Value> = ctx
+        let findings: Vec<ops::Finding> = ctx
             .review
             .findings
             .iter()
-            .map(|f| {
-                serde_json::json!({"key": f.key(), "code": f.code, "severity": severity_str(f.severity),
-                    "message": f.message_zh, "overridden": f.overridden})
+            .map(|f| ops::Finding {
+                key: f.key(),
+                code: f.code.to_string(),
+                severity: f.severity,
+                message: f.message_zh.clone(),
+                overridden: f.overridden.clone(),
             })
             .collect();
-        let files = |member: Option<usize>| -> Vec<serde_json::Value> {
+        let files = |member: Option<usize>| -> Vec<ops::Attachment> {
             ctx.attachments
                 .iter()
                 .filter(|a| a.slot.is_some() || member.is_none())
                 .filter(|a| match (member, &ctx.plan, a.slot) {
-                    (Some(m), Some(plan), Some(s)) => {
-                        plan.materials.get(s).is_some_and(|bm| bm.used_by.iter().any(|u| u.0 == m))
-                    }
+                    (Some(m), Some(plan), Some(s)) => plan
+                        .materials
+                        .get(s)
+                        .is_some_and(|bm| bm.used_by.iter().any(|u| u.0 == m)),
                     _ => true,
                 })
-                .map(|a| {
-                    serde_json::json!({"sha256": a.sha256, "slot": a.slot, "name": a.original_name,
-                        "kind": a.kind, "size": a.size, "pages": a.pages,
-                        "material": a.slot.and_then(|s| ctx.materials.get(s)).map(|m| m.name.clone())})
+                .map(|a| ops::Attachment {
+                    file: a.to_ref(),
+                    material: a
+                        .slot
+                        .and_then(|s| ctx.materials.get(s))
+                        .map(|m| m.name.clone()),
                 })
                 .collect()
         };
-        let common = serde_json::json!({
-            "applicant": ctx.applicant,
-            "form": ctx.form,
-            "findings": findings,
-            "pledges": ctx.pledges.iter().map(|p| p.1.clone()).collect::<Vec<_>>(),
-            "open_items": deferred,
-            "promised_date": promised_date.to_string(),
-        });
-        let with = |mut v: serde_json::Value, files: Vec<serde_json::Value>| {
-            v["attachments"] = serde_json::Value::Array(files);
-            v
+        let common = ops::HandOffDetail {
+            applicant: ctx.applicant.clone(),
+            form: ctx.form.clone(),
+            findings,
+            pledges: ctx.pledges.iter().map(|p| p.1.clone()).collect(),
+            open_items: deferred.clone(),
+            promised_date: Some(promised_date),
+            attachments: vec![],
         };
-        let hand_offs: Vec<(String, serde_json::Value)> = if ctx.members.is_empty() {
+        let with = |v: ops::HandOffDetail, attachments: Vec<ops::Attachment>| ops::HandOffDetail {
+            attachments,
+            ..v
+        };
+        let hand_offs: Vec<(String, ops::HandOffDetail)> = if ctx.members.is_empty() {
             vec![(ctx.case.id.clone(), with(common.clone(), files(None)))]
         } else {
             // After a return only the members back at the window are handed off again.

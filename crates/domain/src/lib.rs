@@ -16,6 +16,7 @@ pub mod rating;
 pub mod search;
 pub mod synthetic;
 pub mod ticket;
+pub mod time;
 pub mod validate;
 
 pub use calendar::{CalendarBasis, HolidayCalendar, YearCalendar};

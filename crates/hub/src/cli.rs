@@ -9,6 +9,7 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
+use crate::clock::Clock;
 use crate::store::HubStore;
 
 #[derive(Debug, Parser)]
@@ -40,6 +41,10 @@ enum Command {
         /// now (repeatable; `localhost` and 127.0.0.1 are always in it).
         #[arg(long = "tls-name")]
         tls_names: Vec<String>,
+        /// Start the hub's clock at this instant (RFC 3339, e.g. 2026-11-27T09:00:00+08:00) and
+        /// run on from there: tests and training, as the desk's `--today`.
+        #[arg(long)]
+        now: Option<chrono::DateTime<chrono::FixedOffset>>,
     },
     /// The hub's TLS certificate (made, self-signed, when there is none): prints the SHA-256
     /// fingerprint desks pin.
@@ -213,6 +218,7 @@ pub fn main() -> ExitCode {
             bind,
             tls,
             tls_names,
+            now,
         } => {
             let _guard = init_logging(&data);
             let blobs = crate::store_sync::blob_dir(&data);
@@ -249,7 +255,11 @@ pub fn main() -> ExitCode {
             } else {
                 None
             };
-            rt.block_on(serve(store, blobs, bind, tls))
+            let clock = now.map_or_else(Clock::system, |at| Clock::starting_at(at.to_utc()));
+            if !clock.is_system() {
+                tracing::warn!(now = %clock.now(), "the hub's clock was started at a chosen instant (--now)");
+            }
+            rt.block_on(serve(store, blobs, bind, tls, clock))
         }
         Command::ImportCatalog { data, file } => run_import(
             &data,
@@ -335,7 +345,7 @@ pub fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            match store.add_user(&name, &role, &domains, password, chrono::Utc::now()) {
+            match store.add_user(&name, &role, &domains, password, Clock::system().now()) {
                 Ok(()) => {
                     tracing::info!(user = %name, role = %role, "user saved");
                     println!("用户 {name}（{role}）已保存");
@@ -353,7 +363,10 @@ pub fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            match store.revoke_device(&desk_code.trim().to_ascii_uppercase(), chrono::Utc::now()) {
+            match store.revoke_device(
+                &desk_code.trim().to_ascii_uppercase(),
+                Clock::system().now(),
+            ) {
                 Ok(true) => {
                     tracing::warn!(desk_code = %desk_code, "device revoked");
                     println!("窗口 {desk_code} 的设备令牌已吊销");
@@ -388,7 +401,7 @@ fn import_appointments(data: &Path, day: Option<chrono::NaiveDate>, file: &Path)
         Ok(s) => s,
         Err(code) => return code,
     };
-    let now = chrono::Utc::now();
+    let now = Clock::system().now();
     let domains: Vec<String> = match store.queue_config() {
         Ok(Some(cfg)) => cfg.domains.into_iter().map(|d| d.code).collect(),
         Ok(None) => {
@@ -450,8 +463,8 @@ fn enrol(data: &Path, desk: &str, desk_code: Option<&str>, replace: bool) -> Exi
         Err(code) => return code,
     };
     let made = match desk_code {
-        Some(c) if replace => store.create_re_enrol_code(c, Some(desk), chrono::Utc::now()),
-        _ => store.create_enrol_code(desk, desk_code, chrono::Utc::now()),
+        Some(c) if replace => store.create_re_enrol_code(c, Some(desk), Clock::system().now()),
+        _ => store.create_enrol_code(desk, desk_code, Clock::system().now()),
     };
     match made {
         Ok((code, desk_code)) => {
@@ -503,7 +516,7 @@ fn run_import<T>(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    match store_it(&mut store, &parsed, &source, chrono::Utc::now()) {
+    match store_it(&mut store, &parsed, &source, Clock::system().now()) {
         Ok(message) => {
             println!("{message}");
             ExitCode::SUCCESS
@@ -521,6 +534,7 @@ async fn serve(
     blobs: crate::store_sync::BlobDir,
     bind: SocketAddr,
     tls: Option<(tokio_rustls::TlsAcceptor, String)>,
+    clock: Clock,
 ) -> ExitCode {
     let listener = match tokio::net::TcpListener::bind(bind).await {
         Ok(l) => l,
@@ -536,7 +550,7 @@ async fn serve(
     if let Some((_, fp)) = &tls {
         println!("HTTPS；证书指纹（SHA-256）：{}", crate::tls::grouped(fp));
     }
-    let app = crate::server::router(crate::server::HubState::new(store, blobs));
+    let app = crate::server::router(crate::server::HubState::new(store, blobs, clock));
     let shutdown = async {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]

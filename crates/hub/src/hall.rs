@@ -136,7 +136,8 @@ pub struct TakeForm {
 }
 
 pub async fn take_ticket(State(state): State<HubState>, Form(f): Form<TakeForm>) -> Response {
-    let now = Utc::now();
+    let clock = state.clock();
+    let now = clock.now();
     let id = f.id_number.trim();
     let mut priority = match f.lane.as_str() {
         "disabled" => Some(Priority::Disabled),
@@ -180,7 +181,8 @@ pub struct CheckInForm {
 
 /// 预约签到: the code gives the appointment's ticket (the same one on a second try).
 pub async fn check_in(State(state): State<HubState>, Form(f): Form<CheckInForm>) -> Response {
-    let now = Utc::now();
+    let clock = state.clock();
+    let now = clock.now();
     let code = f.code;
     match state.store_call(move |s| s.check_in(&code, now)).await {
         Ok(crate::store_appointment::CheckIn::Issued(slip)) => {
@@ -233,11 +235,12 @@ pub async fn slip(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
+    let clock = state.clock();
     if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return StatusCode::NOT_FOUND.into_response();
     }
     let found = match state
-        .store_call(move |s| s.ticket_slip(&id, Utc::now()))
+        .store_call(move |s| s.ticket_slip(&id, clock.now()))
         .await
     {
         Ok(f) => f,

@@ -2,6 +2,7 @@
 //! holiday calendar as change streams that desks pull.
 
 pub mod cli;
+pub mod clock;
 pub mod figures;
 pub mod hall;
 pub mod import;
@@ -11,6 +12,7 @@ pub mod server;
 pub mod store;
 pub mod store_appointment;
 pub mod store_audit;
+pub mod store_figures;
 pub mod store_office;
 pub mod store_offline;
 pub mod store_queue;

@@ -6,7 +6,7 @@
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 use crate::server::HubState;
@@ -65,11 +65,12 @@ textarea{{width:100%;min-height:60px}} .who button{{margin-left:8px}} .decide bu
 
 /// The signed-in hall supervisor (or admin), or the response that sends them elsewhere.
 pub(crate) async fn supervisor(state: &HubState, headers: &HeaderMap) -> Result<User, Response> {
+    let clock = state.clock();
     let Some(token) = cookie_token(headers) else {
         return Err(Redirect::to("/office/login").into_response());
     };
     let user = state
-        .store_call(move |s| s.session_user(&token, Utc::now()))
+        .store_call(move |s| s.session_user(&token, clock.now()))
         .await
         .map_err(IntoResponse::into_response)?;
     match user {
@@ -101,11 +102,12 @@ fn cookie_token(headers: &HeaderMap) -> Option<String> {
 
 /// The signed-in approver (or admin), or the way to the login page.
 async fn approver(state: &HubState, headers: &HeaderMap) -> Result<User, Response> {
+    let clock = state.clock();
     let Some(token) = cookie_token(headers) else {
         return Err(Redirect::to("/office/login").into_response());
     };
     let user = state
-        .store_call(move |s| s.session_user(&token, Utc::now()))
+        .store_call(move |s| s.session_user(&token, clock.now()))
         .await
         .map_err(IntoResponse::into_response)?;
     match user {
@@ -153,6 +155,7 @@ pub struct LoginForm {
 }
 
 pub async fn login(State(state): State<HubState>, Form(f): Form<LoginForm>) -> Response {
+    let clock = state.clock();
     if f.name.len() > 100 || f.password.len() > 200 {
         return (
             StatusCode::BAD_REQUEST,
@@ -163,7 +166,7 @@ pub async fn login(State(state): State<HubState>, Form(f): Form<LoginForm>) -> R
     let name = f.name.clone();
     match state
         .store_call(move |s| {
-            let now = Utc::now();
+            let now = clock.now();
             let signed = s.login(&f.name, &f.password, now)?;
             let (action, result) = match &signed {
                 crate::store_office::SignIn::Ok(_) => ("login", "ok"),
@@ -212,10 +215,11 @@ pub async fn login(State(state): State<HubState>, Form(f): Form<LoginForm>) -> R
 }
 
 pub async fn logout(State(state): State<HubState>, headers: HeaderMap) -> Response {
+    let clock = state.clock();
     if let Some(token) = cookie_token(&headers) {
         let _ = state
             .store_call(move |s| {
-                let now = Utc::now();
+                let now = clock.now();
                 if let Some(u) = s.session_user(&token, now)? {
                     s.audit_hub(&u.name, "logout", &u.name, "ok", None, now)?;
                 }
@@ -269,10 +273,10 @@ fn urgency(c: &OfficeCase, today: NaiveDate) -> (&'static str, &'static str) {
     }
 }
 
-fn waiting(accepted_at: &str) -> String {
+fn waiting(accepted_at: &str, now: DateTime<Utc>) -> String {
     chrono::DateTime::parse_from_rfc3339(accepted_at)
         .map(|t| {
-            let m = (Utc::now() - t.with_timezone(&Utc)).num_minutes().max(0);
+            let m = (now - t.with_timezone(&Utc)).num_minutes().max(0);
             if m < 60 {
                 format!("{m} 分钟")
             } else if m < 48 * 60 {
@@ -284,8 +288,9 @@ fn waiting(accepted_at: &str) -> String {
         .unwrap_or_default()
 }
 
-fn today() -> NaiveDate {
-    (Utc::now() + chrono::Duration::hours(8)).date_naive()
+/// The hall's date (China time) at `now`.
+fn today(now: DateTime<Utc>) -> NaiveDate {
+    (now + chrono::Duration::hours(8)).date_naive()
 }
 
 pub async fn list(State(state): State<HubState>, headers: HeaderMap) -> Response {
@@ -298,7 +303,8 @@ pub async fn list(State(state): State<HubState>, headers: HeaderMap) -> Response
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    let today = today();
+    let now = state.now();
+    let today = today(now);
     let rows: String = cases
         .iter()
         .map(|c| {
@@ -315,7 +321,7 @@ pub async fn list(State(state): State<HubState>, headers: HeaderMap) -> Response
                 domain = esc(&c.domain_name),
                 state = state_label(&c.state),
                 desk = esc(&c.desk_name),
-                wait = waiting(&c.accepted_at),
+                wait = waiting(&c.accepted_at, now),
                 due = esc(c.promised_date.as_deref().unwrap_or("—")),
             )
         })
@@ -343,6 +349,7 @@ pub async fn detail(
     headers: HeaderMap,
     Path(number): Path<String>,
 ) -> Response {
+    let clock = state.clock();
     let user = match approver(&state, &headers).await {
         Ok(u) => u,
         Err(r) => return r,
@@ -353,7 +360,7 @@ pub async fn detail(
             let found = s.office_case(&u, &n)?;
             if found.is_some() {
                 // The case is shown only once its view is in the audit log.
-                s.audit_hub(&u.name, "view", &n, "ok", None, Utc::now())?;
+                s.audit_hub(&u.name, "view", &n, "ok", None, clock.now())?;
             }
             Ok(found)
         })
@@ -593,6 +600,7 @@ pub async fn decide(
     Path(number): Path<String>,
     req: axum::extract::Request,
 ) -> Response {
+    let clock = state.clock();
     let user = match approver(&state, &headers).await {
         Ok(u) => u,
         Err(r) => return r,
@@ -672,15 +680,15 @@ pub async fn decide(
         .store_call(move |s| {
             let note = Some(f.note.as_str()).filter(|n| !n.trim().is_empty());
             // Opening a case for review first is implied by deciding it.
-            let _ = s.decide(&u, &n, "open_for_review", None, None, Utc::now());
-            let next = s.decide(&u, &n, &action, note, file.as_ref(), Utc::now())?;
+            let _ = s.decide(&u, &n, "open_for_review", None, None, clock.now());
+            let next = s.decide(&u, &n, &action, note, file.as_ref(), clock.now())?;
             s.audit_hub(
                 &u.name,
                 "decide",
                 &n,
                 "ok",
                 Some(&format!("{action} → {next}")),
-                Utc::now(),
+                clock.now(),
             )?;
             Ok(next)
         })
@@ -707,6 +715,7 @@ pub async fn blob(
     headers: HeaderMap,
     Path(sha): Path<String>,
 ) -> Response {
+    let clock = state.clock();
     let user = match approver(&state, &headers).await {
         Ok(u) => u,
         Err(r) => return r,
@@ -725,7 +734,7 @@ pub async fn blob(
                     &format!("blob:{}", &s2[..16]),
                     "ok",
                     None,
-                    Utc::now(),
+                    clock.now(),
                 )?;
             }
             Ok(may)
@@ -819,6 +828,7 @@ fn audit_action_label(action: &str) -> &str {
 /// 审计: each desk's audit log as received — how far, when — and every break in its chain,
 /// for the supervisor (and the administrator).
 pub async fn audit_page(State(state): State<HubState>, headers: HeaderMap) -> Response {
+    let clock = state.clock();
     let user = match supervisor(&state, &headers).await {
         Ok(u) => u,
         Err(r) => return r,
@@ -826,7 +836,7 @@ pub async fn audit_page(State(state): State<HubState>, headers: HeaderMap) -> Re
     let name = user.name.clone();
     let (heads, hub) = match state
         .store_call(move |s| {
-            s.audit_hub(&name, "view", "audit", "ok", None, Utc::now())?;
+            s.audit_hub(&name, "view", "audit", "ok", None, clock.now())?;
             Ok((s.audit_heads()?, s.hub_audit(50)?))
         })
         .await

@@ -4,7 +4,6 @@
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 use onewindow_domain::rating::{RectifyState, level_label};
 use serde::Deserialize;
 
@@ -25,11 +24,12 @@ async fn render(
     user: &crate::store_office::User,
     error: Option<&str>,
 ) -> Response {
+    let clock = state.clock();
     let list = match state.store_call(|s| s.bad_ratings()).await {
         Ok(l) => l,
         Err(e) => return e.into_response(),
     };
-    let today = hall_day(Utc::now());
+    let today = hall_day(clock.now());
     let rows: String = list
         .iter()
         .map(|r| {
@@ -94,13 +94,14 @@ pub async fn advance(
     Path(id): Path<i64>,
     Form(f): Form<AdvanceForm>,
 ) -> Response {
+    let clock = state.clock();
     let user = match supervisor(&state, &headers).await {
         Ok(u) => u,
         Err(r) => return r,
     };
     let by = user.name.clone();
     match state
-        .store_call(move |s| s.advance_rectification(id, &by, &f.note, Utc::now()))
+        .store_call(move |s| s.advance_rectification(id, &by, &f.note, clock.now()))
         .await
     {
         Ok(next) => {

@@ -18,6 +18,7 @@ use onewindow_proto::{
     MAX_CHUNK, MAX_OPS_PER_BATCH, PROTOCOL_VERSION, PushRequest, PushResponse, is_sha256, paths,
 };
 
+use crate::clock::Clock;
 use crate::store::{HubStore, HubStoreError};
 use crate::store_sync::BlobDir;
 
@@ -34,16 +35,28 @@ pub struct HubState {
     /// Ticks when the hall board changed (a call, a recall, a window state): the display pages
     /// listen.
     pub(crate) board: tokio::sync::broadcast::Sender<()>,
+    /// The hub's time (`serve --now` starts it at a chosen instant).
+    clock: Clock,
 }
 
 impl HubState {
-    pub fn new(store: HubStore, blobs: BlobDir) -> Self {
+    pub fn new(store: HubStore, blobs: BlobDir, clock: Clock) -> Self {
         HubState {
             store: Arc::new(Mutex::new(store)),
             blobs,
             uploading: Arc::default(),
             board: tokio::sync::broadcast::channel(64).0,
+            clock,
         }
+    }
+
+    /// The hub's clock, to read the time inside a store call.
+    pub(crate) fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     pub(crate) fn blob_dir(&self) -> &BlobDir {
@@ -341,6 +354,7 @@ async fn enrol(
     State(state): State<HubState>,
     body: Result<Json<EnrolRequest>, JsonRejection>,
 ) -> Result<Json<Enrolment>, HttpError> {
+    let clock = state.clock();
     let Json(req) = body?;
     if req.code.len() > 64 {
         return Err(HttpError::new(
@@ -350,7 +364,7 @@ async fn enrol(
         ));
     }
     let enrolment = state
-        .with_store(move |s| s.enrol(&req.code, chrono::Utc::now()))
+        .with_store(move |s| s.enrol(&req.code, clock.now()))
         .await?;
     tracing::info!(device = %enrolment.device_id, desk_code = %enrolment.desk_code, "device enrolled");
     Ok(Json(enrolment))
@@ -361,6 +375,7 @@ async fn push_ops(
     headers: HeaderMap,
     body: Result<Json<PushRequest>, JsonRejection>,
 ) -> Result<Json<PushResponse>, HttpError> {
+    let clock = state.clock();
     let device = device(&state, &headers).await?;
     let Json(req) = body?;
     if req.ops.len() > MAX_OPS_PER_BATCH {
@@ -385,7 +400,7 @@ async fn push_ops(
         ));
     }
     let results = state
-        .with_store(move |s| s.apply_ops(&device, &req.ops, chrono::Utc::now()))
+        .with_store(move |s| s.apply_ops(&device, &req.ops, clock.now()))
         .await?;
     Ok(Json(PushResponse { results }))
 }
@@ -419,6 +434,7 @@ async fn put_blob(
     q: Result<Query<BlobChunkQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<BlobState>, HttpError> {
+    let clock = state.clock();
     device(&state, &headers).await?;
     blob_id(&sha)?;
     let Query(q) = q?;
@@ -443,7 +459,7 @@ async fn put_blob(
             return Ok(done);
         }
         let written = crate::store_sync::write_blob_chunk(&dir, &sha, offset, size, &bytes);
-        lock().blob_chunk_record(&sha, offset, size, len, written, chrono::Utc::now())
+        lock().blob_chunk_record(&sha, offset, size, len, written, clock.now())
     })
     .await
     .map_err(|e| HttpError::internal(format!("blob task failed: {e}")))?
@@ -481,6 +497,7 @@ async fn desk_login(
     headers: HeaderMap,
     body: Result<Json<onewindow_proto::LoginRequest>, JsonRejection>,
 ) -> Result<Json<onewindow_proto::LoginAnswer>, HttpError> {
+    let clock = state.clock();
     device(&state, &headers).await?;
     let Json(req) = body?;
     if req.name.len() > 100 || req.password.len() > 200 {
@@ -492,7 +509,7 @@ async fn desk_login(
     }
     let name = req.name.clone();
     match state
-        .with_store(move |s| s.verify_user(&req.name, &req.password, chrono::Utc::now()))
+        .with_store(move |s| s.verify_user(&req.name, &req.password, clock.now()))
         .await?
     {
         crate::store_office::SignIn::Ok(u) => {
@@ -601,11 +618,12 @@ async fn queue_call_next(
     headers: HeaderMap,
     body: Result<Json<onewindow_proto::QueueRequest>, JsonRejection>,
 ) -> Result<Json<onewindow_proto::QueueAnswer>, HttpError> {
+    let clock = state.clock();
     let window = desk_window(&state, &headers).await?;
     let Json(req) = body?;
     let clerk = clerk_of(&req)?;
     let answer = state
-        .with_store(move |s| s.call_next(window, &clerk, chrono::Utc::now()))
+        .with_store(move |s| s.call_next(window, &clerk, clock.now()))
         .await?;
     let _ = state.board.send(());
     Ok(Json(answer))
@@ -616,6 +634,7 @@ async fn queue_step(
     headers: HeaderMap,
     body: Result<Json<onewindow_proto::QueueRequest>, JsonRejection>,
 ) -> Result<Json<onewindow_proto::QueueAnswer>, HttpError> {
+    let clock = state.clock();
     let window = desk_window(&state, &headers).await?;
     let Json(req) = body?;
     let clerk = clerk_of(&req)?;
@@ -627,7 +646,7 @@ async fn queue_step(
                 &action,
                 req.transfer_to.as_ref(),
                 &clerk,
-                chrono::Utc::now(),
+                clock.now(),
             )
         })
         .await?;
@@ -640,12 +659,13 @@ async fn queue_window(
     headers: HeaderMap,
     body: Result<Json<onewindow_proto::QueueRequest>, JsonRejection>,
 ) -> Result<Json<onewindow_proto::WindowLive>, HttpError> {
+    let clock = state.clock();
     let window = desk_window(&state, &headers).await?;
     let Json(req) = body?;
     let clerk = clerk_of(&req)?;
     let to = req.action.clone().unwrap_or_default();
     let live = state
-        .with_store(move |s| s.set_window_state(window, &to, &clerk, chrono::Utc::now()))
+        .with_store(move |s| s.set_window_state(window, &to, &clerk, clock.now()))
         .await?;
     let _ = state.board.send(());
     Ok(Json(live))
@@ -656,6 +676,7 @@ async fn queue_walk_in(
     headers: HeaderMap,
     body: Result<Json<onewindow_proto::QueueRequest>, JsonRejection>,
 ) -> Result<Json<onewindow_proto::QueueAnswer>, HttpError> {
+    let clock = state.clock();
     let device = device(&state, &headers).await?;
     let Json(req) = body?;
     let clerk = clerk_of(&req)?;
@@ -664,7 +685,7 @@ async fn queue_walk_in(
         .with_store(move |s| {
             let window = s.window_of_device(&device)?;
             let desk_code = s.desk_code_of(&device)?;
-            s.walk_in(window, &domain, &desk_code, &clerk, chrono::Utc::now())
+            s.walk_in(window, &domain, &desk_code, &clerk, clock.now())
         })
         .await?;
     let _ = state.board.send(());
@@ -698,19 +719,12 @@ async fn queue_rating(
     headers: HeaderMap,
     body: Result<Json<onewindow_proto::RatingRequest>, JsonRejection>,
 ) -> Result<Json<i64>, HttpError> {
+    let clock = state.clock();
     let window = desk_window(&state, &headers).await?;
     let Json(req) = body?;
     let level = req.level;
     let id = state
-        .with_store(move |s| {
-            s.rate(
-                window,
-                req.level,
-                &req.reasons,
-                &req.comment,
-                chrono::Utc::now(),
-            )
-        })
+        .with_store(move |s| s.rate(window, req.level, &req.reasons, &req.comment, clock.now()))
         .await?;
     tracing::info!(window, level, "rating recorded");
     Ok(Json(id))
@@ -721,6 +735,7 @@ async fn receive_audit(
     headers: HeaderMap,
     body: Result<Json<onewindow_proto::AuditPush>, JsonRejection>,
 ) -> Result<Json<onewindow_proto::AuditHead>, HttpError> {
+    let clock = state.clock();
     let device = device(&state, &headers).await?;
     let Json(push) = body?;
     if push.records.len() > onewindow_proto::MAX_AUDIT_BATCH {
@@ -734,7 +749,7 @@ async fn receive_audit(
         ));
     }
     match state
-        .with_store(move |s| s.receive_audit(&device, &push.records, chrono::Utc::now()))
+        .with_store(move |s| s.receive_audit(&device, &push.records, clock.now()))
         .await?
     {
         crate::store_audit::AuditReceipt::Taken { seq, hash } => {
@@ -752,10 +767,11 @@ async fn queue_mine(
     State(state): State<HubState>,
     headers: HeaderMap,
 ) -> Result<Json<onewindow_proto::QueueAnswer>, HttpError> {
+    let clock = state.clock();
     let window = desk_window(&state, &headers).await?;
     Ok(Json(
         state
-            .with_store(move |s| s.window_now(window, chrono::Utc::now()))
+            .with_store(move |s| s.window_now(window, clock.now()))
             .await?,
     ))
 }

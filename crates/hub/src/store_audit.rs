@@ -118,7 +118,7 @@ impl HubStore {
         let r = AuditRecord::next(
             seq,
             &hash,
-            now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            onewindow_domain::time::stamp(now),
             actor,
             HUB_CHAIN,
             action,

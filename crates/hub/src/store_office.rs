@@ -4,7 +4,7 @@
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, Utc};
 use onewindow_proto::{CaseResult, ResultChanges, ResultFile};
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -31,9 +31,7 @@ pub enum SignIn<T> {
 /// Approver sessions last this long.
 pub const SESSION_HOURS: i64 = 8;
 
-fn ts(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
+use onewindow_domain::time::stamp as ts;
 
 fn hash_hex(s: &str) -> String {
     format!("{:x}", Sha256::digest(s.as_bytes()))

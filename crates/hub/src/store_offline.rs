@@ -6,8 +6,8 @@
 
 use chrono::{DateTime, Utc};
 use onewindow_domain::ticket;
+use onewindow_proto::ops::{NoticeIssued, OfflineRating, OfflineTicket};
 use rusqlite::{OptionalExtension, Transaction, params};
-use serde::Deserialize;
 
 use crate::store::Result;
 use crate::store_queue::hall_day;
@@ -15,44 +15,6 @@ use crate::store_queue::ts;
 use crate::store_rating::{Rated, insert_rating};
 
 type Applied = std::result::Result<(), String>;
-
-#[derive(Debug, Deserialize)]
-struct Step {
-    action: String,
-    #[serde(default)]
-    by: String,
-    at: DateTime<Utc>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Rating {
-    level: u8,
-    #[serde(default)]
-    reasons: Vec<String>,
-    #[serde(default)]
-    comment: String,
-    at: DateTime<Utc>,
-}
-
-#[derive(Debug, Deserialize)]
-struct OfflineTicket {
-    ticket_id: String,
-    number: String,
-    domain: String,
-    window: u32,
-    issued_at: DateTime<Utc>,
-    state: String,
-    #[serde(default)]
-    recalls: u32,
-    called_at: Option<DateTime<Utc>>,
-    served_at: Option<DateTime<Utc>>,
-    done_at: Option<DateTime<Utc>>,
-    clerk: Option<String>,
-    case_number: Option<String>,
-    #[serde(default)]
-    steps: Vec<Step>,
-    rating: Option<Rating>,
-}
 
 const STEP_KINDS: [&str; 7] = [
     "issue", "call", "recall", "serve", "no_show", "done", "link",
@@ -76,12 +38,8 @@ fn plain_id(s: &str) -> bool {
 pub(crate) fn apply_offline_ticket(
     tx: &Transaction<'_>,
     device: &str,
-    payload: &serde_json::Value,
+    t: &OfflineTicket,
 ) -> Result<Applied> {
-    let t: OfflineTicket = match serde_json::from_value(payload.clone()) {
-        Ok(t) => t,
-        Err(e) => return Ok(Err(format!("离线号记录格式不正确：{e}"))),
-    };
     let desk = desk_code(tx, device)?;
     if !plain_id(&t.ticket_id) {
         return Ok(Err("离线号记录的编号无效".into()));
@@ -190,18 +148,8 @@ pub(crate) fn apply_offline_ticket(
 pub(crate) fn apply_offline_rating(
     tx: &Transaction<'_>,
     device: &str,
-    payload: &serde_json::Value,
+    b: &OfflineRating,
 ) -> Result<Applied> {
-    #[derive(Deserialize)]
-    struct Body {
-        ticket_id: String,
-        #[serde(flatten)]
-        rating: Rating,
-    }
-    let b: Body = match serde_json::from_value(payload.clone()) {
-        Ok(b) => b,
-        Err(e) => return Ok(Err(format!("评价记录格式不正确：{e}"))),
-    };
     let desk = desk_code(tx, device)?;
     type Row = (String, Option<String>, Option<i64>, Option<String>);
     let ticket: Option<Row> = tx
@@ -240,24 +188,12 @@ pub(crate) fn apply_notice(
     tx: &Transaction<'_>,
     device: &str,
     op_id: &str,
-    payload: &serde_json::Value,
+    b: &NoticeIssued,
 ) -> Result<Applied> {
-    #[derive(Deserialize)]
-    struct Body {
-        number: String,
-        item_code: String,
-        ticket_id: Option<String>,
-        by: String,
-        at: DateTime<Utc>,
-    }
-    let b: Body = match serde_json::from_value(payload.clone()) {
-        Ok(b) => b,
-        Err(e) => return Ok(Err(format!("一次性告知记录格式不正确：{e}"))),
-    };
     if b.number.is_empty() || b.number.len() > 60 || b.item_code.len() > 60 {
         return Ok(Err("一次性告知记录缺少办件编号".into()));
     }
-    let ticket = b.ticket_id.filter(|id| plain_id(id));
+    let ticket = b.ticket_id.as_deref().filter(|id| plain_id(id));
     tx.execute(
         "INSERT INTO notice_issued (op_id, device_id, case_number, item_code, ticket_id, clerk,
            at, day)
@@ -278,7 +214,7 @@ pub(crate) fn apply_notice(
 
 #[cfg(test)]
 mod tests {
-    use onewindow_proto::{Op, OpStatus};
+    use onewindow_proto::{Op, OpKind, OpStatus};
 
     use crate::store::HubStore;
 
@@ -317,7 +253,7 @@ mod tests {
         let mut s = HubStore::open_in_memory().unwrap();
         let (code, _) = s.create_enrol_code("1 号窗口", None, now()).unwrap();
         let dev = s.enrol(&code, now()).unwrap().device_id;
-        let kind = "queue.offline_ticket";
+        let kind = OpKind::OfflineTicket.as_str();
         let mut late = ticket("t-late", "W01-003", "done");
         late["done_at"] = "2026-11-27T01:00:00Z".into();
         let mut waiting = ticket("t-wait", "W01-004", "waiting");
@@ -334,13 +270,13 @@ mod tests {
                     op(6, kind, serde_json::json!({"number": "W01-009"})),
                     op(
                         7,
-                        "queue.offline_rating",
+                        OpKind::OfflineRating.as_str(),
                         serde_json::json!({"ticket_id": "t-1", "level": 1, "reasons": [],
                             "at": "2026-11-27T02:21:00Z"}),
                     ),
                     op(
                         8,
-                        "queue.offline_rating",
+                        OpKind::OfflineRating.as_str(),
                         serde_json::json!({"ticket_id": "t-1", "level": 1,
                             "reasons": ["服务态度不好"], "at": "2026-11-27T02:21:00Z"}),
                     ),

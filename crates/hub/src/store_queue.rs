@@ -3,7 +3,7 @@
 //! Every step is a `queue_event` row in the same transaction, for the hall display and the
 //! figures.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use onewindow_domain::queue::QueueConfig;
 use onewindow_domain::ticket::{self, Priority, Ticket, TicketState, TransferTo};
 use onewindow_proto::{CallShown, HallBoard, QueueAnswer, WindowLive};
@@ -16,9 +16,7 @@ use crate::store::{HubStore, HubStoreError, Result};
 pub use onewindow_domain::ticket::hall_day;
 
 /// A moment as the hub stores it (RFC 3339, milliseconds, UTC).
-pub(crate) fn ts(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
+pub(crate) use onewindow_domain::time::stamp as ts;
 
 fn bad(msg: impl Into<String>) -> HubStoreError {
     HubStoreError::BadInput(msg.into())

@@ -1,7 +1,7 @@
 //! Ratings (好差评) in SQL: recorded against the window's ticket, and the rectification of bad
 //! ones (待整改 → 已整改 → 已回访) due in 15 working days by the hub's calendar.
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use onewindow_domain::HolidayCalendar;
 use onewindow_domain::rating::{self, RECTIFY_WORKING_DAYS, RectifyState};
 use rusqlite::{OptionalExtension, params};
@@ -10,9 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::store::{HubStore, HubStoreError, Result};
 use crate::store_queue::hall_day;
 
-fn ts(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
+use onewindow_domain::time::stamp as ts;
 
 fn bad(msg: impl Into<String>) -> HubStoreError {
     HubStoreError::BadInput(msg.into())

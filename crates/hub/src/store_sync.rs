@@ -6,8 +6,9 @@ use std::collections::BTreeSet;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use onewindow_proto::{BlobState, Enrolment, Op, OpResult, OpStatus, is_sha256};
+use chrono::{DateTime, Utc};
+use onewindow_proto::ops::{FileRef, OpDecodeError};
+use onewindow_proto::{BlobState, Enrolment, Op, OpBody, OpResult, OpStatus, is_sha256};
 use rusqlite::{OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 
@@ -19,9 +20,7 @@ pub const MAX_BLOB: u64 = 200 * 1024 * 1024;
 /// The op schema versions this hub applies. Older desks keep working after an upgrade.
 pub const OP_SCHEMA_VERSIONS: &[i64] = &[1];
 
-fn ts(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
+use onewindow_domain::time::stamp as ts;
 
 fn hash_hex(s: &str) -> String {
     format!("{:x}", Sha256::digest(s.as_bytes()))
@@ -131,35 +130,12 @@ pub fn write_blob_chunk(
     Ok(ChunkWritten::Complete)
 }
 
-/// What a pushed op refers to, read from its payload.
-fn case_id_of(op: &Op) -> Option<String> {
-    op.payload["case_id"].as_str().map(str::to_string)
-}
-
-fn blobs_of(op: &Op) -> Vec<String> {
-    match op.kind.as_str() {
-        "case.hand_off" => op.payload["attachments"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|f| f["sha256"].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        "case.material_added" => op.payload["sha256"]
-            .as_str()
-            .map(|s| vec![s.to_string()])
-            .unwrap_or_default(),
-        _ => vec![],
-    }
-}
-
 /// Why an op cannot be applied, for the desk to show the clerk (Chinese).
 struct Reject(String);
 
-fn field<'a>(op: &'a Op, key: &str) -> std::result::Result<&'a str, Reject> {
-    op.payload[key]
-        .as_str()
+/// A key field of an op (a case's id or number): present and of a sane length.
+fn plain<'a>(key: &str, value: &'a str) -> std::result::Result<&'a str, Reject> {
+    Some(value)
         .filter(|s| !s.is_empty() && s.len() <= 200)
         .ok_or_else(|| Reject(format!("操作缺少或含有无效的字段 {key}")))
 }
@@ -515,8 +491,11 @@ impl HubStore {
                 result(OpStatus::Rejected, reason, vec![])
             });
         }
-        if let Some(case) = case_id_of(op)
-            && held.contains(&case)
+        // A payload that cannot be read is rejected with the reason when its effect runs.
+        let body = op.body();
+        let case = body.as_ref().ok().and_then(|b| b.case_id());
+        if let Some(case) = case
+            && held.contains(case)
         {
             return Ok(result(
                 OpStatus::WaitingForBlob,
@@ -524,8 +503,8 @@ impl HubStore {
                 vec![],
             ));
         }
-        if blobs_of(op).iter().any(|sha| !is_sha256(sha)) {
-            let reason = "操作引用的文件编号无效（不是 SHA-256）".to_string();
+        if let Err(e @ OpDecodeError::BadBlob { .. }) = &body {
+            let reason = e.reason_zh();
             tx.execute(
                 "INSERT INTO applied_op (device_id, op_id, device_seq, kind, status, reason, at)
                  VALUES (?1, ?2, ?3, ?4, 'rejected', ?5, ?6)",
@@ -534,8 +513,10 @@ impl HubStore {
             tx.commit()?;
             return Ok(result(OpStatus::Rejected, Some(reason), vec![]));
         }
-        let missing: Vec<String> = blobs_of(op)
+        let needs = body.as_ref().map(OpBody::blobs).unwrap_or_default();
+        let missing: Vec<String> = needs
             .into_iter()
+            .map(str::to_string)
             .filter(|sha| {
                 !tx.query_row(
                     "SELECT EXISTS (SELECT 1 FROM blob WHERE sha256 = ?1 AND complete = 1)",
@@ -546,8 +527,8 @@ impl HubStore {
             })
             .collect();
         if !missing.is_empty() {
-            if let Some(case) = case_id_of(op) {
-                held.insert(case);
+            if let Some(case) = case {
+                held.insert(case.to_string());
             }
             return Ok(result(OpStatus::WaitingForBlob, None, missing));
         }
@@ -663,23 +644,27 @@ fn apply_effect(
     op: &Op,
     now: DateTime<Utc>,
 ) -> Result<std::result::Result<(), Reject>> {
+    let body = match op.body() {
+        Ok(b) => b,
+        Err(e) => return Ok(Err(Reject(e.reason_zh()))),
+    };
     let checked = (|| -> std::result::Result<std::result::Result<(), Reject>, HubStoreError> {
-        match op.kind.as_str() {
-            "case.hand_off" => {
+        match &body {
+            OpBody::HandOff(h) => {
                 let (id, number, item) = match (
-                    field(op, "case_id"),
-                    field(op, "number"),
-                    field(op, "item_code"),
+                    plain("case_id", &h.case_id),
+                    plain("number", &h.number),
+                    plain("item_code", &h.item_code),
                 ) {
                     (Ok(a), Ok(b), Ok(c)) => (a, b, c),
                     (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return Ok(Err(e)),
                 };
-                let accepted_at = field(op, "accepted_at").unwrap_or_default().to_string();
                 let existing: Option<String> = tx
                     .query_row("SELECT id FROM hub_case WHERE number = ?1", [number], |r| {
                         r.get(0)
                     })
                     .optional()?;
+                let promised = h.detail.promised_date.map(|d| d.to_string());
                 if let Some(other) = existing {
                     if other != id {
                         return Ok(Err(Reject(format!("办件编号 {number} 已被另一办件使用"))));
@@ -701,12 +686,7 @@ fn apply_effect(
                     tx.execute(
                         "UPDATE hub_case SET state = 'handed_off', payload = ?2, updated_at = ?3,
                            promised_date = ?4 WHERE id = ?1",
-                        params![
-                            id,
-                            op.payload.to_string(),
-                            ts(now),
-                            op.payload["promised_date"].as_str()
-                        ],
+                        params![id, op.payload.to_string(), ts(now), promised],
                     )?;
                 } else {
                     tx.execute(
@@ -718,33 +698,33 @@ fn apply_effect(
                             number,
                             device,
                             item,
-                            op.payload["scenario_code"].as_str(),
-                            op.payload["bundle_case"]["number"].as_str(),
+                            h.scenario_code,
+                            h.bundle_case.as_ref().map(|b| b.number.as_str()),
                             op.payload.to_string(),
-                            accepted_at,
-                            op.payload["promised_date"].as_str(),
+                            ts(h.accepted_at),
+                            promised,
                             ts(now)
                         ],
                     )?;
                 }
-                for f in op.payload["attachments"].as_array().into_iter().flatten() {
-                    insert_material(tx, id, f, now)?;
+                for a in &h.detail.attachments {
+                    insert_material(tx, id, &a.file, a.material.as_deref(), now)?;
                 }
                 Ok(Ok(()))
             }
-            "case.material_added" => {
-                let id = match field(op, "case_id") {
+            OpBody::MaterialAdded(m) => {
+                let id = match plain("case_id", &m.case_id) {
                     Ok(i) => i,
                     Err(e) => return Ok(Err(e)),
                 };
                 if !case_exists(tx, id, device)? {
                     return Ok(Err(Reject("该办件尚未流转到中心，无法补充材料".into())));
                 }
-                insert_material(tx, id, &op.payload, now)?;
+                insert_material(tx, id, &m.file, None, now)?;
                 Ok(Ok(()))
             }
-            "case.delivered" => {
-                let id = match field(op, "case_id") {
+            OpBody::Delivered(d) => {
+                let id = match plain("case_id", &d.case_id) {
                     Ok(i) => i,
                     Err(e) => return Ok(Err(e)),
                 };
@@ -768,48 +748,41 @@ fn apply_effect(
                     "UPDATE hub_case SET state = 'delivered', updated_at = ?2 WHERE id = ?1",
                     params![id, ts(now)],
                 )?;
-                tx.execute(
-                    "INSERT INTO hub_case_event (case_id, kind, payload, at) VALUES (?1, ?2, ?3, ?4)",
-                    params![id, op.kind, op.payload.to_string(), ts(now)],
-                )?;
+                case_event(tx, id, op, now)?;
                 Ok(Ok(()))
             }
-            "case.pledge_checked" | "case.material_arrived" => {
-                let id = match field(op, "case_id") {
+            OpBody::PledgeChecked(f) | OpBody::MaterialArrived(f) => {
+                let id = match plain("case_id", &f.case_id) {
                     Ok(i) => i,
                     Err(e) => return Ok(Err(e)),
                 };
                 if !case_exists(tx, id, device)? {
                     return Ok(Err(Reject("该办件尚未流转到中心".into())));
                 }
-                tx.execute(
-                    "INSERT INTO hub_case_event (case_id, kind, payload, at) VALUES (?1, ?2, ?3, ?4)",
-                    params![id, op.kind, op.payload.to_string(), ts(now)],
-                )?;
+                case_event(tx, id, op, now)?;
                 Ok(Ok(()))
             }
-            "queue.offline_ticket" => {
-                Ok(
-                    crate::store_offline::apply_offline_ticket(tx, device, &op.payload)?
-                        .map_err(Reject),
-                )
+            OpBody::OfflineTicket(t) => {
+                Ok(crate::store_offline::apply_offline_ticket(tx, device, t)?.map_err(Reject))
             }
-            "queue.offline_rating" => {
-                Ok(
-                    crate::store_offline::apply_offline_rating(tx, device, &op.payload)?
-                        .map_err(Reject),
-                )
+            OpBody::OfflineRating(r) => {
+                Ok(crate::store_offline::apply_offline_rating(tx, device, r)?.map_err(Reject))
             }
-            "case.notice_issued" => {
-                Ok(
-                    crate::store_offline::apply_notice(tx, device, &op.op_id, &op.payload)?
-                        .map_err(Reject),
-                )
+            OpBody::NoticeIssued(n) => {
+                Ok(crate::store_offline::apply_notice(tx, device, &op.op_id, n)?.map_err(Reject))
             }
-            other => Ok(Err(Reject(format!("中心不认识该操作类型 {other}")))),
         }
     })()?;
     Ok(checked)
+}
+
+/// An event of a case on the hub, with the op's payload as the desk sent it.
+fn case_event(tx: &Transaction<'_>, case_id: &str, op: &Op, now: DateTime<Utc>) -> Result<()> {
+    tx.execute(
+        "INSERT INTO hub_case_event (case_id, kind, payload, at) VALUES (?1, ?2, ?3, ?4)",
+        params![case_id, op.kind, op.payload.to_string(), ts(now)],
+    )?;
+    Ok(())
 }
 
 /// Whether the case is on the hub and was handed off by this device (only the window that
@@ -825,25 +798,23 @@ fn case_exists(tx: &Transaction<'_>, id: &str, device: &str) -> Result<bool> {
 fn insert_material(
     tx: &Transaction<'_>,
     case_id: &str,
-    f: &serde_json::Value,
+    f: &FileRef,
+    material: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let Some(sha) = f["sha256"].as_str() else {
-        return Ok(());
-    };
     tx.execute(
         "INSERT INTO hub_case_material (case_id, sha256, slot, name, kind, size, pages, material, added_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT(case_id, sha256) DO UPDATE SET slot = excluded.slot",
         params![
             case_id,
-            sha,
-            f["slot"].as_i64(),
-            f["name"].as_str().unwrap_or(""),
-            f["kind"].as_str().unwrap_or(""),
-            f["size"].as_i64().unwrap_or(0),
-            f["pages"].as_i64(),
-            f["material"].as_str(),
+            f.sha256,
+            f.slot.map(|s| s as i64),
+            f.name,
+            f.kind,
+            f.size as i64,
+            f.pages,
+            material,
             ts(now)
         ],
     )?;
@@ -858,6 +829,7 @@ pub fn blob_dir(data: &Path) -> BlobDir {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use onewindow_proto::OpKind;
 
     fn now() -> DateTime<Utc> {
         "2026-11-27T02:00:00Z".parse().unwrap()
@@ -872,7 +844,7 @@ mod tests {
             op_id: op_id.into(),
             device_seq: seq,
             schema_version: 1,
-            kind: "case.hand_off".into(),
+            kind: OpKind::HandOff.as_str().into(),
             payload: serde_json::json!({
                 "case_id": format!("case-{number}"), "number": number, "item_code": "000105001001",
                 "accepted_at": "2026-11-27T02:00:00Z",
@@ -927,7 +899,7 @@ mod tests {
                 op_id: "op-2".into(),
                 device_seq: 2,
                 schema_version: 1,
-                kind: "case.pledge_checked".into(),
+                kind: OpKind::PledgeChecked.as_str().into(),
                 payload: serde_json::json!({"case_id": "case-W01-20261127-0001"}),
             },
             // An op the hub cannot use is rejected and does not stop the next one.
@@ -1013,7 +985,7 @@ mod tests {
             op_id: "op-b1".into(),
             device_seq: 1,
             schema_version: 1,
-            kind: "case.delivered".into(),
+            kind: OpKind::Delivered.as_str().into(),
             payload: serde_json::json!({"case_id": "case-W01-20261127-0001"}),
         };
         let r = s.apply_ops(&b, &[foreign], now()).unwrap();
@@ -1061,7 +1033,7 @@ mod tests {
             op_id: "op-a9".into(),
             device_seq: 9,
             schema_version: 1,
-            kind: "case.pledge_checked".into(),
+            kind: OpKind::PledgeChecked.as_str().into(),
             payload: serde_json::json!({"case_id": "case-W01-20261127-0001"}),
         };
         assert_eq!(

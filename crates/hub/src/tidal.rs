@@ -6,7 +6,6 @@
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 use serde::Deserialize;
 
 use crate::office::{esc, page, supervisor};
@@ -25,7 +24,8 @@ async fn render(
     user: &crate::store_office::User,
     error: Option<&str>,
 ) -> Response {
-    let now = Utc::now();
+    let clock = state.clock();
+    let now = clock.now();
     let data = state
         .store_call(move |s| {
             Ok((
@@ -194,6 +194,7 @@ pub async fn reassign(
     headers: HeaderMap,
     Form(f): Form<ReassignForm>,
 ) -> Response {
+    let clock = state.clock();
     let user = match supervisor(&state, &headers).await {
         Ok(u) => u,
         Err(r) => return r,
@@ -208,7 +209,7 @@ pub async fn reassign(
     let by = user.name.clone();
     let (window, domain) = (f.window, f.domain.clone());
     match state
-        .store_call(move |s| s.reassign_window(window, &[domain], &by, &f.why, Utc::now()))
+        .store_call(move |s| s.reassign_window(window, &[domain], &by, &f.why, clock.now()))
         .await
     {
         Ok(_) => {

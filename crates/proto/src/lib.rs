@@ -8,6 +8,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+pub mod ops;
+pub use ops::{OpBody, OpKind};
+
 /// Bumped when a wire type changes incompatibly; the hub keeps accepting older versions.
 pub const PROTOCOL_VERSION: u32 = 1;
 

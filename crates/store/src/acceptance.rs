@@ -5,6 +5,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use onewindow_domain::case::{CaseAction, CaseState};
 use onewindow_domain::elicence::LicenceRecord;
+use onewindow_proto::OpBody;
+use onewindow_proto::ops::{self, HandOffDetail};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
@@ -200,19 +202,19 @@ impl Store {
 
     /// Accepts a case at the window. In one transaction: the case (and each member of a 一件事
     /// case) moves to accepted with its event, one `case.hand_off` op is queued per entry of
-    /// `hand_offs` (case id, payload fields the caller adds), and the follow-ups are made.
+    /// `hand_offs` (case id, what the window adds from the case), and the follow-ups are made.
     pub fn accept(
         &mut self,
         case_id: &str,
         who: &Actor,
         at: DateTime<Utc>,
         follow_ups: &[NewFollowUp],
-        hand_offs: &[(String, serde_json::Value)],
+        hand_offs: &[(String, HandOffDetail)],
     ) -> Result<CaseRow> {
         let tx = self.conn.transaction()?;
         let (_, head) = step(&tx, case_id, CaseAction::Accept, who, at, None)?;
         let now = ts(at);
-        for (id, extra) in hand_offs {
+        for (id, detail) in hand_offs {
             let case = if id == case_id {
                 head.clone()
             } else {
@@ -223,26 +225,23 @@ impl Store {
                 }
                 step(&tx, id, CaseAction::Accept, who, at, None)?.1
             };
-            let mut payload = serde_json::json!({
-                "case_id": case.id,
-                "number": case.number,
-                "item_code": case.item_code,
-                "scenario_code": case.scenario_code,
-                "accepted_at": now,
-                "accepted_by": who.user,
-                "desk": who.desk,
+            let bundle_case = case.bundle_case.is_some().then(|| ops::BundleRef {
+                case_id: head.id.clone(),
+                number: head.number.clone(),
+                code: head.item_code.clone(),
             });
-            if case.bundle_case.is_some() {
-                payload["bundle_case"] = serde_json::json!({
-                    "case_id": head.id, "number": head.number, "code": head.item_code,
-                });
-            }
-            if let (Some(p), serde_json::Value::Object(extra)) = (payload.as_object_mut(), extra) {
-                for (k, v) in extra {
-                    p.entry(k.clone()).or_insert(v.clone());
-                }
-            }
-            push_op(&tx, "case.hand_off", &payload, at)?;
+            let body = OpBody::HandOff(Box::new(ops::HandOff {
+                case_id: case.id,
+                number: case.number,
+                item_code: case.item_code,
+                scenario_code: case.scenario_code,
+                accepted_at: at,
+                accepted_by: who.user.clone(),
+                desk: who.desk.clone(),
+                bundle_case,
+                detail: detail.clone(),
+            }));
+            push_op(&tx, &body, at)?;
         }
         for f in follow_ups {
             tx.execute(
@@ -285,15 +284,16 @@ impl Store {
         let mut rows = Vec::new();
         for case_id in case_ids {
             let (_, row) = step(&tx, case_id, CaseAction::Deliver, who, at, Some(&note))?;
-            push_op(
-                &tx,
-                "case.delivered",
-                &serde_json::json!({
-                    "case_id": row.id, "number": row.number, "method": method,
-                    "tracking": tracking, "by": who.user, "desk": who.desk, "at": ts(at),
-                }),
-                at,
-            )?;
+            let body = OpBody::Delivered(ops::Delivered {
+                case_id: row.id.clone(),
+                number: row.number.clone(),
+                method: method.to_string(),
+                tracking: tracking.map(str::to_string),
+                by: who.user.clone(),
+                desk: who.desk.clone(),
+                at: Some(at),
+            });
+            push_op(&tx, &body, at)?;
             rows.push(row);
         }
         if let Some(first) = case_ids.first() {
@@ -378,20 +378,21 @@ impl Store {
             params![id, ts(at), who.user, note],
         )?;
         let case = read_case(&tx, &case_id)?.expect("follow-ups belong to cases");
-        let op = if kind == "pledge_check" {
-            "case.pledge_checked"
-        } else {
-            "case.material_arrived"
+        let done = ops::FollowUpDone {
+            case_id: case.id,
+            number: case.number,
+            slot: Some(slot as usize),
+            note: note.to_string(),
+            by: who.user.clone(),
+            desk: who.desk.clone(),
+            at: Some(at),
         };
-        push_op(
-            &tx,
-            op,
-            &serde_json::json!({
-                "case_id": case.id, "number": case.number, "slot": slot,
-                "note": note, "by": who.user, "desk": who.desk, "at": ts(at),
-            }),
-            at,
-        )?;
+        let body = if kind == "pledge_check" {
+            OpBody::PledgeChecked(done)
+        } else {
+            OpBody::MaterialArrived(done)
+        };
+        push_op(&tx, &body, at)?;
         tx.commit()?;
         Ok(self
             .follow_ups(false)?
@@ -532,6 +533,7 @@ mod tests {
     use super::*;
     use crate::cases::{Attachment, NewCase};
     use CaseAction as A;
+    use onewindow_proto::OpKind;
 
     fn clerk() -> Actor {
         Actor {
@@ -599,15 +601,32 @@ mod tests {
                 &follow,
                 &[(
                     c.id.clone(),
-                    serde_json::json!({"overrides": s.overrides(&c.id).unwrap()}),
+                    HandOffDetail {
+                        findings: s
+                            .overrides(&c.id)
+                            .unwrap()
+                            .into_iter()
+                            .map(|(key, reason)| ops::Finding {
+                                code: "licence_number".into(),
+                                key,
+                                severity: onewindow_domain::prereview::Severity::Blocking,
+                                message: "证照号码与电子证照不一致".into(),
+                                overridden: Some(reason),
+                            })
+                            .collect(),
+                        ..HandOffDetail::default()
+                    },
                 )],
             )
             .unwrap();
         assert_eq!(row.state, CaseState::Accepted);
         let ops = s.outbox().unwrap();
         assert_eq!(ops.len(), 1);
-        assert_eq!(ops[0].kind, "case.hand_off");
-        assert_eq!(ops[0].payload["overrides"][0][1], "旧证号码，已核实");
+        assert_eq!(ops[0].kind, OpKind::HandOff.as_str());
+        assert_eq!(
+            ops[0].payload["findings"][0]["overridden"],
+            "旧证号码，已核实"
+        );
         let open = s.follow_ups(true).unwrap();
         assert_eq!(open.len(), 2);
         assert_eq!(open[0].material, "章程", "earliest due first");
@@ -619,7 +638,10 @@ mod tests {
             .unwrap();
         assert!(closed.done_at.is_some());
         assert_eq!(s.follow_ups(true).unwrap().len(), 1);
-        assert_eq!(s.outbox().unwrap()[1].kind, "case.material_arrived");
+        assert_eq!(
+            s.outbox().unwrap()[1].kind,
+            OpKind::MaterialArrived.as_str()
+        );
         assert!(s.close_follow_up(open[0].id, "again", &clerk(), t).is_err());
     }
 
@@ -649,13 +671,13 @@ mod tests {
             &clerk(),
             t,
             &[],
-            &[(c.id.clone(), serde_json::json!({}))],
+            &[(c.id.clone(), HandOffDetail::default())],
         )
         .unwrap();
         // A 容缺 material arriving after acceptance: attached, and the hub is told.
         assert!(s.attach(&c.id, &file('b', Some(5)), t).unwrap());
         let ops = s.outbox().unwrap();
-        assert_eq!(ops.last().unwrap().kind, "case.material_added");
+        assert_eq!(ops.last().unwrap().kind, OpKind::MaterialAdded.as_str());
         assert_eq!(ops.last().unwrap().payload["slot"], 5);
         assert!(
             !s.attach(&c.id, &file('b', Some(5)), t).unwrap(),
@@ -735,7 +757,7 @@ mod tests {
             material: "章程".into(),
             due: due.parse().unwrap(),
         };
-        let hand = [(c.id.clone(), serde_json::json!({}))];
+        let hand = [(c.id.clone(), HandOffDetail::default())];
         s.accept(&c.id, &clerk(), t, &[owed("2026-12-04")], &hand)
             .unwrap();
         let f = s.follow_ups(true).unwrap()[0].clone();
@@ -774,7 +796,7 @@ mod tests {
                 &clerk(),
                 t,
                 &follow,
-                &[(other.id.clone(), serde_json::json!({}))],
+                &[(other.id.clone(), HandOffDetail::default())],
             )
             .unwrap_err();
         assert!(matches!(err, StoreError::BadInput(_)));
@@ -814,7 +836,7 @@ mod tests {
         .unwrap();
         let hand_offs: Vec<_> = rows
             .iter()
-            .map(|r| (r.id.clone(), serde_json::json!({})))
+            .map(|r| (r.id.clone(), HandOffDetail::default()))
             .collect();
         s.accept(&head.id, &clerk(), t, &[], &hand_offs).unwrap();
         let ops = s.outbox().unwrap();

@@ -5,9 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use onewindow_domain::applicant::Applicant;
 use onewindow_domain::case::{CaseAction, CaseState};
+use onewindow_proto::{OpBody, ops};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
@@ -70,6 +71,20 @@ pub struct Attachment {
     pub pages: Option<u32>,
 }
 
+impl Attachment {
+    /// The file as an op names it.
+    pub fn to_ref(&self) -> ops::FileRef {
+        ops::FileRef {
+            sha256: self.sha256.clone(),
+            slot: self.slot,
+            name: self.original_name.clone(),
+            kind: self.kind.clone(),
+            size: self.size,
+            pages: self.pages,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxOp {
     pub op_id: String,
@@ -93,9 +108,7 @@ pub(crate) fn dec<T: DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
     })
 }
 
-pub(crate) fn ts(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
+pub(crate) use onewindow_domain::time::stamp as ts;
 
 pub(crate) fn uuid_v7(at: DateTime<Utc>) -> String {
     let t = uuid::Timestamp::from_unix(
@@ -187,16 +200,13 @@ pub(crate) fn attach_in(
         ],
     )?;
     if added == 1 && case.state == CaseState::Accepted {
-        push_op(
-            tx,
-            "case.material_added",
-            &serde_json::json!({
-                "case_id": case.id, "number": case.number, "sha256": file.sha256,
-                "slot": file.slot, "name": file.original_name, "kind": file.kind,
-                "size": file.size, "pages": file.pages, "at": ts(at),
-            }),
-            at,
-        )?;
+        let body = OpBody::MaterialAdded(ops::MaterialAdded {
+            case_id: case.id,
+            number: case.number,
+            file: file.to_ref(),
+            at: Some(at),
+        });
+        push_op(tx, &body, at)?;
     }
     Ok(added == 1)
 }
@@ -231,13 +241,9 @@ pub(crate) fn read_case(tx: &Transaction<'_>, id: &str) -> Result<Option<CaseRow
         .optional()?)
 }
 
-pub(crate) fn push_op(
-    tx: &Transaction<'_>,
-    kind: &str,
-    payload: &serde_json::Value,
-    at: DateTime<Utc>,
-) -> Result<()> {
-    push_op_raw(tx, OP_SCHEMA_VERSION, kind, &payload.to_string(), at).map(drop)
+pub(crate) fn push_op(tx: &Transaction<'_>, body: &OpBody, at: DateTime<Utc>) -> Result<()> {
+    let payload = body.to_payload().to_string();
+    push_op_raw(tx, OP_SCHEMA_VERSION, body.kind().as_str(), &payload, at).map(drop)
 }
 
 /// Appends one op to the outbox; returns its new op id.
@@ -545,14 +551,14 @@ impl Store {
     ) -> Result<CaseRow> {
         if action == CaseAction::Accept {
             let members = self.bundle_members(case_id)?;
-            let hand_offs: Vec<(String, serde_json::Value)> = if members.is_empty() {
-                vec![(case_id.to_string(), serde_json::json!({}))]
+            let hand_offs: Vec<(String, ops::HandOffDetail)> = if members.is_empty() {
+                vec![(case_id.to_string(), ops::HandOffDetail::default())]
             } else {
                 // After a return only the members back at the window go again.
                 members
                     .into_iter()
                     .filter(|m| m.state == CaseState::Draft)
-                    .map(|m| (m.id, serde_json::json!({})))
+                    .map(|m| (m.id, ops::HandOffDetail::default()))
                     .collect()
             };
             return self.accept(case_id, who, at, &[], &hand_offs);
@@ -592,15 +598,16 @@ impl Store {
         let tx = self.conn.transaction()?;
         let (_, row) = step(&tx, case_id, action, who, at, reason)?;
         if action == CaseAction::NotifyCorrection {
-            push_op(
-                &tx,
-                "case.notice_issued",
-                &serde_json::json!({
-                    "case_id": row.id, "number": row.number, "item_code": row.item_code,
-                    "ticket_id": ticket_id, "by": who.user, "desk": who.desk, "at": ts(at),
-                }),
+            let body = OpBody::NoticeIssued(ops::NoticeIssued {
+                case_id: row.id.clone(),
+                number: row.number.clone(),
+                item_code: row.item_code.clone(),
+                ticket_id: ticket_id.map(str::to_string),
+                by: who.user.clone(),
+                desk: who.desk.clone(),
                 at,
-            )?;
+            });
+            push_op(&tx, &body, at)?;
         }
         let members: Vec<String> = tx
             .prepare_cached("SELECT id FROM case_record WHERE bundle_case = ?1 ORDER BY number")?
@@ -684,6 +691,7 @@ impl Store {
 mod tests {
     use super::*;
     use CaseAction as A;
+    use onewindow_proto::OpKind;
 
     fn clerk() -> Actor {
         Actor {
@@ -758,7 +766,7 @@ mod tests {
         assert_eq!(accepted.state, CaseState::Accepted);
         let ops = s.outbox().unwrap();
         assert_eq!(ops.len(), 1);
-        assert_eq!(ops[0].kind, "case.hand_off");
+        assert_eq!(ops[0].kind, onewindow_proto::OpKind::HandOff.as_str());
         assert_eq!(ops[0].device_seq, 1);
         assert_eq!(ops[0].payload["number"], "RC01-20261127-0001");
         let events = s.case_events(&case.id).unwrap();
@@ -923,7 +931,7 @@ mod tests {
         let kinds: Vec<String> = s.outbox().unwrap().into_iter().map(|o| o.kind).collect();
         assert_eq!(
             kinds,
-            ["case.notice_issued", "case.hand_off"],
+            [OpKind::NoticeIssued, OpKind::HandOff].map(OpKind::as_str),
             "the notice is told to the hub (for the figures), then one hand-off"
         );
     }

@@ -10,6 +10,8 @@ use chrono::{DateTime, Duration, Utc};
 use onewindow_domain::ticket::{self, Ticket, TicketState};
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use onewindow_proto::{OpBody, ops};
+
 use crate::cases::{bad_input, push_op, ts, uuid_v7};
 use crate::{Result, Store};
 
@@ -137,12 +139,12 @@ fn push_ended(tx: &Transaction<'_>, id: &str, at: DateTime<Utc>) -> Result<()> {
         [id],
         |r| r.get::<_, String>(0),
     )?;
-    let payload: serde_json::Value =
+    let ticket: ops::OfflineTicket =
         serde_json::from_str(&payload).map_err(|e| crate::StoreError::BadStoredJson {
             what: "offline ticket".into(),
             source: e,
         })?;
-    push_op(tx, "queue.offline_ticket", &payload, at)
+    push_op(tx, &OpBody::OfflineTicket(ticket), at)
 }
 
 /// What the window called or served is done.
@@ -392,15 +394,16 @@ impl Store {
             tx.commit()?;
             return Ok(());
         }
-        push_op(
-            &tx,
-            "queue.offline_rating",
-            &serde_json::json!({
-                "ticket_id": ticket_id, "level": level, "reasons": reasons,
-                "comment": comment.trim(), "at": ts(at),
-            }),
-            at,
-        )?;
+        let body = OpBody::OfflineRating(ops::OfflineRating {
+            ticket_id: ticket_id.to_string(),
+            rating: ops::Rating {
+                level,
+                reasons: reasons.to_vec(),
+                comment: comment.trim().to_string(),
+                at,
+            },
+        });
+        push_op(&tx, &body, at)?;
         tx.commit()?;
         Ok(())
     }
@@ -409,6 +412,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use onewindow_proto::OpKind;
 
     fn t0() -> DateTime<Utc> {
         "2026-11-27T01:00:00Z".parse().unwrap()
@@ -504,7 +508,7 @@ mod tests {
             .map(|(_, p)| p["number"].as_str().unwrap())
             .collect();
         assert_eq!(numbers, ["W01-001", "W01-002", "W01-003"]);
-        assert!(ops.iter().all(|(k, _)| k == "queue.offline_ticket"));
+        assert!(ops.iter().all(|(k, _)| k == OpKind::OfflineTicket.as_str()));
         let steps = |i: usize| -> Vec<&str> {
             ops[i].1["steps"]
                 .as_array()
@@ -554,7 +558,7 @@ mod tests {
         // a was rated while served: the rating travels with its record. b ended before a
         // rating, so one given now is an op of its own.
         let ops = kinds(&s);
-        assert_eq!(ops[0].0, "queue.offline_ticket");
+        assert_eq!(ops[0].0, OpKind::OfflineTicket.as_str());
         assert_eq!(ops[0].1["rating"]["level"], 5);
         assert_eq!(ops.len(), 2);
         s.offline_rate(
@@ -566,7 +570,7 @@ mod tests {
         )
         .unwrap();
         let ops = kinds(&s);
-        assert_eq!(ops[2].0, "queue.offline_rating");
+        assert_eq!(ops[2].0, OpKind::OfflineRating.as_str());
         assert_eq!(ops[2].1["ticket_id"], b.id.as_str());
         assert_eq!(ops[2].1["reasons"][0], "办事效率低、等候时间长");
     }

@@ -9,7 +9,7 @@ pub mod tls;
 use onewindow_intake::IntakeConfig;
 use onewindow_proto::{
     ApiError, BlobState, CalendarChanges, CatalogChanges, ELicences, EnrolRequest, Enrolment,
-    Health, MAX_CHUNK, Op, OpStatus, PushRequest, PushResponse, is_sha256, paths,
+    Health, MAX_CHUNK, Op, OpStatus, PushRequest, PushResponse, paths,
 };
 use onewindow_store::catalog::{CALENDAR, CATALOG};
 use onewindow_store::{Store, StoreError, StreamState};
@@ -777,25 +777,17 @@ pub struct PushReport {
     pub bytes_uploaded: u64,
 }
 
-/// The blobs an op refers to.
-pub fn blobs_of(kind: &str, payload: &serde_json::Value) -> Vec<String> {
-    let mut out: Vec<String> = match kind {
-        "case.hand_off" => payload["attachments"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|f| f["sha256"].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        "case.material_added" => payload["sha256"]
-            .as_str()
-            .map(|s| vec![s.to_string()])
-            .unwrap_or_default(),
-        _ => vec![],
-    };
-    out.retain(|s| is_sha256(s));
-    out
+/// The blobs an op needs on the hub first ([`onewindow_proto::OpBody::blobs`]); none when
+/// its payload cannot be read (the hub rejects it, with the reason).
+fn blobs_of(op: &Op) -> Vec<String> {
+    op.body()
+        .map(|b| b.blobs().into_iter().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// The case an op is about, if any.
+fn case_of(op: &Op) -> Option<String> {
+    op.body().ok()?.case_id().map(str::to_string)
 }
 
 /// The attachment lane: sends one blob from the offset the hub reports, in chunks of at most
@@ -893,7 +885,7 @@ pub async fn push_outbox(
         let mut batch_bytes = 0u64;
         let mut cut = batch.len();
         for (i, o) in batch.iter().enumerate() {
-            batch_bytes += blobs_of(&o.kind, &o.payload)
+            batch_bytes += blobs_of(o)
                 .iter()
                 .filter_map(|sha| blobs.blob_len(sha).ok())
                 .sum::<u64>();
@@ -906,7 +898,6 @@ pub async fn push_outbox(
         let Some(last) = taken.last().map(|o| o.device_seq) else {
             return Ok(report);
         };
-        let case_of = |o: &Op| o.payload["case_id"].as_str().map(str::to_string);
         let batch: Vec<Op> = taken
             .into_iter()
             .filter(|o| case_of(o).is_none_or(|c| !held_cases.contains(&c)))
@@ -915,10 +906,7 @@ pub async fn push_outbox(
             after_seq = last;
             continue;
         }
-        let mut needed: Vec<String> = batch
-            .iter()
-            .flat_map(|o| blobs_of(&o.kind, &o.payload))
-            .collect();
+        let mut needed: Vec<String> = batch.iter().flat_map(blobs_of).collect();
         needed.sort();
         needed.dedup();
         for sha in &needed {
@@ -972,12 +960,9 @@ pub async fn push_outbox(
                 }
                 OpStatus::WaitingForBlob => {
                     report.waiting += 1;
-                    if let Some(case) = batch
-                        .iter()
-                        .find(|o| o.op_id == r.op_id)
-                        .and_then(|o| o.payload["case_id"].as_str())
+                    if let Some(case) = batch.iter().find(|o| o.op_id == r.op_id).and_then(case_of)
                     {
-                        held_cases.insert(case.to_string());
+                        held_cases.insert(case);
                     }
                 }
             }

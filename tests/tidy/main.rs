@@ -1,0 +1,282 @@
+//! Tidy: ARCHITECTURE.md's invariants about where things may be written, checked on the
+//! source tree. Each rule names what a line must not contain, which files it looks at and
+//! which files may hold it; the checker itself is tested on deliberate violations.
+
+use std::path::Path;
+
+use onewindow_proto::OpKind;
+
+struct Rule {
+    name: &'static str,
+    /// What to do instead, for the failure message.
+    fix: &'static str,
+    /// A line breaks the rule when it contains any of these.
+    needles: Vec<String>,
+    /// The files the rule looks at (paths relative to the repository, with `/`).
+    applies: fn(&str) -> bool,
+    /// Files among those that may contain a needle.
+    allowed: fn(&str) -> bool,
+    /// Rust: only code before the file's first `#[cfg(test)]` counts.
+    production_only: bool,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Violation {
+    rule: &'static str,
+    file: String,
+    line: usize,
+}
+
+fn is_rust_code(path: &str) -> bool {
+    path.ends_with(".rs") && (path.starts_with("crates/") || path.starts_with("src-tauri/"))
+}
+
+fn rules() -> Vec<Rule> {
+    vec![
+        Rule {
+            name: "sql only in the store",
+            fix: "put the query in crates/store (desk) or a crates/hub/src/store*.rs module (hub)",
+            needles: vec!["rusqlite::".into(), "use rusqlite".into()],
+            applies: is_rust_code,
+            allowed: |p| {
+                p.starts_with("crates/store/")
+                    || (p.starts_with("crates/hub/src/store") && p.ends_with(".rs"))
+            },
+            production_only: true,
+        },
+        Rule {
+            name: "http only in crates/sync",
+            fix: "talk to the hub through onewindow_sync",
+            needles: vec!["reqwest::".into(), "use reqwest".into()],
+            applies: is_rust_code,
+            allowed: |p| p.starts_with("crates/sync/"),
+            production_only: true,
+        },
+        Rule {
+            name: "invoke only in ui/src/ipc",
+            fix: "call the backend through the wrappers in ui/src/ipc/",
+            needles: vec!["invoke(".into(), "@tauri-apps/api/core".into()],
+            applies: |p| p.starts_with("ui/src/") && (p.ends_with(".ts") || p.ends_with(".svelte")),
+            allowed: |p| p.starts_with("ui/src/ipc/"),
+            production_only: false,
+        },
+        Rule {
+            name: "the hub reads time only from its clock",
+            fix: "use the Clock in HubState (state.now(), or state.clock() inside a store call)",
+            needles: vec!["Utc::now()".into()],
+            applies: |p| p.starts_with("crates/hub/src/") && p.ends_with(".rs"),
+            allowed: |p| p == "crates/hub/src/clock.rs",
+            production_only: true,
+        },
+        Rule {
+            name: "op kinds only in crates/proto",
+            fix: "name the kind as onewindow_proto::OpKind",
+            needles: OpKind::ALL
+                .iter()
+                .map(|k| format!("\"{}\"", k.as_str()))
+                .collect(),
+            applies: |p| p.ends_with(".rs") || p.ends_with(".ts") || p.ends_with(".svelte"),
+            allowed: |p| p.starts_with("crates/proto/"),
+            production_only: false,
+        },
+    ]
+}
+
+/// The lines of `files` (path, text) that break `rule`. Comment lines do not count.
+fn check(rule: &Rule, files: &[(String, String)]) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (path, text) in files {
+        if !(rule.applies)(path) || (rule.allowed)(path) {
+            continue;
+        }
+        for (i, line) in text.lines().enumerate() {
+            if rule.production_only && path.ends_with(".rs") && line.trim() == "#[cfg(test)]" {
+                break;
+            }
+            let code = line.trim_start();
+            if code.starts_with("//") || code.starts_with("* ") || code.starts_with("/*") {
+                continue;
+            }
+            if rule.needles.iter().any(|n| line.contains(n.as_str())) {
+                out.push(Violation {
+                    rule: rule.name,
+                    file: path.clone(),
+                    line: i + 1,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Every source file of the repository (not build output, dependencies or generated
+/// bindings), as (path, text).
+fn source_files(root: &Path) -> Vec<(String, String)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let name = e.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !(name.starts_with('.')
+                    || matches!(name.as_str(), "target" | "node_modules" | "dist" | "gen")
+                    || rel == "ui/src/ipc/bindings")
+                {
+                    walk(root, &path, out);
+                }
+            } else if [".rs", ".ts", ".svelte"].iter().any(|x| name.ends_with(x))
+                && let Ok(text) = std::fs::read_to_string(&path)
+            {
+                out.push((rel, text));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for top in ["crates", "src-tauri", "tests", "ui/src"] {
+        walk(root, &root.join(top), &mut out);
+    }
+    out
+}
+
+#[test]
+fn the_tree_keeps_its_invariants() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let files = source_files(&root);
+    assert!(
+        files.iter().any(|(p, _)| p == "crates/store/src/lib.rs")
+            && files.iter().any(|(p, _)| p.starts_with("ui/src/")),
+        "the walk found the sources"
+    );
+    let mut report = Vec::new();
+    for rule in rules() {
+        for v in check(&rule, &files) {
+            report.push(format!("{}:{}: {} ({})", v.file, v.line, v.rule, rule.fix));
+        }
+    }
+    assert!(report.is_empty(), "\n{}", report.join("\n"));
+}
+
+fn rule(name: &str) -> Rule {
+    rules().into_iter().find(|r| r.name == name).unwrap()
+}
+
+fn file(path: &str, text: &str) -> (String, String) {
+    (path.to_string(), text.to_string())
+}
+
+#[test]
+fn sql_outside_the_store_is_found_and_tests_may_open_a_database() {
+    let files = [
+        file(
+            "crates/app/src/window.rs",
+            "fn f() {}\nuse rusqlite::params;\n",
+        ),
+        file(
+            "crates/hub/src/figures.rs",
+            "let r = rusqlite::Connection::open(p);\n",
+        ),
+        file("crates/store/src/cases.rs", "use rusqlite::params;\n"),
+        file("crates/hub/src/store_queue.rs", "use rusqlite::params;\n"),
+        file(
+            "crates/sync/src/lib.rs",
+            "fn f() {}\n#[cfg(test)]\nmod tests { use rusqlite::Error; }\n",
+        ),
+        file("crates/app/src/logs.rs", "// rusqlite:: is not used here\n"),
+    ];
+    let found = check(&rule("sql only in the store"), &files);
+    assert_eq!(
+        found
+            .iter()
+            .map(|v| (v.file.as_str(), v.line))
+            .collect::<Vec<_>>(),
+        [
+            ("crates/app/src/window.rs", 2),
+            ("crates/hub/src/figures.rs", 1)
+        ]
+    );
+}
+
+#[test]
+fn http_outside_sync_and_invoke_outside_ipc_are_found() {
+    let files = [
+        file(
+            "crates/app/src/desk.rs",
+            "let c = reqwest::Client::new();\n",
+        ),
+        file(
+            "crates/app/src/logs.rs",
+            "const F: &str = \"reqwest=warn\";\n",
+        ),
+        file("crates/sync/src/lib.rs", "use reqwest::StatusCode;\n"),
+    ];
+    let found = check(&rule("http only in crates/sync"), &files);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].file, "crates/app/src/desk.rs");
+
+    let ui = [
+        file(
+            "ui/src/components/CaseScreen.svelte",
+            "import { invoke } from '@tauri-apps/api/core';\n",
+        ),
+        file(
+            "ui/src/ipc/index.ts",
+            "return invoke('open_case', { id });\n",
+        ),
+    ];
+    let found = check(&rule("invoke only in ui/src/ipc"), &ui);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].file, "ui/src/components/CaseScreen.svelte");
+}
+
+#[test]
+fn the_hub_reading_the_system_clock_is_found() {
+    let files = [
+        file(
+            "crates/hub/src/office.rs",
+            "let now = chrono::Utc::now();\n",
+        ),
+        file("crates/hub/src/clock.rs", "Utc::now() + self.offset\n"),
+        file(
+            "crates/hub/src/store_audit.rs",
+            "fn f() {}\n#[cfg(test)]\nmod tests { fn t() { let now = Utc::now(); } }\n",
+        ),
+        file("crates/app/src/desk.rs", "let now = Utc::now();\n"),
+    ];
+    let found = check(&rule("the hub reads time only from its clock"), &files);
+    assert_eq!(
+        found.iter().map(|v| v.file.as_str()).collect::<Vec<_>>(),
+        ["crates/hub/src/office.rs"]
+    );
+}
+
+#[test]
+fn an_op_kind_spelled_outside_proto_is_found() {
+    let kind = format!("\"{}\"", OpKind::HandOff.as_str());
+    let files = [
+        file(
+            "crates/hub/src/store_sync.rs",
+            &format!("match k {{ {kind} => 1 }}\n"),
+        ),
+        file(
+            "tests/integration/sync.rs",
+            &format!("assert_eq!(k, {kind});\n"),
+        ),
+        file("crates/proto/src/ops.rs", &format!("HandOff => {kind},\n")),
+        file(
+            "crates/hub/src/store_sync.rs",
+            "kind: OpKind::HandOff.as_str()\n",
+        ),
+    ];
+    let found = check(&rule("op kinds only in crates/proto"), &files);
+    assert_eq!(
+        found.iter().map(|v| v.file.as_str()).collect::<Vec<_>>(),
+        ["crates/hub/src/store_sync.rs", "tests/integration/sync.rs"]
+    );
+}
