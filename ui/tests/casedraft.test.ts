@@ -12,7 +12,6 @@ import {
   parseMoveTarget,
   rebaseAfterSave,
   saveRequest,
-  slotShortcut,
   slotStatusClass,
 } from '../src/lib/casedraft';
 import type { CaseView } from '../src/ipc';
@@ -20,10 +19,6 @@ import { caseView } from './fixtures';
 
 function withApplicant(over: Partial<CaseView['applicant']>, view: CaseView = caseView()): CaseView {
   return { ...view, applicant: { ...view.applicant, ...over } };
-}
-
-function key(k: string, over: Partial<KeyboardEvent> = {}) {
-  return { key: k, code: '', altKey: false, ctrlKey: false, metaKey: false, shiftKey: false, ...over };
 }
 
 describe('draftFromView and saveRequest', () => {
@@ -168,24 +163,6 @@ describe('mergeApplicantReply (ID card, 居民码/企业码)', () => {
     expect(next.applicant.legal_rep).toBe('王五');
     expect(applicantNumberLabel(next.applicant.kind)).toBe('统一社会信用代码');
     expect(applicantNumberLabel('person')).toBe('公民身份号码');
-  });
-});
-
-describe('slotShortcut', () => {
-  it('maps Alt+1…Alt+9 to slots 0–8 and Alt+0 to the tray', () => {
-    expect(slotShortcut(key('1', { altKey: true, code: 'Digit1' }))).toBe(0);
-    expect(slotShortcut(key('9', { altKey: true, code: 'Digit9' }))).toBe(8);
-    expect(slotShortcut(key('0', { altKey: true, code: 'Digit0' }))).toBeNull();
-    // Layouts where Alt changes the key still report the physical digit.
-    expect(slotShortcut(key('¡', { altKey: true, code: 'Digit1' }))).toBe(0);
-    expect(slotShortcut(key('3', { altKey: true, code: 'Numpad3' }))).toBe(2);
-  });
-
-  it('ignores digits without Alt and with other modifiers', () => {
-    expect(slotShortcut(key('1', { code: 'Digit1' }))).toBeUndefined();
-    expect(slotShortcut(key('1', { altKey: true, ctrlKey: true, code: 'Digit1' }))).toBeUndefined();
-    expect(slotShortcut(key('!', { altKey: true, shiftKey: true, code: 'Digit1' }))).toBeUndefined();
-    expect(slotShortcut(key('d', { altKey: true, code: 'KeyD' }))).toBeUndefined();
   });
 });
 

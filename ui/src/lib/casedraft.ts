@@ -1,5 +1,5 @@
 // Pure helpers for the case screen: the clerk's local draft of applicant and form, and small
-// mappings (shortcuts, status colours, labels) the case components share.
+// mappings (status colours, labels) the case components share. Its shortcuts are in keymap.ts.
 
 import type {
   ApplicantInput,
@@ -169,24 +169,6 @@ export function mergeApplicantReply(draft: CaseDraft, before: CaseView, after: C
     }
   }
   return { caseId: after.id, applicant, form: { ...draft.form } };
-}
-
-/**
- * Alt+1…Alt+9 choose material 1–9 (slot index 0–8), Alt+0 the unsorted tray (null).
- * undefined: not such a shortcut.
- */
-export function slotShortcut(
-  e: Pick<KeyboardEvent, 'key' | 'code' | 'altKey' | 'ctrlKey' | 'metaKey' | 'shiftKey'>,
-): number | null | undefined {
-  if (!e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) {
-    return undefined;
-  }
-  const m = /^(?:Digit|Numpad)([0-9])$/.exec(e.code ?? '') ?? /^([0-9])$/.exec(e.key ?? '');
-  if (!m) {
-    return undefined;
-  }
-  const digit = Number(m[1]);
-  return digit === 0 ? null : digit - 1;
 }
 
 /** Colour of a material's status: missing red, 容缺 amber, satisfied green. */
