@@ -345,7 +345,7 @@ async fn hub_refuses_bad_queries_with_codes() {
             let r = http.get(url).send().await.unwrap();
             let status = r.status().as_u16();
             let body: onewindow_proto::ApiError = r.json().await.unwrap();
-            (status, body.code)
+            (status, body.code.as_str().to_string())
         }
     };
     assert_eq!(get("?cursor=abc").await, (400, "bad_query".into()));
@@ -458,7 +458,8 @@ async fn elicences_are_looked_up_one_holder_at_a_time() {
     // A number that is not one is refused, precisely.
     match client.elicences("371082198410031616").await.unwrap_err() {
         SyncError::Hub { status, code, .. } => {
-            assert_eq!((status, code.as_str()), (400, "bad_holder"))
+            assert_eq!((status, code.as_str()), (400, "bad_holder"));
+            assert_eq!(code, onewindow_proto::ApiErrorCode::BadHolder);
         }
         other => panic!("{other:?}"),
     }
@@ -491,7 +492,13 @@ async fn elicences_are_looked_up_one_holder_at_a_time() {
     );
 }
 
+mod audit;
 mod crash;
+mod office;
+mod queue;
+mod sign_in;
+mod support;
 mod sync;
+mod tls;
 mod window;
 mod windows;

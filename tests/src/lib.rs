@@ -205,11 +205,6 @@ impl HubProcess {
         Self::start_args(data, bind, None, &["--tls"])
     }
 
-    /// Starts with the hub's clock at `now` (RFC 3339; `serve --now`), on a free port.
-    pub fn start_now(data: &Path, now: &str) -> HubProcess {
-        Self::start_args(data, "127.0.0.1:0", None, &["--now", now])
-    }
-
     /// Starts with a crash-test failpoint (`ONEWINDOW_FAILPOINT`) set, or none.
     pub fn start_with(data: &Path, bind: &str, failpoint: Option<&str>) -> HubProcess {
         Self::start_args(data, bind, failpoint, &[])
@@ -666,5 +661,163 @@ impl Drop for SmallDisk {
             .arg("-l")
             .arg(&self.path)
             .status();
+    }
+}
+
+/// A hub for one test, set up the way most tests need it: the demo catalog and calendar,
+/// optionally the e-licence registry and the demo queue configuration, users and one-time
+/// enrolment codes for named desks, then the real `onewindow-hub` process on a free port.
+///
+/// ```ignore
+/// let h = TestHub::new().queue().user("liu", "clerk", "window clerk pass").desk("1 号窗口").start();
+/// let d = h.desk_app("desk");
+/// d.enrol(&h.url(), &h.code("1 号窗口"), "").await.unwrap();
+/// ```
+pub struct TestHub {
+    /// The test's own folder (the hub's data is `data` inside it; desks go beside it).
+    pub tmp: tempfile::TempDir,
+    pub data: PathBuf,
+    pub hub: HubProcess,
+    codes: Vec<(String, String)>,
+}
+
+/// What [`TestHub::new`] will set up before the hub starts.
+pub struct TestHubSetup {
+    tmp: tempfile::TempDir,
+    elicences: bool,
+    queue: bool,
+    users: Vec<(String, String, String)>,
+    desks: Vec<String>,
+    now: Option<String>,
+    tls: bool,
+}
+
+impl TestHub {
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new() -> TestHubSetup {
+        TestHubSetup {
+            tmp: tempfile::tempdir().unwrap(),
+            elicences: false,
+            queue: false,
+            users: Vec::new(),
+            desks: Vec::new(),
+            now: None,
+            tls: false,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        self.hub.url()
+    }
+
+    /// The one-time enrolment code made for the desk named `desk` (see [`TestHubSetup::desk`]).
+    pub fn code(&self, desk: &str) -> String {
+        self.codes
+            .iter()
+            .find(|(d, _)| d == desk)
+            .unwrap_or_else(|| panic!("no enrolment code was made for {desk}"))
+            .1
+            .clone()
+    }
+
+    /// `dir` inside the test's folder.
+    pub fn path(&self, dir: &str) -> PathBuf {
+        self.tmp.path().join(dir)
+    }
+
+    /// A desk app under `dir` (cache, scans and printed files inside it) that syncs with this
+    /// hub by hand (`sync_once`), on 2026-11-27, with the test cache key.
+    pub fn desk_app(&self, dir: &str) -> std::sync::Arc<onewindow_app::Desk> {
+        onewindow_app::Desk::open(test_desk_config(&self.path(dir), self.url()))
+    }
+}
+
+/// The configuration of a desk for the tests: under `dir` (cache in `desk/`, hot folder
+/// `scans/`, printer folder `printed/`), syncing by hand, on 2026-11-27, the test cache key.
+pub fn test_desk_config(dir: &Path, hub_url: String) -> onewindow_app::DeskConfig {
+    onewindow_app::DeskConfig {
+        sync_interval: std::time::Duration::from_secs(3600),
+        printer: onewindow_app::print::PrintTarget::Folder(dir.join("printed")),
+        today: Some("2026-11-27".parse().unwrap()),
+        hot_folder: dir.join("scans"),
+        cache_key: onewindow_app::cache_key::CacheKey::Fixed(TEST_CACHE_KEY),
+        ..onewindow_app::DeskConfig::new(dir.join("desk"), hub_url)
+    }
+}
+
+impl TestHubSetup {
+    /// The demo e-licence registry too.
+    pub fn elicences(mut self) -> Self {
+        self.elicences = true;
+        self
+    }
+
+    /// The demo queue configuration (`demo/queue.json`), imported before the hub starts.
+    pub fn queue(mut self) -> Self {
+        self.queue = true;
+        self
+    }
+
+    /// A user with a role (`clerk`, `supervisor`, `approver`, `admin`) and no domains.
+    pub fn user(mut self, name: &str, role: &str, password: &str) -> Self {
+        self.users.push((name.into(), role.into(), password.into()));
+        self
+    }
+
+    /// A one-time enrolment code for a desk of this name (`TestHub::code`).
+    pub fn desk(mut self, name: &str) -> Self {
+        self.desks.push(name.into());
+        self
+    }
+
+    /// The hub's clock starts at this instant (`serve --now`).
+    pub fn now(mut self, at: &str) -> Self {
+        self.now = Some(at.into());
+        self
+    }
+
+    /// Serve HTTPS (a self-signed certificate made in the data folder).
+    pub fn tls(mut self) -> Self {
+        self.tls = true;
+        self
+    }
+
+    pub fn start(self) -> TestHub {
+        let data = if self.elicences {
+            demo_hub_data_with_elicences(self.tmp.path())
+        } else {
+            demo_hub_data(self.tmp.path())
+        };
+        if self.queue {
+            let queue = demo("queue.json");
+            hub_cli(&[
+                "import-queue",
+                "--data",
+                data.to_str().unwrap(),
+                queue.to_str().unwrap(),
+            ]);
+        }
+        for (name, role, password) in &self.users {
+            add_user(&data, name, role, password);
+        }
+        let codes = self
+            .desks
+            .iter()
+            .map(|d| (d.clone(), enrol_code(&data, d)))
+            .collect();
+        let mut extra: Vec<&str> = Vec::new();
+        if self.tls {
+            extra.push("--tls");
+        }
+        if let Some(now) = &self.now {
+            extra.extend(["--now", now.as_str()]);
+        }
+        let hub = HubProcess::start_args(&data, "127.0.0.1:0", None, &extra);
+        TestHub {
+            tmp: self.tmp,
+            data,
+            hub,
+            codes,
+        }
     }
 }

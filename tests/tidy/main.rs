@@ -69,6 +69,19 @@ fn rules() -> Vec<Rule> {
             production_only: true,
         },
         Rule {
+            name: "no branching on an error's text",
+            fix: "branch on the error's code (ApiErrorCode, AppError's code), never its sentence",
+            needles: vec![
+                "message.contains(".into(),
+                "msg.contains(".into(),
+                "reason.contains(".into(),
+                "to_string().contains(".into(),
+            ],
+            applies: is_rust_code,
+            allowed: |_| false,
+            production_only: true,
+        },
+        Rule {
             name: "op kinds only in crates/proto",
             fix: "name the kind as onewindow_proto::OpKind",
             needles: OpKind::ALL
@@ -253,6 +266,25 @@ fn the_hub_reading_the_system_clock_is_found() {
     assert_eq!(
         found.iter().map(|v| v.file.as_str()).collect::<Vec<_>>(),
         ["crates/hub/src/office.rs"]
+    );
+}
+
+#[test]
+fn matching_an_error_by_its_text_is_found() {
+    let files = [
+        file(
+            "crates/app/src/queue.rs",
+            "SyncError::Hub { message, .. } if message.contains(\"no called ticket\") => 1,\n",
+        ),
+        file(
+            "crates/hub/src/store_queue.rs",
+            "fn f() {}\n#[cfg(test)]\nmod tests { fn t() { assert!(e.to_string().contains(\"x\")); } }\n",
+        ),
+    ];
+    let found = check(&rule("no branching on an error's text"), &files);
+    assert_eq!(
+        found.iter().map(|v| v.file.as_str()).collect::<Vec<_>>(),
+        ["crates/app/src/queue.rs"]
     );
 }
 

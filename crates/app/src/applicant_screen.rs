@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use onewindow_domain::rating::{BAD_REASONS, LEVELS, is_bad};
+use onewindow_proto::ApiErrorCode;
 
 use crate::desk::Desk;
 use crate::dto::{self, AppError, Flash};
@@ -124,16 +125,14 @@ impl Desk {
                 AppError {
                     code: "rating_failed".into(),
                     message: match &e {
-                        onewindow_sync::SyncError::Hub { message, .. }
-                            if message.contains("already rated") =>
-                        {
-                            "这次服务已经评价过了，谢谢".into()
-                        }
-                        onewindow_sync::SyncError::Hub { message, .. }
-                            if message.contains("served nobody") =>
-                        {
-                            "本窗口今天还没有办理记录，暂不能评价".into()
-                        }
+                        onewindow_sync::SyncError::Hub {
+                            code: ApiErrorCode::RatingAlreadyGiven,
+                            ..
+                        } => "这次服务已经评价过了，谢谢".into(),
+                        onewindow_sync::SyncError::Hub {
+                            code: ApiErrorCode::RatingNothingServed,
+                            ..
+                        } => "本窗口今天还没有办理记录，暂不能评价".into(),
                         other => format!("评价提交失败：{}", other.message_zh()),
                     },
                 }

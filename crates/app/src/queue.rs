@@ -10,6 +10,7 @@
 use chrono::Utc;
 use onewindow_announce::{Announcer, SystemVoice, WavVoice};
 use onewindow_domain::ticket::{Ticket, TicketState, TransferTo};
+use onewindow_proto::ApiErrorCode;
 use onewindow_store::offline_queue::OfflineTicket;
 use onewindow_store::{Store, StoreError};
 use onewindow_sync::SyncError;
@@ -49,24 +50,18 @@ fn queue_error(e: SyncError) -> AppError {
         SyncError::Unreachable { .. } => {
             "无法连接中心，叫号暂不可用（可先接待窗口前的办事人）".to_string()
         }
-        SyncError::Hub { message, .. } if message.contains("no called ticket") => {
-            "本窗口当前没有已叫的号".to_string()
-        }
-        SyncError::Hub { message, .. } if message.contains("过号") => {
-            message.split(": ").last().unwrap_or(message).to_string()
-        }
-        SyncError::Hub { message, .. } if message.contains("resume it") => {
-            "本窗口已暂停，请先恢复服务再叫号".to_string()
-        }
-        SyncError::Hub { message, .. } if message.contains("does not serve") => {
-            "该窗口不办理此业务，不能转过去".to_string()
-        }
-        SyncError::Hub { message, .. } if message.contains("sits at no window") => {
-            "叫号配置中没有本窗口，请联系管理员".to_string()
-        }
-        SyncError::Hub { message, .. } if message.contains("being served") => {
-            "该号已在办理，不能再按过号处理".to_string()
-        }
+        SyncError::Hub { code, message, .. } => match code {
+            ApiErrorCode::QueueNoCalledTicket => "本窗口当前没有已叫的号".to_string(),
+            // The hub's own Chinese sentence (not called yet, or recalled three times).
+            ApiErrorCode::QueueRecallRefused => message.clone(),
+            ApiErrorCode::QueueWindowNotOpen => "本窗口已暂停，请先恢复服务再叫号".to_string(),
+            ApiErrorCode::QueueNotServed => "该窗口不办理此业务，不能转过去".to_string(),
+            ApiErrorCode::QueueNoWindow => "叫号配置中没有本窗口，请联系管理员".to_string(),
+            ApiErrorCode::QueueAlreadyServed | ApiErrorCode::QueueNoShowWhileServing => {
+                "该号已在办理，不能再按过号处理".to_string()
+            }
+            _ => format!("叫号失败：{}", e.message_zh()),
+        },
         other => format!("叫号失败：{}", other.message_zh()),
     };
     tracing::warn!(code = e.code(), "queue action failed");

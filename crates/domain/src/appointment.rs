@@ -29,14 +29,7 @@ pub fn local_hm(at: DateTime<Utc>) -> String {
     at.with_timezone(&hall_tz()).format("%H:%M").to_string()
 }
 
-/// `王小明` → `王**`: the family name only.
-pub fn mask_name(name: &str) -> String {
-    let mut chars = name.trim().chars();
-    match chars.next() {
-        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
-        None => String::new(),
-    }
-}
+pub use crate::mask::name as mask_name;
 
 /// A code as typed at the kiosk: spaces dropped, upper case; 4 to 12 letters and digits.
 pub fn normalise_code(code: &str) -> Option<String> {

@@ -9,6 +9,7 @@ pub mod case;
 pub mod catalog;
 pub mod elicence;
 pub mod login;
+pub mod mask;
 pub mod prereview;
 pub mod qrcode;
 pub mod queue;

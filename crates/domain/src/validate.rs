@@ -145,7 +145,7 @@ impl IdNumber {
 
     /// `371082********1234`: region and the last four shown, the birth date hidden.
     pub fn masked(&self) -> String {
-        format!("{}********{}", &self.0[..6], &self.0[14..])
+        crate::mask::number(&self.0)
     }
 }
 
@@ -290,11 +290,7 @@ impl Phone {
 
     /// `138****5678` / `0631-****001`.
     pub fn masked(&self) -> String {
-        let s = &self.0;
-        match s.split_once('-') {
-            Some((area, local)) => format!("{area}-****{}", &local[local.len() - 3..]),
-            None => format!("{}****{}", &s[..3], &s[7..]),
-        }
+        crate::mask::phone(&self.0)
     }
 }
 

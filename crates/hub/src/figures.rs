@@ -4,12 +4,13 @@
 //! (`/office/figures.xlsx`), the month's being the 月通报.
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::office::{esc, page, supervisor};
+use crate::auth::Supervisor;
+use crate::office::{esc, page};
 use crate::server::HubState;
 
 use crate::store_queue::hall_day;
@@ -73,13 +74,9 @@ impl PeriodQuery {
 
 pub async fn figures_page(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Supervisor(user): Supervisor,
     Query(q): Query<PeriodQuery>,
 ) -> Response {
-    let user = match supervisor(&state, &headers).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     let period = q.period(state.now());
     let p2 = period.clone();
     let f = match state.store_call(move |s| s.figures(&p2)).await {
@@ -180,14 +177,10 @@ pub fn figures_xlsx(f: &Figures) -> std::result::Result<Vec<u8>, rust_xlsxwriter
 
 pub async fn figures_export(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Supervisor(user): Supervisor,
     Query(q): Query<PeriodQuery>,
 ) -> Response {
     let clock = state.clock();
-    let user = match supervisor(&state, &headers).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     let period = q.period(state.now());
     let (p2, name) = (period.clone(), user.name.clone());
     // The workbook goes out only once its export is in the audit log.

@@ -9,6 +9,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
+use crate::auth::{Approver, Supervisor};
 use crate::server::HubState;
 use crate::store_office::{OfficeCase, User};
 
@@ -22,18 +23,7 @@ pub(crate) fn esc(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-fn mask_id(n: &str) -> String {
-    let c: Vec<char> = n.chars().collect();
-    if c.len() == 18 {
-        format!(
-            "{}********{}",
-            c[..6].iter().collect::<String>(),
-            c[14..].iter().collect::<String>()
-        )
-    } else {
-        n.to_string()
-    }
-}
+use onewindow_domain::mask::number as mask_id;
 
 pub(crate) fn page(title: &str, user: Option<&User>, body: &str) -> Html<String> {
     let who = user
@@ -63,32 +53,7 @@ textarea{{width:100%;min-height:60px}} .who button{{margin-left:8px}} .decide bu
     ))
 }
 
-/// The signed-in hall supervisor (or admin), or the response that sends them elsewhere.
-pub(crate) async fn supervisor(state: &HubState, headers: &HeaderMap) -> Result<User, Response> {
-    let clock = state.clock();
-    let Some(token) = cookie_token(headers) else {
-        return Err(Redirect::to("/office/login").into_response());
-    };
-    let user = state
-        .store_call(move |s| s.session_user(&token, clock.now()))
-        .await
-        .map_err(IntoResponse::into_response)?;
-    match user {
-        Some(u) if u.role == "supervisor" || u.role == "admin" => Ok(u),
-        Some(u) => Err((
-            StatusCode::FORBIDDEN,
-            page(
-                "无权访问",
-                Some(&u),
-                "<p class=\"err\">大厅管理（潮汐窗口）只对大厅主管开放。</p>",
-            ),
-        )
-            .into_response()),
-        None => Err(Redirect::to("/office/login").into_response()),
-    }
-}
-
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn cookie_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -98,33 +63,6 @@ fn cookie_token(headers: &HeaderMap) -> Option<String> {
         .find(|(k, _)| *k == COOKIE)
         .map(|(_, v)| v.to_string())
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-/// The signed-in approver (or admin), or the way to the login page.
-async fn approver(state: &HubState, headers: &HeaderMap) -> Result<User, Response> {
-    let clock = state.clock();
-    let Some(token) = cookie_token(headers) else {
-        return Err(Redirect::to("/office/login").into_response());
-    };
-    let user = state
-        .store_call(move |s| s.session_user(&token, clock.now()))
-        .await
-        .map_err(IntoResponse::into_response)?;
-    match user {
-        Some(u) if u.role == "approver" || u.role == "admin" => Ok(u),
-        // The hall supervisor's page is the tidal one.
-        Some(u) if u.role == "supervisor" => Err(Redirect::to("/office/hall").into_response()),
-        Some(u) => Err((
-            StatusCode::FORBIDDEN,
-            page(
-                "无权访问",
-                Some(&u),
-                "<p class=\"err\">后台审批只对审批人员开放。</p>",
-            ),
-        )
-            .into_response()),
-        None => Err(Redirect::to("/office/login").into_response()),
-    }
 }
 
 pub async fn login_page() -> Html<String> {
@@ -293,11 +231,7 @@ fn today(now: DateTime<Utc>) -> NaiveDate {
     (now + chrono::Duration::hours(8)).date_naive()
 }
 
-pub async fn list(State(state): State<HubState>, headers: HeaderMap) -> Response {
-    let user = match approver(&state, &headers).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
+pub async fn list(State(state): State<HubState>, Approver(user): Approver) -> Response {
     let u = user.clone();
     let cases = match state.store_call(move |s| s.office_cases(&u)).await {
         Ok(c) => c,
@@ -346,14 +280,10 @@ pub async fn list(State(state): State<HubState>, headers: HeaderMap) -> Response
 
 pub async fn detail(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Approver(user): Approver,
     Path(number): Path<String>,
 ) -> Response {
     let clock = state.clock();
-    let user = match approver(&state, &headers).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     let (u, n) = (user.clone(), number.clone());
     let found = match state
         .store_call(move |s| {
@@ -596,15 +526,11 @@ fn clean_file_name(name: &str) -> String {
 
 pub async fn decide(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Approver(user): Approver,
     Path(number): Path<String>,
     req: axum::extract::Request,
 ) -> Response {
     let clock = state.clock();
-    let user = match approver(&state, &headers).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     let refuse = |user: &User, title: &str, msg: &str| {
         (
             StatusCode::BAD_REQUEST,
@@ -699,8 +625,8 @@ pub async fn decide(
             Redirect::to(&format!("/office/cases/{number}")).into_response()
         }
         Err(e) => {
-            let msg = match &e.body.code[..] {
-                "bad_request" => {
+            let msg = match e.body.code {
+                onewindow_proto::ApiErrorCode::BadRequest => {
                     "无法作出该决定：不予许可和退回补正须写明意见，已决定的办件不能再次决定。"
                 }
                 _ => "保存决定失败，请重试。",
@@ -712,14 +638,10 @@ pub async fn decide(
 
 pub async fn blob(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Approver(user): Approver,
     Path(sha): Path<String>,
 ) -> Response {
     let clock = state.clock();
-    let user = match approver(&state, &headers).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     if !onewindow_proto::is_sha256(&sha) {
         return StatusCode::BAD_REQUEST.into_response();
     }
@@ -827,12 +749,8 @@ fn audit_action_label(action: &str) -> &str {
 
 /// 审计: each desk's audit log as received — how far, when — and every break in its chain,
 /// for the supervisor (and the administrator).
-pub async fn audit_page(State(state): State<HubState>, headers: HeaderMap) -> Response {
+pub async fn audit_page(State(state): State<HubState>, Supervisor(user): Supervisor) -> Response {
     let clock = state.clock();
-    let user = match supervisor(&state, &headers).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     let name = user.name.clone();
     let (heads, hub) = match state
         .store_call(move |s| {

@@ -2,20 +2,17 @@
 //! 已回访) and due date (15 working days; overdue in red, due within two days in amber).
 
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use onewindow_domain::rating::{RectifyState, level_label};
 use serde::Deserialize;
 
-use crate::office::{esc, page, supervisor};
+use crate::auth::Supervisor;
+use crate::office::{esc, page};
 use crate::server::HubState;
 use crate::store_queue::hall_day;
 
-pub async fn list(State(state): State<HubState>, headers: HeaderMap) -> Response {
-    let user = match supervisor(&state, &headers).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
+pub async fn list(State(state): State<HubState>, Supervisor(user): Supervisor) -> Response {
     render(&state, &user, None).await
 }
 
@@ -90,15 +87,11 @@ pub struct AdvanceForm {
 
 pub async fn advance(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Supervisor(user): Supervisor,
     Path(id): Path<i64>,
     Form(f): Form<AdvanceForm>,
 ) -> Response {
     let clock = state.clock();
-    let user = match supervisor(&state, &headers).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     let by = user.name.clone();
     match state
         .store_call(move |s| s.advance_rectification(id, &by, &f.note, clock.now()))

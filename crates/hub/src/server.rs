@@ -14,8 +14,9 @@ use axum::routing::post;
 use axum::{Json, Router};
 use onewindow_domain::validate::{CreditCode, IdNumber};
 use onewindow_proto::{
-    ApiError, BlobChunkQuery, BlobState, ChangesQuery, ELicences, EnrolRequest, Enrolment, Health,
-    MAX_CHUNK, MAX_OPS_PER_BATCH, PROTOCOL_VERSION, PushRequest, PushResponse, is_sha256, paths,
+    ApiError, ApiErrorCode, BlobChunkQuery, BlobState, ChangesQuery, ELicences, EnrolRequest,
+    Enrolment, Health, MAX_CHUNK, MAX_OPS_PER_BATCH, PROTOCOL_VERSION, PushRequest, PushResponse,
+    is_sha256, paths,
 };
 
 use crate::clock::Clock;
@@ -99,11 +100,11 @@ pub struct HttpError {
 }
 
 impl HttpError {
-    fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+    fn new(status: StatusCode, code: ApiErrorCode, message: impl Into<String>) -> Self {
         HttpError {
             status,
             body: ApiError {
-                code: code.to_string(),
+                code,
                 message: message.into(),
             },
         }
@@ -113,7 +114,7 @@ impl HttpError {
         tracing::error!(%detail, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            ApiErrorCode::Internal,
             "internal error; see the hub log",
         )
     }
@@ -126,25 +127,36 @@ impl From<HubStoreError> for HttpError {
                 tracing::error!(error = %e, "hub storage full: request refused, nothing recorded");
                 Self::new(
                     StatusCode::INSUFFICIENT_STORAGE,
-                    "storage_full",
+                    ApiErrorCode::StorageFull,
                     format!("the hub's disk is full; nothing of this request was recorded: {e}"),
                 )
             }
-            HubStoreError::CursorAhead { .. } => {
-                Self::new(StatusCode::CONFLICT, "cursor_ahead", e.to_string())
+            HubStoreError::CursorAhead { .. } => Self::new(
+                StatusCode::CONFLICT,
+                ApiErrorCode::CursorAhead,
+                e.to_string(),
+            ),
+            HubStoreError::BadEnrolCode => Self::new(
+                StatusCode::FORBIDDEN,
+                ApiErrorCode::BadEnrolCode,
+                e.to_string(),
+            ),
+            HubStoreError::BadInput(_) => Self::new(
+                StatusCode::BAD_REQUEST,
+                ApiErrorCode::BadRequest,
+                e.to_string(),
+            ),
+            HubStoreError::Refused(code, _) => {
+                Self::new(StatusCode::BAD_REQUEST, code, e.to_string())
             }
-            HubStoreError::BadEnrolCode => {
-                Self::new(StatusCode::FORBIDDEN, "bad_enrol_code", e.to_string())
-            }
-            HubStoreError::BadInput(_) => {
-                Self::new(StatusCode::BAD_REQUEST, "bad_request", e.to_string())
-            }
-            HubStoreError::BlobOffset { .. } => {
-                Self::new(StatusCode::CONFLICT, "blob_offset", e.to_string())
-            }
+            HubStoreError::BlobOffset { .. } => Self::new(
+                StatusCode::CONFLICT,
+                ApiErrorCode::BlobOffset,
+                e.to_string(),
+            ),
             HubStoreError::BlobMismatch(_) => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "blob_hash_mismatch",
+                ApiErrorCode::BlobHashMismatch,
                 e.to_string(),
             ),
             other => Self::internal(other.to_string()),
@@ -156,7 +168,11 @@ impl From<JsonRejection> for HttpError {
     fn from(e: JsonRejection) -> Self {
         match e {
             JsonRejection::BytesRejection(b) => Self::from(b),
-            other => Self::new(StatusCode::BAD_REQUEST, "bad_json", other.body_text()),
+            other => Self::new(
+                StatusCode::BAD_REQUEST,
+                ApiErrorCode::BadJson,
+                other.body_text(),
+            ),
         }
     }
 }
@@ -164,16 +180,28 @@ impl From<JsonRejection> for HttpError {
 impl From<BytesRejection> for HttpError {
     fn from(e: BytesRejection) -> Self {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", e.body_text())
+            Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ApiErrorCode::TooLarge,
+                e.body_text(),
+            )
         } else {
-            Self::new(StatusCode::BAD_REQUEST, "bad_body", e.body_text())
+            Self::new(
+                StatusCode::BAD_REQUEST,
+                ApiErrorCode::BadBody,
+                e.body_text(),
+            )
         }
     }
 }
 
 impl From<QueryRejection> for HttpError {
     fn from(e: QueryRejection) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text())
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ApiErrorCode::BadQuery,
+            e.body_text(),
+        )
     }
 }
 
@@ -188,7 +216,7 @@ fn page_query(q: Result<Query<ChangesQuery>, QueryRejection>) -> Result<(i64, u3
     if q.cursor < 0 {
         return Err(HttpError::new(
             StatusCode::BAD_REQUEST,
-            "bad_query",
+            ApiErrorCode::BadQuery,
             format!("cursor must be >= 0, got {}", q.cursor),
         ));
     }
@@ -196,7 +224,7 @@ fn page_query(q: Result<Query<ChangesQuery>, QueryRejection>) -> Result<(i64, u3
     if limit == 0 || limit > MAX_PAGE {
         return Err(HttpError::new(
             StatusCode::BAD_REQUEST,
-            "bad_query",
+            ApiErrorCode::BadQuery,
             format!("limit must be 1..={MAX_PAGE}, got {limit}"),
         ));
     }
@@ -300,7 +328,7 @@ async fn elicences(
         _ => {
             return Err(HttpError::new(
                 StatusCode::BAD_REQUEST,
-                "bad_holder",
+                ApiErrorCode::BadHolder,
                 "holder must be a valid ID number or unified social credit code",
             ));
         }
@@ -327,7 +355,7 @@ async fn device(state: &HubState, headers: &HeaderMap) -> Result<String, HttpErr
         .ok_or_else(|| {
             HttpError::new(
                 StatusCode::UNAUTHORIZED,
-                "no_token",
+                ApiErrorCode::NoToken,
                 "an enrolled device token is required (Authorization: Bearer …)",
             )
         })?
@@ -339,12 +367,12 @@ async fn device(state: &HubState, headers: &HeaderMap) -> Result<String, HttpErr
         Some((id, false)) => Ok(id),
         Some((_, true)) => Err(HttpError::new(
             StatusCode::FORBIDDEN,
-            "device_revoked",
+            ApiErrorCode::DeviceRevoked,
             "this device was revoked by an administrator; enrol again",
         )),
         None => Err(HttpError::new(
             StatusCode::UNAUTHORIZED,
-            "bad_token",
+            ApiErrorCode::BadToken,
             "unknown device token",
         )),
     }
@@ -359,7 +387,7 @@ async fn enrol(
     if req.code.len() > 64 {
         return Err(HttpError::new(
             StatusCode::BAD_REQUEST,
-            "bad_request",
+            ApiErrorCode::BadRequest,
             "code too long",
         ));
     }
@@ -381,7 +409,7 @@ async fn push_ops(
     if req.ops.len() > MAX_OPS_PER_BATCH {
         return Err(HttpError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "too_many_ops",
+            ApiErrorCode::TooManyOps,
             format!("at most {MAX_OPS_PER_BATCH} ops per batch"),
         ));
     }
@@ -392,7 +420,7 @@ async fn push_ops(
     {
         return Err(HttpError::new(
             StatusCode::BAD_REQUEST,
-            "bad_op",
+            ApiErrorCode::BadOp,
             format!(
                 "op id or kind is empty or too long (seq {})",
                 bad.device_seq
@@ -411,7 +439,7 @@ fn blob_id(sha: &str) -> Result<(), HttpError> {
     } else {
         Err(HttpError::new(
             StatusCode::BAD_REQUEST,
-            "bad_blob_id",
+            ApiErrorCode::BadBlobId,
             "blob id must be a lowercase hex SHA-256",
         ))
     }
@@ -444,7 +472,7 @@ async fn put_blob(
     let Some(busy) = BlobBusy::take(&state.uploading, &sha) else {
         return Err(HttpError::new(
             StatusCode::CONFLICT,
-            "blob_busy",
+            ApiErrorCode::BlobBusy,
             format!("blob {sha} is being written by another request; ask for its offset and retry"),
         ));
     };
@@ -503,7 +531,7 @@ async fn desk_login(
     if req.name.len() > 100 || req.password.len() > 200 {
         return Err(HttpError::new(
             StatusCode::BAD_REQUEST,
-            "bad_request",
+            ApiErrorCode::BadRequest,
             "name or password too long",
         ));
     }
@@ -524,7 +552,7 @@ async fn desk_login(
             tracing::warn!(user = %name, failures = after.failures, "desk login refused");
             Err(HttpError::new(
                 StatusCode::UNAUTHORIZED,
-                "bad_login",
+                ApiErrorCode::BadLogin,
                 onewindow_domain::login::wrong_password_message(&after),
             ))
         }
@@ -532,7 +560,7 @@ async fn desk_login(
             tracing::warn!(user = %name, "desk login refused: name locked");
             Err(HttpError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "login_locked",
+                ApiErrorCode::LoginLocked,
                 onewindow_domain::login::locked_message(until),
             ))
         }
@@ -568,7 +596,7 @@ async fn result_file(
     {
         return Err(HttpError::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ApiErrorCode::NotFound,
             "no result file with that id on this desk's cases",
         ));
     }
@@ -606,7 +634,7 @@ fn clerk_of(req: &onewindow_proto::QueueRequest) -> Result<String, HttpError> {
     if c.is_empty() || c.chars().count() > 50 {
         return Err(HttpError::new(
             StatusCode::BAD_REQUEST,
-            "bad_request",
+            ApiErrorCode::BadRequest,
             "clerk must be 1-50 characters",
         ));
     }
@@ -703,7 +731,7 @@ async fn queue_link(
     if number.is_empty() || number.len() > 40 {
         return Err(HttpError::new(
             StatusCode::BAD_REQUEST,
-            "bad_request",
+            ApiErrorCode::BadRequest,
             "a case number is needed",
         ));
     }
@@ -741,7 +769,7 @@ async fn receive_audit(
     if push.records.len() > onewindow_proto::MAX_AUDIT_BATCH {
         return Err(HttpError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "too_many_records",
+            ApiErrorCode::TooManyRecords,
             format!(
                 "at most {} audit records per push",
                 onewindow_proto::MAX_AUDIT_BATCH
@@ -757,7 +785,7 @@ async fn receive_audit(
         }
         crate::store_audit::AuditReceipt::Broken { seq, reason } => Err(HttpError::new(
             StatusCode::CONFLICT,
-            "audit_chain_broken",
+            ApiErrorCode::AuditChainBroken,
             format!("audit record {seq}: {reason}"),
         )),
     }
@@ -783,7 +811,11 @@ async fn queue_board(
 }
 
 async fn not_found() -> HttpError {
-    HttpError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+    HttpError::new(
+        StatusCode::NOT_FOUND,
+        ApiErrorCode::NotFound,
+        "no such endpoint",
+    )
 }
 
 pub fn router(state: HubState) -> Router {

@@ -96,6 +96,10 @@ pub enum HubStoreError {
     BadEnrolCode,
     #[error("{0}")]
     BadInput(String),
+    /// A request the hub refuses for a reason the desk words itself (a queue or rating
+    /// refusal): the code travels, the message is for the log.
+    #[error("{1}")]
+    Refused(onewindow_proto::ApiErrorCode, String),
     #[error("blob {sha256}: expected offset {expected}, got {got}")]
     BlobOffset {
         sha256: String,

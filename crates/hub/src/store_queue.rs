@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use onewindow_domain::queue::QueueConfig;
 use onewindow_domain::ticket::{self, Priority, Ticket, TicketState, TransferTo};
-use onewindow_proto::{CallShown, HallBoard, QueueAnswer, WindowLive};
+use onewindow_proto::{ApiErrorCode, CallShown, HallBoard, QueueAnswer, WindowLive};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +20,10 @@ pub(crate) use onewindow_domain::time::stamp as ts;
 
 fn bad(msg: impl Into<String>) -> HubStoreError {
     HubStoreError::BadInput(msg.into())
+}
+
+fn refused(code: ApiErrorCode, msg: impl Into<String>) -> HubStoreError {
+    HubStoreError::Refused(code, msg.into())
 }
 
 fn priority_str(p: Priority) -> &'static str {
@@ -183,9 +187,10 @@ impl HubStore {
         cfg.window_of_desk(&desk_code)
             .map(|w| w.number)
             .ok_or_else(|| {
-                bad(format!(
-                    "desk {desk_code} sits at no window in the queue configuration"
-                ))
+                refused(
+                    ApiErrorCode::QueueNoWindow,
+                    format!("desk {desk_code} sits at no window in the queue configuration"),
+                )
             })
     }
 
@@ -294,9 +299,10 @@ impl HubStore {
         let tx = self.conn.transaction()?;
         let (state, domains) = window_state(&tx, &cfg, window)?;
         if state != "open" {
-            return Err(bad(format!(
-                "window {window} is {state}; resume it before calling"
-            )));
+            return Err(refused(
+                ApiErrorCode::QueueWindowNotOpen,
+                format!("window {window} is {state}; resume it before calling"),
+            ));
         }
         finish_current(&tx, window, by, now)?;
         let waiting = candidates(&tx, window, &domains, now)?;
@@ -346,12 +352,17 @@ impl HubStore {
         let cfg = self.queue_cfg()?;
         let tx = self.conn.transaction()?;
         let (_, domains) = window_state(&tx, &cfg, window)?;
-        let current = current_ticket(&tx, window)?
-            .ok_or_else(|| bad(format!("window {window} has no called ticket")))?;
+        let current = current_ticket(&tx, window)?.ok_or_else(|| {
+            refused(
+                ApiErrorCode::QueueNoCalledTicket,
+                format!("window {window} has no called ticket"),
+            )
+        })?;
         let mut call = None;
         let t = match action {
             "recall" => {
-                let n = ticket::recall(&current).map_err(bad)?;
+                let n = ticket::recall(&current)
+                    .map_err(|m| refused(ApiErrorCode::QueueRecallRefused, m))?;
                 tx.execute(
                     "UPDATE queue_ticket SET recalls = ?2 WHERE id = ?1",
                     params![current.id, n],
@@ -380,7 +391,10 @@ impl HubStore {
             }
             "serve" => {
                 if current.state != TicketState::Called {
-                    return Err(bad(format!("{} is already being served", current.number)));
+                    return Err(refused(
+                        ApiErrorCode::QueueAlreadyServed,
+                        format!("{} is already being served", current.number),
+                    ));
                 }
                 tx.execute(
                     "UPDATE queue_ticket SET state = 'serving', served_at = ?2 WHERE id = ?1",
@@ -402,10 +416,13 @@ impl HubStore {
             }
             "no_show" => {
                 if current.state != TicketState::Called {
-                    return Err(bad(format!(
-                        "{} is being served; a no-show is only for one who did not come",
-                        current.number
-                    )));
+                    return Err(refused(
+                        ApiErrorCode::QueueNoShowWhileServing,
+                        format!(
+                            "{} is being served; a no-show is only for one who did not come",
+                            current.number
+                        ),
+                    ));
                 }
                 tx.execute(
                     "UPDATE queue_ticket SET state = 'no_show', done_at = ?2 WHERE id = ?1",
@@ -434,10 +451,10 @@ impl HubStore {
                         }
                         let (_, their) = window_state(&tx, &cfg, *w)?;
                         if !their.contains(&current.domain) {
-                            return Err(bad(format!(
-                                "window {w} does not serve {}",
-                                current.domain
-                            )));
+                            return Err(refused(
+                                ApiErrorCode::QueueNotServed,
+                                format!("window {w} does not serve {}", current.domain),
+                            ));
                         }
                     }
                     TransferTo::Domain { domain } => {
@@ -540,7 +557,10 @@ impl HubStore {
         let tx = self.conn.transaction()?;
         let (_, domains) = window_state(&tx, &cfg, window)?;
         if !domains.iter().any(|d| d == domain) {
-            return Err(bad(format!("window {window} does not serve {domain}")));
+            return Err(refused(
+                ApiErrorCode::QueueNotServed,
+                format!("window {window} does not serve {domain}"),
+            ));
         }
         let source = format!("desk:{desk_code}");
         let t = insert_ticket(&tx, &prefix, domain, None, None, &source, now)?;

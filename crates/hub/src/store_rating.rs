@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use onewindow_domain::HolidayCalendar;
 use onewindow_domain::rating::{self, RECTIFY_WORKING_DAYS, RectifyState};
+use onewindow_proto::ApiErrorCode;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
@@ -75,7 +76,10 @@ pub(crate) fn insert_rating(
         |r| r.get(0),
     )?;
     if already {
-        return Err(bad("this service was already rated"));
+        return Err(HubStoreError::Refused(
+            ApiErrorCode::RatingAlreadyGiven,
+            "this service was already rated".into(),
+        ));
     }
     let day = hall_day(at);
     let (rectify, due) = if rating::is_bad(level) {
@@ -135,7 +139,10 @@ impl HubStore {
             .optional()?;
         let Some((ticket, case_number, clerk)) = ticket else {
             rating::check(level, reasons, comment).map_err(bad)?;
-            return Err(bad(format!("window {window} served nobody today to rate")));
+            return Err(HubStoreError::Refused(
+                ApiErrorCode::RatingNothingServed,
+                format!("window {window} served nobody today to rate"),
+            ));
         };
         insert_rating(
             &self.conn,

@@ -4,18 +4,15 @@
 //! who and why. Server-rendered; the figures refresh by themselves.
 
 use axum::extract::{Form, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::office::{esc, page, supervisor};
+use crate::auth::Supervisor;
+use crate::office::{esc, page};
 use crate::server::HubState;
 
-pub async fn hall(State(state): State<HubState>, headers: HeaderMap) -> Response {
-    let user = match supervisor(&state, &headers).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
+pub async fn hall(State(state): State<HubState>, Supervisor(user): Supervisor) -> Response {
     render(&state, &user, None).await
 }
 
@@ -191,14 +188,10 @@ pub struct ReassignForm {
 
 pub async fn reassign(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Supervisor(user): Supervisor,
     Form(f): Form<ReassignForm>,
 ) -> Response {
     let clock = state.clock();
-    let user = match supervisor(&state, &headers).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     if f.why.trim().chars().count() < 2 || f.why.chars().count() > 200 {
         return (
             StatusCode::BAD_REQUEST,

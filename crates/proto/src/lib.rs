@@ -414,13 +414,165 @@ pub const MAX_AUDIT_BATCH: usize = 1000;
 /// Every 4xx/5xx body of the hub: a stable code for programs and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
-    pub code: String,
+    pub code: ApiErrorCode,
     pub message: String,
+}
+
+/// The stable code of an [`ApiError`]: what a program branches on (never the message, which
+/// is for people and may change).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiErrorCode {
+    BadRequest,
+    BadQuery,
+    BadJson,
+    BadBody,
+    TooLarge,
+    TooManyOps,
+    TooManyRecords,
+    BadOp,
+    BadBlobId,
+    BadHolder,
+    NotFound,
+    NoToken,
+    BadToken,
+    DeviceRevoked,
+    BadEnrolCode,
+    BadLogin,
+    LoginLocked,
+    CursorAhead,
+    BlobOffset,
+    BlobBusy,
+    BlobHashMismatch,
+    AuditChainBroken,
+    /// The hub's disk is full: nothing of the request was recorded.
+    StorageFull,
+    Internal,
+    /// The desk sits at no window of the queue configuration.
+    QueueNoWindow,
+    /// The window is paused or closed: resume it before calling.
+    QueueWindowNotOpen,
+    /// The window has no called ticket to act on.
+    QueueNoCalledTicket,
+    /// A recall was refused (not called, or recalled three times); the message says which.
+    QueueRecallRefused,
+    /// The ticket is already being served.
+    QueueAlreadyServed,
+    /// A no-show for a ticket being served.
+    QueueNoShowWhileServing,
+    /// The window (the transfer's target, or the desk's for a walk-in) does not serve the
+    /// ticket's domain.
+    QueueNotServed,
+    /// This service was rated already.
+    RatingAlreadyGiven,
+    /// The window served nobody today to rate.
+    RatingNothingServed,
+    /// A code this version does not know (a newer hub), or a body that was no `ApiError`.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ApiErrorCode {
+    /// Every code, [`ApiErrorCode::Unknown`] last.
+    pub const ALL: [ApiErrorCode; 34] = [
+        ApiErrorCode::BadRequest,
+        ApiErrorCode::BadQuery,
+        ApiErrorCode::BadJson,
+        ApiErrorCode::BadBody,
+        ApiErrorCode::TooLarge,
+        ApiErrorCode::TooManyOps,
+        ApiErrorCode::TooManyRecords,
+        ApiErrorCode::BadOp,
+        ApiErrorCode::BadBlobId,
+        ApiErrorCode::BadHolder,
+        ApiErrorCode::NotFound,
+        ApiErrorCode::NoToken,
+        ApiErrorCode::BadToken,
+        ApiErrorCode::DeviceRevoked,
+        ApiErrorCode::BadEnrolCode,
+        ApiErrorCode::BadLogin,
+        ApiErrorCode::LoginLocked,
+        ApiErrorCode::CursorAhead,
+        ApiErrorCode::BlobOffset,
+        ApiErrorCode::BlobBusy,
+        ApiErrorCode::BlobHashMismatch,
+        ApiErrorCode::AuditChainBroken,
+        ApiErrorCode::StorageFull,
+        ApiErrorCode::Internal,
+        ApiErrorCode::QueueNoWindow,
+        ApiErrorCode::QueueWindowNotOpen,
+        ApiErrorCode::QueueNoCalledTicket,
+        ApiErrorCode::QueueRecallRefused,
+        ApiErrorCode::QueueAlreadyServed,
+        ApiErrorCode::QueueNoShowWhileServing,
+        ApiErrorCode::QueueNotServed,
+        ApiErrorCode::RatingAlreadyGiven,
+        ApiErrorCode::RatingNothingServed,
+        ApiErrorCode::Unknown,
+    ];
+
+    /// The code as it travels (`bad_query`, …).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ApiErrorCode::BadRequest => "bad_request",
+            ApiErrorCode::BadQuery => "bad_query",
+            ApiErrorCode::BadJson => "bad_json",
+            ApiErrorCode::BadBody => "bad_body",
+            ApiErrorCode::TooLarge => "too_large",
+            ApiErrorCode::TooManyOps => "too_many_ops",
+            ApiErrorCode::TooManyRecords => "too_many_records",
+            ApiErrorCode::BadOp => "bad_op",
+            ApiErrorCode::BadBlobId => "bad_blob_id",
+            ApiErrorCode::BadHolder => "bad_holder",
+            ApiErrorCode::NotFound => "not_found",
+            ApiErrorCode::NoToken => "no_token",
+            ApiErrorCode::BadToken => "bad_token",
+            ApiErrorCode::DeviceRevoked => "device_revoked",
+            ApiErrorCode::BadEnrolCode => "bad_enrol_code",
+            ApiErrorCode::BadLogin => "bad_login",
+            ApiErrorCode::LoginLocked => "login_locked",
+            ApiErrorCode::CursorAhead => "cursor_ahead",
+            ApiErrorCode::BlobOffset => "blob_offset",
+            ApiErrorCode::BlobBusy => "blob_busy",
+            ApiErrorCode::BlobHashMismatch => "blob_hash_mismatch",
+            ApiErrorCode::AuditChainBroken => "audit_chain_broken",
+            ApiErrorCode::StorageFull => "storage_full",
+            ApiErrorCode::Internal => "internal",
+            ApiErrorCode::QueueNoWindow => "queue_no_window",
+            ApiErrorCode::QueueWindowNotOpen => "queue_window_not_open",
+            ApiErrorCode::QueueNoCalledTicket => "queue_no_called_ticket",
+            ApiErrorCode::QueueRecallRefused => "queue_recall_refused",
+            ApiErrorCode::QueueAlreadyServed => "queue_already_served",
+            ApiErrorCode::QueueNoShowWhileServing => "queue_no_show_while_serving",
+            ApiErrorCode::QueueNotServed => "queue_not_served",
+            ApiErrorCode::RatingAlreadyGiven => "rating_already_given",
+            ApiErrorCode::RatingNothingServed => "rating_nothing_served",
+            ApiErrorCode::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for ApiErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_error_code_travels_by_its_name_and_an_unknown_one_is_read() {
+        for c in ApiErrorCode::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str(), "{c:?}");
+            let back: ApiErrorCode = serde_json::from_value(c.as_str().into()).unwrap();
+            assert_eq!(back, c);
+        }
+        let e: ApiError =
+            serde_json::from_str(r#"{"code":"from_a_newer_hub","message":"m"}"#).unwrap();
+        assert_eq!(e.code, ApiErrorCode::Unknown);
+    }
 
     #[test]
     fn change_page_round_trips_with_raw_bodies() {

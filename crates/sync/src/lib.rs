@@ -8,8 +8,8 @@ pub mod tls;
 
 use onewindow_intake::IntakeConfig;
 use onewindow_proto::{
-    ApiError, BlobState, CalendarChanges, CatalogChanges, ELicences, EnrolRequest, Enrolment,
-    Health, MAX_CHUNK, Op, OpStatus, PushRequest, PushResponse, paths,
+    ApiError, ApiErrorCode, BlobState, CalendarChanges, CatalogChanges, ELicences, EnrolRequest,
+    Enrolment, Health, MAX_CHUNK, Op, OpStatus, PushRequest, PushResponse, paths,
 };
 use onewindow_store::catalog::{CALENDAR, CATALOG};
 use onewindow_store::{Store, StoreError, StreamState};
@@ -24,7 +24,7 @@ pub enum SyncError {
     #[error("hub answered {status} {code}: {message}")]
     Hub {
         status: u16,
-        code: String,
+        code: ApiErrorCode,
         message: String,
     },
     #[error("hub sent a response that cannot be read: {0}")]
@@ -44,12 +44,30 @@ impl SyncError {
                 Some(_) => "hub_cert_unpinned",
                 None => "hub_unreachable",
             },
-            SyncError::Hub { code, .. } if code == "cursor_ahead" => "hub_cursor_ahead",
-            SyncError::Hub { code, .. } if code == "bad_enrol_code" => "bad_enrol_code",
-            SyncError::Hub { code, .. } if code == "bad_login" => "bad_login",
-            SyncError::Hub { code, .. } if code == "login_locked" => "login_locked",
-            SyncError::Hub { code, .. } if code == "device_revoked" => "device_revoked",
-            SyncError::Hub { code, .. } if code == "bad_token" || code == "no_token" => "bad_token",
+            SyncError::Hub {
+                code: ApiErrorCode::CursorAhead,
+                ..
+            } => "hub_cursor_ahead",
+            SyncError::Hub {
+                code: ApiErrorCode::BadEnrolCode,
+                ..
+            } => "bad_enrol_code",
+            SyncError::Hub {
+                code: ApiErrorCode::BadLogin,
+                ..
+            } => "bad_login",
+            SyncError::Hub {
+                code: ApiErrorCode::LoginLocked,
+                ..
+            } => "login_locked",
+            SyncError::Hub {
+                code: ApiErrorCode::DeviceRevoked,
+                ..
+            } => "device_revoked",
+            SyncError::Hub {
+                code: ApiErrorCode::BadToken | ApiErrorCode::NoToken,
+                ..
+            } => "bad_token",
             SyncError::Hub { .. } => "hub_error",
             SyncError::BadResponse(_) => "hub_bad_response",
             SyncError::Store(e) => e.code(),
@@ -69,29 +87,32 @@ impl SyncError {
                 ),
                 None => format!("无法连接中心服务（{url}），正在使用本地缓存继续办理"),
             },
-            SyncError::Hub { code, .. } if code == "cursor_ahead" => {
+            SyncError::Hub { code: ApiErrorCode::CursorAhead, .. } => {
                 "本地缓存记录的目录进度超过了中心服务（中心数据可能已重置），请重建缓存".into()
             }
             // The hub says how many tries are left, or until when the name is locked.
-            SyncError::Hub { code, message, .. }
-                if (code == "bad_login" || code == "login_locked") && !message.is_ascii() =>
+            SyncError::Hub {
+                code: ApiErrorCode::BadLogin | ApiErrorCode::LoginLocked,
+                message,
+                ..
+            } if !message.is_ascii() =>
             {
                 message.clone()
             }
-            SyncError::Hub { code, .. } if code == "bad_login" => "用户名或密码不正确".into(),
-            SyncError::Hub { code, .. } if code == "audit_chain_broken" => {
+            SyncError::Hub { code: ApiErrorCode::BadLogin, .. } => "用户名或密码不正确".into(),
+            SyncError::Hub { code: ApiErrorCode::AuditChainBroken, .. } => {
                 "本窗口的审计日志链不完整（记录被改动或删除），已报告中心；请联系管理员".into()
             }
-            SyncError::Hub { code, .. } if code == "storage_full" => {
+            SyncError::Hub { code: ApiErrorCode::StorageFull, .. } => {
                 "中心存储已满，本窗口的办件暂存本地、稍后自动重发；请联系中心管理员清理中心服务器的磁盘".into()
             }
-            SyncError::Hub { code, .. } if code == "bad_enrol_code" => {
+            SyncError::Hub { code: ApiErrorCode::BadEnrolCode, .. } => {
                 "注册码无效或已被使用，请向管理员重新获取".into()
             }
-            SyncError::Hub { code, .. } if code == "device_revoked" => {
+            SyncError::Hub { code: ApiErrorCode::DeviceRevoked, .. } => {
                 "本窗口的设备授权已被管理员吊销，办件暂存本地；请联系管理员重新注册".into()
             }
-            SyncError::Hub { code, .. } if code == "bad_token" || code == "no_token" => {
+            SyncError::Hub { code: ApiErrorCode::BadToken | ApiErrorCode::NoToken, .. } => {
                 "中心不认识本窗口的设备令牌，办件暂存本地；请重新注册本窗口".into()
             }
             SyncError::Hub { status, code, .. } => {
@@ -251,7 +272,7 @@ impl HubClient {
         let bytes = resp.bytes().await.map_err(unreachable)?;
         if !status.is_success() {
             let err: ApiError = serde_json::from_slice(&bytes).unwrap_or(ApiError {
-                code: "http_error".into(),
+                code: ApiErrorCode::Unknown,
                 message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
             });
             return Err(SyncError::Hub {
@@ -375,7 +396,7 @@ impl HubClient {
         let bytes = resp.bytes().await.map_err(unreachable)?;
         if !status.is_success() {
             let err: ApiError = serde_json::from_slice(&bytes).unwrap_or(ApiError {
-                code: "http_error".into(),
+                code: ApiErrorCode::Unknown,
                 message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
             });
             return Err(SyncError::Hub {
@@ -546,7 +567,7 @@ impl HubClient {
         if !resp.status().is_success() {
             return Err(SyncError::Hub {
                 status: resp.status().as_u16(),
-                code: "display_unavailable".into(),
+                code: ApiErrorCode::Unknown,
                 message: "the hall board is not available".into(),
             });
         }
@@ -832,11 +853,15 @@ pub async fn upload_blob(
                 s
             }
             // Someone (an earlier attempt) got further: carry on from where the hub is.
-            Err(SyncError::Hub { code, .. }) if code == "blob_offset" => {
-                client.blob_state(sha).await?
-            }
+            Err(SyncError::Hub {
+                code: ApiErrorCode::BlobOffset,
+                ..
+            }) => client.blob_state(sha).await?,
             // An earlier attempt's request is still being written on the hub: let it finish.
-            Err(SyncError::Hub { code, .. }) if code == "blob_busy" => {
+            Err(SyncError::Hub {
+                code: ApiErrorCode::BlobBusy,
+                ..
+            }) => {
                 tokio::time::sleep(Duration::from_millis(200)).await;
                 client.blob_state(sha).await?
             }
@@ -922,7 +947,8 @@ pub async fn push_outbox(
                         // The hub refused this blob (e.g. the local copy is damaged): its ops wait,
                         // the others go on.
                         Err(SyncError::Hub { code, .. })
-                            if code != "bad_token" && code != "device_revoked" =>
+                            if code != ApiErrorCode::BadToken
+                                && code != ApiErrorCode::DeviceRevoked =>
                         {
                             tracing::error!(blob = %sha, code = %code, "blob refused by the hub");
                         }

@@ -1,0 +1,423 @@
+//! The applicant: typed at the keyboard, read from the ID card or a 居民码/企业码, checked,
+//! stored, and looked up in the e-licence registry.
+
+use super::*;
+
+pub(super) fn applicant_input(a: Option<&Applicant>) -> ApplicantInput {
+    let Some(a) = a else {
+        return ApplicantInput {
+            kind: "person".into(),
+            ..Default::default()
+        };
+    };
+    let o = |s: &Option<String>| s.clone().unwrap_or_default();
+    ApplicantInput {
+        kind: match a.kind {
+            ApplicantKind::Person => "person".into(),
+            ApplicantKind::Organisation => "organisation".into(),
+        },
+        name: a.name.clone(),
+        number: a.number.clone(),
+        phone: o(&a.phone),
+        address: o(&a.address),
+        legal_rep: o(&a.legal_rep),
+        agent_name: a.agent.as_ref().map(|g| g.name.clone()).unwrap_or_default(),
+        agent_id_number: a
+            .agent
+            .as_ref()
+            .map(|g| g.id_number.clone())
+            .unwrap_or_default(),
+        agent_phone: a
+            .agent
+            .as_ref()
+            .and_then(|g| g.phone.clone())
+            .unwrap_or_default(),
+        assist_helper: a
+            .assist
+            .as_ref()
+            .map(|s| s.helper.clone())
+            .unwrap_or_default(),
+        assist_note: a
+            .assist
+            .as_ref()
+            .map(|s| s.note.clone())
+            .unwrap_or_default(),
+    }
+}
+
+/// Every way in (keyboard, card, 居民码) is held to the same lengths.
+pub(super) fn check_lengths(a: &Applicant) -> Result<(), AppError> {
+    let o = |s: &Option<String>| s.clone().unwrap_or_default();
+    let agent = a.agent.clone();
+    let assist = a.assist.clone();
+    for (label, v, max) in [
+        ("姓名（名称）", a.name.clone(), 100),
+        ("证件号码", a.number.clone(), 40),
+        ("联系电话", o(&a.phone), 40),
+        ("地址", o(&a.address), 200),
+        ("法定代表人", o(&a.legal_rep), 50),
+        (
+            "代办人姓名",
+            agent.as_ref().map(|g| g.name.clone()).unwrap_or_default(),
+            50,
+        ),
+        (
+            "代办人证件号码",
+            agent
+                .as_ref()
+                .map(|g| g.id_number.clone())
+                .unwrap_or_default(),
+            40,
+        ),
+        (
+            "代办人电话",
+            agent
+                .as_ref()
+                .and_then(|g| g.phone.clone())
+                .unwrap_or_default(),
+            40,
+        ),
+        (
+            "帮办人员",
+            assist
+                .as_ref()
+                .map(|x| x.helper.clone())
+                .unwrap_or_default(),
+            50,
+        ),
+        (
+            "帮办说明",
+            assist.as_ref().map(|x| x.note.clone()).unwrap_or_default(),
+            500,
+        ),
+    ] {
+        if v.chars().count() > max {
+            return Err(bad(
+                "bad_applicant",
+                format!("「{label}」太长（最多 {max} 个字），请核对"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The typed applicant as stored; the card info survives edits of the other fields.
+pub(super) fn applicant_from(
+    input: &ApplicantInput,
+    card: Option<CardInfo>,
+) -> Result<Applicant, AppError> {
+    let kind = match input.kind.as_str() {
+        "person" | "" => ApplicantKind::Person,
+        "organisation" => ApplicantKind::Organisation,
+        other => {
+            tracing::warn!(kind = other, "unknown applicant kind");
+            return Err(bad("bad_applicant", "申请人类型只能是个人或单位"));
+        }
+    };
+    let t = |s: &str| -> Option<String> {
+        let s = s.trim();
+        (!s.is_empty()).then(|| s.to_string())
+    };
+    let number = input.number.trim().to_uppercase();
+    let agent =
+        (t(&input.agent_name).is_some() || t(&input.agent_id_number).is_some()).then(|| Agent {
+            name: input.agent_name.trim().to_string(),
+            id_number: input.agent_id_number.trim().to_uppercase(),
+            phone: t(&input.agent_phone),
+        });
+    let assist = t(&input.assist_helper).map(|helper| Assist {
+        helper,
+        note: input.assist_note.trim().to_string(),
+    });
+    let a = Applicant {
+        kind,
+        name: input.name.trim().to_string(),
+        number,
+        phone: t(&input.phone),
+        address: t(&input.address),
+        legal_rep: t(&input.legal_rep),
+        agent,
+        assist,
+        card,
+    };
+    check_lengths(&a)?;
+    Ok(a)
+}
+
+impl Desk {
+    pub async fn save_intake(&self, req: &dto::SaveIntakeRequest) -> Result<CaseView, AppError> {
+        let ctx = self.editable_ctx(&req.case_id, "修改申请信息")?;
+        let card = ctx.applicant.as_ref().and_then(|a| a.card.clone());
+        let applicant = applicant_from(&req.applicant, card)?;
+        let keys: BTreeSet<&str> = ctx.fields.iter().map(|f| f.key.as_str()).collect();
+        let mut form = BTreeMap::new();
+        for (k, v) in &req.form {
+            if !keys.contains(k.as_str()) {
+                tracing::warn!(key = %k, "form value for a field the case does not have");
+                return Err(bad(
+                    "bad_field",
+                    format!("本事项没有字段「{k}」，请刷新后重试"),
+                ));
+            }
+            if v.chars().count() > 500 {
+                return Err(bad("bad_field", "填写内容太长（最多 500 个字），请核对"));
+            }
+            if !v.trim().is_empty() {
+                form.insert(k.clone(), v.trim().to_string());
+            }
+        }
+        self.store_applicant(&ctx, &applicant, &form).await?;
+        self.case_view(&ctx.case.id, None)
+    }
+
+    /// Saves the applicant and form of a draft. What changed loses what was said about its old
+    /// value: the e-licence lookup (another number), overrides of findings on changed values,
+    /// a replaced card photo. Then the registry is asked when the number is new to it.
+    pub(super) async fn store_applicant(
+        &self,
+        ctx: &CaseCtx,
+        applicant: &Applicant,
+        form: &BTreeMap<String, String>,
+    ) -> Result<(), AppError> {
+        check_lengths(applicant)?;
+        let old = ctx.applicant.as_ref();
+        let old_text = |f: &dyn Fn(&Applicant) -> Option<String>| old.and_then(f);
+        let mut changed_targets = Vec::new();
+        let number_changed =
+            old_text(&|a| Some(a.number.clone())) != Some(applicant.number.clone());
+        if number_changed {
+            changed_targets.push("applicant:number".to_string());
+        }
+        if old_text(&|a| Some(a.name.clone())) != Some(applicant.name.clone()) {
+            changed_targets.push("applicant:name".into());
+        }
+        if old_text(&|a| a.phone.clone()) != applicant.phone {
+            changed_targets.push("applicant:phone".into());
+        }
+        if old_text(&|a| a.legal_rep.clone()) != applicant.legal_rep {
+            changed_targets.push("applicant:legal_rep".into());
+        }
+        let agent = |a: &Applicant| {
+            a.agent
+                .as_ref()
+                .map(|g| (g.name.clone(), g.id_number.clone(), g.phone.clone()))
+        };
+        if old.and_then(agent) != agent(applicant) {
+            changed_targets.extend([
+                "agent:name".into(),
+                "agent:number".into(),
+                "agent:phone".into(),
+            ]);
+        }
+        let keys: BTreeSet<&String> = ctx.form.keys().chain(form.keys()).collect();
+        for k in keys {
+            if ctx.form.get(k) != form.get(k) {
+                changed_targets.push(format!("field:{k}"));
+            }
+        }
+        let old_photo = old
+            .and_then(|a| a.card.as_ref())
+            .and_then(|c| c.photo_sha256.clone());
+        let new_photo = applicant.card.as_ref().and_then(|c| c.photo_sha256.clone());
+        let case_id = ctx.case.id.clone();
+        self.with_store_mut(|s| {
+            s.save_intake(&case_id, applicant, form, Utc::now())?;
+            for t in &changed_targets {
+                s.drop_overrides_for(&case_id, t)?;
+            }
+            if number_changed {
+                s.clear_elicences(&case_id)?;
+            }
+            if let Some(sha) = old_photo
+                .as_deref()
+                .filter(|o| Some(*o) != new_photo.as_deref())
+            {
+                s.detach(&case_id, sha)?;
+            }
+            Ok(())
+        })?;
+        if number_changed {
+            relock(&self.elicence_errors).remove(&ctx.case.id);
+        }
+        self.bump();
+        if number_changed || ctx.elicences.is_none() {
+            self.lookup_elicences_for(&ctx.case.id, applicant).await;
+        }
+        Ok(())
+    }
+
+    /// Asks the hub's e-licence registry for this applicant (online only); the result is kept
+    /// with the open case. Offline, the clerk is told to collect paper or a pledge.
+    pub(super) async fn lookup_elicences_for(&self, case_id: &str, a: &Applicant) {
+        let today = self.today();
+        let Some(holder) = holder_of(a, today) else {
+            return;
+        };
+        match self.client().elicences(&holder).await {
+            Ok(found) => {
+                let saved = self.with_store_mut(|s| {
+                    s.save_elicences(case_id, &holder, &found.licences, Utc::now())
+                });
+                if saved.is_ok() {
+                    relock(&self.elicence_errors).remove(case_id);
+                }
+                tracing::info!(licences = found.licences.len(), "e-licences looked up");
+            }
+            Err(e) => {
+                // The error's text can name the request; the code is enough for the log.
+                tracing::warn!(code = e.code(), "e-licence lookup failed");
+                relock(&self.elicence_errors).insert(
+                    case_id.to_string(),
+                    format!(
+                        "暂时无法查询电子证照（{}）：可由电子证照替代的材料请收取纸质件或办理告知承诺",
+                        e.message_zh()
+                    ),
+                );
+            }
+        }
+        self.bump();
+    }
+
+    pub async fn lookup_elicences(&self, case_id: &str) -> Result<CaseView, AppError> {
+        let ctx = self.editable_ctx(case_id, "查询电子证照")?;
+        let a = ctx
+            .applicant
+            .ok_or_else(|| bad("no_applicant", "请先登记申请人证件号码"))?;
+        self.lookup_elicences_for(&ctx.case.id, &a).await;
+        self.case_view(&ctx.case.id, None)
+    }
+
+    /// A 居民码/企业码 scanned with the keyboard-wedge scanner fills the applicant.
+    pub async fn apply_applicant_code(
+        &self,
+        case_id: &str,
+        text: &str,
+    ) -> Result<CaseView, AppError> {
+        let ctx = self.editable_ctx(case_id, "修改申请人")?;
+        let parsed =
+            onewindow_domain::qrcode::parse_applicant_code(text, self.today()).map_err(|e| {
+                tracing::warn!(code = e.code, "applicant code refused");
+                bad(e.code, e.message_zh)
+            })?;
+        let mut a = parsed;
+        if let Some(old) = &ctx.applicant {
+            a.agent = old.agent.clone();
+            a.assist = old.assist.clone();
+            if a.phone.is_none() {
+                a.phone = old.phone.clone();
+            }
+        }
+        self.store_applicant(&ctx, &a, &ctx.form).await?;
+        self.case_view(
+            &ctx.case.id,
+            Some(Flash {
+                ok: true,
+                text: format!(
+                    "已读取{}：{}",
+                    if a.kind == ApplicantKind::Person {
+                        "居民码"
+                    } else {
+                        "企业码"
+                    },
+                    a.name
+                ),
+            }),
+        )
+    }
+
+    /// Reads the card on the reader: fills the applicant and attaches the card photo.
+    pub async fn read_id_card(&self, case_id: &str) -> Result<CaseView, AppError> {
+        let ctx = self.editable_ctx(case_id, "读取身份证")?;
+        let dir = self.config.card_reader_dir.clone().ok_or_else(|| {
+            bad(
+                "no_card_reader",
+                "本窗口未设置身份证读卡器（settings.json 的 card_reader_dir）",
+            )
+        })?;
+        let card = FolderDropReader::new(&dir)
+            .read(self.today())
+            .map_err(|e| {
+                tracing::warn!(code = e.code, "card refused");
+                bad(e.code, e.message_zh)
+            })?
+            .ok_or_else(|| {
+                bad(
+                    "no_card",
+                    "读卡器上没有读到身份证，请把证件放在读卡器上后重试",
+                )
+            })?;
+        let mut photo_sha = None;
+        if let Some(bytes) = &card.photo {
+            let png = if bytes.starts_with(b"BM") {
+                onewindow_intake::thumbnail::bmp_to_png(bytes).map_err(|e| {
+                    tracing::warn!(error = %e, "card photo unreadable");
+                    bad("card_photo", "身份证照片无法读取，请重新读卡")
+                })?
+            } else {
+                bytes.clone()
+            };
+            let name = if bytes.starts_with(b"BM") {
+                "身份证照片.png"
+            } else {
+                "身份证照片.jpg"
+            };
+            let outcome = {
+                let mut hot = relock(&self.intake().hot);
+                let h = hot
+                    .as_mut()
+                    .ok_or_else(|| bad("intake_unavailable", "扫描存储不可用，无法保存证件照片"))?;
+                h.import_bytes(name, &png).map_err(|e| {
+                    tracing::error!(error = %e, "card photo cannot be stored");
+                    if intake_disk_full(&e) {
+                        bad(
+                            "disk_full",
+                            "本机磁盘已满，证件照片无法保存；请删除不需要的文件或请管理员清理磁盘后重新读卡",
+                        )
+                    } else {
+                        bad("intake_io", "证件照片无法保存，请检查磁盘")
+                    }
+                })?
+            };
+            match outcome {
+                Outcome::Taken(t) => {
+                    self.attach_taken(&ctx.case.id, &t, None)?;
+                    photo_sha = Some(t.sha256);
+                }
+                Outcome::Quarantined(q) => {
+                    return Err(bad(
+                        "card_photo",
+                        format!("身份证照片无法使用：{}", q.reason_zh),
+                    ));
+                }
+            }
+        }
+        let old = ctx.applicant.clone();
+        let a = Applicant {
+            kind: ApplicantKind::Person,
+            name: card.name.clone(),
+            number: card.id_number.as_str().to_string(),
+            phone: old.as_ref().and_then(|o| o.phone.clone()),
+            address: Some(card.address.clone()),
+            legal_rep: None,
+            agent: old.as_ref().and_then(|o| o.agent.clone()),
+            assist: old.as_ref().and_then(|o| o.assist.clone()),
+            card: Some(CardInfo {
+                sex: card.sex.clone(),
+                ethnicity: card.ethnicity.clone(),
+                birth_date: card.birth_date.to_string(),
+                authority: card.authority.clone(),
+                valid_from: card.valid_from.format("%Y.%m.%d").to_string(),
+                valid_until: card.valid_until.map(|d| d.format("%Y.%m.%d").to_string()),
+                photo_sha256: photo_sha,
+            }),
+        };
+        self.store_applicant(&ctx, &a, &ctx.form).await?;
+        self.case_view(
+            &ctx.case.id,
+            Some(Flash {
+                ok: true,
+                text: format!("已读取身份证：{}", card.name),
+            }),
+        )
+    }
+}

@@ -1,0 +1,430 @@
+//! The case's decisions at the window: a new case, the one-time notice, acceptance with its
+//! hand-off, refusal, withdrawal, delivery and the follow-ups.
+
+use super::*;
+
+impl Desk {
+    pub fn new_case(&self, req: &dto::NewCaseRequest) -> Result<CaseView, AppError> {
+        let today = self.today();
+        let who = self.actor();
+        let id = match (&req.item_code, &req.bundle_code) {
+            (Some(code), None) => {
+                let item = self
+                    .with_store(|s| s.item(code))?
+                    .ok_or_else(|| bad("not_found", format!("目录中没有事项 {code}")))?;
+                if item.scenarios.is_empty() {
+                    return Err(bad(
+                        "not_a_leaf",
+                        format!("「{}」下还有子项，请选择具体的办理项再受理", item.name),
+                    ));
+                }
+                let scenario = match &req.scenario_code {
+                    Some(c) if item.scenarios.iter().any(|s| &s.code == c) => Some(c.clone()),
+                    Some(c) => {
+                        return Err(bad(
+                            "bad_scenario",
+                            format!("事项「{}」没有情形 {c}", item.name),
+                        ));
+                    }
+                    None if item.scenarios.len() == 1 => Some(item.scenarios[0].code.clone()),
+                    None => None,
+                };
+                let new = NewCase {
+                    item_code: item.code.clone(),
+                    scenario_code: scenario,
+                    local_date: today,
+                };
+                self.with_store_mut(|s| s.create_case(&new, &who, Utc::now()))?
+                    .id
+            }
+            (None, Some(code)) => {
+                let b = self
+                    .with_store(|s| s.bundle(code))?
+                    .ok_or_else(|| bad("not_found", format!("目录中没有一件事 {code}")))?;
+                let mut members = Vec::new();
+                for ic in &b.items {
+                    let item = self.with_store(|s| s.item(ic))?.ok_or_else(|| {
+                        bad(
+                            "not_found",
+                            format!("一件事「{}」的事项 {ic} 不在目录中", b.name),
+                        )
+                    })?;
+                    members.push(NewCase {
+                        item_code: ic.clone(),
+                        scenario_code: default_member_scenario(&item, &b.name),
+                        local_date: today,
+                    });
+                }
+                self.with_store_mut(|s| s.create_bundle_case(&b.code, &members, &who, Utc::now()))?
+                    .0
+                    .id
+            }
+            _ => return Err(bad("bad_request", "请选择一个事项或一件事")),
+        };
+        tracing::info!(case = %id, "case created");
+        self.focus(&id);
+        self.bump();
+        self.case_view(&id, None)
+    }
+
+    /// 一次性告知书: every missing or invalid item at once; the case waits as needs_correction.
+    /// The notice is rendered and archived first; the state change and the document's record
+    /// then commit together.
+    pub fn issue_notice(&self, case_id: &str) -> Result<CaseView, AppError> {
+        let ctx = self.editable_ctx(case_id, "出具一次性告知书")?;
+        let items: Vec<String> = ctx
+            .review
+            .findings
+            .iter()
+            .filter(|f| f.blocks() || f.severity == Severity::Deferrable)
+            .map(|f| f.message_zh.clone())
+            .collect();
+        if items.is_empty() {
+            return Err(bad(
+                "nothing_to_correct",
+                "预审没有发现需要补正的内容，可以直接受理",
+            ));
+        }
+        let notice = OneTimeNotice {
+            office: self.config.office_name.clone(),
+            case_number: ctx.case.number.clone(),
+            item_name: ctx.title.clone(),
+            applicant: ctx.applicant_line(),
+            date: self.today(),
+            items: items.clone(),
+            window: format!("{} 号综合受理窗口", self.desk_code()),
+            phone: ctx.phone.clone(),
+        };
+        let kind = "one_time_notice";
+        let pdf = self.render(kind, |f| notice.render(f))?;
+        let (rel, sha) = self.write_archive(&ctx.case.number, kind, &pdf)?;
+        let who = self.actor();
+        let today = self.today();
+        let ticket = self.serving_ticket_id();
+        self.with_store_mut(|s| {
+            unchanged(s, &ctx, today)?;
+            s.notify_correction(
+                &ctx.case.id,
+                &who,
+                Utc::now(),
+                &items.join("；"),
+                ticket.as_deref(),
+            )?;
+            s.record_document(&ctx.case.id, kind, &rel, &sha, &who, Utc::now())
+        })?;
+        self.unfocus(&ctx.case.id);
+        self.bump();
+        let flash = self.print(&pdf, &rel, kind);
+        self.case_view(&ctx.case.id, Some(flash))
+    }
+
+    /// Back to work at the window after a notice or a return: same number, same materials.
+    pub fn reopen_case(&self, case_id: &str) -> Result<CaseView, AppError> {
+        let who = self.actor();
+        let ctx = self.ctx(case_id)?;
+        self.with_store_mut(|s| {
+            s.transition(&ctx.case.id, CaseAction::Reopen, &who, Utc::now(), None)
+        })?;
+        self.focus(&ctx.case.id);
+        self.bump();
+        self.case_view(&ctx.case.id, None)
+    }
+
+    pub fn accept_case(&self, case_id: &str) -> Result<CaseView, AppError> {
+        let ctx = self.editable_ctx(case_id, "受理")?;
+        if !ctx.review.can_accept() {
+            let what: Vec<String> = ctx
+                .review
+                .findings
+                .iter()
+                .filter(|f| f.blocks())
+                .map(|f| f.message_zh.clone())
+                .collect();
+            return Err(bad(
+                "cannot_accept",
+                format!("还不能受理：{}", what.join("；")),
+            ));
+        }
+        let today = self.today();
+        let (deferred_due, _) = self.promised(today, DEFERRED_DUE_WORKING_DAYS)?;
+        let (check_by, _) = self.promised(today, PLEDGE_CHECK_WORKING_DAYS)?;
+        let (promised_date, calendar_note) = self.promised(today, ctx.promised_days)?;
+        let mut follow_ups = Vec::new();
+        let mut received = Vec::new();
+        let mut deferred = Vec::new();
+        for (i, m) in ctx.materials.iter().enumerate() {
+            let status = ctx
+                .review
+                .materials
+                .get(i)
+                .copied()
+                .unwrap_or(MaterialStatus::NotNeeded);
+            let n = ctx.attachments.iter().filter(|a| a.slot == Some(i)).count();
+            match status {
+                MaterialStatus::Provided => received.push(format!(
+                    "{}（{}，{} 份，扫描 {n} 个文件）",
+                    m.name,
+                    m.form.label(),
+                    m.copies
+                )),
+                MaterialStatus::ELicence => {
+                    received.push(format!("{}（电子证照，免提交）", m.name))
+                }
+                MaterialStatus::Produced => {
+                    received.push(format!("{}（由本件事产生，无需提交）", m.name))
+                }
+                MaterialStatus::Pledged => {
+                    received.push(format!("{}（告知承诺）", m.name));
+                    follow_ups.push(NewFollowUp {
+                        kind: FollowUpKind::PledgeCheck,
+                        slot: i,
+                        material: m.name.clone(),
+                        due: check_by,
+                    });
+                }
+                MaterialStatus::Deferred => {
+                    deferred.push(format!("{}（请于 {deferred_due} 前补交）", m.name));
+                    follow_ups.push(NewFollowUp {
+                        kind: FollowUpKind::DeferredMaterial,
+                        slot: i,
+                        material: m.name.clone(),
+                        due: deferred_due,
+                    });
+                }
+                MaterialStatus::Missing | MaterialStatus::NotNeeded => {}
+            }
+        }
+        let findings: Vec<ops::Finding> = ctx
+            .review
+            .findings
+            .iter()
+            .map(|f| ops::Finding {
+                key: f.key(),
+                code: f.code.to_string(),
+                severity: f.severity,
+                message: f.message_zh.clone(),
+                overridden: f.overridden.clone(),
+            })
+            .collect();
+        let files = |member: Option<usize>| -> Vec<ops::Attachment> {
+            ctx.attachments
+                .iter()
+                .filter(|a| a.slot.is_some() || member.is_none())
+                .filter(|a| match (member, &ctx.plan, a.slot) {
+                    (Some(m), Some(plan), Some(s)) => plan
+                        .materials
+                        .get(s)
+                        .is_some_and(|bm| bm.used_by.iter().any(|u| u.0 == m)),
+                    _ => true,
+                })
+                .map(|a| ops::Attachment {
+                    file: a.to_ref(),
+                    material: a
+                        .slot
+                        .and_then(|s| ctx.materials.get(s))
+                        .map(|m| m.name.clone()),
+                })
+                .collect()
+        };
+        let common = ops::HandOffDetail {
+            applicant: ctx.applicant.clone(),
+            form: ctx.form.clone(),
+            findings,
+            pledges: ctx.pledges.iter().map(|p| p.1.clone()).collect(),
+            open_items: deferred.clone(),
+            promised_date: Some(promised_date),
+            attachments: vec![],
+        };
+        let with = |v: ops::HandOffDetail, attachments: Vec<ops::Attachment>| ops::HandOffDetail {
+            attachments,
+            ..v
+        };
+        let hand_offs: Vec<(String, ops::HandOffDetail)> = if ctx.members.is_empty() {
+            vec![(ctx.case.id.clone(), with(common.clone(), files(None)))]
+        } else {
+            // After a return only the members back at the window are handed off again.
+            ctx.members
+                .iter()
+                .enumerate()
+                .filter(|(_, (row, ..))| row.state == CaseState::Draft)
+                .map(|(m, (row, ..))| (row.id.clone(), with(common.clone(), files(Some(m)))))
+                .collect()
+        };
+        let receipt = AcceptanceReceipt {
+            office: self.config.office_name.clone(),
+            case_number: ctx.case.number.clone(),
+            item_name: ctx.title.clone(),
+            applicant: ctx.applicant_line(),
+            accepted_on: today,
+            materials: received,
+            deferred,
+            promised_days: ctx.promised_days,
+            promised_date,
+            calendar_note,
+            qr_payload: format!("{}/progress?case={}", self.config.hub_url, ctx.case.number),
+            query_code: query_code(&ctx.case.id),
+            window: format!("{} 号综合受理窗口", self.desk_code()),
+            phone: ctx.phone.clone(),
+        };
+        // The receipt exists before the case is accepted: a render failure changes nothing.
+        let kind = "acceptance_receipt";
+        let pdf = self.render(kind, |f| receipt.render(f))?;
+        let (rel, sha) = self.write_archive(&ctx.case.number, kind, &pdf)?;
+        let who = self.actor();
+        let row = self.with_store_mut(|s| {
+            // What was reviewed is what is accepted: nothing changed since it was read.
+            unchanged(s, &ctx, today)?;
+            let row = s.accept(&ctx.case.id, &who, Utc::now(), &follow_ups, &hand_offs)?;
+            s.record_document(&ctx.case.id, kind, &rel, &sha, &who, Utc::now())?;
+            Ok(row)
+        })?;
+        tracing::info!(case = %row.number, "case accepted");
+        self.link_ticket_to_case(&row.number);
+        self.unfocus(&ctx.case.id);
+        self.bump();
+        let flash = self.print(&pdf, &rel, kind);
+        self.case_view(&ctx.case.id, Some(flash))
+    }
+
+    /// 不予受理: the reason and its legal basis are both required.
+    pub fn refuse_case(
+        &self,
+        case_id: &str,
+        reason: &str,
+        basis: &str,
+    ) -> Result<CaseView, AppError> {
+        let ctx = self.editable_ctx(case_id, "作出不予受理")?;
+        let (reason, basis) = (reason.trim(), basis.trim());
+        if reason.chars().count() < 4 {
+            return Err(bad(
+                "reason_required",
+                "请写明不予受理的理由（至少 4 个字）",
+            ));
+        }
+        if basis.chars().count() < 4 {
+            return Err(bad("basis_required", "请写明不予受理的法律依据"));
+        }
+        let notice = RefusalNotice {
+            office: self.config.office_name.clone(),
+            case_number: ctx.case.number.clone(),
+            item_name: ctx.title.clone(),
+            applicant: ctx.applicant_line(),
+            date: self.today(),
+            reason: reason.into(),
+            basis: basis.into(),
+        };
+        let kind = "refusal_notice";
+        let pdf = self.render(kind, |f| notice.render(f))?;
+        let (rel, sha) = self.write_archive(&ctx.case.number, kind, &pdf)?;
+        let who = self.actor();
+        self.with_store_mut(|s| {
+            s.transition(
+                &ctx.case.id,
+                CaseAction::Refuse,
+                &who,
+                Utc::now(),
+                Some(&format!("{reason}（依据：{basis}）")),
+            )?;
+            s.record_document(&ctx.case.id, kind, &rel, &sha, &who, Utc::now())
+        })?;
+        self.unfocus(&ctx.case.id);
+        self.bump();
+        let flash = self.print(&pdf, &rel, kind);
+        self.case_view(&ctx.case.id, Some(flash))
+    }
+
+    pub fn withdraw_case(&self, case_id: &str, reason: &str) -> Result<CaseView, AppError> {
+        let ctx = self.ctx(case_id)?;
+        if reason.trim().chars().count() < 2 {
+            return Err(bad("reason_required", "请写明撤回原因"));
+        }
+        let who = self.actor();
+        self.with_store_mut(|s| {
+            s.transition(
+                &ctx.case.id,
+                CaseAction::Withdraw,
+                &who,
+                Utc::now(),
+                Some(reason.trim()),
+            )
+        })?;
+        self.unfocus(&ctx.case.id);
+        self.bump();
+        self.case_view(&ctx.case.id, None)
+    }
+
+    /// 出件: at the window, or by post with the tracking number.
+    pub fn deliver_case(
+        &self,
+        case_id: &str,
+        by_post: bool,
+        tracking: &str,
+    ) -> Result<CaseView, AppError> {
+        let ctx = self.ctx(case_id)?;
+        let tracking = tracking.trim();
+        if by_post
+            && (tracking.len() < 6
+                || tracking.len() > 40
+                || !tracking.chars().all(|c| c.is_ascii_alphanumeric()))
+        {
+            return Err(bad(
+                "tracking_required",
+                "邮寄出件请填写运单号（6–40 位字母或数字）",
+            ));
+        }
+        let method = if by_post {
+            "邮寄送达"
+        } else {
+            "窗口领取"
+        };
+        let who = self.actor();
+        // A 一件事 is delivered once, when every member has its decision.
+        let targets: Vec<String> = if ctx.members.is_empty() {
+            vec![ctx.case.id.clone()]
+        } else {
+            let waiting: Vec<String> = ctx
+                .members
+                .iter()
+                .filter(|(row, ..)| row.state != CaseState::Ready)
+                .map(|(row, item, _)| format!("{}（{}）", item.name, row.state.label()))
+                .collect();
+            if !waiting.is_empty() {
+                return Err(bad(
+                    "bundle_not_ready",
+                    format!(
+                        "一件事要等所有事项办结后一次出件，尚未办结：{}",
+                        waiting.join("、")
+                    ),
+                ));
+            }
+            ctx.members.iter().map(|(row, ..)| row.id.clone()).collect()
+        };
+        self.with_store_mut(|s| {
+            s.deliver(
+                &targets,
+                &who,
+                Utc::now(),
+                method,
+                by_post.then_some(tracking),
+            )
+        })?;
+        self.bump();
+        self.case_view(
+            &ctx.case.id,
+            Some(Flash {
+                ok: true,
+                text: format!("已登记出件：{method}"),
+            }),
+        )
+    }
+
+    pub fn close_follow_up(&self, id: i64, note: &str) -> Result<Vec<dto::FollowUpView>, AppError> {
+        if note.trim().chars().count() < 2 {
+            return Err(bad("note_required", "请写明核查或补交情况"));
+        }
+        let who = self.actor();
+        self.with_store_mut(|s| s.close_follow_up(id, note, &who, Utc::now()))?;
+        self.bump();
+        self.follow_ups(true)
+    }
+}
