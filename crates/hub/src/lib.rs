@@ -19,6 +19,7 @@ pub mod store_offline;
 pub mod store_queue;
 pub mod store_rating;
 pub mod store_sync;
+pub mod store_tidal;
 pub mod tidal;
 pub mod tls;
 pub mod xlsx;

@@ -18,7 +18,7 @@ pub use onewindow_domain::ticket::hall_day;
 /// A moment as the hub stores it (RFC 3339, milliseconds, UTC).
 pub(crate) use onewindow_domain::time::stamp as ts;
 
-fn bad(msg: impl Into<String>) -> HubStoreError {
+pub(crate) fn bad(msg: impl Into<String>) -> HubStoreError {
     HubStoreError::BadInput(msg.into())
 }
 
@@ -615,235 +615,7 @@ impl HubStore {
     }
 }
 
-/// A domain's queue right now, for the hall supervisor.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DomainLoad {
-    pub code: String,
-    pub name: String,
-    pub prefix: String,
-    pub waiting: u32,
-    /// Minutes the longest-waiting ticket has waited.
-    pub longest_wait_min: u32,
-    /// Mean wait (issue → call) of the tickets called in the last hour, minutes.
-    pub avg_wait_last_hour_min: Option<f64>,
-    /// Windows open for it now.
-    pub windows_open: u32,
-}
-
-/// A tidal rule that fires: give `window` to `domain`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TidalSuggestion {
-    pub window: u32,
-    pub window_name: String,
-    pub domain: String,
-    pub domain_name: String,
-    /// Why, in Chinese: which threshold and the figure now.
-    pub why: String,
-}
-
-/// One recorded reassignment of a window.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reassignment {
-    pub at: String,
-    pub by: String,
-    pub window: u32,
-    pub from: Vec<String>,
-    pub to: Vec<String>,
-    pub why: String,
-}
-
-impl HubStore {
-    /// Per domain: waiting, longest wait, the last hour's mean wait, open windows.
-    pub fn domain_loads(&self, now: DateTime<Utc>) -> Result<Vec<DomainLoad>> {
-        let cfg = self.queue_cfg()?;
-        let day = hall_day(now).to_string();
-        let hour_ago = ts(now - chrono::Duration::hours(1));
-        let windows = self.windows_live()?;
-        cfg.domains
-            .iter()
-            .map(|d| {
-                let (waiting, oldest): (i64, Option<String>) = self.conn.query_row(
-                    "SELECT count(*), min(issued_at) FROM queue_ticket
-                     WHERE state = 'waiting' AND day = ?1 AND domain = ?2",
-                    params![day, d.code],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )?;
-                let longest = oldest
-                    .and_then(|o| o.parse::<DateTime<Utc>>().ok())
-                    .map_or(0, |o| (now - o).num_minutes().max(0) as u32);
-                let waits: Vec<(String, String)> = self
-                    .conn
-                    .prepare_cached(
-                        "SELECT issued_at, called_at FROM queue_ticket
-                         WHERE domain = ?1 AND called_at IS NOT NULL AND called_at >= ?2",
-                    )?
-                    .query_map(params![d.code, hour_ago], |r| Ok((r.get(0)?, r.get(1)?)))?
-                    .collect::<rusqlite::Result<_>>()?;
-                let mins: Vec<f64> = waits
-                    .iter()
-                    .filter_map(|(i, c)| {
-                        let (i, c) = (
-                            i.parse::<DateTime<Utc>>().ok()?,
-                            c.parse::<DateTime<Utc>>().ok()?,
-                        );
-                        Some((c - i).num_seconds().max(0) as f64 / 60.0)
-                    })
-                    .collect();
-                Ok(DomainLoad {
-                    code: d.code.clone(),
-                    name: d.name.clone(),
-                    prefix: d.prefix.clone(),
-                    waiting: waiting as u32,
-                    longest_wait_min: longest,
-                    avg_wait_last_hour_min: (!mins.is_empty())
-                        .then(|| mins.iter().sum::<f64>() / mins.len() as f64),
-                    windows_open: windows
-                        .iter()
-                        .filter(|w| w.state == "open" && w.domains.contains(&d.code))
-                        .count() as u32,
-                })
-            })
-            .collect()
-    }
-
-    /// The tidal rules that fire now, for windows not already serving the domain.
-    pub fn tidal_suggestions(&self, now: DateTime<Utc>) -> Result<Vec<TidalSuggestion>> {
-        let cfg = self.queue_cfg()?;
-        let loads = self.domain_loads(now)?;
-        let windows = self.windows_live()?;
-        let mut out = Vec::new();
-        for r in &cfg.rules {
-            let Some(load) = loads.iter().find(|l| l.code == r.domain) else {
-                continue;
-            };
-            let Some(w) = windows.iter().find(|w| w.number == r.window) else {
-                continue;
-            };
-            if w.domains.contains(&r.domain) {
-                continue;
-            }
-            let mut why = Vec::new();
-            if let Some(n) = r.max_waiting
-                && load.waiting > n
-            {
-                why.push(format!("等候 {} 人，超过 {n} 人", load.waiting));
-            }
-            if let Some(m) = r.max_wait_minutes
-                && load.longest_wait_min > m
-            {
-                why.push(format!(
-                    "最长已等 {} 分钟，超过 {m} 分钟",
-                    load.longest_wait_min
-                ));
-            }
-            if !why.is_empty() {
-                out.push(TidalSuggestion {
-                    window: w.number,
-                    window_name: w.name.clone(),
-                    domain: load.code.clone(),
-                    domain_name: load.name.clone(),
-                    why: why.join("；"),
-                });
-            }
-        }
-        Ok(out)
-    }
-
-    /// 潮汐调配: a tidal window now serves `domains`; who and why are recorded.
-    pub fn reassign_window(
-        &mut self,
-        window: u32,
-        domains: &[String],
-        by: &str,
-        why: &str,
-        now: DateTime<Utc>,
-    ) -> Result<WindowLive> {
-        let cfg = self.queue_cfg()?;
-        let w = cfg
-            .windows
-            .iter()
-            .find(|w| w.number == window)
-            .ok_or_else(|| bad(format!("no window {window}")))?;
-        if !w.tidal {
-            return Err(bad(format!("window {window} is not a tidal window")));
-        }
-        if domains.is_empty()
-            || domains
-                .iter()
-                .any(|d| !cfg.domains.iter().any(|x| &x.code == d))
-        {
-            return Err(bad("choose one or more domains of the queue configuration"));
-        }
-        let why = why.trim();
-        if why.chars().count() < 2 {
-            return Err(bad("a reassignment needs its reason"));
-        }
-        let tx = self.conn.transaction()?;
-        let (state, from) = window_state(&tx, &cfg, window)?;
-        tx.execute(
-            "INSERT INTO queue_window_state (number, state, domains, clerk, updated_at)
-             VALUES (?1, ?2, ?3, NULL, ?4)
-             ON CONFLICT(number) DO UPDATE SET domains = excluded.domains, updated_at = excluded.updated_at",
-            params![
-                window,
-                state,
-                serde_json::to_string(domains).expect("serialises"),
-                ts(now)
-            ],
-        )?;
-        event(
-            &tx,
-            None,
-            Some(window),
-            "reassign",
-            Some(by),
-            now,
-            Some(&serde_json::json!({"from": from, "to": domains, "why": why}).to_string()),
-        )?;
-        tx.commit()?;
-        self.windows_live()?
-            .into_iter()
-            .find(|w| w.number == window)
-            .ok_or_else(|| bad(format!("no window {window}")))
-    }
-
-    /// Every reassignment, newest first.
-    pub fn reassignments(&self, limit: u32) -> Result<Vec<Reassignment>> {
-        let mut q = self.conn.prepare_cached(
-            "SELECT at, coalesce(by_user, ''), window_no, detail FROM queue_event
-             WHERE kind = 'reassign' ORDER BY id DESC LIMIT ?1",
-        )?;
-        let rows = q.query_map([limit], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)? as u32,
-                r.get::<_, String>(3)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (at, by, window, detail) = row?;
-            let d: serde_json::Value = serde_json::from_str(&detail)
-                .map_err(|e| HubStoreError::Json("reassignment".into(), e))?;
-            let list = |k: &str| -> Vec<String> {
-                d[k].as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|v| v.as_str().map(String::from))
-                    .collect()
-            };
-            Ok(Reassignment {
-                at,
-                by,
-                window,
-                from: list("from"),
-                to: list("to"),
-                why: d["why"].as_str().unwrap_or("").to_string(),
-            })
-        })
-        .collect()
-    }
-}
+pub use crate::store_tidal::{DomainLoad, Reassignment, TidalSuggestion};
 
 /// The ticket called or being served at `window`.
 fn current_ticket(tx: &Transaction<'_>, window: u32) -> Result<Option<Ticket>> {
@@ -918,7 +690,7 @@ fn window_name(cfg: &QueueConfig, window: u32) -> String {
 }
 
 /// A window's state and current domains: its row, or the configuration's (open).
-fn window_state(
+pub(crate) fn window_state(
     tx: &Transaction<'_>,
     cfg: &QueueConfig,
     window: u32,
@@ -1018,7 +790,7 @@ fn finish_current(tx: &Transaction<'_>, window: u32, by: &str, now: DateTime<Utc
     Ok(())
 }
 
-fn event(
+pub(crate) fn event(
     tx: &Transaction<'_>,
     ticket: Option<&str>,
     window: Option<u32>,

@@ -1,0 +1,250 @@
+//! Push: the outbox's ops to the hub in batches cut by the size of their files, each op's
+//! files first on the resumable blob lane (`upload_blob`), and the audit chain (`push_audit`).
+
+use super::*;
+
+/// Where a push batch ends by the size of the files its ops carry.
+pub const BATCH_BLOB_BYTES: u64 = 16 * 1024 * 1024;
+
+/// What one push did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushReport {
+    pub applied: u32,
+    pub duplicate: u32,
+    pub rejected: u32,
+    pub waiting: u32,
+    pub blobs_uploaded: u32,
+    pub bytes_uploaded: u64,
+}
+
+/// The blobs an op needs on the hub first ([`onewindow_proto::OpBody::blobs`]); none when
+/// its payload cannot be read (the hub rejects it, with the reason).
+fn blobs_of(op: &Op) -> Vec<String> {
+    op.body()
+        .map(|b| b.blobs().into_iter().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// The case an op is about, if any.
+fn case_of(op: &Op) -> Option<String> {
+    op.body().ok()?.case_id().map(str::to_string)
+}
+
+/// The attachment lane: sends one blob from the offset the hub reports, in chunks of at most
+/// 8 MiB, at most `throttle` bytes per second when set. A resumed upload re-sends at most the
+/// chunk that was in flight.
+pub async fn upload_blob(
+    client: &HubClient,
+    sha: &str,
+    blobs: &IntakeConfig,
+    throttle: Option<u64>,
+) -> Result<u64, SyncError> {
+    let io = |e: std::io::Error| SyncError::Store(StoreError::BadInput(format!("blob {sha}: {e}")));
+    let size = blobs.blob_len(sha).map_err(io)?;
+    // A blob of one chunk is simply sent (the hub answers 409 with nothing written when it
+    // holds part of it, and "complete" when it has it all); a larger one asks for the offset
+    // first, so a resumed upload re-sends at most the chunk that was in flight.
+    let mut state = if size <= MAX_CHUNK as u64 {
+        BlobState {
+            offset: 0,
+            complete: false,
+        }
+    } else {
+        client.blob_state(sha).await?
+    };
+    if state.complete {
+        return Ok(0);
+    }
+    let mut sent = 0;
+    while !state.complete {
+        let len = (size.saturating_sub(state.offset)).min(MAX_CHUNK as u64) as usize;
+        let (b, s, offset) = (blobs.clone(), sha.to_string(), state.offset);
+        // Only the segments of this chunk are read and opened.
+        let buf = tokio::task::spawn_blocking(move || b.read_blob_range(&s, offset, len))
+            .await
+            .map_err(|e| SyncError::Task(e.to_string()))?
+            .map_err(io)?;
+        let started = std::time::Instant::now();
+        state = match client.put_chunk(sha, state.offset, size, buf).await {
+            Ok(s) => {
+                sent += len as u64;
+                failpoint("upload.after_chunk");
+                s
+            }
+            // Someone (an earlier attempt) got further: carry on from where the hub is.
+            Err(SyncError::Hub {
+                code: ApiErrorCode::BlobOffset,
+                ..
+            }) => client.blob_state(sha).await?,
+            // An earlier attempt's request is still being written on the hub: let it finish.
+            Err(SyncError::Hub {
+                code: ApiErrorCode::BlobBusy,
+                ..
+            }) => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                client.blob_state(sha).await?
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(rate) = throttle.filter(|r| *r > 0) {
+            let due = Duration::from_secs_f64(len as f64 / rate as f64);
+            if let Some(wait) = due.checked_sub(started.elapsed()) {
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// Drains the outbox: first the blobs pending ops refer to (the attachment lane), then the ops
+/// in batches, recording each answer. Rejected ops stay for the clerk and never block the ones
+/// behind them. Interrupted anywhere, the next push picks up where the hub is.
+#[tracing::instrument(skip_all, fields(hub = client.base_url()))]
+pub async fn push_outbox(
+    client: &HubClient,
+    store: &Arc<Mutex<Store>>,
+    blobs: &IntakeConfig,
+    throttle: Option<u64>,
+) -> Result<PushReport, SyncError> {
+    use onewindow_store::push::Answer;
+    let mut report = PushReport::default();
+    let mut after_seq = 0;
+    // Cases with an op still waiting for its files: their later ops wait too, so none of them
+    // reaches the hub before the case does.
+    let mut held_cases: std::collections::BTreeSet<String> = Default::default();
+    loop {
+        let batch: Vec<Op> = blocking(store, move |s| s.pending_ops_after(after_seq, 200))
+            .await?
+            .into_iter()
+            .map(|o| Op {
+                op_id: o.op_id,
+                device_seq: o.device_seq,
+                schema_version: o.schema_version,
+                kind: o.kind,
+                payload: o.payload,
+            })
+            .collect();
+        // Heavy ops go in smaller batches, so answers flow back while scans upload: a batch
+        // ends once its files pass BATCH_BLOB_BYTES (small ops still go 200 at a time).
+        let mut batch_bytes = 0u64;
+        let mut cut = batch.len();
+        for (i, o) in batch.iter().enumerate() {
+            batch_bytes += blobs_of(o)
+                .iter()
+                .filter_map(|sha| blobs.blob_len(sha).ok())
+                .sum::<u64>();
+            if batch_bytes > BATCH_BLOB_BYTES {
+                cut = i + 1;
+                break;
+            }
+        }
+        let taken: Vec<Op> = batch.into_iter().take(cut).collect();
+        let Some(last) = taken.last().map(|o| o.device_seq) else {
+            return Ok(report);
+        };
+        let batch: Vec<Op> = taken
+            .into_iter()
+            .filter(|o| case_of(o).is_none_or(|c| !held_cases.contains(&c)))
+            .collect();
+        if batch.is_empty() {
+            after_seq = last;
+            continue;
+        }
+        let mut needed: Vec<String> = batch.iter().flat_map(blobs_of).collect();
+        needed.sort();
+        needed.dedup();
+        for sha in &needed {
+            match blobs.blob_path(sha) {
+                Some(path) if path.exists() => {
+                    match upload_blob(client, sha, blobs, throttle).await {
+                        Ok(sent) => {
+                            if sent > 0 {
+                                report.blobs_uploaded += 1;
+                                report.bytes_uploaded += sent;
+                            }
+                        }
+                        // The hub refused this blob (e.g. the local copy is damaged): its ops wait,
+                        // the others go on.
+                        Err(SyncError::Hub { code, .. })
+                            if code != ApiErrorCode::BadToken
+                                && code != ApiErrorCode::DeviceRevoked =>
+                        {
+                            tracing::error!(blob = %sha, code = %code, "blob refused by the hub");
+                        }
+                        // This desk's copy cannot be read (damaged, or sealed with a key
+                        // the desk no longer has): its ops wait and say so; the others go on.
+                        Err(SyncError::Store(StoreError::BadInput(why))) => {
+                            tracing::error!(blob = %sha, error = %why, "blob unreadable on this desk");
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                // The hub will answer waiting_for_blob; the clerk sees the op stay pending.
+                _ => {
+                    tracing::error!(blob = %sha, "a pending op refers to a blob missing on this desk")
+                }
+            }
+        }
+        let answer = client.push_ops(&batch).await?;
+        // The hub has committed; the desk has not yet recorded the answers.
+        failpoint("push.after_hub_commit");
+        let mut answers = Vec::new();
+        for r in answer.results {
+            match r.status {
+                OpStatus::Applied => {
+                    report.applied += 1;
+                    answers.push((r.op_id, Answer::Applied, None));
+                }
+                OpStatus::Duplicate => {
+                    report.duplicate += 1;
+                    answers.push((r.op_id, Answer::Duplicate, None));
+                }
+                OpStatus::Rejected => {
+                    report.rejected += 1;
+                    answers.push((r.op_id, Answer::Rejected, r.reason));
+                }
+                OpStatus::WaitingForBlob => {
+                    report.waiting += 1;
+                    if let Some(case) = batch.iter().find(|o| o.op_id == r.op_id).and_then(case_of)
+                    {
+                        held_cases.insert(case);
+                    }
+                }
+            }
+        }
+        let now = chrono::Utc::now();
+        blocking(store, move |s| s.record_answers(&answers, now)).await?;
+        // Ops still waiting stay pending for the next round; go on past them.
+        after_seq = last;
+    }
+}
+
+/// Sends the audit records the hub does not have yet, in batches, each acknowledged before
+/// the next; how many were sent. A broken chain is the hub's `audit_chain_broken` error.
+pub async fn push_audit(
+    client: &HubClient,
+    store: &std::sync::Arc<std::sync::Mutex<Store>>,
+) -> Result<usize, SyncError> {
+    let mut sent = 0;
+    loop {
+        let batch = {
+            let s = store.lock().unwrap_or_else(|p| p.into_inner());
+            s.audit_unsent(500)?
+        };
+        let Some(last) = batch.last().map(|r| r.seq) else {
+            return Ok(sent);
+        };
+        let head = client.push_audit_batch(&batch).await?;
+        if head.seq < last {
+            return Err(SyncError::BadResponse(format!(
+                "the hub acknowledged audit record {} of {last}",
+                head.seq
+            )));
+        }
+        store
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .audit_sent(head.seq)?;
+        sent += batch.len();
+    }
+}
