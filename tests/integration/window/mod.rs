@@ -758,3 +758,4 @@ async fn the_revision_feed_tells_of_a_scan_taken() {
 
 mod disk;
 mod scans;
+mod view;
