@@ -34,54 +34,45 @@ impl FromRequestParts<HubState> for Approver {
     }
 }
 
-/// The signed-in hall supervisor (or admin), or the response that sends them elsewhere.
-async fn supervisor(state: &HubState, headers: &HeaderMap) -> Result<User, Response> {
+/// The user signed in with this request's session cookie; anyone else goes to the login page.
+async fn signed_in(state: &HubState, headers: &HeaderMap) -> Result<User, Response> {
     let clock = state.clock();
+    let to_login = || Redirect::to("/office/login").into_response();
     let Some(token) = cookie_token(headers) else {
-        return Err(Redirect::to("/office/login").into_response());
+        return Err(to_login());
     };
-    let user = state
+    state
         .store_call(move |s| s.session_user(&token, clock.now()))
         .await
-        .map_err(IntoResponse::into_response)?;
-    match user {
-        Some(u) if u.role == "supervisor" || u.role == "admin" => Ok(u),
-        Some(u) => Err((
-            StatusCode::FORBIDDEN,
-            page(
-                "无权访问",
-                Some(&u),
-                "<p class=\"err\">大厅管理（潮汐窗口）只对大厅主管开放。</p>",
-            ),
-        )
-            .into_response()),
-        None => Err(Redirect::to("/office/login").into_response()),
+        .map_err(IntoResponse::into_response)?
+        .ok_or_else(to_login)
+}
+
+/// 无权访问, with what the page is for.
+fn forbidden(u: &User, why: &str) -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        page("无权访问", Some(u), &format!("<p class=\"err\">{why}</p>")),
+    )
+        .into_response()
+}
+
+/// The signed-in hall supervisor (or admin), or the response that sends them elsewhere.
+async fn supervisor(state: &HubState, headers: &HeaderMap) -> Result<User, Response> {
+    let u = signed_in(state, headers).await?;
+    match u.role.as_str() {
+        "supervisor" | "admin" => Ok(u),
+        _ => Err(forbidden(&u, "大厅管理（潮汐窗口）只对大厅主管开放。")),
     }
 }
 
 /// The signed-in approver (or admin), or the way to the login page.
 async fn approver(state: &HubState, headers: &HeaderMap) -> Result<User, Response> {
-    let clock = state.clock();
-    let Some(token) = cookie_token(headers) else {
-        return Err(Redirect::to("/office/login").into_response());
-    };
-    let user = state
-        .store_call(move |s| s.session_user(&token, clock.now()))
-        .await
-        .map_err(IntoResponse::into_response)?;
-    match user {
-        Some(u) if u.role == "approver" || u.role == "admin" => Ok(u),
+    let u = signed_in(state, headers).await?;
+    match u.role.as_str() {
+        "approver" | "admin" => Ok(u),
         // The hall supervisor's page is the tidal one.
-        Some(u) if u.role == "supervisor" => Err(Redirect::to("/office/hall").into_response()),
-        Some(u) => Err((
-            StatusCode::FORBIDDEN,
-            page(
-                "无权访问",
-                Some(&u),
-                "<p class=\"err\">后台审批只对审批人员开放。</p>",
-            ),
-        )
-            .into_response()),
-        None => Err(Redirect::to("/office/login").into_response()),
+        "supervisor" => Err(Redirect::to("/office/hall").into_response()),
+        _ => Err(forbidden(&u, "后台审批只对审批人员开放。")),
     }
 }
