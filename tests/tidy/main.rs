@@ -45,6 +45,19 @@ fn rules() -> Vec<Rule> {
             production_only: true,
         },
         Rule {
+            name: "the hub's connection only in its store modules",
+            fix: "add a method to a crates/hub/src/store*.rs module and call that",
+            needles: vec![
+                ".conn.".into(),
+                ".conn,".into(),
+                ".conn)".into(),
+                ".conn;".into(),
+            ],
+            applies: |p| p.starts_with("crates/hub/src/") && p.ends_with(".rs"),
+            allowed: |p| p.starts_with("crates/hub/src/store"),
+            production_only: true,
+        },
+        Rule {
             name: "http only in crates/sync",
             fix: "talk to the hub through onewindow_sync",
             needles: vec!["reqwest::".into(), "use reqwest".into()],
@@ -272,6 +285,29 @@ fn sql_outside_the_store_is_found_and_tests_may_open_a_database() {
             ("crates/app/src/window.rs", 2),
             ("crates/hub/src/figures.rs", 1)
         ]
+    );
+}
+
+#[test]
+fn the_hubs_connection_used_outside_its_store_is_found() {
+    let files = [
+        file(
+            "crates/hub/src/figures.rs",
+            "let q = store.conn.prepare(sql)?;\n",
+        ),
+        file(
+            "crates/hub/src/store_queue.rs",
+            "let q = self.conn.prepare(sql)?;\n",
+        ),
+        file("crates/hub/src/server.rs", "let c = client.connect(url);\n"),
+    ];
+    let found = check(
+        &rule("the hub's connection only in its store modules"),
+        &files,
+    );
+    assert_eq!(
+        found.iter().map(|v| v.file.as_str()).collect::<Vec<_>>(),
+        ["crates/hub/src/figures.rs"]
     );
 }
 

@@ -4,12 +4,14 @@
 pub mod auth;
 pub mod cli;
 pub mod clock;
+pub mod error;
 pub mod figures;
 pub mod hall;
 pub mod import;
 pub mod office;
 pub mod ratings;
 pub mod server;
+pub mod state;
 pub mod store;
 pub mod store_appointment;
 pub mod store_audit;
