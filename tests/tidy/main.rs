@@ -95,6 +95,19 @@ fn rules() -> Vec<Rule> {
             production_only: true,
         },
         Rule {
+            name: "desk locks by the one policy",
+            fix: "take the lock with Relock/RelockRw (crates/app/src/locks.rs): a poisoned lock is recovered",
+            needles: vec![
+                ".expect(\"lock\")".into(),
+                ".lock().unwrap()".into(),
+                ".read().unwrap()".into(),
+                ".write().unwrap()".into(),
+            ],
+            applies: |p| p.starts_with("crates/app/src/") && p.ends_with(".rs"),
+            allowed: |p| p == "crates/app/src/locks.rs",
+            production_only: true,
+        },
+        Rule {
             name: "op kinds only in crates/proto",
             fix: "name the kind as onewindow_proto::OpKind",
             needles: OpKind::ALL
@@ -377,6 +390,26 @@ fn matching_an_error_by_its_text_is_found() {
         ),
     ];
     let found = check(&rule("no branching on an error's text"), &files);
+    assert_eq!(
+        found.iter().map(|v| v.file.as_str()).collect::<Vec<_>>(),
+        ["crates/app/src/queue.rs"]
+    );
+}
+
+#[test]
+fn a_desk_lock_taken_outside_the_policy_is_found() {
+    let files = [
+        file(
+            "crates/app/src/queue.rs",
+            "let q = self.queue.lock().expect(\"lock\");\n",
+        ),
+        file("crates/app/src/desk.rs", "let q = self.sync.relock();\n"),
+        file(
+            "crates/app/src/hall.rs",
+            "fn f() {}\n#[cfg(test)]\nmod tests { fn t() { m.lock().unwrap(); } }\n",
+        ),
+    ];
+    let found = check(&rule("desk locks by the one policy"), &files);
     assert_eq!(
         found.iter().map(|v| v.file.as_str()).collect::<Vec<_>>(),
         ["crates/app/src/queue.rs"]

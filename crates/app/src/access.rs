@@ -16,6 +16,7 @@ use chrono::Utc;
 
 use crate::desk::Desk;
 use crate::dto::{self, AppError};
+use crate::locks::RelockRw;
 
 /// What a command needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,12 +129,7 @@ pub fn check(
 impl Desk {
     /// The backend's check before every command a window calls.
     pub fn guard(&self, command: &str) -> Result<(), AppError> {
-        let role = self
-            .user
-            .read()
-            .expect("lock")
-            .as_ref()
-            .map(|u| u.role.clone());
+        let role = self.user.read_now().as_ref().map(|u| u.role.clone());
         let locked = self.locked.load(std::sync::atomic::Ordering::SeqCst);
         let checked = check(command, role.as_deref(), locked, self.sign_in_required());
         if let Err(e) = &checked {
@@ -144,13 +140,13 @@ impl Desk {
 
     /// Whether the desk waits for someone to sign in: it is enrolled and nobody is signed in.
     pub fn sign_in_required(&self) -> bool {
-        self.user.read().expect("lock").is_none() && self.identity.read().expect("lock").is_some()
+        self.user.read_now().is_none() && self.identity.read_now().is_some()
     }
 
     /// 锁屏 (the clerk left, or nothing was touched for `idle_lock_minutes`): only signing in
     /// unlocks; the open case stays as it was.
     pub fn lock_screen(&self) -> dto::DeskStatus {
-        if self.user.read().expect("lock").is_none() {
+        if self.user.read_now().is_none() {
             // Nobody to unlock it: either the desk waits for a sign-in already, or (not
             // enrolled) it works as its configured clerk.
             return self.status();

@@ -10,6 +10,7 @@ use onewindow_proto::ApiErrorCode;
 
 use crate::desk::Desk;
 use crate::dto::{self, AppError, Flash};
+use crate::locks::Relock;
 
 /// How long the thank-you stays on the screen.
 const THANKS_FOR: Duration = Duration::from_secs(6);
@@ -27,7 +28,7 @@ impl Desk {
     /// What the applicant's screen shows now.
     pub fn applicant_screen(&self) -> dto::ApplicantScreenView {
         let queue = self.queue_status();
-        let mode = self.screen.lock().expect("lock").clone();
+        let mode = self.screen.relock().clone();
         // A light view (no thumbnails, no form): this is looked at every second.
         let case = self
             .open_case_id()
@@ -74,7 +75,7 @@ impl Desk {
                 message: reason,
             });
         }
-        *self.screen.lock().expect("lock") = ScreenMode::Rate;
+        *self.screen.relock() = ScreenMode::Rate;
         Ok(Flash {
             ok: true,
             text: "已请办事人在评价屏上评价".into(),
@@ -88,7 +89,7 @@ impl Desk {
         reasons: &[String],
         comment: &str,
     ) -> Result<dto::ApplicantScreenView, AppError> {
-        if !matches!(*self.screen.lock().expect("lock"), ScreenMode::Rate) {
+        if !matches!(*self.screen.relock(), ScreenMode::Rate) {
             return Err(AppError {
                 code: "not_asked".into(),
                 message: "请等窗口工作人员邀请后再评价".into(),
@@ -104,18 +105,13 @@ impl Desk {
             // A ticket of the window's offline queue: kept here, told to the hub with it.
             self.offline(|s| s.offline_rate(&ticket, level, reasons, comment, chrono::Utc::now()))?;
             tracing::info!(level, "rating of an offline ticket recorded");
-            *self.screen.lock().expect("lock") = ScreenMode::Thanks(Instant::now());
+            *self.screen.relock() = ScreenMode::Thanks(Instant::now());
             return Ok(self.applicant_screen());
         }
-        let token = self
-            .token
-            .lock()
-            .expect("lock")
-            .clone()
-            .ok_or_else(|| AppError {
-                code: "not_enrolled".into(),
-                message: "本窗口尚未注册，评价暂不能提交".into(),
-            })?;
+        let token = self.token.relock().clone().ok_or_else(|| AppError {
+            code: "not_enrolled".into(),
+            message: "本窗口尚未注册，评价暂不能提交".into(),
+        })?;
         self.client()
             .with_token(&token)
             .queue_rating(level, reasons, comment)
@@ -138,7 +134,7 @@ impl Desk {
                 }
             })?;
         tracing::info!(level, "rating recorded");
-        *self.screen.lock().expect("lock") = ScreenMode::Thanks(Instant::now());
+        *self.screen.relock() = ScreenMode::Thanks(Instant::now());
         Ok(self.applicant_screen())
     }
 }

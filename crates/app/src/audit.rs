@@ -7,6 +7,7 @@ use onewindow_store::audit::Audit;
 
 use crate::desk::Desk;
 use crate::dto::{self, AppError};
+use crate::locks::RelockRw;
 
 /// The shortest reason accepted for showing a masked number whole.
 pub const REVEAL_REASON_MIN_CHARS: usize = 4;
@@ -82,7 +83,7 @@ impl Desk {
         reason: &str,
     ) -> Result<dto::RevealView, AppError> {
         let reason = reason.trim();
-        if self.user.read().expect("lock").is_none() {
+        if self.user.read_now().is_none() {
             return Err(AppError {
                 code: "not_signed_in".into(),
                 message: "请先登录（F11）再查看完整信息".into(),

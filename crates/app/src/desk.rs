@@ -13,6 +13,7 @@ use onewindow_store::{Store, StoreError, StreamState};
 use onewindow_sync::{HubClient, SyncError};
 
 use crate::dto::{self, AppError, CacheProblem, Connectivity, DeskStatus};
+use crate::locks::{Relock, RelockRw};
 
 /// How the desk is set up; everything from outside comes in here.
 #[derive(Debug, Clone)]
@@ -301,11 +302,11 @@ impl Desk {
             Ok(k) => k,
             Err(problem) => {
                 // No keystore, no cache: never a plaintext key file, never an open cache.
-                *desk.cache_problem.lock().expect("lock") = Some(problem);
+                *desk.cache_problem.relock() = Some(problem);
                 return desk;
             }
         };
-        *desk.cache_key.lock().expect("lock") = Some(key);
+        *desk.cache_key.relock() = Some(key);
         let opened = Store::open_encrypted(&path, &key).and_then(|s| {
             let snap = Snapshot::load(&s)?;
             let state = s.stream_state(CATALOG)?;
@@ -314,14 +315,14 @@ impl Desk {
         match opened {
             Ok((store, snap, state)) => {
                 tracing::info!(path = %path.display(), items = snap.docs.len(), "cache opened");
-                *desk.catalog_state.lock().expect("lock") = state;
-                *desk.store.write().expect("lock") = Some(Arc::new(Mutex::new(store)));
-                *desk.snapshot.write().expect("lock") = Arc::new(snap);
+                *desk.catalog_state.relock() = state;
+                *desk.store.write_now() = Some(Arc::new(Mutex::new(store)));
+                *desk.snapshot.write_now() = Arc::new(snap);
                 desk.load_identity();
             }
             Err(e) => {
                 tracing::error!(path = %path.display(), error = %e, "cache cannot be opened");
-                *desk.cache_problem.lock().expect("lock") = Some(problem_for(&e, &path));
+                *desk.cache_problem.relock() = Some(problem_for(&e, &path));
             }
         }
         desk
@@ -332,14 +333,10 @@ impl Desk {
     }
 
     pub(crate) fn store(&self) -> Result<Arc<Mutex<Store>>, AppError> {
-        self.store
-            .read()
-            .expect("lock")
-            .clone()
-            .ok_or_else(|| AppError {
-                code: "cache_unavailable".into(),
-                message: "本地缓存不可用，请先从中心重建缓存".into(),
-            })
+        self.store.read_now().clone().ok_or_else(|| AppError {
+            code: "cache_unavailable".into(),
+            message: "本地缓存不可用，请先从中心重建缓存".into(),
+        })
     }
 
     pub(crate) fn with_store<T>(
@@ -347,17 +344,17 @@ impl Desk {
         f: impl FnOnce(&Store) -> Result<T, StoreError>,
     ) -> Result<T, AppError> {
         let store = self.store()?;
-        let guard = store.lock().unwrap_or_else(|p| p.into_inner());
+        let guard = store.relock();
         f(&guard).map_err(store_error)
     }
 
     pub(crate) fn snapshot(&self) -> Arc<Snapshot> {
-        self.snapshot.read().expect("lock").clone()
+        self.snapshot.read_now().clone()
     }
 
     pub fn status(&self) -> DeskStatus {
-        let sync = self.sync.lock().expect("lock");
-        let stream = self.catalog_state.lock().expect("lock").clone();
+        let sync = self.sync.relock();
+        let stream = self.catalog_state.relock().clone();
         let snap = self.snapshot();
         DeskStatus {
             connectivity: match sync.connectivity {
@@ -375,9 +372,9 @@ impl Desk {
             catalog_version_label: stream.version_label,
             item_count: snap.docs.len() as i64,
             syncing: self.syncing.load(Ordering::SeqCst),
-            cache_problem: self.cache_problem.lock().expect("lock").clone(),
+            cache_problem: self.cache_problem.relock().clone(),
             push: self.push_health(),
-            user: self.user.read().expect("lock").clone(),
+            user: self.user.read_now().clone(),
             locked: self.locked.load(Ordering::SeqCst),
             sign_in_required: self.sign_in_required(),
             idle_lock_minutes: self.config.idle_lock_minutes,
@@ -441,11 +438,7 @@ impl Desk {
     /// this the desk has no cache; it is for the last moment of the process.
     pub fn shutdown(&self) {
         self.intake_stop.store(true, Ordering::SeqCst);
-        let thread = self
-            .intake_thread
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let thread = self.intake_thread.relock().take();
         if let Some((handle, nudger)) = thread {
             if let Some(n) = nudger {
                 n.nudge();
@@ -454,7 +447,7 @@ impl Desk {
                 tracing::error!("hot folder thread ended in a panic");
             }
         }
-        let store = self.store.write().unwrap_or_else(|p| p.into_inner()).take();
+        let store = self.store.write_now().take();
         let Some(mut store) = store else {
             return;
         };
@@ -482,7 +475,7 @@ impl Desk {
     /// in between. `None` without a cache or when the stamp cannot be read.
     pub(crate) fn store_stamp(&self) -> Option<StoreStamp> {
         let store = self.store().ok()?;
-        let guard = store.lock().unwrap_or_else(|p| p.into_inner());
+        let guard = store.relock();
         stamp_of(&store, &guard)
     }
 
@@ -495,9 +488,9 @@ impl Desk {
                 ..StatusReads::default()
             });
         };
-        let guard = store.lock().unwrap_or_else(|p| p.into_inner());
+        let guard = store.relock();
         let key = stamp_of(&store, &guard);
-        let mut kept = self.status_reads.lock().unwrap_or_else(|p| p.into_inner());
+        let mut kept = self.status_reads.relock();
         if let (Some(key), Some((kept_key, reads))) = (key, kept.as_ref())
             && key == *kept_key
         {
@@ -564,12 +557,12 @@ impl Desk {
         match result {
             Ok(report) => {
                 {
-                    let mut sync = self.sync.lock().expect("lock");
+                    let mut sync = self.sync.relock();
                     sync.connectivity = Some(true);
                     sync.last_error = None;
                     sync.last_success = Some(Utc::now());
                 }
-                *self.catalog_state.lock().expect("lock") = report.state.clone();
+                *self.catalog_state.relock() = report.state.clone();
                 let changed = report.state.version_id != self.snapshot().version_id;
                 if changed {
                     self.reload_snapshot()?;
@@ -581,7 +574,7 @@ impl Desk {
                 Ok(changed)
             }
             Err(e) => {
-                let mut sync = self.sync.lock().expect("lock");
+                let mut sync = self.sync.relock();
                 let online = !matches!(e, SyncError::Unreachable { .. });
                 if sync.connectivity != Some(online) || sync.last_error.is_none() {
                     tracing::warn!(error = %e, "sync failed");
@@ -598,14 +591,14 @@ impl Desk {
 
     /// After a catalog reset: the empty catalog is what the window searches until it comes back.
     pub(crate) fn reload_catalog_after_reset(&self) -> Result<(), AppError> {
-        *self.catalog_state.lock().expect("lock") = self.with_store(|s| s.stream_state(CATALOG))?;
+        *self.catalog_state.relock() = self.with_store(|s| s.stream_state(CATALOG))?;
         self.reload_snapshot()
     }
 
     fn reload_snapshot(&self) -> Result<(), AppError> {
         let snap = self.with_store(Snapshot::load)?;
         tracing::info!(items = snap.docs.len(), version = ?snap.version_id, "catalog index rebuilt");
-        *self.snapshot.write().expect("lock") = Arc::new(snap);
+        *self.snapshot.write_now() = Arc::new(snap);
         Ok(())
     }
 
@@ -620,8 +613,7 @@ impl Desk {
         let path = self.cache_path();
         if self
             .cache_problem
-            .lock()
-            .expect("lock")
+            .relock()
             .as_ref()
             .is_some_and(|p| p.code == "disk_full")
         {
@@ -634,7 +626,7 @@ impl Desk {
         }
         {
             let _no_pull = self.pull_lock.lock().await;
-            let mut slot = self.store.write().expect("lock");
+            let mut slot = self.store.write_now();
             *slot = None;
             let stamp = Utc::now().format("%Y%m%d%H%M%S");
             for suffix in ["", "-wal", "-shm"] {
@@ -651,7 +643,7 @@ impl Desk {
                     tracing::warn!(from = %from.display(), to = %to.display(), "damaged cache kept aside");
                 }
             }
-            let key = match *self.cache_key.lock().expect("lock") {
+            let key = match *self.cache_key.relock() {
                 Some(k) => k,
                 None => self.config.cache_key.get(&path).map_err(|p| AppError {
                     code: p.code.clone(),
@@ -660,11 +652,10 @@ impl Desk {
             };
             let store = Store::open_encrypted(&path, &key).map_err(store_error)?;
             let snap = Snapshot::load(&store).map_err(store_error)?;
-            *self.catalog_state.lock().expect("lock") =
-                store.stream_state(CATALOG).map_err(store_error)?;
+            *self.catalog_state.relock() = store.stream_state(CATALOG).map_err(store_error)?;
             *slot = Some(Arc::new(Mutex::new(store)));
-            *self.snapshot.write().expect("lock") = Arc::new(snap);
-            *self.cache_problem.lock().expect("lock") = None;
+            *self.snapshot.write_now() = Arc::new(snap);
+            *self.cache_problem.relock() = None;
         }
         // Offline the cache stays empty until the hub answers; the status bar says so.
         let _ = self.sync_once().await;
@@ -674,7 +665,7 @@ impl Desk {
     /// Asks the hub for its health and records the connectivity.
     pub async fn check_hub(&self) {
         let result = self.client().health().await;
-        let mut sync = self.sync.lock().expect("lock");
+        let mut sync = self.sync.relock();
         match result {
             Ok(_) => {
                 sync.connectivity = Some(true);
@@ -690,7 +681,7 @@ impl Desk {
     /// Pulls every `sync_interval`. Runs until the process ends.
     pub async fn run_sync_loop(self: Arc<Self>) {
         loop {
-            if self.store.read().expect("lock").is_some() {
+            if self.store.read_now().is_some() {
                 let _ = self.sync_once().await;
             } else {
                 // No cache to pull into: still tell the clerk whether the hub (needed for the

@@ -10,6 +10,7 @@ use onewindow_proto::HallBoard;
 
 use crate::desk::Desk;
 use crate::dto;
+use crate::locks::Relock;
 
 /// The most calls the screen shows.
 const CALLS_SHOWN: usize = 5;
@@ -25,7 +26,7 @@ impl Desk {
     /// The hall board as the display window shows it now.
     pub fn hall_board(&self) -> dto::HallBoardView {
         let (board, online) = {
-            let feed = self.hall.lock().expect("lock");
+            let feed = self.hall.relock();
             (
                 feed.board.clone().unwrap_or(HallBoard {
                     calls: vec![],
@@ -111,14 +112,14 @@ impl Desk {
             let followed = client
                 .follow_hall_board(move |board| {
                     {
-                        let mut feed = desk.hall.lock().expect("lock");
+                        let mut feed = desk.hall.relock();
                         feed.board = Some(board);
                         feed.online = true;
                     }
                     show_ref(desk.hall_board());
                 })
                 .await;
-            let was_online = std::mem::replace(&mut self.hall.lock().expect("lock").online, false);
+            let was_online = std::mem::replace(&mut self.hall.relock().online, false);
             match followed {
                 Ok(()) => tracing::info!("hall board stream ended; reconnecting"),
                 Err(e) => tracing::debug!(code = e.code(), "hall board not reachable"),

@@ -8,6 +8,7 @@ use onewindow_sync::{HubClient, SyncError};
 
 use crate::desk::Desk;
 use crate::dto::{self, AppError};
+use crate::locks::{Relock, RelockRw};
 
 /// How often the window asks for decisions on its cases.
 pub const RESULTS_POLL: std::time::Duration = std::time::Duration::from_millis(1000);
@@ -57,14 +58,13 @@ fn is_loopback_host(host_port_path: &str) -> bool {
 impl Desk {
     /// The hub this desk talks to now.
     pub(crate) fn client(&self) -> HubClient {
-        self.client.read().expect("lock").clone()
+        self.client.read_now().clone()
     }
 
     /// The desk code in case numbers: the enrolled one, else the one from settings.
     pub fn desk_code(&self) -> String {
         self.identity
-            .read()
-            .expect("lock")
+            .read_now()
             .as_ref()
             .map(|i| i.desk_code.clone())
             .unwrap_or_else(|| self.config.desk_code.clone())
@@ -76,20 +76,19 @@ impl Desk {
             return;
         };
         match load_token(&id.device_id) {
-            Ok(Some(token)) => *self.token.lock().expect("lock") = Some(token),
+            Ok(Some(token)) => *self.token.relock() = Some(token),
             Ok(None) => {
-                *self.push_problem.lock().expect("lock") =
+                *self.push_problem.relock() =
                     Some("系统密钥环中没有本窗口的设备令牌（可能被清除），请重新注册本窗口".into())
             }
-            Err(e) => *self.push_problem.lock().expect("lock") = Some(e.message),
+            Err(e) => *self.push_problem.relock() = Some(e.message),
         }
         let current = self.client();
         if id.hub_url != current.base_url() || id.hub_pin.as_deref() != current.pin() {
             tracing::info!(hub = %id.hub_url, pinned = id.hub_pin.is_some(), "using the enrolled hub");
-            *self.client.write().expect("lock") =
-                HubClient::pinned(&id.hub_url, id.hub_pin.as_deref());
+            *self.client.write_now() = HubClient::pinned(&id.hub_url, id.hub_pin.as_deref());
         }
-        *self.identity.write().expect("lock") = Some(id);
+        *self.identity.write_now() = Some(id);
     }
 
     /// The first-run screen: the hub URL, the administrator's one-time code and, for an
@@ -169,17 +168,17 @@ impl Desk {
         };
         self.with_store_mut(|s| s.set_identity(&id))?;
         tracing::info!(desk_code = %id.desk_code, "desk enrolled");
-        *self.client.write().expect("lock") = client;
-        *self.token.lock().expect("lock") = Some(enrolment.token);
-        *self.push_problem.lock().expect("lock") = None;
-        *self.identity.write().expect("lock") = Some(id);
+        *self.client.write_now() = client;
+        *self.token.relock() = Some(enrolment.token);
+        *self.push_problem.relock() = None;
+        *self.identity.write_now() = Some(id);
         let _ = self.sync_once().await;
         Ok(self.status())
     }
 
     /// Sends the outbox (blobs first) when enrolled; the result goes to the sync health.
     pub(crate) async fn push(&self) -> Result<(), SyncError> {
-        let Some(token) = self.token.lock().expect("lock").clone() else {
+        let Some(token) = self.token.relock().clone() else {
             return Ok(());
         };
         let store = match self.store() {
@@ -213,11 +212,11 @@ impl Desk {
             },
             Err(e) => Err(e),
         };
-        let mut problem = self.push_problem.lock().expect("lock");
+        let mut problem = self.push_problem.relock();
         match &result {
             Ok(r) => {
                 *problem = None;
-                *self.last_push.lock().expect("lock") = Some(Utc::now());
+                *self.last_push.relock() = Some(Utc::now());
                 if r.applied + r.rejected + r.duplicate > 0 {
                     // Hand-offs acknowledged: the case on screen moved on.
                     self.bump();
@@ -240,7 +239,7 @@ impl Desk {
     /// Asks for back-office results once: a cheap request, so the window shows 待出件 within
     /// about a second of the approver's click while online.
     pub async fn pull_results_once(&self) -> Result<usize, SyncError> {
-        let Some(token) = self.token.lock().expect("lock").clone() else {
+        let Some(token) = self.token.relock().clone() else {
             return Ok(0);
         };
         let Ok(store) = self.store() else {
@@ -316,7 +315,7 @@ impl Desk {
                 message: onewindow_domain::login::locked_message(until),
             });
         }
-        let token = self.token.lock().expect("lock").clone();
+        let token = self.token.relock().clone();
         let checked = match &token {
             Some(t) => Some(self.client().with_token(t).login(name, password).await),
             None => None,
@@ -480,7 +479,7 @@ impl Desk {
             "ok",
             Some(if offline { "offline" } else { "hub" }),
         );
-        *self.user.write().expect("lock") = Some(dto::UserView {
+        *self.user.write_now() = Some(dto::UserView {
             name: name.to_string(),
             role: role.to_string(),
             role_label: role_label.into(),
@@ -489,7 +488,7 @@ impl Desk {
     }
 
     pub fn logout(&self) -> dto::DeskStatus {
-        let gone = self.user.write().expect("lock").take();
+        let gone = self.user.write_now().take();
         if let Some(u) = gone {
             tracing::info!(user = %u.name, "signed out");
             self.audit_as(&u.name, &self.desk_code(), "logout", &u.name, "ok", None);
@@ -500,8 +499,7 @@ impl Desk {
     /// The name events are recorded under.
     pub(crate) fn user_name(&self) -> String {
         self.user
-            .read()
-            .expect("lock")
+            .read_now()
             .as_ref()
             .map(|u| u.name.clone())
             .unwrap_or_else(|| self.config.clerk.clone())
@@ -566,7 +564,7 @@ impl Desk {
 
     /// Pending ops and bytes (ops plus files not yet on the hub), oldest pending, rejects.
     pub(crate) fn push_health(&self) -> dto::PushStatus {
-        let identity = self.identity.read().expect("lock").clone();
+        let identity = self.identity.read_now().clone();
         let reads = self.status_reads();
         let health = &reads.push;
         dto::PushStatus {
@@ -579,10 +577,9 @@ impl Desk {
             rejected: health.rejected as u32,
             last_push_at: self
                 .last_push
-                .lock()
-                .expect("lock")
+                .relock()
                 .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
-            problem: self.push_problem.lock().expect("lock").clone(),
+            problem: self.push_problem.relock().clone(),
             streams: crate::desk::PULL_STREAMS
                 .iter()
                 .zip(&reads.stream_pulls)

@@ -13,6 +13,7 @@ mod guide;
 pub mod hall;
 pub mod identity;
 pub mod launch;
+mod locks;
 pub mod logs;
 pub mod print;
 pub mod queue;

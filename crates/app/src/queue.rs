@@ -17,6 +17,7 @@ use onewindow_sync::SyncError;
 
 use crate::desk::{Desk, DeskConfig};
 use crate::dto::{self, AppError, Flash};
+use crate::locks::Relock;
 
 /// What the desk remembers of its window between answers.
 #[derive(Debug, Default, Clone)]
@@ -83,14 +84,14 @@ impl Desk {
         if let Ok((client, _)) = self.queue_client() {
             match client.queue_mine().await {
                 Ok(answer) => {
-                    let mut local = self.queue.lock().expect("lock");
+                    let mut local = self.queue.relock();
                     local.waiting = answer.waiting_for_window as u32;
                     local.current = answer.ticket;
                     local.hub_down = false;
                 }
                 Err(e) => {
                     if matches!(e, SyncError::Unreachable { .. }) {
-                        self.queue.lock().expect("lock").hub_down = true;
+                        self.queue.relock().hub_down = true;
                     }
                     tracing::debug!(code = e.code(), "queue not refreshed");
                 }
@@ -100,9 +101,9 @@ impl Desk {
     }
 
     fn queue_view(&self, flash: Option<Flash>) -> dto::QueueView {
-        let local = self.queue.lock().expect("lock").clone();
+        let local = self.queue.relock().clone();
         let cfg = self.with_store(|s| s.queue_config()).ok().flatten();
-        let enrolled = self.token.lock().expect("lock").is_some();
+        let enrolled = self.token.relock().is_some();
         let window = cfg
             .as_ref()
             .and_then(|c| c.window_of_desk(&self.desk_code()).cloned());
@@ -203,12 +204,7 @@ impl Desk {
                 message: reason,
             });
         }
-        let token = self
-            .token
-            .lock()
-            .expect("lock")
-            .clone()
-            .expect("checked by the view");
+        let token = self.token.relock().clone().expect("checked by the view");
         Ok((
             self.client().with_token(&token),
             view.window.expect("checked by the view"),
@@ -217,7 +213,7 @@ impl Desk {
 
     fn queue_answered(&self, answer: onewindow_proto::QueueAnswer, flash: Flash) -> dto::QueueView {
         {
-            let mut local = self.queue.lock().expect("lock");
+            let mut local = self.queue.relock();
             local.waiting = answer.waiting_for_window as u32;
             local.current = answer
                 .ticket
@@ -251,7 +247,7 @@ impl Desk {
                         code = e.code(),
                         "hub unreachable; calling the offline queue"
                     );
-                    self.queue.lock().expect("lock").hub_down = true;
+                    self.queue.relock().hub_down = true;
                 }
                 Err(e) => return Err(queue_error(e)),
             }
@@ -261,7 +257,7 @@ impl Desk {
         let flash = match &called {
             Some(t) => {
                 tracing::info!(ticket = %t.number, "offline ticket called");
-                self.queue.lock().expect("lock").current = None;
+                self.queue.relock().current = None;
                 self.announcer.announce(&t.number, window);
                 Flash {
                     ok: true,
@@ -293,7 +289,7 @@ impl Desk {
             },
         };
         if answer.ticket.is_none() {
-            self.queue.lock().expect("lock").current = None;
+            self.queue.relock().current = None;
         }
         self.queue_answered(answer, flash)
     }
@@ -301,7 +297,7 @@ impl Desk {
     /// The offline ticket the applicant at the window rates, if the service was one: the one
     /// being served, or (when the window serves no hub ticket) the last one done lately.
     pub(crate) fn offline_ticket_to_rate(&self) -> Option<String> {
-        let serving_hub = self.queue.lock().expect("lock").current.is_some();
+        let serving_hub = self.queue.relock().current.is_some();
         let current = self.offline_current().ok().flatten();
         match current {
             Some(t) if t.state == TicketState::Serving => Some(t.id),
@@ -320,7 +316,7 @@ impl Desk {
         f: impl FnOnce(&mut Store) -> Result<T, StoreError>,
     ) -> Result<T, AppError> {
         let store = self.store()?;
-        let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+        let mut guard = store.relock();
         match f(&mut guard) {
             Ok(v) => Ok(v),
             Err(StoreError::BadInput(message)) => {
@@ -421,7 +417,7 @@ impl Desk {
                 text: format!("{n} 号已转移，按原取号时间排队"),
             },
         );
-        self.queue.lock().expect("lock").current = None;
+        self.queue.relock().current = None;
         Ok(dto::QueueView {
             current: None,
             ..view
@@ -465,7 +461,7 @@ impl Desk {
             Err(e @ SyncError::Unreachable { .. }) => {
                 tracing::warn!(code = e.code(), "hub unreachable; offline walk-in ticket");
                 let busy = {
-                    let mut local = self.queue.lock().expect("lock");
+                    let mut local = self.queue.relock();
                     local.hub_down = true;
                     local.current.is_some()
                 } || self.offline_current()?.is_some();
@@ -490,7 +486,7 @@ impl Desk {
     /// A hub call failed: remembered when it could not be reached, then told the clerk.
     fn hub_failed(&self, e: SyncError) -> AppError {
         if matches!(e, SyncError::Unreachable { .. }) {
-            self.queue.lock().expect("lock").hub_down = true;
+            self.queue.relock().hub_down = true;
         }
         queue_error(e)
     }
@@ -501,12 +497,7 @@ impl Desk {
         if let Ok(Some(t)) = self.offline_current() {
             return Some(t.id);
         }
-        self.queue
-            .lock()
-            .expect("lock")
-            .current
-            .as_ref()
-            .map(|t| t.id.clone())
+        self.queue.relock().current.as_ref().map(|t| t.id.clone())
     }
 
     /// After acceptance: the ticket being served at this window becomes linked to the case
@@ -515,7 +506,7 @@ impl Desk {
         if let Ok(true) = self.with_store_mut(|s| s.offline_link_case(case_number, Utc::now())) {
             return;
         }
-        if self.queue.lock().expect("lock").current.is_none() {
+        if self.queue.relock().current.is_none() {
             return;
         }
         let Ok((client, _)) = self.queue_client() else {
@@ -544,7 +535,7 @@ impl Desk {
             _ => "本窗口恢复服务",
         };
         tracing::info!(state = %live.state, at = %Utc::now(), "window state set");
-        self.queue.lock().expect("lock").window_state = Some(live.state.clone());
+        self.queue.relock().window_state = Some(live.state.clone());
         Ok(self.queue_view(Some(Flash {
             ok: true,
             text: text.into(),

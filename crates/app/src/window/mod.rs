@@ -8,6 +8,7 @@ use crate::desk::{Desk, store_error};
 use crate::dto::{
     self, AppError, ApplicantInput, CaseSummary, CaseView, DocumentPreview, Flash, WindowInfo,
 };
+use crate::locks::Relock;
 use base64::Engine;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use onewindow_documents::{AcceptanceReceipt, CjkFont, OneTimeNotice, PledgeLetter, RefusalNotice};
@@ -156,10 +157,9 @@ impl Intake {
     }
 }
 
-/// Locks a mutex of the window's state; a panic elsewhere (a decoder on a hostile file) must not
-/// leave the window unusable, and the state it guards is valid between statements.
+/// Locks a mutex of the window's state by the desk's policy ([`crate::locks`]).
 fn relock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
+    m.relock()
 }
 
 fn bad(code: &str, message: impl Into<String>) -> AppError {
@@ -230,7 +230,7 @@ impl Desk {
         f: impl FnOnce(&mut Store) -> Result<T, StoreError>,
     ) -> Result<T, AppError> {
         let store = self.store()?;
-        let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+        let mut guard = store.relock();
         f(&mut guard).map_err(store_error)
     }
 }
