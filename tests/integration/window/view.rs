@@ -31,10 +31,10 @@ static VARYING: std::sync::LazyLock<[(Regex, &str); 4]> = std::sync::LazyLock::n
 
 /// The view as JSON with what varies between runs replaced.
 fn normalised(v: &CaseView, hot: &Path) -> String {
-    fn walk(v: &mut serde_json::Value, hot: &str) {
+    fn walk(v: &mut serde_json::Value, hot: &str, tmp: &str) {
         match v {
             serde_json::Value::String(s) => {
-                let mut t = s.replace(hot, "<hot folder>");
+                let mut t = s.replace(hot, "<hot folder>").replace(tmp, "<tmp>");
                 if t.starts_with("data:image/png;base64,") {
                     t = "<png>".into();
                 }
@@ -43,13 +43,21 @@ fn normalised(v: &CaseView, hot: &Path) -> String {
                 }
                 *s = t;
             }
-            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| walk(x, hot)),
-            serde_json::Value::Object(o) => o.values_mut().for_each(|x| walk(x, hot)),
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| walk(x, hot, tmp)),
+            serde_json::Value::Object(o) => o.values_mut().for_each(|x| walk(x, hot, tmp)),
             _ => {}
         }
     }
     let mut j = serde_json::to_value(v).unwrap();
-    walk(&mut j, &hot.display().to_string());
+    // The test's folder, wherever the system keeps temporary folders.
+    let tmp = hot
+        .parent()
+        .expect("the hot folder is in the test's folder");
+    walk(
+        &mut j,
+        &hot.display().to_string(),
+        &tmp.display().to_string(),
+    );
     // Revisions and counters that depend on how fast the desk was.
     if let Some(o) = j.as_object_mut() {
         o.remove("revision");
