@@ -66,26 +66,7 @@ fn back_office_pages_in_headless_chromium() {
         assert_eq!(r.results[0].status, onewindow_proto::OpStatus::Applied);
     });
 
-    let port = free_port();
-    let driver = Guard(
-        Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .expect("chromedriver (Debian chromium-driver; make e2e installs it)"),
-    );
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::blocking::Client::new();
-    wait_until("chromedriver", Duration::from_secs(20), || {
-        http.get(format!("{base}/status"))
-            .send()
-            .ok()
-            .and_then(|r| r.json::<serde_json::Value>().ok())
-            .is_some_and(|v| v["value"]["ready"] == serde_json::Value::Bool(true))
-    });
-    let s = Session::chromium(&base, Path::new("/usr/bin/chromium"));
+    let (driver, s) = chromium();
     let shots = shots_dir();
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let url = hub.url();

@@ -536,7 +536,7 @@ impl HubStore {
             // The effect runs in a savepoint: a constraint it breaks rejects this op alone
             // instead of failing the batch (and every later push) with a 500.
             tx.execute_batch("SAVEPOINT effect")?;
-            match apply_effect(&tx, device, op, now) {
+            match apply_effect(&tx, device, op, &body, now) {
                 Ok(Ok(())) => {
                     tx.execute_batch("RELEASE effect")?;
                     Ok(())
@@ -642,14 +642,15 @@ fn apply_effect(
     tx: &Transaction<'_>,
     device: &str,
     op: &Op,
+    body: &std::result::Result<OpBody, OpDecodeError>,
     now: DateTime<Utc>,
 ) -> Result<std::result::Result<(), Reject>> {
-    let body = match op.body() {
+    let body = match body {
         Ok(b) => b,
         Err(e) => return Ok(Err(Reject(e.reason_zh()))),
     };
     let checked = (|| -> std::result::Result<std::result::Result<(), Reject>, HubStoreError> {
-        match &body {
+        match body {
             OpBody::HandOff(h) => {
                 let (id, number, item) = match (
                     plain("case_id", &h.case_id),

@@ -17,17 +17,25 @@ pub struct PushReport {
     pub bytes_uploaded: u64,
 }
 
-/// The blobs an op needs on the hub first ([`onewindow_proto::OpBody::blobs`]); none when
-/// its payload cannot be read (the hub rejects it, with the reason).
-fn blobs_of(op: &Op) -> Vec<String> {
-    op.body()
-        .map(|b| b.blobs().into_iter().map(str::to_string).collect())
-        .unwrap_or_default()
+/// What an op refers to, read from its payload once: the blobs it needs on the hub first
+/// ([`onewindow_proto::OpBody::blobs`]) and its case. Nothing when the payload cannot be read
+/// (the hub rejects it, with the reason).
+struct Refs {
+    blobs: Vec<String>,
+    case: Option<String>,
 }
 
-/// The case an op is about, if any.
-fn case_of(op: &Op) -> Option<String> {
-    op.body().ok()?.case_id().map(str::to_string)
+fn refs(op: &Op) -> Refs {
+    match op.body() {
+        Ok(b) => Refs {
+            blobs: b.blobs().into_iter().map(str::to_string).collect(),
+            case: b.case_id().map(str::to_string),
+        },
+        Err(_) => Refs {
+            blobs: vec![],
+            case: None,
+        },
+    }
 }
 
 /// The attachment lane: sends one blob from the offset the hub reports, in chunks of at most
@@ -126,10 +134,12 @@ pub async fn push_outbox(
             .collect();
         // Heavy ops go in smaller batches, so answers flow back while scans upload: a batch
         // ends once its files pass BATCH_BLOB_BYTES (small ops still go 200 at a time).
+        let read: Vec<Refs> = batch.iter().map(refs).collect();
         let mut batch_bytes = 0u64;
         let mut cut = batch.len();
-        for (i, o) in batch.iter().enumerate() {
-            batch_bytes += blobs_of(o)
+        for (i, r) in read.iter().enumerate() {
+            batch_bytes += r
+                .blobs
                 .iter()
                 .filter_map(|sha| blobs.blob_len(sha).ok())
                 .sum::<u64>();
@@ -138,19 +148,20 @@ pub async fn push_outbox(
                 break;
             }
         }
-        let taken: Vec<Op> = batch.into_iter().take(cut).collect();
-        let Some(last) = taken.last().map(|o| o.device_seq) else {
+        let Some(last) = batch[..cut].last().map(|o| o.device_seq) else {
             return Ok(report);
         };
-        let batch: Vec<Op> = taken
+        let (batch, read): (Vec<Op>, Vec<Refs>) = batch
             .into_iter()
-            .filter(|o| case_of(o).is_none_or(|c| !held_cases.contains(&c)))
-            .collect();
+            .zip(read)
+            .take(cut)
+            .filter(|(_, r)| r.case.as_ref().is_none_or(|c| !held_cases.contains(c)))
+            .unzip();
         if batch.is_empty() {
             after_seq = last;
             continue;
         }
-        let mut needed: Vec<String> = batch.iter().flat_map(blobs_of).collect();
+        let mut needed: Vec<String> = read.iter().flat_map(|r| r.blobs.clone()).collect();
         needed.sort();
         needed.dedup();
         for sha in &needed {
@@ -205,7 +216,10 @@ pub async fn push_outbox(
                 }
                 OpStatus::WaitingForBlob => {
                     report.waiting += 1;
-                    if let Some(case) = batch.iter().find(|o| o.op_id == r.op_id).and_then(case_of)
+                    if let Some(case) = batch
+                        .iter()
+                        .position(|o| o.op_id == r.op_id)
+                        .and_then(|i| read[i].case.clone())
                     {
                         held_cases.insert(case);
                     }

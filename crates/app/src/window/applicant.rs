@@ -237,7 +237,7 @@ impl Desk {
             Ok(())
         })?;
         if number_changed {
-            relock(&self.elicence_errors).remove(&ctx.case.id);
+            self.elicence_errors.relock().remove(&ctx.case.id);
         }
         self.bump();
         if number_changed || ctx.elicences.is_none() {
@@ -259,14 +259,14 @@ impl Desk {
                     s.save_elicences(case_id, &holder, &found.licences, Utc::now())
                 });
                 if saved.is_ok() {
-                    relock(&self.elicence_errors).remove(case_id);
+                    self.elicence_errors.relock().remove(case_id);
                 }
                 tracing::info!(licences = found.licences.len(), "e-licences looked up");
             }
             Err(e) => {
                 // The error's text can name the request; the code is enough for the log.
                 tracing::warn!(code = e.code(), "e-licence lookup failed");
-                relock(&self.elicence_errors).insert(
+                self.elicence_errors.relock().insert(
                     case_id.to_string(),
                     format!(
                         "暂时无法查询电子证照（{}）：可由电子证照替代的材料请收取纸质件或办理告知承诺",
@@ -362,7 +362,7 @@ impl Desk {
                 "身份证照片.jpg"
             };
             let outcome = {
-                let mut hot = relock(&self.intake().hot);
+                let mut hot = self.intake().hot.relock();
                 let h = hot
                     .as_mut()
                     .ok_or_else(|| bad("intake_unavailable", "扫描存储不可用，无法保存证件照片"))?;

@@ -10,7 +10,7 @@ pub(super) fn documents_dir(data_dir: &Path) -> PathBuf {
 
 impl Desk {
     pub(super) fn font(&self) -> Result<Arc<CjkFont>, String> {
-        let mut f = relock(&self.intake().font);
+        let mut f = self.intake().font.relock();
         if let Some(font) = f.as_ref() {
             return Ok(font.clone());
         }

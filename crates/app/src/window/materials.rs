@@ -56,7 +56,7 @@ impl Desk {
             ));
         }
         {
-            let mut st = relock(&self.intake().state);
+            let mut st = self.intake().state.relock();
             st.case_id = Some(ctx.case.id.clone());
             st.slot = slot.map(|s| s as usize);
         }
@@ -143,7 +143,7 @@ impl Desk {
     /// (not deleted) and leaves the list.
     pub fn set_aside_held_scan(&self, case_id: &str, name: &str) -> Result<CaseView, AppError> {
         let moved = {
-            let mut hot = relock(&self.intake().hot);
+            let mut hot = self.intake().hot.relock();
             let h = hot
                 .as_mut()
                 .ok_or_else(|| bad("intake_unavailable", "扫描存储不可用，请检查磁盘"))?;
@@ -151,7 +151,7 @@ impl Desk {
         };
         match moved {
             Ok(_) => {
-                relock(&self.intake().state).held.retain(|h| h.name != name);
+                self.intake().state.relock().held.retain(|h| h.name != name);
                 self.bump();
                 self.case_view(
                     case_id,
@@ -208,7 +208,7 @@ impl Desk {
             ));
         }
         let slot = {
-            let st = relock(&self.intake().state);
+            let st = self.intake().state.relock();
             (st.case_id.as_deref() == Some(ctx.case.id.as_str()))
                 .then_some(st.slot)
                 .flatten()
@@ -217,7 +217,7 @@ impl Desk {
         let mut problems = Vec::new();
         for p in paths {
             let outcome = {
-                let mut hot = relock(&self.intake().hot);
+                let mut hot = self.intake().hot.relock();
                 let h = hot
                     .as_mut()
                     .ok_or_else(|| bad("intake_unavailable", "扫描存储不可用，请检查磁盘"))?;

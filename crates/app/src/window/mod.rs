@@ -157,11 +157,6 @@ impl Intake {
     }
 }
 
-/// Locks a mutex of the window's state by the desk's policy ([`crate::locks`]).
-fn relock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.relock()
-}
-
 fn bad(code: &str, message: impl Into<String>) -> AppError {
     AppError {
         code: code.into(),

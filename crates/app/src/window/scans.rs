@@ -73,7 +73,7 @@ impl Desk {
             .spawn(move || desk.intake_loop(watch, first_look));
         match spawned {
             Ok(handle) => {
-                *relock(&self.intake_thread) = Some((handle, nudger));
+                *self.intake_thread.relock() = Some((handle, nudger));
                 // What is in the folder before any case opens must be known as such (it goes
                 // to no case by itself); a folder on a dead network drive does not hold up
                 // the start for long.
@@ -103,7 +103,7 @@ impl Desk {
     pub(super) fn scan_hot_folder(&self) -> bool {
         // A panic while decoding one hostile file must not end scanning for the day.
         let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let mut hot = relock(&self.intake().hot);
+            let mut hot = self.intake().hot.relock();
             hot.as_mut().map(|h| {
                 h.scan_keeping(Instant::now(), &mut |t, arrival| self.keep_scan(t, arrival))
                     .map(|o| (o, h.has_pending(), h.held()))
@@ -119,7 +119,7 @@ impl Desk {
                         reason: h.reason_zh,
                     })
                     .collect();
-                let mut st = relock(&self.intake().state);
+                let mut st = self.intake().state.relock();
                 if st.intake_error.take().is_some() {
                     tracing::info!("hot folder scanning again");
                 }
@@ -154,7 +154,7 @@ impl Desk {
     }
 
     pub(super) fn intake_problem(&self, message: String) {
-        let mut st = relock(&self.intake().state);
+        let mut st = self.intake().state.relock();
         if st.intake_error.as_deref() != Some(message.as_str()) {
             st.intake_error = Some(message);
             drop(st);
@@ -180,7 +180,7 @@ impl Desk {
     }
 
     pub(super) fn list_quarantined(&self, q: onewindow_intake::Quarantined) {
-        let mut st = relock(&self.intake().state);
+        let mut st = self.intake().state.relock();
         st.quarantined.push(dto::QuarantineView {
             name: q.original_name,
             reason: q.reason_zh,
@@ -199,7 +199,7 @@ impl Desk {
     /// applicant's case by itself. When nothing can be recorded the file stays, held with why.
     pub(super) fn keep_scan(&self, t: &Taken, arrival: &Arrival) -> Result<(), Held> {
         let (open, slot, there_before) = {
-            let mut st = relock(&self.intake().state);
+            let mut st = self.intake().state.relock();
             let there_before = st.present_at_focus.remove(&t.original_name);
             (st.case_id.clone().zip(st.focused_at), st.slot, there_before)
         };
@@ -233,7 +233,7 @@ impl Desk {
             }
         };
         let found = {
-            let mut hot = relock(&self.intake().hot);
+            let mut hot = self.intake().hot.relock();
             let Some(h) = hot.as_mut() else { return };
             h.recover(&kept)
         };
@@ -288,13 +288,13 @@ impl Desk {
 
     /// The case on the clerk's screen (taking scans), if any.
     pub(crate) fn open_case_id(&self) -> Option<String> {
-        relock(&self.intake().state).case_id.clone()
+        self.intake().state.relock().case_id.clone()
     }
 
     /// Makes the case the one on screen: new scans land in it. Scans waiting from before are
     /// not put into it: only the clerk does that.
     pub(super) fn focus(&self, case_id: &str) {
-        if relock(&self.intake().state).case_id.as_deref() == Some(case_id) {
+        if self.intake().state.relock().case_id.as_deref() == Some(case_id) {
             return;
         }
         // The time first, then the names: a file the watch saw before this instant, or that
@@ -302,7 +302,7 @@ impl Desk {
         // listed outside the lock (a network folder may be slow).
         let at = Instant::now();
         let present = self.hot_folder_names();
-        let mut st = relock(&self.intake().state);
+        let mut st = self.intake().state.relock();
         st.case_id = Some(case_id.to_string());
         st.focused_at = Some(at);
         st.present_at_focus = present;
@@ -325,7 +325,7 @@ impl Desk {
     /// The case left the window (notice, acceptance, refusal, withdrawal): scans no longer go
     /// to it but wait for the next case.
     pub(super) fn unfocus(&self, case_id: &str) {
-        let mut st = relock(&self.intake().state);
+        let mut st = self.intake().state.relock();
         if st.case_id.as_deref() == Some(case_id) {
             st.case_id = None;
             st.slot = None;
@@ -334,7 +334,7 @@ impl Desk {
     }
 
     pub(super) fn unfocus_all(&self) {
-        let mut st = relock(&self.intake().state);
+        let mut st = self.intake().state.relock();
         st.case_id = None;
         st.slot = None;
     }

@@ -235,7 +235,7 @@ impl Desk {
                 licences: vec![],
             },
             None => {
-                let st = relock(&self.elicence_errors).get(&ctx.case.id).cloned();
+                let st = self.elicence_errors.relock().get(&ctx.case.id).cloned();
                 match st {
                     Some(msg) => dto::ELicenceView {
                         state: "offline".into(),
@@ -312,7 +312,7 @@ impl Desk {
             })
             .collect();
         let (scan_target, selected_slot, quarantined, held_scans) = {
-            let st = relock(&self.intake().state);
+            let st = self.intake().state.relock();
             let target = st.case_id.as_deref() == Some(ctx.case.id.as_str());
             let slot = if target {
                 st.slot.map(|s| s as u32)
