@@ -108,6 +108,15 @@ fn rules() -> Vec<Rule> {
             production_only: true,
         },
         Rule {
+            name: "hub pages only through templates",
+            fix: "write the page as a maud html! template (crates/hub/src/pages.rs has the frames); \
+                  spliced values are escaped by it, PreEscaped is for constant CSS and scripts",
+            needles: html_by_hand(),
+            applies: |p| p.starts_with("crates/hub/src/") && p.ends_with(".rs"),
+            allowed: |_| false,
+            production_only: true,
+        },
+        Rule {
             name: "op kinds only in crates/proto",
             fix: "name the kind as onewindow_proto::OpKind",
             needles: OpKind::ALL
@@ -119,6 +128,26 @@ fn rules() -> Vec<Rule> {
             production_only: false,
         },
     ]
+}
+
+/// What HTML written by hand looks like in Rust: a string literal opening with a tag, a hand
+/// escaper, or markup made unescaped from something other than a constant.
+fn html_by_hand() -> Vec<String> {
+    let mut needles: Vec<String> = ('a'..='z')
+        .chain('A'..='Z')
+        .chain(['!', '/'])
+        .map(|c| format!("\"<{c}"))
+        .collect();
+    needles.extend(
+        [
+            "fn esc(",
+            "PreEscaped(format!",
+            "PreEscaped(&",
+            "PreEscaped(String",
+        ]
+        .map(String::from),
+    );
+    needles
 }
 
 /// The lines of `files` (path, text) that break `rule`. Comment lines do not count.
@@ -438,5 +467,44 @@ fn an_op_kind_spelled_outside_proto_is_found() {
     assert_eq!(
         found.iter().map(|v| v.file.as_str()).collect::<Vec<_>>(),
         ["crates/hub/src/store_sync.rs", "tests/integration/sync.rs"]
+    );
+}
+
+#[test]
+fn html_built_by_hand_in_the_hub_is_found() {
+    let files = [
+        file(
+            "crates/hub/src/office.rs",
+            "let row = format!(r#\"<tr><td>{}</td></tr>\"#, esc(&name));\n",
+        ),
+        file(
+            "crates/hub/src/hall.rs",
+            "fn esc(s: &str) -> String { s.into() }\n",
+        ),
+        file(
+            "crates/hub/src/tidal.rs",
+            "html! { p { (PreEscaped(format!(\"{x}\"))) } }\n",
+        ),
+        file(
+            "crates/hub/src/ratings.rs",
+            "html! { tr { td { (r.at) } } script { (PreEscaped(SCRIPT)) } }\n",
+        ),
+        file(
+            "crates/hub/src/pages.rs",
+            "fn f() {}\n#[cfg(test)]\nmod tests { fn t() { assert!(page.contains(\"<p>\")); } }\n",
+        ),
+        file(
+            "crates/app/src/print.rs",
+            "let page = format!(\"<html>{body}\");\n",
+        ),
+    ];
+    let found = check(&rule("hub pages only through templates"), &files);
+    assert_eq!(
+        found.iter().map(|v| v.file.as_str()).collect::<Vec<_>>(),
+        [
+            "crates/hub/src/office.rs",
+            "crates/hub/src/hall.rs",
+            "crates/hub/src/tidal.rs"
+        ]
     );
 }

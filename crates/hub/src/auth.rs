@@ -7,7 +7,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::office::{cookie_token, page};
+use crate::office::cookie_token;
+use crate::pages;
 use crate::server::HubState;
 use crate::store_office::User;
 
@@ -52,7 +53,7 @@ async fn signed_in(state: &HubState, headers: &HeaderMap) -> Result<User, Respon
 fn forbidden(u: &User, why: &str) -> Response {
     (
         StatusCode::FORBIDDEN,
-        page("无权访问", Some(u), &format!("<p class=\"err\">{why}</p>")),
+        pages::office("无权访问", Some(u), maud::html! { p.err { (why) } }),
     )
         .into_response()
 }

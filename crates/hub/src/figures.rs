@@ -7,10 +7,11 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::auth::Supervisor;
-use crate::office::{esc, page};
+use crate::pages;
 use crate::server::HubState;
 
 use crate::store_queue::hall_day;
@@ -26,31 +27,33 @@ fn rate(r: &FigureRow) -> String {
         .map_or("—".into(), |x| format!("{:.1}%", x * 100.0))
 }
 
-fn table(id: &str, title: &str, first: &str, rows: &[FigureRow], total: &FigureRow) -> String {
-    let body: String = rows
-        .iter()
-        .chain(std::iter::once(total))
-        .map(|r| {
-            format!(
-                r#"<tr data-key="{k}"><td>{l}</td><td class="tickets">{t}</td><td>{w}</td><td>{s}</td><td class="no-show">{n}</td><td class="cases">{c}</td><td class="notices">{nt}</td><td class="ratings">{rt}</td><td>{sat}</td></tr>"#,
-                k = esc(&r.key),
-                l = esc(&r.label),
-                t = r.tickets,
-                w = minutes(r.avg_wait_min),
-                s = minutes(r.avg_service_min),
-                n = rate(r),
-                c = r.cases,
-                nt = r.notices,
-                rt = r.ratings,
-                sat = r
-                    .satisfaction()
-                    .map_or("—".into(), |x| format!("{:.1}%", x * 100.0)),
-            )
-        })
-        .collect();
-    format!(
-        r#"<section><h3>{title}</h3><table id="{id}"><thead><tr><th>{first}</th><th>取号数</th><th>平均等候（分钟）</th><th>平均办理（分钟）</th><th>过号率</th><th>受理办件</th><th>一次性告知</th><th>评价数</th><th>满意率</th></tr></thead><tbody>{body}</tbody></table></section>"#
-    )
+fn table(id: &str, title: &str, first: &str, rows: &[FigureRow], total: &FigureRow) -> Markup {
+    html! {
+        section {
+            h3 { (title) }
+            table id=(id) {
+                thead { tr {
+                    th { (first) } th { "取号数" } th { "平均等候（分钟）" } th { "平均办理（分钟）" }
+                    th { "过号率" } th { "受理办件" } th { "一次性告知" } th { "评价数" } th { "满意率" }
+                } }
+                tbody {
+                    @for r in rows.iter().chain(std::iter::once(total)) {
+                        tr data-key=(r.key) {
+                            td { (r.label) }
+                            td.tickets { (r.tickets) }
+                            td { (minutes(r.avg_wait_min)) }
+                            td { (minutes(r.avg_service_min)) }
+                            td.no-show { (rate(r)) }
+                            td.cases { (r.cases) }
+                            td.notices { (r.notices) }
+                            td.ratings { (r.ratings) }
+                            td { (r.satisfaction().map_or("—".into(), |x| format!("{:.1}%", x * 100.0))) }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -84,10 +87,10 @@ pub async fn figures_page(
         Err(_) => {
             return (
                 StatusCode::BAD_REQUEST,
-                page(
+                pages::office(
                     "数据统计",
                     Some(&user),
-                    "<p class=\"err\" id=\"figures-error\">日期应为 2026-11-27（日报）或 2026-11（月通报）。</p>",
+                    html! { p.err #figures-error { "日期应为 2026-11-27（日报）或 2026-11（月通报）。" } },
                 ),
             )
                 .into_response();
@@ -98,25 +101,26 @@ pub async fn figures_page(
     } else {
         "日报"
     };
-    let body = format!(
-        r#"<h2>数据统计 · {kind} {p}</h2>
-<form method="get" action="/office/figures"><label>日期 <input name="day" value="{day}" placeholder="2026-11-27"></label> <button>看日报</button>
-<label>月份 <input name="month" placeholder="2026-11"></label> <button>看月通报</button>
-<a id="figures-xlsx" href="/office/figures.xlsx?{qk}={p}">导出 Excel</a></form>
-{d}{w}{c}{h}"#,
-        p = esc(&period),
-        day = if period.len() == 10 {
-            esc(&period)
-        } else {
-            String::new()
-        },
-        qk = if period.len() == 7 { "month" } else { "day" },
-        d = table("by-domain", "按业务", "业务", &f.by_domain, &f.total),
-        w = table("by-window", "按窗口", "窗口", &f.by_window, &f.total),
-        c = table("by-clerk", "按人员", "经办人", &f.by_clerk, &f.total),
-        h = table("by-hour", "按时段", "时段", &f.by_hour, &f.total),
-    );
-    page("数据统计", Some(&user), &body).into_response()
+    let (day, query_key) = if period.len() == 7 {
+        ("", "month")
+    } else {
+        (period.as_str(), "day")
+    };
+    let body = html! {
+        h2 { "数据统计 · " (kind) " " (period) }
+        form method="get" action="/office/figures" {
+            label { "日期 " input name="day" value=(day) placeholder="2026-11-27"; }
+            " " button { "看日报" } " "
+            label { "月份 " input name="month" placeholder="2026-11"; }
+            " " button { "看月通报" } " "
+            a #figures-xlsx href={ "/office/figures.xlsx?" (query_key) "=" (period) } { "导出 Excel" }
+        }
+        (table("by-domain", "按业务", "业务", &f.by_domain, &f.total))
+        (table("by-window", "按窗口", "窗口", &f.by_window, &f.total))
+        (table("by-clerk", "按人员", "经办人", &f.by_clerk, &f.total))
+        (table("by-hour", "按时段", "时段", &f.by_hour, &f.total))
+    };
+    pages::office("数据统计", Some(&user), body).into_response()
 }
 
 /// The same figures as a workbook: one sheet per table.

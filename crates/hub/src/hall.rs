@@ -8,35 +8,16 @@ use std::time::Duration;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{FixedOffset, Utc};
+use maud::{Markup, PreEscaped, html};
 use onewindow_domain::ticket::{Priority, priority_from_id};
 use onewindow_proto::HallBoard;
 use serde::Deserialize;
 
+use crate::pages;
 use crate::server::HubState;
 use crate::store_queue::hall_day;
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-const BASE_STYLE: &str = r#"body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:0}
-.err{color:#b00020;font-size:22px}"#;
-
-fn page(title: &str, style: &str, body: &str) -> Html<String> {
-    Html(format!(
-        r#"<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>{title}</title><style>{BASE_STYLE}
-{style}</style></head><body>{body}</body></html>"#,
-        title = esc(title)
-    ))
-}
 
 fn local_time(rfc3339: &str) -> String {
     rfc3339
@@ -74,56 +55,59 @@ async fn kiosk_page(state: &HubState, error: Option<&str>) -> Response {
         Ok(None) => {
             return (
                 StatusCode::SERVICE_UNAVAILABLE,
-                page(
+                pages::hall(
                     "取号",
                     KIOSK_STYLE,
-                    "<header>一窗 · 取号</header><main><p class=\"err\">大厅尚未配置业务领域，暂不能取号，请到咨询台。</p></main>",
+                    html! {
+                        header { "一窗 · 取号" }
+                        main { p.err { "大厅尚未配置业务领域，暂不能取号，请到咨询台。" } }
+                    },
                 ),
             )
                 .into_response();
         }
         Err(e) => return e.into_response(),
     };
-    let buttons: String = cfg
-        .domains
-        .iter()
-        .map(|d| {
-            format!(
-                r#"<button type="submit" name="domain" value="{code}" id="domain-{code}">{name}<span class="prefix">{prefix} 字头</span></button>"#,
-                code = esc(&d.code),
-                name = esc(&d.name),
-                prefix = esc(&d.prefix)
-            )
-        })
-        .collect();
-    let error = error
-        .map(|e| {
-            format!(
-                r#"<p class="err" id="kiosk-error" role="alert">{}</p>"#,
-                esc(e)
-            )
-        })
-        .unwrap_or_default();
-    let body = format!(
-        r#"<header>一窗 · 取号</header><main>{error}
-<form method="post" action="/kiosk/tickets" id="kiosk-form">
-<fieldset><legend>绿色通道（可选）</legend>
-<label>身份证号码 <input type="text" name="id_number" id="id-number" autocomplete="off" inputmode="text" maxlength="18"></label>
-<span class="note">60 周岁及以上按身份证自动进入绿色通道，号码不保存</span><br>
-<label><input type="radio" name="lane" value="" checked> 无</label>
-<label><input type="radio" name="lane" value="disabled" id="lane-disabled"> 残疾人</label>
-<label><input type="radio" name="lane" value="military" id="lane-military"> 军人</label>
-<span class="note">（到窗口时请出示证件）</span></fieldset>
-<p style="font-size:24px">请选择要办理的业务：</p>
-<div class="domains">{buttons}</div></form>
-<form method="post" action="/kiosk/appointments" id="appointment-form" class="appointment">
-<fieldset><legend>预约签到</legend>
-<label>预约码 <input type="text" name="code" id="appointment-code" autocomplete="off" maxlength="16" required></label>
-<button type="submit" id="appointment-submit">签到取号</button>
-<span class="note">网上预约的办事人输入预约码取号；预约时段前 10 分钟起优先叫号，超过时段 30 分钟预约失效</span>
-</fieldset></form></main>"#
-    );
-    page("取号", KIOSK_STYLE, &body).into_response()
+    let body = html! {
+        header { "一窗 · 取号" }
+        main {
+            @if let Some(e) = error { p.err #kiosk-error role="alert" { (e) } }
+            form method="post" action="/kiosk/tickets" #kiosk-form {
+                fieldset {
+                    legend { "绿色通道（可选）" }
+                    label {
+                        "身份证号码 "
+                        input type="text" name="id_number" #id-number autocomplete="off" inputmode="text" maxlength="18";
+                    }
+                    " " span.note { "60 周岁及以上按身份证自动进入绿色通道，号码不保存" } br;
+                    " " label { input type="radio" name="lane" value="" checked; " 无" }
+                    " " label { input type="radio" name="lane" value="disabled" #lane-disabled; " 残疾人" }
+                    " " label { input type="radio" name="lane" value="military" #lane-military; " 军人" }
+                    " " span.note { "（到窗口时请出示证件）" }
+                }
+                p style="font-size:24px" { "请选择要办理的业务：" }
+                div.domains {
+                    @for d in &cfg.domains {
+                        button type="submit" name="domain" value=(d.code) id={ "domain-" (d.code) } {
+                            (d.name) span.prefix { (d.prefix) " 字头" }
+                        }
+                    }
+                }
+            }
+            form method="post" action="/kiosk/appointments" #appointment-form class="appointment" {
+                fieldset {
+                    legend { "预约签到" }
+                    label {
+                        "预约码 "
+                        input type="text" name="code" #appointment-code autocomplete="off" maxlength="16" required;
+                    }
+                    " " button type="submit" #appointment-submit { "签到取号" }
+                    " " span.note { "网上预约的办事人输入预约码取号；预约时段前 10 分钟起优先叫号，超过时段 30 分钟预约失效" }
+                }
+            }
+        }
+    };
+    pages::hall("取号", KIOSK_STYLE, body).into_response()
 }
 
 #[derive(Deserialize)]
@@ -198,28 +182,29 @@ pub async fn check_in(State(state): State<HubState>, Form(f): Form<CheckInForm>)
     }
 }
 
-/// The QR code as inline SVG.
-fn qr_svg(payload: &str) -> String {
+/// The QR code as inline SVG (each module a closed `<rect>`: inline SVG has no void elements).
+fn qr_svg(payload: &str) -> Markup {
     let Ok(code) =
         qrcode::QrCode::with_error_correction_level(payload.as_bytes(), qrcode::EcLevel::M)
     else {
-        return String::new();
+        return Markup::default();
     };
     let n = code.width();
-    let mut rects = String::new();
-    for (i, c) in code.to_colors().iter().enumerate() {
-        if *c == qrcode::Color::Dark {
-            rects.push_str(&format!(
-                r#"<rect x="{}" y="{}" width="1" height="1"/>"#,
-                i % n + 2,
-                i / n + 2
-            ));
+    let colors = code.to_colors();
+    let dark = colors
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c == qrcode::Color::Dark)
+        .map(|(i, _)| (i % n + 2, i / n + 2));
+    let box_ = format!("0 0 {w} {w}", w = n + 4);
+    html! {
+        svg #ticket-qr xmlns="http://www.w3.org/2000/svg" viewBox=(box_) width="180" height="180" shape-rendering="crispEdges" {
+            rect width=(n + 4) height=(n + 4) fill="#fff" {}
+            g fill="#000" {
+                @for (x, y) in dark { rect x=(x) y=(y) width="1" height="1" {} }
+            }
         }
     }
-    format!(
-        r##"<svg id="ticket-qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {w}" width="180" height="180" shape-rendering="crispEdges"><rect width="{w}" height="{w}" fill="#fff"/><g fill="#000">{rects}</g></svg>"##,
-        w = n + 4
-    )
 }
 
 const SLIP_STYLE: &str = r#"body{background:#f4f1ea}
@@ -249,7 +234,7 @@ pub async fn slip(
     let Some(s) = found else {
         return (
             StatusCode::NOT_FOUND,
-            page("号票", SLIP_STYLE, "<p class=\"err\">没有这张号票。</p>"),
+            pages::hall("号票", SLIP_STYLE, html! { p.err { "没有这张号票。" } }),
         )
             .into_response();
     };
@@ -258,47 +243,40 @@ pub async fn slip(
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
     let url = format!("http://{host}/kiosk/tickets/{}", s.ticket.id);
-    let status = match s.ticket.state {
-        onewindow_domain::ticket::TicketState::Waiting => {
-            format!(r#"前面还有 <b id="people-ahead">{}</b> 人"#, s.people_ahead)
+    let body = html! {
+        div.slip #slip {
+            h1 { "一窗 · 政务服务中心" }
+            div #ticket-number { (s.ticket.number) }
+            p #ticket-domain { (s.domain_name) }
+            @if let Some(p) = s.ticket.priority {
+                p.lane #ticket-lane { "绿色通道（" (p.label()) "）" }
+            }
+            @if let Some(slot) = s.ticket.appointment_at {
+                p.lane #ticket-appointment {
+                    "预约 " (onewindow_domain::appointment::local_hm(slot)) " · 时段前 10 分钟起优先叫号"
+                }
+            }
+            p {
+                @match s.ticket.state {
+                    onewindow_domain::ticket::TicketState::Waiting => {
+                        "前面还有 " b #people-ahead { (s.people_ahead) } " 人"
+                    }
+                    other => {
+                        b #ticket-state { (other.label()) }
+                        @if let Some(w) = s.ticket.window { "：请到 " (w) " 号窗口" }
+                    }
+                }
+            }
+            p { "取号时间 " (local_time(&s.ticket.issued_at.to_rfc3339())) }
+            (qr_svg(&url))
+            p style="font-size:14px" { "扫码查看叫号进度；过号请重新取号" }
         }
-        other => format!(
-            r#"<b id="ticket-state">{}</b>{}"#,
-            other.label(),
-            s.ticket
-                .window
-                .map(|w| format!("：请到 {w} 号窗口"))
-                .unwrap_or_default()
-        ),
+        div.actions {
+            button type="button" onclick="window.print()" #print-slip { "打印" }
+            a href="/kiosk" #back-to-kiosk { "返回取号" }
+        }
     };
-    let lane = s
-        .ticket
-        .priority
-        .map(|p| {
-            format!(
-                r#"<p class="lane" id="ticket-lane">绿色通道（{}）</p>"#,
-                p.label()
-            )
-        })
-        .unwrap_or_default();
-    let lane = match s.ticket.appointment_at {
-        Some(slot) => format!(
-            r#"{lane}<p class="lane" id="ticket-appointment">预约 {} · 时段前 10 分钟起优先叫号</p>"#,
-            onewindow_domain::appointment::local_hm(slot)
-        ),
-        None => lane,
-    };
-    let body = format!(
-        r#"<div class="slip" id="slip"><h1>一窗 · 政务服务中心</h1>
-<div id="ticket-number">{number}</div><p id="ticket-domain">{domain}</p>{lane}
-<p>{status}</p><p>取号时间 {time}</p>{qr}<p style="font-size:14px">扫码查看叫号进度；过号请重新取号</p></div>
-<div class="actions"><button type="button" onclick="window.print()" id="print-slip">打印</button><a href="/kiosk" id="back-to-kiosk">返回取号</a></div>"#,
-        number = esc(&s.ticket.number),
-        domain = esc(&s.domain_name),
-        time = local_time(&s.ticket.issued_at.to_rfc3339()),
-        qr = qr_svg(&url),
-    );
-    page(&format!("号票 {}", s.ticket.number), SLIP_STYLE, &body).into_response()
+    pages::hall(&format!("号票 {}", s.ticket.number), SLIP_STYLE, body).into_response()
 }
 
 const DISPLAY_STYLE: &str = r#"body{background:#0d1b2a;color:#fff;overflow:hidden}
@@ -315,46 +293,54 @@ main{display:flex;gap:24px;padding:24px}
 .window .name{font-size:24px} .window .cur{font-size:56px;font-weight:800;color:#7bdff2;min-height:66px}
 .window.paused .cur,.window.closed .cur{color:#888;font-size:32px}"#;
 
-fn render_calls(b: &HallBoard) -> String {
-    if b.calls.is_empty() {
-        return r#"<p style="font-size:32px">请留意叫号</p>"#.into();
+fn render_calls(b: &HallBoard) -> Markup {
+    html! {
+        @if b.calls.is_empty() {
+            p style="font-size:32px" { "请留意叫号" }
+        }
+        @for c in &b.calls {
+            div class={ "call " (c.kind) } data-event=(c.event_id) {
+                span.num { (c.number) }
+                span.win { "请到 " (c.window) " 号窗口" }
+            }
+        }
     }
-    b.calls
-        .iter()
-        .map(|c| {
-            format!(
-                r#"<div class="call {kind}" data-event="{id}"><span class="num">{num}</span><span class="win">请到 {win} 号窗口</span></div>"#,
-                kind = esc(&c.kind),
-                id = c.event_id,
-                num = esc(&c.number),
-                win = c.window,
-            )
-        })
-        .collect()
 }
 
-fn render_windows(b: &HallBoard) -> String {
-    b.windows
-        .iter()
-        .map(|w| {
-            let cur = match w.state.as_str() {
-                "paused" => "暂停服务".to_string(),
-                "closed" => "未开放".to_string(),
-                _ => w
-                    .current
-                    .as_ref()
-                    .map(|t| esc(&t.number))
-                    .unwrap_or_else(|| "—".into()),
-            };
-            format!(
-                r#"<div class="window {state}" data-window="{n}"><div class="name">{name}</div><div class="cur">{cur}</div></div>"#,
-                state = esc(&w.state),
-                n = w.number,
-                name = esc(&w.name),
-            )
-        })
-        .collect()
+fn render_windows(b: &HallBoard) -> Markup {
+    html! {
+        @for w in &b.windows {
+            div class={ "window " (w.state) } data-window=(w.number) {
+                div.name { (w.name) }
+                div.cur {
+                    @match w.state.as_str() {
+                        "paused" => "暂停服务",
+                        "closed" => "未开放",
+                        _ => (w.current.as_ref().map_or("—", |t| t.number.as_str())),
+                    }
+                }
+            }
+        }
+    }
 }
+
+/// Keeps the board live: each server-sent event carries the whole board. The tiles it draws
+/// are the same as `render_calls` and `render_windows` draw, escaped the same way.
+const DISPLAY_SCRIPT: &str = r#"
+const esc = s => String(s).replace(/[&<>"']/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'})[c]);
+function render(b) {
+  document.getElementById('call-list').innerHTML = b.calls.length === 0
+    ? '<p style="font-size:32px">请留意叫号</p>'
+    : b.calls.map(c => `<div class="call ${esc(c.kind)}" data-event="${c.event_id}"><span class="num">${esc(c.number)}</span><span class="win">请到 ${c.window} 号窗口</span></div>`).join('');
+  document.getElementById('window-grid').innerHTML = b.windows.map(w => {
+    const cur = w.state === 'paused' ? '暂停服务' : w.state === 'closed' ? '未开放' : (w.current ? esc(w.current.number) : '—');
+    return `<div class="window ${esc(w.state)}" data-window="${w.number}"><div class="name">${esc(w.name)}</div><div class="cur">${cur}</div></div>`;
+  }).join('');
+}
+const es = new EventSource('/display/events');
+es.onmessage = e => render(JSON.parse(e.data));
+setInterval(() => { document.getElementById('clock').textContent = new Date().toLocaleTimeString('zh-CN', {hour12: false}); }, 1000);
+"#;
 
 /// The hall TV: the last five calls large, a tile per window; live over `/display/events`.
 pub async fn display(State(state): State<HubState>) -> Response {
@@ -363,38 +349,27 @@ pub async fn display(State(state): State<HubState>) -> Response {
         Err(_) => {
             return (
                 StatusCode::SERVICE_UNAVAILABLE,
-                page(
+                pages::hall(
                     "叫号屏",
                     DISPLAY_STYLE,
-                    "<header>叫号屏</header><main><p style=\"font-size:40px\">大厅尚未配置叫号，请联系管理员。</p></main>",
+                    html! {
+                        header { "叫号屏" }
+                        main { p style="font-size:40px" { "大厅尚未配置叫号，请联系管理员。" } }
+                    },
                 ),
             )
                 .into_response();
         }
     };
-    let body = format!(
-        r#"<header><span>一窗 · 政务服务中心</span><span id="clock"></span></header>
-<main><section id="calls"><h2>最近叫号</h2><div id="call-list">{calls}</div></section>
-<section id="windows"><h2>各窗口</h2><div id="window-grid">{windows}</div></section></main>
-<script>
-const esc = s => String(s).replace(/[&<>"']/g, c => ({{'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}})[c]);
-function render(b) {{
-  document.getElementById('call-list').innerHTML = b.calls.length === 0
-    ? '<p style="font-size:32px">请留意叫号</p>'
-    : b.calls.map(c => `<div class="call ${{esc(c.kind)}}" data-event="${{c.event_id}}"><span class="num">${{esc(c.number)}}</span><span class="win">请到 ${{c.window}} 号窗口</span></div>`).join('');
-  document.getElementById('window-grid').innerHTML = b.windows.map(w => {{
-    const cur = w.state === 'paused' ? '暂停服务' : w.state === 'closed' ? '未开放' : (w.current ? esc(w.current.number) : '—');
-    return `<div class="window ${{esc(w.state)}}" data-window="${{w.number}}"><div class="name">${{esc(w.name)}}</div><div class="cur">${{cur}}</div></div>`;
-  }}).join('');
-}}
-const es = new EventSource('/display/events');
-es.onmessage = e => render(JSON.parse(e.data));
-setInterval(() => {{ document.getElementById('clock').textContent = new Date().toLocaleTimeString('zh-CN', {{hour12: false}}); }}, 1000);
-</script>"#,
-        calls = render_calls(&board),
-        windows = render_windows(&board),
-    );
-    page("叫号屏", DISPLAY_STYLE, &body).into_response()
+    let body = html! {
+        header { span { "一窗 · 政务服务中心" } span #clock {} }
+        main {
+            section #calls { h2 { "最近叫号" } div #call-list { (render_calls(&board)) } }
+            section #windows { h2 { "各窗口" } div #window-grid { (render_windows(&board)) } }
+        }
+        script { (PreEscaped(DISPLAY_SCRIPT)) }
+    };
+    pages::hall("叫号屏", DISPLAY_STYLE, body).into_response()
 }
 
 /// Server-sent events: the whole board now, then again each time it changes.

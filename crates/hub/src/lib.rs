@@ -9,6 +9,7 @@ pub mod figures;
 pub mod hall;
 pub mod import;
 pub mod office;
+pub mod pages;
 pub mod ratings;
 pub mod server;
 pub mod state;

@@ -7,51 +7,17 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDate, Utc};
+use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::auth::{Approver, Supervisor};
+use crate::pages;
 use crate::server::HubState;
 use crate::store_office::{OfficeCase, User};
 
 const COOKIE: &str = "onewindow_office";
 
-pub(crate) fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
 use onewindow_domain::mask::number as mask_id;
-
-pub(crate) fn page(title: &str, user: Option<&User>, body: &str) -> Html<String> {
-    let who = user
-        .map(|u| {
-            format!(
-                r#"<form method="post" action="/office/logout" class="who">{} <button type="submit">退出</button></form>"#,
-                esc(&u.name)
-            )
-        })
-        .unwrap_or_default();
-    Html(format!(
-        r#"<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>{title} · 一窗后台</title>
-<style>
-body{{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:0;color:#222;background:#f6f6f4}}
-header{{background:#a01c25;color:#fff;padding:10px 18px;display:flex;justify-content:space-between;align-items:center}}
-header a{{color:#fff;text-decoration:none;font-weight:600}} main{{padding:16px 18px;max-width:1200px}}
-table{{border-collapse:collapse;width:100%;background:#fff}} th,td{{border:1px solid #ddd;padding:6px 8px;text-align:left}}
-th{{background:#f0eeea}} tr.overdue td{{background:#fde2e2}} tr.due-soon td{{background:#fff4d6}}
-.tag{{display:inline-block;padding:1px 6px;border-radius:3px;font-size:12px}} .overdue .tag{{background:#c62828;color:#fff}}
-.due-soon .tag{{background:#f0a500;color:#fff}} .files img{{max-width:240px;border:1px solid #ccc;margin:4px}}
-section{{background:#fff;border:1px solid #ddd;padding:10px 14px;margin-bottom:12px}} .err{{color:#b00020}}
-textarea{{width:100%;min-height:60px}} .who button{{margin-left:8px}} .decide button{{margin-right:8px;padding:6px 14px}}
-</style></head><body><header><a href="/office">一窗 · 中心后台</a>{who}</header><main>{body}</main></body></html>"#,
-        title = esc(title),
-    ))
-}
 
 pub(crate) fn cookie_token(headers: &HeaderMap) -> Option<String> {
     headers
@@ -70,19 +36,20 @@ pub async fn login_page() -> Html<String> {
 }
 
 fn login_form(error: Option<&str>) -> Html<String> {
-    let err = error
-        .map(|e| format!(r#"<p class="err" id="login-error">{}</p>"#, esc(e)))
-        .unwrap_or_default();
-    page(
+    pages::office(
         "登录",
         None,
-        &format!(
-            r#"<section><h2>审批人员登录</h2>{err}
-<form method="post" action="/office/login">
-<p><label>用户名 <input id="name" name="name" autocomplete="username" autofocus required></label></p>
-<p><label>密码 <input id="password" name="password" type="password" autocomplete="current-password" required></label></p>
-<p><button type="submit" id="login">登录</button></p></form></section>"#
-        ),
+        html! {
+            section {
+                h2 { "审批人员登录" }
+                (pages::error("login-error", error))
+                form method="post" action="/office/login" {
+                    p { label { "用户名 " input #name name="name" autocomplete="username" autofocus required; } }
+                    p { label { "密码 " input #password name="password" type="password" autocomplete="current-password" required; } }
+                    p { button type="submit" #login { "登录" } }
+                }
+            }
+        },
     )
 }
 
@@ -239,27 +206,6 @@ pub async fn list(State(state): State<HubState>, Approver(user): Approver) -> Re
     };
     let now = state.now();
     let today = today(now);
-    let rows: String = cases
-        .iter()
-        .map(|c| {
-            let (class, tag) = urgency(c, today);
-            format!(
-                r#"<tr class="case-row {class}" data-number="{n}"><td><a href="/office/cases/{n}">{n}</a>{b}</td><td>{item}<br><small>{domain}</small></td><td>{state}</td><td>{desk}</td><td>{wait}</td><td>{due} <span class="tag">{tag}</span></td></tr>"#,
-                n = esc(&c.number),
-                b = c
-                    .bundle_number
-                    .as_deref()
-                    .map(|b| format!("<br><small>一件事 {}</small>", esc(b)))
-                    .unwrap_or_default(),
-                item = esc(&c.item_name),
-                domain = esc(&c.domain_name),
-                state = state_label(&c.state),
-                desk = esc(&c.desk_name),
-                wait = waiting(&c.accepted_at, now),
-                due = esc(c.promised_date.as_deref().unwrap_or("—")),
-            )
-        })
-        .collect();
     let scope = if user.role == "admin" {
         "全部领域".to_string()
     } else {
@@ -269,13 +215,32 @@ pub async fn list(State(state): State<HubState>, Approver(user): Approver) -> Re
             Err(e) => return e.into_response(),
         }
     };
-    let body = format!(
-        r#"<h2>待办件（{scope}）</h2><p>共 {n} 件；红色为已超期，黄色为两日内到期。</p>
-<table id="cases"><thead><tr><th>办件编号</th><th>事项</th><th>状态</th><th>受理窗口</th><th>已等待</th><th>承诺办结日期</th></tr></thead><tbody>{rows}</tbody></table>"#,
-        scope = esc(&scope),
-        n = cases.len()
-    );
-    page("待办件", Some(&user), &body).into_response()
+    let body = html! {
+        h2 { "待办件（" (scope) "）" }
+        p { "共 " (cases.len()) " 件；红色为已超期，黄色为两日内到期。" }
+        table #cases {
+            thead { tr {
+                th { "办件编号" } th { "事项" } th { "状态" } th { "受理窗口" } th { "已等待" } th { "承诺办结日期" }
+            } }
+            tbody {
+                @for c in &cases {
+                    @let (class, tag) = urgency(c, today);
+                    tr class={ "case-row " (class) } data-number=(c.number) {
+                        td {
+                            a href={ "/office/cases/" (c.number) } { (c.number) }
+                            @if let Some(b) = &c.bundle_number { br; small { "一件事 " (b) } }
+                        }
+                        td { (c.item_name) br; small { (c.domain_name) } }
+                        td { (state_label(&c.state)) }
+                        td { (c.desk_name) }
+                        td { (waiting(&c.accepted_at, now)) }
+                        td { (c.promised_date.as_deref().unwrap_or("—")) " " span.tag { (tag) } }
+                    }
+                }
+            }
+        }
+    };
+    pages::office("待办件", Some(&user), body).into_response()
 }
 
 pub async fn detail(
@@ -302,27 +267,18 @@ pub async fn detail(
     let Some(d) = found else {
         return (
             StatusCode::NOT_FOUND,
-            page(
+            pages::office(
                 "未找到",
                 Some(&user),
-                "<p class=\"err\">没有这个办件，或不在您负责的领域。</p>",
+                html! { p.err { "没有这个办件，或不在您负责的领域。" } },
             ),
         )
             .into_response();
     };
     let p = &d.payload;
     let a = &p["applicant"];
-    let applicant = format!(
-        "{} {}（{}）",
-        esc(a["name"].as_str().unwrap_or("")),
-        esc(&mask_id(a["number"].as_str().unwrap_or(""))),
-        if a["kind"] == "organisation" {
-            "单位"
-        } else {
-            "个人"
-        }
-    );
-    let form: String = p["form"]
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+    let form: Vec<(&str, String)> = p["form"]
         .as_object()
         .map(|m| {
             m.iter()
@@ -334,110 +290,108 @@ pub async fn detail(
                         v.to_string()
                     };
                     let label = d.field_labels.get(k).map_or(k.as_str(), String::as_str);
-                    format!("<tr><th>{}</th><td>{}</td></tr>", esc(label), esc(&shown))
+                    (label, shown)
                 })
                 .collect()
         })
         .unwrap_or_default();
-    let findings: String = p["findings"]
-        .as_array()
-        .map(|f| {
-            f.iter()
-                .map(|f| {
-                    let over = f["overridden"]
-                        .as_str()
-                        .map(|r| format!("（窗口说明：{}）", esc(r)))
-                        .unwrap_or_default();
-                    format!(
-                        "<li>{}{over}</li>",
-                        esc(f["message"].as_str().unwrap_or(""))
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let findings = if findings.is_empty() {
-        "<p>窗口预审未发现问题。</p>".to_string()
-    } else {
-        format!("<ul>{findings}</ul>")
-    };
-    let files: String = d
-        .files
-        .iter()
-        .map(|(sha, name, kind, size, pages, material)| {
-            let label = format!(
-                "{}：{}（{} KB{}）",
-                esc(material.as_deref().unwrap_or("未分类")),
-                esc(name),
-                size / 1000,
-                pages.map(|p| format!("，{p} 页")).unwrap_or_default()
-            );
-            if kind == "pdf" {
-                format!(r#"<li><a href="/office/blobs/{sha}" target="_blank">{label}</a></li>"#)
-            } else {
-                format!(
-                    r#"<li>{label}<br><img src="/office/blobs/{sha}" alt="{}"></li>"#,
-                    esc(name)
-                )
-            }
-        })
-        .collect();
-    let history: String = d
-        .results
-        .iter()
-        .map(|r| {
-            format!(
-                "<li>{} {} {}{}{}</li>",
-                esc(&r.at),
-                esc(&r.by),
-                action_label(&r.action),
-                r.note
-                    .as_deref()
-                    .map(|n| format!("：{}", esc(n)))
-                    .unwrap_or_default(),
-                r.file
-                    .as_ref()
-                    .map(|f| format!(
-                        r#"　结果文件：<a class="result-file" href="/office/blobs/{}" target="_blank">{}</a>（{} KB）"#,
-                        f.sha256,
-                        esc(&f.name),
-                        f.size.div_ceil(1000)
-                    ))
-                    .unwrap_or_default()
-            )
-        })
-        .collect();
+    let findings = p["findings"].as_array().cloned().unwrap_or_default();
     let open = d.case.state == "handed_off" || d.case.state == "in_review";
-    let decide = if open {
-        format!(
-            r#"<section class="decide"><h3>审批决定</h3>
-<form method="post" action="/office/cases/{n}/decide" enctype="multipart/form-data">
-<p><label>意见（不予许可、退回补正时必填，申请人可见）<textarea name="note" id="note"></textarea></label></p>
-<p><label>结果文件（可选，仅批准时附带；PDF，最大 20 MB，窗口出件时打印）<input type="file" name="result_file" id="result-file" accept="application/pdf,.pdf"></label></p>
-<p><button name="action" value="approve" id="approve">批准</button>
-<button name="action" value="return_for_correction" id="return">退回补正</button>
-<button name="action" value="refuse_by_office" id="refuse">不予许可</button></p></form></section>"#,
-            n = esc(&d.case.number)
-        )
-    } else {
-        String::new()
+    let body = html! {
+        h2 #case-number { (d.case.number) " · " (d.case.item_name) }
+        p {
+            "状态：" b #case-state { (state_label(&d.case.state)) }
+            "　受理窗口：" (d.case.desk_name)
+            "　承诺办结：" (d.case.promised_date.as_deref().unwrap_or("—"))
+        }
+        section {
+            h3 { "申请人" }
+            p #applicant {
+                (text(&a["name"])) " " (mask_id(&text(&a["number"])))
+                "（" (if a["kind"] == "organisation" { "单位" } else { "个人" }) "）"
+            }
+        }
+        section {
+            h3 { "申请表" }
+            table { @for (label, shown) in &form { tr { th { (label) } td { (shown) } } } }
+        }
+        section {
+            h3 { "窗口预审意见" }
+            @if findings.is_empty() {
+                p { "窗口预审未发现问题。" }
+            } @else {
+                ul {
+                    @for f in &findings {
+                        li {
+                            (text(&f["message"]))
+                            @if let Some(r) = f["overridden"].as_str() { "（窗口说明：" (r) "）" }
+                        }
+                    }
+                }
+            }
+        }
+        section {
+            h3 { "申请材料" }
+            ul.files {
+                @for (sha, name, kind, size, pages, material) in &d.files {
+                    @let label = html! {
+                        (material.as_deref().unwrap_or("未分类")) "：" (name)
+                        "（" (size / 1000) " KB"
+                        @if let Some(p) = pages { "，" (p) " 页" }
+                        "）"
+                    };
+                    li {
+                        @if kind == "pdf" {
+                            a href={ "/office/blobs/" (sha) } target="_blank" { (label) }
+                        } @else {
+                            (label) br; img src={ "/office/blobs/" (sha) } alt=(name);
+                        }
+                    }
+                }
+            }
+        }
+        @if open { (decide_form(&d.case.number)) }
+        section {
+            h3 { "办理记录" }
+            ul {
+                @for r in &d.results {
+                    li {
+                        (r.at) " " (r.by) " " (action_label(&r.action))
+                        @if let Some(n) = &r.note { "：" (n) }
+                        @if let Some(f) = &r.file {
+                            "　结果文件："
+                            a.result-file href={ "/office/blobs/" (f.sha256) } target="_blank" { (f.name) }
+                            "（" (f.size.div_ceil(1000)) " KB）"
+                        }
+                    }
+                }
+            }
+        }
     };
-    let body = format!(
-        r#"<h2 id="case-number">{n} · {item}</h2>
-<p>状态：<b id="case-state">{state}</b>　受理窗口：{desk}　承诺办结：{due}</p>
-<section><h3>申请人</h3><p id="applicant">{applicant}</p></section>
-<section><h3>申请表</h3><table>{form}</table></section>
-<section><h3>窗口预审意见</h3>{findings}</section>
-<section><h3>申请材料</h3><ul class="files">{files}</ul></section>
-{decide}
-<section><h3>办理记录</h3><ul>{history}</ul></section>"#,
-        n = esc(&d.case.number),
-        item = esc(&d.case.item_name),
-        state = state_label(&d.case.state),
-        desk = esc(&d.case.desk_name),
-        due = esc(d.case.promised_date.as_deref().unwrap_or("—")),
-    );
-    page(&d.case.number, Some(&user), &body).into_response()
+    pages::office(&d.case.number, Some(&user), body).into_response()
+}
+
+/// The approver's decision: a note, an optional result file, and the three decisions.
+fn decide_form(number: &str) -> Markup {
+    html! {
+        section.decide {
+            h3 { "审批决定" }
+            form method="post" action={ "/office/cases/" (number) "/decide" } enctype="multipart/form-data" {
+                p { label { "意见（不予许可、退回补正时必填，申请人可见）" textarea name="note" #note {} } }
+                p {
+                    label {
+                        "结果文件（可选，仅批准时附带；PDF，最大 20 MB，窗口出件时打印）"
+                        input type="file" name="result_file" #result-file accept="application/pdf,.pdf";
+                    }
+                }
+                p {
+                    button name="action" value="approve" #approve { "批准" } " "
+                    button name="action" value="return_for_correction" #return { "退回补正" } " "
+                    button name="action" value="refuse_by_office" #refuse { "不予许可" }
+                }
+            }
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -534,14 +488,13 @@ pub async fn decide(
     let refuse = |user: &User, title: &str, msg: &str| {
         (
             StatusCode::BAD_REQUEST,
-            page(
+            pages::office(
                 title,
                 Some(user),
-                &format!(
-                    "<p class=\"err\" id=\"decide-error\">{}</p><p><a href=\"/office/cases/{}\">返回办件</a></p>",
-                    esc(msg),
-                    esc(&number)
-                ),
+                html! {
+                    p.err #decide-error { (msg) }
+                    p { a href={ "/office/cases/" (number) } { "返回办件" } }
+                },
             ),
         )
             .into_response()
@@ -693,40 +646,44 @@ pub struct ProgressQuery {
 
 /// The applicant's progress page: the case number and the receipt's query code.
 pub async fn progress(State(state): State<HubState>, Query(q): Query<ProgressQuery>) -> Response {
-    let form = |msg: &str| {
-        format!(
-            r#"<section><h2>办件进度查询</h2>{msg}<form method="get" action="/progress">
-<p><label>办件编号 <input name="case" id="case" value="{}"></label></p>
-<p><label>查询码（受理回执上）<input name="code" id="code" value=""></label></p>
-<p><button type="submit">查询</button></p></form></section>"#,
-            esc(&q.case)
-        )
+    let form = |error: Option<&str>| {
+        html! {
+            section {
+                h2 { "办件进度查询" }
+                (pages::error("progress-error", error))
+                form method="get" action="/progress" {
+                    p { label { "办件编号 " input name="case" #case value=(q.case); } }
+                    p { label { "查询码（受理回执上）" input name="code" #code value=""; } }
+                    p { button type="submit" { "查询" } }
+                }
+            }
+        }
     };
     if q.case.is_empty() || q.code.is_empty() || q.case.len() > 40 || q.code.len() > 12 {
-        return page("办件进度", None, &form("")).into_response();
+        return pages::office("办件进度", None, form(None)).into_response();
     }
     let (n, c) = (q.case.clone(), q.code.clone());
     match state.store_call(move |s| s.progress(&n, &c)).await {
-        Ok(Some((st, item, due, who))) => page(
+        Ok(Some((st, item, due, who))) => pages::office(
             "办件进度",
             None,
-            &format!(
-                r#"<section id="progress"><h2>{n}</h2><p>事项：{item}</p><p>申请人：{who}</p>
-<p>当前状态：<b id="progress-state">{state}</b></p><p>承诺办结日期：{due}</p></section>"#,
-                n = esc(&q.case),
-                item = esc(&item),
-                who = esc(&who),
-                state = state_label(&st),
-                due = esc(due.as_deref().unwrap_or("—")),
-            ),
+            html! {
+                section #progress {
+                    h2 { (q.case) }
+                    p { "事项：" (item) }
+                    p { "申请人：" (who) }
+                    p { "当前状态：" b #progress-state { (state_label(&st)) } }
+                    p { "承诺办结日期：" (due.as_deref().unwrap_or("—")) }
+                }
+            },
         )
         .into_response(),
         Ok(None) => (
             StatusCode::NOT_FOUND,
-            page(
+            pages::office(
                 "办件进度",
                 None,
-                &form("<p class=\"err\">办件编号或查询码不正确，或办件尚未流转到中心。</p>"),
+                form(Some("办件编号或查询码不正确，或办件尚未流转到中心。")),
             ),
         )
             .into_response(),
@@ -762,64 +719,54 @@ pub async fn audit_page(State(state): State<HubState>, Supervisor(user): Supervi
         Ok(h) => h,
         Err(e) => return e.into_response(),
     };
-    let hub_state = match &hub.broken {
-        None => "<span class=\"ok\">完整</span>".to_string(),
-        Some((seq, reason)) => format!(
-            r#"<div class="err audit-break">第 {seq} 条：{}</div>"#,
-            esc(reason)
-        ),
+    let body = html! {
+        h2 { "审计日志" }
+        p { "各窗口的审计记录逐条链接（SHA-256），中心保存收到的最新一条；记录被改动、删除或最新记录被删后重写，都会在此标出。" }
+        table #audit-heads {
+            thead { tr { th { "窗口编码" } th { "窗口" } th { "已收到" } th { "最近接收" } th { "链完整性" } } }
+            tbody {
+                @for h in &heads {
+                    tr data-desk=(h.desk_code) class=(if h.breaks.is_empty() { "" } else { "overdue" }) {
+                        td { (h.desk_code) }
+                        td { (h.desk_name) }
+                        td.audit-seq { (h.seq) }
+                        td { (h.at) }
+                        td {
+                            @if h.breaks.is_empty() { span.ok { "完整" } }
+                            @for (seq, reason, at) in &h.breaks {
+                                div class="err audit-break" { "第 " (seq) " 条：" (reason) "（" (at) "）" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h3 { "中心后台操作" }
+        p #hub-audit-state {
+            "共 " (hub.seq) " 条，链完整性："
+            @match &hub.broken {
+                None => span.ok { "完整" },
+                Some((seq, reason)) => div class="err audit-break" { "第 " (seq) " 条：" (reason) },
+            }
+        }
+        table #hub-audit {
+            thead { tr { th { "序号" } th { "时间" } th { "用户" } th { "操作" } th { "对象" } th { "结果" } } }
+            tbody {
+                @for r in &hub.recent {
+                    tr {
+                        td { (r.seq) }
+                        td { (r.at) }
+                        td { (r.actor) }
+                        td { (audit_action_label(&r.action)) }
+                        td { (r.object) }
+                        td {
+                            (r.result)
+                            @if let Some(d) = &r.detail { "（" (d) "）" }
+                        }
+                    }
+                }
+            }
+        }
     };
-    let hub_rows: String = hub
-        .recent
-        .iter()
-        .map(|r| {
-            format!(
-                r#"<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
-                r.seq,
-                esc(&r.at),
-                esc(&r.actor),
-                esc(audit_action_label(&r.action)),
-                esc(&r.object),
-                esc(&match &r.detail {
-                    Some(d) => format!("{}（{d}）", r.result),
-                    None => r.result.clone(),
-                })
-            )
-        })
-        .collect();
-    let rows: String = heads
-        .iter()
-        .map(|h| {
-            let breaks = if h.breaks.is_empty() {
-                "<span class=\"ok\">完整</span>".to_string()
-            } else {
-                h.breaks
-                    .iter()
-                    .map(|(seq, reason, at)| {
-                        format!(
-                            r#"<div class="err audit-break">第 {seq} 条：{}（{}）</div>"#,
-                            esc(reason),
-                            esc(at)
-                        )
-                    })
-                    .collect()
-            };
-            format!(
-                r#"<tr data-desk="{code}" class="{cls}"><td>{code}</td><td>{name}</td><td class="audit-seq">{seq}</td><td>{at}</td><td>{breaks}</td></tr>"#,
-                code = esc(&h.desk_code),
-                name = esc(&h.desk_name),
-                seq = h.seq,
-                at = esc(&h.at),
-                cls = if h.breaks.is_empty() { "" } else { "overdue" },
-            )
-        })
-        .collect();
-    let body = format!(
-        r#"<h2>审计日志</h2><p>各窗口的审计记录逐条链接（SHA-256），中心保存收到的最新一条；记录被改动、删除或最新记录被删后重写，都会在此标出。</p>
-<table id="audit-heads"><thead><tr><th>窗口编码</th><th>窗口</th><th>已收到</th><th>最近接收</th><th>链完整性</th></tr></thead><tbody>{rows}</tbody></table>
-<h3>中心后台操作</h3><p id="hub-audit-state">共 {hub_seq} 条，链完整性：{hub_state}</p>
-<table id="hub-audit"><thead><tr><th>序号</th><th>时间</th><th>用户</th><th>操作</th><th>对象</th><th>结果</th></tr></thead><tbody>{hub_rows}</tbody></table>"#,
-        hub_seq = hub.seq,
-    );
-    page("审计日志", Some(&user), &body).into_response()
+    pages::office("审计日志", Some(&user), body).into_response()
 }

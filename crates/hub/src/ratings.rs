@@ -4,11 +4,12 @@
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
 use onewindow_domain::rating::{RectifyState, level_label};
 use serde::Deserialize;
 
 use crate::auth::Supervisor;
-use crate::office::{esc, page};
+use crate::pages;
 use crate::server::HubState;
 use crate::store_queue::hall_day;
 
@@ -27,56 +28,70 @@ async fn render(
         Err(e) => return e.into_response(),
     };
     let today = hall_day(clock.now());
-    let rows: String = list
-        .iter()
-        .map(|r| {
-            let open = r.state != RectifyState::Revisited;
-            let left = (r.due - today).num_days();
-            let cls = if r.state == RectifyState::Pending && left < 0 {
-                "overdue"
-            } else if r.state == RectifyState::Pending && left <= 2 {
-                "due-soon"
-            } else {
-                ""
-            };
-            let action = match r.state.next() {
-                Some(next) if open => format!(
-                    r#"<form method="post" action="/office/ratings/{id}/advance"><input name="note" id="note-{id}" placeholder="{what}（必填）"> <button id="advance-{id}">标记{label}</button></form>"#,
-                    id = r.id,
-                    what = if next == RectifyState::Rectified { "整改措施" } else { "回访情况" },
-                    label = next.label()
-                ),
-                _ => String::new(),
-            };
-            let notes = [r.rectified_note.as_deref(), r.revisited_note.as_deref()]
-                .iter()
-                .flatten()
-                .map(|n| format!("<br><small>{}</small>", esc(n)))
-                .collect::<String>();
-            format!(
-                r#"<tr class="{cls}" data-id="{id}"><td>{at}</td><td>{level}</td><td>{reasons}{comment}</td><td>{ticket}</td><td>{case}</td><td>{window}</td><td>{clerk}</td><td class="state">{state}{notes}</td><td>{due}</td><td>{action}</td></tr>"#,
-                id = r.id,
-                at = esc(&r.at),
-                level = level_label(r.level).unwrap_or(""),
-                reasons = esc(&r.reasons.join("、")),
-                comment = if r.comment.is_empty() { String::new() } else { format!("<br><small>{}</small>", esc(&r.comment)) },
-                ticket = esc(r.ticket.as_deref().unwrap_or("—")),
-                case = esc(r.case_number.as_deref().unwrap_or("—")),
-                window = r.window.map_or("—".into(), |w| format!("{w} 号")),
-                clerk = esc(r.clerk.as_deref().unwrap_or("—")),
-                state = r.state.label(),
-                due = r.due,
-            )
-        })
-        .collect();
-    let error = error
-        .map(|e| format!(r#"<p class="err" id="ratings-error">{}</p>"#, esc(e)))
-        .unwrap_or_default();
-    let body = format!(
-        r#"<h2>差评整改</h2><p>差评须在 15 个工作日内整改并回访；红色为已超期，黄色为两日内到期。<a href="/office/hall">大厅管理</a> · <a href="/office/figures">数据统计</a></p>{error}
-<table id="bad-ratings"><thead><tr><th>时间</th><th>评价</th><th>原因</th><th>号票</th><th>办件</th><th>窗口</th><th>经办人</th><th>状态</th><th>整改期限</th><th>处理</th></tr></thead><tbody>{rows}</tbody></table>"#
-    );
-    page("差评整改", Some(user), &body).into_response()
+    let body = html! {
+        h2 { "差评整改" }
+        p {
+            "差评须在 15 个工作日内整改并回访；红色为已超期，黄色为两日内到期。"
+            a href="/office/hall" { "大厅管理" } " · " a href="/office/figures" { "数据统计" }
+        }
+        (pages::error("ratings-error", error))
+        table #bad-ratings {
+            thead { tr {
+                th { "时间" } th { "评价" } th { "原因" } th { "号票" } th { "办件" }
+                th { "窗口" } th { "经办人" } th { "状态" } th { "整改期限" } th { "处理" }
+            } }
+            tbody { @for r in &list { (row(r, today)) } }
+        }
+    };
+    pages::office("差评整改", Some(user), body).into_response()
+}
+
+fn row(r: &crate::store_rating::BadRating, today: chrono::NaiveDate) -> Markup {
+    let left = (r.due - today).num_days();
+    let cls = if r.state == RectifyState::Pending && left < 0 {
+        "overdue"
+    } else if r.state == RectifyState::Pending && left <= 2 {
+        "due-soon"
+    } else {
+        ""
+    };
+    let next = r
+        .state
+        .next()
+        .filter(|_| r.state != RectifyState::Revisited);
+    html! {
+        tr class=(cls) data-id=(r.id) {
+            td { (r.at) }
+            td { (level_label(r.level).unwrap_or("")) }
+            td {
+                (r.reasons.join("、"))
+                @if !r.comment.is_empty() { br; small { (r.comment) } }
+            }
+            td { (r.ticket.as_deref().unwrap_or("—")) }
+            td { (r.case_number.as_deref().unwrap_or("—")) }
+            td {
+                @match r.window { Some(w) => { (w) " 号" } None => "—" }
+            }
+            td { (r.clerk.as_deref().unwrap_or("—")) }
+            td.state {
+                (r.state.label())
+                @for n in [r.rectified_note.as_deref(), r.revisited_note.as_deref()].iter().flatten() {
+                    br; small { (n) }
+                }
+            }
+            td { (r.due) }
+            td {
+                @if let Some(next) = next {
+                    form method="post" action={ "/office/ratings/" (r.id) "/advance" } {
+                        input name="note" id={ "note-" (r.id) }
+                            placeholder={ (if next == RectifyState::Rectified { "整改措施" } else { "回访情况" }) "（必填）" };
+                        " "
+                        button id={ "advance-" (r.id) } { "标记" (next.label()) }
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[derive(Deserialize)]

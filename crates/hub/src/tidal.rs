@@ -6,10 +6,11 @@
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use maud::{PreEscaped, html};
 use serde::Deserialize;
 
 use crate::auth::Supervisor;
-use crate::office::{esc, page};
+use crate::pages;
 use crate::server::HubState;
 
 pub async fn hall(State(state): State<HubState>, Supervisor(user): Supervisor) -> Response {
@@ -39,10 +40,10 @@ async fn render(
         Err(_) => {
             return (
                 StatusCode::SERVICE_UNAVAILABLE,
-                page(
+                pages::office(
                     "大厅管理",
                     Some(user),
-                    "<p class=\"err\">大厅尚未发布叫号配置（onewindow-hub import-queue）。</p>",
+                    html! { p.err { "大厅尚未发布叫号配置（onewindow-hub import-queue）。" } },
                 ),
             )
                 .into_response();
@@ -54,129 +55,128 @@ async fn render(
             |d| format!("{}（{}）", d.name, d.prefix),
         )
     };
-    let load_rows: String = loads
-        .iter()
-        .map(|l| {
-            let hot = suggestions.iter().any(|s| s.domain == l.code);
-            format!(
-                r#"<tr class="{cls}" data-domain="{code}"><td>{name}（{prefix}）</td><td class="waiting">{w}</td><td>{lw} 分钟</td><td>{avg}</td><td>{open}</td></tr>"#,
-                cls = if hot { "overdue" } else { "" },
-                code = esc(&l.code),
-                name = esc(&l.name),
-                prefix = esc(&l.prefix),
-                w = l.waiting,
-                lw = l.longest_wait_min,
-                avg = l
-                    .avg_wait_last_hour_min
-                    .map_or("—".to_string(), |m| format!("{m:.0} 分钟")),
-                open = l.windows_open,
-            )
-        })
-        .collect();
-    let sugg: String = if suggestions.is_empty() {
-        "<p id=\"no-suggestions\">各业务排队均在阈值内，暂无调配建议。</p>".into()
-    } else {
-        suggestions
+    let names = |codes: &[String]| {
+        codes
             .iter()
-            .map(|s| {
-                format!(
-                    r#"<form method="post" action="/office/hall/reassign" class="suggestion"><input type="hidden" name="window" value="{w}"><input type="hidden" name="domain" value="{d}"><input type="hidden" name="why" value="{why}">
-<p><b>建议将 {wname} 调配办理 {dname}</b>：{why}　<button type="submit" id="apply-{w}-{d}">一键调配</button></p></form>"#,
-                    w = s.window,
-                    d = esc(&s.domain),
-                    wname = esc(&s.window_name),
-                    dname = esc(&s.domain_name),
-                    why = esc(&s.why),
-                )
-            })
-            .collect()
+            .map(|d| name_of(d))
+            .collect::<Vec<_>>()
+            .join("、")
     };
-    let options: String = cfg
-        .domains
-        .iter()
-        .map(|d| {
-            format!(
-                r#"<option value="{}">{}（{}）</option>"#,
-                esc(&d.code),
-                esc(&d.name),
-                esc(&d.prefix)
-            )
-        })
-        .collect();
-    let window_rows: String = windows
-        .iter()
-        .map(|w| {
-            let tidal = cfg
-                .windows
-                .iter()
-                .any(|c| c.number == w.number && c.tidal);
-            let manual = if tidal {
-                format!(
-                    r#"<form method="post" action="/office/hall/reassign" class="manual"><input type="hidden" name="window" value="{n}"><select name="domain" id="domain-{n}">{options}</select> <input name="why" id="why-{n}" placeholder="调配原因（必填）"> <button type="submit" id="reassign-{n}">调配</button></form>"#,
-                    n = w.number
-                )
-            } else {
-                String::new()
-            };
-            format!(
-                r#"<tr data-window="{n}"><td>{name}{tag}</td><td>{state}</td><td class="domains">{domains}</td><td>{cur}</td><td>{manual}</td></tr>"#,
-                n = w.number,
-                name = esc(&w.name),
-                tag = if tidal { " <span class=\"tag\" style=\"background:#2d6a4f;color:#fff\">潮汐</span>" } else { "" },
-                state = match w.state.as_str() {
-                    "paused" => "暂停",
-                    "closed" => "关闭",
-                    _ => "开放",
-                },
-                domains = esc(&w.domains.iter().map(|d| name_of(d)).collect::<Vec<_>>().join("、")),
-                cur = w.current.as_ref().map(|t| esc(&t.number)).unwrap_or_else(|| "—".into()),
-            )
-        })
-        .collect();
-    let history: String = log
-        .iter()
-        .map(|r| {
-            format!(
-                "<li>{} {} 将 {} 号窗口由 {} 调为 {}：{}</li>",
-                esc(&r.at),
-                esc(&r.by),
-                r.window,
-                esc(&r
-                    .from
-                    .iter()
-                    .map(|d| name_of(d))
-                    .collect::<Vec<_>>()
-                    .join("、")),
-                esc(&r
-                    .to
-                    .iter()
-                    .map(|d| name_of(d))
-                    .collect::<Vec<_>>()
-                    .join("、")),
-                esc(&r.why)
-            )
-        })
-        .collect();
-    let error = error
-        .map(|e| format!(r#"<p class="err" id="hall-error">{}</p>"#, esc(e)))
-        .unwrap_or_default();
-    let body = format!(
-        r#"<h2>大厅管理 · 潮汐窗口</h2><p><a href="/office/figures" id="to-figures">数据统计（日报、月通报、导出 Excel）</a> · <a href="/office/ratings" id="to-ratings">差评整改</a> · <a href="/office/audit" id="to-audit">审计日志</a></p>{error}
-<section><h3>各业务排队（每 15 秒刷新）</h3><table id="loads"><thead><tr><th>业务</th><th>等候人数</th><th>最长等候</th><th>近一小时平均等候</th><th>开放窗口</th></tr></thead><tbody>{load_rows}</tbody></table></section>
-<section id="suggestions"><h3>调配建议</h3>{sugg}</section>
-<section><h3>窗口</h3><table id="windows"><thead><tr><th>窗口</th><th>状态</th><th>办理业务</th><th>当前号</th><th>调配</th></tr></thead><tbody>{window_rows}</tbody></table></section>
-<section><h3>调配记录</h3><ul id="reassignments">{history}</ul></section>
-<script>
-// Refresh the figures unless the supervisor is typing a reason.
-setInterval(() => {{
+    let body = html! {
+        h2 { "大厅管理 · 潮汐窗口" }
+        p {
+            a href="/office/figures" id="to-figures" { "数据统计（日报、月通报、导出 Excel）" }
+            " · " a href="/office/ratings" id="to-ratings" { "差评整改" }
+            " · " a href="/office/audit" id="to-audit" { "审计日志" }
+        }
+        (pages::error("hall-error", error))
+        section {
+            h3 { "各业务排队（每 15 秒刷新）" }
+            table #loads {
+                thead { tr {
+                    th { "业务" } th { "等候人数" } th { "最长等候" } th { "近一小时平均等候" } th { "开放窗口" }
+                } }
+                tbody {
+                    @for l in &loads {
+                        tr class=(if suggestions.iter().any(|s| s.domain == l.code) { "overdue" } else { "" })
+                            data-domain=(l.code) {
+                            td { (l.name) "（" (l.prefix) "）" }
+                            td.waiting { (l.waiting) }
+                            td { (l.longest_wait_min) " 分钟" }
+                            td {
+                                @match l.avg_wait_last_hour_min {
+                                    Some(m) => { (format!("{m:.0}")) " 分钟" }
+                                    None => "—",
+                                }
+                            }
+                            td { (l.windows_open) }
+                        }
+                    }
+                }
+            }
+        }
+        section #suggestions {
+            h3 { "调配建议" }
+            @if suggestions.is_empty() {
+                p #no-suggestions { "各业务排队均在阈值内，暂无调配建议。" }
+            }
+            @for s in &suggestions {
+                form method="post" action="/office/hall/reassign" class="suggestion" {
+                    input type="hidden" name="window" value=(s.window);
+                    input type="hidden" name="domain" value=(s.domain);
+                    input type="hidden" name="why" value=(s.why);
+                    p {
+                        b { "建议将 " (s.window_name) " 调配办理 " (s.domain_name) }
+                        "：" (s.why) "　"
+                        button type="submit" id={ "apply-" (s.window) "-" (s.domain) } { "一键调配" }
+                    }
+                }
+            }
+        }
+        section {
+            h3 { "窗口" }
+            table #windows {
+                thead { tr {
+                    th { "窗口" } th { "状态" } th { "办理业务" } th { "当前号" } th { "调配" }
+                } }
+                tbody {
+                    @for w in &windows {
+                        @let tidal = cfg.windows.iter().any(|c| c.number == w.number && c.tidal);
+                        tr data-window=(w.number) {
+                            td {
+                                (w.name)
+                                @if tidal { " " span.tag style="background:#2d6a4f;color:#fff" { "潮汐" } }
+                            }
+                            td {
+                                (match w.state.as_str() { "paused" => "暂停", "closed" => "关闭", _ => "开放" })
+                            }
+                            td.domains { (names(&w.domains)) }
+                            td { (w.current.as_ref().map_or("—", |t| t.number.as_str())) }
+                            td {
+                                @if tidal {
+                                    form method="post" action="/office/hall/reassign" class="manual" {
+                                        input type="hidden" name="window" value=(w.number);
+                                        select name="domain" id={ "domain-" (w.number) } {
+                                            @for d in &cfg.domains {
+                                                option value=(d.code) { (d.name) "（" (d.prefix) "）" }
+                                            }
+                                        }
+                                        " "
+                                        input name="why" id={ "why-" (w.number) } placeholder="调配原因（必填）";
+                                        " "
+                                        button type="submit" id={ "reassign-" (w.number) } { "调配" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section {
+            h3 { "调配记录" }
+            ul #reassignments {
+                @for r in &log {
+                    li {
+                        (r.at) " " (r.by) " 将 " (r.window) " 号窗口由 " (names(&r.from))
+                        " 调为 " (names(&r.to)) "：" (r.why)
+                    }
+                }
+            }
+        }
+        script { (PreEscaped(REFRESH_SCRIPT)) }
+    };
+    pages::office("大厅管理", Some(user), body).into_response()
+}
+
+/// Refresh the figures unless the supervisor is typing a reason.
+const REFRESH_SCRIPT: &str = r#"
+setInterval(() => {
   const a = document.activeElement;
   const typing = [...document.querySelectorAll('input[name=why]')].some(i => i.value !== '') || (a && a.tagName === 'SELECT');
   if (!typing) location.reload();
-}}, 15000);
-</script>"#
-    );
-    page("大厅管理", Some(user), &body).into_response()
-}
+}, 15000);
+"#;
 
 #[derive(Deserialize)]
 pub struct ReassignForm {
