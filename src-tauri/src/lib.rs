@@ -13,8 +13,8 @@ use std::path::PathBuf;
 
 use onewindow_app::dto::{
     AppError, BundleRef, BundleView, CaseSummary, CaseView, DeskStatus, DocumentPreview,
-    DomainView, Flash, FollowUpView, ItemGuide, NewCaseRequest, QueueView, RejectedOpView,
-    SaveIntakeRequest, SearchRequest, SearchResponse, WindowInfo,
+    DomainView, ErrorCode, Flash, FollowUpView, ItemGuide, NewCaseRequest, QueueView,
+    RejectedOpView, SaveIntakeRequest, SearchRequest, SearchResponse, WindowInfo,
 };
 use onewindow_app::launch::LaunchOptions;
 use onewindow_app::{Desk, logs};
@@ -35,7 +35,7 @@ async fn blocking<T: Send + 'static>(
         .unwrap_or_else(|e| {
             tracing::error!(error = %e, "desk task failed");
             Err(AppError {
-                code: "internal".into(),
+                code: ErrorCode::Internal,
                 message: "内部错误，操作未完成，请重试；如仍失败请查看日志".into(),
             })
         })

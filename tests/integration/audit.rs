@@ -1,5 +1,6 @@
 //! The audit chain from desk to hub, and the applicant's numbers masked in every view.
 
+use onewindow_app::dto::ErrorCode;
 use onewindow_hub::store::HubStore;
 use onewindow_tests::TestHub;
 
@@ -199,10 +200,10 @@ async fn every_view_of_a_stored_case_masks_the_applicant_and_a_reveal_needs_a_re
 
     // 查看完整信息: only signed in, only with a reason; audited with the reason.
     let err = d.reveal_applicant(&case.id, "核对").unwrap_err();
-    assert_eq!(err.code, "not_signed_in");
+    assert_eq!(err.code, ErrorCode::NotSignedIn);
     d.login("liu", "window clerk pass").await.unwrap();
     let err = d.reveal_applicant(&case.id, "看").unwrap_err();
-    assert_eq!(err.code, "reason_required");
+    assert_eq!(err.code, ErrorCode::ReasonRequired);
     let whole = d
         .reveal_applicant(&case.id, "申请人电话核对失败，重新确认")
         .unwrap();

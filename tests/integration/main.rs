@@ -1,6 +1,7 @@
 //! Cross-crate tests with real parts: a real `onewindow-hub` process on 127.0.0.1, real SQLite
 //! files for the desk cache, the desk's services as the UI calls them.
 
+use onewindow_app::dto::ErrorCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -120,7 +121,7 @@ async fn hub_restarted_mid_pull_resumes_and_applies_whole_versions_only() {
     hub.kill();
     let err = pull_catalog(&client, &store).await.unwrap_err();
     assert!(matches!(err, SyncError::Unreachable { .. }), "{err:?}");
-    assert_eq!(err.code(), "hub_unreachable");
+    assert_eq!(err.code(), onewindow_sync::SyncCode::HubUnreachable);
     assert_eq!(
         store
             .lock()
@@ -229,7 +230,7 @@ async fn desk_works_from_cache_while_the_hub_is_down() {
 
     hub.kill();
     let err = desk.sync_once().await.unwrap_err();
-    assert_eq!(err.code, "hub_unreachable");
+    assert_eq!(err.code, ErrorCode::HubUnreachable);
     assert!(
         err.message.starts_with("无法连接中心服务"),
         "{}",
@@ -295,7 +296,7 @@ async fn guide_and_bundle_views_carry_the_whole_catalog_entry() {
     assert_eq!(b.promised_label, "5 个工作日");
 
     let err = desk.item_guide("000000000000").unwrap_err();
-    assert_eq!(err.code, "item_not_found");
+    assert_eq!(err.code, ErrorCode::ItemNotFound);
     let domains = desk.list_domains().unwrap();
     assert_eq!(domains.iter().map(|d| d.item_count).sum::<u32>(), 40);
 }
@@ -375,7 +376,7 @@ async fn hub_refuses_bad_queries_with_codes() {
     let err = pull_catalog(&HubClient::new(&hub.url()), &store)
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "hub_cursor_ahead");
+    assert_eq!(err.code(), onewindow_sync::SyncCode::HubCursorAhead);
     assert!(err.message_zh().contains("请重建缓存"));
     assert_eq!(items(&store), 40, "nothing lost");
 }
@@ -392,7 +393,7 @@ async fn damaged_cache_is_reported_kept_and_rebuilt_from_the_hub() {
 
     let desk = Desk::open(desk_config(desk_dir.clone(), hub.url()));
     let problem = desk.status().cache_problem.expect("reported");
-    assert_eq!(problem.code, "cache_corrupt");
+    assert_eq!(problem.code, ErrorCode::CacheCorrupt);
     // With no cache to pull into, the status bar still learns whether the hub answers.
     assert_eq!(desk.status().connectivity, Connectivity::Unknown);
     desk.check_hub().await;
@@ -409,9 +410,9 @@ async fn damaged_cache_is_reported_kept_and_rebuilt_from_the_hub() {
             limit: None,
         })
         .unwrap_err();
-    assert_eq!(err.code, "cache_unavailable");
+    assert_eq!(err.code, ErrorCode::CacheUnavailable);
     let err = desk.sync_once().await.unwrap_err();
-    assert_eq!(err.code, "cache_unavailable");
+    assert_eq!(err.code, ErrorCode::CacheUnavailable);
     assert_eq!(
         std::fs::read(desk_dir.join("cache.db")).unwrap(),
         garbage,

@@ -1,6 +1,7 @@
 //! The queue across desk and hub: the window a desk drives, calls and their announcements,
 //! the offline walk-in queue, appointments at the kiosk and the hall display.
 
+use onewindow_app::dto::ErrorCode;
 use std::time::Duration;
 
 use onewindow_app::dto::{NewCaseRequest, SaveIntakeRequest};
@@ -307,7 +308,7 @@ async fn the_clerk_calls_recalls_serves_and_transfers_from_the_desk_and_each_cal
     assert!(shown.contains("371082********0810") && !shown.contains("371082199906080810"));
     assert!(screen.case.unwrap().materials.len() >= 2);
     let err = d.applicant_rate(5, &[], "").await.unwrap_err();
-    assert_eq!(err.code, "not_asked", "only when the clerk invites");
+    assert_eq!(err.code, ErrorCode::NotAsked, "only when the clerk invites");
     d.invite_rating().unwrap();
     assert_eq!(d.applicant_screen().mode, "rate");
     let err = d.applicant_rate(2, &[], "").await.unwrap_err();

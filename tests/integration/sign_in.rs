@@ -1,6 +1,7 @@
 //! Signing in at the desk: with the hub, offline with the cached verifier, the locked screen,
 //! and on a full disk.
 
+use onewindow_app::dto::ErrorCode;
 use onewindow_app::dto::NewCaseRequest;
 use onewindow_hub::store::HubStore;
 use onewindow_tests::{HubProcess, TestHub, demo_hub_data, enrol_code};
@@ -19,7 +20,7 @@ async fn clerks_sign_in_with_the_hub_and_a_stream_resets_alone() {
     let d = desk(tmp.path(), hub.url());
     d.sync_once().await.unwrap();
     let err = d.login("liu", "window clerk pass").await.unwrap_err();
-    assert_eq!(err.code, "not_enrolled");
+    assert_eq!(err.code, ErrorCode::NotEnrolled);
     d.enrol(&hub.url(), &code, "").await.unwrap();
     let err = d.login("liu", "wrong").await.unwrap_err();
     assert_eq!(err.message, "用户名或密码不正确（再错 4 次将锁定 15 分钟）");
@@ -143,7 +144,7 @@ async fn a_clerk_signs_in_offline_with_the_cached_verifier_and_five_wrong_passwo
         ("liu", "clerk", true)
     );
     let err = d.login("zhao", "another clerk pass").await.unwrap_err();
-    assert_eq!(err.code, "no_offline_login");
+    assert_eq!(err.code, ErrorCode::NoOfflineLogin);
     assert!(err.message.contains("30 天内"), "{}", err.message);
     // Five wrong passwords lock liu, offline too; the right one is then refused unchecked.
     for left in (1..=4).rev() {
@@ -155,10 +156,10 @@ async fn a_clerk_signs_in_offline_with_the_cached_verifier_and_five_wrong_passwo
         );
     }
     let err = d.login("liu", "wrong").await.unwrap_err();
-    assert_eq!(err.code, "login_locked");
+    assert_eq!(err.code, ErrorCode::LoginLocked);
     assert!(err.message.contains("已锁定"));
     let err = d.login("liu", "window clerk pass").await.unwrap_err();
-    assert_eq!(err.code, "login_locked");
+    assert_eq!(err.code, ErrorCode::LoginLocked);
 
     // The hub locks too: five wrong passwords for zhao through the hub; then the right one
     // is refused by the hub as well, from another desk state.
@@ -167,7 +168,7 @@ async fn a_clerk_signs_in_offline_with_the_cached_verifier_and_five_wrong_passwo
         d.login("zhao", "nope").await.unwrap_err();
     }
     let err = d.login("zhao", "nope").await.unwrap_err();
-    assert_eq!(err.code, "login_locked");
+    assert_eq!(err.code, ErrorCode::LoginLocked);
     // The hub refuses zhao's right password now as well, without checking it.
     let mut store = HubStore::open_dir(&data).unwrap();
     assert!(matches!(
@@ -211,7 +212,7 @@ async fn a_locked_screen_refuses_the_window_work_until_a_clerk_signs_in_and_appr
     assert!(st.locked);
     assert_eq!(st.idle_lock_minutes, 10);
     let err = d.guard("open_case").unwrap_err();
-    assert_eq!(err.code, "screen_locked");
+    assert_eq!(err.code, ErrorCode::ScreenLocked);
     assert!(d.guard("desk_status").is_ok() && d.guard("login_user").is_ok());
     // A wrong password keeps it locked; zhao takes over the window, and liu's draft is
     // still there for whoever goes on with it.
@@ -224,7 +225,7 @@ async fn a_locked_screen_refuses_the_window_work_until_a_clerk_signs_in_and_appr
     // An approver signed in at a desk cannot do the window's work.
     d.login("wang", "back office pass").await.unwrap();
     let err = d.guard("accept_case").unwrap_err();
-    assert_eq!(err.code, "forbidden");
+    assert_eq!(err.code, ErrorCode::Forbidden);
     assert!(err.message.contains("审批人员"));
     // The lock is audited.
     let local = onewindow_tests::desk_store(&tmp.path().join("desk/cache.db"));
@@ -275,7 +276,7 @@ async fn an_enrolled_desk_on_a_full_disk_still_signs_in() {
         d.status().cache_problem
     );
     let err = d.login("liu", "wrong").await.unwrap_err();
-    assert_eq!(err.code, "bad_login");
+    assert_eq!(err.code, ErrorCode::BadLogin);
     // (The test keyring keeps nothing across desks, so the restarted desk signs in with its
     // verifier; with the hub's token it asks the hub first, as the earlier sign-in did.)
     let st = d.login("liu", "window clerk pass").await.unwrap();
@@ -292,7 +293,7 @@ async fn an_enrolled_desk_on_a_full_disk_still_signs_in() {
             bundle_code: None,
         })
         .unwrap_err();
-    assert_eq!(err.code, "disk_full", "{err:?}");
+    assert_eq!(err.code, ErrorCode::DiskFull, "{err:?}");
     d.logout();
     // Space again: the same desk writes as before, no restart needed.
     std::fs::remove_file(disk.path.join("filler")).unwrap();
@@ -320,9 +321,12 @@ async fn an_enrolled_desk_on_a_full_disk_still_signs_in() {
         .status()
         .cache_problem
         .expect("cannot open on a full disk");
-    assert_eq!(problem.code, "disk_full");
+    assert_eq!(problem.code, ErrorCode::DiskFull);
     assert!(problem.message.contains("磁盘已满") && problem.message.contains("不要重建缓存"));
-    assert_eq!(d.rebuild_cache().await.unwrap_err().code, "disk_full");
+    assert_eq!(
+        d.rebuild_cache().await.unwrap_err().code,
+        ErrorCode::DiskFull
+    );
     d.shutdown();
     drop(d);
     std::fs::remove_file(disk.path.join("filler")).unwrap();

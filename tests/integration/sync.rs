@@ -2,6 +2,7 @@
 //! outbox and the attachment lane drained exactly once, rejects kept for the clerk, golden
 //! payloads, the hub's own clock and its full disk.
 
+use onewindow_app::dto::ErrorCode;
 use std::time::Duration;
 
 use onewindow_hub::store::HubStore;
@@ -21,7 +22,7 @@ async fn an_enrolled_desk_pushes_cases_and_scans_exactly_once() {
 
     // A wrong code is refused in Chinese; the right one enrols once.
     let err = d.enrol(&hub.url(), "AAAA-BBBB-CCCC", "").await.unwrap_err();
-    assert_eq!(err.code, "bad_enrol_code");
+    assert_eq!(err.code, ErrorCode::BadEnrolCode);
     assert!(err.message.contains("注册码无效"));
     let st = d.enrol(&hub.url(), &code, "").await.unwrap();
     assert!(st.push.enrolled);

@@ -1,5 +1,6 @@
 //! HTTPS: the desk pins the hub's certificate.
 
+use onewindow_app::dto::ErrorCode;
 use onewindow_hub::store::HubStore;
 use onewindow_tests::{HubProcess, demo_hub_data, enrol_code, hub_cli};
 
@@ -36,7 +37,7 @@ async fn the_desk_pins_the_hubs_certificate_over_https() {
     let code = enrol_code(&data, "1 号窗口");
     // Refused before anything is sent: no fingerprint, a mistyped one, plain HTTP elsewhere.
     let err = d.enrol(&hub.url(), &code, "").await.unwrap_err();
-    assert_eq!(err.code, "bad_pin", "{err:?}");
+    assert_eq!(err.code, ErrorCode::BadPin, "{err:?}");
     let err = d.enrol(&hub.url(), &code, "3F2A 9C01").await.unwrap_err();
     assert!(err.message.contains("16"), "{err:?}");
     let err = d
@@ -51,7 +52,7 @@ async fn the_desk_pins_the_hubs_certificate_over_https() {
     let other = HubProcess::start_tls(&other_data);
     assert_ne!(other.fingerprint, hub.fingerprint);
     let err = d.enrol(&other.url(), &code, &fp[..16]).await.unwrap_err();
-    assert_eq!(err.code, "hub_cert_mismatch", "{err:?}");
+    assert_eq!(err.code, ErrorCode::HubCertMismatch, "{err:?}");
     assert!(err.message.contains("证书"), "{err:?}");
 
     // The right hub, with the fingerprint's first 16 digits as typed (grouped, upper case).
@@ -82,7 +83,7 @@ async fn the_desk_pins_the_hubs_certificate_over_https() {
     hub.kill();
     let impostor = HubProcess::start_tls_at(&other_data, &format!("127.0.0.1:{port}"));
     let err = d.sync_once().await.unwrap_err();
-    assert_eq!(err.code, "hub_cert_mismatch", "{err:?}");
+    assert_eq!(err.code, ErrorCode::HubCertMismatch, "{err:?}");
     assert!(d.status().last_error.unwrap().contains("冒充"));
     impostor.kill();
     // A desk restarted keeps its pin (from the cache), and the real hub is accepted again.

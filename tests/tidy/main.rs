@@ -95,6 +95,19 @@ fn rules() -> Vec<Rule> {
             production_only: true,
         },
         Rule {
+            name: "the UI branches on an error's code, never its text",
+            fix: "branch on the AppError's code (errorCode(e), the ErrorCode type from the bindings)",
+            needles: vec![
+                "error.includes(".into(),
+                "message.includes(".into(),
+                "error.startsWith(".into(),
+                "message.startsWith(".into(),
+            ],
+            applies: |p| p.starts_with("ui/src/") && (p.ends_with(".ts") || p.ends_with(".svelte")),
+            allowed: |_| false,
+            production_only: false,
+        },
+        Rule {
             name: "desk locks by the one policy",
             fix: "take the lock with Relock/RelockRw (crates/app/src/locks.rs): a poisoned lock is recovered",
             needles: vec![
@@ -507,4 +520,28 @@ fn html_built_by_hand_in_the_hub_is_found() {
             "crates/hub/src/tidal.rs"
         ]
     );
+}
+
+#[test]
+fn the_ui_matching_an_error_by_its_text_is_found() {
+    let files = [
+        file(
+            "ui/src/App.svelte",
+            "    if (error !== null && error.includes('屏幕已锁定')) error = null;\n",
+        ),
+        file(
+            "ui/src/App.svelte",
+            "    if (isLockRefusal(errorLineCode)) setError(null);\n",
+        ),
+        file(
+            "ui/tests/lock.test.ts",
+            "expect(message.includes('x')).toBe(true);\n",
+        ),
+    ];
+    let found = check(
+        &rule("the UI branches on an error's code, never its text"),
+        &files,
+    );
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].line, 1);
 }

@@ -473,4 +473,25 @@ describe('an enrolled desk with nobody signed in', () => {
     await waitFor(() => expect(document.getElementById('lock-screen')).not.toBeNull(), { timeout: 1000 });
     expect(text(byId('lock-title'))).toBe('请登录');
   });
+  it('a refusal for the lock leaves the error line once signed in; another error stays, whatever its words', async () => {
+    acceptPassword(signedIn);
+    const user = await renderReady(signedIn);
+    const refusal = { code: 'sign_in_required', message: '本窗口已注册到中心，请先用本人用户名和密码登录再办理' };
+    m.searchItems.mockRejectedValue(refusal);
+    await user.type(byId('search-input'), 'gtgsh');
+    await waitFor(() => expect(text(byId('error-line'))).toContain(refusal.message));
+    await lockByPoll();
+    await user.keyboard('正确密码{Enter}');
+    await waitFor(() => expect(document.getElementById('lock-screen')).toBeNull());
+    await waitFor(() => expect(document.getElementById('error-line')).toBeNull());
+
+    // The same sentence under another code is not the lock's: it stays after the next sign-in.
+    m.searchItems.mockRejectedValue({ code: 'hub_error', message: refusal.message });
+    await user.type(byId('search-input'), 'x');
+    await waitFor(() => expect(text(byId('error-line'))).toContain(refusal.message));
+    await lockByPoll();
+    await user.keyboard('正确密码{Enter}');
+    await waitFor(() => expect(document.getElementById('lock-screen')).toBeNull());
+    expect(text(byId('error-line'))).toContain(refusal.message);
+  });
 });

@@ -64,7 +64,7 @@ function onScreenLockedMock(): (listener: () => void) => () => void {
 
 /**
  * The ipc module for a test: every command a mock (never real Tauri), the pure helpers
- * (`errorMessage`, `isAppError`) and constants real. The backend's events (`onDeskStatus`,
+ * (`errorMessage`, `isAppError`, `errorCode`, `isLockRefusal`) and constants real. The backend's events (`onDeskStatus`,
  * `onCaseRevision`, `onApplicantScreen`) and `onScreenLocked` register their listeners for the
  * `emit…` functions above (a reset keeps that). Use from a test file as
  * `vi.mock('../src/ipc', async (orig) => (await import('./mock-ipc')).mockCommands(await orig()));`
@@ -72,7 +72,7 @@ function onScreenLockedMock(): (listener: () => void) => () => void {
 export function mockCommands(actual: Record<string, unknown>): Record<string, unknown> {
   const mocked: Record<string, unknown> = { ...actual };
   for (const [name, value] of Object.entries(actual)) {
-    if (typeof value === 'function' && !['errorMessage', 'isAppError'].includes(name)) {
+    if (typeof value === 'function' && !['errorMessage', 'isAppError', 'errorCode', 'isLockRefusal'].includes(name)) {
       mocked[name] = vi.fn();
     }
   }

@@ -12,6 +12,7 @@
 //!   offline, with the verifier of their last sign-in). Before enrolment — the first run,
 //!   a training PC — it works as its configured clerk: there is no hub to check a password.
 
+use crate::error::ErrorCode;
 use chrono::Utc;
 
 use crate::desk::Desk;
@@ -91,38 +92,36 @@ pub fn check(
     locked: bool,
     sign_in_required: bool,
 ) -> Result<(), AppError> {
-    let refuse = |code: &str, message: &str| {
-        Err(AppError {
-            code: code.into(),
-            message: message.into(),
-        })
-    };
+    let refuse = |code: ErrorCode, message: &str| Err(AppError::new(code, message));
     let Some(rule) = rule(command) else {
-        return refuse("forbidden", "未知的操作");
+        return refuse(ErrorCode::Forbidden, "未知的操作");
     };
     if rule == Rule::Always {
         return Ok(());
     }
     if locked {
-        return refuse("screen_locked", "屏幕已锁定，请输入密码解锁（或切换用户）");
+        return refuse(
+            ErrorCode::ScreenLocked,
+            "屏幕已锁定，请输入密码解锁（或切换用户）",
+        );
     }
     if sign_in_required && role.is_none() {
         return refuse(
-            "sign_in_required",
+            ErrorCode::SignInRequired,
             "本窗口已注册到中心，请先用本人用户名和密码登录再办理",
         );
     }
     match (rule, role) {
         (_, Some("approver")) => refuse(
-            "forbidden",
+            ErrorCode::Forbidden,
             "审批人员请在中心后台办理，窗口工作台的受理和叫号只对窗口人员开放",
         ),
         (Rule::Manage, Some("clerk")) => refuse(
-            "forbidden",
+            ErrorCode::Forbidden,
             "重新下载数据、重建缓存和注册窗口只能由主管或管理员操作",
         ),
         (_, None | Some("clerk" | "supervisor" | "admin")) => Ok(()),
-        (_, Some(_)) => refuse("forbidden", "该用户的角色不能在窗口工作台操作"),
+        (_, Some(_)) => refuse(ErrorCode::Forbidden, "该用户的角色不能在窗口工作台操作"),
     }
 }
 
@@ -172,13 +171,13 @@ mod tests {
             check("accept_case", Some("approver"), false, false)
                 .unwrap_err()
                 .code,
-            "forbidden"
+            ErrorCode::Forbidden
         );
         assert_eq!(
             check("accept_case", Some("clerk"), true, false)
                 .unwrap_err()
                 .code,
-            "screen_locked"
+            ErrorCode::ScreenLocked
         );
         assert!(check("login_user", Some("clerk"), true, false).is_ok());
         assert!(check("reset_stream", Some("supervisor"), false, false).is_ok());
@@ -187,11 +186,11 @@ mod tests {
         // Enrolled, nobody signed in: only signing in (and the other windows) works.
         assert_eq!(
             check("accept_case", None, false, true).unwrap_err().code,
-            "sign_in_required"
+            ErrorCode::SignInRequired
         );
         assert_eq!(
             check("enrol_desk", None, false, true).unwrap_err().code,
-            "sign_in_required"
+            ErrorCode::SignInRequired
         );
         assert!(check("login_user", None, false, true).is_ok());
         assert!(check("hall_board", None, false, true).is_ok());

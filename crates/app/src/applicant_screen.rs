@@ -3,6 +3,7 @@
 //! the service, sent to the hub against the window's ticket. The screen's window can call only
 //! these two commands.
 
+use crate::error::ErrorCode;
 use std::time::{Duration, Instant};
 
 use onewindow_domain::rating::{BAD_REASONS, LEVELS, is_bad};
@@ -71,7 +72,7 @@ impl Desk {
         let queue = self.queue_status();
         if let Some(reason) = queue.reason {
             return Err(AppError {
-                code: "queue_unavailable".into(),
+                code: ErrorCode::QueueUnavailable,
                 message: reason,
             });
         }
@@ -91,13 +92,13 @@ impl Desk {
     ) -> Result<dto::ApplicantScreenView, AppError> {
         if !matches!(*self.screen.relock(), ScreenMode::Rate) {
             return Err(AppError {
-                code: "not_asked".into(),
+                code: ErrorCode::NotAsked,
                 message: "请等窗口工作人员邀请后再评价".into(),
             });
         }
         if let Err(message) = onewindow_domain::rating::check(level, reasons, comment) {
             return Err(AppError {
-                code: "bad_rating".into(),
+                code: ErrorCode::BadRating,
                 message,
             });
         }
@@ -109,7 +110,7 @@ impl Desk {
             return Ok(self.applicant_screen());
         }
         let token = self.token.relock().clone().ok_or_else(|| AppError {
-            code: "not_enrolled".into(),
+            code: ErrorCode::NotEnrolled,
             message: "本窗口尚未注册，评价暂不能提交".into(),
         })?;
         self.client()
@@ -117,9 +118,9 @@ impl Desk {
             .queue_rating(level, reasons, comment)
             .await
             .map_err(|e| {
-                tracing::warn!(code = e.code(), "rating not recorded");
+                tracing::warn!(code = %e.code(), "rating not recorded");
                 AppError {
-                    code: "rating_failed".into(),
+                    code: ErrorCode::RatingFailed,
                     message: match &e {
                         onewindow_sync::SyncError::Hub {
                             code: ApiErrorCode::RatingAlreadyGiven,

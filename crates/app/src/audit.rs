@@ -2,6 +2,7 @@
 //! to the hash-chained log (state changes are appended by the store with the change itself),
 //! then sent to the hub, which checks the chain.
 
+use crate::error::ErrorCode;
 use chrono::Utc;
 use onewindow_store::audit::Audit;
 
@@ -42,8 +43,8 @@ impl Desk {
             .map_err(|e| {
                 tracing::error!(action, code = %e.code, "audit record not written; action refused");
                 AppError {
-                    code: "audit_not_written".into(),
-                    message: if e.code == "disk_full" {
+                    code: ErrorCode::AuditNotWritten,
+                    message: if e.code == ErrorCode::DiskFull {
                         "本机磁盘已满，无法写入审计记录，本次操作没有进行（每次查看和打印都须留有记录）。请删除不需要的文件或请管理员清理磁盘后重试。".into()
                     } else {
                         "无法写入审计记录，本次操作没有进行（每次查看和打印都须留有记录）。请重试，如仍失败请查看日志".into()
@@ -85,13 +86,13 @@ impl Desk {
         let reason = reason.trim();
         if self.user.read_now().is_none() {
             return Err(AppError {
-                code: "not_signed_in".into(),
+                code: ErrorCode::NotSignedIn,
                 message: "请先登录（F11）再查看完整信息".into(),
             });
         }
         if reason.chars().count() < REVEAL_REASON_MIN_CHARS {
             return Err(AppError {
-                code: "reason_required".into(),
+                code: ErrorCode::ReasonRequired,
                 message: format!(
                     "请写明查看完整信息的原因（至少 {REVEAL_REASON_MIN_CHARS} 个字），该操作将记入审计日志"
                 ),

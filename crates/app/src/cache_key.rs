@@ -2,6 +2,7 @@
 //! (Secret Service, Keychain, Credential Manager), one per data folder — never in a file.
 //! Without a keyring the desk refuses to open its cache and says why.
 
+use crate::error::ErrorCode;
 use std::path::Path;
 
 use crate::dto::CacheProblem;
@@ -22,7 +23,7 @@ const SERVICE: &str = "cn.onewindow.desk.cache-key";
 fn problem(path: &Path, detail: &str) -> CacheProblem {
     tracing::error!(detail, "cache key unavailable");
     CacheProblem {
-        code: "keystore_unavailable".into(),
+        code: ErrorCode::KeystoreUnavailable,
         message: "系统密钥库不可用，无法打开加密的本地缓存。请确认已登录操作系统桌面（密钥库已解锁）后重新启动；本程序不会把密钥写入文件。".into(),
         path: path.display().to_string(),
     }
@@ -59,7 +60,7 @@ impl CacheKey {
                         if cache.exists() && !onewindow_store::is_plaintext_sqlite(cache) {
                             // An encrypted cache whose key is gone: opening it would fail.
                             return Err(CacheProblem {
-                                code: "cache_key_lost".into(),
+                                code: ErrorCode::CacheKeyLost,
                                 message: "本地缓存的密钥已不在系统密钥库中，缓存无法解密。可以从中心服务重建缓存（未上传的办件将无法恢复）。".into(),
                                 path: cache.display().to_string(),
                             });

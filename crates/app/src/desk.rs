@@ -1,5 +1,6 @@
 //! The desk's services: everything a UI command does, without knowing the UI toolkit.
 
+use crate::error::ErrorCode;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -215,7 +216,7 @@ pub(crate) fn store_error(e: StoreError) -> AppError {
         _ => "读取本地缓存失败，请重试；如仍失败请查看日志".to_string(),
     };
     AppError {
-        code: e.code().to_string(),
+        code: e.code().into(),
         message,
     }
 }
@@ -229,7 +230,7 @@ fn problem_for(e: &StoreError, path: &Path) -> CacheProblem {
         .map(|b| b / (1024 * 1024));
     if e.is_disk_full() || free_mb.is_some_and(|mb| mb < 1) {
         return CacheProblem {
-            code: "disk_full".into(),
+            code: ErrorCode::DiskFull,
             message: format!(
                 "本机磁盘已满（剩余 {} MB），本地缓存无法打开。已保存的内容都在，不要重建缓存：请删除不需要的文件或请管理员清理磁盘，然后重新启动本程序。",
                 free_mb.unwrap_or(0)
@@ -247,7 +248,7 @@ fn problem_for(e: &StoreError, path: &Path) -> CacheProblem {
         _ => "本地缓存无法打开（文件不可读或磁盘有误）。可以从中心服务重建缓存。",
     };
     CacheProblem {
-        code: e.code().to_string(),
+        code: e.code().into(),
         message: message.to_string(),
         path: path.display().to_string(),
     }
@@ -334,7 +335,7 @@ impl Desk {
 
     pub(crate) fn store(&self) -> Result<Arc<Mutex<Store>>, AppError> {
         self.store.read_now().clone().ok_or_else(|| AppError {
-            code: "cache_unavailable".into(),
+            code: ErrorCode::CacheUnavailable,
             message: "本地缓存不可用，请先从中心重建缓存".into(),
         })
     }
@@ -569,7 +570,7 @@ impl Desk {
                 }
                 // The hub answers: send what the window did (its own errors go to the panel).
                 if let Err(e) = self.push().await {
-                    tracing::warn!(code = e.code(), "push failed");
+                    tracing::warn!(code = %e.code(), "push failed");
                 }
                 Ok(changed)
             }
@@ -582,7 +583,7 @@ impl Desk {
                 sync.connectivity = Some(online);
                 sync.last_error = Some(e.message_zh());
                 Err(AppError {
-                    code: e.code().to_string(),
+                    code: e.code().into(),
                     message: e.message_zh(),
                 })
             }
@@ -615,11 +616,11 @@ impl Desk {
             .cache_problem
             .relock()
             .as_ref()
-            .is_some_and(|p| p.code == "disk_full")
+            .is_some_and(|p| p.code == ErrorCode::DiskFull)
         {
             // The cache is whole; a new one would not fit either.
             return Err(AppError {
-                code: "disk_full".into(),
+                code: ErrorCode::DiskFull,
                 message: "本机磁盘已满，本地缓存完好，无需重建：请清理磁盘后重新启动本程序。"
                     .into(),
             });
@@ -636,7 +637,7 @@ impl Desk {
                     std::fs::rename(&from, &to).map_err(|e| {
                         tracing::error!(from = %from.display(), error = %e, "cannot move cache aside");
                         AppError {
-                            code: "cache_move_failed".into(),
+                            code: ErrorCode::CacheMoveFailed,
                             message: format!("无法将损坏的缓存改名保留（{}），请检查文件权限", from.display()),
                         }
                     })?;
@@ -646,7 +647,7 @@ impl Desk {
             let key = match *self.cache_key.relock() {
                 Some(k) => k,
                 None => self.config.cache_key.get(&path).map_err(|p| AppError {
-                    code: p.code.clone(),
+                    code: p.code,
                     message: p.message.clone(),
                 })?,
             };

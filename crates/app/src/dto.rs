@@ -4,12 +4,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-/// Every command's error: a stable code for programs and a Chinese sentence for the clerk.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct AppError {
-    pub code: String,
-    pub message: String,
-}
+pub use crate::error::{AppError, ErrorCode};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -23,7 +18,7 @@ pub enum Connectivity {
 /// The cache could not be opened; the clerk can rebuild it from the hub.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CacheProblem {
-    pub code: String,
+    pub code: ErrorCode,
     /// Chinese, for the clerk.
     pub message: String,
     /// The damaged file, kept where it is until a rebuild moves it aside.

@@ -1,6 +1,7 @@
 //! 查找事项: search over the catalog, the domains and 一件事 lists, and the guide of one item
 //! or bundle, all read from the desk's in-memory snapshot of its cached catalog.
 
+use crate::error::ErrorCode;
 use std::collections::HashMap;
 
 use onewindow_domain::{ItemLevel, SearchQuery, ServiceItem};
@@ -128,7 +129,7 @@ impl Desk {
                 Ok(Some((item, ancestors, children, bundles)))
             })?
             .ok_or_else(|| AppError {
-                code: "item_not_found".into(),
+                code: ErrorCode::ItemNotFound,
                 message: format!(
                     "本地目录中没有编码为 {code} 的事项，可能已被中心撤销；请刷新后重新查找"
                 ),
@@ -244,7 +245,7 @@ impl Desk {
                 Ok(Some((b, members)))
             })?
             .ok_or_else(|| AppError {
-                code: "bundle_not_found".into(),
+                code: ErrorCode::BundleNotFound,
                 message: format!("本地目录中没有编码为 {code} 的一件事"),
             })?;
         Ok(dto::BundleView {

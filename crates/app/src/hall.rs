@@ -122,7 +122,7 @@ impl Desk {
             let was_online = std::mem::replace(&mut self.hall.relock().online, false);
             match followed {
                 Ok(()) => tracing::info!("hall board stream ended; reconnecting"),
-                Err(e) => tracing::debug!(code = e.code(), "hall board not reachable"),
+                Err(e) => tracing::debug!(code = %e.code(), "hall board not reachable"),
             }
             if was_online {
                 wait = Duration::from_secs(1);

@@ -2,6 +2,7 @@
 //! the token kept in the OS keyring (Secret Service, Keychain, Windows Credential Manager) and
 //! never in a file, and the push of the outbox that enrolment makes possible.
 
+use crate::error::ErrorCode;
 use chrono::{SecondsFormat, Utc};
 use onewindow_store::push::Identity;
 use onewindow_sync::{HubClient, SyncError};
@@ -19,7 +20,7 @@ pub const KEYRING_SERVICE: &str = "cn.onewindow.desk";
 fn keyring_error(e: keyring::Error) -> AppError {
     tracing::error!(error = %e, "keyring unavailable");
     AppError {
-        code: "keyring_unavailable".into(),
+        code: ErrorCode::KeyringUnavailable,
         message:
             "本机的系统密钥环不可用，无法保存设备令牌；请确认已登录桌面会话（密钥环已解锁）后重试"
                 .into(),
@@ -104,7 +105,7 @@ impl Desk {
     ) -> Result<dto::DeskStatus, AppError> {
         let url = hub_url.trim().trim_end_matches('/').to_string();
         let bad_url = |message: &str| AppError {
-            code: "bad_url".into(),
+            code: ErrorCode::BadUrl,
             message: message.into(),
         };
         let (https, rest) = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
@@ -128,7 +129,7 @@ impl Desk {
         let pin = if https {
             Some(
                 onewindow_sync::tls::normalise_pin(pin).map_err(|message| AppError {
-                    code: "bad_pin".into(),
+                    code: ErrorCode::BadPin,
                     message,
                 })?,
             )
@@ -138,13 +139,13 @@ impl Desk {
         let code = code.trim();
         if code.is_empty() || code.len() > 64 {
             return Err(AppError {
-                code: "bad_enrol_code".into(),
+                code: ErrorCode::BadEnrolCode,
                 message: "请输入管理员提供的注册码（形如 ABCD-EFGH-JKLM）".into(),
             });
         }
         let client = HubClient::pinned(&url, pin.as_deref());
         let enrolment = client.enrol(code).await.map_err(|e| {
-            tracing::warn!(code = e.code(), "enrolment failed");
+            tracing::warn!(code = %e.code(), "enrolment failed");
             AppError {
                 code: e.code().into(),
                 message: e.message_zh(),
@@ -204,7 +205,7 @@ impl Desk {
                         Ok(r)
                     }
                     Err(e) => {
-                        tracing::warn!(code = e.code(), error = %e, "audit records not sent");
+                        tracing::warn!(code = %e.code(), error = %e, "audit records not sent");
                         Err(e)
                     }
                 },
@@ -280,7 +281,7 @@ impl Desk {
             if let Err(e) = self.pull_results_once().await
                 && !matches!(e, SyncError::Unreachable { .. })
             {
-                tracing::warn!(code = e.code(), "results poll failed");
+                tracing::warn!(code = %e.code(), "results poll failed");
             }
             tokio::time::sleep(RESULTS_POLL).await;
         }
@@ -294,7 +295,7 @@ impl Desk {
         let (name, password) = (name.trim(), password);
         if name.is_empty() || password.is_empty() {
             return Err(AppError {
-                code: "bad_login".into(),
+                code: ErrorCode::BadLogin,
                 message: "请输入用户名和密码".into(),
             });
         }
@@ -311,7 +312,7 @@ impl Desk {
                 None,
             );
             return Err(AppError {
-                code: "login_locked".into(),
+                code: ErrorCode::LoginLocked,
                 message: onewindow_domain::login::locked_message(until),
             });
         }
@@ -334,7 +335,9 @@ impl Desk {
                 self.signed_in(&answer.name, &answer.role, false);
                 Ok(self.status())
             }
-            Some(Err(e)) if e.code() == "bad_login" => Err(self.wrong_password(name, now)?),
+            Some(Err(e)) if e.code() == onewindow_sync::SyncCode::BadLogin => {
+                Err(self.wrong_password(name, now)?)
+            }
             Some(Err(e)) if !matches!(e, SyncError::Unreachable { .. }) => Err(AppError {
                 code: e.code().into(),
                 message: e.message_zh(),
@@ -358,11 +361,10 @@ impl Desk {
         let Some(v) = self.with_store(|s| s.sign_in_verifier(name))? else {
             return Err(AppError {
                 code: if enrolled {
-                    "no_offline_login"
+                    ErrorCode::NoOfflineLogin
                 } else {
-                    "not_enrolled"
-                }
-                .into(),
+                    ErrorCode::NotEnrolled
+                },
                 message: if enrolled {
                     format!(
                         "无法连接中心，且本机没有该用户 {days} 天内在中心核验过的登录，不能离线登录"
@@ -374,7 +376,7 @@ impl Desk {
         };
         if !onewindow_domain::login::offline_login_valid(v.verified_at, days, now) {
             return Err(AppError {
-                code: "offline_login_expired".into(),
+                code: ErrorCode::OfflineLoginExpired,
                 message: format!("离线登录有效期（{days} 天）已过，请在能连接中心时登录"),
             });
         }
@@ -406,7 +408,7 @@ impl Desk {
         write: impl FnOnce(&mut onewindow_store::Store) -> Result<(), onewindow_store::StoreError>,
     ) -> Result<(), AppError> {
         match self.with_store_mut(write) {
-            Err(e) if e.code == "disk_full" => {
+            Err(e) if e.code == ErrorCode::DiskFull => {
                 tracing::warn!("sign-in not noted in the cache: the disk is full");
                 Ok(())
             }
@@ -418,7 +420,7 @@ impl Desk {
         let after = match self.with_store_mut(|s| s.sign_in_failed(name, now)) {
             Ok(after) => after,
             // Refused all the same; the count waits for space.
-            Err(e) if e.code == "disk_full" => {
+            Err(e) if e.code == ErrorCode::DiskFull => {
                 tracing::warn!("wrong password not counted: the disk is full");
                 self.audit_as(
                     name,
@@ -429,7 +431,7 @@ impl Desk {
                     None,
                 );
                 return Ok(AppError {
-                    code: "bad_login".into(),
+                    code: ErrorCode::BadLogin,
                     message: "用户名或密码不正确".into(),
                 });
             }
@@ -450,11 +452,10 @@ impl Desk {
         );
         Ok(AppError {
             code: if after.locked_until.is_some() {
-                "login_locked"
+                ErrorCode::LoginLocked
             } else {
-                "bad_login"
-            }
-            .into(),
+                ErrorCode::BadLogin
+            },
             message: onewindow_domain::login::wrong_password_message(&after),
         })
     }
@@ -510,7 +511,7 @@ impl Desk {
     pub async fn reset_stream(&self, stream: &str) -> Result<dto::DeskStatus, AppError> {
         if !matches!(stream, "catalog" | "calendar" | "queue_config" | "results") {
             return Err(AppError {
-                code: "bad_stream".into(),
+                code: ErrorCode::BadStream,
                 message: "只能重新下载事项目录、节假日日历、叫号配置或办理结果".into(),
             });
         }
@@ -553,7 +554,7 @@ impl Desk {
     ) -> Result<Vec<dto::RejectedOpView>, AppError> {
         if reason.trim().chars().count() < 4 {
             return Err(AppError {
-                code: "reason_required".into(),
+                code: ErrorCode::ReasonRequired,
                 message: "请写明放弃该操作的原因（至少 4 个字），原因会被记录".into(),
             });
         }
@@ -610,7 +611,7 @@ async fn argon2_hash(password: &str) -> Result<String, AppError> {
     .ok()
     .and_then(Result::ok)
     .ok_or_else(|| AppError {
-        code: "internal".into(),
+        code: ErrorCode::Internal,
         message: "登录记录无法保存，请重试".into(),
     })
 }

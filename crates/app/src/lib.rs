@@ -9,6 +9,7 @@ pub mod cache_key;
 pub mod caret;
 pub mod desk;
 pub mod dto;
+pub mod error;
 mod guide;
 pub mod hall;
 pub mod identity;

@@ -7,6 +7,7 @@
 //! ended ticket's record going to the hub through the outbox. While offline tickets wait or
 //! one is at the window, calling works from them first; then the hub's queue again.
 
+use crate::error::ErrorCode;
 use chrono::Utc;
 use onewindow_announce::{Announcer, SystemVoice, WavVoice};
 use onewindow_domain::ticket::{Ticket, TicketState, TransferTo};
@@ -65,9 +66,9 @@ fn queue_error(e: SyncError) -> AppError {
         },
         other => format!("叫号失败：{}", other.message_zh()),
     };
-    tracing::warn!(code = e.code(), "queue action failed");
+    tracing::warn!(code = %e.code(), "queue action failed");
     AppError {
-        code: "queue".into(),
+        code: ErrorCode::Queue,
         message,
     }
 }
@@ -93,7 +94,7 @@ impl Desk {
                     if matches!(e, SyncError::Unreachable { .. }) {
                         self.queue.relock().hub_down = true;
                     }
-                    tracing::debug!(code = e.code(), "queue not refreshed");
+                    tracing::debug!(code = %e.code(), "queue not refreshed");
                 }
             }
         }
@@ -200,7 +201,7 @@ impl Desk {
         let view = self.queue_view(None);
         if let Some(reason) = view.reason {
             return Err(AppError {
-                code: "queue_unavailable".into(),
+                code: ErrorCode::QueueUnavailable,
                 message: reason,
             });
         }
@@ -244,7 +245,7 @@ impl Desk {
                 }
                 Err(e @ SyncError::Unreachable { .. }) => {
                     tracing::warn!(
-                        code = e.code(),
+                        code = %e.code(),
                         "hub unreachable; calling the offline queue"
                     );
                     self.queue.relock().hub_down = true;
@@ -322,7 +323,7 @@ impl Desk {
             Err(StoreError::BadInput(message)) => {
                 tracing::info!("offline queue step refused");
                 Err(AppError {
-                    code: "queue".into(),
+                    code: ErrorCode::Queue,
                     message,
                 })
             }
@@ -338,7 +339,7 @@ impl Desk {
     pub async fn queue_step(&self, action: &str) -> Result<dto::QueueView, AppError> {
         if !matches!(action, "recall" | "serve" | "no_show") {
             return Err(AppError {
-                code: "bad_action".into(),
+                code: ErrorCode::BadAction,
                 message: format!("未知的叫号操作 {action}"),
             });
         }
@@ -389,7 +390,7 @@ impl Desk {
             (None, Some(domain)) => TransferTo::Domain { domain },
             _ => {
                 return Err(AppError {
-                    code: "bad_transfer".into(),
+                    code: ErrorCode::BadTransfer,
                     message: "请选择转到哪个窗口，或哪个业务".into(),
                 });
             }
@@ -397,7 +398,7 @@ impl Desk {
         let (client, _) = self.queue_client()?;
         if let Some(t) = self.offline_current()? {
             return Err(AppError {
-                code: "queue".into(),
+                code: ErrorCode::Queue,
                 message: format!("{} 是本窗口的离线号，只能在本窗口办理，不能转移", t.number),
             });
         }
@@ -437,7 +438,7 @@ impl Desk {
             .any(|d| d.code == domain);
         if !serves {
             return Err(AppError {
-                code: "queue".into(),
+                code: ErrorCode::Queue,
                 message: "本窗口不办理该业务，请选择本窗口的业务".into(),
             });
         }
@@ -459,7 +460,7 @@ impl Desk {
                 ))
             }
             Err(e @ SyncError::Unreachable { .. }) => {
-                tracing::warn!(code = e.code(), "hub unreachable; offline walk-in ticket");
+                tracing::warn!(code = %e.code(), "hub unreachable; offline walk-in ticket");
                 let busy = {
                     let mut local = self.queue.relock();
                     local.hub_down = true;
@@ -516,7 +517,7 @@ impl Desk {
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             rt.spawn(async move {
                 if let Err(e) = client.queue_link(&clerk, &number).await {
-                    tracing::warn!(code = e.code(), "ticket not linked to its case");
+                    tracing::warn!(code = %e.code(), "ticket not linked to its case");
                 }
             });
         }

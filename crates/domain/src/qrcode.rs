@@ -14,11 +14,33 @@ use crate::validate::{CreditCode, IdNumber};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QrError {
-    pub code: &'static str,
+    pub code: QrProblem,
     pub message_zh: String,
 }
 
-fn err(code: &'static str, message_zh: impl Into<String>) -> QrError {
+/// Why a scanned line is not a usable 居民码/企业码.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QrProblem {
+    Empty,
+    TooLong,
+    Unknown,
+    Damaged,
+    BadNumber,
+}
+
+impl QrProblem {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QrProblem::Empty => "qr_empty",
+            QrProblem::TooLong => "qr_too_long",
+            QrProblem::Unknown => "qr_unknown",
+            QrProblem::Damaged => "qr_damaged",
+            QrProblem::BadNumber => "qr_bad_number",
+        }
+    }
+}
+
+fn err(code: QrProblem, message_zh: impl Into<String>) -> QrError {
     QrError {
         code,
         message_zh: message_zh.into(),
@@ -41,14 +63,14 @@ const MAX_LEN: usize = 2048;
 pub fn parse_applicant_code(text: &str, today: NaiveDate) -> Result<Applicant, QrError> {
     let text = text.trim().trim_start_matches('\u{feff}');
     if text.is_empty() {
-        return Err(err("qr_empty", "没有读到码的内容，请重新扫码"));
+        return Err(err(QrProblem::Empty, "没有读到码的内容，请重新扫码"));
     }
     if text.len() > MAX_LEN {
-        return Err(err("qr_too_long", "码的内容过长，不是居民码或企业码"));
+        return Err(err(QrProblem::TooLong, "码的内容过长，不是居民码或企业码"));
     }
     let (scheme, json) = text.split_once(':').ok_or_else(|| {
         err(
-            "qr_unknown",
+            QrProblem::Unknown,
             "不是居民码或企业码（无法识别的码），请改用身份证或手工录入",
         )
     })?;
@@ -57,14 +79,14 @@ pub fn parse_applicant_code(text: &str, today: NaiveDate) -> Result<Applicant, Q
         "ENTERPRISE" => ApplicantKind::Organisation,
         _ => {
             return Err(err(
-                "qr_unknown",
+                QrProblem::Unknown,
                 "不是居民码或企业码（无法识别的码），请改用身份证或手工录入",
             ));
         }
     };
     let body: Body = serde_json::from_str(json).map_err(|_| {
         err(
-            "qr_damaged",
+            QrProblem::Damaged,
             "码的内容不完整或已损坏，请让申请人刷新后重新扫码",
         )
     })?;
@@ -72,18 +94,18 @@ pub fn parse_applicant_code(text: &str, today: NaiveDate) -> Result<Applicant, Q
     let name = body.name.trim().to_string();
     if name.is_empty() {
         return Err(err(
-            "qr_damaged",
+            QrProblem::Damaged,
             "码中没有姓名（名称），请让申请人刷新后重新扫码",
         ));
     }
     let number = match kind {
         ApplicantKind::Person => {
-            let raw =
-                clean(body.id).ok_or_else(|| err("qr_damaged", "居民码中没有公民身份号码"))?;
+            let raw = clean(body.id)
+                .ok_or_else(|| err(QrProblem::Damaged, "居民码中没有公民身份号码"))?;
             IdNumber::parse(&raw, today)
                 .map_err(|e| {
                     err(
-                        "qr_bad_number",
+                        QrProblem::BadNumber,
                         format!("居民码中的公民身份号码有误：{}", e.message_zh),
                     )
                 })?
@@ -92,11 +114,11 @@ pub fn parse_applicant_code(text: &str, today: NaiveDate) -> Result<Applicant, Q
         }
         ApplicantKind::Organisation => {
             let raw = clean(body.code)
-                .ok_or_else(|| err("qr_damaged", "企业码中没有统一社会信用代码"))?;
+                .ok_or_else(|| err(QrProblem::Damaged, "企业码中没有统一社会信用代码"))?;
             CreditCode::parse(&raw)
                 .map_err(|e| {
                     err(
-                        "qr_bad_number",
+                        QrProblem::BadNumber,
                         format!("企业码中的统一社会信用代码有误：{}", e.message_zh),
                     )
                 })?
@@ -148,13 +170,13 @@ mod tests {
     #[test]
     fn bad_payloads_say_what_is_wrong() {
         let code = |t: &str| parse_applicant_code(t, today()).unwrap_err().code;
-        assert_eq!(code(""), "qr_empty");
-        assert_eq!(code("https://example.com/pay?x=1"), "qr_unknown");
-        assert_eq!(code("RESIDENT:{\"name\":\"张三\""), "qr_damaged");
+        assert_eq!(code(""), QrProblem::Empty);
+        assert_eq!(code("https://example.com/pay?x=1"), QrProblem::Unknown);
+        assert_eq!(code("RESIDENT:{\"name\":\"张三\""), QrProblem::Damaged);
         assert_eq!(
             code(r#"RESIDENT:{"name":"张三","id":"371082198410031616"}"#),
-            "qr_bad_number"
+            QrProblem::BadNumber
         );
-        assert_eq!(code(&"x".repeat(5000)), "qr_too_long");
+        assert_eq!(code(&"x".repeat(5000)), QrProblem::TooLong);
     }
 }

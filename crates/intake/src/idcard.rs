@@ -30,15 +30,39 @@ pub struct IdCard {
     pub photo: Option<Vec<u8>>,
 }
 
+/// Why a card's reading cannot be used, as a stable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CardProblem {
+    Field,
+    Incomplete,
+    IdNumber,
+    Mismatch,
+    Expired,
+    Unreadable,
+}
+
+impl CardProblem {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CardProblem::Field => "card_field",
+            CardProblem::Incomplete => "card_incomplete",
+            CardProblem::IdNumber => "card_id_number",
+            CardProblem::Mismatch => "card_mismatch",
+            CardProblem::Expired => "card_expired",
+            CardProblem::Unreadable => "card_unreadable",
+        }
+    }
+}
+
 /// Why a card cannot be used; `message_zh` is for the clerk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardError {
-    pub code: &'static str,
+    pub code: CardProblem,
     pub message_zh: String,
 }
 
 impl CardError {
-    fn new(code: &'static str, message_zh: impl Into<String>) -> Self {
+    fn new(code: CardProblem, message_zh: impl Into<String>) -> Self {
         CardError {
             code,
             message_zh: message_zh.into(),
@@ -72,7 +96,7 @@ fn decode_text(bytes: &[u8]) -> String {
 fn date(field: &str, s: &str) -> Result<NaiveDate, CardError> {
     NaiveDate::parse_from_str(s.trim().replace(['.', '-'], "").as_str(), "%Y%m%d").map_err(|_| {
         CardError::new(
-            "card_field",
+            CardProblem::Field,
             format!("读卡数据中的{field}“{s}”不是有效日期，请重新放置证件读卡"),
         )
     })
@@ -90,16 +114,20 @@ pub fn parse_card(
         .collect();
     if lines.len() < 9 || lines[..9].iter().any(|l| l.is_empty()) {
         return Err(CardError::new(
-            "card_incomplete",
+            CardProblem::Incomplete,
             "读卡数据不完整（应有姓名、性别、民族、出生、住址、号码、签发机关和有效期限），请重新读卡",
         ));
     }
-    let id_number = IdNumber::parse(lines[5], today)
-        .map_err(|e| CardError::new("card_id_number", format!("证件号码有误：{}", e.message_zh)))?;
+    let id_number = IdNumber::parse(lines[5], today).map_err(|e| {
+        CardError::new(
+            CardProblem::IdNumber,
+            format!("证件号码有误：{}", e.message_zh),
+        )
+    })?;
     let birth_date = date("出生日期", lines[3])?;
     if birth_date != id_number.birth_date() {
         return Err(CardError::new(
-            "card_mismatch",
+            CardProblem::Mismatch,
             "证件上的出生日期与公民身份号码不一致，请核对证件真伪",
         ));
     }
@@ -109,14 +137,14 @@ pub fn parse_card(
         "女" => false,
         other => {
             return Err(CardError::new(
-                "card_field",
+                CardProblem::Field,
                 format!("读卡数据中的性别“{other}”无法识别"),
             ));
         }
     };
     if male != id_number.is_male() {
         return Err(CardError::new(
-            "card_mismatch",
+            CardProblem::Mismatch,
             "证件上的性别与公民身份号码不一致，请核对证件真伪",
         ));
     }
@@ -129,7 +157,7 @@ pub fn parse_card(
         && end < today
     {
         return Err(CardError::new(
-            "card_expired",
+            CardProblem::Expired,
             format!("该居民身份证已于 {end} 过期，请申请人提供有效证件或临时身份证"),
         ));
     }
@@ -170,7 +198,10 @@ impl CardReader for FolderDropReader {
             return Ok(None);
         }
         let bytes = std::fs::read(&wz).map_err(|e| {
-            CardError::new("card_unreadable", format!("无法读取读卡器输出文件：{e}"))
+            CardError::new(
+                CardProblem::Unreadable,
+                format!("无法读取读卡器输出文件：{e}"),
+            )
         })?;
         self.last = Some(stamp);
         let photo = ["zp.bmp", "zp.jpg", "zp.jpeg"]
@@ -246,13 +277,16 @@ mod tests {
             err(&CARD.replace("20400701", "20260701")).message_zh,
             "该居民身份证已于 2026-07-01 过期，请申请人提供有效证件或临时身份证"
         );
-        assert_eq!(err(&CARD.replace("男", "女")).code, "card_mismatch");
+        assert_eq!(err(&CARD.replace("男", "女")).code, CardProblem::Mismatch);
         assert_eq!(
             err(&CARD.replace("\n19841003\n", "\n19841004\n")).code,
-            "card_mismatch"
+            CardProblem::Mismatch
         );
-        assert_eq!(err(&CARD.replace("1615", "1616")).code, "card_id_number");
-        assert_eq!(err("周建国\n男\n").code, "card_incomplete");
+        assert_eq!(
+            err(&CARD.replace("1615", "1616")).code,
+            CardProblem::IdNumber
+        );
+        assert_eq!(err("周建国\n男\n").code, CardProblem::Incomplete);
         let long = parse_card(&CARD.replace("20400701", "长期"), None, today()).unwrap();
         assert_eq!(long.valid_until, None);
     }

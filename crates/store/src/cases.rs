@@ -745,7 +745,7 @@ mod tests {
                 t,
             )
             .unwrap_err();
-        assert_eq!(err.code(), "bad_input");
+        assert_eq!(err.code().as_str(), "bad_input");
     }
 
     #[test]
@@ -791,7 +791,7 @@ mod tests {
                 None,
             )
             .unwrap_err();
-        assert_eq!(err.code(), "case_transition");
+        assert_eq!(err.code().as_str(), "case_transition");
         assert_eq!(
             err.to_string(),
             "case RC01-20261127-0001: 办件当前为“受理中”，不能出件"
@@ -834,7 +834,8 @@ mod tests {
         assert_eq!(
             s.create_bundle_case("YJS371082002", &[], &clerk(), t)
                 .unwrap_err()
-                .code(),
+                .code()
+                .as_str(),
             "bad_input"
         );
     }
@@ -893,7 +894,10 @@ mod tests {
             vec![("bb".to_string(), Some(0)), ("aa".to_string(), Some(1))]
         );
         assert_eq!(
-            s.attach("nope", &file("cc", None), t).unwrap_err().code(),
+            s.attach("nope", &file("cc", None), t)
+                .unwrap_err()
+                .code()
+                .as_str(),
             "case_not_found"
         );
 
@@ -901,7 +905,7 @@ mod tests {
         s.transition(&case.id, A::Accept, &clerk(), t, None)
             .unwrap();
         let err = s.save_intake(&case.id, &applicant, &form, t).unwrap_err();
-        assert_eq!(err.code(), "case_transition");
+        assert_eq!(err.code().as_str(), "case_transition");
     }
 
     #[test]

@@ -756,7 +756,7 @@ mod tests {
                 checkpoint: Some(v1()),
             })
             .unwrap_err();
-        assert_eq!(err.code(), "hub_bad_change");
+        assert_eq!(err.code().as_str(), "hub_bad_change");
         assert_eq!(s.item_count().unwrap(), 0);
         assert_eq!(s.stream_state(CATALOG).unwrap(), StreamState::default());
 

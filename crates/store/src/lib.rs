@@ -107,21 +107,62 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
 }
 
-impl StoreError {
-    /// A stable code the app sends to the UI.
-    pub fn code(&self) -> &'static str {
+/// What went wrong in the store, as a stable code: the app turns it into the code the UI
+/// switches on; the log carries `as_str`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StoreCode {
+    CacheCorrupt,
+    CacheUnreadable,
+    CacheNewer,
+    CacheMigrationFailed,
+    HubBadChange,
+    BadInput,
+    CaseNotFound,
+    CaseTransition,
+    DiskFull,
+    CacheError,
+}
+
+impl StoreCode {
+    pub fn as_str(self) -> &'static str {
         match self {
-            StoreError::Corrupt { .. } | StoreError::BadStoredJson { .. } => "cache_corrupt",
-            StoreError::Unreadable { .. } => "cache_unreadable",
-            StoreError::Migrate(migrate::MigrateError::Newer { .. }) => "cache_newer",
-            StoreError::Migrate(_) => "cache_migration_failed",
-            StoreError::BadChange { .. } => "hub_bad_change",
-            StoreError::BadInput(_) => "bad_input",
-            StoreError::CaseNotFound(_) => "case_not_found",
-            StoreError::Transition { .. } => "case_transition",
-            StoreError::Sqlite(e) if is_corruption(e) => "cache_corrupt",
-            StoreError::Sqlite(_) if self.is_disk_full() => "disk_full",
-            StoreError::Sqlite(_) => "cache_error",
+            StoreCode::CacheCorrupt => "cache_corrupt",
+            StoreCode::CacheUnreadable => "cache_unreadable",
+            StoreCode::CacheNewer => "cache_newer",
+            StoreCode::CacheMigrationFailed => "cache_migration_failed",
+            StoreCode::HubBadChange => "hub_bad_change",
+            StoreCode::BadInput => "bad_input",
+            StoreCode::CaseNotFound => "case_not_found",
+            StoreCode::CaseTransition => "case_transition",
+            StoreCode::DiskFull => "disk_full",
+            StoreCode::CacheError => "cache_error",
+        }
+    }
+}
+
+impl std::fmt::Display for StoreCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl StoreError {
+    /// What went wrong, as a stable code.
+    pub fn code(&self) -> StoreCode {
+        match self {
+            StoreError::Corrupt { .. } | StoreError::BadStoredJson { .. } => {
+                StoreCode::CacheCorrupt
+            }
+            StoreError::Unreadable { .. } => StoreCode::CacheUnreadable,
+            StoreError::Migrate(migrate::MigrateError::Newer { .. }) => StoreCode::CacheNewer,
+            StoreError::Migrate(_) => StoreCode::CacheMigrationFailed,
+            StoreError::BadChange { .. } => StoreCode::HubBadChange,
+            StoreError::BadInput(_) => StoreCode::BadInput,
+            StoreError::CaseNotFound(_) => StoreCode::CaseNotFound,
+            StoreError::Transition { .. } => StoreCode::CaseTransition,
+            StoreError::Sqlite(e) if is_corruption(e) => StoreCode::CacheCorrupt,
+            StoreError::Sqlite(_) if self.is_disk_full() => StoreCode::DiskFull,
+            StoreError::Sqlite(_) => StoreCode::CacheError,
         }
     }
 
@@ -467,7 +508,7 @@ mod tests {
         let path = dir.path().join("cache.db");
         std::fs::write(&path, b"this is not a database, just some bytes ........").unwrap();
         let err = Store::open(&path).unwrap_err();
-        assert_eq!(err.code(), "cache_corrupt", "{err}");
+        assert_eq!(err.code().as_str(), "cache_corrupt", "{err}");
         assert_eq!(
             std::fs::read(&path).unwrap(),
             b"this is not a database, just some bytes ........"
@@ -541,10 +582,16 @@ mod tests {
             2
         );
         assert_eq!(
-            Store::open_encrypted(&path, &[8u8; 32]).unwrap_err().code(),
+            Store::open_encrypted(&path, &[8u8; 32])
+                .unwrap_err()
+                .code()
+                .as_str(),
             "cache_corrupt"
         );
-        assert_eq!(Store::open(&path).unwrap_err().code(), "cache_corrupt");
+        assert_eq!(
+            Store::open(&path).unwrap_err().code().as_str(),
+            "cache_corrupt"
+        );
         assert!(!path.with_extension("db.exporting").exists());
     }
 
@@ -594,7 +641,10 @@ mod tests {
         assert!(!path.with_extension("db.exporting").exists());
         // A wrong key is still a wrong key, not an old cache.
         assert_eq!(
-            Store::open_encrypted(&path, &[8u8; 32]).unwrap_err().code(),
+            Store::open_encrypted(&path, &[8u8; 32])
+                .unwrap_err()
+                .code()
+                .as_str(),
             "cache_corrupt"
         );
         let c = keyed_connection(&path, &key).unwrap();

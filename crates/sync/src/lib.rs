@@ -15,7 +15,7 @@ use onewindow_proto::{
     Enrolment, Health, MAX_CHUNK, Op, OpStatus, PushRequest, PushResponse, paths,
 };
 use onewindow_store::catalog::{CALENDAR, CATALOG};
-use onewindow_store::{Store, StoreError, StreamState};
+use onewindow_store::{Store, StoreCode, StoreError, StreamState};
 
 /// How many catalog changes the desk asks for at once.
 pub const CATALOG_PAGE: u32 = 2000;
@@ -38,43 +38,72 @@ pub enum SyncError {
     Task(String),
 }
 
+/// What went wrong talking to the hub, as a stable code: the app turns it into the code the
+/// UI switches on; the log carries `as_str`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SyncCode {
+    HubCertMismatch,
+    HubCertUnpinned,
+    HubUnreachable,
+    HubCursorAhead,
+    BadEnrolCode,
+    BadLogin,
+    LoginLocked,
+    DeviceRevoked,
+    BadToken,
+    HubError,
+    HubBadResponse,
+    Store(StoreCode),
+    Internal,
+}
+
+impl SyncCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncCode::HubCertMismatch => "hub_cert_mismatch",
+            SyncCode::HubCertUnpinned => "hub_cert_unpinned",
+            SyncCode::HubUnreachable => "hub_unreachable",
+            SyncCode::HubCursorAhead => "hub_cursor_ahead",
+            SyncCode::BadEnrolCode => "bad_enrol_code",
+            SyncCode::BadLogin => "bad_login",
+            SyncCode::LoginLocked => "login_locked",
+            SyncCode::DeviceRevoked => "device_revoked",
+            SyncCode::BadToken => "bad_token",
+            SyncCode::HubError => "hub_error",
+            SyncCode::HubBadResponse => "hub_bad_response",
+            SyncCode::Store(c) => c.as_str(),
+            SyncCode::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for SyncCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl SyncError {
-    /// A stable code for the UI.
-    pub fn code(&self) -> &'static str {
+    /// What went wrong, as a stable code.
+    pub fn code(&self) -> SyncCode {
         match self {
             SyncError::Unreachable { source, .. } => match tls::pin_problem(source) {
-                Some(tls::PIN_MISMATCH) => "hub_cert_mismatch",
-                Some(_) => "hub_cert_unpinned",
-                None => "hub_unreachable",
+                Some(tls::PIN_MISMATCH) => SyncCode::HubCertMismatch,
+                Some(_) => SyncCode::HubCertUnpinned,
+                None => SyncCode::HubUnreachable,
             },
-            SyncError::Hub {
-                code: ApiErrorCode::CursorAhead,
-                ..
-            } => "hub_cursor_ahead",
-            SyncError::Hub {
-                code: ApiErrorCode::BadEnrolCode,
-                ..
-            } => "bad_enrol_code",
-            SyncError::Hub {
-                code: ApiErrorCode::BadLogin,
-                ..
-            } => "bad_login",
-            SyncError::Hub {
-                code: ApiErrorCode::LoginLocked,
-                ..
-            } => "login_locked",
-            SyncError::Hub {
-                code: ApiErrorCode::DeviceRevoked,
-                ..
-            } => "device_revoked",
-            SyncError::Hub {
-                code: ApiErrorCode::BadToken | ApiErrorCode::NoToken,
-                ..
-            } => "bad_token",
-            SyncError::Hub { .. } => "hub_error",
-            SyncError::BadResponse(_) => "hub_bad_response",
-            SyncError::Store(e) => e.code(),
-            SyncError::Task(_) => "internal",
+            SyncError::Hub { code, .. } => match code {
+                ApiErrorCode::CursorAhead => SyncCode::HubCursorAhead,
+                ApiErrorCode::BadEnrolCode => SyncCode::BadEnrolCode,
+                ApiErrorCode::BadLogin => SyncCode::BadLogin,
+                ApiErrorCode::LoginLocked => SyncCode::LoginLocked,
+                ApiErrorCode::DeviceRevoked => SyncCode::DeviceRevoked,
+                ApiErrorCode::BadToken | ApiErrorCode::NoToken => SyncCode::BadToken,
+                _ => SyncCode::HubError,
+            },
+            SyncError::BadResponse(_) => SyncCode::HubBadResponse,
+            SyncError::Store(e) => SyncCode::Store(e.code()),
+            SyncError::Task(_) => SyncCode::Internal,
         }
     }
 
@@ -861,7 +890,10 @@ mod message_tests {
             None,
         );
         let e = SyncError::Store(onewindow_store::StoreError::Sqlite(full));
-        assert_eq!(e.code(), "disk_full");
+        assert_eq!(
+            e.code(),
+            crate::SyncCode::Store(onewindow_store::StoreCode::DiskFull)
+        );
         let m = e.message_zh();
         assert!(m.contains("磁盘已满") && !m.contains("重建"), "{m}");
     }

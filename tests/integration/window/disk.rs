@@ -2,6 +2,7 @@
 //! action without its audit record.
 
 use super::*;
+use onewindow_app::dto::ErrorCode;
 
 /// A desk whose data folder is on a 48 MB file system of its own (its hot folder and printer
 /// tray are elsewhere), with the demo catalog pulled; `None` where mounting is not allowed.
@@ -62,7 +63,7 @@ async fn a_filling_disk_is_named_and_nothing_stored_is_lost() {
         }
         assert!(made.len() < 500, "the disk never filled");
     };
-    assert_eq!(err.code, "disk_full", "{err:?}");
+    assert_eq!(err.code, ErrorCode::DiskFull, "{err:?}");
     assert!(err.message.contains("磁盘已满"), "{}", err.message);
     assert!(err.message.contains("已保存的内容不受影响"));
 
@@ -108,10 +109,10 @@ async fn no_view_or_print_without_its_audit_record() {
 
     disk.fill("filler", 0);
     let refused = d.open_case(&v.id).unwrap_err();
-    assert_eq!(refused.code, "audit_not_written", "{refused:?}");
+    assert_eq!(refused.code, ErrorCode::AuditNotWritten, "{refused:?}");
     assert!(refused.message.contains("磁盘已满") && refused.message.contains("没有进行"));
     let refused = d.reprint(doc).unwrap_err();
-    assert_eq!(refused.code, "audit_not_written");
+    assert_eq!(refused.code, ErrorCode::AuditNotWritten);
     assert!(
         printed(&printed_dir).is_empty(),
         "nothing printed unrecorded"
@@ -187,7 +188,7 @@ async fn a_scan_held_by_a_full_disk_is_shown_and_then_waits_for_the_clerk() {
     assert!(v.waiting_scans.is_empty());
     assert_eq!(d.status().waiting_scans, 0);
     let again = d.attach_waiting_scan(&v.id, w.id, None).unwrap_err();
-    assert_eq!(again.code, "scan_not_waiting");
+    assert_eq!(again.code, ErrorCode::ScanNotWaiting);
     d.stop_intake();
 }
 
@@ -203,7 +204,7 @@ async fn a_notice_on_a_full_disk_is_refused_and_named() {
     let v = d.set_scenario(&v.id, None, "00017200100002-01").unwrap();
     disk.fill("filler", 0);
     let err = d.issue_notice(&v.id).unwrap_err();
-    assert_eq!(err.code, "disk_full", "{err:?}");
+    assert_eq!(err.code, ErrorCode::DiskFull, "{err:?}");
     assert!(
         err.message.contains("磁盘已满") && err.message.contains("办件未作变更"),
         "{}",

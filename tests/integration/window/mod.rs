@@ -2,6 +2,7 @@
 //! (catalog, calendar, e-licence registry), a real cache file, the real hot-folder thread,
 //! PDFs read back with poppler, printing to a folder.
 
+use onewindow_app::dto::ErrorCode;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -555,7 +556,7 @@ async fn bundle_case_has_one_form_and_does_not_ask_what_its_members_issue() {
     assert_eq!(certs[0].status, "produced");
     // Delivered once, when every member is decided: not before.
     let err = d.deliver_case(&v.id, false, "").unwrap_err();
-    assert_eq!(err.code, "bundle_not_ready");
+    assert_eq!(err.code, ErrorCode::BundleNotReady);
     assert!(err.message.contains("出生登记"), "{}", err.message);
     hub.kill();
 }
@@ -588,7 +589,7 @@ async fn id_card_reader_and_applicant_codes_fill_the_applicant() {
     let case = v.id.clone();
 
     let err = d.read_id_card(&case).await.unwrap_err();
-    assert_eq!(err.code, "no_card", "{err:?}");
+    assert_eq!(err.code, ErrorCode::NoCard, "{err:?}");
     let card_dir = tmp.path().join("card");
     std::fs::create_dir_all(&card_dir).unwrap();
     std::fs::write(
@@ -637,7 +638,7 @@ async fn id_card_reader_and_applicant_codes_fill_the_applicant() {
         )
         .await
         .unwrap_err();
-    assert_eq!(err.code, "qr_bad_number");
+    assert_eq!(err.code, ErrorCode::QrBadNumber);
     let v = d
         .apply_applicant_code(
             &case,

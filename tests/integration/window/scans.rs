@@ -2,6 +2,7 @@
 //! files an earlier version left in plaintext sealed on open.
 
 use super::*;
+use onewindow_app::dto::ErrorCode;
 
 /// A page written before the case opened is not the case's, however late the watch sees it
 /// (a network folder polled every few seconds, a busy intake thread): it waits, as `earlier`.
@@ -111,7 +112,7 @@ async fn scans_with_no_case_open_wait_for_the_clerks_choice() {
     let bad = d
         .attach_waiting_scan(&v.id, waiting[1].id, Some(99))
         .unwrap_err();
-    assert_eq!(bad.code, "bad_slot");
+    assert_eq!(bad.code, ErrorCode::BadSlot);
     let v = d.dismiss_waiting_scan(&v.id, waiting[1].id).unwrap();
     assert!(v.waiting_scans.is_empty());
     assert_eq!(
@@ -312,9 +313,9 @@ async fn an_earlier_versions_plaintext_files_are_sealed_on_open() {
     bytes[at] ^= 0x40;
     std::fs::write(archived, &bytes).unwrap();
     let err = d.preview_document(doc).unwrap_err();
-    assert_eq!(err.code, "document_damaged", "{err:?}");
+    assert_eq!(err.code, ErrorCode::DocumentDamaged, "{err:?}");
     let err = d.reprint(doc).unwrap_err();
-    assert_eq!(err.code, "document_damaged", "{err:?}");
+    assert_eq!(err.code, ErrorCode::DocumentDamaged, "{err:?}");
     assert_eq!(
         d.open_case(&case).unwrap().documents.len(),
         1,

@@ -9,6 +9,7 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 
 import type { AppError } from './bindings/AppError';
+import type { ErrorCode } from './bindings/ErrorCode';
 import type { BundleRef } from './bindings/BundleRef';
 import type { BundleView } from './bindings/BundleView';
 import type { DeskStatus } from './bindings/DeskStatus';
@@ -38,6 +39,7 @@ export type { CacheProblem } from './bindings/CacheProblem';
 export type { Connectivity } from './bindings/Connectivity';
 export type { DeskStatus } from './bindings/DeskStatus';
 export type { DomainView } from './bindings/DomainView';
+export type { ErrorCode } from './bindings/ErrorCode';
 export type { LowDisk } from './bindings/LowDisk';
 export type { FieldView } from './bindings/FieldView';
 export type { ItemGuide } from './bindings/ItemGuide';
@@ -98,7 +100,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   try {
     return await invoke<T>(command, args);
   } catch (e) {
-    if (isAppError(e) && (e.code === SCREEN_LOCKED || e.code === SIGN_IN_REQUIRED)) {
+    if (isAppError(e) && isLockRefusal(e.code)) {
       for (const listener of [...screenLockedListeners]) {
         try {
           listener();
@@ -112,9 +114,14 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 }
 
 /** The AppError code of every window-work command while the screen is locked. */
-export const SCREEN_LOCKED = 'screen_locked';
+export const SCREEN_LOCKED: ErrorCode = 'screen_locked';
 /** The AppError code of every window-work command while an enrolled desk waits for a sign-in. */
-export const SIGN_IN_REQUIRED = 'sign_in_required';
+export const SIGN_IN_REQUIRED: ErrorCode = 'sign_in_required';
+
+/** Whether a refusal's code means only "the desk is locked or waits for a sign-in": old news once signed in. */
+export function isLockRefusal(code: ErrorCode | null): boolean {
+  return code === SCREEN_LOCKED || code === SIGN_IN_REQUIRED;
+}
 
 /** Hear about every command refused because the screen is locked; returns the function that stops it. */
 export function onScreenLocked(listener: ScreenLockedListener): () => void {
@@ -188,6 +195,11 @@ export function isAppError(e: unknown): e is AppError {
     typeof (e as { code?: unknown }).code === 'string' &&
     typeof (e as { message?: unknown }).message === 'string'
   );
+}
+
+/** The backend's code for a rejected command, or `null` when the rejection is not an `AppError`. */
+export function errorCode(e: unknown): ErrorCode | null {
+  return isAppError(e) ? e.code : null;
 }
 
 /** The Chinese sentence to show the clerk for any rejected command; never a raw object. */

@@ -2,6 +2,7 @@
 //! stored, and looked up in the e-licence registry.
 
 use super::*;
+use crate::error::ErrorCode;
 
 pub(super) fn applicant_input(a: Option<&Applicant>) -> ApplicantInput {
     let Some(a) = a else {
@@ -93,7 +94,7 @@ pub(super) fn check_lengths(a: &Applicant) -> Result<(), AppError> {
     ] {
         if v.chars().count() > max {
             return Err(bad(
-                "bad_applicant",
+                ErrorCode::BadApplicant,
                 format!("「{label}」太长（最多 {max} 个字），请核对"),
             ));
         }
@@ -111,7 +112,7 @@ pub(super) fn applicant_from(
         "organisation" => ApplicantKind::Organisation,
         other => {
             tracing::warn!(kind = other, "unknown applicant kind");
-            return Err(bad("bad_applicant", "申请人类型只能是个人或单位"));
+            return Err(bad(ErrorCode::BadApplicant, "申请人类型只能是个人或单位"));
         }
     };
     let t = |s: &str| -> Option<String> {
@@ -155,12 +156,15 @@ impl Desk {
             if !keys.contains(k.as_str()) {
                 tracing::warn!(key = %k, "form value for a field the case does not have");
                 return Err(bad(
-                    "bad_field",
+                    ErrorCode::BadField,
                     format!("本事项没有字段「{k}」，请刷新后重试"),
                 ));
             }
             if v.chars().count() > 500 {
-                return Err(bad("bad_field", "填写内容太长（最多 500 个字），请核对"));
+                return Err(bad(
+                    ErrorCode::BadField,
+                    "填写内容太长（最多 500 个字），请核对",
+                ));
             }
             if !v.trim().is_empty() {
                 form.insert(k.clone(), v.trim().to_string());
@@ -265,7 +269,7 @@ impl Desk {
             }
             Err(e) => {
                 // The error's text can name the request; the code is enough for the log.
-                tracing::warn!(code = e.code(), "e-licence lookup failed");
+                tracing::warn!(code = %e.code(), "e-licence lookup failed");
                 self.elicence_errors.relock().insert(
                     case_id.to_string(),
                     format!(
@@ -282,7 +286,7 @@ impl Desk {
         let ctx = self.editable_ctx(case_id, "查询电子证照")?;
         let a = ctx
             .applicant
-            .ok_or_else(|| bad("no_applicant", "请先登记申请人证件号码"))?;
+            .ok_or_else(|| bad(ErrorCode::NoApplicant, "请先登记申请人证件号码"))?;
         self.lookup_elicences_for(&ctx.case.id, &a).await;
         self.case_view(&ctx.case.id, None)
     }
@@ -296,8 +300,8 @@ impl Desk {
         let ctx = self.editable_ctx(case_id, "修改申请人")?;
         let parsed =
             onewindow_domain::qrcode::parse_applicant_code(text, self.today()).map_err(|e| {
-                tracing::warn!(code = e.code, "applicant code refused");
-                bad(e.code, e.message_zh)
+                tracing::warn!(code = e.code.as_str(), "applicant code refused");
+                bad(e.code.into(), e.message_zh)
             })?;
         let mut a = parsed;
         if let Some(old) = &ctx.applicant {
@@ -330,19 +334,19 @@ impl Desk {
         let ctx = self.editable_ctx(case_id, "读取身份证")?;
         let dir = self.config.card_reader_dir.clone().ok_or_else(|| {
             bad(
-                "no_card_reader",
+                ErrorCode::NoCardReader,
                 "本窗口未设置身份证读卡器（settings.json 的 card_reader_dir）",
             )
         })?;
         let card = FolderDropReader::new(&dir)
             .read(self.today())
             .map_err(|e| {
-                tracing::warn!(code = e.code, "card refused");
-                bad(e.code, e.message_zh)
+                tracing::warn!(code = e.code.as_str(), "card refused");
+                bad(e.code.into(), e.message_zh)
             })?
             .ok_or_else(|| {
                 bad(
-                    "no_card",
+                    ErrorCode::NoCard,
                     "读卡器上没有读到身份证，请把证件放在读卡器上后重试",
                 )
             })?;
@@ -351,7 +355,7 @@ impl Desk {
             let png = if bytes.starts_with(b"BM") {
                 onewindow_intake::thumbnail::bmp_to_png(bytes).map_err(|e| {
                     tracing::warn!(error = %e, "card photo unreadable");
-                    bad("card_photo", "身份证照片无法读取，请重新读卡")
+                    bad(ErrorCode::CardPhoto, "身份证照片无法读取，请重新读卡")
                 })?
             } else {
                 bytes.clone()
@@ -363,18 +367,21 @@ impl Desk {
             };
             let outcome = {
                 let mut hot = self.intake().hot.relock();
-                let h = hot
-                    .as_mut()
-                    .ok_or_else(|| bad("intake_unavailable", "扫描存储不可用，无法保存证件照片"))?;
+                let h = hot.as_mut().ok_or_else(|| {
+                    bad(
+                        ErrorCode::IntakeUnavailable,
+                        "扫描存储不可用，无法保存证件照片",
+                    )
+                })?;
                 h.import_bytes(name, &png).map_err(|e| {
                     tracing::error!(error = %e, "card photo cannot be stored");
                     if intake_disk_full(&e) {
                         bad(
-                            "disk_full",
+                            ErrorCode::DiskFull,
                             "本机磁盘已满，证件照片无法保存；请删除不需要的文件或请管理员清理磁盘后重新读卡",
                         )
                     } else {
-                        bad("intake_io", "证件照片无法保存，请检查磁盘")
+                        bad(ErrorCode::IntakeIo, "证件照片无法保存，请检查磁盘")
                     }
                 })?
             };
@@ -385,7 +392,7 @@ impl Desk {
                 }
                 Outcome::Quarantined(q) => {
                     return Err(bad(
-                        "card_photo",
+                        ErrorCode::CardPhoto,
                         format!("身份证照片无法使用：{}", q.reason_zh),
                     ));
                 }

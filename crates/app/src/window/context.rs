@@ -2,6 +2,7 @@
 //! the applicant, materials, files, decisions and the pre-review, read in one go.
 
 use super::*;
+use crate::error::ErrorCode;
 
 /// A case with everything pre-review and the screen need.
 pub(super) struct CaseCtx {
@@ -269,7 +270,7 @@ impl Desk {
         let ctx = self.ctx(case_id)?;
         if ctx.case.state != CaseState::Draft {
             return Err(bad(
-                "case_transition",
+                ErrorCode::CaseTransition,
                 format!("办件当前为“{}”，不能再{what}", ctx.case.state.label()),
             ));
         }

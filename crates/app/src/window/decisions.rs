@@ -2,6 +2,7 @@
 //! hand-off, refusal, withdrawal, delivery and the follow-ups.
 
 use super::*;
+use crate::error::ErrorCode;
 
 impl Desk {
     pub fn new_case(&self, req: &dto::NewCaseRequest) -> Result<CaseView, AppError> {
@@ -11,10 +12,10 @@ impl Desk {
             (Some(code), None) => {
                 let item = self
                     .with_store(|s| s.item(code))?
-                    .ok_or_else(|| bad("not_found", format!("目录中没有事项 {code}")))?;
+                    .ok_or_else(|| bad(ErrorCode::NotFound, format!("目录中没有事项 {code}")))?;
                 if item.scenarios.is_empty() {
                     return Err(bad(
-                        "not_a_leaf",
+                        ErrorCode::NotALeaf,
                         format!("「{}」下还有子项，请选择具体的办理项再受理", item.name),
                     ));
                 }
@@ -22,7 +23,7 @@ impl Desk {
                     Some(c) if item.scenarios.iter().any(|s| &s.code == c) => Some(c.clone()),
                     Some(c) => {
                         return Err(bad(
-                            "bad_scenario",
+                            ErrorCode::BadScenario,
                             format!("事项「{}」没有情形 {c}", item.name),
                         ));
                     }
@@ -40,12 +41,12 @@ impl Desk {
             (None, Some(code)) => {
                 let b = self
                     .with_store(|s| s.bundle(code))?
-                    .ok_or_else(|| bad("not_found", format!("目录中没有一件事 {code}")))?;
+                    .ok_or_else(|| bad(ErrorCode::NotFound, format!("目录中没有一件事 {code}")))?;
                 let mut members = Vec::new();
                 for ic in &b.items {
                     let item = self.with_store(|s| s.item(ic))?.ok_or_else(|| {
                         bad(
-                            "not_found",
+                            ErrorCode::NotFound,
                             format!("一件事「{}」的事项 {ic} 不在目录中", b.name),
                         )
                     })?;
@@ -59,7 +60,7 @@ impl Desk {
                     .0
                     .id
             }
-            _ => return Err(bad("bad_request", "请选择一个事项或一件事")),
+            _ => return Err(bad(ErrorCode::BadRequest, "请选择一个事项或一件事")),
         };
         tracing::info!(case = %id, "case created");
         self.focus(&id);
@@ -81,7 +82,7 @@ impl Desk {
             .collect();
         if items.is_empty() {
             return Err(bad(
-                "nothing_to_correct",
+                ErrorCode::NothingToCorrect,
                 "预审没有发现需要补正的内容，可以直接受理",
             ));
         }
@@ -141,7 +142,7 @@ impl Desk {
                 .map(|f| f.message_zh.clone())
                 .collect();
             return Err(bad(
-                "cannot_accept",
+                ErrorCode::CannotAccept,
                 format!("还不能受理：{}", what.join("；")),
             ));
         }
@@ -297,12 +298,12 @@ impl Desk {
         let (reason, basis) = (reason.trim(), basis.trim());
         if reason.chars().count() < 4 {
             return Err(bad(
-                "reason_required",
+                ErrorCode::ReasonRequired,
                 "请写明不予受理的理由（至少 4 个字）",
             ));
         }
         if basis.chars().count() < 4 {
-            return Err(bad("basis_required", "请写明不予受理的法律依据"));
+            return Err(bad(ErrorCode::BasisRequired, "请写明不予受理的法律依据"));
         }
         let notice = RefusalNotice {
             office: self.config.office_name.clone(),
@@ -336,7 +337,7 @@ impl Desk {
     pub fn withdraw_case(&self, case_id: &str, reason: &str) -> Result<CaseView, AppError> {
         let ctx = self.ctx(case_id)?;
         if reason.trim().chars().count() < 2 {
-            return Err(bad("reason_required", "请写明撤回原因"));
+            return Err(bad(ErrorCode::ReasonRequired, "请写明撤回原因"));
         }
         let who = self.actor();
         self.with_store_mut(|s| {
@@ -368,7 +369,7 @@ impl Desk {
                 || !tracking.chars().all(|c| c.is_ascii_alphanumeric()))
         {
             return Err(bad(
-                "tracking_required",
+                ErrorCode::TrackingRequired,
                 "邮寄出件请填写运单号（6–40 位字母或数字）",
             ));
         }
@@ -390,7 +391,7 @@ impl Desk {
                 .collect();
             if !waiting.is_empty() {
                 return Err(bad(
-                    "bundle_not_ready",
+                    ErrorCode::BundleNotReady,
                     format!(
                         "一件事要等所有事项办结后一次出件，尚未办结：{}",
                         waiting.join("、")
@@ -420,7 +421,7 @@ impl Desk {
 
     pub fn close_follow_up(&self, id: i64, note: &str) -> Result<Vec<dto::FollowUpView>, AppError> {
         if note.trim().chars().count() < 2 {
-            return Err(bad("note_required", "请写明核查或补交情况"));
+            return Err(bad(ErrorCode::NoteRequired, "请写明核查或补交情况"));
         }
         let who = self.actor();
         self.with_store_mut(|s| s.close_follow_up(id, note, &who, Utc::now()))?;

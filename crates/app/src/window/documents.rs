@@ -2,6 +2,7 @@
 //! the case before printing, reprinted and previewed.
 
 use super::*;
+use crate::error::ErrorCode;
 
 /// Where the desk archives the documents it printed, by case.
 pub(super) fn documents_dir(data_dir: &Path) -> PathBuf {
@@ -35,10 +36,13 @@ impl Desk {
         let title = doc_title(kind);
         let font = self
             .font()
-            .map_err(|e| bad("document", format!("{title}无法生成：{e}")))?;
+            .map_err(|e| bad(ErrorCode::Document, format!("{title}无法生成：{e}")))?;
         render(&font).map_err(|e| {
             tracing::error!(error = %e, kind, "document render failed");
-            bad("document", format!("{title}无法生成：{}", e.message_zh()))
+            bad(
+                ErrorCode::Document,
+                format!("{title}无法生成：{}", e.message_zh()),
+            )
         })
     }
 
@@ -61,7 +65,7 @@ impl Desk {
                 tracing::error!(error = %e, kind, "document cannot be archived");
                 if e.kind() == std::io::ErrorKind::StorageFull {
                     bad(
-                        "disk_full",
+                        ErrorCode::DiskFull,
                         format!(
                             "本机磁盘已满，{}无法存档，办件未作变更。请删除不需要的文件或请管理员清理磁盘后重试。",
                             doc_title(kind)
@@ -69,7 +73,7 @@ impl Desk {
                     )
                 } else {
                     bad(
-                        "archive",
+                        ErrorCode::Archive,
                         format!(
                             "{}无法存档（没有写入权限或磁盘有误），办件未作变更，请检查后重试",
                             doc_title(kind)
@@ -85,7 +89,7 @@ impl Desk {
     pub(super) fn seal(&self) -> Result<&Seal, AppError> {
         self.intake.config.seal.as_ref().ok_or_else(|| {
             bad(
-                "keystore_unavailable",
+                ErrorCode::KeystoreUnavailable,
                 "本机密钥库不可用，文书无法加密存档或读取，请联系管理员",
             )
         })
@@ -98,13 +102,13 @@ impl Desk {
             if e.kind() == std::io::ErrorKind::NotFound {
                 tracing::error!(file = rel, "archived document file is missing");
                 bad(
-                    "document_missing",
+                    ErrorCode::DocumentMissing,
                     "存档的文书文件不见了（可能被移走或删除），无法打开",
                 )
             } else {
                 tracing::error!(file = rel, error = %e, "archived document cannot be opened");
                 bad(
-                    "document_damaged",
+                    ErrorCode::DocumentDamaged,
                     "存档的文书文件已损坏或无法解密，无法打开；办件记录不受影响",
                 )
             }
@@ -141,7 +145,7 @@ impl Desk {
     pub fn reprint(&self, document_id: i64) -> Result<Flash, AppError> {
         let d = self
             .with_store(|s| s.document(document_id))?
-            .ok_or_else(|| bad("not_found", "找不到该文书"))?;
+            .ok_or_else(|| bad(ErrorCode::NotFound, "找不到该文书"))?;
         self.audit_required("view", &d.file, "ok", None)?;
         // A missing or damaged file is refused with the reason before any print is tried.
         let pdf = self.read_archive(&d.file)?;
@@ -152,14 +156,14 @@ impl Desk {
     pub fn preview_document(&self, document_id: i64) -> Result<DocumentPreview, AppError> {
         let d = self
             .with_store(|s| s.document(document_id))?
-            .ok_or_else(|| bad("not_found", "找不到该文书"))?;
+            .ok_or_else(|| bad(ErrorCode::NotFound, "找不到该文书"))?;
         let pdf = self.read_archive(&d.file)?;
         // Through poppler's standard input and output: the pages never touch the disk in
         // plaintext.
         let unreadable = |e: String| {
             tracing::error!(error = %e, "document preview failed");
             bad(
-                "preview",
+                ErrorCode::Preview,
                 "无法预览该文书：文件已损坏，或本机缺少 poppler-utils（pdftoppm）",
             )
         };

@@ -2,6 +2,7 @@
 //! clerk decides on, files moved or imported, pledges and overrides.
 
 use super::*;
+use crate::error::ErrorCode;
 
 impl Desk {
     pub fn set_scenario(
@@ -15,7 +16,7 @@ impl Desk {
             None => {
                 if !ctx.scenarios.iter().any(|s| s.code == scenario_code) {
                     return Err(bad(
-                        "bad_scenario",
+                        ErrorCode::BadScenario,
                         format!("本事项没有情形 {scenario_code}"),
                     ));
                 }
@@ -26,10 +27,10 @@ impl Desk {
                     .members
                     .iter()
                     .find(|(r, ..)| r.id == m)
-                    .ok_or_else(|| bad("bad_member", "该事项不属于本件事"))?;
+                    .ok_or_else(|| bad(ErrorCode::BadMember, "该事项不属于本件事"))?;
                 if !item.scenarios.iter().any(|s| s.code == scenario_code) {
                     return Err(bad(
-                        "bad_scenario",
+                        ErrorCode::BadScenario,
                         format!("「{}」没有情形 {scenario_code}", item.name),
                     ));
                 }
@@ -47,11 +48,11 @@ impl Desk {
         if let Some(s) = slot
             && s as usize >= ctx.materials.len()
         {
-            return Err(bad("bad_slot", "没有这项材料"));
+            return Err(bad(ErrorCode::BadSlot, "没有这项材料"));
         }
         if !matches!(ctx.case.state, CaseState::Draft | CaseState::Accepted) {
             return Err(bad(
-                "case_transition",
+                ErrorCode::CaseTransition,
                 format!("办件当前为“{}”，不能再添加材料", ctx.case.state.label()),
             ));
         }
@@ -75,7 +76,7 @@ impl Desk {
         if let Some(s) = slot
             && s as usize >= ctx.materials.len()
         {
-            return Err(bad("bad_slot", "没有这项材料"));
+            return Err(bad(ErrorCode::BadSlot, "没有这项材料"));
         }
         let name = self.waiting_scan_name(scan_id)?;
         let user = self.user_name();
@@ -133,7 +134,7 @@ impl Desk {
             .map(|w| w.original_name)
             .ok_or_else(|| {
                 bad(
-                    "scan_not_waiting",
+                    ErrorCode::ScanNotWaiting,
                     "该扫描件已不在待分配列表中（可能已放入办件或已移除），请刷新",
                 )
             })
@@ -146,7 +147,7 @@ impl Desk {
             let mut hot = self.intake().hot.relock();
             let h = hot
                 .as_mut()
-                .ok_or_else(|| bad("intake_unavailable", "扫描存储不可用，请检查磁盘"))?;
+                .ok_or_else(|| bad(ErrorCode::IntakeUnavailable, "扫描存储不可用，请检查磁盘"))?;
             h.set_aside(name)
         };
         match moved {
@@ -167,7 +168,7 @@ impl Desk {
             Err(e) => {
                 tracing::warn!(error = %e, "held scan cannot be set aside");
                 Err(bad(
-                    "held_scan_not_moved",
+                    ErrorCode::HeldScanNotMoved,
                     format!("无法移开该文件（可能已被取走，或扫描文件夹不可写）：{name}"),
                 ))
             }
@@ -184,14 +185,14 @@ impl Desk {
         let open_item = ctx.case.state == CaseState::Accepted;
         if ctx.case.state != CaseState::Draft && !open_item {
             return Err(bad(
-                "case_transition",
+                ErrorCode::CaseTransition,
                 format!("办件当前为“{}”，材料不能再调整", ctx.case.state.label()),
             ));
         }
         if let Some(s) = slot
             && s as usize >= ctx.materials.len()
         {
-            return Err(bad("bad_slot", "没有这项材料"));
+            return Err(bad(ErrorCode::BadSlot, "没有这项材料"));
         }
         self.with_store_mut(|s| s.move_attachment(&ctx.case.id, sha256, slot.map(|s| s as usize)))?;
         self.bump();
@@ -203,7 +204,7 @@ impl Desk {
         let ctx = self.ctx(case_id)?;
         if !matches!(ctx.case.state, CaseState::Draft | CaseState::Accepted) {
             return Err(bad(
-                "case_transition",
+                ErrorCode::CaseTransition,
                 format!("办件当前为“{}”，不能再添加材料", ctx.case.state.label()),
             ));
         }
@@ -218,9 +219,9 @@ impl Desk {
         for p in paths {
             let outcome = {
                 let mut hot = self.intake().hot.relock();
-                let h = hot
-                    .as_mut()
-                    .ok_or_else(|| bad("intake_unavailable", "扫描存储不可用，请检查磁盘"))?;
+                let h = hot.as_mut().ok_or_else(|| {
+                    bad(ErrorCode::IntakeUnavailable, "扫描存储不可用，请检查磁盘")
+                })?;
                 h.import(p)
             };
             let name = p
@@ -271,11 +272,11 @@ impl Desk {
         let m = ctx
             .materials
             .get(slot as usize)
-            .ok_or_else(|| bad("bad_slot", "没有这项材料"))?
+            .ok_or_else(|| bad(ErrorCode::BadSlot, "没有这项材料"))?
             .clone();
         if pledged && !m.pledge_allowed {
             return Err(bad(
-                "pledge_not_allowed",
+                ErrorCode::PledgeNotAllowed,
                 format!("「{}」不适用告知承诺，请收取纸质材料", m.name),
             ));
         }
@@ -331,13 +332,13 @@ impl Desk {
                 .findings
                 .iter()
                 .find(|f| f.key() == finding_key)
-                .ok_or_else(|| bad("bad_finding", "该预审意见已不存在，请刷新"))?;
+                .ok_or_else(|| bad(ErrorCode::BadFinding, "该预审意见已不存在，请刷新"))?;
             if f.severity != Severity::Blocking {
-                return Err(bad("bad_finding", "只有阻止受理的意见需要说明理由"));
+                return Err(bad(ErrorCode::BadFinding, "只有阻止受理的意见需要说明理由"));
             }
             if r.trim().chars().count() < 4 {
                 return Err(bad(
-                    "reason_required",
+                    ErrorCode::ReasonRequired,
                     "请写明理由（至少 4 个字），理由将记录在办件中",
                 ));
             }

@@ -8,6 +8,7 @@ use crate::desk::{Desk, store_error};
 use crate::dto::{
     self, AppError, ApplicantInput, CaseSummary, CaseView, DocumentPreview, Flash, WindowInfo,
 };
+use crate::error::ErrorCode;
 use crate::locks::Relock;
 use base64::Engine;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
@@ -157,11 +158,8 @@ impl Intake {
     }
 }
 
-fn bad(code: &str, message: impl Into<String>) -> AppError {
-    AppError {
-        code: code.into(),
-        message: message.into(),
-    }
+fn bad(code: ErrorCode, message: impl Into<String>) -> AppError {
+    AppError::new(code, message)
 }
 
 impl Desk {

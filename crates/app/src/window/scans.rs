@@ -3,6 +3,7 @@
 //! case is on screen.
 
 use super::*;
+use crate::error::ErrorCode;
 
 /// Whether intake failed because the desk's disk is full.
 pub(super) fn intake_disk_full(e: &onewindow_intake::IntakeError) -> bool {
@@ -30,7 +31,7 @@ pub(super) fn attachment_of(t: &Taken, slot: Option<usize>) -> Attachment {
 /// Why a taken scan could not be recorded: it stays in the hot folder with this reason.
 pub(super) fn not_recorded(t: &Taken, e: &AppError) -> Held {
     tracing::warn!(code = %e.code, "taken scan not recorded; it stays in the hot folder");
-    let (code, reason_zh) = if e.code == "disk_full" {
+    let (code, reason_zh) = if e.code == ErrorCode::DiskFull {
         (
             "disk_full",
             "本机磁盘已满，扫描件无法登记；文件仍在扫描文件夹中，清理磁盘后将自动接收".to_string(),
@@ -210,7 +211,9 @@ impl Desk {
             Some((_, since)) if there_before || arrival.first_seen < since => WaitReason::Earlier,
             Some((id, _)) => match self.attach_taken(&id, t, slot) {
                 Ok(_) => return Ok(()),
-                Err(e) if e.code == "case_transition" || e.code == "case_not_found" => {
+                Err(e)
+                    if e.code == ErrorCode::CaseTransition || e.code == ErrorCode::CaseNotFound =>
+                {
                     WaitReason::NotAttached
                 }
                 Err(e) => return Err(not_recorded(t, &e)),
