@@ -247,7 +247,7 @@ fn main() {
             desk.save_intake(&SaveIntakeRequest {
                 case_id: v.id.clone(),
                 applicant: ApplicantInput {
-                    kind: "person".into(),
+                    kind: onewindow_domain::applicant::ApplicantKind::Person,
                     name: "徐志强".into(),
                     number: "371082199906080810".into(),
                     phone: "13906310001".into(),
@@ -289,7 +289,7 @@ fn main() {
         let t = Instant::now();
         loop {
             let v = desk.poll_case(id, 0).unwrap().unwrap();
-            if v.state == "ready" {
+            if v.state == onewindow_app::dto::CaseState::Ready {
                 break;
             }
             assert!(

@@ -295,8 +295,8 @@ async fn decisions_flow_back_to_the_window_and_delivery_flows_up() {
     // The returned case reopens at the window with its number and materials.
     let v = d.reopen_case(&returned.id).unwrap();
     assert_eq!(
-        (v.state.as_str(), v.number.as_str()),
-        ("draft", return_me.as_str())
+        (v.state, v.number.as_str()),
+        (onewindow_app::dto::CaseState::Draft, return_me.as_str())
     );
     assert_eq!(v.materials.iter().map(|m| m.files.len()).sum::<usize>(), 2);
     assert!(
@@ -307,14 +307,17 @@ async fn decisions_flow_back_to_the_window_and_delivery_flows_up() {
 
     // Downloading the results stream again moves nothing back.
     d.reset_stream("results").await.unwrap();
-    assert_eq!(d.open_case(&returned.id).unwrap().state, "draft");
+    assert_eq!(
+        d.open_case(&returned.id).unwrap().state,
+        onewindow_app::dto::CaseState::Draft
+    );
     assert_eq!(by_number(&approve_me).state_label, "待出件");
 
     // Delivery by post needs a tracking number; then the hub learns of it.
     let ready = by_number(&approve_me);
     assert!(d.deliver_case(&ready.id, true, "").is_err());
     let v = d.deliver_case(&ready.id, true, "SF1234567890").unwrap();
-    assert_eq!(v.state, "delivered");
+    assert_eq!(v.state, onewindow_app::dto::CaseState::Delivered);
     d.sync_once().await.unwrap();
     let hub_store = HubStore::open_dir(&data).unwrap();
     assert_eq!(

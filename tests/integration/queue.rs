@@ -270,8 +270,8 @@ async fn the_clerk_calls_recalls_serves_and_transfers_from_the_desk_and_each_cal
     let v = d.queue_walk_in("GAHZ").await.unwrap();
     let cur = v.current.unwrap();
     assert_eq!(
-        (cur.number.as_str(), cur.state.as_str()),
-        ("E001", "serving")
+        (cur.number.as_str(), cur.state),
+        ("E001", onewindow_app::dto::TicketState::Serving)
     );
 
     // The applicant's screen: their ticket, then the case on the clerk's screen (masked), then
@@ -292,7 +292,7 @@ async fn the_clerk_calls_recalls_serves_and_transfers_from_the_desk_and_each_cal
     d.save_intake(&SaveIntakeRequest {
         case_id: case.id.clone(),
         applicant: onewindow_app::dto::ApplicantInput {
-            kind: "person".into(),
+            kind: onewindow_domain::applicant::ApplicantKind::Person,
             name: "徐志强".into(),
             number: "371082199906080810".into(),
             phone: "13906310001".into(),
@@ -389,8 +389,8 @@ async fn offline_walk_ins_are_served_at_the_desk_and_reach_the_hub_when_it_is_ba
     let v = d.queue_call_next().await.unwrap();
     let cur = v.current.unwrap();
     assert_eq!(
-        (cur.number.as_str(), cur.state.as_str()),
-        ("W01-001", "called")
+        (cur.number.as_str(), cur.state),
+        ("W01-001", onewindow_app::dto::TicketState::Called)
     );
     assert_eq!(v.flash.unwrap().text, "已叫 W01-001 号（离线）");
     assert_eq!(
@@ -419,7 +419,7 @@ async fn offline_walk_ins_are_served_at_the_desk_and_reach_the_hub_when_it_is_ba
         })
         .unwrap();
     let notice = d.issue_notice(&case.id).unwrap();
-    assert_eq!(notice.state, "needs_correction");
+    assert_eq!(notice.state, onewindow_app::dto::CaseState::NeedsCorrection);
     // The applicant rates the service on their screen; it stays on the desk for now.
     d.invite_rating().unwrap();
     assert_eq!(d.applicant_rate(4, &[], "").await.unwrap().mode, "thanks");

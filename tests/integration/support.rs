@@ -32,7 +32,7 @@ pub(crate) async fn accepted_case(d: &Desk, n: u32) -> String {
         d.import_files(&v.id, &[p]).unwrap();
     }
     let applicant = onewindow_app::dto::ApplicantInput {
-        kind: "person".into(),
+        kind: onewindow_domain::applicant::ApplicantKind::Person,
         name: "徐志强".into(),
         number: "371082199906080810".into(),
         phone: "13906310001".into(),
@@ -55,7 +55,12 @@ pub(crate) async fn accepted_case(d: &Desk, n: u32) -> String {
     .await
     .unwrap();
     let v = d.accept_case(&v.id).unwrap();
-    assert_eq!(v.state, "accepted", "{:?}", v.review.findings);
+    assert_eq!(
+        v.state,
+        onewindow_app::dto::CaseState::Accepted,
+        "{:?}",
+        v.review.findings
+    );
     v.number
 }
 

@@ -4,6 +4,13 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use onewindow_domain::applicant::ApplicantKind;
+pub use onewindow_domain::case::CaseState;
+pub use onewindow_domain::catalog::FieldType;
+pub use onewindow_domain::prereview::{MaterialStatus, Severity};
+pub use onewindow_domain::ticket::TicketState;
+pub use onewindow_store::acceptance::FollowUpKind;
+
 pub use crate::error::{AppError, ErrorCode};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -215,8 +222,7 @@ pub struct MaterialView {
 pub struct FieldView {
     pub key: String,
     pub label: String,
-    /// id_number, credit_code, phone, text, date, number, choice.
-    pub field_type: String,
+    pub field_type: FieldType,
     /// Chinese name of the type.
     pub type_label: String,
     pub required: bool,
@@ -304,8 +310,7 @@ pub struct NewCaseRequest {
 /// The applicant as the clerk types it (and as the draft shows it back).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 pub struct ApplicantInput {
-    /// `person` or `organisation`.
-    pub kind: String,
+    pub kind: ApplicantKind,
     pub name: String,
     /// ID number or unified social credit code.
     pub number: String,
@@ -372,8 +377,7 @@ pub struct MemberView {
 pub struct FormFieldView {
     pub key: String,
     pub label: String,
-    /// id_number | credit_code | phone | text | date | number | choice
-    pub field_type: String,
+    pub field_type: FieldType,
     pub required: bool,
     pub choices: Vec<String>,
     pub value: String,
@@ -405,8 +409,7 @@ pub struct MaterialSlotView {
     pub e_licence: Option<String>,
     pub pledge_allowed: bool,
     pub pledged: bool,
-    /// provided | e_licence | produced | pledged | deferred | missing | not_needed
-    pub status: String,
+    pub status: MaterialStatus,
     /// 已收 / 免提交 / 由本件事产生 / 告知承诺 / 容缺 / 缺 / 无需提交
     pub status_label: String,
     pub produced_by: Option<String>,
@@ -418,8 +421,7 @@ pub struct FindingView {
     /// Identifies the finding for an override.
     pub key: String,
     pub code: String,
-    /// blocking | deferrable | info
-    pub severity: String,
+    pub severity: Severity,
     pub target: String,
     pub message: String,
     pub overridden: Option<String>,
@@ -449,8 +451,7 @@ pub struct FollowUpView {
     pub case_id: String,
     pub case_number: String,
     pub item_name: String,
-    /// pledge_check | deferred_material
-    pub kind: String,
+    pub kind: FollowUpKind,
     /// 承诺核查 / 容缺补交
     pub kind_label: String,
     pub material: String,
@@ -530,8 +531,7 @@ pub struct Flash {
 pub struct CaseView {
     pub id: String,
     pub number: String,
-    /// CaseState in snake_case.
-    pub state: String,
+    pub state: CaseState,
     pub state_label: String,
     /// Applicant, form, materials and pre-review can still change.
     pub editable: bool,
@@ -662,8 +662,7 @@ pub struct TicketView {
     pub number: String,
     pub domain: String,
     pub domain_name: String,
-    /// waiting | called | serving | done | no_show
-    pub state: String,
+    pub state: TicketState,
     pub state_label: String,
     pub recalls: u32,
     /// 绿色通道（老年人） etc.
@@ -742,7 +741,7 @@ pub struct ApplicantCaseView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ApplicantMaterial {
     pub name: String,
-    pub status: String,
+    pub status: MaterialStatus,
     pub status_label: String,
 }
 

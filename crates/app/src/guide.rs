@@ -210,7 +210,7 @@ impl Desk {
                         .map(|f| dto::FieldView {
                             key: f.key,
                             label: f.label,
-                            field_type: f.field_type.as_str().to_string(),
+                            field_type: f.field_type,
                             type_label: f.field_type.label().to_string(),
                             required: f.required,
                             choices: f.choices,

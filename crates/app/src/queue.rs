@@ -37,16 +37,6 @@ pub(crate) fn announcer(config: &DeskConfig) -> Announcer {
     }
 }
 
-fn state_code(s: TicketState) -> &'static str {
-    match s {
-        TicketState::Waiting => "waiting",
-        TicketState::Called => "called",
-        TicketState::Serving => "serving",
-        TicketState::Done => "done",
-        TicketState::NoShow => "no_show",
-    }
-}
-
 fn queue_error(e: SyncError) -> AppError {
     let message = match &e {
         SyncError::Unreachable { .. } => {
@@ -144,7 +134,7 @@ impl Desk {
                 number: t.number.clone(),
                 domain: t.domain.clone(),
                 domain_name: domain_name(&t.domain),
-                state: state_code(t.state).into(),
+                state: t.state,
                 state_label: t.state.label().into(),
                 recalls: t.recalls,
                 priority_label: t.priority.map(|p| format!("绿色通道（{}）", p.label())),

@@ -128,6 +128,7 @@ pub struct MaterialRequirement {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum FieldType {
     IdNumber,
     CreditCode,

@@ -37,6 +37,7 @@ pub struct PreReviewInput<'a> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Severity {
     /// Stops acceptance unless overridden with a reason.
     Blocking,
@@ -70,6 +71,7 @@ impl Finding {
 /// How each required material is covered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum MaterialStatus {
     Provided,
     /// 免提交: a valid e-licence of the applicant replaces it.

@@ -42,6 +42,7 @@ impl Priority {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum TicketState {
     Waiting,
     /// Called to a window, not yet there.

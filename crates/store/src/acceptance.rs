@@ -15,6 +15,7 @@ use crate::{Result, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum FollowUpKind {
     /// A pledge (告知承诺) whose truth a supervisor must verify.
     PledgeCheck,

@@ -211,7 +211,13 @@ async fn a_notice_on_a_full_disk_is_refused_and_named() {
         err.message
     );
     std::fs::remove_file(disk.path.join("filler")).unwrap();
-    assert_eq!(d.open_case(&v.id).unwrap().state, "draft");
-    assert_eq!(d.issue_notice(&v.id).unwrap().state, "needs_correction");
+    assert_eq!(
+        d.open_case(&v.id).unwrap().state,
+        onewindow_app::dto::CaseState::Draft
+    );
+    assert_eq!(
+        d.issue_notice(&v.id).unwrap().state,
+        onewindow_app::dto::CaseState::NeedsCorrection
+    );
     d.stop_intake();
 }

@@ -60,7 +60,7 @@ async fn window(dir: &Path, hub: &HubProcess, today: &str) -> Window {
 
 fn person(name: &str, number: &str, phone: &str) -> ApplicantInput {
     ApplicantInput {
-        kind: "person".into(),
+        kind: onewindow_domain::applicant::ApplicantKind::Person,
         name: name.into(),
         number: number.into(),
         phone: phone.into(),
@@ -138,7 +138,7 @@ async fn scans_notice_correction_and_acceptance_with_receipt() {
     // 居民身份证换领 has two scenarios: the clerk must choose one first.
     let v = d.new_case(&item("00017200100002")).unwrap();
     assert_eq!(v.number, "RC01-20261127-0001");
-    assert_eq!(v.state, "draft");
+    assert_eq!(v.state, onewindow_app::dto::CaseState::Draft);
     assert!(v.scenario_code.is_none());
     assert!(codes(&v).contains(&("no_scenario".into(), "case".into())));
     let v = d.set_scenario(&v.id, None, "00017200100002-01").unwrap();
@@ -202,7 +202,10 @@ async fn scans_notice_correction_and_acceptance_with_receipt() {
         !w.hot.join("原身份证 正面.jpg").exists(),
         "taken out of the hot folder"
     );
-    assert_eq!(v.materials[0].status, "provided");
+    assert_eq!(
+        v.materials[0].status,
+        onewindow_app::dto::MaterialStatus::Provided
+    );
 
     // Pre-review lists everything missing at once.
     let missing = codes(&v);
@@ -220,7 +223,7 @@ async fn scans_notice_correction_and_acceptance_with_receipt() {
 
     // The one-time notice: printed, archived, every item in it, the legal basis.
     let v = d.issue_notice(&case).unwrap();
-    assert_eq!(v.state, "needs_correction");
+    assert_eq!(v.state, onewindow_app::dto::CaseState::NeedsCorrection);
     assert!(v.flash.as_ref().unwrap().ok, "{:?}", v.flash);
     let notice = pdf_text(&printed_kind(&w.printed, "one_time_notice"));
     for want in [
@@ -248,8 +251,8 @@ async fn scans_notice_correction_and_acceptance_with_receipt() {
     // The applicant comes back: same number, same materials.
     let v = d.reopen_case(&case).unwrap();
     assert_eq!(
-        (v.state.as_str(), v.number.as_str()),
-        ("draft", "RC01-20261127-0001")
+        (v.state, v.number.as_str()),
+        (onewindow_app::dto::CaseState::Draft, "RC01-20261127-0001")
     );
     assert_eq!(v.materials[0].files.len(), 1);
 
@@ -282,7 +285,7 @@ async fn scans_notice_correction_and_acceptance_with_receipt() {
     assert!(v.review.can_accept, "{:?}", codes(&v));
 
     let v = d.accept_case(&case).unwrap();
-    assert_eq!(v.state, "accepted");
+    assert_eq!(v.state, onewindow_app::dto::CaseState::Accepted);
     assert!(!v.editable);
     assert_eq!(
         v.applicant.number, "371082********0810",
@@ -381,7 +384,7 @@ async fn pledges_open_items_overrides_and_the_follow_up_list() {
     assert_eq!(v.scenario_code.as_deref(), Some("000116001000-01"));
     assert!(v.calendar_note.as_deref().unwrap().contains("周一至周五"));
     let builder = ApplicantInput {
-        kind: "organisation".into(),
+        kind: onewindow_domain::applicant::ApplicantKind::Organisation,
         name: "荣成市好运角旅游发展有限公司".into(),
         number: "91371082MA26TH8R2A".into(),
         phone: "0631-7561001".into(),
@@ -434,12 +437,18 @@ async fn pledges_open_items_overrides_and_the_follow_up_list() {
     );
     assert!(c.contains(&("material_deferred".into(), "material:5".into())));
     assert!(c.contains(&("field_invalid".into(), "field:contract_price".into())));
-    assert_eq!(v.materials[5].status, "deferred");
+    assert_eq!(
+        v.materials[5].status,
+        onewindow_app::dto::MaterialStatus::Deferred
+    );
 
     // Pledge the proof: a pledge letter is printed for signature.
     assert!(d.set_pledge(&case, 0, true).is_err(), "not pledgeable");
     let v = d.set_pledge(&case, 2, true).unwrap();
-    assert_eq!(v.materials[2].status, "pledged");
+    assert_eq!(
+        v.materials[2].status,
+        onewindow_app::dto::MaterialStatus::Pledged
+    );
     let letter = pdf_text(&printed_kind(&w.printed, "pledge"));
     assert!(letter.contains("告知承诺书") && letter.contains("施工场地已经基本具备施工条件的证明"));
 
@@ -453,7 +462,7 @@ async fn pledges_open_items_overrides_and_the_follow_up_list() {
     assert_eq!(v.review.deferred, 1);
 
     let v = d.accept_case(&case).unwrap();
-    assert_eq!(v.state, "accepted");
+    assert_eq!(v.state, onewindow_app::dto::CaseState::Accepted);
     let receipt = pdf_text(&printed_kind(&w.printed, "acceptance_receipt"));
     assert!(receipt.contains("周一至周五"), "{receipt}");
     assert!(
@@ -469,12 +478,16 @@ async fn pledges_open_items_overrides_and_the_follow_up_list() {
     assert_eq!(v.follow_ups.len(), 2);
     let list = d.follow_ups(true).unwrap();
     assert_eq!(list.len(), 2);
-    let owed = list.iter().find(|f| f.kind == "deferred_material").unwrap();
+    let owed = list
+        .iter()
+        .find(|f| f.kind == onewindow_app::dto::FollowUpKind::DeferredMaterial)
+        .unwrap();
     assert_eq!(owed.material, "工程质量安全监督手续");
     assert_eq!(owed.due, "2027-01-06", "5 weekdays after 2026-12-30");
     assert!(
         list.iter()
-            .any(|f| f.kind == "pledge_check" && f.item_name == "建筑工程施工许可证核发")
+            .any(|f| f.kind == onewindow_app::dto::FollowUpKind::PledgeCheck
+                && f.item_name == "建筑工程施工许可证核发")
     );
 
     // The owed material arrives: attached to its slot, the item closed.
@@ -553,7 +566,10 @@ async fn bundle_case_has_one_form_and_does_not_ask_what_its_members_issue() {
         .filter(|m| m.name == "出生医学证明")
         .collect();
     assert_eq!(certs.len(), 1, "one material set");
-    assert_eq!(certs[0].status, "produced");
+    assert_eq!(
+        certs[0].status,
+        onewindow_app::dto::MaterialStatus::Produced
+    );
     // Delivered once, when every member is decided: not before.
     let err = d.deliver_case(&v.id, false, "").unwrap_err();
     assert_eq!(err.code, ErrorCode::BundleNotReady);

@@ -99,7 +99,12 @@ async fn the_case_view_of_a_draft_and_of_the_accepted_case() {
     std::fs::write(w.hot.join("申领登记表.jpg"), jpeg_variant(72)).unwrap();
     wait_for(d, &case, |v| !v.materials[1].files.is_empty());
     let v = d.accept_case(&case).unwrap();
-    assert_eq!(v.state, "accepted", "{:?}", v.review.findings);
+    assert_eq!(
+        v.state,
+        onewindow_app::dto::CaseState::Accepted,
+        "{:?}",
+        v.review.findings
+    );
     check(
         &v,
         &w.hot,

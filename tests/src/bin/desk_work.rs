@@ -79,7 +79,7 @@ fn main() {
         rt.block_on(desk.save_intake(&SaveIntakeRequest {
             case_id: v.id.clone(),
             applicant: ApplicantInput {
-                kind: "person".into(),
+                kind: onewindow_app::dto::ApplicantKind::Person,
                 name: "徐志强".into(),
                 number: "371082199906080810".into(),
                 phone: "13906310001".into(),

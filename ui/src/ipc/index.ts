@@ -32,6 +32,13 @@ import type { HallBoardView } from './bindings/HallBoardView';
 import type { RevealView } from './bindings/RevealView';
 
 export type { AppError } from './bindings/AppError';
+export type { TicketState } from './bindings/TicketState';
+export type { Severity } from './bindings/Severity';
+export type { MaterialStatus } from './bindings/MaterialStatus';
+export type { FollowUpKind } from './bindings/FollowUpKind';
+export type { FieldType } from './bindings/FieldType';
+export type { CaseState } from './bindings/CaseState';
+export type { ApplicantKind } from './bindings/ApplicantKind';
 export type { BundleMember } from './bindings/BundleMember';
 export type { BundleRef } from './bindings/BundleRef';
 export type { BundleView } from './bindings/BundleView';

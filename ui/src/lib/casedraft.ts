@@ -3,6 +3,7 @@
 
 import type {
   ApplicantInput,
+  ApplicantKind,
   CaseView,
   FindingView,
   FormFieldView,
@@ -63,8 +64,14 @@ export function emptyApplicant(): ApplicantInput {
   };
 }
 
-function kindOf(kind: string): 'person' | 'organisation' {
-  return kind === 'organisation' ? 'organisation' : 'person';
+/** The applicant kind a control's value names (anything else is a person, as the backend's default). */
+export function kindOf(value: string): ApplicantKind {
+  return value === 'organisation' ? 'organisation' : 'person';
+}
+
+/** Copies one applicant field, whatever its type. */
+function copyKey<K extends ApplicantKey>(to: ApplicantInput, from: ApplicantInput, k: K) {
+  to[k] = from[k];
 }
 
 /** The draft as the view shows the saved case. */
@@ -75,7 +82,7 @@ export function draftFromView(view: CaseView): CaseDraft {
   }
   return {
     caseId: view.id,
-    applicant: { ...emptyApplicant(), ...view.applicant, kind: kindOf(view.applicant.kind) },
+    applicant: { ...emptyApplicant(), ...view.applicant },
     form,
   };
 }
@@ -92,8 +99,7 @@ export function formValue(draft: CaseDraft, f: FormFieldView): string {
 
 /** The applicant as it is sent: a person has no legal representative. */
 export function applicantForSave(a: ApplicantInput): ApplicantInput {
-  const kind = kindOf(a.kind);
-  return { ...a, kind, legal_rep: kind === 'person' ? '' : a.legal_rep };
+  return { ...a, legal_rep: a.kind === 'person' ? '' : a.legal_rep };
 }
 
 /** The save request for the draft: only fields the clerk fills are sent. */
@@ -139,7 +145,7 @@ export function rebaseAfterSave(draft: CaseDraft, sent: SaveIntakeRequest, view:
   const sentFor = applicantForSave(draft.applicant);
   for (const k of APPLICANT_KEYS) {
     if (sentFor[k] === sent.applicant[k]) {
-      applicant[k] = k === 'kind' ? kindOf(view.applicant.kind) : view.applicant[k];
+      copyKey(applicant, view.applicant, k);
     }
   }
   const form = { ...draft.form };
@@ -165,7 +171,7 @@ export function mergeApplicantReply(draft: CaseDraft, before: CaseView, after: C
   const applicant = { ...draft.applicant };
   for (const k of APPLICANT_KEYS) {
     if (READ_KEYS.has(k) || after.applicant[k] !== before.applicant[k]) {
-      applicant[k] = k === 'kind' ? kindOf(after.applicant.kind) : after.applicant[k];
+      copyKey(applicant, after.applicant, k);
     }
   }
   return { caseId: after.id, applicant, form: { ...draft.form } };
@@ -188,12 +194,12 @@ export function slotStatusClass(status: string): string {
   }
 }
 
-export function applicantNameLabel(kind: string): string {
-  return kindOf(kind) === 'organisation' ? '单位名称' : '姓名';
+export function applicantNameLabel(kind: ApplicantKind): string {
+  return kind === 'organisation' ? '单位名称' : '姓名';
 }
 
-export function applicantNumberLabel(kind: string): string {
-  return kindOf(kind) === 'organisation' ? '统一社会信用代码' : '公民身份号码';
+export function applicantNumberLabel(kind: ApplicantKind): string {
+  return kind === 'organisation' ? '统一社会信用代码' : '公民身份号码';
 }
 
 export function severityLabel(severity: string): string {

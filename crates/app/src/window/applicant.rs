@@ -6,17 +6,11 @@ use crate::error::ErrorCode;
 
 pub(super) fn applicant_input(a: Option<&Applicant>) -> ApplicantInput {
     let Some(a) = a else {
-        return ApplicantInput {
-            kind: "person".into(),
-            ..Default::default()
-        };
+        return ApplicantInput::default();
     };
     let o = |s: &Option<String>| s.clone().unwrap_or_default();
     ApplicantInput {
-        kind: match a.kind {
-            ApplicantKind::Person => "person".into(),
-            ApplicantKind::Organisation => "organisation".into(),
-        },
+        kind: a.kind,
         name: a.name.clone(),
         number: a.number.clone(),
         phone: o(&a.phone),
@@ -107,14 +101,7 @@ pub(super) fn applicant_from(
     input: &ApplicantInput,
     card: Option<CardInfo>,
 ) -> Result<Applicant, AppError> {
-    let kind = match input.kind.as_str() {
-        "person" | "" => ApplicantKind::Person,
-        "organisation" => ApplicantKind::Organisation,
-        other => {
-            tracing::warn!(kind = other, "unknown applicant kind");
-            return Err(bad(ErrorCode::BadApplicant, "申请人类型只能是个人或单位"));
-        }
-    };
+    let kind = input.kind;
     let t = |s: &str| -> Option<String> {
         let s = s.trim();
         (!s.is_empty()).then(|| s.to_string())

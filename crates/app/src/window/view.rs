@@ -3,31 +3,16 @@
 
 use super::*;
 
-pub(super) fn status_label(s: MaterialStatus) -> (&'static str, &'static str) {
+pub(super) fn status_label(s: MaterialStatus) -> &'static str {
     match s {
-        MaterialStatus::Provided => ("provided", "已收"),
-        MaterialStatus::ELicence => ("e_licence", "免提交（电子证照）"),
-        MaterialStatus::Produced => ("produced", "由本件事产生"),
-        MaterialStatus::Pledged => ("pledged", "告知承诺"),
-        MaterialStatus::Deferred => ("deferred", "容缺"),
-        MaterialStatus::Missing => ("missing", "缺"),
-        MaterialStatus::NotNeeded => ("not_needed", "无需提交"),
+        MaterialStatus::Provided => "已收",
+        MaterialStatus::ELicence => "免提交（电子证照）",
+        MaterialStatus::Produced => "由本件事产生",
+        MaterialStatus::Pledged => "告知承诺",
+        MaterialStatus::Deferred => "容缺",
+        MaterialStatus::Missing => "缺",
+        MaterialStatus::NotNeeded => "无需提交",
     }
-}
-
-pub(super) fn severity_str(s: Severity) -> &'static str {
-    match s {
-        Severity::Blocking => "blocking",
-        Severity::Deferrable => "deferrable",
-        Severity::Info => "info",
-    }
-}
-
-pub(super) fn state_str(s: CaseState) -> String {
-    serde_json::to_value(s)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 pub(super) fn file_view(intake: &IntakeConfig, a: &Attachment) -> dto::FileView {
@@ -63,10 +48,7 @@ pub(super) fn follow_up_view(
         case_id: f.case_id.clone(),
         case_number: f.case_number.clone(),
         item_name,
-        kind: match f.kind {
-            FollowUpKind::PledgeCheck => "pledge_check".into(),
-            FollowUpKind::DeferredMaterial => "deferred_material".into(),
-        },
+        kind: f.kind,
         kind_label: match f.kind {
             FollowUpKind::PledgeCheck => "承诺核查".into(),
             FollowUpKind::DeferredMaterial => "容缺补交".into(),
@@ -134,7 +116,7 @@ impl Desk {
                     .get(i)
                     .copied()
                     .unwrap_or(MaterialStatus::NotNeeded);
-                let (status, label) = status_label(status);
+                let label = status_label(status);
                 dto::MaterialSlotView {
                     slot: i as u32,
                     name: m.name.clone(),
@@ -144,7 +126,7 @@ impl Desk {
                     e_licence: m.e_licence.clone(),
                     pledge_allowed: m.pledge_allowed,
                     pledged: pledged.contains(&i),
-                    status: status.into(),
+                    status,
                     status_label: label.into(),
                     produced_by: ctx.material_producer.get(i).cloned().flatten(),
                     files: ctx
@@ -172,7 +154,7 @@ impl Desk {
             .map(|(i, f)| dto::FormFieldView {
                 key: f.key.clone(),
                 label: f.label.clone(),
-                field_type: f.field_type.as_str().into(),
+                field_type: f.field_type,
                 required: f.required,
                 choices: f.choices.clone(),
                 value: {
@@ -199,7 +181,7 @@ impl Desk {
             .map(|f| dto::FindingView {
                 key: f.key(),
                 code: f.code.into(),
-                severity: severity_str(f.severity).into(),
+                severity: f.severity,
                 target: f.target.clone(),
                 message: f.message_zh.clone(),
                 overridden: f.overridden.clone(),
@@ -363,7 +345,7 @@ impl Desk {
         let mut applicant = applicant_input(ctx.applicant.as_ref());
         if !editable {
             // Outside the draft nobody is typing: numbers are shown masked.
-            if applicant.kind == "person" {
+            if applicant.kind == ApplicantKind::Person {
                 applicant.number = mask::number(&applicant.number);
             }
             if !applicant.agent_id_number.is_empty() {
@@ -376,7 +358,7 @@ impl Desk {
         Ok(CaseView {
             id: ctx.case.id.clone(),
             number: ctx.case.number.clone(),
-            state: state_str(ctx.case.state),
+            state: ctx.case.state,
             state_label: ctx.case.state.label().into(),
             editable,
             is_bundle: ctx.plan.is_some(),
@@ -451,16 +433,16 @@ impl Desk {
                 .iter()
                 .enumerate()
                 .map(|(i, m)| {
-                    let (status, label) = status_label(
-                        ctx.review
-                            .materials
-                            .get(i)
-                            .copied()
-                            .unwrap_or(MaterialStatus::NotNeeded),
-                    );
+                    let status = ctx
+                        .review
+                        .materials
+                        .get(i)
+                        .copied()
+                        .unwrap_or(MaterialStatus::NotNeeded);
+                    let label = status_label(status);
                     dto::ApplicantMaterial {
                         name: m.name.clone(),
-                        status: status.into(),
+                        status,
                         status_label: label.into(),
                     }
                 })
@@ -474,11 +456,11 @@ impl Desk {
         // Scans go to a case on screen only while it can take them: a draft, or an accepted
         // case whose 容缺 materials are still owed.
         if view.editable
-            || (view.state == "accepted"
+            || (view.state == CaseState::Accepted
                 && view
                     .follow_ups
                     .iter()
-                    .any(|f| f.done_at.is_none() && f.kind == "deferred_material"))
+                    .any(|f| f.done_at.is_none() && f.kind == FollowUpKind::DeferredMaterial))
         {
             self.focus(&view.id);
         } else {
