@@ -16,6 +16,7 @@ use onewindow_app::dto::{
     DomainView, ErrorCode, Flash, FollowUpView, ItemGuide, NewCaseRequest, QueueView,
     RejectedOpView, SaveIntakeRequest, SearchRequest, SearchResponse, WindowInfo,
 };
+use onewindow_app::dto::{ApplicantScreenView, HallBoardView, RevealView};
 use onewindow_app::launch::LaunchOptions;
 use onewindow_app::{Desk, logs};
 use tauri::{Emitter, Manager, State};
@@ -41,6 +42,55 @@ async fn blocking<T: Send + 'static>(
         })
 }
 
+/// The shell's side of the command table (`onewindow_commands::desk_commands!`): the
+/// handler list, and a check, at compile time, that each handler takes the table's argument
+/// types in its order and returns its result. A handler the table does not name is dead code
+/// (the build refuses warnings); a command without a handler does not compile.
+macro_rules! shell_commands {
+    ($($(#[doc = $doc:literal])* $name:ident : $rule:ident [$($window:ident),*] ($($arg:ident : $ty:ty),*) -> $result:ty;)*) => {
+        fn handlers() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$($name),*]
+        }
+
+        /// Type-checked, never called.
+        #[allow(dead_code, unreachable_code, clippy::diverging_sub_expression)]
+        async fn handlers_match_the_table() {
+            $(let _: Result<$result, AppError> = handler_call!($name($($ty),*)).await;)*
+        }
+    };
+}
+
+/// A call of a handler with values of the table's argument types (never evaluated).
+macro_rules! handler_call {
+    // The file dialog needs the app handle, which Tauri passes first.
+    (import_from_file($($ty:ty),*)) => {
+        import_from_file(unreachable!(), unreachable!(), $(unreachable!() as $ty),*)
+    };
+    ($name:ident($($ty:ty),*)) => {
+        $name(unreachable!(), $(unreachable!() as $ty),*)
+    };
+}
+
+onewindow_commands::desk_commands!(shell_commands);
+
+/// Every command passes the desk's access check (`Desk::guard`: who is signed in, whether the
+/// screen is locked) before its handler runs; a refusal is the command's `AppError`.
+fn guarded(
+    handlers: impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static,
+) -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+    move |invoke| {
+        let webview = invoke.message.webview();
+        let refused = webview
+            .try_state::<Arc<Desk>>()
+            .and_then(|desk| desk.guard(invoke.message.command()).err());
+        if let Some(e) = refused {
+            invoke.resolver.reject(e);
+            return true;
+        }
+        handlers(invoke)
+    }
+}
+
 #[tauri::command]
 async fn desk_status(desk: DeskState<'_>) -> Result<DeskStatus, AppError> {
     Ok(desk.status())
@@ -51,43 +101,36 @@ async fn search_items(
     desk: DeskState<'_>,
     request: SearchRequest,
 ) -> Result<SearchResponse, AppError> {
-    desk.guard("search_items")?;
     desk.search(&request)
 }
 
 #[tauri::command]
 async fn list_domains(desk: DeskState<'_>) -> Result<Vec<DomainView>, AppError> {
-    desk.guard("list_domains")?;
     desk.list_domains()
 }
 
 #[tauri::command]
 async fn list_bundles(desk: DeskState<'_>) -> Result<Vec<BundleRef>, AppError> {
-    desk.guard("list_bundles")?;
     desk.list_bundles()
 }
 
 #[tauri::command]
 async fn item_guide(desk: DeskState<'_>, code: String) -> Result<ItemGuide, AppError> {
-    desk.guard("item_guide")?;
     desk.item_guide(&code)
 }
 
 #[tauri::command]
 async fn bundle_view(desk: DeskState<'_>, code: String) -> Result<BundleView, AppError> {
-    desk.guard("bundle_view")?;
     desk.bundle_view(&code)
 }
 
 #[tauri::command]
 async fn sync_now(desk: DeskState<'_>) -> Result<DeskStatus, AppError> {
-    desk.guard("sync_now")?;
     Ok(desk.sync_now().await)
 }
 
 #[tauri::command]
 async fn rebuild_cache(desk: DeskState<'_>) -> Result<DeskStatus, AppError> {
-    desk.guard("rebuild_cache")?;
     desk.rebuild_cache().await
 }
 
@@ -104,13 +147,11 @@ async fn window_info(desk: DeskState<'_>) -> Result<WindowInfo, AppError> {
 
 #[tauri::command]
 async fn new_case(desk: DeskState<'_>, request: NewCaseRequest) -> Result<CaseView, AppError> {
-    desk.guard("new_case")?;
     blocking(&desk, move |d| d.new_case(&request)).await
 }
 
 #[tauri::command]
 async fn open_case(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
-    desk.guard("open_case")?;
     blocking(&desk, move |d| d.open_case(&case_id)).await
 }
 
@@ -120,13 +161,11 @@ async fn poll_case(
     case_id: String,
     revision: u64,
 ) -> Result<Option<CaseView>, AppError> {
-    desk.guard("poll_case")?;
     blocking(&desk, move |d| d.poll_case(&case_id, revision)).await
 }
 
 #[tauri::command]
 async fn recent_cases(desk: DeskState<'_>) -> Result<Vec<CaseSummary>, AppError> {
-    desk.guard("recent_cases")?;
     blocking(&desk, |d| d.recent_cases()).await
 }
 
@@ -135,7 +174,6 @@ async fn save_intake(
     desk: DeskState<'_>,
     request: SaveIntakeRequest,
 ) -> Result<CaseView, AppError> {
-    desk.guard("save_intake")?;
     desk.save_intake(&request).await
 }
 
@@ -145,19 +183,16 @@ async fn apply_applicant_code(
     case_id: String,
     text: String,
 ) -> Result<CaseView, AppError> {
-    desk.guard("apply_applicant_code")?;
     desk.apply_applicant_code(&case_id, &text).await
 }
 
 #[tauri::command]
 async fn read_id_card(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
-    desk.guard("read_id_card")?;
     desk.read_id_card(&case_id).await
 }
 
 #[tauri::command]
 async fn lookup_elicences(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
-    desk.guard("lookup_elicences")?;
     desk.lookup_elicences(&case_id).await
 }
 
@@ -165,10 +200,9 @@ async fn lookup_elicences(desk: DeskState<'_>, case_id: String) -> Result<CaseVi
 async fn set_scenario(
     desk: DeskState<'_>,
     case_id: String,
-    member_case_id: Option<String>,
     scenario_code: String,
+    member_case_id: Option<String>,
 ) -> Result<CaseView, AppError> {
-    desk.guard("set_scenario")?;
     blocking(&desk, move |d| {
         d.set_scenario(&case_id, member_case_id.as_deref(), &scenario_code)
     })
@@ -181,7 +215,6 @@ async fn select_slot(
     case_id: String,
     slot: Option<u32>,
 ) -> Result<CaseView, AppError> {
-    desk.guard("select_slot")?;
     blocking(&desk, move |d| d.select_slot(&case_id, slot)).await
 }
 
@@ -192,7 +225,6 @@ async fn move_file(
     sha256: String,
     slot: Option<u32>,
 ) -> Result<CaseView, AppError> {
-    desk.guard("move_file")?;
     blocking(&desk, move |d| d.move_file(&case_id, &sha256, slot)).await
 }
 
@@ -204,7 +236,6 @@ async fn attach_waiting_scan(
     scan_id: i64,
     slot: Option<u32>,
 ) -> Result<CaseView, AppError> {
-    desk.guard("attach_waiting_scan")?;
     blocking(&desk, move |d| {
         d.attach_waiting_scan(&case_id, scan_id, slot)
     })
@@ -217,7 +248,6 @@ async fn dismiss_waiting_scan(
     case_id: String,
     scan_id: i64,
 ) -> Result<CaseView, AppError> {
-    desk.guard("dismiss_waiting_scan")?;
     blocking(&desk, move |d| d.dismiss_waiting_scan(&case_id, scan_id)).await
 }
 
@@ -228,7 +258,6 @@ async fn set_aside_held_scan(
     case_id: String,
     name: String,
 ) -> Result<CaseView, AppError> {
-    desk.guard("set_aside_held_scan")?;
     blocking(&desk, move |d| d.set_aside_held_scan(&case_id, &name)).await
 }
 
@@ -239,7 +268,6 @@ async fn import_from_file(
     desk: DeskState<'_>,
     case_id: String,
 ) -> Result<CaseView, AppError> {
-    desk.guard("import_from_file")?;
     use tauri_plugin_dialog::DialogExt;
     blocking(&desk, move |d| {
         let picked = app
@@ -268,7 +296,6 @@ async fn set_pledge(
     slot: u32,
     pledged: bool,
 ) -> Result<CaseView, AppError> {
-    desk.guard("set_pledge")?;
     blocking(&desk, move |d| d.set_pledge(&case_id, slot, pledged)).await
 }
 
@@ -279,7 +306,6 @@ async fn set_override(
     finding_key: String,
     reason: Option<String>,
 ) -> Result<CaseView, AppError> {
-    desk.guard("set_override")?;
     blocking(&desk, move |d| {
         d.set_override(&case_id, &finding_key, reason.as_deref())
     })
@@ -288,19 +314,16 @@ async fn set_override(
 
 #[tauri::command]
 async fn issue_notice(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
-    desk.guard("issue_notice")?;
     blocking(&desk, move |d| d.issue_notice(&case_id)).await
 }
 
 #[tauri::command]
 async fn reopen_case(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
-    desk.guard("reopen_case")?;
     blocking(&desk, move |d| d.reopen_case(&case_id)).await
 }
 
 #[tauri::command]
 async fn accept_case(desk: DeskState<'_>, case_id: String) -> Result<CaseView, AppError> {
-    desk.guard("accept_case")?;
     blocking(&desk, move |d| d.accept_case(&case_id)).await
 }
 
@@ -311,7 +334,6 @@ async fn refuse_case(
     reason: String,
     basis: String,
 ) -> Result<CaseView, AppError> {
-    desk.guard("refuse_case")?;
     blocking(&desk, move |d| d.refuse_case(&case_id, &reason, &basis)).await
 }
 
@@ -321,7 +343,6 @@ async fn withdraw_case(
     case_id: String,
     reason: String,
 ) -> Result<CaseView, AppError> {
-    desk.guard("withdraw_case")?;
     blocking(&desk, move |d| d.withdraw_case(&case_id, &reason)).await
 }
 
@@ -330,19 +351,16 @@ async fn preview_document(
     desk: DeskState<'_>,
     document_id: i64,
 ) -> Result<DocumentPreview, AppError> {
-    desk.guard("preview_document")?;
     blocking(&desk, move |d| d.preview_document(document_id)).await
 }
 
 #[tauri::command]
 async fn reprint_document(desk: DeskState<'_>, document_id: i64) -> Result<Flash, AppError> {
-    desk.guard("reprint_document")?;
     blocking(&desk, move |d| d.reprint(document_id)).await
 }
 
 #[tauri::command]
 async fn follow_ups(desk: DeskState<'_>, open_only: bool) -> Result<Vec<FollowUpView>, AppError> {
-    desk.guard("follow_ups")?;
     blocking(&desk, move |d| d.follow_ups(open_only)).await
 }
 
@@ -352,7 +370,6 @@ async fn close_follow_up(
     id: i64,
     note: String,
 ) -> Result<Vec<FollowUpView>, AppError> {
-    desk.guard("close_follow_up")?;
     blocking(&desk, move |d| d.close_follow_up(id, &note)).await
 }
 
@@ -363,7 +380,6 @@ async fn deliver_case(
     by_post: bool,
     tracking: String,
 ) -> Result<CaseView, AppError> {
-    desk.guard("deliver_case")?;
     blocking(&desk, move |d| d.deliver_case(&case_id, by_post, &tracking)).await
 }
 
@@ -376,7 +392,6 @@ async fn enrol_desk(
     code: String,
     pin: String,
 ) -> Result<DeskStatus, AppError> {
-    desk.guard("enrol_desk")?;
     desk.enrol(&hub_url, &code, &pin).await
 }
 
@@ -396,28 +411,24 @@ async fn logout_user(desk: DeskState<'_>) -> Result<DeskStatus, AppError> {
 
 #[tauri::command]
 async fn reset_stream(desk: DeskState<'_>, stream: String) -> Result<DeskStatus, AppError> {
-    desk.guard("reset_stream")?;
     desk.reset_stream(&stream).await
 }
 
 /// The window's queue: where this desk sits, what it called, how many wait.
 #[tauri::command]
 async fn queue_status(desk: DeskState<'_>) -> Result<QueueView, AppError> {
-    desk.guard("queue_status")?;
     Ok(desk.queue_refresh().await)
 }
 
 /// 叫号 (F8): the next ticket, announced.
 #[tauri::command]
 async fn queue_call_next(desk: DeskState<'_>) -> Result<QueueView, AppError> {
-    desk.guard("queue_call_next")?;
     desk.queue_call_next().await
 }
 
 /// 重呼 / 到号 / 过号 on the current ticket.
 #[tauri::command]
 async fn queue_step(desk: DeskState<'_>, action: String) -> Result<QueueView, AppError> {
-    desk.guard("queue_step")?;
     desk.queue_step(&action).await
 }
 
@@ -427,7 +438,6 @@ async fn queue_transfer(
     to_window: Option<u32>,
     to_domain: Option<String>,
 ) -> Result<QueueView, AppError> {
-    desk.guard("queue_transfer")?;
     desk.queue_transfer(to_window, to_domain).await
 }
 
@@ -463,7 +473,6 @@ async fn reveal_applicant(
     case_id: String,
     reason: String,
 ) -> Result<onewindow_app::dto::RevealView, AppError> {
-    desk.guard("reveal_applicant")?;
     blocking(&desk, move |d| d.reveal_applicant(&case_id, &reason)).await
 }
 
@@ -476,33 +485,28 @@ async fn hall_board(desk: DeskState<'_>) -> Result<onewindow_app::dto::HallBoard
 /// The clerk invites the applicant to rate the service (F12).
 #[tauri::command]
 async fn invite_rating(desk: DeskState<'_>) -> Result<Flash, AppError> {
-    desk.guard("invite_rating")?;
     blocking(&desk, |d| d.invite_rating()).await
 }
 
 /// 现场取号: a ticket of `domain` for someone already at the window, served at once.
 #[tauri::command]
 async fn queue_walk_in(desk: DeskState<'_>, domain: String) -> Result<QueueView, AppError> {
-    desk.guard("queue_walk_in")?;
     desk.queue_walk_in(&domain).await
 }
 
 /// 暂停 / 恢复 the window.
 #[tauri::command]
 async fn queue_set_window(desk: DeskState<'_>, state: String) -> Result<QueueView, AppError> {
-    desk.guard("queue_set_window")?;
     desk.queue_set_window(&state).await
 }
 
 #[tauri::command]
 async fn rejected_ops(desk: DeskState<'_>) -> Result<Vec<RejectedOpView>, AppError> {
-    desk.guard("rejected_ops")?;
     blocking(&desk, |d| d.rejected_ops()).await
 }
 
 #[tauri::command]
 async fn resend_op(desk: DeskState<'_>, op_id: String) -> Result<Vec<RejectedOpView>, AppError> {
-    desk.guard("resend_op")?;
     blocking(&desk, move |d| d.resend_op(&op_id)).await
 }
 
@@ -512,7 +516,6 @@ async fn discard_op(
     op_id: String,
     reason: String,
 ) -> Result<Vec<RejectedOpView>, AppError> {
-    desk.guard("discard_op")?;
     blocking(&desk, move |d| d.discard_op(&op_id, &reason)).await
 }
 
@@ -584,64 +587,7 @@ pub fn run() {
             }
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            desk_status,
-            search_items,
-            list_domains,
-            list_bundles,
-            item_guide,
-            bundle_view,
-            sync_now,
-            rebuild_cache,
-            ui_ready,
-            window_info,
-            new_case,
-            open_case,
-            poll_case,
-            recent_cases,
-            save_intake,
-            apply_applicant_code,
-            read_id_card,
-            lookup_elicences,
-            set_scenario,
-            select_slot,
-            move_file,
-            attach_waiting_scan,
-            dismiss_waiting_scan,
-            set_aside_held_scan,
-            import_from_file,
-            set_pledge,
-            set_override,
-            issue_notice,
-            reopen_case,
-            accept_case,
-            refuse_case,
-            withdraw_case,
-            preview_document,
-            reprint_document,
-            follow_ups,
-            close_follow_up,
-            enrol_desk,
-            login_user,
-            reset_stream,
-            logout_user,
-            deliver_case,
-            rejected_ops,
-            resend_op,
-            discard_op,
-            queue_status,
-            queue_call_next,
-            queue_step,
-            queue_transfer,
-            queue_set_window,
-            queue_walk_in,
-            applicant_screen,
-            applicant_rate,
-            invite_rating,
-            hall_board,
-            reveal_applicant,
-            lock_screen,
-        ])
+        .invoke_handler(guarded(handlers()))
         .build(tauri::generate_context!())
         .unwrap_or_else(|e| {
             tracing::error!(error = %e, "tauri failed");

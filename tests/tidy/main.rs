@@ -108,6 +108,15 @@ fn rules() -> Vec<Rule> {
             production_only: false,
         },
         Rule {
+            name: "the command list comes from the command table",
+            fix: "read onewindow_commands::command_names!() or onewindow_app::commands::COMMANDS",
+            needles: vec!["\"generate_handler![".into(), "\"#[tauri::command]".into()],
+            // (The checker's own needles and examples are the one place these strings appear.)
+            applies: |p| p.ends_with(".rs") && !p.starts_with("tests/tidy/"),
+            allowed: |_| false,
+            production_only: false,
+        },
+        Rule {
             name: "desk locks by the one policy",
             fix: "take the lock with Relock/RelockRw (crates/app/src/locks.rs): a poisoned lock is recovered",
             needles: vec![
@@ -544,4 +553,30 @@ fn the_ui_matching_an_error_by_its_text_is_found() {
     );
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].line, 1);
+}
+
+#[test]
+fn recovering_the_command_list_from_source_text_is_found() {
+    let files = [
+        file(
+            "src-tauri/build.rs",
+            "let start = lib.find(\"generate_handler![\").unwrap();\n",
+        ),
+        file(
+            "tests/integration/windows.rs",
+            "let n = lib.matches(\"#[tauri::command]\").count();\n",
+        ),
+        file(
+            "src-tauri/src/lib.rs",
+            "tauri::generate_handler![$($name),*]\n",
+        ),
+    ];
+    let found = check(
+        &rule("the command list comes from the command table"),
+        &files,
+    );
+    assert_eq!(
+        found.iter().map(|v| v.file.as_str()).collect::<Vec<_>>(),
+        ["src-tauri/build.rs", "tests/integration/windows.rs"]
+    );
 }

@@ -31,58 +31,10 @@ pub enum Rule {
     Manage,
 }
 
-/// The rule of each command; `None` for a command the table does not know (refused).
+/// The rule of each command (from the command table); `None` for a command the table does not
+/// know (refused).
 pub fn rule(command: &str) -> Option<Rule> {
-    Some(match command {
-        "desk_status" | "ui_ready" | "window_info" | "login_user" | "logout_user"
-        | "lock_screen" | "applicant_screen" | "applicant_rate" | "hall_board" => Rule::Always,
-        "rebuild_cache" | "reset_stream" | "enrol_desk" => Rule::Manage,
-        "search_items"
-        | "list_domains"
-        | "list_bundles"
-        | "item_guide"
-        | "bundle_view"
-        | "sync_now"
-        | "new_case"
-        | "open_case"
-        | "poll_case"
-        | "recent_cases"
-        | "save_intake"
-        | "apply_applicant_code"
-        | "read_id_card"
-        | "lookup_elicences"
-        | "set_scenario"
-        | "select_slot"
-        | "move_file"
-        | "attach_waiting_scan"
-        | "dismiss_waiting_scan"
-        | "set_aside_held_scan"
-        | "import_from_file"
-        | "set_pledge"
-        | "set_override"
-        | "issue_notice"
-        | "reopen_case"
-        | "accept_case"
-        | "refuse_case"
-        | "withdraw_case"
-        | "preview_document"
-        | "reprint_document"
-        | "follow_ups"
-        | "close_follow_up"
-        | "deliver_case"
-        | "rejected_ops"
-        | "resend_op"
-        | "discard_op"
-        | "queue_status"
-        | "queue_call_next"
-        | "queue_step"
-        | "queue_transfer"
-        | "queue_set_window"
-        | "queue_walk_in"
-        | "invite_rating"
-        | "reveal_applicant" => Rule::Window,
-        _ => return None,
-    })
+    crate::commands::command(command).map(|c| c.rule)
 }
 
 /// Whether `role` (`None`: nobody signed in) may call `command`, the screen locked or not.

@@ -7,6 +7,7 @@ pub mod applicant_screen;
 pub mod audit;
 pub mod cache_key;
 pub mod caret;
+pub mod commands;
 pub mod desk;
 pub mod dto;
 pub mod error;

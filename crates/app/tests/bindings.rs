@@ -1,4 +1,5 @@
-//! The UI's TypeScript bindings are generated from `dto.rs`; this fails when the committed
+//! The UI's TypeScript bindings are generated from `dto.rs` and the command table (the typed
+//! wrappers, `commands.ts`); this fails when the committed
 //! files are stale. `UPDATE_BINDINGS=1 cargo test -p onewindow-app --test bindings` (or
 //! `make bindings`) rewrites them.
 
@@ -28,6 +29,11 @@ fn committed_bindings_match_the_dtos() {
         .with_out_dir(fresh.path())
         .with_large_int("number");
     onewindow_app::dto::export_all(&cfg).unwrap();
+    std::fs::write(
+        fresh.path().join("commands.ts"),
+        onewindow_app::commands::typescript(&cfg),
+    )
+    .unwrap();
     let generated = files(fresh.path());
     assert!(
         generated.contains_key("DeskStatus.ts"),
