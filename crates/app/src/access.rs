@@ -17,7 +17,6 @@ use chrono::Utc;
 
 use crate::desk::Desk;
 use crate::dto::{self, AppError};
-use crate::locks::RelockRw;
 
 /// What a command needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

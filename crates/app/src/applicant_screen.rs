@@ -11,7 +11,6 @@ use onewindow_proto::ApiErrorCode;
 
 use crate::desk::Desk;
 use crate::dto::{self, AppError, Flash};
-use crate::locks::Relock;
 
 /// How long the thank-you stays on the screen.
 const THANKS_FOR: Duration = Duration::from_secs(6);

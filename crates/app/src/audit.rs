@@ -8,7 +8,6 @@ use onewindow_store::audit::Audit;
 
 use crate::desk::Desk;
 use crate::dto::{self, AppError};
-use crate::locks::RelockRw;
 
 /// The shortest reason accepted for showing a masked number whole.
 pub const REVEAL_REASON_MIN_CHARS: usize = 4;

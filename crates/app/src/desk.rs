@@ -4,7 +4,7 @@ use crate::error::ErrorCode;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -14,7 +14,7 @@ use onewindow_store::{Store, StoreError, StreamState};
 use onewindow_sync::{HubClient, SyncError};
 
 use crate::dto::{self, AppError, CacheProblem, Connectivity, DeskStatus};
-use crate::locks::{Relock, RelockRw};
+use crate::locks::{DeskMutex, DeskRwLock, Rank, Relock};
 
 /// How the desk is set up; everything from outside comes in here.
 #[derive(Debug, Clone)]
@@ -146,20 +146,20 @@ struct SyncStatus {
 pub struct Desk {
     pub(crate) config: DeskConfig,
     /// The hub: from settings, or the one the desk enrolled with.
-    pub(crate) client: RwLock<HubClient>,
+    pub(crate) client: DeskRwLock<HubClient>,
     /// The enrolment, once made.
-    pub(crate) identity: RwLock<Option<onewindow_store::push::Identity>>,
+    pub(crate) identity: DeskRwLock<Option<onewindow_store::push::Identity>>,
     /// The device token, read from the OS keyring at start or received at enrolment.
-    pub(crate) token: Mutex<Option<String>>,
+    pub(crate) token: DeskMutex<Option<String>>,
     /// Why pushing cannot happen now (no keyring, revoked device), for the sync panel.
-    pub(crate) push_problem: Mutex<Option<String>>,
-    pub(crate) last_push: Mutex<Option<DateTime<Utc>>>,
+    pub(crate) push_problem: DeskMutex<Option<String>>,
+    pub(crate) last_push: DeskMutex<Option<DateTime<Utc>>>,
     /// Who signed in (checked by the hub).
-    pub(crate) user: RwLock<Option<dto::UserView>>,
+    pub(crate) user: DeskRwLock<Option<dto::UserView>>,
     /// The screen is locked: only signing in (the same clerk or another) opens it.
     pub(crate) locked: AtomicBool,
     /// The cache's key, once fetched from the keyring.
-    cache_key: Mutex<Option<[u8; 32]>>,
+    cache_key: DeskMutex<Option<[u8; 32]>>,
     /// The hot folder, the open case and where its scans land.
     pub(crate) intake: crate::window::Intake,
     /// Bumped whenever a case on screen may have changed; [`Desk::run_revision_feed`] follows
@@ -167,35 +167,35 @@ pub struct Desk {
     pub(crate) revision: tokio::sync::watch::Sender<u64>,
     pub(crate) intake_stop: AtomicBool,
     /// The hot-folder thread and what wakes it, for [`Desk::shutdown`].
-    pub(crate) intake_thread: Mutex<
+    pub(crate) intake_thread: DeskMutex<
         Option<(
             std::thread::JoinHandle<()>,
             Option<onewindow_intake::watch::Nudger>,
         )>,
     >,
     /// The status's cache reads, with the store and change stamp they were read at.
-    status_reads: Mutex<Option<(StoreStamp, Arc<StatusReads>)>>,
+    status_reads: DeskMutex<Option<(StoreStamp, Arc<StatusReads>)>>,
     /// Why the last e-licence lookup of a case failed (offline), by case id.
-    pub(crate) elicence_errors: Mutex<HashMap<String, String>>,
+    pub(crate) elicence_errors: DeskMutex<HashMap<String, String>>,
     /// `None` while the cache cannot be opened (see `cache_problem`).
-    store: RwLock<Option<Arc<Mutex<Store>>>>,
-    cache_problem: Mutex<Option<CacheProblem>>,
-    snapshot: RwLock<Arc<Snapshot>>,
-    sync: Mutex<SyncStatus>,
+    store: DeskRwLock<Option<Arc<Mutex<Store>>>>,
+    cache_problem: DeskMutex<Option<CacheProblem>>,
+    snapshot: DeskRwLock<Arc<Snapshot>>,
+    sync: DeskMutex<SyncStatus>,
     syncing: AtomicBool,
     /// Serialises pulls (background loop, sync now, rebuild).
     pull_lock: tokio::sync::Mutex<()>,
     /// The catalog stream as last stored, so the status bar never waits on the store.
-    catalog_state: Mutex<StreamState>,
+    catalog_state: DeskMutex<StreamState>,
     ready_written: AtomicBool,
     /// Call announcements, one at a time.
     pub(crate) announcer: onewindow_announce::Announcer,
     /// The window's queue as the hub last answered.
-    pub(crate) queue: Mutex<crate::queue::QueueLocal>,
+    pub(crate) queue: DeskMutex<crate::queue::QueueLocal>,
     /// What the applicant's screen is doing (their case, the rating, thanks).
-    pub(crate) screen: Mutex<crate::applicant_screen::ScreenMode>,
+    pub(crate) screen: DeskMutex<crate::applicant_screen::ScreenMode>,
     /// The hall board the display window shows.
-    pub(crate) hall: Mutex<crate::hall::HallFeed>,
+    pub(crate) hall: DeskMutex<crate::hall::HallFeed>,
 }
 
 pub(crate) fn store_error(e: StoreError) -> AppError {
@@ -265,12 +265,12 @@ impl Desk {
             .ok()
             .map(onewindow_intake::Seal::from_cache_key);
         let desk = Arc::new(Desk {
-            client: RwLock::new(client),
-            identity: RwLock::new(None),
-            token: Mutex::new(None),
-            push_problem: Mutex::new(None),
-            last_push: Mutex::new(None),
-            user: RwLock::new(None),
+            client: DeskRwLock::new(Rank::Client, client),
+            identity: DeskRwLock::new(Rank::Identity, None),
+            token: DeskMutex::new(Rank::Token, None),
+            push_problem: DeskMutex::new(Rank::PushProblem, None),
+            last_push: DeskMutex::new(Rank::LastPush, None),
+            user: DeskRwLock::new(Rank::User, None),
             intake: crate::window::Intake::new(
                 &config.data_dir,
                 &config.hot_folder,
@@ -279,23 +279,23 @@ impl Desk {
             ),
             revision: tokio::sync::watch::Sender::new(1),
             intake_stop: AtomicBool::new(false),
-            intake_thread: Mutex::new(None),
-            status_reads: Mutex::new(None),
-            elicence_errors: Mutex::new(HashMap::new()),
-            store: RwLock::new(None),
-            cache_problem: Mutex::new(None),
-            snapshot: RwLock::new(Arc::new(Snapshot::default())),
-            sync: Mutex::new(SyncStatus::default()),
+            intake_thread: DeskMutex::new(Rank::IntakeThread, None),
+            status_reads: DeskMutex::new(Rank::StatusReads, None),
+            elicence_errors: DeskMutex::new(Rank::ElicenceErrors, HashMap::new()),
+            store: DeskRwLock::new(Rank::StoreSlot, None),
+            cache_problem: DeskMutex::new(Rank::CacheProblem, None),
+            snapshot: DeskRwLock::new(Rank::Snapshot, Arc::new(Snapshot::default())),
+            sync: DeskMutex::new(Rank::Sync, SyncStatus::default()),
             syncing: AtomicBool::new(false),
             pull_lock: tokio::sync::Mutex::new(()),
-            catalog_state: Mutex::new(StreamState::default()),
+            catalog_state: DeskMutex::new(Rank::CatalogState, StreamState::default()),
             ready_written: AtomicBool::new(false),
             announcer: crate::queue::announcer(&config),
-            queue: Mutex::default(),
-            screen: Mutex::default(),
-            hall: Mutex::default(),
+            queue: DeskMutex::new(Rank::Queue, Default::default()),
+            screen: DeskMutex::new(Rank::Screen, Default::default()),
+            hall: DeskMutex::new(Rank::Hall, Default::default()),
             locked: AtomicBool::new(false),
-            cache_key: Mutex::new(None),
+            cache_key: DeskMutex::new(Rank::CacheKey, None),
             config,
         });
         let path = desk.cache_path();
@@ -357,13 +357,23 @@ impl Desk {
         let sync = self.sync.relock();
         let stream = self.catalog_state.relock().clone();
         let snap = self.snapshot();
+        // Each read in its own statement: a guard made inside the literal below would be held
+        // to its end, under the next reads (and `user` taken twice on one thread).
+        let hub_url = self.client().base_url().to_string();
+        let cache_problem = self.cache_problem.relock().clone();
+        let push = self.push_health();
+        let user = self.user.read_now().clone();
+        let sign_in_required = self.sign_in_required();
+        let queue_window = self.queue_window();
+        let low_disk = self.low_disk();
+        let waiting_scans = self.status_reads().waiting_scans;
         DeskStatus {
             connectivity: match sync.connectivity {
                 None => Connectivity::Unknown,
                 Some(true) => Connectivity::Online,
                 Some(false) => Connectivity::Offline,
             },
-            hub_url: self.client().base_url().to_string(),
+            hub_url,
             last_error: sync.last_error.clone(),
             last_pull_at: sync
                 .last_success
@@ -373,15 +383,15 @@ impl Desk {
             catalog_version_label: stream.version_label,
             item_count: snap.docs.len() as i64,
             syncing: self.syncing.load(Ordering::SeqCst),
-            cache_problem: self.cache_problem.relock().clone(),
-            push: self.push_health(),
-            user: self.user.read_now().clone(),
+            cache_problem,
+            push,
+            user,
             locked: self.locked.load(Ordering::SeqCst),
-            sign_in_required: self.sign_in_required(),
+            sign_in_required,
             idle_lock_minutes: self.config.idle_lock_minutes,
-            queue_window: self.queue_window(),
-            low_disk: self.low_disk(),
-            waiting_scans: self.status_reads().waiting_scans,
+            queue_window,
+            low_disk,
+            waiting_scans,
         }
     }
 
@@ -653,8 +663,11 @@ impl Desk {
             };
             let store = Store::open_encrypted(&path, &key).map_err(store_error)?;
             let snap = Snapshot::load(&store).map_err(store_error)?;
-            *self.catalog_state.relock() = store.stream_state(CATALOG).map_err(store_error)?;
+            let catalog = store.stream_state(CATALOG).map_err(store_error)?;
             *slot = Some(Arc::new(Mutex::new(store)));
+            // The status reads these before the slot: set them once the slot is let go.
+            drop(slot);
+            *self.catalog_state.relock() = catalog;
             *self.snapshot.write_now() = Arc::new(snap);
             *self.cache_problem.relock() = None;
         }

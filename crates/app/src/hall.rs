@@ -10,7 +10,6 @@ use onewindow_proto::HallBoard;
 
 use crate::desk::Desk;
 use crate::dto;
-use crate::locks::Relock;
 
 /// The most calls the screen shows.
 const CALLS_SHOWN: usize = 5;

@@ -9,7 +9,6 @@ use onewindow_sync::{HubClient, SyncError};
 
 use crate::desk::Desk;
 use crate::dto::{self, AppError};
-use crate::locks::{Relock, RelockRw};
 
 /// How often the window asks for decisions on its cases.
 pub const RESULTS_POLL: std::time::Duration = std::time::Duration::from_millis(1000);
@@ -568,6 +567,13 @@ impl Desk {
         let identity = self.identity.read_now().clone();
         let reads = self.status_reads();
         let health = &reads.push;
+        // One lock at a time: a struct literal would hold both guards to its end, the other
+        // way round from `push_now` (which sets the time under the problem's lock).
+        let problem = self.push_problem.relock().clone();
+        let last_push_at = self
+            .last_push
+            .relock()
+            .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true));
         dto::PushStatus {
             enrolled: identity.is_some(),
             desk_code: self.desk_code(),
@@ -576,11 +582,8 @@ impl Desk {
             pending_bytes: (health.pending_op_bytes + health.pending_blob_bytes) as u64,
             oldest_pending_at: health.oldest_pending_at.clone(),
             rejected: health.rejected as u32,
-            last_push_at: self
-                .last_push
-                .relock()
-                .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
-            problem: self.push_problem.relock().clone(),
+            last_push_at,
+            problem,
             streams: crate::desk::PULL_STREAMS
                 .iter()
                 .zip(&reads.stream_pulls)

@@ -9,7 +9,7 @@ use crate::dto::{
     self, AppError, ApplicantInput, CaseSummary, CaseView, DocumentPreview, Flash, WindowInfo,
 };
 use crate::error::ErrorCode;
-use crate::locks::Relock;
+use crate::locks::{DeskMutex, Rank, Relock};
 use base64::Engine;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use onewindow_documents::{AcceptanceReceipt, CjkFont, OneTimeNotice, PledgeLetter, RefusalNotice};
@@ -33,8 +33,8 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 mod applicant;
@@ -83,10 +83,10 @@ pub(crate) struct WindowState {
 }
 
 pub(crate) struct Intake {
-    pub(crate) hot: Mutex<Option<HotFolder>>,
+    pub(crate) hot: DeskMutex<Option<HotFolder>>,
     pub(crate) config: IntakeConfig,
-    pub(crate) state: Mutex<WindowState>,
-    font: Mutex<Option<Arc<CjkFont>>>,
+    pub(crate) state: DeskMutex<WindowState>,
+    font: DeskMutex<Option<Arc<CjkFont>>>,
 }
 
 impl Intake {
@@ -106,10 +106,10 @@ impl Intake {
         let Some(seal) = seal else {
             state.intake_error = Some("本机密钥库不可用，扫描件无法加密保存，暂不接收扫描".into());
             return Intake {
-                hot: Mutex::new(None),
+                hot: DeskMutex::new(Rank::HotFolder, None),
                 config,
-                state: Mutex::new(state),
-                font: Mutex::new(None),
+                state: DeskMutex::new(Rank::OpenCase, state),
+                font: DeskMutex::new(Rank::Font, None),
             };
         };
         // Files an earlier version kept in plaintext are sealed before anything reads them:
@@ -150,10 +150,10 @@ impl Intake {
             }
         };
         Intake {
-            hot: Mutex::new(folder),
+            hot: DeskMutex::new(Rank::HotFolder, folder),
             config,
-            state: Mutex::new(state),
-            font: Mutex::new(None),
+            state: DeskMutex::new(Rank::OpenCase, state),
+            font: DeskMutex::new(Rank::Font, None),
         }
     }
 }
