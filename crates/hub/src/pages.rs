@@ -21,26 +21,35 @@ textarea{width:100%;min-height:60px} .who button{margin-left:8px} .decide button
 
 /// A back-office page (后台): the red bar with the signed-in user and 退出, then `body`.
 pub fn office(title: &str, user: Option<&User>, body: Markup) -> Html<String> {
+    document(
+        &format!("{title} · 一窗后台"),
+        &[OFFICE_STYLE],
+        html! {
+            header {
+                a href="/office" { "一窗 · 中心后台" }
+                @if let Some(u) = user {
+                    form method="post" action="/office/logout" class="who" {
+                        (u.name) " " button type="submit" { "退出" }
+                    }
+                }
+            }
+            main { (body) }
+        },
+    )
+}
+
+/// Every page: UTF-8, the title, constant styles, then `body`.
+fn document(title: &str, styles: &[&str], body: Markup) -> Html<String> {
     let page = html! {
         (DOCTYPE)
         html lang="zh-CN" {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width";
-                title { (title) " · 一窗后台" }
-                style { (PreEscaped(OFFICE_STYLE)) }
+                title { (title) }
+                style { @for s in styles { (PreEscaped(*s)) } }
             }
-            body {
-                header {
-                    a href="/office" { "一窗 · 中心后台" }
-                    @if let Some(u) = user {
-                        form method="post" action="/office/logout" class="who" {
-                            (u.name) " " button type="submit" { "退出" }
-                        }
-                    }
-                }
-                main { (body) }
-            }
+            body { (body) }
         }
     };
     Html(page.into_string())
@@ -51,20 +60,8 @@ const HALL_STYLE: &str = r#"body{font-family:"Noto Sans CJK SC","Microsoft YaHei
 "#;
 
 /// A page of the hall itself (取号机, 号票, 叫号屏): no back-office frame, the page's own style.
-pub fn hall(title: &str, style: &str, body: Markup) -> Html<String> {
-    let page = html! {
-        (DOCTYPE)
-        html lang="zh-CN" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width";
-                title { (title) }
-                style { (PreEscaped(HALL_STYLE)) (PreEscaped(style)) }
-            }
-            body { (body) }
-        }
-    };
-    Html(page.into_string())
+pub fn hall(title: &str, style: &'static str, body: Markup) -> Html<String> {
+    document(title, &[HALL_STYLE, style], body)
 }
 
 /// An error paragraph with its id, for pages that show what went wrong above the form.

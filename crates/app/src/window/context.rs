@@ -31,6 +31,15 @@ pub(super) struct CaseCtx {
 }
 
 impl CaseCtx {
+    /// Where material `i` stands after pre-review (`NotNeeded` past the review's list).
+    pub(super) fn material_status(&self, i: usize) -> MaterialStatus {
+        self.review
+            .materials
+            .get(i)
+            .copied()
+            .unwrap_or(MaterialStatus::NotNeeded)
+    }
+
     pub(super) fn applicant_line(&self) -> String {
         match &self.applicant {
             Some(a) => {

@@ -154,12 +154,7 @@ impl Desk {
         let mut received = Vec::new();
         let mut deferred = Vec::new();
         for (i, m) in ctx.materials.iter().enumerate() {
-            let status = ctx
-                .review
-                .materials
-                .get(i)
-                .copied()
-                .unwrap_or(MaterialStatus::NotNeeded);
+            let status = ctx.material_status(i);
             let n = ctx.attachments.iter().filter(|a| a.slot == Some(i)).count();
             match status {
                 MaterialStatus::Provided => received.push(format!(

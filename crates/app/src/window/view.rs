@@ -110,12 +110,7 @@ impl Desk {
             .iter()
             .enumerate()
             .map(|(i, m)| {
-                let status = ctx
-                    .review
-                    .materials
-                    .get(i)
-                    .copied()
-                    .unwrap_or(MaterialStatus::NotNeeded);
+                let status = ctx.material_status(i);
                 let label = status_label(status);
                 dto::MaterialSlotView {
                     slot: i as u32,
@@ -433,12 +428,7 @@ impl Desk {
                 .iter()
                 .enumerate()
                 .map(|(i, m)| {
-                    let status = ctx
-                        .review
-                        .materials
-                        .get(i)
-                        .copied()
-                        .unwrap_or(MaterialStatus::NotNeeded);
+                    let status = ctx.material_status(i);
                     let label = status_label(status);
                     dto::ApplicantMaterial {
                         name: m.name.clone(),
