@@ -130,6 +130,24 @@ fn rules() -> Vec<Rule> {
             production_only: true,
         },
         Rule {
+            name: "no service holds the desk",
+            fix: "give the service the services it calls when crates/app/src/desk.rs wires it; \
+                  the façade only delegates",
+            // The type itself, not `DeskConfig` or `DeskMutex`.
+            needles: ["Arc<Desk>", "Weak<Desk>", "impl Desk {"]
+                .into_iter()
+                .map(String::from)
+                .chain(
+                    [")", ",", ";", ">", " "]
+                        .into_iter()
+                        .flat_map(|end| [format!("&Desk{end}"), format!("desk::Desk{end}")]),
+                )
+                .collect(),
+            applies: |p| p.starts_with("crates/app/src/") && p.ends_with(".rs"),
+            allowed: |p| p == "crates/app/src/desk.rs" || p == "crates/app/src/lib.rs",
+            production_only: true,
+        },
+        Rule {
             name: "hub pages only through templates",
             fix: "write the page as a maud html! template (crates/hub/src/pages.rs has the frames); \
                   spliced values are escaped by it, PreEscaped is for constant CSS and scripts",
@@ -310,6 +328,92 @@ fn the_tree_keeps_its_invariants() {
         }
     }
     assert!(report.is_empty(), "\n{}", report.join("\n"));
+}
+
+/// Desk locks another module can reach: a `DeskMutex` or `DeskRwLock` field that is not
+/// private to its service's module.
+fn shared_locks(files: &[(String, String)]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (path, text) in files {
+        if !(path.starts_with("crates/app/src/") && path.ends_with(".rs")) {
+            continue;
+        }
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim_start();
+            let Some(rest) = line.strip_prefix("pub") else {
+                continue;
+            };
+            let field_type = rest
+                .split_once(':')
+                .map(|(_, ty)| ty.trim_start())
+                .filter(|_| !rest.contains("fn ") && !rest.contains("struct "));
+            if field_type
+                .is_some_and(|ty| ty.starts_with("DeskMutex") || ty.starts_with("DeskRwLock"))
+            {
+                found.push(format!("{path}:{}: {line}", i + 1));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn each_desk_lock_is_private_to_its_service() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let shared = shared_locks(&source_files(&root));
+    assert!(
+        shared.is_empty(),
+        "make these fields private and give the service a method instead:\n{}",
+        shared.join("\n")
+    );
+}
+
+#[test]
+fn a_lock_reachable_from_another_service_is_found() {
+    let files = [
+        file(
+            "crates/app/src/queue.rs",
+            "pub(crate) struct Queue {\n    pub(crate) local: DeskMutex<QueueLocal>,\n    announcer: Announcer,\n}\n",
+        ),
+        file(
+            "crates/app/src/intake.rs",
+            "pub(crate) struct Intake {\n    hot: DeskMutex<Option<HotFolder>>,\n    pub(crate) config: IntakeConfig,\n}\n\
+             pub(crate) fn f(x: DeskMutex<u8>) {}\n",
+        ),
+        file("crates/hub/src/state.rs", "pub lock: DeskMutex<u8>,\n"),
+    ];
+    assert_eq!(
+        shared_locks(&files),
+        ["crates/app/src/queue.rs:2: pub(crate) local: DeskMutex<QueueLocal>,"]
+    );
+}
+
+#[test]
+fn a_service_holding_the_desk_is_found() {
+    let files = [
+        file(
+            "crates/app/src/queue.rs",
+            "pub(crate) struct Queue {\n    desk: std::sync::Weak<crate::desk::Desk>,\n}\n",
+        ),
+        file("crates/app/src/cases/view.rs", "impl Desk {\n"),
+        file(
+            "crates/app/src/intake.rs",
+            "use crate::desk::DeskConfig;\nfn f(c: &DeskConfig, m: &DeskMutex<u8>) {}\n",
+        ),
+        file(
+            "crates/app/src/desk.rs",
+            "pub fn open(config: DeskConfig) -> Arc<Desk> {\n",
+        ),
+        file(
+            "src-tauri/src/lib.rs",
+            "type DeskState<'a> = tauri::State<'a, Arc<Desk>>;\n",
+        ),
+    ];
+    let found = check(&rule("no service holds the desk"), &files);
+    assert_eq!(
+        found.iter().map(|v| v.file.as_str()).collect::<Vec<_>>(),
+        ["crates/app/src/queue.rs", "crates/app/src/cases/view.rs"]
+    );
 }
 
 fn rule(name: &str) -> Rule {

@@ -1,13 +1,13 @@
 //! The command table (`onewindow_commands::desk_commands!`) as the desk reads it: each
-//! command's access rule (for [`crate::access::rule`]) and the TypeScript wrapper the UI calls
+//! command's access rule (for [`crate::session::access::rule`]) and the TypeScript wrapper the UI calls
 //! it through (`ui/src/ipc/bindings/commands.ts`, written by `make bindings`; a test fails when
 //! it is stale).
 
 use ts_rs::{Config, TS};
 
-use crate::access::Rule;
 #[allow(unused_imports)] // the table names its types; the glob is where they resolve
 use crate::dto::*;
+use crate::session::access::Rule;
 
 /// A Rust type as TypeScript sees it.
 pub struct TsType {
@@ -136,9 +136,9 @@ mod tests {
         for c in COMMANDS {
             assert!(seen.insert(c.name), "{} twice", c.name);
             assert!(!c.windows.is_empty(), "{}", c.name);
-            assert_eq!(crate::access::rule(c.name), Some(c.rule));
+            assert_eq!(crate::session::access::rule(c.name), Some(c.rule));
         }
-        assert_eq!(crate::access::rule("no_such_command"), None);
+        assert_eq!(crate::session::access::rule("no_such_command"), None);
     }
 
     #[test]

@@ -278,7 +278,7 @@ impl LaunchOptions {
             today: self.today,
             announce_repeat: saved.announce_repeat.unwrap_or(1).clamp(1, 5),
             cache_key: crate::cache_key::CacheKey::Keyring,
-            low_disk_mb: saved.low_disk_mb.unwrap_or(crate::desk::LOW_DISK_MB),
+            low_disk_mb: saved.low_disk_mb.unwrap_or(crate::cache::LOW_DISK_MB),
             idle_lock_minutes: saved
                 .idle_lock_minutes
                 .map(|m| m.min(240))

@@ -1,24 +1,29 @@
-//! The desk application without its window: services the UI calls, the DTOs that cross IPC,
-//! logging, printing, the hot folder, and the background sync loop. `src-tauri` only registers
-//! these.
+//! The desk application without its window: the desk's services (a façade, [`Desk`], over
+//! the cache, catalog, session, intake, queue, cases, sync loops and screens), the DTOs that
+//! cross IPC, the command table, logging and printing. `src-tauri` only registers these.
 
-pub mod access;
-pub mod applicant_screen;
-pub mod audit;
+mod cache;
 pub mod cache_key;
 pub mod caret;
+mod cases;
+mod catalog;
 pub mod commands;
 pub mod desk;
 pub mod dto;
 pub mod error;
-mod guide;
-pub mod hall;
-pub mod identity;
+mod intake;
 pub mod launch;
 mod locks;
 pub mod logs;
 pub mod print;
-pub mod queue;
-pub mod window;
+mod queue;
+mod screens;
+mod session;
+mod sync_loops;
 
+pub use cache::LOW_DISK_MB;
+pub use cases::{DEFERRED_DUE_WORKING_DAYS, PLEDGE_CHECK_WORKING_DAYS, query_code};
 pub use desk::{Desk, DeskConfig};
+pub use screens::STATUS_LOOK;
+pub use session::{KEYRING_SERVICE, access, audit, load_token};
+pub use sync_loops::RESULTS_POLL;

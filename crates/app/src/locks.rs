@@ -10,13 +10,16 @@
 //! on the hub, a file or a printer under a desk lock, with one exception: the store's mutex is
 //! held for the whole of one store call (that is what serialises the cache).
 //!
-//! **Order.** Where one lock is taken while another is held, today, it is in this order
-//! (outer first); a new nesting must keep to it:
-//! 1. `intake.hot` (the hot folder, held for one scan) →
-//! 2. `intake.state` (the open case, briefly) →
-//! 3. `sync`, then the status's own reads (`catalog_state`, `snapshot`, `client`,
-//!    `cache_problem`, the identity's locks, `user`, `queue`) →
-//! 4. `store` (the slot) → the store's mutex → `status_reads`.
+//! **Order.** Each lock is a private field of one service (see `desk.rs` for the services);
+//! where one is taken while another is held — within a service, or when a service calls the
+//! next one under its own lock — it is in this order (outer first); a new nesting must keep
+//! to it:
+//! 1. `Intake::hot` (the hot folder, held for one scan) →
+//! 2. `Intake::state` (the open case, briefly) →
+//! 3. `SyncLoops::sync`, then the status's own reads (`Catalog::state`, `Catalog::snapshot`,
+//!    `Session::client`, `Cache::problem`, `Session::identity`, `Session::token`,
+//!    `Session::user`, `Queue::local`) →
+//! 4. `Cache::slot` → the store's mutex → `Cache::status_reads`.
 //!
 //! Every desk lock is a [`DeskMutex`] or [`DeskRwLock`] with its [`Rank`] in this order (the
 //! locks under which nothing else is taken come last). In debug builds, which every test runs
@@ -24,7 +27,7 @@
 //! later rank is held panics and names both. The same lock twice on one thread counts: a
 //! second read of a std `RwLock` can deadlock behind a waiting writer. Guards made inside a
 //! struct literal live to the end of the statement, so read into locals first (as
-//! `Desk::status` does).
+//! `SyncLoops::status` does).
 
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -49,11 +52,11 @@ impl Relock for Mutex<Store> {
 /// release builds do not look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Rank {
-    /// `intake.hot`: the hot folder, held for one scan.
+    /// `Intake::hot`: the hot folder, held for one scan.
     HotFolder,
-    /// `intake.state`: the open case and where its scans land.
+    /// `Intake::state`: the open case and where its scans land.
     OpenCase,
-    /// `sync`: the connectivity and the last sync's outcome.
+    /// `SyncLoops::sync`: the connectivity and the last sync's outcome.
     Sync,
     /// The status's own reads, in this order.
     CatalogState,
@@ -64,13 +67,13 @@ pub(crate) enum Rank {
     Token,
     User,
     Queue,
-    /// `store`: the slot (`None` while the cache cannot be opened).
+    /// `Cache::slot` (`None` while the cache cannot be opened).
     StoreSlot,
     /// The store's mutex, held for one store call.
     Store,
-    /// `status_reads`: what the status read from the store, at which change stamp.
+    /// `Cache::status_reads`: what the status read from the store, at which change stamp.
     StatusReads,
-    /// The push's outcome: the problem, then (set under it) when it last succeeded.
+    /// `SyncLoops`' push outcome: the problem, then (set under it) when it last succeeded.
     PushProblem,
     LastPush,
     /// Locks under which nothing else is taken.

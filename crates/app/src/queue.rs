@@ -16,9 +16,13 @@ use onewindow_store::offline_queue::OfflineTicket;
 use onewindow_store::{Store, StoreError};
 use onewindow_sync::SyncError;
 
-use crate::desk::{Desk, DeskConfig};
+use std::sync::Arc;
+
+use crate::cache::Cache;
+use crate::desk::DeskConfig;
 use crate::dto::{self, AppError, Flash};
-use crate::locks::Relock;
+use crate::locks::{DeskMutex, Rank, Relock};
+use crate::session::Session;
 
 /// What the desk remembers of its window between answers.
 #[derive(Debug, Default, Clone)]
@@ -30,10 +34,31 @@ pub struct QueueLocal {
     hub_down: bool,
 }
 
-pub(crate) fn announcer(config: &DeskConfig) -> Announcer {
+fn announcer(config: &DeskConfig) -> Announcer {
     match &config.announce_to_wav {
         Some(dir) => Announcer::start(WavVoice::new(dir, 1.0), config.announce_repeat),
         None => Announcer::start(SystemVoice::new(&config.data_dir), config.announce_repeat),
+    }
+}
+
+/// The queue service: calling at this window, through the hub or offline, and the announcer.
+pub(crate) struct Queue {
+    cache: Arc<Cache>,
+    session: Arc<Session>,
+    /// The window's queue as the hub last answered.
+    local: DeskMutex<QueueLocal>,
+    /// Call announcements, one at a time.
+    announcer: Announcer,
+}
+
+impl Queue {
+    pub(crate) fn new(config: &DeskConfig, cache: Arc<Cache>, session: Arc<Session>) -> Queue {
+        Queue {
+            cache,
+            session,
+            local: DeskMutex::new(Rank::Queue, QueueLocal::default()),
+            announcer: announcer(config),
+        }
     }
 }
 
@@ -63,7 +88,7 @@ fn queue_error(e: SyncError) -> AppError {
     }
 }
 
-impl Desk {
+impl Queue {
     /// The window's queue as last known, with why calling is not possible, if it is not.
     pub fn queue_status(&self) -> dto::QueueView {
         self.queue_view(None)
@@ -75,14 +100,14 @@ impl Desk {
         if let Ok((client, _)) = self.queue_client() {
             match client.queue_mine().await {
                 Ok(answer) => {
-                    let mut local = self.queue.relock();
+                    let mut local = self.local.relock();
                     local.waiting = answer.waiting_for_window as u32;
                     local.current = answer.ticket;
                     local.hub_down = false;
                 }
                 Err(e) => {
                     if matches!(e, SyncError::Unreachable { .. }) {
-                        self.queue.relock().hub_down = true;
+                        self.local.relock().hub_down = true;
                     }
                     tracing::debug!(code = %e.code(), "queue not refreshed");
                 }
@@ -92,12 +117,12 @@ impl Desk {
     }
 
     fn queue_view(&self, flash: Option<Flash>) -> dto::QueueView {
-        let local = self.queue.relock().clone();
-        let cfg = self.with_store(|s| s.queue_config()).ok().flatten();
-        let enrolled = self.token.relock().is_some();
+        let local = self.local.relock().clone();
+        let cfg = self.cache.with_store(|s| s.queue_config()).ok().flatten();
+        let enrolled = self.session.token().is_some();
         let window = cfg
             .as_ref()
-            .and_then(|c| c.window_of_desk(&self.desk_code()).cloned());
+            .and_then(|c| c.window_of_desk(&self.session.desk_code()).cloned());
         let reason = if !enrolled {
             Some("本窗口尚未在中心注册（F10），不能叫号".to_string())
         } else if cfg.is_none() {
@@ -105,7 +130,7 @@ impl Desk {
         } else if window.is_none() {
             Some(format!(
                 "叫号配置中没有窗口编码 {} 的窗口，请联系管理员",
-                self.desk_code()
+                self.session.desk_code()
             ))
         } else {
             None
@@ -116,11 +141,13 @@ impl Desk {
                 .map_or_else(|| code.to_string(), |d| d.name.clone())
         };
         let offline_current = self
+            .cache
             .with_store(|s| s.offline_current())
             .ok()
             .flatten()
             .map(|t| t.as_ticket());
         let offline_waiting = self
+            .cache
             .with_store(|s| s.offline_waiting(Utc::now()))
             .unwrap_or(0);
         let offline = local.hub_down || offline_current.is_some() || offline_waiting > 0;
@@ -195,16 +222,16 @@ impl Desk {
                 message: reason,
             });
         }
-        let token = self.token.relock().clone().expect("checked by the view");
+        let token = self.session.token().expect("checked by the view");
         Ok((
-            self.client().with_token(&token),
+            self.session.client().with_token(&token),
             view.window.expect("checked by the view"),
         ))
     }
 
     fn queue_answered(&self, answer: onewindow_proto::QueueAnswer, flash: Flash) -> dto::QueueView {
         {
-            let mut local = self.queue.relock();
+            let mut local = self.local.relock();
             local.waiting = answer.waiting_for_window as u32;
             local.current = answer
                 .ticket
@@ -224,13 +251,14 @@ impl Desk {
     /// cannot be reached, from the offline queue.
     pub async fn queue_call_next(&self) -> Result<dto::QueueView, AppError> {
         let (client, window) = self.queue_client()?;
-        let offline_waiting = self.with_store(|s| s.offline_waiting(Utc::now()))?;
+        let offline_waiting = self.cache.with_store(|s| s.offline_waiting(Utc::now()))?;
         if offline_waiting == 0 {
-            match client.queue_call_next(&self.user_name()).await {
+            match client.queue_call_next(&self.session.user_name()).await {
                 Ok(answer) => {
                     // The window moved on: an offline ticket it had is done.
-                    let who = self.user_name();
-                    self.with_store_mut(|s| s.offline_finish_current(&who, Utc::now()))?;
+                    let who = self.session.user_name();
+                    self.cache
+                        .with_store_mut(|s| s.offline_finish_current(&who, Utc::now()))?;
                     return Ok(self.hub_called(answer));
                 }
                 Err(e @ SyncError::Unreachable { .. }) => {
@@ -238,17 +266,17 @@ impl Desk {
                         code = %e.code(),
                         "hub unreachable; calling the offline queue"
                     );
-                    self.queue.relock().hub_down = true;
+                    self.local.relock().hub_down = true;
                 }
                 Err(e) => return Err(queue_error(e)),
             }
         }
-        let who = self.user_name();
+        let who = self.session.user_name();
         let called = self.offline(|s| s.offline_call_next(&who, Utc::now()))?;
         let flash = match &called {
             Some(t) => {
                 tracing::info!(ticket = %t.number, "offline ticket called");
-                self.queue.relock().current = None;
+                self.local.relock().current = None;
                 self.announcer.announce(&t.number, window);
                 Flash {
                     ok: true,
@@ -280,7 +308,7 @@ impl Desk {
             },
         };
         if answer.ticket.is_none() {
-            self.queue.relock().current = None;
+            self.local.relock().current = None;
         }
         self.queue_answered(answer, flash)
     }
@@ -288,12 +316,13 @@ impl Desk {
     /// The offline ticket the applicant at the window rates, if the service was one: the one
     /// being served, or (when the window serves no hub ticket) the last one done lately.
     pub(crate) fn offline_ticket_to_rate(&self) -> Option<String> {
-        let serving_hub = self.queue.relock().current.is_some();
+        let serving_hub = self.local.relock().current.is_some();
         let current = self.offline_current().ok().flatten();
         match current {
             Some(t) if t.state == TicketState::Serving => Some(t.id),
             _ if serving_hub => None,
             _ => self
+                .cache
                 .with_store(|s| s.offline_ticket_to_rate(Utc::now()))
                 .ok()
                 .flatten()
@@ -306,7 +335,7 @@ impl Desk {
         &self,
         f: impl FnOnce(&mut Store) -> Result<T, StoreError>,
     ) -> Result<T, AppError> {
-        let store = self.store()?;
+        let store = self.cache.store()?;
         let mut guard = store.relock();
         match f(&mut guard) {
             Ok(v) => Ok(v),
@@ -317,12 +346,12 @@ impl Desk {
                     message,
                 })
             }
-            Err(e) => Err(crate::desk::store_error(e)),
+            Err(e) => Err(crate::cache::store_error(e)),
         }
     }
 
     fn offline_current(&self) -> Result<Option<OfflineTicket>, AppError> {
-        self.with_store(|s| s.offline_current())
+        self.cache.with_store(|s| s.offline_current())
     }
 
     /// 重呼 (announced again), 到号 (the applicant is at the window) or 过号 (did not come).
@@ -335,7 +364,7 @@ impl Desk {
         }
         let (client, window) = self.queue_client()?;
         if self.offline_current()?.is_some() {
-            let who = self.user_name();
+            let who = self.session.user_name();
             let t = self.offline(|s| s.offline_step(action, &who, Utc::now()))?;
             let n = &t.number;
             let text = match action {
@@ -349,7 +378,7 @@ impl Desk {
             return Ok(self.queue_view(Some(Flash { ok: true, text })));
         }
         let answer = client
-            .queue_step(&self.user_name(), action, None)
+            .queue_step(&self.session.user_name(), action, None)
             .await
             .map_err(|e| self.hub_failed(e))?;
         let n = answer
@@ -393,7 +422,7 @@ impl Desk {
             });
         }
         let answer = client
-            .queue_step(&self.user_name(), "transfer", Some(to))
+            .queue_step(&self.session.user_name(), "transfer", Some(to))
             .await
             .map_err(|e| self.hub_failed(e))?;
         let n = answer
@@ -408,7 +437,7 @@ impl Desk {
                 text: format!("{n} 号已转移，按原取号时间排队"),
             },
         );
-        self.queue.relock().current = None;
+        self.local.relock().current = None;
         Ok(dto::QueueView {
             current: None,
             ..view
@@ -432,10 +461,14 @@ impl Desk {
                 message: "本窗口不办理该业务，请选择本窗口的业务".into(),
             });
         }
-        match client.queue_walk_in(&self.user_name(), domain).await {
+        match client
+            .queue_walk_in(&self.session.user_name(), domain)
+            .await
+        {
             Ok(answer) => {
-                let who = self.user_name();
-                self.with_store_mut(|s| s.offline_finish_current(&who, Utc::now()))?;
+                let who = self.session.user_name();
+                self.cache
+                    .with_store_mut(|s| s.offline_finish_current(&who, Utc::now()))?;
                 let n = answer
                     .ticket
                     .as_ref()
@@ -452,11 +485,11 @@ impl Desk {
             Err(e @ SyncError::Unreachable { .. }) => {
                 tracing::warn!(code = %e.code(), "hub unreachable; offline walk-in ticket");
                 let busy = {
-                    let mut local = self.queue.relock();
+                    let mut local = self.local.relock();
                     local.hub_down = true;
                     local.current.is_some()
                 } || self.offline_current()?.is_some();
-                let (who, desk) = (self.user_name(), self.desk_code());
+                let (who, desk) = (self.session.user_name(), self.session.desk_code());
                 let t = self
                     .offline(|s| s.offline_issue(&desk, window, domain, &who, !busy, Utc::now()))?;
                 tracing::info!(ticket = %t.number, "offline walk-in ticket issued");
@@ -477,7 +510,7 @@ impl Desk {
     /// A hub call failed: remembered when it could not be reached, then told the clerk.
     fn hub_failed(&self, e: SyncError) -> AppError {
         if matches!(e, SyncError::Unreachable { .. }) {
-            self.queue.relock().hub_down = true;
+            self.local.relock().hub_down = true;
         }
         queue_error(e)
     }
@@ -488,22 +521,25 @@ impl Desk {
         if let Ok(Some(t)) = self.offline_current() {
             return Some(t.id);
         }
-        self.queue.relock().current.as_ref().map(|t| t.id.clone())
+        self.local.relock().current.as_ref().map(|t| t.id.clone())
     }
 
     /// After acceptance: the ticket being served at this window becomes linked to the case
     /// (for the figures). Best effort, in the background; offline it is simply not linked.
     pub(crate) fn link_ticket_to_case(&self, case_number: &str) {
-        if let Ok(true) = self.with_store_mut(|s| s.offline_link_case(case_number, Utc::now())) {
+        if let Ok(true) = self
+            .cache
+            .with_store_mut(|s| s.offline_link_case(case_number, Utc::now()))
+        {
             return;
         }
-        if self.queue.relock().current.is_none() {
+        if self.local.relock().current.is_none() {
             return;
         }
         let Ok((client, _)) = self.queue_client() else {
             return;
         };
-        let (clerk, number) = (self.user_name(), case_number.to_string());
+        let (clerk, number) = (self.session.user_name(), case_number.to_string());
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             rt.spawn(async move {
                 if let Err(e) = client.queue_link(&clerk, &number).await {
@@ -517,7 +553,7 @@ impl Desk {
     pub async fn queue_set_window(&self, state: &str) -> Result<dto::QueueView, AppError> {
         let (client, _) = self.queue_client()?;
         let live = client
-            .queue_window(&self.user_name(), state)
+            .queue_window(&self.session.user_name(), state)
             .await
             .map_err(|e| self.hub_failed(e))?;
         let text = match live.state.as_str() {
@@ -526,7 +562,7 @@ impl Desk {
             _ => "本窗口恢复服务",
         };
         tracing::info!(state = %live.state, at = %Utc::now(), "window state set");
-        self.queue.relock().window_state = Some(live.state.clone());
+        self.local.relock().window_state = Some(live.state.clone());
         Ok(self.queue_view(Some(Flash {
             ok: true,
             text: text.into(),

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::error::ErrorCode;
+use crate::session::audit::REVEAL_REASON_MIN_CHARS;
 
 pub(super) fn applicant_input(a: Option<&Applicant>) -> ApplicantInput {
     let Some(a) = a else {
@@ -132,7 +133,7 @@ pub(super) fn applicant_from(
     Ok(a)
 }
 
-impl Desk {
+impl Cases {
     pub async fn save_intake(&self, req: &dto::SaveIntakeRequest) -> Result<CaseView, AppError> {
         let ctx = self.editable_ctx(&req.case_id, "修改申请信息")?;
         let card = ctx.applicant.as_ref().and_then(|a| a.card.clone());
@@ -211,7 +212,7 @@ impl Desk {
             .and_then(|c| c.photo_sha256.clone());
         let new_photo = applicant.card.as_ref().and_then(|c| c.photo_sha256.clone());
         let case_id = ctx.case.id.clone();
-        self.with_store_mut(|s| {
+        self.cache.with_store_mut(|s| {
             s.save_intake(&case_id, applicant, form, Utc::now())?;
             for t in &changed_targets {
                 s.drop_overrides_for(&case_id, t)?;
@@ -230,7 +231,7 @@ impl Desk {
         if number_changed {
             self.elicence_errors.relock().remove(&ctx.case.id);
         }
-        self.bump();
+        self.intake.bump();
         if number_changed || ctx.elicences.is_none() {
             self.lookup_elicences_for(&ctx.case.id, applicant).await;
         }
@@ -244,9 +245,9 @@ impl Desk {
         let Some(holder) = holder_of(a, today) else {
             return;
         };
-        match self.client().elicences(&holder).await {
+        match self.session.client().elicences(&holder).await {
             Ok(found) => {
-                let saved = self.with_store_mut(|s| {
+                let saved = self.cache.with_store_mut(|s| {
                     s.save_elicences(case_id, &holder, &found.licences, Utc::now())
                 });
                 if saved.is_ok() {
@@ -266,7 +267,7 @@ impl Desk {
                 );
             }
         }
-        self.bump();
+        self.intake.bump();
     }
 
     pub async fn lookup_elicences(&self, case_id: &str) -> Result<CaseView, AppError> {
@@ -352,15 +353,12 @@ impl Desk {
             } else {
                 "身份证照片.jpg"
             };
-            let outcome = {
-                let mut hot = self.intake().hot.relock();
-                let h = hot.as_mut().ok_or_else(|| {
-                    bad(
-                        ErrorCode::IntakeUnavailable,
-                        "扫描存储不可用，无法保存证件照片",
-                    )
-                })?;
-                h.import_bytes(name, &png).map_err(|e| {
+            let outcome = self
+                .intake
+                .with_hot("扫描存储不可用，无法保存证件照片", |h| {
+                    h.import_bytes(name, &png)
+                })?
+                .map_err(|e| {
                     tracing::error!(error = %e, "card photo cannot be stored");
                     if intake_disk_full(&e) {
                         bad(
@@ -370,11 +368,10 @@ impl Desk {
                     } else {
                         bad(ErrorCode::IntakeIo, "证件照片无法保存，请检查磁盘")
                     }
-                })?
-            };
+                })?;
             match outcome {
                 Outcome::Taken(t) => {
-                    self.attach_taken(&ctx.case.id, &t, None)?;
+                    self.intake.attach_taken(&ctx.case.id, &t, None)?;
                     photo_sha = Some(t.sha256);
                 }
                 Outcome::Quarantined(q) => {
@@ -413,5 +410,51 @@ impl Desk {
                 text: format!("已读取身份证：{}", card.name),
             }),
         )
+    }
+}
+
+impl Cases {
+    /// 查看完整信息: the applicant's ID number, phones and address whole, for a clerk who
+    /// is signed in and says why; the view is audited with the reason.
+    pub fn reveal_applicant(
+        &self,
+        case_id: &str,
+        reason: &str,
+    ) -> Result<dto::RevealView, AppError> {
+        let reason = reason.trim();
+        if self.session.user().is_none() {
+            return Err(AppError {
+                code: ErrorCode::NotSignedIn,
+                message: "请先登录（F11）再查看完整信息".into(),
+            });
+        }
+        if reason.chars().count() < REVEAL_REASON_MIN_CHARS {
+            return Err(AppError {
+                code: ErrorCode::ReasonRequired,
+                message: format!(
+                    "请写明查看完整信息的原因（至少 {REVEAL_REASON_MIN_CHARS} 个字），该操作将记入审计日志"
+                ),
+            });
+        }
+        let (number, applicant) = self.applicant_of(case_id)?;
+        self.session
+            .audit_required("reveal", &number, "ok", Some(reason))?;
+        tracing::info!(case = %number, "applicant data revealed");
+        Ok(match applicant {
+            Some(a) => dto::RevealView {
+                number: a.number,
+                phone: a.phone,
+                address: a.address,
+                agent_id_number: a.agent_id_number,
+                agent_phone: a.agent_phone,
+            },
+            None => dto::RevealView {
+                number: String::new(),
+                phone: String::new(),
+                address: String::new(),
+                agent_id_number: String::new(),
+                agent_phone: String::new(),
+            },
+        })
     }
 }

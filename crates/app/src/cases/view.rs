@@ -27,17 +27,6 @@ pub(super) fn file_view(intake: &IntakeConfig, a: &Attachment) -> dto::FileView 
     }
 }
 
-pub(super) fn doc_title(kind: &str) -> &'static str {
-    match kind {
-        "one_time_notice" => "一次性告知书",
-        "acceptance_receipt" => "受理回执",
-        "refusal_notice" => "不予受理通知书",
-        "pledge" => "告知承诺书",
-        "result_file" => "审批结果文件",
-        _ => "文书",
-    }
-}
-
 pub(super) fn follow_up_view(
     f: &FollowUp,
     item_name: String,
@@ -88,16 +77,16 @@ pub(super) fn china_time(at: &str) -> String {
         .unwrap_or_else(|_| at.to_string())
 }
 
-impl Desk {
+impl Cases {
     pub(super) fn case_view(
         &self,
         case_id: &str,
         flash: Option<Flash>,
     ) -> Result<CaseView, AppError> {
-        let revision = *self.revision.borrow();
+        let revision = self.intake.revision();
         let ctx = self.ctx(case_id)?;
         let today = self.today();
-        let intake = &self.intake().config;
+        let intake = &self.intake.config();
         let editable = ctx.case.state == CaseState::Draft;
         let photo_sha = ctx
             .applicant
@@ -227,7 +216,7 @@ impl Desk {
                 }
             }
         };
-        let item_names: BTreeMap<String, String> = self.with_store(|s| {
+        let item_names: BTreeMap<String, String> = self.cache.with_store(|s| {
             let mut m = BTreeMap::new();
             m.insert(ctx.case.item_code.clone(), ctx.title.clone());
             for f in s.case_follow_ups(&ctx.case.id)? {
@@ -236,6 +225,7 @@ impl Desk {
             Ok(m)
         })?;
         let follow_ups = self
+            .cache
             .with_store(|s| s.case_follow_ups(&ctx.case.id))?
             .iter()
             .map(|f| {
@@ -246,8 +236,9 @@ impl Desk {
                 )
             })
             .collect();
-        let docs_dir = self.documents_dir();
+        let docs_dir = self.intake.documents_dir();
         let documents = self
+            .cache
             .with_store(|s| s.documents(&ctx.case.id))?
             .into_iter()
             .map(|d| dto::DocumentView {
@@ -259,6 +250,7 @@ impl Desk {
             })
             .collect();
         let events = self
+            .cache
             .with_store(|s| s.case_events(&ctx.case.id))?
             .into_iter()
             .map(|e| dto::EventView {
@@ -271,13 +263,14 @@ impl Desk {
             })
             .collect();
         let waiting_scans = self
+            .cache
             .with_store(|s| s.waiting_scans())?
             .into_iter()
             .map(|w| dto::WaitingScanView {
                 id: w.id,
                 thumbnail: self
-                    .intake()
-                    .config
+                    .intake
+                    .config()
                     .read_thumbnail(&w.sha256)
                     .map(|b| data_url(&b)),
                 name: w.original_name,
@@ -288,24 +281,13 @@ impl Desk {
                 pages: w.pages,
             })
             .collect();
-        let (scan_target, selected_slot, quarantined, held_scans) = {
-            let st = self.intake().state.relock();
-            let target = st.case_id.as_deref() == Some(ctx.case.id.as_str());
-            let slot = if target {
-                st.slot.map(|s| s as u32)
-            } else {
-                None
-            };
-            let mut q = st.quarantined.clone();
-            if let Some(e) = &st.intake_error {
-                q.push(dto::QuarantineView {
-                    name: String::new(),
-                    reason: e.clone(),
-                    path: String::new(),
-                });
-            }
-            (target, slot, q, st.held.clone())
-        };
+        let on_screen = self.intake.on_screen(&ctx.case.id);
+        let (scan_target, selected_slot, quarantined, held_scans) = (
+            on_screen.target,
+            on_screen.slot,
+            on_screen.quarantined,
+            on_screen.held,
+        );
         let (promised_date, calendar_note) = if editable {
             let (d, note) = self.promised(today, ctx.promised_days)?;
             (Some(d.to_string()), note)
@@ -442,7 +424,8 @@ impl Desk {
 
     pub fn open_case(&self, case_id: &str) -> Result<CaseView, AppError> {
         let view = self.case_view(case_id, None)?;
-        self.audit_required("view", &view.number, "ok", None)?;
+        self.session
+            .audit_required("view", &view.number, "ok", None)?;
         // Scans go to a case on screen only while it can take them: a draft, or an accepted
         // case whose 容缺 materials are still owed.
         if view.editable
@@ -452,27 +435,27 @@ impl Desk {
                     .iter()
                     .any(|f| f.done_at.is_none() && f.kind == FollowUpKind::DeferredMaterial))
         {
-            self.focus(&view.id);
+            self.intake.focus(&view.id);
         } else {
-            self.unfocus_all();
+            self.intake.unfocus_all();
         }
         self.case_view(&view.id, None)
     }
 
     /// The case again if anything changed since `revision` (scans arriving), else `None`.
     pub fn poll_case(&self, case_id: &str, revision: u64) -> Result<Option<CaseView>, AppError> {
-        if *self.revision.borrow() == revision {
+        if self.intake.revision() == revision {
             return Ok(None);
         }
         self.case_view(case_id, None).map(Some)
     }
 
     pub fn recent_cases(&self) -> Result<Vec<CaseSummary>, AppError> {
-        let rows = self.with_store(|s| s.recent_cases(50))?;
+        let rows = self.cache.with_store(|s| s.recent_cases(50))?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let (applicant, _) = self.with_store(|s| s.intake(&r.id))?;
-            let title = self.with_store(|s| {
+            let (applicant, _) = self.cache.with_store(|s| s.intake(&r.id))?;
+            let title = self.cache.with_store(|s| {
                 Ok(match s.item(&r.item_code)? {
                     Some(i) => i.name,
                     None => s.bundle(&r.item_code)?.map(|b| b.name).unwrap_or_default(),
@@ -493,11 +476,11 @@ impl Desk {
     /// The follow-up work list supervisors see: pledges to verify, 容缺 materials owed.
     pub fn follow_ups(&self, open_only: bool) -> Result<Vec<dto::FollowUpView>, AppError> {
         let today = self.today();
-        let list = self.with_store(|s| s.follow_ups(open_only))?;
+        let list = self.cache.with_store(|s| s.follow_ups(open_only))?;
         let mut names: BTreeMap<String, String> = BTreeMap::new();
         for f in &list {
             if !names.contains_key(&f.item_code) {
-                let n = self.with_store(|s| {
+                let n = self.cache.with_store(|s| {
                     Ok(match s.item(&f.item_code)? {
                         Some(i) => i.name,
                         None => s.bundle(&f.item_code)?.map(|b| b.name).unwrap_or_default(),

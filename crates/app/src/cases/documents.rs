@@ -4,14 +4,9 @@
 use super::*;
 use crate::error::ErrorCode;
 
-/// Where the desk archives the documents it printed, by case.
-pub(super) fn documents_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("documents")
-}
-
-impl Desk {
+impl Cases {
     pub(super) fn font(&self) -> Result<Arc<CjkFont>, String> {
-        let mut f = self.intake().font.relock();
+        let mut f = self.font.relock();
         if let Some(font) = f.as_ref() {
             return Ok(font.clone());
         }
@@ -21,10 +16,6 @@ impl Desk {
         })?);
         *f = Some(font.clone());
         Ok(font)
-    }
-
-    pub(crate) fn documents_dir(&self) -> PathBuf {
-        documents_dir(&self.config.data_dir)
     }
 
     /// Renders a document to PDF bytes (nothing is stored yet).
@@ -46,80 +37,11 @@ impl Desk {
         })
     }
 
-    /// Writes the PDF into the archive (content-addressed, so writing it twice is harmless)
-    /// before anything refers to it. Returns the path relative to the archive and the SHA-256.
-    pub(crate) fn write_archive(
-        &self,
-        case_number: &str,
-        kind: &str,
-        pdf: &[u8],
-    ) -> Result<(String, String), AppError> {
-        let sha = format!("{:x}", Sha256::digest(pdf));
-        let rel = format!("{case_number}/{kind}-{}.pdf", &sha[..12]);
-        let path = self.documents_dir().join(&rel);
-        let seal = self.seal()?;
-        path.parent()
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| seal.write_file(&path, pdf))
-            .map_err(|e| {
-                tracing::error!(error = %e, kind, "document cannot be archived");
-                if e.kind() == std::io::ErrorKind::StorageFull {
-                    bad(
-                        ErrorCode::DiskFull,
-                        format!(
-                            "本机磁盘已满，{}无法存档，办件未作变更。请删除不需要的文件或请管理员清理磁盘后重试。",
-                            doc_title(kind)
-                        ),
-                    )
-                } else {
-                    bad(
-                        ErrorCode::Archive,
-                        format!(
-                            "{}无法存档（没有写入权限或磁盘有误），办件未作变更，请检查后重试",
-                            doc_title(kind)
-                        ),
-                    )
-                }
-            })?;
-        Ok((rel, sha))
-    }
-
-    /// What the desk's files are sealed with; none without a keystore, and then no document
-    /// is written or read.
-    pub(super) fn seal(&self) -> Result<&Seal, AppError> {
-        self.intake.config.seal.as_ref().ok_or_else(|| {
-            bad(
-                ErrorCode::KeystoreUnavailable,
-                "本机密钥库不可用，文书无法加密存档或读取，请联系管理员",
-            )
-        })
-    }
-
-    /// The PDF of an archived document, opened.
-    pub(super) fn read_archive(&self, rel: &str) -> Result<Vec<u8>, AppError> {
-        let path = self.documents_dir().join(rel);
-        self.seal()?.read_file(&path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                tracing::error!(file = rel, "archived document file is missing");
-                bad(
-                    ErrorCode::DocumentMissing,
-                    "存档的文书文件不见了（可能被移走或删除），无法打开",
-                )
-            } else {
-                tracing::error!(file = rel, error = %e, "archived document cannot be opened");
-                bad(
-                    ErrorCode::DocumentDamaged,
-                    "存档的文书文件已损坏或无法解密，无法打开；办件记录不受影响",
-                )
-            }
-        })
-    }
-
     /// Prints a document archived as `rel`; the flash says where it went or why it did not.
     pub(super) fn print(&self, pdf: &[u8], rel: &str, kind: &str) -> Flash {
         let title = doc_title(kind);
         // Recorded first: a print that cannot be recorded is not made.
-        if let Err(e) = self.audit_required("print", rel, "ok", None) {
+        if let Err(e) = self.session.audit_required("print", rel, "ok", None) {
             return Flash {
                 ok: false,
                 text: format!("{title}已存档，但没有打印：{}", e.message),
@@ -132,7 +54,8 @@ impl Desk {
             },
             Err(e) => {
                 // The record says it was sent; this one says the printer refused it.
-                self.audit("print", rel, "failed", Some(&e.to_string()));
+                self.session
+                    .audit("print", rel, "failed", Some(&e.to_string()));
                 Flash {
                     ok: false,
                     text: format!("{title}已存档，但{e}"),
@@ -144,20 +67,22 @@ impl Desk {
     /// Prints an archived document again.
     pub fn reprint(&self, document_id: i64) -> Result<Flash, AppError> {
         let d = self
+            .cache
             .with_store(|s| s.document(document_id))?
             .ok_or_else(|| bad(ErrorCode::NotFound, "找不到该文书"))?;
-        self.audit_required("view", &d.file, "ok", None)?;
+        self.session.audit_required("view", &d.file, "ok", None)?;
         // A missing or damaged file is refused with the reason before any print is tried.
-        let pdf = self.read_archive(&d.file)?;
+        let pdf = self.intake.read_archive(&d.file)?;
         Ok(self.print(&pdf, &d.file, &d.kind))
     }
 
     /// The pages of an archived document as images (poppler's `pdftoppm`).
     pub fn preview_document(&self, document_id: i64) -> Result<DocumentPreview, AppError> {
         let d = self
+            .cache
             .with_store(|s| s.document(document_id))?
             .ok_or_else(|| bad(ErrorCode::NotFound, "找不到该文书"))?;
-        let pdf = self.read_archive(&d.file)?;
+        let pdf = self.intake.read_archive(&d.file)?;
         // Through poppler's standard input and output: the pages never touch the disk in
         // plaintext.
         let unreadable = |e: String| {

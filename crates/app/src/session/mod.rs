@@ -1,17 +1,38 @@
-//! Who this desk is to the hub: enrolment (a one-time code for a device token and a desk code),
-//! the token kept in the OS keyring (Secret Service, Keychain, Windows Credential Manager) and
-//! never in a file, and the push of the outbox that enrolment makes possible.
+//! The session service: who this desk is to the hub and who works at it. Enrolment (a
+//! one-time code for a device token and a desk code), the token kept in the OS keyring (Secret
+//! Service, Keychain, Windows Credential Manager) and never in a file, the hub client, the
+//! signed-in user and the screen lock; the access check (`access.rs`) and the audit trail
+//! (`audit.rs`) are this service's too, as they record and decide by who is signed in.
 
 use crate::error::ErrorCode;
 use chrono::{SecondsFormat, Utc};
 use onewindow_store::push::Identity;
 use onewindow_sync::{HubClient, SyncError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::desk::Desk;
+use crate::cache::Cache;
+use crate::desk::DeskConfig;
 use crate::dto::{self, AppError};
+use crate::locks::{DeskMutex, DeskRwLock, Rank};
 
-/// How often the window asks for decisions on its cases.
-pub const RESULTS_POLL: std::time::Duration = std::time::Duration::from_millis(1000);
+pub mod access;
+pub mod audit;
+
+pub(crate) struct Session {
+    config: Arc<DeskConfig>,
+    cache: Arc<Cache>,
+    /// The hub: from settings, or the one the desk enrolled with.
+    client: DeskRwLock<HubClient>,
+    /// The enrolment, once made.
+    identity: DeskRwLock<Option<Identity>>,
+    /// The device token, read from the OS keyring at start or received at enrolment.
+    token: DeskMutex<Option<String>>,
+    /// Who signed in (checked by the hub).
+    user: DeskRwLock<Option<dto::UserView>>,
+    /// The screen is locked: only signing in (the same clerk or another) opens it.
+    locked: AtomicBool,
+}
 
 /// The keyring service the device token is filed under (one entry per device id).
 pub const KEYRING_SERVICE: &str = "cn.onewindow.desk";
@@ -55,7 +76,22 @@ fn is_loopback_host(host_port_path: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-impl Desk {
+impl Session {
+    pub(crate) fn new(config: Arc<DeskConfig>, cache: Arc<Cache>) -> Session {
+        Session {
+            client: DeskRwLock::new(
+                Rank::Client,
+                HubClient::pinned(&config.hub_url, config.hub_pin.as_deref()),
+            ),
+            identity: DeskRwLock::new(Rank::Identity, None),
+            token: DeskMutex::new(Rank::Token, None),
+            user: DeskRwLock::new(Rank::User, None),
+            locked: AtomicBool::new(false),
+            config,
+            cache,
+        }
+    }
+
     /// The hub this desk talks to now.
     pub(crate) fn client(&self) -> HubClient {
         self.client.read_now().clone()
@@ -70,25 +106,59 @@ impl Desk {
             .unwrap_or_else(|| self.config.desk_code.clone())
     }
 
-    /// Loads the enrolment and its token at start.
-    pub(crate) fn load_identity(&self) {
-        let Ok(Some(id)) = self.with_store(|s| s.identity()) else {
-            return;
+    /// Loads the enrolment and its token at start; returns why the desk cannot push (its
+    /// token is gone), if it cannot.
+    pub(crate) fn load_identity(&self) -> Option<String> {
+        let Ok(Some(id)) = self.cache.with_store(|s| s.identity()) else {
+            return None;
         };
-        match load_token(&id.device_id) {
-            Ok(Some(token)) => *self.token.relock() = Some(token),
-            Ok(None) => {
-                *self.push_problem.relock() =
-                    Some("系统密钥环中没有本窗口的设备令牌（可能被清除），请重新注册本窗口".into())
+        let problem = match load_token(&id.device_id) {
+            Ok(Some(token)) => {
+                *self.token.relock() = Some(token);
+                None
             }
-            Err(e) => *self.push_problem.relock() = Some(e.message),
-        }
+            Ok(None) => {
+                Some("系统密钥环中没有本窗口的设备令牌（可能被清除），请重新注册本窗口".to_string())
+            }
+            Err(e) => Some(e.message),
+        };
         let current = self.client();
         if id.hub_url != current.base_url() || id.hub_pin.as_deref() != current.pin() {
             tracing::info!(hub = %id.hub_url, pinned = id.hub_pin.is_some(), "using the enrolled hub");
             *self.client.write_now() = HubClient::pinned(&id.hub_url, id.hub_pin.as_deref());
         }
         *self.identity.write_now() = Some(id);
+        problem
+    }
+
+    /// The device token, once enrolled.
+    pub(crate) fn token(&self) -> Option<String> {
+        self.token.relock().clone()
+    }
+
+    /// The hub client with the device token, once enrolled.
+    pub(crate) fn device_client(&self) -> Option<HubClient> {
+        let token = self.token()?;
+        Some(self.client().with_token(&token))
+    }
+
+    /// The enrolment, once made.
+    pub(crate) fn identity(&self) -> Option<Identity> {
+        self.identity.read_now().clone()
+    }
+
+    /// Who is signed in.
+    pub(crate) fn user(&self) -> Option<dto::UserView> {
+        self.user.read_now().clone()
+    }
+
+    pub(crate) fn is_locked(&self) -> bool {
+        self.locked.load(Ordering::SeqCst)
+    }
+
+    /// Locks the screen; whether it was unlocked until now.
+    fn lock(&self) -> bool {
+        !self.locked.swap(true, Ordering::SeqCst)
     }
 
     /// The first-run screen: the hub URL, the administrator's one-time code and, for an
@@ -96,12 +166,7 @@ impl Desk {
     /// `onewindow-hub enrol` printed it. The whole fingerprint of the certificate that matched
     /// is pinned from then on. The token goes to the OS keyring; no keyring, no enrolment
     /// (never a plaintext token file).
-    pub async fn enrol(
-        &self,
-        hub_url: &str,
-        code: &str,
-        pin: &str,
-    ) -> Result<dto::DeskStatus, AppError> {
+    pub(crate) async fn enrol(&self, hub_url: &str, code: &str, pin: &str) -> Result<(), AppError> {
         let url = hub_url.trim().trim_end_matches('/').to_string();
         let bad_url = |message: &str| AppError {
             code: ErrorCode::BadUrl,
@@ -166,131 +231,19 @@ impl Desk {
             enrolled_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
             hub_pin,
         };
-        self.with_store_mut(|s| s.set_identity(&id))?;
+        self.cache.with_store_mut(|s| s.set_identity(&id))?;
         tracing::info!(desk_code = %id.desk_code, "desk enrolled");
         *self.client.write_now() = client;
         *self.token.relock() = Some(enrolment.token);
-        *self.push_problem.relock() = None;
         *self.identity.write_now() = Some(id);
-        let _ = self.sync_once().await;
-        Ok(self.status())
-    }
-
-    /// Sends the outbox (blobs first) when enrolled; the result goes to the sync health.
-    pub(crate) async fn push(&self) -> Result<(), SyncError> {
-        let Some(token) = self.token.relock().clone() else {
-            return Ok(());
-        };
-        let store = match self.store() {
-            Ok(s) => s,
-            Err(_) => return Ok(()),
-        };
-        let client = self.client().with_token(&token);
-        let pushed = onewindow_sync::push_outbox(
-            &client,
-            &store,
-            &self.intake.config,
-            self.config.upload_throttle,
-        )
-        .await;
-        // Then what the back office decided on this desk's cases, then the audit log.
-        let result = match pushed {
-            Ok(r) => match self.pull_results_with(&client, &store).await {
-                Ok(_) => match onewindow_sync::push_audit(&client, &store).await {
-                    Ok(n) => {
-                        if n > 0 {
-                            tracing::debug!(records = n, "audit records sent");
-                        }
-                        Ok(r)
-                    }
-                    Err(e) => {
-                        tracing::warn!(code = %e.code(), error = %e, "audit records not sent");
-                        Err(e)
-                    }
-                },
-                Err(e) => Err(e),
-            },
-            Err(e) => Err(e),
-        };
-        let mut problem = self.push_problem.relock();
-        match &result {
-            Ok(r) => {
-                *problem = None;
-                *self.last_push.relock() = Some(Utc::now());
-                if r.applied + r.rejected + r.duplicate > 0 {
-                    // Hand-offs acknowledged: the case on screen moved on.
-                    self.bump();
-                    tracing::info!(
-                        applied = r.applied,
-                        duplicate = r.duplicate,
-                        rejected = r.rejected,
-                        waiting = r.waiting,
-                        blobs = r.blobs_uploaded,
-                        "outbox pushed"
-                    );
-                }
-            }
-            Err(e @ SyncError::Hub { .. }) => *problem = Some(e.message_zh()),
-            Err(_) => {}
-        }
-        result.map(|_| ())
-    }
-
-    /// Asks for back-office results once: a cheap request, so the window shows 待出件 within
-    /// about a second of the approver's click while online.
-    pub async fn pull_results_once(&self) -> Result<usize, SyncError> {
-        let Some(token) = self.token.relock().clone() else {
-            return Ok(0);
-        };
-        let Ok(store) = self.store() else {
-            return Ok(0);
-        };
-        let client = self.client().with_token(&token);
-        self.pull_results_with(&client, &store).await
-    }
-
-    /// The results stream, then the result files it named (archived with the case's
-    /// documents for printing at 出件).
-    async fn pull_results_with(
-        &self,
-        client: &HubClient,
-        store: &std::sync::Arc<std::sync::Mutex<onewindow_store::Store>>,
-    ) -> Result<usize, SyncError> {
-        let moved = onewindow_sync::pull_results(client, store).await?;
-        if moved > 0 {
-            tracing::info!(steps = moved, "back-office results applied");
-            self.bump();
-        }
-        let files = onewindow_sync::fetch_result_files(client, store, |f, bytes| {
-            self.write_archive(&f.case_number, "result_file", bytes)
-                .map(|(rel, _)| rel)
-                .map_err(|e| e.message)
-        })
-        .await?;
-        if files > 0 {
-            tracing::info!(files, "result files fetched");
-            self.bump();
-        }
-        Ok(moved)
-    }
-
-    /// Polls the results stream every `RESULTS_POLL` while enrolled. Runs until the process ends.
-    pub async fn run_results_loop(self: std::sync::Arc<Self>) {
-        loop {
-            if let Err(e) = self.pull_results_once().await
-                && !matches!(e, SyncError::Unreachable { .. })
-            {
-                tracing::warn!(code = %e.code(), "results poll failed");
-            }
-            tokio::time::sleep(RESULTS_POLL).await;
-        }
+        Ok(())
     }
 
     /// A clerk signs in. The hub checks the password when it can be reached, and the desk
     /// keeps an Argon2id verifier of it; without the hub, that verifier signs the clerk in for
     /// `offline_login_days` after. Five wrong passwords in a row lock the name for 15 minutes
     /// (here and on the hub); the password is asked every time.
-    pub async fn login(&self, name: &str, password: &str) -> Result<dto::DeskStatus, AppError> {
+    pub(crate) async fn login(&self, name: &str, password: &str) -> Result<(), AppError> {
         let (name, password) = (name.trim(), password);
         if name.is_empty() || password.is_empty() {
             return Err(AppError {
@@ -299,7 +252,7 @@ impl Desk {
             });
         }
         let now = Utc::now();
-        let attempts = self.with_store(|s| s.sign_in_attempts(name))?;
+        let attempts = self.cache.with_store(|s| s.sign_in_attempts(name))?;
         if let Some(until) = attempts.locked(now) {
             tracing::warn!("sign-in refused: name locked on this desk");
             self.audit_as(
@@ -315,7 +268,7 @@ impl Desk {
                 message: onewindow_domain::login::locked_message(until),
             });
         }
-        let token = self.token.relock().clone();
+        let token = self.token();
         let checked = match &token {
             Some(t) => Some(self.client().with_token(t).login(name, password).await),
             None => None,
@@ -332,7 +285,7 @@ impl Desk {
                 };
                 self.note_sign_in(|s| s.sign_in_succeeded(&v.name, Some(&v)))?;
                 self.signed_in(&answer.name, &answer.role, false);
-                Ok(self.status())
+                Ok(())
             }
             Some(Err(e)) if e.code() == onewindow_sync::SyncCode::BadLogin => {
                 Err(self.wrong_password(name, now)?)
@@ -355,9 +308,9 @@ impl Desk {
         password: &str,
         enrolled: bool,
         now: chrono::DateTime<Utc>,
-    ) -> Result<dto::DeskStatus, AppError> {
+    ) -> Result<(), AppError> {
         let days = self.config.offline_login_days;
-        let Some(v) = self.with_store(|s| s.sign_in_verifier(name))? else {
+        let Some(v) = self.cache.with_store(|s| s.sign_in_verifier(name))? else {
             return Err(AppError {
                 code: if enrolled {
                     ErrorCode::NoOfflineLogin
@@ -396,7 +349,7 @@ impl Desk {
         self.note_sign_in(|s| s.sign_in_succeeded(name, None))?;
         tracing::info!(role = %v.role, "signed in offline with the cached verifier");
         self.signed_in(&v.name, &v.role, true);
-        Ok(self.status())
+        Ok(())
     }
 
     /// Writes what a sign-in leaves behind (the attempt count, the verifier). The password has
@@ -406,7 +359,7 @@ impl Desk {
         &self,
         write: impl FnOnce(&mut onewindow_store::Store) -> Result<(), onewindow_store::StoreError>,
     ) -> Result<(), AppError> {
-        match self.with_store_mut(write) {
+        match self.cache.with_store_mut(write) {
             Err(e) if e.code == ErrorCode::DiskFull => {
                 tracing::warn!("sign-in not noted in the cache: the disk is full");
                 Ok(())
@@ -416,7 +369,7 @@ impl Desk {
     }
 
     fn wrong_password(&self, name: &str, now: chrono::DateTime<Utc>) -> Result<AppError, AppError> {
-        let after = match self.with_store_mut(|s| s.sign_in_failed(name, now)) {
+        let after = match self.cache.with_store_mut(|s| s.sign_in_failed(name, now)) {
             Ok(after) => after,
             // Refused all the same; the count waits for space.
             Err(e) if e.code == ErrorCode::DiskFull => {
@@ -468,8 +421,7 @@ impl Desk {
             _ => "用户",
         };
         // Signing in opens a locked screen; another clerk signing in keeps the open case.
-        self.locked
-            .store(false, std::sync::atomic::Ordering::SeqCst);
+        self.locked.store(false, Ordering::SeqCst);
         tracing::info!(user = %name, role = %role, offline, "signed in");
         self.audit_as(
             name,
@@ -487,13 +439,12 @@ impl Desk {
         });
     }
 
-    pub fn logout(&self) -> dto::DeskStatus {
+    pub(crate) fn logout(&self) {
         let gone = self.user.write_now().take();
         if let Some(u) = gone {
             tracing::info!(user = %u.name, "signed out");
             self.audit_as(&u.name, &self.desk_code(), "logout", &u.name, "ok", None);
         }
-        self.status()
     }
 
     /// The name events are recorded under.
@@ -503,97 +454,6 @@ impl Desk {
             .as_ref()
             .map(|u| u.name.clone())
             .unwrap_or_else(|| self.config.clerk.clone())
-    }
-
-    /// Downloads one stream again (catalog, calendar, queue configuration or results) without
-    /// touching cases or the outbox.
-    pub async fn reset_stream(&self, stream: &str) -> Result<dto::DeskStatus, AppError> {
-        if !matches!(stream, "catalog" | "calendar" | "queue_config" | "results") {
-            return Err(AppError {
-                code: ErrorCode::BadStream,
-                message: "只能重新下载事项目录、节假日日历、叫号配置或办理结果".into(),
-            });
-        }
-        self.with_store_mut(|s| s.reset_stream(stream))?;
-        tracing::warn!(stream, "stream reset by the clerk");
-        if stream == "catalog" {
-            self.reload_catalog_after_reset()?;
-        }
-        let _ = self.sync_once().await;
-        Ok(self.status())
-    }
-
-    pub fn rejected_ops(&self) -> Result<Vec<dto::RejectedOpView>, AppError> {
-        Ok(self
-            .with_store(|s| s.rejected_ops())?
-            .into_iter()
-            .map(|r| dto::RejectedOpView {
-                kind_label: onewindow_proto::OpKind::parse(&r.kind)
-                    .map_or_else(|| r.kind.clone(), |k| k.label_zh().to_string()),
-                op_id: r.op_id,
-                case_number: r.case_number,
-                reason: r.reason,
-                at: r.at,
-            })
-            .collect())
-    }
-
-    /// Sends a rejected op again at the next push.
-    pub fn resend_op(&self, op_id: &str) -> Result<Vec<dto::RejectedOpView>, AppError> {
-        let who = self.user_name();
-        self.with_store_mut(|s| s.resend_op(op_id, &who, Utc::now()))?;
-        self.rejected_ops()
-    }
-
-    /// Gives up a rejected op, with the clerk's recorded reason.
-    pub fn discard_op(
-        &self,
-        op_id: &str,
-        reason: &str,
-    ) -> Result<Vec<dto::RejectedOpView>, AppError> {
-        if reason.trim().chars().count() < 4 {
-            return Err(AppError {
-                code: ErrorCode::ReasonRequired,
-                message: "请写明放弃该操作的原因（至少 4 个字），原因会被记录".into(),
-            });
-        }
-        let who = self.user_name();
-        self.with_store_mut(|s| s.discard_op(op_id, reason, &who, Utc::now()))?;
-        self.rejected_ops()
-    }
-
-    /// Pending ops and bytes (ops plus files not yet on the hub), oldest pending, rejects.
-    pub(crate) fn push_health(&self) -> dto::PushStatus {
-        let identity = self.identity.read_now().clone();
-        let reads = self.status_reads();
-        let health = &reads.push;
-        // One lock at a time: a struct literal would hold both guards to its end, the other
-        // way round from `push_now` (which sets the time under the problem's lock).
-        let problem = self.push_problem.relock().clone();
-        let last_push_at = self
-            .last_push
-            .relock()
-            .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true));
-        dto::PushStatus {
-            enrolled: identity.is_some(),
-            desk_code: self.desk_code(),
-            desk_name: identity.map(|i| i.desk_name),
-            pending_ops: health.pending_ops as u32,
-            pending_bytes: (health.pending_op_bytes + health.pending_blob_bytes) as u64,
-            oldest_pending_at: health.oldest_pending_at.clone(),
-            rejected: health.rejected as u32,
-            last_push_at,
-            problem,
-            streams: crate::desk::PULL_STREAMS
-                .iter()
-                .zip(&reads.stream_pulls)
-                .map(|((stream, label), at)| dto::StreamPull {
-                    stream: stream.to_string(),
-                    label: label.to_string(),
-                    last_pull_at: at.clone(),
-                })
-                .collect(),
-        }
     }
 }
 

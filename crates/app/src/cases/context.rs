@@ -269,10 +269,10 @@ pub(super) fn unchanged(s: &Store, ctx: &CaseCtx, today: NaiveDate) -> Result<()
     Ok(())
 }
 
-impl Desk {
+impl Cases {
     pub(super) fn ctx(&self, case_id: &str) -> Result<CaseCtx, AppError> {
         let today = self.today();
-        self.with_store(|s| load_ctx(s, case_id, today))
+        self.cache.with_store(|s| load_ctx(s, case_id, today))
     }
 
     pub(super) fn editable_ctx(&self, case_id: &str, what: &str) -> Result<CaseCtx, AppError> {
@@ -292,7 +292,7 @@ impl Desk {
         from: NaiveDate,
         days: u32,
     ) -> Result<(NaiveDate, Option<String>), AppError> {
-        let calendar = self.with_store(|s| s.calendar())?;
+        let calendar = self.cache.with_store(|s| s.calendar())?;
         let (date, basis) = calendar.add_working_days(from, days);
         let note = (basis == CalendarBasis::WeekdaysOnly).then(|| {
             "中心尚未发布所涉年度的节假日安排，工作日按周一至周五计算，如遇法定节假日顺延"

@@ -4,7 +4,7 @@
 use super::*;
 use crate::error::ErrorCode;
 
-impl Desk {
+impl Cases {
     pub fn set_scenario(
         &self,
         case_id: &str,
@@ -37,8 +37,9 @@ impl Desk {
                 row.id.clone()
             }
         };
-        self.with_store_mut(|s| s.set_scenario(&target, scenario_code, Utc::now()))?;
-        self.bump();
+        self.cache
+            .with_store_mut(|s| s.set_scenario(&target, scenario_code, Utc::now()))?;
+        self.intake.bump();
         self.case_view(&ctx.case.id, None)
     }
 
@@ -56,12 +57,8 @@ impl Desk {
                 format!("办件当前为“{}”，不能再添加材料", ctx.case.state.label()),
             ));
         }
-        {
-            let mut st = self.intake().state.relock();
-            st.case_id = Some(ctx.case.id.clone());
-            st.slot = slot.map(|s| s as usize);
-        }
-        self.bump();
+        self.intake.select(&ctx.case.id, slot.map(|s| s as usize));
+        self.intake.bump();
         self.case_view(&ctx.case.id, None)
     }
 
@@ -79,8 +76,8 @@ impl Desk {
             return Err(bad(ErrorCode::BadSlot, "没有这项材料"));
         }
         let name = self.waiting_scan_name(scan_id)?;
-        let user = self.user_name();
-        self.with_store_mut(|s| {
+        let user = self.session.user_name();
+        self.cache.with_store_mut(|s| {
             s.attach_waiting_scan(
                 scan_id,
                 &ctx.case.id,
@@ -89,13 +86,13 @@ impl Desk {
                 Utc::now(),
             )
         })?;
-        self.audit(
+        self.session.audit(
             "scan_attach",
             &ctx.case.number,
             "ok",
             Some(&format!("waiting scan {scan_id}")),
         );
-        self.bump();
+        self.intake.bump();
         self.case_view(
             &ctx.case.id,
             Some(Flash {
@@ -109,15 +106,16 @@ impl Desk {
     /// stays on this desk.
     pub fn dismiss_waiting_scan(&self, case_id: &str, scan_id: i64) -> Result<CaseView, AppError> {
         let name = self.waiting_scan_name(scan_id)?;
-        let user = self.user_name();
-        self.with_store_mut(|s| s.dismiss_waiting_scan(scan_id, &user, Utc::now()))?;
-        self.audit(
+        let user = self.session.user_name();
+        self.cache
+            .with_store_mut(|s| s.dismiss_waiting_scan(scan_id, &user, Utc::now()))?;
+        self.session.audit(
             "scan_dismiss",
             &format!("waiting scan {scan_id}"),
             "ok",
             None,
         );
-        self.bump();
+        self.intake.bump();
         self.case_view(
             case_id,
             Some(Flash {
@@ -128,7 +126,8 @@ impl Desk {
     }
 
     pub(super) fn waiting_scan_name(&self, scan_id: i64) -> Result<String, AppError> {
-        self.with_store(|s| s.waiting_scans())?
+        self.cache
+            .with_store(|s| s.waiting_scans())?
             .into_iter()
             .find(|w| w.id == scan_id)
             .map(|w| w.original_name)
@@ -143,17 +142,13 @@ impl Desk {
     /// The clerk will not take a held scan: it is moved into the hot folder's 未接收 folder
     /// (not deleted) and leaves the list.
     pub fn set_aside_held_scan(&self, case_id: &str, name: &str) -> Result<CaseView, AppError> {
-        let moved = {
-            let mut hot = self.intake().hot.relock();
-            let h = hot
-                .as_mut()
-                .ok_or_else(|| bad(ErrorCode::IntakeUnavailable, "扫描存储不可用，请检查磁盘"))?;
+        let moved = self.intake.with_hot("扫描存储不可用，请检查磁盘", |h| {
             h.set_aside(name)
-        };
+        })?;
         match moved {
             Ok(_) => {
-                self.intake().state.relock().held.retain(|h| h.name != name);
-                self.bump();
+                self.intake.forget_held(name);
+                self.intake.bump();
                 self.case_view(
                     case_id,
                     Some(Flash {
@@ -194,8 +189,10 @@ impl Desk {
         {
             return Err(bad(ErrorCode::BadSlot, "没有这项材料"));
         }
-        self.with_store_mut(|s| s.move_attachment(&ctx.case.id, sha256, slot.map(|s| s as usize)))?;
-        self.bump();
+        self.cache.with_store_mut(|s| {
+            s.move_attachment(&ctx.case.id, sha256, slot.map(|s| s as usize))
+        })?;
+        self.intake.bump();
         self.case_view(&ctx.case.id, None)
     }
 
@@ -208,34 +205,25 @@ impl Desk {
                 format!("办件当前为“{}”，不能再添加材料", ctx.case.state.label()),
             ));
         }
-        let slot = {
-            let st = self.intake().state.relock();
-            (st.case_id.as_deref() == Some(ctx.case.id.as_str()))
-                .then_some(st.slot)
-                .flatten()
-        };
+        let slot = self.intake.slot_for(&ctx.case.id);
         let mut taken = 0;
         let mut problems = Vec::new();
         for p in paths {
-            let outcome = {
-                let mut hot = self.intake().hot.relock();
-                let h = hot.as_mut().ok_or_else(|| {
-                    bad(ErrorCode::IntakeUnavailable, "扫描存储不可用，请检查磁盘")
-                })?;
-                h.import(p)
-            };
+            let outcome = self
+                .intake
+                .with_hot("扫描存储不可用，请检查磁盘", |h| h.import(p))?;
             let name = p
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             match outcome {
                 Ok(Outcome::Taken(t)) => {
-                    self.attach_taken(&ctx.case.id, &t, slot)?;
+                    self.intake.attach_taken(&ctx.case.id, &t, slot)?;
                     taken += 1;
                 }
                 Ok(Outcome::Quarantined(q)) => {
                     problems.push(format!("{name}：{}", q.reason_zh));
-                    self.take_in(Outcome::Quarantined(q));
+                    self.intake.take_in(Outcome::Quarantined(q));
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "import failed");
@@ -247,7 +235,7 @@ impl Desk {
                 }
             }
         }
-        self.bump();
+        self.intake.bump();
         let flash = if problems.is_empty() {
             Flash {
                 ok: true,
@@ -282,7 +270,7 @@ impl Desk {
         }
         let who = self.actor();
         if !pledged {
-            self.with_store_mut(|s| {
+            self.cache.with_store_mut(|s| {
                 s.set_pledge(
                     &ctx.case.id,
                     slot as usize,
@@ -292,7 +280,7 @@ impl Desk {
                     Utc::now(),
                 )
             })?;
-            self.bump();
+            self.intake.bump();
             return self.case_view(&ctx.case.id, None);
         }
         // The applicant signs the pledge now, before acceptance: it is printed on marking.
@@ -309,12 +297,12 @@ impl Desk {
         };
         let kind = "pledge";
         let pdf = self.render(kind, |f| letter.render(f))?;
-        let (rel, sha) = self.write_archive(&ctx.case.number, kind, &pdf)?;
-        self.with_store_mut(|s| {
+        let (rel, sha) = self.intake.write_archive(&ctx.case.number, kind, &pdf)?;
+        self.cache.with_store_mut(|s| {
             s.set_pledge(&ctx.case.id, slot as usize, &m.name, true, &who, Utc::now())?;
             s.record_document(&ctx.case.id, kind, &rel, &sha, &who, Utc::now())
         })?;
-        self.bump();
+        self.intake.bump();
         let flash = self.print(&pdf, &rel, kind);
         self.case_view(&ctx.case.id, Some(flash))
     }
@@ -344,10 +332,10 @@ impl Desk {
             }
         }
         let who = self.actor();
-        self.with_store_mut(|s| {
+        self.cache.with_store_mut(|s| {
             s.set_override(&ctx.case.id, finding_key, reason, &who, Utc::now())
         })?;
-        self.bump();
+        self.intake.bump();
         self.case_view(&ctx.case.id, None)
     }
 }

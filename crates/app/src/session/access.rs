@@ -15,8 +15,8 @@
 use crate::error::ErrorCode;
 use chrono::Utc;
 
-use crate::desk::Desk;
-use crate::dto::{self, AppError};
+use super::Session;
+use crate::dto::AppError;
 
 /// What a command needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,11 +76,11 @@ pub fn check(
     }
 }
 
-impl Desk {
+impl Session {
     /// The backend's check before every command a window calls.
     pub fn guard(&self, command: &str) -> Result<(), AppError> {
-        let role = self.user.read_now().as_ref().map(|u| u.role.clone());
-        let locked = self.locked.load(std::sync::atomic::Ordering::SeqCst);
+        let role = self.user().map(|u| u.role);
+        let locked = self.is_locked();
         let checked = check(command, role.as_deref(), locked, self.sign_in_required());
         if let Err(e) = &checked {
             tracing::warn!(command, code = %e.code, "command refused");
@@ -90,23 +90,21 @@ impl Desk {
 
     /// Whether the desk waits for someone to sign in: it is enrolled and nobody is signed in.
     pub fn sign_in_required(&self) -> bool {
-        self.user.read_now().is_none() && self.identity.read_now().is_some()
+        self.user().is_none() && self.identity().is_some()
     }
 
     /// 锁屏 (the clerk left, or nothing was touched for `idle_lock_minutes`): only signing in
     /// unlocks; the open case stays as it was.
-    pub fn lock_screen(&self) -> dto::DeskStatus {
-        if self.user.read_now().is_none() {
+    pub(crate) fn lock_screen(&self) {
+        if self.user().is_none() {
             // Nobody to unlock it: either the desk waits for a sign-in already, or (not
             // enrolled) it works as its configured clerk.
-            return self.status();
+            return;
         }
-        let was = self.locked.swap(true, std::sync::atomic::Ordering::SeqCst);
-        if !was {
+        if self.lock() {
             self.audit("lock", &self.user_name(), "ok", None);
             tracing::info!(at = %Utc::now(), "screen locked");
         }
-        self.status()
     }
 }
 

@@ -1,13 +1,121 @@
-//! 查找事项: search over the catalog, the domains and 一件事 lists, and the guide of one item
-//! or bundle, all read from the desk's in-memory snapshot of its cached catalog.
+//! The catalog service, 查找事项: the in-memory snapshot of the cached catalog (its search
+//! index and what hits need to be shown, rebuilt after each catalog change), the catalog
+//! stream's state for the status bar, and what the window reads from them: search, the
+//! domains and 一件事 lists, and the guide of one item or bundle.
 
 use crate::error::ErrorCode;
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use onewindow_domain::{ItemLevel, SearchQuery, ServiceItem};
+use onewindow_domain::{CatalogIndex, ItemLevel, SearchDoc, SearchQuery, ServiceItem};
+use onewindow_store::catalog::CATALOG;
+use onewindow_store::{Store, StoreError, StreamState};
 
-use crate::desk::Desk;
+use crate::cache::Cache;
 use crate::dto::{self, AppError};
+use crate::locks::{DeskMutex, DeskRwLock, Rank, Relock};
+
+/// The search index and what hits need to be shown, rebuilt after each catalog change.
+#[derive(Default)]
+pub(crate) struct Snapshot {
+    pub(crate) version_id: Option<i64>,
+    pub(crate) index: CatalogIndex,
+    pub(crate) docs: Vec<SearchDoc>,
+    pub(crate) by_code: HashMap<String, usize>,
+    pub(crate) domain_names: HashMap<String, String>,
+}
+
+impl Snapshot {
+    fn load(store: &Store) -> Result<Snapshot, StoreError> {
+        let docs = store.search_docs()?;
+        let index = CatalogIndex::build(docs.iter().cloned());
+        let by_code = docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.code.clone(), i))
+            .collect();
+        let domain_names = store
+            .domains()?
+            .into_iter()
+            .map(|d| (d.code, d.name))
+            .collect();
+        Ok(Snapshot {
+            version_id: store.stream_state(CATALOG)?.version_id,
+            index,
+            docs,
+            by_code,
+            domain_names,
+        })
+    }
+}
+
+pub(crate) struct Catalog {
+    cache: Arc<Cache>,
+    snapshot: DeskRwLock<Arc<Snapshot>>,
+    /// The catalog stream as last stored, so the status bar never waits on the store.
+    state: DeskMutex<StreamState>,
+}
+
+impl Catalog {
+    /// The catalog of the open cache; an empty one without a cache. A cache whose catalog
+    /// cannot be read is refused as if it could not be opened.
+    pub(crate) fn load(cache: Arc<Cache>) -> Catalog {
+        let catalog = Catalog {
+            cache,
+            snapshot: DeskRwLock::new(Rank::Snapshot, Arc::new(Snapshot::default())),
+            state: DeskMutex::new(Rank::CatalogState, StreamState::default()),
+        };
+        if let Ok(store) = catalog.cache.store() {
+            let read = {
+                let s = store.relock();
+                Snapshot::load(&s).and_then(|snap| Ok((snap, s.stream_state(CATALOG)?)))
+            };
+            match read {
+                Ok((snap, state)) => {
+                    tracing::info!(path = %catalog.cache.path().display(), items = snap.docs.len(), "cache opened");
+                    *catalog.state.relock() = state;
+                    *catalog.snapshot.write_now() = Arc::new(snap);
+                }
+                // Refused with the store's lock let go (the slot ranks before it).
+                Err(e) => catalog.cache.refuse(&e),
+            }
+        }
+        catalog
+    }
+
+    pub(crate) fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.read_now().clone()
+    }
+
+    /// The catalog stream as last stored.
+    pub(crate) fn state(&self) -> StreamState {
+        self.state.relock().clone()
+    }
+
+    /// A pull stored `state`: the index is rebuilt when the version changed. Returns whether
+    /// it did.
+    pub(crate) fn pulled(&self, state: StreamState) -> Result<bool, AppError> {
+        let changed = state.version_id != self.snapshot().version_id;
+        *self.state.relock() = state;
+        if changed {
+            self.reload_snapshot()?;
+        }
+        Ok(changed)
+    }
+
+    /// After a catalog reset or a new cache: what the window searches is what the cache holds.
+    pub(crate) fn reload(&self) -> Result<(), AppError> {
+        *self.state.relock() = self.cache.with_store(|s| s.stream_state(CATALOG))?;
+        self.reload_snapshot()
+    }
+
+    fn reload_snapshot(&self) -> Result<(), AppError> {
+        let snap = self.cache.with_store(Snapshot::load)?;
+        tracing::info!(items = snap.docs.len(), version = ?snap.version_id, "catalog index rebuilt");
+        *self.snapshot.write_now() = Arc::new(snap);
+        Ok(())
+    }
+}
 
 /// Search results when the UI asks for no particular number, and the most it may ask for.
 const DEFAULT_LIMIT: u32 = 50;
@@ -29,10 +137,10 @@ fn days_label(days: u32) -> String {
     }
 }
 
-impl Desk {
+impl Catalog {
     pub fn search(&self, req: &dto::SearchRequest) -> Result<dto::SearchResponse, AppError> {
         // The index is built from the cache: without one there is nothing true to show.
-        self.store()?;
+        self.cache.store()?;
         let snap = self.snapshot();
         let limit = req.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
         let domain = req.domain.as_deref().filter(|d| !d.is_empty());
@@ -84,7 +192,7 @@ impl Desk {
         for d in &snap.docs {
             *counts.entry(d.domain.as_str()).or_default() += 1;
         }
-        let domains = self.with_store(|s| s.domains())?;
+        let domains = self.cache.with_store(|s| s.domains())?;
         Ok(domains
             .into_iter()
             .map(|d| dto::DomainView {
@@ -97,6 +205,7 @@ impl Desk {
 
     pub fn list_bundles(&self) -> Result<Vec<dto::BundleRef>, AppError> {
         Ok(self
+            .cache
             .with_store(|s| s.bundles())?
             .into_iter()
             .map(|b| dto::BundleRef {
@@ -119,6 +228,7 @@ impl Desk {
     pub fn item_guide(&self, code: &str) -> Result<dto::ItemGuide, AppError> {
         let snap = self.snapshot();
         let (item, ancestors, children, bundles) = self
+            .cache
             .with_store(|s| {
                 let Some(item) = s.item(code)? else {
                     return Ok(None);
@@ -233,6 +343,7 @@ impl Desk {
     pub fn bundle_view(&self, code: &str) -> Result<dto::BundleView, AppError> {
         let snap = self.snapshot();
         let (bundle, members) = self
+            .cache
             .with_store(|s| {
                 let Some(b) = s.bundle(code)? else {
                     return Ok(None);

@@ -6,13 +6,13 @@ use crate::error::ErrorCode;
 use chrono::Utc;
 use onewindow_store::audit::Audit;
 
-use crate::desk::Desk;
-use crate::dto::{self, AppError};
+use super::Session;
+use crate::dto::AppError;
 
 /// The shortest reason accepted for showing a masked number whole.
 pub const REVEAL_REASON_MIN_CHARS: usize = 4;
 
-impl Desk {
+impl Session {
     /// Appends one record under the signed-in clerk; a failure is logged, never shown.
     pub(crate) fn audit(&self, action: &str, object: &str, result: &str, detail: Option<&str>) {
         let (actor, desk) = (self.user_name(), self.desk_code());
@@ -38,7 +38,7 @@ impl Desk {
             result,
             detail,
         };
-        self.with_store_mut(|s| s.audit(&a, Utc::now()))
+        self.cache.with_store_mut(|s| s.audit(&a, Utc::now()))
             .map_err(|e| {
                 tracing::error!(action, code = %e.code, "audit record not written; action refused");
                 AppError {
@@ -70,51 +70,12 @@ impl Desk {
             result,
             detail,
         };
-        if self.with_store_mut(|s| s.audit(&a, Utc::now())).is_err() {
+        if self
+            .cache
+            .with_store_mut(|s| s.audit(&a, Utc::now()))
+            .is_err()
+        {
             tracing::error!(action, "audit record not written");
         }
-    }
-
-    /// 查看完整信息: the applicant's ID number, phones and address whole, for a clerk who
-    /// is signed in and says why; the view is audited with the reason.
-    pub fn reveal_applicant(
-        &self,
-        case_id: &str,
-        reason: &str,
-    ) -> Result<dto::RevealView, AppError> {
-        let reason = reason.trim();
-        if self.user.read_now().is_none() {
-            return Err(AppError {
-                code: ErrorCode::NotSignedIn,
-                message: "请先登录（F11）再查看完整信息".into(),
-            });
-        }
-        if reason.chars().count() < REVEAL_REASON_MIN_CHARS {
-            return Err(AppError {
-                code: ErrorCode::ReasonRequired,
-                message: format!(
-                    "请写明查看完整信息的原因（至少 {REVEAL_REASON_MIN_CHARS} 个字），该操作将记入审计日志"
-                ),
-            });
-        }
-        let (number, applicant) = self.applicant_of(case_id)?;
-        self.audit_required("reveal", &number, "ok", Some(reason))?;
-        tracing::info!(case = %number, "applicant data revealed");
-        Ok(match applicant {
-            Some(a) => dto::RevealView {
-                number: a.number,
-                phone: a.phone,
-                address: a.address,
-                agent_id_number: a.agent_id_number,
-                agent_phone: a.agent_phone,
-            },
-            None => dto::RevealView {
-                number: String::new(),
-                phone: String::new(),
-                address: String::new(),
-                agent_id_number: String::new(),
-                agent_phone: String::new(),
-            },
-        })
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use onewindow_proto::HallBoard;
 
-use crate::desk::Desk;
+use super::Screens;
 use crate::dto;
 
 /// The most calls the screen shows.
@@ -21,7 +21,7 @@ pub struct HallFeed {
     online: bool,
 }
 
-impl Desk {
+impl Screens {
     /// The hall board as the display window shows it now.
     pub fn hall_board(&self) -> dto::HallBoardView {
         let (board, online) = {
@@ -59,14 +59,23 @@ impl Desk {
             // This window's offline queue goes on: its calls are the newest on the screen.
             let now = chrono::Utc::now();
             let window = self
+                .cache
                 .with_store(|s| s.queue_config())
                 .ok()
                 .flatten()
-                .and_then(|c| c.window_of_desk(&self.desk_code()).map(|w| w.number));
+                .and_then(|c| {
+                    c.window_of_desk(&self.session.desk_code())
+                        .map(|w| w.number)
+                });
             let offline_calls = self
+                .cache
                 .with_store(|s| s.offline_recent_calls(CALLS_SHOWN as u32, now))
                 .unwrap_or_default();
-            let current = self.with_store(|s| s.offline_current()).ok().flatten();
+            let current = self
+                .cache
+                .with_store(|s| s.offline_current())
+                .ok()
+                .flatten();
             if let Some(window) = window {
                 let name = windows
                     .iter()
@@ -105,17 +114,17 @@ impl Desk {
     pub async fn run_hall_feed(self: Arc<Self>, show: impl Fn(dto::HallBoardView) + Send + Sync) {
         let mut wait = Duration::from_secs(1);
         loop {
-            let client = self.client();
-            let desk = self.clone();
+            let client = self.session.client();
+            let screens = self.clone();
             let show_ref = &show;
             let followed = client
                 .follow_hall_board(move |board| {
                     {
-                        let mut feed = desk.hall.relock();
+                        let mut feed = screens.hall.relock();
                         feed.board = Some(board);
                         feed.online = true;
                     }
-                    show_ref(desk.hall_board());
+                    show_ref(screens.hall_board());
                 })
                 .await;
             let was_online = std::mem::replace(&mut self.hall.relock().online, false);
@@ -133,7 +142,7 @@ impl Desk {
             let until = tokio::time::Instant::now() + wait;
             while tokio::time::Instant::now() < until {
                 let key = (
-                    self.store_stamp(),
+                    self.cache.stamp(),
                     onewindow_domain::ticket::hall_day(chrono::Utc::now()),
                 );
                 if key.0.is_none() || built_for.as_ref() != Some(&key) {

@@ -4,13 +4,14 @@
 use super::*;
 use crate::error::ErrorCode;
 
-impl Desk {
+impl Cases {
     pub fn new_case(&self, req: &dto::NewCaseRequest) -> Result<CaseView, AppError> {
         let today = self.today();
         let who = self.actor();
         let id = match (&req.item_code, &req.bundle_code) {
             (Some(code), None) => {
                 let item = self
+                    .cache
                     .with_store(|s| s.item(code))?
                     .ok_or_else(|| bad(ErrorCode::NotFound, format!("目录中没有事项 {code}")))?;
                 if item.scenarios.is_empty() {
@@ -35,16 +36,18 @@ impl Desk {
                     scenario_code: scenario,
                     local_date: today,
                 };
-                self.with_store_mut(|s| s.create_case(&new, &who, Utc::now()))?
+                self.cache
+                    .with_store_mut(|s| s.create_case(&new, &who, Utc::now()))?
                     .id
             }
             (None, Some(code)) => {
                 let b = self
+                    .cache
                     .with_store(|s| s.bundle(code))?
                     .ok_or_else(|| bad(ErrorCode::NotFound, format!("目录中没有一件事 {code}")))?;
                 let mut members = Vec::new();
                 for ic in &b.items {
-                    let item = self.with_store(|s| s.item(ic))?.ok_or_else(|| {
+                    let item = self.cache.with_store(|s| s.item(ic))?.ok_or_else(|| {
                         bad(
                             ErrorCode::NotFound,
                             format!("一件事「{}」的事项 {ic} 不在目录中", b.name),
@@ -56,15 +59,16 @@ impl Desk {
                         local_date: today,
                     });
                 }
-                self.with_store_mut(|s| s.create_bundle_case(&b.code, &members, &who, Utc::now()))?
+                self.cache
+                    .with_store_mut(|s| s.create_bundle_case(&b.code, &members, &who, Utc::now()))?
                     .0
                     .id
             }
             _ => return Err(bad(ErrorCode::BadRequest, "请选择一个事项或一件事")),
         };
         tracing::info!(case = %id, "case created");
-        self.focus(&id);
-        self.bump();
+        self.intake.focus(&id);
+        self.intake.bump();
         self.case_view(&id, None)
     }
 
@@ -93,16 +97,16 @@ impl Desk {
             applicant: ctx.applicant_line(),
             date: self.today(),
             items: items.clone(),
-            window: format!("{} 号综合受理窗口", self.desk_code()),
+            window: format!("{} 号综合受理窗口", self.session.desk_code()),
             phone: ctx.phone.clone(),
         };
         let kind = "one_time_notice";
         let pdf = self.render(kind, |f| notice.render(f))?;
-        let (rel, sha) = self.write_archive(&ctx.case.number, kind, &pdf)?;
+        let (rel, sha) = self.intake.write_archive(&ctx.case.number, kind, &pdf)?;
         let who = self.actor();
         let today = self.today();
-        let ticket = self.serving_ticket_id();
-        self.with_store_mut(|s| {
+        let ticket = self.queue.serving_ticket_id();
+        self.cache.with_store_mut(|s| {
             unchanged(s, &ctx, today)?;
             s.notify_correction(
                 &ctx.case.id,
@@ -113,8 +117,8 @@ impl Desk {
             )?;
             s.record_document(&ctx.case.id, kind, &rel, &sha, &who, Utc::now())
         })?;
-        self.unfocus(&ctx.case.id);
-        self.bump();
+        self.intake.unfocus(&ctx.case.id);
+        self.intake.bump();
         let flash = self.print(&pdf, &rel, kind);
         self.case_view(&ctx.case.id, Some(flash))
     }
@@ -123,11 +127,11 @@ impl Desk {
     pub fn reopen_case(&self, case_id: &str) -> Result<CaseView, AppError> {
         let who = self.actor();
         let ctx = self.ctx(case_id)?;
-        self.with_store_mut(|s| {
+        self.cache.with_store_mut(|s| {
             s.transition(&ctx.case.id, CaseAction::Reopen, &who, Utc::now(), None)
         })?;
-        self.focus(&ctx.case.id);
-        self.bump();
+        self.intake.focus(&ctx.case.id);
+        self.intake.bump();
         self.case_view(&ctx.case.id, None)
     }
 
@@ -259,15 +263,15 @@ impl Desk {
             calendar_note,
             qr_payload: format!("{}/progress?case={}", self.config.hub_url, ctx.case.number),
             query_code: query_code(&ctx.case.id),
-            window: format!("{} 号综合受理窗口", self.desk_code()),
+            window: format!("{} 号综合受理窗口", self.session.desk_code()),
             phone: ctx.phone.clone(),
         };
         // The receipt exists before the case is accepted: a render failure changes nothing.
         let kind = "acceptance_receipt";
         let pdf = self.render(kind, |f| receipt.render(f))?;
-        let (rel, sha) = self.write_archive(&ctx.case.number, kind, &pdf)?;
+        let (rel, sha) = self.intake.write_archive(&ctx.case.number, kind, &pdf)?;
         let who = self.actor();
-        let row = self.with_store_mut(|s| {
+        let row = self.cache.with_store_mut(|s| {
             // What was reviewed is what is accepted: nothing changed since it was read.
             unchanged(s, &ctx, today)?;
             let row = s.accept(&ctx.case.id, &who, Utc::now(), &follow_ups, &hand_offs)?;
@@ -275,9 +279,9 @@ impl Desk {
             Ok(row)
         })?;
         tracing::info!(case = %row.number, "case accepted");
-        self.link_ticket_to_case(&row.number);
-        self.unfocus(&ctx.case.id);
-        self.bump();
+        self.queue.link_ticket_to_case(&row.number);
+        self.intake.unfocus(&ctx.case.id);
+        self.intake.bump();
         let flash = self.print(&pdf, &rel, kind);
         self.case_view(&ctx.case.id, Some(flash))
     }
@@ -311,9 +315,9 @@ impl Desk {
         };
         let kind = "refusal_notice";
         let pdf = self.render(kind, |f| notice.render(f))?;
-        let (rel, sha) = self.write_archive(&ctx.case.number, kind, &pdf)?;
+        let (rel, sha) = self.intake.write_archive(&ctx.case.number, kind, &pdf)?;
         let who = self.actor();
-        self.with_store_mut(|s| {
+        self.cache.with_store_mut(|s| {
             s.transition(
                 &ctx.case.id,
                 CaseAction::Refuse,
@@ -323,8 +327,8 @@ impl Desk {
             )?;
             s.record_document(&ctx.case.id, kind, &rel, &sha, &who, Utc::now())
         })?;
-        self.unfocus(&ctx.case.id);
-        self.bump();
+        self.intake.unfocus(&ctx.case.id);
+        self.intake.bump();
         let flash = self.print(&pdf, &rel, kind);
         self.case_view(&ctx.case.id, Some(flash))
     }
@@ -335,7 +339,7 @@ impl Desk {
             return Err(bad(ErrorCode::ReasonRequired, "请写明撤回原因"));
         }
         let who = self.actor();
-        self.with_store_mut(|s| {
+        self.cache.with_store_mut(|s| {
             s.transition(
                 &ctx.case.id,
                 CaseAction::Withdraw,
@@ -344,8 +348,8 @@ impl Desk {
                 Some(reason.trim()),
             )
         })?;
-        self.unfocus(&ctx.case.id);
-        self.bump();
+        self.intake.unfocus(&ctx.case.id);
+        self.intake.bump();
         self.case_view(&ctx.case.id, None)
     }
 
@@ -395,7 +399,7 @@ impl Desk {
             }
             ctx.members.iter().map(|(row, ..)| row.id.clone()).collect()
         };
-        self.with_store_mut(|s| {
+        self.cache.with_store_mut(|s| {
             s.deliver(
                 &targets,
                 &who,
@@ -404,7 +408,7 @@ impl Desk {
                 by_post.then_some(tracking),
             )
         })?;
-        self.bump();
+        self.intake.bump();
         self.case_view(
             &ctx.case.id,
             Some(Flash {
@@ -419,8 +423,9 @@ impl Desk {
             return Err(bad(ErrorCode::NoteRequired, "请写明核查或补交情况"));
         }
         let who = self.actor();
-        self.with_store_mut(|s| s.close_follow_up(id, note, &who, Utc::now()))?;
-        self.bump();
+        self.cache
+            .with_store_mut(|s| s.close_follow_up(id, note, &who, Utc::now()))?;
+        self.intake.bump();
         self.follow_ups(true)
     }
 }

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use onewindow_domain::rating::{BAD_REASONS, LEVELS, is_bad};
 use onewindow_proto::ApiErrorCode;
 
-use crate::desk::Desk;
+use std::sync::Arc;
+
+use super::{Screens, follow};
 use crate::dto::{self, AppError, Flash};
 
 /// How long the thank-you stays on the screen.
@@ -24,15 +26,16 @@ pub enum ScreenMode {
     Thanks(Instant),
 }
 
-impl Desk {
+impl Screens {
     /// What the applicant's screen shows now.
     pub fn applicant_screen(&self) -> dto::ApplicantScreenView {
-        let queue = self.queue_status();
+        let queue = self.queue.queue_status();
         let mode = self.screen.relock().clone();
         // A light view (no thumbnails, no form): this is looked at every second.
         let case = self
+            .intake
             .open_case_id()
-            .and_then(|id| self.applicant_case(&id).ok());
+            .and_then(|id| self.cases.applicant_case(&id).ok());
         let mode = match mode {
             ScreenMode::Rate => "rate",
             ScreenMode::Thanks(at) if at.elapsed() < THANKS_FOR => "thanks",
@@ -60,15 +63,15 @@ impl Desk {
     /// gets the view at start and then only when it changed (looked at each second here, not
     /// polled across IPC by the screen).
     pub async fn run_applicant_screen_feed(
-        self: std::sync::Arc<Self>,
+        self: Arc<Self>,
         show: impl Fn(dto::ApplicantScreenView) + Send + Sync,
     ) {
-        self.follow(Desk::applicant_screen, show).await
+        follow(self, Screens::applicant_screen, show).await
     }
 
     /// The clerk invites the applicant to rate the service just given.
     pub fn invite_rating(&self) -> Result<Flash, AppError> {
-        let queue = self.queue_status();
+        let queue = self.queue.queue_status();
         if let Some(reason) = queue.reason {
             return Err(AppError {
                 code: ErrorCode::QueueUnavailable,
@@ -101,19 +104,20 @@ impl Desk {
                 message,
             });
         }
-        if let Some(ticket) = self.offline_ticket_to_rate() {
+        if let Some(ticket) = self.queue.offline_ticket_to_rate() {
             // A ticket of the window's offline queue: kept here, told to the hub with it.
-            self.offline(|s| s.offline_rate(&ticket, level, reasons, comment, chrono::Utc::now()))?;
+            self.queue.offline(|s| {
+                s.offline_rate(&ticket, level, reasons, comment, chrono::Utc::now())
+            })?;
             tracing::info!(level, "rating of an offline ticket recorded");
             *self.screen.relock() = ScreenMode::Thanks(Instant::now());
             return Ok(self.applicant_screen());
         }
-        let token = self.token.relock().clone().ok_or_else(|| AppError {
+        let client = self.session.device_client().ok_or_else(|| AppError {
             code: ErrorCode::NotEnrolled,
             message: "本窗口尚未注册，评价暂不能提交".into(),
         })?;
-        self.client()
-            .with_token(&token)
+        client
             .queue_rating(level, reasons, comment)
             .await
             .map_err(|e| {

@@ -1,0 +1,437 @@
+//! The sync service: the desk's link to the hub and the status bar that shows it. Pulls
+//! (calendar, queue configuration, catalog) on a timer and on F5, the push of the outbox and
+//! the audit log, the results stream every second, enrolment's first sync, re-downloading a
+//! stream, rebuilding the cache, and the rejected ops the clerk decides on.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use onewindow_sync::{HubClient, SyncError};
+
+use crate::cache::{Cache, PULL_STREAMS};
+use crate::catalog::Catalog;
+use crate::desk::DeskConfig;
+use crate::dto::{self, AppError, Connectivity, DeskStatus};
+use crate::error::ErrorCode;
+use crate::intake::Intake;
+use crate::locks::{DeskMutex, Rank};
+use crate::session::Session;
+
+/// How often the window asks for decisions on its cases.
+pub const RESULTS_POLL: std::time::Duration = std::time::Duration::from_millis(1000);
+
+#[derive(Debug, Default)]
+struct SyncStatus {
+    connectivity: Option<bool>,
+    last_error: Option<String>,
+    last_success: Option<DateTime<Utc>>,
+}
+
+pub(crate) struct SyncLoops {
+    config: Arc<DeskConfig>,
+    cache: Arc<Cache>,
+    catalog: Arc<Catalog>,
+    session: Arc<Session>,
+    intake: Arc<Intake>,
+    sync: DeskMutex<SyncStatus>,
+    syncing: AtomicBool,
+    /// Serialises pulls (background loop, sync now, rebuild).
+    pull_lock: tokio::sync::Mutex<()>,
+    /// Why pushing cannot happen now (no keyring, revoked device), for the sync panel.
+    push_problem: DeskMutex<Option<String>>,
+    last_push: DeskMutex<Option<DateTime<Utc>>>,
+}
+
+impl SyncLoops {
+    pub(crate) fn new(
+        config: Arc<DeskConfig>,
+        cache: Arc<Cache>,
+        catalog: Arc<Catalog>,
+        session: Arc<Session>,
+        intake: Arc<Intake>,
+    ) -> SyncLoops {
+        SyncLoops {
+            config,
+            cache,
+            catalog,
+            session,
+            intake,
+            sync: DeskMutex::new(Rank::Sync, SyncStatus::default()),
+            syncing: AtomicBool::new(false),
+            pull_lock: tokio::sync::Mutex::new(()),
+            push_problem: DeskMutex::new(Rank::PushProblem, None),
+            last_push: DeskMutex::new(Rank::LastPush, None),
+        }
+    }
+
+    /// Why the desk cannot push, found at start (its token is gone).
+    pub(crate) fn set_push_problem(&self, problem: Option<String>) {
+        *self.push_problem.relock() = problem;
+    }
+
+    pub fn status(&self) -> DeskStatus {
+        let sync = self.sync.relock();
+        let stream = self.catalog.state();
+        let snap = self.catalog.snapshot();
+        // Each read in its own statement: a guard made inside the literal below would be held
+        // to its end, under the next reads (and `user` taken twice on one thread).
+        let hub_url = self.session.client().base_url().to_string();
+        let cache_problem = self.cache.problem();
+        let push = self.push_health();
+        let user = self.session.user();
+        let sign_in_required = self.session.sign_in_required();
+        let queue_window = self.queue_window();
+        let low_disk = self.cache.low_disk();
+        let waiting_scans = self.cache.status_reads().waiting_scans;
+        DeskStatus {
+            connectivity: match sync.connectivity {
+                None => Connectivity::Unknown,
+                Some(true) => Connectivity::Online,
+                Some(false) => Connectivity::Offline,
+            },
+            hub_url,
+            last_error: sync.last_error.clone(),
+            last_pull_at: sync
+                .last_success
+                .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+                .or(stream.last_pull_at),
+            catalog_version_id: stream.version_id,
+            catalog_version_label: stream.version_label,
+            item_count: snap.docs.len() as i64,
+            syncing: self.syncing.load(Ordering::SeqCst),
+            cache_problem,
+            push,
+            user,
+            locked: self.session.is_locked(),
+            sign_in_required,
+            idle_lock_minutes: self.config.idle_lock_minutes,
+            queue_window,
+            low_disk,
+            waiting_scans,
+        }
+    }
+
+    /// The hall window this desk sits at, by its desk code in the pulled queue configuration.
+    fn queue_window(&self) -> Option<dto::QueueWindowView> {
+        let reads = self.cache.status_reads();
+        let cfg = reads.queue_config.as_ref()?;
+        let w = cfg.window_of_desk(&self.session.desk_code())?;
+        Some(dto::QueueWindowView {
+            number: w.number,
+            name: w.name.clone(),
+            domains_label: cfg.domains_label(w),
+            tidal: w.tidal,
+        })
+    }
+
+    /// One round of sync: calendar, queue configuration, then catalog. Returns whether the catalog changed.
+    pub async fn sync_once(&self) -> Result<bool, AppError> {
+        let _one_at_a_time = self.pull_lock.lock().await;
+        let store = self.cache.store()?;
+        self.syncing.store(true, Ordering::SeqCst);
+        let client = self.session.client();
+        let result = async {
+            onewindow_sync::pull_calendar(&client, &store).await?;
+            onewindow_sync::pull_queue_config(&client, &store).await?;
+            onewindow_sync::pull_catalog(&client, &store).await
+        }
+        .await;
+        self.syncing.store(false, Ordering::SeqCst);
+        match result {
+            Ok(report) => {
+                {
+                    let mut sync = self.sync.relock();
+                    sync.connectivity = Some(true);
+                    sync.last_error = None;
+                    sync.last_success = Some(Utc::now());
+                }
+                let changed = self.catalog.pulled(report.state.clone())?;
+                // The hub answers: send what the window did (its own errors go to the panel).
+                if let Err(e) = self.push().await {
+                    tracing::warn!(code = %e.code(), "push failed");
+                }
+                Ok(changed)
+            }
+            Err(e) => {
+                let mut sync = self.sync.relock();
+                let online = !matches!(e, SyncError::Unreachable { .. });
+                if sync.connectivity != Some(online) || sync.last_error.is_none() {
+                    tracing::warn!(error = %e, "sync failed");
+                }
+                sync.connectivity = Some(online);
+                sync.last_error = Some(e.message_zh());
+                Err(AppError {
+                    code: e.code().into(),
+                    message: e.message_zh(),
+                })
+            }
+        }
+    }
+
+    /// Pulls now (the clerk pressed F5) and returns the new status.
+    pub async fn sync_now(&self) -> DeskStatus {
+        let _ = self.sync_once().await;
+        self.status()
+    }
+
+    /// Moves the damaged cache aside (never deletes it), starts an empty one and pulls.
+    pub async fn rebuild_cache(&self) -> Result<DeskStatus, AppError> {
+        {
+            let _no_pull = self.pull_lock.lock().await;
+            self.cache.rebuild()?;
+            self.catalog.reload()?;
+        }
+        // Offline the cache stays empty until the hub answers; the status bar says so.
+        let _ = self.sync_once().await;
+        Ok(self.status())
+    }
+
+    /// Asks the hub for its health and records the connectivity.
+    pub async fn check_hub(&self) {
+        let result = self.session.client().health().await;
+        let mut sync = self.sync.relock();
+        match result {
+            Ok(_) => {
+                sync.connectivity = Some(true);
+                sync.last_error = None;
+            }
+            Err(e) => {
+                sync.connectivity = Some(!matches!(e, SyncError::Unreachable { .. }));
+                sync.last_error = Some(e.message_zh());
+            }
+        }
+    }
+
+    /// Pulls every `sync_interval`. Runs until the process ends.
+    pub async fn run_sync_loop(self: Arc<Self>) {
+        loop {
+            if self.cache.is_open() {
+                let _ = self.sync_once().await;
+            } else {
+                // No cache to pull into: still tell the clerk whether the hub (needed for the
+                // rebuild) answers, instead of 连接中… forever.
+                self.check_hub().await;
+            }
+            tokio::time::sleep(self.config.sync_interval).await;
+        }
+    }
+
+    /// Enrols the desk (see [`Session::enrol`]) and pulls at once.
+    pub async fn enrol(
+        &self,
+        hub_url: &str,
+        code: &str,
+        pin: &str,
+    ) -> Result<DeskStatus, AppError> {
+        self.session.enrol(hub_url, code, pin).await?;
+        self.set_push_problem(None);
+        let _ = self.sync_once().await;
+        Ok(self.status())
+    }
+
+    /// Sends the outbox (blobs first) when enrolled; the result goes to the sync health.
+    pub(crate) async fn push(&self) -> Result<(), SyncError> {
+        let Some(token) = self.session.token() else {
+            return Ok(());
+        };
+        let store = match self.cache.store() {
+            Ok(s) => s,
+            Err(_) => return Ok(()),
+        };
+        let client = self.session.client().with_token(&token);
+        let pushed = onewindow_sync::push_outbox(
+            &client,
+            &store,
+            self.intake.config(),
+            self.config.upload_throttle,
+        )
+        .await;
+        // Then what the back office decided on this desk's cases, then the audit log.
+        let result = match pushed {
+            Ok(r) => match self.pull_results_with(&client, &store).await {
+                Ok(_) => match onewindow_sync::push_audit(&client, &store).await {
+                    Ok(n) => {
+                        if n > 0 {
+                            tracing::debug!(records = n, "audit records sent");
+                        }
+                        Ok(r)
+                    }
+                    Err(e) => {
+                        tracing::warn!(code = %e.code(), error = %e, "audit records not sent");
+                        Err(e)
+                    }
+                },
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
+        let mut problem = self.push_problem.relock();
+        match &result {
+            Ok(r) => {
+                *problem = None;
+                *self.last_push.relock() = Some(Utc::now());
+                if r.applied + r.rejected + r.duplicate > 0 {
+                    // Hand-offs acknowledged: the case on screen moved on.
+                    self.intake.bump();
+                    tracing::info!(
+                        applied = r.applied,
+                        duplicate = r.duplicate,
+                        rejected = r.rejected,
+                        waiting = r.waiting,
+                        blobs = r.blobs_uploaded,
+                        "outbox pushed"
+                    );
+                }
+            }
+            Err(e @ SyncError::Hub { .. }) => *problem = Some(e.message_zh()),
+            Err(_) => {}
+        }
+        result.map(|_| ())
+    }
+
+    /// Asks for back-office results once: a cheap request, so the window shows 待出件 within
+    /// about a second of the approver's click while online.
+    pub async fn pull_results_once(&self) -> Result<usize, SyncError> {
+        let Some(token) = self.session.token() else {
+            return Ok(0);
+        };
+        let Ok(store) = self.cache.store() else {
+            return Ok(0);
+        };
+        let client = self.session.client().with_token(&token);
+        self.pull_results_with(&client, &store).await
+    }
+
+    /// The results stream, then the result files it named (archived with the case's
+    /// documents for printing at 出件).
+    async fn pull_results_with(
+        &self,
+        client: &HubClient,
+        store: &std::sync::Arc<std::sync::Mutex<onewindow_store::Store>>,
+    ) -> Result<usize, SyncError> {
+        let moved = onewindow_sync::pull_results(client, store).await?;
+        if moved > 0 {
+            tracing::info!(steps = moved, "back-office results applied");
+            self.intake.bump();
+        }
+        let files = onewindow_sync::fetch_result_files(client, store, |f, bytes| {
+            self.intake
+                .write_archive(&f.case_number, "result_file", bytes)
+                .map(|(rel, _)| rel)
+                .map_err(|e| e.message)
+        })
+        .await?;
+        if files > 0 {
+            tracing::info!(files, "result files fetched");
+            self.intake.bump();
+        }
+        Ok(moved)
+    }
+
+    /// Polls the results stream every `RESULTS_POLL` while enrolled. Runs until the process ends.
+    pub async fn run_results_loop(self: std::sync::Arc<Self>) {
+        loop {
+            if let Err(e) = self.pull_results_once().await
+                && !matches!(e, SyncError::Unreachable { .. })
+            {
+                tracing::warn!(code = %e.code(), "results poll failed");
+            }
+            tokio::time::sleep(RESULTS_POLL).await;
+        }
+    }
+
+    /// Downloads one stream again (catalog, calendar, queue configuration or results) without
+    /// touching cases or the outbox.
+    pub async fn reset_stream(&self, stream: &str) -> Result<dto::DeskStatus, AppError> {
+        if !matches!(stream, "catalog" | "calendar" | "queue_config" | "results") {
+            return Err(AppError {
+                code: ErrorCode::BadStream,
+                message: "只能重新下载事项目录、节假日日历、叫号配置或办理结果".into(),
+            });
+        }
+        self.cache.with_store_mut(|s| s.reset_stream(stream))?;
+        tracing::warn!(stream, "stream reset by the clerk");
+        if stream == "catalog" {
+            self.catalog.reload()?;
+        }
+        let _ = self.sync_once().await;
+        Ok(self.status())
+    }
+
+    pub fn rejected_ops(&self) -> Result<Vec<dto::RejectedOpView>, AppError> {
+        Ok(self
+            .cache
+            .with_store(|s| s.rejected_ops())?
+            .into_iter()
+            .map(|r| dto::RejectedOpView {
+                kind_label: onewindow_proto::OpKind::parse(&r.kind)
+                    .map_or_else(|| r.kind.clone(), |k| k.label_zh().to_string()),
+                op_id: r.op_id,
+                case_number: r.case_number,
+                reason: r.reason,
+                at: r.at,
+            })
+            .collect())
+    }
+
+    /// Sends a rejected op again at the next push.
+    pub fn resend_op(&self, op_id: &str) -> Result<Vec<dto::RejectedOpView>, AppError> {
+        let who = self.session.user_name();
+        self.cache
+            .with_store_mut(|s| s.resend_op(op_id, &who, Utc::now()))?;
+        self.rejected_ops()
+    }
+
+    /// Gives up a rejected op, with the clerk's recorded reason.
+    pub fn discard_op(
+        &self,
+        op_id: &str,
+        reason: &str,
+    ) -> Result<Vec<dto::RejectedOpView>, AppError> {
+        if reason.trim().chars().count() < 4 {
+            return Err(AppError {
+                code: ErrorCode::ReasonRequired,
+                message: "请写明放弃该操作的原因（至少 4 个字），原因会被记录".into(),
+            });
+        }
+        let who = self.session.user_name();
+        self.cache
+            .with_store_mut(|s| s.discard_op(op_id, reason, &who, Utc::now()))?;
+        self.rejected_ops()
+    }
+
+    /// Pending ops and bytes (ops plus files not yet on the hub), oldest pending, rejects.
+    pub(crate) fn push_health(&self) -> dto::PushStatus {
+        let identity = self.session.identity();
+        let reads = self.cache.status_reads();
+        let health = &reads.push;
+        // One lock at a time: a struct literal would hold both guards to its end, the other
+        // way round from `push_now` (which sets the time under the problem's lock).
+        let problem = self.push_problem.relock().clone();
+        let last_push_at = self
+            .last_push
+            .relock()
+            .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true));
+        dto::PushStatus {
+            enrolled: identity.is_some(),
+            desk_code: self.session.desk_code(),
+            desk_name: identity.map(|i| i.desk_name),
+            pending_ops: health.pending_ops as u32,
+            pending_bytes: (health.pending_op_bytes + health.pending_blob_bytes) as u64,
+            oldest_pending_at: health.oldest_pending_at.clone(),
+            rejected: health.rejected as u32,
+            last_push_at,
+            problem,
+            streams: PULL_STREAMS
+                .iter()
+                .zip(&reads.stream_pulls)
+                .map(|((stream, label), at)| dto::StreamPull {
+                    stream: stream.to_string(),
+                    label: label.to_string(),
+                    last_pull_at: at.clone(),
+                })
+                .collect(),
+        }
+    }
+}
