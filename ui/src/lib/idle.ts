@@ -1,5 +1,7 @@
 // The idle lock: nothing touched in the main window for the set time → `onidle` (锁屏).
 
+import { systemClock, type Clock, type TimerId } from './clock';
+
 /** What counts as the clerk being at the desk (seen in the capture phase: dialogs that keep their keys still count). */
 export const ACTIVITY_EVENTS = ['keydown', 'mousedown', 'pointerdown', 'pointermove', 'wheel', 'touchstart'] as const;
 
@@ -15,24 +17,25 @@ export interface IdleWatch {
 /**
  * Watch `target` for activity. When armed and nothing happened for the set time, `onidle` runs
  * once; the count then starts again (so a lock that failed is tried again one period later).
+ * Time and the timer come from `clock` (a `ManualClock` in tests).
  */
-export function watchIdle(target: Window, onidle: () => void): IdleWatch {
+export function watchIdle(target: EventTarget, onidle: () => void, clock: Clock = systemClock): IdleWatch {
   let limit = 0;
-  let last = Date.now();
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let last = clock.now();
+  let timer: TimerId | undefined;
 
   function schedule() {
-    clearTimeout(timer);
+    clock.clear(timer);
     timer = undefined;
     if (limit <= 0) return;
-    timer = setTimeout(check, Math.max(0, last + limit - Date.now()));
+    timer = clock.after(Math.max(0, last + limit - clock.now()), check);
   }
 
   function check() {
     timer = undefined;
     if (limit <= 0) return;
-    if (Date.now() - last >= limit) {
-      last = Date.now();
+    if (clock.now() - last >= limit) {
+      last = clock.now();
       schedule();
       onidle();
     } else {
@@ -42,7 +45,7 @@ export function watchIdle(target: Window, onidle: () => void): IdleWatch {
 
   // Cheap on purpose (pointermove fires often): only the time is noted; `check` does the rest.
   function poke() {
-    last = Date.now();
+    last = clock.now();
   }
 
   const options: AddEventListenerOptions = { capture: true, passive: true };
@@ -53,13 +56,13 @@ export function watchIdle(target: Window, onidle: () => void): IdleWatch {
       const next = Number.isFinite(ms) && ms > 0 ? ms : 0;
       if (next === limit) return;
       limit = next;
-      last = Date.now();
+      last = clock.now();
       schedule();
     },
     poke,
     stop() {
       limit = 0;
-      clearTimeout(timer);
+      clock.clear(timer);
       timer = undefined;
       for (const type of ACTIVITY_EVENTS) target.removeEventListener(type, poke, options);
     },
