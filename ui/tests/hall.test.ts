@@ -8,6 +8,8 @@ vi.mock('../src/ipc', async (importOriginal) =>
 
 import * as ipc from '../src/ipc';
 import HallDisplay from '../src/components/HallDisplay.svelte';
+import { ManualClock } from '../src/lib/clock';
+import { HALL_SERVICE, HallService, REFETCH_MS } from '../src/lib/services/hall.svelte';
 import { hallBoardView, hallCall, hallWindow } from './fixtures';
 
 const m = vi.mocked(ipc);
@@ -301,6 +303,25 @@ describe('following the board', () => {
   });
 });
 
+describe('a hall service given by an ancestor', () => {
+  it('is the one shown and driven: its clock ticks the screen and its refetch asks again', async () => {
+    const clock = new ManualClock(new Date(2026, 3, 2, 9, 5, 7).getTime());
+    const hall = new HallService(clock);
+    const { unmount } = render(HallDisplay, { context: new Map([[HALL_SERVICE.key, hall]]) });
+    await waitFor(() => expect(online()).toBe('true'));
+    expect(text(byId('hall-clock'))).toBe('09:05:07');
+    clock.advance(1000);
+    await waitFor(() => expect(text(byId('hall-clock'))).toBe('09:05:08'));
+    m.hallBoard.mockResolvedValue(hallBoardView({ calls: [hallCall({ key: '400', number: 'F001' })] }));
+    clock.advance(REFETCH_MS);
+    await waitFor(() => expect(text(latest().querySelector('.hall-call-number'))).toBe('F001'));
+    expect(m.hallBoard).toHaveBeenCalledTimes(2);
+    unmount();
+    expect(clock.pending).toBe(0);
+    expect(unlisten).toHaveBeenCalledTimes(1);
+  });
+});
+
 describe('unmounting', () => {
   it('stops listening and asking', async () => {
     vi.useFakeTimers();
@@ -351,5 +372,5 @@ describe('main.ts', () => {
       location.hash = before;
       target.remove();
     }
-  });
+  }, 20_000 /* imports the whole UI afresh (modules reset): slow on a loaded machine */);
 });
