@@ -8,9 +8,12 @@ vi.mock('../src/ipc', async (importOriginal) =>
 );
 
 import * as ipc from '../src/ipc';
+import ApplicantPanel from '../src/components/ApplicantPanel.svelte';
 import ApplicantScreen from '../src/components/ApplicantScreen.svelte';
-import { applicantScreenView } from './fixtures';
+import { draftFromView } from '../src/lib/casedraft';
+import { applicantScreenView, caseView, windowInfoFixture } from './fixtures';
 import { applicantScreenListenerCount, emitApplicantScreen } from './mock-ipc';
+import { reactive } from './services/reactive.svelte';
 
 const m = vi.mocked(ipc);
 
@@ -394,5 +397,103 @@ describe('main.ts', () => {
       location.hash = before;
       target.remove();
     }
+  });
+});
+
+describe('the clerk’s applicant panel (申请人, on the case screen)', () => {
+  /** The panel as the case screen renders it; the draft is state, as the case screen's is. */
+  function renderPanel(view: ipc.CaseView, over: Partial<{ dirty: boolean; canreveal: boolean; revealed: ipc.RevealView | null }> = {}) {
+    const props = {
+      view,
+      draft: reactive(draftFromView(view)),
+      info: windowInfoFixture,
+      dirty: false,
+      onsave: vi.fn(),
+      ondiscard: vi.fn(),
+      onreadcard: vi.fn(),
+      onapplycode: vi.fn(),
+      onlookup: vi.fn(),
+      canreveal: false,
+      revealed: null,
+      onreveal: vi.fn(),
+      onhidereveal: vi.fn(),
+      ...over,
+    };
+    render(ApplicantPanel, { props });
+    return { props, user: userEvent.setup() };
+  }
+
+  const input = (id: string) => byId<HTMLInputElement>(id);
+  const past = () =>
+    caseView({
+      editable: false,
+      state: 'accepted',
+      applicant: { ...caseView().applicant, name: '张三', number: '3701**********1234', phone: '138****0000' },
+      elicence: { state: 'found', message: '查到 1 项电子证照', licences: ['居民身份证（有效期至 2036-01-01）'] },
+    });
+
+  it('a draft: what is typed goes into the draft, Enter in a field saves, an organisation asks for its representative', async () => {
+    const { props, user } = renderPanel(caseView());
+    await user.type(input('applicant-name'), '张三');
+    await user.type(input('agent-phone'), '13900000000');
+    expect(props.draft.applicant.name).toBe('张三');
+    expect(props.draft.applicant.agent_phone).toBe('13900000000');
+    expect(props.onsave).not.toHaveBeenCalled();
+    await user.type(input('applicant-phone'), '{Enter}');
+    expect(props.onsave).toHaveBeenCalledTimes(1);
+
+    expect(document.getElementById('applicant-legal-rep')).toBeNull();
+    await user.selectOptions(byId('applicant-kind'), 'organisation');
+    expect(props.draft.applicant.kind).toBe('organisation');
+    expect(text('applicant-number-label')).toBe('统一社会信用代码 *');
+    await user.type(input('applicant-legal-rep'), '李四');
+    expect(props.draft.applicant.legal_rep).toBe('李四');
+  });
+
+  it('a draft: a scanned code is applied and the box emptied; the card, the lookup and 放弃修改 go to the case screen', async () => {
+    const { props, user } = renderPanel(caseView(), { dirty: true });
+    await user.type(input('applicant-code'), 'RESIDENT:abc{Enter}');
+    expect(props.onapplycode).toHaveBeenCalledWith('RESIDENT:abc');
+    expect(input('applicant-code').value).toBe('');
+    expect(props.onsave).not.toHaveBeenCalled();
+    expect(button('read-card').title).toBe('从读卡器读取身份证（F6）');
+    await user.click(button('read-card'));
+    expect(props.onreadcard).toHaveBeenCalledTimes(1);
+    await user.click(button('lookup-elicences'));
+    expect(props.onlookup).toHaveBeenCalledTimes(1);
+    await user.click(button('revert-draft'));
+    expect(props.ondiscard).toHaveBeenCalledTimes(1);
+  });
+
+  it('past the draft: the saved applicant, read only; 查看完整信息 asks the case screen; nothing is saved', async () => {
+    const { props, user } = renderPanel(past(), { canreveal: true });
+    expect(input('applicant-name').value).toBe('张三');
+    expect(input('applicant-number').value).toBe('3701**********1234');
+    expect(input('applicant-name').readOnly).toBe(true);
+    expect(byId<HTMLSelectElement>('applicant-kind').disabled).toBe(true);
+    expect(document.getElementById('applicant-code')).toBeNull();
+    expect(document.getElementById('read-card')).toBeNull();
+    expect(document.getElementById('save-intake')).toBeNull();
+    expect(document.getElementById('lookup-elicences')).toBeNull();
+    expect(byId('elicence').dataset.state).toBe('found');
+    expect(text('elicence')).toContain('居民身份证（有效期至 2036-01-01）');
+    await user.type(input('applicant-phone'), '1{Enter}');
+    expect(props.draft.applicant.phone).toBe('138****0000');
+    expect(props.onsave).not.toHaveBeenCalled();
+    await user.click(button('reveal-open'));
+    expect(props.onreveal).toHaveBeenCalledTimes(1);
+  });
+
+  it('past the draft, revealed: the whole numbers, 未填写 for what is empty, the agent only when there is one; 隐藏 hides', async () => {
+    const revealed = { number: '370102199003071234', phone: '', address: '荣成市成山大道 1 号', agent_id_number: '', agent_phone: '13900000000' };
+    const { props, user } = renderPanel(past(), { canreveal: true, revealed });
+    expect(text('reveal-number')).toBe('370102199003071234');
+    expect(text('reveal-phone')).toBe('未填写');
+    expect(byId('reveal-phone')).toHaveClass('none');
+    expect(text('reveal-address')).toBe('荣成市成山大道 1 号');
+    expect(document.getElementById('reveal-agent-id-number')).toBeNull();
+    expect(text('reveal-agent-phone')).toBe('13900000000');
+    await user.click(button('reveal-hide'));
+    expect(props.onhidereveal).toHaveBeenCalledTimes(1);
   });
 });
