@@ -385,12 +385,32 @@ pub struct FormFieldView {
     pub produced_by: Option<String>,
 }
 
+/// What kind of file a scan or an imported file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    Jpeg,
+    Png,
+    Pdf,
+}
+
+impl FileKind {
+    /// The kind as the cache stores it (`jpeg`, `png`, `pdf`); anything else is a PDF's
+    /// neighbour no version wrote, shown as a PDF.
+    pub fn from_stored(kind: &str) -> FileKind {
+        match kind {
+            "jpeg" => FileKind::Jpeg,
+            "png" => FileKind::Png,
+            _ => FileKind::Pdf,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct FileView {
     pub sha256: String,
     pub name: String,
-    /// jpeg | png | pdf
-    pub kind: String,
+    pub kind: FileKind,
     pub size_label: String,
     pub pages: Option<u32>,
     /// PNG data URL of the 256-px thumbnail.
@@ -435,11 +455,22 @@ pub struct ReviewView {
     pub deferred: u32,
 }
 
+/// Where the e-licence lookup for a case stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ELicenceState {
+    NotLookedUp,
+    Found,
+    None,
+    Offline,
+    /// The case has left the window: the lookup is no longer kept.
+    NotKept,
+}
+
 /// The e-licence lookup for this applicant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ELicenceView {
-    /// not_looked_up | found | none | offline | not_kept (the case has left the window)
-    pub state: String,
+    pub state: ELicenceState,
     pub message: String,
     /// e.g. `居民身份证（有效期至 2036-01-01）`.
     pub licences: Vec<String>,
@@ -462,11 +493,47 @@ pub struct FollowUpView {
     pub done_note: Option<String>,
 }
 
+/// The documents the window prints and archives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    OneTimeNotice,
+    AcceptanceReceipt,
+    RefusalNotice,
+    Pledge,
+    /// The back office's result, fetched from the hub.
+    ResultFile,
+}
+
+impl DocumentKind {
+    pub const ALL: [DocumentKind; 5] = [
+        DocumentKind::OneTimeNotice,
+        DocumentKind::AcceptanceReceipt,
+        DocumentKind::RefusalNotice,
+        DocumentKind::Pledge,
+        DocumentKind::ResultFile,
+    ];
+
+    /// The name the cache and the archive's file names use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentKind::OneTimeNotice => "one_time_notice",
+            DocumentKind::AcceptanceReceipt => "acceptance_receipt",
+            DocumentKind::RefusalNotice => "refusal_notice",
+            DocumentKind::Pledge => "pledge",
+            DocumentKind::ResultFile => "result_file",
+        }
+    }
+
+    pub fn parse(kind: &str) -> Option<DocumentKind> {
+        DocumentKind::ALL.into_iter().find(|k| k.as_str() == kind)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct DocumentView {
     pub id: i64,
-    /// one_time_notice | acceptance_receipt | refusal_notice | pledge | result_file
-    pub kind: String,
+    pub kind: DocumentKind,
     pub title: String,
     pub created_at: String,
     pub path: String,
@@ -637,7 +704,7 @@ pub struct QueueView {
     pub window: Option<u32>,
     pub window_name: Option<String>,
     /// open | paused | closed, as the hub last answered (`None` before the first answer).
-    pub window_state: Option<String>,
+    pub window_state: Option<WindowState>,
     /// The ticket called or being served at this window.
     pub current: Option<TicketView>,
     /// Tickets this window could call next (the offline queue's, while it runs).
@@ -701,21 +768,54 @@ pub struct HallCallView {
     pub recall: bool,
 }
 
+/// A hall window's state, as the hub's queue has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowState {
+    Open,
+    Paused,
+    Closed,
+}
+
+impl WindowState {
+    /// The hub's word for the state (`open`, `paused`, `closed`).
+    pub fn parse(state: &str) -> Option<WindowState> {
+        match state {
+            "open" => Some(WindowState::Open),
+            "paused" => Some(WindowState::Paused),
+            "closed" => Some(WindowState::Closed),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct HallWindowView {
     pub number: u32,
     pub name: String,
-    /// open | paused | closed
-    pub state: String,
+    pub state: WindowState,
     /// The ticket called or served there.
     pub current: Option<String>,
+}
+
+/// What the applicant's screen is showing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ScreenMode {
+    /// The window's name and the ticket, nothing else.
+    Idle,
+    /// The case on the clerk's screen, for the applicant to check.
+    Case,
+    /// The clerk invited a rating.
+    Rate,
+    /// A rating was given.
+    Thanks,
 }
 
 /// What the applicant-facing screen (the second monitor) shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ApplicantScreenView {
-    /// idle | case | rate | thanks
-    pub mode: String,
+    pub mode: ScreenMode,
     pub window_name: Option<String>,
     /// The ticket being served here.
     pub ticket: Option<String>,

@@ -27,7 +27,7 @@ use crate::session::Session;
 /// What the desk remembers of its window between answers.
 #[derive(Debug, Default, Clone)]
 pub struct QueueLocal {
-    window_state: Option<String>,
+    window_state: Option<dto::WindowState>,
     current: Option<Ticket>,
     waiting: u32,
     /// The hub could not be reached at the last try; cleared by its next answer.
@@ -156,7 +156,7 @@ impl Queue {
             offline,
             window: window.as_ref().map(|w| w.number),
             window_name: window.as_ref().map(|w| w.name.clone()),
-            window_state: local.window_state.clone(),
+            window_state: local.window_state,
             current: current.as_ref().map(|t| dto::TicketView {
                 number: t.number.clone(),
                 domain: t.domain.clone(),
@@ -237,7 +237,7 @@ impl Queue {
                 .ticket
                 .clone()
                 .filter(|t| matches!(t.state, TicketState::Called | TicketState::Serving));
-            local.window_state.get_or_insert_with(|| "open".into());
+            local.window_state.get_or_insert(dto::WindowState::Open);
             local.hub_down = false;
         }
         if let Some(call) = &answer.call {
@@ -556,13 +556,14 @@ impl Queue {
             .queue_window(&self.session.user_name(), state)
             .await
             .map_err(|e| self.hub_failed(e))?;
-        let text = match live.state.as_str() {
-            "paused" => "本窗口已暂停叫号",
-            "closed" => "本窗口已关闭",
-            _ => "本窗口恢复服务",
+        let state = dto::WindowState::parse(&live.state);
+        let text = match state {
+            Some(dto::WindowState::Paused) => "本窗口已暂停叫号",
+            Some(dto::WindowState::Closed) => "本窗口已关闭",
+            Some(dto::WindowState::Open) | None => "本窗口恢复服务",
         };
         tracing::info!(state = %live.state, at = %Utc::now(), "window state set");
-        self.local.relock().window_state = Some(live.state.clone());
+        self.local.relock().window_state = state;
         Ok(self.queue_view(Some(Flash {
             ok: true,
             text: text.into(),

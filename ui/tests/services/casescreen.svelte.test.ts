@@ -14,9 +14,9 @@ import { draftFromView, type CaseDraft } from '../../src/lib/casedraft';
 import { ManualClock } from '../../src/lib/clock';
 import {
   CaseScreenService,
-  REVEAL_MS,
   SAFETY_POLL_MS,
 } from '../../src/lib/services/casescreen.svelte';
+import { REVEAL_MS } from '../../src/lib/services/reveal.svelte';
 import { caseView, windowInfoFixture } from '../fixtures';
 import { caseRevisionListenerCount, emitCaseRevision } from '../mock-ipc';
 

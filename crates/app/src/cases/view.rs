@@ -20,7 +20,7 @@ pub(super) fn file_view(intake: &IntakeConfig, a: &Attachment) -> dto::FileView 
     dto::FileView {
         sha256: a.sha256.clone(),
         name: a.original_name.clone(),
-        kind: a.kind.clone(),
+        kind: dto::FileKind::from_stored(&a.kind),
         size_label: size_label(a.size),
         pages: a.pages,
         thumbnail,
@@ -179,7 +179,7 @@ impl Cases {
         };
         let elicence = match &ctx.elicences {
             Some((_, l, at)) if !l.is_empty() => dto::ELicenceView {
-                state: "found".into(),
+                state: dto::ELicenceState::Found,
                 message: format!("已查询电子证照库（{}）", china_time(at)),
                 licences: l
                     .iter()
@@ -191,12 +191,12 @@ impl Cases {
                     .collect(),
             },
             Some(_) => dto::ELicenceView {
-                state: "none".into(),
+                state: dto::ELicenceState::None,
                 message: "电子证照库中没有该申请人的证照，请收取纸质材料".into(),
                 licences: vec![],
             },
             None if !editable => dto::ELicenceView {
-                state: "not_kept".into(),
+                state: dto::ELicenceState::NotKept,
                 message: "办件已离开受理环节，电子证照查询结果不再保留".into(),
                 licences: vec![],
             },
@@ -204,12 +204,12 @@ impl Cases {
                 let st = self.elicence_errors.relock().get(&ctx.case.id).cloned();
                 match st {
                     Some(msg) => dto::ELicenceView {
-                        state: "offline".into(),
+                        state: dto::ELicenceState::Offline,
                         message: msg,
                         licences: vec![],
                     },
                     None => dto::ELicenceView {
-                        state: "not_looked_up".into(),
+                        state: dto::ELicenceState::NotLookedUp,
                         message: "登记申请人证件号码后自动查询电子证照".into(),
                         licences: vec![],
                     },
@@ -241,12 +241,18 @@ impl Cases {
             .cache
             .with_store(|s| s.documents(&ctx.case.id))?
             .into_iter()
-            .map(|d| dto::DocumentView {
-                id: d.id,
-                title: doc_title(&d.kind).into(),
-                path: docs_dir.join(&d.file).display().to_string(),
-                kind: d.kind,
-                created_at: d.created_at,
+            .filter_map(|d| {
+                let Some(kind) = dto::DocumentKind::parse(&d.kind) else {
+                    tracing::warn!(kind = %d.kind, "archived document of an unknown kind not listed");
+                    return None;
+                };
+                Some(dto::DocumentView {
+                    id: d.id,
+                    title: doc_title(&d.kind).into(),
+                    path: docs_dir.join(&d.file).display().to_string(),
+                    kind,
+                    created_at: d.created_at,
+                })
             })
             .collect();
         let events = self

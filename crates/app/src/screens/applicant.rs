@@ -37,13 +37,13 @@ impl Screens {
             .open_case_id()
             .and_then(|id| self.cases.applicant_case(&id).ok());
         let mode = match mode {
-            ScreenMode::Rate => "rate",
-            ScreenMode::Thanks(at) if at.elapsed() < THANKS_FOR => "thanks",
-            _ if case.is_some() => "case",
-            _ => "idle",
+            ScreenMode::Rate => dto::ScreenMode::Rate,
+            ScreenMode::Thanks(at) if at.elapsed() < THANKS_FOR => dto::ScreenMode::Thanks,
+            _ if case.is_some() => dto::ScreenMode::Case,
+            _ => dto::ScreenMode::Idle,
         };
         dto::ApplicantScreenView {
-            mode: mode.into(),
+            mode,
             window_name: queue.window_name,
             ticket: queue.current.map(|t| t.number),
             case,

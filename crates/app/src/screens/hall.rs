@@ -51,7 +51,8 @@ impl Screens {
             .map(|w| dto::HallWindowView {
                 number: w.number,
                 name: w.name.clone(),
-                state: w.state.clone(),
+                // The hub keeps to its three words; anything else shows as closed.
+                state: dto::WindowState::parse(&w.state).unwrap_or(dto::WindowState::Closed),
                 current: w.current.as_ref().map(|t| t.number.clone()),
             })
             .collect();

@@ -10,6 +10,7 @@ import {
   onApplicantScreen,
   type ApplicantScreenView,
   type RatingLevel,
+  type ScreenMode,
 } from '../../ipc';
 import { systemClock, type Clock, type TimerId } from '../clock';
 import { InjectionToken } from '../context';
@@ -22,18 +23,8 @@ export const SAFETY_POLL_MS = 30_000;
 /** The backend refuses longer comments (counted in characters). */
 export const COMMENT_MAX = 200;
 
-/**
- * The screen's modes: `ApplicantScreenView.mode` on the wire (idle | case | rate | thanks; the
- * binding types it as a string), and `loading` before the first view.
- */
-export const SCREEN_MODE = {
-  loading: 'loading',
-  idle: 'idle',
-  case: 'case',
-  rate: 'rate',
-  thanks: 'thanks',
-} as const;
-export type ScreenMode = (typeof SCREEN_MODE)[keyof typeof SCREEN_MODE];
+/** The screen's mode: the backend's (`ScreenMode`), or `loading` before the first view. */
+export type ShownMode = ScreenMode | 'loading';
 
 export class ApplicantScreenService {
   /** The view shown; null before the first. */
@@ -48,14 +39,14 @@ export class ApplicantScreenService {
   submitting = $state(false);
   rateError = $state<string | null>(null);
 
-  readonly mode = $derived<string>(this.view?.mode ?? SCREEN_MODE.loading);
+  readonly mode = $derived<ShownMode>(this.view?.mode ?? 'loading');
   readonly applicantCase = $derived(this.view?.case ?? null);
   /** Anything but a rating, a thank-you or a case to check is the welcome. */
   readonly idle = $derived(
     !(
-      this.mode === SCREEN_MODE.rate ||
-      this.mode === SCREEN_MODE.thanks ||
-      (this.mode === SCREEN_MODE.case && this.applicantCase !== null)
+      this.mode === 'rate' ||
+      this.mode === 'thanks' ||
+      (this.mode === 'case' && this.applicantCase !== null)
     ),
   );
   readonly levels = $derived(this.view?.levels ?? []);

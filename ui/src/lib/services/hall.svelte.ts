@@ -3,7 +3,7 @@
 // before (highlighted for a while) and the wall clock. Timers come from the injected `Clock`.
 // This window may call only `hallBoard` (and listen to `hall-board`).
 
-import { errorMessage, hallBoard, onHallBoard, type HallBoardView, type HallCallView } from '../../ipc';
+import { errorMessage, hallBoard, onHallBoard, type HallBoardView, type HallCallView, type WindowState } from '../../ipc';
 import { systemClock, type Clock, type TimerId } from '../clock';
 import { InjectionToken } from '../context';
 
@@ -14,18 +14,16 @@ export const HIGHLIGHT_MS = 5000;
 /** The clock on the screen moves this often. */
 export const CLOCK_TICK_MS = 1000;
 
-/**
- * What a window tile says about its state (`HallWindowView.state`, open | paused | closed on the
- * wire; the binding types it as a string): nothing while open.
- */
-const WINDOW_STATE_LABELS: Readonly<Record<string, string>> = {
+/** What a window tile says about its state: nothing while open. */
+const WINDOW_STATE_LABELS: Readonly<Record<WindowState, string | null>> = {
+  open: null,
   paused: '暂停服务',
   closed: '未开放',
 };
 
 /** The label of a window's state on its tile, or null when it is open. */
-export function windowStateLabel(state: string): string | null {
-  return WINDOW_STATE_LABELS[state] ?? null;
+export function windowStateLabel(state: WindowState): string | null {
+  return WINDOW_STATE_LABELS[state];
 }
 
 /** Where to go, as the hall reads it: "3 号窗口（市场监管）", or "3 号窗口" with a bare name added. */

@@ -5,7 +5,7 @@
 //
 // A slot here is a material's index, or null for the tray, as the case screen's callbacks take it.
 
-import type { CaseView, FileView } from '../../ipc';
+import type { CaseView, FileKind, FileView } from '../../ipc';
 import { FILE_DRAG_TYPE, moveTargets, parseMoveTarget, type MoveTarget } from '../casedraft';
 import { InjectionToken } from '../context';
 
@@ -44,8 +44,10 @@ export function droppedSha(data: DataTransfer | null | undefined): string {
 }
 
 /** The short label of a file without a thumbnail, by its kind (jpeg | png | pdf). */
-export function fileKindLabel(kind: string): string {
-  return kind === 'pdf' ? 'PDF' : kind === 'png' ? 'PNG' : kind === 'jpeg' ? 'JPG' : '文件';
+const FILE_KIND_LABELS: Readonly<Record<FileKind, string>> = { pdf: 'PDF', png: 'PNG', jpeg: 'JPG' };
+
+export function fileKindLabel(kind: FileKind): string {
+  return FILE_KIND_LABELS[kind];
 }
 
 export class MaterialsService {

@@ -17,6 +17,7 @@ import {
   type QueueTarget,
   type QueueView,
   type TicketView,
+  type WindowState,
 } from '../../ipc';
 import { systemClock, type Clock, type TimerId } from '../clock';
 import { InjectionToken } from '../context';
@@ -24,20 +25,12 @@ import { InjectionToken } from '../context';
 /** The waiting count is refreshed this often (the backend asks the hub for this window). */
 export const QUEUE_POLL_MS = 5000;
 
-/**
- * A window's state, as `QueueView.window_state` and `queueSetWindow` carry it (the DTO and the
- * command type it as a plain string, so it is named once here).
- */
-export type WindowState = 'open' | 'paused' | 'closed';
-const WINDOW_STATES: readonly WindowState[] = ['open', 'paused', 'closed'];
-
 /** What `queueStep` does to the current ticket (the command takes it as a plain string). */
 export type QueueStep = 'recall' | 'serve' | 'no_show';
 
-/** The view's window state, or null before the first answer (or one this UI does not know). */
+/** The view's window state, or null before the first answer. */
 export function windowStateOf(view: QueueView | null): WindowState | null {
-  const state = view?.window_state ?? null;
-  return WINDOW_STATES.find((s) => s === state) ?? null;
+  return view?.window_state ?? null;
 }
 
 /** The transfer list's option value for a window (`w:<number>`) or a business (`d:<code>`). */
