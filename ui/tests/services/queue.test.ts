@@ -415,7 +415,7 @@ describe('现场取号', () => {
 });
 
 describe('windowStateOf', () => {
-  it('is the view'''s window state, or null before the first answer', () => {
+  it('is the view’s window state, or null before the first answer', () => {
     expect(windowStateOf(null)).toBeNull();
     expect(windowStateOf(queueView({ window_state: 'paused' }))).toBe('paused');
     expect(windowStateOf(queueView({ window_state: null }))).toBeNull();
