@@ -4,7 +4,7 @@
 use onewindow_app::dto::ErrorCode;
 use std::time::Duration;
 
-use onewindow_app::dto::{NewCaseRequest, SaveIntakeRequest};
+use onewindow_app::dto::{NewCaseRequest, SaveIntakeRequest, ScreenMode, WindowState};
 use onewindow_app::print::PrintTarget;
 use onewindow_app::{Desk, DeskConfig};
 use onewindow_hub::store::HubStore;
@@ -245,7 +245,7 @@ async fn the_clerk_calls_recalls_serves_and_transfers_from_the_desk_and_each_cal
     assert!(d.queue_transfer(None, None).await.is_err());
     // Paused: calling says so; resumed, A001 is called.
     let v = d.queue_set_window("paused").await.unwrap();
-    assert_eq!(v.window_state.as_deref(), Some("paused"));
+    assert_eq!(v.window_state, Some(WindowState::Paused));
     assert_eq!(
         d.queue_call_next().await.unwrap_err().message,
         "本窗口已暂停，请先恢复服务再叫号"
@@ -278,8 +278,8 @@ async fn the_clerk_calls_recalls_serves_and_transfers_from_the_desk_and_each_cal
     // the rating when the clerk invites it.
     let screen = d.applicant_screen();
     assert_eq!(
-        (screen.mode.as_str(), screen.ticket.as_deref()),
-        ("idle", Some("E001"))
+        (screen.mode, screen.ticket.as_deref()),
+        (ScreenMode::Idle, Some("E001"))
     );
     assert_eq!(screen.levels.len(), 5);
     let case = d
@@ -303,21 +303,21 @@ async fn the_clerk_calls_recalls_serves_and_transfers_from_the_desk_and_each_cal
     .await
     .unwrap();
     let screen = d.applicant_screen();
-    assert_eq!(screen.mode, "case");
+    assert_eq!(screen.mode, ScreenMode::Case);
     let shown = serde_json::to_string(&screen).unwrap();
     assert!(shown.contains("371082********0810") && !shown.contains("371082199906080810"));
     assert!(screen.case.unwrap().materials.len() >= 2);
     let err = d.applicant_rate(5, &[], "").await.unwrap_err();
     assert_eq!(err.code, ErrorCode::NotAsked, "only when the clerk invites");
     d.invite_rating().unwrap();
-    assert_eq!(d.applicant_screen().mode, "rate");
+    assert_eq!(d.applicant_screen().mode, ScreenMode::Rate);
     let err = d.applicant_rate(2, &[], "").await.unwrap_err();
     assert!(err.message.contains("至少选择一项原因"));
     let v = d
         .applicant_rate(2, &["窗口人员业务不熟练".into()], "")
         .await
         .unwrap();
-    assert_eq!(v.mode, "thanks");
+    assert_eq!(v.mode, ScreenMode::Thanks);
     let bad = HubStore::open_dir(&data).unwrap().bad_ratings().unwrap();
     assert_eq!(bad.len(), 1);
     assert_eq!(bad[0].ticket.as_deref(), Some("E001"));
@@ -422,7 +422,10 @@ async fn offline_walk_ins_are_served_at_the_desk_and_reach_the_hub_when_it_is_ba
     assert_eq!(notice.state, onewindow_app::dto::CaseState::NeedsCorrection);
     // The applicant rates the service on their screen; it stays on the desk for now.
     d.invite_rating().unwrap();
-    assert_eq!(d.applicant_rate(4, &[], "").await.unwrap().mode, "thanks");
+    assert_eq!(
+        d.applicant_rate(4, &[], "").await.unwrap().mode,
+        ScreenMode::Thanks
+    );
     // Someone else walks in; W01-001 ends with the next call, W01-002 does not come.
     let v = d.queue_walk_in("GAHZ").await.unwrap();
     assert!(v.flash.unwrap().text.contains("W01-002"));

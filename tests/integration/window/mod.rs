@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use onewindow_app::dto::{ApplicantInput, CaseView, NewCaseRequest, SaveIntakeRequest};
+use onewindow_app::dto::{
+    ApplicantInput, CaseView, ELicenceState, NewCaseRequest, SaveIntakeRequest,
+};
 use onewindow_app::print::PrintTarget;
 use onewindow_app::{Desk, DeskConfig};
 use onewindow_proto::OpKind;
@@ -159,7 +161,7 @@ async fn scans_notice_correction_and_acceptance_with_receipt() {
         })
         .await
         .unwrap();
-    assert_eq!(v.elicence.state, "found", "{:?}", v.elicence);
+    assert_eq!(v.elicence.state, ELicenceState::Found, "{:?}", v.elicence);
     assert!(v.elicence.licences.iter().any(|l| l.contains("居民身份证")));
     // A mistyped number: the first person's licences no longer speak for the case.
     let v = d
@@ -170,7 +172,7 @@ async fn scans_notice_correction_and_acceptance_with_receipt() {
         })
         .await
         .unwrap();
-    assert_eq!(v.elicence.state, "not_looked_up");
+    assert_eq!(v.elicence.state, ELicenceState::NotLookedUp);
     assert!(codes(&v).contains(&("applicant_number_invalid".into(), "applicant:number".into())));
     let v = d
         .save_intake(&SaveIntakeRequest {
@@ -180,7 +182,7 @@ async fn scans_notice_correction_and_acceptance_with_receipt() {
         })
         .await
         .unwrap();
-    assert_eq!(v.elicence.state, "found");
+    assert_eq!(v.elicence.state, ELicenceState::Found);
 
     // A page written slowly into the hot folder lands in the selected slot with a thumbnail.
     d.select_slot(&case, Some(0)).unwrap();
@@ -293,7 +295,7 @@ async fn scans_notice_correction_and_acceptance_with_receipt() {
     );
     let id_field = v.fields.iter().find(|f| f.key == "id_number").unwrap();
     assert_eq!(id_field.value, "371082********0810");
-    assert_eq!(v.elicence.state, "not_kept");
+    assert_eq!(v.elicence.state, ELicenceState::NotKept);
     let dto = serde_json::to_string(&v).unwrap();
     assert!(
         !dto.contains("371082199906080810"),
@@ -630,7 +632,7 @@ async fn id_card_reader_and_applicant_codes_fill_the_applicant() {
         v.tray.is_empty(),
         "the photo is the applicant's, not an unsorted scan"
     );
-    assert_eq!(v.elicence.state, "found");
+    assert_eq!(v.elicence.state, ELicenceState::Found);
 
     // An expired card is refused with the reason.
     std::fs::write(
@@ -687,7 +689,7 @@ async fn offline_the_window_still_works_and_says_the_registry_is_unreachable() {
         })
         .await
         .unwrap();
-    assert_eq!(v.elicence.state, "offline");
+    assert_eq!(v.elicence.state, ELicenceState::Offline);
     assert!(
         v.elicence.message.contains("纸质"),
         "{}",
