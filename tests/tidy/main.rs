@@ -111,7 +111,11 @@ fn rules() -> Vec<Rule> {
             name: "the UI reads time only from its clock",
             fix: "take a Clock (ui/src/lib/clock.ts: systemClock, ManualClock in tests) and use \
                   now/after/every/clear",
-            needles: vec!["setTimeout(".into(), "setInterval(".into(), "Date.now()".into()],
+            needles: vec![
+                "setTimeout(".into(),
+                "setInterval(".into(),
+                "Date.now()".into(),
+            ],
             applies: |p| p.starts_with("ui/src/") && (p.ends_with(".ts") || p.ends_with(".svelte")),
             allowed: |p| p == "ui/src/lib/clock.ts",
             production_only: false,
@@ -338,9 +342,18 @@ fn the_ui_setting_its_own_timers_is_found() {
             "ui/src/components/QueueBar.svelte",
             "  const t = setInterval(() => void poll(), 5000);\n",
         ),
-        file("ui/src/lib/services/status.svelte.ts", "this.clock.every(30_000, poll);\n"),
-        file("ui/src/lib/clock.ts", "  after: (ms, fn) => window.setTimeout(fn, ms),\n"),
-        file("ui/tests/queue.test.ts", "await new Promise((r) => setTimeout(r, 10));\n"),
+        file(
+            "ui/src/lib/services/status.svelte.ts",
+            "this.clock.every(30_000, poll);\n",
+        ),
+        file(
+            "ui/src/lib/clock.ts",
+            "  after: (ms, fn) => window.setTimeout(fn, ms),\n",
+        ),
+        file(
+            "ui/tests/queue.test.ts",
+            "await new Promise((r) => setTimeout(r, 10));\n",
+        ),
     ];
     let found = check(&rule("the UI reads time only from its clock"), &files);
     assert_eq!(

@@ -55,7 +55,7 @@ function onlyAllowedCalls() {
   }
 }
 
-async function renderMode(mode: string, over: Partial<ipc.ApplicantScreenView> = {}) {
+async function renderMode(mode: ipc.ScreenMode, over: Partial<ipc.ApplicantScreenView> = {}) {
   m.applicantScreen.mockResolvedValue(applicantScreenView({ mode, ...over }));
   const user = userEvent.setup();
   render(ApplicantScreen);

@@ -239,7 +239,7 @@ describe('delivery', () => {
 describe('delivery with a result file', () => {
   const resultFile = {
     id: 41,
-    kind: 'result_file',
+    kind: 'result_file' as const,
     title: '审批结果文件',
     created_at: '2026-11-27T03:00:00Z',
     path: 'W01-20261127-0001/result_file-0123456789ab.pdf',

@@ -11,7 +11,6 @@ import {
   ApplicantScreenService,
   COMMENT_MAX,
   SAFETY_POLL_MS,
-  SCREEN_MODE,
 } from '../../src/lib/services/applicantscreen.svelte';
 import { applicantScreenView } from '../fixtures';
 import { applicantScreenListenerCount, emitApplicantScreen } from '../mock-ipc';
@@ -45,11 +44,11 @@ function level(screen: ApplicantScreenService, n: number): ipc.RatingLevel {
 describe('ApplicantScreenService: following the clerk', () => {
   it('loading before the first view; then the case, listening once', async () => {
     const screen = new ApplicantScreenService(new ManualClock());
-    expect(screen.mode).toBe(SCREEN_MODE.loading);
+    expect(screen.mode).toBe('loading');
     expect(screen.idle).toBe(true);
     screen.start();
     await settle();
-    expect(screen.mode).toBe(SCREEN_MODE.case);
+    expect(screen.mode).toBe('case');
     expect(screen.applicantCase?.number).toBe('RC-20260402-0001');
     expect(screen.idle).toBe(false);
     expect(applicantScreenListenerCount()).toBe(1);
@@ -59,7 +58,7 @@ describe('ApplicantScreenService: following the clerk', () => {
 
   it('case mode without a case is idle', async () => {
     const { screen } = await started(applicantScreenView({ case: null }));
-    expect(screen.mode).toBe(SCREEN_MODE.case);
+    expect(screen.mode).toBe('case');
     expect(screen.idle).toBe(true);
   });
 
@@ -74,9 +73,9 @@ describe('ApplicantScreenService: following the clerk', () => {
     expect(m.applicantScreen).toHaveBeenCalledTimes(2);
     clock.advance(SAFETY_POLL_MS);
     expect(m.applicantScreen).toHaveBeenCalledTimes(2);
-    answer(applicantScreenView({ mode: SCREEN_MODE.rate }));
+    answer(applicantScreenView({ mode: 'rate' }));
     await settle();
-    expect(screen.mode).toBe(SCREEN_MODE.rate);
+    expect(screen.mode).toBe('rate');
     screen.stop();
     expect(clock.pending).toBe(0);
   });
@@ -87,7 +86,7 @@ describe('ApplicantScreenService: following the clerk', () => {
     clock.advance(SAFETY_POLL_MS);
     await settle();
     expect(screen.pollFailed).toBe(true);
-    expect(screen.mode).toBe(SCREEN_MODE.case);
+    expect(screen.mode).toBe('case');
     emitApplicantScreen(applicantScreenView());
     expect(screen.pollFailed).toBe(false);
   });
@@ -97,10 +96,10 @@ describe('ApplicantScreenService: following the clerk', () => {
     let answer!: (v: ipc.ApplicantScreenView) => void;
     m.applicantScreen.mockImplementation(() => new Promise((resolve) => (answer = resolve)));
     clock.advance(SAFETY_POLL_MS);
-    emitApplicantScreen(applicantScreenView({ mode: SCREEN_MODE.thanks }));
-    answer(applicantScreenView({ mode: SCREEN_MODE.rate }));
+    emitApplicantScreen(applicantScreenView({ mode: 'thanks' }));
+    answer(applicantScreenView({ mode: 'rate' }));
     await settle();
-    expect(screen.mode).toBe(SCREEN_MODE.thanks);
+    expect(screen.mode).toBe('thanks');
   });
 
   it('a subscription completing after stop is ended at once', async () => {
@@ -118,24 +117,24 @@ describe('ApplicantScreenService: following the clerk', () => {
 
 describe('ApplicantScreenService: rating', () => {
   it('a good level submits (level, [], "") and shows the answer', async () => {
-    const { screen } = await started(applicantScreenView({ mode: SCREEN_MODE.rate }));
+    const { screen } = await started(applicantScreenView({ mode: 'rate' }));
     expect(screen.canSubmit).toBe(false);
     screen.choose(level(screen, 5));
     expect(screen.chosenLevel?.label).toBe('非常满意');
     expect(screen.needsReason).toBe(false);
     expect(screen.canSubmit).toBe(true);
     screen.comment = 'ignored';
-    m.applicantRate.mockResolvedValue(applicantScreenView({ mode: SCREEN_MODE.thanks }));
+    m.applicantRate.mockResolvedValue(applicantScreenView({ mode: 'thanks' }));
     await screen.submit();
     expect(m.applicantRate).toHaveBeenCalledWith(5, [], '');
-    expect(screen.mode).toBe(SCREEN_MODE.thanks);
+    expect(screen.mode).toBe('thanks');
     // A new screen starts the rating afresh.
     expect(screen.chosen).toBeNull();
     expect(screen.comment).toBe('');
   });
 
   it('a bad level needs a reason; reasons go in the list order, the comment trimmed', async () => {
-    const { screen } = await started(applicantScreenView({ mode: SCREEN_MODE.rate }));
+    const { screen } = await started(applicantScreenView({ mode: 'rate' }));
     screen.choose(level(screen, 2));
     expect(screen.needsReason).toBe(true);
     expect(screen.canSubmit).toBe(false);
@@ -147,13 +146,13 @@ describe('ApplicantScreenService: rating', () => {
     screen.toggleReason('环境设施不便');
     expect(screen.canSubmit).toBe(true);
     screen.comment = '  等了很久 ';
-    m.applicantRate.mockResolvedValue(applicantScreenView({ mode: SCREEN_MODE.thanks }));
+    m.applicantRate.mockResolvedValue(applicantScreenView({ mode: 'thanks' }));
     await screen.submit();
     expect(m.applicantRate).toHaveBeenCalledWith(2, ['服务态度不好', '一次性告知不清楚'], '等了很久');
   });
 
   it('a comment over COMMENT_MAX characters cannot be sent', async () => {
-    const { screen } = await started(applicantScreenView({ mode: SCREEN_MODE.rate }));
+    const { screen } = await started(applicantScreenView({ mode: 'rate' }));
     screen.choose(level(screen, 1));
     screen.toggleReason('服务态度不好');
     screen.comment = '好'.repeat(COMMENT_MAX);
@@ -165,7 +164,7 @@ describe('ApplicantScreenService: rating', () => {
   });
 
   it('a refusal is shown and the choice kept; a new choice clears the error', async () => {
-    const { screen } = await started(applicantScreenView({ mode: SCREEN_MODE.rate }));
+    const { screen } = await started(applicantScreenView({ mode: 'rate' }));
     screen.choose(level(screen, 4));
     m.applicantRate.mockRejectedValue({ code: 'rating_failed', message: '评价提交失败' });
     await screen.submit();
@@ -180,7 +179,7 @@ describe('ApplicantScreenService: rating', () => {
   });
 
   it('while submitting: no choosing, no reads, and an event from before does not win', async () => {
-    const { screen, clock } = await started(applicantScreenView({ mode: SCREEN_MODE.rate }));
+    const { screen, clock } = await started(applicantScreenView({ mode: 'rate' }));
     screen.choose(level(screen, 1));
     screen.toggleReason('服务态度不好');
     let rated!: (v: ipc.ApplicantScreenView) => void;
@@ -194,10 +193,10 @@ describe('ApplicantScreenService: rating', () => {
     expect(screen.reasons).toEqual(['服务态度不好']);
     clock.advance(SAFETY_POLL_MS);
     expect(m.applicantScreen).toHaveBeenCalledTimes(1);
-    emitApplicantScreen(applicantScreenView({ mode: SCREEN_MODE.rate }));
-    rated(applicantScreenView({ mode: SCREEN_MODE.thanks }));
+    emitApplicantScreen(applicantScreenView({ mode: 'rate' }));
+    rated(applicantScreenView({ mode: 'thanks' }));
     await sending;
-    expect(screen.mode).toBe(SCREEN_MODE.thanks);
+    expect(screen.mode).toBe('thanks');
     expect(m.applicantRate).toHaveBeenCalledTimes(1);
   });
 });

@@ -199,7 +199,7 @@ describe('dragging a file', () => {
 });
 
 it('a file without a thumbnail is labelled by its kind', () => {
-  expect(['pdf', 'png', 'jpeg', 'gif'].map(fileKindLabel)).toEqual(['PDF', 'PNG', 'JPG', '文件']);
+  expect((['pdf', 'png', 'jpeg'] as const).map(fileKindLabel)).toEqual(['PDF', 'PNG', 'JPG']);
 });
 
 describe('the panel made from its props', () => {

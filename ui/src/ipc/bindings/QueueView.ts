@@ -2,6 +2,7 @@
 import type { Flash } from "./Flash";
 import type { QueueTarget } from "./QueueTarget";
 import type { TicketView } from "./TicketView";
+import type { WindowState } from "./WindowState";
 
 /**
  * The window's queue, for the calling bar.
@@ -15,7 +16,7 @@ window: number | null, window_name: string | null,
 /**
  * open | paused | closed, as the hub last answered (`None` before the first answer).
  */
-window_state: string | null, 
+window_state: WindowState | null, 
 /**
  * The ticket called or being served at this window.
  */
