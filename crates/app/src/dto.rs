@@ -528,6 +528,17 @@ impl DocumentKind {
     pub fn parse(kind: &str) -> Option<DocumentKind> {
         DocumentKind::ALL.into_iter().find(|k| k.as_str() == kind)
     }
+
+    /// The document's title, for the clerk.
+    pub fn title(self) -> &'static str {
+        match self {
+            DocumentKind::OneTimeNotice => "一次性告知书",
+            DocumentKind::AcceptanceReceipt => "受理回执",
+            DocumentKind::RefusalNotice => "不予受理通知书",
+            DocumentKind::Pledge => "告知承诺书",
+            DocumentKind::ResultFile => "审批结果文件",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -26,15 +26,10 @@ use crate::dto::{self, AppError};
 use crate::error::ErrorCode;
 use crate::locks::{DeskMutex, Rank};
 
+/// The title of a document of the stored `kind`, for the clerk ("文书" for a kind this version
+/// does not know).
 pub(crate) fn doc_title(kind: &str) -> &'static str {
-    match kind {
-        "one_time_notice" => "一次性告知书",
-        "acceptance_receipt" => "受理回执",
-        "refusal_notice" => "不予受理通知书",
-        "pledge" => "告知承诺书",
-        "result_file" => "审批结果文件",
-        _ => "文书",
-    }
+    dto::DocumentKind::parse(kind).map_or("文书", dto::DocumentKind::title)
 }
 
 /// In the data folder once every file an earlier version left in plaintext is sealed.

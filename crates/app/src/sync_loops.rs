@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::{DateTime, SecondsFormat, Utc};
 use onewindow_sync::{HubClient, SyncError};
 
-use crate::cache::{Cache, PULL_STREAMS};
+use crate::cache::{Cache, PULL_STREAMS, StatusReads};
 use crate::catalog::Catalog;
 use crate::desk::DeskConfig;
 use crate::dto::{self, AppError, Connectivity, DeskStatus};
@@ -78,12 +78,14 @@ impl SyncLoops {
         // to its end, under the next reads (and `user` taken twice on one thread).
         let hub_url = self.session.client().base_url().to_string();
         let cache_problem = self.cache.problem();
-        let push = self.push_health();
+        // Read once per look (the feed looks every second): the store's lock and change stamp.
+        let reads = self.cache.status_reads();
+        let push = self.push_health(&reads);
         let user = self.session.user();
         let sign_in_required = self.session.sign_in_required();
-        let queue_window = self.queue_window();
+        let queue_window = self.queue_window(&reads);
         let low_disk = self.cache.low_disk();
-        let waiting_scans = self.cache.status_reads().waiting_scans;
+        let waiting_scans = reads.waiting_scans;
         DeskStatus {
             connectivity: match sync.connectivity {
                 None => Connectivity::Unknown,
@@ -113,8 +115,7 @@ impl SyncLoops {
     }
 
     /// The hall window this desk sits at, by its desk code in the pulled queue configuration.
-    fn queue_window(&self) -> Option<dto::QueueWindowView> {
-        let reads = self.cache.status_reads();
+    fn queue_window(&self, reads: &StatusReads) -> Option<dto::QueueWindowView> {
         let cfg = reads.queue_config.as_ref()?;
         let w = cfg.window_of_desk(&self.session.desk_code())?;
         Some(dto::QueueWindowView {
@@ -402,9 +403,8 @@ impl SyncLoops {
     }
 
     /// Pending ops and bytes (ops plus files not yet on the hub), oldest pending, rejects.
-    pub(crate) fn push_health(&self) -> dto::PushStatus {
+    fn push_health(&self, reads: &StatusReads) -> dto::PushStatus {
         let identity = self.session.identity();
-        let reads = self.cache.status_reads();
         let health = &reads.push;
         // One lock at a time: a struct literal would hold both guards to its end, the other
         // way round from `push_now` (which sets the time under the problem's lock).

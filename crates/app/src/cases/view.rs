@@ -248,7 +248,7 @@ impl Cases {
                 };
                 Some(dto::DocumentView {
                     id: d.id,
-                    title: doc_title(&d.kind).into(),
+                    title: kind.title().into(),
                     path: docs_dir.join(&d.file).display().to_string(),
                     kind,
                     created_at: d.created_at,

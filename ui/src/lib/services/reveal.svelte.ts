@@ -2,7 +2,7 @@
 import { tick } from 'svelte';
 import { errorMessage, revealApplicant, type CaseView, type RevealView } from '../../ipc';
 import { type Clock, type TimerId } from '../clock';
-import { focused, focusId } from '../focus';
+import { FocusReturn, focusId } from '../focus';
 
 // ---- 查看完整信息: past the draft the backend masks the applicant's numbers; the clerk sees
 // them whole after giving a reason (the backend audits it). The whole values live only in
@@ -32,7 +32,7 @@ export class CaseReveal {
   private revealed = $state.raw<{ caseId: string; values: RevealView } | null>(null);
   /** The case the reason dialog was opened for. */
   private openFor: string | null = null;
-  private opener: HTMLElement | null = null;
+  private readonly opener = new FocusReturn();
   private timer: TimerId | undefined;
 
   /** 查看完整信息 is offered past the draft, when there is an applicant whose numbers are masked. */
@@ -66,7 +66,7 @@ export class CaseReveal {
   /** Opens the reason dialog (when offered and nothing else is open), the reason focused. */
   openDialog = async () => {
     if (!this.offered || this.screen.modal) return;
-    this.opener = focused();
+    this.opener.note();
     this.openFor = this.screen.view.id;
     this.reason = '';
     this.error = null;
@@ -81,11 +81,7 @@ export class CaseReveal {
     this.reason = '';
     this.error = null;
     this.openFor = null;
-    await tick();
-    const opener = this.opener;
-    this.opener = null;
-    if (opener && opener !== document.body && opener.isConnected) opener.focus();
-    else focusId('reveal-open');
+    if (!(await this.opener.restore())) focusId('reveal-open');
   };
 
   /** Sends the reason; the whole values show for this case, or the backend's sentence shows in the dialog. */
