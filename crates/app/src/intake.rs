@@ -33,7 +33,9 @@ pub(crate) fn doc_title(kind: &str) -> &'static str {
 }
 
 /// In the data folder once every file an earlier version left in plaintext is sealed.
-const FILES_SEALED_MARKER: &str = "files-sealed";
+/// Written once every file is sealed under its own key (the first format's marker was
+/// `files-sealed`; a desk that has only that one walks its files once more to reseal them).
+const FILES_SEALED_MARKER: &str = "files-sealed-v2";
 
 /// What the window is doing now: the open case and where new scans land.
 #[derive(Debug, Default)]
@@ -160,7 +162,8 @@ fn open_folder(
         state.intake_error = Some("本机密钥库不可用，扫描件无法加密保存，暂不接收扫描".into());
         return (None, config, state);
     };
-    // Files an earlier version kept in plaintext are sealed before anything reads them:
+    // Files an earlier version kept in plaintext are sealed before anything reads them, and
+    // files of the first sealed format (one key for all) are sealed again under their own:
     // scans, thumbnails, staging, quarantine and the documents archive. Once all are, a
     // marker spares later starts the walk.
     let marker = data_dir.join(FILES_SEALED_MARKER);
@@ -168,10 +171,13 @@ fn open_folder(
         let mut whole = true;
         for dir in [data_dir.join("intake"), documents_dir(data_dir)] {
             match onewindow_intake::seal::seal_legacy_files(&seal, &dir) {
-                Ok(0) => {}
-                Ok(n) => {
-                    tracing::info!(files = n, dir = %dir.display(), "plaintext files sealed")
-                }
+                Ok(done) if done == Default::default() => {}
+                Ok(done) => tracing::info!(
+                    plaintext = done.sealed,
+                    first_format = done.resealed,
+                    dir = %dir.display(),
+                    "files sealed under their own keys"
+                ),
                 Err(e) => {
                     whole = false;
                     tracing::error!(error = %e, dir = %dir.display(), "plaintext files cannot be sealed");

@@ -232,8 +232,9 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// A desk an earlier version left with its scans, thumbnails and documents in plaintext: on
-/// the next start every one is sealed in place, and the case reads, previews and prints as
+/// A desk an earlier version left with its scans, thumbnails and documents in plaintext or
+/// sealed in the first format (one key for every file): on the next start every one is sealed
+/// in place under its own key, and the case reads, previews and prints as
 /// before. A document damaged on disk is refused with a reason, and nothing else is touched.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_earlier_versions_plaintext_files_are_sealed_on_open() {
@@ -268,21 +269,28 @@ async fn an_earlier_versions_plaintext_files_are_sealed_on_open() {
         kept.len() >= 3,
         "a scan, its thumbnail and the notice: {kept:?}"
     );
-    for f in &kept {
+    // Every other file as the first sealed format left it (one key for every file).
+    for (i, f) in kept.iter().enumerate() {
         let plain = seal.read_file(f).unwrap();
-        std::fs::write(f, plain).unwrap();
+        if i % 2 == 0 {
+            std::fs::write(f, plain).unwrap();
+        } else {
+            std::fs::write(f, seal.seal_first_format(&plain)).unwrap();
+        }
     }
 
-    // The earlier version knew no marker either.
-    std::fs::remove_file(data.join("files-sealed")).unwrap();
+    // The earlier versions' marker: the first format's, or none at all.
+    std::fs::remove_file(data.join("files-sealed-v2")).unwrap();
+    std::fs::write(data.join("files-sealed"), b"files sealed\n").unwrap();
     let cfg = config(tmp.path(), hub.url(), "2026-11-27");
     let d = Desk::open(cfg);
-    assert!(data.join("files-sealed").exists());
+    assert!(data.join("files-sealed-v2").exists());
     for f in &kept {
         let bytes = std::fs::read(f).unwrap();
-        assert!(
-            onewindow_intake::seal::is_sealed(&bytes),
-            "{} sealed on open",
+        assert_eq!(
+            onewindow_intake::seal::format_of(&bytes),
+            Some(onewindow_intake::seal::Format::PerFileKey),
+            "{} sealed under its own key on open",
             f.display()
         );
     }
