@@ -324,3 +324,28 @@ mod tests {
         );
     }
 }
+
+/// Whether `number` is a case number of the desk `desk_code`: case numbers begin with the desk
+/// code and a dash (`W01-20261127-0001`), so `W1` never claims `W10`'s cases.
+pub fn is_case_number_of(number: &str, desk_code: &str) -> bool {
+    !desk_code.is_empty()
+        && number
+            .strip_prefix(desk_code)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(|rest| !rest.is_empty())
+}
+
+#[cfg(test)]
+mod number_tests {
+    use super::is_case_number_of;
+
+    #[test]
+    fn a_case_number_belongs_to_the_desk_it_begins_with() {
+        assert!(is_case_number_of("W01-20261127-0001", "W01"));
+        assert!(!is_case_number_of("W01-20261127-0001", "W02"));
+        assert!(!is_case_number_of("W010-20261127-0001", "W01"));
+        assert!(!is_case_number_of("W01", "W01"));
+        assert!(!is_case_number_of("W01-", "W01"));
+        assert!(!is_case_number_of("-20261127-0001", ""));
+    }
+}

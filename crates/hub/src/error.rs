@@ -12,6 +12,8 @@ use crate::store::HubStoreError;
 pub struct HttpError {
     status: StatusCode,
     pub(crate) body: ApiError,
+    /// Seconds to wait before asking again (`Retry-After`, with a 429).
+    retry_after: Option<u64>,
 }
 
 impl HttpError {
@@ -22,6 +24,19 @@ impl HttpError {
                 code,
                 message: message.into(),
             },
+            retry_after: None,
+        }
+    }
+
+    /// 429: too many requests of this kind; ask again in `seconds`.
+    pub(crate) fn too_many(message: impl Into<String>, seconds: u64) -> Self {
+        HttpError {
+            retry_after: Some(seconds),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ApiErrorCode::TooManyRequests,
+                message,
+            )
         }
     }
 
@@ -59,6 +74,11 @@ impl From<HubStoreError> for HttpError {
             HubStoreError::BadInput(_) => Self::new(
                 StatusCode::BAD_REQUEST,
                 ApiErrorCode::BadRequest,
+                e.to_string(),
+            ),
+            HubStoreError::Refused(ApiErrorCode::BadAuditKey, _) => Self::new(
+                StatusCode::CONFLICT,
+                ApiErrorCode::BadAuditKey,
                 e.to_string(),
             ),
             HubStoreError::Refused(code, _) => {
@@ -122,6 +142,13 @@ impl From<QueryRejection> for HttpError {
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut r = (self.status, Json(self.body)).into_response();
+        if let Some(s) = self.retry_after {
+            r.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(s),
+            );
+        }
+        r
     }
 }

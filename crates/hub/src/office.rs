@@ -535,7 +535,7 @@ pub async fn decide(
             let size = bytes.len() as u64;
             let (dir, s2) = (state.blob_dir().clone(), sha.clone());
             let written = tokio::task::spawn_blocking(move || {
-                crate::store_sync::write_blob_chunk(&dir, &s2, 0, size, &bytes)
+                crate::store_sync::write_blob_chunk(&dir, "hub", &s2, 0, size, &bytes)
             })
             .await;
             if !matches!(written, Ok(Ok(_))) {
@@ -709,32 +709,41 @@ fn audit_action_label(action: &str) -> &str {
 pub async fn audit_page(State(state): State<HubState>, Supervisor(user): Supervisor) -> Response {
     let clock = state.clock();
     let name = user.name.clone();
-    let (heads, hub) = match state
+    let (heads, hub, checks) = match state
         .store_call(move |s| {
             s.audit_hub(&name, "view", "audit", "ok", None, clock.now())?;
-            Ok((s.audit_heads()?, s.hub_audit(50)?))
+            // Every stored chain is checked afresh on each view, not taken from what was found
+            // on receipt: a record edited in the database since shows here.
+            Ok((s.audit_heads()?, s.hub_audit(50)?, s.verify_audit_chains()?))
         })
         .await
     {
         Ok(h) => h,
         Err(e) => return e.into_response(),
     };
+    let check_of = |chain: &str| checks.iter().find(|c| c.chain == chain);
     let body = html! {
         h2 { "审计日志" }
-        p { "各窗口的审计记录逐条链接（SHA-256），中心保存收到的最新一条；记录被改动、删除或最新记录被删后重写，都会在此标出。" }
+        p { "各窗口的审计记录逐条链接（SHA-256）并由窗口的密钥签名，中心保存收到的最新一条；每次打开本页都重新核对全部已存记录。记录被改动、删除或最新记录被删后重写，都会在此标出。" }
         table #audit-heads {
-            thead { tr { th { "窗口编码" } th { "窗口" } th { "已收到" } th { "最近接收" } th { "链完整性" } } }
+            thead { tr { th { "窗口编码" } th { "窗口" } th { "已收到" } th { "已签名" } th { "最近接收" } th { "链完整性" } } }
             tbody {
                 @for h in &heads {
-                    tr data-desk=(h.desk_code) class=(if h.breaks.is_empty() { "" } else { "overdue" }) {
+                    @let check = check_of(&h.device_id);
+                    @let broken_now = check.and_then(|c| c.broken.as_ref());
+                    tr data-desk=(h.desk_code) class=(if h.breaks.is_empty() && broken_now.is_none() { "" } else { "overdue" }) {
                         td { (h.desk_code) }
                         td { (h.desk_name) }
                         td.audit-seq { (h.seq) }
+                        td.audit-signed { (check.map_or(0, |c| c.signed)) }
                         td { (h.at) }
-                        td {
-                            @if h.breaks.is_empty() { span.ok { "完整" } }
+                        td.audit-state {
+                            @match broken_now {
+                                None => span.ok { "完整" },
+                                Some((seq, reason)) => div class="err audit-break" data-now="1" { "现存记录第 " (seq) " 条起不完整：" (reason) },
+                            }
                             @for (seq, reason, at) in &h.breaks {
-                                div class="err audit-break" { "第 " (seq) " 条：" (reason) "（" (at) "）" }
+                                div class="err audit-break" { "接收时发现第 " (seq) " 条：" (reason) "（" (at) "）" }
                             }
                         }
                     }

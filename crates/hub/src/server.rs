@@ -132,12 +132,60 @@ async fn calendar_changes(
     Ok(Json(page).into_response())
 }
 
-async fn elicences(
+/// The clerk signed in at the requesting device through the hub (its session header), or 401.
+async fn desk_clerk(
+    state: &HubState,
+    device: &str,
+    headers: &HeaderMap,
+) -> Result<crate::store_desk::DeskClerk, HttpError> {
+    let none = || {
+        HttpError::new(
+            StatusCode::UNAUTHORIZED,
+            ApiErrorCode::NoClerkSession,
+            "a clerk signed in at this desk through the hub is required (x-onewindow-session)",
+        )
+    };
+    let token = headers
+        .get(onewindow_proto::CLERK_SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 128)
+        .ok_or_else(none)?
+        .to_string();
+    let (clock, device) = (state.clock(), device.to_string());
+    state
+        .with_store(move |s| s.desk_session(&device, &token, clock.now()))
+        .await?
+        .ok_or_else(none)
+}
+
+/// `POST /v1/elicences/lookup`: one holder's e-licences, for a case of the asking desk, asked
+/// by a clerk signed in there; at most 60 a device an hour, each in the hub's audit chain with
+/// the holder masked.
+async fn elicences_lookup(
     State(state): State<HubState>,
-    Path(holder): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<onewindow_proto::ELicenceLookup>, JsonRejection>,
 ) -> Result<Json<ELicences>, HttpError> {
-    let today = chrono::Local::now().date_naive();
-    let holder = match (IdNumber::parse(&holder, today), CreditCode::parse(&holder)) {
+    let clock = state.clock();
+    let device = device(&state, &headers).await?;
+    let clerk = desk_clerk(&state, &device, &headers).await?;
+    let Json(req) = body?;
+    if !onewindow_domain::case::is_case_number_of(&req.case_number, &clerk.desk_code)
+        || req.case_number.len() > 40
+    {
+        tracing::warn!(desk = %clerk.desk_code, "e-licence lookup for another desk's case refused");
+        return Err(HttpError::new(
+            StatusCode::FORBIDDEN,
+            ApiErrorCode::NotYourCase,
+            "case_number must be a case number of this desk",
+        ));
+    }
+    let today = clock.now().with_timezone(&chrono_tz_offset()).date_naive();
+    let holder = match (
+        IdNumber::parse(&req.holder, today),
+        CreditCode::parse(&req.holder),
+    ) {
         (Ok(id), _) => id.as_str().to_string(),
         (_, Ok(code)) => code.as_str().to_string(),
         _ => {
@@ -149,11 +197,104 @@ async fn elicences(
         }
     };
     let key = holder.clone();
-    let found = state.with_store(move |s| s.elicence_holder(&key)).await?;
-    Ok(Json(ELicences {
-        holder,
-        licences: found.map(|h| h.licences).unwrap_or_default(),
-    }))
+    let masked = onewindow_domain::mask::number(&holder);
+    let (dev, user, desk, case) = (
+        device.clone(),
+        clerk.user.clone(),
+        clerk.desk_code.clone(),
+        req.case_number.clone(),
+    );
+    let found = state
+        .with_store(move |s| {
+            match s.count_elicence_lookup(
+                &dev,
+                onewindow_proto::MAX_ELICENCE_LOOKUPS_PER_HOUR,
+                clock.now(),
+            )? {
+                crate::store_desk::LookupAllowance::Wait(secs) => {
+                    s.audit_hub(
+                        &user,
+                        "elicence_lookup",
+                        &case,
+                        "refused: hourly limit",
+                        Some(&format!("desk {desk}; holder {masked}")),
+                        clock.now(),
+                    )?;
+                    Ok(Err(secs))
+                }
+                crate::store_desk::LookupAllowance::Go => {
+                    let found = s.elicence_holder(&key)?;
+                    s.audit_hub(
+                        &user,
+                        "elicence_lookup",
+                        &case,
+                        "ok",
+                        Some(&format!(
+                            "desk {desk}; holder {masked}; {} licences",
+                            found.as_ref().map_or(0, |h| h.licences.len())
+                        )),
+                        clock.now(),
+                    )?;
+                    Ok(Ok(found))
+                }
+            }
+        })
+        .await?;
+    match found {
+        Ok(found) => Ok(Json(ELicences {
+            holder,
+            licences: found.map(|h| h.licences).unwrap_or_default(),
+        })),
+        Err(secs) => {
+            tracing::warn!(desk = %clerk.desk_code, "e-licence lookups over the hourly limit");
+            Err(HttpError::too_many(
+                format!(
+                    "at most {} e-licence lookups per device per hour; retry in {secs} s",
+                    onewindow_proto::MAX_ELICENCE_LOOKUPS_PER_HOUR
+                ),
+                secs,
+            ))
+        }
+    }
+}
+
+/// The hall's offset from UTC (China Standard Time), for the date an ID number is checked on.
+fn chrono_tz_offset() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+/// `POST /v1/logout`: the clerk of the session header signs out at this desk.
+async fn desk_logout(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+) -> Result<StatusCode, HttpError> {
+    let device = device(&state, &headers).await?;
+    let Some(token) = headers
+        .get(onewindow_proto::CLERK_SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(|t| t.trim().to_string())
+    else {
+        return Ok(StatusCode::NO_CONTENT);
+    };
+    state
+        .with_store(move |s| s.close_desk_session(&device, &token))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/audit/key`: a desk enrolled before audit signing registers its key.
+async fn register_audit_key(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    body: Result<Json<onewindow_proto::AuditKeyRegistration>, JsonRejection>,
+) -> Result<StatusCode, HttpError> {
+    let clock = state.clock();
+    let device = device(&state, &headers).await?;
+    let Json(key) = body?;
+    state
+        .with_store(move |s| s.register_device_audit_key(&device, &key, clock.now()))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The largest op batch body.
@@ -207,7 +348,7 @@ async fn enrol(
         ));
     }
     let enrolment = state
-        .with_store(move |s| s.enrol(&req.code, clock.now()))
+        .with_store(move |s| s.enrol_with_key(&req.code, req.audit_key.as_ref(), clock.now()))
         .await?;
     tracing::info!(device = %enrolment.device_id, desk_code = %enrolment.desk_code, "device enrolled");
     Ok(Json(enrolment))
@@ -265,9 +406,13 @@ async fn blob_state(
     headers: HeaderMap,
     Path(sha): Path<String>,
 ) -> Result<Json<BlobState>, HttpError> {
-    device(&state, &headers).await?;
+    let device = device(&state, &headers).await?;
     blob_id(&sha)?;
-    Ok(Json(state.with_store(move |s| s.blob_state(&sha)).await?))
+    Ok(Json(
+        state
+            .with_store(move |s| s.blob_state(&device, &sha))
+            .await?,
+    ))
 }
 
 async fn put_blob(
@@ -278,13 +423,14 @@ async fn put_blob(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<BlobState>, HttpError> {
     let clock = state.clock();
-    device(&state, &headers).await?;
+    let device = device(&state, &headers).await?;
     blob_id(&sha)?;
     let Query(q) = q?;
     let bytes = body?;
-    // One request at a time works on a blob; the file work and the final hash run outside
-    // the store's lock, so a 200 MB blob being checked does not stall the other desks.
-    let Some(busy) = BlobBusy::take(&state.uploading, &sha) else {
+    // One request at a time works on a device's upload of a blob; the file work and the final
+    // hash run outside the store's lock, so a 200 MB blob being checked does not stall the
+    // other desks.
+    let Some(busy) = BlobBusy::take(&state.uploading, &format!("{device}/{sha}")) else {
         return Err(HttpError::new(
             StatusCode::CONFLICT,
             ApiErrorCode::BlobBusy,
@@ -298,11 +444,12 @@ async fn put_blob(
     let done = tokio::task::spawn_blocking(move || {
         let _busy = busy;
         let lock = || store.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(done) = lock().blob_chunk_check(&sha, offset, size, len)? {
+        if let Some(done) = lock().blob_chunk_check(&device, &sha, offset, size, len)? {
             return Ok(done);
         }
-        let written = crate::store_sync::write_blob_chunk(&dir, &sha, offset, size, &bytes);
-        lock().blob_chunk_record(&sha, offset, size, len, written, clock.now())
+        let written =
+            crate::store_sync::write_blob_chunk(&dir, &device, &sha, offset, size, &bytes);
+        lock().blob_chunk_record(&device, &sha, offset, size, len, written, clock.now())
     })
     .await
     .map_err(|e| HttpError::internal(format!("blob task failed: {e}")))?
@@ -341,7 +488,7 @@ async fn desk_login(
     body: Result<Json<onewindow_proto::LoginRequest>, JsonRejection>,
 ) -> Result<Json<onewindow_proto::LoginAnswer>, HttpError> {
     let clock = state.clock();
-    device(&state, &headers).await?;
+    let device = device(&state, &headers).await?;
     let Json(req) = body?;
     if req.name.len() > 100 || req.password.len() > 200 {
         return Err(HttpError::new(
@@ -357,10 +504,15 @@ async fn desk_login(
     {
         crate::store_office::SignIn::Ok(u) => {
             tracing::info!(user = %u.name, "desk login");
+            let who = u.name.clone();
+            let session = state
+                .with_store(move |s| s.open_desk_session(&device, &who, clock.now()))
+                .await?;
             Ok(Json(onewindow_proto::LoginAnswer {
                 name: u.name,
                 role: u.role,
                 domains: u.domains,
+                session: Some(session),
             }))
         }
         crate::store_office::SignIn::Wrong(after) => {
@@ -664,7 +816,9 @@ pub fn router(state: HubState) -> Router {
         .route("/office/figures.xlsx", get(crate::figures::figures_export))
         .route("/office/hall/reassign", post(crate::tidal::reassign))
         .route("/display/events", get(crate::hall::display_events))
-        .route(&format!("{}/{{holder}}", paths::ELICENCES), get(elicences))
+        .route(paths::ELICENCES_LOOKUP, post(elicences_lookup))
+        .route(paths::LOGOUT, post(desk_logout))
+        .route(paths::AUDIT_KEY, post(register_audit_key))
         .route(paths::ENROL, post(enrol))
         .route(paths::RESULTS, get(results))
         .route(paths::LOGIN, post(desk_login))

@@ -75,6 +75,11 @@ pub const HUB_MIGRATIONS: &[Migration] = &[
         name: "0012_hub_audit",
         sql: include_str!("../../../migrations/hub/0012_hub_audit.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_security",
+        sql: include_str!("../../../migrations/hub/0013_security.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -147,6 +152,8 @@ pub struct HubStore {
     /// The current queue configuration, parsed once per published version (seq).
     pub(crate) queue_cache:
         std::cell::RefCell<Option<(i64, std::sync::Arc<onewindow_domain::queue::QueueConfig>)>>,
+    /// The key the hub signs its own audit chain and its anchor files with (`DATA/audit-key`).
+    pub(crate) audit_signer: onewindow_domain::audit::AuditSigner,
 }
 
 fn entity_str(e: CatalogEntity) -> &'static str {
@@ -202,23 +209,36 @@ impl HubStore {
             path: dir.display().to_string(),
             source,
         })?;
-        Self::open(Connection::open(dir.join("hub.db"))?)
+        let key = crate::store_audit::load_or_make_hub_key(dir)?;
+        Self::open(Connection::open(dir.join("hub.db"))?, key)
     }
 
+    /// A store in memory (tests), with an audit key of its own.
     pub fn open_in_memory() -> Result<HubStore> {
-        Self::open(Connection::open_in_memory()?)
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).expect("the OS random source works");
+        Self::open(
+            Connection::open_in_memory()?,
+            onewindow_domain::audit::AuditSigner::from_seed(&seed),
+        )
     }
 
-    fn open(mut conn: Connection) -> Result<HubStore> {
+    fn open(
+        mut conn: Connection,
+        audit_signer: onewindow_domain::audit::AuditSigner,
+    ) -> Result<HubStore> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.execute_batch(
             "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
         )?;
         migrate::run(&mut conn, HUB_MIGRATIONS)?;
-        Ok(HubStore {
+        let mut store = HubStore {
             conn,
             queue_cache: Default::default(),
-        })
+            audit_signer,
+        };
+        store.check_hub_key(crate::clock::Clock::system().now())?;
+        Ok(store)
     }
 
     /// Publishes `catalog` as a new version: diffs it against the current catalog and appends

@@ -1,13 +1,23 @@
-//! Desks' audit logs on the hub: each batch must continue the chain from the head the hub
-//! last received (its anchor) — a changed record, a gap, or the newest records deleted after
-//! they were sent break it, and the break is recorded for the supervisor.
+//! Audit chains on the hub: each desk's log as received, and the hub's own (back-office
+//! actions). A desk's batch must continue the chain from the head the hub last received (its
+//! anchor) — a changed record, a gap, or the newest records deleted after they were sent break
+//! it, and the break is recorded for the supervisor. Since issue 15 every chain has a key: a
+//! desk signs its records with the Ed25519 key it registered at enrolment (or at its first
+//! sign-in after the change; its earlier records are unsigned legacy), the hub signs its own
+//! with the key in its data folder, and the hub checks on receipt that a record's actor signed
+//! in at that desk and that it is not dated before the desk's enrolment. `audit-verify`
+//! re-checks every stored chain from its start; `audit-anchor` writes every chain's head signed
+//! with the hub's key, so a later rewrite of what came before is found even by someone holding
+//! the database and the key.
 
-use chrono::{DateTime, Utc};
-use onewindow_domain::audit::{AuditRecord, GENESIS, verify_chain};
+use std::path::Path;
+
+use chrono::{DateTime, Duration, Utc};
+use onewindow_domain::audit::{AuditRecord, AuditSigner, AuditVerifier, GENESIS, verify_chain};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use crate::store::{HubStore, Result};
+use crate::store::{HubStore, HubStoreError, Result};
 use crate::store_queue::ts;
 
 /// What a batch of audit records came to.
@@ -22,6 +32,7 @@ pub enum AuditReceipt {
 /// A device's audit log as the supervisor sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditHead {
+    pub device_id: String,
     pub desk_code: String,
     pub desk_name: String,
     pub seq: i64,
@@ -31,6 +42,20 @@ pub struct AuditHead {
 
 /// The device id of the hub's own audit chain (back-office actions).
 pub const HUB_CHAIN: &str = "hub";
+
+/// The actor of a record made with nobody signed in: a refused sign-in (the name typed is its
+/// object).
+pub const NOBODY: &str = "-";
+
+/// The file in the hub's data folder that holds the secret of the hub's audit key.
+pub const HUB_KEY_FILE: &str = "audit-key";
+
+/// How far before a desk's enrolment a record may be dated (the desk's clock may be a little
+/// behind the hub's).
+const CLOCK_SLACK_MINUTES: i64 = 10;
+
+/// What an anchor file's signature covers before its payload.
+const ANCHOR_CONTEXT: &[u8] = b"onewindow audit anchor v1\n";
 
 /// The hub's own chain as the audit page shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,16 +67,178 @@ pub struct HubAudit {
     pub broken: Option<(i64, String)>,
 }
 
-/// The chain head of `device` (the genesis before its first record).
+/// One stored chain, checked whole from its start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainCheck {
+    /// The device id, or `hub`.
+    pub chain: String,
+    /// The desk code, or `hub`.
+    pub desk_code: String,
+    pub records: i64,
+    /// Records with a valid signature.
+    pub signed: i64,
+    /// Records from before the chain had a key.
+    pub legacy: i64,
+    /// The first broken record and why.
+    pub broken: Option<(i64, String)>,
+}
+
+/// Every chain's head, signed with the hub's key (`audit-anchor`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnchorFile {
+    /// The JSON of [`Anchors`], exactly the bytes signed.
+    pub payload: String,
+    /// The hub's audit public key, hex.
+    pub public_key: String,
+    /// Ed25519 over the context and the payload, hex.
+    pub signature: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Anchors {
+    pub made_at: String,
+    pub heads: Vec<AnchoredHead>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnchoredHead {
+    pub chain: String,
+    pub desk_code: String,
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// A chain's key as registered: the verifier, the first record that must be signed, where the
+/// chain starts on the hub and the earliest date its records may carry.
+struct ChainKey {
+    verifier: Option<AuditVerifier>,
+    signed_from: i64,
+    start: (i64, String),
+    since: Option<DateTime<Utc>>,
+}
+
+fn chain_key(conn: &rusqlite::Connection, chain: &str) -> Result<ChainKey> {
+    let row: Option<(String, i64, i64, String, String)> = conn
+        .query_row(
+            "SELECT public_key, signed_from, start_seq, start_hash, since FROM audit_key
+             WHERE chain = ?1",
+            [chain],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?;
+    Ok(match row {
+        Some((key, signed_from, start_seq, start_hash, since)) => ChainKey {
+            verifier: AuditVerifier::from_hex(&key),
+            signed_from,
+            start: (start_seq, start_hash),
+            since: DateTime::parse_from_rfc3339(&since)
+                .ok()
+                .map(|d| d.with_timezone(&Utc)),
+        },
+        None => ChainKey {
+            verifier: None,
+            signed_from: i64::MAX,
+            start: (0, GENESIS.to_string()),
+            since: None,
+        },
+    })
+}
+
+/// Checks each record's signature (required from `signed_from` on; checked wherever present)
+/// and, for `Some(actors)`, that signed records name an actor who signed in at the desk and are
+/// not dated before its enrolment. The first record that fails, and why.
+fn check_signed(
+    key: &ChainKey,
+    records: &[AuditRecord],
+    actors: Option<&dyn Fn(&str) -> Result<bool>>,
+) -> Result<Option<(i64, String)>> {
+    for r in records {
+        let required = r.seq >= key.signed_from;
+        match (&key.verifier, &r.sig) {
+            (Some(v), Some(_)) if !v.verifies(r) => {
+                return Ok(Some((
+                    r.seq,
+                    format!(
+                        "record {} carries a signature that is not the chain's key's",
+                        r.seq
+                    ),
+                )));
+            }
+            (_, None) if required => {
+                return Ok(Some((
+                    r.seq,
+                    format!(
+                        "record {} is not signed although its chain has a key",
+                        r.seq
+                    ),
+                )));
+            }
+            _ => {}
+        }
+        if !required {
+            continue;
+        }
+        if let Some(known) = actors {
+            let refused_sign_in = r.actor == NOBODY && r.action == "login" && r.result != "ok";
+            if !refused_sign_in && !known(&r.actor)? {
+                return Ok(Some((
+                    r.seq,
+                    format!(
+                        "record {} names an actor who never signed in at this desk",
+                        r.seq
+                    ),
+                )));
+            }
+            let at = DateTime::parse_from_rfc3339(&r.at).map(|d| d.with_timezone(&Utc));
+            match (at, key.since) {
+                (Err(_), _) => {
+                    return Ok(Some((r.seq, format!("record {} has no valid date", r.seq))));
+                }
+                (Ok(at), Some(since)) if at < since - Duration::minutes(CLOCK_SLACK_MINUTES) => {
+                    return Ok(Some((
+                        r.seq,
+                        format!("record {} is dated before the desk was enrolled", r.seq),
+                    )));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The chain head of `device`: the anchor, else where its chain starts on the hub.
 fn anchor(tx: &rusqlite::Transaction<'_>, device: &str) -> Result<(i64, String)> {
-    Ok(tx
+    match tx
         .query_row(
             "SELECT seq, hash FROM audit_anchor WHERE device_id = ?1",
             [device],
             |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
         )
         .optional()?
-        .unwrap_or((0, GENESIS.to_string())))
+    {
+        Some(a) => Ok(a),
+        None => Ok(chain_key(tx, device)?.start),
+    }
+}
+
+const RECORD_COLUMNS: &str =
+    "seq, at, actor, desk, action, object, result, detail, prev_hash, hash, sig";
+
+fn read_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRecord> {
+    Ok(AuditRecord {
+        seq: r.get(0)?,
+        at: r.get(1)?,
+        actor: r.get(2)?,
+        desk: r.get(3)?,
+        action: r.get(4)?,
+        object: r.get(5)?,
+        result: r.get(6)?,
+        detail: r.get(7)?,
+        prev_hash: r.get(8)?,
+        hash: r.get(9)?,
+        sig: r.get(10)?,
+    })
 }
 
 /// Appends one record of `device`'s chain, as received at `received`.
@@ -63,8 +250,8 @@ fn insert_record(
 ) -> Result<()> {
     tx.execute(
         "INSERT INTO audit_record (device_id, seq, at, actor, desk, action, object, result,
-           detail, prev_hash, hash, received)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+           detail, prev_hash, hash, received, sig)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             device,
             r.seq,
@@ -77,7 +264,8 @@ fn insert_record(
             r.detail,
             r.prev_hash,
             r.hash,
-            received
+            received,
+            r.sig
         ],
     )?;
     Ok(())
@@ -100,10 +288,77 @@ fn set_anchor(
     Ok(())
 }
 
+/// The hub's audit key from `DATA/audit-key`, made once (32 random bytes, readable by the
+/// hub's user alone) when the folder has none.
+pub fn load_or_make_hub_key(dir: &Path) -> Result<AuditSigner> {
+    let path = dir.join(HUB_KEY_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => AuditSigner::from_seed_hex(&text).ok_or_else(|| {
+            HubStoreError::BadInput(format!(
+                "{} is not an audit key (64 hex digits); restore it from the backup",
+                path.display()
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut seed = [0u8; 32];
+            getrandom::fill(&mut seed).expect("the OS random source works");
+            let key = AuditSigner::from_seed(&seed);
+            let tmp = dir.join(format!(".{HUB_KEY_FILE}.new"));
+            {
+                use std::io::Write;
+                let mut opts = std::fs::OpenOptions::new();
+                opts.write(true).create(true).truncate(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+                let mut f = opts.open(&tmp)?;
+                f.write_all(format!("{}\n", key.seed_hex()).as_bytes())?;
+                f.sync_all()?;
+            }
+            std::fs::rename(&tmp, &path)?;
+            tracing::info!(path = %path.display(), "hub audit key made");
+            Ok(key)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 impl HubStore {
-    /// Appends a back-office action to the hub's own chain: who (a user name, or the address
-    /// of someone not signed in), the action (login, login_failed, logout, view, decide,
-    /// export), what it was done to, and the result.
+    /// Registers the hub's own audit key for its chain at first open (records before are
+    /// unsigned legacy); a key file that is not the registered key is refused, so the hub never
+    /// signs with a key its chain does not verify under.
+    pub(crate) fn check_hub_key(&mut self, now: DateTime<Utc>) -> Result<()> {
+        let public = self.audit_signer.public_hex();
+        let tx = self.conn.transaction()?;
+        let registered: Option<String> = tx
+            .query_row(
+                "SELECT public_key FROM audit_key WHERE chain = ?1",
+                [HUB_CHAIN],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match registered {
+            Some(k) if k == public => {}
+            Some(_) => {
+                return Err(HubStoreError::BadInput(format!(
+                    "the hub's audit key file ({HUB_KEY_FILE}) is not the key its audit chain is signed with; restore the data folder's {HUB_KEY_FILE} from the backup"
+                )));
+            }
+            None => {
+                let (seq, _) = anchor(&tx, HUB_CHAIN)?;
+                tx.execute(
+                    "INSERT INTO audit_key (chain, public_key, signed_from, since, registered_at)
+                     VALUES (?1, ?2, ?3, ?4, ?4)",
+                    params![HUB_CHAIN, public, seq + 1, ts(now)],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Appends a back-office action to the hub's own chain, signed with the hub's key: who (a
+    /// user name, or the address of someone not signed in), the action (login, login_failed,
+    /// logout, view, decide, export, elicence_lookup), what it was done to, and the result.
     pub fn audit_hub(
         &mut self,
         actor: &str,
@@ -115,7 +370,7 @@ impl HubStore {
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
         let (seq, hash) = anchor(&tx, HUB_CHAIN)?;
-        let r = AuditRecord::next(
+        let mut r = AuditRecord::next(
             seq,
             &hash,
             onewindow_domain::time::stamp(now),
@@ -126,62 +381,184 @@ impl HubStore {
             result,
             detail,
         );
+        self.audit_signer.sign(&mut r);
         insert_record(&tx, HUB_CHAIN, &r, &r.at)?;
         set_anchor(&tx, HUB_CHAIN, r.seq, &r.hash, &r.at)?;
         tx.commit()?;
         Ok(())
     }
 
-    /// The hub's own chain, checked whole from its first record to the anchor.
-    pub fn hub_audit(&self, recent: usize) -> Result<HubAudit> {
-        let mut q = self.conn.prepare(
-            "SELECT seq, at, actor, desk, action, object, result, detail, prev_hash, hash
-             FROM audit_record WHERE device_id = ?1 ORDER BY seq",
-        )?;
-        let records: Vec<AuditRecord> = q
-            .query_map([HUB_CHAIN], |r| {
-                Ok(AuditRecord {
-                    seq: r.get(0)?,
-                    at: r.get(1)?,
-                    actor: r.get(2)?,
-                    desk: r.get(3)?,
-                    action: r.get(4)?,
-                    object: r.get(5)?,
-                    result: r.get(6)?,
-                    detail: r.get(7)?,
-                    prev_hash: r.get(8)?,
-                    hash: r.get(9)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+    /// A chain's stored records, oldest first.
+    fn chain_records(&self, chain: &str) -> Result<Vec<AuditRecord>> {
+        let mut q = self.conn.prepare_cached(&format!(
+            "SELECT {RECORD_COLUMNS} FROM audit_record WHERE device_id = ?1 ORDER BY seq"
+        ))?;
+        let rows = q.query_map([chain], read_record)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Checks one stored chain whole: from where it starts on the hub, every link, hash and
+    /// required signature, and its newest record against the anchor.
+    fn check_chain(&self, chain: &str) -> Result<ChainCheck> {
+        let records = self.chain_records(chain)?;
+        let key = chain_key(&self.conn, chain)?;
         let anchor: Option<(i64, String)> = self
             .conn
             .query_row(
                 "SELECT seq, hash FROM audit_anchor WHERE device_id = ?1",
-                [HUB_CHAIN],
+                [chain],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let mut broken = verify_chain(0, GENESIS, &records)
+        let mut broken = verify_chain(key.start.0, &key.start.1, &records)
             .err()
             .map(|b| (b.seq, b.reason));
-        let last = records.last().map(|r| (r.seq, r.hash.clone()));
-        if broken.is_none() && anchor.is_some() && last != anchor {
+        if broken.is_none() {
+            broken = check_signed(&key, &records, None)?;
+        }
+        let last = records
+            .last()
+            .map(|r| (r.seq, r.hash.clone()))
+            .unwrap_or_else(|| key.start.clone());
+        if broken.is_none() && anchor.as_ref().is_some_and(|a| *a != last) {
             let seq = anchor.as_ref().map_or(0, |a| a.0);
             broken = Some((
                 seq,
                 format!("the newest records up to {seq} are missing or were rewritten"),
             ));
         }
-        Ok(HubAudit {
-            seq: last.map_or(0, |l| l.0),
-            recent: records.into_iter().rev().take(recent).collect(),
+        let signed = records
+            .iter()
+            .filter(|r| key.verifier.is_some_and(|v| v.verifies(r)))
+            .count() as i64;
+        let legacy = records.iter().filter(|r| r.seq < key.signed_from).count() as i64;
+        let desk_code = if chain == HUB_CHAIN {
+            HUB_CHAIN.to_string()
+        } else {
+            self.conn
+                .query_row("SELECT desk_code FROM device WHERE id = ?1", [chain], |r| {
+                    r.get(0)
+                })
+                .optional()?
+                .unwrap_or_else(|| chain.to_string())
+        };
+        Ok(ChainCheck {
+            chain: chain.to_string(),
+            desk_code,
+            records: records.len() as i64,
+            signed,
+            legacy,
             broken,
         })
     }
 
-    /// Takes a batch of a device's audit records (oldest first) if it continues the chain.
-    /// Records the hub already has are skipped when they are the same, a break when not.
+    /// Every stored chain — the hub's first, then the desks' by desk code — checked afresh.
+    pub fn verify_audit_chains(&self) -> Result<Vec<ChainCheck>> {
+        let mut chains: Vec<String> = vec![HUB_CHAIN.to_string()];
+        let mut q = self.conn.prepare(
+            "SELECT c.id FROM (SELECT DISTINCT device_id AS id FROM audit_record
+                               UNION SELECT device_id FROM audit_anchor) c
+             LEFT JOIN device d ON d.id = c.id
+             WHERE c.id != ?1 ORDER BY d.desk_code, c.id",
+        )?;
+        chains.extend(
+            q.query_map([HUB_CHAIN], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?,
+        );
+        chains.iter().map(|c| self.check_chain(c)).collect()
+    }
+
+    /// The hub's own chain, checked whole from its first record to the anchor.
+    pub fn hub_audit(&self, recent: usize) -> Result<HubAudit> {
+        let check = self.check_chain(HUB_CHAIN)?;
+        let mut q = self.conn.prepare(&format!(
+            "SELECT {RECORD_COLUMNS} FROM audit_record WHERE device_id = ?1
+             ORDER BY seq DESC LIMIT ?2"
+        ))?;
+        let newest: Vec<AuditRecord> = q
+            .query_map(params![HUB_CHAIN, recent as i64], read_record)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(HubAudit {
+            seq: newest.first().map_or(0, |r| r.seq),
+            recent: newest,
+            broken: check.broken,
+        })
+    }
+
+    /// Every chain's head now, signed with the hub's key.
+    pub fn audit_anchors(&self, now: DateTime<Utc>) -> Result<AnchorFile> {
+        let mut q = self.conn.prepare(
+            "SELECT a.device_id, coalesce(d.desk_code, a.device_id), r.seq, r.hash
+             FROM audit_record r
+             JOIN (SELECT device_id, max(seq) AS seq FROM audit_record GROUP BY device_id) a
+               ON a.device_id = r.device_id AND a.seq = r.seq
+             LEFT JOIN device d ON d.id = r.device_id
+             ORDER BY a.device_id != 'hub', d.desk_code, a.device_id",
+        )?;
+        let heads = q
+            .query_map([], |r| {
+                Ok(AnchoredHead {
+                    chain: r.get(0)?,
+                    desk_code: r.get(1)?,
+                    seq: r.get(2)?,
+                    hash: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let payload = serde_json::to_string(&Anchors {
+            made_at: ts(now),
+            heads,
+        })
+        .map_err(|e| HubStoreError::Json("anchors".into(), e))?;
+        Ok(AnchorFile {
+            signature: self
+                .audit_signer
+                .sign_bytes(ANCHOR_CONTEXT, payload.as_bytes()),
+            public_key: self.audit_signer.public_hex(),
+            payload,
+        })
+    }
+
+    /// Checks the stored chains against an anchor file: its signature must be the hub's key's
+    /// (the one registered for the hub's chain), and every head it names must still be stored
+    /// as it was. The first difference, or why the file cannot be trusted.
+    pub fn check_anchors(&self, file: &AnchorFile) -> Result<Option<String>> {
+        let hub = chain_key(&self.conn, HUB_CHAIN)?;
+        let Some(verifier) = hub.verifier else {
+            return Ok(Some("the hub's chain has no registered key".into()));
+        };
+        if file.public_key != verifier.to_hex()
+            || !verifier.verifies_bytes(ANCHOR_CONTEXT, file.payload.as_bytes(), &file.signature)
+        {
+            return Ok(Some(
+                "the anchor file is not signed with this hub's audit key".into(),
+            ));
+        }
+        let anchors: Anchors = serde_json::from_str(&file.payload)
+            .map_err(|e| HubStoreError::Json("anchors".into(), e))?;
+        for h in &anchors.heads {
+            let stored: Option<String> = self
+                .conn
+                .query_row(
+                    "SELECT hash FROM audit_record WHERE device_id = ?1 AND seq = ?2",
+                    params![h.chain, h.seq],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if stored.as_deref() != Some(h.hash.as_str()) {
+                return Ok(Some(format!(
+                    "chain {} (desk {}): record {} differs from the anchor of {} — records up to it were rewritten or removed",
+                    h.chain, h.desk_code, h.seq, anchors.made_at
+                )));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Takes a batch of a device's audit records (oldest first) if it continues the chain, and
+    /// each record from the key's start on is signed with the device's key, names an actor who
+    /// signed in at that desk and is not dated before its enrolment. Records the hub already has
+    /// are skipped when they are the same, a break when not.
     pub fn receive_audit(
         &mut self,
         device: &str,
@@ -190,6 +567,7 @@ impl HubStore {
     ) -> Result<AuditReceipt> {
         let tx = self.conn.transaction()?;
         let (head_seq, head_hash) = anchor(&tx, device)?;
+        let key = chain_key(&tx, device)?;
         let mut fresh: Vec<&AuditRecord> = Vec::new();
         let mut broken = None;
         for r in records {
@@ -201,7 +579,9 @@ impl HubStore {
                         |row| row.get(0),
                     )
                     .optional()?;
-                if had.as_deref() != Some(r.hash.as_str()) {
+                // Records before the chain's start on the hub (the desk's, from before its
+                // enrolment) are not the hub's to compare.
+                if r.seq > key.start.0 && had.as_deref() != Some(r.hash.as_str()) {
                     broken = Some((
                         r.seq,
                         format!(
@@ -215,11 +595,21 @@ impl HubStore {
                 fresh.push(r);
             }
         }
+        let owned: Vec<AuditRecord> = fresh.iter().map(|r| (*r).clone()).collect();
+        if broken.is_none()
+            && let Err(b) = verify_chain(head_seq, &head_hash, &owned)
+        {
+            broken = Some((b.seq, b.reason));
+        }
         if broken.is_none() {
-            let owned: Vec<AuditRecord> = fresh.iter().map(|r| (*r).clone()).collect();
-            if let Err(b) = verify_chain(head_seq, &head_hash, &owned) {
-                broken = Some((b.seq, b.reason));
-            }
+            let known = |actor: &str| -> Result<bool> {
+                Ok(tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM desk_user WHERE device_id = ?1 AND user_name = ?2)",
+                    params![device, actor],
+                    |r| r.get(0),
+                )?)
+            };
+            broken = check_signed(&key, &owned, Some(&known))?;
         }
         if let Some((seq, reason)) = broken {
             tx.execute(
@@ -262,6 +652,7 @@ impl HubStore {
                     .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                     .collect::<rusqlite::Result<_>>()?;
                 Ok(AuditHead {
+                    device_id: id,
                     desk_code,
                     desk_name,
                     seq,
@@ -415,5 +806,219 @@ mod tests {
         ));
         let heads = s.audit_heads().unwrap();
         assert_eq!((heads[0].seq, heads[0].breaks.len()), (6, 2));
+    }
+
+    fn signed_chain(
+        key: &AuditSigner,
+        from: (i64, String),
+        n: i64,
+        actor: &str,
+        at: &str,
+    ) -> Vec<AuditRecord> {
+        let mut out: Vec<AuditRecord> = Vec::new();
+        for i in 0..n {
+            let (seq, hash) = out.last().map_or(from.clone(), |r| (r.seq, r.hash.clone()));
+            let mut r = AuditRecord::next(
+                seq,
+                &hash,
+                at.into(),
+                actor,
+                "W01",
+                "view",
+                &format!("W01-20261127-{i:04}"),
+                "ok",
+                None,
+            );
+            key.sign(&mut r);
+            out.push(r);
+        }
+        out
+    }
+
+    /// Seen (issue 15): a desk pushed a record as actor 王审批 dated 2020; the back office showed
+    /// a chain as whole after a stored record was edited; the hub's own chain was rewritten
+    /// with fresh hashes undetected.
+    #[test]
+    fn signed_chains_name_real_actors_and_stored_edits_and_rewrites_are_found() {
+        let mut s = HubStore::open_in_memory().unwrap();
+        let now: DateTime<Utc> = "2026-11-27T02:00:00Z".parse().unwrap();
+        let key = AuditSigner::from_seed(&[5u8; 32]);
+        // The desk had 3 records before it was enrolled: its chain starts there on the hub.
+        let before = chain(3);
+        let head = (3, before[2].hash.clone());
+        let (code, _) = s.create_enrol_code("1 号窗口", None, now).unwrap();
+        let reg = onewindow_proto::AuditKeyRegistration {
+            public_key: key.public_hex(),
+            head_seq: head.0,
+            head_hash: head.1.clone(),
+        };
+        let dev = s.enrol_with_key(&code, Some(&reg), now).unwrap().device_id;
+        let at = "2026-11-27T02:05:00.000Z";
+        // Nobody signed in at the desk yet: liu is no actor of it.
+        let c = signed_chain(&key, head.clone(), 2, "liu", at);
+        let AuditReceipt::Broken { reason, .. } = s.receive_audit(&dev, &c, now).unwrap() else {
+            panic!("a stranger's record taken")
+        };
+        assert!(reason.contains("never signed in"), "{reason}");
+        s.open_desk_session(&dev, "liu", now).unwrap();
+        assert!(matches!(
+            s.receive_audit(&dev, &c, now).unwrap(),
+            AuditReceipt::Taken { seq: 5, .. }
+        ));
+        let head5 = (5, c[1].hash.clone());
+        // 王审批 never signed in here; a record dated 2020; one unsigned; one by another key.
+        let cases: [(Vec<AuditRecord>, &str); 4] = [
+            (
+                signed_chain(&key, head5.clone(), 1, "王审批", at),
+                "never signed in",
+            ),
+            (
+                signed_chain(&key, head5.clone(), 1, "liu", "2020-01-01T00:00:00.000Z"),
+                "before the desk was enrolled",
+            ),
+            (
+                {
+                    let mut r = signed_chain(&key, head5.clone(), 1, "liu", at);
+                    r[0].sig = None;
+                    r
+                },
+                "not signed",
+            ),
+            (
+                signed_chain(
+                    &AuditSigner::from_seed(&[6u8; 32]),
+                    head5.clone(),
+                    1,
+                    "liu",
+                    at,
+                ),
+                "not the chain's key",
+            ),
+        ];
+        for (records, why) in cases {
+            let AuditReceipt::Broken { seq, reason } =
+                s.receive_audit(&dev, &records, now).unwrap()
+            else {
+                panic!("{why}: taken")
+            };
+            assert_eq!(seq, 6);
+            assert!(reason.contains(why), "{why}: {reason}");
+        }
+        // A refused sign-in is recorded with nobody as its actor.
+        let mut refused = AuditRecord::next(
+            5,
+            &head5.1,
+            at.into(),
+            NOBODY,
+            "W01",
+            "login",
+            "王审批",
+            "refused: wrong password",
+            None,
+        );
+        key.sign(&mut refused);
+        assert!(matches!(
+            s.receive_audit(&dev, &[refused], now).unwrap(),
+            AuditReceipt::Taken { seq: 6, .. }
+        ));
+
+        // The hub's own chain, signed with its key.
+        s.audit_hub("wang", "login", "wang", "ok", None, now)
+            .unwrap();
+        s.audit_hub("wang", "export", "figures.xlsx", "ok", None, now)
+            .unwrap();
+        let checks = s.verify_audit_chains().unwrap();
+        assert_eq!(checks.len(), 2);
+        assert!(checks.iter().all(|c| c.broken.is_none()), "{checks:?}");
+        assert_eq!((checks[0].chain.as_str(), checks[0].signed), (HUB_CHAIN, 2));
+        assert_eq!((checks[1].desk_code.as_str(), checks[1].signed), ("W01", 3));
+        let anchors = s.audit_anchors(now).unwrap();
+        assert_eq!(s.check_anchors(&anchors).unwrap(), None);
+
+        // A stored desk record edited around the triggers: found on the next check.
+        s.conn
+            .execute_batch(
+                "DROP TRIGGER audit_record_no_update;
+                 UPDATE audit_record SET object = 'W01-20261127-9999' WHERE seq = 4 AND device_id != 'hub';",
+            )
+            .unwrap();
+        let checks = s.verify_audit_chains().unwrap();
+        assert_eq!(checks[1].broken.as_ref().map(|b| b.0), Some(4));
+        // Put back; then the operator rewrites the hub's chain with fresh hashes (and, holding
+        // the key, fresh signatures): the chain verifies, the anchor does not.
+        s.conn
+            .execute(
+                "UPDATE audit_record SET object = 'W01-20261127-0000' WHERE seq = 4 AND device_id != 'hub'",
+                [],
+            )
+            .unwrap();
+        let mut rewritten = AuditRecord::next(
+            0,
+            GENESIS,
+            "2026-11-27T02:00:00.000Z".into(),
+            "wang",
+            HUB_CHAIN,
+            "login",
+            "wang",
+            "ok",
+            None,
+        );
+        s.audit_signer.sign(&mut rewritten);
+        let mut second = AuditRecord::next(
+            1,
+            &rewritten.hash,
+            "2026-11-27T02:00:00.000Z".into(),
+            "wang",
+            HUB_CHAIN,
+            "view",
+            "nothing",
+            "ok",
+            None,
+        );
+        s.audit_signer.sign(&mut second);
+        s.conn
+            .execute_batch("DROP TRIGGER audit_record_no_delete; DELETE FROM audit_record WHERE device_id = 'hub';")
+            .unwrap();
+        let tx = s.conn.transaction().unwrap();
+        for r in [&rewritten, &second] {
+            insert_record(&tx, HUB_CHAIN, r, &r.at).unwrap();
+        }
+        set_anchor(&tx, HUB_CHAIN, 2, &second.hash, &second.at).unwrap();
+        tx.commit().unwrap();
+        assert!(
+            s.verify_audit_chains()
+                .unwrap()
+                .iter()
+                .all(|c| c.broken.is_none())
+        );
+        let differs = s.check_anchors(&anchors).unwrap().unwrap();
+        assert!(differs.contains("record 2 differs"), "{differs}");
+        // Without the key, a rewrite does not even verify.
+        let mut forged = second.clone();
+        forged.object = "forged".into();
+        forged.hash = forged.expected_hash();
+        AuditSigner::from_seed(&[9u8; 32]).sign(&mut forged);
+        s.conn
+            .execute(
+                "DELETE FROM audit_record WHERE device_id = 'hub' AND seq = 2",
+                [],
+            )
+            .unwrap();
+        let tx = s.conn.transaction().unwrap();
+        insert_record(&tx, HUB_CHAIN, &forged, &forged.at).unwrap();
+        set_anchor(&tx, HUB_CHAIN, 2, &forged.hash, &forged.at).unwrap();
+        tx.commit().unwrap();
+        let hub = &s.verify_audit_chains().unwrap()[0];
+        assert_eq!(hub.broken.as_ref().map(|b| b.0), Some(2), "{hub:?}");
+        // An anchor file signed by another key is not trusted.
+        let mut fake = anchors.clone();
+        fake.signature =
+            AuditSigner::from_seed(&[9u8; 32]).sign_bytes(ANCHOR_CONTEXT, fake.payload.as_bytes());
+        assert!(
+            s.check_anchors(&fake)
+                .unwrap()
+                .unwrap()
+                .contains("not signed")
+        );
     }
 }

@@ -56,8 +56,13 @@ fn normalise_code(code: &str) -> String {
 pub struct BlobDir(pub PathBuf);
 
 impl BlobDir {
-    fn partial(&self, sha: &str) -> PathBuf {
-        self.0.join("partial").join(format!("{sha}.part"))
+    /// Where `device`'s upload of `sha` grows: each device uploads the bytes it references
+    /// itself, so two devices' uploads of one blob never share a file.
+    fn partial(&self, device: &str, sha: &str) -> PathBuf {
+        self.0
+            .join("partial")
+            .join(device)
+            .join(format!("{sha}.part"))
     }
 
     pub fn path(&self, sha: &str) -> PathBuf {
@@ -74,17 +79,20 @@ pub enum ChunkWritten {
 }
 
 /// Step two of a chunk, outside the store's lock (the server lets one request at a time work
-/// on a blob): writes and fsyncs the bytes at `offset` of the partial file; after the last
-/// chunk checks the SHA-256 of the whole and moves the file into place, or removes it on a
-/// mismatch. Bytes past `offset` (a crash after writing, before recording) are cut first.
+/// on a device's upload of a blob): writes and fsyncs the bytes at `offset` of the device's
+/// partial file; after the last chunk checks the SHA-256 of the whole and moves the file into
+/// place — or, when another device's upload of the same bytes is there already, drops it (the
+/// bytes are kept once) — or removes it on a mismatch. Bytes past `offset` (a crash after
+/// writing, before recording) are cut first.
 pub fn write_blob_chunk(
     dir: &BlobDir,
+    device: &str,
     sha: &str,
     offset: u64,
     size: u64,
     bytes: &[u8],
 ) -> Result<ChunkWritten> {
-    let partial = dir.partial(sha);
+    let partial = dir.partial(device, sha);
     std::fs::create_dir_all(partial.parent().expect("has a parent"))?;
     let mut f = std::fs::OpenOptions::new()
         .create(true)
@@ -122,6 +130,11 @@ pub fn write_blob_chunk(
         return Err(HubStoreError::BlobMismatch(sha.into()));
     }
     let final_path = dir.path(sha);
+    if final_path.exists() {
+        // Another device uploaded the same bytes: this device proved it has them too.
+        std::fs::remove_file(&partial)?;
+        return Ok(ChunkWritten::Complete);
+    }
     std::fs::create_dir_all(final_path.parent().expect("has a parent"))?;
     std::fs::rename(&partial, &final_path)?;
     // The rename must survive a power cut before the blob is recorded as complete.
@@ -246,6 +259,17 @@ impl HubStore {
     /// for a desk code that already has a device (made by [`Self::create_re_enrol_code`])
     /// gives that device a new token.
     pub fn enrol(&mut self, code: &str, now: DateTime<Utc>) -> Result<Enrolment> {
+        self.enrol_with_key(code, None, now)
+    }
+
+    /// Like [`Self::enrol`], registering the desk's audit signing key (see
+    /// [`crate::store_desk::register_audit_key`]) in the same transaction.
+    pub fn enrol_with_key(
+        &mut self,
+        code: &str,
+        audit_key: Option<&onewindow_proto::AuditKeyRegistration>,
+        now: DateTime<Utc>,
+    ) -> Result<Enrolment> {
         let tx = self.conn.transaction()?;
         let hash = hash_hex(&normalise_code(code));
         let row: Option<(String, String)> = tx
@@ -291,6 +315,9 @@ impl HubStore {
             "UPDATE enrol_code SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1",
             params![hash, ts(now), device_id],
         )?;
+        if let Some(key) = audit_key {
+            crate::store_desk::register_audit_key(&tx, &device_id, key, true, now)?;
+        }
         tx.commit()?;
         Ok(Enrolment {
             device_id,
@@ -319,12 +346,14 @@ impl HubStore {
         )? == 1)
     }
 
-    pub fn blob_state(&self, sha: &str) -> Result<BlobState> {
+    /// How much of blob `sha` the hub has from `device` (another device's upload of the same
+    /// bytes does not count: a device learns nothing of blobs it did not send).
+    pub fn blob_state(&self, device: &str, sha: &str) -> Result<BlobState> {
         Ok(self
             .conn
             .query_row(
-                "SELECT received, complete FROM blob WHERE sha256 = ?1",
-                [sha],
+                "SELECT received, complete FROM blob_upload WHERE device_id = ?1 AND sha256 = ?2",
+                params![device, sha],
                 |r| {
                     Ok(BlobState {
                         offset: r.get::<_, i64>(0)? as u64,
@@ -343,26 +372,29 @@ impl HubStore {
     /// the hub reports; the last chunk is checked against the SHA-256 before the blob counts,
     /// and a mismatch discards the received bytes (nothing half-stored stays). The server does
     /// the same in three steps so the file work runs outside the store's lock.
+    #[allow(clippy::too_many_arguments)]
     pub fn write_chunk(
         &mut self,
         dir: &BlobDir,
+        device: &str,
         sha: &str,
         offset: u64,
         size: u64,
         bytes: &[u8],
         now: DateTime<Utc>,
     ) -> Result<BlobState> {
-        if let Some(done) = self.blob_chunk_check(sha, offset, size, bytes.len() as u64)? {
+        if let Some(done) = self.blob_chunk_check(device, sha, offset, size, bytes.len() as u64)? {
             return Ok(done);
         }
-        let written = write_blob_chunk(dir, sha, offset, size, bytes);
-        self.blob_chunk_record(sha, offset, size, bytes.len() as u64, written, now)
+        let written = write_blob_chunk(dir, device, sha, offset, size, bytes);
+        self.blob_chunk_record(device, sha, offset, size, bytes.len() as u64, written, now)
     }
 
     /// Step one of a chunk, under the lock: checks the id, the size and the offset. `Some` when
     /// the blob is already complete (nothing to write).
     pub fn blob_chunk_check(
         &self,
+        device: &str,
         sha: &str,
         offset: u64,
         size: u64,
@@ -378,7 +410,7 @@ impl HubStore {
                 "blob size must be 1..={MAX_BLOB} bytes"
             )));
         }
-        let state = self.blob_state(sha)?;
+        let state = self.blob_state(device, sha)?;
         if state.complete {
             return Ok(Some(state));
         }
@@ -399,8 +431,10 @@ impl HubStore {
 
     /// Step three, under the lock: records what [`write_blob_chunk`] did. A mismatching blob's
     /// row goes with its bytes.
+    #[allow(clippy::too_many_arguments)]
     pub fn blob_chunk_record(
         &mut self,
+        device: &str,
         sha: &str,
         offset: u64,
         size: u64,
@@ -409,32 +443,42 @@ impl HubStore {
         now: DateTime<Utc>,
     ) -> Result<BlobState> {
         let received = offset + len;
+        let upload = |conn: &rusqlite::Connection, received: u64, complete: bool| {
+            conn.execute(
+                "INSERT INTO blob_upload (device_id, sha256, size, received, complete, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(device_id, sha256) DO UPDATE SET size = excluded.size,
+                   received = excluded.received, complete = excluded.complete,
+                   updated_at = excluded.updated_at",
+                params![device, sha, size as i64, received as i64, complete, ts(now)],
+            )
+        };
         match written {
             Err(HubStoreError::BlobMismatch(s)) => {
-                self.conn
-                    .execute("DELETE FROM blob WHERE sha256 = ?1", [sha])?;
+                self.conn.execute(
+                    "DELETE FROM blob_upload WHERE device_id = ?1 AND sha256 = ?2",
+                    params![device, sha],
+                )?;
                 Err(HubStoreError::BlobMismatch(s))
             }
             Err(e) => Err(e),
             Ok(ChunkWritten::Partial) => {
-                self.conn.execute(
-                    "INSERT INTO blob (sha256, size, received, complete, updated_at) VALUES (?1, ?2, ?3, 0, ?4)
-                     ON CONFLICT(sha256) DO UPDATE SET size = excluded.size, received = excluded.received,
-                       updated_at = excluded.updated_at",
-                    params![sha, size as i64, received as i64, ts(now)],
-                )?;
+                upload(&self.conn, received, false)?;
                 Ok(BlobState {
                     offset: received,
                     complete: false,
                 })
             }
             Ok(ChunkWritten::Complete) => {
-                self.conn.execute(
-                    "INSERT INTO blob (sha256, size, received, complete, updated_at) VALUES (?1, ?2, ?3, 1, ?4)
+                let tx = self.conn.transaction()?;
+                upload(&tx, size, true)?;
+                tx.execute(
+                    "INSERT INTO blob (sha256, size, received, complete, updated_at) VALUES (?1, ?2, ?2, 1, ?3)
                      ON CONFLICT(sha256) DO UPDATE SET size = excluded.size, received = excluded.received,
                        complete = 1, updated_at = excluded.updated_at",
-                    params![sha, size as i64, size as i64, ts(now)],
+                    params![sha, size as i64, ts(now)],
                 )?;
+                tx.commit()?;
                 Ok(BlobState {
                     offset: size,
                     complete: true,
@@ -477,9 +521,10 @@ impl HubStore {
         let tx = self.conn.transaction()?;
         let earlier: Option<(String, Option<String>)> = tx
             .query_row(
-                // Op ids are UUIDv7 made on the desk: a replay is found by the id alone, so a
-                // desk that enrolled again cannot apply its earlier ops a second time.
-                "SELECT status, reason FROM applied_op WHERE op_id = ?2 AND ?1 IS NOT NULL",
+                // A replay is found by the device and the op's id: a desk enrolled again keeps
+                // its device; one enrolled as a new desk cannot replay its old ops, as their case
+                // numbers carry the old desk code.
+                "SELECT status, reason FROM applied_op WHERE device_id = ?1 AND op_id = ?2",
                 params![device, op.op_id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -513,14 +558,40 @@ impl HubStore {
             tx.commit()?;
             return Ok(result(OpStatus::Rejected, Some(reason), vec![]));
         }
+        // Every case number the op names must be one of this desk's (case numbers begin
+        // with the desk code): no desk reports on, or hands off, another desk's cases.
+        if let Ok(b) = &body {
+            let desk: String = tx.query_row(
+                "SELECT desk_code FROM device WHERE id = ?1",
+                [device],
+                |r| r.get(0),
+            )?;
+            if let Some(foreign) = b
+                .case_numbers()
+                .into_iter()
+                .find(|n| !onewindow_domain::case::is_case_number_of(n, &desk))
+            {
+                let reason = format!("办件编号 {foreign} 不是本窗口（{desk}）的编号，中心不予接收");
+                tracing::warn!(op = %op.op_id, device, "op names another desk's case number");
+                tx.execute(
+                    "INSERT INTO applied_op (device_id, op_id, device_seq, kind, status, reason, at)
+                     VALUES (?1, ?2, ?3, ?4, 'rejected', ?5, ?6)",
+                    params![device, op.op_id, op.device_seq, op.kind, reason, ts(now)],
+                )?;
+                tx.commit()?;
+                return Ok(result(OpStatus::Rejected, Some(reason), vec![]));
+            }
+        }
+        // Files count only once this device uploaded them itself.
         let needs = body.as_ref().map(OpBody::blobs).unwrap_or_default();
         let missing: Vec<String> = needs
             .into_iter()
             .map(str::to_string)
             .filter(|sha| {
                 !tx.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM blob WHERE sha256 = ?1 AND complete = 1)",
-                    [sha],
+                    "SELECT EXISTS (SELECT 1 FROM blob_upload
+                                    WHERE device_id = ?1 AND sha256 = ?2 AND complete = 1)",
+                    params![device, sha],
                     |r| r.get::<_, bool>(0),
                 )
                 .unwrap_or(false)
@@ -928,13 +999,15 @@ mod tests {
         assert_eq!(s.case_count().unwrap(), 1);
 
         // The blob arrives in two chunks; a wrong offset is refused with the one to use.
-        s.write_chunk(&blobs, &page_sha, 0, 3, b"jp", now())
+        s.write_chunk(&blobs, &dev, &page_sha, 0, 3, b"jp", now())
             .unwrap();
         assert!(matches!(
-            s.write_chunk(&blobs, &page_sha, 0, 3, b"jp", now()),
+            s.write_chunk(&blobs, &dev, &page_sha, 0, 3, b"jp", now()),
             Err(HubStoreError::BlobOffset { expected: 2, .. })
         ));
-        let done = s.write_chunk(&blobs, &page_sha, 2, 3, b"g", now()).unwrap();
+        let done = s
+            .write_chunk(&blobs, &dev, &page_sha, 2, 3, b"g", now())
+            .unwrap();
         assert!(done.complete);
         assert_eq!(std::fs::read(blobs.path(&page_sha)).unwrap(), page);
 
@@ -997,7 +1070,14 @@ mod tests {
         };
         let r = s.apply_ops(&b, &[again], now()).unwrap();
         assert_eq!(r[0].status, OpStatus::Rejected);
-        assert!(r[0].reason.as_deref().unwrap().contains("其他窗口"));
+        assert!(
+            r[0].reason
+                .as_deref()
+                .unwrap()
+                .contains("不是本窗口（W02）的编号"),
+            "{:?}",
+            r[0].reason
+        );
         // The same desk re-enrolled (a replaced PC) keeps its device: the old token stops
         // working, the new one reports on the desk's cases and sees their decisions.
         let other = enrol(&mut s, "3 号窗口");
@@ -1041,11 +1121,12 @@ mod tests {
             s.apply_ops(&re.device_id, &[delivered], now()).unwrap()[0].status,
             OpStatus::Applied
         );
-        // The same desk enrolled again (a new device) replays its op: a duplicate, not twice.
+        // The same desk enrolled again as a new desk replays its op: refused, not applied
+        // twice (the number is the old desk's).
         let a2 = device(&mut s, "1 号窗口（重新注册）");
         assert_eq!(
             s.apply_ops(&a2, &[hand], now()).unwrap()[0].status,
-            OpStatus::Duplicate
+            OpStatus::Rejected
         );
         // A path-like blob id is refused, not waited for.
         let bad = Op {
@@ -1063,23 +1144,102 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let blobs = BlobDir(dir.path().to_path_buf());
         let mut s = HubStore::open_in_memory().unwrap();
+        let (code, _) = s.create_enrol_code("1 号窗口", None, now()).unwrap();
+        let dev = s.enrol(&code, now()).unwrap().device_id;
         let claimed = sha(b"abc");
         assert!(matches!(
-            s.write_chunk(&blobs, &claimed, 0, 3, b"abd", now()),
+            s.write_chunk(&blobs, &dev, &claimed, 0, 3, b"abd", now()),
             Err(HubStoreError::BlobMismatch(_))
         ));
-        assert_eq!(s.blob_state(&claimed).unwrap().offset, 0);
-        assert!(!blobs.partial(&claimed).exists());
+        assert_eq!(s.blob_state(&dev, &claimed).unwrap().offset, 0);
+        assert!(!blobs.partial(&dev, &claimed).exists());
         assert!(!blobs.path(&claimed).exists());
         assert!(matches!(
-            s.write_chunk(&blobs, "../../etc/passwd", 0, 3, b"abc", now()),
+            s.write_chunk(&blobs, &dev, "../../etc/passwd", 0, 3, b"abc", now()),
             Err(HubStoreError::BadInput(_))
         ));
         // The right bytes are then taken.
         assert!(
-            s.write_chunk(&blobs, &claimed, 0, 3, b"abc", now())
+            s.write_chunk(&blobs, &dev, &claimed, 0, 3, b"abc", now())
                 .unwrap()
                 .complete
         );
+    }
+
+    /// Seen (issue 15): desk W02 referenced W01's scan without uploading it, and learnt whether
+    /// a blob exists by asking for its offset. Each device's upload is its own.
+    #[test]
+    fn a_device_references_and_probes_only_the_blobs_it_uploaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = BlobDir(dir.path().to_path_buf());
+        let mut s = HubStore::open_in_memory().unwrap();
+        let enrol = |s: &mut HubStore, name: &str| {
+            let (code, _) = s.create_enrol_code(name, None, now()).unwrap();
+            s.enrol(&code, now()).unwrap().device_id
+        };
+        let (a, b) = (enrol(&mut s, "1 号窗口"), enrol(&mut s, "2 号窗口"));
+        let scan = b"jpg".to_vec();
+        let sha = sha(&scan);
+        assert!(
+            s.write_chunk(&blobs, &a, &sha, 0, 3, &scan, now())
+                .unwrap()
+                .complete
+        );
+        // W02 learns nothing of it, and cannot attach it.
+        assert_eq!(
+            s.blob_state(&b, &sha).unwrap(),
+            BlobState {
+                offset: 0,
+                complete: false
+            }
+        );
+        let mine = hand_off("op-b1", 1, "W02-20261127-0001", &[&sha]);
+        let r = s.apply_ops(&b, std::slice::from_ref(&mine), now()).unwrap();
+        assert_eq!(r[0].status, OpStatus::WaitingForBlob);
+        assert_eq!(r[0].missing_blobs, std::slice::from_ref(&sha));
+        // Once it sends the bytes itself (kept once on disk), its hand-off applies.
+        assert!(
+            s.write_chunk(&blobs, &b, &sha, 0, 3, &scan, now())
+                .unwrap()
+                .complete
+        );
+        assert!(!blobs.partial(&b, &sha).exists());
+        assert_eq!(std::fs::read(blobs.path(&sha)).unwrap(), scan);
+        assert_eq!(
+            s.apply_ops(&b, &[mine], now()).unwrap()[0].status,
+            OpStatus::Applied
+        );
+        // W02 hands off a case numbered with W01's code: refused, whatever the op.
+        let foreign = hand_off("op-b2", 2, "W01-20261127-0009", &[]);
+        let r = s.apply_ops(&b, &[foreign], now()).unwrap();
+        assert_eq!(r[0].status, OpStatus::Rejected);
+        let notice = |op: &str, number: &str| Op {
+            op_id: op.into(),
+            device_seq: 3,
+            schema_version: 1,
+            kind: OpKind::NoticeIssued.as_str().into(),
+            payload: serde_json::json!({"case_id": "c", "number": number, "item_code": "i",
+                "by": "liu", "at": "2026-11-27T02:00:00Z"}),
+        };
+        let r = s
+            .apply_ops(&b, &[notice("op-n", "W01-20261127-0003")], now())
+            .unwrap();
+        assert_eq!(r[0].status, OpStatus::Rejected);
+        // The notices table keys by (device, op id): two desks' ops of one id both count.
+        for (dev, number) in [(&a, "W01-20261127-0003"), (&b, "W02-20261127-0003")] {
+            let r = s
+                .apply_ops(dev, &[notice("op-same", number)], now())
+                .unwrap();
+            assert_eq!(r[0].status, OpStatus::Applied, "{number}");
+        }
+        let n: i64 = s
+            .conn
+            .query_row(
+                "SELECT count(*) FROM notice_issued WHERE op_id = 'op-same'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 2);
     }
 }

@@ -25,10 +25,10 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::Arc;
 
+use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::rand_core::RngCore;
 use aes_gcm::aead::stream::{NewStream, StreamBE32, StreamPrimitive};
 use aes_gcm::aead::{KeyInit, OsRng};
-use aes_gcm::Aes256Gcm;
 
 /// The first bytes of every file sealed now.
 pub const MAGIC: &[u8; 8] = b"OWSEAL2\0";
@@ -265,7 +265,9 @@ impl Seal {
         let mut out = header.to_vec();
         let count = segments(plain.len() as u64) as usize;
         for i in 0..count {
-            let mut seg = plain[(i * SEGMENT).min(plain.len())..((i + 1) * SEGMENT).min(plain.len())].to_vec();
+            let mut seg = plain
+                [(i * SEGMENT).min(plain.len())..((i + 1) * SEGMENT).min(plain.len())]
+                .to_vec();
             file.seal_segment(i as u64, i + 1 == count, &mut seg)
                 .expect("sealing memory");
             out.extend_from_slice(&seg);
@@ -527,7 +529,15 @@ mod tests {
         let plain = bytes(3 * SEGMENT + 100);
         let sealed = s.seal(&plain);
         // One bit flipped anywhere: magic, salt, segment size, reserved, body, tag.
-        for at in [3, 10, 40, 44, HEADER + 5, HEADER + SEGMENT + 3, sealed.len() - 1] {
+        for at in [
+            3,
+            10,
+            40,
+            44,
+            HEADER + 5,
+            HEADER + SEGMENT + 3,
+            sealed.len() - 1,
+        ] {
             let mut bad = sealed.clone();
             bad[at] ^= 1;
             assert!(s.open(&bad).is_err(), "flip at {at}");

@@ -24,8 +24,14 @@ pub mod paths {
     pub const METRICS: &str = "/metrics";
     pub const CATALOG_CHANGES: &str = "/v1/catalog/changes";
     pub const CALENDAR_CHANGES: &str = "/v1/calendar/changes";
-    /// `/v1/elicences/{holder}`: one holder's e-licences.
-    pub const ELICENCES: &str = "/v1/elicences";
+    /// `POST` (JSON `holder`, `case_number`): one holder's e-licences, for a case of this desk;
+    /// device token and a signed-in clerk's session ([`super::CLERK_SESSION_HEADER`]) required,
+    /// at most 60 lookups per device per hour.
+    pub const ELICENCES_LOOKUP: &str = "/v1/elicences/lookup";
+    /// `POST`: the clerk signed in at this desk signs out (the session header names whom).
+    pub const LOGOUT: &str = "/v1/logout";
+    /// `POST`: a desk enrolled before audit signing registers its signing key (once).
+    pub const AUDIT_KEY: &str = "/v1/audit/key";
     /// `POST`: a one-time enrolment code for a device token.
     pub const ENROL: &str = "/v1/enrol";
     /// `POST`: a batch of outbox ops (device token required).
@@ -69,10 +75,30 @@ pub const MAX_CHUNK: usize = 8 * 1024 * 1024;
 /// The largest op batch the hub takes in one request.
 pub const MAX_OPS_PER_BATCH: usize = 500;
 
+/// The header that carries a signed-in clerk's session (from [`LoginAnswer::session`]) on the
+/// requests only a clerk may make (an e-licence lookup).
+pub const CLERK_SESSION_HEADER: &str = "x-onewindow-session";
+
 /// `POST /v1/enrol`: the one-time code an administrator made with `onewindow-hub enrol`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrolRequest {
     pub code: String,
+    /// The key the desk signs its audit records with, made for this enrolment (absent from
+    /// desks of earlier releases).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_key: Option<AuditKeyRegistration>,
+}
+
+/// A desk's audit signing key (Ed25519, made on the desk, its private half in the OS keyring)
+/// and the head of the desk's audit chain when it was made: every record after `head_seq` is
+/// signed. At enrolment the hub's copy of the chain starts at that head too (what the desk
+/// recorded before it was enrolled stays on the desk).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditKeyRegistration {
+    /// The 32-byte public key, lowercase hex.
+    pub public_key: String,
+    pub head_seq: i64,
+    pub head_hash: String,
 }
 
 /// The device's identity: its token goes into the OS keyring, the desk code into case numbers.
@@ -97,7 +123,23 @@ pub struct LoginAnswer {
     pub name: String,
     pub role: String,
     pub domains: Vec<String>,
+    /// The clerk's session at this desk, sent back in [`CLERK_SESSION_HEADER`] (absent from
+    /// hubs of earlier releases).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
 }
+
+/// `POST /v1/elicences/lookup`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ELicenceLookup {
+    /// An ID number or unified social credit code.
+    pub holder: String,
+    /// The case the lookup is for: a number of the asking desk.
+    pub case_number: String,
+}
+
+/// The most e-licence lookups one device may make in an hour.
+pub const MAX_ELICENCE_LOOKUPS_PER_HOUR: u32 = 60;
 
 /// One outbox op as the desk wrote it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -448,6 +490,14 @@ pub enum ApiErrorCode {
     /// The hub's disk is full: nothing of the request was recorded.
     StorageFull,
     Internal,
+    /// The request needs a clerk signed in at the desk through the hub (an e-licence lookup).
+    NoClerkSession,
+    /// Too many requests of this kind from this device; `Retry-After` says when to ask again.
+    TooManyRequests,
+    /// The op or request names a case of another desk.
+    NotYourCase,
+    /// The audit key cannot be registered (malformed, or another key is registered).
+    BadAuditKey,
     /// The desk sits at no window of the queue configuration.
     QueueNoWindow,
     /// The window is paused or closed: resume it before calling.
@@ -474,7 +524,7 @@ pub enum ApiErrorCode {
 
 impl ApiErrorCode {
     /// Every code, [`ApiErrorCode::Unknown`] last.
-    pub const ALL: [ApiErrorCode; 34] = [
+    pub const ALL: [ApiErrorCode; 38] = [
         ApiErrorCode::BadRequest,
         ApiErrorCode::BadQuery,
         ApiErrorCode::BadJson,
@@ -508,6 +558,10 @@ impl ApiErrorCode {
         ApiErrorCode::QueueNotServed,
         ApiErrorCode::RatingAlreadyGiven,
         ApiErrorCode::RatingNothingServed,
+        ApiErrorCode::NoClerkSession,
+        ApiErrorCode::TooManyRequests,
+        ApiErrorCode::NotYourCase,
+        ApiErrorCode::BadAuditKey,
         ApiErrorCode::Unknown,
     ];
 
@@ -538,6 +592,10 @@ impl ApiErrorCode {
             ApiErrorCode::AuditChainBroken => "audit_chain_broken",
             ApiErrorCode::StorageFull => "storage_full",
             ApiErrorCode::Internal => "internal",
+            ApiErrorCode::NoClerkSession => "no_clerk_session",
+            ApiErrorCode::TooManyRequests => "too_many_requests",
+            ApiErrorCode::NotYourCase => "not_your_case",
+            ApiErrorCode::BadAuditKey => "bad_audit_key",
             ApiErrorCode::QueueNoWindow => "queue_no_window",
             ApiErrorCode::QueueWindowNotOpen => "queue_window_not_open",
             ApiErrorCode::QueueNoCalledTicket => "queue_no_called_ticket",

@@ -201,6 +201,25 @@ impl OpBody {
         }
     }
 
+    /// Every case number the op names (a hand-off's own and its 一件事's, a report's, a
+    /// ticket's case), empty ones left out: each must be a number of the sending desk.
+    pub fn case_numbers(&self) -> Vec<&str> {
+        let numbers: Vec<&str> = match self {
+            OpBody::HandOff(b) => {
+                let mut v = vec![b.number.as_str()];
+                v.extend(b.bundle_case.as_ref().map(|c| c.number.as_str()));
+                v
+            }
+            OpBody::MaterialAdded(b) => vec![b.number.as_str()],
+            OpBody::Delivered(b) => vec![b.number.as_str()],
+            OpBody::PledgeChecked(b) | OpBody::MaterialArrived(b) => vec![b.number.as_str()],
+            OpBody::NoticeIssued(b) => vec![b.number.as_str()],
+            OpBody::OfflineTicket(t) => t.case_number.as_deref().into_iter().collect(),
+            OpBody::OfflineRating(_) => vec![],
+        };
+        numbers.into_iter().filter(|n| !n.is_empty()).collect()
+    }
+
     /// The files (blobs, by SHA-256) the hub must hold before it applies the op.
     pub fn blobs(&self) -> Vec<&str> {
         match self {

@@ -33,6 +33,8 @@ fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRecord> {
         detail: r.get(7)?,
         prev_hash: r.get(8)?,
         hash: r.get(9)?,
+        // Signed as it leaves for the hub (`onewindow_sync::push_audit`).
+        sig: None,
     })
 }
 

@@ -135,6 +135,21 @@ impl SyncError {
             SyncError::Hub { code: ApiErrorCode::AuditChainBroken, .. } => {
                 "本窗口的审计日志链不完整（记录被改动或删除），已报告中心；请联系管理员".into()
             }
+            SyncError::Hub { code: ApiErrorCode::NoClerkSession, .. } => {
+                "电子证照须由通过中心核验登录的工作人员查询；本次为离线登录或登录已过期，请锁屏后重新登录再查询".into()
+            }
+            SyncError::Hub { code: ApiErrorCode::TooManyRequests, .. } => {
+                format!(
+                    "本窗口查询过于频繁（电子证照每小时最多 {} 次），请稍后再试",
+                    onewindow_proto::MAX_ELICENCE_LOOKUPS_PER_HOUR
+                )
+            }
+            SyncError::Hub { code: ApiErrorCode::NotYourCase, .. } => {
+                "中心拒绝：该办件编号不属于本窗口".into()
+            }
+            SyncError::Hub { code: ApiErrorCode::BadAuditKey, .. } => {
+                "中心已登记本窗口的另一把审计签名密钥（本机密钥可能被清除）；请联系管理员重新注册本窗口".into()
+            }
             SyncError::Hub { code: ApiErrorCode::StorageFull, .. } => {
                 "中心存储已满，本窗口的办件暂存本地、稍后自动重发；请联系中心管理员清理中心服务器的磁盘".into()
             }
@@ -331,15 +346,50 @@ impl HubClient {
     }
 
     /// Trades a one-time enrolment code for this device's identity and token.
+    /// Trades a one-time enrolment code for this device's identity, registering no audit key
+    /// (a desk of an earlier release, or a test client).
     pub async fn enrol(&self, code: &str) -> Result<Enrolment, SyncError> {
+        self.enrol_with_key(code, None).await
+    }
+
+    /// Like [`HubClient::enrol`]; `audit_key` registers the key the desk will sign its audit
+    /// records with.
+    pub async fn enrol_with_key(
+        &self,
+        code: &str,
+        audit_key: Option<onewindow_proto::AuditKeyRegistration>,
+    ) -> Result<Enrolment, SyncError> {
         let url = format!("{}{}", self.base, paths::ENROL);
         self.send(
-            self.http
-                .post(url)
-                .json(&EnrolRequest { code: code.into() }),
+            self.http.post(url).json(&EnrolRequest {
+                code: code.into(),
+                audit_key,
+            }),
             paths::ENROL,
         )
         .await
+    }
+
+    /// Registers the audit signing key of a desk enrolled before audit signing (device token
+    /// required). The same key again is fine; another one is refused.
+    pub async fn register_audit_key(
+        &self,
+        key: &onewindow_proto::AuditKeyRegistration,
+    ) -> Result<(), SyncError> {
+        let url = format!("{}{}", self.base, paths::AUDIT_KEY);
+        self.send_raw(self.http.post(url).json(key)).await.map(drop)
+    }
+
+    /// Ends a clerk's session at this desk on the hub (best effort: it also ends by itself).
+    pub async fn logout(&self, session: &str) -> Result<(), SyncError> {
+        let url = format!("{}{}", self.base, paths::LOGOUT);
+        self.send_raw(
+            self.http
+                .post(url)
+                .header(onewindow_proto::CLERK_SESSION_HEADER, session),
+        )
+        .await
+        .map(drop)
     }
 
     pub async fn results(&self, cursor: i64) -> Result<onewindow_proto::ResultChanges, SyncError> {
@@ -417,8 +467,7 @@ impl HubClient {
         if let Some(t) = timeout {
             req = req.timeout(t);
         }
-        // The path can carry personal data (an applicant's number in /v1/elicences/{holder}):
-        // errors keep the hub's base URL only.
+        // Errors keep the hub's base URL only, never a path or query.
         let unreachable = |source: reqwest::Error| SyncError::Unreachable {
             url: self.base.clone(),
             source: source.without_url(),
@@ -459,12 +508,26 @@ impl HubClient {
         .await
     }
 
-    /// The applicant's e-licences (`holder`: an ID number or credit code), looked up live.
-    pub async fn elicences(&self, holder: &str) -> Result<ELicences, SyncError> {
-        self.get(
-            &format!("{}/{holder}", paths::ELICENCES),
-            &[],
-            Some(Duration::from_secs(10)),
+    /// The applicant's e-licences (`holder`: an ID number or credit code), looked up live for
+    /// one of this desk's cases by the clerk whose hub session is `session` (device token
+    /// required). The holder travels in the body, never in a URL or a log line.
+    pub async fn elicences(
+        &self,
+        holder: &str,
+        case_number: &str,
+        session: &str,
+    ) -> Result<ELicences, SyncError> {
+        let url = format!("{}{}", self.base, paths::ELICENCES_LOOKUP);
+        self.send(
+            self.http
+                .post(url)
+                .timeout(Duration::from_secs(10))
+                .header(onewindow_proto::CLERK_SESSION_HEADER, session)
+                .json(&onewindow_proto::ELicenceLookup {
+                    holder: holder.into(),
+                    case_number: case_number.into(),
+                }),
+            paths::ELICENCES_LOOKUP,
         )
         .await
     }

@@ -235,16 +235,23 @@ pub async fn push_outbox(
 
 /// Sends the audit records the hub does not have yet, in batches, each acknowledged before
 /// the next; how many were sent. A broken chain is the hub's `audit_chain_broken` error.
+/// Each record leaves signed with the desk's key, once it has one (the key and the cache's key
+/// live in the same OS keyring, so signing as a record leaves guards it as well as signing as
+/// it is written, and keeps the signature out of every state change's transaction).
 pub async fn push_audit(
     client: &HubClient,
     store: &std::sync::Arc<std::sync::Mutex<Store>>,
+    signer: Option<&onewindow_domain::audit::AuditSigner>,
 ) -> Result<usize, SyncError> {
     let mut sent = 0;
     loop {
-        let batch = {
+        let mut batch = {
             let s = store.lock().unwrap_or_else(|p| p.into_inner());
             s.audit_unsent(500)?
         };
+        if let Some(key) = signer {
+            batch.iter_mut().for_each(|r| key.sign(r));
+        }
         let Some(last) = batch.last().map(|r| r.seq) else {
             return Ok(sent);
         };
