@@ -286,7 +286,20 @@ fn acceptance(s: &Session, hot: &Path, printed_dir: &Path) {
 fn acceptance_at_the_window_from_scan_to_receipt() {
     let app = desk_app();
     let tmp = tempfile::tempdir().unwrap();
-    let hub = HubProcess::start(&demo_hub_data_with_elicences(tmp.path()));
+    let data = demo_hub_data_with_elicences(tmp.path());
+    // The e-licence registry answers only a clerk signed in through the hub at an enrolled
+    // desk: the desk enrols as RC01 and 李窗口 signs in before the applicant comes.
+    onewindow_tests::add_user(&data, "李窗口", "clerk", "window clerk pass");
+    let code = onewindow_tests::code_in(&onewindow_tests::hub_cli(&[
+        "enrol",
+        "--data",
+        data.to_str().unwrap(),
+        "--desk",
+        "综合受理 1 号窗口",
+        "--desk-code",
+        "RC01",
+    ]));
+    let hub = HubProcess::start(&data);
     let (_xvfb, display) = start_xvfb();
     let (_driver, base) = start_driver(&display);
     let desk_data = tmp.path().join("desk");
@@ -314,7 +327,27 @@ fn acceptance_at_the_window_from_scan_to_receipt() {
         ],
     );
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        enrol_and_sign_in(&session, &code, "李窗口", "window clerk pass");
         acceptance(&session, &hot, &printed_dir);
+        // The desk's audit records reach the hub signed with the key the enrolment made (kept
+        // in the real Secret Service), and the hub's check of the stored chain passes.
+        wait_until(
+            "the signed audit chain on the hub",
+            Duration::from_secs(20),
+            || {
+                onewindow_hub::store::HubStore::open_dir(&data)
+                    .unwrap()
+                    .verify_audit_chains()
+                    .unwrap()
+                    .iter()
+                    .any(|c| {
+                        c.desk_code == "RC01"
+                            && c.broken.is_none()
+                            && c.signed >= 5
+                            && c.signed == c.records
+                    })
+            },
+        );
     }));
     if let Err(panic) = outcome {
         session.screenshot(&shots_dir().join("failure-acceptance.png"));

@@ -189,6 +189,37 @@ fn start_driver_env(display: &str, keyring: bool, env: &[(&str, &str)]) -> (Guar
     (guard, base)
 }
 
+/// F10 in the real window: enrols the desk with the administrator's `code` (the device token and
+/// the audit signing key go to the real Secret Service), then signs `name` in through the hub.
+fn enrol_and_sign_in(s: &Session, code: &str, name: &str, password: &str) {
+    wait_until("online and unenrolled", Duration::from_secs(30), || {
+        text_of(s, "#connectivity") == "在线"
+            && attr(s, "#push-status", "data-state") == "unenrolled"
+    });
+    s.send_keys(&s.find("body"), "\u{E03A}");
+    wait_until("the enrolment panel", Duration::from_secs(5), || {
+        count(s, "#enrol-panel") == 1
+    });
+    type_into(s, "#enrol-code", code);
+    click(s, "#enrol-submit");
+    wait_until("enrolled", Duration::from_secs(15), || {
+        attr(s, "#push-status", "data-state") != "unenrolled"
+    });
+    let _ = s
+        .execute("const b = document.getElementById('enrol-close'); if (b) b.click(); return true");
+    wait_until("the sign-in screen", Duration::from_secs(10), || {
+        count(s, "#enrol-panel") == 0
+            && count(s, "#lock-screen") == 1
+            && text_of(s, "#lock-title") == "请登录"
+    });
+    type_into(s, "#lock-name", name);
+    type_into(s, "#lock-password", password);
+    s.send_keys(&s.find("#lock-password"), "\u{E007}");
+    wait_until("signed in", Duration::from_secs(15), || {
+        count(s, "#lock-screen") == 0
+    });
+}
+
 fn shots_dir() -> PathBuf {
     let d = root().join("target/e2e");
     std::fs::create_dir_all(&d).unwrap();

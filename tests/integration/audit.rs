@@ -132,12 +132,14 @@ async fn the_audit_log_reaches_the_hub_as_a_chain_and_an_edited_record_is_flagge
         page.contains(r#"<tr data-desk="W01" class="overdue">"#),
         "{page}"
     );
-    // The back office's own actions: the refused and the good sign-in, the export, this view.
+    // The hub's own chain: the desk's e-licence lookup, the refused and the good sign-in, the
+    // export, this view.
     assert!(
-        page.contains(r#"<p id="hub-audit-state">共 4 条，链完整性：<span class="ok">完整</span>"#),
+        page.contains(r#"<p id="hub-audit-state">共 5 条，链完整性：<span class="ok">完整</span>"#),
         "{page}"
     );
     for row in [
+        "<td>liu</td><td>电子证照查询</td><td>W01-20261127-0001</td><td>ok（desk W01; holder 371082********0810;",
         "<td>zhou</td><td>登录失败</td><td>zhou</td><td>wrong_password</td>",
         "<td>zhou</td><td>登录</td><td>zhou</td><td>ok</td>",
         "<td>zhou</td><td>导出</td><td>figures-",
@@ -146,7 +148,7 @@ async fn the_audit_log_reaches_the_hub_as_a_chain_and_an_edited_record_is_flagge
         assert!(page.contains(row), "{row} missing:\n{page}");
     }
     let hub_log = HubStore::open_dir(&data).unwrap().hub_audit(10).unwrap();
-    assert_eq!((hub_log.seq, hub_log.broken), (4, None));
+    assert_eq!((hub_log.seq, hub_log.broken), (5, None));
     hub.kill();
 }
 

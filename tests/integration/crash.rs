@@ -242,7 +242,23 @@ async fn drain(cache: &Path, blobs: &Path, hub_url: &str, token: &str) -> u32 {
 }
 
 fn enrol_token(data: &Path, desk: &str, hub: &HubProcess) -> String {
-    let code = onewindow_tests::enrol_code(data, desk);
+    enrol_token_coded(data, desk, None, hub)
+}
+
+/// Like [`enrol_token`], for a desk whose cases were numbered with `desk_code` before.
+fn enrol_token_coded(data: &Path, desk: &str, desk_code: Option<&str>, hub: &HubProcess) -> String {
+    let code = match desk_code {
+        None => onewindow_tests::enrol_code(data, desk),
+        Some(c) => onewindow_tests::code_in(&onewindow_tests::hub_cli(&[
+            "enrol",
+            "--data",
+            data.to_str().unwrap(),
+            "--desk",
+            desk,
+            "--desk-code",
+            c,
+        ])),
+    };
     let url = hub.url();
     std::thread::spawn(move || {
         tokio::runtime::Runtime::new()
@@ -570,7 +586,8 @@ async fn killed_at_work_no_scan_is_lost_or_put_in_another_case() {
         )
         .unwrap();
     drop(db);
-    let token = enrol_token(&data, "RC01", &hub);
+    // The desk worked as RC01 (its case numbers begin with it): it enrols with that code.
+    let token = enrol_token_coded(&data, "崩溃测试窗口", Some("RC01"), &hub);
     drain_sealed(&cache, &work.join("desk/intake/blobs"), &hub.url(), &token).await;
     let hub_store = HubStore::open_dir(&data).unwrap();
     assert_eq!(hub_store.case_count().unwrap() as i64, desk_cases);

@@ -443,21 +443,44 @@ async fn elicences_are_looked_up_one_holder_at_a_time() {
         demo("elicences-sample.json").to_str().unwrap(),
     ]);
     assert_eq!(out.trim(), "电子证照库已导入：40 个持证主体");
+    onewindow_tests::add_user(&data, "liu", "clerk", "window clerk pass");
+    let code = onewindow_tests::enrol_code(&data, "1 号窗口");
     let hub = HubProcess::start(&data);
-    let client = HubClient::new(&hub.url());
+    let token = HubClient::new(&hub.url()).enrol(&code).await.unwrap().token;
+    let client = HubClient::new(&hub.url()).with_token(&token);
+    let session = client
+        .login("liu", "window clerk pass")
+        .await
+        .unwrap()
+        .session
+        .expect("the hub opens a clerk session");
+    let case = "W01-20261127-0001";
 
-    let zhou = client.elicences("371082198410031615").await.unwrap();
+    let zhou = client
+        .elicences("371082198410031615", case, &session)
+        .await
+        .unwrap();
     assert_eq!(zhou.licences.len(), 4);
     assert_eq!(zhou.licences[0].licence_type, "居民身份证");
     assert_eq!(zhou.licences[0].valid_until, "2020-06-30".parse().ok());
-    let company = client.elicences("91371082maqan80l2a").await.unwrap();
+    let company = client
+        .elicences("91371082maqan80l2a", case, &session)
+        .await
+        .unwrap();
     assert_eq!(company.holder, "91371082MAQAN80L2A", "normalised");
     assert_eq!(company.licences[0].valid_until, None, "长期");
     // A valid number with no registry entry has no licences.
-    let nobody = client.elicences("91350100M000100Y43").await.unwrap();
+    let nobody = client
+        .elicences("91350100M000100Y43", case, &session)
+        .await
+        .unwrap();
     assert!(nobody.licences.is_empty());
     // A number that is not one is refused, precisely.
-    match client.elicences("371082198410031616").await.unwrap_err() {
+    match client
+        .elicences("371082198410031616", case, &session)
+        .await
+        .unwrap_err()
+    {
         SyncError::Hub { status, code, .. } => {
             assert_eq!((status, code.as_str()), (400, "bad_holder"));
             assert_eq!(code, onewindow_proto::ApiErrorCode::BadHolder);
@@ -484,7 +507,7 @@ async fn elicences_are_looked_up_one_holder_at_a_time() {
     );
     assert_eq!(
         client
-            .elicences("371082198410031615")
+            .elicences("371082198410031615", case, &session)
             .await
             .unwrap()
             .licences
@@ -497,6 +520,7 @@ mod audit;
 mod crash;
 mod office;
 mod queue;
+mod security;
 mod sign_in;
 mod support;
 mod sync;

@@ -131,7 +131,7 @@ async fn a_rejected_op_is_kept_with_its_reason_and_blocks_nothing() {
         Some("W01-20261127-0001")
     );
     assert!(
-        rejected[0].reason.contains("已被另一办件使用"),
+        rejected[0].reason.contains("不是本窗口（W02）的编号"),
         "{:?}",
         rejected[0]
     );
@@ -151,7 +151,7 @@ async fn a_rejected_op_is_kept_with_its_reason_and_blocks_nothing() {
     assert_eq!(b.status().push.rejected, 1);
     let again = b.rejected_ops().unwrap();
     assert_ne!(again[0].op_id, rejected[0].op_id);
-    assert!(again[0].reason.contains("已被另一办件使用"));
+    assert!(again[0].reason.contains("不是本窗口（W02）的编号"));
     assert!(b.discard_op(&again[0].op_id, "重").is_err());
     let left = b
         .discard_op(&again[0].op_id, "编号冲突，已改由 2 号窗口重新受理")
@@ -314,7 +314,13 @@ async fn a_hub_killed_while_writing_a_chunk_resumes_from_the_recorded_offset() {
     let status = hub.wait_exit(Duration::from_secs(10));
     assert!(!status.success(), "the failpoint aborted the hub");
     // Half a chunk past the recorded offset is on disk.
-    let partial = data.join("blobs/partial").join(format!("{sha}.part"));
+    let device = HubStore::open_dir(&data).unwrap().audit_heads().unwrap()[0]
+        .device_id
+        .clone();
+    let partial = data
+        .join("blobs/partial")
+        .join(device)
+        .join(format!("{sha}.part"));
     let on_disk = std::fs::metadata(&partial).unwrap().len();
     assert!(on_disk > chunk && on_disk < 2 * chunk, "{on_disk}");
 
@@ -342,7 +348,7 @@ async fn a_hub_killed_while_writing_a_chunk_resumes_from_the_recorded_offset() {
         .find(|(s, _)| s == &sha)
         .expect("the blob is complete");
     assert_eq!(size, bytes.len() as u64);
-    let stored = std::fs::read(onewindow_hub::store_sync::blob_dir(&data).path(&sha)).unwrap();
+    let stored = std::fs::read(onewindow_hub::store_blob::blob_dir(&data).path(&sha)).unwrap();
     assert_eq!(sha256_hex(&stored), sha, "hash-verified whole");
     assert!(!partial.exists());
     hub.kill();
@@ -350,17 +356,28 @@ async fn a_hub_killed_while_writing_a_chunk_resumes_from_the_recorded_offset() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn golden_payloads_of_every_protocol_version_are_still_applied() {
-    let h = TestHub::new().desk("金样窗口").start();
-    let code = h.code("金样窗口");
+    // Each file's case numbers begin with its desk's code: each is pushed by that desk (a
+    // desk may name only its own cases).
+    let h = TestHub::new()
+        .desk_coded("金样窗口", "GOLD")
+        .desk_coded("金样队列窗口", "W01")
+        .start();
+    let codes = [
+        ("GOLD", h.code("金样窗口")),
+        ("W01", h.code("金样队列窗口")),
+    ];
     let TestHub {
         tmp: _tmp,
         data: _data,
         hub,
         ..
     } = h;
-    let client = onewindow_sync::HubClient::new(&hub.url());
-    let token = client.enrol(&code).await.unwrap().token;
-    let client = client.with_token(&token);
+    let mut clients = std::collections::BTreeMap::new();
+    for (desk, code) in codes {
+        let client = onewindow_sync::HubClient::new(&hub.url());
+        let token = client.enrol(&code).await.unwrap().token;
+        clients.insert(desk, client.with_token(&token));
+    }
     let dir = onewindow_tests::root().join("tests/golden");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -373,6 +390,12 @@ async fn golden_payloads_of_every_protocol_version_are_still_applied() {
         let golden: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
         let ops: Vec<onewindow_proto::Op> = serde_json::from_value(golden["ops"].clone()).unwrap();
+        let text = golden["ops"].to_string();
+        let client = clients
+            .iter()
+            .find(|(desk, _)| text.contains(&format!("\"{desk}-")))
+            .map(|(_, c)| c)
+            .unwrap_or_else(|| panic!("{}: no desk of ours numbers its cases", f.display()));
         let answer = client.push_ops(&ops).await.unwrap();
         for r in &answer.results {
             assert_eq!(
@@ -399,7 +422,7 @@ async fn golden_payloads_of_every_protocol_version_are_still_applied() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hub_started_with_now_keeps_its_own_time() {
     let h = TestHub::new()
-        .desk("时钟窗口")
+        .desk_coded("时钟窗口", "GOLD")
         .now("2026-11-27T09:30:00+08:00")
         .start();
     let code = h.code("时钟窗口");

@@ -687,7 +687,7 @@ pub struct TestHubSetup {
     elicences: bool,
     queue: bool,
     users: Vec<(String, String, String)>,
-    desks: Vec<String>,
+    desks: Vec<(String, Option<String>)>,
     now: Option<String>,
     tls: bool,
 }
@@ -766,7 +766,13 @@ impl TestHubSetup {
 
     /// A one-time enrolment code for a desk of this name (`TestHub::code`).
     pub fn desk(mut self, name: &str) -> Self {
-        self.desks.push(name.into());
+        self.desks.push((name.into(), None));
+        self
+    }
+
+    /// A desk with the desk code `code` (its case numbers begin with it).
+    pub fn desk_coded(mut self, name: &str, code: &str) -> Self {
+        self.desks.push((name.into(), Some(code.into())));
         self
     }
 
@@ -803,7 +809,21 @@ impl TestHubSetup {
         let codes = self
             .desks
             .iter()
-            .map(|d| (d.clone(), enrol_code(&data, d)))
+            .map(|(d, code)| match code {
+                None => (d.clone(), enrol_code(&data, d)),
+                Some(c) => (
+                    d.clone(),
+                    code_in(&hub_cli(&[
+                        "enrol",
+                        "--data",
+                        data.to_str().unwrap(),
+                        "--desk",
+                        d,
+                        "--desk-code",
+                        c,
+                    ])),
+                ),
+            })
             .collect();
         let mut extra: Vec<&str> = Vec::new();
         if self.tls {

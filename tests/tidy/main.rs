@@ -170,6 +170,21 @@ fn rules() -> Vec<Rule> {
             production_only: true,
         },
         Rule {
+            name: "cryptography only from vetted libraries",
+            fix: "use a RustCrypto crate, rustls/aws-lc or SQLCipher through its public API \
+                  (aead::stream for segmented AEAD, hkdf for keys, ed25519-dalek for signatures); \
+                  never a primitive, a nonce scheme or a library's private struct of our own",
+            needles: hand_made_crypto(),
+            applies: |p| {
+                p.ends_with(".rs")
+                    && (p.starts_with("crates/")
+                        || p.starts_with("src-tauri/")
+                        || p.starts_with("tests/src/"))
+            },
+            allowed: |_| false,
+            production_only: true,
+        },
+        Rule {
             name: "op kinds only in crates/proto",
             fix: "name the kind as onewindow_proto::OpKind",
             needles: OpKind::ALL
@@ -181,6 +196,29 @@ fn rules() -> Vec<Rule> {
             production_only: false,
         },
     ]
+}
+
+/// What cryptography written by hand looks like in Rust: a C struct laid out to match a
+/// library's (SQLCipher's provider was copied field for field once), the tables and constants
+/// of AES and SHA-2, nonces assembled byte by byte, randomness pooled by hand.
+fn hand_made_crypto() -> Vec<String> {
+    [
+        "#[repr(C)]",
+        "extern \"C\"",
+        "sqlcipher_provider",
+        "sqlcipher_register_provider",
+        // AES's S-box and round constants; SHA-256's initial hash and first round constant.
+        "0x63, 0x7c, 0x77, 0x7b",
+        "0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0x1b, 0x36",
+        "0x6a09e667",
+        "0x428a2f98",
+        // A nonce built by hand instead of by the AEAD's own construction.
+        "Nonce::from_slice(",
+        "thread_local! {\n    static RNG",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect()
 }
 
 /// What HTML written by hand looks like in Rust: a string literal opening with a tag, a hand
@@ -591,6 +629,43 @@ fn http_outside_sync_and_invoke_outside_ipc_are_found() {
     let found = check(&rule("invoke only in ui/src/ipc"), &ui);
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].file, "ui/src/components/CaseScreen.svelte");
+}
+
+#[test]
+fn hand_made_cryptography_is_found() {
+    let files = [
+        // What page_crypto.rs did: SQLCipher's provider struct mirrored, AES by hand.
+        file(
+            "crates/store/src/page_crypto.rs",
+            "#[repr(C)]\nstruct Provider { init: extern \"C\" fn() -> i32 }\n",
+        ),
+        file(
+            "crates/store/src/page_crypto/fused.rs",
+            "const SBOX: [u8; 256] = [0x63, 0x7c, 0x77, 0x7b, 0xf2];\n",
+        ),
+        file(
+            "crates/intake/src/seal.rs",
+            "let nonce = Nonce::from_slice(&n);\n",
+        ),
+        // The library's own construction, and a test's use, are fine.
+        file(
+            "crates/intake/src/seal.rs",
+            "use aes_gcm::aead::stream::{NewStream, StreamBE32};\n#[cfg(test)]\nmod t { const H: u32 = 0x6a09e667; }\n",
+        ),
+    ];
+    let found = check(&rule("cryptography only from vetted libraries"), &files);
+    assert_eq!(
+        found
+            .iter()
+            .map(|v| (v.file.as_str(), v.line))
+            .collect::<Vec<_>>(),
+        [
+            ("crates/store/src/page_crypto.rs", 1),
+            ("crates/store/src/page_crypto.rs", 2),
+            ("crates/store/src/page_crypto/fused.rs", 1),
+            ("crates/intake/src/seal.rs", 1),
+        ]
+    );
 }
 
 #[test]

@@ -80,6 +80,9 @@ pub(crate) enum Rank {
     CacheKey,
     IntakeThread,
     ElicenceErrors,
+    /// `Session::hub_session` and `Session::audit_key`.
+    HubSession,
+    AuditKey,
     Screen,
     Hall,
     Font,

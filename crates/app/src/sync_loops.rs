@@ -251,7 +251,13 @@ impl SyncLoops {
         // Then what the back office decided on this desk's cases, then the audit log.
         let result = match pushed {
             Ok(r) => match self.pull_results_with(&client, &store).await {
-                Ok(_) => match onewindow_sync::push_audit(&client, &store).await {
+                Ok(_) => match onewindow_sync::push_audit(
+                    &client,
+                    &store,
+                    self.session.audit_key().as_ref(),
+                )
+                .await
+                {
                     Ok(n) => {
                         if n > 0 {
                             tracing::debug!(records = n, "audit records sent");

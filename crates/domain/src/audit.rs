@@ -41,6 +41,14 @@ pub struct AuditRecord {
     pub sig: Option<String>,
 }
 
+/// The actor of a record made with nobody signed in: a refused sign-in (the name typed is its
+/// object), so a name nobody proved is never recorded as someone who acted.
+pub const NOBODY: &str = "-";
+
+/// The actor of a change the hub's answer made on the desk (a hand-off taken, a decision
+/// received): the desk records it, but nobody at the desk did it.
+pub const HUB_ACTOR: &str = "中心";
+
 /// What a record's signature covers before its hash: the purpose, so a signature made for
 /// something else never passes as an audit record's.
 pub const SIGNING_CONTEXT: &[u8] = b"onewindow audit record v1\n";

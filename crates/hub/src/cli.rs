@@ -239,7 +239,7 @@ pub fn main() -> ExitCode {
             now,
         } => {
             let _guard = init_logging(&data);
-            let blobs = crate::store_sync::blob_dir(&data);
+            let blobs = crate::store_blob::blob_dir(&data);
             let store = match open(&data) {
                 Ok(s) => s,
                 Err(code) => return code,
@@ -551,7 +551,7 @@ fn run_import<T>(
 
 async fn serve(
     store: HubStore,
-    blobs: crate::store_sync::BlobDir,
+    blobs: crate::store_blob::BlobDir,
     bind: SocketAddr,
     tls: Option<(tokio_rustls::TlsAcceptor, String)>,
     clock: Clock,

@@ -16,6 +16,7 @@ pub mod state;
 pub mod store;
 pub mod store_appointment;
 pub mod store_audit;
+pub mod store_blob;
 pub mod store_desk;
 pub mod store_figures;
 pub mod store_office;

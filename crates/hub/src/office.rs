@@ -535,7 +535,7 @@ pub async fn decide(
             let size = bytes.len() as u64;
             let (dir, s2) = (state.blob_dir().clone(), sha.clone());
             let written = tokio::task::spawn_blocking(move || {
-                crate::store_sync::write_blob_chunk(&dir, "hub", &s2, 0, size, &bytes)
+                crate::store_blob::write_blob_chunk(&dir, "hub", &s2, 0, size, &bytes)
             })
             .await;
             if !matches!(written, Ok(Ok(_))) {
@@ -700,6 +700,7 @@ fn audit_action_label(action: &str) -> &str {
         "view" => "查看",
         "decide" => "审批决定",
         "export" => "导出",
+        "elicence_lookup" => "电子证照查询",
         other => other,
     }
 }

@@ -448,7 +448,7 @@ async fn put_blob(
             return Ok(done);
         }
         let written =
-            crate::store_sync::write_blob_chunk(&dir, &device, &sha, offset, size, &bytes);
+            crate::store_blob::write_blob_chunk(&dir, &device, &sha, offset, size, &bytes);
         lock().blob_chunk_record(&device, &sha, offset, size, len, written, clock.now())
     })
     .await

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use crate::clock::Clock;
 use crate::error::HttpError;
 use crate::store::{HubStore, HubStoreError};
-use crate::store_sync::BlobDir;
+use crate::store_blob::BlobDir;
 
 #[derive(Clone)]
 pub struct HubState {

@@ -5,7 +5,8 @@
 //! desk signs its records with the Ed25519 key it registered at enrolment (or at its first
 //! sign-in after the change; its earlier records are unsigned legacy), the hub signs its own
 //! with the key in its data folder, and the hub checks on receipt that a record's actor signed
-//! in at that desk and that it is not dated before the desk's enrolment. `audit-verify`
+//! in at that desk (or is the hub, or the approver who decided that case, for a decision the
+//! desk received) and that it is not dated before the desk's enrolment. `audit-verify`
 //! re-checks every stored chain from its start; `audit-anchor` writes every chain's head signed
 //! with the hub's key, so a later rewrite of what came before is found even by someone holding
 //! the database and the key.
@@ -43,9 +44,7 @@ pub struct AuditHead {
 /// The device id of the hub's own audit chain (back-office actions).
 pub const HUB_CHAIN: &str = "hub";
 
-/// The actor of a record made with nobody signed in: a refused sign-in (the name typed is its
-/// object).
-pub const NOBODY: &str = "-";
+pub use onewindow_domain::audit::NOBODY;
 
 /// The file in the hub's data folder that holds the secret of the hub's audit key.
 pub const HUB_KEY_FILE: &str = "audit-key";
@@ -144,13 +143,17 @@ fn chain_key(conn: &rusqlite::Connection, chain: &str) -> Result<ChainKey> {
     })
 }
 
+/// Whether a record's actor is one its desk may name.
+type ActorCheck<'a> = &'a dyn Fn(&AuditRecord) -> Result<bool>;
+
 /// Checks each record's signature (required from `signed_from` on; checked wherever present)
-/// and, for `Some(actors)`, that signed records name an actor who signed in at the desk and are
-/// not dated before its enrolment. The first record that fails, and why.
+/// and, for `Some(actors)`, that signed records name an actor the desk may name (see
+/// [`HubStore::receive_audit`]) and are not dated before its enrolment. The first record that
+/// fails, and why.
 fn check_signed(
     key: &ChainKey,
     records: &[AuditRecord],
-    actors: Option<&dyn Fn(&str) -> Result<bool>>,
+    actors: Option<ActorCheck<'_>>,
 ) -> Result<Option<(i64, String)>> {
     for r in records {
         let required = r.seq >= key.signed_from;
@@ -179,8 +182,7 @@ fn check_signed(
             continue;
         }
         if let Some(known) = actors {
-            let refused_sign_in = r.actor == NOBODY && r.action == "login" && r.result != "ok";
-            if !refused_sign_in && !known(&r.actor)? {
+            if !known(r)? {
                 return Ok(Some((
                     r.seq,
                     format!(
@@ -602,11 +604,28 @@ impl HubStore {
             broken = Some((b.seq, b.reason));
         }
         if broken.is_none() {
-            let known = |actor: &str| -> Result<bool> {
+            // Who a desk's record may name: someone who signed in at that desk through the hub
+            // (an offline sign-in needs a verifier from such a sign-in); nobody, for a refused
+            // sign-in; and, for a state change the hub's answer made on the desk, the hub or the
+            // approver who decided that very case of this desk.
+            let known = |r: &AuditRecord| -> Result<bool> {
+                if r.actor == NOBODY {
+                    return Ok(r.action == "login" && r.result != "ok");
+                }
+                if r.desk == "HUB" && r.action == "state" {
+                    return Ok(r.actor == onewindow_domain::audit::HUB_ACTOR
+                        || tx.query_row(
+                            "SELECT EXISTS (SELECT 1 FROM case_result x
+                               JOIN hub_case c ON c.id = x.case_id
+                               WHERE c.device_id = ?1 AND c.number = ?2 AND x.by_user = ?3)",
+                            params![device, r.object, r.actor],
+                            |row| row.get(0),
+                        )?);
+                }
                 Ok(tx.query_row(
                     "SELECT EXISTS (SELECT 1 FROM desk_user WHERE device_id = ?1 AND user_name = ?2)",
-                    params![device, actor],
-                    |r| r.get(0),
+                    params![device, r.actor],
+                    |row| row.get(0),
                 )?)
             };
             broken = check_signed(&key, &owned, Some(&known))?;

@@ -3,19 +3,14 @@
 //! windows handed off, and blobs received in chunks and checked before they count.
 
 use std::collections::BTreeSet;
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use onewindow_proto::ops::{FileRef, OpDecodeError};
-use onewindow_proto::{BlobState, Enrolment, Op, OpBody, OpResult, OpStatus, is_sha256};
+use onewindow_proto::{Enrolment, Op, OpBody, OpResult, OpStatus};
 use rusqlite::{OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 
 use crate::store::{HubStore, HubStoreError, Result};
-
-/// The largest blob the hub accepts (a scanned material; the desk refuses more than 50 MB).
-pub const MAX_BLOB: u64 = 200 * 1024 * 1024;
 
 /// The op schema versions this hub applies. Older desks keep working after an upgrade.
 pub const OP_SCHEMA_VERSIONS: &[i64] = &[1];
@@ -49,98 +44,6 @@ fn enrol_code() -> String {
 
 fn normalise_code(code: &str) -> String {
     code.trim().to_ascii_uppercase().replace(' ', "")
-}
-
-/// Where blob files live under the hub's data folder.
-#[derive(Debug, Clone)]
-pub struct BlobDir(pub PathBuf);
-
-impl BlobDir {
-    /// Where `device`'s upload of `sha` grows: each device uploads the bytes it references
-    /// itself, so two devices' uploads of one blob never share a file.
-    fn partial(&self, device: &str, sha: &str) -> PathBuf {
-        self.0
-            .join("partial")
-            .join(device)
-            .join(format!("{sha}.part"))
-    }
-
-    pub fn path(&self, sha: &str) -> PathBuf {
-        self.0.join(&sha[..2]).join(&sha[2..])
-    }
-}
-
-/// What step two of a chunk did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChunkWritten {
-    Partial,
-    /// The whole blob is there, its SHA-256 checked and the file in its final place.
-    Complete,
-}
-
-/// Step two of a chunk, outside the store's lock (the server lets one request at a time work
-/// on a device's upload of a blob): writes and fsyncs the bytes at `offset` of the device's
-/// partial file; after the last chunk checks the SHA-256 of the whole and moves the file into
-/// place — or, when another device's upload of the same bytes is there already, drops it (the
-/// bytes are kept once) — or removes it on a mismatch. Bytes past `offset` (a crash after
-/// writing, before recording) are cut first.
-pub fn write_blob_chunk(
-    dir: &BlobDir,
-    device: &str,
-    sha: &str,
-    offset: u64,
-    size: u64,
-    bytes: &[u8],
-) -> Result<ChunkWritten> {
-    let partial = dir.partial(device, sha);
-    std::fs::create_dir_all(partial.parent().expect("has a parent"))?;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .read(true)
-        .open(&partial)?;
-    f.set_len(offset)?;
-    f.seek(SeekFrom::Start(offset))?;
-    if offset > 0 && std::env::var("ONEWINDOW_FAILPOINT").is_ok_and(|v| v == "blob.mid_write") {
-        // Crash-test hook: half the chunk reaches the disk, then the power goes.
-        f.write_all(&bytes[..bytes.len() / 2])?;
-        f.sync_all()?;
-        eprintln!("failpoint blob.mid_write: aborting");
-        std::process::abort();
-    }
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    if offset + (bytes.len() as u64) < size {
-        return Ok(ChunkWritten::Partial);
-    }
-    f.seek(SeekFrom::Start(0))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    drop(f);
-    if format!("{:x}", hasher.finalize()) != sha {
-        std::fs::remove_file(&partial)?;
-        return Err(HubStoreError::BlobMismatch(sha.into()));
-    }
-    let final_path = dir.path(sha);
-    if final_path.exists() {
-        // Another device uploaded the same bytes: this device proved it has them too.
-        std::fs::remove_file(&partial)?;
-        return Ok(ChunkWritten::Complete);
-    }
-    std::fs::create_dir_all(final_path.parent().expect("has a parent"))?;
-    std::fs::rename(&partial, &final_path)?;
-    // The rename must survive a power cut before the blob is recorded as complete.
-    #[cfg(unix)]
-    std::fs::File::open(final_path.parent().expect("has a parent"))?.sync_all()?;
-    Ok(ChunkWritten::Complete)
 }
 
 /// Why an op cannot be applied, for the desk to show the clerk (Chinese).
@@ -318,12 +221,18 @@ impl HubStore {
         if let Some(key) = audit_key {
             crate::store_desk::register_audit_key(&tx, &device_id, key, true, now)?;
         }
+        let audit_seq: i64 = tx.query_row(
+            "SELECT coalesce((SELECT seq FROM audit_anchor WHERE device_id = ?1), 0)",
+            [&device_id],
+            |r| r.get(0),
+        )?;
         tx.commit()?;
         Ok(Enrolment {
             device_id,
             desk_code,
             desk_name,
             token,
+            audit_seq: Some(audit_seq),
         })
     }
 
@@ -344,147 +253,6 @@ impl HubStore {
             "UPDATE device SET revoked_at = ?2 WHERE desk_code = ?1 AND revoked_at IS NULL",
             params![desk_code, ts(now)],
         )? == 1)
-    }
-
-    /// How much of blob `sha` the hub has from `device` (another device's upload of the same
-    /// bytes does not count: a device learns nothing of blobs it did not send).
-    pub fn blob_state(&self, device: &str, sha: &str) -> Result<BlobState> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT received, complete FROM blob_upload WHERE device_id = ?1 AND sha256 = ?2",
-                params![device, sha],
-                |r| {
-                    Ok(BlobState {
-                        offset: r.get::<_, i64>(0)? as u64,
-                        complete: r.get(1)?,
-                    })
-                },
-            )
-            .optional()?
-            .unwrap_or(BlobState {
-                offset: 0,
-                complete: false,
-            }))
-    }
-
-    /// Takes `bytes` at `offset` of blob `sha` (whole size `size`). The offset must be the one
-    /// the hub reports; the last chunk is checked against the SHA-256 before the blob counts,
-    /// and a mismatch discards the received bytes (nothing half-stored stays). The server does
-    /// the same in three steps so the file work runs outside the store's lock.
-    #[allow(clippy::too_many_arguments)]
-    pub fn write_chunk(
-        &mut self,
-        dir: &BlobDir,
-        device: &str,
-        sha: &str,
-        offset: u64,
-        size: u64,
-        bytes: &[u8],
-        now: DateTime<Utc>,
-    ) -> Result<BlobState> {
-        if let Some(done) = self.blob_chunk_check(device, sha, offset, size, bytes.len() as u64)? {
-            return Ok(done);
-        }
-        let written = write_blob_chunk(dir, device, sha, offset, size, bytes);
-        self.blob_chunk_record(device, sha, offset, size, bytes.len() as u64, written, now)
-    }
-
-    /// Step one of a chunk, under the lock: checks the id, the size and the offset. `Some` when
-    /// the blob is already complete (nothing to write).
-    pub fn blob_chunk_check(
-        &self,
-        device: &str,
-        sha: &str,
-        offset: u64,
-        size: u64,
-        len: u64,
-    ) -> Result<Option<BlobState>> {
-        if !is_sha256(sha) {
-            return Err(HubStoreError::BadInput(
-                "blob id must be a lowercase hex SHA-256".into(),
-            ));
-        }
-        if size == 0 || size > MAX_BLOB {
-            return Err(HubStoreError::BadInput(format!(
-                "blob size must be 1..={MAX_BLOB} bytes"
-            )));
-        }
-        let state = self.blob_state(device, sha)?;
-        if state.complete {
-            return Ok(Some(state));
-        }
-        if offset != state.offset {
-            return Err(HubStoreError::BlobOffset {
-                sha256: sha.into(),
-                expected: state.offset,
-                got: offset,
-            });
-        }
-        if offset + len > size {
-            return Err(HubStoreError::BadInput(
-                "chunk goes past the blob's size".into(),
-            ));
-        }
-        Ok(None)
-    }
-
-    /// Step three, under the lock: records what [`write_blob_chunk`] did. A mismatching blob's
-    /// row goes with its bytes.
-    #[allow(clippy::too_many_arguments)]
-    pub fn blob_chunk_record(
-        &mut self,
-        device: &str,
-        sha: &str,
-        offset: u64,
-        size: u64,
-        len: u64,
-        written: Result<ChunkWritten>,
-        now: DateTime<Utc>,
-    ) -> Result<BlobState> {
-        let received = offset + len;
-        let upload = |conn: &rusqlite::Connection, received: u64, complete: bool| {
-            conn.execute(
-                "INSERT INTO blob_upload (device_id, sha256, size, received, complete, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT(device_id, sha256) DO UPDATE SET size = excluded.size,
-                   received = excluded.received, complete = excluded.complete,
-                   updated_at = excluded.updated_at",
-                params![device, sha, size as i64, received as i64, complete, ts(now)],
-            )
-        };
-        match written {
-            Err(HubStoreError::BlobMismatch(s)) => {
-                self.conn.execute(
-                    "DELETE FROM blob_upload WHERE device_id = ?1 AND sha256 = ?2",
-                    params![device, sha],
-                )?;
-                Err(HubStoreError::BlobMismatch(s))
-            }
-            Err(e) => Err(e),
-            Ok(ChunkWritten::Partial) => {
-                upload(&self.conn, received, false)?;
-                Ok(BlobState {
-                    offset: received,
-                    complete: false,
-                })
-            }
-            Ok(ChunkWritten::Complete) => {
-                let tx = self.conn.transaction()?;
-                upload(&tx, size, true)?;
-                tx.execute(
-                    "INSERT INTO blob (sha256, size, received, complete, updated_at) VALUES (?1, ?2, ?2, 1, ?3)
-                     ON CONFLICT(sha256) DO UPDATE SET size = excluded.size, received = excluded.received,
-                       complete = 1, updated_at = excluded.updated_at",
-                    params![sha, size as i64, ts(now)],
-                )?;
-                tx.commit()?;
-                Ok(BlobState {
-                    offset: size,
-                    complete: true,
-                })
-            }
-        }
     }
 
     /// Applies a batch of one device's ops in order. Each op that reaches an end is recorded
@@ -685,15 +453,6 @@ impl HubStore {
             )
             .optional()?)
     }
-
-    /// Every complete blob with its size, for checks.
-    pub fn complete_blobs(&self) -> Result<Vec<(String, u64)>> {
-        let mut q = self
-            .conn
-            .prepare("SELECT sha256, size FROM blob WHERE complete = 1 ORDER BY sha256")?;
-        let rows = q.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
 }
 
 fn uuid_like(b: &[u8; 16]) -> String {
@@ -893,14 +652,11 @@ fn insert_material(
     Ok(())
 }
 
-/// The blob folder of a hub data folder.
-pub fn blob_dir(data: &Path) -> BlobDir {
-    BlobDir(data.join("blobs"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store_blob::BlobDir;
+    use onewindow_proto::BlobState;
     use onewindow_proto::OpKind;
 
     fn now() -> DateTime<Utc> {

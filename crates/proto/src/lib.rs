@@ -108,6 +108,10 @@ pub struct Enrolment {
     pub desk_code: String,
     pub desk_name: String,
     pub token: String,
+    /// The newest record of the desk's audit chain the hub holds after this enrolment: the
+    /// desk sends what follows (absent from hubs of earlier releases).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_seq: Option<i64>,
 }
 
 /// `POST /v1/login`.

@@ -88,6 +88,19 @@ impl Store {
         Ok(r)
     }
 
+    /// The chain's head: the newest record's number and hash (the genesis before the first).
+    pub fn audit_head(&self) -> Result<(i64, String)> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .unwrap_or((0, GENESIS.to_string())))
+    }
+
     /// The newest records, newest first.
     pub fn audit_recent(&self, n: u32) -> Result<Vec<AuditRecord>> {
         let mut q = self.conn.prepare_cached(&format!(

@@ -290,7 +290,7 @@ impl Store {
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
         let hub = Actor {
-            user: "中心".into(),
+            user: onewindow_domain::audit::HUB_ACTOR.into(),
             desk: "HUB".into(),
         };
         for (op_id, answer, reason) in answers {

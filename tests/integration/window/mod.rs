@@ -60,6 +60,26 @@ async fn window(dir: &Path, hub: &HubProcess, today: &str) -> Window {
     }
 }
 
+/// Like [`window`], enrolled with the hub as RC01 and its clerk 李窗口 signed in through the
+/// hub: what an e-licence lookup needs.
+async fn signed_in_window(dir: &Path, hub: &HubProcess, today: &str) -> Window {
+    crate::support::mock_keyring();
+    let w = window(dir, hub, today).await;
+    onewindow_tests::add_user(&hub.data, "李窗口", "clerk", "window clerk pass");
+    let code = onewindow_tests::code_in(&onewindow_tests::hub_cli(&[
+        "enrol",
+        "--data",
+        hub.data.to_str().unwrap(),
+        "--desk",
+        "受理窗口",
+        "--desk-code",
+        "RC01",
+    ]));
+    w.desk.enrol(&hub.url(), &code, "").await.unwrap();
+    w.desk.login("李窗口", "window clerk pass").await.unwrap();
+    w
+}
+
 fn person(name: &str, number: &str, phone: &str) -> ApplicantInput {
     ApplicantInput {
         kind: onewindow_domain::applicant::ApplicantKind::Person,
@@ -134,7 +154,7 @@ fn printed_kind(dir: &Path, kind: &str) -> PathBuf {
 async fn scans_notice_correction_and_acceptance_with_receipt() {
     let tmp = tempfile::tempdir().unwrap();
     let hub = HubProcess::start(&demo_hub_data_with_elicences(tmp.path()));
-    let w = window(tmp.path(), &hub, "2026-11-27").await;
+    let w = signed_in_window(tmp.path(), &hub, "2026-11-27").await;
     let d = &w.desk;
 
     // 居民身份证换领 has two scenarios: the clerk must choose one first.
@@ -601,7 +621,7 @@ fn bmp() -> Vec<u8> {
 async fn id_card_reader_and_applicant_codes_fill_the_applicant() {
     let tmp = tempfile::tempdir().unwrap();
     let hub = HubProcess::start(&demo_hub_data_with_elicences(tmp.path()));
-    let w = window(tmp.path(), &hub, "2026-11-27").await;
+    let w = signed_in_window(tmp.path(), &hub, "2026-11-27").await;
     let d = &w.desk;
     let v = d.new_case(&item("00017200100002")).unwrap();
     let case = v.id.clone();

@@ -73,7 +73,7 @@ fn check(v: &CaseView, hot: &Path, snapshot: ExpectFile) {
 async fn the_case_view_of_a_draft_and_of_the_accepted_case() {
     let tmp = tempfile::tempdir().unwrap();
     let hub = HubProcess::start(&demo_hub_data_with_elicences(tmp.path()));
-    let w = window(tmp.path(), &hub, "2026-11-27").await;
+    let w = signed_in_window(tmp.path(), &hub, "2026-11-27").await;
     let d = &w.desk;
     let v = d.new_case(&item("00017200100002")).unwrap();
     let case = v.id.clone();

@@ -233,19 +233,43 @@ impl Cases {
         }
         self.intake.bump();
         if number_changed || ctx.elicences.is_none() {
-            self.lookup_elicences_for(&ctx.case.id, applicant).await;
+            self.lookup_elicences_for(&ctx.case.id, &ctx.case.number, applicant)
+                .await;
         }
         Ok(())
     }
 
-    /// Asks the hub's e-licence registry for this applicant (online only); the result is kept
-    /// with the open case. Offline, the clerk is told to collect paper or a pledge.
-    pub(super) async fn lookup_elicences_for(&self, case_id: &str, a: &Applicant) {
+    /// Asks the hub's e-licence registry for this applicant (online only, by a clerk signed in
+    /// through the hub, for this desk's case `number`); the result is kept with the open case.
+    /// Otherwise the clerk is told why, and to collect paper or a pledge.
+    pub(super) async fn lookup_elicences_for(&self, case_id: &str, number: &str, a: &Applicant) {
         let today = self.today();
         let Some(holder) = holder_of(a, today) else {
             return;
         };
-        match self.session.client().elicences(&holder).await {
+        const PAPER: &str = "可由电子证照替代的材料请收取纸质件或办理告知承诺";
+        let (client, session) = match (self.session.device_client(), self.session.hub_session()) {
+            (Some(c), Some(s)) => (c, s),
+            (None, _) => {
+                self.elicence_errors.relock().insert(
+                    case_id.to_string(),
+                    format!("本窗口尚未注册到中心，无法查询电子证照：{PAPER}"),
+                );
+                self.intake.bump();
+                return;
+            }
+            (Some(_), None) => {
+                self.elicence_errors.relock().insert(
+                    case_id.to_string(),
+                    format!(
+                        "电子证照须由通过中心核验登录的工作人员查询（当前为离线登录或未登录）；能连接中心时请锁屏后重新登录，或{PAPER}"
+                    ),
+                );
+                self.intake.bump();
+                return;
+            }
+        };
+        match client.elicences(&holder, number, &session).await {
             Ok(found) => {
                 let saved = self.cache.with_store_mut(|s| {
                     s.save_elicences(case_id, &holder, &found.licences, Utc::now())
@@ -260,10 +284,7 @@ impl Cases {
                 tracing::warn!(code = %e.code(), "e-licence lookup failed");
                 self.elicence_errors.relock().insert(
                     case_id.to_string(),
-                    format!(
-                        "暂时无法查询电子证照（{}）：可由电子证照替代的材料请收取纸质件或办理告知承诺",
-                        e.message_zh()
-                    ),
+                    format!("暂时无法查询电子证照（{}）：{PAPER}", e.message_zh()),
                 );
             }
         }
@@ -275,7 +296,8 @@ impl Cases {
         let a = ctx
             .applicant
             .ok_or_else(|| bad(ErrorCode::NoApplicant, "请先登记申请人证件号码"))?;
-        self.lookup_elicences_for(&ctx.case.id, &a).await;
+        self.lookup_elicences_for(&ctx.case.id, &ctx.case.number, &a)
+            .await;
         self.case_view(&ctx.case.id, None)
     }
 

@@ -6,6 +6,8 @@
 
 use crate::error::ErrorCode;
 use chrono::{SecondsFormat, Utc};
+use onewindow_domain::audit::{AuditSigner, NOBODY};
+use onewindow_proto::AuditKeyRegistration;
 use onewindow_store::push::Identity;
 use onewindow_sync::{HubClient, SyncError};
 use std::sync::Arc;
@@ -32,6 +34,12 @@ pub(crate) struct Session {
     user: DeskRwLock<Option<dto::UserView>>,
     /// The screen is locked: only signing in (the same clerk or another) opens it.
     locked: AtomicBool,
+    /// The signed-in clerk's session on the hub (an online sign-in's); none after an offline
+    /// one. Only a clerk with one may look up e-licences.
+    hub_session: DeskMutex<Option<String>>,
+    /// The key this desk signs its audit records with (Ed25519, kept in the OS keyring), once
+    /// it has one: made at enrolment, or at the first online sign-in of a desk enrolled before.
+    audit_key: DeskRwLock<Option<AuditSigner>>,
 }
 
 /// The keyring service the device token is filed under (one entry per device id).
@@ -63,6 +71,35 @@ fn save_token(device_id: &str, token: &str) -> Result<(), AppError> {
         .map_err(keyring_error)
 }
 
+/// The keyring account of a device's audit signing key.
+fn audit_key_account(device_id: &str) -> String {
+    format!("{device_id}:audit-key")
+}
+
+/// Reads the device's audit signing key from the OS keyring.
+pub fn load_audit_key(device_id: &str) -> Result<Option<AuditSigner>, AppError> {
+    let entry = keyring::Entry::new(KEYRING_SERVICE, &audit_key_account(device_id))
+        .map_err(keyring_error)?;
+    match entry.get_password() {
+        Ok(t) => Ok(AuditSigner::from_seed_hex(&t)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(keyring_error(e)),
+    }
+}
+
+fn save_audit_key(device_id: &str, key: &AuditSigner) -> Result<(), AppError> {
+    keyring::Entry::new(KEYRING_SERVICE, &audit_key_account(device_id))
+        .and_then(|e| e.set_password(&key.seed_hex()))
+        .map_err(keyring_error)
+}
+
+/// A new audit signing key from the OS's random source.
+fn new_audit_key() -> AuditSigner {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).expect("the OS random source works");
+    AuditSigner::from_seed(&seed)
+}
+
 /// Whether the host of `host_port_path` (what follows `http://`) is this PC.
 fn is_loopback_host(host_port_path: &str) -> bool {
     let authority = host_port_path.split(['/', '?', '#']).next().unwrap_or("");
@@ -87,6 +124,8 @@ impl Session {
             token: DeskMutex::new(Rank::Token, None),
             user: DeskRwLock::new(Rank::User, None),
             locked: AtomicBool::new(false),
+            hub_session: DeskMutex::new(Rank::HubSession, None),
+            audit_key: DeskRwLock::new(Rank::AuditKey, None),
             config,
             cache,
         }
@@ -112,6 +151,10 @@ impl Session {
         let Ok(Some(id)) = self.cache.with_store(|s| s.identity()) else {
             return None;
         };
+        match load_audit_key(&id.device_id) {
+            Ok(key) => *self.audit_key.write_now() = key,
+            Err(e) => tracing::warn!(code = %e.code, "audit key not read from the keyring"),
+        }
         let problem = match load_token(&id.device_id) {
             Ok(Some(token)) => {
                 *self.token.relock() = Some(token);
@@ -140,6 +183,16 @@ impl Session {
     pub(crate) fn device_client(&self) -> Option<HubClient> {
         let token = self.token()?;
         Some(self.client().with_token(&token))
+    }
+
+    /// The signed-in clerk's session on the hub, after an online sign-in.
+    pub(crate) fn hub_session(&self) -> Option<String> {
+        self.hub_session.relock().clone()
+    }
+
+    /// The key audit records are signed with as they leave for the hub, once there is one.
+    pub(crate) fn audit_key(&self) -> Option<AuditSigner> {
+        self.audit_key.read_now().clone()
     }
 
     /// The enrolment, once made.
@@ -208,13 +261,26 @@ impl Session {
             });
         }
         let client = HubClient::pinned(&url, pin.as_deref());
-        let enrolment = client.enrol(code).await.map_err(|e| {
-            tracing::warn!(code = %e.code(), "enrolment failed");
-            AppError {
-                code: e.code().into(),
-                message: e.message_zh(),
-            }
-        })?;
+        // The key this desk will sign its audit records with, registered with the enrolment:
+        // the hub's copy of the chain starts at today's head (what was recorded before the desk
+        // was enrolled stays here).
+        let key = new_audit_key();
+        let (head_seq, head_hash) = self.cache.with_store(|s| s.audit_head())?;
+        let registration = AuditKeyRegistration {
+            public_key: key.public_hex(),
+            head_seq,
+            head_hash,
+        };
+        let enrolment = client
+            .enrol_with_key(code, Some(registration))
+            .await
+            .map_err(|e| {
+                tracing::warn!(code = %e.code(), "enrolment failed");
+                AppError {
+                    code: e.code().into(),
+                    message: e.message_zh(),
+                }
+            })?;
         // The typed start matched: from now on the whole fingerprint it matched.
         let hub_pin = if https {
             client.seen_fingerprint()
@@ -223,6 +289,11 @@ impl Session {
         };
         let client = HubClient::pinned(&url, hub_pin.as_deref());
         save_token(&enrolment.device_id, &enrolment.token)?;
+        save_audit_key(&enrolment.device_id, &key)?;
+        // The hub holds the chain up to here; what follows is sent.
+        let hub_has = enrolment.audit_seq.unwrap_or(0);
+        self.cache.with_store_mut(|s| s.audit_sent(hub_has))?;
+        *self.audit_key.write_now() = Some(key);
         let id = Identity {
             device_id: enrolment.device_id.clone(),
             desk_code: enrolment.desk_code.clone(),
@@ -256,7 +327,7 @@ impl Session {
         if let Some(until) = attempts.locked(now) {
             tracing::warn!("sign-in refused: name locked on this desk");
             self.audit_as(
-                name,
+                NOBODY,
                 &self.desk_code(),
                 "login",
                 name,
@@ -284,7 +355,12 @@ impl Session {
                     verified_at: now,
                 };
                 self.note_sign_in(|s| s.sign_in_succeeded(&v.name, Some(&v)))?;
+                self.end_hub_session();
+                *self.hub_session.relock() = answer.session.clone();
                 self.signed_in(&answer.name, &answer.role, false);
+                if let Some(t) = &token {
+                    self.register_audit_key(t).await;
+                }
                 Ok(())
             }
             Some(Err(e)) if e.code() == onewindow_sync::SyncCode::BadLogin => {
@@ -347,6 +423,7 @@ impl Session {
             return Err(self.wrong_password(name, now)?);
         }
         self.note_sign_in(|s| s.sign_in_succeeded(name, None))?;
+        self.end_hub_session();
         tracing::info!(role = %v.role, "signed in offline with the cached verifier");
         self.signed_in(&v.name, &v.role, true);
         Ok(())
@@ -375,7 +452,7 @@ impl Session {
             Err(e) if e.code == ErrorCode::DiskFull => {
                 tracing::warn!("wrong password not counted: the disk is full");
                 self.audit_as(
-                    name,
+                    NOBODY,
                     &self.desk_code(),
                     "login",
                     name,
@@ -391,7 +468,7 @@ impl Session {
         };
         tracing::warn!(failures = after.failures, "sign-in refused: wrong password");
         self.audit_as(
-            name,
+            NOBODY,
             &self.desk_code(),
             "login",
             name,
@@ -439,7 +516,64 @@ impl Session {
         });
     }
 
+    /// Ends the hub session of the clerk signed in until now, if there was one (best effort:
+    /// it also ends by itself).
+    fn end_hub_session(&self) {
+        let Some(session) = self.hub_session.relock().take() else {
+            return;
+        };
+        let (Some(client), Ok(rt)) = (self.device_client(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        rt.spawn(async move {
+            if let Err(e) = client.logout(&session).await {
+                tracing::debug!(code = %e.code(), "hub session not ended at sign-out");
+            }
+        });
+    }
+
+    /// Registers this desk's audit key with the hub, making one first if the desk was enrolled
+    /// before audit signing; the same key again is a no-op on the hub, so a registration that
+    /// failed is made at a later sign-in. From then on the desk's records leave signed.
+    async fn register_audit_key(&self, token: &str) {
+        let Some(id) = self.identity() else {
+            return;
+        };
+        let key = match self.audit_key() {
+            Some(k) => k,
+            None => {
+                let k = new_audit_key();
+                if let Err(e) = save_audit_key(&id.device_id, &k) {
+                    tracing::warn!(code = %e.code, "audit key not kept: the keyring refused it");
+                    return;
+                }
+                *self.audit_key.write_now() = Some(k.clone());
+                tracing::info!("audit signing key made");
+                k
+            }
+        };
+        // Read after the key is in place: every record after this head leaves signed.
+        let Ok((head_seq, head_hash)) = self.cache.with_store(|s| s.audit_head()) else {
+            return;
+        };
+        let reg = AuditKeyRegistration {
+            public_key: key.public_hex(),
+            head_seq,
+            head_hash,
+        };
+        if let Err(e) = self
+            .client()
+            .with_token(token)
+            .register_audit_key(&reg)
+            .await
+        {
+            tracing::warn!(code = %e.code(), error = %e, "audit key not registered with the hub");
+        }
+    }
+
     pub(crate) fn logout(&self) {
+        self.end_hub_session();
         let gone = self.user.write_now().take();
         if let Some(u) = gone {
             tracing::info!(user = %u.name, "signed out");
