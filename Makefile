@@ -66,6 +66,7 @@ bench: deps-bench ui-build
 	cargo bench -p onewindow-tests --bench window_intake
 	cargo bench -p onewindow-tests --bench sync
 	cargo bench -p onewindow-tests --bench queue
+	cargo bench -p onewindow-tests --bench web_face
 	scripts/with-keyring.sh cargo bench -p onewindow-tests --bench encryption
 	scripts/with-keyring.sh scripts/bench-desk.sh
 	@echo; echo "target/bench/summary.tsv:"; column -t -s $$'\t' target/bench/summary.tsv

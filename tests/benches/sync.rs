@@ -274,15 +274,20 @@ fn main() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
+    let t = onewindow_tests::csrf_blocking(&web, &hub.url());
     web.post(format!("{}/office/login", hub.url()))
-        .form(&[("name", "bench"), ("password", "bench password 1")])
+        .form(&[
+            ("name", "bench"),
+            ("password", "bench password 1"),
+            ("csrf", &t),
+        ])
         .send()
         .unwrap();
     let mut lat = Vec::new();
     for (number, id) in &numbers {
         let r = web
             .post(format!("{}/office/cases/{number}/decide", hub.url()))
-            .form(&[("action", "approve"), ("note", "同意")])
+            .form(&[("action", "approve"), ("note", "同意"), ("csrf", &t)])
             .send()
             .unwrap();
         assert_eq!(r.status(), 303);

@@ -75,14 +75,8 @@ fn enrolment_decision_and_delivery_at_the_window() {
         });
 
         // An applicant took a ticket at the kiosk; F8 calls it, F3 marks them at the window.
-        let r = reqwest::blocking::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
-            .post(format!("{}/kiosk/tickets", hub_url))
-            .form(&[("domain", "ZHSL")])
-            .send()
-            .unwrap();
+        let r =
+            onewindow_tests::post_form_blocking(&hub_url, "/kiosk/tickets", &[("domain", "ZHSL")]);
         assert_eq!(r.status(), 303);
         wait_until("the calling bar ready", Duration::from_secs(15), || {
             count(&s, "#queue-bar") == 1 && count(&s, "#queue-reason") == 0
@@ -196,12 +190,18 @@ fn enrolment_decision_and_delivery_at_the_window() {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
+        let t = onewindow_tests::csrf_blocking(&web, &hub_url);
         web.post(format!("{}/office/login", hub_url))
-            .form(&[("name", "wang"), ("password", "correct horse battery")])
+            .form(&[
+                ("name", "wang"),
+                ("password", "correct horse battery"),
+                ("csrf", &t),
+            ])
             .send()
             .unwrap();
         let licence = onewindow_tests::tiny_pdf("RESIDENT ID CARD RENEWAL APPROVED");
         let form = reqwest::blocking::multipart::Form::new()
+            .text("csrf", t.clone())
             .text("action", "approve")
             .text("note", "符合换领条件")
             .part(

@@ -174,15 +174,11 @@ fn kiosk_ticket_and_live_hall_display_in_headless_chromium() {
         client.with_token(&token)
     });
     // Someone took a ticket before: the lane still goes first.
-    let http = reqwest::blocking::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let r = http
-        .post(format!("{}/kiosk/tickets", hub.url()))
-        .form(&[("domain", "ZHSL"), ("id_number", ""), ("lane", "")])
-        .send()
-        .unwrap();
+    let r = onewindow_tests::post_form_blocking(
+        &hub.url(),
+        "/kiosk/tickets",
+        &[("domain", "ZHSL"), ("id_number", ""), ("lane", "")],
+    );
     assert_eq!(r.status(), 303);
 
     let (driver, s) = chromium();
@@ -300,16 +296,14 @@ fn tidal_windows_page_in_headless_chromium() {
         "hall supervisor pass\n",
     );
     let hub = HubProcess::start(&data);
-    let http = reqwest::blocking::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
     // 社保医保: more than 12 waiting → the rule gives it window 6.
     for _ in 0..13 {
-        http.post(format!("{}/kiosk/tickets", hub.url()))
-            .form(&[("domain", "SBYB")])
-            .send()
-            .unwrap();
+        let r = onewindow_tests::post_form_blocking(
+            &hub.url(),
+            "/kiosk/tickets",
+            &[("domain", "SBYB")],
+        );
+        assert_eq!(r.status(), 303);
     }
     let (driver, s) = chromium();
     let shots = shots_dir();

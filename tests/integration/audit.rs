@@ -103,13 +103,18 @@ async fn the_audit_log_reaches_the_hub_as_a_chain_and_an_edited_record_is_flagge
         .build()
         .unwrap();
     // A wrong password first: the hub's own log keeps it too.
+    let t = onewindow_tests::csrf(&web, &hub.url()).await;
     web.post(format!("{}/office/login", hub.url()))
-        .form(&[("name", "zhou"), ("password", "not it")])
+        .form(&[("name", "zhou"), ("password", "not it"), ("csrf", &t)])
         .send()
         .await
         .unwrap();
     web.post(format!("{}/office/login", hub.url()))
-        .form(&[("name", "zhou"), ("password", "hall supervisor pass")])
+        .form(&[
+            ("name", "zhou"),
+            ("password", "hall supervisor pass"),
+            ("csrf", &t),
+        ])
         .send()
         .await
         .unwrap();
@@ -140,8 +145,8 @@ async fn the_audit_log_reaches_the_hub_as_a_chain_and_an_edited_record_is_flagge
     );
     for row in [
         "<td>liu</td><td>电子证照查询</td><td>W01-20261127-0001</td><td>ok（desk W01; holder 371082********0810;",
-        "<td>zhou</td><td>登录失败</td><td>zhou</td><td>wrong_password</td>",
-        "<td>zhou</td><td>登录</td><td>zhou</td><td>ok</td>",
+        "<td>zhou</td><td>登录失败</td><td>zhou</td><td>wrong_password（来自 127.0.0.1）</td>",
+        "<td>zhou</td><td>登录</td><td>zhou</td><td>ok（来自 127.0.0.1）</td>",
         "<td>zhou</td><td>导出</td><td>figures-",
         "<td>zhou</td><td>查看</td><td>audit</td><td>ok</td>",
     ] {

@@ -525,5 +525,6 @@ mod sign_in;
 mod support;
 mod sync;
 mod tls;
+mod web_face;
 mod window;
 mod windows;

@@ -68,9 +68,14 @@ async fn decisions_flow_back_to_the_window_and_delivery_flows_up() {
     let base = hub.url();
     let r = web.get(format!("{base}/office")).send().await.unwrap();
     assert_eq!(r.status(), 303, "to the login page");
+    let t = onewindow_tests::csrf(&web, &base).await;
     let r = web
         .post(format!("{base}/office/login"))
-        .form(&[("name", "wang"), ("password", "wrong password")])
+        .form(&[
+            ("name", "wang"),
+            ("password", "wrong password"),
+            ("csrf", &t),
+        ])
         .send()
         .await
         .unwrap();
@@ -78,7 +83,11 @@ async fn decisions_flow_back_to_the_window_and_delivery_flows_up() {
     assert!(r.text().await.unwrap().contains("用户名或密码不正确"));
     let r = web
         .post(format!("{base}/office/login"))
-        .form(&[("name", "wang"), ("password", "correct horse battery")])
+        .form(&[
+            ("name", "wang"),
+            ("password", "correct horse battery"),
+            ("csrf", &t),
+        ])
         .send()
         .await
         .unwrap();
@@ -125,9 +134,14 @@ async fn decisions_flow_back_to_the_window_and_delivery_flows_up() {
 
     // Another domain's approver sees none of it.
     let other = office_client();
+    let t2 = onewindow_tests::csrf(&other, &base).await;
     other
         .post(format!("{base}/office/login"))
-        .form(&[("name", "zhao"), ("password", "another long secret")])
+        .form(&[
+            ("name", "zhao"),
+            ("password", "another long secret"),
+            ("csrf", &t2),
+        ])
         .send()
         .await
         .unwrap();
@@ -162,7 +176,11 @@ async fn decisions_flow_back_to_the_window_and_delivery_flows_up() {
     // Decisions: a return needs its reason; approve and return go back to the window.
     let r = web
         .post(format!("{base}/office/cases/{return_me}/decide"))
-        .form(&[("action", "return_for_correction"), ("note", "")])
+        .form(&[
+            ("action", "return_for_correction"),
+            ("note", ""),
+            ("csrf", &t),
+        ])
         .send()
         .await
         .unwrap();
@@ -171,6 +189,7 @@ async fn decisions_flow_back_to_the_window_and_delivery_flows_up() {
     let licence = onewindow_tests::tiny_pdf("LICENCE 371082-2026-0001");
     let multipart = |action: &str, note: &str, file: Option<(&str, Vec<u8>)>| {
         let mut form = reqwest::multipart::Form::new()
+            .text("csrf", t.clone())
             .text("action", action.to_string())
             .text("note", note.to_string());
         if let Some((name, bytes)) = file {
@@ -219,6 +238,7 @@ async fn decisions_flow_back_to_the_window_and_delivery_flows_up() {
         .form(&[
             ("action", "return_for_correction"),
             ("note", "申领登记表照片不清晰，请重新扫描"),
+            ("csrf", &t),
         ])
         .send()
         .await
@@ -382,9 +402,14 @@ async fn every_hub_page_and_handler_admits_only_its_roles() {
                 .build()
                 .unwrap();
             if let Some(role) = role {
+                let t = onewindow_tests::csrf(&web, &url).await;
                 let r = web
                     .post(format!("{url}/office/login"))
-                    .form(&[("name", role), ("password", &format!("{role} password 1"))])
+                    .form(&[
+                        ("name", role),
+                        ("password", &format!("{role} password 1")),
+                        ("csrf", &t),
+                    ])
                     .send()
                     .await
                     .unwrap();

@@ -52,14 +52,11 @@ async fn a_desk_drives_only_the_window_it_sits_at() {
         data.to_str().unwrap(),
         queue.to_str().unwrap(),
     ]);
-    let web = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let (web, t) = onewindow_tests::browser(&hub.url()).await;
     for domain in ["SCJG", "GAHZ", "ZHSL"] {
         let r = web
             .post(format!("{}/kiosk/tickets", hub.url()))
-            .form(&[("domain", domain)])
+            .form(&[("domain", domain), ("csrf", &t)])
             .send()
             .await
             .unwrap();
@@ -68,7 +65,7 @@ async fn a_desk_drives_only_the_window_it_sits_at() {
     // An unknown domain is refused on the kiosk page, and nothing is issued.
     let r = web
         .post(format!("{}/kiosk/tickets", hub.url()))
-        .form(&[("domain", "NOPE")])
+        .form(&[("domain", "NOPE"), ("csrf", &t)])
         .send()
         .await
         .unwrap();
@@ -133,9 +130,14 @@ async fn a_desk_drives_only_the_window_it_sits_at() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
+    let t = onewindow_tests::csrf(&office, &hub.url()).await;
     office
         .post(format!("{}/office/login", hub.url()))
-        .form(&[("name", "zhou"), ("password", "hall supervisor pass")])
+        .form(&[
+            ("name", "zhou"),
+            ("password", "hall supervisor pass"),
+            ("csrf", &t),
+        ])
         .send()
         .await
         .unwrap();
@@ -159,14 +161,14 @@ async fn a_desk_drives_only_the_window_it_sits_at() {
         .to_string();
     let r = office
         .post(format!("{}/office/ratings/{id}/advance", hub.url()))
-        .form(&[("note", "")])
+        .form(&[("note", ""), ("csrf", &t)])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
     let r = office
         .post(format!("{}/office/ratings/{id}/advance", hub.url()))
-        .form(&[("note", "增开潮汐窗口，高峰期加派人手")])
+        .form(&[("note", "增开潮汐窗口，高峰期加派人手"), ("csrf", &t)])
         .send()
         .await
         .unwrap();
@@ -184,6 +186,18 @@ async fn a_desk_drives_only_the_window_it_sits_at() {
         "{page}"
     );
     hub.kill();
+    // The rectification is in the hub's audit chain, with who and what.
+    let log = onewindow_hub::store::HubStore::open_dir(&data)
+        .unwrap()
+        .hub_audit(5)
+        .unwrap();
+    assert!(
+        log.recent
+            .iter()
+            .any(|r| r.action == "rating_rectify" && r.actor == "zhou"),
+        "{:?}",
+        log.recent
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -210,13 +224,15 @@ async fn the_clerk_calls_recalls_serves_and_transfers_from_the_desk_and_each_cal
     assert_eq!((v.window, v.reason.as_deref()), (Some(1), None));
     assert!(v.transfer_domains.iter().any(|t| t.code == "SBYB"));
 
-    let web = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let (web, t) = onewindow_tests::browser(&hub.url()).await;
     for (domain, id) in [("ZHSL", ""), ("ZHSL", "371082196611270015")] {
         web.post(format!("{}/kiosk/tickets", hub.url()))
-            .form(&[("domain", domain), ("id_number", id), ("lane", "")])
+            .form(&[
+                ("domain", domain),
+                ("id_number", id),
+                ("lane", ""),
+                ("csrf", &t),
+            ])
             .send()
             .await
             .unwrap();
@@ -350,17 +366,14 @@ async fn offline_walk_ins_are_served_at_the_desk_and_reach_the_hub_when_it_is_ba
     });
     d.enrol(&hub.url(), &code, "").await.unwrap();
     d.sync_once().await.unwrap();
-    let web = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let (web, t) = onewindow_tests::browser(&hub.url()).await;
     let hub_url = hub.url();
     let kiosk = |domain: &'static str| {
-        let (web, url) = (web.clone(), hub_url.clone());
+        let (web, url, t) = (web.clone(), hub_url.clone(), t.clone());
         async move {
             let r = web
                 .post(format!("{url}/kiosk/tickets"))
-                .form(&[("domain", domain)])
+                .form(&[("domain", domain), ("csrf", &t)])
                 .send()
                 .await
                 .unwrap();
@@ -516,15 +529,12 @@ async fn appointments_are_imported_and_checked_in_at_the_kiosk_by_code() {
     assert!(said.contains("新增 2 条"), "{said}");
 
     let hub = HubProcess::start(&data);
-    let web = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let (web, t) = onewindow_tests::browser(&hub.url()).await;
     let check_in = |code: &'static str| {
-        let (web, url) = (web.clone(), hub.url());
+        let (web, url, t) = (web.clone(), hub.url(), t.clone());
         async move {
             web.post(format!("{url}/kiosk/appointments"))
-                .form(&[("code", code)])
+                .form(&[("code", code), ("csrf", &t)])
                 .send()
                 .await
                 .unwrap()
@@ -619,9 +629,9 @@ async fn the_desk_hall_display_follows_the_hub_live_and_the_offline_calls_withou
     assert!(first.calls.is_empty());
     assert_eq!(first.windows.len(), 7);
     assert_eq!(first.office, "荣成市政务服务中心");
-    reqwest::Client::new()
-        .post(format!("{}/kiosk/tickets", hub.url()))
-        .form(&[("domain", "ZHSL")])
+    let (web, t) = onewindow_tests::browser(&hub.url()).await;
+    web.post(format!("{}/kiosk/tickets", hub.url()))
+        .form(&[("domain", "ZHSL"), ("csrf", &t)])
         .send()
         .await
         .unwrap();

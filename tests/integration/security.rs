@@ -402,8 +402,13 @@ async fn audit_records_are_signed_checked_on_receipt_and_stored_edits_are_found(
     assert_ne!(status, 0, "{out}");
     // The supervisor's page computes the same afresh.
     let web = office_client();
+    let t = onewindow_tests::csrf(&web, &hub.url()).await;
     web.post(format!("{}/office/login", hub.url()))
-        .form(&[("name", "zhou"), ("password", "hall supervisor pass")])
+        .form(&[
+            ("name", "zhou"),
+            ("password", "hall supervisor pass"),
+            ("csrf", &t),
+        ])
         .send()
         .await
         .unwrap();

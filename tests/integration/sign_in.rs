@@ -169,13 +169,30 @@ async fn a_clerk_signs_in_offline_with_the_cached_verifier_and_five_wrong_passwo
     }
     let err = d.login("zhao", "nope").await.unwrap_err();
     assert_eq!(err.code, ErrorCode::LoginLocked);
-    // The hub refuses zhao's right password now as well, without checking it.
+    // The hub refuses zhao's right password now as well from this desk's address, without
+    // checking it; from another address the name's failures here do not lock zhao out.
     let mut store = HubStore::open_dir(&data).unwrap();
     assert!(matches!(
         store
-            .verify_user("zhao", "another clerk pass", chrono::Utc::now())
+            .verify_user(
+                "zhao",
+                "another clerk pass",
+                "127.0.0.1",
+                chrono::Utc::now()
+            )
             .unwrap(),
         onewindow_hub::store_office::SignIn::Locked(_)
+    ));
+    assert!(matches!(
+        store
+            .verify_user(
+                "zhao",
+                "another clerk pass",
+                "192.0.2.7",
+                chrono::Utc::now()
+            )
+            .unwrap(),
+        onewindow_hub::store_office::SignIn::Ok(_)
     ));
     hub.kill();
 }

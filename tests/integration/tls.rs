@@ -39,24 +39,38 @@ async fn the_desk_pins_the_hubs_certificate_over_https() {
     let err = d.enrol(&hub.url(), &code, "").await.unwrap_err();
     assert_eq!(err.code, ErrorCode::BadPin, "{err:?}");
     let err = d.enrol(&hub.url(), &code, "3F2A 9C01").await.unwrap_err();
-    assert!(err.message.contains("16"), "{err:?}");
+    assert!(err.message.contains("32"), "{err:?}");
     let err = d
         .enrol("http://10.0.0.5:8470", &code, "")
         .await
         .unwrap_err();
     assert!(err.message.contains("https://"), "{err:?}");
+    // Not loopback in disguise: user info before the host is refused outright.
+    let err = d
+        .enrol("http://[::1]@10.0.0.5:8470", &code, "")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::BadUrl, "{err:?}");
+    assert!(err.message.contains("用户名"), "{err:?}");
     // Someone else's certificate: another hub with its own self-signed one.
     let other_data = tmp.path().join("other-hub");
     std::fs::create_dir_all(&other_data).unwrap();
     onewindow_tests::import_catalog(&other_data, &onewindow_tests::demo("catalog-sample.json"));
     let other = HubProcess::start_tls(&other_data);
     assert_ne!(other.fingerprint, hub.fingerprint);
-    let err = d.enrol(&other.url(), &code, &fp[..16]).await.unwrap_err();
+    let err = d.enrol(&other.url(), &code, &fp[..32]).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::HubCertMismatch, "{err:?}");
     assert!(err.message.contains("证书"), "{err:?}");
 
-    // The right hub, with the fingerprint's first 16 digits as typed (grouped, upper case).
-    let st = d.enrol(&hub.url(), &code, &grouped[..19]).await.unwrap();
+    // 16 digits (64 bits) are too few to pin a certificate.
+    let err = d
+        .enrol(&hub.url(), &code, &grouped[..19])
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::BadPin, "{err:?}");
+    assert!(err.message.contains("32"), "{err:?}");
+    // The right hub, with the fingerprint's first 32 digits as typed (grouped, upper case).
+    let st = d.enrol(&hub.url(), &code, &grouped[..39]).await.unwrap();
     assert!(st.push.enrolled);
     let id = onewindow_tests::desk_store(&tmp.path().join("desk/cache.db"))
         .identity()

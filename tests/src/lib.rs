@@ -210,7 +210,13 @@ impl HubProcess {
         Self::start_args(data, bind, failpoint, &[])
     }
 
-    fn start_args(data: &Path, bind: &str, failpoint: Option<&str>, extra: &[&str]) -> HubProcess {
+    /// Starts with extra `serve` arguments (`--tls`, `--trusted-proxy IP`, …).
+    pub fn start_args(
+        data: &Path,
+        bind: &str,
+        failpoint: Option<&str>,
+        extra: &[&str],
+    ) -> HubProcess {
         let mut cmd = Command::new(hub_binary());
         cmd.env_remove("ONEWINDOW_FAILPOINT");
         if let Some(f) = failpoint {
@@ -840,4 +846,69 @@ impl TestHubSetup {
             codes,
         }
     }
+}
+
+/// The CSRF token a browser repeats in the hub's forms: a client with a cookie store gets the
+/// cookie from the login page (the first time) and the same token from its hidden field.
+pub async fn csrf(client: &reqwest::Client, base: &str) -> String {
+    let page = client
+        .get(format!("{base}/office/login"))
+        .send()
+        .await
+        .expect("the hub answers")
+        .text()
+        .await
+        .expect("a page");
+    csrf_of(&page)
+}
+
+/// [`csrf`] for a blocking client.
+pub fn csrf_blocking(client: &reqwest::blocking::Client, base: &str) -> String {
+    let page = client
+        .get(format!("{base}/office/login"))
+        .send()
+        .and_then(|r| r.text())
+        .expect("the hub answers with a page");
+    csrf_of(&page)
+}
+
+/// The CSRF field's value in a page.
+pub fn csrf_of(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("no CSRF field in the page: {page}"))
+        .to_string()
+}
+
+/// A browser for the hub's pages (cookies kept, redirects not followed) and its CSRF token.
+pub async fn browser(base: &str) -> (reqwest::Client, String) {
+    let web = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let t = csrf(&web, base).await;
+    (web, t)
+}
+
+/// POSTs a hub form as a browser would (blocking): a fresh client gets its CSRF cookie and
+/// token from the login page, then sends `fields` with the token to `path`.
+pub fn post_form_blocking(
+    base: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::blocking::Response {
+    let web = reqwest::blocking::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let t = csrf_blocking(&web, base);
+    let mut form: Vec<(&str, &str)> = fields.to_vec();
+    form.push(("csrf", &t));
+    web.post(format!("{base}{path}"))
+        .form(&form)
+        .send()
+        .expect("the hub answers")
 }

@@ -54,6 +54,16 @@ impl Attempts {
     }
 }
 
+/// What the user reads when their address tried too often: the time to try again.
+pub fn throttled_message(until: DateTime<Utc>) -> String {
+    format!(
+        "尝试次数过多，请于 {} 后再试",
+        until
+            .with_timezone(&FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+            .format("%H:%M:%S")
+    )
+}
+
 /// What the clerk reads when a name is locked.
 pub fn locked_message(until: DateTime<Utc>) -> String {
     format!(

@@ -7,10 +7,91 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use onewindow_domain::login::Attempts;
+
+use crate::error::HttpError;
 use crate::office::cookie_token;
 use crate::pages;
 use crate::server::HubState;
+use crate::store_guard::{PasswordGate, PasswordOutcome};
 use crate::store_office::User;
+
+/// How much longer an answer for a name that failed often lately takes.
+const SLOW_ANSWER: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// What a sign-in found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInCheck {
+    Good(User),
+    /// A wrong name or password; the name's failures from this address after it.
+    Wrong(Attempts),
+    /// The name is locked for this address until then.
+    Locked(DateTime<Utc>),
+    /// The address tried too often: it waits until then (answered 429 with `Retry-After`).
+    Throttled(DateTime<Utc>),
+}
+
+/// Checks a password for a sign-in from `address`, Argon2 outside the store's lock (and at
+/// most as many at once as `HubState` allows, so sign-in storms leave cores for the rest).
+pub async fn check_password(
+    state: &HubState,
+    name: &str,
+    password: String,
+    address: IpAddr,
+) -> Result<SignInCheck, HttpError> {
+    let clock = state.clock();
+    let (name, address) = (name.trim().to_string(), address.to_string());
+    let (n, a) = (name.clone(), address.clone());
+    let hash = match state
+        .store_call(move |s| s.password_gate(&n, &a, clock.now()))
+        .await?
+    {
+        PasswordGate::Throttled(until) => return Ok(SignInCheck::Throttled(until)),
+        PasswordGate::Locked(until) => return Ok(SignInCheck::Locked(until)),
+        PasswordGate::Check { hash, slow } => {
+            if slow {
+                tokio::time::sleep(SLOW_ANSWER).await;
+            }
+            hash
+        }
+    };
+    let permit = state
+        .password_checks
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| HttpError::internal(format!("password checks closed: {e}")))?;
+    let good = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        crate::store_office::verify_password(hash.as_deref(), &password)
+    })
+    .await
+    .map_err(|e| HttpError::internal(format!("password check failed: {e}")))?;
+    state
+        .store_call(move |s| {
+            Ok(
+                match s.password_outcome(&name, &address, good, clock.now())? {
+                    PasswordOutcome::Good => match s.user(&name)? {
+                        Some(u) => SignInCheck::Good(u),
+                        None => SignInCheck::Wrong(Attempts::default()),
+                    },
+                    PasswordOutcome::Wrong { attempts, .. } => match attempts.locked(clock.now()) {
+                        Some(until) => SignInCheck::Locked(until),
+                        None => SignInCheck::Wrong(attempts),
+                    },
+                },
+            )
+        })
+        .await
+}
+
+/// `Retry-After` for a wait until `until`, in whole seconds (at least one).
+pub fn retry_after(until: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
+    (until - now).num_seconds().max(1) as u64
+}
 
 /// The signed-in hall supervisor (or admin). Anyone else is sent to the login page, or told
 /// the page is not theirs.

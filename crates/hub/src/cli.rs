@@ -45,6 +45,13 @@ enum Command {
         /// run on from there: tests and training, as the desk's `--today`.
         #[arg(long)]
         now: Option<chrono::DateTime<chrono::FixedOffset>>,
+        /// The address applicants' phones and browsers use to reach the hub, e.g.
+        /// https://zwfw.example.gov.cn (printed in QR codes; also an accepted Origin).
+        #[arg(long = "public-url")]
+        public_url: Option<String>,
+        /// A reverse proxy in front of the hub whose X-Forwarded-For is believed (repeatable).
+        #[arg(long = "trusted-proxy")]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// The hub's TLS certificate (made, self-signed, when there is none): prints the SHA-256
     /// fingerprint desks pin.
@@ -158,6 +165,21 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Refuse a user's sign-ins from now on and end their sessions (back office and desks);
+    /// their records stay.
+    Disable {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        name: String,
+    },
+    /// Let a disabled user sign in again.
+    Enable {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        name: String,
+    },
 }
 
 /// Logs to stderr and to a daily file under `DATA/logs`. The guard flushes the file on drop.
@@ -237,8 +259,17 @@ pub fn main() -> ExitCode {
             tls,
             tls_names,
             now,
+            public_url,
+            trusted_proxies,
         } => {
             let _guard = init_logging(&data);
+            let public_url = match public_url.as_deref().map(parse_public_url).transpose() {
+                Ok(u) => u,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(2);
+                }
+            };
             let blobs = crate::store_blob::blob_dir(&data);
             let store = match open(&data) {
                 Ok(s) => s,
@@ -277,7 +308,12 @@ pub fn main() -> ExitCode {
             if !clock.is_system() {
                 tracing::warn!(now = %clock.now(), "the hub's clock was started at a chosen instant (--now)");
             }
-            rt.block_on(serve(store, blobs, bind, tls, clock))
+            let web = crate::web::WebSettings {
+                tls: tls.is_some(),
+                public_url,
+                trusted_proxies,
+            };
+            rt.block_on(serve(store, blobs, bind, tls, clock, web))
         }
         Command::ImportCatalog { data, file } => run_import(
             &data,
@@ -375,6 +411,12 @@ pub fn main() -> ExitCode {
                 }
             }
         }
+        Command::User {
+            command: UserCommand::Disable { data, name },
+        } => set_disabled(&data, &name, true),
+        Command::User {
+            command: UserCommand::Enable { data, name },
+        } => set_disabled(&data, &name, false),
         Command::RevokeDevice { data, desk_code } => {
             let _guard = init_logging(&data);
             let mut store = match open(&data) {
@@ -555,6 +597,7 @@ async fn serve(
     bind: SocketAddr,
     tls: Option<(tokio_rustls::TlsAcceptor, String)>,
     clock: Clock,
+    web: crate::web::WebSettings,
 ) -> ExitCode {
     let listener = match tokio::net::TcpListener::bind(bind).await {
         Ok(l) => l,
@@ -570,7 +613,8 @@ async fn serve(
     if let Some((_, fp)) = &tls {
         println!("HTTPS；证书指纹（SHA-256）：{}", crate::tls::grouped(fp));
     }
-    let app = crate::server::router(crate::server::HubState::new(store, blobs, clock));
+    let app =
+        crate::server::router(crate::server::HubState::new(store, blobs, clock).with_web(web));
     let shutdown = async {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]
@@ -591,13 +635,23 @@ async fn serve(
     };
     let served = match tls {
         Some((acceptor, _)) => match crate::tls::TlsListener::new(listener, acceptor) {
-            Ok(l) => axum::serve(l, app).with_graceful_shutdown(shutdown).await,
+            Ok(l) => {
+                axum::serve(
+                    l,
+                    app.into_make_service_with_connect_info::<crate::web::Peer>(),
+                )
+                .with_graceful_shutdown(shutdown)
+                .await
+            }
             Err(e) => Err(e),
         },
         None => {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<crate::web::Peer>(),
+            )
+            .with_graceful_shutdown(shutdown)
+            .await
         }
     };
     match served {
@@ -607,6 +661,51 @@ async fn serve(
             ExitCode::from(1)
         }
     }
+}
+
+/// `user disable` / `user enable`.
+fn set_disabled(data: &Path, name: &str, disabled: bool) -> ExitCode {
+    let _guard = init_logging(data);
+    let mut store = match open(data) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match store.set_user_disabled(name, disabled, Clock::system().now()) {
+        Ok(true) if disabled => {
+            tracing::warn!(user = %name, "user disabled; sessions ended");
+            println!("用户 {name} 已停用，其登录会话已全部结束");
+            ExitCode::SUCCESS
+        }
+        Ok(true) => {
+            tracing::info!(user = %name, "user enabled");
+            println!("用户 {name} 已恢复启用");
+            ExitCode::SUCCESS
+        }
+        Ok(false) => {
+            eprintln!("没有用户 {name}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("无法更改用户 {name}：{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `--public-url`: an http(s) URL with a host and nothing else (no user, query or fragment).
+fn parse_public_url(text: &str) -> Result<url::Url, String> {
+    let u = url::Url::parse(text.trim()).map_err(|e| format!("--public-url 无法解析：{e}"))?;
+    if !matches!(u.scheme(), "http" | "https") || u.host().is_none() {
+        return Err("--public-url 须为 http(s):// 开头、带主机名的地址".into());
+    }
+    if !u.username().is_empty()
+        || u.password().is_some()
+        || u.query().is_some()
+        || u.fragment().is_some()
+    {
+        return Err("--public-url 不得含用户名、密码、查询参数或锚点".into());
+    }
+    Ok(u)
 }
 
 /// `audit-verify`: every chain checked afresh, one line each; the first broken record named.

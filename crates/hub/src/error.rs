@@ -40,6 +40,12 @@ impl HttpError {
         }
     }
 
+    /// The same error, telling the caller to wait `seconds` before asking again.
+    pub(crate) fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
     pub(crate) fn internal(detail: String) -> Self {
         tracing::error!(%detail, "internal error");
         Self::new(

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{FixedOffset, Utc};
-use maud::{Markup, PreEscaped, html};
+use maud::{Markup, html};
 use onewindow_domain::ticket::{Priority, priority_from_id};
 use onewindow_proto::HallBoard;
 use serde::Deserialize;
@@ -73,6 +73,7 @@ async fn kiosk_page(state: &HubState, error: Option<&str>) -> Response {
         main {
             @if let Some(e) = error { p.err #kiosk-error role="alert" { (e) } }
             form method="post" action="/kiosk/tickets" #kiosk-form {
+                (crate::pages::csrf_field())
                 fieldset {
                     legend { "绿色通道（可选）" }
                     label {
@@ -95,6 +96,7 @@ async fn kiosk_page(state: &HubState, error: Option<&str>) -> Response {
                 }
             }
             form method="post" action="/kiosk/appointments" #appointment-form class="appointment" {
+                (crate::pages::csrf_field())
                 fieldset {
                     legend { "预约签到" }
                     label {
@@ -214,6 +216,25 @@ const SLIP_STYLE: &str = r#"body{background:#f4f1ea}
 .actions{text-align:center} .actions a,.actions button{font-size:22px;margin:0 10px}
 @media print{.actions{display:none} body{background:#fff} .slip{border:0;margin:0}}"#;
 
+/// A link to `path` on this hub for an applicant's phone: under the configured public address
+/// (`serve --public-url`), else the address this request came to, with the hub's own scheme.
+pub(crate) fn public_link(state: &HubState, headers: &HeaderMap, path: &str) -> String {
+    let web = state.web();
+    if let Some(base) = &web.public_url {
+        return format!("{}{path}", base.as_str().trim_end_matches('/'));
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .unwrap_or("localhost");
+    let scheme = if web.tls { "https" } else { "http" };
+    format!("{scheme}://{host}{path}")
+}
+
 /// The ticket slip: number, domain, people ahead, time and a QR to follow it on a phone.
 pub async fn slip(
     State(state): State<HubState>,
@@ -238,11 +259,7 @@ pub async fn slip(
         )
             .into_response();
     };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let url = format!("http://{host}/kiosk/tickets/{}", s.ticket.id);
+    let url = public_link(&state, &headers, &format!("/kiosk/tickets/{}", s.ticket.id));
     let body = html! {
         div.slip #slip {
             h1 { "一窗 · 政务服务中心" }
@@ -272,9 +289,10 @@ pub async fn slip(
             p style="font-size:14px" { "扫码查看叫号进度；过号请重新取号" }
         }
         div.actions {
-            button type="button" onclick="window.print()" #print-slip { "打印" }
+            button type="button" #print-slip { "打印" }
             a href="/kiosk" #back-to-kiosk { "返回取号" }
         }
+        script src="/assets/slip.js" {}
     };
     pages::hall(&format!("号票 {}", s.ticket.number), SLIP_STYLE, body).into_response()
 }
@@ -324,9 +342,13 @@ fn render_windows(b: &HallBoard) -> Markup {
     }
 }
 
+/// The slip's print button (no inline handlers: the Content-Security-Policy forbids them).
+pub(crate) const SLIP_SCRIPT: &str =
+    "document.getElementById('print-slip').addEventListener('click', () => window.print());\n";
+
 /// Keeps the board live: each server-sent event carries the whole board. The tiles it draws
 /// are the same as `render_calls` and `render_windows` draw, escaped the same way.
-const DISPLAY_SCRIPT: &str = r#"
+pub(crate) const DISPLAY_SCRIPT: &str = r#"
 const esc = s => String(s).replace(/[&<>"']/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'})[c]);
 function render(b) {
   document.getElementById('call-list').innerHTML = b.calls.length === 0
@@ -367,7 +389,7 @@ pub async fn display(State(state): State<HubState>) -> Response {
             section #calls { h2 { "最近叫号" } div #call-list { (render_calls(&board)) } }
             section #windows { h2 { "各窗口" } div #window-grid { (render_windows(&board)) } }
         }
-        script { (PreEscaped(DISPLAY_SCRIPT)) }
+        script src="/assets/display.js" {}
     };
     pages::hall("叫号屏", DISPLAY_STYLE, body).into_response()
 }
@@ -376,29 +398,18 @@ pub async fn display(State(state): State<HubState>) -> Response {
 pub async fn display_events(
     State(state): State<HubState>,
 ) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
-    let rx = state.board.subscribe();
-    let stream =
-        futures_util::stream::unfold((state, rx, true), |(state, mut rx, first)| async move {
-            if !first {
-                // A lagging receiver only missed ticks: the board it sends next is whole anyway.
-                if let Err(tokio::sync::broadcast::error::RecvError::Closed) = rx.recv().await {
-                    return None;
-                }
-                // Calls come in bursts in a busy hall: one board for all the ticks of the next
-                // few tens of milliseconds.
-                tokio::time::sleep(Duration::from_millis(40)).await;
-                while !matches!(
-                    rx.try_recv(),
-                    Err(tokio::sync::broadcast::error::TryRecvError::Empty
-                        | tokio::sync::broadcast::error::TryRecvError::Closed)
-                ) {}
+    // Every stream sends the same board, built once per change (`HubState::board_feed`).
+    let rx = state.board_feed();
+    let stream = futures_util::stream::unfold((rx, true), |(mut rx, first)| async move {
+        loop {
+            if !first || rx.borrow().is_none() {
+                rx.changed().await.ok()?;
             }
-            let board = state.store_call(|s| s.hall_board()).await.ok();
-            let event = match board {
-                Some(b) => Event::default().data(serde_json::to_string(&b).expect("serialises")),
-                None => Event::default().comment("board unavailable"),
-            };
-            Some((Ok(event), (state, rx, false)))
-        });
+            let board = rx.borrow_and_update().clone();
+            if let Some(json) = board {
+                return Some((Ok(Event::default().data(&*json)), (rx, false)));
+            }
+        }
+    });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -14,6 +14,7 @@ use crate::auth::{Approver, Supervisor};
 use crate::pages;
 use crate::server::HubState;
 use crate::store_office::{OfficeCase, User};
+use crate::web::ClientIp;
 
 const COOKIE: &str = "onewindow_office";
 
@@ -44,6 +45,7 @@ fn login_form(error: Option<&str>) -> Html<String> {
                 h2 { "审批人员登录" }
                 (pages::error("login-error", error))
                 form method="post" action="/office/login" {
+                    (crate::pages::csrf_field())
                     p { label { "用户名 " input #name name="name" autocomplete="username" autofocus required; } }
                     p { label { "密码 " input #password name="password" type="password" autocomplete="current-password" required; } }
                     p { button type="submit" #login { "登录" } }
@@ -59,7 +61,12 @@ pub struct LoginForm {
     password: String,
 }
 
-pub async fn login(State(state): State<HubState>, Form(f): Form<LoginForm>) -> Response {
+pub async fn login(
+    State(state): State<HubState>,
+    ClientIp(address): ClientIp,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    use crate::auth::SignInCheck;
     let clock = state.clock();
     if f.name.len() > 100 || f.password.len() > 200 {
         return (
@@ -68,36 +75,53 @@ pub async fn login(State(state): State<HubState>, Form(f): Form<LoginForm>) -> R
         )
             .into_response();
     }
-    let name = f.name.clone();
-    match state
+    let name = f.name.trim().to_string();
+    let checked = match crate::auth::check_password(&state, &name, f.password, address).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let (action, result) = match &checked {
+        SignInCheck::Good(_) => ("login", "ok"),
+        SignInCheck::Wrong(_) => ("login_failed", "wrong_password"),
+        SignInCheck::Locked(_) => ("login_failed", "locked"),
+        SignInCheck::Throttled(_) => ("login_failed", "throttled"),
+    };
+    let good = matches!(checked, SignInCheck::Good(_));
+    let (n, detail) = (name.clone(), format!("来自 {address}"));
+    let session = state
         .store_call(move |s| {
             let now = clock.now();
-            let signed = s.login(&f.name, &f.password, now)?;
-            let (action, result) = match &signed {
-                crate::store_office::SignIn::Ok(_) => ("login", "ok"),
-                crate::store_office::SignIn::Wrong(_) => ("login_failed", "wrong_password"),
-                crate::store_office::SignIn::Locked(_) => ("login_failed", "locked"),
-            };
-            s.audit_hub(&f.name, action, &f.name, result, None, now)?;
-            Ok(signed)
+            s.audit_hub(&n, action, &n, result, Some(&detail), now)?;
+            if good {
+                s.open_office_session(&n, now).map(Some)
+            } else {
+                Ok(None)
+            }
         })
-        .await
-    {
-        Ok(crate::store_office::SignIn::Ok(token)) => {
+        .await;
+    let now = clock.now();
+    match (checked, session) {
+        (_, Err(e)) => e.into_response(),
+        (SignInCheck::Good(_), Ok(Some(token))) => {
             tracing::info!(user = %name, "office login");
             (
                 [(
                     header::SET_COOKIE,
                     format!(
-                        "{COOKIE}={token}; Path=/office; HttpOnly; SameSite=Strict; Max-Age={}",
-                        crate::store_office::SESSION_HOURS * 3600
+                        "{COOKIE}={token}; Path=/office; HttpOnly; SameSite=Strict; Max-Age={}{}",
+                        crate::store_office::SESSION_HOURS * 3600,
+                        state.web().cookie_flags()
                     ),
                 )],
                 Redirect::to("/office"),
             )
                 .into_response()
         }
-        Ok(crate::store_office::SignIn::Wrong(after)) => {
+        (SignInCheck::Good(_), Ok(None)) => {
+            crate::error::HttpError::internal("a good sign-in opened no session".into())
+                .into_response()
+        }
+        (SignInCheck::Wrong(after), _) => {
             tracing::warn!(user = %name, failures = after.failures, "office login refused");
             (
                 StatusCode::UNAUTHORIZED,
@@ -107,15 +131,30 @@ pub async fn login(State(state): State<HubState>, Form(f): Form<LoginForm>) -> R
             )
                 .into_response()
         }
-        Ok(crate::store_office::SignIn::Locked(until)) => {
-            tracing::warn!(user = %name, "office login refused: name locked");
+        (SignInCheck::Locked(until), _) => {
+            tracing::warn!(user = %name, "office login refused: name locked for this address");
             (
                 StatusCode::TOO_MANY_REQUESTS,
+                [(
+                    header::RETRY_AFTER,
+                    crate::auth::retry_after(until, now).to_string(),
+                )],
                 login_form(Some(&onewindow_domain::login::locked_message(until))),
             )
                 .into_response()
         }
-        Err(e) => e.into_response(),
+        (SignInCheck::Throttled(until), _) => {
+            tracing::warn!(%address, "office login refused: address throttled");
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(
+                    header::RETRY_AFTER,
+                    crate::auth::retry_after(until, now).to_string(),
+                )],
+                login_form(Some(&onewindow_domain::login::throttled_message(until))),
+            )
+                .into_response()
+        }
     }
 }
 
@@ -135,7 +174,10 @@ pub async fn logout(State(state): State<HubState>, headers: HeaderMap) -> Respon
     (
         [(
             header::SET_COOKIE,
-            format!("{COOKIE}=; Path=/office; HttpOnly; SameSite=Strict; Max-Age=0"),
+            format!(
+                "{COOKIE}=; Path=/office; HttpOnly; SameSite=Strict; Max-Age=0{}",
+                state.web().cookie_flags()
+            ),
         )],
         Redirect::to("/office/login"),
     )
@@ -377,6 +419,7 @@ fn decide_form(number: &str) -> Markup {
         section.decide {
             h3 { "审批决定" }
             form method="post" action={ "/office/cases/" (number) "/decide" } enctype="multipart/form-data" {
+                (crate::pages::csrf_field())
                 p { label { "意见（不予许可、退回补正时必填，申请人可见）" textarea name="note" #note {} } }
                 p {
                     label {
@@ -499,6 +542,28 @@ pub async fn decide(
         )
             .into_response()
     };
+    // Whose case it is comes first: nothing of a refused decision, its file least of all,
+    // reaches the disk.
+    let (u, n) = (user.clone(), number.clone());
+    match state
+        .store_call(move |s| Ok(s.office_case(&u, &n)?.is_some()))
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!(case = %number, user = %user.name, "decision refused: not in the approver's domains");
+            return (
+                StatusCode::NOT_FOUND,
+                pages::office(
+                    "无法决定",
+                    Some(&user),
+                    html! { p.err #decide-error { "没有这个办件，或它不属于您负责的业务领域。" } },
+                ),
+            )
+                .into_response();
+        }
+        Err(e) => return e.into_response(),
+    }
     let f = match read_decision(req).await {
         Ok(f) => f,
         Err(msg) => return refuse(&user, "无法决定", msg),

@@ -29,6 +29,7 @@ pub fn office(title: &str, user: Option<&User>, body: Markup) -> Html<String> {
                 a href="/office" { "一窗 · 中心后台" }
                 @if let Some(u) = user {
                     form method="post" action="/office/logout" class="who" {
+                        (csrf_field())
                         (u.name) " " button type="submit" { "退出" }
                     }
                 }
@@ -62,6 +63,33 @@ const HALL_STYLE: &str = r#"body{font-family:"Noto Sans CJK SC","Microsoft YaHei
 /// A page of the hall itself (取号机, 号票, 叫号屏): no back-office frame, the page's own style.
 pub fn hall(title: &str, style: &'static str, body: Markup) -> Html<String> {
     document(title, &[HALL_STYLE, style], body)
+}
+
+/// The pages' scripts, served as files: the Content-Security-Policy allows no inline script.
+pub async fn asset(
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    let body = match name.as_str() {
+        "display.js" => crate::hall::DISPLAY_SCRIPT,
+        "hall-refresh.js" => crate::tidal::REFRESH_SCRIPT,
+        "slip.js" => crate::hall::SLIP_SCRIPT,
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The hidden CSRF field every POST form carries (checked by `web::guard`).
+pub fn csrf_field() -> Markup {
+    html! { input type="hidden" name=(crate::web::CSRF_FIELD) value=(crate::web::csrf_token()); }
 }
 
 /// An error paragraph with its id, for pages that show what went wrong above the form.

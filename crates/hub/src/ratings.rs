@@ -83,6 +83,7 @@ fn row(r: &crate::store_rating::BadRating, today: chrono::NaiveDate) -> Markup {
             td {
                 @if let Some(next) = next {
                     form method="post" action={ "/office/ratings/" (r.id) "/advance" } {
+                        (crate::pages::csrf_field())
                         input name="note" id={ "note-" (r.id) }
                             placeholder={ (if next == RectifyState::Rectified { "整改措施" } else { "回访情况" }) "（必填）" };
                         " "
@@ -109,7 +110,18 @@ pub async fn advance(
     let clock = state.clock();
     let by = user.name.clone();
     match state
-        .store_call(move |s| s.advance_rectification(id, &by, &f.note, clock.now()))
+        .store_call(move |s| {
+            let next = s.advance_rectification(id, &by, &f.note, clock.now())?;
+            s.audit_hub(
+                &by,
+                "rating_rectify",
+                &format!("rating {id}"),
+                "ok",
+                Some(&format!("{}: {}", next.label(), f.note.trim())),
+                clock.now(),
+            )?;
+            Ok(next)
+        })
         .await
     {
         Ok(next) => {

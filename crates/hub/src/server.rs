@@ -2,6 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::auth::SignInCheck;
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
@@ -484,6 +485,7 @@ impl Drop for BlobBusy {
 
 async fn desk_login(
     State(state): State<HubState>,
+    crate::web::ClientIp(address): crate::web::ClientIp,
     headers: HeaderMap,
     body: Result<Json<onewindow_proto::LoginRequest>, JsonRejection>,
 ) -> Result<Json<onewindow_proto::LoginAnswer>, HttpError> {
@@ -497,12 +499,10 @@ async fn desk_login(
             "name or password too long",
         ));
     }
-    let name = req.name.clone();
-    match state
-        .with_store(move |s| s.verify_user(&req.name, &req.password, clock.now()))
-        .await?
-    {
-        crate::store_office::SignIn::Ok(u) => {
+    let name = req.name.trim().to_string();
+    let now = clock.now();
+    match crate::auth::check_password(&state, &name, req.password, address).await? {
+        SignInCheck::Good(u) => {
             tracing::info!(user = %u.name, "desk login");
             let who = u.name.clone();
             let session = state
@@ -515,7 +515,7 @@ async fn desk_login(
                 session: Some(session),
             }))
         }
-        crate::store_office::SignIn::Wrong(after) => {
+        SignInCheck::Wrong(after) => {
             tracing::warn!(user = %name, failures = after.failures, "desk login refused");
             Err(HttpError::new(
                 StatusCode::UNAUTHORIZED,
@@ -523,13 +523,23 @@ async fn desk_login(
                 onewindow_domain::login::wrong_password_message(&after),
             ))
         }
-        crate::store_office::SignIn::Locked(until) => {
-            tracing::warn!(user = %name, "desk login refused: name locked");
+        SignInCheck::Locked(until) => {
+            tracing::warn!(user = %name, "desk login refused: name locked for this address");
             Err(HttpError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 ApiErrorCode::LoginLocked,
                 onewindow_domain::login::locked_message(until),
-            ))
+            )
+            .retry_after(crate::auth::retry_after(until, now)))
+        }
+        SignInCheck::Throttled(until) => {
+            tracing::warn!(%address, "desk login refused: address throttled");
+            Err(HttpError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ApiErrorCode::LoginLocked,
+                onewindow_domain::login::throttled_message(until),
+            )
+            .retry_after(crate::auth::retry_after(until, now)))
         }
     }
 }
@@ -853,6 +863,11 @@ pub fn router(state: HubState) -> Router {
                 .put(put_blob)
                 .layer(DefaultBodyLimit::max(MAX_CHUNK)),
         )
+        .route("/assets/{name}", get(crate::pages::asset))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::guard,
+        ))
         .with_state(state)
 }

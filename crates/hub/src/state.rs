@@ -17,8 +17,17 @@ pub struct HubState {
     /// Ticks when the hall board changed (a call, a recall, a window state): the display pages
     /// listen.
     pub(crate) board: tokio::sync::broadcast::Sender<()>,
+    /// The hall board as the display streams send it, built once per change for all of them
+    /// (`None` until first built).
+    board_json: tokio::sync::watch::Sender<Option<Arc<str>>>,
+    board_builder: Arc<std::sync::atomic::AtomicBool>,
     /// The hub's time (`serve --now` starts it at a chosen instant).
     clock: Clock,
+    /// How browsers reach the hub: TLS, the public address, trusted proxies.
+    web: Arc<crate::web::WebSettings>,
+    /// Password checks (Argon2) running at once: at most half the cores, so a storm of wrong
+    /// passwords leaves the others to everyone else.
+    pub(crate) password_checks: Arc<tokio::sync::Semaphore>,
 }
 
 impl HubState {
@@ -28,8 +37,58 @@ impl HubState {
             blobs,
             uploading: Arc::default(),
             board: tokio::sync::broadcast::channel(64).0,
+            board_json: tokio::sync::watch::channel(None).0,
+            board_builder: Arc::default(),
             clock,
+            web: Arc::default(),
+            password_checks: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+            )),
         }
+    }
+
+    /// The same state, reached by browsers as `web` says.
+    pub fn with_web(mut self, web: crate::web::WebSettings) -> Self {
+        self.web = Arc::new(web);
+        self
+    }
+
+    /// The board as JSON, rebuilt once per change however many displays watch: the first
+    /// caller starts the builder, which waits on the change ticks (nothing runs while the hall
+    /// is quiet) and folds a burst of calls into one board.
+    pub(crate) fn board_feed(&self) -> tokio::sync::watch::Receiver<Option<Arc<str>>> {
+        use std::sync::atomic::Ordering;
+        let rx = self.board_json.subscribe();
+        if self.board_builder.swap(true, Ordering::AcqRel) {
+            return rx;
+        }
+        let (state, mut ticks) = (self.clone(), self.board.subscribe());
+        tokio::spawn(async move {
+            use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+            loop {
+                match state.store_call(|s| s.hall_board()).await {
+                    Ok(b) => {
+                        let json = serde_json::to_string(&b).expect("a board serialises");
+                        state.board_json.send_replace(Some(json.into()));
+                    }
+                    Err(_) => tracing::warn!("the hall board cannot be built now"),
+                }
+                // A lagging receiver only missed ticks: the next board is whole anyway.
+                if let Err(RecvError::Closed) = ticks.recv().await {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+                while !matches!(
+                    ticks.try_recv(),
+                    Err(TryRecvError::Empty | TryRecvError::Closed)
+                ) {}
+            }
+        });
+        rx
+    }
+
+    pub(crate) fn web(&self) -> &crate::web::WebSettings {
+        &self.web
     }
 
     /// The hub's clock, to read the time inside a store call.

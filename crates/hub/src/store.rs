@@ -80,6 +80,11 @@ pub const HUB_MIGRATIONS: &[Migration] = &[
         name: "0013_security",
         sql: include_str!("../../../migrations/hub/0013_security.sql"),
     },
+    Migration {
+        version: 14,
+        name: "0014_web_face",
+        sql: include_str!("../../../migrations/hub/0014_web_face.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

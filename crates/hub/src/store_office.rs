@@ -11,13 +11,6 @@ use sha2::{Digest, Sha256};
 
 use crate::store::{HubStore, HubStoreError, Result};
 
-/// What a password check found.
-enum PasswordCheck {
-    Good,
-    Wrong(onewindow_domain::login::Attempts),
-    Locked(DateTime<Utc>),
-}
-
 /// The outcome of a sign-in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignIn<T> {
@@ -28,8 +21,10 @@ pub enum SignIn<T> {
     Locked(DateTime<Utc>),
 }
 
-/// Approver sessions last this long.
+/// Approver sessions last this long at most.
 pub const SESSION_HOURS: i64 = 8;
+/// And end after this long without a request.
+pub const SESSION_IDLE_MINUTES: i64 = 30;
 
 use onewindow_domain::time::stamp as ts;
 
@@ -79,6 +74,28 @@ pub struct OfficeCaseDetail {
 }
 
 pub const ROLES: &[&str] = &["clerk", "supervisor", "approver", "admin"];
+
+/// Whether `password` matches the stored Argon2 `hash`. With no hash (no such user, or a
+/// disabled one) the same work is done against a throwaway, so a wrong name answers no faster
+/// than a wrong password.
+pub fn verify_password(hash: Option<&str>, password: &str) -> bool {
+    match hash.map(PasswordHash::new) {
+        Some(Ok(parsed)) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Some(Err(e)) => {
+            tracing::error!(error = %e, "a stored password hash is unreadable");
+            false
+        }
+        None => {
+            let _ = Argon2::default().hash_password(
+                password.as_bytes(),
+                &SaltString::encode_b64(&[0u8; 16]).expect("salt"),
+            );
+            false
+        }
+    }
+}
 
 impl HubStore {
     pub fn add_user(
@@ -132,7 +149,7 @@ impl HubStore {
         Ok(())
     }
 
-    fn user(&self, name: &str) -> Result<Option<User>> {
+    pub(crate) fn user(&self, name: &str) -> Result<Option<User>> {
         let role: Option<String> = self
             .conn
             .query_row("SELECT role FROM hub_user WHERE name = ?1", [name], |r| {
@@ -169,114 +186,41 @@ impl HubStore {
             .collect()
     }
 
-    /// The password check behind both sign-ins, with the lock: five wrong passwords in a row
-    /// lock the name for 15 minutes, and while it is locked the password is not checked.
-    fn check_password(
-        &mut self,
-        name: &str,
-        password: &str,
-        now: DateTime<Utc>,
-    ) -> Result<PasswordCheck> {
-        let name = name.trim();
-        let attempts = self.login_attempts(name)?;
-        if let Some(until) = attempts.locked(now) {
-            return Ok(PasswordCheck::Locked(until));
-        }
-        let hash: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT password_hash FROM hub_user WHERE name = ?1",
-                [name],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let good = match hash {
-            Some(hash) => {
-                let parsed = PasswordHash::new(&hash)
-                    .map_err(|e| HubStoreError::BadInput(format!("stored hash unreadable: {e}")))?;
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            }
-            None => {
-                // Same work as a real check, so a wrong name is not faster than a wrong password.
-                let _ = Argon2::default().hash_password(
-                    password.as_bytes(),
-                    &SaltString::encode_b64(&[0u8; 16]).expect("salt"),
-                );
-                false
-            }
-        };
-        let after = if good {
-            onewindow_domain::login::Attempts::default()
-        } else {
-            attempts.failed(now)
-        };
-        self.conn.execute(
-            "INSERT INTO login_attempt (name, failures, locked_until) VALUES (?1, ?2, ?3)
-             ON CONFLICT(name) DO UPDATE SET failures = excluded.failures,
-               locked_until = excluded.locked_until",
-            params![name, after.failures, after.locked_until.map(ts)],
-        )?;
-        Ok(if good {
-            PasswordCheck::Good
-        } else {
-            PasswordCheck::Wrong(after)
-        })
-    }
-
-    /// A name's failed sign-ins.
-    pub fn login_attempts(&self, name: &str) -> Result<onewindow_domain::login::Attempts> {
-        let row: Option<(i64, Option<String>)> = self
-            .conn
-            .query_row(
-                "SELECT failures, locked_until FROM login_attempt WHERE name = ?1",
-                [name.trim()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        Ok(row.map_or_else(Default::default, |(failures, until)| {
-            onewindow_domain::login::Attempts {
-                failures: failures as u32,
-                locked_until: until.and_then(|u| u.parse().ok()),
-            }
-        }))
-    }
-
-    /// Checks a user's password (a clerk signing in at a desk).
+    /// A password check done whole, under the store's lock: for tools and tests. The server
+    /// checks in three steps (`auth::check_password`) so Argon2 runs outside the lock.
     pub fn verify_user(
         &mut self,
         name: &str,
         password: &str,
+        address: &str,
         now: DateTime<Utc>,
     ) -> Result<SignIn<User>> {
-        Ok(match self.check_password(name, password, now)? {
-            PasswordCheck::Good => match self.user(name.trim())? {
+        use crate::store_guard::{PasswordGate, PasswordOutcome};
+        let hash = match self.password_gate(name, address, now)? {
+            PasswordGate::Throttled(until) | PasswordGate::Locked(until) => {
+                return Ok(SignIn::Locked(until));
+            }
+            PasswordGate::Check { hash, .. } => hash,
+        };
+        let good = verify_password(hash.as_deref(), password);
+        Ok(match self.password_outcome(name, address, good, now)? {
+            PasswordOutcome::Good => match self.user(name.trim())? {
                 Some(u) => SignIn::Ok(u),
                 None => SignIn::Wrong(Default::default()),
             },
-            PasswordCheck::Wrong(a) => SignIn::Wrong(a),
-            PasswordCheck::Locked(until) => SignIn::Locked(until),
+            PasswordOutcome::Wrong { attempts, .. } => SignIn::Wrong(attempts),
         })
     }
 
-    /// Checks a password; on success opens a session and returns its cookie value.
-    pub fn login(
-        &mut self,
-        name: &str,
-        password: &str,
-        now: DateTime<Utc>,
-    ) -> Result<SignIn<String>> {
-        match self.check_password(name, password, now)? {
-            PasswordCheck::Good => {}
-            PasswordCheck::Wrong(a) => return Ok(SignIn::Wrong(a)),
-            PasswordCheck::Locked(until) => return Ok(SignIn::Locked(until)),
-        }
+    /// Opens a back-office session for a user whose password was checked; returns its cookie
+    /// value (only its hash is stored).
+    pub fn open_office_session(&mut self, name: &str, now: DateTime<Utc>) -> Result<String> {
         let mut raw = [0u8; 32];
         getrandom::fill(&mut raw).expect("the OS random source works");
         let token: String = raw.iter().map(|b| format!("{b:02x}")).collect();
         self.conn.execute(
-            "INSERT INTO office_session (token_hash, name, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO office_session (token_hash, name, created_at, expires_at, last_seen)
+             VALUES (?1, ?2, ?3, ?4, ?3)",
             params![
                 hash_hex(&token),
                 name.trim(),
@@ -284,21 +228,35 @@ impl HubStore {
                 ts(now + Duration::hours(SESSION_HOURS))
             ],
         )?;
-        Ok(SignIn::Ok(token))
+        Ok(token)
     }
 
-    /// The user of an unexpired session.
-    pub fn session_user(&self, token: &str, now: DateTime<Utc>) -> Result<Option<User>> {
+    /// The user of a session that has neither expired nor been idle for
+    /// [`SESSION_IDLE_MINUTES`]; the request counts as activity.
+    pub fn session_user(&mut self, token: &str, now: DateTime<Utc>) -> Result<Option<User>> {
+        let hash = hash_hex(token);
         let name: Option<String> = self
             .conn
             .query_row(
-                "SELECT name FROM office_session WHERE token_hash = ?1 AND expires_at > ?2",
-                params![hash_hex(token), ts(now)],
+                "SELECT s.name FROM office_session s JOIN hub_user u ON u.name = s.name
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND s.last_seen > ?3
+                   AND u.disabled = 0",
+                params![
+                    hash,
+                    ts(now),
+                    ts(now - Duration::minutes(SESSION_IDLE_MINUTES))
+                ],
                 |r| r.get(0),
             )
             .optional()?;
         match name {
-            Some(n) => self.user(&n),
+            Some(n) => {
+                self.conn.execute(
+                    "UPDATE office_session SET last_seen = ?2 WHERE token_hash = ?1",
+                    params![hash, ts(now)],
+                )?;
+                self.user(&n)
+            }
             None => Ok(None),
         }
     }

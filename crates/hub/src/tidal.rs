@@ -6,7 +6,7 @@
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use maud::{PreEscaped, html};
+use maud::html;
 use serde::Deserialize;
 
 use crate::auth::Supervisor;
@@ -102,6 +102,7 @@ async fn render(
             }
             @for s in &suggestions {
                 form method="post" action="/office/hall/reassign" class="suggestion" {
+                    (crate::pages::csrf_field())
                     input type="hidden" name="window" value=(s.window);
                     input type="hidden" name="domain" value=(s.domain);
                     input type="hidden" name="why" value=(s.why);
@@ -135,6 +136,7 @@ async fn render(
                             td {
                                 @if tidal {
                                     form method="post" action="/office/hall/reassign" class="manual" {
+                                        (crate::pages::csrf_field())
                                         input type="hidden" name="window" value=(w.number);
                                         select name="domain" id={ "domain-" (w.number) } {
                                             @for d in &cfg.domains {
@@ -164,13 +166,13 @@ async fn render(
                 }
             }
         }
-        script { (PreEscaped(REFRESH_SCRIPT)) }
+        script src="/assets/hall-refresh.js" {}
     };
     pages::office("大厅管理", Some(user), body).into_response()
 }
 
 /// Refresh the figures unless the supervisor is typing a reason.
-const REFRESH_SCRIPT: &str = r#"
+pub(crate) const REFRESH_SCRIPT: &str = r#"
 setInterval(() => {
   const a = document.activeElement;
   const typing = [...document.querySelectorAll('input[name=why]')].some(i => i.value !== '') || (a && a.tagName === 'SELECT');
@@ -202,7 +204,24 @@ pub async fn reassign(
     let by = user.name.clone();
     let (window, domain) = (f.window, f.domain.clone());
     match state
-        .store_call(move |s| s.reassign_window(window, &[domain], &by, &f.why, clock.now()))
+        .store_call(move |s| {
+            let live = s.reassign_window(
+                window,
+                std::slice::from_ref(&domain),
+                &by,
+                &f.why,
+                clock.now(),
+            )?;
+            s.audit_hub(
+                &by,
+                "tidal_reassign",
+                &format!("window {window}"),
+                "ok",
+                Some(&format!("to {domain}: {}", f.why.trim())),
+                clock.now(),
+            )?;
+            Ok(live)
+        })
         .await
     {
         Ok(_) => {

@@ -109,7 +109,8 @@ pub fn acceptor(data: &Path) -> Result<(TlsAcceptor, String), String> {
         .with_no_client_auth()
         .with_single_cert(certs, key)
         .map_err(|e| format!("证书与私钥不匹配或无法使用：{e}"))?;
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    // HTTP/1.1 only: the server speaks no HTTP/2, and offering h2 breaks clients that take it.
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok((TlsAcceptor::from(Arc::new(config)), fp))
 }
 

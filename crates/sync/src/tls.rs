@@ -18,7 +18,7 @@ pub const PIN_MISMATCH: &str = "hub certificate does not match the pinned finger
 pub const NO_PIN: &str = "no certificate fingerprint pinned for this hub";
 
 /// The fewest hex digits of a fingerprint the desk accepts at enrolment (64 bits).
-pub const MIN_PIN_HEX: usize = 16;
+pub const MIN_PIN_HEX: usize = 32;
 
 pub use onewindow_proto::cert::{fingerprint, grouped};
 
@@ -151,9 +151,21 @@ mod tests {
 
     #[test]
     fn pins_are_read_however_they_are_typed() {
-        let fp = "3f2a9c01deadbeef0011223344556677";
-        assert_eq!(normalise_pin("3F:2A:9C:01:DE:AD:BE:EF").unwrap(), &fp[..16]);
-        assert_eq!(normalise_pin("3F2A-9C01-DEAD-BEEF").unwrap(), &fp[..16]);
+        let fp = "3f2a9c01deadbeef00112233445566778899aabbccddeeff0011223344556677";
+        assert_eq!(
+            normalise_pin("3F:2A:9C:01:DE:AD:BE:EF:00:11:22:33:44:55:66:77").unwrap(),
+            &fp[..32]
+        );
+        assert_eq!(
+            normalise_pin("3F2A-9C01-DEAD-BEEF-0011-2233-4455-6677").unwrap(),
+            &fp[..32]
+        );
+        // 64 bits are not enough to pin a certificate.
+        assert!(
+            normalise_pin("3F2A-9C01-DEAD-BEEF")
+                .unwrap_err()
+                .contains("现在是 16 位")
+        );
         assert_eq!(normalise_pin(&grouped(fp)).unwrap(), fp);
         assert!(normalise_pin("").unwrap_err().contains("请填写"));
         assert!(
@@ -162,7 +174,7 @@ mod tests {
                 .contains("现在是 8 位")
         );
         assert!(
-            normalise_pin("3F2A 9C01 DEAD BEEG")
+            normalise_pin("3F2A 9C01 DEAD BEEG 0011 2233 4455 6677")
                 .unwrap_err()
                 .contains("0-9")
         );

@@ -220,6 +220,12 @@ async fn scans_notice_correction_and_acceptance_with_receipt() {
             .unwrap()
             .starts_with("data:image/png;base64,")
     );
+    // The file is taken out of the hot folder once sealed (the view may show it a moment
+    // before the original is removed).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while w.hot.join("原身份证 正面.jpg").exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert!(
         !w.hot.join("原身份证 正面.jpg").exists(),
         "taken out of the hot folder"

@@ -100,17 +100,34 @@ fn new_audit_key() -> AuditSigner {
     AuditSigner::from_seed(&seed)
 }
 
-/// Whether the host of `host_port_path` (what follows `http://`) is this PC.
-fn is_loopback_host(host_port_path: &str) -> bool {
-    let authority = host_port_path.split(['/', '?', '#']).next().unwrap_or("");
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+/// A hub address as typed at enrolment: `http(s)://host[:port]`, nothing before the host (no
+/// user info: `http://[::1]@10.0.0.5` is not this PC), no query or fragment, plain HTTP only to
+/// this PC. The address normalised, and whether it is HTTPS; or what is wrong, in Chinese.
+fn check_hub_url(typed: &str) -> Result<(String, bool), &'static str> {
+    let url = url::Url::parse(typed.trim())
+        .map_err(|_| "中心地址无法识别，例如 https://10.0.0.5:8470")?;
+    let https = match url.scheme() {
+        "https" => true,
+        "http" => false,
+        _ => return Err("中心地址应以 https:// 开头，例如 https://10.0.0.5:8470"),
     };
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("中心地址不得包含用户名或密码（“@”之前的部分），请只填写主机和端口");
+    }
+    if url.query().is_some() || url.fragment().is_some() || url.path() != "/" {
+        return Err("中心地址只需主机和端口，例如 https://10.0.0.5:8470");
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return Err("中心地址不完整，例如 https://10.0.0.5:8470"),
+    };
+    // Plain HTTP only to a hub on this very PC: anywhere else the link is encrypted.
+    if !https && !loopback {
+        return Err("连接其他电脑上的中心须使用 https://（仅本机中心可用 http://）");
+    }
+    Ok((url.as_str().trim_end_matches('/').to_string(), https))
 }
 
 impl Session {
@@ -215,34 +232,15 @@ impl Session {
     }
 
     /// The first-run screen: the hub URL, the administrator's one-time code and, for an
-    /// `https://` hub, its certificate's fingerprint (at least its first 16 hex digits) as
+    /// `https://` hub, its certificate's fingerprint (at least its first 32 hex digits) as
     /// `onewindow-hub enrol` printed it. The whole fingerprint of the certificate that matched
     /// is pinned from then on. The token goes to the OS keyring; no keyring, no enrolment
     /// (never a plaintext token file).
     pub(crate) async fn enrol(&self, hub_url: &str, code: &str, pin: &str) -> Result<(), AppError> {
-        let url = hub_url.trim().trim_end_matches('/').to_string();
-        let bad_url = |message: &str| AppError {
+        let (url, https) = check_hub_url(hub_url).map_err(|message| AppError {
             code: ErrorCode::BadUrl,
             message: message.into(),
-        };
-        let (https, rest) = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
-            (Some(rest), _) => (true, rest),
-            (None, Some(rest)) => (false, rest),
-            _ => {
-                return Err(bad_url(
-                    "中心地址应以 https:// 开头，例如 https://10.0.0.5:8470",
-                ));
-            }
-        };
-        if rest.len() < 3 {
-            return Err(bad_url("中心地址不完整，例如 https://10.0.0.5:8470"));
-        }
-        // Plain HTTP only to a hub on this very PC: anywhere else the link is encrypted.
-        if !https && !is_loopback_host(rest) {
-            return Err(bad_url(
-                "连接其他电脑上的中心须使用 https://（仅本机中心可用 http://）",
-            ));
-        }
+        })?;
         let pin = if https {
             Some(
                 onewindow_sync::tls::normalise_pin(pin).map_err(|message| AppError {
@@ -618,15 +616,29 @@ mod tests {
     #[test]
     fn plain_http_is_for_this_pc_only() {
         for yes in [
-            "127.0.0.1:8470",
-            "localhost:8470/",
-            "[::1]:8470",
-            "127.0.0.2",
+            "http://127.0.0.1:8470",
+            "http://localhost:8470/",
+            "http://[::1]:8470",
+            "http://127.0.0.2",
+            "https://10.0.0.5:8470",
         ] {
-            assert!(super::is_loopback_host(yes), "{yes}");
+            assert!(super::check_hub_url(yes).is_ok(), "{yes}");
         }
-        for no in ["10.0.0.5:8470", "hub.example:80", "127.0.0.1.example:1", ""] {
-            assert!(!super::is_loopback_host(no), "{no}");
+        for no in [
+            "http://10.0.0.5:8470",
+            "http://hub.example:80",
+            "http://127.0.0.1.example:1",
+            "http://[::1]@10.0.0.5:8470",
+            "https://user:pw@10.0.0.5:8470",
+            "http://",
+            "ftp://127.0.0.1",
+            "https://10.0.0.5:8470/x?y",
+        ] {
+            assert!(super::check_hub_url(no).is_err(), "{no}");
         }
+        assert_eq!(
+            super::check_hub_url(" https://10.0.0.5:8470/ ").unwrap(),
+            ("https://10.0.0.5:8470".to_string(), true)
+        );
     }
 }

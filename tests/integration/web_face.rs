@@ -1,0 +1,341 @@
+//! Issue 16, the hub's web face tried as an attacker would, against a real hub process: forms
+//! need the hub's own Origin and a CSRF token, every answer carries the security headers, wrong
+//! passwords throttle the address rather than lock the name for everyone, a disabled user is
+//! out at once, a refused decision leaves nothing on disk, and under TLS the hub speaks to
+//! curl's defaults and marks its cookies Secure.
+
+use std::process::Command;
+
+use onewindow_hub::store::HubStore;
+use onewindow_tests::{HubProcess, demo_hub_data, hub_cli};
+
+use crate::support::sha256_hex;
+
+/// A client that keeps cookies and does not follow redirects.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Seen: a decision POSTed with `Origin: http://evil.example` was recorded, no page sent a
+/// security header, and a refused decision left its PDF on disk.
+#[tokio::test(flavor = "multi_thread")]
+async fn back_office_forms_need_the_hubs_origin_and_token_and_every_answer_its_headers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    onewindow_tests::add_user(&data, "zhou", "supervisor", "hall supervisor pass");
+    onewindow_tests::add_user(&data, "wang", "approver", "approver pass 123");
+    let hub = HubProcess::start(&data);
+    let base = hub.url();
+    let web = browser();
+
+    let r = web
+        .get(format!("{base}/office/login"))
+        .send()
+        .await
+        .unwrap();
+    let h = r.headers().clone();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert!(h.contains_key("referrer-policy"));
+    assert!(
+        !h.contains_key("strict-transport-security"),
+        "plain HTTP on loopback"
+    );
+    let set = h["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        set.starts_with("onewindow_csrf=") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    let t = onewindow_tests::csrf_of(&r.text().await.unwrap());
+    // The JSON API and the hall display carry the headers too.
+    for path in ["/healthz", "/display"] {
+        let r = web.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff", "{path}");
+    }
+
+    // No token, a wrong token, or another site's Origin: refused before anything happens.
+    let login = |fields: Vec<(&'static str, String)>, origin: Option<String>| {
+        let (web, base) = (web.clone(), base.clone());
+        async move {
+            let mut req = web.post(format!("{base}/office/login")).form(&fields);
+            if let Some(o) = origin {
+                req = req.header("origin", o);
+            }
+            req.send().await.unwrap()
+        }
+    };
+    let good = || {
+        vec![
+            ("name", "zhou".to_string()),
+            ("password", "hall supervisor pass".to_string()),
+        ]
+    };
+    let r = login(good(), None).await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("表单校验码"));
+    let mut wrong = good();
+    wrong.push(("csrf", "0".repeat(64)));
+    assert_eq!(login(wrong, None).await.status(), 403);
+    let mut with_token = good();
+    with_token.push(("csrf", t.clone()));
+    let r = login(with_token.clone(), Some("http://evil.example".into())).await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("其他网站"));
+    let r = login(with_token, Some(base.clone())).await;
+    assert_eq!(r.status(), 303, "the hub's own origin signs in");
+    let session = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        session.contains("HttpOnly") && !session.contains("Secure"),
+        "{session}"
+    );
+    let audit = format!("{base}/office/audit");
+    assert_eq!(web.get(&audit).send().await.unwrap().status(), 200);
+
+    // Signing out from another site does nothing.
+    let r = web
+        .post(format!("{base}/office/logout"))
+        .header("origin", "http://evil.example")
+        .form(&[("csrf", t.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        web.get(&audit).send().await.unwrap().status(),
+        200,
+        "still signed in"
+    );
+
+    // Disabling a user ends their session at once and refuses their password.
+    let out = hub_cli(&[
+        "user",
+        "disable",
+        "--data",
+        data.to_str().unwrap(),
+        "--name",
+        "zhou",
+    ]);
+    assert!(out.contains("已停用"), "{out}");
+    assert_eq!(
+        web.get(&audit).send().await.unwrap().status(),
+        303,
+        "to the login page"
+    );
+    let r = web
+        .post(format!("{base}/office/login"))
+        .form(&[
+            ("name", "zhou"),
+            ("password", "hall supervisor pass"),
+            ("csrf", &t),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    hub_cli(&[
+        "user",
+        "enable",
+        "--data",
+        data.to_str().unwrap(),
+        "--name",
+        "zhou",
+    ]);
+    let r = web
+        .post(format!("{base}/office/login"))
+        .form(&[
+            ("name", "zhou"),
+            ("password", "hall supervisor pass"),
+            ("csrf", &t),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "enabled again");
+
+    // An approver's decision on a case that is not theirs leaves its PDF nowhere.
+    let approver = browser();
+    let ta = onewindow_tests::csrf(&approver, &base).await;
+    let r = approver
+        .post(format!("{base}/office/login"))
+        .form(&[
+            ("name", "wang"),
+            ("password", "approver pass 123"),
+            ("csrf", &ta),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let pdf = onewindow_tests::tiny_pdf("NOT YOURS 2026");
+    let sha = sha256_hex(&pdf);
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", ta.clone())
+        .text("action", "approve")
+        .text("note", "同意")
+        .part(
+            "result_file",
+            reqwest::multipart::Part::bytes(pdf).file_name("决定书.pdf"),
+        );
+    let r = approver
+        .post(format!("{base}/office/cases/W09-20261127-0001/decide"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let stored = onewindow_hub::store_blob::blob_dir(&data);
+    assert!(
+        !stored.path(&sha).exists(),
+        "a refused decision's file was kept"
+    );
+    let partial = data.join("blobs").join("partial").join("hub");
+    assert!(!partial.join(format!("{sha}.part")).exists());
+    hub.kill();
+
+    // Sign-ins, the refused ones and the disabling are in the hub's chain.
+    let log = HubStore::open_dir(&data).unwrap().hub_audit(20).unwrap();
+    let actions: Vec<&str> = log.recent.iter().map(|r| r.action.as_str()).collect();
+    assert!(
+        actions.contains(&"user_disable") && actions.contains(&"user_enable"),
+        "{actions:?}"
+    );
+    assert_eq!(log.broken, None);
+}
+
+/// Seen: five wrong passwords from anywhere locked any approver out; nothing slowed one address
+/// trying many names.
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_passwords_throttle_the_address_and_never_lock_the_name_for_everyone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    onewindow_tests::add_user(&data, "wang", "approver", "approver pass 123");
+    // The test itself is the trusted proxy, so it can speak for several addresses.
+    let hub = HubProcess::start_args(
+        &data,
+        "127.0.0.1:0",
+        None,
+        &["--trusted-proxy", "127.0.0.1"],
+    );
+    let base = hub.url();
+    let (web, t) = onewindow_tests::browser(&base).await;
+    let login = |from: &'static str, name: &'static str, password: &'static str| {
+        let (web, base, t) = (web.clone(), base.clone(), t.clone());
+        async move {
+            web.post(format!("{base}/office/login"))
+                .header("x-forwarded-for", from)
+                .form(&[("name", name), ("password", password), ("csrf", &t)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Five wrong passwords for wang from one address lock wang there.
+    for _ in 0..4 {
+        assert_eq!(
+            login("198.51.100.1", "wang", "nope nope").await.status(),
+            401
+        );
+    }
+    let r = login("198.51.100.1", "wang", "nope nope").await;
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    let r = login("198.51.100.1", "wang", "approver pass 123").await;
+    assert_eq!(r.status(), 429, "the right password from there waits too");
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait >= 1, "{wait}");
+    // From another address wang's own password works (answered a little slower).
+    let r = login("198.51.100.2", "wang", "approver pass 123").await;
+    assert_eq!(r.status(), 303, "not locked out from elsewhere");
+
+    // One address trying many names is throttled, whatever the names.
+    for name in ["a1", "a2", "a3", "a4", "a5"] {
+        login("198.51.100.3", name, "guess guess").await;
+    }
+    let r = login("198.51.100.3", "wang", "approver pass 123").await;
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    assert!(r.text().await.unwrap().contains("尝试次数过多"));
+    hub.kill();
+}
+
+/// Seen: the hub offered h2 in ALPN without speaking it (curl failed with error 18), and its
+/// session cookie was not Secure under TLS.
+#[test]
+fn under_tls_the_hub_speaks_to_curls_defaults_and_its_cookies_are_secure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    onewindow_tests::add_user(&data, "zhou", "supervisor", "hall supervisor pass");
+    let hub = HubProcess::start_tls(&data);
+    let base = hub.url();
+    assert!(base.starts_with("https://"), "{base}");
+    let jar = tmp.path().join("cookies");
+    let curl = |args: &[&str]| {
+        let out = Command::new("curl")
+            .args(["-sS", "-k", "-D", "-", "-c"])
+            .arg(&jar)
+            .arg("-b")
+            .arg(&jar)
+            .args(args)
+            .output()
+            .expect("curl (make test installs it)");
+        assert!(
+            out.status.success(),
+            "curl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let health = curl(&[&format!("{base}/healthz")]);
+    assert!(
+        health
+            .to_ascii_lowercase()
+            .contains("strict-transport-security"),
+        "{health}"
+    );
+    let csrf_cookie = health
+        .lines()
+        .find(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("set-cookie: onewindow_csrf=")
+        })
+        .unwrap_or_else(|| panic!("{health}"));
+    assert!(csrf_cookie.contains("Secure"), "{csrf_cookie}");
+    let page = curl(&[&format!("{base}/office/login")]);
+    let t = onewindow_tests::csrf_of(&page);
+    let signed = curl(&[
+        "-H",
+        &format!("Origin: {base}"),
+        "--data-urlencode",
+        "name=zhou",
+        "--data-urlencode",
+        "password=hall supervisor pass",
+        "--data-urlencode",
+        &format!("csrf={t}"),
+        &format!("{base}/office/login"),
+    ]);
+    let session = signed
+        .lines()
+        .find(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("set-cookie: onewindow_office=")
+        })
+        .unwrap_or_else(|| panic!("{signed}"));
+    assert!(
+        session.contains("Secure") && session.contains("HttpOnly"),
+        "{session}"
+    );
+    hub.kill();
+}

@@ -1,0 +1,110 @@
+//! The hub's pages: built only through templates, no inline script (the Content-Security-Policy
+//! refuses it), and every form that posts carries the CSRF field `web::guard` checks.
+
+use std::path::Path;
+
+use crate::{check, file, rule, source_files};
+
+/// Hub forms that POST without the CSRF field on one of their next two lines.
+fn forms_without_csrf(files: &[(String, String)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (path, text) in files {
+        if !(path.starts_with("crates/hub/src/") && path.ends_with(".rs")) {
+            continue;
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if line.trim() == "#[cfg(test)]" {
+                break;
+            }
+            if line.contains("form method=\"post\"")
+                && !lines[i..(i + 3).min(lines.len())]
+                    .iter()
+                    .any(|l| l.contains("csrf_field()"))
+            {
+                out.push(format!("{path}:{}", i + 1));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_hub_form_that_posts_carries_the_csrf_field() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let missing = forms_without_csrf(&source_files(&root));
+    assert!(
+        missing.is_empty(),
+        "add (crate::pages::csrf_field()) inside these forms (web::guard refuses them): {missing:?}"
+    );
+}
+
+#[test]
+fn a_form_without_the_csrf_field_and_an_inline_handler_are_found() {
+    let files = [
+        file(
+            "crates/hub/src/office.rs",
+            "form method=\"post\" action=\"/office/x\" {\n    input name=\"a\";\n}\n",
+        ),
+        file(
+            "crates/hub/src/hall.rs",
+            "form method=\"post\" action=\"/kiosk\" {\n    (crate::pages::csrf_field())\n}\n",
+        ),
+    ];
+    assert_eq!(forms_without_csrf(&files), ["crates/hub/src/office.rs:1"]);
+    let files = [
+        file(
+            "crates/hub/src/hall.rs",
+            "button onclick=\"window.print()\" {}\n",
+        ),
+        file("crates/hub/src/tidal.rs", "script { (PreEscaped(S)) }\n"),
+        file(
+            "crates/hub/src/pages.rs",
+            "script src=\"/assets/a.js\" {}\n",
+        ),
+    ];
+    let found = check(&rule("hub pages run no inline script"), &files);
+    assert_eq!(
+        found.iter().map(|v| v.file.as_str()).collect::<Vec<_>>(),
+        ["crates/hub/src/hall.rs", "crates/hub/src/tidal.rs"]
+    );
+}
+
+#[test]
+fn html_built_by_hand_in_the_hub_is_found() {
+    let files = [
+        file(
+            "crates/hub/src/office.rs",
+            "let row = format!(r#\"<tr><td>{}</td></tr>\"#, esc(&name));\n",
+        ),
+        file(
+            "crates/hub/src/hall.rs",
+            "fn esc(s: &str) -> String { s.into() }\n",
+        ),
+        file(
+            "crates/hub/src/tidal.rs",
+            "html! { p { (PreEscaped(format!(\"{x}\"))) } }\n",
+        ),
+        file(
+            "crates/hub/src/ratings.rs",
+            "html! { tr { td { (r.at) } } script { (PreEscaped(SCRIPT)) } }\n",
+        ),
+        file(
+            "crates/hub/src/pages.rs",
+            "fn f() {}\n#[cfg(test)]\nmod tests { fn t() { assert!(page.contains(\"<p>\")); } }\n",
+        ),
+        file(
+            "crates/app/src/print.rs",
+            "let page = format!(\"<html>{body}\");\n",
+        ),
+    ];
+    let found = check(&rule("hub pages only through templates"), &files);
+    assert_eq!(
+        found.iter().map(|v| v.file.as_str()).collect::<Vec<_>>(),
+        [
+            "crates/hub/src/office.rs",
+            "crates/hub/src/hall.rs",
+            "crates/hub/src/tidal.rs"
+        ]
+    );
+}
