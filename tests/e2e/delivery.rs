@@ -75,8 +75,12 @@ fn enrolment_decision_and_delivery_at_the_window() {
         });
 
         // An applicant took a ticket at the kiosk; F8 calls it, F3 marks them at the window.
-        let r =
-            onewindow_tests::post_form_blocking(&hub_url, "/kiosk/tickets", &[("domain", "ZHSL")]);
+        let r = onewindow_tests::kiosk_post_blocking(
+            &data,
+            &hub_url,
+            "/kiosk/tickets",
+            &[("domain", "ZHSL")],
+        );
         assert_eq!(r.status(), 303);
         wait_until("the calling bar ready", Duration::from_secs(15), || {
             count(&s, "#queue-bar") == 1 && count(&s, "#queue-reason") == 0

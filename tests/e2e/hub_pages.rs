@@ -174,7 +174,8 @@ fn kiosk_ticket_and_live_hall_display_in_headless_chromium() {
         client.with_token(&token)
     });
     // Someone took a ticket before: the lane still goes first.
-    let r = onewindow_tests::post_form_blocking(
+    let r = onewindow_tests::kiosk_post_blocking(
+        &data,
         &hub.url(),
         "/kiosk/tickets",
         &[("domain", "ZHSL"), ("id_number", ""), ("lane", "")],
@@ -185,7 +186,13 @@ fn kiosk_ticket_and_live_hall_display_in_headless_chromium() {
     let shots = shots_dir();
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let url = hub.url();
+        // A browser that is not a registered kiosk issues nothing; the one-time link from
+        // `kiosk add` makes this one a kiosk.
         s.goto(&format!("{url}/kiosk"));
+        wait_until("not a kiosk yet", Duration::from_secs(10), || {
+            count(&s, "#not-a-kiosk") == 1
+        });
+        s.goto(&onewindow_tests::kiosk_link(&data, &url));
         wait_until("the kiosk", Duration::from_secs(10), || {
             count(&s, "#domain-ZHSL") == 1
         });
@@ -298,7 +305,8 @@ fn tidal_windows_page_in_headless_chromium() {
     let hub = HubProcess::start(&data);
     // 社保医保: more than 12 waiting → the rule gives it window 6.
     for _ in 0..13 {
-        let r = onewindow_tests::post_form_blocking(
+        let r = onewindow_tests::kiosk_post_blocking(
+            &data,
             &hub.url(),
             "/kiosk/tickets",
             &[("domain", "SBYB")],

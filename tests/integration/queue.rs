@@ -52,7 +52,7 @@ async fn a_desk_drives_only_the_window_it_sits_at() {
         data.to_str().unwrap(),
         queue.to_str().unwrap(),
     ]);
-    let (web, t) = onewindow_tests::browser(&hub.url()).await;
+    let (web, t) = onewindow_tests::kiosk_browser(&data, &hub.url()).await;
     for domain in ["SCJG", "GAHZ", "ZHSL"] {
         let r = web
             .post(format!("{}/kiosk/tickets", hub.url()))
@@ -224,7 +224,7 @@ async fn the_clerk_calls_recalls_serves_and_transfers_from_the_desk_and_each_cal
     assert_eq!((v.window, v.reason.as_deref()), (Some(1), None));
     assert!(v.transfer_domains.iter().any(|t| t.code == "SBYB"));
 
-    let (web, t) = onewindow_tests::browser(&hub.url()).await;
+    let (web, t) = onewindow_tests::kiosk_browser(&data, &hub.url()).await;
     for (domain, id) in [("ZHSL", ""), ("ZHSL", "371082196611270015")] {
         web.post(format!("{}/kiosk/tickets", hub.url()))
             .form(&[
@@ -366,7 +366,7 @@ async fn offline_walk_ins_are_served_at_the_desk_and_reach_the_hub_when_it_is_ba
     });
     d.enrol(&hub.url(), &code, "").await.unwrap();
     d.sync_once().await.unwrap();
-    let (web, t) = onewindow_tests::browser(&hub.url()).await;
+    let (web, t) = onewindow_tests::kiosk_browser(&data, &hub.url()).await;
     let hub_url = hub.url();
     let kiosk = |domain: &'static str| {
         let (web, url, t) = (web.clone(), hub_url.clone(), t.clone());
@@ -529,7 +529,7 @@ async fn appointments_are_imported_and_checked_in_at_the_kiosk_by_code() {
     assert!(said.contains("新增 2 条"), "{said}");
 
     let hub = HubProcess::start(&data);
-    let (web, t) = onewindow_tests::browser(&hub.url()).await;
+    let (web, t) = onewindow_tests::kiosk_browser(&data, &hub.url()).await;
     let check_in = |code: &'static str| {
         let (web, url, t) = (web.clone(), hub.url(), t.clone());
         async move {
@@ -592,12 +592,7 @@ async fn the_desk_hall_display_follows_the_hub_live_and_the_offline_calls_withou
     mock_keyring();
     let h = TestHub::new().queue().desk("1 号窗口").start();
     let code = h.code("1 号窗口");
-    let TestHub {
-        tmp,
-        data: _data,
-        hub,
-        ..
-    } = h;
+    let TestHub { tmp, data, hub, .. } = h;
     let wavs = tmp.path().join("announced");
     std::fs::create_dir_all(&wavs).unwrap();
     let d = Desk::open(DeskConfig {
@@ -629,7 +624,7 @@ async fn the_desk_hall_display_follows_the_hub_live_and_the_offline_calls_withou
     assert!(first.calls.is_empty());
     assert_eq!(first.windows.len(), 7);
     assert_eq!(first.office, "荣成市政务服务中心");
-    let (web, t) = onewindow_tests::browser(&hub.url()).await;
+    let (web, t) = onewindow_tests::kiosk_browser(&data, &hub.url()).await;
     web.post(format!("{}/kiosk/tickets", hub.url()))
         .form(&[("domain", "ZHSL"), ("csrf", &t)])
         .send()

@@ -339,3 +339,116 @@ fn under_tls_the_hub_speaks_to_curls_defaults_and_its_cookies_are_secure() {
     );
     hub.kill();
 }
+
+/// Seen: anyone could take unlimited tickets, priority lanes included (50 military tickets in
+/// 0.4 s), and the appointment check-in told whether a code exists.
+#[tokio::test(flavor = "multi_thread")]
+async fn only_a_registered_kiosk_issues_tickets_and_each_kiosk_is_limited() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    hub_cli(&[
+        "import-queue",
+        "--data",
+        data.to_str().unwrap(),
+        onewindow_tests::demo("queue.json").to_str().unwrap(),
+    ]);
+    let hub = HubProcess::start(&data);
+    let base = hub.url();
+    let (stranger, ts) = onewindow_tests::browser(&base).await;
+    let r = stranger.get(format!("{base}/kiosk")).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("尚未登记为取号机"));
+    let r = stranger
+        .post(format!("{base}/kiosk/tickets"))
+        .form(&[("domain", "ZHSL"), ("lane", "military"), ("csrf", &ts)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "no ticket without a kiosk credential");
+
+    // The link pairs one browser, once.
+    let link = onewindow_tests::kiosk_link(&data, &base);
+    let (kiosk, t) = onewindow_tests::browser(&base).await;
+    assert_eq!(kiosk.get(&link).send().await.unwrap().status(), 303);
+    assert_eq!(
+        stranger.get(&link).send().await.unwrap().status(),
+        404,
+        "used already"
+    );
+    assert_eq!(
+        kiosk
+            .get(format!("{base}/kiosk"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    // A kiosk issues tickets at a hall's pace, not fifty in a breath.
+    let mut statuses = Vec::new();
+    for _ in 0..25 {
+        let r = kiosk
+            .post(format!("{base}/kiosk/tickets"))
+            .form(&[("domain", "ZHSL"), ("lane", "military"), ("csrf", &t)])
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 429 {
+            assert!(r.headers().contains_key("retry-after"));
+        }
+        statuses.push(r.status().as_u16());
+    }
+    let issued = statuses.iter().filter(|s| **s == 303).count();
+    assert!((15..=20).contains(&issued), "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+
+    // Guessing appointment codes stops after a few misses.
+    let (guesser, tg) = onewindow_tests::kiosk_browser(&data, &base).await;
+    let mut last = 0;
+    for i in 0..12 {
+        last = guesser
+            .post(format!("{base}/kiosk/appointments"))
+            .form(&[("code", format!("ZZZ{i:03}").as_str()), ("csrf", &tg)])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+    }
+    assert_eq!(last, 429);
+
+    // A revoked kiosk is a stranger again.
+    let name = hub_cli(&["kiosk", "list", "--data", data.to_str().unwrap()])
+        .lines()
+        .find(|l| l.contains("使用中"))
+        .and_then(|l| l.split('\t').next())
+        .unwrap()
+        .to_string();
+    hub_cli(&[
+        "kiosk",
+        "revoke",
+        "--data",
+        data.to_str().unwrap(),
+        "--name",
+        &name,
+    ]);
+    let revoked = kiosk
+        .get(format!("{base}/kiosk"))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    let other = guesser
+        .get(format!("{base}/kiosk"))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(
+        (revoked.as_u16(), other.as_u16()) == (403, 200)
+            || (revoked.as_u16(), other.as_u16()) == (200, 403),
+        "one of the two kiosks was revoked: {revoked} {other}"
+    );
+    hub.kill();
+}

@@ -892,9 +892,48 @@ pub async fn browser(base: &str) -> (reqwest::Client, String) {
     (web, t)
 }
 
-/// POSTs a hub form as a browser would (blocking): a fresh client gets its CSRF cookie and
-/// token from the login page, then sends `fields` with the token to `path`.
-pub fn post_form_blocking(
+/// The one-time link `kiosk add` prints for a new kiosk of the hub at `data` reached at `base`.
+pub fn kiosk_link(data: &Path, base: &str) -> String {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let name = format!(
+        "取号机 {}-{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let out = hub_cli(&[
+        "kiosk",
+        "add",
+        "--data",
+        data.to_str().unwrap(),
+        "--name",
+        &name,
+        "--hub-url",
+        base,
+    ]);
+    out.lines()
+        .find(|l| l.contains("/kiosk/pair/"))
+        .unwrap_or_else(|| panic!("no pairing link in: {out}"))
+        .trim()
+        .to_string()
+}
+
+/// A kiosk's browser: registered with `kiosk add`, its one-time link opened (the credential
+/// cookie kept), and its CSRF token.
+pub async fn kiosk_browser(data: &Path, base: &str) -> (reqwest::Client, String) {
+    let (web, t) = browser(base).await;
+    let r = web
+        .get(kiosk_link(data, base))
+        .send()
+        .await
+        .expect("the hub answers");
+    assert_eq!(r.status(), 303, "the kiosk's link pairs it");
+    (web, t)
+}
+
+/// POSTs a hub form as a kiosk's browser would (blocking): a kiosk registered for the
+/// occasion, its CSRF cookie and token, then `fields` with the token to `path`.
+pub fn kiosk_post_blocking(
+    data: &Path,
     base: &str,
     path: &str,
     fields: &[(&str, &str)],
@@ -905,6 +944,11 @@ pub fn post_form_blocking(
         .build()
         .expect("a client");
     let t = csrf_blocking(&web, base);
+    let r = web
+        .get(kiosk_link(data, base))
+        .send()
+        .expect("the hub answers");
+    assert_eq!(r.status(), 303, "the kiosk's link pairs it");
     let mut form: Vec<(&str, &str)> = fields.to_vec();
     form.push(("csrf", &t));
     web.post(format!("{base}{path}"))

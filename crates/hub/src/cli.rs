@@ -120,6 +120,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The hall's kiosks (取号机): `add` prints a one-time link for the kiosk's browser.
+    Kiosk {
+        #[command(subcommand)]
+        command: KioskCommand,
+    },
     /// Revoke a desk's device token: the hub refuses it from now on and tells the desk so.
     RevokeDevice {
         #[arg(long)]
@@ -179,6 +184,32 @@ enum UserCommand {
         data: PathBuf,
         #[arg(long)]
         name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KioskCommand {
+    /// A kiosk (or a new credential for one): prints the one-time link to open in its browser.
+    Add {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        name: String,
+        /// The hub's address as the kiosk reaches it, to print the whole link.
+        #[arg(long = "hub-url")]
+        hub_url: Option<String>,
+    },
+    /// End a kiosk's credential: it issues no more tickets.
+    Revoke {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        name: String,
+    },
+    /// The kiosks and whether each holds a credential.
+    List {
+        #[arg(long)]
+        data: PathBuf,
     },
 }
 
@@ -417,6 +448,7 @@ pub fn main() -> ExitCode {
         Command::User {
             command: UserCommand::Enable { data, name },
         } => set_disabled(&data, &name, false),
+        Command::Kiosk { command } => kiosk_command(command),
         Command::RevokeDevice { data, desk_code } => {
             let _guard = init_logging(&data);
             let mut store = match open(&data) {
@@ -660,6 +692,76 @@ async fn serve(
             eprintln!("server error: {e}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// `kiosk add|revoke|list`.
+fn kiosk_command(command: KioskCommand) -> ExitCode {
+    let data = match &command {
+        KioskCommand::Add { data, .. }
+        | KioskCommand::Revoke { data, .. }
+        | KioskCommand::List { data } => data.clone(),
+    };
+    let _guard = init_logging(&data);
+    let mut store = match open(&data) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let now = Clock::system().now();
+    match command {
+        KioskCommand::Add { name, hub_url, .. } => match store.add_kiosk(&name, now) {
+            Ok(code) => {
+                let path = format!("/kiosk/pair/{code}");
+                let link = hub_url.map_or_else(
+                    || format!("http(s)://中心地址{path}"),
+                    |u| format!("{}{path}", u.trim_end_matches('/')),
+                );
+                tracing::info!(kiosk = %name, "kiosk added");
+                println!(
+                    "取号机 {name} 的一次性登记链接（请在取号机的浏览器中打开，仅可使用一次）："
+                );
+                println!("{link}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("无法登记取号机：{e}");
+                ExitCode::from(2)
+            }
+        },
+        KioskCommand::Revoke { name, .. } => match store.revoke_kiosk(&name, now) {
+            Ok(true) => {
+                tracing::warn!(kiosk = %name, "kiosk revoked");
+                println!("取号机 {name} 的凭据已吊销");
+                ExitCode::SUCCESS
+            }
+            Ok(false) => {
+                eprintln!("没有取号机 {name}");
+                ExitCode::from(2)
+            }
+            Err(e) => {
+                eprintln!("吊销失败：{e}");
+                ExitCode::from(1)
+            }
+        },
+        KioskCommand::List { .. } => match store.kiosks() {
+            Ok(list) => {
+                for k in list {
+                    let state = if k.revoked {
+                        "已吊销"
+                    } else if k.paired {
+                        "使用中"
+                    } else {
+                        "待登记"
+                    };
+                    println!("{}\t{state}", k.name);
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("无法读取取号机：{e}");
+                ExitCode::from(1)
+            }
+        },
     }
 }
 

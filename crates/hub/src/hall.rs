@@ -43,9 +43,88 @@ label{margin-right:24px} input[type=text]{font-size:22px;padding:6px 10px;width:
 .note{color:#555;font-size:16px}
 .appointment{margin-top:22px} .appointment button{font-size:22px;padding:6px 18px}"#;
 
+/// The cookie holding a kiosk's credential.
+const KIOSK_COOKIE: &str = "onewindow_kiosk";
+
+/// A kiosk whose browser holds a credential (`kiosk add` gave it a one-time link). Anyone
+/// else is told this browser is not a kiosk.
+pub struct KioskCredential(pub String);
+
+impl axum::extract::FromRequestParts<HubState> for KioskCredential {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &HubState,
+    ) -> Result<Self, Response> {
+        let not_a_kiosk = || {
+            (
+                StatusCode::FORBIDDEN,
+                pages::hall(
+                    "取号",
+                    KIOSK_STYLE,
+                    html! {
+                        header { "一窗 · 取号" }
+                        main { p.err #not-a-kiosk { "本机尚未登记为取号机，请联系管理员（onewindow-hub kiosk add）。" } }
+                    },
+                ),
+            )
+                .into_response()
+        };
+        let Some(token) = crate::web::cookie(&parts.headers, KIOSK_COOKIE)
+            .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        else {
+            return Err(not_a_kiosk());
+        };
+        match state.store_call(move |s| s.kiosk_for_token(&token)).await {
+            Ok(Some(name)) => Ok(KioskCredential(name)),
+            Ok(None) => Err(not_a_kiosk()),
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}
+
+/// The one-time link `kiosk add` printed: the kiosk's browser keeps the credential.
+pub async fn pair(State(state): State<HubState>, Path(code): Path<String>) -> Response {
+    let clock = state.clock();
+    let paired = if code.len() == 64 && code.bytes().all(|b| b.is_ascii_hexdigit()) {
+        state
+            .store_call(move |s| s.pair_kiosk(&code, clock.now()))
+            .await
+    } else {
+        Ok(None)
+    };
+    match paired {
+        Ok(Some((name, token))) => {
+            tracing::info!(kiosk = %name, "kiosk paired");
+            (
+                [(
+                    header::SET_COOKIE,
+                    format!(
+                        "{KIOSK_COOKIE}={token}; Path=/kiosk; HttpOnly; SameSite=Strict; Max-Age=315360000{}",
+                        state.web().cookie_flags()
+                    ),
+                )],
+                Redirect::to("/kiosk"),
+            )
+                .into_response()
+        }
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            pages::hall(
+                "取号机登记",
+                KIOSK_STYLE,
+                html! { main { p.err #pair-refused { "登记链接无效或已使用过，请管理员重新生成（onewindow-hub kiosk add）。" } } },
+            ),
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
 /// 取号: pick a domain; the priority lane opens by the ID number's age, or by choosing
 /// 残疾人 / 军人 (checked at the window).
-pub async fn kiosk(State(state): State<HubState>) -> Response {
+pub async fn kiosk(State(state): State<HubState>, _kiosk: KioskCredential) -> Response {
     kiosk_page(&state, None).await
 }
 
@@ -121,9 +200,22 @@ pub struct TakeForm {
     lane: String,
 }
 
-pub async fn take_ticket(State(state): State<HubState>, Form(f): Form<TakeForm>) -> Response {
+pub async fn take_ticket(
+    State(state): State<HubState>,
+    KioskCredential(kiosk): KioskCredential,
+    Form(f): Form<TakeForm>,
+) -> Response {
     let clock = state.clock();
     let now = clock.now();
+    let k = kiosk.clone();
+    match state
+        .store_call(move |s| s.throttle_count(&crate::store_kiosk::KIOSK_TICKETS, &k, now))
+        .await
+    {
+        Ok(None) => {}
+        Ok(Some(until)) => return kiosk_busy(&state, &kiosk, until).await,
+        Err(e) => return e.into_response(),
+    }
     let id = f.id_number.trim();
     let mut priority = match f.lane.as_str() {
         "disabled" => Some(Priority::Disabled),
@@ -165,21 +257,59 @@ pub struct CheckInForm {
     code: String,
 }
 
-/// 预约签到: the code gives the appointment's ticket (the same one on a second try).
-pub async fn check_in(State(state): State<HubState>, Form(f): Form<CheckInForm>) -> Response {
+/// Too many tickets, or wrong appointment codes, from one kiosk: 429 with `Retry-After`.
+async fn kiosk_busy(
+    state: &HubState,
+    kiosk: &str,
+    until: chrono::DateTime<chrono::Utc>,
+) -> Response {
+    tracing::warn!(%kiosk, "kiosk throttled");
+    let mut r = kiosk_page(state, Some("取号过于频繁，请稍候再试。")).await;
+    *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    let wait = crate::auth::retry_after(until, state.now());
+    if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
+/// 预约签到: the code gives the appointment's ticket (the same one on a second try). Codes
+/// that match nothing count against the kiosk, so nobody learns which codes exist by trying.
+pub async fn check_in(
+    State(state): State<HubState>,
+    KioskCredential(kiosk): KioskCredential,
+    Form(f): Form<CheckInForm>,
+) -> Response {
+    use crate::store_kiosk::KIOSK_CHECK_INS;
     let clock = state.clock();
     let now = clock.now();
     let code = f.code;
-    match state.store_call(move |s| s.check_in(&code, now)).await {
-        Ok(crate::store_appointment::CheckIn::Issued(slip)) => {
+    let k = kiosk.clone();
+    match state
+        .store_call(move |s| {
+            if let Some(until) = s.throttled(&KIOSK_CHECK_INS, &k, now)? {
+                return Ok(Err(until));
+            }
+            let r = s.check_in(&code, now)?;
+            if matches!(r, crate::store_appointment::CheckIn::Refused(_)) {
+                s.throttle_count(&KIOSK_CHECK_INS, &k, now)?;
+            }
+            Ok(Ok(r))
+        })
+        .await
+    {
+        Ok(Err(until)) => kiosk_busy(&state, &kiosk, until).await,
+        Ok(Ok(crate::store_appointment::CheckIn::Issued(slip))) => {
             tracing::info!(ticket = %slip.ticket.number, domain = %slip.ticket.domain, "appointment checked in");
             let _ = state.board.send(());
             Redirect::to(&format!("/kiosk/tickets/{}", slip.ticket.id)).into_response()
         }
-        Ok(crate::store_appointment::CheckIn::Already(id)) => {
+        Ok(Ok(crate::store_appointment::CheckIn::Already(id))) => {
             Redirect::to(&format!("/kiosk/tickets/{id}")).into_response()
         }
-        Ok(crate::store_appointment::CheckIn::Refused(why)) => kiosk_page(&state, Some(&why)).await,
+        Ok(Ok(crate::store_appointment::CheckIn::Refused(why))) => {
+            kiosk_page(&state, Some(&why)).await
+        }
         Err(_) => kiosk_page(&state, Some("暂时无法签到，请取普通号或到咨询台。")).await,
     }
 }

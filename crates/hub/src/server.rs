@@ -820,6 +820,7 @@ pub fn router(state: HubState) -> Router {
         .route("/kiosk/tickets", post(crate::hall::take_ticket))
         .route("/kiosk/appointments", post(crate::hall::check_in))
         .route("/kiosk/tickets/{id}", get(crate::hall::slip))
+        .route("/kiosk/pair/{code}", get(crate::hall::pair))
         .route("/display", get(crate::hall::display))
         .route("/office/hall", get(crate::tidal::hall))
         .route("/office/figures", get(crate::figures::figures_page))

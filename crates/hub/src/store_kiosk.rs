@@ -1,0 +1,185 @@
+//! The hall's kiosks: each has a credential, given once through a one-time link that the
+//! kiosk's browser opens (it keeps the credential in a cookie); only hashes are stored. Ticket
+//! issue and appointment check-in need one, and each kiosk has its own rate limits.
+
+use chrono::{DateTime, Utc};
+use onewindow_domain::time::stamp as ts;
+use rusqlite::{OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use crate::store::{HubStore, HubStoreError, Result};
+use crate::store_guard::Throttle;
+
+/// Tickets one kiosk may issue: a busy hall's kiosk gives one every few seconds.
+pub const KIOSK_TICKETS: Throttle = Throttle {
+    scope: "kiosk-tickets",
+    allowance: 20,
+    window_minutes: 1,
+    first_wait: 5,
+    max_wait: 60,
+};
+
+/// Appointment codes one kiosk may try that match nothing.
+pub const KIOSK_CHECK_INS: Throttle = Throttle {
+    scope: "kiosk-check-in-misses",
+    allowance: 10,
+    window_minutes: 15,
+    first_wait: 5,
+    max_wait: 15 * 60,
+};
+
+fn hash_hex(s: &str) -> String {
+    format!("{:x}", Sha256::digest(s.as_bytes()))
+}
+
+fn random_hex() -> String {
+    let mut raw = [0u8; 32];
+    getrandom::fill(&mut raw).expect("the OS random source works");
+    raw.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A kiosk as `kiosk list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kiosk {
+    pub name: String,
+    /// Its browser holds a credential.
+    pub paired: bool,
+    pub revoked: bool,
+}
+
+impl HubStore {
+    /// A kiosk (new, or one whose credential is replaced): returns the one-time pairing code
+    /// for the link `/kiosk/pair/CODE`. Any credential it had ends.
+    pub fn add_kiosk(&mut self, name: &str, now: DateTime<Utc>) -> Result<String> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 50 {
+            return Err(HubStoreError::BadInput(
+                "kiosk name must be 1-50 characters".into(),
+            ));
+        }
+        let code = random_hex();
+        self.conn.execute(
+            "INSERT INTO kiosk (name, link_hash, token_hash, created_at, revoked_at)
+             VALUES (?1, ?2, NULL, ?3, NULL)
+             ON CONFLICT(name) DO UPDATE SET link_hash = excluded.link_hash, token_hash = NULL,
+               revoked_at = NULL",
+            params![name, hash_hex(&code), ts(now)],
+        )?;
+        self.audit_hub(
+            onewindow_domain::audit::HUB_ACTOR,
+            "kiosk_add",
+            name,
+            "ok",
+            None,
+            now,
+        )?;
+        Ok(code)
+    }
+
+    /// Trades a pairing code (once) for the kiosk's credential: its name and the cookie value.
+    pub fn pair_kiosk(
+        &mut self,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(String, String)>> {
+        let name: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT name FROM kiosk WHERE link_hash = ?1 AND revoked_at IS NULL",
+                [hash_hex(code)],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(name) = name else { return Ok(None) };
+        let token = random_hex();
+        self.conn.execute(
+            "UPDATE kiosk SET link_hash = NULL, token_hash = ?2 WHERE name = ?1",
+            params![name, hash_hex(&token)],
+        )?;
+        self.audit_hub(
+            onewindow_domain::audit::HUB_ACTOR,
+            "kiosk_pair",
+            &name,
+            "ok",
+            None,
+            now,
+        )?;
+        Ok(Some((name, token)))
+    }
+
+    /// The kiosk a credential belongs to, unless revoked.
+    pub fn kiosk_for_token(&self, token: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT name FROM kiosk WHERE token_hash = ?1 AND revoked_at IS NULL",
+                [hash_hex(token)],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Ends a kiosk's credential (and any unused link). False when there is no such kiosk.
+    pub fn revoke_kiosk(&mut self, name: &str, now: DateTime<Utc>) -> Result<bool> {
+        let changed = self.conn.execute(
+            "UPDATE kiosk SET link_hash = NULL, token_hash = NULL, revoked_at = ?2 WHERE name = ?1",
+            params![name.trim(), ts(now)],
+        )?;
+        if changed == 1 {
+            self.audit_hub(
+                onewindow_domain::audit::HUB_ACTOR,
+                "kiosk_revoke",
+                name.trim(),
+                "ok",
+                None,
+                now,
+            )?;
+        }
+        Ok(changed == 1)
+    }
+
+    pub fn kiosks(&self) -> Result<Vec<Kiosk>> {
+        let mut q = self.conn.prepare(
+            "SELECT name, token_hash IS NOT NULL, revoked_at IS NOT NULL FROM kiosk ORDER BY name",
+        )?;
+        let rows = q.query_map([], |r| {
+            Ok(Kiosk {
+                name: r.get(0)?,
+                paired: r.get(1)?,
+                revoked: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_pairs_once_and_a_revoked_kiosk_has_no_credential() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = HubStore::open_dir(dir.path()).unwrap();
+        let now = Utc::now();
+        let code = s.add_kiosk("大厅 1 号取号机", now).unwrap();
+        let (name, token) = s.pair_kiosk(&code, now).unwrap().unwrap();
+        assert_eq!(name, "大厅 1 号取号机");
+        assert_eq!(s.pair_kiosk(&code, now).unwrap(), None, "one time only");
+        assert_eq!(
+            s.kiosk_for_token(&token).unwrap().as_deref(),
+            Some(name.as_str())
+        );
+        assert!(s.revoke_kiosk(&name, now).unwrap());
+        assert_eq!(s.kiosk_for_token(&token).unwrap(), None);
+        assert!(!s.revoke_kiosk("没有这台", now).unwrap());
+        assert_eq!(
+            s.kiosks().unwrap(),
+            [Kiosk {
+                name,
+                paired: false,
+                revoked: true
+            }]
+        );
+    }
+}
