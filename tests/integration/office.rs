@@ -345,9 +345,35 @@ async fn decisions_flow_back_to_the_window_and_delivery_flows_up() {
         "delivered"
     );
 
-    // The applicant's progress page: the number and the receipt's query code.
-    let id = ready.id.clone();
-    let code = onewindow_proto::query_code(&id);
+    // The applicant's progress page: the number and the receipt's query code, random and
+    // 13 letters (65 bits), printed on the receipt and kept by the hub from the hand-off.
+    let code = hub_store
+        .case_query_code(&approve_me)
+        .unwrap()
+        .expect("a stored code");
+    assert_eq!(code.len(), onewindow_proto::QUERY_CODE_LEN);
+    let receipt = std::fs::read_dir(tmp.path().join("desk/documents").join(&approve_me))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("acceptance_receipt-"))
+        .expect("the receipt is archived");
+    let opened = onewindow_intake::Seal::from_cache_key(&onewindow_tests::TEST_CACHE_KEY)
+        .open(&std::fs::read(&receipt).unwrap())
+        .unwrap();
+    let plain = tmp.path().join("receipt.pdf");
+    std::fs::write(&plain, &opened).unwrap();
+    let text = onewindow_tests::pdf_text(&plain);
+    assert!(
+        text.contains(&code),
+        "the receipt prints the code the hub keeps: {text}"
+    );
+    // The short code derived from the case id opens only cases handed off before codes were
+    // random.
+    let legacy = onewindow_proto::query_code(&ready.id);
+    let r = reqwest::get(format!("{base}/progress?case={approve_me}&code={legacy}"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
     let r = reqwest::get(format!("{base}/progress?case={approve_me}&code={code}"))
         .await
         .unwrap();

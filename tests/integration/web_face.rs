@@ -452,3 +452,47 @@ async fn only_a_registered_kiosk_issues_tickets_and_each_kiosk_is_limited() {
     );
     hub.kill();
 }
+
+/// Seen: 300 wrong progress codes in 0.7 s met no limit.
+#[tokio::test(flavor = "multi_thread")]
+async fn guessing_progress_codes_is_throttled_per_case_and_per_address() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let hub = HubProcess::start_args(
+        &data,
+        "127.0.0.1:0",
+        None,
+        &["--trusted-proxy", "127.0.0.1"],
+    );
+    let base = hub.url();
+    let web = browser();
+    let look = |from: String, case: String, code: String| {
+        let (web, base) = (web.clone(), base.clone());
+        async move {
+            web.get(format!("{base}/progress?case={case}&code={code}"))
+                .header("x-forwarded-for", from)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Wrong codes for one case from many addresses: the case waits.
+    let mut last = None;
+    for i in 0..11 {
+        let (from, code) = (format!("203.0.113.{i}"), format!("WRONG{i:08}"));
+        last = Some(look(from, "W01-20261127-0001".into(), code).await);
+    }
+    let r = last.unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    // One address asking about many cases: the address waits.
+    let mut statuses = Vec::new();
+    for i in 0..22 {
+        let case = format!("W02-20261127-{i:04}");
+        let r = look("198.51.100.9".into(), case, "ABCDEFGHJKLMN".into()).await;
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    assert!(statuses[..19].iter().all(|s| *s == 404), "{statuses:?}");
+    hub.kill();
+}

@@ -710,7 +710,11 @@ pub struct ProgressQuery {
 }
 
 /// The applicant's progress page: the case number and the receipt's query code.
-pub async fn progress(State(state): State<HubState>, Query(q): Query<ProgressQuery>) -> Response {
+pub async fn progress(
+    State(state): State<HubState>,
+    ClientIp(address): ClientIp,
+    Query(q): Query<ProgressQuery>,
+) -> Response {
     let form = |error: Option<&str>| {
         html! {
             section {
@@ -724,11 +728,55 @@ pub async fn progress(State(state): State<HubState>, Query(q): Query<ProgressQue
             }
         }
     };
-    if q.case.is_empty() || q.code.is_empty() || q.case.len() > 40 || q.code.len() > 12 {
+    if q.case.is_empty() || q.code.is_empty() || q.case.len() > 40 || q.code.len() > 20 {
         return pages::office("办件进度", None, form(None)).into_response();
     }
-    let (n, c) = (q.case.clone(), q.code.clone());
-    match state.store_call(move |s| s.progress(&n, &c)).await {
+    // Every lookup counts for the address, and a wrong code for the case: guessing a code
+    // meets a wait that doubles, whoever guesses.
+    use crate::store_guard::{PROGRESS_ADDRESS, PROGRESS_CASE};
+    let (n, c, a, clock) = (
+        q.case.clone(),
+        q.code.clone(),
+        address.to_string(),
+        state.clock(),
+    );
+    let looked = state
+        .store_call(move |s| {
+            let now = clock.now();
+            let blocked = match s.throttled(&PROGRESS_ADDRESS, &a, now)? {
+                Some(u) => Some(u),
+                None => s.throttled(&PROGRESS_CASE, &n, now)?,
+            };
+            if let Some(until) = blocked {
+                return Ok(Err(until));
+            }
+            s.throttle_count(&PROGRESS_ADDRESS, &a, now)?;
+            let found = s.progress(&n, &c)?;
+            if found.is_none() {
+                s.throttle_count(&PROGRESS_CASE, &n, now)?;
+            }
+            Ok(Ok(found))
+        })
+        .await;
+    let looked = match looked {
+        Ok(Err(until)) => {
+            tracing::warn!(%address, "progress lookups throttled");
+            let wait = crate::auth::retry_after(until, state.now());
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, wait.to_string())],
+                pages::office(
+                    "办件进度",
+                    None,
+                    form(Some(&onewindow_domain::login::throttled_message(until))),
+                ),
+            )
+                .into_response();
+        }
+        Ok(Ok(found)) => Ok(found),
+        Err(e) => Err(e),
+    };
+    match looked {
         Ok(Some((st, item, due, who))) => pages::office(
             "办件进度",
             None,

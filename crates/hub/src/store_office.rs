@@ -519,23 +519,43 @@ impl HubStore {
     }
 
     /// The progress page: state, item, due date and the masked applicant, when the query code
-    /// printed on the receipt matches.
+    /// printed on the receipt matches: the stored random code, or for a case handed off before
+    /// codes were random, the code derived from its id.
     pub fn progress(&self, number: &str, code: &str) -> Result<Option<Progress>> {
-        let row: Option<(String, String, String, Option<String>, String)> = self
+        let row: Option<(
+            String,
+            Option<String>,
+            String,
+            String,
+            Option<String>,
+            String,
+        )> = self
             .conn
             .query_row(
-                "SELECT c.id, c.state, coalesce(json_extract(ch.body, '$.name'), c.item_code),
+                "SELECT c.id, c.query_code, c.state,
+                        coalesce(json_extract(ch.body, '$.name'), c.item_code),
                         c.promised_date, coalesce(json_extract(c.payload, '$.applicant.name'), '')
                  FROM hub_case c
                  LEFT JOIN catalog_entity e ON e.entity = 'item' AND e.key = c.item_code
                  LEFT JOIN catalog_change ch ON ch.seq = e.seq
                  WHERE c.number = ?1",
                 [number],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
             )
             .optional()?;
-        Ok(row.and_then(|(id, state, item, due, name)| {
-            (onewindow_proto::query_code(&id) == code.trim().to_ascii_uppercase()).then(|| {
+        let typed = code.trim().to_ascii_uppercase();
+        Ok(row.and_then(|(id, stored, state, item, due, name)| {
+            let expected = stored.unwrap_or_else(|| onewindow_proto::query_code(&id));
+            (expected == typed).then(|| {
                 let masked: String = name
                     .chars()
                     .enumerate()
@@ -544,6 +564,19 @@ impl HubStore {
                 (state, item, due, masked)
             })
         }))
+    }
+
+    /// The stored query code of a case (what its latest receipt printed), if it has one.
+    pub fn case_query_code(&self, number: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT query_code FROM hub_case WHERE number = ?1",
+                [number],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
     }
 }
 

@@ -496,6 +496,12 @@ fn apply_effect(
                     })
                     .optional()?;
                 let promised = h.detail.promised_date.map(|d| d.to_string());
+                // The receipt's query code; a case accepted again gets its new receipt's code.
+                let query_code = h.detail.query_code.as_deref().filter(|c| {
+                    c.len() == onewindow_proto::QUERY_CODE_LEN
+                        && c.bytes()
+                            .all(|b| onewindow_proto::QUERY_CODE_ALPHABET.contains(&b))
+                });
                 if let Some(other) = existing {
                     if other != id {
                         return Ok(Err(Reject(format!("办件编号 {number} 已被另一办件使用"))));
@@ -516,14 +522,15 @@ fn apply_effect(
                     // A case returned and accepted again: its new hand-off replaces the old.
                     tx.execute(
                         "UPDATE hub_case SET state = 'handed_off', payload = ?2, updated_at = ?3,
-                           promised_date = ?4 WHERE id = ?1",
-                        params![id, op.payload.to_string(), ts(now), promised],
+                           promised_date = ?4, query_code = coalesce(?5, query_code) WHERE id = ?1",
+                        params![id, op.payload.to_string(), ts(now), promised, query_code],
                     )?;
                 } else {
                     tx.execute(
                         "INSERT INTO hub_case (id, number, device_id, item_code, scenario_code,
-                           bundle_number, state, payload, accepted_at, promised_date, updated_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'handed_off', ?7, ?8, ?9, ?10)",
+                           bundle_number, state, payload, accepted_at, promised_date, updated_at,
+                           query_code)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'handed_off', ?7, ?8, ?9, ?10, ?11)",
                         params![
                             id,
                             number,
@@ -534,7 +541,8 @@ fn apply_effect(
                             op.payload.to_string(),
                             ts(h.accepted_at),
                             promised,
-                            ts(now)
+                            ts(now),
+                            query_code
                         ],
                     )?;
                 }

@@ -241,15 +241,29 @@ pub struct ResultChanges {
     pub has_more: bool,
 }
 
-/// The short code printed on the receipt beside the case number: with it the progress page
-/// opens. Both sides compute it from the case id.
+/// The letters of query codes: no look-alikes (0/O, 1/I).
+pub const QUERY_CODE_ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+/// Characters of a receipt's query code (5 bits each: 65 bits).
+pub const QUERY_CODE_LEN: usize = 13;
+
+/// The query code of receipts printed before codes were random (6 characters, derived from
+/// the case id): still accepted by the progress page, under its throttle, for cases that have
+/// no stored code. New receipts carry a random code (`HandOffDetail::query_code`).
 pub fn query_code(case_id: &str) -> String {
     use sha2::Digest;
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
     let digest = sha2::Sha256::digest(case_id.as_bytes());
     digest[..6]
         .iter()
-        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+        .map(|b| QUERY_CODE_ALPHABET[(*b as usize) % QUERY_CODE_ALPHABET.len()] as char)
+        .collect()
+}
+
+/// A query code from `QUERY_CODE_LEN` random bytes (each gives one letter of 32: uniform).
+pub fn query_code_from_random(bytes: &[u8; QUERY_CODE_LEN]) -> String {
+    bytes
+        .iter()
+        .map(|b| QUERY_CODE_ALPHABET[(*b & 31) as usize] as char)
         .collect()
 }
 

@@ -332,6 +332,9 @@ pub struct HandOffDetail {
     pub promised_date: Option<NaiveDate>,
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// The receipt's query code (random, `QUERY_CODE_LEN` letters) for the progress page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_code: Option<String>,
 }
 
 /// `case.material_added`.

@@ -226,6 +226,8 @@ impl Cases {
                 })
                 .collect()
         };
+        // The receipt's query code: random, 65 bits, sent with the hand-off for the hub to keep.
+        let query_code = new_query_code();
         let common = ops::HandOffDetail {
             applicant: ctx.applicant.clone(),
             form: ctx.form.clone(),
@@ -234,6 +236,7 @@ impl Cases {
             open_items: deferred.clone(),
             promised_date: Some(promised_date),
             attachments: vec![],
+            query_code: Some(query_code.clone()),
         };
         let with = |v: ops::HandOffDetail, attachments: Vec<ops::Attachment>| ops::HandOffDetail {
             attachments,
@@ -262,7 +265,7 @@ impl Cases {
             promised_date,
             calendar_note,
             qr_payload: format!("{}/progress?case={}", self.config.hub_url, ctx.case.number),
-            query_code: query_code(&ctx.case.id),
+            query_code,
             window: format!("{} 号综合受理窗口", self.session.desk_code()),
             phone: ctx.phone.clone(),
         };

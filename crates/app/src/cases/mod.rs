@@ -128,3 +128,10 @@ impl Cases {
 
 /// A short code printed on the receipt; with the case number it opens the progress page.
 pub use onewindow_proto::query_code;
+
+/// A new receipt's query code from the OS's random source (65 bits).
+pub fn new_query_code() -> String {
+    let mut raw = [0u8; onewindow_proto::QUERY_CODE_LEN];
+    getrandom::fill(&mut raw).expect("the OS random source works");
+    onewindow_proto::query_code_from_random(&raw)
+}
