@@ -13,10 +13,8 @@ pkgs=(pkg-config build-essential curl file libwebkit2gtk-4.1-dev libxdo-dev libs
       espeak-ng alsa-utils)
 if [ "$mode" = test ] || [ "$mode" = bench ]; then
   # e2e: a virtual display and WebKit's WebDriver; headless Chromium for the hub's pages; a
-  # headless Secret Service (gnome-keyring in its own D-Bus session) for the device token;
-  # the sqlite3 CLI, to edit a stored audit record the way an intruder would.
-  pkgs+=(xvfb webkit2gtk-driver chromium chromium-driver gnome-keyring dbus-x11 libsecret-tools
-         sqlite3)
+  # headless Secret Service (gnome-keyring in its own D-Bus session) for the device token.
+  pkgs+=(xvfb webkit2gtk-driver chromium chromium-driver gnome-keyring dbus-x11 libsecret-tools)
 fi
 if [ "$mode" = bench ]; then
   # The intake bench compares against vipsthumbnail.

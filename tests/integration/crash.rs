@@ -202,7 +202,7 @@ async fn killed_thirty_times_the_desk_still_delivers_everything_exactly_once() {
         assert_eq!(bytes.len() as u64, *size);
         assert_eq!(&format!("{:x}", sha2::Sha256::digest(&bytes)), sha);
     }
-    let db = rusqlite::Connection::open(data.join("hub.db")).unwrap();
+    let db = onewindow_tests::hub_db(&data);
     let (ops, applied, materials): (i64, i64, i64) = db
         .query_row(
             "SELECT (SELECT count(*) FROM applied_op), (SELECT count(*) FROM applied_op WHERE status = 'applied'),
@@ -296,7 +296,7 @@ async fn through_a_link_that_cuts_stalls_and_lags_sync_completes_exactly_once() 
     let hub_store = HubStore::open_dir(&data).unwrap();
     assert_eq!(hub_store.case_count().unwrap(), 50);
     assert_eq!(hub_store.complete_blobs().unwrap().len(), files);
-    let db = rusqlite::Connection::open(data.join("hub.db")).unwrap();
+    let db = onewindow_tests::hub_db(&data);
     let ops: i64 = db
         .query_row("SELECT count(*) FROM applied_op", [], |r| r.get(0))
         .unwrap();

@@ -296,8 +296,7 @@ async fn audit_records_are_signed_checked_on_receipt_and_stored_edits_are_found(
     assert!(w01.records >= 5 && w01.signed == w01.records, "{w01:?}");
     drop(store);
     // The refused sign-in names nobody as its actor, the name typed as its object.
-    let (actor, object): (String, String) = rusqlite::Connection::open(data.join("hub.db"))
-        .unwrap()
+    let (actor, object): (String, String) = onewindow_tests::hub_db(&data)
         .query_row(
             "SELECT actor, object FROM audit_record
              WHERE action = 'login' AND result LIKE 'refused%' AND device_id != 'hub'",
@@ -315,14 +314,12 @@ async fn audit_records_are_signed_checked_on_receipt_and_stored_edits_are_found(
 
     // A forged record: 王审批 (never signed in at W01), dated 2020, signed with a key of the
     // attacker's. Each is refused on receipt as a break.
-    let db = data.join("hub.db");
     let (device, head_seq) = {
         let s = HubStore::open_dir(&data).unwrap();
         let heads = s.audit_heads().unwrap();
         (heads[0].device_id.clone(), heads[0].seq)
     };
-    let head_hash: String = rusqlite::Connection::open(&db)
-        .unwrap()
+    let head_hash: String = onewindow_tests::hub_db(&data)
         .query_row(
             "SELECT hash FROM audit_record WHERE device_id = ?1 AND seq = ?2",
             rusqlite::params![device, head_seq],
@@ -361,7 +358,7 @@ async fn audit_records_are_signed_checked_on_receipt_and_stored_edits_are_found(
         "{breaks:?}"
     );
 
-    // An anchor of every chain now, then a stored record edited with the sqlite3 CLI.
+    // An anchor of every chain now, then a stored record edited in hub.db around the hub.
     let anchors = tmp.path().join("anchors.json");
     let out = onewindow_tests::hub_cli(&[
         "audit-anchor",
@@ -378,15 +375,14 @@ async fn audit_records_are_signed_checked_on_receipt_and_stored_edits_are_found(
         anchors.to_str().unwrap(),
     ]);
     assert_eq!(status, 0, "{out}");
-    let edited = Command::new("sqlite3")
-        .arg(&db)
-        .arg(format!(
+    // hub.db is encrypted (Debian's SQLCipher shell is 3.x and cannot read it): an intruder
+    // with the key edits it through SQLCipher directly, around the hub.
+    onewindow_tests::hub_db(&data)
+        .execute_batch(&format!(
             "DROP TRIGGER audit_record_no_update; \
              UPDATE audit_record SET actor = '王审批' WHERE device_id = '{device}' AND seq = 3;"
         ))
-        .status()
-        .expect("the sqlite3 CLI (make test installs it)");
-    assert!(edited.success());
+        .unwrap();
     let (status, out) = audit_verify(&["--data", data.to_str().unwrap()]);
     assert_ne!(status, 0, "{out}");
     assert!(

@@ -443,7 +443,7 @@ async fn a_hub_started_with_now_keeps_its_own_time() {
             .all(|r| r.status == onewindow_proto::OpStatus::Applied)
     );
     hub.kill();
-    let db = rusqlite::Connection::open(data.join("hub.db")).unwrap();
+    let db = onewindow_tests::hub_db(&data);
     let stamps: Vec<String> = db
         .prepare("SELECT at FROM applied_op UNION ALL SELECT enrolled_at FROM device")
         .unwrap()

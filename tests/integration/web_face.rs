@@ -496,3 +496,95 @@ async fn guessing_progress_codes_is_throttled_per_case_and_per_address() {
     assert!(statuses[..19].iter().all(|s| *s == 404), "{statuses:?}");
     hub.kill();
 }
+
+/// Seen: hub.db (full ID numbers, phones, addresses) was plaintext and readable by every user
+/// of the machine (0644 under umask 0022).
+#[test]
+fn the_hubs_data_is_its_own_and_hub_db_is_encrypted_even_from_before() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    onewindow_tests::add_user(&data, "wang", "approver", "approver pass 123");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("hub.db")), 0o600);
+    assert_eq!(mode(&data.join("keys/hub.key")), 0o600);
+    let db = data.join("hub.db");
+    assert!(!onewindow_store::is_plaintext_sqlite(&db));
+    let raw = std::fs::read(&db).unwrap();
+    assert!(
+        !raw.windows("居民身份证".len())
+            .any(|w| w == "居民身份证".as_bytes()),
+        "the catalog's text is not readable in the file"
+    );
+
+    // A hub from before: a plaintext hub.db is encrypted in place, nothing lost.
+    let key = onewindow_tests::hub_db_key(&data);
+    let plain = data.join("plain.db");
+    {
+        let conn = onewindow_tests::hub_db(&data);
+        conn.execute(
+            "ATTACH DATABASE ?1 AS plain KEY ''",
+            [plain.to_str().unwrap()],
+        )
+        .unwrap();
+        conn.query_row("SELECT sqlcipher_export('plain')", [], |_| Ok(()))
+            .unwrap();
+        conn.execute_batch("DETACH DATABASE plain").unwrap();
+    }
+    assert!(onewindow_store::is_plaintext_sqlite(&plain));
+    std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
+    for side in ["hub.db-wal", "hub.db-shm"] {
+        let _ = std::fs::remove_file(data.join(side));
+    }
+    std::fs::rename(&plain, &db).unwrap();
+    let hub = HubProcess::start(&data);
+    assert!(
+        !onewindow_store::is_plaintext_sqlite(&db),
+        "encrypted on first start"
+    );
+    assert_eq!(mode(&db), 0o600);
+    assert_eq!(
+        onewindow_tests::hub_db_key(&data),
+        key,
+        "under the same key"
+    );
+    hub.kill();
+    let store = HubStore::open_dir(&data).unwrap();
+    assert!(
+        !store.catalog_changes(0, 10).unwrap().changes.is_empty(),
+        "the catalog survived"
+    );
+
+    // A key file others can read is refused by serve, naming it.
+    let shared = tmp.path().join("shared.key");
+    std::fs::copy(data.join("keys/hub.key"), &shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = Command::new(onewindow_tests::hub_binary())
+        .args([
+            "serve",
+            "--data",
+            data.to_str().unwrap(),
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .arg("--key-file")
+        .arg(&shared)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("readable by other users") && err.contains("shared.key"),
+        "{err}"
+    );
+    // The same file, made private, opens the hub.
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let hub = HubProcess::start_args(
+        &data,
+        "127.0.0.1:0",
+        None,
+        &["--key-file", shared.to_str().unwrap()],
+    );
+    hub.kill();
+}

@@ -956,3 +956,20 @@ pub fn kiosk_post_blocking(
         .send()
         .expect("the hub answers")
 }
+
+/// The key hub.db is encrypted with (`DATA/keys/hub.key`).
+pub fn hub_db_key(data: &Path) -> [u8; 32] {
+    let hex = std::fs::read_to_string(data.join("keys/hub.key")).expect("the hub's database key");
+    let hex = hex.trim();
+    let mut key = [0u8; 32];
+    for (i, k) in key.iter_mut().enumerate() {
+        *k = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex");
+    }
+    key
+}
+
+/// A raw connection to the hub's encrypted hub.db, for tests that look inside or tamper.
+pub fn hub_db(data: &Path) -> rusqlite::Connection {
+    onewindow_store::keyed_connection(&data.join("hub.db"), &hub_db_key(data))
+        .expect("hub.db opens with its key")
+}

@@ -52,6 +52,10 @@ enum Command {
         /// A reverse proxy in front of the hub whose X-Forwarded-For is believed (repeatable).
         #[arg(long = "trusted-proxy")]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// hub.db's key (64 hex digits, mode 0600) kept outside the data folder; default
+        /// `DATA/keys/hub.key` (made on first start), or `ONEWINDOW_HUB_KEY_FILE`.
+        #[arg(long = "key-file")]
+        key_file: Option<PathBuf>,
     },
     /// The hub's TLS certificate (made, self-signed, when there is none): prints the SHA-256
     /// fingerprint desks pin.
@@ -292,6 +296,7 @@ pub fn main() -> ExitCode {
             now,
             public_url,
             trusted_proxies,
+            key_file,
         } => {
             let _guard = init_logging(&data);
             let public_url = match public_url.as_deref().map(parse_public_url).transpose() {
@@ -302,9 +307,13 @@ pub fn main() -> ExitCode {
                 }
             };
             let blobs = crate::store_blob::blob_dir(&data);
-            let store = match open(&data) {
+            let store = match HubStore::open_dir_keyed(&data, key_file.as_deref()) {
                 Ok(s) => s,
-                Err(code) => return code,
+                Err(e) => {
+                    eprintln!("无法打开数据目录 {}：{e}", data.display());
+                    tracing::error!(error = %e, data = %data.display(), "cannot open hub store");
+                    return ExitCode::from(1);
+                }
             };
             let rt = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

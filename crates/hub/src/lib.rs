@@ -20,6 +20,7 @@ pub mod store_blob;
 pub mod store_desk;
 pub mod store_figures;
 pub mod store_guard;
+pub mod store_keys;
 pub mod store_kiosk;
 pub mod store_office;
 pub mod store_offline;

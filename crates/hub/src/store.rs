@@ -120,6 +120,9 @@ pub enum HubStoreError {
     BlobMismatch(String),
     #[error("blob storage: {0}")]
     BlobIo(#[from] std::io::Error),
+    /// hub.db's encryption: the key, or the encryption of a plaintext database.
+    #[error("data at rest: {0}")]
+    AtRest(String),
 }
 
 impl HubStoreError {
@@ -210,12 +213,49 @@ fn to_json<T: serde::Serialize>(what: &str, v: &T) -> Result<String> {
 impl HubStore {
     /// Opens `DIR/hub.db`, creating the folder and the database if needed.
     pub fn open_dir(dir: &Path) -> Result<HubStore> {
-        std::fs::create_dir_all(dir).map_err(|source| HubStoreError::DataDir {
-            path: dir.display().to_string(),
-            source,
+        Self::open_dir_keyed(dir, None)
+    }
+
+    /// [`open_dir`](Self::open_dir) with hub.db's key in `key_file` (else the environment's
+    /// `ONEWINDOW_HUB_KEY_FILE`, else `DATA/keys/hub.key`). The folder is made the hub's alone
+    /// (0700) and hub.db 0600; a plaintext hub.db is encrypted in place first.
+    pub fn open_dir_keyed(dir: &Path, key_file: Option<&Path>) -> Result<HubStore> {
+        use crate::store_keys::{
+            key_file as resolve, load_or_make_db_key, private_dir, private_file,
+        };
+        private_dir(dir)?;
+        let db_key = load_or_make_db_key(dir, &resolve(dir, key_file))?;
+        let path = dir.join("hub.db");
+        if !path.exists() {
+            // Created 0600 before SQLite opens it: its WAL and shared memory take its mode.
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            opts.open(&path)?;
+        }
+        for side in ["hub.db", "hub.db-wal", "hub.db-shm"] {
+            private_file(&dir.join(side))?;
+        }
+        if onewindow_store::encrypt_if_plaintext(&path, &db_key)
+            .map_err(|e| HubStoreError::AtRest(e.to_string()))?
+        {
+            tracing::info!(path = %path.display(), "hub.db encrypted in place");
+            private_file(&path)?;
+        }
+        let conn = onewindow_store::keyed_connection(&path, &db_key)
+            .map_err(|e| HubStoreError::AtRest(e.to_string()))?;
+        // A wrong key reads as garbage: say so before anything else runs.
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(|e| {
+            HubStoreError::AtRest(format!(
+                "hub.db does not open with its key ({e}); is the key file the one it was made with?"
+            ))
         })?;
         let key = crate::store_audit::load_or_make_hub_key(dir)?;
-        Self::open(Connection::open(dir.join("hub.db"))?, key)
+        Self::open(conn, key)
     }
 
     /// A store in memory (tests), with an audit key of its own.

@@ -308,6 +308,16 @@ fn opens_with_legacy_settings(path: &Path, key: &[u8; 32]) -> bool {
             .is_ok()
 }
 
+/// Encrypts the SQLite file at `path` under `key` if it is plaintext, whole or not at all (as
+/// the cache's own upgrade does); true when it did. The hub's database uses it too.
+pub fn encrypt_if_plaintext(path: &Path, key: &[u8; 32]) -> Result<bool> {
+    if is_plaintext_sqlite(path) {
+        export_in_place(path, key, None)?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
 /// A raw connection to an encrypted cache, keyed with the cache's settings (for tools and
 /// tests that must look inside or tamper with it; the desk itself goes through [`Store`]).
 pub fn keyed_connection(path: &Path, key: &[u8; 32]) -> Result<Connection> {
