@@ -198,7 +198,9 @@ async fn killed_thirty_times_the_desk_still_delivers_everything_exactly_once() {
     let complete = hub_store.complete_blobs().unwrap();
     assert_eq!(complete.len(), files);
     for (sha, size) in &complete {
-        let bytes = std::fs::read(data.join("blobs").join(&sha[..2]).join(&sha[2..])).unwrap();
+        let bytes = onewindow_hub::store_blob::blob_dir(&data)
+            .read(sha)
+            .unwrap();
         assert_eq!(bytes.len() as u64, *size);
         assert_eq!(&format!("{:x}", sha2::Sha256::digest(&bytes)), sha);
     }

@@ -223,8 +223,8 @@ async fn a_desk_claims_only_its_own_cases_and_the_scans_it_uploaded() {
     drop(hub);
     // The bytes are on disk once.
     let blobs = onewindow_hub::store_blob::blob_dir(&data);
-    assert_eq!(std::fs::read(blobs.path(&sha)).unwrap(), scan);
-    let partial = blobs.0.join("partial");
+    assert_eq!(blobs.read(&sha).unwrap(), scan);
+    let partial = blobs.root().join("partial");
     let leftovers: Vec<_> = walk(&partial);
     assert!(leftovers.is_empty(), "{leftovers:?}");
     let hub = HubStore::open_dir(&data).unwrap();

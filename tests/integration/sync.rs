@@ -64,7 +64,9 @@ async fn an_enrolled_desk_pushes_cases_and_scans_exactly_once() {
     let blobs = hub_store.complete_blobs().unwrap();
     assert_eq!(blobs.len(), 6);
     for (sha, size) in &blobs {
-        let bytes = std::fs::read(data.join("blobs").join(&sha[..2]).join(&sha[2..])).unwrap();
+        let bytes = onewindow_hub::store_blob::blob_dir(&data)
+            .read(sha)
+            .unwrap();
         assert_eq!(bytes.len() as u64, *size);
         assert_eq!(&sha256_hex(&bytes), sha);
     }
@@ -348,8 +350,13 @@ async fn a_hub_killed_while_writing_a_chunk_resumes_from_the_recorded_offset() {
         .find(|(s, _)| s == &sha)
         .expect("the blob is complete");
     assert_eq!(size, bytes.len() as u64);
-    let stored = std::fs::read(onewindow_hub::store_blob::blob_dir(&data).path(&sha)).unwrap();
+    let blobs = onewindow_hub::store_blob::blob_dir(&data);
+    let stored = blobs.read(&sha).unwrap();
     assert_eq!(sha256_hex(&stored), sha, "hash-verified whole");
+    // Sealed at rest: the file on disk is not the scan.
+    let on_disk = std::fs::read(blobs.path(&sha)).unwrap();
+    assert!(onewindow_intake::seal::is_sealed(&on_disk));
+    assert_ne!(sha256_hex(&on_disk), sha);
     assert!(!partial.exists());
     hub.kill();
 }

@@ -538,12 +538,25 @@ fn the_hubs_data_is_its_own_and_hub_db_is_encrypted_even_from_before() {
         let _ = std::fs::remove_file(data.join(side));
     }
     std::fs::rename(&plain, &db).unwrap();
+    // And a scan stored in plaintext by that hub.
+    let scan = std::fs::read(onewindow_tests::scan_fixture("page.jpg")).unwrap();
+    let sha = sha256_hex(&scan);
+    let blobs = onewindow_hub::store_blob::blob_dir(&data);
+    std::fs::create_dir_all(blobs.path(&sha).parent().unwrap()).unwrap();
+    std::fs::write(blobs.path(&sha), &scan).unwrap();
     let hub = HubProcess::start(&data);
     assert!(
         !onewindow_store::is_plaintext_sqlite(&db),
         "encrypted on first start"
     );
     assert_eq!(mode(&db), 0o600);
+    let on_disk = std::fs::read(blobs.path(&sha)).unwrap();
+    assert!(
+        onewindow_intake::seal::is_sealed(&on_disk),
+        "the scan sealed on first start"
+    );
+    assert_eq!(blobs.read(&sha).unwrap(), scan);
+    assert_eq!(mode(&data.join("blobs")), 0o700);
     assert_eq!(
         onewindow_tests::hub_db_key(&data),
         key,

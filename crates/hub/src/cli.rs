@@ -218,7 +218,7 @@ enum KioskCommand {
 }
 
 /// Logs to stderr and to a daily file under `DATA/logs`. The guard flushes the file on drop.
-fn init_logging(data: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+pub(crate) fn init_logging(data: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let filter = EnvFilter::try_from_env("ONEWINDOW_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,hyper=warn,tower=warn"));
     // No colours anywhere: fmt layers share formatted span fields, and escapes would reach the file.
@@ -248,7 +248,7 @@ fn init_logging(data: &Path) -> Option<tracing_appender::non_blocking::WorkerGua
     guard
 }
 
-fn open(data: &Path) -> Result<HubStore, ExitCode> {
+pub(crate) fn open(data: &Path) -> Result<HubStore, ExitCode> {
     HubStore::open_dir(data).map_err(|e| {
         eprintln!("无法打开数据目录 {}：{e}", data.display());
         tracing::error!(error = %e, data = %data.display(), "cannot open hub store");
@@ -306,7 +306,6 @@ pub fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let blobs = crate::store_blob::blob_dir(&data);
             let store = match HubStore::open_dir_keyed(&data, key_file.as_deref()) {
                 Ok(s) => s,
                 Err(e) => {
@@ -315,6 +314,23 @@ pub fn main() -> ExitCode {
                     return ExitCode::from(1);
                 }
             };
+            let blobs = match crate::store_blob::BlobDir::open(&data, key_file.as_deref()) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("无法打开材料文件目录：{e}");
+                    return ExitCode::from(1);
+                }
+            };
+            // Scans an earlier version stored in plaintext are sealed once, before serving.
+            match blobs.seal_legacy() {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sealed = n, "plaintext blobs sealed at rest"),
+                Err(e) => {
+                    eprintln!("无法加密已有的材料文件：{e}");
+                    tracing::error!(error = %e, "cannot seal plaintext blobs");
+                    return ExitCode::from(1);
+                }
+            }
             let rt = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
@@ -484,8 +500,10 @@ pub fn main() -> ExitCode {
             }
         }
         Command::ImportAppointments { data, day, file } => import_appointments(&data, day, &file),
-        Command::AuditVerify { data, anchors } => audit_verify(&data, anchors.as_deref()),
-        Command::AuditAnchor { data, out } => audit_anchor(&data, &out),
+        Command::AuditVerify { data, anchors } => {
+            crate::cli_audit::audit_verify(&data, anchors.as_deref())
+        }
+        Command::AuditAnchor { data, out } => crate::cli_audit::audit_anchor(&data, &out),
         Command::ImportElicences { data, file } => run_import(
             &data,
             &file,
@@ -817,102 +835,4 @@ fn parse_public_url(text: &str) -> Result<url::Url, String> {
         return Err("--public-url 不得含用户名、密码、查询参数或锚点".into());
     }
     Ok(u)
-}
-
-/// `audit-verify`: every chain checked afresh, one line each; the first broken record named.
-fn audit_verify(data: &Path, anchors: Option<&Path>) -> ExitCode {
-    let _guard = init_logging(data);
-    let store = match open(data) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let checks = match store.verify_audit_chains() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("无法读取审计记录：{e}");
-            return ExitCode::from(1);
-        }
-    };
-    let mut first_broken = None;
-    for c in &checks {
-        let name = if c.chain == crate::store_audit::HUB_CHAIN {
-            "中心（后台操作）".to_string()
-        } else {
-            format!("窗口 {}", c.desk_code)
-        };
-        match &c.broken {
-            None => println!(
-                "{name}：完整，{} 条记录（{} 条已签名，{} 条为启用签名前的记录）",
-                c.records, c.signed, c.legacy
-            ),
-            Some((seq, reason)) => {
-                println!("{name}：第 {seq} 条记录起不完整：{reason}");
-                first_broken.get_or_insert((name, *seq, reason.clone()));
-            }
-        }
-    }
-    if let Some(file) = anchors {
-        let read = std::fs::read_to_string(file)
-            .map_err(|e| e.to_string())
-            .and_then(|t| {
-                serde_json::from_str::<crate::store_audit::AnchorFile>(&t)
-                    .map_err(|e| e.to_string())
-            });
-        match read {
-            Err(e) => {
-                eprintln!("无法读取锚点文件 {}：{e}", file.display());
-                return ExitCode::from(2);
-            }
-            Ok(a) => match store.check_anchors(&a) {
-                Ok(None) => println!("锚点文件 {}：各审计链与锚点一致", file.display()),
-                Ok(Some(why)) => {
-                    println!("锚点文件 {}：不一致：{why}", file.display());
-                    tracing::error!(why = %why, "audit chains differ from an anchor");
-                    first_broken.get_or_insert(("锚点".into(), 0, why));
-                }
-                Err(e) => {
-                    eprintln!("无法核对锚点：{e}");
-                    return ExitCode::from(1);
-                }
-            },
-        }
-    }
-    match first_broken {
-        None => ExitCode::SUCCESS,
-        Some((name, seq, reason)) => {
-            eprintln!("审计链校验失败：{name} 第 {seq} 条记录：{reason}");
-            tracing::error!(chain = %name, seq, reason = %reason, "audit chain broken");
-            ExitCode::from(3)
-        }
-    }
-}
-
-/// `audit-anchor`: the heads of every chain, signed, written whole or not at all.
-fn audit_anchor(data: &Path, out: &Path) -> ExitCode {
-    let _guard = init_logging(data);
-    let store = match open(data) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let file = match store.audit_anchors(Clock::system().now()) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("无法生成锚点：{e}");
-            return ExitCode::from(1);
-        }
-    };
-    let text = serde_json::to_string_pretty(&file).expect("an anchor file serialises");
-    let tmp = out.with_extension("tmp");
-    if let Err(e) = std::fs::write(&tmp, text + "\n").and_then(|()| std::fs::rename(&tmp, out)) {
-        eprintln!("无法写入锚点文件 {}：{e}", out.display());
-        return ExitCode::from(1);
-    }
-    let heads = serde_json::from_str::<crate::store_audit::Anchors>(&file.payload)
-        .map_or(0, |a| a.heads.len());
-    tracing::info!(file = %out.display(), heads, "audit anchor written");
-    println!(
-        "已写入审计锚点：{}（{heads} 条审计链的当前记录，已用中心审计密钥签名；请另行妥善保存）",
-        out.display()
-    );
-    ExitCode::SUCCESS
 }

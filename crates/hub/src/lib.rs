@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod cli;
+pub mod cli_audit;
 pub mod clock;
 pub mod error;
 pub mod figures;

@@ -685,8 +685,8 @@ pub async fn blob(
         Ok(false) => return StatusCode::NOT_FOUND.into_response(),
         Err(e) => return e.into_response(),
     }
-    let path = state.blob_path(&sha);
-    match tokio::task::spawn_blocking(move || std::fs::read(path)).await {
+    let blobs = state.blob_dir().clone();
+    match tokio::task::spawn_blocking(move || blobs.read(&sha)).await {
         Ok(Ok(bytes)) => {
             let kind = if bytes.starts_with(b"%PDF") {
                 "application/pdf"

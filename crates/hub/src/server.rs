@@ -83,7 +83,7 @@ async fn readyz(State(state): State<HubState>) -> Response {
 
 /// Free bytes on the disk of the data folder (its blobs), if the system says.
 async fn free_bytes(state: &HubState) -> Option<u64> {
-    let dir = state.blobs.0.clone();
+    let dir = state.blobs.root().to_path_buf();
     tokio::task::spawn_blocking(move || fs4::available_space(&dir).ok())
         .await
         .ok()
@@ -577,8 +577,8 @@ async fn result_file(
             "no result file with that id on this desk's cases",
         ));
     }
-    let path = state.blob_path(&sha);
-    let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
+    let blobs = state.blob_dir().clone();
+    let bytes = tokio::task::spawn_blocking(move || blobs.read(&sha))
         .await
         .map_err(|e| HttpError::internal(format!("read task failed: {e}")))?
         .map_err(|e| HttpError::internal(format!("result file unreadable: {e}")))?;

@@ -104,11 +104,6 @@ impl HubState {
         &self.blobs
     }
 
-    /// Where a complete blob's bytes are.
-    pub(crate) fn blob_path(&self, sha: &str) -> std::path::PathBuf {
-        self.blobs.path(sha)
-    }
-
     pub(crate) async fn store_call<T, F>(&self, f: F) -> Result<T, HttpError>
     where
         T: Send + 'static,

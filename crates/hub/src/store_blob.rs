@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use onewindow_domain::time::stamp as ts;
+use onewindow_intake::Seal;
 use onewindow_proto::{BlobState, is_sha256};
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -16,22 +17,77 @@ use crate::store::{HubStore, HubStoreError, Result};
 /// The largest blob the hub accepts (a scanned material; the desk refuses more than 50 MB).
 pub const MAX_BLOB: u64 = 200 * 1024 * 1024;
 
-/// Where blob files live under the hub's data folder.
+/// Where blob files live under the hub's data folder, and the key they are sealed with: a
+/// complete blob is stored sealed (`onewindow_intake::seal`, a key of its own per file derived
+/// from the hub's key, as on the desk); uploads in progress stay in the hub's private
+/// `partial/` until their hash is checked.
 #[derive(Debug, Clone)]
-pub struct BlobDir(pub PathBuf);
+pub struct BlobDir {
+    root: PathBuf,
+    seal: Seal,
+}
 
 impl BlobDir {
+    /// Blobs under `root`, sealed under a key derived from the hub's 32-byte database key.
+    pub fn new(root: PathBuf, hub_key: &[u8; 32]) -> BlobDir {
+        BlobDir {
+            root,
+            seal: Seal::from_cache_key(hub_key),
+        }
+    }
+
+    /// The blobs of the hub data folder `data`, under the key `key_file` (or the default one)
+    /// holds.
+    pub fn open(data: &Path, key_file: Option<&Path>) -> Result<BlobDir> {
+        use crate::store_keys::{key_file as resolve, load_or_make_db_key, private_dir};
+        let key = load_or_make_db_key(data, &resolve(data, key_file))?;
+        let root = data.join("blobs");
+        private_dir(&root)?;
+        Ok(BlobDir::new(root, &key))
+    }
+
+    /// The folder itself.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// A complete blob's bytes, unsealed (a blob stored before sealing reads as it is).
+    pub fn read(&self, sha: &str) -> std::io::Result<Vec<u8>> {
+        let bytes = std::fs::read(self.path(sha))?;
+        if onewindow_intake::seal::is_sealed(&bytes) {
+            self.seal.open(&bytes)
+        } else {
+            Ok(bytes)
+        }
+    }
+
+    /// Seals the complete blobs an earlier version stored in plaintext, each whole or not at
+    /// all; uploads in progress (`partial/`) are left as they are. How many were sealed.
+    pub fn seal_legacy(&self) -> std::io::Result<usize> {
+        let mut sealed = 0;
+        let Ok(entries) = std::fs::read_dir(&self.root) else {
+            return Ok(0);
+        };
+        for e in entries {
+            let e = e?;
+            if e.file_type()?.is_dir() && e.file_name() != "partial" {
+                sealed += onewindow_intake::seal::seal_legacy_files(&self.seal, &e.path())?.sealed;
+            }
+        }
+        Ok(sealed)
+    }
+
     /// Where `device`'s upload of `sha` grows: each device uploads the bytes it references
     /// itself, so two devices' uploads of one blob never share a file.
     pub(crate) fn partial(&self, device: &str, sha: &str) -> PathBuf {
-        self.0
+        self.root
             .join("partial")
             .join(device)
             .join(format!("{sha}.part"))
     }
 
     pub fn path(&self, sha: &str) -> PathBuf {
-        self.0.join(&sha[..2]).join(&sha[2..])
+        self.root.join(&sha[..2]).join(&sha[2..])
     }
 }
 
@@ -101,16 +157,20 @@ pub fn write_blob_chunk(
         return Ok(ChunkWritten::Complete);
     }
     std::fs::create_dir_all(final_path.parent().expect("has a parent"))?;
-    std::fs::rename(&partial, &final_path)?;
+    // Sealed into its place (a sealed copy beside it, synced, renamed), then the plaintext goes.
+    dir.seal
+        .write_file_from(&final_path, &mut std::fs::File::open(&partial)?)?;
+    std::fs::remove_file(&partial)?;
     // The rename must survive a power cut before the blob is recorded as complete.
     #[cfg(unix)]
     std::fs::File::open(final_path.parent().expect("has a parent"))?.sync_all()?;
     Ok(ChunkWritten::Complete)
 }
 
-/// The blob folder of a hub data folder.
+/// The blob folder of a hub data folder, under its default key (tools and tests; `serve` opens
+/// it with its key file).
 pub fn blob_dir(data: &Path) -> BlobDir {
-    BlobDir(data.join("blobs"))
+    BlobDir::open(data, None).expect("the hub's data folder and key")
 }
 
 impl HubStore {

@@ -58,6 +58,17 @@ pub struct OfficeCase {
 /// A file of a case: sha256, name, kind, size, pages, material.
 pub type OfficeFile = (String, String, String, i64, Option<i64>, Option<String>);
 
+/// A case as the progress page reads it: id, stored query code, state, item name, due date,
+/// applicant's name.
+type ProgressRow = (
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    String,
+);
+
 /// What the progress page shows: state, item name, due date, masked applicant.
 pub type Progress = (String, String, Option<String>, String);
 
@@ -522,14 +533,7 @@ impl HubStore {
     /// printed on the receipt matches: the stored random code, or for a case handed off before
     /// codes were random, the code derived from its id.
     pub fn progress(&self, number: &str, code: &str) -> Result<Option<Progress>> {
-        let row: Option<(
-            String,
-            Option<String>,
-            String,
-            String,
-            Option<String>,
-            String,
-        )> = self
+        let row: Option<ProgressRow> = self
             .conn
             .query_row(
                 "SELECT c.id, c.query_code, c.state,

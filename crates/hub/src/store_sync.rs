@@ -721,7 +721,7 @@ mod tests {
     #[test]
     fn ops_apply_once_rejects_stay_rejected_and_wait_for_their_blobs() {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = BlobDir(dir.path().to_path_buf());
+        let blobs = BlobDir::new(dir.path().to_path_buf(), &[7u8; 32]);
         let mut s = HubStore::open_in_memory().unwrap();
         let (code, _) = s.create_enrol_code("1 号窗口", None, now()).unwrap();
         let dev = s.enrol(&code, now()).unwrap().device_id;
@@ -773,7 +773,7 @@ mod tests {
             .write_chunk(&blobs, &dev, &page_sha, 2, 3, b"g", now())
             .unwrap();
         assert!(done.complete);
-        assert_eq!(std::fs::read(blobs.path(&page_sha)).unwrap(), page);
+        assert_eq!(blobs.read(&page_sha).unwrap(), page);
 
         let r = s.apply_ops(&dev, &ops, now()).unwrap();
         let status: Vec<OpStatus> = r.iter().map(|r| r.status).collect();
@@ -906,7 +906,7 @@ mod tests {
     #[test]
     fn a_blob_whose_bytes_do_not_match_its_name_is_discarded() {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = BlobDir(dir.path().to_path_buf());
+        let blobs = BlobDir::new(dir.path().to_path_buf(), &[7u8; 32]);
         let mut s = HubStore::open_in_memory().unwrap();
         let (code, _) = s.create_enrol_code("1 号窗口", None, now()).unwrap();
         let dev = s.enrol(&code, now()).unwrap().device_id;
@@ -935,7 +935,7 @@ mod tests {
     #[test]
     fn a_device_references_and_probes_only_the_blobs_it_uploaded() {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = BlobDir(dir.path().to_path_buf());
+        let blobs = BlobDir::new(dir.path().to_path_buf(), &[7u8; 32]);
         let mut s = HubStore::open_in_memory().unwrap();
         let enrol = |s: &mut HubStore, name: &str| {
             let (code, _) = s.create_enrol_code(name, None, now()).unwrap();
@@ -968,7 +968,7 @@ mod tests {
                 .complete
         );
         assert!(!blobs.partial(&b, &sha).exists());
-        assert_eq!(std::fs::read(blobs.path(&sha)).unwrap(), scan);
+        assert_eq!(blobs.read(&sha).unwrap(), scan);
         assert_eq!(
             s.apply_ops(&b, &[mine], now()).unwrap()[0].status,
             OpStatus::Applied
