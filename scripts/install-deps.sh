@@ -51,3 +51,9 @@ if [ "$mode" != run ] && ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.
   echo "==> installing tauri-driver"
   cargo install tauri-driver --locked --version '^2'
 fi
+
+# make test checks the dependencies' licences, bans and sources (deny.toml).
+if [ "$mode" = test ] && ! command -v cargo-deny >/dev/null && [ ! -x "$HOME/.cargo/bin/cargo-deny" ]; then
+  echo "==> installing cargo-deny"
+  cargo install cargo-deny --locked --version '^0.20'
+fi

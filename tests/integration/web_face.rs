@@ -601,3 +601,48 @@ fn the_hubs_data_is_its_own_and_hub_db_is_encrypted_even_from_before() {
     );
     hub.kill();
 }
+
+/// Seen: the slip's QR was built from the request's Host over http, the receipt's from the
+/// desk's own hub address. With `--public-url` the hub announces the address phones use.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_hub_announces_its_public_address_and_the_desk_keeps_it_for_receipts() {
+    crate::support::mock_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let code = onewindow_tests::enrol_code(&data, "1 号窗口");
+    let hub = HubProcess::start_args(
+        &data,
+        "127.0.0.1:0",
+        None,
+        &["--public-url", "https://zwfw.example.gov.cn/"],
+    );
+    let health: serde_json::Value = reqwest::get(format!("{}/healthz", hub.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["public_url"], "https://zwfw.example.gov.cn");
+    let d = crate::support::desk(tmp.path(), hub.url());
+    d.enrol(&hub.url(), &code, "").await.unwrap();
+    d.sync_once().await.unwrap();
+    let kept: Option<String> = onewindow_tests::desk_db(&tmp.path().join("desk/cache.db"))
+        .query_row("SELECT public_url FROM device_identity", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("https://zwfw.example.gov.cn"));
+    hub.kill();
+    // A public address that is not one is refused at start.
+    let out = Command::new(onewindow_tests::hub_binary())
+        .args([
+            "serve",
+            "--data",
+            data.to_str().unwrap(),
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .args(["--public-url", "https://user@zwfw.example.gov.cn"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--public-url"));
+}

@@ -148,6 +148,7 @@ impl SyncLoops {
                     sync.last_success = Some(Utc::now());
                 }
                 let changed = self.catalog.pulled(report.state.clone())?;
+                self.learn_public_url(&client).await;
                 // The hub answers: send what the window did (its own errors go to the panel).
                 if let Err(e) = self.push().await {
                     tracing::warn!(code = %e.code(), "push failed");
@@ -186,6 +187,25 @@ impl SyncLoops {
         // Offline the cache stays empty until the hub answers; the status bar says so.
         let _ = self.sync_once().await;
         Ok(self.status())
+    }
+
+    /// Keeps the hub's public address (what receipts' QR codes point to) as the hub announces
+    /// it; written only when it changed.
+    async fn learn_public_url(&self, client: &onewindow_sync::HubClient) {
+        let Ok(health) = client.health().await else {
+            return;
+        };
+        let known = self.cache.with_store(|s| s.hub_public_url()).ok().flatten();
+        if known != health.public_url {
+            let url = health.public_url.clone();
+            match self
+                .cache
+                .with_store_mut(|s| s.set_hub_public_url(url.as_deref()))
+            {
+                Ok(()) => tracing::info!(public_url = ?health.public_url, "hub's public address"),
+                Err(e) => tracing::warn!(code = ?e.code, "public address not recorded"),
+            }
+        }
     }
 
     /// Asks the hub for its health and records the connectivity.

@@ -47,10 +47,15 @@ fn page_query(q: Result<Query<ChangesQuery>, QueryRejection>) -> Result<(i64, u3
     Ok((q.cursor, limit))
 }
 
-async fn healthz() -> Json<Health> {
+async fn healthz(State(state): State<HubState>) -> Json<Health> {
     Json(Health {
         status: "ok".into(),
         protocol: PROTOCOL_VERSION,
+        public_url: state
+            .web()
+            .public_url
+            .as_ref()
+            .map(|u| u.as_str().trim_end_matches('/').to_string()),
     })
 }
 

@@ -285,6 +285,10 @@ pub struct ELicences {
 pub struct Health {
     pub status: String,
     pub protocol: u32,
+    /// The address applicants' phones use for the hub (`serve --public-url`): receipts' QR
+    /// codes point there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
 }
 
 /// `/readyz`: `status` is `ok`, or `storage_full` while the data folder's disk has less than

@@ -78,6 +78,11 @@ pub const DESK_MIGRATIONS: &[migrate::Migration] = &[
         name: "0011_scan_inbox",
         sql: include_str!("../../../migrations/desk/0011_scan_inbox.sql"),
     },
+    migrate::Migration {
+        version: 12,
+        name: "0012_public_url",
+        sql: include_str!("../../../migrations/desk/0012_public_url.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

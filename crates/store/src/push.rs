@@ -444,6 +444,29 @@ impl Store {
         Ok(())
     }
 
+    /// The hub's public address as it last announced it (`None`: it announces none, or the
+    /// desk is not enrolled).
+    pub fn hub_public_url(&self) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT public_url FROM device_identity WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    /// Records the hub's public address as it announces it now.
+    pub fn set_hub_public_url(&mut self, url: Option<&str>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE device_identity SET public_url = ?1 WHERE id = 1",
+            [url],
+        )?;
+        Ok(())
+    }
+
     pub fn identity(&self) -> Result<Option<Identity>> {
         Ok(self
             .conn

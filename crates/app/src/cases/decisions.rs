@@ -227,6 +227,13 @@ impl Cases {
                 .collect()
         };
         // The receipt's query code: random, 65 bits, sent with the hand-off for the hub to keep.
+        // Phones reach the hub at its public address when it announces one.
+        let public_url = self
+            .cache
+            .with_store(|s| s.hub_public_url())
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| self.config.hub_url.clone());
         let query_code = new_query_code();
         let common = ops::HandOffDetail {
             applicant: ctx.applicant.clone(),
@@ -264,7 +271,7 @@ impl Cases {
             promised_days: ctx.promised_days,
             promised_date,
             calendar_note,
-            qr_payload: format!("{}/progress?case={}", self.config.hub_url, ctx.case.number),
+            qr_payload: format!("{}/progress?case={}", public_url, ctx.case.number),
             query_code,
             window: format!("{} 号综合受理窗口", self.session.desk_code()),
             phone: ctx.phone.clone(),
