@@ -88,6 +88,26 @@ fn back_office_pages_in_headless_chromium() {
         assert!(text_of(&s, "#cases").contains(&domain_name));
         assert!(text_of(&s, "h2").contains(&format!("{domain_name}（{domain}）")));
         s.screenshot(&shots.join("20-office-list.png"));
+        // The session and CSRF cookies are HttpOnly: the page's own scripts see neither.
+        assert_eq!(s.execute("return document.cookie"), serde_json::json!(""));
+        // Another site's page posting a form to the hub: Chromium sends that page's Origin and
+        // the hub refuses before anything happens; the approver stays signed in.
+        s.goto(&format!(
+            "data:text/html;charset=utf-8,<form id=f method=post action='{url}/office/logout'>\
+             <input name=csrf value=x></form><script>document.getElementById('f').submit()</script>"
+        ));
+        wait_until(
+            "the cross-site form refused",
+            Duration::from_secs(10),
+            || s.execute("return !!document.querySelector('#refused')") == serde_json::json!(true),
+        );
+        assert!(text_of(&s, "#refused").contains("其他网站"));
+        s.screenshot(&shots.join("20b-cross-site-refused.png"));
+        s.goto(&format!("{url}/office"));
+        wait_until("still signed in", Duration::from_secs(10), || {
+            s.execute("return document.querySelectorAll('#cases .case-row').length")
+                == serde_json::json!(1)
+        });
 
         s.click(&s.find(&format!("a[href='/office/cases/{number}']")));
         wait_until(

@@ -171,10 +171,10 @@ fn refuse(why_zh: &str, why_en: &str) -> Response {
     (
         StatusCode::FORBIDDEN,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        crate::pages::hall(
+        crate::pages::office(
             "请求被拒绝",
-            "",
-            maud::html! { main { h1 { "请求被拒绝" } p.err #refused { (why_zh) } p { a href="/office" { "返回后台" } } } },
+            None,
+            maud::html! { section { h2 { "请求被拒绝" } p.err #refused { (why_zh) } p { a href="/office" { "返回后台" } } } },
         ),
     )
         .into_response()
