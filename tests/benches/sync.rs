@@ -19,11 +19,19 @@ use onewindow_store::Store;
 use onewindow_store::cases::{Actor, Attachment, NewCase};
 use onewindow_tests::{HubProcess, demo_hub_data, hub_cli_with_stdin, jpeg_variant, root};
 
-fn enrol(data: &Path, desk: &str, hub: &HubProcess, rt: &tokio::runtime::Runtime) -> String {
+/// Enrols a desk: its token and its desk code (the hub takes only case numbers that begin with
+/// it).
+fn enrol(
+    data: &Path,
+    desk: &str,
+    hub: &HubProcess,
+    rt: &tokio::runtime::Runtime,
+) -> (String, String) {
     let code = onewindow_tests::enrol_code(data, desk);
-    rt.block_on(onewindow_sync::HubClient::new(&hub.url()).enrol(&code))
-        .unwrap()
-        .token
+    let e = rt
+        .block_on(onewindow_sync::HubClient::new(&hub.url()).enrol(&code))
+        .unwrap();
+    (e.token, e.desk_code)
 }
 
 fn who(desk: &str) -> Actor {
@@ -68,17 +76,17 @@ fn main() {
     let hub = HubProcess::start(&data);
 
     // Small ops.
-    let token = enrol(&data, "ops", &hub, &rt);
+    let (token, ops_desk) = enrol(&data, "ops", &hub, &rt);
     let cache = tmp.path().join("ops/cache.db");
     std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
     {
         let mut s = Store::open(&cache).unwrap();
         for _ in 0..5000 {
-            let c = new_case(&mut s, "OPS");
+            let c = new_case(&mut s, &ops_desk);
             s.transition(
                 &c.id,
                 onewindow_domain::case::CaseAction::Accept,
-                &who("OPS"),
+                &who(&ops_desk),
                 Utc::now(),
                 None,
             )
@@ -96,7 +104,7 @@ fn main() {
     println!("5,000 small ops in {secs:.2} s: {ops_per_s:.0} ops/s");
 
     // The backlog: 200 cases, 2,000 pages of 150 KB.
-    let token = enrol(&data, "backlog", &hub, &rt);
+    let (token, bulk_desk) = enrol(&data, "backlog", &hub, &rt);
     let cache = tmp.path().join("backlog/cache.db");
     let blobs = tmp.path().join("backlog/blobs");
     let sealed = onewindow_tests::sealed_blobs(&blobs);
@@ -108,7 +116,7 @@ fn main() {
         let mut s = Store::open(&cache).unwrap();
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         for i in 0..200 {
-            let c = new_case(&mut s, "BULK");
+            let c = new_case(&mut s, &bulk_desk);
             let mut attachments = Vec::new();
             for p in 0..10 {
                 let bytes: Vec<u8> = (0..150_000)
@@ -142,7 +150,7 @@ fn main() {
             }
             s.accept(
                 &c.id,
-                &who("BULK"),
+                &who(&bulk_desk),
                 Utc::now(),
                 &[],
                 &[(
@@ -167,7 +175,7 @@ fn main() {
     let data2 = tmp.path().join("hub2");
     onewindow_tests::import_catalog(&data2, &onewindow_tests::demo("catalog-sample.json"));
     let hub2 = HubProcess::start(&data2);
-    let token2 = enrol(&data2, "curl", &hub2, &rt);
+    let (token2, _) = enrol(&data2, "curl", &hub2, &rt);
     let config = tmp.path().join("curl.conf");
     let mut cfg = std::fs::File::create(&config).unwrap();
     for (i, (sha, path)) in files.iter().enumerate() {

@@ -34,16 +34,28 @@ pub enum SignInCheck {
     Throttled(DateTime<Utc>),
 }
 
-/// Checks a password for a sign-in from `address`, Argon2 outside the store's lock (and at
-/// most as many at once as `HubState` allows, so sign-in storms leave cores for the rest).
+/// Where a sign-in comes from, for its limits: a browser's address, or an enrolled desk (the
+/// desks of a town centre may share one address behind its router; each desk has its own
+/// limits).
+pub enum SignInFrom {
+    Address(IpAddr),
+    Desk(String),
+}
+
+/// Checks a password for a sign-in, Argon2 outside the store's lock (and at most as many at
+/// once as `HubState` allows, so sign-in storms leave cores for the rest).
 pub async fn check_password(
     state: &HubState,
     name: &str,
     password: String,
-    address: IpAddr,
+    from: SignInFrom,
 ) -> Result<SignInCheck, HttpError> {
     let clock = state.clock();
-    let (name, address) = (name.trim().to_string(), address.to_string());
+    let address = match from {
+        SignInFrom::Address(ip) => ip.to_string(),
+        SignInFrom::Desk(device) => format!("desk:{device}"),
+    };
+    let name = name.trim().to_string();
     let (n, a) = (name.clone(), address.clone());
     let hash = match state
         .store_call(move |s| s.password_gate(&n, &a, clock.now()))

@@ -76,7 +76,8 @@ pub async fn login(
             .into_response();
     }
     let name = f.name.trim().to_string();
-    let checked = match crate::auth::check_password(&state, &name, f.password, address).await {
+    let from = crate::auth::SignInFrom::Address(address);
+    let checked = match crate::auth::check_password(&state, &name, f.password, from).await {
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };

@@ -490,7 +490,6 @@ impl Drop for BlobBusy {
 
 async fn desk_login(
     State(state): State<HubState>,
-    crate::web::ClientIp(address): crate::web::ClientIp,
     headers: HeaderMap,
     body: Result<Json<onewindow_proto::LoginRequest>, JsonRejection>,
 ) -> Result<Json<onewindow_proto::LoginAnswer>, HttpError> {
@@ -506,7 +505,8 @@ async fn desk_login(
     }
     let name = req.name.trim().to_string();
     let now = clock.now();
-    match crate::auth::check_password(&state, &name, req.password, address).await? {
+    let from = crate::auth::SignInFrom::Desk(device.clone());
+    match crate::auth::check_password(&state, &name, req.password, from).await? {
         SignInCheck::Good(u) => {
             tracing::info!(user = %u.name, "desk login");
             let who = u.name.clone();
@@ -538,7 +538,7 @@ async fn desk_login(
             .retry_after(crate::auth::retry_after(until, now)))
         }
         SignInCheck::Throttled(until) => {
-            tracing::warn!(%address, "desk login refused: address throttled");
+            tracing::warn!(%device, "desk login refused: desk throttled");
             Err(HttpError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 ApiErrorCode::LoginLocked,

@@ -249,9 +249,11 @@ pub async fn guard(State(state): State<HubState>, req: Request, next: Next) -> R
             req = Request::from_parts(parts, Body::from(bytes));
         }
     }
+    let api = req.uri().path().starts_with("/v1/");
     let mut resp = CSRF.scope(token.clone(), next.run(req)).await;
     let h = resp.headers_mut();
-    if cookie_token.is_none() {
+    // Desks speak the /v1/ API with a device token: no form, no cookie for them.
+    if cookie_token.is_none() && !api {
         let c = format!(
             "{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{}",
             settings.cookie_flags()
