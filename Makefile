@@ -43,6 +43,7 @@ lint: ui-build
 
 test: deps-test ui-build
 	cargo fmt --all --check
+	cargo fetch --locked
 	cargo deny --offline check licenses bans sources
 	cargo clippy --workspace --all-targets --all-features -- -D warnings
 	cargo test --workspace --exclude onewindow-desk
