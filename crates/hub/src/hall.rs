@@ -71,8 +71,8 @@ impl axum::extract::FromRequestParts<HubState> for KioskCredential {
             )
                 .into_response()
         };
-        let Some(token) = crate::web::cookie(&parts.headers, KIOSK_COOKIE)
-            .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        let Some(token) =
+            crate::web::cookie(&parts.headers, KIOSK_COOKIE).filter(|t| crate::secret::is_token(t))
         else {
             return Err(not_a_kiosk());
         };
@@ -87,7 +87,7 @@ impl axum::extract::FromRequestParts<HubState> for KioskCredential {
 /// The one-time link `kiosk add` printed: the kiosk's browser keeps the credential.
 pub async fn pair(State(state): State<HubState>, Path(code): Path<String>) -> Response {
     let clock = state.clock();
-    let paired = if code.len() == 64 && code.bytes().all(|b| b.is_ascii_hexdigit()) {
+    let paired = if crate::secret::is_token(&code) {
         state
             .store_call(move |s| s.pair_kiosk(&code, clock.now()))
             .await

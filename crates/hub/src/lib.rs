@@ -12,6 +12,7 @@ pub mod import;
 pub mod office;
 pub mod pages;
 pub mod ratings;
+pub mod secret;
 pub mod server;
 pub mod state;
 pub mod store;

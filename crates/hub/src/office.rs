@@ -21,15 +21,7 @@ const COOKIE: &str = "onewindow_office";
 use onewindow_domain::mask::number as mask_id;
 
 pub(crate) fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
-        .map(|(_, v)| v.to_string())
-        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+    crate::web::cookie(headers, COOKIE).filter(|v| crate::secret::is_token(v))
 }
 
 pub async fn login_page() -> Html<String> {

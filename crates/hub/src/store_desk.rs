@@ -3,22 +3,18 @@
 //! records may name), the desk's hourly e-licence lookups, and the key its audit records are
 //! signed with.
 
+use crate::secret::token_hash;
 use chrono::{DateTime, Duration, Utc};
 use onewindow_domain::audit::{AuditVerifier, GENESIS};
 use onewindow_domain::time::stamp as ts;
 use onewindow_proto::AuditKeyRegistration;
 use rusqlite::{OptionalExtension, Transaction, params};
-use sha2::{Digest, Sha256};
 
 use crate::store::{HubStore, HubStoreError, Result};
 
 /// How long a clerk's session at a desk lasts (a working day and then some); signing out or
 /// signing in again ends it sooner.
 pub const DESK_SESSION_HOURS: i64 = 14;
-
-fn token_hash(token: &str) -> String {
-    format!("{:x}", Sha256::digest(token.as_bytes()))
-}
 
 /// A clerk signed in at a desk through the hub.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,9 +136,7 @@ impl HubStore {
         user: &str,
         now: DateTime<Utc>,
     ) -> Result<String> {
-        let mut raw = [0u8; 32];
-        getrandom::fill(&mut raw).expect("the OS random source works");
-        let token: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+        let token = crate::secret::random_token();
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM desk_session WHERE expires_at <= ?1", [ts(now)])?;
         tx.execute(

@@ -188,23 +188,18 @@ impl HubStore {
                 |r| r.get(0),
             )
             .optional()?;
-        let since = ts(now - Duration::minutes(LOGIN_ADDRESS.window_minutes));
-        let recent: i64 = self.conn.query_row(
-            "SELECT count(*) FROM login_failure WHERE name = ?1 AND last_at > ?2",
-            params![name, since],
-            |r| r.get(0),
+        // The name's recent failures from anywhere, and whether another address locked it.
+        let (recent, failures, locked_elsewhere): (i64, i64, bool) = self.conn.query_row(
+            "SELECT count(*), coalesce(sum(failures), 0), coalesce(max(locked_until > ?3), 0)
+             FROM login_failure WHERE name = ?1 AND last_at > ?2",
+            params![
+                name,
+                ts(now - Duration::minutes(LOGIN_ADDRESS.window_minutes)),
+                ts(now)
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
-        let locked_elsewhere: i64 = self.conn.query_row(
-            "SELECT count(*) FROM login_failure WHERE name = ?1 AND locked_until > ?2",
-            params![name, ts(now)],
-            |r| r.get(0),
-        )?;
-        let failures: i64 = self.conn.query_row(
-            "SELECT coalesce(sum(failures), 0) FROM login_failure WHERE name = ?1 AND last_at > ?2",
-            params![name, since],
-            |r| r.get(0),
-        )?;
-        let slow = recent > 0 && (failures >= NAME_SLOW_AFTER || locked_elsewhere > 0);
+        let slow = recent > 0 && (failures >= NAME_SLOW_AFTER || locked_elsewhere);
         Ok(PasswordGate::Check { hash, slow })
     }
 

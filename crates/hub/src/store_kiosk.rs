@@ -2,10 +2,10 @@
 //! kiosk's browser opens (it keeps the credential in a cookie); only hashes are stored. Ticket
 //! issue and appointment check-in need one, and each kiosk has its own rate limits.
 
+use crate::secret::{random_token as random_hex, token_hash as hash_hex};
 use chrono::{DateTime, Utc};
 use onewindow_domain::time::stamp as ts;
 use rusqlite::{OptionalExtension, params};
-use sha2::{Digest, Sha256};
 
 use crate::store::{HubStore, HubStoreError, Result};
 use crate::store_guard::Throttle;
@@ -27,16 +27,6 @@ pub const KIOSK_CHECK_INS: Throttle = Throttle {
     first_wait: 5,
     max_wait: 15 * 60,
 };
-
-fn hash_hex(s: &str) -> String {
-    format!("{:x}", Sha256::digest(s.as_bytes()))
-}
-
-fn random_hex() -> String {
-    let mut raw = [0u8; 32];
-    getrandom::fill(&mut raw).expect("the OS random source works");
-    raw.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// A kiosk as `kiosk list` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]

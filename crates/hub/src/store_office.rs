@@ -2,12 +2,12 @@
 //! handed-off cases with waiting time and due date), decisions recorded with the case-results
 //! row the window pulls, and the applicant's progress view.
 
+use crate::secret::token_hash as hash_hex;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, Utc};
 use onewindow_proto::{CaseResult, ResultChanges, ResultFile};
 use rusqlite::{OptionalExtension, params};
-use sha2::{Digest, Sha256};
 
 use crate::store::{HubStore, HubStoreError, Result};
 
@@ -27,10 +27,6 @@ pub const SESSION_HOURS: i64 = 8;
 pub const SESSION_IDLE_MINUTES: i64 = 30;
 
 use onewindow_domain::time::stamp as ts;
-
-fn hash_hex(s: &str) -> String {
-    format!("{:x}", Sha256::digest(s.as_bytes()))
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -226,9 +222,7 @@ impl HubStore {
     /// Opens a back-office session for a user whose password was checked; returns its cookie
     /// value (only its hash is stored).
     pub fn open_office_session(&mut self, name: &str, now: DateTime<Utc>) -> Result<String> {
-        let mut raw = [0u8; 32];
-        getrandom::fill(&mut raw).expect("the OS random source works");
-        let token: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+        let token = crate::secret::random_token();
         self.conn.execute(
             "INSERT INTO office_session (token_hash, name, created_at, expires_at, last_seen)
              VALUES (?1, ?2, ?3, ?4, ?3)",

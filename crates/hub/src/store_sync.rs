@@ -4,11 +4,11 @@
 
 use std::collections::BTreeSet;
 
+use crate::secret::token_hash as hash_hex;
 use chrono::{DateTime, Utc};
 use onewindow_proto::ops::{FileRef, OpDecodeError};
 use onewindow_proto::{Enrolment, Op, OpBody, OpResult, OpStatus};
 use rusqlite::{OptionalExtension, Transaction, params};
-use sha2::{Digest, Sha256};
 
 use crate::store::{HubStore, HubStoreError, Result};
 
@@ -16,10 +16,6 @@ use crate::store::{HubStore, HubStoreError, Result};
 pub const OP_SCHEMA_VERSIONS: &[i64] = &[1];
 
 use onewindow_domain::time::stamp as ts;
-
-fn hash_hex(s: &str) -> String {
-    format!("{:x}", Sha256::digest(s.as_bytes()))
-}
 
 fn random_bytes<const N: usize>() -> [u8; N] {
     let mut b = [0u8; N];
@@ -672,7 +668,7 @@ mod tests {
     }
 
     fn sha(bytes: &[u8]) -> String {
-        format!("{:x}", Sha256::digest(bytes))
+        format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(bytes))
     }
 
     fn hand_off(op_id: &str, seq: i64, number: &str, files: &[&str]) -> Op {

@@ -17,6 +17,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 
+use crate::secret::{is_token, random_token};
 use crate::server::HubState;
 
 /// The cookie holding the CSRF token.
@@ -129,16 +130,6 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
-}
-
-fn random_token() -> String {
-    let mut raw = [0u8; 32];
-    getrandom::fill(&mut raw).expect("the OS random source works");
-    raw.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn is_token(v: &str) -> bool {
-    v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Whether `origin` (an `Origin` header) is this hub: the host the request was sent to, or
