@@ -229,6 +229,9 @@ pub struct ServiceItem {
     pub guide_plain: String,
     #[serde(default)]
     pub provenance: String,
+    /// The levels whose centres may accept the item (市、镇、村; `None`: the county hall only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub levels: Option<Vec<crate::centre::CentreLevel>>,
     /// Empty for a container (an item with children); applications are made at leaves.
     pub scenarios: Vec<Scenario>,
 }
@@ -358,6 +361,14 @@ impl Catalog {
         for (i, item) in self.items.iter().enumerate() {
             if item.name.trim().is_empty() {
                 push(at.item(i), "name", "事项名称为空".into());
+            }
+            if item.levels.as_ref().is_some_and(|l| l.is_empty()) {
+                push(
+                    at.item(i),
+                    "levels",
+                    "可受理层级为空：不填表示仅县级受理，或填 county、town、village 中的一个或几个"
+                        .into(),
+                );
             }
             if !domain_codes.contains(item.domain.as_str()) {
                 push(

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod bundle;
 pub mod calendar;
 pub mod case;
+pub mod centre;
 pub mod catalog;
 pub mod elicence;
 pub mod login;

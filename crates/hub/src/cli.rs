@@ -83,6 +83,9 @@ enum Command {
     ImportQueue {
         #[arg(long)]
         data: PathBuf,
+        /// The centre (see `centre list`); may be left out while the hub has one.
+        #[arg(long)]
+        centre: Option<String>,
         file: PathBuf,
     },
     /// Load appointments booked online (预约) from an appointments.json file, checked whole
@@ -94,6 +97,9 @@ enum Command {
         /// The day of entries that give a time only (YYYY-MM-DD).
         #[arg(long)]
         day: Option<chrono::NaiveDate>,
+        /// The centre (see `centre list`); may be left out while the hub has one.
+        #[arg(long)]
+        centre: Option<String>,
         file: PathBuf,
     },
     /// Replace the e-licence registry from an elicences.json file (all or nothing).
@@ -118,6 +124,15 @@ enum Command {
         /// stops working once the new code is used.
         #[arg(long, requires = "desk_code")]
         replace: bool,
+        /// The centre (see `centre list`); may be left out while the hub has one.
+        #[arg(long)]
+        centre: Option<String>,
+    },
+    /// The county's centres: the main hall (county), towns' 便民服务中心 and villages'
+    /// 便民服务站, and which items each accepts.
+    Centre {
+        #[command(subcommand)]
+        command: crate::cli_centre::CentreCommand,
     },
     /// Manage back-office users.
     User {
@@ -173,6 +188,9 @@ enum UserCommand {
         /// Read the password from standard input (one line).
         #[arg(long)]
         password_stdin: bool,
+        /// The centre (see `centre list`); may be left out while the hub has one.
+        #[arg(long)]
+        centre: Option<String>,
     },
     /// Refuse a user's sign-ins from now on and end their sessions (back office and desks);
     /// their records stay.
@@ -202,6 +220,9 @@ enum KioskCommand {
         /// The hub's address as the kiosk reaches it, to print the whole link.
         #[arg(long = "hub-url")]
         hub_url: Option<String>,
+        /// The centre (see `centre list`); may be left out while the hub has one.
+        #[arg(long)]
+        centre: Option<String>,
     },
     /// End a kiosk's credential: it issues no more tickets.
     Revoke {
@@ -406,15 +427,16 @@ pub fn main() -> ExitCode {
                 ))
             },
         ),
-        Command::ImportQueue { data, file } => run_import(
+        Command::ImportQueue { data, file, centre } => run_import(
             &data,
             &file,
             crate::import::read_queue_file,
             |store, cfg, _source, now| {
-                let changed = store.import_queue(cfg, now)?;
+                let centre = store.resolve_centre(centre.as_deref())?;
+                let changed = store.import_queue(&centre, cfg, now)?;
                 Ok(if changed {
                     format!(
-                        "叫号配置已发布：{} 个业务领域，{} 个窗口，{} 条潮汐规则",
+                        "{centre} 的叫号配置已发布：{} 个业务领域，{} 个窗口，{} 条潮汐规则",
                         cfg.domains.len(),
                         cfg.windows.len(),
                         cfg.rules.len()
@@ -429,7 +451,9 @@ pub fn main() -> ExitCode {
             desk,
             desk_code,
             replace,
-        } => enrol(&data, &desk, desk_code.as_deref(), replace),
+            centre,
+        } => enrol(&data, &desk, desk_code.as_deref(), replace, centre.as_deref()),
+        Command::Centre { command } => crate::cli_centre::centre_command(command),
         Command::User {
             command:
                 UserCommand::Add {
@@ -438,6 +462,7 @@ pub fn main() -> ExitCode {
                     role,
                     domains,
                     password_stdin,
+                    centre,
                 },
         } => {
             let _guard = init_logging(&data);
@@ -455,10 +480,15 @@ pub fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            match store.add_user(&name, &role, &domains, password, Clock::system().now()) {
-                Ok(()) => {
-                    tracing::info!(user = %name, role = %role, "user saved");
-                    println!("用户 {name}（{role}）已保存");
+            let saved = store.resolve_centre(centre.as_deref()).and_then(|c| {
+                store
+                    .add_user(&name, &role, &domains, &c, password, Clock::system().now())
+                    .map(|()| c)
+            });
+            match saved {
+                Ok(centre) => {
+                    tracing::info!(user = %name, role = %role, %centre, "user saved");
+                    println!("用户 {name}（{role}，{centre}）已保存");
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -499,7 +529,12 @@ pub fn main() -> ExitCode {
                 }
             }
         }
-        Command::ImportAppointments { data, day, file } => import_appointments(&data, day, &file),
+        Command::ImportAppointments {
+            data,
+            day,
+            file,
+            centre,
+        } => import_appointments(&data, day, &file, centre.as_deref()),
         Command::AuditVerify { data, anchors } => {
             crate::cli_audit::audit_verify(&data, anchors.as_deref())
         }
@@ -516,17 +551,31 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn import_appointments(data: &Path, day: Option<chrono::NaiveDate>, file: &Path) -> ExitCode {
+fn import_appointments(
+    data: &Path,
+    day: Option<chrono::NaiveDate>,
+    file: &Path,
+    centre: Option<&str>,
+) -> ExitCode {
     let _guard = init_logging(data);
     let mut store = match open(data) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let now = Clock::system().now();
-    let domains: Vec<String> = match store.queue_config() {
+    let centre = match store.resolve_centre(centre) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("导入失败，未做任何更改：{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let domains: Vec<String> = match store.queue_config(&centre) {
         Ok(Some(cfg)) => cfg.domains.into_iter().map(|d| d.code).collect(),
         Ok(None) => {
-            eprintln!("导入失败，未做任何更改：尚未发布叫号配置，请先运行 import-queue");
+            eprintln!(
+                "导入失败，未做任何更改：{centre} 尚未发布叫号配置，请先运行 import-queue --centre {centre}"
+            );
             return ExitCode::from(1);
         }
         Err(e) => {
@@ -556,7 +605,7 @@ fn import_appointments(data: &Path, day: Option<chrono::NaiveDate>, file: &Path)
             return print_issues(file, &issues);
         }
     };
-    match store.import_appointments(&list, now) {
+    match store.import_appointments(&centre, &list, now) {
         Ok(r) => {
             tracing::info!(
                 added = r.added,
@@ -577,15 +626,24 @@ fn import_appointments(data: &Path, day: Option<chrono::NaiveDate>, file: &Path)
     }
 }
 
-fn enrol(data: &Path, desk: &str, desk_code: Option<&str>, replace: bool) -> ExitCode {
+fn enrol(
+    data: &Path,
+    desk: &str,
+    desk_code: Option<&str>,
+    replace: bool,
+    centre: Option<&str>,
+) -> ExitCode {
     let _guard = init_logging(data);
     let mut store = match open(data) {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let now = Clock::system().now();
     let made = match desk_code {
-        Some(c) if replace => store.create_re_enrol_code(c, Some(desk), Clock::system().now()),
-        _ => store.create_enrol_code(desk, desk_code, Clock::system().now()),
+        Some(c) if replace => store.create_re_enrol_code(c, Some(desk), now),
+        _ => store
+            .resolve_centre(centre)
+            .and_then(|at| store.create_enrol_code_at(&at, desk, desk_code, now)),
     };
     match made {
         Ok((code, desk_code)) => {
@@ -736,7 +794,15 @@ fn kiosk_command(command: KioskCommand) -> ExitCode {
     };
     let now = Clock::system().now();
     match command {
-        KioskCommand::Add { name, hub_url, .. } => match store.add_kiosk(&name, now) {
+        KioskCommand::Add {
+            name,
+            hub_url,
+            centre,
+            ..
+        } => match store
+            .resolve_centre(centre.as_deref())
+            .and_then(|c| store.add_kiosk(&c, &name, now))
+        {
             Ok(code) => {
                 let path = format!("/kiosk/pair/{code}");
                 let link = hub_url.map_or_else(
@@ -780,7 +846,7 @@ fn kiosk_command(command: KioskCommand) -> ExitCode {
                     } else {
                         "待登记"
                     };
-                    println!("{}\t{state}", k.name);
+                    println!("{}\t{}\t{state}", k.name, k.centre);
                 }
                 ExitCode::SUCCESS
             }

@@ -62,6 +62,37 @@ pub struct PeriodQuery {
     day: Option<String>,
     #[serde(default)]
     month: Option<String>,
+    /// One centre's figures (default: the user's own).
+    #[serde(default)]
+    centre: Option<String>,
+    /// `rollup=1`: the county roll-up of every centre (county-level users only).
+    #[serde(default)]
+    rollup: Option<String>,
+}
+
+/// Whose figures a request is for: `None` is the county roll-up. A town's supervisor gets
+/// only their centre; asking for another, or for the roll-up, is refused.
+async fn figures_scope(
+    state: &HubState,
+    user: &crate::store_office::User,
+    q: &PeriodQuery,
+) -> Result<(Option<onewindow_domain::centre::Centre>, Vec<onewindow_domain::centre::Centre>), Response> {
+    let rollup = q.rollup.as_deref().is_some_and(|r| r == "1");
+    if rollup && !user.county_wide {
+        let (_, visible) = crate::office_centre::pick(state, user, None).await?;
+        let _ = visible;
+        return Err((
+            StatusCode::FORBIDDEN,
+            pages::office(
+                "无权查看",
+                Some(user),
+                html! { p.err #centre-refused { "全县汇总仅县级中心可看；您只能查看本中心（" (user.centre) "）的数据。" } },
+            ),
+        )
+            .into_response());
+    }
+    let (centre, visible) = crate::office_centre::pick(state, user, q.centre.as_deref()).await?;
+    Ok(((!rollup).then_some(centre), visible))
 }
 
 impl PeriodQuery {
@@ -81,8 +112,16 @@ pub async fn figures_page(
     Query(q): Query<PeriodQuery>,
 ) -> Response {
     let period = q.period(state.now());
+    let (centre, visible) = match figures_scope(&state, &user, &q).await {
+        Ok(s) => s,
+        Err(refused) => return refused,
+    };
     let p2 = period.clone();
-    let f = match state.store_call(move |s| s.figures(&p2)).await {
+    let code = centre.as_ref().map(|c| c.code.clone());
+    let f = match state
+        .store_call(move |s| s.figures(code.as_deref(), &p2))
+        .await
+    {
         Ok(f) => f,
         Err(_) => {
             return (
@@ -106,14 +145,43 @@ pub async fn figures_page(
     } else {
         (period.as_str(), "day")
     };
+    let (scope_name, scope_query) = match &centre {
+        Some(c) => (c.name.clone(), format!("centre={}", c.code)),
+        None => ("全县汇总".to_string(), "rollup=1".to_string()),
+    };
+    let extra = format!("&{query_key}={period}");
     let body = html! {
-        h2 { "数据统计 · " (kind) " " (period) }
+        h2 { "数据统计 · " span #figures-centre { (scope_name) } " · " (kind) " " (period) }
+        p #centre-nav {
+            @if visible.len() > 1 {
+                "中心："
+                @for c in &visible {
+                    @if centre.as_ref().is_some_and(|x| x.code == c.code) {
+                        b.current data-centre=(c.code) { (c.name) }
+                    } @else {
+                        a href={ "/office/figures?centre=" (c.code) (extra) } data-centre=(c.code) { (c.name) }
+                    }
+                    " "
+                }
+            }
+            @if user.county_wide {
+                @if centre.is_none() { b #rollup { "全县汇总" } }
+                @else { a #rollup href={ "/office/figures?rollup=1" (extra) } { "全县汇总" } }
+            }
+        }
         form method="get" action="/office/figures" {
+            @match &centre {
+                Some(c) => { input type="hidden" name="centre" value=(c.code); }
+                None => { input type="hidden" name="rollup" value="1"; }
+            }
             label { "日期 " input name="day" value=(day) placeholder="2026-11-27"; }
             " " button { "看日报" } " "
             label { "月份 " input name="month" placeholder="2026-11"; }
             " " button { "看月通报" } " "
-            a #figures-xlsx href={ "/office/figures.xlsx?" (query_key) "=" (period) } { "导出 Excel" }
+            a #figures-xlsx href={ "/office/figures.xlsx?" (scope_query) "&" (query_key) "=" (period) } { "导出 Excel" }
+        }
+        @if centre.is_none() {
+            (table("by-centre", "按中心", "中心", &f.by_centre, &f.total))
         }
         (table("by-domain", "按业务", "业务", &f.by_domain, &f.total))
         (table("by-window", "按窗口", "窗口", &f.by_window, &f.total))
@@ -127,15 +195,25 @@ pub async fn figures_page(
 pub fn figures_xlsx(f: &Figures) -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
+    let rollup = f.centre.is_none();
     for (name, first, rows) in [
+        ("按中心", "中心", &f.by_centre),
         ("按业务", "业务", &f.by_domain),
         ("按窗口", "窗口", &f.by_window),
         ("按人员", "经办人", &f.by_clerk),
         ("按时段", "时段", &f.by_hour),
     ] {
+        if name == "按中心" && !rollup {
+            continue;
+        }
         let ws = wb.add_worksheet();
         ws.set_name(name)?;
-        ws.write_string_with_format(0, 0, format!("{} {}", f.period, name), &bold)?;
+        ws.write_string_with_format(
+            0,
+            0,
+            format!("{} {} {}", f.centre.as_deref().unwrap_or("全县汇总"), f.period, name),
+            &bold,
+        )?;
         for (c, h) in [
             first,
             "取号数",
@@ -186,15 +264,24 @@ pub async fn figures_export(
 ) -> Response {
     let clock = state.clock();
     let period = q.period(state.now());
-    let (p2, name) = (period.clone(), user.name.clone());
+    let (centre, _) = match figures_scope(&state, &user, &q).await {
+        Ok(s) => s,
+        Err(refused) => return refused,
+    };
+    let code = centre.map(|c| c.code);
+    let file = format!(
+        "figures-{}-{period}.xlsx",
+        code.as_deref().unwrap_or("county")
+    );
+    let (p2, name, f2) = (period.clone(), user.name.clone(), file.clone());
     // The workbook goes out only once its export is in the audit log.
     let f = match state
         .store_call(move |s| {
-            let f = s.figures(&p2)?;
+            let f = s.figures(code.as_deref(), &p2)?;
             s.audit_hub(
                 &name,
                 "export",
-                &format!("figures-{p2}.xlsx"),
+                &f2,
                 "ok",
                 None,
                 clock.now(),
@@ -218,7 +305,7 @@ pub async fn figures_export(
                     ),
                     (
                         header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"figures-{period}.xlsx\""),
+                        format!("attachment; filename=\"{file}\""),
                     ),
                 ],
                 bytes,
@@ -244,23 +331,23 @@ mod tests {
         let t0: DateTime<Utc> = "2026-11-27T01:00:00Z".parse().unwrap();
         let mut s = HubStore::open_in_memory().unwrap();
         let cfg = QueueConfig::parse(include_str!("../../../demo/queue.json")).unwrap();
-        s.import_queue(&cfg, t0).unwrap();
+        s.import_queue("MAIN", &cfg, t0).unwrap();
         for _ in 0..3 {
-            s.issue_ticket("ZHSL", None, None, "kiosk", t0).unwrap();
+            s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0).unwrap();
         }
-        s.issue_ticket("GAHZ", None, None, "kiosk", t0).unwrap();
+        s.issue_ticket("MAIN", "GAHZ", None, None, "kiosk", t0).unwrap();
         // A001: called after 10 minutes, served 5 minutes, linked to a case.
-        s.call_next(1, "li", t0 + Duration::minutes(10)).unwrap();
-        s.queue_step(1, "serve", None, "li", t0 + Duration::minutes(11))
+        s.call_next("MAIN", 1, "li", t0 + Duration::minutes(10)).unwrap();
+        s.queue_step("MAIN", 1, "serve", None, "li", t0 + Duration::minutes(11))
             .unwrap();
-        s.link_ticket_case(1, "W01-20261127-0001").unwrap();
+        s.link_ticket_case("MAIN", 1, "W01-20261127-0001").unwrap();
         // A002: called after 20 minutes, no-show.
-        s.call_next(1, "li", t0 + Duration::minutes(16)).unwrap();
-        s.queue_step(1, "no_show", None, "li", t0 + Duration::minutes(20))
+        s.call_next("MAIN", 1, "li", t0 + Duration::minutes(16)).unwrap();
+        s.queue_step("MAIN", 1, "no_show", None, "li", t0 + Duration::minutes(20))
             .unwrap();
         // A001's applicant rated it 满意.
-        s.rate(1, 4, &[], "", t0 + Duration::minutes(21)).unwrap();
-        let f = s.figures("2026-11-27").unwrap();
+        s.rate("MAIN", 1, 4, &[], "", t0 + Duration::minutes(21)).unwrap();
+        let f = s.figures(Some("MAIN"), "2026-11-27").unwrap();
         assert_eq!((f.total.tickets, f.total.called, f.total.cases), (4, 2, 1));
         let zhsl = f.by_domain.iter().find(|r| r.key == "ZHSL").unwrap();
         assert_eq!((zhsl.tickets, zhsl.no_shows), (3, 1));
@@ -275,10 +362,10 @@ mod tests {
         assert_eq!(f.by_clerk[0].key, "li");
         assert_eq!(f.by_hour[0].key, "09", "local time");
         assert_eq!((f.total.ratings, f.total.satisfaction()), (1, Some(1.0)));
-        let month = s.figures("2026-11").unwrap();
+        let month = s.figures(Some("MAIN"), "2026-11").unwrap();
         assert_eq!(month.total.tickets, 4);
-        assert_eq!(s.figures("2026-10").unwrap().total.tickets, 0);
-        assert!(s.figures("yesterday").is_err());
+        assert_eq!(s.figures(Some("MAIN"), "2026-10").unwrap().total.tickets, 0);
+        assert!(s.figures(Some("MAIN"), "yesterday").is_err());
         let xlsx = figures_xlsx(&f).unwrap();
         assert!(xlsx.starts_with(b"PK"), "a zip workbook");
     }

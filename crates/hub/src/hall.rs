@@ -46,9 +46,9 @@ label{margin-right:24px} input[type=text]{font-size:22px;padding:6px 10px;width:
 /// The cookie holding a kiosk's credential.
 const KIOSK_COOKIE: &str = "onewindow_kiosk";
 
-/// A kiosk whose browser holds a credential (`kiosk add` gave it a one-time link). Anyone
-/// else is told this browser is not a kiosk.
-pub struct KioskCredential(pub String);
+/// A kiosk whose browser holds a credential (`kiosk add` gave it a one-time link): its name
+/// and its centre. Anyone else is told this browser is not a kiosk.
+pub struct KioskCredential(pub String, pub String);
 
 impl axum::extract::FromRequestParts<HubState> for KioskCredential {
     type Rejection = Response;
@@ -77,7 +77,7 @@ impl axum::extract::FromRequestParts<HubState> for KioskCredential {
             return Err(not_a_kiosk());
         };
         match state.store_call(move |s| s.kiosk_for_token(&token)).await {
-            Ok(Some(name)) => Ok(KioskCredential(name)),
+            Ok(Some((name, centre))) => Ok(KioskCredential(name, centre)),
             Ok(None) => Err(not_a_kiosk()),
             Err(e) => Err(e.into_response()),
         }
@@ -124,14 +124,21 @@ pub async fn pair(State(state): State<HubState>, Path(code): Path<String>) -> Re
 
 /// 取号: pick a domain; the priority lane opens by the ID number's age, or by choosing
 /// 残疾人 / 军人 (checked at the window).
-pub async fn kiosk(State(state): State<HubState>, _kiosk: KioskCredential) -> Response {
-    kiosk_page(&state, None).await
+pub async fn kiosk(
+    State(state): State<HubState>,
+    KioskCredential(_, centre): KioskCredential,
+) -> Response {
+    kiosk_page(&state, &centre, None).await
 }
 
-async fn kiosk_page(state: &HubState, error: Option<&str>) -> Response {
-    let cfg = match state.store_call(|s| s.queue_config()).await {
-        Ok(Some(c)) => c,
-        Ok(None) => {
+async fn kiosk_page(state: &HubState, centre: &str, error: Option<&str>) -> Response {
+    let c = centre.to_string();
+    let cfg = match state
+        .store_call(move |s| Ok((s.queue_config(&c)?, s.centre(&c)?)))
+        .await
+    {
+        Ok((Some(c), Some(at))) => (c, at),
+        Ok((None, _) | (_, None)) => {
             return (
                 StatusCode::SERVICE_UNAVAILABLE,
                 pages::hall(
@@ -147,8 +154,9 @@ async fn kiosk_page(state: &HubState, error: Option<&str>) -> Response {
         }
         Err(e) => return e.into_response(),
     };
+    let (cfg, at) = cfg;
     let body = html! {
-        header { "一窗 · 取号" }
+        header { "一窗 · 取号 · " span #kiosk-centre { (at.name) } }
         main {
             @if let Some(e) = error { p.err #kiosk-error role="alert" { (e) } }
             form method="post" action="/kiosk/tickets" #kiosk-form {
@@ -202,7 +210,7 @@ pub struct TakeForm {
 
 pub async fn take_ticket(
     State(state): State<HubState>,
-    KioskCredential(kiosk): KioskCredential,
+    KioskCredential(kiosk, centre): KioskCredential,
     Form(f): Form<TakeForm>,
 ) -> Response {
     let clock = state.clock();
@@ -213,7 +221,7 @@ pub async fn take_ticket(
         .await
     {
         Ok(None) => {}
-        Ok(Some(until)) => return kiosk_busy(&state, &kiosk, until).await,
+        Ok(Some(until)) => return kiosk_busy(&state, &centre, &kiosk, until).await,
         Err(e) => return e.into_response(),
     }
     let id = f.id_number.trim();
@@ -221,13 +229,14 @@ pub async fn take_ticket(
         "disabled" => Some(Priority::Disabled),
         "military" => Some(Priority::Military),
         "" => None,
-        _ => return kiosk_page(&state, Some("绿色通道选项无效，请重新选择。")).await,
+        _ => return kiosk_page(&state, &centre, Some("绿色通道选项无效，请重新选择。")).await,
     };
     if !id.is_empty() {
         let today = hall_day(now);
         if onewindow_domain::validate::IdNumber::parse(id, today).is_err() {
             return kiosk_page(
                 &state,
+                &centre,
                 Some("身份证号码不正确，请核对后重输；不需要绿色通道可以留空。"),
             )
             .await;
@@ -238,16 +247,24 @@ pub async fn take_ticket(
         }
     }
     let domain = f.domain.clone();
+    let c = centre.clone();
     match state
-        .store_call(move |s| s.issue_ticket(&domain, priority, None, "kiosk", now))
+        .store_call(move |s| s.issue_ticket(&c, &domain, priority, None, "kiosk", now))
         .await
     {
         Ok(slip) => {
-            tracing::info!(ticket = %slip.ticket.number, domain = %slip.ticket.domain, "ticket issued");
-            let _ = state.board.send(());
+            tracing::info!(ticket = %slip.ticket.number, domain = %slip.ticket.domain, %centre, "ticket issued");
+            state.board_changed(&centre);
             Redirect::to(&format!("/kiosk/tickets/{}", slip.ticket.id)).into_response()
         }
-        Err(_) => kiosk_page(&state, Some("该业务暂不能取号，请重新选择或到咨询台。")).await,
+        Err(_) => {
+            kiosk_page(
+                &state,
+                &centre,
+                Some("该业务暂不能取号，请重新选择或到咨询台。"),
+            )
+            .await
+        }
     }
 }
 
@@ -260,11 +277,12 @@ pub struct CheckInForm {
 /// Too many tickets, or wrong appointment codes, from one kiosk: 429 with `Retry-After`.
 async fn kiosk_busy(
     state: &HubState,
+    centre: &str,
     kiosk: &str,
     until: chrono::DateTime<chrono::Utc>,
 ) -> Response {
     tracing::warn!(%kiosk, "kiosk throttled");
-    let mut r = kiosk_page(state, Some("取号过于频繁，请稍候再试。")).await;
+    let mut r = kiosk_page(state, centre, Some("取号过于频繁，请稍候再试。")).await;
     *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
     let wait = crate::auth::retry_after(until, state.now());
     if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
@@ -277,7 +295,7 @@ async fn kiosk_busy(
 /// that match nothing count against the kiosk, so nobody learns which codes exist by trying.
 pub async fn check_in(
     State(state): State<HubState>,
-    KioskCredential(kiosk): KioskCredential,
+    KioskCredential(kiosk, centre): KioskCredential,
     Form(f): Form<CheckInForm>,
 ) -> Response {
     use crate::store_kiosk::KIOSK_CHECK_INS;
@@ -285,12 +303,13 @@ pub async fn check_in(
     let now = clock.now();
     let code = f.code;
     let k = kiosk.clone();
+    let c = centre.clone();
     match state
         .store_call(move |s| {
             if let Some(until) = s.throttled(&KIOSK_CHECK_INS, &k, now)? {
                 return Ok(Err(until));
             }
-            let r = s.check_in(&code, now)?;
+            let r = s.check_in(&c, &code, now)?;
             if matches!(r, crate::store_appointment::CheckIn::Refused(_)) {
                 s.throttle_count(&KIOSK_CHECK_INS, &k, now)?;
             }
@@ -298,19 +317,26 @@ pub async fn check_in(
         })
         .await
     {
-        Ok(Err(until)) => kiosk_busy(&state, &kiosk, until).await,
+        Ok(Err(until)) => kiosk_busy(&state, &centre, &kiosk, until).await,
         Ok(Ok(crate::store_appointment::CheckIn::Issued(slip))) => {
             tracing::info!(ticket = %slip.ticket.number, domain = %slip.ticket.domain, "appointment checked in");
-            let _ = state.board.send(());
+            state.board_changed(&centre);
             Redirect::to(&format!("/kiosk/tickets/{}", slip.ticket.id)).into_response()
         }
         Ok(Ok(crate::store_appointment::CheckIn::Already(id))) => {
             Redirect::to(&format!("/kiosk/tickets/{id}")).into_response()
         }
         Ok(Ok(crate::store_appointment::CheckIn::Refused(why))) => {
-            kiosk_page(&state, Some(&why)).await
+            kiosk_page(&state, &centre, Some(&why)).await
         }
-        Err(_) => kiosk_page(&state, Some("暂时无法签到，请取普通号或到咨询台。")).await,
+        Err(_) => {
+            kiosk_page(
+                &state,
+                &centre,
+                Some("暂时无法签到，请取普通号或到咨询台。"),
+            )
+            .await
+        }
     }
 }
 
@@ -489,14 +515,57 @@ function render(b) {
     return `<div class="window ${esc(w.state)}" data-window="${w.number}"><div class="name">${esc(w.name)}</div><div class="cur">${cur}</div></div>`;
   }).join('');
 }
-const es = new EventSource('/display/events');
+const es = new EventSource(document.querySelector('[data-events]').dataset.events);
 es.onmessage = e => render(JSON.parse(e.data));
 setInterval(() => { document.getElementById('clock').textContent = new Date().toLocaleTimeString('zh-CN', {hour12: false}); }, 1000);
 "#;
 
-/// The hall TV: the last five calls large, a tile per window; live over `/display/events`.
+/// The hall TV of the hub's only centre; with several, a list of their displays.
 pub async fn display(State(state): State<HubState>) -> Response {
-    let board = match state.store_call(|s| s.hall_board()).await {
+    let centres = match state.store_call(|s| s.centres()).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    match centres.as_slice() {
+        [one] => centre_board_page(&state, one.clone()).await,
+        many => {
+            let body = html! {
+                header { span { "叫号屏" } }
+                main {
+                    ul #display-centres style="font-size:34px" {
+                        @for c in many {
+                            li { a style="color:#ffd166" href={ "/display/" (c.code) } { (c.name) } }
+                        }
+                    }
+                }
+            };
+            pages::hall("叫号屏", DISPLAY_STYLE, body).into_response()
+        }
+    }
+}
+
+/// One centre's hall TV: `/display/CODE`.
+pub async fn centre_display(State(state): State<HubState>, Path(code): Path<String>) -> Response {
+    let c = code.clone();
+    match state.store_call(move |s| s.centre(&c)).await {
+        Ok(Some(centre)) => centre_board_page(&state, centre).await,
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            pages::hall(
+                "叫号屏",
+                DISPLAY_STYLE,
+                html! { main { p style="font-size:40px" { "没有这个中心。" } } },
+            ),
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The hall TV: the last five calls large, a tile per window; live over server-sent events.
+async fn centre_board_page(state: &HubState, centre: onewindow_domain::centre::Centre) -> Response {
+    let code = centre.code.clone();
+    let board = match state.store_call(move |s| s.hall_board(&code)).await {
         Ok(b) => b,
         Err(_) => {
             return (
@@ -513,9 +582,10 @@ pub async fn display(State(state): State<HubState>) -> Response {
                 .into_response();
         }
     };
+    let events = format!("/display/{}/events", centre.code);
     let body = html! {
-        header { span { "一窗 · 政务服务中心" } span #clock {} }
-        main {
+        header { span #display-centre { "一窗 · " (centre.name) } span #clock {} }
+        main data-events=(events) {
             section #calls { h2 { "最近叫号" } div #call-list { (render_calls(&board)) } }
             section #windows { h2 { "各窗口" } div #window-grid { (render_windows(&board)) } }
         }
@@ -524,12 +594,35 @@ pub async fn display(State(state): State<HubState>) -> Response {
     pages::hall("叫号屏", DISPLAY_STYLE, body).into_response()
 }
 
-/// Server-sent events: the whole board now, then again each time it changes.
-pub async fn display_events(
+/// Server-sent events of the hub's only centre (with several, each has its own URL).
+pub async fn display_events(State(state): State<HubState>) -> Response {
+    match state.store_call(|s| s.resolve_centre(None)).await {
+        Ok(centre) => board_events(&state, &centre).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Server-sent events of one centre's board: `/display/CODE/events`.
+pub async fn centre_display_events(
     State(state): State<HubState>,
-) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
-    // Every stream sends the same board, built once per change (`HubState::board_feed`).
-    let rx = state.board_feed();
+    Path(code): Path<String>,
+) -> Response {
+    let c = code.clone();
+    match state.store_call(move |s| s.centre(&c)).await {
+        Ok(Some(_)) => board_events(&state, &code).into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The whole board now, then again each time it changes.
+fn board_events(
+    state: &HubState,
+    centre: &str,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>> + use<>> {
+    // Every stream of a centre sends the same board, built once per change
+    // (`HubState::board_feed`).
+    let rx = state.board_feed(centre);
     let stream = futures_util::stream::unfold((rx, true), |(mut rx, first)| async move {
         loop {
             if !first || rx.borrow().is_none() {

@@ -233,12 +233,24 @@ fn today(now: DateTime<Utc>) -> NaiveDate {
     (now + chrono::Duration::hours(8)).date_naive()
 }
 
-pub async fn list(State(state): State<HubState>, Approver(user): Approver) -> Response {
+pub async fn list(
+    State(state): State<HubState>,
+    Approver(user): Approver,
+    axum::extract::Query(q): axum::extract::Query<crate::office_centre::CentreQuery>,
+) -> Response {
     let u = user.clone();
-    let cases = match state.store_call(move |s| s.office_cases(&u)).await {
+    // Approvers work county-wide by domain: every centre's cases, filtered on request.
+    let (mut cases, centres) = match state
+        .store_call(move |s| Ok((s.office_cases(&u)?, s.centres()?)))
+        .await
+    {
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
+    let only = q.centre.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    if let Some(only) = only {
+        cases.retain(|c| c.centre == only);
+    }
     let now = state.now();
     let today = today(now);
     let scope = if user.role == "admin" {
@@ -252,10 +264,23 @@ pub async fn list(State(state): State<HubState>, Approver(user): Approver) -> Re
     };
     let body = html! {
         h2 { "待办件（" (scope) "）" }
+        @if centres.len() > 1 {
+            form method="get" action="/office" #centre-filter {
+                label { "受理中心 "
+                    select name="centre" #centre-select {
+                        option value="" selected[only.is_none()] { "全部中心" }
+                        @for c in &centres {
+                            option value=(c.code) selected[only == Some(c.code.as_str())] { (c.name) }
+                        }
+                    }
+                }
+                " " button type="submit" { "筛选" }
+            }
+        }
         p { "共 " (cases.len()) " 件；红色为已超期，黄色为两日内到期。" }
         table #cases {
             thead { tr {
-                th { "办件编号" } th { "事项" } th { "状态" } th { "受理窗口" } th { "已等待" } th { "承诺办结日期" }
+                th { "办件编号" } th { "事项" } th { "状态" } th { "受理中心" } th { "受理窗口" } th { "已等待" } th { "承诺办结日期" }
             } }
             tbody {
                 @for c in &cases {
@@ -267,6 +292,7 @@ pub async fn list(State(state): State<HubState>, Approver(user): Approver) -> Re
                         }
                         td { (c.item_name) br; small { (c.domain_name) } }
                         td { (state_label(&c.state)) }
+                        td.centre data-centre=(c.centre) { (c.centre_name) }
                         td { (c.desk_name) }
                         td { (waiting(&c.accepted_at, now)) }
                         td { (c.promised_date.as_deref().unwrap_or("—")) " " span.tag { (tag) } }

@@ -111,6 +111,8 @@ mod tests {
             name: "<script>alert(1)</script>".into(),
             role: "approver".into(),
             domains: vec![],
+            centre: "MAIN".into(),
+            county_wide: true,
         };
         let Html(page) = office("a & b", Some(&user), html! { p { ("\"x\" <y>") } });
         assert!(page.starts_with("<!DOCTYPE html>"), "{page}");

@@ -23,7 +23,11 @@ async fn render(
     error: Option<&str>,
 ) -> Response {
     let clock = state.clock();
-    let list = match state.store_call(|s| s.bad_ratings()).await {
+    let scope = user.centre_scope().map(String::from);
+    let list = match state
+        .store_call(move |s| s.bad_ratings(scope.as_deref()))
+        .await
+    {
         Ok(l) => l,
         Err(e) => return e.into_response(),
     };
@@ -109,9 +113,11 @@ pub async fn advance(
 ) -> Response {
     let clock = state.clock();
     let by = user.name.clone();
+    let scope = user.centre_scope().map(String::from);
     match state
         .store_call(move |s| {
-            let next = s.advance_rectification(id, &by, &f.note, clock.now())?;
+            let next =
+                s.advance_rectification(scope.as_deref(), id, &by, &f.note, clock.now())?;
             s.audit_hub(
                 &by,
                 "rating_rectify",

@@ -594,19 +594,51 @@ async fn result_file(
         .into_response())
 }
 
+/// The centre a request is about: an enrolled desk's own; without a device token, the hub's
+/// only centre (a hub with several needs a desk to say which).
+async fn request_centre(state: &HubState, headers: &HeaderMap) -> Result<String, HttpError> {
+    if headers.contains_key(axum::http::header::AUTHORIZATION) {
+        let device = device(state, headers).await?;
+        return state.with_store(move |s| s.centre_of_device(&device)).await;
+    }
+    state.with_store(|s| s.resolve_centre(None)).await
+}
+
 async fn queue_config_changes(
     State(state): State<HubState>,
+    headers: HeaderMap,
     q: Result<Query<ChangesQuery>, QueryRejection>,
 ) -> Result<Response, HttpError> {
     let (cursor, limit) = page_query(q)?;
+    let centre = request_centre(&state, &headers).await?;
     let page = state
-        .with_store(move |s| s.queue_config_changes(cursor, limit))
+        .with_store(move |s| s.queue_config_changes(&centre, cursor, limit))
         .await?;
     Ok(Json(page).into_response())
 }
 
-/// The desk's window: the one its desk code sits at in the queue configuration.
-async fn desk_window(state: &HubState, headers: &HeaderMap) -> Result<u32, HttpError> {
+/// What a desk receives with the catalog: its centre, the items it accepts and where the
+/// others are accepted.
+async fn centre_scope(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+) -> Result<Json<onewindow_domain::centre::CentreScope>, HttpError> {
+    let device = device(&state, &headers).await?;
+    Ok(Json(
+        state
+            .with_store(move |s| {
+                let centre = s.centre_of_device(&device)?;
+                s.centre_scope(&centre)
+            })
+            .await?,
+    ))
+}
+
+/// The desk's window: the one its desk code sits at in its centre's queue configuration.
+async fn desk_window(
+    state: &HubState,
+    headers: &HeaderMap,
+) -> Result<crate::store_queue::DeskWindow, HttpError> {
     let device = device(state, headers).await?;
     state.with_store(move |s| s.window_of_device(&device)).await
 }
@@ -632,10 +664,11 @@ async fn queue_call_next(
     let window = desk_window(&state, &headers).await?;
     let Json(req) = body?;
     let clerk = clerk_of(&req)?;
+    let centre = window.centre.clone();
     let answer = state
-        .with_store(move |s| s.call_next(window, &clerk, clock.now()))
+        .with_store(move |s| s.call_next(&window.centre, window.number, &clerk, clock.now()))
         .await?;
-    let _ = state.board.send(());
+    state.board_changed(&centre);
     Ok(Json(answer))
 }
 
@@ -649,10 +682,12 @@ async fn queue_step(
     let Json(req) = body?;
     let clerk = clerk_of(&req)?;
     let action = req.action.clone().unwrap_or_default();
+    let centre = window.centre.clone();
     let answer = state
         .with_store(move |s| {
             s.queue_step(
-                window,
+                &window.centre,
+                window.number,
                 &action,
                 req.transfer_to.as_ref(),
                 &clerk,
@@ -660,7 +695,7 @@ async fn queue_step(
             )
         })
         .await?;
-    let _ = state.board.send(());
+    state.board_changed(&centre);
     Ok(Json(answer))
 }
 
@@ -674,10 +709,13 @@ async fn queue_window(
     let Json(req) = body?;
     let clerk = clerk_of(&req)?;
     let to = req.action.clone().unwrap_or_default();
+    let centre = window.centre.clone();
     let live = state
-        .with_store(move |s| s.set_window_state(window, &to, &clerk, clock.now()))
+        .with_store(move |s| {
+            s.set_window_state(&window.centre, window.number, &to, &clerk, clock.now())
+        })
         .await?;
-    let _ = state.board.send(());
+    state.board_changed(&centre);
     Ok(Json(live))
 }
 
@@ -691,14 +729,22 @@ async fn queue_walk_in(
     let Json(req) = body?;
     let clerk = clerk_of(&req)?;
     let domain = req.action.clone().unwrap_or_default();
-    let answer = state
+    let (centre, answer) = state
         .with_store(move |s| {
             let window = s.window_of_device(&device)?;
             let desk_code = s.desk_code_of(&device)?;
-            s.walk_in(window, &domain, &desk_code, &clerk, clock.now())
+            let answer = s.walk_in(
+                &window.centre,
+                window.number,
+                &domain,
+                &desk_code,
+                &clerk,
+                clock.now(),
+            )?;
+            Ok((window.centre, answer))
         })
         .await?;
-    let _ = state.board.send(());
+    state.board_changed(&centre);
     Ok(Json(answer))
 }
 
@@ -719,7 +765,7 @@ async fn queue_link(
     }
     Ok(Json(
         state
-            .with_store(move |s| s.link_ticket_case(window, &number))
+            .with_store(move |s| s.link_ticket_case(&window.centre, window.number, &number))
             .await?,
     ))
 }
@@ -733,10 +779,20 @@ async fn queue_rating(
     let window = desk_window(&state, &headers).await?;
     let Json(req) = body?;
     let level = req.level;
+    let number = window.number;
     let id = state
-        .with_store(move |s| s.rate(window, req.level, &req.reasons, &req.comment, clock.now()))
+        .with_store(move |s| {
+            s.rate(
+                &window.centre,
+                window.number,
+                req.level,
+                &req.reasons,
+                &req.comment,
+                clock.now(),
+            )
+        })
         .await?;
-    tracing::info!(window, level, "rating recorded");
+    tracing::info!(window = number, level, "rating recorded");
     Ok(Json(id))
 }
 
@@ -781,15 +837,19 @@ async fn queue_mine(
     let window = desk_window(&state, &headers).await?;
     Ok(Json(
         state
-            .with_store(move |s| s.window_now(window, clock.now()))
+            .with_store(move |s| s.window_now(&window.centre, window.number, clock.now()))
             .await?,
     ))
 }
 
 async fn queue_board(
     State(state): State<HubState>,
+    headers: HeaderMap,
 ) -> Result<Json<onewindow_proto::HallBoard>, HttpError> {
-    Ok(Json(state.with_store(|s| s.hall_board()).await?))
+    let centre = request_centre(&state, &headers).await?;
+    Ok(Json(
+        state.with_store(move |s| s.hall_board(&centre)).await?,
+    ))
 }
 
 async fn not_found() -> HttpError {
@@ -808,6 +868,7 @@ pub fn router(state: HubState) -> Router {
         .route(paths::CATALOG_CHANGES, get(catalog_changes))
         .route(paths::CALENDAR_CHANGES, get(calendar_changes))
         .route(paths::QUEUE_CONFIG_CHANGES, get(queue_config_changes))
+        .route(paths::CENTRE_SCOPE, get(centre_scope))
         .route(paths::QUEUE_CALL_NEXT, post(queue_call_next))
         .route(paths::QUEUE_STEP, post(queue_step))
         .route(paths::QUEUE_WINDOW, post(queue_window))
@@ -827,6 +888,8 @@ pub fn router(state: HubState) -> Router {
         .route("/kiosk/tickets/{id}", get(crate::hall::slip))
         .route("/kiosk/pair/{code}", get(crate::hall::pair))
         .route("/display", get(crate::hall::display))
+        .route("/display/{centre}", get(crate::hall::centre_display))
+        .route("/display/{centre}/events", get(crate::hall::centre_display_events))
         .route("/office/hall", get(crate::tidal::hall))
         .route("/office/figures", get(crate::figures::figures_page))
         .route("/office/figures.xlsx", get(crate::figures::figures_export))

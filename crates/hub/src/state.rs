@@ -8,19 +8,20 @@ use crate::error::HttpError;
 use crate::store::{HubStore, HubStoreError};
 use crate::store_blob::BlobDir;
 
+type BoardFeed = tokio::sync::watch::Sender<Option<Arc<str>>>;
+
 #[derive(Clone)]
 pub struct HubState {
     pub(crate) store: Arc<Mutex<HubStore>>,
     pub(crate) blobs: BlobDir,
     /// Blobs a request is writing right now.
     pub(crate) uploading: Arc<Mutex<std::collections::HashSet<String>>>,
-    /// Ticks when the hall board changed (a call, a recall, a window state): the display pages
-    /// listen.
-    pub(crate) board: tokio::sync::broadcast::Sender<()>,
-    /// The hall board as the display streams send it, built once per change for all of them
-    /// (`None` until first built).
-    board_json: tokio::sync::watch::Sender<Option<Arc<str>>>,
-    board_builder: Arc<std::sync::atomic::AtomicBool>,
+    /// Ticks with a centre's code when its hall board changed (a call, a recall, a window
+    /// state): that centre's display pages listen.
+    board: tokio::sync::broadcast::Sender<Arc<str>>,
+    /// Each centre's hall board as its display streams send it, built once per change for all
+    /// of them (`None` until first built); an entry exists once a display of it connected.
+    boards: Arc<Mutex<std::collections::HashMap<String, BoardFeed>>>,
     /// The hub's time (`serve --now` starts it at a chosen instant).
     clock: Clock,
     /// How browsers reach the hub: TLS, the public address, trusted proxies.
@@ -37,8 +38,7 @@ impl HubState {
             blobs,
             uploading: Arc::default(),
             board: tokio::sync::broadcast::channel(64).0,
-            board_json: tokio::sync::watch::channel(None).0,
-            board_builder: Arc::default(),
+            boards: Arc::default(),
             clock,
             web: Arc::default(),
             password_checks: Arc::new(tokio::sync::Semaphore::new(
@@ -53,29 +53,45 @@ impl HubState {
         self
     }
 
-    /// The board as JSON, rebuilt once per change however many displays watch: the first
-    /// caller starts the builder, which waits on the change ticks (nothing runs while the hall
-    /// is quiet) and folds a burst of calls into one board.
-    pub(crate) fn board_feed(&self) -> tokio::sync::watch::Receiver<Option<Arc<str>>> {
-        use std::sync::atomic::Ordering;
-        let rx = self.board_json.subscribe();
-        if self.board_builder.swap(true, Ordering::AcqRel) {
-            return rx;
+    /// Tells `centre`'s displays its board changed.
+    pub(crate) fn board_changed(&self, centre: &str) {
+        let _ = self.board.send(centre.into());
+    }
+
+    /// `centre`'s board as JSON, rebuilt once per change however many displays watch: the
+    /// first caller starts the centre's builder, which waits on the change ticks (nothing runs
+    /// while the hall is quiet) and folds a burst of calls into one board.
+    pub(crate) fn board_feed(&self, centre: &str) -> tokio::sync::watch::Receiver<Option<Arc<str>>> {
+        let mut boards = self.boards.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(feed) = boards.get(centre) {
+            return feed.subscribe();
         }
+        let feed = tokio::sync::watch::channel(None).0;
+        let rx = feed.subscribe();
+        boards.insert(centre.to_string(), feed.clone());
+        drop(boards);
         let (state, mut ticks) = (self.clone(), self.board.subscribe());
+        let centre: Arc<str> = centre.into();
         tokio::spawn(async move {
             use tokio::sync::broadcast::error::{RecvError, TryRecvError};
             loop {
-                match state.store_call(|s| s.hall_board()).await {
+                let c = centre.clone();
+                match state.store_call(move |s| s.hall_board(&c)).await {
                     Ok(b) => {
                         let json = serde_json::to_string(&b).expect("a board serialises");
-                        state.board_json.send_replace(Some(json.into()));
+                        feed.send_replace(Some(json.into()));
                     }
-                    Err(_) => tracing::warn!("the hall board cannot be built now"),
+                    Err(_) => tracing::warn!(%centre, "the hall board cannot be built now"),
                 }
-                // A lagging receiver only missed ticks: the next board is whole anyway.
-                if let Err(RecvError::Closed) = ticks.recv().await {
-                    return;
+                // Wait for a tick of this centre. A lagging receiver only missed ticks: the
+                // next board is whole anyway.
+                loop {
+                    match ticks.recv().await {
+                        Ok(c) if c == centre => break,
+                        Ok(_) => {}
+                        Err(RecvError::Lagged(_)) => break,
+                        Err(RecvError::Closed) => return,
+                    }
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(40)).await;
                 while !matches!(

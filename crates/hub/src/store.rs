@@ -85,6 +85,11 @@ pub const HUB_MIGRATIONS: &[Migration] = &[
         name: "0014_web_face",
         sql: include_str!("../../../migrations/hub/0014_web_face.sql"),
     },
+    Migration {
+        version: 15,
+        name: "0015_centres",
+        sql: include_str!("../../../migrations/hub/0015_centres.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -157,9 +162,10 @@ pub struct CalendarImportReport {
 
 pub struct HubStore {
     pub(crate) conn: Connection,
-    /// The current queue configuration, parsed once per published version (seq).
-    pub(crate) queue_cache:
-        std::cell::RefCell<Option<(i64, std::sync::Arc<onewindow_domain::queue::QueueConfig>)>>,
+    /// Each centre's current queue configuration, parsed once per published version (seq).
+    pub(crate) queue_cache: std::cell::RefCell<
+        HashMap<String, (i64, std::sync::Arc<onewindow_domain::queue::QueueConfig>)>,
+    >,
     /// The key the hub signs its own audit chain and its anchor files with (`DATA/audit-key`).
     pub(crate) audit_signer: onewindow_domain::audit::AuditSigner,
 }
@@ -543,18 +549,39 @@ impl HubStore {
     /// it changed.
     pub fn import_queue(
         &mut self,
+        centre: &str,
         cfg: &onewindow_domain::queue::QueueConfig,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         if let Err(issues) = cfg.check() {
             return Err(HubStoreError::BadInput(issues.join("; ")));
         }
+        let centre = self.resolve_centre(Some(centre))?;
+        let centre = centre.as_str();
+        // A window's desk is a desk of this centre (desk codes are the county's).
+        for w in &cfg.windows {
+            let Some(desk) = &w.desk_code else { continue };
+            let elsewhere: Option<String> = self
+                .conn
+                .query_row(
+                    "SELECT centre FROM device WHERE desk_code = ?1 AND centre <> ?2",
+                    params![desk, centre],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(other) = elsewhere {
+                return Err(HubStoreError::BadInput(format!(
+                    "window {} names desk {desk}, which is a desk of centre {other}, not {centre}",
+                    w.number
+                )));
+            }
+        }
         let body = to_json("queue configuration", cfg)?;
         let tx = self.conn.transaction()?;
         let current: Option<String> = tx
             .query_row(
-                "SELECT body FROM queue_config_change ORDER BY seq DESC LIMIT 1",
-                [],
+                "SELECT body FROM queue_config_change WHERE centre = ?1 ORDER BY seq DESC LIMIT 1",
+                [centre],
                 |r| r.get(0),
             )
             .optional()?;
@@ -562,20 +589,23 @@ impl HubStore {
             return Ok(false);
         }
         tx.execute(
-            "INSERT INTO queue_config_change (body, imported_at) VALUES (?1, ?2)",
-            params![body, now.to_rfc3339_opts(SecondsFormat::Secs, true)],
+            "INSERT INTO queue_config_change (centre, body, imported_at) VALUES (?1, ?2, ?3)",
+            params![centre, body, now.to_rfc3339_opts(SecondsFormat::Secs, true)],
         )?;
         tx.commit()?;
         Ok(true)
     }
 
-    /// The current queue configuration, if one was published.
-    pub fn queue_config(&self) -> Result<Option<onewindow_domain::queue::QueueConfig>> {
+    /// A centre's current queue configuration, if one was published.
+    pub fn queue_config(
+        &self,
+        centre: &str,
+    ) -> Result<Option<onewindow_domain::queue::QueueConfig>> {
         let body: Option<String> = self
             .conn
             .query_row(
-                "SELECT body FROM queue_config_change ORDER BY seq DESC LIMIT 1",
-                [],
+                "SELECT body FROM queue_config_change WHERE centre = ?1 ORDER BY seq DESC LIMIT 1",
+                [centre],
                 |r| r.get(0),
             )
             .optional()?;
@@ -586,8 +616,14 @@ impl HubStore {
         .transpose()
     }
 
-    /// The queue-configuration stream after `cursor`.
-    pub fn queue_config_changes(&self, cursor: i64, limit: u32) -> Result<QueueConfigChanges> {
+    /// A centre's queue-configuration stream after `cursor` (sequence numbers are the hub's,
+    /// shared by all centres).
+    pub fn queue_config_changes(
+        &self,
+        centre: &str,
+        cursor: i64,
+        limit: u32,
+    ) -> Result<QueueConfigChanges> {
         let last: i64 = self.conn.query_row(
             "SELECT coalesce(max(seq), 0) FROM queue_config_change",
             [],
@@ -597,10 +633,11 @@ impl HubStore {
             return Err(HubStoreError::CursorAhead { cursor, last });
         }
         let mut q = self.conn.prepare_cached(
-            "SELECT seq, body FROM queue_config_change WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            "SELECT seq, body FROM queue_config_change WHERE centre = ?3 AND seq > ?1
+             ORDER BY seq LIMIT ?2",
         )?;
         let mut changes = q
-            .query_map(params![cursor, limit as i64 + 1], |r| {
+            .query_map(params![cursor, limit as i64 + 1, centre], |r| {
                 Ok(QueueConfigChange {
                     seq: r.get(0)?,
                     body: raw(Some(r.get(1)?))?.expect("some"),
@@ -746,34 +783,49 @@ mod tests {
     #[test]
     fn a_queue_configuration_is_published_only_when_it_changes() {
         let mut hub = HubStore::open_in_memory().unwrap();
-        assert_eq!(hub.queue_config().unwrap(), None);
+        assert_eq!(hub.queue_config("MAIN").unwrap(), None);
         let mut cfg =
             onewindow_domain::queue::QueueConfig::parse(include_str!("../../../demo/queue.json"))
                 .unwrap();
-        assert!(hub.import_queue(&cfg, t0()).unwrap());
-        assert!(!hub.import_queue(&cfg, t0()).unwrap(), "same again");
+        let cfg0 = cfg.clone();
+        assert!(hub.import_queue("MAIN", &cfg, t0()).unwrap());
+        assert!(!hub.import_queue("MAIN", &cfg, t0()).unwrap(), "same again");
         cfg.windows[0].domains.push("SW".into());
-        assert!(hub.import_queue(&cfg, t0()).unwrap());
-        assert_eq!(hub.queue_config().unwrap().as_ref(), Some(&cfg));
-        let page = hub.queue_config_changes(0, 1).unwrap();
+        assert!(hub.import_queue("MAIN", &cfg, t0()).unwrap());
+        assert_eq!(hub.queue_config("MAIN").unwrap().as_ref(), Some(&cfg));
+        let page = hub.queue_config_changes("MAIN", 0, 1).unwrap();
         assert_eq!(
             (page.changes.len(), page.has_more, page.next_cursor),
             (1, true, 1)
         );
-        let page = hub.queue_config_changes(1, 10).unwrap();
+        let page = hub.queue_config_changes("MAIN", 1, 10).unwrap();
         assert_eq!(
             (page.changes.len(), page.has_more, page.next_cursor),
             (1, false, 2)
         );
         assert!(page.changes[0].body.get().contains("\"SW\""));
         assert!(matches!(
-            hub.queue_config_changes(9, 10),
+            hub.queue_config_changes("MAIN", 9, 10),
             Err(HubStoreError::CursorAhead { .. })
         ));
         // A broken one is refused whole.
         cfg.windows[0].domains.push("NOPE".into());
-        assert!(hub.import_queue(&cfg, t0()).is_err());
-        assert_eq!(hub.queue_config_changes(0, 10).unwrap().changes.len(), 2);
+        assert!(hub.import_queue("MAIN", &cfg, t0()).is_err());
+        assert_eq!(hub.queue_config_changes("MAIN", 0, 10).unwrap().changes.len(), 2);
+        // Another centre's configuration is its own stream.
+        hub.add_centre(
+            "QX",
+            "青溪镇便民服务中心",
+            onewindow_domain::centre::CentreLevel::Town,
+            Some("MAIN"),
+            t0(),
+        )
+        .unwrap();
+        assert_eq!(hub.queue_config("QX").unwrap(), None);
+        assert!(hub.import_queue("QX", &cfg0, t0()).unwrap());
+        assert_eq!(hub.queue_config_changes("MAIN", 0, 10).unwrap().changes.len(), 2);
+        let qx = hub.queue_config_changes("QX", 0, 10).unwrap();
+        assert_eq!((qx.changes.len(), qx.next_cursor), (1, 3));
     }
 
     #[test]

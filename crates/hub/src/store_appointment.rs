@@ -35,6 +35,7 @@ impl HubStore {
     /// ticket and is not changed.
     pub fn import_appointments(
         &mut self,
+        centre: &str,
         list: &[Appointment],
         now: DateTime<Utc>,
     ) -> Result<AppointmentImport> {
@@ -57,14 +58,15 @@ impl HubStore {
                 Some(None) => {
                     tx.execute(
                         "UPDATE appointment SET domain = ?2, slot_at = ?3, day = ?4,
-                           name_masked = ?5, imported_at = ?6 WHERE code = ?1",
+                           name_masked = ?5, imported_at = ?6, centre = ?7 WHERE code = ?1",
                         params![
                             a.code,
                             a.domain,
                             ts(a.slot_at),
                             hall_day(a.slot_at).to_string(),
                             a.name_masked,
-                            ts(now)
+                            ts(now),
+                            centre
                         ],
                     )?;
                     done.updated += 1;
@@ -72,14 +74,15 @@ impl HubStore {
                 None => {
                     tx.execute(
                         "INSERT INTO appointment (code, domain, slot_at, day, name_masked,
-                           imported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                           imported_at, centre) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                         params![
                             a.code,
                             a.domain,
                             ts(a.slot_at),
                             hall_day(a.slot_at).to_string(),
                             a.name_masked,
-                            ts(now)
+                            ts(now),
+                            centre
                         ],
                     )?;
                     done.added += 1;
@@ -93,26 +96,32 @@ impl HubStore {
     /// 预约签到: the code typed at the kiosk. On its day, until half an hour after the slot,
     /// it gives a ticket of the appointment's domain that joins the priority lane ten minutes
     /// before the slot; a second check-in finds the same ticket.
-    pub fn check_in(&mut self, code: &str, now: DateTime<Utc>) -> Result<CheckIn> {
+    pub fn check_in(&mut self, centre: &str, code: &str, now: DateTime<Utc>) -> Result<CheckIn> {
         let Some(code) = appointment::normalise_code(code) else {
             return Ok(CheckIn::Refused(
                 "预约码应为 4–12 位字母或数字，请核对后重输".into(),
             ));
         };
-        let cfg = self.queue_cfg()?;
+        let cfg = self.queue_cfg(centre)?;
         let tx = self.conn.transaction()?;
-        let found: Option<(String, String, Option<String>)> = tx
+        let found: Option<(String, String, Option<String>, String, String)> = tx
             .query_row(
-                "SELECT domain, slot_at, ticket_id FROM appointment WHERE code = ?1",
+                "SELECT a.domain, a.slot_at, a.ticket_id, a.centre, coalesce(c.name, a.centre)
+                 FROM appointment a LEFT JOIN centre c ON c.code = a.centre WHERE a.code = ?1",
                 [&code],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()?;
-        let Some((domain, slot, ticket_id)) = found else {
+        let Some((domain, slot, ticket_id, booked_at, booked_name)) = found else {
             return Ok(CheckIn::Refused(format!(
                 "没有预约码 {code}，请核对后重输，或取普通号"
             )));
         };
+        if booked_at != centre {
+            return Ok(CheckIn::Refused(format!(
+                "预约码 {code} 预约的是{booked_name}，请到该中心签到，或在本中心取普通号"
+            )));
+        }
         if let Some(id) = ticket_id {
             return Ok(CheckIn::Already(id));
         }
@@ -129,6 +138,7 @@ impl HubStore {
         };
         let t = insert_ticket(
             &tx,
+            centre,
             &d.prefix,
             &domain,
             None,
@@ -140,7 +150,7 @@ impl HubStore {
             "UPDATE appointment SET ticket_id = ?2, checked_in_at = ?3 WHERE code = ?1",
             params![code, t.id, ts(now)],
         )?;
-        let waiting = waiting_today(&tx, now)?;
+        let waiting = waiting_today(&tx, centre, now)?;
         tx.commit()?;
         Ok(CheckIn::Issued(TicketSlip {
             people_ahead: ticket::people_ahead(&waiting, &t, now),
@@ -169,7 +179,7 @@ mod tests {
             .unwrap(),
         )
         .unwrap();
-        s.import_queue(&cfg, t0()).unwrap();
+        s.import_queue("MAIN", &cfg, t0()).unwrap();
         s
     }
 
@@ -186,7 +196,7 @@ mod tests {
     fn an_appointment_checks_in_once_on_its_day_and_joins_the_lane_near_its_slot() {
         let mut s = store();
         let r = s
-            .import_appointments(
+            .import_appointments("MAIN",
                 &[
                     appt("K7Q2MX", "ZHSL", 60),
                     appt("LATE01", "ZHSL", -31),
@@ -197,9 +207,9 @@ mod tests {
             .unwrap();
         assert_eq!((r.added, r.updated, r.kept), (3, 0, 0));
         // Someone took an ordinary ticket first.
-        let walk = s.issue_ticket("ZHSL", None, None, "kiosk", t0()).unwrap();
+        let walk = s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0()).unwrap();
         assert_eq!(walk.ticket.number, "A001");
-        let CheckIn::Issued(slip) = s.check_in(" k7q2mx ", t0()).unwrap() else {
+        let CheckIn::Issued(slip) = s.check_in("MAIN", " k7q2mx ", t0()).unwrap() else {
             panic!("checked in")
         };
         assert_eq!(slip.ticket.number, "A002");
@@ -209,23 +219,23 @@ mod tests {
         );
         // Once more: the same ticket.
         assert_eq!(
-            s.check_in("K7Q2MX", t0()).unwrap(),
+            s.check_in("MAIN", "K7Q2MX", t0()).unwrap(),
             CheckIn::Already(slip.ticket.id.clone())
         );
         // At 09:30 the ordinary ticket goes first; from 09:50 the appointment does.
         let now = t0() + Duration::minutes(30);
         assert_eq!(
-            s.call_next(1, "张三", now).unwrap().ticket.unwrap().number,
+            s.call_next("MAIN", 1, "张三", now).unwrap().ticket.unwrap().number,
             "A001"
         );
-        s.issue_ticket("ZHSL", None, None, "kiosk", now).unwrap();
+        s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", now).unwrap();
         let now = t0() + Duration::minutes(50);
         assert_eq!(
-            s.call_next(1, "张三", now).unwrap().ticket.unwrap().number,
+            s.call_next("MAIN", 1, "张三", now).unwrap().ticket.unwrap().number,
             "A002"
         );
         // Refusals say why.
-        let refused = |s: &mut HubStore, code: &str| match s.check_in(code, t0()).unwrap() {
+        let refused = |s: &mut HubStore, code: &str| match s.check_in("MAIN", code, t0()).unwrap() {
             CheckIn::Refused(why) => why,
             other => panic!("{other:?}"),
         };
@@ -235,13 +245,13 @@ mod tests {
         assert!(refused(&mut s, "x").contains("4–12 位"));
         // Importing again changes what waits, keeps what is checked in.
         let r = s
-            .import_appointments(
+            .import_appointments("MAIN",
                 &[appt("K7Q2MX", "GAHZ", 0), appt("TMRW01", "GAHZ", 0)],
                 t0(),
             )
             .unwrap();
         assert_eq!((r.added, r.updated, r.kept), (0, 1, 1));
-        let CheckIn::Issued(slip) = s.check_in("TMRW01", t0()).unwrap() else {
+        let CheckIn::Issued(slip) = s.check_in("MAIN", "TMRW01", t0()).unwrap() else {
             panic!("now today")
         };
         assert_eq!(slip.ticket.domain, "GAHZ");

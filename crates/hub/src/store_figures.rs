@@ -44,7 +44,11 @@ impl FigureRow {
 pub struct Figures {
     /// `2026-11-27` or `2026-11`.
     pub period: String,
+    /// The centre these figures are of; `None`: the county roll-up of every centre.
+    pub centre: Option<String>,
     pub total: FigureRow,
+    /// One row per centre (the roll-up's breakdown; a centre's own figures have its one row).
+    pub by_centre: Vec<FigureRow>,
     pub by_domain: Vec<FigureRow>,
     pub by_window: Vec<FigureRow>,
     pub by_clerk: Vec<FigureRow>,
@@ -66,14 +70,22 @@ fn period_pattern(period: &str) -> Option<String> {
 }
 
 impl HubStore {
-    /// The figures of a day (`2026-11-27`) or a month (`2026-11`).
-    pub fn figures(&self, period: &str) -> Result<Figures> {
+    /// The figures of a day (`2026-11-27`) or a month (`2026-11`), of one centre or (`None`)
+    /// of the whole county.
+    pub fn figures(&self, centre: Option<&str>, period: &str) -> Result<Figures> {
         let pattern = period_pattern(period).ok_or_else(|| {
             crate::store::HubStoreError::BadInput(format!(
                 "period must be YYYY-MM-DD or YYYY-MM, got {period:?}"
             ))
         })?;
-        let cfg = self.queue_config()?.unwrap_or_default();
+        let centres = self.centres()?;
+        // Each centre's queue configuration names its domains and windows.
+        let mut configs = std::collections::HashMap::new();
+        for c in &centres {
+            if centre.is_none_or(|only| only == c.code) {
+                configs.insert(c.code.clone(), self.queue_config(&c.code)?.unwrap_or_default());
+            }
+        }
         let group = |key_sql: &str| -> Result<Vec<FigureRow>> {
             let sql = format!(
                 "SELECT {key_sql} AS k, count(*),
@@ -89,10 +101,10 @@ impl HubStore {
                         coalesce(sum((SELECT count(*) FROM notice_issued n
                                       WHERE n.ticket_id = t.id)), 0)
                  FROM queue_ticket t LEFT JOIN rating rt ON rt.ticket_id = t.id
-                 WHERE t.day LIKE ?1 GROUP BY k ORDER BY k"
+                 WHERE t.day LIKE ?1 AND (?2 IS NULL OR t.centre = ?2) GROUP BY k ORDER BY k"
             );
             let mut q = self.conn.prepare(&sql)?;
-            let rows = q.query_map(params![pattern], |r| {
+            let rows = q.query_map(params![pattern, centre], |r| {
                 Ok(FigureRow {
                     key: r
                         .get::<_, Option<rusqlite::types::Value>>(0)?
@@ -131,27 +143,53 @@ impl HubStore {
         });
         total.label = "合计".into();
         total.notices = self.conn.query_row(
-            "SELECT count(*) FROM notice_issued WHERE day LIKE ?1",
-            [&pattern],
+            "SELECT count(*) FROM notice_issued WHERE day LIKE ?1 AND (?2 IS NULL OR centre = ?2)",
+            params![pattern, centre],
             |r| r.get::<_, i64>(0),
         )? as u32;
+        let mut by_centre = group("t.centre")?;
+        for r in &mut by_centre {
+            r.label = centres
+                .iter()
+                .find(|c| c.code == r.key)
+                .map_or_else(|| r.key.clone(), |c| c.name.clone());
+        }
         let mut by_domain = group("t.domain")?;
         for r in &mut by_domain {
-            r.label = cfg
-                .domains
-                .iter()
+            r.label = configs
+                .values()
+                .flat_map(|cfg| &cfg.domains)
                 .find(|d| d.code == r.key)
                 .map_or_else(|| r.key.clone(), |d| format!("{}（{}）", d.name, d.prefix));
         }
-        let mut by_window = group("t.window_no")?;
+        // Window numbers are each centre's own: the roll-up keys them by centre too.
+        let mut by_window = if centre.is_some() {
+            group("t.window_no")?
+        } else {
+            group("CASE WHEN t.window_no IS NULL THEN NULL ELSE t.centre || ':' || t.window_no END")?
+        };
         by_window.retain(|r| !r.key.is_empty());
         for r in &mut by_window {
-            r.label = r
-                .key
+            let (at, number) = match (centre, r.key.split_once(':')) {
+                (Some(c), _) => (c.to_string(), r.key.clone()),
+                (None, Some((c, n))) => (c.to_string(), n.to_string()),
+                (None, None) => (String::new(), r.key.clone()),
+            };
+            let name = number
                 .parse::<u32>()
                 .ok()
-                .and_then(|n| cfg.windows.iter().find(|w| w.number == n))
-                .map_or_else(|| format!("{} 号窗口", r.key), |w| w.name.clone());
+                .and_then(|n| configs.get(&at)?.windows.iter().find(|w| w.number == n))
+                .map_or_else(|| format!("{number} 号窗口"), |w| w.name.clone());
+            r.label = match centre {
+                Some(_) => name,
+                None => {
+                    let cname = centres
+                        .iter()
+                        .find(|c| c.code == at)
+                        .map_or(at.as_str(), |c| c.name.as_str());
+                    format!("{cname} · {name}")
+                }
+            };
         }
         let mut by_clerk = group("t.clerk")?;
         by_clerk.retain(|r| !r.key.is_empty());
@@ -164,7 +202,9 @@ impl HubStore {
         }
         Ok(Figures {
             period: period.to_string(),
+            centre: centre.map(String::from),
             total,
+            by_centre,
             by_domain,
             by_window,
             by_clerk,

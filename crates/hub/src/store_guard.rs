@@ -314,7 +314,7 @@ mod tests {
     fn sessions_end_after_thirty_idle_minutes_and_when_the_user_is_disabled() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = HubStore::open_dir(dir.path()).unwrap();
-        s.add_user("wang", "approver", &[], "approver pass 1", at(0))
+        s.add_user("wang", "approver", &[], "MAIN", "approver pass 1", at(0))
             .unwrap();
         let token = s.open_office_session("wang", at(0)).unwrap();
         // Each request within 30 minutes keeps it alive, past the first 30 minutes.

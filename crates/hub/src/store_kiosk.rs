@@ -32,6 +32,8 @@ pub const KIOSK_CHECK_INS: Throttle = Throttle {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Kiosk {
     pub name: String,
+    /// The centre whose queue it issues tickets for.
+    pub centre: String,
     /// Its browser holds a credential.
     pub paired: bool,
     pub revoked: bool,
@@ -40,7 +42,8 @@ pub struct Kiosk {
 impl HubStore {
     /// A kiosk (new, or one whose credential is replaced): returns the one-time pairing code
     /// for the link `/kiosk/pair/CODE`. Any credential it had ends.
-    pub fn add_kiosk(&mut self, name: &str, now: DateTime<Utc>) -> Result<String> {
+    pub fn add_kiosk(&mut self, centre: &str, name: &str, now: DateTime<Utc>) -> Result<String> {
+        let centre = self.resolve_centre(Some(centre))?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 50 {
             return Err(HubStoreError::BadInput(
@@ -49,11 +52,11 @@ impl HubStore {
         }
         let code = random_hex();
         self.conn.execute(
-            "INSERT INTO kiosk (name, link_hash, token_hash, created_at, revoked_at)
-             VALUES (?1, ?2, NULL, ?3, NULL)
+            "INSERT INTO kiosk (name, link_hash, token_hash, created_at, revoked_at, centre)
+             VALUES (?1, ?2, NULL, ?3, NULL, ?4)
              ON CONFLICT(name) DO UPDATE SET link_hash = excluded.link_hash, token_hash = NULL,
-               revoked_at = NULL",
-            params![name, hash_hex(&code), ts(now)],
+               revoked_at = NULL, centre = excluded.centre",
+            params![name, hash_hex(&code), ts(now), centre],
         )?;
         self.audit_hub(
             onewindow_domain::audit::HUB_ACTOR,
@@ -97,14 +100,14 @@ impl HubStore {
         Ok(Some((name, token)))
     }
 
-    /// The kiosk a credential belongs to, unless revoked.
-    pub fn kiosk_for_token(&self, token: &str) -> Result<Option<String>> {
+    /// The kiosk a credential belongs to (its name and centre), unless revoked.
+    pub fn kiosk_for_token(&self, token: &str) -> Result<Option<(String, String)>> {
         Ok(self
             .conn
             .query_row(
-                "SELECT name FROM kiosk WHERE token_hash = ?1 AND revoked_at IS NULL",
+                "SELECT name, centre FROM kiosk WHERE token_hash = ?1 AND revoked_at IS NULL",
                 [hash_hex(token)],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?)
     }
@@ -130,13 +133,15 @@ impl HubStore {
 
     pub fn kiosks(&self) -> Result<Vec<Kiosk>> {
         let mut q = self.conn.prepare(
-            "SELECT name, token_hash IS NOT NULL, revoked_at IS NOT NULL FROM kiosk ORDER BY name",
+            "SELECT name, token_hash IS NOT NULL, revoked_at IS NOT NULL, centre FROM kiosk
+             ORDER BY centre, name",
         )?;
         let rows = q.query_map([], |r| {
             Ok(Kiosk {
                 name: r.get(0)?,
                 paired: r.get(1)?,
                 revoked: r.get(2)?,
+                centre: r.get(3)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -152,13 +157,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut s = HubStore::open_dir(dir.path()).unwrap();
         let now = Utc::now();
-        let code = s.add_kiosk("大厅 1 号取号机", now).unwrap();
+        let code = s.add_kiosk("MAIN", "大厅 1 号取号机", now).unwrap();
         let (name, token) = s.pair_kiosk(&code, now).unwrap().unwrap();
         assert_eq!(name, "大厅 1 号取号机");
         assert_eq!(s.pair_kiosk(&code, now).unwrap(), None, "one time only");
         assert_eq!(
-            s.kiosk_for_token(&token).unwrap().as_deref(),
-            Some(name.as_str())
+            s.kiosk_for_token(&token).unwrap(),
+            Some((name.clone(), "MAIN".to_string()))
         );
         assert!(s.revoke_kiosk(&name, now).unwrap());
         assert_eq!(s.kiosk_for_token(&token).unwrap(), None);
@@ -167,6 +172,7 @@ mod tests {
             s.kiosks().unwrap(),
             [Kiosk {
                 name,
+                centre: "MAIN".into(),
                 paired: false,
                 revoked: true
             }]

@@ -33,6 +33,23 @@ pub struct User {
     pub name: String,
     pub role: String,
     pub domains: Vec<String>,
+    /// The centre the user belongs to.
+    pub centre: String,
+    /// A user of the county-level centre (or an administrator) sees every centre; anyone else
+    /// sees only their own.
+    pub county_wide: bool,
+}
+
+impl User {
+    /// Whether this user may see `centre`'s queue, hall and figures.
+    pub fn sees(&self, centre: &str) -> bool {
+        self.county_wide || self.centre == centre
+    }
+
+    /// `None`: every centre; else the one centre this user sees.
+    pub fn centre_scope(&self) -> Option<&str> {
+        (!self.county_wide).then_some(self.centre.as_str())
+    }
 }
 
 /// One row of the approver's list.
@@ -49,6 +66,9 @@ pub struct OfficeCase {
     pub promised_date: Option<String>,
     pub bundle_number: Option<String>,
     pub desk_name: String,
+    /// The centre whose desk accepted it: code and name.
+    pub centre: String,
+    pub centre_name: String,
 }
 
 /// A file of a case: sha256, name, kind, size, pages, material.
@@ -110,6 +130,7 @@ impl HubStore {
         name: &str,
         role: &str,
         domains: &[String],
+        centre: &str,
         password: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
@@ -137,11 +158,14 @@ impl HubStore {
             .hash_password(password.as_bytes(), &salt)
             .map_err(|e| HubStoreError::BadInput(format!("password hashing failed: {e}")))?
             .to_string();
+        let centre = self.resolve_centre(Some(centre))?;
         let tx = self.conn.transaction()?;
         tx.execute(
-            "INSERT INTO hub_user (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash",
-            params![name, role, hash, ts(now)],
+            "INSERT INTO hub_user (name, role, password_hash, created_at, centre)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(name) DO UPDATE SET role = excluded.role,
+               password_hash = excluded.password_hash, centre = excluded.centre",
+            params![name, role, hash, ts(now), centre],
         )?;
         tx.execute("DELETE FROM hub_user_domain WHERE name = ?1", [name])?;
         // A new password or role ends the sessions opened under the old one.
@@ -157,13 +181,18 @@ impl HubStore {
     }
 
     pub(crate) fn user(&self, name: &str) -> Result<Option<User>> {
-        let role: Option<String> = self
+        let found: Option<(String, String, Option<String>)> = self
             .conn
-            .query_row("SELECT role FROM hub_user WHERE name = ?1", [name], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT u.role, u.centre, c.level FROM hub_user u
+                 LEFT JOIN centre c ON c.code = u.centre WHERE u.name = ?1",
+                [name],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .optional()?;
-        let Some(role) = role else { return Ok(None) };
+        let Some((role, centre, level)) = found else {
+            return Ok(None);
+        };
         let mut q = self
             .conn
             .prepare("SELECT domain FROM hub_user_domain WHERE name = ?1 ORDER BY domain")?;
@@ -172,8 +201,10 @@ impl HubStore {
             .collect::<rusqlite::Result<Vec<String>>>()?;
         Ok(Some(User {
             name: name.to_string(),
+            county_wide: role == "admin" || level.as_deref() == Some("county"),
             role,
             domains,
+            centre,
         }))
     }
 
@@ -282,9 +313,11 @@ impl HubStore {
                     coalesce(json_extract(ch.body, '$.name'), c.item_code),
                     coalesce(json_extract(ch.body, '$.domain'), ''),
                     c.state, c.accepted_at, c.promised_date, c.bundle_number, d.desk_name,
-                    coalesce(json_extract(dch.body, '$.name'), json_extract(ch.body, '$.domain'), '')
+                    coalesce(json_extract(dch.body, '$.name'), json_extract(ch.body, '$.domain'), ''),
+                    d.centre, coalesce(ce.name, d.centre)
              FROM hub_case c
              JOIN device d ON d.id = c.device_id
+             LEFT JOIN centre ce ON ce.code = d.centre
              LEFT JOIN catalog_entity e ON e.entity = 'item' AND e.key = c.item_code
              LEFT JOIN catalog_change ch ON ch.seq = e.seq
              LEFT JOIN catalog_entity de ON de.entity = 'domain'
@@ -304,6 +337,8 @@ impl HubStore {
                 bundle_number: r.get(7)?,
                 desk_name: r.get(8)?,
                 domain_name: r.get(9)?,
+                centre: r.get(10)?,
+                centre_name: r.get(11)?,
             })
         })?;
         Ok(rows

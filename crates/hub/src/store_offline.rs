@@ -28,6 +28,14 @@ fn desk_code(tx: &Transaction<'_>, device: &str) -> Result<String> {
     )?)
 }
 
+fn desk_centre(tx: &Transaction<'_>, device: &str) -> Result<String> {
+    Ok(tx.query_row(
+        "SELECT centre FROM device WHERE id = ?1",
+        [device],
+        |r| r.get(0),
+    )?)
+}
+
 fn plain_id(s: &str) -> bool {
     !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
@@ -80,18 +88,20 @@ pub(crate) fn apply_offline_ticket(
         return Ok(Err(format!("离线号 {} 已在中心登记过", t.number)));
     }
     let day = hall_day(t.issued_at).to_string();
+    let centre = desk_centre(tx, device)?;
     // Offline tickets take negative sequence numbers: the kiosk's numbering (max + 1) goes on
-    // undisturbed, and the (day, domain, seq) key still holds.
+    // undisturbed, and the (centre, day, domain, seq) key still holds.
     let seq: i64 = tx.query_row(
-        "SELECT min(0, coalesce(min(seq), 0)) - 1 FROM queue_ticket WHERE day = ?1 AND domain = ?2",
-        params![day, t.domain],
+        "SELECT min(0, coalesce(min(seq), 0)) - 1 FROM queue_ticket
+         WHERE centre = ?3 AND day = ?1 AND domain = ?2",
+        params![day, t.domain, centre],
         |r| r.get(0),
     )?;
     let source = format!("offline:{desk}");
     tx.execute(
         "INSERT INTO queue_ticket (id, day, seq, number, domain, priority, issued_at, state,
-           window_no, recalls, called_at, served_at, done_at, clerk, case_number, source)
-         VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+           window_no, recalls, called_at, served_at, done_at, clerk, case_number, source, centre)
+         VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         params![
             t.ticket_id,
             day,
@@ -107,19 +117,21 @@ pub(crate) fn apply_offline_ticket(
             t.done_at.map(ts),
             t.clerk,
             t.case_number,
-            source
+            source,
+            centre
         ],
     )?;
     for s in t.steps.iter().filter(|s| s.action != "link") {
         tx.execute(
-            "INSERT INTO queue_event (ticket_id, window_no, kind, by_user, at, detail)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'offline')",
+            "INSERT INTO queue_event (ticket_id, window_no, kind, by_user, at, detail, centre)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'offline', ?6)",
             params![
                 t.ticket_id,
                 (s.action != "issue").then_some(t.window),
                 s.action,
                 (!s.by.is_empty()).then_some(s.by.as_str()),
-                ts(s.at)
+                ts(s.at),
+                centre
             ],
         )?;
     }
@@ -196,8 +208,9 @@ pub(crate) fn apply_notice(
     let ticket = b.ticket_id.as_deref().filter(|id| plain_id(id));
     tx.execute(
         "INSERT INTO notice_issued (op_id, device_id, case_number, item_code, ticket_id, clerk,
-           at, day)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+           at, day, centre)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+           coalesce((SELECT centre FROM device WHERE id = ?2), 'MAIN'))",
         params![
             op_id,
             device,
@@ -301,13 +314,13 @@ mod tests {
         refused(6, "评价无效");
         assert_eq!(status[7].0, OpStatus::Applied);
         // One ticket, counted by the figures with its times; its bad rating is to rectify.
-        let f = s.figures("2026-11-27").unwrap();
+        let f = s.figures(Some("MAIN"), "2026-11-27").unwrap();
         assert_eq!(f.total.tickets, 1);
         let near = |x: Option<f64>, want: f64| (x.unwrap() - want).abs() < 0.01;
         assert!(near(f.total.avg_wait_min, 5.0), "{:?}", f.total);
         assert!(near(f.total.avg_service_min, 14.0), "{:?}", f.total);
         assert_eq!(
-            s.bad_ratings().unwrap()[0].ticket.as_deref(),
+            s.bad_ratings(None).unwrap()[0].ticket.as_deref(),
             Some("W01-001")
         );
     }

@@ -89,6 +89,13 @@ fn read_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
     })
 }
 
+/// The window a desk sits at: its centre and the window's number there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskWindow {
+    pub centre: String,
+    pub number: u32,
+}
+
 /// What the kiosk prints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketSlip {
@@ -98,36 +105,40 @@ pub struct TicketSlip {
 }
 
 impl HubStore {
-    /// The current queue configuration, parsed once per published version.
-    pub(crate) fn queue_cfg(&self) -> Result<std::sync::Arc<QueueConfig>> {
+    /// A centre's current queue configuration, parsed once per published version.
+    pub(crate) fn queue_cfg(&self, centre: &str) -> Result<std::sync::Arc<QueueConfig>> {
         let seq: i64 = self.conn.query_row(
-            "SELECT coalesce(max(seq), 0) FROM queue_config_change",
-            [],
+            "SELECT coalesce(max(seq), 0) FROM queue_config_change WHERE centre = ?1",
+            [centre],
             |r| r.get(0),
         )?;
-        if let Some((cached, cfg)) = &*self.queue_cache.borrow()
+        if let Some((cached, cfg)) = self.queue_cache.borrow().get(centre)
             && *cached == seq
         {
             return Ok(cfg.clone());
         }
-        let cfg =
-            std::sync::Arc::new(self.queue_config()?.ok_or_else(|| {
-                bad("no queue configuration published (onewindow-hub import-queue)")
-            })?);
-        *self.queue_cache.borrow_mut() = Some((seq, cfg.clone()));
+        let cfg = std::sync::Arc::new(self.queue_config(centre)?.ok_or_else(|| {
+            bad(format!(
+                "no queue configuration published for centre {centre} (onewindow-hub import-queue --centre {centre})"
+            ))
+        })?);
+        self.queue_cache
+            .borrow_mut()
+            .insert(centre.to_string(), (seq, cfg.clone()));
         Ok(cfg)
     }
 
     /// 取号: a ticket for `domain`, numbered by the domain's prefix and the day's sequence.
     pub fn issue_ticket(
         &mut self,
+        centre: &str,
         domain: &str,
         priority: Option<Priority>,
         appointment_at: Option<DateTime<Utc>>,
         source: &str,
         now: DateTime<Utc>,
     ) -> Result<TicketSlip> {
-        let cfg = self.queue_cfg()?;
+        let cfg = self.queue_cfg(centre)?;
         let d = cfg
             .domains
             .iter()
@@ -136,6 +147,7 @@ impl HubStore {
         let tx = self.conn.transaction()?;
         let t = insert_ticket(
             &tx,
+            centre,
             &d.prefix,
             domain,
             priority,
@@ -143,7 +155,7 @@ impl HubStore {
             source,
             now,
         )?;
-        let waiting = waiting_today(&tx, now)?;
+        let waiting = waiting_today(&tx, centre, now)?;
         tx.commit()?;
         Ok(TicketSlip {
             people_ahead: ticket::people_ahead(&waiting, &t, now),
@@ -155,16 +167,18 @@ impl HubStore {
     /// A ticket by id, with how many are ahead of it now.
     pub fn ticket_slip(&self, id: &str, now: DateTime<Utc>) -> Result<Option<TicketSlip>> {
         let tx = self.conn.unchecked_transaction()?;
-        let t: Option<Ticket> = tx
+        let t: Option<(Ticket, String)> = tx
             .query_row(
-                &format!("SELECT {TICKET_COLUMNS} FROM queue_ticket WHERE id = ?1"),
+                &format!("SELECT {TICKET_COLUMNS}, centre FROM queue_ticket WHERE id = ?1"),
                 [id],
-                read_ticket,
+                |r| Ok((read_ticket(r)?, r.get(9)?)),
             )
             .optional()?;
-        let Some(t) = t else { return Ok(None) };
-        let cfg = self.queue_cfg()?;
-        let waiting = waiting_today(&tx, now)?;
+        let Some((t, centre)) = t else {
+            return Ok(None);
+        };
+        let cfg = self.queue_cfg(&centre)?;
+        let waiting = waiting_today(&tx, &centre, now)?;
         Ok(Some(TicketSlip {
             people_ahead: ticket::people_ahead(&waiting, &t, now),
             domain_name: cfg
@@ -177,21 +191,25 @@ impl HubStore {
     }
 
     /// The window a desk sits at, by its device's desk code.
-    pub fn window_of_device(&self, device: &str) -> Result<u32> {
-        let desk_code: String = self.conn.query_row(
-            "SELECT desk_code FROM device WHERE id = ?1",
+    pub fn window_of_device(&self, device: &str) -> Result<DeskWindow> {
+        let (desk_code, centre): (String, String) = self.conn.query_row(
+            "SELECT desk_code, centre FROM device WHERE id = ?1",
             [device],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let cfg = self.queue_cfg()?;
-        cfg.window_of_desk(&desk_code)
+        let cfg = self.queue_cfg(&centre)?;
+        let number = cfg
+            .window_of_desk(&desk_code)
             .map(|w| w.number)
             .ok_or_else(|| {
                 refused(
                     ApiErrorCode::QueueNoWindow,
-                    format!("desk {desk_code} sits at no window in the queue configuration"),
+                    format!(
+                        "desk {desk_code} sits at no window in centre {centre}'s queue configuration"
+                    ),
                 )
-            })
+            })?;
+        Ok(DeskWindow { centre, number })
     }
 
     pub fn desk_code_of(&self, device: &str) -> Result<String> {
@@ -203,13 +221,15 @@ impl HubStore {
     }
 
     /// Every window with its live state (configured ones start open with their domains).
-    pub fn windows_live(&self) -> Result<Vec<WindowLive>> {
-        let cfg = self.queue_cfg()?;
+    pub fn windows_live(&self, centre: &str) -> Result<Vec<WindowLive>> {
+        let cfg = self.queue_cfg(centre)?;
         // Two queries for the whole hall, not two per window.
         let mut states: std::collections::HashMap<u32, (String, Vec<String>)> = self
             .conn
-            .prepare_cached("SELECT number, state, domains FROM queue_window_state")?
-            .query_map([], |r| {
+            .prepare_cached(
+                "SELECT number, state, domains FROM queue_window_state WHERE centre = ?1",
+            )?
+            .query_map([centre], |r| {
                 Ok((
                     r.get::<_, i64>(0)? as u32,
                     r.get::<_, String>(1)?,
@@ -226,9 +246,10 @@ impl HubStore {
         let mut current: std::collections::HashMap<u32, Ticket> = std::collections::HashMap::new();
         let mut q = self.conn.prepare_cached(&format!(
             "SELECT {TICKET_COLUMNS}, called_at FROM queue_ticket
-             WHERE state IN ('called', 'serving') AND window_no IS NOT NULL ORDER BY called_at"
+             WHERE centre = ?1 AND state IN ('called', 'serving') AND window_no IS NOT NULL
+             ORDER BY called_at"
         ))?;
-        for t in q.query_map([], read_ticket)? {
+        for t in q.query_map([centre], read_ticket)? {
             let t = t?;
             if let Some(w) = t.window {
                 current.insert(w, t);
@@ -253,24 +274,24 @@ impl HubStore {
     }
 
     /// What the hall display shows.
-    pub fn hall_board(&self) -> Result<HallBoard> {
+    pub fn hall_board(&self, centre: &str) -> Result<HallBoard> {
         Ok(HallBoard {
-            calls: self.recent_calls(5)?,
-            windows: self.windows_live()?,
+            calls: self.recent_calls(centre, 5)?,
+            windows: self.windows_live(centre)?,
         })
     }
 
     /// The last `n` calls and recalls, newest first (an offline queue's calls, told after
     /// the fact, are not shown).
-    pub fn recent_calls(&self, n: u32) -> Result<Vec<CallShown>> {
-        let cfg = self.queue_cfg()?;
+    pub fn recent_calls(&self, centre: &str, n: u32) -> Result<Vec<CallShown>> {
+        let cfg = self.queue_cfg(centre)?;
         let mut q = self.conn.prepare_cached(
             "SELECT e.id, t.number, e.window_no, e.kind, e.at FROM queue_event e
              JOIN queue_ticket t ON t.id = e.ticket_id
-             WHERE e.kind IN ('call', 'recall') AND e.detail IS NOT 'offline'
+             WHERE e.centre = ?2 AND e.kind IN ('call', 'recall') AND e.detail IS NOT 'offline'
              ORDER BY e.id DESC LIMIT ?1",
         )?;
-        let rows = q.query_map([n], |r| {
+        let rows = q.query_map(params![n, centre], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
@@ -294,18 +315,24 @@ impl HubStore {
     }
 
     /// 叫号: the window's current ticket is done, and the next one by the rules is called.
-    pub fn call_next(&mut self, window: u32, by: &str, now: DateTime<Utc>) -> Result<QueueAnswer> {
-        let cfg = self.queue_cfg()?;
+    pub fn call_next(
+        &mut self,
+        centre: &str,
+        window: u32,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<QueueAnswer> {
+        let cfg = self.queue_cfg(centre)?;
         let tx = self.conn.transaction()?;
-        let (state, domains) = window_state(&tx, &cfg, window)?;
+        let (state, domains) = window_state(&tx, &cfg, centre, window)?;
         if state != "open" {
             return Err(refused(
                 ApiErrorCode::QueueWindowNotOpen,
                 format!("window {window} is {state}; resume it before calling"),
             ));
         }
-        finish_current(&tx, window, by, now)?;
-        let waiting = candidates(&tx, window, &domains, now)?;
+        finish_current(&tx, centre, window, by, now)?;
+        let waiting = candidates(&tx, centre, window, &domains, now)?;
         let Some(i) = ticket::pick_next(&waiting, window, &domains, now) else {
             tx.commit()?;
             return Ok(QueueAnswer {
@@ -322,7 +349,16 @@ impl HubStore {
                recalls = 0 WHERE id = ?1",
             params![t.id, window, ts(now), by],
         )?;
-        let event_id = event(&tx, Some(&t.id), Some(window), "call", Some(by), now, None)?;
+        let event_id = event(
+            &tx,
+            centre,
+            Some(&t.id),
+            Some(window),
+            "call",
+            Some(by),
+            now,
+            None,
+        )?;
         let left = waiting.len() - 1;
         tx.commit()?;
         Ok(QueueAnswer {
@@ -343,16 +379,17 @@ impl HubStore {
     /// ticket.
     pub fn queue_step(
         &mut self,
+        centre: &str,
         window: u32,
         action: &str,
         transfer_to: Option<&TransferTo>,
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<QueueAnswer> {
-        let cfg = self.queue_cfg()?;
+        let cfg = self.queue_cfg(centre)?;
         let tx = self.conn.transaction()?;
-        let (_, domains) = window_state(&tx, &cfg, window)?;
-        let current = current_ticket(&tx, window)?.ok_or_else(|| {
+        let (_, domains) = window_state(&tx, &cfg, centre, window)?;
+        let current = current_ticket(&tx, centre, window)?.ok_or_else(|| {
             refused(
                 ApiErrorCode::QueueNoCalledTicket,
                 format!("window {window} has no called ticket"),
@@ -369,6 +406,7 @@ impl HubStore {
                 )?;
                 let event_id = event(
                     &tx,
+                    centre,
                     Some(&current.id),
                     Some(window),
                     "recall",
@@ -402,6 +440,7 @@ impl HubStore {
                 )?;
                 event(
                     &tx,
+                    centre,
                     Some(&current.id),
                     Some(window),
                     "serve",
@@ -430,6 +469,7 @@ impl HubStore {
                 )?;
                 event(
                     &tx,
+                    centre,
                     Some(&current.id),
                     Some(window),
                     "no_show",
@@ -449,7 +489,7 @@ impl HubStore {
                         if *w == window {
                             return Err(bad("a transfer needs another window"));
                         }
-                        let (_, their) = window_state(&tx, &cfg, *w)?;
+                        let (_, their) = window_state(&tx, &cfg, centre, *w)?;
                         if !their.contains(&current.domain) {
                             return Err(refused(
                                 ApiErrorCode::QueueNotServed,
@@ -471,6 +511,7 @@ impl HubStore {
                 )?;
                 event(
                     &tx,
+                    centre,
                     Some(&current.id),
                     Some(window),
                     "transfer",
@@ -482,7 +523,7 @@ impl HubStore {
             }
             other => return Err(bad(format!("unknown queue action {other}"))),
         };
-        let left = count_for_window(&tx, window, &domains, now)?;
+        let left = count_for_window(&tx, centre, window, &domains, now)?;
         tx.commit()?;
         Ok(QueueAnswer {
             ticket: Some(t),
@@ -494,6 +535,7 @@ impl HubStore {
     /// Pauses, resumes or closes a window (a closed or paused window calls nobody).
     pub fn set_window_state(
         &mut self,
+        centre: &str,
         window: u32,
         state: &str,
         by: &str,
@@ -504,24 +546,26 @@ impl HubStore {
                 "window state must be open, paused or closed, not {state}"
             )));
         }
-        let cfg = self.queue_cfg()?;
+        let cfg = self.queue_cfg(centre)?;
         let tx = self.conn.transaction()?;
-        let (_, domains) = window_state(&tx, &cfg, window)?;
+        let (_, domains) = window_state(&tx, &cfg, centre, window)?;
         tx.execute(
-            "INSERT INTO queue_window_state (number, state, domains, clerk, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(number) DO UPDATE SET state = excluded.state, clerk = excluded.clerk,
-               updated_at = excluded.updated_at",
+            "INSERT INTO queue_window_state (centre, number, state, domains, clerk, updated_at)
+             VALUES (?6, ?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(centre, number) DO UPDATE SET state = excluded.state,
+               clerk = excluded.clerk, updated_at = excluded.updated_at",
             params![
                 window,
                 state,
                 serde_json::to_string(&domains).expect("serialises"),
                 by,
-                ts(now)
+                ts(now),
+                centre
             ],
         )?;
         event(
             &tx,
+            centre,
             None,
             Some(window),
             "window",
@@ -530,7 +574,7 @@ impl HubStore {
             Some(state),
         )?;
         tx.commit()?;
-        self.windows_live()?
+        self.windows_live(centre)?
             .into_iter()
             .find(|w| w.number == window)
             .ok_or_else(|| bad(format!("no window {window}")))
@@ -540,13 +584,14 @@ impl HubStore {
     /// window's domains, served at once (the window's previous ticket is done).
     pub fn walk_in(
         &mut self,
+        centre: &str,
         window: u32,
         domain: &str,
         desk_code: &str,
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<QueueAnswer> {
-        let cfg = self.queue_cfg()?;
+        let cfg = self.queue_cfg(centre)?;
         let prefix = cfg
             .domains
             .iter()
@@ -555,7 +600,7 @@ impl HubStore {
             .ok_or_else(|| bad(format!("no queue domain {domain}")))?;
         // One transaction: the ticket never waits where another window could call it.
         let tx = self.conn.transaction()?;
-        let (_, domains) = window_state(&tx, &cfg, window)?;
+        let (_, domains) = window_state(&tx, &cfg, centre, window)?;
         if !domains.iter().any(|d| d == domain) {
             return Err(refused(
                 ApiErrorCode::QueueNotServed,
@@ -563,8 +608,8 @@ impl HubStore {
             ));
         }
         let source = format!("desk:{desk_code}");
-        let t = insert_ticket(&tx, &prefix, domain, None, None, &source, now)?;
-        finish_current(&tx, window, by, now)?;
+        let t = insert_ticket(&tx, centre, &prefix, domain, None, None, &source, now)?;
+        finish_current(&tx, centre, window, by, now)?;
         tx.execute(
             "UPDATE queue_ticket SET state = 'serving', window_no = ?2, called_at = ?3,
                served_at = ?3, clerk = ?4 WHERE id = ?1",
@@ -572,6 +617,7 @@ impl HubStore {
         )?;
         event(
             &tx,
+            centre,
             Some(&t.id),
             Some(window),
             "serve",
@@ -579,7 +625,7 @@ impl HubStore {
             now,
             Some("walk_in"),
         )?;
-        let left = count_for_window(&tx, window, &domains, now)?;
+        let left = count_for_window(&tx, centre, window, &domains, now)?;
         tx.commit()?;
         Ok(QueueAnswer {
             ticket: Some(Ticket {
@@ -593,24 +639,29 @@ impl HubStore {
     }
 
     /// The window now: its called or served ticket and how many it could call next.
-    pub fn window_now(&self, window: u32, now: DateTime<Utc>) -> Result<QueueAnswer> {
-        let cfg = self.queue_cfg()?;
+    pub fn window_now(&self, centre: &str, window: u32, now: DateTime<Utc>) -> Result<QueueAnswer> {
+        let cfg = self.queue_cfg(centre)?;
         let tx = self.conn.unchecked_transaction()?;
-        let (_, domains) = window_state(&tx, &cfg, window)?;
-        let current = current_ticket(&tx, window)?;
+        let (_, domains) = window_state(&tx, &cfg, centre, window)?;
+        let current = current_ticket(&tx, centre, window)?;
         Ok(QueueAnswer {
             ticket: current,
             call: None,
-            waiting_for_window: count_for_window(&tx, window, &domains, now)?,
+            waiting_for_window: count_for_window(&tx, centre, window, &domains, now)?,
         })
     }
 
     /// Links the window's current ticket to the case it became.
-    pub fn link_ticket_case(&mut self, window: u32, case_number: &str) -> Result<bool> {
+    pub fn link_ticket_case(
+        &mut self,
+        centre: &str,
+        window: u32,
+        case_number: &str,
+    ) -> Result<bool> {
         Ok(self.conn.execute(
             "UPDATE queue_ticket SET case_number = ?2
-             WHERE window_no = ?1 AND state IN ('called', 'serving')",
-            params![window, case_number],
+             WHERE centre = ?3 AND window_no = ?1 AND state IN ('called', 'serving')",
+            params![window, case_number, centre],
         )? > 0)
     }
 }
@@ -618,23 +669,25 @@ impl HubStore {
 pub use crate::store_tidal::{DomainLoad, Reassignment, TidalSuggestion};
 
 /// The ticket called or being served at `window`.
-fn current_ticket(tx: &Transaction<'_>, window: u32) -> Result<Option<Ticket>> {
+fn current_ticket(tx: &Transaction<'_>, centre: &str, window: u32) -> Result<Option<Ticket>> {
     Ok(tx
         .query_row(
             &format!(
                 "SELECT {TICKET_COLUMNS} FROM queue_ticket
-                 WHERE window_no = ?1 AND state IN ('called', 'serving')
+                 WHERE centre = ?2 AND window_no = ?1 AND state IN ('called', 'serving')
                  ORDER BY called_at DESC LIMIT 1"
             ),
-            [window],
+            params![window, centre],
             read_ticket,
         )
         .optional()?)
 }
 
 /// A new waiting ticket of `domain`, numbered by the day's sequence, with its issue event.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn insert_ticket(
     tx: &Transaction<'_>,
+    centre: &str,
     prefix: &str,
     domain: &str,
     priority: Option<Priority>,
@@ -644,8 +697,9 @@ pub(crate) fn insert_ticket(
 ) -> Result<Ticket> {
     let day = hall_day(now).to_string();
     let seq: i64 = tx.query_row(
-        "SELECT coalesce(max(seq), 0) + 1 FROM queue_ticket WHERE day = ?1 AND domain = ?2",
-        params![day, domain],
+        "SELECT coalesce(max(seq), 0) + 1 FROM queue_ticket
+         WHERE centre = ?3 AND day = ?1 AND domain = ?2",
+        params![day, domain, centre],
         |r| r.get(0),
     )?;
     let mut raw = [0u8; 16];
@@ -664,8 +718,8 @@ pub(crate) fn insert_ticket(
     };
     tx.execute(
         "INSERT INTO queue_ticket (id, day, seq, number, domain, priority, issued_at,
-           appointment_at, state, source)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'waiting', ?9)",
+           appointment_at, state, source, centre)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'waiting', ?9, ?10)",
         params![
             t.id,
             day,
@@ -675,10 +729,20 @@ pub(crate) fn insert_ticket(
             priority.map(priority_str),
             ts(now),
             appointment_at.map(ts),
-            source
+            source,
+            centre
         ],
     )?;
-    event(tx, Some(&t.id), None, "issue", None, now, Some(source))?;
+    event(
+        tx,
+        centre,
+        Some(&t.id),
+        None,
+        "issue",
+        None,
+        now,
+        Some(source),
+    )?;
     Ok(t)
 }
 
@@ -693,12 +757,13 @@ fn window_name(cfg: &QueueConfig, window: u32) -> String {
 pub(crate) fn window_state(
     tx: &Transaction<'_>,
     cfg: &QueueConfig,
+    centre: &str,
     window: u32,
 ) -> Result<(String, Vec<String>)> {
     let row: Option<(String, String)> = tx
         .query_row(
-            "SELECT state, domains FROM queue_window_state WHERE number = ?1",
-            [window],
+            "SELECT state, domains FROM queue_window_state WHERE centre = ?2 AND number = ?1",
+            params![window, centre],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
@@ -720,20 +785,23 @@ pub(crate) fn window_state(
 /// Today's waiting tickets a window may call: its domains, not sent to another window.
 fn candidates(
     tx: &Transaction<'_>,
+    centre: &str,
     window: u32,
     domains: &[String],
     now: DateTime<Utc>,
 ) -> Result<Vec<Ticket>> {
     let mut q = tx.prepare_cached(&format!(
         "SELECT {TICKET_COLUMNS} FROM queue_ticket
-         WHERE state = 'waiting' AND day = ?1 AND domain IN (SELECT value FROM json_each(?2))
+         WHERE centre = ?4 AND state = 'waiting' AND day = ?1
+           AND domain IN (SELECT value FROM json_each(?2))
            AND (window_no IS NULL OR window_no = ?3)"
     ))?;
     let rows = q.query_map(
         params![
             hall_day(now).to_string(),
             serde_json::to_string(domains).expect("serialises"),
-            window
+            window,
+            centre
         ],
         read_ticket,
     )?;
@@ -745,53 +813,79 @@ fn candidates(
 }
 
 /// Today's waiting tickets.
-pub(crate) fn waiting_today(tx: &Transaction<'_>, now: DateTime<Utc>) -> Result<Vec<Ticket>> {
+pub(crate) fn waiting_today(
+    tx: &Transaction<'_>,
+    centre: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<Ticket>> {
     let mut q = tx.prepare_cached(&format!(
-        "SELECT {TICKET_COLUMNS} FROM queue_ticket WHERE state = 'waiting' AND day = ?1"
+        "SELECT {TICKET_COLUMNS} FROM queue_ticket
+         WHERE centre = ?2 AND state = 'waiting' AND day = ?1"
     ))?;
-    let rows = q.query_map([hall_day(now).to_string()], read_ticket)?;
+    let rows = q.query_map(params![hall_day(now).to_string(), centre], read_ticket)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 fn count_for_window(
     tx: &Transaction<'_>,
+    centre: &str,
     window: u32,
     domains: &[String],
     now: DateTime<Utc>,
 ) -> Result<usize> {
     Ok(tx.query_row(
         "SELECT count(*) FROM queue_ticket
-         WHERE state = 'waiting' AND day = ?1 AND domain IN (SELECT value FROM json_each(?2))
+         WHERE centre = ?4 AND state = 'waiting' AND day = ?1
+           AND domain IN (SELECT value FROM json_each(?2))
            AND (window_no IS NULL OR window_no = ?3)",
         params![
             hall_day(now).to_string(),
             serde_json::to_string(domains).expect("serialises"),
-            window
+            window,
+            centre
         ],
         |r| r.get::<_, i64>(0),
     )? as usize)
 }
 
 /// The window moves on: what it called or served is done.
-fn finish_current(tx: &Transaction<'_>, window: u32, by: &str, now: DateTime<Utc>) -> Result<()> {
+fn finish_current(
+    tx: &Transaction<'_>,
+    centre: &str,
+    window: u32,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let ids: Vec<String> = tx
         .prepare_cached(
-            "SELECT id FROM queue_ticket WHERE window_no = ?1 AND state IN ('called', 'serving')",
+            "SELECT id FROM queue_ticket
+             WHERE centre = ?2 AND window_no = ?1 AND state IN ('called', 'serving')",
         )?
-        .query_map([window], |r| r.get(0))?
+        .query_map(params![window, centre], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for id in ids {
         tx.execute(
             "UPDATE queue_ticket SET state = 'done', done_at = ?2 WHERE id = ?1",
             params![id, ts(now)],
         )?;
-        event(tx, Some(&id), Some(window), "done", Some(by), now, None)?;
+        event(
+            tx,
+            centre,
+            Some(&id),
+            Some(window),
+            "done",
+            Some(by),
+            now,
+            None,
+        )?;
     }
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn event(
     tx: &Transaction<'_>,
+    centre: &str,
     ticket: Option<&str>,
     window: Option<u32>,
     kind: &str,
@@ -800,9 +894,9 @@ pub(crate) fn event(
     detail: Option<&str>,
 ) -> Result<i64> {
     tx.execute(
-        "INSERT INTO queue_event (ticket_id, window_no, kind, by_user, at, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![ticket, window, kind, by, ts(at), detail],
+        "INSERT INTO queue_event (ticket_id, window_no, kind, by_user, at, detail, centre)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![ticket, window, kind, by, ts(at), detail, centre],
     )?;
     Ok(tx.last_insert_rowid())
 }
@@ -819,22 +913,22 @@ mod tests {
     fn hub() -> HubStore {
         let mut s = HubStore::open_in_memory().unwrap();
         let cfg = QueueConfig::parse(include_str!("../../../demo/queue.json")).unwrap();
-        s.import_queue(&cfg, t0()).unwrap();
+        s.import_queue("MAIN", &cfg, t0()).unwrap();
         s
     }
 
     #[test]
     fn tickets_are_numbered_per_domain_and_day_and_called_by_the_rules() {
         let mut s = hub();
-        let a1 = s.issue_ticket("ZHSL", None, None, "kiosk", t0()).unwrap();
+        let a1 = s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0()).unwrap();
         let a2 = s
-            .issue_ticket("ZHSL", None, None, "kiosk", t0() + Duration::minutes(1))
+            .issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0() + Duration::minutes(1))
             .unwrap();
         let e1 = s
-            .issue_ticket("GAHZ", None, None, "kiosk", t0() + Duration::minutes(2))
+            .issue_ticket("MAIN", "GAHZ", None, None, "kiosk", t0() + Duration::minutes(2))
             .unwrap();
         let elder = s
-            .issue_ticket(
+            .issue_ticket("MAIN",
                 "ZHSL",
                 Some(Priority::Elderly),
                 None,
@@ -849,24 +943,24 @@ mod tests {
         assert_eq!((a2.people_ahead, elder.people_ahead), (1, 0));
         // The next day starts at 001 again.
         let tomorrow = s
-            .issue_ticket("ZHSL", None, None, "kiosk", t0() + Duration::days(1))
+            .issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0() + Duration::days(1))
             .unwrap();
         assert_eq!(tomorrow.ticket.number, "A001");
 
         let now = t0() + Duration::minutes(5);
         // Window 1 serves ZHSL and GAHZ: the lane, then the oldest of both.
         let order: Vec<String> = (0..4)
-            .map(|_| s.call_next(1, "li", now).unwrap().ticket.unwrap().number)
+            .map(|_| s.call_next("MAIN", 1, "li", now).unwrap().ticket.unwrap().number)
             .collect();
         assert_eq!(order, ["A003", "A001", "A002", "E001"]);
         assert!(
-            s.call_next(1, "li", now).unwrap().ticket.is_none(),
+            s.call_next("MAIN", 1, "li", now).unwrap().ticket.is_none(),
             "nobody left today"
         );
         // Calling next finished the one before.
         let slip = s.ticket_slip(&a1.ticket.id, now).unwrap().unwrap();
         assert_eq!(slip.ticket.state, TicketState::Done);
-        let calls = s.recent_calls(5).unwrap();
+        let calls = s.recent_calls("MAIN", 5).unwrap();
         assert_eq!(calls[0].number, "E001");
         assert_eq!(calls[0].window_name, "1 号窗口（综合受理）");
     }
@@ -874,50 +968,50 @@ mod tests {
     #[test]
     fn recall_no_show_transfer_and_pause() {
         let mut s = hub();
-        let a = s.issue_ticket("ZHSL", None, None, "kiosk", t0()).unwrap();
-        s.issue_ticket("ZHSL", None, None, "kiosk", t0()).unwrap();
+        let a = s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0()).unwrap();
+        s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0()).unwrap();
         let now = t0() + Duration::minutes(1);
-        s.call_next(2, "zhao", now).unwrap();
+        s.call_next("MAIN", 2, "zhao", now).unwrap();
         for n in 1..=3 {
-            let r = s.queue_step(2, "recall", None, "zhao", now).unwrap();
+            let r = s.queue_step("MAIN", 2, "recall", None, "zhao", now).unwrap();
             assert_eq!(r.ticket.unwrap().recalls, n);
             assert_eq!(r.call.unwrap().kind, "recall");
         }
-        let err = s.queue_step(2, "recall", None, "zhao", now).unwrap_err();
+        let err = s.queue_step("MAIN", 2, "recall", None, "zhao", now).unwrap_err();
         assert!(err.to_string().contains("过号"), "{err}");
-        let r = s.queue_step(2, "no_show", None, "zhao", now).unwrap();
+        let r = s.queue_step("MAIN", 2, "no_show", None, "zhao", now).unwrap();
         assert_eq!(r.ticket.unwrap().state, TicketState::NoShow);
         assert!(
-            s.queue_step(2, "no_show", None, "zhao", now).is_err(),
+            s.queue_step("MAIN", 2, "no_show", None, "zhao", now).is_err(),
             "nothing called now"
         );
 
         // A002 is called, then sent to window 4's domain (社保医保) keeping its time.
-        let b = s.call_next(2, "zhao", now).unwrap().ticket.unwrap();
+        let b = s.call_next("MAIN", 2, "zhao", now).unwrap().ticket.unwrap();
         assert_ne!(b.id, a.ticket.id);
         let to = TransferTo::Domain {
             domain: "SBYB".into(),
         };
-        let moved = s.queue_step(2, "transfer", Some(&to), "zhao", now).unwrap();
+        let moved = s.queue_step("MAIN", 2, "transfer", Some(&to), "zhao", now).unwrap();
         let moved = moved.ticket.unwrap();
         assert_eq!(
             (moved.domain.as_str(), moved.state),
             ("SBYB", TicketState::Waiting)
         );
         assert_eq!(moved.issued_at, b.issued_at);
-        assert_eq!(s.call_next(4, "sun", now).unwrap().ticket.unwrap().id, b.id);
+        assert_eq!(s.call_next("MAIN", 4, "sun", now).unwrap().ticket.unwrap().id, b.id);
 
         // A paused window calls nobody; resumed, it calls again.
-        s.issue_ticket("ZHSL", None, None, "kiosk", now).unwrap();
-        s.set_window_state(2, "paused", "zhao", now).unwrap();
-        assert!(s.call_next(2, "zhao", now).is_err());
-        assert!(s.set_window_state(2, "asleep", "zhao", now).is_err());
-        let w = s.set_window_state(2, "open", "zhao", now).unwrap();
+        s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", now).unwrap();
+        s.set_window_state("MAIN", 2, "paused", "zhao", now).unwrap();
+        assert!(s.call_next("MAIN", 2, "zhao", now).is_err());
+        assert!(s.set_window_state("MAIN", 2, "asleep", "zhao", now).is_err());
+        let w = s.set_window_state("MAIN", 2, "open", "zhao", now).unwrap();
         assert_eq!(w.state, "open");
-        assert!(s.call_next(2, "zhao", now).unwrap().ticket.is_some());
+        assert!(s.call_next("MAIN", 2, "zhao", now).unwrap().ticket.is_some());
         // A window that does not serve a domain is no transfer target.
         let to = TransferTo::Window { window: 3 };
-        assert!(s.queue_step(2, "transfer", Some(&to), "zhao", now).is_err());
+        assert!(s.queue_step("MAIN", 2, "transfer", Some(&to), "zhao", now).is_err());
     }
 
     #[test]
@@ -925,43 +1019,43 @@ mod tests {
         let mut s = hub();
         // 16 waiting for 综合受理 (rule: more than 15 → window 7).
         for _ in 0..16 {
-            s.issue_ticket("ZHSL", None, None, "kiosk", t0()).unwrap();
+            s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0()).unwrap();
         }
         let now = t0() + Duration::minutes(20);
-        let loads = s.domain_loads(now).unwrap();
+        let loads = s.domain_loads("MAIN", now).unwrap();
         let zhsl = loads.iter().find(|l| l.code == "ZHSL").unwrap();
         assert_eq!(
             (zhsl.waiting, zhsl.longest_wait_min, zhsl.windows_open),
             (16, 20, 3)
         );
-        let sug = s.tidal_suggestions(now).unwrap();
+        let sug = s.tidal_suggestions("MAIN", now).unwrap();
         assert_eq!(sug.len(), 1, "{sug:?}");
         assert_eq!((sug[0].window, sug[0].domain.as_str()), (7, "ZHSL"));
         assert!(sug[0].why.contains("等候 16 人"));
         // Not a tidal window, no reason, an unknown domain: refused.
         assert!(
-            s.reassign_window(1, &["ZHSL".into()], "zhou", "排队过长", now)
+            s.reassign_window("MAIN", 1, &["ZHSL".into()], "zhou", "排队过长", now)
                 .is_err()
         );
         assert!(
-            s.reassign_window(7, &["ZHSL".into()], "zhou", " ", now)
+            s.reassign_window("MAIN", 7, &["ZHSL".into()], "zhou", " ", now)
                 .is_err()
         );
         assert!(
-            s.reassign_window(7, &["NOPE".into()], "zhou", "排队过长", now)
+            s.reassign_window("MAIN", 7, &["NOPE".into()], "zhou", "排队过长", now)
                 .is_err()
         );
         let w = s
-            .reassign_window(7, &["ZHSL".into()], "zhou", "综合受理排队过长", now)
+            .reassign_window("MAIN", 7, &["ZHSL".into()], "zhou", "综合受理排队过长", now)
             .unwrap();
         assert_eq!(w.domains, ["ZHSL"]);
-        assert!(s.tidal_suggestions(now).unwrap().is_empty(), "done");
+        assert!(s.tidal_suggestions("MAIN", now).unwrap().is_empty(), "done");
         // Window 7 now calls 综合受理 tickets.
         assert_eq!(
-            s.call_next(7, "qian", now).unwrap().ticket.unwrap().domain,
+            s.call_next("MAIN", 7, "qian", now).unwrap().ticket.unwrap().domain,
             "ZHSL"
         );
-        let log = s.reassignments(10).unwrap();
+        let log = s.reassignments("MAIN", 10).unwrap();
         assert_eq!(log.len(), 1);
         assert_eq!((log[0].by.as_str(), log[0].window), ("zhou", 7));
         assert_eq!(
@@ -971,7 +1065,7 @@ mod tests {
         assert_eq!(log[0].why, "综合受理排队过长");
         // The last hour's mean wait counts the call just made.
         let zhsl = s
-            .domain_loads(now)
+            .domain_loads("MAIN", now)
             .unwrap()
             .into_iter()
             .find(|l| l.code == "ZHSL")
@@ -982,13 +1076,13 @@ mod tests {
     #[test]
     fn a_walk_in_is_served_at_once_and_linked_to_its_case() {
         let mut s = hub();
-        s.issue_ticket("ZHSL", None, None, "kiosk", t0()).unwrap();
+        s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0()).unwrap();
         let now = t0() + Duration::minutes(1);
         assert!(
-            s.walk_in(1, "SCJG", "W01", "li", now).is_err(),
+            s.walk_in("MAIN", 1, "SCJG", "W01", "li", now).is_err(),
             "not window 1's domain"
         );
-        let r = s.walk_in(1, "GAHZ", "W01", "li", now).unwrap();
+        let r = s.walk_in("MAIN", 1, "GAHZ", "W01", "li", now).unwrap();
         let t = r.ticket.unwrap();
         assert_eq!((t.number.as_str(), t.state), ("E001", TicketState::Serving));
         assert_eq!(r.waiting_for_window, 1);
@@ -996,7 +1090,7 @@ mod tests {
             r.call.is_none(),
             "they are at the window: nothing to announce"
         );
-        assert!(s.link_ticket_case(1, "W01-20261127-0001").unwrap());
+        assert!(s.link_ticket_case("MAIN", 1, "W01-20261127-0001").unwrap());
         let case: String = s
             .conn
             .query_row(
@@ -1011,8 +1105,8 @@ mod tests {
     #[test]
     fn no_configuration_no_tickets() {
         let mut s = HubStore::open_in_memory().unwrap();
-        assert!(s.issue_ticket("ZHSL", None, None, "kiosk", t0()).is_err());
+        assert!(s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0()).is_err());
         let mut s = hub();
-        assert!(s.issue_ticket("NOPE", None, None, "kiosk", t0()).is_err());
+        assert!(s.issue_ticket("MAIN", "NOPE", None, None, "kiosk", t0()).is_err());
     }
 }

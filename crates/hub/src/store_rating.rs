@@ -90,8 +90,9 @@ pub(crate) fn insert_rating(
     };
     conn.execute(
         "INSERT INTO rating (ticket_id, case_number, window_no, clerk, level, reasons, comment,
-           at, day, rectify, due)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+           at, day, rectify, due, centre)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
+           coalesce((SELECT centre FROM queue_ticket WHERE id = ?1), 'MAIN'))",
         params![
             of.ticket,
             of.case_number,
@@ -119,6 +120,7 @@ impl HubStore {
     /// the last one it finished today). A bad rating starts its rectification.
     pub fn rate(
         &mut self,
+        centre: &str,
         window: u32,
         level: u8,
         reasons: &[String],
@@ -130,10 +132,10 @@ impl HubStore {
             .conn
             .query_row(
                 "SELECT id, case_number, clerk FROM queue_ticket
-                 WHERE window_no = ?1 AND day = ?2 AND state IN ('serving', 'called', 'done')
-                   AND source NOT LIKE 'offline:%'
+                 WHERE centre = ?3 AND window_no = ?1 AND day = ?2
+                   AND state IN ('serving', 'called', 'done') AND source NOT LIKE 'offline:%'
                  ORDER BY (state = 'serving') DESC, coalesce(done_at, called_at) DESC LIMIT 1",
-                params![window, day.to_string()],
+                params![window, day.to_string(), centre],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
@@ -160,15 +162,15 @@ impl HubStore {
     }
 
     /// Bad ratings, open ones first, oldest due first.
-    pub fn bad_ratings(&self) -> Result<Vec<BadRating>> {
+    pub fn bad_ratings(&self, centre: Option<&str>) -> Result<Vec<BadRating>> {
         let mut q = self.conn.prepare(
             "SELECT r.id, r.at, r.level, r.reasons, r.comment, t.number, r.case_number,
                     r.window_no, r.clerk, r.rectify, r.due, r.rectified_note, r.revisited_note
              FROM rating r LEFT JOIN queue_ticket t ON t.id = r.ticket_id
-             WHERE r.rectify IS NOT NULL
+             WHERE r.rectify IS NOT NULL AND (?1 IS NULL OR r.centre = ?1)
              ORDER BY r.rectify = 'revisited', r.rectify = 'rectified', r.due, r.id",
         )?;
-        let rows = q.query_map([], |r| {
+        let rows = q.query_map([centre], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
@@ -230,6 +232,7 @@ impl HubStore {
     /// Moves a bad rating's rectification one step (整改 or 回访), with what was done.
     pub fn advance_rectification(
         &mut self,
+        centre: Option<&str>,
         id: i64,
         by: &str,
         note: &str,
@@ -241,9 +244,11 @@ impl HubStore {
         }
         let tx = self.conn.transaction()?;
         let state: Option<Option<String>> = tx
-            .query_row("SELECT rectify FROM rating WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT rectify FROM rating WHERE id = ?1 AND (?2 IS NULL OR centre = ?2)",
+                params![id, centre],
+                |r| r.get(0),
+            )
             .optional()?;
         let next = match state.flatten().as_deref() {
             Some("pending") => RectifyState::Rectified,
@@ -279,22 +284,22 @@ mod tests {
         let t0: DateTime<Utc> = "2026-11-27T01:00:00Z".parse().unwrap();
         let mut s = HubStore::open_in_memory().unwrap();
         let cfg = QueueConfig::parse(include_str!("../../../demo/queue.json")).unwrap();
-        s.import_queue(&cfg, t0).unwrap();
+        s.import_queue("MAIN", &cfg, t0).unwrap();
         let years =
             HolidayCalendar::from_json_str(include_str!("../../../demo/holidays.json")).unwrap();
         s.import_calendar(&years, t0).unwrap();
-        assert!(s.rate(1, 5, &[], "", t0).is_err(), "nobody served yet");
-        s.issue_ticket("ZHSL", None, None, "kiosk", t0).unwrap();
-        s.issue_ticket("ZHSL", None, None, "kiosk", t0).unwrap();
-        s.call_next(1, "li", t0).unwrap();
-        s.queue_step(1, "serve", None, "li", t0).unwrap();
-        s.link_ticket_case(1, "W01-20261127-0001").unwrap();
+        assert!(s.rate("MAIN", 1, 5, &[], "", t0).is_err(), "nobody served yet");
+        s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0).unwrap();
+        s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0).unwrap();
+        s.call_next("MAIN", 1, "li", t0).unwrap();
+        s.queue_step("MAIN", 1, "serve", None, "li", t0).unwrap();
+        s.link_ticket_case("MAIN", 1, "W01-20261127-0001").unwrap();
         assert!(
-            s.rate(1, 2, &[], "", t0).is_err(),
+            s.rate("MAIN", 1, 2, &[], "", t0).is_err(),
             "a bad rating needs a reason"
         );
         let id = s
-            .rate(
+            .rate("MAIN",
                 1,
                 1,
                 &["服务态度不好".into()],
@@ -302,11 +307,11 @@ mod tests {
                 t0 + Duration::minutes(5),
             )
             .unwrap();
-        assert!(s.rate(1, 5, &[], "", t0).is_err(), "rated once");
+        assert!(s.rate("MAIN", 1, 5, &[], "", t0).is_err(), "rated once");
         // The next one, rated well, starts nothing.
-        s.call_next(1, "li", t0 + Duration::minutes(6)).unwrap();
-        s.rate(1, 5, &[], "", t0 + Duration::minutes(9)).unwrap();
-        let bad = s.bad_ratings().unwrap();
+        s.call_next("MAIN", 1, "li", t0 + Duration::minutes(6)).unwrap();
+        s.rate("MAIN", 1, 5, &[], "", t0 + Duration::minutes(9)).unwrap();
+        let bad = s.bad_ratings(None).unwrap();
         assert_eq!(bad.len(), 1);
         let b = &bad[0];
         assert_eq!((b.id, b.level, b.state), (id, 1, RectifyState::Pending));
@@ -316,23 +321,23 @@ mod tests {
         // 15 working days from Friday 2026-11-27: 2026-12-18.
         assert_eq!(b.due.to_string(), "2026-12-18");
         assert!(
-            s.advance_rectification(id, "zhou", "改", t0).is_err(),
+            s.advance_rectification(None, id, "zhou", "改", t0).is_err(),
             "say what was done"
         );
         assert_eq!(
-            s.advance_rectification(id, "zhou", "已约谈窗口人员并培训", t0)
+            s.advance_rectification(None, id, "zhou", "已约谈窗口人员并培训", t0)
                 .unwrap(),
             RectifyState::Rectified
         );
         assert_eq!(
-            s.advance_rectification(id, "zhou", "电话回访，申请人表示认可", t0)
+            s.advance_rectification(None, id, "zhou", "电话回访，申请人表示认可", t0)
                 .unwrap(),
             RectifyState::Revisited
         );
         assert!(
-            s.advance_rectification(id, "zhou", "再来一次不行", t0)
+            s.advance_rectification(None, id, "zhou", "再来一次不行", t0)
                 .is_err()
         );
-        assert_eq!(s.bad_ratings().unwrap()[0].state, RectifyState::Revisited);
+        assert_eq!(s.bad_ratings(None).unwrap()[0].state, RectifyState::Revisited);
     }
 }

@@ -61,6 +61,20 @@ impl HubStore {
         desk_code: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(String, String)> {
+        let centre = self.resolve_centre(None)?;
+        self.create_enrol_code_at(&centre, desk_name, desk_code, now)
+    }
+
+    /// [`Self::create_enrol_code`] for a desk of `centre`. Desk codes are unique across the
+    /// county (case numbers begin with them): a code another centre's desk holds is refused.
+    pub fn create_enrol_code_at(
+        &mut self,
+        centre: &str,
+        desk_name: &str,
+        desk_code: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(String, String)> {
+        let centre = self.resolve_centre(Some(centre))?;
         let name = desk_name.trim();
         if name.is_empty() || name.chars().count() > 50 {
             return Err(HubStoreError::BadInput(
@@ -85,9 +99,21 @@ impl HubStore {
                     )));
                 }
                 if taken(&tx, &c)? {
-                    return Err(HubStoreError::BadInput(format!(
-                        "desk code {c} is already in use"
-                    )));
+                    let holder: Option<String> = tx
+                        .query_row(
+                            "SELECT centre FROM device WHERE desk_code = ?1
+                             UNION ALL SELECT centre FROM enrol_code
+                               WHERE desk_code = ?1 AND used_at IS NULL LIMIT 1",
+                            [&c],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    return Err(HubStoreError::BadInput(match holder {
+                        Some(h) if h != centre => format!(
+                            "desk code {c} is held by a desk of centre {h}: desk codes are unique across the county, because case numbers begin with them"
+                        ),
+                        _ => format!("desk code {c} is already in use"),
+                    }));
                 }
                 c
             }
@@ -104,8 +130,9 @@ impl HubStore {
         };
         let secret = enrol_code();
         tx.execute(
-            "INSERT INTO enrol_code (code_hash, desk_name, desk_code, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![hash_hex(&normalise_code(&secret)), name, code, ts(now)],
+            "INSERT INTO enrol_code (code_hash, desk_name, desk_code, created_at, centre)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![hash_hex(&normalise_code(&secret)), name, code, ts(now), centre],
         )?;
         tx.commit()?;
         Ok((secret, code))
@@ -122,14 +149,14 @@ impl HubStore {
     ) -> Result<(String, String)> {
         let code = desk_code.trim().to_ascii_uppercase();
         let tx = self.conn.transaction()?;
-        let existing: Option<String> = tx
+        let existing: Option<(String, String)> = tx
             .query_row(
-                "SELECT desk_name FROM device WHERE desk_code = ?1",
+                "SELECT desk_name, centre FROM device WHERE desk_code = ?1",
                 [&code],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let Some(existing) = existing else {
+        let Some((existing, centre)) = existing else {
             return Err(HubStoreError::BadInput(format!(
                 "no enrolled desk has the code {code}; enrol it without --replace"
             )));
@@ -147,8 +174,9 @@ impl HubStore {
         )?;
         let secret = enrol_code();
         tx.execute(
-            "INSERT INTO enrol_code (code_hash, desk_name, desk_code, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![hash_hex(&normalise_code(&secret)), name, code, ts(now)],
+            "INSERT INTO enrol_code (code_hash, desk_name, desk_code, created_at, centre)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![hash_hex(&normalise_code(&secret)), name, code, ts(now), centre],
         )?;
         tx.commit()?;
         Ok((secret, code))
@@ -171,14 +199,15 @@ impl HubStore {
     ) -> Result<Enrolment> {
         let tx = self.conn.transaction()?;
         let hash = hash_hex(&normalise_code(code));
-        let row: Option<(String, String)> = tx
+        let row: Option<(String, String, String)> = tx
             .query_row(
-                "SELECT desk_name, desk_code FROM enrol_code WHERE code_hash = ?1 AND used_at IS NULL",
+                "SELECT desk_name, desk_code, centre FROM enrol_code
+                 WHERE code_hash = ?1 AND used_at IS NULL",
                 [&hash],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        let Some((desk_name, desk_code)) = row else {
+        let Some((desk_name, desk_code, centre)) = row else {
             return Err(HubStoreError::BadEnrolCode);
         };
         let token: String = random_bytes::<32>()
@@ -204,8 +233,9 @@ impl HubStore {
             None => {
                 let id = uuid_like(&random_bytes::<16>());
                 tx.execute(
-                    "INSERT INTO device (id, desk_name, desk_code, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![id, desk_name, desk_code, hash_hex(&token), ts(now)],
+                    "INSERT INTO device (id, desk_name, desk_code, token_hash, enrolled_at, centre)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![id, desk_name, desk_code, hash_hex(&token), ts(now), centre],
                 )?;
                 id
             }

@@ -48,18 +48,18 @@ pub struct Reassignment {
 
 impl HubStore {
     /// Per domain: waiting, longest wait, the last hour's mean wait, open windows.
-    pub fn domain_loads(&self, now: DateTime<Utc>) -> Result<Vec<DomainLoad>> {
-        let cfg = self.queue_cfg()?;
+    pub fn domain_loads(&self, centre: &str, now: DateTime<Utc>) -> Result<Vec<DomainLoad>> {
+        let cfg = self.queue_cfg(centre)?;
         let day = hall_day(now).to_string();
         let hour_ago = ts(now - chrono::Duration::hours(1));
-        let windows = self.windows_live()?;
+        let windows = self.windows_live(centre)?;
         cfg.domains
             .iter()
             .map(|d| {
                 let (waiting, oldest): (i64, Option<String>) = self.conn.query_row(
                     "SELECT count(*), min(issued_at) FROM queue_ticket
-                     WHERE state = 'waiting' AND day = ?1 AND domain = ?2",
-                    params![day, d.code],
+                     WHERE centre = ?3 AND state = 'waiting' AND day = ?1 AND domain = ?2",
+                    params![day, d.code, centre],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )?;
                 let longest = oldest
@@ -69,9 +69,12 @@ impl HubStore {
                     .conn
                     .prepare_cached(
                         "SELECT issued_at, called_at FROM queue_ticket
-                         WHERE domain = ?1 AND called_at IS NOT NULL AND called_at >= ?2",
+                         WHERE centre = ?3 AND domain = ?1 AND called_at IS NOT NULL
+                           AND called_at >= ?2",
                     )?
-                    .query_map(params![d.code, hour_ago], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .query_map(params![d.code, hour_ago, centre], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })?
                     .collect::<rusqlite::Result<_>>()?;
                 let mins: Vec<f64> = waits
                     .iter()
@@ -101,10 +104,14 @@ impl HubStore {
     }
 
     /// The tidal rules that fire now, for windows not already serving the domain.
-    pub fn tidal_suggestions(&self, now: DateTime<Utc>) -> Result<Vec<TidalSuggestion>> {
-        let cfg = self.queue_cfg()?;
-        let loads = self.domain_loads(now)?;
-        let windows = self.windows_live()?;
+    pub fn tidal_suggestions(
+        &self,
+        centre: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TidalSuggestion>> {
+        let cfg = self.queue_cfg(centre)?;
+        let loads = self.domain_loads(centre, now)?;
+        let windows = self.windows_live(centre)?;
         let mut out = Vec::new();
         for r in &cfg.rules {
             let Some(load) = loads.iter().find(|l| l.code == r.domain) else {
@@ -146,13 +153,14 @@ impl HubStore {
     /// 潮汐调配: a tidal window now serves `domains`; who and why are recorded.
     pub fn reassign_window(
         &mut self,
+        centre: &str,
         window: u32,
         domains: &[String],
         by: &str,
         why: &str,
         now: DateTime<Utc>,
     ) -> Result<WindowLive> {
-        let cfg = self.queue_cfg()?;
+        let cfg = self.queue_cfg(centre)?;
         let w = cfg
             .windows
             .iter()
@@ -173,20 +181,23 @@ impl HubStore {
             return Err(bad("a reassignment needs its reason"));
         }
         let tx = self.conn.transaction()?;
-        let (state, from) = window_state(&tx, &cfg, window)?;
+        let (state, from) = window_state(&tx, &cfg, centre, window)?;
         tx.execute(
-            "INSERT INTO queue_window_state (number, state, domains, clerk, updated_at)
-             VALUES (?1, ?2, ?3, NULL, ?4)
-             ON CONFLICT(number) DO UPDATE SET domains = excluded.domains, updated_at = excluded.updated_at",
+            "INSERT INTO queue_window_state (centre, number, state, domains, clerk, updated_at)
+             VALUES (?5, ?1, ?2, ?3, NULL, ?4)
+             ON CONFLICT(centre, number) DO UPDATE SET domains = excluded.domains,
+               updated_at = excluded.updated_at",
             params![
                 window,
                 state,
                 serde_json::to_string(domains).expect("serialises"),
-                ts(now)
+                ts(now),
+                centre
             ],
         )?;
         event(
             &tx,
+            centre,
             None,
             Some(window),
             "reassign",
@@ -195,19 +206,19 @@ impl HubStore {
             Some(&serde_json::json!({"from": from, "to": domains, "why": why}).to_string()),
         )?;
         tx.commit()?;
-        self.windows_live()?
+        self.windows_live(centre)?
             .into_iter()
             .find(|w| w.number == window)
             .ok_or_else(|| bad(format!("no window {window}")))
     }
 
     /// Every reassignment, newest first.
-    pub fn reassignments(&self, limit: u32) -> Result<Vec<Reassignment>> {
+    pub fn reassignments(&self, centre: &str, limit: u32) -> Result<Vec<Reassignment>> {
         let mut q = self.conn.prepare_cached(
             "SELECT at, coalesce(by_user, ''), window_no, detail FROM queue_event
-             WHERE kind = 'reassign' ORDER BY id DESC LIMIT ?1",
+             WHERE centre = ?2 AND kind = 'reassign' ORDER BY id DESC LIMIT ?1",
         )?;
-        let rows = q.query_map([limit], |r| {
+        let rows = q.query_map(params![limit, centre], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,

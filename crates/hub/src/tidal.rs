@@ -3,7 +3,7 @@
 //! reassignment, a manual reassignment of any tidal window, and the record of every change with
 //! who and why. Server-rendered; the figures refresh by themselves.
 
-use axum::extract::{Form, State};
+use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
@@ -13,25 +13,35 @@ use crate::auth::Supervisor;
 use crate::pages;
 use crate::server::HubState;
 
-pub async fn hall(State(state): State<HubState>, Supervisor(user): Supervisor) -> Response {
-    render(&state, &user, None).await
+pub async fn hall(
+    State(state): State<HubState>,
+    Supervisor(user): Supervisor,
+    Query(q): Query<crate::office_centre::CentreQuery>,
+) -> Response {
+    render(&state, &user, q.centre.as_deref(), None).await
 }
 
 async fn render(
     state: &HubState,
     user: &crate::store_office::User,
+    asked: Option<&str>,
     error: Option<&str>,
 ) -> Response {
+    let (centre, visible) = match crate::office_centre::pick(state, user, asked).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
     let clock = state.clock();
     let now = clock.now();
+    let code = centre.code.clone();
     let data = state
         .store_call(move |s| {
             Ok((
-                s.domain_loads(now)?,
-                s.tidal_suggestions(now)?,
-                s.windows_live()?,
-                s.reassignments(20)?,
-                s.queue_config()?.expect("loads need it"),
+                s.domain_loads(&code, now)?,
+                s.tidal_suggestions(&code, now)?,
+                s.windows_live(&code)?,
+                s.reassignments(&code, 20)?,
+                s.queue_config(&code)?.expect("loads need it"),
             ))
         })
         .await;
@@ -43,7 +53,10 @@ async fn render(
                 pages::office(
                     "大厅管理",
                     Some(user),
-                    html! { p.err { "大厅尚未发布叫号配置（onewindow-hub import-queue）。" } },
+                    html! {
+                        (crate::office_centre::nav("/office/hall", &visible, &centre.code, ""))
+                        p.err { (centre.name) "尚未发布叫号配置（onewindow-hub import-queue --centre " (centre.code) "）。" }
+                    },
                 ),
             )
                 .into_response();
@@ -63,9 +76,10 @@ async fn render(
             .join("、")
     };
     let body = html! {
-        h2 { "大厅管理 · 潮汐窗口" }
+        h2 { "大厅管理 · 潮汐窗口 · " span #hall-centre { (centre.name) } }
+        (crate::office_centre::nav("/office/hall", &visible, &centre.code, ""))
         p {
-            a href="/office/figures" id="to-figures" { "数据统计（日报、月通报、导出 Excel）" }
+            a href={ "/office/figures?centre=" (centre.code) } id="to-figures" { "数据统计（日报、月通报、导出 Excel）" }
             " · " a href="/office/ratings" id="to-ratings" { "差评整改" }
             " · " a href="/office/audit" id="to-audit" { "审计日志" }
         }
@@ -103,6 +117,7 @@ async fn render(
             @for s in &suggestions {
                 form method="post" action="/office/hall/reassign" class="suggestion" {
                     (crate::pages::csrf_field())
+                    input type="hidden" name="centre" value=(centre.code);
                     input type="hidden" name="window" value=(s.window);
                     input type="hidden" name="domain" value=(s.domain);
                     input type="hidden" name="why" value=(s.why);
@@ -137,6 +152,7 @@ async fn render(
                                 @if tidal {
                                     form method="post" action="/office/hall/reassign" class="manual" {
                                         (crate::pages::csrf_field())
+                                        input type="hidden" name="centre" value=(centre.code);
                                         input type="hidden" name="window" value=(w.number);
                                         select name="domain" id={ "domain-" (w.number) } {
                                             @for d in &cfg.domains {
@@ -182,6 +198,8 @@ setInterval(() => {
 
 #[derive(Deserialize)]
 pub struct ReassignForm {
+    #[serde(default)]
+    centre: Option<String>,
     window: u32,
     domain: String,
     #[serde(default)]
@@ -194,18 +212,31 @@ pub async fn reassign(
     Form(f): Form<ReassignForm>,
 ) -> Response {
     let clock = state.clock();
+    let asked = f.centre.clone();
+    let centre = match crate::office_centre::pick(&state, &user, asked.as_deref()).await {
+        Ok((c, _)) => c.code,
+        Err(refused) => return refused,
+    };
     if f.why.trim().chars().count() < 2 || f.why.chars().count() > 200 {
         return (
             StatusCode::BAD_REQUEST,
-            render(&state, &user, Some("请写明调配原因（2–200 字）。")).await,
+            render(
+                &state,
+                &user,
+                Some(&centre),
+                Some("请写明调配原因（2–200 字）。"),
+            )
+            .await,
         )
             .into_response();
     }
     let by = user.name.clone();
     let (window, domain) = (f.window, f.domain.clone());
+    let c = centre.clone();
     match state
         .store_call(move |s| {
             let live = s.reassign_window(
+                &c,
                 window,
                 std::slice::from_ref(&domain),
                 &by,
@@ -215,7 +246,7 @@ pub async fn reassign(
             s.audit_hub(
                 &by,
                 "tidal_reassign",
-                &format!("window {window}"),
+                &format!("{c} window {window}"),
                 "ok",
                 Some(&format!("to {domain}: {}", f.why.trim())),
                 clock.now(),
@@ -225,15 +256,16 @@ pub async fn reassign(
         .await
     {
         Ok(_) => {
-            tracing::info!(window, user = %user.name, "window reassigned");
-            let _ = state.board.send(());
-            Redirect::to("/office/hall").into_response()
+            tracing::info!(window, %centre, user = %user.name, "window reassigned");
+            state.board_changed(&centre);
+            Redirect::to(&format!("/office/hall?centre={centre}")).into_response()
         }
         Err(_) => (
             StatusCode::BAD_REQUEST,
             render(
                 &state,
                 &user,
+                Some(&centre),
                 Some("无法调配：只有潮汐窗口可以调配，且业务须在叫号配置中。"),
             )
             .await,

@@ -506,6 +506,16 @@ pub fn read_catalog(bytes: Vec<u8>, version: &str) -> Result<Catalog, Vec<Import
             phone: row.required("咨询电话", &mut issues),
             guide_plain: row.required("白话版指南", &mut issues),
             provenance: row.text("来源说明").unwrap_or_default(),
+            levels: row.text("可受理层级").and_then(|t| {
+                let parsed = parse_levels(&t);
+                if parsed.is_none() {
+                    issues.push(row.issue(
+                        "可受理层级",
+                        format!("可受理层级「{t}」无法识别：填 县级、镇级、村级 中的一个或几个，用顿号分隔"),
+                    ));
+                }
+                parsed
+            }),
             scenarios: item_scenarios,
             code,
         });
@@ -590,6 +600,28 @@ pub fn read_catalog(bytes: Vec<u8>, version: &str) -> Result<Catalog, Vec<Import
     } else {
         Err(issues)
     }
+}
+
+/// 可受理层级: 县级、镇级、村级 (or county, town, village), separated by 、 or commas.
+fn parse_levels(text: &str) -> Option<Vec<onewindow_domain::centre::CentreLevel>> {
+    use onewindow_domain::centre::CentreLevel;
+    let mut out = Vec::new();
+    for part in text
+        .split(['、', ',', '，', ' ', '/'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let level = match part {
+            "县级" | "县" | "county" => CentreLevel::County,
+            "镇级" | "镇" | "乡镇" | "town" => CentreLevel::Town,
+            "村级" | "村" | "village" => CentreLevel::Village,
+            _ => return None,
+        };
+        if !out.contains(&level) {
+            out.push(level);
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 #[cfg(test)]

@@ -42,6 +42,8 @@ pub mod paths {
     pub const RESULTS: &str = "/v1/results";
     /// `GET ?cursor=N`: the hall's queue configuration (domains, windows, tidal rules).
     pub const QUEUE_CONFIG_CHANGES: &str = "/v1/queue-config/changes";
+    /// `GET`: the desk's centre, the items it accepts and where the others are accepted.
+    pub const CENTRE_SCOPE: &str = "/v1/centre-scope";
     /// `POST`: the desk's window calls its next ticket (device token required).
     pub const QUEUE_CALL_NEXT: &str = "/v1/queue/call-next";
     /// `POST`: recall, serve, no-show or transfer the window's current ticket.
