@@ -42,10 +42,10 @@ fn main() {
     let now = Utc::now();
     let tokens: Vec<String> = {
         let mut hub = HubStore::open_dir(&data).unwrap();
-        hub.import_queue(&cfg, now).unwrap();
+        hub.import_queue("MAIN", &cfg, now).unwrap();
         // Enough tickets that no window runs dry: each calls about SECONDS times.
         for i in 0..(WINDOWS as u64 * (SECONDS + 5)) {
-            hub.issue_ticket(&format!("D{}", i % 10), None, None, "bench", now)
+            hub.issue_ticket("MAIN", &format!("D{}", i % 10), None, None, "bench", now)
                 .unwrap();
         }
         (1..=WINDOWS)

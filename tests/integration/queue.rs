@@ -334,7 +334,7 @@ async fn the_clerk_calls_recalls_serves_and_transfers_from_the_desk_and_each_cal
         .await
         .unwrap();
     assert_eq!(v.mode, ScreenMode::Thanks);
-    let bad = HubStore::open_dir(&data).unwrap().bad_ratings().unwrap();
+    let bad = HubStore::open_dir(&data).unwrap().bad_ratings(None).unwrap();
     assert_eq!(bad.len(), 1);
     assert_eq!(bad[0].ticket.as_deref(), Some("E001"));
 
@@ -459,7 +459,7 @@ async fn offline_walk_ins_are_served_at_the_desk_and_reach_the_hub_when_it_is_ba
     assert_eq!((health.pending_ops, health.rejected), (0, 0), "{health:?}");
     let store = HubStore::open_dir(&data).unwrap();
     let today = onewindow_domain::ticket::hall_day(chrono::Utc::now()).to_string();
-    let f = store.figures(&today).unwrap();
+    let f = store.figures(Some("MAIN"), &today).unwrap();
     assert_eq!(f.total.tickets, 3, "A001 and the two offline tickets");
     assert_eq!(f.total.no_shows, 1);
     assert_eq!(
@@ -469,7 +469,7 @@ async fn offline_walk_ins_are_served_at_the_desk_and_reach_the_hub_when_it_is_ba
     let w1 = f.by_window.iter().find(|r| r.key == "1").unwrap();
     assert_eq!((w1.tickets, w1.notices), (3, 1));
     // The hall display shows live calls only, never the offline ones told afterwards.
-    let board = store.hall_board().unwrap();
+    let board = store.hall_board("MAIN").unwrap();
     assert!(board.calls.iter().all(|c| !c.number.starts_with("W01-")));
     // The kiosk's numbering goes on, and calling is the hub's again.
     kiosk("ZHSL").await;
@@ -583,7 +583,7 @@ async fn appointments_are_imported_and_checked_in_at_the_kiosk_by_code() {
     assert!(board.calls.is_empty());
     let store = HubStore::open_dir(&data).unwrap();
     let today = onewindow_domain::ticket::hall_day(chrono::Utc::now()).to_string();
-    assert_eq!(store.figures(&today).unwrap().total.tickets, 1);
+    assert_eq!(store.figures(Some("MAIN"), &today).unwrap().total.tickets, 1);
     hub.kill();
 }
 

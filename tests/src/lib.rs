@@ -9,7 +9,8 @@ use std::time::Duration;
 /// The repository root.
 mod web;
 pub use web::{
-    browser, csrf, csrf_blocking, csrf_of, kiosk_browser, kiosk_link, kiosk_post_blocking,
+    browser, csrf, csrf_blocking, csrf_of, kiosk_browser, kiosk_browser_at, kiosk_link,
+    kiosk_link_at, kiosk_post_blocking, office_browser,
 };
 
 pub fn root() -> PathBuf {
@@ -601,20 +602,24 @@ pub fn desk_db(path: &Path) -> rusqlite::Connection {
 
 /// Adds a hub user (`onewindow-hub user add`) with its password on stdin.
 pub fn add_user(data: &Path, name: &str, role: &str, password: &str) {
-    hub_cli_with_stdin(
-        &[
-            "user",
-            "add",
-            "--data",
-            data.to_str().unwrap(),
-            "--name",
-            name,
-            "--role",
-            role,
-            "--password-stdin",
-        ],
-        &format!("{password}\n"),
-    );
+    add_user_at(data, name, role, password, &[]);
+}
+
+/// [`add_user`] with more of `user add`'s flags (`--centre CODE`, `--domain CODE`).
+pub fn add_user_at(data: &Path, name: &str, role: &str, password: &str, more: &[&str]) {
+    let mut args = vec![
+        "user",
+        "add",
+        "--data",
+        data.to_str().unwrap(),
+        "--name",
+        name,
+        "--role",
+        role,
+        "--password-stdin",
+    ];
+    args.extend_from_slice(more);
+    hub_cli_with_stdin(&args, &format!("{password}\n"));
 }
 
 /// A small file system of its own (tmpfs) for tests of a full disk, unmounted on drop. `None`

@@ -51,13 +51,18 @@ pub async fn browser(base: &str) -> (reqwest::Client, String) {
 
 /// The one-time link `kiosk add` prints for a new kiosk of the hub at `data` reached at `base`.
 pub fn kiosk_link(data: &Path, base: &str) -> String {
+    kiosk_link_at(data, base, None)
+}
+
+/// [`kiosk_link`] for a kiosk of `centre` (`kiosk add --centre`).
+pub fn kiosk_link_at(data: &Path, base: &str, centre: Option<&str>) -> String {
     static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let name = format!(
         "取号机 {}-{}",
         std::process::id(),
         N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     );
-    let out = hub_cli(&[
+    let mut args = vec![
         "kiosk",
         "add",
         "--data",
@@ -66,7 +71,11 @@ pub fn kiosk_link(data: &Path, base: &str) -> String {
         &name,
         "--hub-url",
         base,
-    ]);
+    ];
+    if let Some(c) = centre {
+        args.extend(["--centre", c]);
+    }
+    let out = hub_cli(&args);
     out.lines()
         .find(|l| l.contains("/kiosk/pair/"))
         .unwrap_or_else(|| panic!("no pairing link in: {out}"))
@@ -77,9 +86,18 @@ pub fn kiosk_link(data: &Path, base: &str) -> String {
 /// A kiosk's browser: registered with `kiosk add`, its one-time link opened (the credential
 /// cookie kept), and its CSRF token.
 pub async fn kiosk_browser(data: &Path, base: &str) -> (reqwest::Client, String) {
+    kiosk_browser_at(data, base, None).await
+}
+
+/// [`kiosk_browser`] for a kiosk of `centre`.
+pub async fn kiosk_browser_at(
+    data: &Path,
+    base: &str,
+    centre: Option<&str>,
+) -> (reqwest::Client, String) {
     let (web, t) = browser(base).await;
     let r = web
-        .get(kiosk_link(data, base))
+        .get(kiosk_link_at(data, base, centre))
         .send()
         .await
         .expect("the hub answers");
@@ -112,4 +130,17 @@ pub fn kiosk_post_blocking(
         .form(&form)
         .send()
         .expect("the hub answers")
+}
+
+/// A back-office browser signed in as `name`, and its CSRF token.
+pub async fn office_browser(base: &str, name: &str, password: &str) -> (reqwest::Client, String) {
+    let (web, t) = browser(base).await;
+    let r = web
+        .post(format!("{base}/office/login"))
+        .form(&[("name", name), ("password", password), ("csrf", &t)])
+        .send()
+        .await
+        .expect("the hub answers");
+    assert_eq!(r.status(), 303, "{name} signs in");
+    (web, t)
 }

@@ -157,6 +157,24 @@ describe('search', () => {
     expect(byId('result-total').textContent).toBe('共 1 项');
   });
 
+  it('an item this centre does not accept is marked with where to go, in the list and the guide', async () => {
+    const elsewhere = ['青溪镇便民服务中心', '政务服务中心'];
+    m.searchItems.mockResolvedValue({
+      total: 1,
+      hits: [{ ...searchGtgsh.hits[1], accepted_here: false, accepted_at: elsewhere }],
+    });
+    m.itemGuide.mockResolvedValue({ ...guideSetup, accepted_here: false, accepted_at: elsewhere });
+    const user = await renderReady();
+    await user.type(searchInput(), 'gtgsh');
+    await waitFor(() => expect(document.querySelectorAll('.result-item')).toHaveLength(1));
+    const item = document.querySelector<HTMLElement>('.result-item')!;
+    expect(item.classList.contains('elsewhere')).toBe(true);
+    expect(item.querySelector('.not-here')?.textContent).toBe('本中心不受理');
+    expect(item.querySelector('.accepted-at')?.textContent).toBe('可到：青溪镇便民服务中心、政务服务中心');
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(byId('guide-not-here').textContent).toContain('请引导办事人到青溪镇便民服务中心、政务服务中心办理'));
+  });
+
   it('the domain filter narrows the search', async () => {
     const user = await renderReady();
     await searchFor(user, 'gtgsh');

@@ -70,6 +70,7 @@ export function onlineStatus(over: Partial<DeskStatus> = {}): DeskStatus {
     queue_window: null,
     low_disk: null,
     waiting_scans: 0,
+    centre_name: null,
     ...over,
   };
 }
@@ -97,6 +98,8 @@ export const searchGtgsh: SearchResponse = {
       is_leaf: false,
       match_kind: 'initials',
       parent_name: null,
+      accepted_here: true,
+      accepted_at: [],
     },
     {
       code: '370100-GT-001-01',
@@ -108,6 +111,8 @@ export const searchGtgsh: SearchResponse = {
       is_leaf: true,
       match_kind: 'initials',
       parent_name: '个体工商户登记',
+      accepted_here: true,
+      accepted_at: [],
     },
     {
       code: '370100-GT-001-02',
@@ -119,11 +124,15 @@ export const searchGtgsh: SearchResponse = {
       is_leaf: true,
       match_kind: 'initials',
       parent_name: '个体工商户登记',
+      accepted_here: true,
+      accepted_at: [],
     },
   ],
 };
 
 export const guideSetup: ItemGuide = {
+  accepted_here: true,
+  accepted_at: [],
   code: '370100-GT-001-01',
   name: '个体工商户设立登记',
   level: 'handling',

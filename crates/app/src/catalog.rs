@@ -23,9 +23,28 @@ pub(crate) struct Snapshot {
     pub(crate) docs: Vec<SearchDoc>,
     pub(crate) by_code: HashMap<String, usize>,
     pub(crate) domain_names: HashMap<String, String>,
+    /// The desk's centre and what it accepts (everything until the hub first sent it).
+    pub(crate) scope: onewindow_domain::centre::CentreScope,
 }
 
 impl Snapshot {
+    /// Whether this desk's centre accepts `item`, and if not, the names of the centres that
+    /// do, nearest first.
+    pub(crate) fn where_accepted(&self, item: &str) -> (bool, Vec<String>) {
+        if self.scope.accepts(item) {
+            (true, Vec::new())
+        } else {
+            (
+                false,
+                self.scope
+                    .elsewhere(item)
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect(),
+            )
+        }
+    }
+
     fn load(store: &Store) -> Result<Snapshot, StoreError> {
         let docs = store.search_docs()?;
         let index = CatalogIndex::build(docs.iter().cloned());
@@ -40,6 +59,7 @@ impl Snapshot {
             .map(|d| (d.code, d.name))
             .collect();
         Ok(Snapshot {
+            scope: store.centre_scope()?.unwrap_or_default(),
             version_id: store.stream_state(CATALOG)?.version_id,
             index,
             docs,
@@ -92,10 +112,10 @@ impl Catalog {
         self.state.relock().clone()
     }
 
-    /// A pull stored `state`: the index is rebuilt when the version changed. Returns whether
-    /// it did.
-    pub(crate) fn pulled(&self, state: StreamState) -> Result<bool, AppError> {
-        let changed = state.version_id != self.snapshot().version_id;
+    /// A pull stored `state` (and maybe a new centre scope): the snapshot is rebuilt when
+    /// either changed. Returns whether it was.
+    pub(crate) fn pulled(&self, state: StreamState, scope_changed: bool) -> Result<bool, AppError> {
+        let changed = state.version_id != self.snapshot().version_id || scope_changed;
         *self.state.relock() = state;
         if changed {
             self.reload_snapshot()?;
@@ -154,7 +174,10 @@ impl Catalog {
             .iter()
             .map(|h| {
                 let d = &snap.docs[h.doc];
+                let (accepted_here, accepted_at) = snap.where_accepted(&d.code);
                 dto::SearchHit {
+                    accepted_here,
+                    accepted_at,
                     code: d.code.clone(),
                     name: d.name.clone(),
                     level: level_dto(d.level),
@@ -262,8 +285,12 @@ impl Catalog {
             provenance,
             scenarios,
             parent: _,
+            levels: _,
         } = item;
+        let (accepted_here, accepted_at) = snap.where_accepted(&code);
         Ok(dto::ItemGuide {
+            accepted_here,
+            accepted_at,
             level: level_dto(level),
             level_label: level.label().to_string(),
             is_leaf: children.is_empty(),

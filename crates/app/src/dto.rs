@@ -36,6 +36,8 @@ pub struct CacheProblem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct DeskStatus {
     pub connectivity: Connectivity,
+    /// The centre this desk belongs to (its name), once the hub has said.
+    pub centre_name: Option<String>,
     pub hub_url: String,
     /// The hub's last failure, in Chinese, when offline.
     pub last_error: Option<String>,
@@ -173,6 +175,10 @@ pub struct SearchHit {
     pub match_kind: MatchKind,
     /// The parent item's name, to tell apart items with the same name.
     pub parent_name: Option<String>,
+    /// Whether this desk's centre accepts it (the search shows every item, for guidance).
+    pub accepted_here: bool,
+    /// Where it is accepted instead, nearest first (centre names), when not here.
+    pub accepted_at: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -240,6 +246,9 @@ pub struct ScenarioView {
 /// 办事指南: everything the clerk tells an applicant about an item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ItemGuide {
+    /// Whether this desk's centre accepts it; if not, where it is accepted, nearest first.
+    pub accepted_here: bool,
+    pub accepted_at: Vec<String>,
     pub code: String,
     pub name: String,
     pub level: ItemLevel,

@@ -145,6 +145,7 @@ error_codes! {
     BadScenario => "bad_scenario",
     NothingToCorrect => "nothing_to_correct",
     CannotAccept => "cannot_accept",
+    NotAcceptedHere => "not_accepted_here",
     TrackingRequired => "tracking_required",
     BundleNotReady => "bundle_not_ready",
     ScanNotWaiting => "scan_not_waiting",

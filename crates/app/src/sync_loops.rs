@@ -101,6 +101,7 @@ impl SyncLoops {
             catalog_version_id: stream.version_id,
             catalog_version_label: stream.version_label,
             item_count: snap.docs.len() as i64,
+            centre_name: snap.scope.centre.as_ref().map(|c| c.name.clone()),
             syncing: self.syncing.load(Ordering::SeqCst),
             cache_problem,
             push,
@@ -131,23 +132,30 @@ impl SyncLoops {
         let _one_at_a_time = self.pull_lock.lock().await;
         let store = self.cache.store()?;
         self.syncing.store(true, Ordering::SeqCst);
-        let client = self.session.client();
+        // Enrolled, the desk pulls as itself: its centre's queue configuration and scope.
+        let client = self
+            .session
+            .device_client()
+            .unwrap_or_else(|| self.session.client());
         let result = async {
             onewindow_sync::pull_calendar(&client, &store).await?;
             onewindow_sync::pull_queue_config(&client, &store).await?;
-            onewindow_sync::pull_catalog(&client, &store).await
+            let report = onewindow_sync::pull_catalog(&client, &store).await?;
+            // The centre's list comes with the catalog.
+            let scope_changed = onewindow_sync::pull_centre_scope(&client, &store).await?;
+            Ok::<_, SyncError>((report, scope_changed))
         }
         .await;
         self.syncing.store(false, Ordering::SeqCst);
         match result {
-            Ok(report) => {
+            Ok((report, scope_changed)) => {
                 {
                     let mut sync = self.sync.relock();
                     sync.connectivity = Some(true);
                     sync.last_error = None;
                     sync.last_success = Some(Utc::now());
                 }
-                let changed = self.catalog.pulled(report.state.clone())?;
+                let changed = self.catalog.pulled(report.state.clone(), scope_changed)?;
                 self.learn_public_url(&client).await;
                 // The hub answers: send what the window did (its own errors go to the panel).
                 if let Err(e) = self.push().await {

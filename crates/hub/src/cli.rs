@@ -700,6 +700,13 @@ fn run_import<T>(
             println!("{message}");
             ExitCode::SUCCESS
         }
+        // Input the store refused (a bad configuration, a missing --centre) is the caller's
+        // to fix, as a bad file is: 2. A store that failed: 1.
+        Err(e @ crate::store::HubStoreError::BadInput(_)) => {
+            eprintln!("导入失败，未做任何更改：{e}");
+            tracing::warn!(file = %file.display(), error = %e, "import refused");
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("导入失败，未做任何更改：{e}");
             tracing::error!(file = %file.display(), error = %e, "import failed");

@@ -596,7 +596,10 @@ async fn result_file(
 
 /// The centre a request is about: an enrolled desk's own; without a device token, the hub's
 /// only centre (a hub with several needs a desk to say which).
-async fn request_centre(state: &HubState, headers: &HeaderMap) -> Result<String, HttpError> {
+pub(crate) async fn request_centre(
+    state: &HubState,
+    headers: &HeaderMap,
+) -> Result<String, HttpError> {
     if headers.contains_key(axum::http::header::AUTHORIZATION) {
         let device = device(state, headers).await?;
         return state.with_store(move |s| s.centre_of_device(&device)).await;
@@ -610,9 +613,30 @@ async fn queue_config_changes(
     q: Result<Query<ChangesQuery>, QueryRejection>,
 ) -> Result<Response, HttpError> {
     let (cursor, limit) = page_query(q)?;
-    let centre = request_centre(&state, &headers).await?;
+    let device = if headers.contains_key(axum::http::header::AUTHORIZATION) {
+        Some(device(&state, &headers).await?)
+    } else {
+        None
+    };
     let page = state
-        .with_store(move |s| s.queue_config_changes(&centre, cursor, limit))
+        .with_store(move |s| {
+            let centre = match device {
+                Some(d) => s.centre_of_device(&d)?,
+                // A desk not yet enrolled has no centre: on a hub of several it gets nothing
+                // (its cursor stays) until it enrols.
+                None => match s.resolve_centre(None) {
+                    Ok(c) => c,
+                    Err(_) => {
+                        return Ok(onewindow_proto::QueueConfigChanges {
+                            changes: vec![],
+                            next_cursor: cursor,
+                            has_more: false,
+                        });
+                    }
+                },
+            };
+            s.queue_config_changes(&centre, cursor, limit)
+        })
         .await?;
     Ok(Json(page).into_response())
 }

@@ -342,4 +342,63 @@ mod tests {
         let codes: Vec<String> = s.centres().unwrap().into_iter().map(|c| c.code).collect();
         assert_eq!(codes, ["MAIN", "QX", "QX-SQ"]);
     }
+
+    #[test]
+    fn levels_and_adjustments_decide_what_a_centre_accepts_and_where_else_to_go() {
+        let mut s = HubStore::open_in_memory().unwrap();
+        let mut cat = onewindow_domain::Catalog::from_json_str(include_str!(
+            "../../../demo/catalog-sample.json"
+        ))
+        .unwrap();
+        let leaves: Vec<String> = cat
+            .items
+            .iter()
+            .filter(|i| !i.scenarios.is_empty())
+            .map(|i| i.code.clone())
+            .collect();
+        let (town_too, county_only) = (leaves[0].clone(), leaves[1].clone());
+        cat.items
+            .iter_mut()
+            .find(|i| i.code == town_too)
+            .unwrap()
+            .levels = Some(vec![CentreLevel::County, CentreLevel::Town]);
+        s.import_catalog(&cat, "sample", now()).unwrap();
+        s.add_centre("QX", "青溪镇便民服务中心", CentreLevel::Town, Some("MAIN"), now())
+            .unwrap();
+        s.add_centre("SQ", "石桥村便民服务站", CentreLevel::Village, Some("QX"), now())
+            .unwrap();
+        s.add_centre("HD", "河东镇便民服务中心", CentreLevel::Town, Some("MAIN"), now())
+            .unwrap();
+        // Absent levels: the county hall only; the town's level lets the towns in.
+        let main = s.centre_accepts("MAIN").unwrap();
+        assert!(main.contains(&town_too) && main.contains(&county_only));
+        let qx = s.centre_scope("QX").unwrap();
+        assert!(qx.accepts(&town_too) && !qx.accepts(&county_only));
+        let names = |v: &[onewindow_domain::centre::CentreRef]| -> Vec<String> {
+            v.iter().map(|c| c.code.clone()).collect()
+        };
+        // The village accepts neither: its town first, then the county hall, then the rest.
+        let sq = s.centre_scope("SQ").unwrap();
+        assert!(!sq.accepts(&town_too));
+        assert_eq!(names(sq.elsewhere(&town_too)), ["QX", "MAIN", "HD"]);
+        assert_eq!(names(sq.elsewhere(&county_only)), ["MAIN"]);
+        // `centre items`: the village takes one on, the town gives one up.
+        let r = s
+            .set_centre_items("SQ", &[county_only.clone()], &[], now())
+            .unwrap();
+        assert_eq!((r.centre.as_str(), r.accepts), ("SQ", 1));
+        s.set_centre_items("QX", &[], &[town_too.clone()], now())
+            .unwrap();
+        let sq = s.centre_scope("SQ").unwrap();
+        assert!(sq.accepts(&county_only));
+        assert_eq!(names(sq.elsewhere(&town_too)), ["MAIN", "HD"]);
+        // Unknown items and centres, and one code both ways, change nothing.
+        assert!(s.set_centre_items("SQ", &["000000000000".into()], &[], now()).is_err());
+        assert!(s.set_centre_items("NOPE", &[county_only.clone()], &[], now()).is_err());
+        assert!(
+            s.set_centre_items("SQ", &[town_too.clone()], &[town_too.clone()], now())
+                .is_err()
+        );
+        assert_eq!(s.centre_accepts("SQ").unwrap().len(), 1);
+    }
 }

@@ -639,6 +639,46 @@ impl Store {
     }
 }
 
+
+impl Store {
+    /// The desk's centre and what it accepts, as the hub last sent it (`None` before the hub
+    /// first answered).
+    pub fn centre_scope(&self) -> Result<Option<onewindow_domain::centre::CentreScope>> {
+        let body: Option<String> = self
+            .conn
+            .query_row("SELECT body FROM centre_scope WHERE id = 1", [], |r| r.get(0))
+            .optional()?;
+        body.map(|b| {
+            serde_json::from_str(&b).map_err(|source| StoreError::BadStoredJson {
+                what: "centre scope".into(),
+                source,
+            })
+        })
+        .transpose()
+    }
+
+    /// Keeps the scope the hub sent; written only when it differs. Returns whether it did.
+    pub fn save_centre_scope(
+        &mut self,
+        scope: &onewindow_domain::centre::CentreScope,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool> {
+        if self.centre_scope()?.as_ref() == Some(scope) {
+            return Ok(false);
+        }
+        let body = serde_json::to_string(scope).map_err(|source| StoreError::BadStoredJson {
+            what: "centre scope".into(),
+            source,
+        })?;
+        self.conn.execute(
+            "INSERT INTO centre_scope (id, body, fetched_at) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body, fetched_at = excluded.fetched_at",
+            rusqlite::params![body, onewindow_domain::time::stamp(now)],
+        )?;
+        Ok(true)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

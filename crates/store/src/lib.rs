@@ -83,6 +83,11 @@ pub const DESK_MIGRATIONS: &[migrate::Migration] = &[
         name: "0012_public_url",
         sql: include_str!("../../../migrations/desk/0012_public_url.sql"),
     },
+    migrate::Migration {
+        version: 13,
+        name: "0013_centre_scope",
+        sql: include_str!("../../../migrations/desk/0013_centre_scope.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

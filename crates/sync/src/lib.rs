@@ -10,7 +10,7 @@ pub mod tls;
 
 pub use pull::{
     CATALOG_BUFFER, PullReport, fetch_result_files, pull_calendar, pull_catalog,
-    pull_catalog_buffered, pull_queue_config, pull_results,
+    pull_catalog_buffered, pull_centre_scope, pull_queue_config, pull_results,
 };
 pub use push::{BATCH_BLOB_BYTES, PushReport, push_audit, push_outbox, upload_blob};
 
@@ -469,6 +469,10 @@ impl HubClient {
     ) -> Result<T, SyncError> {
         let url = format!("{}{path}", self.base);
         let mut req = self.http.get(&url).query(query);
+        // An enrolled desk says who it is: its centre's queue configuration and scope.
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
         if let Some(t) = timeout {
             req = req.timeout(t);
         }
@@ -640,7 +644,8 @@ impl HubClient {
         self.send(self.http.get(url), paths::QUEUE_MINE).await
     }
 
-    /// Follows the hall board (`GET /display/events`, server-sent events): `on_board` gets
+    /// Follows the hall board of the desk's centre (`GET /display/events`, server-sent events;
+    /// the hub's only centre for a desk not enrolled): `on_board` gets
     /// the whole board now and again at each change, until the stream ends (`Ok`) or fails.
     /// A hub silent for 40 s (it sends a keep-alive every 15) counts as gone.
     pub async fn follow_hall_board(
@@ -658,9 +663,14 @@ impl HubClient {
             url: url.clone(),
             source,
         };
-        let mut resp = http
+        let mut req = http
             .get(&url)
-            .header(reqwest::header::ACCEPT, "text/event-stream")
+            .header(reqwest::header::ACCEPT, "text/event-stream");
+        // An enrolled desk follows its own centre's board.
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let mut resp = req
             .send()
             .await
             .map_err(unreachable)?;
@@ -695,6 +705,13 @@ impl HubClient {
             transfer_to: None,
         };
         self.queue_post(paths::QUEUE_WINDOW, &req).await
+    }
+
+    /// The desk's centre and the items it accepts (`GET /v1/centre-scope`).
+    pub async fn centre_scope(
+        &self,
+    ) -> Result<onewindow_domain::centre::CentreScope, SyncError> {
+        self.get(paths::CENTRE_SCOPE, &[], None).await
     }
 
     pub async fn queue_config_changes(

@@ -154,6 +154,25 @@ pub async fn pull_queue_config(
     }
 }
 
+/// Fetches the desk's centre scope (its centre, the items it accepts, where the others are
+/// accepted) and keeps it when it changed. A hub from before centres (404) or a desk not yet
+/// enrolled (401) has none: the desk then accepts every item, as before. Returns whether the
+/// stored scope changed.
+pub async fn pull_centre_scope(
+    client: &HubClient,
+    store: &Arc<Mutex<Store>>,
+) -> Result<bool, SyncError> {
+    let scope = match client.centre_scope().await {
+        Ok(s) => s,
+        Err(SyncError::Hub {
+            status: 401 | 404, ..
+        }) => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    let now = chrono::Utc::now();
+    blocking(store, move |s| s.save_centre_scope(&scope, now)).await
+}
+
 /// Pulls the back office's results for this desk's cases; each page and its cursor commit
 /// together. Returns how many case steps were applied.
 pub async fn pull_results(

@@ -123,6 +123,30 @@ impl Cases {
         self.case_view(&ctx.case.id, Some(flash))
     }
 
+    /// An item this desk's centre does not accept (a town's, a village's list) is refused
+    /// with the centres that accept it, nearest first; the clerk may still read its guide and
+    /// give a one-time notice.
+    fn refuse_outside_centre(&self, ctx: &super::context::CaseCtx) -> Result<(), AppError> {
+        let Some(scope) = self.cache.with_store(|s| s.centre_scope())? else {
+            return Ok(());
+        };
+        let items: Vec<(&str, &str)> = if ctx.members.is_empty() {
+            vec![(ctx.case.item_code.as_str(), ctx.title.as_str())]
+        } else {
+            ctx.members
+                .iter()
+                .map(|(_, item, _)| (item.code.as_str(), item.name.as_str()))
+                .collect()
+        };
+        match items.iter().find(|(code, _)| !scope.accepts(code)) {
+            Some((code, name)) => {
+                tracing::info!(item = %code, "acceptance refused: not accepted at this centre");
+                Err(bad(ErrorCode::NotAcceptedHere, scope.refusal(name, code)))
+            }
+            None => Ok(()),
+        }
+    }
+
     /// Back to work at the window after a notice or a return: same number, same materials.
     pub fn reopen_case(&self, case_id: &str) -> Result<CaseView, AppError> {
         let who = self.actor();
@@ -137,6 +161,7 @@ impl Cases {
 
     pub fn accept_case(&self, case_id: &str) -> Result<CaseView, AppError> {
         let ctx = self.editable_ctx(case_id, "受理")?;
+        self.refuse_outside_centre(&ctx)?;
         if !ctx.review.can_accept() {
             let what: Vec<String> = ctx
                 .review

@@ -115,7 +115,11 @@ impl Screens {
     pub async fn run_hall_feed(self: Arc<Self>, show: impl Fn(dto::HallBoardView) + Send + Sync) {
         let mut wait = Duration::from_secs(1);
         loop {
-            let client = self.session.client();
+            // Enrolled, the desk follows its own centre's board.
+            let client = self
+                .session
+                .device_client()
+                .unwrap_or_else(|| self.session.client());
             let screens = self.clone();
             let show_ref = &show;
             let followed = client

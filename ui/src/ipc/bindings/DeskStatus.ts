@@ -9,7 +9,11 @@ import type { UserView } from "./UserView";
 /**
  * The status bar.
  */
-export type DeskStatus = { connectivity: Connectivity, hub_url: string, 
+export type DeskStatus = { connectivity: Connectivity, 
+/**
+ * The centre this desk belongs to (its name), once the hub has said.
+ */
+centre_name: string | null, hub_url: string, 
 /**
  * The hub's last failure, in Chinese, when offline.
  */

@@ -7,7 +7,11 @@ import type { ScenarioView } from "./ScenarioView";
 /**
  * 办事指南: everything the clerk tells an applicant about an item.
  */
-export type ItemGuide = { code: string, name: string, level: ItemLevel, level_label: string, is_leaf: boolean, domain_code: string, domain_name: string, item_type: string, agency: string, legal_basis: string, 
+export type ItemGuide = { 
+/**
+ * Whether this desk's centre accepts it; if not, where it is accepted, nearest first.
+ */
+accepted_here: boolean, accepted_at: Array<string>, code: string, name: string, level: ItemLevel, level_label: string, is_leaf: boolean, domain_code: string, domain_name: string, item_type: string, agency: string, legal_basis: string, 
 /**
  * Working days; 0 = 即办.
  */

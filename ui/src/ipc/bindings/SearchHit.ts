@@ -14,4 +14,12 @@ is_leaf: boolean, match_kind: MatchKind,
 /**
  * The parent item's name, to tell apart items with the same name.
  */
-parent_name: string | null, };
+parent_name: string | null, 
+/**
+ * Whether this desk's centre accepts it (the search shows every item, for guidance).
+ */
+accepted_here: boolean, 
+/**
+ * Where it is accepted instead, nearest first (centre names), when not here.
+ */
+accepted_at: Array<string>, };
