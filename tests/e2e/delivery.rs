@@ -172,7 +172,7 @@ fn enrolment_decision_and_delivery_at_the_window() {
         let today = onewindow_hub::store_queue::hall_day(chrono::Utc::now()).to_string();
         let figures = onewindow_hub::store::HubStore::open_dir(&data)
             .unwrap()
-            .figures(&today)
+            .figures(Some("MAIN"), &today)
             .unwrap();
         assert_eq!((figures.total.ratings, figures.total.satisfied), (1, 1));
 
@@ -305,7 +305,7 @@ fn enrolment_decision_and_delivery_at_the_window() {
             || {
                 onewindow_hub::store::HubStore::open_dir(&data)
                     .ok()
-                    .and_then(|h| h.figures(&today).ok())
+                    .and_then(|h| h.figures(Some("MAIN"), &today).ok())
                     .is_some_and(|f| f.total.tickets == 2)
             },
         );

@@ -4,6 +4,7 @@
 //! Needs the built app (`target/debug/onewindow-desk`, UI embedded), `Xvfb`, `tauri-driver`
 //! and `WebKitWebDriver`; `make e2e` provides them all.
 
+mod centres;
 mod delivery;
 mod desk;
 mod hub_pages;

@@ -45,28 +45,53 @@ async fn a_town_and_the_county_hall_each_run_their_own_queue_figures_and_supervi
     // One centre: `--centre` may be left out.
     hub_cli(&["import-queue", "--data", d, &demo("queue.json")]);
     hub_cli(&[
-        "centre", "add", "--data", d, "--code", "QX", "--name", "青溪镇便民服务中心", "--level",
-        "town", "--parent", "MAIN",
+        "centre",
+        "add",
+        "--data",
+        d,
+        "--code",
+        "QX",
+        "--name",
+        "青溪镇便民服务中心",
+        "--level",
+        "town",
+        "--parent",
+        "MAIN",
     ]);
     hub_cli(&[
-        "centre", "add", "--data", d, "--code", "SQ", "--name", "石桥村便民服务站", "--level",
-        "village", "--parent", "QX",
+        "centre",
+        "add",
+        "--data",
+        d,
+        "--code",
+        "SQ",
+        "--name",
+        "石桥村便民服务站",
+        "--level",
+        "village",
+        "--parent",
+        "QX",
     ]);
     // A parent must exist and be of a higher level.
     let err = hub_cli_refused(&[
-        "centre", "add", "--data", d, "--code", "X1", "--name", "某中心", "--level", "town",
-        "--parent", "SQ",
+        "centre",
+        "add",
+        "--data",
+        d,
+        "--code",
+        "X1",
+        "--name",
+        "某中心",
+        "--level",
+        "town",
+        "--parent",
+        "SQ",
     ]);
     assert!(err.contains("higher level"), "{err}");
     // Two centres now: leaving `--centre` out is an error that says so.
     let err = hub_cli_refused(&["enrol", "--data", d, "--desk", "某窗口"]);
     assert!(err.contains("--centre"), "{err}");
-    let err = hub_cli_refused(&[
-        "import-queue",
-        "--data",
-        d,
-        &demo("queue-qingxi.json"),
-    ]);
+    let err = hub_cli_refused(&["import-queue", "--data", d, &demo("queue-qingxi.json")]);
     assert!(err.contains("--centre"), "{err}");
     hub_cli(&[
         "import-queue",
@@ -137,7 +162,11 @@ async fn a_town_and_the_county_hall_each_run_their_own_queue_figures_and_supervi
     // A kiosk per centre: both hand out A001 today, each in its own queue.
     let (county_kiosk, t1) = kiosk_browser_at(&data, &base, Some("MAIN")).await;
     let (town_kiosk, t2) = kiosk_browser_at(&data, &base, Some("QX")).await;
-    for (web, t) in [(&county_kiosk, &t1), (&county_kiosk, &t1), (&town_kiosk, &t2)] {
+    for (web, t) in [
+        (&county_kiosk, &t1),
+        (&county_kiosk, &t1),
+        (&town_kiosk, &t2),
+    ] {
         let r = web
             .post(format!("{base}/kiosk/tickets"))
             .form(&[("domain", "ZHSL"), ("csrf", t.as_str())])
@@ -195,10 +224,7 @@ async fn a_town_and_the_county_hall_each_run_their_own_queue_figures_and_supervi
     assert!(county_tv.contains("A002"), "{county_tv}");
     let (_, all) = page(&anon, format!("{base}/display")).await;
     assert!(all.contains("/display/QX") && all.contains("/display/MAIN"));
-    assert_eq!(
-        page(&anon, format!("{base}/display/NOPE")).await.0,
-        404
-    );
+    assert_eq!(page(&anon, format!("{base}/display/NOPE")).await.0, 404);
 
     // Cases from both centres reach the one back office.
     let town_case = accepted_case(&town, 1).await;
@@ -237,7 +263,8 @@ async fn a_town_and_the_county_hall_each_run_their_own_queue_figures_and_supervi
     let err = village.accept_case(&v.id).unwrap_err();
     assert_eq!(err.code, ErrorCode::NotAcceptedHere);
     assert!(
-        err.message.contains("请引导办事人到青溪镇便民服务中心、政务服务中心办理"),
+        err.message
+            .contains("请引导办事人到青溪镇便民服务中心、政务服务中心办理"),
         "{}",
         err.message
     );
@@ -298,7 +325,10 @@ async fn a_town_and_the_county_hall_each_run_their_own_queue_figures_and_supervi
         list.contains(&town_case) && list.contains(&county_case),
         "{list}"
     );
-    assert!(list.contains("data-centre=\"QX\">青溪镇便民服务中心"), "{list}");
+    assert!(
+        list.contains("data-centre=\"QX\">青溪镇便民服务中心"),
+        "{list}"
+    );
     let (_, only_town) = page(&web, format!("{base}/office?centre=QX")).await;
     assert!(only_town.contains(&town_case) && !only_town.contains(&county_case));
     hub.kill();
@@ -367,7 +397,10 @@ async fn a_hub_from_before_centres_becomes_main_with_nothing_lost() {
     let hub = HubProcess::start(&data);
     let base = hub.url();
     let list = hub_cli(&["centre", "list", "--data", data.to_str().unwrap()]);
-    assert!(list.contains("MAIN\t政务服务中心\tcounty\t-\t1\t"), "{list}");
+    assert!(
+        list.contains("MAIN\t政务服务中心\tcounty\t-\t1\t"),
+        "{list}"
+    );
     // The desk still sits at window 1 and calls the ticket issued before the upgrade.
     let c = onewindow_sync::HubClient::new(&base).with_token(&device_token);
     let called = c.queue_call_next("李").await.unwrap();

@@ -334,7 +334,10 @@ async fn the_clerk_calls_recalls_serves_and_transfers_from_the_desk_and_each_cal
         .await
         .unwrap();
     assert_eq!(v.mode, ScreenMode::Thanks);
-    let bad = HubStore::open_dir(&data).unwrap().bad_ratings(None).unwrap();
+    let bad = HubStore::open_dir(&data)
+        .unwrap()
+        .bad_ratings(None)
+        .unwrap();
     assert_eq!(bad.len(), 1);
     assert_eq!(bad[0].ticket.as_deref(), Some("E001"));
 
@@ -583,7 +586,10 @@ async fn appointments_are_imported_and_checked_in_at_the_kiosk_by_code() {
     assert!(board.calls.is_empty());
     let store = HubStore::open_dir(&data).unwrap();
     let today = onewindow_domain::ticket::hall_day(chrono::Utc::now()).to_string();
-    assert_eq!(store.figures(Some("MAIN"), &today).unwrap().total.tickets, 1);
+    assert_eq!(
+        store.figures(Some("MAIN"), &today).unwrap().total.tickets,
+        1
+    );
     hub.kill();
 }
 

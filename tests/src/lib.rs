@@ -10,7 +10,7 @@ use std::time::Duration;
 mod web;
 pub use web::{
     browser, csrf, csrf_blocking, csrf_of, kiosk_browser, kiosk_browser_at, kiosk_link,
-    kiosk_link_at, kiosk_post_blocking, office_browser,
+    kiosk_link_at, kiosk_post_blocking, kiosk_post_blocking_at, office_browser,
 };
 
 pub fn root() -> PathBuf {

@@ -113,6 +113,17 @@ pub fn kiosk_post_blocking(
     path: &str,
     fields: &[(&str, &str)],
 ) -> reqwest::blocking::Response {
+    kiosk_post_blocking_at(data, base, None, path, fields)
+}
+
+/// [`kiosk_post_blocking`] from a kiosk of `centre`.
+pub fn kiosk_post_blocking_at(
+    data: &Path,
+    base: &str,
+    centre: Option<&str>,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::blocking::Response {
     let web = reqwest::blocking::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -120,7 +131,7 @@ pub fn kiosk_post_blocking(
         .expect("a client");
     let t = csrf_blocking(&web, base);
     let r = web
-        .get(kiosk_link(data, base))
+        .get(kiosk_link_at(data, base, centre))
         .send()
         .expect("the hub answers");
     assert_eq!(r.status(), 303, "the kiosk's link pairs it");

@@ -108,3 +108,89 @@ fn html_built_by_hand_in_the_hub_is_found() {
         ]
     );
 }
+
+/// The tables each centre has its own rows in: a statement on them names the centre, or
+/// reaches one row by its own key (a ticket's id, an appointment's code, an event's id).
+const PER_CENTRE_TABLES: &[&str] = &[
+    "queue_ticket",
+    "queue_event",
+    "queue_window_state",
+    "queue_config_change",
+    "appointment",
+];
+
+/// SQL string literals in hub store code that touch a per-centre table without naming the
+/// centre or a row's own key.
+fn queue_sql_without_centre(files: &[(String, String)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (path, text) in files {
+        if !(path.starts_with("crates/hub/src/") && path.ends_with(".rs")) {
+            continue;
+        }
+        let text = text.split("#[cfg(test)]").next().unwrap_or("");
+        // Each string literal: from a quote to the next unescaped quote.
+        let mut rest = text;
+        let mut line = 1;
+        while let Some(start) = rest.find('"') {
+            line += rest[..start].matches('\n').count();
+            let body = &rest[start + 1..];
+            let Some(end) = body.find('"') else { break };
+            let sql = &body[..end];
+            let touches = PER_CENTRE_TABLES.iter().any(|t| {
+                ["FROM ", "JOIN ", "UPDATE ", "INSERT INTO "]
+                    .iter()
+                    .any(|verb| sql.contains(&format!("{verb}{t}")))
+            });
+            let keyed = [
+                "WHERE id = ",
+                "WHERE code = ",
+                "WHERE e.id",
+                "t.id = e.ticket_id",
+            ]
+            .iter()
+            .any(|k| sql.contains(k))
+                && !sql.contains("max(")
+                && !sql.contains("count(");
+            if touches && !sql.contains("centre") && !keyed {
+                out.push(format!("{path}:{line}"));
+            }
+            line += sql.matches('\n').count();
+            rest = &body[end + 1..];
+        }
+    }
+    out
+}
+
+#[test]
+fn queue_sql_in_the_hub_names_the_centre() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let found = queue_sql_without_centre(&source_files(&root));
+    assert!(
+        found.is_empty(),
+        "each centre has its own queue: these statements must name the centre (or reach one row by its id): {found:?}"
+    );
+}
+
+#[test]
+fn queue_sql_that_forgets_the_centre_is_found() {
+    let files = [
+        file(
+            "crates/hub/src/store_queue.rs",
+            "let a = \"SELECT count(*) FROM queue_ticket WHERE day = ?1\";\n\
+             let b = \"SELECT id FROM queue_ticket WHERE centre = ?2 AND day = ?1\";\n\
+             let c = \"UPDATE queue_ticket SET state = 'done' WHERE id = ?1\";\n\
+             let d = \"SELECT count(*) FROM queue_ticket WHERE id = ?1 OR day = ?2\";\n",
+        ),
+        file(
+            "crates/hub/src/store_figures.rs",
+            "#[cfg(test)]\nlet t = \"SELECT 1 FROM queue_event\";\n",
+        ),
+    ];
+    assert_eq!(
+        queue_sql_without_centre(&files),
+        [
+            "crates/hub/src/store_queue.rs:1",
+            "crates/hub/src/store_queue.rs:4"
+        ]
+    );
+}

@@ -174,7 +174,12 @@ impl Catalog {
             .iter()
             .map(|h| {
                 let d = &snap.docs[h.doc];
-                let (accepted_here, accepted_at) = snap.where_accepted(&d.code);
+                // A container is applied for through its leaves: only those are marked.
+                let (accepted_here, accepted_at) = if h.is_leaf {
+                    snap.where_accepted(&d.code)
+                } else {
+                    (true, Vec::new())
+                };
                 dto::SearchHit {
                     accepted_here,
                     accepted_at,
@@ -287,7 +292,11 @@ impl Catalog {
             parent: _,
             levels: _,
         } = item;
-        let (accepted_here, accepted_at) = snap.where_accepted(&code);
+        let (accepted_here, accepted_at) = if children.is_empty() {
+            snap.where_accepted(&code)
+        } else {
+            (true, Vec::new())
+        };
         Ok(dto::ItemGuide {
             accepted_here,
             accepted_at,

@@ -212,6 +212,9 @@ mod tests {
         };
         assert!(!scope.accepts("X"));
         assert!(scope.refusal("某事项", "X").contains("T1中心"));
-        assert!(CentreScope::default().accepts("X"), "no scope yet: as before");
+        assert!(
+            CentreScope::default().accepts("X"),
+            "no scope yet: as before"
+        );
     }
 }

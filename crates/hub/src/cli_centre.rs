@@ -81,9 +81,7 @@ pub fn centre_command(command: CentreCommand) -> ExitCode {
                         c.level.label(),
                         c.name,
                         c.code,
-                        c.parent
-                            .map(|p| format!("，上级 {p}"))
-                            .unwrap_or_default()
+                        c.parent.map(|p| format!("，上级 {p}")).unwrap_or_default()
                     );
                     ExitCode::SUCCESS
                 }

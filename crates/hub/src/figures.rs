@@ -76,7 +76,13 @@ async fn figures_scope(
     state: &HubState,
     user: &crate::store_office::User,
     q: &PeriodQuery,
-) -> Result<(Option<onewindow_domain::centre::Centre>, Vec<onewindow_domain::centre::Centre>), Response> {
+) -> Result<
+    (
+        Option<onewindow_domain::centre::Centre>,
+        Vec<onewindow_domain::centre::Centre>,
+    ),
+    Response,
+> {
     let rollup = q.rollup.as_deref().is_some_and(|r| r == "1");
     if rollup && !user.county_wide {
         let (_, visible) = crate::office_centre::pick(state, user, None).await?;
@@ -211,7 +217,12 @@ pub fn figures_xlsx(f: &Figures) -> std::result::Result<Vec<u8>, rust_xlsxwriter
         ws.write_string_with_format(
             0,
             0,
-            format!("{} {} {}", f.centre.as_deref().unwrap_or("全县汇总"), f.period, name),
+            format!(
+                "{} {} {}",
+                f.centre.as_deref().unwrap_or("全县汇总"),
+                f.period,
+                name
+            ),
             &bold,
         )?;
         for (c, h) in [
@@ -278,14 +289,7 @@ pub async fn figures_export(
     let f = match state
         .store_call(move |s| {
             let f = s.figures(code.as_deref(), &p2)?;
-            s.audit_hub(
-                &name,
-                "export",
-                &f2,
-                "ok",
-                None,
-                clock.now(),
-            )?;
+            s.audit_hub(&name, "export", &f2, "ok", None, clock.now())?;
             Ok(f)
         })
         .await
@@ -333,20 +337,25 @@ mod tests {
         let cfg = QueueConfig::parse(include_str!("../../../demo/queue.json")).unwrap();
         s.import_queue("MAIN", &cfg, t0).unwrap();
         for _ in 0..3 {
-            s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0).unwrap();
+            s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0)
+                .unwrap();
         }
-        s.issue_ticket("MAIN", "GAHZ", None, None, "kiosk", t0).unwrap();
+        s.issue_ticket("MAIN", "GAHZ", None, None, "kiosk", t0)
+            .unwrap();
         // A001: called after 10 minutes, served 5 minutes, linked to a case.
-        s.call_next("MAIN", 1, "li", t0 + Duration::minutes(10)).unwrap();
+        s.call_next("MAIN", 1, "li", t0 + Duration::minutes(10))
+            .unwrap();
         s.queue_step("MAIN", 1, "serve", None, "li", t0 + Duration::minutes(11))
             .unwrap();
         s.link_ticket_case("MAIN", 1, "W01-20261127-0001").unwrap();
         // A002: called after 20 minutes, no-show.
-        s.call_next("MAIN", 1, "li", t0 + Duration::minutes(16)).unwrap();
+        s.call_next("MAIN", 1, "li", t0 + Duration::minutes(16))
+            .unwrap();
         s.queue_step("MAIN", 1, "no_show", None, "li", t0 + Duration::minutes(20))
             .unwrap();
         // A001's applicant rated it 满意.
-        s.rate("MAIN", 1, 4, &[], "", t0 + Duration::minutes(21)).unwrap();
+        s.rate("MAIN", 1, 4, &[], "", t0 + Duration::minutes(21))
+            .unwrap();
         let f = s.figures(Some("MAIN"), "2026-11-27").unwrap();
         assert_eq!((f.total.tickets, f.total.called, f.total.cases), (4, 2, 1));
         let zhsl = f.by_domain.iter().find(|r| r.key == "ZHSL").unwrap();

@@ -597,7 +597,7 @@ async fn centre_board_page(state: &HubState, centre: onewindow_domain::centre::C
 /// Server-sent events of an enrolled desk's centre, else of the hub's only centre (with
 /// several, each display has its own URL).
 pub async fn display_events(State(state): State<HubState>, headers: HeaderMap) -> Response {
-    match crate::server::request_centre(&state, &headers).await {
+    match crate::server_queue::request_centre(&state, &headers).await {
         Ok(centre) => board_events(&state, &centre).into_response(),
         Err(e) => e.into_response(),
     }

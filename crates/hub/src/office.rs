@@ -1,7 +1,8 @@
 //! The back office's web pages (后台分类审批), server-rendered in Simplified Chinese: approver
 //! login, the list of handed-off cases of the approver's domains with waiting time and due
 //! date (overdue and nearly due stand out), the case page with every material, decisions; and
-//! the applicant's progress page that the receipt's QR opens.
+//! the applicant's progress page that the receipt's QR opens. The audit page is
+//! `office_audit`.
 
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -10,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::auth::{Approver, Supervisor};
+use crate::auth::Approver;
 use crate::pages;
 use crate::server::HubState;
 use crate::store_office::{OfficeCase, User};
@@ -240,8 +241,14 @@ pub async fn list(
 ) -> Response {
     let u = user.clone();
     // Approvers work county-wide by domain: every centre's cases, filtered on request.
-    let (mut cases, centres) = match state
-        .store_call(move |s| Ok((s.office_cases(&u)?, s.centres()?)))
+    let (mut cases, centres, labels) = match state
+        .store_call(move |s| {
+            Ok((
+                s.office_cases(&u)?,
+                s.centres()?,
+                s.domain_labels(&u.domains)?,
+            ))
+        })
         .await
     {
         Ok(c) => c,
@@ -253,30 +260,13 @@ pub async fn list(
     }
     let now = state.now();
     let today = today(now);
-    let scope = if user.role == "admin" {
-        "全部领域".to_string()
-    } else {
-        let codes = user.domains.clone();
-        match state.store_call(move |s| s.domain_labels(&codes)).await {
-            Ok(names) => names.join("、"),
-            Err(e) => return e.into_response(),
-        }
+    let scope = match user.role.as_str() {
+        "admin" => "全部领域".to_string(),
+        _ => labels.join("、"),
     };
     let body = html! {
         h2 { "待办件（" (scope) "）" }
-        @if centres.len() > 1 {
-            form method="get" action="/office" #centre-filter {
-                label { "受理中心 "
-                    select name="centre" #centre-select {
-                        option value="" selected[only.is_none()] { "全部中心" }
-                        @for c in &centres {
-                            option value=(c.code) selected[only == Some(c.code.as_str())] { (c.name) }
-                        }
-                    }
-                }
-                " " button type="submit" { "筛选" }
-            }
-        }
+        (crate::office_centre::filter("/office", &centres, only))
         p { "共 " (cases.len()) " 件；红色为已超期，黄色为两日内到期。" }
         table #cases {
             thead { tr {
@@ -821,94 +811,4 @@ pub async fn progress(
             .into_response(),
         Err(e) => e.into_response(),
     }
-}
-
-/// What an audit action is called on the page.
-fn audit_action_label(action: &str) -> &str {
-    match action {
-        "login" => "登录",
-        "login_failed" => "登录失败",
-        "logout" => "退出",
-        "view" => "查看",
-        "decide" => "审批决定",
-        "export" => "导出",
-        "elicence_lookup" => "电子证照查询",
-        other => other,
-    }
-}
-
-/// 审计: each desk's audit log as received — how far, when — and every break in its chain,
-/// for the supervisor (and the administrator).
-pub async fn audit_page(State(state): State<HubState>, Supervisor(user): Supervisor) -> Response {
-    let clock = state.clock();
-    let name = user.name.clone();
-    let (heads, hub, checks) = match state
-        .store_call(move |s| {
-            s.audit_hub(&name, "view", "audit", "ok", None, clock.now())?;
-            // Every stored chain is checked afresh on each view, not taken from what was found
-            // on receipt: a record edited in the database since shows here.
-            Ok((s.audit_heads()?, s.hub_audit(50)?, s.verify_audit_chains()?))
-        })
-        .await
-    {
-        Ok(h) => h,
-        Err(e) => return e.into_response(),
-    };
-    let check_of = |chain: &str| checks.iter().find(|c| c.chain == chain);
-    let body = html! {
-        h2 { "审计日志" }
-        p { "各窗口的审计记录逐条链接（SHA-256）并由窗口的密钥签名，中心保存收到的最新一条；每次打开本页都重新核对全部已存记录。记录被改动、删除或最新记录被删后重写，都会在此标出。" }
-        table #audit-heads {
-            thead { tr { th { "窗口编码" } th { "窗口" } th { "已收到" } th { "已签名" } th { "最近接收" } th { "链完整性" } } }
-            tbody {
-                @for h in &heads {
-                    @let check = check_of(&h.device_id);
-                    @let broken_now = check.and_then(|c| c.broken.as_ref());
-                    tr data-desk=(h.desk_code) class=(if h.breaks.is_empty() && broken_now.is_none() { "" } else { "overdue" }) {
-                        td { (h.desk_code) }
-                        td { (h.desk_name) }
-                        td.audit-seq { (h.seq) }
-                        td.audit-signed { (check.map_or(0, |c| c.signed)) }
-                        td { (h.at) }
-                        td.audit-state {
-                            @match broken_now {
-                                None => span.ok { "完整" },
-                                Some((seq, reason)) => div class="err audit-break" data-now="1" { "现存记录第 " (seq) " 条起不完整：" (reason) },
-                            }
-                            @for (seq, reason, at) in &h.breaks {
-                                div class="err audit-break" { "接收时发现第 " (seq) " 条：" (reason) "（" (at) "）" }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        h3 { "中心后台操作" }
-        p #hub-audit-state {
-            "共 " (hub.seq) " 条，链完整性："
-            @match &hub.broken {
-                None => span.ok { "完整" },
-                Some((seq, reason)) => div class="err audit-break" { "第 " (seq) " 条：" (reason) },
-            }
-        }
-        table #hub-audit {
-            thead { tr { th { "序号" } th { "时间" } th { "用户" } th { "操作" } th { "对象" } th { "结果" } } }
-            tbody {
-                @for r in &hub.recent {
-                    tr {
-                        td { (r.seq) }
-                        td { (r.at) }
-                        td { (r.actor) }
-                        td { (audit_action_label(&r.action)) }
-                        td { (r.object) }
-                        td {
-                            (r.result)
-                            @if let Some(d) = &r.detail { "（" (d) "）" }
-                        }
-                    }
-                }
-            }
-        }
-    };
-    pages::office("审计日志", Some(&user), body).into_response()
 }

@@ -69,3 +69,22 @@ pub fn nav(path: &str, visible: &[Centre], current: &str, extra: &str) -> Markup
         }
     }
 }
+
+/// A list's 受理中心 filter (for a hub of more than one centre): `?centre=CODE`, or every one.
+pub fn filter(path: &str, centres: &[Centre], only: Option<&str>) -> Markup {
+    html! {
+        @if centres.len() > 1 {
+            form method="get" action=(path) #centre-filter {
+                label { "受理中心 "
+                    select name="centre" #centre-select {
+                        option value="" selected[only.is_none()] { "全部中心" }
+                        @for c in centres {
+                            option value=(c.code) selected[only == Some(c.code.as_str())] { (c.name) }
+                        }
+                    }
+                }
+                " " button type="submit" { "筛选" }
+            }
+        }
+    }
+}

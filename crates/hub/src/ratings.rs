@@ -116,8 +116,7 @@ pub async fn advance(
     let scope = user.centre_scope().map(String::from);
     match state
         .store_call(move |s| {
-            let next =
-                s.advance_rectification(scope.as_deref(), id, &by, &f.note, clock.now())?;
+            let next = s.advance_rectification(scope.as_deref(), id, &by, &f.note, clock.now())?;
             s.audit_hub(
                 &by,
                 "rating_rectify",

@@ -27,7 +27,9 @@ pub use crate::state::HubState;
 pub const DEFAULT_PAGE: u32 = 1000;
 pub const MAX_PAGE: u32 = 5000;
 
-fn page_query(q: Result<Query<ChangesQuery>, QueryRejection>) -> Result<(i64, u32), HttpError> {
+pub(crate) fn page_query(
+    q: Result<Query<ChangesQuery>, QueryRejection>,
+) -> Result<(i64, u32), HttpError> {
     let Query(q) = q?;
     if q.cursor < 0 {
         return Err(HttpError::new(
@@ -307,7 +309,7 @@ async fn register_audit_key(
 const MAX_OPS_BODY: usize = 4 * 1024 * 1024;
 
 /// The device behind the bearer token, or a precise 401/403.
-async fn device(state: &HubState, headers: &HeaderMap) -> Result<String, HttpError> {
+pub(crate) async fn device(state: &HubState, headers: &HeaderMap) -> Result<String, HttpError> {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -594,232 +596,6 @@ async fn result_file(
         .into_response())
 }
 
-/// The centre a request is about: an enrolled desk's own; without a device token, the hub's
-/// only centre (a hub with several needs a desk to say which).
-pub(crate) async fn request_centre(
-    state: &HubState,
-    headers: &HeaderMap,
-) -> Result<String, HttpError> {
-    if headers.contains_key(axum::http::header::AUTHORIZATION) {
-        let device = device(state, headers).await?;
-        return state.with_store(move |s| s.centre_of_device(&device)).await;
-    }
-    state.with_store(|s| s.resolve_centre(None)).await
-}
-
-async fn queue_config_changes(
-    State(state): State<HubState>,
-    headers: HeaderMap,
-    q: Result<Query<ChangesQuery>, QueryRejection>,
-) -> Result<Response, HttpError> {
-    let (cursor, limit) = page_query(q)?;
-    let device = if headers.contains_key(axum::http::header::AUTHORIZATION) {
-        Some(device(&state, &headers).await?)
-    } else {
-        None
-    };
-    let page = state
-        .with_store(move |s| {
-            let centre = match device {
-                Some(d) => s.centre_of_device(&d)?,
-                // A desk not yet enrolled has no centre: on a hub of several it gets nothing
-                // (its cursor stays) until it enrols.
-                None => match s.resolve_centre(None) {
-                    Ok(c) => c,
-                    Err(_) => {
-                        return Ok(onewindow_proto::QueueConfigChanges {
-                            changes: vec![],
-                            next_cursor: cursor,
-                            has_more: false,
-                        });
-                    }
-                },
-            };
-            s.queue_config_changes(&centre, cursor, limit)
-        })
-        .await?;
-    Ok(Json(page).into_response())
-}
-
-/// What a desk receives with the catalog: its centre, the items it accepts and where the
-/// others are accepted.
-async fn centre_scope(
-    State(state): State<HubState>,
-    headers: HeaderMap,
-) -> Result<Json<onewindow_domain::centre::CentreScope>, HttpError> {
-    let device = device(&state, &headers).await?;
-    Ok(Json(
-        state
-            .with_store(move |s| {
-                let centre = s.centre_of_device(&device)?;
-                s.centre_scope(&centre)
-            })
-            .await?,
-    ))
-}
-
-/// The desk's window: the one its desk code sits at in its centre's queue configuration.
-async fn desk_window(
-    state: &HubState,
-    headers: &HeaderMap,
-) -> Result<crate::store_queue::DeskWindow, HttpError> {
-    let device = device(state, headers).await?;
-    state.with_store(move |s| s.window_of_device(&device)).await
-}
-
-fn clerk_of(req: &onewindow_proto::QueueRequest) -> Result<String, HttpError> {
-    let c = req.clerk.trim();
-    if c.is_empty() || c.chars().count() > 50 {
-        return Err(HttpError::new(
-            StatusCode::BAD_REQUEST,
-            ApiErrorCode::BadRequest,
-            "clerk must be 1-50 characters",
-        ));
-    }
-    Ok(c.to_string())
-}
-
-async fn queue_call_next(
-    State(state): State<HubState>,
-    headers: HeaderMap,
-    body: Result<Json<onewindow_proto::QueueRequest>, JsonRejection>,
-) -> Result<Json<onewindow_proto::QueueAnswer>, HttpError> {
-    let clock = state.clock();
-    let window = desk_window(&state, &headers).await?;
-    let Json(req) = body?;
-    let clerk = clerk_of(&req)?;
-    let centre = window.centre.clone();
-    let answer = state
-        .with_store(move |s| s.call_next(&window.centre, window.number, &clerk, clock.now()))
-        .await?;
-    state.board_changed(&centre);
-    Ok(Json(answer))
-}
-
-async fn queue_step(
-    State(state): State<HubState>,
-    headers: HeaderMap,
-    body: Result<Json<onewindow_proto::QueueRequest>, JsonRejection>,
-) -> Result<Json<onewindow_proto::QueueAnswer>, HttpError> {
-    let clock = state.clock();
-    let window = desk_window(&state, &headers).await?;
-    let Json(req) = body?;
-    let clerk = clerk_of(&req)?;
-    let action = req.action.clone().unwrap_or_default();
-    let centre = window.centre.clone();
-    let answer = state
-        .with_store(move |s| {
-            s.queue_step(
-                &window.centre,
-                window.number,
-                &action,
-                req.transfer_to.as_ref(),
-                &clerk,
-                clock.now(),
-            )
-        })
-        .await?;
-    state.board_changed(&centre);
-    Ok(Json(answer))
-}
-
-async fn queue_window(
-    State(state): State<HubState>,
-    headers: HeaderMap,
-    body: Result<Json<onewindow_proto::QueueRequest>, JsonRejection>,
-) -> Result<Json<onewindow_proto::WindowLive>, HttpError> {
-    let clock = state.clock();
-    let window = desk_window(&state, &headers).await?;
-    let Json(req) = body?;
-    let clerk = clerk_of(&req)?;
-    let to = req.action.clone().unwrap_or_default();
-    let centre = window.centre.clone();
-    let live = state
-        .with_store(move |s| {
-            s.set_window_state(&window.centre, window.number, &to, &clerk, clock.now())
-        })
-        .await?;
-    state.board_changed(&centre);
-    Ok(Json(live))
-}
-
-async fn queue_walk_in(
-    State(state): State<HubState>,
-    headers: HeaderMap,
-    body: Result<Json<onewindow_proto::QueueRequest>, JsonRejection>,
-) -> Result<Json<onewindow_proto::QueueAnswer>, HttpError> {
-    let clock = state.clock();
-    let device = device(&state, &headers).await?;
-    let Json(req) = body?;
-    let clerk = clerk_of(&req)?;
-    let domain = req.action.clone().unwrap_or_default();
-    let (centre, answer) = state
-        .with_store(move |s| {
-            let window = s.window_of_device(&device)?;
-            let desk_code = s.desk_code_of(&device)?;
-            let answer = s.walk_in(
-                &window.centre,
-                window.number,
-                &domain,
-                &desk_code,
-                &clerk,
-                clock.now(),
-            )?;
-            Ok((window.centre, answer))
-        })
-        .await?;
-    state.board_changed(&centre);
-    Ok(Json(answer))
-}
-
-async fn queue_link(
-    State(state): State<HubState>,
-    headers: HeaderMap,
-    body: Result<Json<onewindow_proto::QueueRequest>, JsonRejection>,
-) -> Result<Json<bool>, HttpError> {
-    let window = desk_window(&state, &headers).await?;
-    let Json(req) = body?;
-    let number = req.action.clone().unwrap_or_default();
-    if number.is_empty() || number.len() > 40 {
-        return Err(HttpError::new(
-            StatusCode::BAD_REQUEST,
-            ApiErrorCode::BadRequest,
-            "a case number is needed",
-        ));
-    }
-    Ok(Json(
-        state
-            .with_store(move |s| s.link_ticket_case(&window.centre, window.number, &number))
-            .await?,
-    ))
-}
-
-async fn queue_rating(
-    State(state): State<HubState>,
-    headers: HeaderMap,
-    body: Result<Json<onewindow_proto::RatingRequest>, JsonRejection>,
-) -> Result<Json<i64>, HttpError> {
-    let clock = state.clock();
-    let window = desk_window(&state, &headers).await?;
-    let Json(req) = body?;
-    let level = req.level;
-    let number = window.number;
-    let id = state
-        .with_store(move |s| {
-            s.rate(
-                &window.centre,
-                window.number,
-                req.level,
-                &req.reasons,
-                &req.comment,
-                clock.now(),
-            )
-        })
-        .await?;
-    tracing::info!(window = number, level, "rating recorded");
-    Ok(Json(id))
-}
-
 async fn receive_audit(
     State(state): State<HubState>,
     headers: HeaderMap,
@@ -853,29 +629,6 @@ async fn receive_audit(
     }
 }
 
-async fn queue_mine(
-    State(state): State<HubState>,
-    headers: HeaderMap,
-) -> Result<Json<onewindow_proto::QueueAnswer>, HttpError> {
-    let clock = state.clock();
-    let window = desk_window(&state, &headers).await?;
-    Ok(Json(
-        state
-            .with_store(move |s| s.window_now(&window.centre, window.number, clock.now()))
-            .await?,
-    ))
-}
-
-async fn queue_board(
-    State(state): State<HubState>,
-    headers: HeaderMap,
-) -> Result<Json<onewindow_proto::HallBoard>, HttpError> {
-    let centre = request_centre(&state, &headers).await?;
-    Ok(Json(
-        state.with_store(move |s| s.hall_board(&centre)).await?,
-    ))
-}
-
 async fn not_found() -> HttpError {
     HttpError::new(
         StatusCode::NOT_FOUND,
@@ -891,16 +644,25 @@ pub fn router(state: HubState) -> Router {
         .route(paths::METRICS, get(metrics))
         .route(paths::CATALOG_CHANGES, get(catalog_changes))
         .route(paths::CALENDAR_CHANGES, get(calendar_changes))
-        .route(paths::QUEUE_CONFIG_CHANGES, get(queue_config_changes))
-        .route(paths::CENTRE_SCOPE, get(centre_scope))
-        .route(paths::QUEUE_CALL_NEXT, post(queue_call_next))
-        .route(paths::QUEUE_STEP, post(queue_step))
-        .route(paths::QUEUE_WINDOW, post(queue_window))
-        .route(paths::QUEUE_BOARD, get(queue_board))
-        .route(paths::QUEUE_WALK_IN, post(queue_walk_in))
-        .route(paths::QUEUE_LINK, post(queue_link))
-        .route(paths::QUEUE_RATING, post(queue_rating))
-        .route(paths::QUEUE_MINE, get(queue_mine))
+        .route(
+            paths::QUEUE_CONFIG_CHANGES,
+            get(crate::server_queue::queue_config_changes),
+        )
+        .route(paths::CENTRE_SCOPE, get(crate::server_queue::centre_scope))
+        .route(
+            paths::QUEUE_CALL_NEXT,
+            post(crate::server_queue::queue_call_next),
+        )
+        .route(paths::QUEUE_STEP, post(crate::server_queue::queue_step))
+        .route(paths::QUEUE_WINDOW, post(crate::server_queue::queue_window))
+        .route(paths::QUEUE_BOARD, get(crate::server_queue::queue_board))
+        .route(
+            paths::QUEUE_WALK_IN,
+            post(crate::server_queue::queue_walk_in),
+        )
+        .route(paths::QUEUE_LINK, post(crate::server_queue::queue_link))
+        .route(paths::QUEUE_RATING, post(crate::server_queue::queue_rating))
+        .route(paths::QUEUE_MINE, get(crate::server_queue::queue_mine))
         .route("/office/ratings", get(crate::ratings::list))
         .route(
             "/office/ratings/{id}/advance",
@@ -913,7 +675,10 @@ pub fn router(state: HubState) -> Router {
         .route("/kiosk/pair/{code}", get(crate::hall::pair))
         .route("/display", get(crate::hall::display))
         .route("/display/{centre}", get(crate::hall::centre_display))
-        .route("/display/{centre}/events", get(crate::hall::centre_display_events))
+        .route(
+            "/display/{centre}/events",
+            get(crate::hall::centre_display_events),
+        )
         .route("/office/hall", get(crate::tidal::hall))
         .route("/office/figures", get(crate::figures::figures_page))
         .route("/office/figures.xlsx", get(crate::figures::figures_export))
@@ -926,7 +691,7 @@ pub fn router(state: HubState) -> Router {
         .route(paths::RESULTS, get(results))
         .route(paths::LOGIN, post(desk_login))
         .route(paths::AUDIT, post(receive_audit))
-        .route("/office/audit", get(crate::office::audit_page))
+        .route("/office/audit", get(crate::office_audit::audit_page))
         .route(paths::PROGRESS, get(crate::office::progress))
         .route("/office", get(crate::office::list))
         .route(

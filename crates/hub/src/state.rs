@@ -61,7 +61,10 @@ impl HubState {
     /// `centre`'s board as JSON, rebuilt once per change however many displays watch: the
     /// first caller starts the centre's builder, which waits on the change ticks (nothing runs
     /// while the hall is quiet) and folds a burst of calls into one board.
-    pub(crate) fn board_feed(&self, centre: &str) -> tokio::sync::watch::Receiver<Option<Arc<str>>> {
+    pub(crate) fn board_feed(
+        &self,
+        centre: &str,
+    ) -> tokio::sync::watch::Receiver<Option<Arc<str>>> {
         let mut boards = self.boards.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(feed) = boards.get(centre) {
             return feed.subscribe();

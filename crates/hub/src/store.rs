@@ -625,7 +625,8 @@ impl HubStore {
         limit: u32,
     ) -> Result<QueueConfigChanges> {
         let last: i64 = self.conn.query_row(
-            "SELECT coalesce(max(seq), 0) FROM queue_config_change",
+            // Across every centre: sequence numbers (and so cursors) are the hub's.
+            "SELECT coalesce(max(seq), 0) FROM queue_config_change /* every centre */",
             [],
             |r| r.get(0),
         )?;
@@ -811,7 +812,13 @@ mod tests {
         // A broken one is refused whole.
         cfg.windows[0].domains.push("NOPE".into());
         assert!(hub.import_queue("MAIN", &cfg, t0()).is_err());
-        assert_eq!(hub.queue_config_changes("MAIN", 0, 10).unwrap().changes.len(), 2);
+        assert_eq!(
+            hub.queue_config_changes("MAIN", 0, 10)
+                .unwrap()
+                .changes
+                .len(),
+            2
+        );
         // Another centre's configuration is its own stream.
         hub.add_centre(
             "QX",
@@ -823,7 +830,13 @@ mod tests {
         .unwrap();
         assert_eq!(hub.queue_config("QX").unwrap(), None);
         assert!(hub.import_queue("QX", &cfg0, t0()).unwrap());
-        assert_eq!(hub.queue_config_changes("MAIN", 0, 10).unwrap().changes.len(), 2);
+        assert_eq!(
+            hub.queue_config_changes("MAIN", 0, 10)
+                .unwrap()
+                .changes
+                .len(),
+            2
+        );
         let qx = hub.queue_config_changes("QX", 0, 10).unwrap();
         assert_eq!((qx.changes.len(), qx.next_cursor), (1, 3));
     }

@@ -196,7 +196,8 @@ mod tests {
     fn an_appointment_checks_in_once_on_its_day_and_joins_the_lane_near_its_slot() {
         let mut s = store();
         let r = s
-            .import_appointments("MAIN",
+            .import_appointments(
+                "MAIN",
                 &[
                     appt("K7Q2MX", "ZHSL", 60),
                     appt("LATE01", "ZHSL", -31),
@@ -207,7 +208,9 @@ mod tests {
             .unwrap();
         assert_eq!((r.added, r.updated, r.kept), (3, 0, 0));
         // Someone took an ordinary ticket first.
-        let walk = s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0()).unwrap();
+        let walk = s
+            .issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0())
+            .unwrap();
         assert_eq!(walk.ticket.number, "A001");
         let CheckIn::Issued(slip) = s.check_in("MAIN", " k7q2mx ", t0()).unwrap() else {
             panic!("checked in")
@@ -225,13 +228,22 @@ mod tests {
         // At 09:30 the ordinary ticket goes first; from 09:50 the appointment does.
         let now = t0() + Duration::minutes(30);
         assert_eq!(
-            s.call_next("MAIN", 1, "张三", now).unwrap().ticket.unwrap().number,
+            s.call_next("MAIN", 1, "张三", now)
+                .unwrap()
+                .ticket
+                .unwrap()
+                .number,
             "A001"
         );
-        s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", now).unwrap();
+        s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", now)
+            .unwrap();
         let now = t0() + Duration::minutes(50);
         assert_eq!(
-            s.call_next("MAIN", 1, "张三", now).unwrap().ticket.unwrap().number,
+            s.call_next("MAIN", 1, "张三", now)
+                .unwrap()
+                .ticket
+                .unwrap()
+                .number,
             "A002"
         );
         // Refusals say why.
@@ -245,7 +257,8 @@ mod tests {
         assert!(refused(&mut s, "x").contains("4–12 位"));
         // Importing again changes what waits, keeps what is checked in.
         let r = s
-            .import_appointments("MAIN",
+            .import_appointments(
+                "MAIN",
                 &[appt("K7Q2MX", "GAHZ", 0), appt("TMRW01", "GAHZ", 0)],
                 t0(),
             )

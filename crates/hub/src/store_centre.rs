@@ -9,7 +9,8 @@ use onewindow_domain::centre::{self, Centre, CentreLevel, CentreScope};
 use rusqlite::{OptionalExtension, params};
 
 use crate::store::{HubStore, HubStoreError, Result};
-use crate::store_queue::{bad, ts};
+use crate::store_queue::{bad, refused, ts};
+use onewindow_proto::ApiErrorCode;
 
 /// The centre a hub from before centres became, and a new hub's first.
 pub const MAIN_CENTRE: &str = "MAIN";
@@ -36,6 +37,13 @@ pub fn is_centre_code(code: &str) -> bool {
         && code
             .bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// The window a desk sits at: its centre and the window's number there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskWindow {
+    pub centre: String,
+    pub number: u32,
 }
 
 /// What `centre items` changed and where the centre now stands.
@@ -152,13 +160,43 @@ impl HubStore {
         )?)
     }
 
-    /// The centre a desk belongs to.
-    pub fn centre_of_device(&self, device: &str) -> Result<String> {
+    /// The window a desk sits at, by its device's desk code.
+    pub fn window_of_device(&self, device: &str) -> Result<DeskWindow> {
+        let (desk_code, centre): (String, String) = self.conn.query_row(
+            "SELECT desk_code, centre FROM device WHERE id = ?1",
+            [device],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let cfg = self.queue_cfg(&centre)?;
+        let number = cfg
+            .window_of_desk(&desk_code)
+            .map(|w| w.number)
+            .ok_or_else(|| {
+                refused(
+                    ApiErrorCode::QueueNoWindow,
+                    format!(
+                        "desk {desk_code} sits at no window in centre {centre}'s queue configuration"
+                    ),
+                )
+            })?;
+        Ok(DeskWindow { centre, number })
+    }
+
+    pub fn desk_code_of(&self, device: &str) -> Result<String> {
         Ok(self.conn.query_row(
-            "SELECT centre FROM device WHERE id = ?1",
+            "SELECT desk_code FROM device WHERE id = ?1",
             [device],
             |r| r.get(0),
         )?)
+    }
+
+    /// The centre a desk belongs to.
+    pub fn centre_of_device(&self, device: &str) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("SELECT centre FROM device WHERE id = ?1", [device], |r| {
+                r.get(0)
+            })?)
     }
 
     /// `centre items --add/--remove`: the centre's own answer for these items, over what the
@@ -363,12 +401,30 @@ mod tests {
             .unwrap()
             .levels = Some(vec![CentreLevel::County, CentreLevel::Town]);
         s.import_catalog(&cat, "sample", now()).unwrap();
-        s.add_centre("QX", "青溪镇便民服务中心", CentreLevel::Town, Some("MAIN"), now())
-            .unwrap();
-        s.add_centre("SQ", "石桥村便民服务站", CentreLevel::Village, Some("QX"), now())
-            .unwrap();
-        s.add_centre("HD", "河东镇便民服务中心", CentreLevel::Town, Some("MAIN"), now())
-            .unwrap();
+        s.add_centre(
+            "QX",
+            "青溪镇便民服务中心",
+            CentreLevel::Town,
+            Some("MAIN"),
+            now(),
+        )
+        .unwrap();
+        s.add_centre(
+            "SQ",
+            "石桥村便民服务站",
+            CentreLevel::Village,
+            Some("QX"),
+            now(),
+        )
+        .unwrap();
+        s.add_centre(
+            "HD",
+            "河东镇便民服务中心",
+            CentreLevel::Town,
+            Some("MAIN"),
+            now(),
+        )
+        .unwrap();
         // Absent levels: the county hall only; the town's level lets the towns in.
         let main = s.centre_accepts("MAIN").unwrap();
         assert!(main.contains(&town_too) && main.contains(&county_only));
@@ -384,20 +440,31 @@ mod tests {
         assert_eq!(names(sq.elsewhere(&county_only)), ["MAIN"]);
         // `centre items`: the village takes one on, the town gives one up.
         let r = s
-            .set_centre_items("SQ", &[county_only.clone()], &[], now())
+            .set_centre_items("SQ", std::slice::from_ref(&county_only), &[], now())
             .unwrap();
         assert_eq!((r.centre.as_str(), r.accepts), ("SQ", 1));
-        s.set_centre_items("QX", &[], &[town_too.clone()], now())
+        s.set_centre_items("QX", &[], std::slice::from_ref(&town_too), now())
             .unwrap();
         let sq = s.centre_scope("SQ").unwrap();
         assert!(sq.accepts(&county_only));
         assert_eq!(names(sq.elsewhere(&town_too)), ["MAIN", "HD"]);
         // Unknown items and centres, and one code both ways, change nothing.
-        assert!(s.set_centre_items("SQ", &["000000000000".into()], &[], now()).is_err());
-        assert!(s.set_centre_items("NOPE", &[county_only.clone()], &[], now()).is_err());
         assert!(
-            s.set_centre_items("SQ", &[town_too.clone()], &[town_too.clone()], now())
+            s.set_centre_items("SQ", &["000000000000".into()], &[], now())
                 .is_err()
+        );
+        assert!(
+            s.set_centre_items("NOPE", std::slice::from_ref(&county_only), &[], now())
+                .is_err()
+        );
+        assert!(
+            s.set_centre_items(
+                "SQ",
+                std::slice::from_ref(&town_too),
+                std::slice::from_ref(&town_too),
+                now()
+            )
+            .is_err()
         );
         assert_eq!(s.centre_accepts("SQ").unwrap().len(), 1);
     }

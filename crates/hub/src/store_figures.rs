@@ -83,7 +83,10 @@ impl HubStore {
         let mut configs = std::collections::HashMap::new();
         for c in &centres {
             if centre.is_none_or(|only| only == c.code) {
-                configs.insert(c.code.clone(), self.queue_config(&c.code)?.unwrap_or_default());
+                configs.insert(
+                    c.code.clone(),
+                    self.queue_config(&c.code)?.unwrap_or_default(),
+                );
             }
         }
         let group = |key_sql: &str| -> Result<Vec<FigureRow>> {
@@ -166,7 +169,9 @@ impl HubStore {
         let mut by_window = if centre.is_some() {
             group("t.window_no")?
         } else {
-            group("CASE WHEN t.window_no IS NULL THEN NULL ELSE t.centre || ':' || t.window_no END")?
+            group(
+                "CASE WHEN t.window_no IS NULL THEN NULL ELSE t.centre || ':' || t.window_no END",
+            )?
         };
         by_window.retain(|r| !r.key.is_empty());
         for r in &mut by_window {

@@ -29,11 +29,11 @@ fn desk_code(tx: &Transaction<'_>, device: &str) -> Result<String> {
 }
 
 fn desk_centre(tx: &Transaction<'_>, device: &str) -> Result<String> {
-    Ok(tx.query_row(
-        "SELECT centre FROM device WHERE id = ?1",
-        [device],
-        |r| r.get(0),
-    )?)
+    Ok(
+        tx.query_row("SELECT centre FROM device WHERE id = ?1", [device], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 fn plain_id(s: &str) -> bool {
@@ -323,5 +323,45 @@ mod tests {
             s.bad_ratings(None).unwrap()[0].ticket.as_deref(),
             Some("W01-001")
         );
+    }
+
+    #[test]
+    fn a_town_desks_offline_walk_ins_are_the_towns() {
+        let mut s = HubStore::open_in_memory().unwrap();
+        s.add_centre(
+            "QX",
+            "青溪镇便民服务中心",
+            onewindow_domain::centre::CentreLevel::Town,
+            Some("MAIN"),
+            now(),
+        )
+        .unwrap();
+        let (code, _) = s
+            .create_enrol_code_at("QX", "青溪 1 号窗口", Some("W01"), now())
+            .unwrap();
+        let dev = s.enrol(&code, now()).unwrap().device_id;
+        let r = s
+            .apply_ops(
+                &dev,
+                &[
+                    op(1, OpKind::OfflineTicket.as_str(), ticket("t-1", "W01-001", "done")),
+                    op(
+                        2,
+                        OpKind::NoticeIssued.as_str(),
+                        serde_json::json!({"case_id": "c-1", "number": "W01-20261127-0001", "item_code": "x",
+                            "ticket_id": "t-1", "by": "张三", "at": "2026-11-27T02:10:00Z"}),
+                    ),
+                ],
+                now(),
+            )
+            .unwrap();
+        assert!(r.iter().all(|r| r.status == OpStatus::Applied), "{r:?}");
+        let town = s.figures(Some("QX"), "2026-11-27").unwrap();
+        assert_eq!((town.total.tickets, town.total.notices), (1, 1));
+        let county = s.figures(Some("MAIN"), "2026-11-27").unwrap();
+        assert_eq!((county.total.tickets, county.total.notices), (0, 0));
+        let all = s.figures(None, "2026-11-27").unwrap();
+        assert_eq!(all.by_centre.len(), 1);
+        assert_eq!(all.by_centre[0].label, "青溪镇便民服务中心");
     }
 }

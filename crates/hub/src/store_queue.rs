@@ -11,6 +11,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use crate::store::{HubStore, HubStoreError, Result};
+pub use crate::store_centre::DeskWindow;
 
 /// The hall's clock: tickets are numbered per local day.
 pub use onewindow_domain::ticket::hall_day;
@@ -22,7 +23,7 @@ pub(crate) fn bad(msg: impl Into<String>) -> HubStoreError {
     HubStoreError::BadInput(msg.into())
 }
 
-fn refused(code: ApiErrorCode, msg: impl Into<String>) -> HubStoreError {
+pub(crate) fn refused(code: ApiErrorCode, msg: impl Into<String>) -> HubStoreError {
     HubStoreError::Refused(code, msg.into())
 }
 
@@ -87,13 +88,6 @@ fn read_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
         window: r.get::<_, Option<i64>>(7)?.map(|w| w as u32),
         recalls: r.get::<_, i64>(8)? as u32,
     })
-}
-
-/// The window a desk sits at: its centre and the window's number there.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeskWindow {
-    pub centre: String,
-    pub number: u32,
 }
 
 /// What the kiosk prints.
@@ -188,36 +182,6 @@ impl HubStore {
                 .map_or_else(|| t.domain.clone(), |d| d.name.clone()),
             ticket: t,
         }))
-    }
-
-    /// The window a desk sits at, by its device's desk code.
-    pub fn window_of_device(&self, device: &str) -> Result<DeskWindow> {
-        let (desk_code, centre): (String, String) = self.conn.query_row(
-            "SELECT desk_code, centre FROM device WHERE id = ?1",
-            [device],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let cfg = self.queue_cfg(&centre)?;
-        let number = cfg
-            .window_of_desk(&desk_code)
-            .map(|w| w.number)
-            .ok_or_else(|| {
-                refused(
-                    ApiErrorCode::QueueNoWindow,
-                    format!(
-                        "desk {desk_code} sits at no window in centre {centre}'s queue configuration"
-                    ),
-                )
-            })?;
-        Ok(DeskWindow { centre, number })
-    }
-
-    pub fn desk_code_of(&self, device: &str) -> Result<String> {
-        Ok(self.conn.query_row(
-            "SELECT desk_code FROM device WHERE id = ?1",
-            [device],
-            |r| r.get(0),
-        )?)
     }
 
     /// Every window with its live state (configured ones start open with their domains).
@@ -920,15 +884,32 @@ mod tests {
     #[test]
     fn tickets_are_numbered_per_domain_and_day_and_called_by_the_rules() {
         let mut s = hub();
-        let a1 = s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0()).unwrap();
+        let a1 = s
+            .issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0())
+            .unwrap();
         let a2 = s
-            .issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0() + Duration::minutes(1))
+            .issue_ticket(
+                "MAIN",
+                "ZHSL",
+                None,
+                None,
+                "kiosk",
+                t0() + Duration::minutes(1),
+            )
             .unwrap();
         let e1 = s
-            .issue_ticket("MAIN", "GAHZ", None, None, "kiosk", t0() + Duration::minutes(2))
+            .issue_ticket(
+                "MAIN",
+                "GAHZ",
+                None,
+                None,
+                "kiosk",
+                t0() + Duration::minutes(2),
+            )
             .unwrap();
         let elder = s
-            .issue_ticket("MAIN",
+            .issue_ticket(
+                "MAIN",
                 "ZHSL",
                 Some(Priority::Elderly),
                 None,
@@ -943,14 +924,27 @@ mod tests {
         assert_eq!((a2.people_ahead, elder.people_ahead), (1, 0));
         // The next day starts at 001 again.
         let tomorrow = s
-            .issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0() + Duration::days(1))
+            .issue_ticket(
+                "MAIN",
+                "ZHSL",
+                None,
+                None,
+                "kiosk",
+                t0() + Duration::days(1),
+            )
             .unwrap();
         assert_eq!(tomorrow.ticket.number, "A001");
 
         let now = t0() + Duration::minutes(5);
         // Window 1 serves ZHSL and GAHZ: the lane, then the oldest of both.
         let order: Vec<String> = (0..4)
-            .map(|_| s.call_next("MAIN", 1, "li", now).unwrap().ticket.unwrap().number)
+            .map(|_| {
+                s.call_next("MAIN", 1, "li", now)
+                    .unwrap()
+                    .ticket
+                    .unwrap()
+                    .number
+            })
             .collect();
         assert_eq!(order, ["A003", "A001", "A002", "E001"]);
         assert!(
@@ -968,21 +962,31 @@ mod tests {
     #[test]
     fn recall_no_show_transfer_and_pause() {
         let mut s = hub();
-        let a = s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0()).unwrap();
-        s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0()).unwrap();
+        let a = s
+            .issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0())
+            .unwrap();
+        s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0())
+            .unwrap();
         let now = t0() + Duration::minutes(1);
         s.call_next("MAIN", 2, "zhao", now).unwrap();
         for n in 1..=3 {
-            let r = s.queue_step("MAIN", 2, "recall", None, "zhao", now).unwrap();
+            let r = s
+                .queue_step("MAIN", 2, "recall", None, "zhao", now)
+                .unwrap();
             assert_eq!(r.ticket.unwrap().recalls, n);
             assert_eq!(r.call.unwrap().kind, "recall");
         }
-        let err = s.queue_step("MAIN", 2, "recall", None, "zhao", now).unwrap_err();
+        let err = s
+            .queue_step("MAIN", 2, "recall", None, "zhao", now)
+            .unwrap_err();
         assert!(err.to_string().contains("过号"), "{err}");
-        let r = s.queue_step("MAIN", 2, "no_show", None, "zhao", now).unwrap();
+        let r = s
+            .queue_step("MAIN", 2, "no_show", None, "zhao", now)
+            .unwrap();
         assert_eq!(r.ticket.unwrap().state, TicketState::NoShow);
         assert!(
-            s.queue_step("MAIN", 2, "no_show", None, "zhao", now).is_err(),
+            s.queue_step("MAIN", 2, "no_show", None, "zhao", now)
+                .is_err(),
             "nothing called now"
         );
 
@@ -992,26 +996,48 @@ mod tests {
         let to = TransferTo::Domain {
             domain: "SBYB".into(),
         };
-        let moved = s.queue_step("MAIN", 2, "transfer", Some(&to), "zhao", now).unwrap();
+        let moved = s
+            .queue_step("MAIN", 2, "transfer", Some(&to), "zhao", now)
+            .unwrap();
         let moved = moved.ticket.unwrap();
         assert_eq!(
             (moved.domain.as_str(), moved.state),
             ("SBYB", TicketState::Waiting)
         );
         assert_eq!(moved.issued_at, b.issued_at);
-        assert_eq!(s.call_next("MAIN", 4, "sun", now).unwrap().ticket.unwrap().id, b.id);
+        assert_eq!(
+            s.call_next("MAIN", 4, "sun", now)
+                .unwrap()
+                .ticket
+                .unwrap()
+                .id,
+            b.id
+        );
 
         // A paused window calls nobody; resumed, it calls again.
-        s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", now).unwrap();
-        s.set_window_state("MAIN", 2, "paused", "zhao", now).unwrap();
+        s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", now)
+            .unwrap();
+        s.set_window_state("MAIN", 2, "paused", "zhao", now)
+            .unwrap();
         assert!(s.call_next("MAIN", 2, "zhao", now).is_err());
-        assert!(s.set_window_state("MAIN", 2, "asleep", "zhao", now).is_err());
+        assert!(
+            s.set_window_state("MAIN", 2, "asleep", "zhao", now)
+                .is_err()
+        );
         let w = s.set_window_state("MAIN", 2, "open", "zhao", now).unwrap();
         assert_eq!(w.state, "open");
-        assert!(s.call_next("MAIN", 2, "zhao", now).unwrap().ticket.is_some());
+        assert!(
+            s.call_next("MAIN", 2, "zhao", now)
+                .unwrap()
+                .ticket
+                .is_some()
+        );
         // A window that does not serve a domain is no transfer target.
         let to = TransferTo::Window { window: 3 };
-        assert!(s.queue_step("MAIN", 2, "transfer", Some(&to), "zhao", now).is_err());
+        assert!(
+            s.queue_step("MAIN", 2, "transfer", Some(&to), "zhao", now)
+                .is_err()
+        );
     }
 
     #[test]
@@ -1019,7 +1045,8 @@ mod tests {
         let mut s = hub();
         // 16 waiting for 综合受理 (rule: more than 15 → window 7).
         for _ in 0..16 {
-            s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0()).unwrap();
+            s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0())
+                .unwrap();
         }
         let now = t0() + Duration::minutes(20);
         let loads = s.domain_loads("MAIN", now).unwrap();
@@ -1052,7 +1079,11 @@ mod tests {
         assert!(s.tidal_suggestions("MAIN", now).unwrap().is_empty(), "done");
         // Window 7 now calls 综合受理 tickets.
         assert_eq!(
-            s.call_next("MAIN", 7, "qian", now).unwrap().ticket.unwrap().domain,
+            s.call_next("MAIN", 7, "qian", now)
+                .unwrap()
+                .ticket
+                .unwrap()
+                .domain,
             "ZHSL"
         );
         let log = s.reassignments("MAIN", 10).unwrap();
@@ -1076,7 +1107,8 @@ mod tests {
     #[test]
     fn a_walk_in_is_served_at_once_and_linked_to_its_case() {
         let mut s = hub();
-        s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0()).unwrap();
+        s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0())
+            .unwrap();
         let now = t0() + Duration::minutes(1);
         assert!(
             s.walk_in("MAIN", 1, "SCJG", "W01", "li", now).is_err(),
@@ -1105,8 +1137,14 @@ mod tests {
     #[test]
     fn no_configuration_no_tickets() {
         let mut s = HubStore::open_in_memory().unwrap();
-        assert!(s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0()).is_err());
+        assert!(
+            s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0())
+                .is_err()
+        );
         let mut s = hub();
-        assert!(s.issue_ticket("MAIN", "NOPE", None, None, "kiosk", t0()).is_err());
+        assert!(
+            s.issue_ticket("MAIN", "NOPE", None, None, "kiosk", t0())
+                .is_err()
+        );
     }
 }

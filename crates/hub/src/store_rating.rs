@@ -288,9 +288,14 @@ mod tests {
         let years =
             HolidayCalendar::from_json_str(include_str!("../../../demo/holidays.json")).unwrap();
         s.import_calendar(&years, t0).unwrap();
-        assert!(s.rate("MAIN", 1, 5, &[], "", t0).is_err(), "nobody served yet");
-        s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0).unwrap();
-        s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0).unwrap();
+        assert!(
+            s.rate("MAIN", 1, 5, &[], "", t0).is_err(),
+            "nobody served yet"
+        );
+        s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0)
+            .unwrap();
+        s.issue_ticket("MAIN", "ZHSL", None, None, "kiosk", t0)
+            .unwrap();
         s.call_next("MAIN", 1, "li", t0).unwrap();
         s.queue_step("MAIN", 1, "serve", None, "li", t0).unwrap();
         s.link_ticket_case("MAIN", 1, "W01-20261127-0001").unwrap();
@@ -299,7 +304,8 @@ mod tests {
             "a bad rating needs a reason"
         );
         let id = s
-            .rate("MAIN",
+            .rate(
+                "MAIN",
                 1,
                 1,
                 &["服务态度不好".into()],
@@ -309,8 +315,10 @@ mod tests {
             .unwrap();
         assert!(s.rate("MAIN", 1, 5, &[], "", t0).is_err(), "rated once");
         // The next one, rated well, starts nothing.
-        s.call_next("MAIN", 1, "li", t0 + Duration::minutes(6)).unwrap();
-        s.rate("MAIN", 1, 5, &[], "", t0 + Duration::minutes(9)).unwrap();
+        s.call_next("MAIN", 1, "li", t0 + Duration::minutes(6))
+            .unwrap();
+        s.rate("MAIN", 1, 5, &[], "", t0 + Duration::minutes(9))
+            .unwrap();
         let bad = s.bad_ratings(None).unwrap();
         assert_eq!(bad.len(), 1);
         let b = &bad[0];
@@ -338,6 +346,9 @@ mod tests {
             s.advance_rectification(None, id, "zhou", "再来一次不行", t0)
                 .is_err()
         );
-        assert_eq!(s.bad_ratings(None).unwrap()[0].state, RectifyState::Revisited);
+        assert_eq!(
+            s.bad_ratings(None).unwrap()[0].state,
+            RectifyState::Revisited
+        );
     }
 }

@@ -132,7 +132,13 @@ impl HubStore {
         tx.execute(
             "INSERT INTO enrol_code (code_hash, desk_name, desk_code, created_at, centre)
              VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![hash_hex(&normalise_code(&secret)), name, code, ts(now), centre],
+            params![
+                hash_hex(&normalise_code(&secret)),
+                name,
+                code,
+                ts(now),
+                centre
+            ],
         )?;
         tx.commit()?;
         Ok((secret, code))
@@ -176,7 +182,13 @@ impl HubStore {
         tx.execute(
             "INSERT INTO enrol_code (code_hash, desk_name, desk_code, created_at, centre)
              VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![hash_hex(&normalise_code(&secret)), name, code, ts(now), centre],
+            params![
+                hash_hex(&normalise_code(&secret)),
+                name,
+                code,
+                ts(now),
+                centre
+            ],
         )?;
         tx.commit()?;
         Ok((secret, code))

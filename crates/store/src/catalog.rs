@@ -639,14 +639,15 @@ impl Store {
     }
 }
 
-
 impl Store {
     /// The desk's centre and what it accepts, as the hub last sent it (`None` before the hub
     /// first answered).
     pub fn centre_scope(&self) -> Result<Option<onewindow_domain::centre::CentreScope>> {
         let body: Option<String> = self
             .conn
-            .query_row("SELECT body FROM centre_scope WHERE id = 1", [], |r| r.get(0))
+            .query_row("SELECT body FROM centre_scope WHERE id = 1", [], |r| {
+                r.get(0)
+            })
             .optional()?;
         body.map(|b| {
             serde_json::from_str(&b).map_err(|source| StoreError::BadStoredJson {

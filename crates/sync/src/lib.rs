@@ -670,10 +670,7 @@ impl HubClient {
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }
-        let mut resp = req
-            .send()
-            .await
-            .map_err(unreachable)?;
+        let mut resp = req.send().await.map_err(unreachable)?;
         if !resp.status().is_success() {
             return Err(SyncError::Hub {
                 status: resp.status().as_u16(),
@@ -708,9 +705,7 @@ impl HubClient {
     }
 
     /// The desk's centre and the items it accepts (`GET /v1/centre-scope`).
-    pub async fn centre_scope(
-        &self,
-    ) -> Result<onewindow_domain::centre::CentreScope, SyncError> {
+    pub async fn centre_scope(&self) -> Result<onewindow_domain::centre::CentreScope, SyncError> {
         self.get(paths::CENTRE_SCOPE, &[], None).await
     }
 
