@@ -294,6 +294,12 @@ async fn a_town_and_the_county_hall_each_run_their_own_queue_figures_and_supervi
             .to_string()
     };
     assert_eq!(tickets(&figures, "all"), "1", "the town's one ticket");
+    let (_, audit) = page(&web, format!("{base}/office/audit")).await;
+    assert!(audit.contains("data-desk=\"QX01\""), "{audit}");
+    assert!(
+        !audit.contains("data-desk=\"W01\"") && !audit.contains("id=\"hub-audit\""),
+        "the county's desks and back office are not the town's: {audit}"
+    );
 
     // The county's supervisor sees every centre and the county roll-up.
     let (web, _) = office_browser(&base, "zhou", "county supervisor pass").await;

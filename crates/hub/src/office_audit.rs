@@ -24,7 +24,8 @@ fn audit_action_label(action: &str) -> &str {
 }
 
 /// 审计: each desk's audit log as received — how far, when — and every break in its chain,
-/// for the supervisor (and the administrator).
+/// for the supervisor (and the administrator): a centre's supervisor sees its own desks; the
+/// hub's own chain (the whole county's back office) only the county level.
 pub async fn audit_page(State(state): State<HubState>, Supervisor(user): Supervisor) -> Response {
     let clock = state.clock();
     let name = user.name.clone();
@@ -40,6 +41,7 @@ pub async fn audit_page(State(state): State<HubState>, Supervisor(user): Supervi
         Ok(h) => h,
         Err(e) => return e.into_response(),
     };
+    let heads: Vec<_> = heads.into_iter().filter(|h| user.sees(&h.centre)).collect();
     let check_of = |chain: &str| checks.iter().find(|c| c.chain == chain);
     let body = html! {
         h2 { "审计日志" }
@@ -69,6 +71,7 @@ pub async fn audit_page(State(state): State<HubState>, Supervisor(user): Supervi
                 }
             }
         }
+        @if user.county_wide {
         h3 { "中心后台操作" }
         p #hub-audit-state {
             "共 " (hub.seq) " 条，链完整性："
@@ -94,6 +97,7 @@ pub async fn audit_page(State(state): State<HubState>, Supervisor(user): Supervi
                     }
                 }
             }
+        }
         }
     };
     pages::office("审计日志", Some(&user), body).into_response()

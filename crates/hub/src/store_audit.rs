@@ -34,6 +34,8 @@ pub enum AuditReceipt {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditHead {
     pub device_id: String,
+    /// The centre the desk belongs to.
+    pub centre: String,
     pub desk_code: String,
     pub desk_name: String,
     pub seq: i64,
@@ -654,24 +656,34 @@ impl HubStore {
     /// Every device's audit head and the breaks found in its log.
     pub fn audit_heads(&self) -> Result<Vec<AuditHead>> {
         let mut q = self.conn.prepare(
-            "SELECT d.id, d.desk_code, d.desk_name, coalesce(a.seq, 0), coalesce(a.at, '')
+            "SELECT d.id, d.desk_code, d.desk_name, coalesce(a.seq, 0), coalesce(a.at, ''),
+                    d.centre
              FROM device d LEFT JOIN audit_anchor a ON a.device_id = d.id ORDER BY d.desk_code",
         )?;
-        let rows: Vec<(String, String, String, i64, String)> = q
+        type Row = (String, String, String, i64, String, String);
+        let rows: Vec<Row> = q
             .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
             })?
             .collect::<rusqlite::Result<_>>()?;
         let mut b = self
             .conn
             .prepare("SELECT seq, reason, at FROM audit_break WHERE device_id = ?1 ORDER BY id")?;
         rows.into_iter()
-            .map(|(id, desk_code, desk_name, seq, at)| {
+            .map(|(id, desk_code, desk_name, seq, at, centre)| {
                 let breaks = b
                     .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                     .collect::<rusqlite::Result<_>>()?;
                 Ok(AuditHead {
                     device_id: id,
+                    centre,
                     desk_code,
                     desk_name,
                     seq,

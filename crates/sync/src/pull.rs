@@ -138,7 +138,14 @@ pub async fn pull_queue_config(
     };
     loop {
         let cursor = report.state.cursor;
-        let page = client.queue_config_changes(cursor).await?;
+        let page = match client.queue_config_changes(cursor).await {
+            Ok(p) => p,
+            // A revoked (or forgotten) desk keeps what it has; its push says why.
+            Err(SyncError::Hub {
+                status: 401 | 403, ..
+            }) => return Ok(report),
+            Err(e) => return Err(e),
+        };
         if page.has_more && page.next_cursor <= cursor {
             return Err(SyncError::BadResponse(format!(
                 "queue configuration page after {cursor} made no progress"
@@ -156,8 +163,8 @@ pub async fn pull_queue_config(
 
 /// Fetches the desk's centre scope (its centre, the items it accepts, where the others are
 /// accepted) and keeps it when it changed. A hub from before centres (404) or a desk not yet
-/// enrolled (401) has none: the desk then accepts every item, as before. Returns whether the
-/// stored scope changed.
+/// enrolled (401) has none: the desk then accepts every item, as before; a revoked desk (403)
+/// keeps the one it has. Returns whether the stored scope changed.
 pub async fn pull_centre_scope(
     client: &HubClient,
     store: &Arc<Mutex<Store>>,
@@ -165,7 +172,8 @@ pub async fn pull_centre_scope(
     let scope = match client.centre_scope().await {
         Ok(s) => s,
         Err(SyncError::Hub {
-            status: 401 | 404, ..
+            status: 401 | 403 | 404,
+            ..
         }) => return Ok(false),
         Err(e) => return Err(e),
     };
