@@ -31,7 +31,8 @@ ALTER TABLE kiosk ADD COLUMN centre TEXT NOT NULL DEFAULT 'MAIN';
 ALTER TABLE queue_config_change ADD COLUMN centre TEXT NOT NULL DEFAULT 'MAIN';
 CREATE INDEX queue_config_change_centre ON queue_config_change(centre, seq);
 ALTER TABLE queue_event ADD COLUMN centre TEXT NOT NULL DEFAULT 'MAIN';
-CREATE INDEX queue_event_centre ON queue_event(centre, kind, id);
+-- The hall board's last calls: a centre's events newest first, without sorting them all.
+CREATE INDEX queue_event_centre ON queue_event(centre, id);
 ALTER TABLE appointment ADD COLUMN centre TEXT NOT NULL DEFAULT 'MAIN';
 ALTER TABLE rating ADD COLUMN centre TEXT NOT NULL DEFAULT 'MAIN';
 ALTER TABLE notice_issued ADD COLUMN centre TEXT NOT NULL DEFAULT 'MAIN';

@@ -208,9 +208,11 @@ impl HubStore {
             })
             .collect::<Result<_>>()?;
         let mut current: std::collections::HashMap<u32, Ticket> = std::collections::HashMap::new();
+        // `+window_no`: the few called and serving tickets by the state index, not every ticket
+        // ever served at a window.
         let mut q = self.conn.prepare_cached(&format!(
             "SELECT {TICKET_COLUMNS}, called_at FROM queue_ticket
-             WHERE centre = ?1 AND state IN ('called', 'serving') AND window_no IS NOT NULL
+             WHERE centre = ?1 AND state IN ('called', 'serving') AND +window_no IS NOT NULL
              ORDER BY called_at"
         ))?;
         for t in q.query_map([centre], read_ticket)? {
