@@ -519,6 +519,7 @@ async fn elicences_are_looked_up_one_holder_at_a_time() {
 mod audit;
 mod centres;
 mod crash;
+mod deadlines;
 mod office;
 mod queue;
 mod security;

@@ -291,6 +291,8 @@ impl Catalog {
             scenarios,
             parent: _,
             levels: _,
+            deferred_due_working_days: _,
+            pledge_check_working_days: _,
         } = item;
         let (accepted_here, accepted_at) = if children.is_empty() {
             snap.where_accepted(&code)

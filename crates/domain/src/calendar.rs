@@ -86,6 +86,16 @@ impl HolidayCalendar {
         (date, basis)
     }
 
+    /// Working days after `from` up to and including `to` (0 when `to` is not after `from`):
+    /// the days a promised-date clock started on `from` has used by the end of `to`.
+    pub fn working_days_used(&self, from: NaiveDate, to: NaiveDate) -> u32 {
+        from.iter_days()
+            .skip(1)
+            .take_while(|d| *d <= to)
+            .filter(|d| self.is_working_day(*d))
+            .count() as u32
+    }
+
     /// Parses the `holidays.json` shape: `{"2026": {holidays, makeup_workdays, source, periods}}`.
     pub fn from_json_str(text: &str) -> Result<BTreeMap<i32, YearCalendar>, Vec<ImportIssue>> {
         let top: BTreeMap<String, serde_json::Value> = serde_json::from_str(text).map_err(|e| {
@@ -220,6 +230,31 @@ mod tests {
             issues[1].reason.contains("input is out of range"),
             "{:?}",
             issues[1]
+        );
+    }
+
+    #[test]
+    fn a_return_stops_the_clock_and_a_resubmission_restarts_it_with_the_days_left() {
+        // 暂停计时, the issue's example: 5 working days, no holidays.
+        let cal = HolidayCalendar::default();
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let accepted = d("2026-11-02");
+        assert_eq!(cal.add_working_days(accepted, 5).0, d("2026-11-09"));
+        let used = cal.working_days_used(accepted, d("2026-11-05"));
+        assert_eq!(used, 3, "Tuesday to Thursday");
+        assert_eq!(
+            cal.add_working_days(d("2026-11-09"), 5 - used).0,
+            d("2026-11-11")
+        );
+        assert_eq!(
+            cal.working_days_used(accepted, accepted),
+            0,
+            "returned the same day"
+        );
+        assert_eq!(
+            cal.working_days_used(d("2026-11-06"), d("2026-11-09")),
+            1,
+            "a weekend between"
         );
     }
 }

@@ -232,6 +232,12 @@ pub struct ServiceItem {
     /// The levels whose centres may accept the item (市、镇、村; `None`: the county hall only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub levels: Option<Vec<crate::centre::CentreLevel>>,
+    /// 容缺: working days the applicant has to bring a deferred material (`None`: the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferred_due_working_days: Option<u32>,
+    /// 告知承诺: working days within which a pledged material is checked (`None`: the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pledge_check_working_days: Option<u32>,
     /// Empty for a container (an item with children); applications are made at leaves.
     pub scenarios: Vec<Scenario>,
 }
@@ -361,6 +367,18 @@ impl Catalog {
         for (i, item) in self.items.iter().enumerate() {
             if item.name.trim().is_empty() {
                 push(at.item(i), "name", "事项名称为空".into());
+            }
+            for (field, days) in [
+                ("deferred_due_working_days", item.deferred_due_working_days),
+                ("pledge_check_working_days", item.pledge_check_working_days),
+            ] {
+                if days.is_some_and(|d| !(1..=120).contains(&d)) {
+                    push(
+                        at.item(i),
+                        field,
+                        format!("{field} 应为 1–120 个工作日，实为 {}", days.unwrap_or(0)),
+                    );
+                }
             }
             if item.levels.as_ref().is_some_and(|l| l.is_empty()) {
                 push(

@@ -516,6 +516,14 @@ pub fn read_catalog(bytes: Vec<u8>, version: &str) -> Result<Catalog, Vec<Import
                 }
                 parsed
             }),
+            deferred_due_working_days: match row.cell("容缺补交期限（工作日）") {
+                Data::Empty => None,
+                _ => row.uint("容缺补交期限（工作日）", &mut issues),
+            },
+            pledge_check_working_days: match row.cell("告知承诺核查期限（工作日）") {
+                Data::Empty => None,
+                _ => row.uint("告知承诺核查期限（工作日）", &mut issues),
+            },
             scenarios: item_scenarios,
             code,
         });

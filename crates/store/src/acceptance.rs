@@ -201,6 +201,26 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The working days a case's promised-date clock has used before now (暂停计时): the
+    /// most any of it (the case, or a member of its 一件事) ran before a return.
+    pub fn clock_used(&self, case_id: &str) -> Result<u32> {
+        Ok(self.conn.query_row(
+            "SELECT coalesce(max(clock_used), 0) FROM case_record
+             WHERE id = ?1 OR bundle_case = ?1",
+            [case_id],
+            |r| r.get::<_, i64>(0),
+        )? as u32)
+    }
+
+    /// Starts (or restarts) the promised-date clock of the case and its members on `day`.
+    pub fn start_clock(&mut self, case_id: &str, day: chrono::NaiveDate) -> Result<()> {
+        self.conn.execute(
+            "UPDATE case_record SET clock_from = ?2 WHERE id = ?1 OR bundle_case = ?1",
+            params![case_id, day.to_string()],
+        )?;
+        Ok(())
+    }
+
     /// Accepts a case at the window. In one transaction: the case (and each member of a 一件事
     /// case) moves to accepted with its event, one `case.hand_off` op is queued per entry of
     /// `hand_offs` (case id, what the window adds from the case), and the follow-ups are made.

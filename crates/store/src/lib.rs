@@ -88,6 +88,11 @@ pub const DESK_MIGRATIONS: &[migrate::Migration] = &[
         name: "0013_centre_scope",
         sql: include_str!("../../../migrations/desk/0013_centre_scope.sql"),
     },
+    migrate::Migration {
+        version: 14,
+        name: "0014_case_clock",
+        sql: include_str!("../../../migrations/desk/0014_case_clock.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

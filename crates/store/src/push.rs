@@ -88,6 +88,32 @@ pub const RESULTS: &str = "results";
 /// How often [`Store::touch_stream`] writes the time of a pull that brought nothing.
 pub const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
+/// 暂停计时: a return stops the case's clock; the working days it ran, up to and including
+/// the day of the return, are added to what it used before.
+fn stop_clock(
+    tx: &rusqlite::Transaction<'_>,
+    case_id: &str,
+    returned: chrono::NaiveDate,
+    calendar: &onewindow_domain::HolidayCalendar,
+) -> Result<()> {
+    let from: Option<String> = tx
+        .query_row(
+            "SELECT clock_from FROM case_record WHERE id = ?1",
+            [case_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    let Some(from) = from.and_then(|f| f.parse::<chrono::NaiveDate>().ok()) else {
+        return Ok(());
+    };
+    tx.execute(
+        "UPDATE case_record SET clock_used = clock_used + ?2, clock_from = NULL WHERE id = ?1",
+        params![case_id, calendar.working_days_used(from, returned)],
+    )?;
+    Ok(())
+}
+
 impl Store {
     /// Applies a page of back-office results and its cursor in one transaction: each result
     /// moves its case on (a decision also brings the result to the window: 待出件; a return
@@ -98,6 +124,8 @@ impl Store {
         page: &onewindow_proto::ResultChanges,
         at: DateTime<Utc>,
     ) -> Result<usize> {
+        // A return stops the promised-date clock: its working days count by this calendar.
+        let calendar = self.calendar()?;
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO sync_stream (stream) VALUES (?1) ON CONFLICT(stream) DO NOTHING",
@@ -171,6 +199,15 @@ impl Store {
                         .1
                         .state;
                     moved += 1;
+                    if *a == CaseAction::ReturnForCorrection {
+                        // The day of the return is the approver's (the hub's clock), not the
+                        // day this desk heard of it.
+                        let returned = r.at.parse::<DateTime<Utc>>().map_or_else(
+                            |_| onewindow_domain::ticket::hall_day(at),
+                            |t| onewindow_domain::ticket::hall_day(t),
+                        );
+                        stop_clock(&tx, &case.id, returned, &calendar)?;
+                    }
                 }
             }
             follow_members(&tx, &case.id, &who, at)?;

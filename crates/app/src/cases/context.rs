@@ -11,6 +11,11 @@ pub(super) struct CaseCtx {
     pub(super) agency: String,
     pub(super) phone: String,
     pub(super) promised_days: u32,
+    /// 容缺 materials are due this many working days after acceptance (the item's, else the
+    /// default; for a 一件事 the shortest of its members').
+    pub(super) deferred_days: u32,
+    /// 告知承诺 checks are due this many working days after acceptance (likewise).
+    pub(super) pledge_days: u32,
     /// Single case: the item's scenarios.
     pub(super) scenarios: Vec<dto::ScenarioChoice>,
     pub(super) scenario: Option<Scenario>,
@@ -121,6 +126,8 @@ pub(super) fn load_ctx(
         agency: String::new(),
         phone: String::new(),
         promised_days: 0,
+        deferred_days: DEFERRED_DUE_WORKING_DAYS,
+        pledge_days: PLEDGE_CHECK_WORKING_DAYS,
         scenarios: vec![],
         scenario: None,
         members: vec![],
@@ -176,6 +183,12 @@ pub(super) fn load_ctx(
         ctx.agency = item.agency.clone();
         ctx.phone = item.phone.clone();
         ctx.promised_days = item.promised_days;
+        ctx.deferred_days = item
+            .deferred_due_working_days
+            .unwrap_or(DEFERRED_DUE_WORKING_DAYS);
+        ctx.pledge_days = item
+            .pledge_check_working_days
+            .unwrap_or(PLEDGE_CHECK_WORKING_DAYS);
         ctx.scenarios = item
             .scenarios
             .iter()
@@ -244,6 +257,22 @@ pub(super) fn load_ctx(
             .map(|m| m.1.phone.clone())
             .unwrap_or_default();
         ctx.promised_days = b.promised_days;
+        ctx.deferred_days = members
+            .iter()
+            .map(|m| {
+                m.1.deferred_due_working_days
+                    .unwrap_or(DEFERRED_DUE_WORKING_DAYS)
+            })
+            .min()
+            .unwrap_or(DEFERRED_DUE_WORKING_DAYS);
+        ctx.pledge_days = members
+            .iter()
+            .map(|m| {
+                m.1.pledge_check_working_days
+                    .unwrap_or(PLEDGE_CHECK_WORKING_DAYS)
+            })
+            .min()
+            .unwrap_or(PLEDGE_CHECK_WORKING_DAYS);
         ctx.plan = Some(plan);
         ctx.members = members;
     }

@@ -176,9 +176,12 @@ impl Cases {
             ));
         }
         let today = self.today();
-        let (deferred_due, _) = self.promised(today, DEFERRED_DUE_WORKING_DAYS)?;
-        let (check_by, _) = self.promised(today, PLEDGE_CHECK_WORKING_DAYS)?;
-        let (promised_date, calendar_note) = self.promised(today, ctx.promised_days)?;
+        let (deferred_due, _) = self.promised(today, ctx.deferred_days)?;
+        let (check_by, _) = self.promised(today, ctx.pledge_days)?;
+        // 暂停计时: accepted again after a return, the days already used are not given again.
+        let used = self.cache.with_store(|s| s.clock_used(&ctx.case.id))?;
+        let (promised_date, calendar_note) =
+            self.promised(today, ctx.promised_days.saturating_sub(used))?;
         let mut follow_ups = Vec::new();
         let mut received = Vec::new();
         let mut deferred = Vec::new();
@@ -310,6 +313,7 @@ impl Cases {
             // What was reviewed is what is accepted: nothing changed since it was read.
             unchanged(s, &ctx, today)?;
             let row = s.accept(&ctx.case.id, &who, Utc::now(), &follow_ups, &hand_offs)?;
+            s.start_clock(&ctx.case.id, today)?;
             s.record_document(&ctx.case.id, kind, &rel, &sha, &who, Utc::now())?;
             Ok(row)
         })?;

@@ -285,7 +285,7 @@ impl Cases {
         }
         // The applicant signs the pledge now, before acceptance: it is printed on marking.
         let today = self.today();
-        let (check_by, _) = self.promised(today, PLEDGE_CHECK_WORKING_DAYS)?;
+        let (check_by, _) = self.promised(today, ctx.pledge_days)?;
         let letter = PledgeLetter {
             office: self.config.office_name.clone(),
             case_number: ctx.case.number.clone(),

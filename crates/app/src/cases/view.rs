@@ -295,7 +295,9 @@ impl Cases {
             on_screen.held,
         );
         let (promised_date, calendar_note) = if editable {
-            let (d, note) = self.promised(today, ctx.promised_days)?;
+            // 暂停计时: reopened after a return, only the days left are counted.
+            let used = self.cache.with_store(|s| s.clock_used(&ctx.case.id))?;
+            let (d, note) = self.promised(today, ctx.promised_days.saturating_sub(used))?;
             (Some(d.to_string()), note)
         } else {
             (None, None)
