@@ -204,7 +204,7 @@ impl Store {
                         // day this desk heard of it.
                         let returned = r.at.parse::<DateTime<Utc>>().map_or_else(
                             |_| onewindow_domain::ticket::hall_day(at),
-                            |t| onewindow_domain::ticket::hall_day(t),
+                            onewindow_domain::ticket::hall_day,
                         );
                         stop_clock(&tx, &case.id, returned, &calendar)?;
                     }
