@@ -38,6 +38,7 @@ fn main() {
             .collect(),
         domains,
         rules: vec![],
+        hours: None,
     };
     let now = Utc::now();
     let tokens: Vec<String> = {

@@ -472,7 +472,7 @@ async fn offline_walk_ins_are_served_at_the_desk_and_reach_the_hub_when_it_is_ba
     let w1 = f.by_window.iter().find(|r| r.key == "1").unwrap();
     assert_eq!((w1.tickets, w1.notices), (3, 1));
     // The hall display shows live calls only, never the offline ones told afterwards.
-    let board = store.hall_board("MAIN").unwrap();
+    let board = store.hall_board("MAIN", chrono::Utc::now()).unwrap();
     assert!(board.calls.iter().all(|c| !c.number.starts_with("W01-")));
     // The kiosk's numbering goes on, and calling is the hub's again.
     kiosk("ZHSL").await;

@@ -9,6 +9,7 @@ pub mod case;
 pub mod catalog;
 pub mod centre;
 pub mod elicence;
+pub mod hours;
 pub mod login;
 pub mod mask;
 pub mod prereview;

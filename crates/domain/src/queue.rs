@@ -51,6 +51,9 @@ pub struct QueueConfig {
     pub windows: Vec<QueueWindow>,
     #[serde(default)]
     pub rules: Vec<TidalRule>,
+    /// The centre's opening hours (absent: tickets at any time, as before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<crate::hours::Hours>,
 }
 
 impl QueueConfig {
@@ -107,6 +110,9 @@ impl QueueConfig {
                     d.prefix
                 ));
             }
+        }
+        if let Some(h) = &self.hours {
+            issues.extend(h.check());
         }
         if self.domains.is_empty() {
             issues.push("domains：至少要有一个业务领域".into());

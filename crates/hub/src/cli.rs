@@ -547,8 +547,8 @@ fn import_appointments(
             return ExitCode::from(2);
         }
     };
-    let domains: Vec<String> = match store.queue_config(&centre) {
-        Ok(Some(cfg)) => cfg.domains.into_iter().map(|d| d.code).collect(),
+    let (domains, hours): (Vec<String>, _) = match store.queue_config(&centre) {
+        Ok(Some(cfg)) => (cfg.domains.into_iter().map(|d| d.code).collect(), cfg.hours),
         Ok(None) => {
             eprintln!(
                 "导入失败，未做任何更改：{centre} 尚未发布叫号配置，请先运行 import-queue --centre {centre}"
@@ -582,6 +582,30 @@ fn import_appointments(
             return print_issues(file, &issues);
         }
     };
+    // Booked only into the centre's opening hours.
+    if let Some(h) = &hours {
+        let calendar = match store.holiday_calendar() {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("导入失败，未做任何更改：{e}");
+                return ExitCode::from(1);
+            }
+        };
+        let closed: Vec<_> = list
+            .iter()
+            .filter(|a| !h.is_open(crate::store_queue::hall_time(a.slot_at), &calendar))
+            .map(|a| {
+                issue(format!(
+                    "预约 {} 的时段 {} 不在本中心开放时间内",
+                    a.code,
+                    onewindow_domain::hours::when_zh(crate::store_queue::hall_time(a.slot_at))
+                ))
+            })
+            .collect();
+        if !closed.is_empty() {
+            return print_issues(file, &closed);
+        }
+    }
     match store.import_appointments(&centre, &list, now) {
         Ok(r) => {
             tracing::info!(

@@ -34,7 +34,7 @@ fn table(id: &str, title: &str, first: &str, rows: &[FigureRow], total: &FigureR
             table id=(id) {
                 thead { tr {
                     th { (first) } th { "取号数" } th { "平均等候（分钟）" } th { "平均办理（分钟）" }
-                    th { "过号率" } th { "受理办件" } th { "一次性告知" } th { "评价数" } th { "满意率" }
+                    th { "过号率" } th { "受理办件" } th { "一次性告知" } th { "延时错时服务" } th { "评价数" } th { "满意率" }
                 } }
                 tbody {
                     @for r in rows.iter().chain(std::iter::once(total)) {
@@ -46,6 +46,7 @@ fn table(id: &str, title: &str, first: &str, rows: &[FigureRow], total: &FigureR
                             td.no-show { (rate(r)) }
                             td.cases { (r.cases) }
                             td.notices { (r.notices) }
+                            td.extended { (r.extended) }
                             td.ratings { (r.ratings) }
                             td { (r.satisfaction().map_or("—".into(), |x| format!("{:.1}%", x * 100.0))) }
                         }
@@ -232,6 +233,7 @@ pub fn figures_xlsx(f: &Figures) -> std::result::Result<Vec<u8>, rust_xlsxwriter
             "过号率",
             "受理办件",
             "一次性告知",
+            "延时错时服务",
             "评价数",
             "满意率",
         ]
@@ -255,9 +257,10 @@ pub fn figures_xlsx(f: &Figures) -> std::result::Result<Vec<u8>, rust_xlsxwriter
             }
             ws.write_number(row, 5, r.cases as f64)?;
             ws.write_number(row, 6, r.notices as f64)?;
-            ws.write_number(row, 7, r.ratings as f64)?;
+            ws.write_number(row, 7, r.extended as f64)?;
+            ws.write_number(row, 8, r.ratings as f64)?;
             if let Some(x) = r.satisfaction() {
-                ws.write_number(row, 8, (x * 1000.0).round() / 1000.0)?;
+                ws.write_number(row, 9, (x * 1000.0).round() / 1000.0)?;
             }
         }
         ws.set_column_width(0, 24)?;

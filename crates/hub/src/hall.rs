@@ -133,12 +133,19 @@ pub async fn kiosk(
 
 async fn kiosk_page(state: &HubState, centre: &str, error: Option<&str>) -> Response {
     let c = centre.to_string();
+    let clock = state.clock();
     let cfg = match state
-        .store_call(move |s| Ok((s.queue_config(&c)?, s.centre(&c)?)))
+        .store_call(move |s| {
+            let hours = match s.queue_config(&c)? {
+                Some(_) => Some(s.kiosk_hours(&c, clock.now())?),
+                None => None,
+            };
+            Ok((s.queue_config(&c)?, s.centre(&c)?, hours))
+        })
         .await
     {
-        Ok((Some(c), Some(at))) => (c, at),
-        Ok((None, _) | (_, None)) => {
+        Ok((Some(c), Some(at), Some(hours))) => (c, at, hours),
+        Ok(_) => {
             return (
                 StatusCode::SERVICE_UNAVAILABLE,
                 pages::hall(
@@ -154,11 +161,19 @@ async fn kiosk_page(state: &HubState, centre: &str, error: Option<&str>) -> Resp
         }
         Err(e) => return e.into_response(),
     };
-    let (cfg, at) = cfg;
+    let (cfg, at, (hours_today, window)) = cfg;
     let body = html! {
         header { "一窗 · 取号 · " span #kiosk-centre { (at.name) } }
         main {
             @if let Some(e) = error { p.err #kiosk-error role="alert" { (e) } }
+            @if let Some(h) = &hours_today { p.note #kiosk-hours { "今日开放时间：" (h) } }
+            @if let onewindow_domain::hours::TicketWindow::Closed { next } = &window {
+                p.err #kiosk-closed role="status" {
+                    "现在不是取号时间"
+                    @if let Some(t) = next { "，下次开放：" (onewindow_domain::hours::when_zh(*t)) }
+                    "。预约办事人可在开放时间签到。"
+                }
+            }
             form method="post" action="/kiosk/tickets" #kiosk-form {
                 (crate::pages::csrf_field())
                 fieldset {
@@ -507,6 +522,8 @@ pub(crate) const SLIP_SCRIPT: &str =
 pub(crate) const DISPLAY_SCRIPT: &str = r#"
 const esc = s => String(s).replace(/[&<>"']/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'})[c]);
 function render(b) {
+  const hours = document.getElementById('display-hours');
+  if (hours) hours.textContent = b.hours_today ? '今日开放 ' + b.hours_today : '';
   document.getElementById('call-list').innerHTML = b.calls.length === 0
     ? '<p style="font-size:32px">请留意叫号</p>'
     : b.calls.map(c => `<div class="call ${esc(c.kind)}" data-event="${c.event_id}"><span class="num">${esc(c.number)}</span><span class="win">请到 ${c.window} 号窗口</span></div>`).join('');
@@ -565,7 +582,11 @@ pub async fn centre_display(State(state): State<HubState>, Path(code): Path<Stri
 /// The hall TV: the last five calls large, a tile per window; live over server-sent events.
 async fn centre_board_page(state: &HubState, centre: onewindow_domain::centre::Centre) -> Response {
     let code = centre.code.clone();
-    let board = match state.store_call(move |s| s.hall_board(&code)).await {
+    let clock = state.clock();
+    let board = match state
+        .store_call(move |s| s.hall_board(&code, clock.now()))
+        .await
+    {
         Ok(b) => b,
         Err(_) => {
             return (
@@ -584,7 +605,13 @@ async fn centre_board_page(state: &HubState, centre: onewindow_domain::centre::C
     };
     let events = format!("/display/{}/events", centre.code);
     let body = html! {
-        header { span #display-centre { "一窗 · " (centre.name) } span #clock {} }
+        header {
+            span #display-centre { "一窗 · " (centre.name) }
+            span #display-hours style="font-size:24px" {
+                @if let Some(h) = &board.hours_today { "今日开放 " (h) }
+            }
+            span #clock {}
+        }
         main data-events=(events) {
             section #calls { h2 { "最近叫号" } div #call-list { (render_calls(&board)) } }
             section #windows { h2 { "各窗口" } div #window-grid { (render_windows(&board)) } }

@@ -254,8 +254,11 @@ pub(crate) async fn queue_board(
     State(state): State<HubState>,
     headers: HeaderMap,
 ) -> Result<Json<onewindow_proto::HallBoard>, HttpError> {
+    let clock = state.clock();
     let centre = request_centre(&state, &headers).await?;
     Ok(Json(
-        state.with_store(move |s| s.hall_board(&centre)).await?,
+        state
+            .with_store(move |s| s.hall_board(&centre, clock.now()))
+            .await?,
     ))
 }

@@ -79,7 +79,11 @@ impl HubState {
             use tokio::sync::broadcast::error::{RecvError, TryRecvError};
             loop {
                 let c = centre.clone();
-                match state.store_call(move |s| s.hall_board(&c)).await {
+                let clock = state.clock();
+                match state
+                    .store_call(move |s| s.hall_board(&c, clock.now()))
+                    .await
+                {
                     Ok(b) => {
                         let json = serde_json::to_string(&b).expect("a board serialises");
                         feed.send_replace(Some(json.into()));

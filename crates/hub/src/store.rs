@@ -90,6 +90,11 @@ pub const HUB_MIGRATIONS: &[Migration] = &[
         name: "0015_centres",
         sql: include_str!("../../../migrations/hub/0015_centres.sql"),
     },
+    Migration {
+        version: 16,
+        name: "0016_hours",
+        sql: include_str!("../../../migrations/hub/0016_hours.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

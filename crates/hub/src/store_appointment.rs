@@ -136,9 +136,14 @@ impl HubStore {
                 "该预约的业务今天不在大厅叫号，请到咨询台".into(),
             ));
         };
+        let extended = matches!(
+            crate::store_queue::ticket_window(&tx, &cfg, now)?,
+            onewindow_domain::hours::TicketWindow::Open { extended: true }
+        );
         let t = insert_ticket(
             &tx,
             centre,
+            extended,
             &d.prefix,
             &domain,
             None,

@@ -23,6 +23,9 @@ pub struct FigureRow {
     /// One-time notices (一次性告知书) issued while serving these tickets; the total counts
     /// every notice of the period, with a ticket or not.
     pub notices: u32,
+    /// Tickets of extended-hours service (错时延时、周末不打烊).
+    #[serde(default)]
+    pub extended: u32,
     /// Ratings given, and those 基本满意 or better.
     pub ratings: u32,
     pub satisfied: u32,
@@ -102,7 +105,8 @@ impl HubStore {
                         count(rt.id),
                         coalesce(sum(rt.level >= 3), 0),
                         coalesce(sum((SELECT count(*) FROM notice_issued n
-                                      WHERE n.ticket_id = t.id)), 0)
+                                      WHERE n.ticket_id = t.id)), 0),
+                        coalesce(sum(t.extended), 0)
                  FROM queue_ticket t LEFT JOIN rating rt ON rt.ticket_id = t.id
                  WHERE t.day LIKE ?1 AND (?2 IS NULL OR t.centre = ?2) GROUP BY k ORDER BY k"
             );
@@ -127,6 +131,7 @@ impl HubStore {
                     ratings: r.get::<_, i64>(7)? as u32,
                     satisfied: r.get::<_, i64>(8)? as u32,
                     notices: r.get::<_, i64>(9)? as u32,
+                    extended: r.get::<_, i64>(10)? as u32,
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -143,6 +148,7 @@ impl HubStore {
             ratings: 0,
             satisfied: 0,
             notices: 0,
+            extended: 0,
         });
         total.label = "合计".into();
         total.notices = self.conn.query_row(

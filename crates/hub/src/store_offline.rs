@@ -98,10 +98,30 @@ pub(crate) fn apply_offline_ticket(
         |r| r.get(0),
     )?;
     let source = format!("offline:{desk}");
+    // Extended-hours service by the centre's hours when the ticket was issued.
+    let cfg: Option<String> = tx
+        .query_row(
+            "SELECT body FROM queue_config_change WHERE centre = ?1 ORDER BY seq DESC LIMIT 1",
+            [&centre],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let extended = match cfg
+        .and_then(|b| serde_json::from_str::<onewindow_domain::queue::QueueConfig>(&b).ok())
+    {
+        Some(cfg) => crate::store_queue::is_extended(&crate::store_queue::ticket_window(
+            tx,
+            &cfg,
+            t.issued_at,
+        )?),
+        None => false,
+    };
     tx.execute(
         "INSERT INTO queue_ticket (id, day, seq, number, domain, priority, issued_at, state,
-           window_no, recalls, called_at, served_at, done_at, clerk, case_number, source, centre)
-         VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+           window_no, recalls, called_at, served_at, done_at, clerk, case_number, source, centre,
+           extended)
+         VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+           ?17)",
         params![
             t.ticket_id,
             day,
@@ -118,7 +138,8 @@ pub(crate) fn apply_offline_ticket(
             t.clerk,
             t.case_number,
             source,
-            centre
+            centre,
+            extended
         ],
     )?;
     for s in t.steps.iter().filter(|s| s.action != "link") {

@@ -4,6 +4,7 @@
 //! figures.
 
 use chrono::{DateTime, Utc};
+use onewindow_domain::hours::TicketWindow;
 use onewindow_domain::queue::QueueConfig;
 use onewindow_domain::ticket::{self, Priority, Ticket, TicketState, TransferTo};
 use onewindow_proto::{ApiErrorCode, CallShown, HallBoard, QueueAnswer, WindowLive};
@@ -90,6 +91,34 @@ fn read_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
     })
 }
 
+/// The hall's local time (UTC+8) of `now`, as opening hours read it.
+pub fn hall_time(now: DateTime<Utc>) -> chrono::NaiveDateTime {
+    now.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+        .naive_local()
+}
+
+/// Whether `cfg`'s centre takes a ticket at `now` (always, when it publishes no hours).
+pub(crate) fn ticket_window(
+    conn: &rusqlite::Connection,
+    cfg: &QueueConfig,
+    now: DateTime<Utc>,
+) -> Result<TicketWindow> {
+    let Some(hours) = &cfg.hours else {
+        return Ok(TicketWindow::Open { extended: false });
+    };
+    let calendar = crate::store_rating::holiday_calendar(conn)?;
+    Ok(hours.ticket_window(hall_time(now), &calendar))
+}
+
+/// Extended-hours service: taken in an extended opening, or outside the hours altogether (a
+/// clerk serving someone at the window).
+pub(crate) fn is_extended(w: &TicketWindow) -> bool {
+    match w {
+        TicketWindow::Open { extended } => *extended,
+        TicketWindow::Closed { .. } => true,
+    }
+}
+
 /// What the kiosk prints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketSlip {
@@ -138,10 +167,25 @@ impl HubStore {
             .iter()
             .find(|d| d.code == domain)
             .ok_or_else(|| bad(format!("no queue domain {domain}")))?;
+        // 开放时间: the kiosk takes tickets only while the centre does.
+        let window = ticket_window(&self.conn, &cfg, now)?;
+        if let TicketWindow::Closed { next } = &window {
+            return Err(refused(
+                ApiErrorCode::QueueClosed,
+                match next {
+                    Some(t) => format!(
+                        "现在不是取号时间，下次开放：{}",
+                        onewindow_domain::hours::when_zh(*t)
+                    ),
+                    None => "本中心近期不开放，请留意公告".to_string(),
+                },
+            ));
+        }
         let tx = self.conn.transaction()?;
         let t = insert_ticket(
             &tx,
             centre,
+            is_extended(&window),
             &d.prefix,
             domain,
             priority,
@@ -156,6 +200,25 @@ impl HubStore {
             ticket: t,
             domain_name: d.name.clone(),
         })
+    }
+
+    /// What the kiosk says of the hours: today's (when the centre publishes them) and whether
+    /// it takes tickets now.
+    pub fn kiosk_hours(
+        &self,
+        centre: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Option<String>, TicketWindow)> {
+        let cfg = self.queue_cfg(centre)?;
+        let window = ticket_window(&self.conn, &cfg, now)?;
+        let today = match &cfg.hours {
+            Some(h) => Some(h.day_text(
+                hall_day(now),
+                &crate::store_rating::holiday_calendar(&self.conn)?,
+            )),
+            None => None,
+        };
+        Ok((today, window))
     }
 
     /// A ticket by id, with how many are ahead of it now.
@@ -240,10 +303,19 @@ impl HubStore {
     }
 
     /// What the hall display shows.
-    pub fn hall_board(&self, centre: &str) -> Result<HallBoard> {
+    pub fn hall_board(&self, centre: &str, now: DateTime<Utc>) -> Result<HallBoard> {
+        let cfg = self.queue_cfg(centre)?;
+        let hours_today = match &cfg.hours {
+            Some(h) => Some(h.day_text(
+                hall_day(now),
+                &crate::store_rating::holiday_calendar(&self.conn)?,
+            )),
+            None => None,
+        };
         Ok(HallBoard {
             calls: self.recent_calls(centre, 5)?,
             windows: self.windows_live(centre)?,
+            hours_today,
         })
     }
 
@@ -574,7 +646,10 @@ impl HubStore {
             ));
         }
         let source = format!("desk:{desk_code}");
-        let t = insert_ticket(&tx, centre, &prefix, domain, None, None, &source, now)?;
+        let extended = is_extended(&ticket_window(&tx, &cfg, now)?);
+        let t = insert_ticket(
+            &tx, centre, extended, &prefix, domain, None, None, &source, now,
+        )?;
         finish_current(&tx, centre, window, by, now)?;
         tx.execute(
             "UPDATE queue_ticket SET state = 'serving', window_no = ?2, called_at = ?3,
@@ -654,6 +729,7 @@ fn current_ticket(tx: &Transaction<'_>, centre: &str, window: u32) -> Result<Opt
 pub(crate) fn insert_ticket(
     tx: &Transaction<'_>,
     centre: &str,
+    extended: bool,
     prefix: &str,
     domain: &str,
     priority: Option<Priority>,
@@ -684,8 +760,8 @@ pub(crate) fn insert_ticket(
     };
     tx.execute(
         "INSERT INTO queue_ticket (id, day, seq, number, domain, priority, issued_at,
-           appointment_at, state, source, centre)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'waiting', ?9, ?10)",
+           appointment_at, state, source, centre, extended)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'waiting', ?9, ?10, ?11)",
         params![
             t.id,
             day,
@@ -696,7 +772,8 @@ pub(crate) fn insert_ticket(
             ts(now),
             appointment_at.map(ts),
             source,
-            centre
+            centre,
+            extended
         ],
     )?;
     event(

@@ -459,6 +459,9 @@ pub struct RatingRequest {
 pub struct HallBoard {
     pub calls: Vec<CallShown>,
     pub windows: Vec<WindowLive>,
+    /// Today's opening hours of the centre, when it publishes them (`09:00–12:00、…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours_today: Option<String>,
 }
 
 /// `POST /v1/audit`: the desk's audit records the hub does not have yet, oldest first.
@@ -526,6 +529,8 @@ pub enum ApiErrorCode {
     QueueNoWindow,
     /// The window is paused or closed: resume it before calling.
     QueueWindowNotOpen,
+    /// The centre takes no tickets now (outside its opening hours); the message says when.
+    QueueClosed,
     /// The window has no called ticket to act on.
     QueueNoCalledTicket,
     /// A recall was refused (not called, or recalled three times); the message says which.
@@ -548,7 +553,7 @@ pub enum ApiErrorCode {
 
 impl ApiErrorCode {
     /// Every code, [`ApiErrorCode::Unknown`] last.
-    pub const ALL: [ApiErrorCode; 38] = [
+    pub const ALL: [ApiErrorCode; 39] = [
         ApiErrorCode::BadRequest,
         ApiErrorCode::BadQuery,
         ApiErrorCode::BadJson,
@@ -575,6 +580,7 @@ impl ApiErrorCode {
         ApiErrorCode::Internal,
         ApiErrorCode::QueueNoWindow,
         ApiErrorCode::QueueWindowNotOpen,
+        ApiErrorCode::QueueClosed,
         ApiErrorCode::QueueNoCalledTicket,
         ApiErrorCode::QueueRecallRefused,
         ApiErrorCode::QueueAlreadyServed,
@@ -622,6 +628,7 @@ impl ApiErrorCode {
             ApiErrorCode::BadAuditKey => "bad_audit_key",
             ApiErrorCode::QueueNoWindow => "queue_no_window",
             ApiErrorCode::QueueWindowNotOpen => "queue_window_not_open",
+            ApiErrorCode::QueueClosed => "queue_closed",
             ApiErrorCode::QueueNoCalledTicket => "queue_no_called_ticket",
             ApiErrorCode::QueueRecallRefused => "queue_recall_refused",
             ApiErrorCode::QueueAlreadyServed => "queue_already_served",

@@ -30,6 +30,7 @@ impl Screens {
                 feed.board.clone().unwrap_or(HallBoard {
                     calls: vec![],
                     windows: vec![],
+                    hours_today: None,
                 }),
                 feed.online,
             )
