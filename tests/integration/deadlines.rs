@@ -157,3 +157,88 @@ async fn the_clock_counts_the_demo_calendars_national_day_holiday() {
         ("2026-10-10", "2026-10-12")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cases_due_soon_and_overdue_are_listed_for_the_approver_and_the_supervisor() {
+    mock_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    onewindow_tests::import_catalog(&data, &five_day_catalog(tmp.path()));
+    add_user_at(
+        &data,
+        "wang",
+        "approver",
+        "approver pass 123",
+        &["--domain", &onewindow_tests::item_domain(ID_CARD)],
+    );
+    add_user_at(&data, "zhou", "supervisor", "hall supervisor pass", &[]);
+    let code = enrol_code(&data, "1 号窗口");
+    let hub = hub_at(&data, "127.0.0.1:0", "2026-11-02T09:00:00+08:00");
+    let addr = hub.addr.clone();
+    let d = desk_on(&tmp.path().join("window"), &hub, "2026-11-02");
+    d.sync_once().await.unwrap();
+    d.enrol(&hub.url(), &code, "").await.unwrap();
+    let number = accepted_case(&d, 1).await;
+    d.sync_once().await.unwrap();
+    assert_eq!(hub_promised(&data, &number), "2026-11-09");
+    hub.kill();
+
+    // Friday 11-06: due Monday, within two working days.
+    let hub = hub_at(&data, &addr, "2026-11-06T10:00:00+08:00");
+    let base = hub.url();
+    let (approver, _) = office_browser(&base, "wang", "approver pass 123").await;
+    let list = approver
+        .get(format!("{base}/office"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("临近到期"), "{list}");
+    let (supervisor, _) = office_browser(&base, "zhou", "hall supervisor pass").await;
+    let due = supervisor
+        .get(format!("{base}/office/due"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        due.contains(&format!("class=\"due-soon\" data-number=\"{number}\"")),
+        "{due}"
+    );
+    // The supervisor signed in at the desk: counted on its status bar.
+    d.login("zhou", "hall supervisor pass").await.unwrap();
+    d.sync_once().await.unwrap();
+    let v = d.status().due.expect("a supervisor sees the deadlines");
+    assert_eq!((v.overdue, v.soon), (0, 1));
+    assert_eq!(v.cases[0].number, number);
+    hub.kill();
+
+    // Tuesday 11-10: overdue.
+    let hub = hub_at(&data, &addr, "2026-11-10T10:00:00+08:00");
+    // Four days on, the back-office session has lapsed: sign in again.
+    let (supervisor, _) = office_browser(&hub.url(), "zhou", "hall supervisor pass").await;
+    let due = supervisor
+        .get(format!("{}/office/due", hub.url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        due.contains(&format!("class=\"overdue\" data-number=\"{number}\"")),
+        "{due}"
+    );
+    d.sync_once().await.unwrap();
+    assert_eq!(d.status().due.unwrap().overdue, 1);
+    // A clerk sees no deadlines on the status bar.
+    d.logout();
+    d.sync_once().await.unwrap();
+    assert!(d.status().due.is_none());
+    d.shutdown();
+    hub.kill();
+}

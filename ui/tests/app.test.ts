@@ -351,6 +351,30 @@ describe('status bar', () => {
     await waitFor(() => expect(document.getElementById('disk-low')).toBeNull());
   });
 
+  it("counts a supervisor's due cases and lists them on Enter", async () => {
+    const user = await renderReady();
+    await waitFor(() => expect(byId('connectivity').textContent).toBe('在线'));
+    expect(document.getElementById('due-toggle')).toBeNull();
+    const due = {
+      overdue: 1,
+      soon: 1,
+      cases: [
+        { number: 'W01-20261102-0001', item_name: '居民身份证换领', desk_name: '1 号窗口', promised_date: '2026-11-09', overdue: true },
+        { number: 'W02-20261104-0003', item_name: '居民身份证补领', desk_name: '2 号窗口', promised_date: '2026-11-12', overdue: false },
+      ],
+    };
+    emitDeskStatus(onlineStatus({ due }));
+    await waitFor(() => expect(document.getElementById('due-toggle')).not.toBeNull());
+    expect(byId('due-overdue').textContent).toBe('1');
+    expect(byId('due-soon').textContent).toBe('1');
+    byId('due-toggle').focus();
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(document.querySelectorAll('#due-list li')).toHaveLength(2));
+    expect(byId('due-list').textContent).toContain('已超期 W01-20261102-0001 居民身份证换领');
+    await user.keyboard('{Escape}');
+    await waitFor(() => expect(document.getElementById('due-list')).toBeNull());
+  });
+
   it('shows 离线, the local-cache note and the hub error', async () => {
     m.deskStatus.mockResolvedValue(
       onlineStatus({ connectivity: 'offline', last_error: '无法连接中心：连接被拒绝' }),

@@ -71,6 +71,7 @@ export function onlineStatus(over: Partial<DeskStatus> = {}): DeskStatus {
     low_disk: null,
     waiting_scans: 0,
     centre_name: null,
+    due: null,
     ...over,
   };
 }

@@ -38,6 +38,9 @@ pub struct DeskStatus {
     pub connectivity: Connectivity,
     /// The centre this desk belongs to (its name), once the hub has said.
     pub centre_name: Option<String>,
+    /// For a supervisor signed in here: the centre's cases overdue or due within two working
+    /// days, as the hub last said.
+    pub due: Option<DueView>,
     pub hub_url: String,
     /// The hub's last failure, in Chinese, when offline.
     pub last_error: Option<String>,
@@ -179,6 +182,23 @@ pub struct SearchHit {
     pub accepted_here: bool,
     /// Where it is accepted instead, nearest first (centre names), when not here.
     pub accepted_at: Vec<String>,
+}
+
+/// 到期预警 on a supervisor's status bar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DueView {
+    pub overdue: u32,
+    pub soon: u32,
+    pub cases: Vec<DueCaseView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DueCaseView {
+    pub number: String,
+    pub item_name: String,
+    pub desk_name: String,
+    pub promised_date: String,
+    pub overdue: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -26,6 +26,8 @@ struct SyncStatus {
     connectivity: Option<bool>,
     last_error: Option<String>,
     last_success: Option<DateTime<Utc>>,
+    /// The centre's cases overdue or due soon, as the hub last said, for a supervisor.
+    due: Option<onewindow_proto::DueCases>,
 }
 
 pub(crate) struct SyncLoops {
@@ -82,6 +84,7 @@ impl SyncLoops {
         let reads = self.cache.status_reads();
         let push = self.push_health(&reads);
         let user = self.session.user();
+        let supervisor = user.as_ref().is_some_and(|u| u.role == "supervisor");
         let sign_in_required = self.session.sign_in_required();
         let queue_window = self.queue_window(&reads);
         let low_disk = self.cache.low_disk();
@@ -102,6 +105,26 @@ impl SyncLoops {
             catalog_version_label: stream.version_label,
             item_count: snap.docs.len() as i64,
             centre_name: snap.scope.centre.as_ref().map(|c| c.name.clone()),
+            // Only while a supervisor is signed in (the list is the centre's, not the clerk's).
+            due: sync
+                .due
+                .as_ref()
+                .filter(|_| supervisor)
+                .map(|d| dto::DueView {
+                    overdue: d.cases.iter().filter(|c| c.overdue).count() as u32,
+                    soon: d.cases.iter().filter(|c| !c.overdue).count() as u32,
+                    cases: d
+                        .cases
+                        .iter()
+                        .map(|c| dto::DueCaseView {
+                            number: c.number.clone(),
+                            item_name: c.item_name.clone(),
+                            desk_name: c.desk_name.clone(),
+                            promised_date: c.promised_date.clone(),
+                            overdue: c.overdue,
+                        })
+                        .collect(),
+                }),
             syncing: self.syncing.load(Ordering::SeqCst),
             cache_problem,
             push,
@@ -156,6 +179,13 @@ impl SyncLoops {
                     sync.last_success = Some(Utc::now());
                 }
                 let changed = self.catalog.pulled(report.state.clone(), scope_changed)?;
+                // A supervisor signed in here watches the centre's deadlines.
+                let supervisor = self.session.user().is_some_and(|u| u.role == "supervisor");
+                let due = match supervisor {
+                    true => client.due_cases().await.ok(),
+                    false => None,
+                };
+                self.sync.relock().due = due;
                 self.learn_public_url(&client).await;
                 // The hub answers: send what the window did (its own errors go to the panel).
                 if let Err(e) = self.push().await {

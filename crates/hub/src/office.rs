@@ -200,17 +200,12 @@ fn action_label(a: &str) -> &str {
     }
 }
 
-/// Overdue / due within two days, for an open case.
-fn urgency(c: &OfficeCase, today: NaiveDate) -> (&'static str, &'static str) {
-    let open = c.state == "handed_off" || c.state == "in_review";
-    let due = c
-        .promised_date
-        .as_deref()
-        .and_then(|d| d.parse::<NaiveDate>().ok());
-    match (open, due) {
-        (true, Some(d)) if d < today => ("overdue", "已超期"),
-        (true, Some(d)) if (d - today).num_days() <= 2 => ("due-soon", "临近到期"),
-        _ => ("", ""),
+/// Overdue / due within two working days (by `soon`), for an open case.
+fn urgency(c: &OfficeCase, today: NaiveDate, soon: NaiveDate) -> (&'static str, &'static str) {
+    match crate::due::due(c, today, soon) {
+        Some(crate::due::Due::Overdue) => ("overdue", "已超期"),
+        Some(crate::due::Due::Soon) => ("due-soon", "临近到期"),
+        None => ("", ""),
     }
 }
 
@@ -241,12 +236,14 @@ pub async fn list(
 ) -> Response {
     let u = user.clone();
     // Approvers work county-wide by domain: every centre's cases, filtered on request.
-    let (mut cases, centres, labels) = match state
+    let (mut cases, centres, labels, calendar) = match state
         .store_call(move |s| {
+            let cases = s.office_cases(&u)?;
             Ok((
-                s.office_cases(&u)?,
+                cases,
                 s.centres()?,
                 s.domain_labels(&u.domains)?,
+                s.holiday_calendar()?,
             ))
         })
         .await
@@ -260,6 +257,7 @@ pub async fn list(
     }
     let now = state.now();
     let today = today(now);
+    let soon = crate::due::soon(today, &calendar);
     let scope = match user.role.as_str() {
         "admin" => "全部领域".to_string(),
         _ => labels.join("、"),
@@ -267,14 +265,14 @@ pub async fn list(
     let body = html! {
         h2 { "待办件（" (scope) "）" }
         (crate::office_centre::filter("/office", &centres, only))
-        p { "共 " (cases.len()) " 件；红色为已超期，黄色为两日内到期。" }
+        p { "共 " (cases.len()) " 件；红色为已超期，黄色为两个工作日内到期。" }
         table #cases {
             thead { tr {
                 th { "办件编号" } th { "事项" } th { "状态" } th { "受理中心" } th { "受理窗口" } th { "已等待" } th { "承诺办结日期" }
             } }
             tbody {
                 @for c in &cases {
-                    @let (class, tag) = urgency(c, today);
+                    @let (class, tag) = urgency(c, today, soon);
                     tr class={ "case-row " (class) } data-number=(c.number) {
                         td {
                             a href={ "/office/cases/" (c.number) } { (c.number) }

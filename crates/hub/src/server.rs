@@ -649,6 +649,8 @@ pub fn router(state: HubState) -> Router {
             get(crate::server_queue::queue_config_changes),
         )
         .route(paths::CENTRE_SCOPE, get(crate::server_queue::centre_scope))
+        .route(paths::DUE_CASES, get(crate::due::for_desk))
+        .route("/office/due", get(crate::due::page))
         .route(
             paths::QUEUE_CALL_NEXT,
             post(crate::server_queue::queue_call_next),

@@ -308,6 +308,26 @@ impl HubStore {
     /// Handed-off cases in `domains` (all domains for an admin), oldest first.
     pub fn office_cases(&self, user: &User) -> Result<Vec<OfficeCase>> {
         let all = user.role == "admin";
+        Ok(self
+            .every_case()?
+            .into_iter()
+            .filter(|c| all || user.domains.iter().any(|d| d == &c.domain))
+            .collect())
+    }
+
+    /// Cases still with the back office (handed off or in review) of `centre` (every centre's
+    /// with `None`), oldest first: what deadline warnings look at.
+    pub fn open_cases(&self, centre: Option<&str>) -> Result<Vec<OfficeCase>> {
+        Ok(self
+            .every_case()?
+            .into_iter()
+            .filter(|c| matches!(c.state.as_str(), "handed_off" | "in_review"))
+            .filter(|c| centre.is_none_or(|only| c.centre == only))
+            .collect())
+    }
+
+    /// Every handed-off case, oldest first.
+    fn every_case(&self) -> Result<Vec<OfficeCase>> {
         let mut q = self.conn.prepare(
             "SELECT c.number, c.item_code,
                     coalesce(json_extract(ch.body, '$.name'), c.item_code),
@@ -341,11 +361,7 @@ impl HubStore {
                 centre_name: r.get(11)?,
             })
         })?;
-        Ok(rows
-            .collect::<rusqlite::Result<Vec<_>>>()?
-            .into_iter()
-            .filter(|c| all || user.domains.iter().any(|d| d == &c.domain))
-            .collect())
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     pub fn office_case(&self, user: &User, number: &str) -> Result<Option<OfficeCaseDetail>> {

@@ -7,12 +7,14 @@ use chrono::{DateTime, Utc};
 use onewindow_domain::hours::TicketWindow;
 use onewindow_domain::queue::QueueConfig;
 use onewindow_domain::ticket::{self, Priority, Ticket, TicketState, TransferTo};
-use onewindow_proto::{ApiErrorCode, CallShown, HallBoard, QueueAnswer, WindowLive};
+use onewindow_proto::{ApiErrorCode, CallShown, QueueAnswer, WindowLive};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use crate::store::{HubStore, HubStoreError, Result};
 pub use crate::store_centre::DeskWindow;
+pub use crate::store_hours::hall_time;
+pub(crate) use crate::store_hours::{is_extended, ticket_window};
 
 /// The hall's clock: tickets are numbered per local day.
 pub use onewindow_domain::ticket::hall_day;
@@ -89,34 +91,6 @@ fn read_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
         window: r.get::<_, Option<i64>>(7)?.map(|w| w as u32),
         recalls: r.get::<_, i64>(8)? as u32,
     })
-}
-
-/// The hall's local time (UTC+8) of `now`, as opening hours read it.
-pub fn hall_time(now: DateTime<Utc>) -> chrono::NaiveDateTime {
-    now.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-        .naive_local()
-}
-
-/// Whether `cfg`'s centre takes a ticket at `now` (always, when it publishes no hours).
-pub(crate) fn ticket_window(
-    conn: &rusqlite::Connection,
-    cfg: &QueueConfig,
-    now: DateTime<Utc>,
-) -> Result<TicketWindow> {
-    let Some(hours) = &cfg.hours else {
-        return Ok(TicketWindow::Open { extended: false });
-    };
-    let calendar = crate::store_rating::holiday_calendar(conn)?;
-    Ok(hours.ticket_window(hall_time(now), &calendar))
-}
-
-/// Extended-hours service: taken in an extended opening, or outside the hours altogether (a
-/// clerk serving someone at the window).
-pub(crate) fn is_extended(w: &TicketWindow) -> bool {
-    match w {
-        TicketWindow::Open { extended } => *extended,
-        TicketWindow::Closed { .. } => true,
-    }
 }
 
 /// What the kiosk prints.
@@ -202,25 +176,6 @@ impl HubStore {
         })
     }
 
-    /// What the kiosk says of the hours: today's (when the centre publishes them) and whether
-    /// it takes tickets now.
-    pub fn kiosk_hours(
-        &self,
-        centre: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(Option<String>, TicketWindow)> {
-        let cfg = self.queue_cfg(centre)?;
-        let window = ticket_window(&self.conn, &cfg, now)?;
-        let today = match &cfg.hours {
-            Some(h) => Some(h.day_text(
-                hall_day(now),
-                &crate::store_rating::holiday_calendar(&self.conn)?,
-            )),
-            None => None,
-        };
-        Ok((today, window))
-    }
-
     /// A ticket by id, with how many are ahead of it now.
     pub fn ticket_slip(&self, id: &str, now: DateTime<Utc>) -> Result<Option<TicketSlip>> {
         let tx = self.conn.unchecked_transaction()?;
@@ -300,23 +255,6 @@ impl HubStore {
                 }
             })
             .collect())
-    }
-
-    /// What the hall display shows.
-    pub fn hall_board(&self, centre: &str, now: DateTime<Utc>) -> Result<HallBoard> {
-        let cfg = self.queue_cfg(centre)?;
-        let hours_today = match &cfg.hours {
-            Some(h) => Some(h.day_text(
-                hall_day(now),
-                &crate::store_rating::holiday_calendar(&self.conn)?,
-            )),
-            None => None,
-        };
-        Ok(HallBoard {
-            calls: self.recent_calls(centre, 5)?,
-            windows: self.windows_live(centre)?,
-            hours_today,
-        })
     }
 
     /// The last `n` calls and recalls, newest first (an offline queue's calls, told after

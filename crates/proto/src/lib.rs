@@ -44,6 +44,8 @@ pub mod paths {
     pub const QUEUE_CONFIG_CHANGES: &str = "/v1/queue-config/changes";
     /// `GET`: the desk's centre, the items it accepts and where the others are accepted.
     pub const CENTRE_SCOPE: &str = "/v1/centre-scope";
+    /// `GET`: the desk's centre's cases overdue or due within two working days.
+    pub const DUE_CASES: &str = "/v1/due-cases";
     /// `POST`: the desk's window calls its next ticket (device token required).
     pub const QUEUE_CALL_NEXT: &str = "/v1/queue/call-next";
     /// `POST`: recall, serve, no-show or transfer the window's current ticket.
@@ -462,6 +464,22 @@ pub struct HallBoard {
     /// Today's opening hours of the centre, when it publishes them (`09:00–12:00、…`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours_today: Option<String>,
+}
+
+/// A case the back office has not decided that is overdue or due within two working days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueCase {
+    pub number: String,
+    pub item_name: String,
+    pub desk_name: String,
+    pub promised_date: String,
+    pub overdue: bool,
+}
+
+/// `GET /v1/due-cases`: overdue first.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DueCases {
+    pub cases: Vec<DueCase>,
 }
 
 /// `POST /v1/audit`: the desk's audit records the hub does not have yet, oldest first.

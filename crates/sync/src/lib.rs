@@ -704,6 +704,11 @@ impl HubClient {
         self.queue_post(paths::QUEUE_WINDOW, &req).await
     }
 
+    /// The desk's centre's cases overdue or due within two working days.
+    pub async fn due_cases(&self) -> Result<onewindow_proto::DueCases, SyncError> {
+        self.get(paths::DUE_CASES, &[], None).await
+    }
+
     /// The desk's centre and the items it accepts (`GET /v1/centre-scope`).
     pub async fn centre_scope(&self) -> Result<onewindow_domain::centre::CentreScope, SyncError> {
         self.get(paths::CENTRE_SCOPE, &[], None).await

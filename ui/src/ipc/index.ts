@@ -15,6 +15,8 @@ import type { ApplicantScreenView } from './bindings/ApplicantScreenView';
 import type { HallBoardView } from './bindings/HallBoardView';
 
 export type { AppError } from './bindings/AppError';
+export type { DueView } from './bindings/DueView';
+export type { DueCaseView } from './bindings/DueCaseView';
 export type { TicketState } from './bindings/TicketState';
 export type { Severity } from './bindings/Severity';
 export type { MaterialStatus } from './bindings/MaterialStatus';
