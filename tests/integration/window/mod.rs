@@ -804,3 +804,79 @@ async fn the_revision_feed_tells_of_a_scan_taken() {
 mod disk;
 mod scans;
 mod view;
+
+/// An item's own deadlines (issue 18): 容缺 materials due in 3 working days and pledges checked
+/// within 10, instead of the defaults 5 and 20.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_items_own_deadlines_for_deferred_materials_and_pledge_checks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data_with_elicences(tmp.path());
+    let mut cat: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(onewindow_tests::demo("catalog-sample.json")).unwrap(),
+    )
+    .unwrap();
+    let item_json = cat["items"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|i| i["code"] == "000116001000")
+        .unwrap();
+    item_json["deferred_due_working_days"] = 3.into();
+    item_json["pledge_check_working_days"] = 10.into();
+    let file = tmp.path().join("catalog-deadlines.json");
+    std::fs::write(&file, serde_json::to_vec(&cat).unwrap()).unwrap();
+    onewindow_tests::import_catalog(&data, &file);
+    let hub = HubProcess::start(&data);
+    let w = window(tmp.path(), &hub, "2026-12-30").await;
+    let d = &w.desk;
+    let case = d.new_case(&item("000116001000")).unwrap().id;
+    d.save_intake(&SaveIntakeRequest {
+        case_id: case.clone(),
+        applicant: ApplicantInput {
+            kind: onewindow_domain::applicant::ApplicantKind::Organisation,
+            name: "荣成市好运角旅游发展有限公司".into(),
+            number: "91371082MA26TH8R2A".into(),
+            phone: "0631-7561001".into(),
+            legal_rep: "王海".into(),
+            ..Default::default()
+        },
+        form: form(&[
+            ("project_code", "2026-371082-48-01-000123"),
+            ("project_name", "好运角游客中心"),
+            ("builder_credit_code", "91371082MA26TH8R2A"),
+            ("contractor_credit_code", "91371082MAWHU25H0K"),
+            ("contract_price", "10000000"),
+            ("floor_area", "5200"),
+            ("planned_start", "2027-03-01"),
+            ("mobile", "13906310001"),
+        ]),
+    })
+    .await
+    .unwrap();
+    for (slot, n) in [(0u32, 1u32), (1, 2), (3, 3), (4, 4), (6, 6)] {
+        d.select_slot(&case, Some(slot)).unwrap();
+        std::fs::write(w.hot.join(format!("scan-{n}.jpg")), jpeg_variant(n)).unwrap();
+        wait_for(d, &case, |v| !v.materials[slot as usize].files.is_empty());
+    }
+    d.set_pledge(&case, 2, true).unwrap();
+    let v = d.accept_case(&case).unwrap();
+    assert_eq!(
+        v.state,
+        onewindow_app::dto::CaseState::Accepted,
+        "{:?}",
+        codes(&v)
+    );
+    let list = d.follow_ups(true).unwrap();
+    let due = |kind: onewindow_app::dto::FollowUpKind| {
+        list.iter().find(|f| f.kind == kind).unwrap().due.clone()
+    };
+    // Weekdays only: 2027 is not published.
+    assert_eq!(
+        due(onewindow_app::dto::FollowUpKind::DeferredMaterial),
+        "2027-01-04"
+    );
+    assert_eq!(
+        due(onewindow_app::dto::FollowUpKind::PledgeCheck),
+        "2027-01-13"
+    );
+}
