@@ -338,6 +338,16 @@ async fn refuse_case(
 }
 
 #[tauri::command]
+async fn answer_refusal(
+    desk: DeskState<'_>,
+    case_id: String,
+    confirm: bool,
+    note: String,
+) -> Result<CaseView, AppError> {
+    blocking(&desk, move |d| d.answer_refusal(&case_id, confirm, &note)).await
+}
+
+#[tauri::command]
 async fn withdraw_case(
     desk: DeskState<'_>,
     case_id: String,

@@ -523,6 +523,7 @@ mod deadlines;
 mod hours;
 mod office;
 mod queue;
+mod refusals;
 mod security;
 mod sign_in;
 mod support;

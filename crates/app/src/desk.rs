@@ -166,6 +166,10 @@ impl Desk {
             intake.clone(),
         ));
         sync.set_push_problem(push_problem);
+        {
+            let cases = cases.clone();
+            sync.on_results(Box::new(move || cases.print_confirmed_refusals()));
+        }
         let screens = Arc::new(Screens::new(
             config,
             cache.clone(),
@@ -464,6 +468,17 @@ impl Desk {
         basis: &str,
     ) -> Result<CaseView, AppError> {
         self.cases.refuse_case(case_id, reason, basis)
+    }
+
+    /// A supervisor at this desk answers one of its refusal requests: confirmed (the notice
+    /// prints) or sent back to the clerk with a note.
+    pub fn answer_refusal(
+        &self,
+        case_id: &str,
+        confirm: bool,
+        note: &str,
+    ) -> Result<CaseView, AppError> {
+        self.cases.answer_refusal(case_id, confirm, note)
     }
 
     pub fn withdraw_case(&self, case_id: &str, reason: &str) -> Result<CaseView, AppError> {

@@ -146,6 +146,7 @@ error_codes! {
     NothingToCorrect => "nothing_to_correct",
     CannotAccept => "cannot_accept",
     NotAcceptedHere => "not_accepted_here",
+    SupervisorRequired => "supervisor_required",
     TrackingRequired => "tracking_required",
     BundleNotReady => "bundle_not_ready",
     ScanNotWaiting => "scan_not_waiting",

@@ -40,6 +40,8 @@ pub(crate) struct SyncLoops {
     syncing: AtomicBool,
     /// Serialises pulls (background loop, sync now, rebuild).
     pull_lock: tokio::sync::Mutex<()>,
+    /// What follows results that moved cases on (the desk prints confirmed refusals).
+    after_results: std::sync::OnceLock<Box<dyn Fn() -> usize + Send + Sync>>,
     /// Why pushing cannot happen now (no keyring, revoked device), for the sync panel.
     push_problem: DeskMutex<Option<String>>,
     last_push: DeskMutex<Option<DateTime<Utc>>>,
@@ -62,9 +64,15 @@ impl SyncLoops {
             sync: DeskMutex::new(Rank::Sync, SyncStatus::default()),
             syncing: AtomicBool::new(false),
             pull_lock: tokio::sync::Mutex::new(()),
+            after_results: std::sync::OnceLock::new(),
             push_problem: DeskMutex::new(Rank::PushProblem, None),
             last_push: DeskMutex::new(Rank::LastPush, None),
         }
+    }
+
+    /// Runs `f` after each pull of results that moved a case on (set once, at start).
+    pub(crate) fn on_results(&self, f: Box<dyn Fn() -> usize + Send + Sync>) {
+        let _ = self.after_results.set(f);
     }
 
     /// Why the desk cannot push, found at start (its token is gone).
@@ -379,6 +387,10 @@ impl SyncLoops {
         if moved > 0 {
             tracing::info!(steps = moved, "back-office results applied");
             self.intake.bump();
+            // A refusal the centre's supervisor confirmed prints at the window now.
+            if let Some(print) = self.after_results.get() {
+                print();
+            }
         }
         let files = onewindow_sync::fetch_result_files(client, store, |f, bytes| {
             self.intake

@@ -81,8 +81,12 @@ macro_rules! desk_commands {
         reopen_case: Window [main] (case_id: String) -> CaseView;
         /// Accept (受理): hand-off queued, receipt printed.
         accept_case: Window [main] (case_id: String) -> CaseView;
-        /// 不予受理 with reason and legal basis; prints the refusal notice.
+        /// 不予受理 with reason and legal basis: a request the centre's supervisor confirms
+        /// (窗口无否决权); the notice prints once confirmed.
         refuse_case: Window [main] (case_id: String, reason: String, basis: String) -> CaseView;
+        /// A supervisor signed in at the desk (or taking over the clerk's session) confirms a
+        /// refusal request (the notice prints) or sends it back with a note.
+        answer_refusal: Window [main] (case_id: String, confirm: bool, note: String) -> CaseView;
         /// The applicant withdraws the application.
         withdraw_case: Window [main] (case_id: String, reason: String) -> CaseView;
         /// Page images of an archived document.

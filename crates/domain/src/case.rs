@@ -28,6 +28,10 @@ pub enum CaseState {
     /// 不予受理 at the window.
     Refused,
     Withdrawn,
+    /// 窗口无否决权: the clerk asked to refuse (with the reason and the legal basis); the
+    /// centre's supervisor confirms it (→ `Refused`, the notice printed) or sends it back
+    /// (→ `Draft`).
+    RefusalRequested,
 }
 
 /// What happens to a case; each is recorded as an event with who, when, desk and why.
@@ -40,9 +44,15 @@ pub enum CaseAction {
     NotifyCorrection,
     /// Take a case back into work at the window (after a notice or a return).
     Reopen,
-    /// 不予受理.
+    /// 不予受理 decided at the window alone: before 窗口无否决权, kept to read old events.
     Refuse,
     Withdraw,
+    /// The clerk asks the centre's supervisor to refuse the case (不予受理申请).
+    RequestRefusal,
+    /// The supervisor confirms the refusal.
+    ConfirmRefusal,
+    /// The supervisor sends the request back to the clerk, with a note.
+    SendBackRefusal,
     /// The hub acknowledged the hand-off op.
     HandOffAcknowledged,
     OpenForReview,
@@ -69,6 +79,7 @@ impl CaseState {
             CaseState::Delivered => "已出件",
             CaseState::Refused => "不予受理",
             CaseState::Withdrawn => "已撤回",
+            CaseState::RefusalRequested => "不予受理待确认",
         }
     }
 
@@ -79,7 +90,10 @@ impl CaseState {
         let next = match (self, action) {
             (S::Draft, A::Accept) => S::Accepted,
             (S::Draft, A::NotifyCorrection) => S::NeedsCorrection,
-            (S::Draft, A::Refuse) => S::Refused,
+            (S::Draft, A::RequestRefusal) => S::RefusalRequested,
+            (S::RefusalRequested, A::ConfirmRefusal) => S::Refused,
+            (S::RefusalRequested, A::SendBackRefusal) => S::Draft,
+            (S::RefusalRequested, A::Withdraw) => S::Withdrawn,
             (S::NeedsCorrection | S::Returned, A::Reopen) => S::Draft,
             (S::Draft | S::NeedsCorrection | S::Accepted, A::Withdraw) => S::Withdrawn,
             (S::Accepted, A::HandOffAcknowledged) => S::HandedOff,
@@ -186,6 +200,9 @@ impl CaseAction {
             CaseAction::NotifyCorrection => "出具一次性告知书",
             CaseAction::Reopen => "重新办理",
             CaseAction::Refuse => "不予受理",
+            CaseAction::RequestRefusal => "申请不予受理",
+            CaseAction::ConfirmRefusal => "确认不予受理",
+            CaseAction::SendBackRefusal => "退回不予受理申请",
             CaseAction::Withdraw => "撤回",
             CaseAction::HandOffAcknowledged => "确认流转",
             CaseAction::OpenForReview => "开始审批",
@@ -197,12 +214,15 @@ impl CaseAction {
         }
     }
 
-    pub const ALL: [CaseAction; 12] = [
+    pub const ALL: [CaseAction; 15] = [
         CaseAction::Accept,
         CaseAction::NotifyCorrection,
         CaseAction::Reopen,
         CaseAction::Refuse,
         CaseAction::Withdraw,
+        CaseAction::RequestRefusal,
+        CaseAction::ConfirmRefusal,
+        CaseAction::SendBackRefusal,
         CaseAction::HandOffAcknowledged,
         CaseAction::OpenForReview,
         CaseAction::Approve,
@@ -262,7 +282,18 @@ mod tests {
             ]),
             Ok(S::Delivered)
         );
-        assert_eq!(run(&[A::Refuse]), Ok(S::Refused));
+        // 窗口无否决权: the window asks, the supervisor confirms or sends it back.
+        assert_eq!(run(&[A::RequestRefusal, A::ConfirmRefusal]), Ok(S::Refused));
+        assert_eq!(
+            run(&[A::RequestRefusal, A::SendBackRefusal, A::Accept]),
+            Ok(S::Accepted)
+        );
+        assert_eq!(run(&[A::RequestRefusal, A::Withdraw]), Ok(S::Withdrawn));
+        assert!(
+            run(&[A::Refuse]).is_err(),
+            "the window no longer refuses alone"
+        );
+        assert!(run(&[A::RequestRefusal, A::Accept]).is_err());
     }
 
     #[test]

@@ -651,6 +651,8 @@ pub fn router(state: HubState) -> Router {
         .route(paths::CENTRE_SCOPE, get(crate::server_queue::centre_scope))
         .route(paths::DUE_CASES, get(crate::due::for_desk))
         .route("/office/due", get(crate::due::page))
+        .route("/office/refusals", get(crate::refusals::list))
+        .route("/office/refusals/{number}", post(crate::refusals::answer))
         .route(
             paths::QUEUE_CALL_NEXT,
             post(crate::server_queue::queue_call_next),

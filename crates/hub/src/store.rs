@@ -95,6 +95,11 @@ pub const HUB_MIGRATIONS: &[Migration] = &[
         name: "0016_hours",
         sql: include_str!("../../../migrations/hub/0016_hours.sql"),
     },
+    Migration {
+        version: 17,
+        name: "0017_refusals",
+        sql: include_str!("../../../migrations/hub/0017_refusals.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

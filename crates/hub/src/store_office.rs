@@ -308,9 +308,16 @@ impl HubStore {
     /// Handed-off cases in `domains` (all domains for an admin), oldest first.
     pub fn office_cases(&self, user: &User) -> Result<Vec<OfficeCase>> {
         let all = user.role == "admin";
+        // Refusal requests and withdrawals are the centres' supervisors', not the approvers'.
         Ok(self
             .every_case()?
             .into_iter()
+            .filter(|c| {
+                !matches!(
+                    c.state.as_str(),
+                    "refusal_requested" | "refusal_sent_back" | "refused" | "withdrawn"
+                )
+            })
             .filter(|c| all || user.domains.iter().any(|d| d == &c.domain))
             .collect())
     }

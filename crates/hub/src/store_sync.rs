@@ -43,7 +43,7 @@ fn normalise_code(code: &str) -> String {
 }
 
 /// Why an op cannot be applied, for the desk to show the clerk (Chinese).
-struct Reject(String);
+pub(crate) struct Reject(pub(crate) String);
 
 /// A key field of an op (a case's id or number): present and of a sane length.
 fn plain<'a>(key: &str, value: &'a str) -> std::result::Result<&'a str, Reject> {
@@ -552,7 +552,8 @@ fn apply_effect(
                     if owner != device {
                         return Ok(Err(Reject("该办件由其他窗口受理，本窗口不能更改".into())));
                     }
-                    if state != "returned" {
+                    // Returned for correction, or a refusal request sent back to the clerk.
+                    if state != "returned" && state != "refusal_sent_back" {
                         return Ok(Err(Reject(format!(
                             "办件在中心为“{state}”，只有退回补正的办件才能再次流转"
                         ))));
@@ -560,8 +561,18 @@ fn apply_effect(
                     // A case returned and accepted again: its new hand-off replaces the old.
                     tx.execute(
                         "UPDATE hub_case SET state = 'handed_off', payload = ?2, updated_at = ?3,
-                           promised_date = ?4, query_code = coalesce(?5, query_code) WHERE id = ?1",
-                        params![id, op.payload.to_string(), ts(now), promised, query_code],
+                           promised_date = ?4, query_code = coalesce(?5, query_code),
+                           accepted_at = CASE WHEN state = 'refusal_sent_back' THEN ?6
+                                              ELSE accepted_at END
+                         WHERE id = ?1",
+                        params![
+                            id,
+                            op.payload.to_string(),
+                            ts(now),
+                            promised,
+                            query_code,
+                            ts(h.accepted_at)
+                        ],
                     )?;
                 } else {
                     tx.execute(
@@ -648,6 +659,13 @@ fn apply_effect(
             OpBody::NoticeIssued(n) => {
                 Ok(crate::store_offline::apply_notice(tx, device, &op.op_id, n)?.map_err(Reject))
             }
+            OpBody::RefusalRequested(b) => {
+                crate::store_refusal::apply_requested(tx, device, op, b, now)
+            }
+            OpBody::RefusalAnswered(b) => {
+                crate::store_refusal::apply_answered(tx, device, op, b, now)
+            }
+            OpBody::Withdrawn(b) => crate::store_refusal::apply_withdrawn(tx, device, op, b, now),
         }
     })()?;
     Ok(checked)

@@ -82,6 +82,7 @@ async fn render(
             a href={ "/office/figures?centre=" (centre.code) } id="to-figures" { "数据统计（日报、月通报、导出 Excel）" }
             " · " a href="/office/ratings" id="to-ratings" { "差评整改" }
             " · " a href="/office/due" id="to-due" { "到期预警" }
+            " · " a href="/office/refusals" id="to-refusals" { "不予受理待确认" }
             " · " a href="/office/audit" id="to-audit" { "审计日志" }
         }
         (pages::error("hall-error", error))

@@ -38,12 +38,20 @@ pub enum OpKind {
     NoticeIssued,
     /// `queue.offline_ticket`: a ticket of the desk's offline queue, as it ended.
     OfflineTicket,
+    /// `case.refusal_requested`: the window asks the centre's supervisor to refuse a case
+    /// (窗口无否决权).
+    RefusalRequested,
+    /// `case.refusal_answered`: a supervisor at the desk (take-over) confirmed the refusal or
+    /// sent it back.
+    RefusalAnswered,
+    /// `case.withdrawn`: the applicant withdrew the case at the window.
+    Withdrawn,
     /// `queue.offline_rating`: a rating given after the ticket was reported.
     OfflineRating,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 8] = [
+    pub const ALL: [OpKind; 11] = [
         OpKind::HandOff,
         OpKind::MaterialAdded,
         OpKind::Delivered,
@@ -52,6 +60,9 @@ impl OpKind {
         OpKind::NoticeIssued,
         OpKind::OfflineTicket,
         OpKind::OfflineRating,
+        OpKind::RefusalRequested,
+        OpKind::RefusalAnswered,
+        OpKind::Withdrawn,
     ];
 
     /// The name on the wire and in the outbox.
@@ -65,6 +76,9 @@ impl OpKind {
             OpKind::NoticeIssued => "case.notice_issued",
             OpKind::OfflineTicket => "queue.offline_ticket",
             OpKind::OfflineRating => "queue.offline_rating",
+            OpKind::RefusalRequested => "case.refusal_requested",
+            OpKind::RefusalAnswered => "case.refusal_answered",
+            OpKind::Withdrawn => "case.withdrawn",
         }
     }
 
@@ -84,6 +98,9 @@ impl OpKind {
             OpKind::NoticeIssued => "一次性告知",
             OpKind::OfflineTicket => "离线号记录",
             OpKind::OfflineRating => "离线号评价",
+            OpKind::RefusalRequested => "不予受理申请",
+            OpKind::RefusalAnswered => "不予受理申请的答复",
+            OpKind::Withdrawn => "撤回",
         }
     }
 }
@@ -106,6 +123,9 @@ pub enum OpBody {
     NoticeIssued(NoticeIssued),
     OfflineTicket(OfflineTicket),
     OfflineRating(OfflineRating),
+    RefusalRequested(RefusalRequested),
+    RefusalAnswered(RefusalAnswered),
+    Withdrawn(Withdrawn),
 }
 
 /// Why an op's payload cannot be read.
@@ -143,6 +163,9 @@ impl OpBody {
             OpBody::NoticeIssued(_) => OpKind::NoticeIssued,
             OpBody::OfflineTicket(_) => OpKind::OfflineTicket,
             OpBody::OfflineRating(_) => OpKind::OfflineRating,
+            OpBody::RefusalRequested(_) => OpKind::RefusalRequested,
+            OpBody::RefusalAnswered(_) => OpKind::RefusalAnswered,
+            OpBody::Withdrawn(_) => OpKind::Withdrawn,
         }
     }
 
@@ -165,6 +188,9 @@ impl OpBody {
             OpKind::NoticeIssued => OpBody::NoticeIssued(read(k, payload)?),
             OpKind::OfflineTicket => OpBody::OfflineTicket(read(k, payload)?),
             OpKind::OfflineRating => OpBody::OfflineRating(read(k, payload)?),
+            OpKind::RefusalRequested => OpBody::RefusalRequested(read(k, payload)?),
+            OpKind::RefusalAnswered => OpBody::RefusalAnswered(read(k, payload)?),
+            OpKind::Withdrawn => OpBody::Withdrawn(read(k, payload)?),
         };
         if let Some(bad) = body.blobs().into_iter().find(|s| !is_sha256(s)) {
             return Err(OpDecodeError::BadBlob {
@@ -185,6 +211,9 @@ impl OpBody {
             OpBody::NoticeIssued(b) => serde_json::to_value(b),
             OpBody::OfflineTicket(b) => serde_json::to_value(b),
             OpBody::OfflineRating(b) => serde_json::to_value(b),
+            OpBody::RefusalRequested(b) => serde_json::to_value(b),
+            OpBody::RefusalAnswered(b) => serde_json::to_value(b),
+            OpBody::Withdrawn(b) => serde_json::to_value(b),
         };
         v.expect("op payloads are plain data")
     }
@@ -197,6 +226,9 @@ impl OpBody {
             OpBody::Delivered(b) => Some(&b.case_id),
             OpBody::PledgeChecked(b) | OpBody::MaterialArrived(b) => Some(&b.case_id),
             OpBody::NoticeIssued(b) => Some(&b.case_id),
+            OpBody::RefusalRequested(b) => Some(&b.case_id),
+            OpBody::RefusalAnswered(b) => Some(&b.case_id),
+            OpBody::Withdrawn(b) => Some(&b.case_id),
             OpBody::OfflineTicket(_) | OpBody::OfflineRating(_) => None,
         }
     }
@@ -214,6 +246,9 @@ impl OpBody {
             OpBody::Delivered(b) => vec![b.number.as_str()],
             OpBody::PledgeChecked(b) | OpBody::MaterialArrived(b) => vec![b.number.as_str()],
             OpBody::NoticeIssued(b) => vec![b.number.as_str()],
+            OpBody::RefusalRequested(b) => vec![b.number.as_str()],
+            OpBody::RefusalAnswered(b) => vec![b.number.as_str()],
+            OpBody::Withdrawn(b) => vec![b.number.as_str()],
             OpBody::OfflineTicket(t) => t.case_number.as_deref().into_iter().collect(),
             OpBody::OfflineRating(_) => vec![],
         };
@@ -347,6 +382,52 @@ pub struct MaterialAdded {
     pub file: FileRef,
     #[serde(default, with = "stamped::option")]
     pub at: Option<DateTime<Utc>>,
+}
+
+/// `case.refusal_requested`: the reason and the legal basis, and who asked where. The hub
+/// knows the case from here on (its supervisors answer it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefusalRequested {
+    pub case_id: String,
+    pub number: String,
+    pub item_code: String,
+    pub reason: String,
+    pub basis: String,
+    /// The applicant, masked (who the refusal is about, for the supervisor).
+    #[serde(default)]
+    pub applicant_masked: String,
+    pub by: String,
+    #[serde(default)]
+    pub desk: String,
+    #[serde(with = "stamped")]
+    pub at: DateTime<Utc>,
+}
+
+/// `case.refusal_answered`: `confirmed`, or sent back with `note`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefusalAnswered {
+    pub case_id: String,
+    pub number: String,
+    pub confirmed: bool,
+    #[serde(default)]
+    pub note: String,
+    pub by: String,
+    #[serde(with = "stamped")]
+    pub at: DateTime<Utc>,
+}
+
+/// `case.withdrawn`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Withdrawn {
+    pub case_id: String,
+    pub number: String,
+    #[serde(default)]
+    pub item_code: String,
+    #[serde(default)]
+    pub reason: String,
+    pub by: String,
+    #[serde(with = "stamped")]
+    pub at: DateTime<Utc>,
 }
 
 /// `case.delivered`.

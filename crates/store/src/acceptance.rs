@@ -201,6 +201,22 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Cases whose refusal was confirmed (by the centre's supervisor) without a printed
+    /// notice yet.
+    pub fn refused_without_notice(&self) -> Result<Vec<String>> {
+        let mut q = self.conn.prepare_cached(
+            "SELECT c.id FROM case_record c
+             WHERE c.state = 'refused'
+               AND EXISTS (SELECT 1 FROM case_event e
+                           WHERE e.case_id = c.id AND e.action = 'confirm_refusal')
+               AND NOT EXISTS (SELECT 1 FROM case_document d
+                               WHERE d.case_id = c.id AND d.kind = 'refusal_notice')
+             ORDER BY c.updated_at",
+        )?;
+        let rows = q.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The working days a case's promised-date clock has used before now (暂停计时): the
     /// most any of it (the case, or a member of its 一件事) ran before a return.
     pub fn clock_used(&self, case_id: &str) -> Result<u32> {
@@ -711,14 +727,16 @@ mod tests {
         );
 
         let refused = draft(&mut s);
-        s.transition(
-            &refused.id,
-            CaseAction::Refuse,
-            &clerk(),
-            t,
-            Some("不属于本机关职权范围"),
-        )
-        .unwrap();
+        for action in [CaseAction::RequestRefusal, CaseAction::ConfirmRefusal] {
+            s.transition(
+                &refused.id,
+                action,
+                &clerk(),
+                t,
+                Some("不属于本机关职权范围"),
+            )
+            .unwrap();
+        }
         assert!(matches!(
             s.attach(&refused.id, &file('c', None), t),
             Err(StoreError::Transition { .. })

@@ -563,7 +563,21 @@ impl Store {
             };
             return self.accept(case_id, who, at, &[], &hand_offs);
         }
-        self.transition_inner(case_id, action, who, at, reason, None)
+        self.transition_inner(case_id, action, who, at, reason, None, None)
+    }
+
+    /// [`Store::transition`] with an op that tells the hub of it (a refusal request, its
+    /// answer, a withdrawal), queued in the same transaction.
+    pub fn transition_reported(
+        &mut self,
+        case_id: &str,
+        action: CaseAction,
+        who: &Actor,
+        at: DateTime<Utc>,
+        reason: Option<&str>,
+        report: &OpBody,
+    ) -> Result<CaseRow> {
+        self.transition_inner(case_id, action, who, at, reason, None, Some(report))
     }
 
     /// 一次性告知书: the case waits for correction, and the hub is told of the notice (for the
@@ -583,9 +597,11 @@ impl Store {
             at,
             Some(items),
             ticket_id,
+            None,
         )
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn transition_inner(
         &mut self,
         case_id: &str,
@@ -594,9 +610,13 @@ impl Store {
         at: DateTime<Utc>,
         reason: Option<&str>,
         ticket_id: Option<&str>,
+        report: Option<&OpBody>,
     ) -> Result<CaseRow> {
         let tx = self.conn.transaction()?;
         let (_, row) = step(&tx, case_id, action, who, at, reason)?;
+        if let Some(body) = report {
+            push_op(&tx, body, at)?;
+        }
         if action == CaseAction::NotifyCorrection {
             let body = OpBody::NoticeIssued(ops::NoticeIssued {
                 case_id: row.id.clone(),
@@ -623,7 +643,10 @@ impl Store {
             }
             step(&tx, &m, action, who, at, reason)?;
         }
-        if matches!(action, CaseAction::Refuse | CaseAction::Withdraw) {
+        if matches!(
+            action,
+            CaseAction::Refuse | CaseAction::ConfirmRefusal | CaseAction::Withdraw
+        ) {
             tx.execute("DELETE FROM case_elicence WHERE case_id = ?1", [case_id])?;
         }
         tx.commit()?;

@@ -174,6 +174,9 @@ impl Store {
                 "approve" => &[CaseAction::Approve, CaseAction::ResultArrived],
                 "refuse_by_office" => &[CaseAction::RefuseByOffice, CaseAction::ResultArrived],
                 "return_for_correction" => &[CaseAction::ReturnForCorrection],
+                // 窗口无否决权: the centre's supervisor answered the window's refusal request.
+                "refusal_confirmed" => &[CaseAction::ConfirmRefusal],
+                "refusal_sent_back" => &[CaseAction::SendBackRefusal],
                 other => {
                     tracing::warn!(action = other, "unknown result action skipped");
                     &[]

@@ -275,7 +275,9 @@ export function canReopen(state: string): boolean {
 }
 
 export function canWithdraw(state: string): boolean {
-  return state === 'draft' || state === 'needs_correction' || state === 'accepted';
+  return (
+    state === 'draft' || state === 'needs_correction' || state === 'accepted' || state === 'refusal_requested'
+  );
 }
 
 /** Findings that still stop 受理: blocking and not overridden with a reason. */

@@ -326,13 +326,16 @@ impl Cases {
     }
 
     /// 不予受理: the reason and its legal basis are both required.
+    /// 不予受理 at the window is a request (窗口无否决权): the case waits for the centre's
+    /// supervisor with the reason and the legal basis, and the hub is told; nothing is printed
+    /// until the refusal is confirmed.
     pub fn refuse_case(
         &self,
         case_id: &str,
         reason: &str,
         basis: &str,
     ) -> Result<CaseView, AppError> {
-        let ctx = self.editable_ctx(case_id, "作出不予受理")?;
+        let ctx = self.editable_ctx(case_id, "申请不予受理")?;
         let (reason, basis) = (reason.trim(), basis.trim());
         if reason.chars().count() < 4 {
             return Err(bad(
@@ -343,33 +346,160 @@ impl Cases {
         if basis.chars().count() < 4 {
             return Err(bad(ErrorCode::BasisRequired, "请写明不予受理的法律依据"));
         }
+        let who = self.actor();
+        let now = Utc::now();
+        let applicant_masked = ctx.applicant.as_ref().map_or_else(String::new, |a| {
+            format!(
+                "{} {}",
+                onewindow_domain::mask::name(&a.name),
+                onewindow_domain::mask::number(&a.number)
+            )
+        });
+        let report = onewindow_proto::ops::OpBody::RefusalRequested(
+            onewindow_proto::ops::RefusalRequested {
+                case_id: ctx.case.id.clone(),
+                number: ctx.case.number.clone(),
+                item_code: ctx.case.item_code.clone(),
+                reason: reason.into(),
+                basis: basis.into(),
+                applicant_masked,
+                by: who.user.clone(),
+                desk: who.desk.clone(),
+                at: now,
+            },
+        );
+        self.cache.with_store_mut(|s| {
+            s.transition_reported(
+                &ctx.case.id,
+                CaseAction::RequestRefusal,
+                &who,
+                now,
+                Some(&refusal_reason(reason, basis)),
+                &report,
+            )
+        })?;
+        tracing::info!(case = %ctx.case.number, "refusal requested");
+        self.intake.unfocus(&ctx.case.id);
+        self.intake.bump();
+        self.case_view(
+            &ctx.case.id,
+            Some(Flash {
+                ok: true,
+                text: "已提交不予受理申请，待本中心主管确认；确认后打印不予受理通知书".into(),
+            }),
+        )
+    }
+
+    /// A supervisor signed in at this desk (online, or offline by taking over the clerk's
+    /// session) answers a refusal request of this desk: confirmed, the notice is printed as
+    /// before; sent back, the case is the clerk's again (草稿) with the note. The hub is told.
+    pub fn answer_refusal(
+        &self,
+        case_id: &str,
+        confirm: bool,
+        note: &str,
+    ) -> Result<CaseView, AppError> {
+        if self.session.user().is_none_or(|u| u.role != "supervisor") {
+            return Err(bad(
+                ErrorCode::SupervisorRequired,
+                "只有本中心主管可以确认或退回不予受理申请；请主管在锁屏界面接管登录后操作",
+            ));
+        }
+        let ctx = self.ctx(case_id)?;
+        if ctx.case.state != CaseState::RefusalRequested {
+            return Err(bad(
+                ErrorCode::CaseTransition,
+                format!(
+                    "办件当前为“{}”，没有待确认的不予受理申请",
+                    ctx.case.state.label()
+                ),
+            ));
+        }
+        let note = note.trim();
+        if !confirm && note.chars().count() < 2 {
+            return Err(bad(ErrorCode::ReasonRequired, "退回时请写明意见"));
+        }
+        let who = self.actor();
+        let now = Utc::now();
+        let report =
+            onewindow_proto::ops::OpBody::RefusalAnswered(onewindow_proto::ops::RefusalAnswered {
+                case_id: ctx.case.id.clone(),
+                number: ctx.case.number.clone(),
+                confirmed: confirm,
+                note: note.into(),
+                by: who.user.clone(),
+                at: now,
+            });
+        let (action, reason) = if confirm {
+            (CaseAction::ConfirmRefusal, None)
+        } else {
+            (CaseAction::SendBackRefusal, Some(note))
+        };
+        self.cache.with_store_mut(|s| {
+            s.transition_reported(&ctx.case.id, action, &who, now, reason, &report)
+        })?;
+        tracing::info!(case = %ctx.case.number, confirm, "refusal request answered at the desk");
+        self.intake.bump();
+        let flash = if confirm {
+            self.print_refusal_notice(&ctx.case.id)?
+        } else {
+            Flash {
+                ok: true,
+                text: "已退回窗口继续办理".into(),
+            }
+        };
+        self.case_view(&ctx.case.id, Some(flash))
+    }
+
+    /// Prints the notice of every refusal the centre's supervisor confirmed that has none yet
+    /// (an answer from the hub arrives on the results stream). Returns how many.
+    pub fn print_confirmed_refusals(&self) -> usize {
+        let Ok(ids) = self.cache.with_store(|s| s.refused_without_notice()) else {
+            return 0;
+        };
+        ids.iter()
+            .filter(|id| match self.print_refusal_notice(id) {
+                Ok(flash) => {
+                    tracing::info!(ok = flash.ok, "confirmed refusal printed");
+                    true
+                }
+                Err(e) => {
+                    tracing::warn!(code = %e.code.as_str(), "confirmed refusal not printed");
+                    false
+                }
+            })
+            .count()
+    }
+
+    /// 不予受理通知书 of a confirmed refusal, with the reason and basis of its request.
+    fn print_refusal_notice(&self, case_id: &str) -> Result<Flash, AppError> {
+        let ctx = self.ctx(case_id)?;
+        let asked = self
+            .cache
+            .with_store(|s| s.case_events(case_id))?
+            .into_iter()
+            .rev()
+            .find(|e| e.action == Some(CaseAction::RequestRefusal))
+            .and_then(|e| e.reason)
+            .unwrap_or_default();
+        let (reason, basis) = split_refusal_reason(&asked);
         let notice = RefusalNotice {
             office: self.config.office_name.clone(),
             case_number: ctx.case.number.clone(),
             item_name: ctx.title.clone(),
             applicant: ctx.applicant_line(),
             date: self.today(),
-            reason: reason.into(),
-            basis: basis.into(),
+            reason,
+            basis,
         };
         let kind = "refusal_notice";
         let pdf = self.render(kind, |f| notice.render(f))?;
         let (rel, sha) = self.intake.write_archive(&ctx.case.number, kind, &pdf)?;
         let who = self.actor();
         self.cache.with_store_mut(|s| {
-            s.transition(
-                &ctx.case.id,
-                CaseAction::Refuse,
-                &who,
-                Utc::now(),
-                Some(&format!("{reason}（依据：{basis}）")),
-            )?;
             s.record_document(&ctx.case.id, kind, &rel, &sha, &who, Utc::now())
         })?;
-        self.intake.unfocus(&ctx.case.id);
-        self.intake.bump();
-        let flash = self.print(&pdf, &rel, kind);
-        self.case_view(&ctx.case.id, Some(flash))
+        Ok(self.print(&pdf, &rel, kind))
     }
 
     pub fn withdraw_case(&self, case_id: &str, reason: &str) -> Result<CaseView, AppError> {
@@ -378,13 +508,24 @@ impl Cases {
             return Err(bad(ErrorCode::ReasonRequired, "请写明撤回原因"));
         }
         let who = self.actor();
+        let now = Utc::now();
+        // The hub learns of withdrawals too.
+        let report = onewindow_proto::ops::OpBody::Withdrawn(onewindow_proto::ops::Withdrawn {
+            case_id: ctx.case.id.clone(),
+            number: ctx.case.number.clone(),
+            item_code: ctx.case.item_code.clone(),
+            reason: reason.trim().into(),
+            by: who.user.clone(),
+            at: now,
+        });
         self.cache.with_store_mut(|s| {
-            s.transition(
+            s.transition_reported(
                 &ctx.case.id,
                 CaseAction::Withdraw,
                 &who,
-                Utc::now(),
+                now,
                 Some(reason.trim()),
+                &report,
             )
         })?;
         self.intake.unfocus(&ctx.case.id);
@@ -466,5 +607,18 @@ impl Cases {
             .with_store_mut(|s| s.close_follow_up(id, note, &who, Utc::now()))?;
         self.intake.bump();
         self.follow_ups(true)
+    }
+}
+
+/// How a refusal request's reason and basis are kept on its event.
+fn refusal_reason(reason: &str, basis: &str) -> String {
+    format!("{reason}（依据：{basis}）")
+}
+
+/// The reason and basis back from [`refusal_reason`].
+fn split_refusal_reason(text: &str) -> (String, String) {
+    match text.rsplit_once("（依据：") {
+        Some((reason, basis)) => (reason.to_string(), basis.trim_end_matches('）').to_string()),
+        None => (text.to_string(), String::new()),
     }
 }

@@ -263,11 +263,21 @@ export function acceptCase(caseId: string): Promise<CaseView> {
 }
 
 /**
- * 不予受理 with reason and legal basis; prints the refusal notice.
+ * 不予受理 with reason and legal basis: a request the centre's supervisor confirms
+ * (窗口无否决权); the notice prints once confirmed.
  * (`refuse_case`)
  */
 export function refuseCase(caseId: string, reason: string, basis: string): Promise<CaseView> {
   return call<CaseView>('refuse_case', { caseId, reason, basis });
+}
+
+/**
+ * A supervisor signed in at the desk (or taking over the clerk's session) confirms a
+ * refusal request (the notice prints) or sends it back with a note.
+ * (`answer_refusal`)
+ */
+export function answerRefusal(caseId: string, confirm: boolean, note: string): Promise<CaseView> {
+  return call<CaseView>('answer_refusal', { caseId, confirm, note });
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   previewDocument,
   readIdCard,
   refuseCase,
+  answerRefusal,
   reopenCase,
   reprintDocument,
   saveIntake,
@@ -69,6 +70,7 @@ export const RESULT_FILE_KIND: DocumentKind = 'result_file';
 
 export type CaseDialog =
   | { kind: 'refuse'; reason: string; basis: string }
+  | { kind: 'answer'; confirm: boolean; note: string }
   | { kind: 'withdraw'; reason: string }
   | { kind: 'deliver'; byPost: boolean; tracking: string; printResult: boolean };
 export type CaseDialogKind = CaseDialog['kind'];
@@ -76,6 +78,7 @@ export type CaseDialogKind = CaseDialog['kind'];
 /** The field each dialog opens on. */
 const DIALOG_FIRST: Readonly<Record<CaseDialogKind, string>> = {
   refuse: 'refuse-reason',
+  answer: 'answer-confirm',
   withdraw: 'withdraw-reason',
   deliver: 'deliver-at-window',
 };
@@ -406,7 +409,9 @@ export class CaseScreenService {
       const done =
         d.kind === 'refuse'
           ? await this.act(() => refuseCase(id, d.reason, d.basis), { onfail: fail })
-          : d.kind === 'deliver'
+          : d.kind === 'answer'
+            ? await this.act(() => answerRefusal(id, d.confirm, d.note), { onfail: fail })
+            : d.kind === 'deliver'
             ? await this.act(() => deliverCase(id, d.byPost, d.tracking), { onfail: fail })
             : await this.act(() => withdrawCase(id, d.reason), { onfail: fail });
       if (done) await this.closeDialog();

@@ -1,0 +1,288 @@
+//! 窗口无否决权 in SQL: a window's refusal request makes the hub's case (state
+//! `refusal_requested`); the centre's supervisor confirms it or sends it back, and the answer
+//! goes to the requesting desk on the results stream; an answer given at the desk itself (a
+//! supervisor's take-over, offline) and withdrawals arrive as ops.
+
+use chrono::{DateTime, Utc};
+use onewindow_proto::Op;
+use onewindow_proto::ops::{RefusalAnswered, RefusalRequested, Withdrawn};
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use crate::store::{HubStore, Result};
+use crate::store_queue::{bad, ts};
+use crate::store_sync::Reject;
+
+type Applied = std::result::Result<(), Reject>;
+
+fn plain(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 64
+}
+
+fn state_of(tx: &Transaction<'_>, id: &str, device: &str) -> Result<Option<String>> {
+    Ok(tx
+        .query_row(
+            "SELECT state FROM hub_case WHERE id = ?1 AND device_id = ?2",
+            params![id, device],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+fn event(tx: &Transaction<'_>, id: &str, op: &Op, now: DateTime<Utc>) -> Result<()> {
+    tx.execute(
+        "INSERT INTO hub_case_event (case_id, kind, payload, at) VALUES (?1, ?2, ?3, ?4)",
+        params![id, op.kind, op.payload.to_string(), ts(now)],
+    )?;
+    Ok(())
+}
+
+/// `case.refusal_requested`: the hub's case begins here (or a request sent back is made again).
+pub(crate) fn apply_requested(
+    tx: &Transaction<'_>,
+    device: &str,
+    op: &Op,
+    b: &RefusalRequested,
+    now: DateTime<Utc>,
+) -> Result<Applied> {
+    if !plain(&b.case_id) || !plain(&b.number) || !plain(&b.item_code) {
+        return Ok(Err(Reject("不予受理申请缺少办件编号或事项".into())));
+    }
+    if b.reason.trim().chars().count() < 4 || b.basis.trim().chars().count() < 4 {
+        return Ok(Err(Reject("不予受理申请须写明理由和法律依据".into())));
+    }
+    let taken: Option<String> = tx
+        .query_row(
+            "SELECT id FROM hub_case WHERE number = ?1",
+            [&b.number],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match (taken, state_of(tx, &b.case_id, device)?) {
+        (None, _) => {
+            tx.execute(
+                "INSERT INTO hub_case (id, number, device_id, item_code, state, payload,
+                   accepted_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, 'refusal_requested', ?5, ?6, ?7)",
+                params![
+                    b.case_id,
+                    b.number,
+                    device,
+                    b.item_code,
+                    op.payload.to_string(),
+                    ts(b.at),
+                    ts(now)
+                ],
+            )?;
+        }
+        (Some(id), Some(state)) if id == b.case_id && state == "refusal_sent_back" => {
+            tx.execute(
+                "UPDATE hub_case SET state = 'refusal_requested', payload = ?2, updated_at = ?3
+                 WHERE id = ?1",
+                params![b.case_id, op.payload.to_string(), ts(now)],
+            )?;
+        }
+        (Some(_), Some(state)) => {
+            return Ok(Err(Reject(format!(
+                "办件在中心为“{state}”，不能申请不予受理"
+            ))));
+        }
+        (Some(_), None) => {
+            return Ok(Err(Reject(format!(
+                "办件编号 {} 已被另一办件使用",
+                b.number
+            ))));
+        }
+    }
+    event(tx, &b.case_id, op, now)?;
+    Ok(Ok(()))
+}
+
+/// `case.refusal_answered`: a supervisor answered at the desk (offline, by take-over).
+pub(crate) fn apply_answered(
+    tx: &Transaction<'_>,
+    device: &str,
+    op: &Op,
+    b: &RefusalAnswered,
+    now: DateTime<Utc>,
+) -> Result<Applied> {
+    match state_of(tx, &b.case_id, device)?.as_deref() {
+        Some("refusal_requested") => {}
+        Some(other) => {
+            return Ok(Err(Reject(format!(
+                "办件在中心为“{other}”，该不予受理申请已有答复"
+            ))));
+        }
+        None => return Ok(Err(Reject("中心没有该不予受理申请".into()))),
+    }
+    let state = if b.confirmed {
+        "refused"
+    } else {
+        "refusal_sent_back"
+    };
+    tx.execute(
+        "UPDATE hub_case SET state = ?2, updated_at = ?3 WHERE id = ?1",
+        params![b.case_id, state, ts(now)],
+    )?;
+    event(tx, &b.case_id, op, now)?;
+    Ok(Ok(()))
+}
+
+/// `case.withdrawn`: known to the hub or not, the case ends there as withdrawn.
+pub(crate) fn apply_withdrawn(
+    tx: &Transaction<'_>,
+    device: &str,
+    op: &Op,
+    b: &Withdrawn,
+    now: DateTime<Utc>,
+) -> Result<Applied> {
+    if !plain(&b.case_id) || !plain(&b.number) {
+        return Ok(Err(Reject("撤回记录缺少办件编号".into())));
+    }
+    match state_of(tx, &b.case_id, device)?.as_deref() {
+        Some("refusal_requested" | "refusal_sent_back" | "handed_off") => {
+            tx.execute(
+                "UPDATE hub_case SET state = 'withdrawn', updated_at = ?2 WHERE id = ?1",
+                params![b.case_id, ts(now)],
+            )?;
+        }
+        Some("withdrawn") => {}
+        Some(other) => {
+            return Ok(Err(Reject(format!("办件在中心为“{other}”，不能撤回"))));
+        }
+        None => {
+            let taken: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM hub_case WHERE number = ?1)",
+                [&b.number],
+                |r| r.get(0),
+            )?;
+            if taken {
+                return Ok(Err(Reject(format!(
+                    "办件编号 {} 已被另一办件使用",
+                    b.number
+                ))));
+            }
+            tx.execute(
+                "INSERT INTO hub_case (id, number, device_id, item_code, state, payload,
+                   accepted_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, 'withdrawn', ?5, ?6, ?7)",
+                params![
+                    b.case_id,
+                    b.number,
+                    device,
+                    b.item_code,
+                    op.payload.to_string(),
+                    ts(b.at),
+                    ts(now)
+                ],
+            )?;
+        }
+    }
+    event(tx, &b.case_id, op, now)?;
+    Ok(Ok(()))
+}
+
+/// A refusal request waiting for a supervisor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRefusal {
+    pub number: String,
+    pub item_name: String,
+    pub applicant_masked: String,
+    pub reason: String,
+    pub basis: String,
+    pub by: String,
+    pub at: String,
+    pub desk_name: String,
+    pub centre: String,
+    pub centre_name: String,
+}
+
+impl HubStore {
+    /// Refusal requests waiting for an answer, of `centre` (every centre's with `None`),
+    /// oldest first.
+    pub fn pending_refusals(&self, centre: Option<&str>) -> Result<Vec<PendingRefusal>> {
+        let mut q = self.conn.prepare(
+            "SELECT c.number, coalesce(json_extract(ch.body, '$.name'), c.item_code), c.payload,
+                    d.desk_name, d.centre, coalesce(ce.name, d.centre)
+             FROM hub_case c JOIN device d ON d.id = c.device_id
+             LEFT JOIN centre ce ON ce.code = d.centre
+             LEFT JOIN catalog_entity e ON e.entity = 'item' AND e.key = c.item_code
+             LEFT JOIN catalog_change ch ON ch.seq = e.seq
+             WHERE c.state = 'refusal_requested' AND (?1 IS NULL OR d.centre = ?1)
+             ORDER BY c.updated_at, c.number",
+        )?;
+        let rows = q.query_map([centre], |r| {
+            let payload: String = r.get(2)?;
+            let p: serde_json::Value = serde_json::from_str(&payload).unwrap_or_default();
+            let text = |k: &str| p[k].as_str().unwrap_or("").to_string();
+            Ok(PendingRefusal {
+                number: r.get(0)?,
+                item_name: r.get(1)?,
+                applicant_masked: text("applicant_masked"),
+                reason: text("reason"),
+                basis: text("basis"),
+                by: text("by"),
+                at: text("at"),
+                desk_name: r.get(3)?,
+                centre: r.get(4)?,
+                centre_name: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A supervisor's answer (of `centre`, or any with `None`): confirmed, or sent back with
+    /// a note. The requesting desk gets it on its results stream.
+    pub fn answer_refusal(
+        &mut self,
+        centre: Option<&str>,
+        number: &str,
+        confirm: bool,
+        note: &str,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let note = note.trim();
+        if !confirm && note.chars().count() < 2 {
+            return Err(bad(
+                "sending a refusal request back needs a note for the clerk",
+            ));
+        }
+        let tx = self.conn.transaction()?;
+        let found: Option<(String, String)> = tx
+            .query_row(
+                "SELECT c.id, c.device_id FROM hub_case c JOIN device d ON d.id = c.device_id
+                 WHERE c.number = ?1 AND c.state = 'refusal_requested'
+                   AND (?2 IS NULL OR d.centre = ?2)",
+                params![number, centre],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((id, device)) = found else {
+            return Err(bad(format!("no refusal request {number} waiting here")));
+        };
+        let (state, action) = if confirm {
+            ("refused", "refusal_confirmed")
+        } else {
+            ("refusal_sent_back", "refusal_sent_back")
+        };
+        tx.execute(
+            "UPDATE hub_case SET state = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, state, ts(now)],
+        )?;
+        tx.execute(
+            "INSERT INTO case_result (case_id, device_id, action, note, by_user, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                id,
+                device,
+                action,
+                (!note.is_empty()).then_some(note),
+                by,
+                ts(now)
+            ],
+        )?;
+        tx.commit()?;
+        self.audit_hub(by, "refusal_answer", number, action, Some(note), now)?;
+        Ok(())
+    }
+}
