@@ -348,6 +348,20 @@ async fn answer_refusal(
 }
 
 #[tauri::command]
+async fn record_unresolved(
+    desk: DeskState<'_>,
+    case_id: String,
+    who: String,
+    contact: String,
+    tried: String,
+) -> Result<CaseView, AppError> {
+    blocking(&desk, move |d| {
+        d.record_unresolved(&case_id, &who, &contact, &tried)
+    })
+    .await
+}
+
+#[tauri::command]
 async fn withdraw_case(
     desk: DeskState<'_>,
     case_id: String,

@@ -39,6 +39,7 @@ fn main() {
         domains,
         rules: vec![],
         hours: None,
+        unresolved_days: None,
     };
     let now = Utc::now();
     let tokens: Vec<String> = {

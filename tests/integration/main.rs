@@ -529,6 +529,7 @@ mod sign_in;
 mod support;
 mod sync;
 mod tls;
+mod unresolved;
 mod web_face;
 mod window;
 mod windows;

@@ -481,6 +481,17 @@ impl Desk {
         self.cases.answer_refusal(case_id, confirm, note)
     }
 
+    /// 办不成事: record the applicant's unresolved matter for the centre's supervisor.
+    pub fn record_unresolved(
+        &self,
+        case_id: &str,
+        who: &str,
+        contact: &str,
+        tried: &str,
+    ) -> Result<CaseView, AppError> {
+        self.cases.record_unresolved(case_id, who, contact, tried)
+    }
+
     pub fn withdraw_case(&self, case_id: &str, reason: &str) -> Result<CaseView, AppError> {
         self.cases.withdraw_case(case_id, reason)
     }

@@ -54,6 +54,9 @@ pub struct QueueConfig {
     /// The centre's opening hours (absent: tickets at any time, as before).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours: Option<crate::hours::Hours>,
+    /// 办不成事: a matter open longer than this many days is marked (default 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unresolved_days: Option<u32>,
 }
 
 impl QueueConfig {

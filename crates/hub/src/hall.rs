@@ -197,6 +197,7 @@ async fn kiosk_page(state: &HubState, centre: &str, error: Option<&str>) -> Resp
                     }
                 }
             }
+            p.appointment { a #kiosk-unresolved href="/kiosk/unresolved" { "办不成事反映" } }
             form method="post" action="/kiosk/appointments" #appointment-form class="appointment" {
                 (crate::pages::csrf_field())
                 fieldset {

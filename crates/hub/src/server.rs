@@ -652,6 +652,12 @@ pub fn router(state: HubState) -> Router {
         .route(paths::DUE_CASES, get(crate::due::for_desk))
         .route("/office/due", get(crate::due::page))
         .route("/office/refusals", get(crate::refusals::list))
+        .route("/office/unresolved", get(crate::unresolved::list))
+        .route("/office/unresolved/{id}", post(crate::unresolved::act))
+        .route(
+            "/kiosk/unresolved",
+            get(crate::unresolved::kiosk_form).post(crate::unresolved::kiosk_submit),
+        )
         .route("/office/refusals/{number}", post(crate::refusals::answer))
         .route(
             paths::QUEUE_CALL_NEXT,

@@ -100,6 +100,11 @@ pub const HUB_MIGRATIONS: &[Migration] = &[
         name: "0017_refusals",
         sql: include_str!("../../../migrations/hub/0017_refusals.sql"),
     },
+    Migration {
+        version: 18,
+        name: "0018_unresolved",
+        sql: include_str!("../../../migrations/hub/0018_unresolved.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -666,6 +666,7 @@ fn apply_effect(
                 crate::store_refusal::apply_answered(tx, device, op, b, now)
             }
             OpBody::Withdrawn(b) => crate::store_refusal::apply_withdrawn(tx, device, op, b, now),
+            OpBody::UnresolvedRecorded(b) => crate::store_unresolved::apply_recorded(tx, device, b),
         }
     })()?;
     Ok(checked)

@@ -83,6 +83,7 @@ async fn render(
             " · " a href="/office/ratings" id="to-ratings" { "差评整改" }
             " · " a href="/office/due" id="to-due" { "到期预警" }
             " · " a href="/office/refusals" id="to-refusals" { "不予受理待确认" }
+            " · " a href="/office/unresolved" id="to-unresolved" { "办不成事" }
             " · " a href="/office/audit" id="to-audit" { "审计日志" }
         }
         (pages::error("hall-error", error))

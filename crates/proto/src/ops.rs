@@ -46,12 +46,14 @@ pub enum OpKind {
     RefusalAnswered,
     /// `case.withdrawn`: the applicant withdrew the case at the window.
     Withdrawn,
+    /// `unresolved.recorded`: 办不成事, an applicant's unresolved matter recorded at the window.
+    UnresolvedRecorded,
     /// `queue.offline_rating`: a rating given after the ticket was reported.
     OfflineRating,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 11] = [
+    pub const ALL: [OpKind; 12] = [
         OpKind::HandOff,
         OpKind::MaterialAdded,
         OpKind::Delivered,
@@ -63,6 +65,7 @@ impl OpKind {
         OpKind::RefusalRequested,
         OpKind::RefusalAnswered,
         OpKind::Withdrawn,
+        OpKind::UnresolvedRecorded,
     ];
 
     /// The name on the wire and in the outbox.
@@ -79,6 +82,7 @@ impl OpKind {
             OpKind::RefusalRequested => "case.refusal_requested",
             OpKind::RefusalAnswered => "case.refusal_answered",
             OpKind::Withdrawn => "case.withdrawn",
+            OpKind::UnresolvedRecorded => "unresolved.recorded",
         }
     }
 
@@ -101,6 +105,7 @@ impl OpKind {
             OpKind::RefusalRequested => "不予受理申请",
             OpKind::RefusalAnswered => "不予受理申请的答复",
             OpKind::Withdrawn => "撤回",
+            OpKind::UnresolvedRecorded => "办不成事登记",
         }
     }
 }
@@ -126,6 +131,7 @@ pub enum OpBody {
     RefusalRequested(RefusalRequested),
     RefusalAnswered(RefusalAnswered),
     Withdrawn(Withdrawn),
+    UnresolvedRecorded(UnresolvedRecorded),
 }
 
 /// Why an op's payload cannot be read.
@@ -166,6 +172,7 @@ impl OpBody {
             OpBody::RefusalRequested(_) => OpKind::RefusalRequested,
             OpBody::RefusalAnswered(_) => OpKind::RefusalAnswered,
             OpBody::Withdrawn(_) => OpKind::Withdrawn,
+            OpBody::UnresolvedRecorded(_) => OpKind::UnresolvedRecorded,
         }
     }
 
@@ -191,6 +198,7 @@ impl OpBody {
             OpKind::RefusalRequested => OpBody::RefusalRequested(read(k, payload)?),
             OpKind::RefusalAnswered => OpBody::RefusalAnswered(read(k, payload)?),
             OpKind::Withdrawn => OpBody::Withdrawn(read(k, payload)?),
+            OpKind::UnresolvedRecorded => OpBody::UnresolvedRecorded(read(k, payload)?),
         };
         if let Some(bad) = body.blobs().into_iter().find(|s| !is_sha256(s)) {
             return Err(OpDecodeError::BadBlob {
@@ -214,6 +222,7 @@ impl OpBody {
             OpBody::RefusalRequested(b) => serde_json::to_value(b),
             OpBody::RefusalAnswered(b) => serde_json::to_value(b),
             OpBody::Withdrawn(b) => serde_json::to_value(b),
+            OpBody::UnresolvedRecorded(b) => serde_json::to_value(b),
         };
         v.expect("op payloads are plain data")
     }
@@ -229,7 +238,9 @@ impl OpBody {
             OpBody::RefusalRequested(b) => Some(&b.case_id),
             OpBody::RefusalAnswered(b) => Some(&b.case_id),
             OpBody::Withdrawn(b) => Some(&b.case_id),
-            OpBody::OfflineTicket(_) | OpBody::OfflineRating(_) => None,
+            OpBody::OfflineTicket(_) | OpBody::OfflineRating(_) | OpBody::UnresolvedRecorded(_) => {
+                None
+            }
         }
     }
 
@@ -250,7 +261,7 @@ impl OpBody {
             OpBody::RefusalAnswered(b) => vec![b.number.as_str()],
             OpBody::Withdrawn(b) => vec![b.number.as_str()],
             OpBody::OfflineTicket(t) => t.case_number.as_deref().into_iter().collect(),
-            OpBody::OfflineRating(_) => vec![],
+            OpBody::OfflineRating(_) | OpBody::UnresolvedRecorded(_) => vec![],
         };
         numbers.into_iter().filter(|n| !n.is_empty()).collect()
     }
@@ -426,6 +437,24 @@ pub struct Withdrawn {
     #[serde(default)]
     pub reason: String,
     pub by: String,
+    #[serde(with = "stamped")]
+    pub at: DateTime<Utc>,
+}
+
+/// `unresolved.recorded`: who, which item (or none), what was tried, a contact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnresolvedRecorded {
+    pub id: String,
+    pub who: String,
+    pub contact: String,
+    #[serde(default)]
+    pub item_code: Option<String>,
+    #[serde(default)]
+    pub item_text: String,
+    pub tried: String,
+    pub by: String,
+    #[serde(default)]
+    pub desk: String,
     #[serde(with = "stamped")]
     pub at: DateTime<Utc>,
 }

@@ -110,7 +110,7 @@ pub(crate) fn dec<T: DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
 
 pub(crate) use onewindow_domain::time::stamp as ts;
 
-pub(crate) fn uuid_v7(at: DateTime<Utc>) -> String {
+pub fn uuid_v7(at: DateTime<Utc>) -> String {
     let t = uuid::Timestamp::from_unix(
         uuid::NoContext,
         at.timestamp() as u64,
@@ -564,6 +564,14 @@ impl Store {
             return self.accept(case_id, who, at, &[], &hand_offs);
         }
         self.transition_inner(case_id, action, who, at, reason, None, None)
+    }
+
+    /// An op that is about no case's state (a 办不成事 record): queued for the hub.
+    pub fn queue_report(&mut self, report: &OpBody, at: DateTime<Utc>) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        push_op(&tx, report, at)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// [`Store::transition`] with an op that tells the hub of it (a refusal request, its

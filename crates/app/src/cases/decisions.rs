@@ -451,6 +451,60 @@ impl Cases {
         self.case_view(&ctx.case.id, Some(flash))
     }
 
+    /// 办不成事: the applicant's unresolved matter on this case (its item), with a contact and
+    /// what was tried, for the centre's supervisor to own; it reaches the hub through the
+    /// outbox (offline too).
+    pub fn record_unresolved(
+        &self,
+        case_id: &str,
+        who: &str,
+        contact: &str,
+        tried: &str,
+    ) -> Result<CaseView, AppError> {
+        let ctx = self.ctx(case_id)?;
+        let len = |s: &str| s.trim().chars().count();
+        if !(1..=30).contains(&len(who)) {
+            return Err(bad(ErrorCode::ReasonRequired, "请填写办事人姓名"));
+        }
+        if !(5..=40).contains(&len(contact)) {
+            return Err(bad(
+                ErrorCode::ReasonRequired,
+                "请填写办事人的联系电话或其他联系方式",
+            ));
+        }
+        if !(4..=500).contains(&len(tried)) {
+            return Err(bad(
+                ErrorCode::ReasonRequired,
+                "请写明办事人的诉求和已尝试过什么（至少 4 个字）",
+            ));
+        }
+        let actor = self.actor();
+        let now = Utc::now();
+        let report = onewindow_proto::ops::OpBody::UnresolvedRecorded(
+            onewindow_proto::ops::UnresolvedRecorded {
+                id: onewindow_store::cases::uuid_v7(now),
+                who: who.trim().into(),
+                contact: contact.trim().into(),
+                item_code: (ctx.members.is_empty()).then(|| ctx.case.item_code.clone()),
+                item_text: ctx.title.clone(),
+                tried: tried.trim().into(),
+                by: actor.user.clone(),
+                desk: actor.desk.clone(),
+                at: now,
+            },
+        );
+        self.cache
+            .with_store_mut(|s| s.queue_report(&report, now))?;
+        tracing::info!(case = %ctx.case.number, "unresolved matter recorded");
+        self.case_view(
+            case_id,
+            Some(Flash {
+                ok: true,
+                text: "已登记办不成事，本中心主管将跟进并回复办事人".into(),
+            }),
+        )
+    }
+
     /// Prints the notice of every refusal the centre's supervisor confirmed that has none yet
     /// (an answer from the hub arrives on the results stream). Returns how many.
     pub fn print_confirmed_refusals(&self) -> usize {

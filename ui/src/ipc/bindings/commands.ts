@@ -281,6 +281,15 @@ export function answerRefusal(caseId: string, confirm: boolean, note: string): P
 }
 
 /**
+ * 办不成事: the applicant's unresolved matter (who, a contact, what was tried) for the
+ * centre's supervisor to own.
+ * (`record_unresolved`)
+ */
+export function recordUnresolved(caseId: string, who: string, contact: string, tried: string): Promise<CaseView> {
+  return call<CaseView>('record_unresolved', { caseId, who, contact, tried });
+}
+
+/**
  * The applicant withdraws the application.
  * (`withdraw_case`)
  */

@@ -24,6 +24,7 @@ import {
   readIdCard,
   refuseCase,
   answerRefusal,
+  recordUnresolved,
   reopenCase,
   reprintDocument,
   saveIntake,
@@ -71,6 +72,7 @@ export const RESULT_FILE_KIND: DocumentKind = 'result_file';
 export type CaseDialog =
   | { kind: 'refuse'; reason: string; basis: string }
   | { kind: 'answer'; confirm: boolean; note: string }
+  | { kind: 'unresolved'; who: string; contact: string; tried: string }
   | { kind: 'withdraw'; reason: string }
   | { kind: 'deliver'; byPost: boolean; tracking: string; printResult: boolean };
 export type CaseDialogKind = CaseDialog['kind'];
@@ -79,6 +81,7 @@ export type CaseDialogKind = CaseDialog['kind'];
 const DIALOG_FIRST: Readonly<Record<CaseDialogKind, string>> = {
   refuse: 'refuse-reason',
   answer: 'answer-confirm',
+  unresolved: 'unresolved-who',
   withdraw: 'withdraw-reason',
   deliver: 'deliver-at-window',
 };
@@ -411,6 +414,8 @@ export class CaseScreenService {
           ? await this.act(() => refuseCase(id, d.reason, d.basis), { onfail: fail })
           : d.kind === 'answer'
             ? await this.act(() => answerRefusal(id, d.confirm, d.note), { onfail: fail })
+            : d.kind === 'unresolved'
+            ? await this.act(() => recordUnresolved(id, d.who, d.contact, d.tried), { onfail: fail })
             : d.kind === 'deliver'
             ? await this.act(() => deliverCase(id, d.byPost, d.tracking), { onfail: fail })
             : await this.act(() => withdrawCase(id, d.reason), { onfail: fail });
