@@ -348,6 +348,16 @@ async fn answer_refusal(
 }
 
 #[tauri::command]
+async fn answer_centre_refusal(
+    desk: DeskState<'_>,
+    number: String,
+    confirm: bool,
+    note: String,
+) -> Result<DeskStatus, AppError> {
+    desk.answer_centre_refusal(&number, confirm, &note).await
+}
+
+#[tauri::command]
 async fn record_unresolved(
     desk: DeskState<'_>,
     case_id: String,

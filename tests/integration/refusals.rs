@@ -189,3 +189,59 @@ async fn a_refusal_is_requested_at_the_window_and_answered_by_the_centres_superv
     d.shutdown();
     hub.kill();
 }
+
+/// Online, a supervisor signed in at another desk of the centre sees its requests and answers
+/// one; the requesting desk prints the confirmed refusal.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_supervisor_at_another_desk_of_the_centre_answers_online() {
+    mock_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    add_user_at(&data, "李窗口", "clerk", "window clerk pass", &[]);
+    add_user_at(&data, "zhou", "supervisor", "hall supervisor pass", &[]);
+    let (code_a, code_b) = (enrol_code(&data, "1 号窗口"), enrol_code(&data, "2 号窗口"));
+    let hub = HubProcess::start(&data);
+    let base = hub.url();
+    let a = desk(&tmp.path().join("a"), base.clone());
+    a.sync_once().await.unwrap();
+    a.enrol(&base, &code_a, "").await.unwrap();
+    a.login("李窗口", "window clerk pass").await.unwrap();
+    let c = a.new_case(&item()).unwrap();
+    a.refuse_case(
+        &c.id,
+        "申请人户籍不在本县，不属本中心受理范围",
+        "《居民身份证法》第八条",
+    )
+    .unwrap();
+    a.sync_once().await.unwrap();
+
+    let b = desk(&tmp.path().join("b"), base.clone());
+    b.sync_once().await.unwrap();
+    b.enrol(&base, &code_b, "").await.unwrap();
+    // A clerk at the other desk sees no requests and cannot answer.
+    b.login("李窗口", "window clerk pass").await.unwrap();
+    b.sync_once().await.unwrap();
+    assert!(b.status().refusals.is_none());
+    assert!(b.answer_centre_refusal(&c.number, true, "").await.is_err());
+    b.logout();
+    b.login("zhou", "hall supervisor pass").await.unwrap();
+    b.sync_once().await.unwrap();
+    let list = b
+        .status()
+        .refusals
+        .expect("a supervisor sees the centre's requests");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].number, c.number);
+    assert_eq!(list[0].basis, "《居民身份证法》第八条");
+    let st = b.answer_centre_refusal(&c.number, true, "").await.unwrap();
+    assert_eq!(st.refusals.map(|r| r.len()), Some(0));
+    a.pull_results_once().await.unwrap();
+    assert_eq!(a.open_case(&c.id).unwrap().state, CaseState::Refused);
+    assert_eq!(
+        printed(&tmp.path().join("a").join("printed"), "refusal_notice"),
+        1
+    );
+    a.shutdown();
+    b.shutdown();
+    hub.kill();
+}

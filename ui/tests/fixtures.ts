@@ -72,6 +72,7 @@ export function onlineStatus(over: Partial<DeskStatus> = {}): DeskStatus {
     waiting_scans: 0,
     centre_name: null,
     due: null,
+    refusals: null,
     ...over,
   };
 }

@@ -481,6 +481,16 @@ impl Desk {
         self.cases.answer_refusal(case_id, confirm, note)
     }
 
+    /// A supervisor signed in here answers a refusal request of any desk of the centre.
+    pub async fn answer_centre_refusal(
+        &self,
+        number: &str,
+        confirm: bool,
+        note: &str,
+    ) -> Result<DeskStatus, AppError> {
+        self.sync.answer_centre_refusal(number, confirm, note).await
+    }
+
     /// 办不成事: record the applicant's unresolved matter for the centre's supervisor.
     pub fn record_unresolved(
         &self,

@@ -41,6 +41,8 @@ pub struct DeskStatus {
     /// For a supervisor signed in here: the centre's cases overdue or due within two working
     /// days, as the hub last said.
     pub due: Option<DueView>,
+    /// For a supervisor signed in here: the centre's refusal requests waiting for an answer.
+    pub refusals: Option<Vec<RefusalRequestView>>,
     pub hub_url: String,
     /// The hub's last failure, in Chinese, when offline.
     pub last_error: Option<String>,
@@ -182,6 +184,18 @@ pub struct SearchHit {
     pub accepted_here: bool,
     /// Where it is accepted instead, nearest first (centre names), when not here.
     pub accepted_at: Vec<String>,
+}
+
+/// A refusal request of the centre, for a supervisor at any of its desks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RefusalRequestView {
+    pub number: String,
+    pub item_name: String,
+    pub applicant_masked: String,
+    pub reason: String,
+    pub basis: String,
+    pub by: String,
+    pub desk_name: String,
 }
 
 /// 到期预警 on a supervisor's status bar.

@@ -28,6 +28,8 @@ struct SyncStatus {
     last_success: Option<DateTime<Utc>>,
     /// The centre's cases overdue or due soon, as the hub last said, for a supervisor.
     due: Option<onewindow_proto::DueCases>,
+    /// The centre's refusal requests waiting for a supervisor, as the hub last said.
+    refusals: Option<onewindow_proto::PendingRefusals>,
 }
 
 pub(crate) struct SyncLoops {
@@ -68,6 +70,40 @@ impl SyncLoops {
             push_problem: DeskMutex::new(Rank::PushProblem, None),
             last_push: DeskMutex::new(Rank::LastPush, None),
         }
+    }
+
+    /// 窗口无否决权: a supervisor signed in here answers a refusal request of any desk of the
+    /// centre, through the hub; the list is read again.
+    pub async fn answer_centre_refusal(
+        &self,
+        number: &str,
+        confirm: bool,
+        note: &str,
+    ) -> Result<DeskStatus, AppError> {
+        let (Some(client), Some(session)) =
+            (self.session.device_client(), self.session.hub_session())
+        else {
+            return Err(AppError::new(
+                crate::error::ErrorCode::SupervisorRequired,
+                "须由本中心主管在中心可连接时登录后答复（离线时请在申请的窗口接管登录后答复）",
+            ));
+        };
+        let answer = onewindow_proto::RefusalAnswer {
+            number: number.into(),
+            confirm,
+            note: note.trim().into(),
+        };
+        client
+            .answer_refusal(&session, &answer)
+            .await
+            .map_err(|e| AppError {
+                code: e.code().into(),
+                message: e.message_zh(),
+            })?;
+        tracing::info!(case = %number, confirm, "refusal request answered for the centre");
+        let refusals = client.pending_refusals().await.ok();
+        self.sync.relock().refusals = refusals;
+        Ok(self.status())
     }
 
     /// Runs `f` after each pull of results that moved a case on (set once, at start).
@@ -113,6 +149,20 @@ impl SyncLoops {
             catalog_version_label: stream.version_label,
             item_count: snap.docs.len() as i64,
             centre_name: snap.scope.centre.as_ref().map(|c| c.name.clone()),
+            refusals: sync.refusals.as_ref().filter(|_| supervisor).map(|r| {
+                r.requests
+                    .iter()
+                    .map(|p| dto::RefusalRequestView {
+                        number: p.number.clone(),
+                        item_name: p.item_name.clone(),
+                        applicant_masked: p.applicant_masked.clone(),
+                        reason: p.reason.clone(),
+                        basis: p.basis.clone(),
+                        by: p.by.clone(),
+                        desk_name: p.desk_name.clone(),
+                    })
+                    .collect()
+            }),
             // Only while a supervisor is signed in (the list is the centre's, not the clerk's).
             due: sync
                 .due
@@ -189,11 +239,18 @@ impl SyncLoops {
                 let changed = self.catalog.pulled(report.state.clone(), scope_changed)?;
                 // A supervisor signed in here watches the centre's deadlines.
                 let supervisor = self.session.user().is_some_and(|u| u.role == "supervisor");
-                let due = match supervisor {
-                    true => client.due_cases().await.ok(),
-                    false => None,
+                let (due, refusals) = match supervisor {
+                    true => (
+                        client.due_cases().await.ok(),
+                        client.pending_refusals().await.ok(),
+                    ),
+                    false => (None, None),
                 };
-                self.sync.relock().due = due;
+                {
+                    let mut sync = self.sync.relock();
+                    sync.due = due;
+                    sync.refusals = refusals;
+                }
                 self.learn_public_url(&client).await;
                 // The hub answers: send what the window did (its own errors go to the panel).
                 if let Err(e) = self.push().await {

@@ -87,6 +87,9 @@ macro_rules! desk_commands {
         /// A supervisor signed in at the desk (or taking over the clerk's session) confirms a
         /// refusal request (the notice prints) or sends it back with a note.
         answer_refusal: Window [main] (case_id: String, confirm: bool, note: String) -> CaseView;
+        /// A supervisor signed in at this desk answers a refusal request of any desk of the
+        /// centre (through the hub).
+        answer_centre_refusal: Window [main] (number: String, confirm: bool, note: String) -> DeskStatus;
         /// 办不成事: the applicant's unresolved matter (who, a contact, what was tried) for the
         /// centre's supervisor to own.
         record_unresolved: Window [main] (case_id: String, who: String, contact: String, tried: String) -> CaseView;

@@ -3,15 +3,17 @@
 //! answer reaches the requesting desk on its results stream; the desk prints the notice once
 //! the refusal is confirmed.
 
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Form, Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde::Deserialize;
 
 use crate::auth::Supervisor;
 use crate::pages;
-use crate::server::HubState;
+use crate::server::{HttpError, HubState};
 use crate::store_office::User;
 
 pub async fn list(State(state): State<HubState>, Supervisor(user): Supervisor) -> Response {
@@ -96,4 +98,67 @@ pub async fn answer(
         )
             .into_response(),
     }
+}
+
+/// `GET /v1/refusals`: the desk's centre's requests waiting for a supervisor (the desk shows
+/// them to a supervisor signed in there).
+pub async fn for_desk(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+) -> Result<Json<onewindow_proto::PendingRefusals>, HttpError> {
+    let device = crate::server::device(&state, &headers).await?;
+    let requests = state
+        .store_call(move |s| {
+            let centre = s.centre_of_device(&device)?;
+            s.pending_refusals(Some(&centre))
+        })
+        .await?
+        .into_iter()
+        .map(|r| onewindow_proto::PendingRefusal {
+            number: r.number,
+            item_name: r.item_name,
+            applicant_masked: r.applicant_masked,
+            reason: r.reason,
+            basis: r.basis,
+            by: r.by,
+            desk_name: r.desk_name,
+        })
+        .collect();
+    Ok(Json(onewindow_proto::PendingRefusals { requests }))
+}
+
+/// `POST /v1/refusals/answer`: a supervisor of the desk's centre, signed in at the desk,
+/// answers a request of any desk of the centre.
+pub async fn answer_from_desk(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    body: Result<Json<onewindow_proto::RefusalAnswer>, JsonRejection>,
+) -> Result<StatusCode, HttpError> {
+    let device = crate::server::device(&state, &headers).await?;
+    let clerk = crate::server::desk_clerk(&state, &device, &headers).await?;
+    let Json(a) = body?;
+    let clock = state.clock();
+    state
+        .store_call(move |s| {
+            let centre = s.centre_of_device(&device)?;
+            let supervisor = s
+                .user(&clerk.user)?
+                .is_some_and(|u| u.role == "supervisor" && u.sees(&centre));
+            if !supervisor {
+                return Err(crate::store::HubStoreError::Refused(
+                    onewindow_proto::ApiErrorCode::NoClerkSession,
+                    "only a supervisor of this centre answers refusal requests".into(),
+                ));
+            }
+            s.answer_refusal(
+                Some(&centre),
+                &a.number,
+                a.confirm,
+                &a.note,
+                &clerk.user,
+                clock.now(),
+            )
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

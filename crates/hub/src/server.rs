@@ -141,7 +141,7 @@ async fn calendar_changes(
 }
 
 /// The clerk signed in at the requesting device through the hub (its session header), or 401.
-async fn desk_clerk(
+pub(crate) async fn desk_clerk(
     state: &HubState,
     device: &str,
     headers: &HeaderMap,
@@ -652,6 +652,11 @@ pub fn router(state: HubState) -> Router {
         .route(paths::DUE_CASES, get(crate::due::for_desk))
         .route("/office/due", get(crate::due::page))
         .route("/office/refusals", get(crate::refusals::list))
+        .route(paths::REFUSALS, get(crate::refusals::for_desk))
+        .route(
+            paths::REFUSAL_ANSWER,
+            post(crate::refusals::answer_from_desk),
+        )
         .route("/office/unresolved", get(crate::unresolved::list))
         .route("/office/unresolved/{id}", post(crate::unresolved::act))
         .route(

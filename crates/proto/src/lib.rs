@@ -46,6 +46,11 @@ pub mod paths {
     pub const CENTRE_SCOPE: &str = "/v1/centre-scope";
     /// `GET`: the desk's centre's cases overdue or due within two working days.
     pub const DUE_CASES: &str = "/v1/due-cases";
+    /// `GET`: the refusal requests of the desk's centre waiting for a supervisor.
+    pub const REFUSALS: &str = "/v1/refusals";
+    /// `POST` ([`super::RefusalAnswer`]): a supervisor signed in at the desk answers one
+    /// (device token and the supervisor's session required).
+    pub const REFUSAL_ANSWER: &str = "/v1/refusals/answer";
     /// `POST`: the desk's window calls its next ticket (device token required).
     pub const QUEUE_CALL_NEXT: &str = "/v1/queue/call-next";
     /// `POST`: recall, serve, no-show or transfer the window's current ticket.
@@ -464,6 +469,33 @@ pub struct HallBoard {
     /// Today's opening hours of the centre, when it publishes them (`09:00–12:00、…`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours_today: Option<String>,
+}
+
+/// A refusal request waiting for the centre's supervisor (窗口无否决权).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRefusal {
+    pub number: String,
+    pub item_name: String,
+    pub applicant_masked: String,
+    pub reason: String,
+    pub basis: String,
+    pub by: String,
+    pub desk_name: String,
+}
+
+/// `GET /v1/refusals`: oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PendingRefusals {
+    pub requests: Vec<PendingRefusal>,
+}
+
+/// `POST /v1/refusals/answer`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusalAnswer {
+    pub number: String,
+    pub confirm: bool,
+    #[serde(default)]
+    pub note: String,
 }
 
 /// A case the back office has not decided that is overdue or due within two working days.

@@ -704,6 +704,28 @@ impl HubClient {
         self.queue_post(paths::QUEUE_WINDOW, &req).await
     }
 
+    /// The desk's centre's refusal requests waiting for a supervisor.
+    pub async fn pending_refusals(&self) -> Result<onewindow_proto::PendingRefusals, SyncError> {
+        self.get(paths::REFUSALS, &[], None).await
+    }
+
+    /// A supervisor signed in here (`session`) answers a refusal request of the centre.
+    pub async fn answer_refusal(
+        &self,
+        session: &str,
+        answer: &onewindow_proto::RefusalAnswer,
+    ) -> Result<(), SyncError> {
+        let url = format!("{}{}", self.base, paths::REFUSAL_ANSWER);
+        self.send_raw(
+            self.http
+                .post(url)
+                .header(onewindow_proto::CLERK_SESSION_HEADER, session)
+                .json(answer),
+        )
+        .await
+        .map(drop)
+    }
+
     /// The desk's centre's cases overdue or due within two working days.
     pub async fn due_cases(&self) -> Result<onewindow_proto::DueCases, SyncError> {
         self.get(paths::DUE_CASES, &[], None).await

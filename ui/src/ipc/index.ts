@@ -16,6 +16,7 @@ import type { HallBoardView } from './bindings/HallBoardView';
 
 export type { AppError } from './bindings/AppError';
 export type { DueView } from './bindings/DueView';
+export type { RefusalRequestView } from './bindings/RefusalRequestView';
 export type { DueCaseView } from './bindings/DueCaseView';
 export type { TicketState } from './bindings/TicketState';
 export type { Severity } from './bindings/Severity';

@@ -5,6 +5,7 @@ import type { DueView } from "./DueView";
 import type { LowDisk } from "./LowDisk";
 import type { PushStatus } from "./PushStatus";
 import type { QueueWindowView } from "./QueueWindowView";
+import type { RefusalRequestView } from "./RefusalRequestView";
 import type { UserView } from "./UserView";
 
 /**
@@ -19,7 +20,11 @@ centre_name: string | null,
  * For a supervisor signed in here: the centre's cases overdue or due within two working
  * days, as the hub last said.
  */
-due: DueView | null, hub_url: string, 
+due: DueView | null, 
+/**
+ * For a supervisor signed in here: the centre's refusal requests waiting for an answer.
+ */
+refusals: Array<RefusalRequestView> | null, hub_url: string, 
 /**
  * The hub's last failure, in Chinese, when offline.
  */

@@ -281,6 +281,15 @@ export function answerRefusal(caseId: string, confirm: boolean, note: string): P
 }
 
 /**
+ * A supervisor signed in at this desk answers a refusal request of any desk of the
+ * centre (through the hub).
+ * (`answer_centre_refusal`)
+ */
+export function answerCentreRefusal(number: string, confirm: boolean, note: string): Promise<DeskStatus> {
+  return call<DeskStatus>('answer_centre_refusal', { number, confirm, note });
+}
+
+/**
  * 办不成事: the applicant's unresolved matter (who, a contact, what was tried) for the
  * centre's supervisor to own.
  * (`record_unresolved`)
