@@ -12,6 +12,7 @@ pub use onewindow_domain::ticket::TicketState;
 pub use onewindow_store::acceptance::FollowUpKind;
 
 pub use crate::error::{AppError, ErrorCode};
+pub use crate::dto_supervisor::{DueCaseView, DueView, RefusalRequestView};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -184,35 +185,6 @@ pub struct SearchHit {
     pub accepted_here: bool,
     /// Where it is accepted instead, nearest first (centre names), when not here.
     pub accepted_at: Vec<String>,
-}
-
-/// A refusal request of the centre, for a supervisor at any of its desks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct RefusalRequestView {
-    pub number: String,
-    pub item_name: String,
-    pub applicant_masked: String,
-    pub reason: String,
-    pub basis: String,
-    pub by: String,
-    pub desk_name: String,
-}
-
-/// 到期预警 on a supervisor's status bar.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct DueView {
-    pub overdue: u32,
-    pub soon: u32,
-    pub cases: Vec<DueCaseView>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct DueCaseView {
-    pub number: String,
-    pub item_name: String,
-    pub desk_name: String,
-    pub promised_date: String,
-    pub overdue: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -10,6 +10,7 @@ mod catalog;
 pub mod commands;
 pub mod desk;
 pub mod dto;
+pub mod dto_supervisor;
 pub mod error;
 mod intake;
 pub mod launch;
