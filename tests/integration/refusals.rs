@@ -245,3 +245,61 @@ async fn a_supervisor_at_another_desk_of_the_centre_answers_online() {
     b.shutdown();
     hub.kill();
 }
+
+/// 帮办代办: the helper is picked from the centre's staff; a helper typed before the desk knew
+/// them keeps its text.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_helper_is_one_of_the_centres_staff() {
+    use onewindow_app::dto::{ApplicantInput, SaveIntakeRequest};
+    mock_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    add_user_at(&data, "李窗口", "clerk", "window clerk pass", &[]);
+    add_user_at(&data, "zhou", "supervisor", "hall supervisor pass", &[]);
+    add_user_at(&data, "wang", "approver", "approver pass 123", &[]);
+    let code = enrol_code(&data, "1 号窗口");
+    let hub = HubProcess::start(&data);
+    let base = hub.url();
+    let d = desk(&tmp.path().join("w"), base.clone());
+    d.sync_once().await.unwrap();
+    let save = |case: String, helper: &'static str| {
+        let d = d.clone();
+        async move {
+            d.save_intake(&SaveIntakeRequest {
+                case_id: case,
+                applicant: ApplicantInput {
+                    kind: onewindow_domain::applicant::ApplicantKind::Person,
+                    name: "徐志强".into(),
+                    assist_helper: helper.into(),
+                    ..Default::default()
+                },
+                form: Default::default(),
+            })
+            .await
+        }
+    };
+    // Before the hub sent the centre's staff: typed, as before.
+    let old = d.new_case(&item()).unwrap();
+    assert!(old.helper_choices.is_empty());
+    save(old.id.clone(), "老王").await.unwrap();
+    d.enrol(&base, &code, "").await.unwrap();
+    d.sync_once().await.unwrap();
+    let v = d.new_case(&item()).unwrap();
+    assert_eq!(
+        v.helper_choices,
+        ["zhou", "李窗口"],
+        "clerks and supervisors, no approver"
+    );
+    let err = save(v.id.clone(), "张三").await.unwrap_err();
+    assert!(
+        err.message.contains("不是本中心的工作人员"),
+        "{}",
+        err.message
+    );
+    save(v.id.clone(), "李窗口").await.unwrap();
+    // The old case keeps its helper's text, but cannot take a new stranger.
+    save(old.id.clone(), "老王").await.unwrap();
+    assert!(save(old.id.clone(), "张三").await.is_err());
+    d.shutdown();
+    hub.kill();
+}

@@ -327,6 +327,7 @@ export function waitingScan(n: number, over: Partial<WaitingScanView> = {}): Wai
 /** A draft case of 个体工商户设立登记 (本人办理): one material missing, one 容缺, one scan in the tray. */
 export function caseView(over: Partial<CaseView> = {}): CaseView {
   return {
+    helper_choices: [],
     id: 'case-1',
     number: 'RC-20260402-0001',
     state: 'draft',

@@ -11,8 +11,8 @@ pub use onewindow_domain::prereview::{MaterialStatus, Severity};
 pub use onewindow_domain::ticket::TicketState;
 pub use onewindow_store::acceptance::FollowUpKind;
 
-pub use crate::error::{AppError, ErrorCode};
 pub use crate::dto_supervisor::{DueCaseView, DueView, RefusalRequestView};
+pub use crate::error::{AppError, ErrorCode};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -622,6 +622,9 @@ pub struct Flash {
 /// Everything the case screen shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CaseView {
+    /// 帮办代办: the centre's staff a helper is picked from (empty before the hub sent them:
+    /// the helper is then typed).
+    pub helper_choices: Vec<String>,
     pub id: String,
     pub number: String,
     pub state: CaseState,

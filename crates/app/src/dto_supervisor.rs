@@ -32,4 +32,3 @@ pub struct DueCaseView {
     pub promised_date: String,
     pub overdue: bool,
 }
-

@@ -83,6 +83,9 @@ pub struct CentreScope {
     pub centre: Option<CentreRef>,
     pub accepts: BTreeSet<String>,
     pub elsewhere: BTreeMap<String, Vec<CentreRef>>,
+    /// 帮办代办: the centre's staff (clerks and supervisors) a helper is picked from.
+    #[serde(default)]
+    pub helpers: Vec<String>,
 }
 
 impl CentreScope {

@@ -310,8 +310,17 @@ impl HubStore {
                 .copied()
                 .unwrap_or_else(|| centre::level_accepts(l.as_deref(), c.level))
         };
+        let helpers: Vec<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT name FROM hub_user WHERE centre = ?1 AND disabled = 0
+                   AND role IN ('clerk', 'supervisor') ORDER BY name",
+            )?
+            .query_map([centre], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         let mut scope = CentreScope {
             centre: Some(here.as_ref()),
+            helpers,
             ..CentreScope::default()
         };
         for (code, l) in &levels {

@@ -138,6 +138,26 @@ impl Cases {
         let ctx = self.editable_ctx(&req.case_id, "修改申请信息")?;
         let card = ctx.applicant.as_ref().and_then(|a| a.card.clone());
         let applicant = applicant_from(&req.applicant, card)?;
+        // 帮办代办: the helper is one of the centre's staff (a helper recorded before keeps
+        // its text).
+        if let Some(helper) = applicant.assist.as_ref().map(|a| a.helper.as_str()) {
+            let before = ctx
+                .applicant
+                .as_ref()
+                .and_then(|a| a.assist.as_ref())
+                .map(|a| a.helper.as_str());
+            let staff = self
+                .cache
+                .with_store(|s| s.centre_scope())?
+                .map(|s| s.helpers)
+                .unwrap_or_default();
+            if !staff.is_empty() && before != Some(helper) && !staff.iter().any(|s| s == helper) {
+                return Err(bad(
+                    ErrorCode::BadField,
+                    format!("帮办人员「{helper}」不是本中心的工作人员，请从列表中选择"),
+                ));
+            }
+        }
         let keys: BTreeSet<&str> = ctx.fields.iter().map(|f| f.key.as_str()).collect();
         let mut form = BTreeMap::new();
         for (k, v) in &req.form {

@@ -294,6 +294,14 @@ impl Cases {
             on_screen.quarantined,
             on_screen.held,
         );
+        let helper_choices = if editable {
+            self.cache
+                .with_store(|s| s.centre_scope())?
+                .map(|s| s.helpers)
+                .unwrap_or_default()
+        } else {
+            vec![]
+        };
         let (promised_date, calendar_note) = if editable {
             // 暂停计时: reopened after a return, only the days left are counted.
             let used = self.cache.with_store(|s| s.clock_used(&ctx.case.id))?;
@@ -341,6 +349,7 @@ impl Cases {
             applicant.address = mask::address(&applicant.address);
         }
         Ok(CaseView {
+            helper_choices,
             id: ctx.case.id.clone(),
             number: ctx.case.number.clone(),
             state: ctx.case.state,

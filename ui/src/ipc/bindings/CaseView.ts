@@ -20,7 +20,12 @@ import type { WaitingScanView } from "./WaitingScanView";
 /**
  * Everything the case screen shows.
  */
-export type CaseView = { id: string, number: string, state: CaseState, state_label: string, 
+export type CaseView = { 
+/**
+ * 帮办代办: the centre's staff a helper is picked from (empty before the hub sent them:
+ * the helper is then typed).
+ */
+helper_choices: Array<string>, id: string, number: string, state: CaseState, state_label: string, 
 /**
  * Applicant, form, materials and pre-review can still change.
  */

@@ -44,12 +44,15 @@ export class ApplicantService {
   readonly addressLabel: string;
   /** The 读取身份证 button's hint: whether this window has a card reader at all. */
   readonly readCardTitle: string;
+  /** 帮办代办: the centre's staff to pick the helper from (empty: typed, as before). */
+  readonly helperChoices: string[];
 
   constructor(source: ApplicantSource) {
     this.source = source;
     this.shown = $derived(source.view.editable ? source.draft.applicant : source.view.applicant);
     this.organisation = $derived(this.shown.kind === 'organisation');
     this.readonly = $derived(!source.view.editable);
+    this.helperChoices = $derived(source.view.helper_choices);
     this.nameLabel = $derived(applicantNameLabel(this.shown.kind));
     this.numberLabel = $derived(applicantNumberLabel(this.shown.kind));
     this.addressLabel = $derived(this.organisation ? '住所' : '地址');
