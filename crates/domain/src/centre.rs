@@ -212,6 +212,7 @@ mod tests {
             centre: Some(centres["V1"].as_ref()),
             accepts: BTreeSet::new(),
             elsewhere: [("X".to_string(), vec![centres["T1"].as_ref()])].into(),
+            helpers: vec![],
         };
         assert!(!scope.accepts("X"));
         assert!(scope.refusal("某事项", "X").contains("T1中心"));
