@@ -18,6 +18,7 @@ vi.mock('../src/ipc', async (importOriginal) => {
     rebuildCache: vi.fn(),
     uiReady: vi.fn(),
     queueStatus: vi.fn(),
+    answerCentreRefusal: vi.fn(),
   };
 });
 
@@ -349,6 +350,31 @@ describe('status bar', () => {
     expect(byId('disk-low').title).toBe(advice);
     emitDeskStatus(onlineStatus());
     await waitFor(() => expect(document.getElementById('disk-low')).toBeNull());
+  });
+
+  it("lists the centre's refusal requests for a supervisor and answers one", async () => {
+    const user = await renderReady();
+    await waitFor(() => expect(byId('connectivity').textContent).toBe('在线'));
+    const request = {
+      number: 'W02-20261206-0001',
+      item_name: '居民身份证换领',
+      applicant_masked: '徐** 371082********0810',
+      reason: '户籍不在本县',
+      basis: '《居民身份证法》第八条',
+      by: '李窗口',
+      desk_name: '2 号窗口',
+    };
+    m.answerCentreRefusal.mockResolvedValue(onlineStatus({ refusals: [] }));
+    emitDeskStatus(onlineStatus({ refusals: [request] }));
+    await waitFor(() => expect(document.getElementById('refusals-toggle')).not.toBeNull());
+    expect(byId('refusals-count').textContent).toBe('1');
+    await user.click(byId('refusals-toggle'));
+    const row = document.querySelector<HTMLElement>('#refusals-list .request')!;
+    expect(row.textContent).toContain('《居民身份证法》第八条');
+    await user.click(row.querySelector<HTMLButtonElement>('.confirm')!);
+    await waitFor(() => expect(m.answerCentreRefusal).toHaveBeenCalledWith('W02-20261206-0001', true, ''));
+    emitDeskStatus(onlineStatus({ refusals: [] }));
+    await waitFor(() => expect(document.getElementById('refusals-toggle')).toBeNull());
   });
 
   it("counts a supervisor's due cases and lists them on Enter", async () => {

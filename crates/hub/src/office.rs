@@ -186,6 +186,10 @@ fn state_label(s: &str) -> &str {
         "refused_by_office" => "不予许可",
         "returned" => "已退回补正",
         "delivered" => "已出件",
+        "refusal_requested" => "不予受理待确认",
+        "refusal_sent_back" => "受理中",
+        "refused" => "不予受理",
+        "withdrawn" => "已撤回",
         _ => s,
     }
 }
