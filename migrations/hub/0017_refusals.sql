@@ -22,3 +22,4 @@ INSERT INTO case_result_new (seq, case_id, device_id, action, note, by_user, at,
 DROP TABLE case_result;
 ALTER TABLE case_result_new RENAME TO case_result;
 CREATE INDEX case_result_device ON case_result(device_id, seq);
+CREATE INDEX case_result_file ON case_result(file_sha256) WHERE file_sha256 IS NOT NULL;

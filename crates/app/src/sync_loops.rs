@@ -101,7 +101,7 @@ impl SyncLoops {
                 message: e.message_zh(),
             })?;
         tracing::info!(case = %number, confirm, "refusal request answered for the centre");
-        let refusals = client.pending_refusals().await.ok();
+        let refusals = client.pending_refusals(&session).await.ok();
         self.sync.relock().refusals = refusals;
         Ok(self.status())
     }
@@ -239,12 +239,12 @@ impl SyncLoops {
                 let changed = self.catalog.pulled(report.state.clone(), scope_changed)?;
                 // A supervisor signed in here watches the centre's deadlines.
                 let supervisor = self.session.user().is_some_and(|u| u.role == "supervisor");
-                let (due, refusals) = match supervisor {
-                    true => (
-                        client.due_cases().await.ok(),
-                        client.pending_refusals().await.ok(),
+                let (due, refusals) = match (supervisor, self.session.hub_session()) {
+                    (true, Some(session)) => (
+                        client.due_cases(&session).await.ok(),
+                        client.pending_refusals(&session).await.ok(),
                     ),
-                    false => (None, None),
+                    _ => (None, None),
                 };
                 {
                     let mut sync = self.sync.relock();

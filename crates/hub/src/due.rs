@@ -101,10 +101,7 @@ pub async fn for_desk(
     State(state): State<HubState>,
     headers: HeaderMap,
 ) -> Result<Json<onewindow_proto::DueCases>, HttpError> {
-    let device = crate::server::device(&state, &headers).await?;
-    let centre = state
-        .store_call(move |s| s.centre_of_device(&device))
-        .await?;
+    let (centre, _) = crate::refusals::supervisor_at_desk(&state, &headers).await?;
     let cases = due_of(&state, Some(centre))
         .await?
         .into_iter()

@@ -100,18 +100,40 @@ pub async fn answer(
     }
 }
 
-/// `GET /v1/refusals`: the desk's centre's requests waiting for a supervisor (the desk shows
-/// them to a supervisor signed in there).
+/// The desk's centre and the supervisor's name, when a supervisor of that centre is signed in
+/// at the desk (else 401/403).
+pub(crate) async fn supervisor_at_desk(
+    state: &HubState,
+    headers: &HeaderMap,
+) -> Result<(String, String), HttpError> {
+    let device = crate::server::device(state, headers).await?;
+    let clerk = crate::server::desk_clerk(state, &device, headers).await?;
+    state
+        .store_call(move |s| {
+            let centre = s.centre_of_device(&device)?;
+            let supervisor = s
+                .user(&clerk.user)?
+                .is_some_and(|u| u.role == "supervisor" && u.sees(&centre));
+            if !supervisor {
+                return Err(crate::store::HubStoreError::Refused(
+                    onewindow_proto::ApiErrorCode::NoClerkSession,
+                    "only a supervisor of this centre signed in at the desk".into(),
+                ));
+            }
+            Ok((centre, clerk.user))
+        })
+        .await
+}
+
+/// `GET /v1/refusals`: the desk's centre's requests waiting for a supervisor, for a supervisor
+/// signed in there.
 pub async fn for_desk(
     State(state): State<HubState>,
     headers: HeaderMap,
 ) -> Result<Json<onewindow_proto::PendingRefusals>, HttpError> {
-    let device = crate::server::device(&state, &headers).await?;
+    let (centre, _) = supervisor_at_desk(&state, &headers).await?;
     let requests = state
-        .store_call(move |s| {
-            let centre = s.centre_of_device(&device)?;
-            s.pending_refusals(Some(&centre))
-        })
+        .store_call(move |s| s.pending_refusals(Some(&centre)))
         .await?
         .into_iter()
         .map(|r| onewindow_proto::PendingRefusal {
@@ -134,28 +156,17 @@ pub async fn answer_from_desk(
     headers: HeaderMap,
     body: Result<Json<onewindow_proto::RefusalAnswer>, JsonRejection>,
 ) -> Result<StatusCode, HttpError> {
-    let device = crate::server::device(&state, &headers).await?;
-    let clerk = crate::server::desk_clerk(&state, &device, &headers).await?;
+    let (centre, by) = supervisor_at_desk(&state, &headers).await?;
     let Json(a) = body?;
     let clock = state.clock();
     state
         .store_call(move |s| {
-            let centre = s.centre_of_device(&device)?;
-            let supervisor = s
-                .user(&clerk.user)?
-                .is_some_and(|u| u.role == "supervisor" && u.sees(&centre));
-            if !supervisor {
-                return Err(crate::store::HubStoreError::Refused(
-                    onewindow_proto::ApiErrorCode::NoClerkSession,
-                    "only a supervisor of this centre answers refusal requests".into(),
-                ));
-            }
             s.answer_refusal(
                 Some(&centre),
                 &a.number,
                 a.confirm,
                 &a.note,
-                &clerk.user,
+                &by,
                 clock.now(),
             )
         })

@@ -46,13 +46,21 @@ impl HubStore {
             kept: 0,
         };
         for a in list {
-            let checked_in: Option<Option<String>> = tx
+            let found: Option<(Option<String>, String)> = tx
                 .query_row(
-                    "SELECT ticket_id FROM appointment WHERE code = ?1",
+                    "SELECT ticket_id, centre FROM appointment WHERE code = ?1",
                     [&a.code],
-                    |r| r.get(0),
+                    |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;
+            // Codes are the county's: another centre's appointment is not taken over.
+            if let Some((_, other)) = found.as_ref().filter(|(_, c)| c != centre) {
+                return Err(crate::store::HubStoreError::BadInput(format!(
+                    "appointment code {} belongs to centre {other}",
+                    a.code
+                )));
+            }
+            let checked_in = found.map(|(t, _)| t);
             match checked_in {
                 Some(Some(_)) => done.kept += 1,
                 Some(None) => {
@@ -136,10 +144,7 @@ impl HubStore {
                 "该预约的业务今天不在大厅叫号，请到咨询台".into(),
             ));
         };
-        let extended = matches!(
-            crate::store_queue::ticket_window(&tx, &cfg, now)?,
-            onewindow_domain::hours::TicketWindow::Open { extended: true }
-        );
+        let extended = crate::store_queue::service_extended(&tx, &cfg, now)?;
         let t = insert_ticket(
             &tx,
             centre,

@@ -78,6 +78,18 @@ impl HubStore {
         if self.centre(code)?.is_some() {
             return Err(bad(format!("centre {code} already exists")));
         }
+        // One county hall sees every centre; towns and villages sit under a centre.
+        if level == CentreLevel::County {
+            return Err(bad(
+                "the county already has its county-level centre (MAIN); add towns and villages under it",
+            ));
+        }
+        if parent.is_none() {
+            return Err(bad(format!(
+                "a {} centre needs --parent (the centre above it)",
+                level.as_str()
+            )));
+        }
         if let Some(p) = parent {
             let Some(pc) = self.centre(p)? else {
                 return Err(bad(format!(

@@ -30,13 +30,24 @@ pub(crate) fn ticket_window(
     Ok(hours.ticket_window(hall_time(now), &calendar))
 }
 
-/// Extended-hours service: taken in an extended opening, or outside the hours altogether (a
-/// clerk serving someone at the window).
-pub(crate) fn is_extended(w: &TicketWindow) -> bool {
-    match w {
-        TicketWindow::Open { extended } => *extended,
-        TicketWindow::Closed { .. } => true,
-    }
+/// Whether service at `now` is extended-hours: inside an extended opening (错时, 延时, a weekend),
+/// or outside the hours altogether (a clerk serving someone at the window). The kiosk's
+/// last-ticket cut-off does not make regular hours extended.
+pub(crate) fn service_extended(
+    conn: &rusqlite::Connection,
+    cfg: &QueueConfig,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let Some(hours) = &cfg.hours else {
+        return Ok(false);
+    };
+    let calendar = crate::store_rating::holiday_calendar(conn)?;
+    let t = hall_time(now);
+    Ok(hours
+        .openings(t.date(), &calendar)
+        .iter()
+        .find(|o| o.from <= t.time() && t.time() < o.to)
+        .is_none_or(|o| o.extended))
 }
 
 impl HubStore {

@@ -50,6 +50,19 @@ impl HubStore {
                 "kiosk name must be 1-50 characters".into(),
             ));
         }
+        let elsewhere: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT centre FROM kiosk WHERE name = ?1 AND centre <> ?2",
+                params![name, centre],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(other) = elsewhere {
+            return Err(HubStoreError::BadInput(format!(
+                "kiosk {name} is a kiosk of centre {other}; give this one another name"
+            )));
+        }
         let code = random_hex();
         self.conn.execute(
             "INSERT INTO kiosk (name, link_hash, token_hash, created_at, revoked_at, centre)

@@ -109,11 +109,7 @@ pub(crate) fn apply_offline_ticket(
     let extended = match cfg
         .and_then(|b| serde_json::from_str::<onewindow_domain::queue::QueueConfig>(&b).ok())
     {
-        Some(cfg) => crate::store_queue::is_extended(&crate::store_queue::ticket_window(
-            tx,
-            &cfg,
-            t.issued_at,
-        )?),
+        Some(cfg) => crate::store_queue::service_extended(tx, &cfg, t.issued_at)?,
         None => false,
     };
     tx.execute(

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::store::{HubStore, HubStoreError, Result};
 pub use crate::store_centre::DeskWindow;
 pub use crate::store_hours::hall_time;
-pub(crate) use crate::store_hours::{is_extended, ticket_window};
+pub(crate) use crate::store_hours::{service_extended, ticket_window};
 
 /// The hall's clock: tickets are numbered per local day.
 pub use onewindow_domain::ticket::hall_day;
@@ -159,7 +159,7 @@ impl HubStore {
         let t = insert_ticket(
             &tx,
             centre,
-            is_extended(&window),
+            matches!(window, TicketWindow::Open { extended: true }),
             &d.prefix,
             domain,
             priority,
@@ -584,7 +584,7 @@ impl HubStore {
             ));
         }
         let source = format!("desk:{desk_code}");
-        let extended = is_extended(&ticket_window(&tx, &cfg, now)?);
+        let extended = service_extended(&tx, &cfg, now)?;
         let t = insert_ticket(
             &tx, centre, extended, &prefix, domain, None, None, &source, now,
         )?;

@@ -74,7 +74,10 @@ pub(crate) fn apply_requested(
                 ],
             )?;
         }
-        (Some(id), Some(state)) if id == b.case_id && state == "refusal_sent_back" => {
+        // Sent back before, or returned for correction and reopened at the window.
+        (Some(id), Some(state))
+            if id == b.case_id && matches!(state.as_str(), "refusal_sent_back" | "returned") =>
+        {
             tx.execute(
                 "UPDATE hub_case SET state = 'refusal_requested', payload = ?2, updated_at = ?3
                  WHERE id = ?1",
@@ -114,6 +117,30 @@ pub(crate) fn apply_answered(
         }
         None => return Ok(Err(Reject("中心没有该不予受理申请".into()))),
     }
+    // Only a supervisor of the desk's centre answers, and never the one who asked.
+    let (centre, asked_by): (String, String) = tx.query_row(
+        "SELECT d.centre, coalesce(json_extract(c.payload, '$.by'), '') FROM hub_case c
+         JOIN device d ON d.id = c.device_id WHERE c.id = ?1",
+        [&b.case_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let answerer: Option<(String, String, Option<String>, bool)> = tx
+        .query_row(
+            "SELECT u.role, u.centre, ce.level, u.disabled = 0 FROM hub_user u
+             LEFT JOIN centre ce ON ce.code = u.centre WHERE u.name = ?1",
+            [&b.by],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let allowed = answerer.is_some_and(|(role, at, level, enabled)| {
+        enabled && role == "supervisor" && (at == centre || level.as_deref() == Some("county"))
+    });
+    if !allowed || b.by == asked_by {
+        return Ok(Err(Reject(format!(
+            "{} 不是本中心的主管，或是申请人本人，不能答复该不予受理申请",
+            b.by
+        ))));
+    }
     let state = if b.confirmed {
         "refused"
     } else {
@@ -139,7 +166,7 @@ pub(crate) fn apply_withdrawn(
         return Ok(Err(Reject("撤回记录缺少办件编号".into())));
     }
     match state_of(tx, &b.case_id, device)?.as_deref() {
-        Some("refusal_requested" | "refusal_sent_back" | "handed_off") => {
+        Some("refusal_requested" | "refusal_sent_back" | "handed_off" | "returned") => {
             tx.execute(
                 "UPDATE hub_case SET state = 'withdrawn', updated_at = ?2 WHERE id = ?1",
                 params![b.case_id, ts(now)],
@@ -248,18 +275,24 @@ impl HubStore {
             ));
         }
         let tx = self.conn.transaction()?;
-        let found: Option<(String, String)> = tx
+        let found: Option<(String, String, String)> = tx
             .query_row(
-                "SELECT c.id, c.device_id FROM hub_case c JOIN device d ON d.id = c.device_id
+                "SELECT c.id, c.device_id, coalesce(json_extract(c.payload, '$.by'), '')
+                 FROM hub_case c JOIN device d ON d.id = c.device_id
                  WHERE c.number = ?1 AND c.state = 'refusal_requested'
                    AND (?2 IS NULL OR d.centre = ?2)",
                 params![number, centre],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        let Some((id, device)) = found else {
+        let Some((id, device, asked_by)) = found else {
             return Err(bad(format!("no refusal request {number} waiting here")));
         };
+        if asked_by == by {
+            return Err(bad(
+                "the one who asked to refuse does not answer the request",
+            ));
+        }
         let (state, action) = if confirm {
             ("refused", "refusal_confirmed")
         } else {
@@ -284,5 +317,77 @@ impl HubStore {
         tx.commit()?;
         self.audit_hub(by, "refusal_answer", number, action, Some(note), now)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use onewindow_proto::{Op, OpKind, OpStatus};
+
+    use crate::store::HubStore;
+
+    fn now() -> chrono::DateTime<chrono::Utc> {
+        "2026-11-27T03:00:00Z".parse().unwrap()
+    }
+
+    fn op(id: u32, kind: OpKind, payload: serde_json::Value) -> Op {
+        Op {
+            op_id: format!("0190f0f0-0000-7000-8000-{id:012}"),
+            device_seq: id as i64,
+            schema_version: 1,
+            kind: kind.as_str().into(),
+            payload,
+        }
+    }
+
+    #[test]
+    fn only_another_supervisor_of_the_centre_answers_a_refusal_request() {
+        let mut s = HubStore::open_in_memory().unwrap();
+        for (name, role) in [
+            ("li", "clerk"),
+            ("zhou", "supervisor"),
+            ("qian", "supervisor"),
+        ] {
+            s.add_user(name, role, &[], "MAIN", "a long password", now())
+                .unwrap();
+        }
+        let (code, _) = s.create_enrol_code("1 号窗口", Some("W01"), now()).unwrap();
+        let dev = s.enrol(&code, now()).unwrap().device_id;
+        let at = "2026-11-27T03:00:00Z";
+        let asked = serde_json::json!({"case_id": "c1", "number": "W01-20261127-0001",
+            "item_code": "00017200100002", "reason": "不属本中心受理范围", "basis": "某法第八条",
+            "by": "zhou", "at": at});
+        let answer = |by: &str| {
+            serde_json::json!({"case_id": "c1", "number": "W01-20261127-0001",
+                "confirmed": true, "by": by, "at": at})
+        };
+        let r = s
+            .apply_ops(
+                &dev,
+                &[
+                    op(1, OpKind::RefusalRequested, asked),
+                    op(2, OpKind::RefusalAnswered, answer("li")),
+                    op(3, OpKind::RefusalAnswered, answer("zhou")),
+                    op(4, OpKind::RefusalAnswered, answer("qian")),
+                ],
+                now(),
+            )
+            .unwrap();
+        let status: Vec<OpStatus> = r.iter().map(|r| r.status).collect();
+        assert_eq!(
+            status,
+            [
+                OpStatus::Applied,
+                OpStatus::Rejected,
+                OpStatus::Rejected,
+                OpStatus::Applied
+            ],
+            "a clerk, then the requester, are refused; another supervisor answers"
+        );
+        assert!(
+            s.answer_refusal(None, "W01-20261127-0001", true, "", "qian", now())
+                .is_err(),
+            "answered once"
+        );
     }
 }

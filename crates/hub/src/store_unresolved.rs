@@ -142,7 +142,7 @@ impl HubStore {
     }
 
     /// The matters of `centre` (every centre's with `None`): open first (oldest first), then
-    /// the last 50 closed.
+    /// the closed ones, last closed first.
     pub fn unresolved(&self, centre: Option<&str>) -> Result<Vec<Matter>> {
         let mut q = self.conn.prepare(
             "SELECT m.id, m.centre, m.source, m.who, m.contact,
@@ -152,7 +152,9 @@ impl HubStore {
              LEFT JOIN catalog_entity e ON e.entity = 'item' AND e.key = m.item_code
              LEFT JOIN catalog_change ch ON ch.seq = e.seq
              WHERE (?1 IS NULL OR m.centre = ?1)
-             ORDER BY m.closed_at IS NOT NULL, coalesce(m.closed_at, m.recorded_at)
+             ORDER BY m.closed_at IS NOT NULL,
+                      CASE WHEN m.closed_at IS NULL THEN m.recorded_at END,
+                      m.closed_at DESC
              LIMIT 500",
         )?;
         let mut rows: Vec<Matter> = q

@@ -231,7 +231,8 @@ impl Store {
     /// Starts (or restarts) the promised-date clock of the case and its members on `day`.
     pub fn start_clock(&mut self, case_id: &str, day: chrono::NaiveDate) -> Result<()> {
         self.conn.execute(
-            "UPDATE case_record SET clock_from = ?2 WHERE id = ?1 OR bundle_case = ?1",
+            "UPDATE case_record SET clock_from = ?2
+             WHERE (id = ?1 OR bundle_case = ?1) AND clock_from IS NULL",
             params![case_id, day.to_string()],
         )?;
         Ok(())

@@ -563,7 +563,7 @@ impl Store {
             };
             return self.accept(case_id, who, at, &[], &hand_offs);
         }
-        self.transition_inner(case_id, action, who, at, reason, None, None)
+        self.transition_inner(case_id, action, who, at, reason, None, &[])
     }
 
     /// An op that is about no case's state (a 办不成事 record): queued for the hub.
@@ -583,9 +583,9 @@ impl Store {
         who: &Actor,
         at: DateTime<Utc>,
         reason: Option<&str>,
-        report: &OpBody,
+        reports: &[OpBody],
     ) -> Result<CaseRow> {
-        self.transition_inner(case_id, action, who, at, reason, None, Some(report))
+        self.transition_inner(case_id, action, who, at, reason, None, reports)
     }
 
     /// 一次性告知书: the case waits for correction, and the hub is told of the notice (for the
@@ -605,7 +605,7 @@ impl Store {
             at,
             Some(items),
             ticket_id,
-            None,
+            &[],
         )
     }
 
@@ -618,11 +618,11 @@ impl Store {
         at: DateTime<Utc>,
         reason: Option<&str>,
         ticket_id: Option<&str>,
-        report: Option<&OpBody>,
+        reports: &[OpBody],
     ) -> Result<CaseRow> {
         let tx = self.conn.transaction()?;
         let (_, row) = step(&tx, case_id, action, who, at, reason)?;
-        if let Some(body) = report {
+        for body in reports {
             push_op(&tx, body, at)?;
         }
         if action == CaseAction::NotifyCorrection {

@@ -104,7 +104,21 @@ fn stop_clock(
         )
         .optional()?
         .flatten();
-    let Some(from) = from.and_then(|f| f.parse::<chrono::NaiveDate>().ok()) else {
+    // A case accepted before the clock was kept: from its last acceptance.
+    let from = match from.and_then(|f| f.parse::<chrono::NaiveDate>().ok()) {
+        Some(f) => Some(f),
+        None => tx
+            .query_row(
+                "SELECT at FROM case_event WHERE case_id = ?1 AND action = 'accept'
+                 ORDER BY id DESC LIMIT 1",
+                [case_id],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+            .and_then(|at| at.parse::<DateTime<Utc>>().ok())
+            .map(onewindow_domain::ticket::hall_day),
+    };
+    let Some(from) = from else {
         return Ok(());
     };
     tx.execute(
@@ -210,6 +224,23 @@ impl Store {
                             onewindow_domain::ticket::hall_day,
                         );
                         stop_clock(&tx, &case.id, returned, &calendar)?;
+                    }
+                }
+            }
+            // A refusal answered for a 一件事 answers its members too.
+            if steps
+                .iter()
+                .any(|a| matches!(a, CaseAction::ConfirmRefusal | CaseAction::SendBackRefusal))
+            {
+                let members: Vec<String> = tx
+                    .prepare_cached("SELECT id FROM case_record WHERE bundle_case = ?1")?
+                    .query_map([&case.id], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                for m in members {
+                    for a in steps {
+                        if read_case(&tx, &m)?.is_some_and(|c| c.state.apply(*a).is_ok()) {
+                            step(&tx, &m, *a, &who, at, r.note.as_deref())?;
+                        }
                     }
                 }
             }

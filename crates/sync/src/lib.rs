@@ -705,8 +705,18 @@ impl HubClient {
     }
 
     /// The desk's centre's refusal requests waiting for a supervisor.
-    pub async fn pending_refusals(&self) -> Result<onewindow_proto::PendingRefusals, SyncError> {
-        self.get(paths::REFUSALS, &[], None).await
+    pub async fn pending_refusals(
+        &self,
+        session: &str,
+    ) -> Result<onewindow_proto::PendingRefusals, SyncError> {
+        let url = format!("{}{}", self.base, paths::REFUSALS);
+        self.send(
+            self.http
+                .get(url)
+                .header(onewindow_proto::CLERK_SESSION_HEADER, session),
+            paths::REFUSALS,
+        )
+        .await
     }
 
     /// A supervisor signed in here (`session`) answers a refusal request of the centre.
@@ -727,8 +737,15 @@ impl HubClient {
     }
 
     /// The desk's centre's cases overdue or due within two working days.
-    pub async fn due_cases(&self) -> Result<onewindow_proto::DueCases, SyncError> {
-        self.get(paths::DUE_CASES, &[], None).await
+    pub async fn due_cases(&self, session: &str) -> Result<onewindow_proto::DueCases, SyncError> {
+        let url = format!("{}{}", self.base, paths::DUE_CASES);
+        self.send(
+            self.http
+                .get(url)
+                .header(onewindow_proto::CLERK_SESSION_HEADER, session),
+            paths::DUE_CASES,
+        )
+        .await
     }
 
     /// The desk's centre and the items it accepts (`GET /v1/centre-scope`).

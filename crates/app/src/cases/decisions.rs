@@ -375,7 +375,7 @@ impl Cases {
                 &who,
                 now,
                 Some(&refusal_reason(reason, basis)),
-                &report,
+                std::slice::from_ref(&report),
             )
         })?;
         tracing::info!(case = %ctx.case.number, "refusal requested");
@@ -420,6 +420,27 @@ impl Cases {
             return Err(bad(ErrorCode::ReasonRequired, "退回时请写明意见"));
         }
         let who = self.actor();
+        // Never the one who asked; and, once the hub has named them, one of this centre's staff.
+        let asked_by = self
+            .cache
+            .with_store(|s| s.case_events(case_id))?
+            .into_iter()
+            .rev()
+            .find(|e| e.action == Some(CaseAction::RequestRefusal))
+            .map(|e| e.actor);
+        let staff = self
+            .cache
+            .with_store(|s| s.centre_scope())?
+            .map(|s| s.helpers)
+            .unwrap_or_default();
+        if asked_by.as_deref() == Some(who.user.as_str())
+            || (!staff.is_empty() && !staff.contains(&who.user))
+        {
+            return Err(bad(
+                ErrorCode::SupervisorRequired,
+                "须由本中心另一位主管答复，申请人本人不能答复自己的不予受理申请",
+            ));
+        }
         let now = Utc::now();
         let report =
             onewindow_proto::ops::OpBody::RefusalAnswered(onewindow_proto::ops::RefusalAnswered {
@@ -436,7 +457,14 @@ impl Cases {
             (CaseAction::SendBackRefusal, Some(note))
         };
         self.cache.with_store_mut(|s| {
-            s.transition_reported(&ctx.case.id, action, &who, now, reason, &report)
+            s.transition_reported(
+                &ctx.case.id,
+                action,
+                &who,
+                now,
+                reason,
+                std::slice::from_ref(&report),
+            )
         })?;
         tracing::info!(case = %ctx.case.number, confirm, "refusal request answered at the desk");
         self.intake.bump();
@@ -572,6 +600,23 @@ impl Cases {
             by: who.user.clone(),
             at: now,
         });
+        // A 一件事's members are the hub's cases: each is reported withdrawn too.
+        let members: Vec<onewindow_proto::ops::OpBody> = ctx
+            .members
+            .iter()
+            .map(|(m, _, _)| {
+                onewindow_proto::ops::OpBody::Withdrawn(onewindow_proto::ops::Withdrawn {
+                    case_id: m.id.clone(),
+                    number: m.number.clone(),
+                    item_code: m.item_code.clone(),
+                    reason: reason.trim().into(),
+                    by: who.user.clone(),
+                    at: now,
+                })
+            })
+            .collect();
+        let mut reports = vec![report];
+        reports.extend(members);
         self.cache.with_store_mut(|s| {
             s.transition_reported(
                 &ctx.case.id,
@@ -579,7 +624,7 @@ impl Cases {
                 &who,
                 now,
                 Some(reason.trim()),
-                &report,
+                &reports,
             )
         })?;
         self.intake.unfocus(&ctx.case.id);
