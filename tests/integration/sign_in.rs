@@ -164,6 +164,20 @@ async fn a_clerk_signs_in_offline_with_the_cached_verifier_and_five_wrong_passwo
     // The hub locks too: five wrong passwords for zhao through the hub; then the right one
     // is refused by the hub as well, from another desk state.
     let hub = HubProcess::start_at(&data, &addr);
+    // Every sign-in attempt is audited, a refused offline one too, and reaches the hub.
+    d.sync_once().await.unwrap();
+    let refused: i64 = onewindow_tests::hub_db(&data)
+        .query_row(
+            "SELECT count(*) FROM audit_record
+             WHERE action = 'login' AND object = 'zhao' AND result = 'refused: no offline sign-in'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        refused, 1,
+        "the refused offline sign-in is in the hub's copy of the log"
+    );
     for _ in 0..4 {
         d.login("zhao", "nope").await.unwrap_err();
     }

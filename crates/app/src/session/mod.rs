@@ -384,7 +384,16 @@ impl Session {
         now: chrono::DateTime<Utc>,
     ) -> Result<(), AppError> {
         let days = self.config.offline_login_days;
+        // Every sign-in attempt is one audit record with its result, refused ones too.
+        let refused = |result: &str| {
+            self.audit_as(NOBODY, &self.desk_code(), "login", name, result, None);
+        };
         let Some(v) = self.cache.with_store(|s| s.sign_in_verifier(name))? else {
+            refused(if enrolled {
+                "refused: no offline sign-in"
+            } else {
+                "refused: desk not enrolled"
+            });
             return Err(AppError {
                 code: if enrolled {
                     ErrorCode::NoOfflineLogin
@@ -401,6 +410,7 @@ impl Session {
             });
         };
         if !onewindow_domain::login::offline_login_valid(v.verified_at, days, now) {
+            refused("refused: offline sign-in expired");
             return Err(AppError {
                 code: ErrorCode::OfflineLoginExpired,
                 message: format!("离线登录有效期（{days} 天）已过，请在能连接中心时登录"),
