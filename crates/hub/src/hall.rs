@@ -136,11 +136,13 @@ async fn kiosk_page(state: &HubState, centre: &str, error: Option<&str>) -> Resp
     let clock = state.clock();
     let cfg = match state
         .store_call(move |s| {
-            let hours = match s.queue_config(&c)? {
+            // The configuration is read once; the hours only when there is one.
+            let cfg = s.queue_config(&c)?;
+            let hours = match cfg {
                 Some(_) => Some(s.kiosk_hours(&c, clock.now())?),
                 None => None,
             };
-            Ok((s.queue_config(&c)?, s.centre(&c)?, hours))
+            Ok((cfg, s.centre(&c)?, hours))
         })
         .await
     {

@@ -96,21 +96,43 @@ fn clerk_of(req: &onewindow_proto::QueueRequest) -> Result<String, HttpError> {
     Ok(c.to_string())
 }
 
+/// A calling action at the desk's window: its window, the clerk, the step in the store, then
+/// the centre's displays are told.
+async fn at_window<T: Send + 'static>(
+    state: &HubState,
+    headers: &HeaderMap,
+    body: Result<Json<onewindow_proto::QueueRequest>, JsonRejection>,
+    act: impl FnOnce(
+        &mut crate::store::HubStore,
+        &crate::store_queue::DeskWindow,
+        &str,
+        &onewindow_proto::QueueRequest,
+        chrono::DateTime<chrono::Utc>,
+    ) -> Result<T, crate::store::HubStoreError>
+    + Send
+    + 'static,
+) -> Result<Json<T>, HttpError> {
+    let clock = state.clock();
+    let window = desk_window(state, headers).await?;
+    let Json(req) = body?;
+    let clerk = clerk_of(&req)?;
+    let centre = window.centre.clone();
+    let out = state
+        .with_store(move |s| act(s, &window, &clerk, &req, clock.now()))
+        .await?;
+    state.board_changed(&centre);
+    Ok(Json(out))
+}
+
 pub(crate) async fn queue_call_next(
     State(state): State<HubState>,
     headers: HeaderMap,
     body: Result<Json<onewindow_proto::QueueRequest>, JsonRejection>,
 ) -> Result<Json<onewindow_proto::QueueAnswer>, HttpError> {
-    let clock = state.clock();
-    let window = desk_window(&state, &headers).await?;
-    let Json(req) = body?;
-    let clerk = clerk_of(&req)?;
-    let centre = window.centre.clone();
-    let answer = state
-        .with_store(move |s| s.call_next(&window.centre, window.number, &clerk, clock.now()))
-        .await?;
-    state.board_changed(&centre);
-    Ok(Json(answer))
+    at_window(&state, &headers, body, |s, w, clerk, _, now| {
+        s.call_next(&w.centre, w.number, clerk, now)
+    })
+    .await
 }
 
 pub(crate) async fn queue_step(
@@ -118,26 +140,18 @@ pub(crate) async fn queue_step(
     headers: HeaderMap,
     body: Result<Json<onewindow_proto::QueueRequest>, JsonRejection>,
 ) -> Result<Json<onewindow_proto::QueueAnswer>, HttpError> {
-    let clock = state.clock();
-    let window = desk_window(&state, &headers).await?;
-    let Json(req) = body?;
-    let clerk = clerk_of(&req)?;
-    let action = req.action.clone().unwrap_or_default();
-    let centre = window.centre.clone();
-    let answer = state
-        .with_store(move |s| {
-            s.queue_step(
-                &window.centre,
-                window.number,
-                &action,
-                req.transfer_to.as_ref(),
-                &clerk,
-                clock.now(),
-            )
-        })
-        .await?;
-    state.board_changed(&centre);
-    Ok(Json(answer))
+    at_window(&state, &headers, body, |s, w, clerk, req, now| {
+        let action = req.action.as_deref().unwrap_or_default();
+        s.queue_step(
+            &w.centre,
+            w.number,
+            action,
+            req.transfer_to.as_ref(),
+            clerk,
+            now,
+        )
+    })
+    .await
 }
 
 pub(crate) async fn queue_window(
@@ -145,19 +159,11 @@ pub(crate) async fn queue_window(
     headers: HeaderMap,
     body: Result<Json<onewindow_proto::QueueRequest>, JsonRejection>,
 ) -> Result<Json<onewindow_proto::WindowLive>, HttpError> {
-    let clock = state.clock();
-    let window = desk_window(&state, &headers).await?;
-    let Json(req) = body?;
-    let clerk = clerk_of(&req)?;
-    let to = req.action.clone().unwrap_or_default();
-    let centre = window.centre.clone();
-    let live = state
-        .with_store(move |s| {
-            s.set_window_state(&window.centre, window.number, &to, &clerk, clock.now())
-        })
-        .await?;
-    state.board_changed(&centre);
-    Ok(Json(live))
+    at_window(&state, &headers, body, |s, w, clerk, req, now| {
+        let to = req.action.as_deref().unwrap_or_default();
+        s.set_window_state(&w.centre, w.number, to, clerk, now)
+    })
+    .await
 }
 
 pub(crate) async fn queue_walk_in(
