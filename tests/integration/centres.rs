@@ -6,8 +6,8 @@
 use onewindow_app::dto::{ErrorCode, NewCaseRequest};
 use onewindow_hub::store::HubStore;
 use onewindow_tests::{
-    HubProcess, add_user_at, code_in, demo_hub_data, hub_cli, hub_cli_refused, kiosk_browser_at,
-    office_browser,
+    HubProcess, add_user_at, code_in, demo_hub_data, get_page, hub_cli, hub_cli_refused,
+    kiosk_browser_at, office_browser,
 };
 
 use crate::support::{accepted_case, desk, mock_keyring};
@@ -27,11 +27,6 @@ fn enrol_at(data: &std::path::Path, desk: &str, code: &str, centre: &str) -> Str
         "--centre",
         centre,
     ]))
-}
-
-async fn page(web: &reqwest::Client, url: String) -> (u16, String) {
-    let r = web.get(url).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -175,7 +170,7 @@ async fn a_town_and_the_county_hall_each_run_their_own_queue_figures_and_supervi
             .unwrap();
         assert_eq!(r.status(), 303);
     }
-    let (_, kiosk_page) = page(&town_kiosk, format!("{base}/kiosk")).await;
+    let (_, kiosk_page) = get_page(&town_kiosk, format!("{base}/kiosk")).await;
     assert!(kiosk_page.contains("青溪镇便民服务中心"), "{kiosk_page}");
     assert!(
         !kiosk_page.contains("domain-SCJG"),
@@ -213,18 +208,18 @@ async fn a_town_and_the_county_hall_each_run_their_own_queue_figures_and_supervi
 
     // Each centre's display: its own calls only; /display lists the centres.
     let anon = reqwest::Client::new();
-    let (_, town_tv) = page(&anon, format!("{base}/display/QX")).await;
+    let (_, town_tv) = get_page(&anon, format!("{base}/display/QX")).await;
     assert!(
         town_tv.contains("青溪镇便民服务中心") && town_tv.contains("A001"),
         "{town_tv}"
     );
     assert!(!town_tv.contains("A002"), "{town_tv}");
     assert!(town_tv.contains("data-events=\"/display/QX/events\""));
-    let (_, county_tv) = page(&anon, format!("{base}/display/MAIN")).await;
+    let (_, county_tv) = get_page(&anon, format!("{base}/display/MAIN")).await;
     assert!(county_tv.contains("A002"), "{county_tv}");
-    let (_, all) = page(&anon, format!("{base}/display")).await;
+    let (_, all) = get_page(&anon, format!("{base}/display")).await;
     assert!(all.contains("/display/QX") && all.contains("/display/MAIN"));
-    assert_eq!(page(&anon, format!("{base}/display/NOPE")).await.0, 404);
+    assert_eq!(get_page(&anon, format!("{base}/display/NOPE")).await.0, 404);
 
     // Cases from both centres reach the one back office.
     let town_case = accepted_case(&town, 1).await;
@@ -271,7 +266,7 @@ async fn a_town_and_the_county_hall_each_run_their_own_queue_figures_and_supervi
 
     // The town's supervisor sees the town only.
     let (web, _) = office_browser(&base, "qian", "town supervisor pass").await;
-    let (status, hall) = page(&web, format!("{base}/office/hall")).await;
+    let (status, hall) = get_page(&web, format!("{base}/office/hall")).await;
     assert_eq!(status, 200);
     assert!(hall.contains("青溪镇便民服务中心"), "{hall}");
     for refused in [
@@ -280,10 +275,10 @@ async fn a_town_and_the_county_hall_each_run_their_own_queue_figures_and_supervi
         "/office/figures?rollup=1",
         "/office/figures.xlsx?centre=MAIN",
     ] {
-        let (status, body) = page(&web, format!("{base}{refused}")).await;
+        let (status, body) = get_page(&web, format!("{base}{refused}")).await;
         assert_eq!(status, 403, "{refused}: {body}");
     }
-    let (_, figures) = page(&web, format!("{base}/office/figures")).await;
+    let (_, figures) = get_page(&web, format!("{base}/office/figures")).await;
     assert!(figures.contains("青溪镇便民服务中心"), "{figures}");
     let tickets = |page: &str, key: &str| -> String {
         page.split(&format!("data-key=\"{key}\""))
@@ -294,7 +289,7 @@ async fn a_town_and_the_county_hall_each_run_their_own_queue_figures_and_supervi
             .to_string()
     };
     assert_eq!(tickets(&figures, "all"), "1", "the town's one ticket");
-    let (_, audit) = page(&web, format!("{base}/office/audit")).await;
+    let (_, audit) = get_page(&web, format!("{base}/office/audit")).await;
     assert!(audit.contains("data-desk=\"QX01\""), "{audit}");
     assert!(
         !audit.contains("data-desk=\"W01\"") && !audit.contains("id=\"hub-audit\""),
@@ -303,10 +298,10 @@ async fn a_town_and_the_county_hall_each_run_their_own_queue_figures_and_supervi
 
     // The county's supervisor sees every centre and the county roll-up.
     let (web, _) = office_browser(&base, "zhou", "county supervisor pass").await;
-    let (status, town_hall) = page(&web, format!("{base}/office/hall?centre=QX")).await;
+    let (status, town_hall) = get_page(&web, format!("{base}/office/hall?centre=QX")).await;
     assert_eq!(status, 200);
     assert!(town_hall.contains("青溪镇便民服务中心"));
-    let (_, rollup) = page(&web, format!("{base}/office/figures?rollup=1")).await;
+    let (_, rollup) = get_page(&web, format!("{base}/office/figures?rollup=1")).await;
     assert!(rollup.contains("id=\"by-centre\""), "{rollup}");
     assert_eq!(tickets(&rollup, "all"), "3");
     assert_eq!(tickets(&rollup, "MAIN"), "2");
@@ -326,7 +321,7 @@ async fn a_town_and_the_county_hall_each_run_their_own_queue_figures_and_supervi
 
     // The approver works county-wide: both centres' cases, each with its centre, filterable.
     let (web, _) = office_browser(&base, "wang", "approver pass 123").await;
-    let (_, list) = page(&web, format!("{base}/office")).await;
+    let (_, list) = get_page(&web, format!("{base}/office")).await;
     assert!(
         list.contains(&town_case) && list.contains(&county_case),
         "{list}"
@@ -335,7 +330,7 @@ async fn a_town_and_the_county_hall_each_run_their_own_queue_figures_and_supervi
         list.contains("data-centre=\"QX\">青溪镇便民服务中心"),
         "{list}"
     );
-    let (_, only_town) = page(&web, format!("{base}/office?centre=QX")).await;
+    let (_, only_town) = get_page(&web, format!("{base}/office?centre=QX")).await;
     assert!(only_town.contains(&town_case) && !only_town.contains(&county_case));
     hub.kill();
 }

@@ -8,7 +8,7 @@ use onewindow_tests::{HubProcess, add_user_at, demo_hub_data, enrol_code, office
 use crate::support::{desk, mock_keyring};
 
 async fn page(web: &reqwest::Client, url: String) -> String {
-    web.get(url).send().await.unwrap().text().await.unwrap()
+    onewindow_tests::get_page(web, url).await.1
 }
 
 #[tokio::test(flavor = "multi_thread")]

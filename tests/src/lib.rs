@@ -9,7 +9,7 @@ use std::time::Duration;
 /// The repository root.
 mod web;
 pub use web::{
-    browser, csrf, csrf_blocking, csrf_of, kiosk_browser, kiosk_browser_at, kiosk_link,
+    browser, csrf, csrf_blocking, csrf_of, get_page, kiosk_browser, kiosk_browser_at, kiosk_link,
     kiosk_link_at, kiosk_post_blocking, kiosk_post_blocking_at, office_browser,
 };
 

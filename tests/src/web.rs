@@ -155,3 +155,9 @@ pub async fn office_browser(base: &str, name: &str, password: &str) -> (reqwest:
     assert_eq!(r.status(), 303, "{name} signs in");
     (web, t)
 }
+
+/// A page as a browser gets it: its status and its text.
+pub async fn get_page(web: &reqwest::Client, url: String) -> (u16, String) {
+    let r = web.get(url).send().await.expect("the hub answers");
+    (r.status().as_u16(), r.text().await.expect("a page"))
+}
