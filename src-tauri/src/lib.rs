@@ -16,7 +16,7 @@ use onewindow_app::dto::{
     DomainView, ErrorCode, Flash, FollowUpView, ItemGuide, NewCaseRequest, QueueView,
     RejectedOpView, SaveIntakeRequest, SearchRequest, SearchResponse, WindowInfo,
 };
-use onewindow_app::dto::{ApplicantScreenView, HallBoardView, RevealView};
+use onewindow_app::dto::{ApplicantScreenView, HallBoardView, OfflineSignInEnding, RevealView};
 use onewindow_app::launch::LaunchOptions;
 use onewindow_app::{Desk, logs};
 use tauri::{Emitter, Manager, State};
@@ -436,6 +436,13 @@ async fn login_user(
     password: String,
 ) -> Result<DeskStatus, AppError> {
     desk.login(&name, &password).await
+}
+
+#[tauri::command]
+async fn offline_sign_ins_ending(
+    desk: DeskState<'_>,
+) -> Result<Vec<OfflineSignInEnding>, AppError> {
+    desk.offline_sign_ins_ending()
 }
 
 #[tauri::command]

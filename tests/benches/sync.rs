@@ -226,7 +226,7 @@ fn main() {
     let code = onewindow_tests::enrol_code(&data, "window");
     let desk = Desk::open(DeskConfig {
         sync_interval: Duration::from_secs(3600),
-        today: Some("2026-11-27".parse().unwrap()),
+        clock: onewindow_domain::clock::Clock::starting_on("2026-11-27".parse().unwrap()),
         hot_folder: tmp.path().join("window/scans"),
         printer: onewindow_app::print::PrintTarget::Folder(tmp.path().join("window/printed")),
         cache_key: onewindow_app::cache_key::CacheKey::Fixed(onewindow_tests::TEST_CACHE_KEY),

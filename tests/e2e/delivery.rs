@@ -10,7 +10,7 @@ fn enrolment_decision_and_delivery_at_the_window() {
     let tmp = tempfile::tempdir().unwrap();
     let data = demo_hub_with_approver(tmp.path());
     let code = onewindow_tests::enrol_code(&data, "综合受理 1 号窗口");
-    let hub = HubProcess::start(&data);
+    let hub = HubProcess::start_args(&data, "127.0.0.1:0", None, &["--now", TEST_NOW]);
     let hub_addr = hub.addr.clone();
     let hub_url = hub.url();
     let (_xvfb, display) = start_xvfb();
@@ -28,8 +28,8 @@ fn enrolment_decision_and_delivery_at_the_window() {
             desk_data.to_str().unwrap(),
             "--sync-interval-ms",
             "500",
-            "--today",
-            "2026-11-27",
+            "--now",
+            TEST_NOW,
             "--hot-folder",
             hot.to_str().unwrap(),
             "--printer",
@@ -169,7 +169,7 @@ fn enrolment_decision_and_delivery_at_the_window() {
         });
         s.screenshot(&shots.join("34-applicant-rated.png"));
         s.switch_to_window(&main);
-        let today = onewindow_hub::store_queue::hall_day(chrono::Utc::now()).to_string();
+        let today = test_day();
         let figures = onewindow_hub::store::HubStore::open_dir(&data)
             .unwrap()
             .figures(Some("MAIN"), &today)
@@ -297,8 +297,13 @@ fn enrolment_decision_and_delivery_at_the_window() {
         wait_until("W01-001 done", Duration::from_secs(10), || {
             count(&s, "#queue-number") == 0
         });
-        hub = Some(HubProcess::start_at(&data, &hub_addr));
-        let today = onewindow_hub::store_queue::hall_day(chrono::Utc::now()).to_string();
+        hub = Some(HubProcess::start_args(
+            &data,
+            &hub_addr,
+            None,
+            &["--now", TEST_NOW],
+        ));
+        let today = test_day();
         wait_until(
             "the offline ticket on the hub",
             Duration::from_secs(30),
@@ -323,4 +328,12 @@ fn enrolment_decision_and_delivery_at_the_window() {
     if let Some(hub) = hub {
         hub.kill();
     }
+}
+
+/// The hall day of the test clocks (the hub and the desk both start at [`TEST_NOW`]).
+fn test_day() -> String {
+    let now = chrono::DateTime::parse_from_rfc3339(TEST_NOW)
+        .unwrap()
+        .to_utc();
+    onewindow_hub::store_queue::hall_day(now).to_string()
 }

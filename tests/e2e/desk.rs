@@ -304,7 +304,7 @@ fn acceptance_at_the_window_from_scan_to_receipt() {
         "--desk-code",
         "RC01",
     ]));
-    let hub = HubProcess::start(&data);
+    let hub = HubProcess::start_args(&data, "127.0.0.1:0", None, &["--now", TEST_NOW]);
     let (_xvfb, display) = start_xvfb();
     let (_driver, base) = start_driver(&display);
     let desk_data = tmp.path().join("desk");
@@ -323,8 +323,8 @@ fn acceptance_at_the_window_from_scan_to_receipt() {
             "500",
             "--desk-code",
             "RC01",
-            "--today",
-            "2026-11-27",
+            "--now",
+            TEST_NOW,
             "--hot-folder",
             hot.to_str().unwrap(),
             "--printer",

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use onewindow_proto::OpKind;
 use onewindow_tests::{
-    HubProcess, demo_hub_data, demo_hub_data_with_elicences, pdf_text, profile_dir, root,
+    HubProcess, TEST_NOW, demo_hub_data, demo_hub_data_with_elicences, pdf_text, profile_dir, root,
     scan_fixture, write_slowly,
 };
 use webdriver::{Key, Session};

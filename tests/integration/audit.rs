@@ -2,7 +2,7 @@
 
 use onewindow_app::dto::ErrorCode;
 use onewindow_hub::store::HubStore;
-use onewindow_tests::TestHub;
+use onewindow_tests::{TEST_NOW, TestHub};
 
 use crate::support::{accepted_case, desk, mock_keyring};
 
@@ -13,6 +13,7 @@ async fn the_audit_log_reaches_the_hub_as_a_chain_and_an_edited_record_is_flagge
         .desk("1 号窗口")
         .user("liu", "clerk", "window clerk pass")
         .user("zhou", "supervisor", "hall supervisor pass")
+        .now(TEST_NOW)
         .start();
     let code = h.code("1 号窗口");
     let TestHub { tmp, data, hub, .. } = h;

@@ -31,7 +31,7 @@ fn five_day_catalog(dir: &Path) -> std::path::PathBuf {
 
 fn desk_on(dir: &Path, hub: &HubProcess, today: &str) -> std::sync::Arc<Desk> {
     Desk::open(DeskConfig {
-        today: Some(today.parse().unwrap()),
+        clock: onewindow_domain::clock::Clock::starting_on(today.parse().unwrap()),
         ..onewindow_tests::test_desk_config(dir, hub.url())
     })
 }

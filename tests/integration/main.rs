@@ -520,6 +520,7 @@ mod audit;
 mod centres;
 mod crash;
 mod deadlines;
+mod desk_clock;
 mod hours;
 mod office;
 mod queue;

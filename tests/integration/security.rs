@@ -9,7 +9,7 @@ use onewindow_domain::audit::{AuditRecord, AuditSigner, GENESIS};
 use onewindow_hub::store::HubStore;
 use onewindow_proto::{ApiErrorCode, Op, OpKind, OpStatus};
 use onewindow_sync::{HubClient, SyncError};
-use onewindow_tests::{HubProcess, TestHub, demo_hub_data_with_elicences, hub_binary};
+use onewindow_tests::{HubProcess, TEST_NOW, TestHub, demo_hub_data_with_elicences, hub_binary};
 
 use crate::support::{accepted_case, desk, mock_keyring, office_client, sha256_hex};
 
@@ -277,6 +277,7 @@ async fn audit_records_are_signed_checked_on_receipt_and_stored_edits_are_found(
         .desk("1 号窗口")
         .user("liu", "clerk", "window clerk pass")
         .user("zhou", "supervisor", "hall supervisor pass")
+        .now(TEST_NOW)
         .start();
     let code = h.code("1 号窗口");
     let TestHub { tmp, data, hub, .. } = h;

@@ -4,7 +4,7 @@
 use onewindow_app::dto::ErrorCode;
 use onewindow_app::dto::NewCaseRequest;
 use onewindow_hub::store::HubStore;
-use onewindow_tests::{HubProcess, TestHub, demo_hub_data, enrol_code};
+use onewindow_tests::{HubProcess, TEST_NOW, TestHub, demo_hub_data, enrol_code};
 
 use crate::support::{accepted_case, desk, mock_keyring};
 
@@ -119,7 +119,9 @@ async fn a_clerk_signs_in_offline_with_the_cached_verifier_and_five_wrong_passwo
     for (name, pass) in [("liu", "window clerk pass"), ("zhao", "another clerk pass")] {
         onewindow_tests::add_user(&data, name, "clerk", pass);
     }
-    let hub = HubProcess::start(&data);
+    // The hub's clock and the desk's start at one instant: the sign-in horizon and the audit
+    // dates are compared across them.
+    let hub = HubProcess::start_args(&data, "127.0.0.1:0", None, &["--now", TEST_NOW]);
     let addr = hub.addr.clone();
     let d = desk(tmp.path(), hub.url());
     d.enrol(&hub.url(), &code, "").await.unwrap();
@@ -163,7 +165,7 @@ async fn a_clerk_signs_in_offline_with_the_cached_verifier_and_five_wrong_passwo
 
     // The hub locks too: five wrong passwords for zhao through the hub; then the right one
     // is refused by the hub as well, from another desk state.
-    let hub = HubProcess::start_at(&data, &addr);
+    let hub = HubProcess::start_args(&data, &addr, None, &["--now", TEST_NOW]);
     // Every sign-in attempt is audited, a refused offline one too, and reaches the hub.
     d.sync_once().await.unwrap();
     let refused: i64 = onewindow_tests::hub_db(&data)
@@ -195,20 +197,19 @@ async fn a_clerk_signs_in_offline_with_the_cached_verifier_and_five_wrong_passwo
         .unwrap();
     assert!(from_desk.starts_with("desk:"), "{from_desk}");
     let mut store = HubStore::open_dir(&data).unwrap();
+    let hub_now = chrono::DateTime::parse_from_rfc3339(TEST_NOW)
+        .unwrap()
+        .to_utc()
+        + chrono::Duration::minutes(1);
     assert!(matches!(
         store
-            .verify_user("zhao", "another clerk pass", &from_desk, chrono::Utc::now())
+            .verify_user("zhao", "another clerk pass", &from_desk, hub_now)
             .unwrap(),
         onewindow_hub::store_office::SignIn::Locked(_)
     ));
     assert!(matches!(
         store
-            .verify_user(
-                "zhao",
-                "another clerk pass",
-                "192.0.2.7",
-                chrono::Utc::now()
-            )
+            .verify_user("zhao", "another clerk pass", "192.0.2.7", hub_now)
             .unwrap(),
         onewindow_hub::store_office::SignIn::Ok(_)
     ));

@@ -748,13 +748,23 @@ impl TestHub {
     }
 }
 
+/// The instant a test desk's clock starts at (`test_desk_config`); a hub whose records are
+/// compared with the desk's times (audit dates, sign-in horizons) starts there too
+/// (`TestHub::now(TEST_NOW)`, `serve --now`).
+pub const TEST_NOW: &str = "2026-11-27T09:00:00+08:00";
+
 /// The configuration of a desk for the tests: under `dir` (cache in `desk/`, hot folder
-/// `scans/`, printer folder `printed/`), syncing by hand, on 2026-11-27, the test cache key.
+/// `scans/`, printer folder `printed/`), syncing by hand, its clock starting at [`TEST_NOW`],
+/// the test cache key.
 pub fn test_desk_config(dir: &Path, hub_url: String) -> onewindow_app::DeskConfig {
     onewindow_app::DeskConfig {
         sync_interval: std::time::Duration::from_secs(3600),
         printer: onewindow_app::print::PrintTarget::Folder(dir.join("printed")),
-        today: Some("2026-11-27".parse().unwrap()),
+        clock: onewindow_domain::clock::Clock::starting_at(
+            chrono::DateTime::parse_from_rfc3339(TEST_NOW)
+                .unwrap()
+                .to_utc(),
+        ),
         hot_folder: dir.join("scans"),
         cache_key: onewindow_app::cache_key::CacheKey::Fixed(TEST_CACHE_KEY),
         ..onewindow_app::DeskConfig::new(dir.join("desk"), hub_url)

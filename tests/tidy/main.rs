@@ -76,11 +76,15 @@ fn rules() -> Vec<Rule> {
             production_only: false,
         },
         Rule {
-            name: "the hub reads time only from its clock",
-            fix: "use the Clock in HubState (state.now(), or state.clock() inside a store call)",
-            needles: vec!["Utc::now()".into()],
-            applies: |p| p.starts_with("crates/hub/src/") && p.ends_with(".rs"),
-            allowed: |p| p == "crates/hub/src/clock.rs",
+            name: "desk and hub read time only from their clock",
+            fix: "the hub: the Clock in HubState (state.now(), or state.clock() inside a store \
+                  call); the desk: its DeskConfig's clock (config.now(), store.now())",
+            needles: vec!["Utc::now()".into(), "Local::now()".into()],
+            applies: |p| {
+                (p.starts_with("crates/") && p.contains("/src/") || p.starts_with("src-tauri/src/"))
+                    && p.ends_with(".rs")
+            },
+            allowed: |p| p == "crates/domain/src/clock.rs",
             production_only: true,
         },
         Rule {
@@ -693,23 +697,39 @@ fn hand_made_cryptography_is_found() {
 }
 
 #[test]
-fn the_hub_reading_the_system_clock_is_found() {
+fn reading_the_system_clock_outside_the_clock_is_found() {
     let files = [
         file(
             "crates/hub/src/office.rs",
             "let now = chrono::Utc::now();\n",
         ),
-        file("crates/hub/src/clock.rs", "Utc::now() + self.offset\n"),
+        file("crates/domain/src/clock.rs", "Utc::now() + self.offset\n"),
         file(
             "crates/hub/src/store_audit.rs",
             "fn f() {}\n#[cfg(test)]\nmod tests { fn t() { let now = Utc::now(); } }\n",
         ),
-        file("crates/app/src/desk.rs", "let now = Utc::now();\n"),
+        file(
+            "crates/app/src/queue.rs",
+            "let day = Local::now().date_naive();\n",
+        ),
+        file("src-tauri/src/lib.rs", "let now = chrono::Utc::now();\n"),
+        file(
+            "crates/sync/src/pull.rs",
+            "// not Utc::now(): the store's clock\n",
+        ),
+        file("tests/integration/queue.rs", "let now = Utc::now();\n"),
     ];
-    let found = check(&rule("the hub reads time only from its clock"), &files);
+    let found = check(
+        &rule("desk and hub read time only from their clock"),
+        &files,
+    );
     assert_eq!(
         found.iter().map(|v| v.file.as_str()).collect::<Vec<_>>(),
-        ["crates/hub/src/office.rs"]
+        [
+            "crates/hub/src/office.rs",
+            "crates/app/src/queue.rs",
+            "src-tauri/src/lib.rs"
+        ]
     );
 }
 

@@ -12,6 +12,8 @@ import type { DeskStatus } from '../src/ipc';
 import App from '../src/App.svelte';
 import { emitDeskStatus, emitScreenLocked } from './mock-ipc';
 import StatusBar from '../src/components/StatusBar.svelte';
+import LockScreen from '../src/components/LockScreen.svelte';
+import LoginPanel from '../src/components/LoginPanel.svelte';
 import { watchIdle } from '../src/lib/idle';
 import {
   bundles,
@@ -493,5 +495,45 @@ describe('an enrolled desk with nobody signed in', () => {
     await user.keyboard('正确密码{Enter}');
     await waitFor(() => expect(document.getElementById('lock-screen')).toBeNull());
     expect(text(byId('error-line'))).toContain(refusal.message);
+  });
+});
+
+describe('the last day of an offline sign-in', () => {
+  const ending = [
+    { name: '王丽', last_day: '2026-12-31', last_day_label: '12月31日', days_left: 5 },
+    { name: '李强', last_day: '2027-01-02', last_day_label: '1月2日', days_left: 0 },
+  ];
+
+  it('the sign-in screen names every clerk whose offline sign-in ends within a week', async () => {
+    m.offlineSignInsEnding.mockResolvedValue(ending);
+    render(LockScreen, { props: { user: null, signIn: true, onunlocked: vi.fn() } });
+    await waitFor(() => expect(document.getElementById('offline-sign-in-ending')).not.toBeNull());
+    const lines = [...byId('offline-sign-in-ending').querySelectorAll('li')].map((li) => text(li));
+    expect(lines).toEqual([
+      '王丽：离线登录有效至 12月31日（含，还有 5 天），请在此之前在能连接中心时登录一次。',
+      '李强：离线登录有效至 1月2日（含，今天是最后一天），请在此之前在能连接中心时登录一次。',
+    ]);
+  });
+
+  it('the lock screen names only the locked clerk; the F11 panel names everyone', async () => {
+    m.offlineSignInsEnding.mockResolvedValue(ending);
+    const locked = render(LockScreen, { props: { user: userView(), onunlocked: vi.fn() } });
+    await waitFor(() => expect(document.getElementById('offline-sign-in-ending')).not.toBeNull());
+    expect(text(byId('offline-sign-in-ending'))).toContain('王丽');
+    expect(text(byId('offline-sign-in-ending'))).not.toContain('李强');
+    locked.unmount();
+    render(LoginPanel, {
+      props: { user: null, enrolled: true, onloggedin: vi.fn(), onclose: vi.fn() },
+    });
+    await waitFor(() => expect(byId('offline-sign-in-ending').querySelectorAll('li')).toHaveLength(2));
+  });
+
+  it('nothing is shown when no offline sign-in ends soon, or the cache cannot say', async () => {
+    m.offlineSignInsEnding.mockRejectedValue({ code: 'cache_unavailable', message: '缓存不可用' });
+    render(LockScreen, { props: { user: userView(), onunlocked: vi.fn() } });
+    await Promise.resolve();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(document.getElementById('offline-sign-in-ending')).toBeNull();
+    expect(m.offlineSignInsEnding).toHaveBeenCalledTimes(1);
   });
 });

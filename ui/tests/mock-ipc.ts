@@ -80,5 +80,7 @@ export function mockCommands(actual: Record<string, unknown>): Record<string, un
   mocked.onCaseRevision = caseRevision.listen();
   mocked.onApplicantScreen = applicantScreen.listen();
   mocked.onScreenLocked = onScreenLockedMock();
+  // Read by the sign-in and lock screens as they open: nobody's offline sign-in ends soon.
+  mocked.offlineSignInsEnding = vi.fn(async () => []);
   return mocked;
 }

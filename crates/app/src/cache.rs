@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::Utc;
 use onewindow_store::{Store, StoreError};
 
 use crate::cache_key::CacheKey;
@@ -34,6 +33,8 @@ pub(crate) struct Cache {
     problem: DeskMutex<Option<CacheProblem>>,
     /// The status's cache reads, with the store and change stamp they were read at.
     status_reads: DeskMutex<Option<(StoreStamp, Arc<StatusReads>)>>,
+    /// The desk's clock (names a damaged cache moved aside).
+    clock: onewindow_domain::clock::Clock,
 }
 
 pub(crate) fn store_error(e: StoreError) -> AppError {
@@ -106,6 +107,7 @@ impl Cache {
             slot: DeskRwLock::new(Rank::StoreSlot, None),
             problem: DeskMutex::new(Rank::CacheProblem, None),
             status_reads: DeskMutex::new(Rank::StatusReads, None),
+            clock: config.clock.clone(),
             path,
         };
         let key = match cache.key_source.get(&cache.path) {
@@ -118,7 +120,10 @@ impl Cache {
         };
         *cache.key.relock() = Some(key);
         match Store::open_encrypted(&cache.path, &key) {
-            Ok(store) => *cache.slot.write_now() = Some(Arc::new(Mutex::new(store))),
+            Ok(store) => {
+                let store = store.with_clock(cache.clock.clone());
+                *cache.slot.write_now() = Some(Arc::new(Mutex::new(store)))
+            }
             Err(e) => cache.refuse(&e),
         }
         (cache, Some(key))
@@ -247,7 +252,7 @@ impl Cache {
         let path = &self.path;
         let mut slot = self.slot.write_now();
         *slot = None;
-        let stamp = Utc::now().format("%Y%m%d%H%M%S");
+        let stamp = self.clock.now().format("%Y%m%d%H%M%S");
         for suffix in ["", "-wal", "-shm"] {
             let from = PathBuf::from(format!("{}{suffix}", path.display()));
             if from.exists() {
@@ -272,7 +277,9 @@ impl Cache {
                 message: p.message.clone(),
             })?,
         };
-        let store = Store::open_encrypted(path, &key).map_err(store_error)?;
+        let store = Store::open_encrypted(path, &key)
+            .map_err(store_error)?
+            .with_clock(self.clock.clone());
         *slot = Some(Arc::new(Mutex::new(store)));
         // The problem ranks before the slot: cleared once the slot is let go.
         drop(slot);

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use onewindow_sync::SyncError;
 
 use crate::cache::Cache;
@@ -32,9 +32,6 @@ use crate::queue::Queue;
 use crate::screens::{Screens, follow};
 use crate::session::Session;
 use crate::sync_loops::SyncLoops;
-
-/// China Standard Time, for the calendar day at the window.
-const CHINA: i32 = 8 * 3600;
 
 /// How the desk is set up; everything from outside comes in here.
 #[derive(Debug, Clone)]
@@ -66,8 +63,8 @@ pub struct DeskConfig {
     pub printer: crate::print::PrintTarget,
     /// Where the ID card reader's software drops `wz.txt` and the photo.
     pub card_reader_dir: Option<PathBuf>,
-    /// A fixed calendar day for training and tests; `None`: today in China.
-    pub today: Option<chrono::NaiveDate>,
+    /// The desk's one clock: every service reads the time here (`--now`, `--today`).
+    pub clock: onewindow_domain::clock::Clock,
     /// How often each call is announced (at least once).
     pub announce_repeat: u32,
     /// Render announcements to WAV files in this folder instead of the sound card (tests,
@@ -105,7 +102,7 @@ impl DeskConfig {
             scan_stability: Duration::from_millis(800),
             printer: crate::print::PrintTarget::Cups { destination: None },
             card_reader_dir: None,
-            today: None,
+            clock: onewindow_domain::clock::Clock::system(),
             announce_repeat: 1,
             announce_to_wav: None,
             hall_display: None,
@@ -116,13 +113,14 @@ impl DeskConfig {
         }
     }
 
-    /// The calendar day at the window (China time), or the configured training day.
+    /// The calendar day at the window (China time) by the desk's clock.
     pub fn today(&self) -> NaiveDate {
-        self.today.unwrap_or_else(|| {
-            Utc::now()
-                .with_timezone(&FixedOffset::east_opt(CHINA).expect("valid offset"))
-                .date_naive()
-        })
+        self.clock.today()
+    }
+
+    /// Now, by the desk's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 }
 
@@ -284,6 +282,11 @@ impl Desk {
     pub async fn login(&self, name: &str, password: &str) -> Result<DeskStatus, AppError> {
         self.session.login(name, password).await?;
         Ok(self.status())
+    }
+
+    /// The clerks whose offline sign-in ends within a week.
+    pub fn offline_sign_ins_ending(&self) -> Result<Vec<OfflineSignInEnding>, AppError> {
+        self.session.offline_sign_ins_ending()
     }
 
     pub fn logout(&self) -> DeskStatus {

@@ -103,6 +103,18 @@ pub struct UserView {
     pub offline: bool,
 }
 
+/// A clerk whose offline sign-in on this desk ends soon (named from a week before).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct OfflineSignInEnding {
+    pub name: String,
+    /// The last day it signs in offline, whole (`2026-12-31`, China time).
+    pub last_day: String,
+    /// `12月31日`.
+    pub last_day_label: String,
+    /// Days from today to that day (0: today is the last).
+    pub days_left: u32,
+}
+
 /// Sync health of the push side.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct PushStatus {
@@ -722,6 +734,7 @@ pub fn export_all(cfg: &ts_rs::Config) -> Result<(), ts_rs::ExportError> {
     ApplicantScreenView::export_all(cfg)?;
     HallBoardView::export_all(cfg)?;
     RevealView::export_all(cfg)?;
+    OfflineSignInEnding::export_all(cfg)?;
     Ok(())
 }
 

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use chrono::Utc;
 use onewindow_intake::watch::{self, Pace, Watch, WatchMode};
 use onewindow_intake::{Arrival, Held, HotFolder, IntakeConfig, Outcome, Seal, Taken};
 use onewindow_store::cases::Attachment;
@@ -546,7 +545,7 @@ impl Intake {
         };
         let file = attachment_of(t, None);
         self.cache
-            .with_store_mut(|s| s.add_waiting_scan(&file, why, Utc::now()))
+            .with_store_mut(|s| s.add_waiting_scan(&file, why, self.desk.now()))
             .map(|_| tracing::info!(why = why.as_str(), "scan waits for the clerk"))
             .map_err(|e| not_recorded(t, &e))
     }
@@ -582,10 +581,9 @@ impl Intake {
         let mut listed = 0;
         for t in &found.scans {
             let file = attachment_of(t, None);
-            match self
-                .cache
-                .with_store_mut(|s| s.add_waiting_scan(&file, WaitReason::Recovered, Utc::now()))
-            {
+            match self.cache.with_store_mut(|s| {
+                s.add_waiting_scan(&file, WaitReason::Recovered, self.desk.now())
+            }) {
                 Ok(_) => listed += 1,
                 // The blob stays; the next start finds it again.
                 Err(e) => tracing::error!(code = %e.code, "recovered scan cannot be listed"),
@@ -614,7 +612,7 @@ impl Intake {
     ) -> Result<bool, AppError> {
         let file = attachment_of(t, slot);
         self.cache
-            .with_store_mut(|s| s.attach(case_id, &file, Utc::now()))
+            .with_store_mut(|s| s.attach(case_id, &file, self.desk.now()))
     }
 
     /// The case on the clerk's screen (taking scans), if any.

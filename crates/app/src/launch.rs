@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::DeskConfig;
 use crate::print::PrintTarget;
@@ -25,7 +25,10 @@ pub struct LaunchOptions {
     pub hot_folder: Option<PathBuf>,
     pub printer: Option<PrintTarget>,
     pub card_reader_dir: Option<PathBuf>,
+    /// A training day: the desk's clock starts at 09:00 of it (China time).
     pub today: Option<NaiveDate>,
+    /// The desk's clock starts at this instant and runs on (tests, training).
+    pub now: Option<DateTime<Utc>>,
     /// Open the hall display window, fullscreen on this monitor (1 = the first).
     pub hall_display: Option<u32>,
 }
@@ -64,7 +67,7 @@ struct Settings {
 
 pub const USAGE: &str = "onewindow-desk [--hub-url URL] [--data-dir DIR] [--ready-file FILE] [--sync-interval-ms N]
                [--desk-code CODE] [--hot-folder DIR] [--printer cups|cups:QUEUE|folder:DIR]
-               [--card-reader-dir DIR] [--today YYYY-MM-DD] [--hall-display MONITOR]
+               [--card-reader-dir DIR] [--today YYYY-MM-DD] [--now RFC3339] [--hall-display MONITOR]
   environment: ONEWINDOW_HUB_URL, ONEWINDOW_DATA_DIR, ONEWINDOW_READY_FILE, ONEWINDOW_SYNC_INTERVAL_MS,
                ONEWINDOW_DESK_CODE, ONEWINDOW_HOT_FOLDER, ONEWINDOW_PRINTER, ONEWINDOW_CARD_READER_DIR,
                ONEWINDOW_TODAY, ONEWINDOW_HALL_DISPLAY, ONEWINDOW_ANNOUNCE_WAV (announce into WAV
@@ -87,6 +90,14 @@ fn check_desk_code(code: &str) -> Result<String, String> {
             "desk code must be 1-16 ASCII letters or digits, got {code:?}"
         ))
     }
+}
+
+fn check_now(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.to_utc())
+        .map_err(|_| {
+            format!("--now must be an RFC 3339 instant like 2026-11-27T09:00:00+08:00, got {s:?}")
+        })
 }
 
 fn check_day(s: &str) -> Result<NaiveDate, String> {
@@ -143,6 +154,7 @@ impl LaunchOptions {
                 "--printer" => o.printer = Some(PrintTarget::parse(&value()?)?),
                 "--card-reader-dir" => o.card_reader_dir = Some(PathBuf::from(value()?)),
                 "--today" => o.today = Some(check_day(&value()?)?),
+                "--now" => o.now = Some(check_now(&value()?)?),
                 "--hall-display" => o.hall_display = Some(check_monitor(&value()?)?),
                 other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
             }
@@ -181,6 +193,19 @@ impl LaunchOptions {
         }
         if o.today.is_none() {
             o.today = env("ONEWINDOW_TODAY").map(|d| check_day(&d)).transpose()?;
+        }
+        if o.now.is_none() {
+            o.now = env("ONEWINDOW_NOW").map(|t| check_now(&t)).transpose()?;
+        }
+        // `--today` derives from `--now` when both are given: they must agree.
+        if let (Some(day), Some(now)) = (o.today, o.now) {
+            let at = onewindow_domain::clock::Clock::starting_at(now).today();
+            if at != day {
+                return Err(format!(
+                    "--today {day} disagrees with --now {} (that is {at} in China)",
+                    now.to_rfc3339()
+                ));
+            }
         }
         if o.hall_display.is_none() {
             o.hall_display = env("ONEWINDOW_HALL_DISPLAY")
@@ -275,7 +300,11 @@ impl LaunchOptions {
                 }),
             printer: self.printer.or(saved_printer).unwrap_or(defaults.printer),
             card_reader_dir: self.card_reader_dir.or(saved.card_reader_dir),
-            today: self.today,
+            clock: match (self.now, self.today) {
+                (Some(at), _) => onewindow_domain::clock::Clock::starting_at(at),
+                (None, Some(day)) => onewindow_domain::clock::Clock::starting_on(day),
+                (None, None) => onewindow_domain::clock::Clock::system(),
+            },
             announce_repeat: saved.announce_repeat.unwrap_or(1).clamp(1, 5),
             cache_key: crate::cache_key::CacheKey::Keyring,
             low_disk_mb: saved.low_disk_mb.unwrap_or(crate::cache::LOW_DISK_MB),

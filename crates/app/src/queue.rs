@@ -8,7 +8,6 @@
 //! one is at the window, calling works from them first; then the hub's queue again.
 
 use crate::error::ErrorCode;
-use chrono::Utc;
 use onewindow_announce::{Announcer, SystemVoice, WavVoice};
 use onewindow_domain::ticket::{Ticket, TicketState, TransferTo};
 use onewindow_proto::ApiErrorCode;
@@ -49,6 +48,7 @@ pub(crate) struct Queue {
     local: DeskMutex<QueueLocal>,
     /// Call announcements, one at a time.
     announcer: Announcer,
+    clock: onewindow_domain::clock::Clock,
 }
 
 impl Queue {
@@ -58,6 +58,7 @@ impl Queue {
             session,
             local: DeskMutex::new(Rank::Queue, QueueLocal::default()),
             announcer: announcer(config),
+            clock: config.clock.clone(),
         }
     }
 }
@@ -148,7 +149,7 @@ impl Queue {
             .map(|t| t.as_ticket());
         let offline_waiting = self
             .cache
-            .with_store(|s| s.offline_waiting(Utc::now()))
+            .with_store(|s| s.offline_waiting(self.clock.now()))
             .unwrap_or(0);
         let offline = local.hub_down || offline_current.is_some() || offline_waiting > 0;
         let current = offline_current.or(local.current.clone());
@@ -251,14 +252,16 @@ impl Queue {
     /// cannot be reached, from the offline queue.
     pub async fn queue_call_next(&self) -> Result<dto::QueueView, AppError> {
         let (client, window) = self.queue_client()?;
-        let offline_waiting = self.cache.with_store(|s| s.offline_waiting(Utc::now()))?;
+        let offline_waiting = self
+            .cache
+            .with_store(|s| s.offline_waiting(self.clock.now()))?;
         if offline_waiting == 0 {
             match client.queue_call_next(&self.session.user_name()).await {
                 Ok(answer) => {
                     // The window moved on: an offline ticket it had is done.
                     let who = self.session.user_name();
                     self.cache
-                        .with_store_mut(|s| s.offline_finish_current(&who, Utc::now()))?;
+                        .with_store_mut(|s| s.offline_finish_current(&who, self.clock.now()))?;
                     return Ok(self.hub_called(answer));
                 }
                 Err(e @ SyncError::Unreachable { .. }) => {
@@ -272,7 +275,7 @@ impl Queue {
             }
         }
         let who = self.session.user_name();
-        let called = self.offline(|s| s.offline_call_next(&who, Utc::now()))?;
+        let called = self.offline(|s| s.offline_call_next(&who, self.clock.now()))?;
         let flash = match &called {
             Some(t) => {
                 tracing::info!(ticket = %t.number, "offline ticket called");
@@ -323,7 +326,7 @@ impl Queue {
             _ if serving_hub => None,
             _ => self
                 .cache
-                .with_store(|s| s.offline_ticket_to_rate(Utc::now()))
+                .with_store(|s| s.offline_ticket_to_rate(self.clock.now()))
                 .ok()
                 .flatten()
                 .map(|t| t.id),
@@ -365,7 +368,7 @@ impl Queue {
         let (client, window) = self.queue_client()?;
         if self.offline_current()?.is_some() {
             let who = self.session.user_name();
-            let t = self.offline(|s| s.offline_step(action, &who, Utc::now()))?;
+            let t = self.offline(|s| s.offline_step(action, &who, self.clock.now()))?;
             let n = &t.number;
             let text = match action {
                 "recall" => {
@@ -468,7 +471,7 @@ impl Queue {
             Ok(answer) => {
                 let who = self.session.user_name();
                 self.cache
-                    .with_store_mut(|s| s.offline_finish_current(&who, Utc::now()))?;
+                    .with_store_mut(|s| s.offline_finish_current(&who, self.clock.now()))?;
                 let n = answer
                     .ticket
                     .as_ref()
@@ -490,8 +493,9 @@ impl Queue {
                     local.current.is_some()
                 } || self.offline_current()?.is_some();
                 let (who, desk) = (self.session.user_name(), self.session.desk_code());
-                let t = self
-                    .offline(|s| s.offline_issue(&desk, window, domain, &who, !busy, Utc::now()))?;
+                let t = self.offline(|s| {
+                    s.offline_issue(&desk, window, domain, &who, !busy, self.clock.now())
+                })?;
                 tracing::info!(ticket = %t.number, "offline walk-in ticket issued");
                 let text = if busy {
                     format!(
@@ -529,7 +533,7 @@ impl Queue {
     pub(crate) fn link_ticket_to_case(&self, case_number: &str) {
         if let Ok(true) = self
             .cache
-            .with_store_mut(|s| s.offline_link_case(case_number, Utc::now()))
+            .with_store_mut(|s| s.offline_link_case(case_number, self.clock.now()))
         {
             return;
         }
@@ -562,7 +566,7 @@ impl Queue {
             Some(dto::WindowState::Closed) => "本窗口已关闭",
             Some(dto::WindowState::Open) | None => "本窗口恢复服务",
         };
-        tracing::info!(state = %live.state, at = %Utc::now(), "window state set");
+        tracing::info!(state = %live.state, at = %self.clock.now(), "window state set");
         self.local.relock().window_state = state;
         Ok(self.queue_view(Some(Flash {
             ok: true,

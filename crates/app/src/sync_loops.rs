@@ -234,7 +234,7 @@ impl SyncLoops {
                     let mut sync = self.sync.relock();
                     sync.connectivity = Some(true);
                     sync.last_error = None;
-                    sync.last_success = Some(Utc::now());
+                    sync.last_success = Some(self.config.now());
                 }
                 let changed = self.catalog.pulled(report.state.clone(), scope_changed)?;
                 // A supervisor signed in here watches the centre's deadlines.
@@ -400,7 +400,7 @@ impl SyncLoops {
         match &result {
             Ok(r) => {
                 *problem = None;
-                *self.last_push.relock() = Some(Utc::now());
+                *self.last_push.relock() = Some(self.config.now());
                 if r.applied + r.rejected + r.duplicate > 0 {
                     // Hand-offs acknowledged: the case on screen moved on.
                     self.intake.bump();
@@ -513,7 +513,7 @@ impl SyncLoops {
     pub fn resend_op(&self, op_id: &str) -> Result<Vec<dto::RejectedOpView>, AppError> {
         let who = self.session.user_name();
         self.cache
-            .with_store_mut(|s| s.resend_op(op_id, &who, Utc::now()))?;
+            .with_store_mut(|s| s.resend_op(op_id, &who, self.config.now()))?;
         self.rejected_ops()
     }
 
@@ -531,7 +531,7 @@ impl SyncLoops {
         }
         let who = self.session.user_name();
         self.cache
-            .with_store_mut(|s| s.discard_op(op_id, reason, &who, Utc::now()))?;
+            .with_store_mut(|s| s.discard_op(op_id, reason, &who, self.config.now()))?;
         self.rejected_ops()
     }
 

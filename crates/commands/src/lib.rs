@@ -120,6 +120,9 @@ macro_rules! desk_commands {
         deliver_case: Window [main] (case_id: String, by_post: bool, tracking: String) -> CaseView;
         /// A clerk signs in (checked by the hub; the desk must be enrolled); also unlocks a locked screen.
         login_user: Always [main] (name: String, password: String) -> DeskStatus;
+        /// The clerks whose offline sign-in on this desk ends within a week, with the last day (the
+        /// sign-in and lock screens name it).
+        offline_sign_ins_ending: Always [main] () -> Vec<OfflineSignInEnding>;
         /// 锁屏 now (idle, or the clerk asked): every window-work command is refused until someone signs
         /// in again (the same clerk, or another one taking over); the open case stays as it was. Nobody
         /// signed in: nothing happens (the answer says `locked: false`).

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod case;
 pub mod catalog;
 pub mod centre;
+pub mod clock;
 pub mod elicence;
 pub mod hours;
 pub mod login;

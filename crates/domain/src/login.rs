@@ -3,7 +3,7 @@
 //! verifier of each clerk's last good sign-in so they can sign in offline for 30 days (an
 //! administrator's setting); the password is still asked every time.
 
-use chrono::{DateTime, Duration, FixedOffset, Utc};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc};
 
 /// Failed passwords in a row that lock a name.
 pub const MAX_FAILURES: u32 = 5;
@@ -85,9 +85,36 @@ pub fn wrong_password_message(after: &Attempts) -> String {
     }
 }
 
+/// The sign-in screen names the last day of a clerk's offline sign-in from this many days
+/// before it.
+pub const OFFLINE_LOGIN_WARN_DAYS: u32 = 7;
+
+/// The last day a verifier checked by the hub at `verified_at` signs in offline: the whole
+/// `days`-th calendar day (China time) after that day, as a clerk reads "30 days". `None`
+/// when offline sign-in is switched off (`days` = 0).
+pub fn offline_login_last_day(verified_at: DateTime<Utc>, days: u32) -> Option<NaiveDate> {
+    (days > 0).then(|| crate::ticket::hall_day(verified_at) + Duration::days(days as i64))
+}
+
 /// Whether a verifier checked by the hub at `verified_at` still signs in offline at `now`.
 pub fn offline_login_valid(verified_at: DateTime<Utc>, days: u32, now: DateTime<Utc>) -> bool {
-    now <= verified_at + Duration::days(days as i64)
+    offline_login_last_day(verified_at, days)
+        .is_some_and(|last| now <= crate::clock::end_of_day(last))
+}
+
+/// Whether the sign-in screen names the last day at `now`: from a week before it, until it
+/// has passed.
+pub fn offline_login_ending(last_day: NaiveDate, now: DateTime<Utc>) -> Option<u32> {
+    let today = crate::ticket::hall_day(now);
+    let left = (last_day - today).num_days();
+    (0..=OFFLINE_LOGIN_WARN_DAYS as i64)
+        .contains(&left)
+        .then_some(left as u32)
+}
+
+/// `12月26日`.
+pub fn day_label(day: NaiveDate) -> String {
+    format!("{}月{}日", day.month(), day.day())
 }
 
 #[cfg(test)]
@@ -113,14 +140,35 @@ mod tests {
     }
 
     #[test]
-    fn offline_sign_in_lasts_the_days_set() {
-        let t0: DateTime<Utc> = "2026-11-01T02:00:00Z".parse().unwrap();
-        assert!(offline_login_valid(t0, 30, t0 + Duration::days(30)));
-        assert!(!offline_login_valid(
-            t0,
-            30,
-            t0 + Duration::days(30) + Duration::seconds(1)
-        ));
-        assert!(!offline_login_valid(t0, 0, t0 + Duration::seconds(1)));
+    fn offline_sign_in_lasts_to_the_end_of_the_thirtieth_calendar_day() {
+        // Checked at 10:30 on 1 December (China): good through the whole of 31 December.
+        let t0: DateTime<Utc> = "2026-12-01T02:30:00Z".parse().unwrap();
+        let last = offline_login_last_day(t0, 30).unwrap();
+        assert_eq!(last.to_string(), "2026-12-31");
+        assert_eq!(day_label(last), "12月31日");
+        let late_on_day_30: DateTime<Utc> = "2026-12-31T15:59:00Z".parse().unwrap();
+        assert!(
+            offline_login_valid(t0, 30, late_on_day_30),
+            "23:59 on day 30"
+        );
+        let next_morning: DateTime<Utc> = "2026-12-31T16:00:00Z".parse().unwrap();
+        assert!(
+            !offline_login_valid(t0, 30, next_morning),
+            "00:00 on day 31"
+        );
+        assert_eq!(offline_login_last_day(t0, 0), None);
+        assert!(!offline_login_valid(t0, 0, t0));
+        // Named from a week before the last day, until the day has passed.
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(offline_login_ending(last, at("2026-12-23T15:00:00Z")), None);
+        assert_eq!(
+            offline_login_ending(last, at("2026-12-24T01:00:00Z")),
+            Some(7)
+        );
+        assert_eq!(
+            offline_login_ending(last, at("2026-12-31T01:00:00Z")),
+            Some(0)
+        );
+        assert_eq!(offline_login_ending(last, next_morning), None);
     }
 }

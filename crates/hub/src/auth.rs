@@ -56,9 +56,9 @@ pub async fn check_password(
         SignInFrom::Desk(device) => format!("desk:{device}"),
     };
     let name = name.trim().to_string();
-    let (n, a) = (name.clone(), address.clone());
+    let (n, a, c) = (name.clone(), address.clone(), clock.clone());
     let hash = match state
-        .store_call(move |s| s.password_gate(&n, &a, clock.now()))
+        .store_call(move |s| s.password_gate(&n, &a, c.now()))
         .await?
     {
         PasswordGate::Throttled(until) => return Ok(SignInCheck::Throttled(until)),

@@ -65,7 +65,7 @@ pub fn read_calendar_file(path: &Path) -> Result<BTreeMap<i32, YearCalendar>, Ve
 pub fn read_elicences_file(path: &Path) -> Result<Vec<RegistryHolder>, Vec<ImportIssue>> {
     onewindow_domain::elicence::parse_registry(
         &utf8(path, read(path)?)?,
-        chrono::Local::now().date_naive(),
+        onewindow_domain::clock::Clock::system().today(),
     )
 }
 

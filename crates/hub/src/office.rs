@@ -81,10 +81,10 @@ pub async fn login(
         SignInCheck::Throttled(_) => ("login_failed", "throttled"),
     };
     let good = matches!(checked, SignInCheck::Good(_));
-    let (n, detail) = (name.clone(), format!("来自 {address}"));
+    let (n, detail, c) = (name.clone(), format!("来自 {address}"), clock.clone());
     let session = state
         .store_call(move |s| {
-            let now = clock.now();
+            let now = c.now();
             s.audit_hub(&n, action, &n, result, Some(&detail), now)?;
             if good {
                 s.open_office_session(&n, now).map(Some)

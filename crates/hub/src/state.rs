@@ -116,7 +116,7 @@ impl HubState {
 
     /// The hub's clock, to read the time inside a store call.
     pub(crate) fn clock(&self) -> Clock {
-        self.clock
+        self.clock.clone()
     }
 
     pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {

@@ -105,6 +105,11 @@ pub const HUB_MIGRATIONS: &[Migration] = &[
         name: "0018_unresolved",
         sql: include_str!("../../../migrations/hub/0018_unresolved.sql"),
     },
+    Migration {
+        version: 19,
+        name: "0019_ticket_cases",
+        sql: include_str!("../../../migrations/hub/0019_ticket_cases.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

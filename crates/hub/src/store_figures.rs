@@ -101,7 +101,8 @@ impl HubStore {
                         avg(CASE WHEN served_at IS NOT NULL AND done_at IS NOT NULL
                             THEN (julianday(done_at) - julianday(served_at)) * 1440 END),
                         sum(state = 'no_show'),
-                        count(t.case_number),
+                        coalesce(sum((SELECT count(*) FROM ticket_case tc
+                                      WHERE tc.ticket_id = t.id)), 0),
                         count(rt.id),
                         coalesce(sum(rt.level >= 3), 0),
                         coalesce(sum((SELECT count(*) FROM notice_issued n

@@ -138,6 +138,9 @@ pub(crate) fn apply_offline_ticket(
             extended
         ],
     )?;
+    for number in t.served_cases() {
+        crate::store_queue::link_case(tx, &t.ticket_id, number)?;
+    }
     for s in t.steps.iter().filter(|s| s.action != "link") {
         tx.execute(
             "INSERT INTO queue_event (ticket_id, window_no, kind, by_user, at, detail, centre)

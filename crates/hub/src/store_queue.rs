@@ -630,22 +630,38 @@ impl HubStore {
         })
     }
 
-    /// Links the window's current ticket to the case it became.
+    /// Links the window's current ticket to a case it served: a ticket may serve several,
+    /// and each is kept (the ticket's `case_number` names the last, for ratings).
     pub fn link_ticket_case(
         &mut self,
         centre: &str,
         window: u32,
         case_number: &str,
     ) -> Result<bool> {
-        Ok(self.conn.execute(
-            "UPDATE queue_ticket SET case_number = ?2
-             WHERE centre = ?3 AND window_no = ?1 AND state IN ('called', 'serving')",
-            params![window, case_number, centre],
-        )? > 0)
+        let tx = self.conn.transaction()?;
+        let Some(current) = current_ticket(&tx, centre, window)? else {
+            return Ok(false);
+        };
+        tx.execute(
+            "UPDATE queue_ticket SET case_number = ?2 WHERE id = ?1",
+            params![current.id, case_number],
+        )?;
+        link_case(&tx, &current.id, case_number)?;
+        tx.commit()?;
+        Ok(true)
     }
 }
 
 pub use crate::store_tidal::{DomainLoad, Reassignment, TidalSuggestion};
+
+/// Records that ticket `id` served case `case_number` (once, however often it is said).
+pub(crate) fn link_case(tx: &Transaction<'_>, id: &str, case_number: &str) -> Result<()> {
+    tx.execute(
+        "INSERT OR IGNORE INTO ticket_case (ticket_id, case_number) VALUES (?1, ?2)",
+        params![id, case_number],
+    )?;
+    Ok(())
+}
 
 /// The ticket called or being served at `window`.
 fn current_ticket(tx: &Transaction<'_>, centre: &str, window: u32) -> Result<Option<Ticket>> {

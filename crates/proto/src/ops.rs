@@ -260,7 +260,7 @@ impl OpBody {
             OpBody::RefusalRequested(b) => vec![b.number.as_str()],
             OpBody::RefusalAnswered(b) => vec![b.number.as_str()],
             OpBody::Withdrawn(b) => vec![b.number.as_str()],
-            OpBody::OfflineTicket(t) => t.case_number.as_deref().into_iter().collect(),
+            OpBody::OfflineTicket(t) => t.served_cases(),
             OpBody::OfflineRating(_) | OpBody::UnresolvedRecorded(_) => vec![],
         };
         numbers.into_iter().filter(|n| !n.is_empty()).collect()
@@ -558,12 +558,30 @@ pub struct OfflineTicket {
     pub done_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub clerk: Option<String>,
+    /// The last case the ticket served (what a hub of the previous release reads).
     #[serde(default)]
     pub case_number: Option<String>,
+    /// Every case the ticket served, in the order they were linked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub case_numbers: Vec<String>,
     #[serde(default)]
     pub steps: Vec<TicketStep>,
     #[serde(default)]
     pub rating: Option<Rating>,
+}
+
+impl OfflineTicket {
+    /// Every case the ticket served, each once: `case_numbers`, or the one `case_number` a
+    /// desk of the previous release sends.
+    pub fn served_cases(&self) -> Vec<&str> {
+        let mut all: Vec<&str> = self.case_numbers.iter().map(String::as_str).collect();
+        if let Some(last) = self.case_number.as_deref()
+            && !all.contains(&last)
+        {
+            all.push(last);
+        }
+        all
+    }
 }
 
 /// `queue.offline_rating`.

@@ -203,8 +203,11 @@ fn parse_op(s: &str) -> Result<ChangeOp> {
     }
 }
 
-fn now_rfc3339() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+impl Store {
+    fn now_rfc3339(&self) -> String {
+        self.now()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
 }
 
 impl Store {
@@ -257,6 +260,7 @@ impl Store {
             ));
         }
 
+        let now = self.now_rfc3339();
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO sync_stream (stream) VALUES (?1) ON CONFLICT(stream) DO NOTHING",
@@ -298,7 +302,6 @@ impl Store {
                 tx.execute("DELETE FROM catalog_staging", [])?;
             }
         }
-        let now = now_rfc3339();
         match &page.checkpoint {
             Some(v) => tx.execute(
                 "UPDATE sync_stream SET cursor = ?2, staged_cursor = ?2, version_id = ?3,
@@ -350,6 +353,7 @@ impl Store {
             }
             None => None,
         };
+        let now = self.now_rfc3339();
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO sync_stream (stream) VALUES (?1) ON CONFLICT(stream) DO NOTHING",
@@ -365,7 +369,7 @@ impl Store {
         tx.execute(
             "UPDATE sync_stream SET cursor = max(cursor, ?2), staged_cursor = max(cursor, ?2),
                last_pull_at = ?3 WHERE stream = ?1",
-            params![QUEUE_CONFIG, page.next_cursor, now_rfc3339()],
+            params![QUEUE_CONFIG, page.next_cursor, now],
         )?;
         tx.commit()?;
         self.stream_state(QUEUE_CONFIG)
@@ -418,6 +422,7 @@ impl Store {
             };
             years.push((ch.year, cal));
         }
+        let now = self.now_rfc3339();
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO sync_stream (stream) VALUES (?1) ON CONFLICT(stream) DO NOTHING",
@@ -435,7 +440,7 @@ impl Store {
         }
         tx.execute(
             "UPDATE sync_stream SET cursor = ?2, staged_cursor = ?2, last_pull_at = ?3 WHERE stream = ?1",
-            params![CALENDAR, page.next_cursor, now_rfc3339()],
+            params![CALENDAR, page.next_cursor, now],
         )?;
         tx.commit()?;
         self.stream_state(CALENDAR)

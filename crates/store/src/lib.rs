@@ -93,6 +93,11 @@ pub const DESK_MIGRATIONS: &[migrate::Migration] = &[
         name: "0014_case_clock",
         sql: include_str!("../../../migrations/desk/0014_case_clock.sql"),
     },
+    migrate::Migration {
+        version: 15,
+        name: "0015_ticket_cases",
+        sql: include_str!("../../../migrations/desk/0015_ticket_cases.sql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -345,6 +350,8 @@ pub fn keyed_connection(path: &Path, key: &[u8; 32]) -> Result<Connection> {
 pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
+    /// The desk's clock: stamps what the store writes on its own (a stream's last pull).
+    clock: onewindow_domain::clock::Clock,
 }
 
 impl std::fmt::Debug for Store {
@@ -437,15 +444,28 @@ impl Store {
         let mut store = Store {
             conn,
             path: Some(path.to_path_buf()),
+            clock: onewindow_domain::clock::Clock::system(),
         };
         store.configure()?;
         Ok(store)
+    }
+
+    /// The store reads the time from `clock` (the desk's) from now on.
+    pub fn with_clock(mut self, clock: onewindow_domain::clock::Clock) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, by the desk's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     pub fn open_in_memory() -> Result<Store> {
         let mut store = Store {
             conn: Connection::open_in_memory()?,
             path: None,
+            clock: onewindow_domain::clock::Clock::system(),
         };
         store.configure()?;
         Ok(store)

@@ -131,7 +131,8 @@ fn push_ended(tx: &Transaction<'_>, id: &str, at: DateTime<Utc>) -> Result<()> {
            'ticket_id', id, 'number', number, 'domain', domain, 'window', window_no,
            'issued_at', issued_at, 'state', state, 'recalls', recalls, 'called_at', called_at,
            'served_at', served_at, 'done_at', done_at, 'clerk', clerk,
-           'case_number', case_number, 'steps', json(steps),
+           'case_number', case_number, 'case_numbers', json(case_numbers),
+           'steps', json(steps),
            'rating', CASE WHEN rated_level IS NULL THEN NULL ELSE json_object(
              'level', rated_level, 'reasons', json(rated_reasons), 'comment', rated_comment,
              'at', rated_at) END)
@@ -331,8 +332,13 @@ impl Store {
         let Some(t) = current(&tx)? else {
             return Ok(false);
         };
+        // Each case the ticket served is kept; `case_number` names the last (the rating's).
         tx.execute(
-            "UPDATE offline_ticket SET case_number = ?2 WHERE id = ?1",
+            "UPDATE offline_ticket SET case_number = ?2,
+               case_numbers = CASE WHEN EXISTS (SELECT 1 FROM json_each(case_numbers)
+                                                WHERE value = ?2)
+                 THEN case_numbers ELSE json_insert(case_numbers, '$[#]', ?2) END
+             WHERE id = ?1",
             params![t.id, case_number],
         )?;
         add_step(&tx, &t.id, "link", "", at)?;

@@ -80,6 +80,21 @@ impl Store {
         Ok(())
     }
 
+    /// Each name with a verifier, and when the hub last checked it.
+    pub fn sign_in_verified_at(&self) -> Result<Vec<(String, DateTime<Utc>)>> {
+        let mut q = self.conn.prepare(
+            "SELECT name, verified_at FROM sign_in
+             WHERE verifier IS NOT NULL AND verified_at IS NOT NULL ORDER BY name",
+        )?;
+        let rows = q
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(name, at)| parse_ts(Some(at)).map(|at| (name, at)))
+            .collect())
+    }
+
     /// The verifier of `name`'s last sign-in checked by the hub.
     pub fn sign_in_verifier(&self, name: &str) -> Result<Option<Verifier>> {
         type Row = (Option<String>, String, Option<String>, Option<String>);

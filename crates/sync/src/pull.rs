@@ -177,8 +177,7 @@ pub async fn pull_centre_scope(
         }) => return Ok(false),
         Err(e) => return Err(e),
     };
-    let now = chrono::Utc::now();
-    blocking(store, move |s| s.save_centre_scope(&scope, now)).await
+    blocking(store, move |s| s.save_centre_scope(&scope, s.now())).await
 }
 
 /// Pulls the back office's results for this desk's cases; each page and its cursor commit
@@ -199,14 +198,13 @@ pub async fn pull_results(
             )));
         }
         let has_more = page.has_more;
-        let now = chrono::Utc::now();
         if page.results.is_empty() {
             blocking(store, move |s| {
-                s.touch_stream(onewindow_store::push::RESULTS, now)
+                s.touch_stream(onewindow_store::push::RESULTS, s.now())
             })
             .await?;
         } else {
-            moved += blocking(store, move |s| s.apply_results_page(&page, now)).await?;
+            moved += blocking(store, move |s| s.apply_results_page(&page, s.now())).await?;
         }
         if !has_more {
             return Ok(moved);
@@ -233,9 +231,8 @@ pub async fn fetch_result_files(
                 f.case_id
             )))
         })?;
-        let now = chrono::Utc::now();
         blocking(store, move |s| {
-            s.record_result_file(&f.case_id, &f.sha256, &rel, now)
+            s.record_result_file(&f.case_id, &f.sha256, &rel, s.now())
         })
         .await?;
         fetched += 1;

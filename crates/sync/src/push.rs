@@ -226,8 +226,7 @@ pub async fn push_outbox(
                 }
             }
         }
-        let now = chrono::Utc::now();
-        blocking(store, move |s| s.record_answers(&answers, now)).await?;
+        blocking(store, move |s| s.record_answers(&answers, s.now())).await?;
         // Ops still waiting stay pending for the next round; go on past them.
         after_seq = last;
     }

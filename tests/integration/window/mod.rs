@@ -40,7 +40,7 @@ fn config(dir: &Path, hub_url: String, today: &str) -> DeskConfig {
         hot_folder: dir.join("scans"),
         printer: PrintTarget::Folder(dir.join("printed")),
         card_reader_dir: Some(dir.join("card")),
-        today: Some(today.parse().unwrap()),
+        clock: onewindow_domain::clock::Clock::starting_on(today.parse().unwrap()),
         cache_key: onewindow_app::cache_key::CacheKey::Fixed(onewindow_tests::TEST_CACHE_KEY),
         ..DeskConfig::new(dir.join("desk"), hub_url)
     }

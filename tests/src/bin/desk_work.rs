@@ -32,7 +32,7 @@ fn main() {
         hot_folder: data.join("scans"),
         scan_stability: Duration::from_millis(150),
         printer: PrintTarget::Folder(data.join("printed")),
-        today: Some("2026-11-27".parse().unwrap()),
+        clock: onewindow_domain::clock::Clock::starting_on("2026-11-27".parse().unwrap()),
         cache_key: onewindow_app::cache_key::CacheKey::Fixed(onewindow_tests::TEST_CACHE_KEY),
         ..DeskConfig::new(data.join("desk"), hub.clone())
     };

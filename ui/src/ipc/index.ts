@@ -74,6 +74,7 @@ export type { ScenarioChoice } from './bindings/ScenarioChoice';
 export type { WindowInfo } from './bindings/WindowInfo';
 export type { PushStatus } from './bindings/PushStatus';
 export type { UserView } from './bindings/UserView';
+export type { OfflineSignInEnding } from './bindings/OfflineSignInEnding';
 export type { QueueWindowView } from './bindings/QueueWindowView';
 export type { QueueView } from './bindings/QueueView';
 export type { TicketView } from './bindings/TicketView';

@@ -233,7 +233,7 @@ impl Cases {
         let new_photo = applicant.card.as_ref().and_then(|c| c.photo_sha256.clone());
         let case_id = ctx.case.id.clone();
         self.cache.with_store_mut(|s| {
-            s.save_intake(&case_id, applicant, form, Utc::now())?;
+            s.save_intake(&case_id, applicant, form, self.config.now())?;
             for t in &changed_targets {
                 s.drop_overrides_for(&case_id, t)?;
             }
@@ -292,7 +292,7 @@ impl Cases {
         match client.elicences(&holder, number, &session).await {
             Ok(found) => {
                 let saved = self.cache.with_store_mut(|s| {
-                    s.save_elicences(case_id, &holder, &found.licences, Utc::now())
+                    s.save_elicences(case_id, &holder, &found.licences, self.config.now())
                 });
                 if saved.is_ok() {
                     self.elicence_errors.relock().remove(case_id);

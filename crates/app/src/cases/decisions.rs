@@ -8,64 +8,65 @@ impl Cases {
     pub fn new_case(&self, req: &dto::NewCaseRequest) -> Result<CaseView, AppError> {
         let today = self.today();
         let who = self.actor();
-        let id = match (&req.item_code, &req.bundle_code) {
-            (Some(code), None) => {
-                let item = self
-                    .cache
-                    .with_store(|s| s.item(code))?
-                    .ok_or_else(|| bad(ErrorCode::NotFound, format!("目录中没有事项 {code}")))?;
-                if item.scenarios.is_empty() {
-                    return Err(bad(
-                        ErrorCode::NotALeaf,
-                        format!("「{}」下还有子项，请选择具体的办理项再受理", item.name),
-                    ));
-                }
-                let scenario = match &req.scenario_code {
-                    Some(c) if item.scenarios.iter().any(|s| &s.code == c) => Some(c.clone()),
-                    Some(c) => {
+        let id =
+            match (&req.item_code, &req.bundle_code) {
+                (Some(code), None) => {
+                    let item = self.cache.with_store(|s| s.item(code))?.ok_or_else(|| {
+                        bad(ErrorCode::NotFound, format!("目录中没有事项 {code}"))
+                    })?;
+                    if item.scenarios.is_empty() {
                         return Err(bad(
-                            ErrorCode::BadScenario,
-                            format!("事项「{}」没有情形 {c}", item.name),
+                            ErrorCode::NotALeaf,
+                            format!("「{}」下还有子项，请选择具体的办理项再受理", item.name),
                         ));
                     }
-                    None if item.scenarios.len() == 1 => Some(item.scenarios[0].code.clone()),
-                    None => None,
-                };
-                let new = NewCase {
-                    item_code: item.code.clone(),
-                    scenario_code: scenario,
-                    local_date: today,
-                };
-                self.cache
-                    .with_store_mut(|s| s.create_case(&new, &who, Utc::now()))?
-                    .id
-            }
-            (None, Some(code)) => {
-                let b = self
-                    .cache
-                    .with_store(|s| s.bundle(code))?
-                    .ok_or_else(|| bad(ErrorCode::NotFound, format!("目录中没有一件事 {code}")))?;
-                let mut members = Vec::new();
-                for ic in &b.items {
-                    let item = self.cache.with_store(|s| s.item(ic))?.ok_or_else(|| {
-                        bad(
-                            ErrorCode::NotFound,
-                            format!("一件事「{}」的事项 {ic} 不在目录中", b.name),
-                        )
-                    })?;
-                    members.push(NewCase {
-                        item_code: ic.clone(),
-                        scenario_code: default_member_scenario(&item, &b.name),
+                    let scenario = match &req.scenario_code {
+                        Some(c) if item.scenarios.iter().any(|s| &s.code == c) => Some(c.clone()),
+                        Some(c) => {
+                            return Err(bad(
+                                ErrorCode::BadScenario,
+                                format!("事项「{}」没有情形 {c}", item.name),
+                            ));
+                        }
+                        None if item.scenarios.len() == 1 => Some(item.scenarios[0].code.clone()),
+                        None => None,
+                    };
+                    let new = NewCase {
+                        item_code: item.code.clone(),
+                        scenario_code: scenario,
                         local_date: today,
-                    });
+                    };
+                    self.cache
+                        .with_store_mut(|s| s.create_case(&new, &who, self.config.now()))?
+                        .id
                 }
-                self.cache
-                    .with_store_mut(|s| s.create_bundle_case(&b.code, &members, &who, Utc::now()))?
-                    .0
-                    .id
-            }
-            _ => return Err(bad(ErrorCode::BadRequest, "请选择一个事项或一件事")),
-        };
+                (None, Some(code)) => {
+                    let b = self.cache.with_store(|s| s.bundle(code))?.ok_or_else(|| {
+                        bad(ErrorCode::NotFound, format!("目录中没有一件事 {code}"))
+                    })?;
+                    let mut members = Vec::new();
+                    for ic in &b.items {
+                        let item = self.cache.with_store(|s| s.item(ic))?.ok_or_else(|| {
+                            bad(
+                                ErrorCode::NotFound,
+                                format!("一件事「{}」的事项 {ic} 不在目录中", b.name),
+                            )
+                        })?;
+                        members.push(NewCase {
+                            item_code: ic.clone(),
+                            scenario_code: default_member_scenario(&item, &b.name),
+                            local_date: today,
+                        });
+                    }
+                    self.cache
+                        .with_store_mut(|s| {
+                            s.create_bundle_case(&b.code, &members, &who, self.config.now())
+                        })?
+                        .0
+                        .id
+                }
+                _ => return Err(bad(ErrorCode::BadRequest, "请选择一个事项或一件事")),
+            };
         tracing::info!(case = %id, "case created");
         self.intake.focus(&id);
         self.intake.bump();
@@ -111,11 +112,11 @@ impl Cases {
             s.notify_correction(
                 &ctx.case.id,
                 &who,
-                Utc::now(),
+                self.config.now(),
                 &items.join("；"),
                 ticket.as_deref(),
             )?;
-            s.record_document(&ctx.case.id, kind, &rel, &sha, &who, Utc::now())
+            s.record_document(&ctx.case.id, kind, &rel, &sha, &who, self.config.now())
         })?;
         self.intake.unfocus(&ctx.case.id);
         self.intake.bump();
@@ -152,7 +153,13 @@ impl Cases {
         let who = self.actor();
         let ctx = self.ctx(case_id)?;
         self.cache.with_store_mut(|s| {
-            s.transition(&ctx.case.id, CaseAction::Reopen, &who, Utc::now(), None)
+            s.transition(
+                &ctx.case.id,
+                CaseAction::Reopen,
+                &who,
+                self.config.now(),
+                None,
+            )
         })?;
         self.intake.focus(&ctx.case.id);
         self.intake.bump();
@@ -312,9 +319,15 @@ impl Cases {
         let row = self.cache.with_store_mut(|s| {
             // What was reviewed is what is accepted: nothing changed since it was read.
             unchanged(s, &ctx, today)?;
-            let row = s.accept(&ctx.case.id, &who, Utc::now(), &follow_ups, &hand_offs)?;
+            let row = s.accept(
+                &ctx.case.id,
+                &who,
+                self.config.now(),
+                &follow_ups,
+                &hand_offs,
+            )?;
             s.start_clock(&ctx.case.id, today)?;
-            s.record_document(&ctx.case.id, kind, &rel, &sha, &who, Utc::now())?;
+            s.record_document(&ctx.case.id, kind, &rel, &sha, &who, self.config.now())?;
             Ok(row)
         })?;
         tracing::info!(case = %row.number, "case accepted");
@@ -347,7 +360,7 @@ impl Cases {
             return Err(bad(ErrorCode::BasisRequired, "请写明不予受理的法律依据"));
         }
         let who = self.actor();
-        let now = Utc::now();
+        let now = self.config.now();
         let applicant_masked = ctx.applicant.as_ref().map_or_else(String::new, |a| {
             format!(
                 "{} {}",
@@ -441,7 +454,7 @@ impl Cases {
                 "须由本中心另一位主管答复，申请人本人不能答复自己的不予受理申请",
             ));
         }
-        let now = Utc::now();
+        let now = self.config.now();
         let report =
             onewindow_proto::ops::OpBody::RefusalAnswered(onewindow_proto::ops::RefusalAnswered {
                 case_id: ctx.case.id.clone(),
@@ -507,7 +520,7 @@ impl Cases {
             ));
         }
         let actor = self.actor();
-        let now = Utc::now();
+        let now = self.config.now();
         let report = onewindow_proto::ops::OpBody::UnresolvedRecorded(
             onewindow_proto::ops::UnresolvedRecorded {
                 id: onewindow_store::cases::uuid_v7(now),
@@ -579,7 +592,7 @@ impl Cases {
         let (rel, sha) = self.intake.write_archive(&ctx.case.number, kind, &pdf)?;
         let who = self.actor();
         self.cache.with_store_mut(|s| {
-            s.record_document(&ctx.case.id, kind, &rel, &sha, &who, Utc::now())
+            s.record_document(&ctx.case.id, kind, &rel, &sha, &who, self.config.now())
         })?;
         Ok(self.print(&pdf, &rel, kind))
     }
@@ -590,7 +603,7 @@ impl Cases {
             return Err(bad(ErrorCode::ReasonRequired, "请写明撤回原因"));
         }
         let who = self.actor();
-        let now = Utc::now();
+        let now = self.config.now();
         // The hub learns of withdrawals too.
         let report = onewindow_proto::ops::OpBody::Withdrawn(onewindow_proto::ops::Withdrawn {
             case_id: ctx.case.id.clone(),
@@ -682,7 +695,7 @@ impl Cases {
             s.deliver(
                 &targets,
                 &who,
-                Utc::now(),
+                self.config.now(),
                 method,
                 by_post.then_some(tracking),
             )
@@ -703,7 +716,7 @@ impl Cases {
         }
         let who = self.actor();
         self.cache
-            .with_store_mut(|s| s.close_follow_up(id, note, &who, Utc::now()))?;
+            .with_store_mut(|s| s.close_follow_up(id, note, &who, self.config.now()))?;
         self.intake.bump();
         self.follow_ups(true)
     }

@@ -38,7 +38,7 @@ impl Cases {
             }
         };
         self.cache
-            .with_store_mut(|s| s.set_scenario(&target, scenario_code, Utc::now()))?;
+            .with_store_mut(|s| s.set_scenario(&target, scenario_code, self.config.now()))?;
         self.intake.bump();
         self.case_view(&ctx.case.id, None)
     }
@@ -83,7 +83,7 @@ impl Cases {
                 &ctx.case.id,
                 slot.map(|s| s as usize),
                 &user,
-                Utc::now(),
+                self.config.now(),
             )
         })?;
         self.session.audit(
@@ -108,7 +108,7 @@ impl Cases {
         let name = self.waiting_scan_name(scan_id)?;
         let user = self.session.user_name();
         self.cache
-            .with_store_mut(|s| s.dismiss_waiting_scan(scan_id, &user, Utc::now()))?;
+            .with_store_mut(|s| s.dismiss_waiting_scan(scan_id, &user, self.config.now()))?;
         self.session.audit(
             "scan_dismiss",
             &format!("waiting scan {scan_id}"),
@@ -277,7 +277,7 @@ impl Cases {
                     &m.name,
                     false,
                     &who,
-                    Utc::now(),
+                    self.config.now(),
                 )
             })?;
             self.intake.bump();
@@ -299,8 +299,15 @@ impl Cases {
         let pdf = self.render(kind, |f| letter.render(f))?;
         let (rel, sha) = self.intake.write_archive(&ctx.case.number, kind, &pdf)?;
         self.cache.with_store_mut(|s| {
-            s.set_pledge(&ctx.case.id, slot as usize, &m.name, true, &who, Utc::now())?;
-            s.record_document(&ctx.case.id, kind, &rel, &sha, &who, Utc::now())
+            s.set_pledge(
+                &ctx.case.id,
+                slot as usize,
+                &m.name,
+                true,
+                &who,
+                self.config.now(),
+            )?;
+            s.record_document(&ctx.case.id, kind, &rel, &sha, &who, self.config.now())
         })?;
         self.intake.bump();
         let flash = self.print(&pdf, &rel, kind);
@@ -333,7 +340,7 @@ impl Cases {
         }
         let who = self.actor();
         self.cache.with_store_mut(|s| {
-            s.set_override(&ctx.case.id, finding_key, reason, &who, Utc::now())
+            s.set_override(&ctx.case.id, finding_key, reason, &who, self.config.now())
         })?;
         self.intake.bump();
         self.case_view(&ctx.case.id, None)

@@ -15,7 +15,7 @@ use crate::locks::{DeskMutex, Rank};
 use crate::queue::Queue;
 use crate::session::Session;
 use base64::Engine;
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use onewindow_documents::{AcceptanceReceipt, CjkFont, OneTimeNotice, PledgeLetter, RefusalNotice};
 use onewindow_domain::applicant::{Agent, Applicant, ApplicantKind, Assist, CardInfo};
 use onewindow_domain::bundle::{self, BundlePlan, Member};

@@ -106,9 +106,8 @@ impl Screens {
         }
         if let Some(ticket) = self.queue.offline_ticket_to_rate() {
             // A ticket of the window's offline queue: kept here, told to the hub with it.
-            self.queue.offline(|s| {
-                s.offline_rate(&ticket, level, reasons, comment, chrono::Utc::now())
-            })?;
+            self.queue
+                .offline(|s| s.offline_rate(&ticket, level, reasons, comment, self.config.now()))?;
             tracing::info!(level, "rating of an offline ticket recorded");
             *self.screen.relock() = ScreenMode::Thanks(Instant::now());
             return Ok(self.applicant_screen());

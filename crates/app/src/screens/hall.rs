@@ -59,7 +59,7 @@ impl Screens {
             .collect();
         if !online {
             // This window's offline queue goes on: its calls are the newest on the screen.
-            let now = chrono::Utc::now();
+            let now = self.config.now();
             let window = self
                 .cache
                 .with_store(|s| s.queue_config())
@@ -149,7 +149,7 @@ impl Screens {
             while tokio::time::Instant::now() < until {
                 let key = (
                     self.cache.stamp(),
-                    onewindow_domain::ticket::hall_day(chrono::Utc::now()),
+                    onewindow_domain::ticket::hall_day(self.config.now()),
                 );
                 if key.0.is_none() || built_for.as_ref() != Some(&key) {
                     let view = self.hall_board();

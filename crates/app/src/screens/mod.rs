@@ -7,8 +7,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use chrono::Utc;
-
 use crate::cache::Cache;
 use crate::cases::Cases;
 use crate::desk::DeskConfig;
@@ -69,7 +67,11 @@ impl Screens {
         }
         tracing::info!("ui ready");
         if let Some(path) = &self.config.ready_file {
-            let now = Utc::now().timestamp_micros();
+            // A measurement of the start-up against the process's own start: the system's
+            // time, whatever the desk's clock was set to.
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_micros());
             if let Err(e) = std::fs::write(path, now.to_string()) {
                 tracing::warn!(path = %path.display(), error = %e, "cannot write ready file");
             }

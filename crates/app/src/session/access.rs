@@ -13,7 +13,6 @@
 //!   a training PC — it works as its configured clerk: there is no hub to check a password.
 
 use crate::error::ErrorCode;
-use chrono::Utc;
 
 use super::Session;
 use crate::dto::AppError;
@@ -103,7 +102,7 @@ impl Session {
         }
         if self.lock() {
             self.audit("lock", &self.user_name(), "ok", None);
-            tracing::info!(at = %Utc::now(), "screen locked");
+            tracing::info!(at = %self.config.now(), "screen locked");
         }
     }
 }

@@ -3,7 +3,6 @@
 //! then sent to the hub, which checks the chain.
 
 use crate::error::ErrorCode;
-use chrono::Utc;
 use onewindow_store::audit::Audit;
 
 use super::Session;
@@ -38,7 +37,7 @@ impl Session {
             result,
             detail,
         };
-        self.cache.with_store_mut(|s| s.audit(&a, Utc::now()))
+        self.cache.with_store_mut(|s| s.audit(&a, self.config.now()))
             .map_err(|e| {
                 tracing::error!(action, code = %e.code, "audit record not written; action refused");
                 AppError {
@@ -72,7 +71,7 @@ impl Session {
         };
         if self
             .cache
-            .with_store_mut(|s| s.audit(&a, Utc::now()))
+            .with_store_mut(|s| s.audit(&a, self.config.now()))
             .is_err()
         {
             tracing::error!(action, "audit record not written");

@@ -297,7 +297,7 @@ impl Session {
             desk_code: enrolment.desk_code.clone(),
             desk_name: enrolment.desk_name.clone(),
             hub_url: url.clone(),
-            enrolled_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+            enrolled_at: self.config.now().to_rfc3339_opts(SecondsFormat::Secs, true),
             hub_pin,
         };
         self.cache.with_store_mut(|s| s.set_identity(&id))?;
@@ -320,7 +320,7 @@ impl Session {
                 message: "请输入用户名和密码".into(),
             });
         }
-        let now = Utc::now();
+        let now = self.config.now();
         let attempts = self.cache.with_store(|s| s.sign_in_attempts(name))?;
         if let Some(until) = attempts.locked(now) {
             tracing::warn!("sign-in refused: name locked on this desk");
@@ -411,9 +411,19 @@ impl Session {
         };
         if !onewindow_domain::login::offline_login_valid(v.verified_at, days, now) {
             refused("refused: offline sign-in expired");
+            let ended = onewindow_domain::login::offline_login_last_day(v.verified_at, days)
+                .map_or_else(
+                    || "本窗口不允许离线登录".to_string(),
+                    |last| {
+                        format!(
+                            "离线登录有效期（在中心核验后 {days} 天）已于 {} 结束",
+                            onewindow_domain::login::day_label(last)
+                        )
+                    },
+                );
             return Err(AppError {
                 code: ErrorCode::OfflineLoginExpired,
-                message: format!("离线登录有效期（{days} 天）已过，请在能连接中心时登录"),
+                message: format!("{ended}，请在能连接中心时登录"),
             });
         }
         let (verifier, typed) = (v.verifier.clone(), password.to_string());
@@ -435,6 +445,33 @@ impl Session {
         tracing::info!(role = %v.role, "signed in offline with the cached verifier");
         self.signed_in(&v.name, &v.role, true);
         Ok(())
+    }
+
+    /// The clerks whose offline sign-in on this desk ends within a week (the sign-in and lock
+    /// screens name the day), soonest first.
+    pub(crate) fn offline_sign_ins_ending(
+        &self,
+    ) -> Result<Vec<dto::OfflineSignInEnding>, AppError> {
+        use onewindow_domain::login;
+        let days = self.config.offline_login_days;
+        let now = self.config.now();
+        let mut ending: Vec<dto::OfflineSignInEnding> = self
+            .cache
+            .with_store(|s| s.sign_in_verified_at())?
+            .into_iter()
+            .filter_map(|(name, at)| {
+                let last = login::offline_login_last_day(at, days)?;
+                let days_left = login::offline_login_ending(last, now)?;
+                Some(dto::OfflineSignInEnding {
+                    name,
+                    last_day: last.to_string(),
+                    last_day_label: login::day_label(last),
+                    days_left,
+                })
+            })
+            .collect();
+        ending.sort_by(|a, b| (&a.last_day, &a.name).cmp(&(&b.last_day, &b.name)));
+        Ok(ending)
     }
 
     /// Writes what a sign-in leaves behind (the attempt count, the verifier). The password has

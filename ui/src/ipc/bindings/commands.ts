@@ -14,6 +14,7 @@ import type { FollowUpView } from './FollowUpView';
 import type { HallBoardView } from './HallBoardView';
 import type { ItemGuide } from './ItemGuide';
 import type { NewCaseRequest } from './NewCaseRequest';
+import type { OfflineSignInEnding } from './OfflineSignInEnding';
 import type { QueueView } from './QueueView';
 import type { RejectedOpView } from './RejectedOpView';
 import type { RevealView } from './RevealView';
@@ -395,6 +396,15 @@ export function deliverCase(caseId: string, byPost: boolean, tracking: string): 
  */
 export function loginUser(name: string, password: string): Promise<DeskStatus> {
   return call<DeskStatus>('login_user', { name, password });
+}
+
+/**
+ * The clerks whose offline sign-in on this desk ends within a week, with the last day (the
+ * sign-in and lock screens name it).
+ * (`offline_sign_ins_ending`)
+ */
+export function offlineSignInsEnding(): Promise<Array<OfflineSignInEnding>> {
+  return call<Array<OfflineSignInEnding>>('offline_sign_ins_ending');
 }
 
 /**
