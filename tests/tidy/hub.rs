@@ -124,7 +124,7 @@ const PER_CENTRE_TABLES: &[&str] = &[
 fn queue_sql_without_centre(files: &[(String, String)]) -> Vec<String> {
     let mut out = Vec::new();
     for (path, text) in files {
-        if !(path.starts_with("crates/hub/src/") && path.ends_with(".rs")) {
+        if !(path.starts_with("crates/hub-store/src/") && path.ends_with(".rs")) {
             continue;
         }
         let text = text.split("#[cfg(test)]").next().unwrap_or("");
@@ -175,22 +175,65 @@ fn queue_sql_in_the_hub_names_the_centre() {
 fn queue_sql_that_forgets_the_centre_is_found() {
     let files = [
         file(
-            "crates/hub/src/store_queue.rs",
+            "crates/hub-store/src/store_queue.rs",
             "let a = \"SELECT count(*) FROM queue_ticket WHERE day = ?1\";\n\
              let b = \"SELECT id FROM queue_ticket WHERE centre = ?2 AND day = ?1\";\n\
              let c = \"UPDATE queue_ticket SET state = 'done' WHERE id = ?1\";\n\
              let d = \"SELECT count(*) FROM queue_ticket WHERE id = ?1 OR day = ?2\";\n",
         ),
         file(
-            "crates/hub/src/store_figures.rs",
+            "crates/hub-store/src/store_figures.rs",
             "#[cfg(test)]\nlet t = \"SELECT 1 FROM queue_event\";\n",
         ),
     ];
     assert_eq!(
         queue_sql_without_centre(&files),
         [
-            "crates/hub/src/store_queue.rs:1",
-            "crates/hub/src/store_queue.rs:4"
+            "crates/hub-store/src/store_queue.rs:1",
+            "crates/hub-store/src/store_queue.rs:4"
         ]
+    );
+}
+
+/// The dependencies a crate's Cargo.toml declares among `names`.
+fn declared<'a>(manifest: &str, names: &[&'a str]) -> Vec<&'a str> {
+    let deps = manifest
+        .split("\n[")
+        .filter(|section| section.starts_with("dependencies]"))
+        .collect::<String>();
+    names
+        .iter()
+        .copied()
+        .filter(|n| {
+            deps.lines()
+                .any(|l| l.split(['=', '.', ' ']).next() == Some(*n))
+        })
+        .collect()
+}
+
+/// The hub's store is its own crate: the hub reaches SQL only through it, and the store knows
+/// nothing of HTTP (so a second engine or a replica changes one crate).
+#[test]
+fn the_hub_has_no_database_driver_and_its_store_no_web_framework() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let hub = std::fs::read_to_string(root.join("crates/hub/Cargo.toml")).unwrap();
+    let store = std::fs::read_to_string(root.join("crates/hub-store/Cargo.toml")).unwrap();
+    assert_eq!(
+        declared(&hub, &["rusqlite", "sqlx", "tokio-postgres"]),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        declared(&store, &["axum", "tauri", "maud"]),
+        Vec::<&str>::new()
+    );
+}
+
+#[test]
+fn a_declared_dependency_is_found() {
+    let manifest = "[package]\nname = \"x\"\n\n[dependencies]\nrusqlite.workspace = true\n\
+                    axum = { workspace = true }\n\n[dev-dependencies]\nsqlx = \"0.8\"\n";
+    assert_eq!(
+        declared(manifest, &["rusqlite", "axum", "sqlx", "maud"]),
+        ["rusqlite", "axum"]
     );
 }

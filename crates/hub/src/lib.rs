@@ -18,31 +18,18 @@ pub mod office_centre;
 pub mod pages;
 pub mod ratings;
 pub mod refusals;
-pub mod secret;
 pub mod server;
 pub mod server_queue;
 pub mod state;
-pub mod store;
-pub mod store_appointment;
-pub mod store_audit;
-pub mod store_blob;
-pub mod store_centre;
-pub mod store_desk;
-pub mod store_figures;
-pub mod store_guard;
-pub mod store_hours;
-pub mod store_keys;
-pub mod store_kiosk;
-pub mod store_office;
-pub mod store_offline;
-pub mod store_queue;
-pub mod store_rating;
-pub mod store_refusal;
-pub mod store_sync;
-pub mod store_tidal;
-pub mod store_unresolved;
 pub mod tidal;
 pub mod tls;
 pub mod unresolved;
 pub mod web;
 pub mod xlsx;
+
+// The store is its own crate (crates/hub-store); its modules keep their paths here.
+pub use onewindow_hub_store::{
+    secret, store, store_appointment, store_audit, store_blob, store_centre, store_desk,
+    store_figures, store_guard, store_hours, store_keys, store_kiosk, store_office, store_offline,
+    store_queue, store_rating, store_refusal, store_sync, store_tidal, store_unresolved,
+};

@@ -18,97 +18,97 @@ pub const HUB_MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
         name: "0001_catalog",
-        sql: include_str!("../../../migrations/hub/0001_catalog.sql"),
+        sql: include_str!("../../../migrations/hub-sqlite/0001_catalog.sql"),
     },
     Migration {
         version: 2,
         name: "0002_elicences",
-        sql: include_str!("../../../migrations/hub/0002_elicences.sql"),
+        sql: include_str!("../../../migrations/hub-sqlite/0002_elicences.sql"),
     },
     Migration {
         version: 3,
         name: "0003_sync",
-        sql: include_str!("../../../migrations/hub/0003_sync.sql"),
+        sql: include_str!("../../../migrations/hub-sqlite/0003_sync.sql"),
     },
     Migration {
         version: 4,
         name: "0004_office",
-        sql: include_str!("../../../migrations/hub/0004_office.sql"),
+        sql: include_str!("../../../migrations/hub-sqlite/0004_office.sql"),
     },
     Migration {
         version: 5,
         name: "0005_result_file",
-        sql: include_str!("../../../migrations/hub/0005_result_file.sql"),
+        sql: include_str!("../../../migrations/hub-sqlite/0005_result_file.sql"),
     },
     Migration {
         version: 6,
         name: "0006_queue_config",
-        sql: include_str!("../../../migrations/hub/0006_queue_config.sql"),
+        sql: include_str!("../../../migrations/hub-sqlite/0006_queue_config.sql"),
     },
     Migration {
         version: 7,
         name: "0007_queue",
-        sql: include_str!("../../../migrations/hub/0007_queue.sql"),
+        sql: include_str!("../../../migrations/hub-sqlite/0007_queue.sql"),
     },
     Migration {
         version: 8,
         name: "0008_ratings",
-        sql: include_str!("../../../migrations/hub/0008_ratings.sql"),
+        sql: include_str!("../../../migrations/hub-sqlite/0008_ratings.sql"),
     },
     Migration {
         version: 9,
         name: "0009_notices_appointments",
-        sql: include_str!("../../../migrations/hub/0009_notices_appointments.sql"),
+        sql: include_str!("../../../migrations/hub-sqlite/0009_notices_appointments.sql"),
     },
     Migration {
         version: 10,
         name: "0010_login_guard",
-        sql: include_str!("../../../migrations/hub/0010_login_guard.sql"),
+        sql: include_str!("../../../migrations/hub-sqlite/0010_login_guard.sql"),
     },
     Migration {
         version: 11,
         name: "0011_audit",
-        sql: include_str!("../../../migrations/hub/0011_audit.sql"),
+        sql: include_str!("../../../migrations/hub-sqlite/0011_audit.sql"),
     },
     Migration {
         version: 12,
         name: "0012_hub_audit",
-        sql: include_str!("../../../migrations/hub/0012_hub_audit.sql"),
+        sql: include_str!("../../../migrations/hub-sqlite/0012_hub_audit.sql"),
     },
     Migration {
         version: 13,
         name: "0013_security",
-        sql: include_str!("../../../migrations/hub/0013_security.sql"),
+        sql: include_str!("../../../migrations/hub-sqlite/0013_security.sql"),
     },
     Migration {
         version: 14,
         name: "0014_web_face",
-        sql: include_str!("../../../migrations/hub/0014_web_face.sql"),
+        sql: include_str!("../../../migrations/hub-sqlite/0014_web_face.sql"),
     },
     Migration {
         version: 15,
         name: "0015_centres",
-        sql: include_str!("../../../migrations/hub/0015_centres.sql"),
+        sql: include_str!("../../../migrations/hub-sqlite/0015_centres.sql"),
     },
     Migration {
         version: 16,
         name: "0016_hours",
-        sql: include_str!("../../../migrations/hub/0016_hours.sql"),
+        sql: include_str!("../../../migrations/hub-sqlite/0016_hours.sql"),
     },
     Migration {
         version: 17,
         name: "0017_refusals",
-        sql: include_str!("../../../migrations/hub/0017_refusals.sql"),
+        sql: include_str!("../../../migrations/hub-sqlite/0017_refusals.sql"),
     },
     Migration {
         version: 18,
         name: "0018_unresolved",
-        sql: include_str!("../../../migrations/hub/0018_unresolved.sql"),
+        sql: include_str!("../../../migrations/hub-sqlite/0018_unresolved.sql"),
     },
     Migration {
         version: 19,
         name: "0019_ticket_cases",
-        sql: include_str!("../../../migrations/hub/0019_ticket_cases.sql"),
+        sql: include_str!("../../../migrations/hub-sqlite/0019_ticket_cases.sql"),
     },
 ];
 
@@ -308,7 +308,7 @@ impl HubStore {
             queue_cache: Default::default(),
             audit_signer,
         };
-        store.check_hub_key(crate::clock::Clock::system().now())?;
+        store.check_hub_key(onewindow_domain::clock::Clock::system().now())?;
         Ok(store)
     }
 
@@ -727,7 +727,8 @@ mod tests {
 
     #[test]
     fn every_hub_migration_file_is_embedded() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/hub");
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/hub-sqlite");
         let (files, embedded) = migrate::folder_and_embedded(&dir, HUB_MIGRATIONS);
         assert!(!files.is_empty());
         assert_eq!(files, embedded);

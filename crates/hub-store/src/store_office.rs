@@ -180,7 +180,8 @@ impl HubStore {
         Ok(())
     }
 
-    pub(crate) fn user(&self, name: &str) -> Result<Option<User>> {
+    /// The user of this name, if there is one.
+    pub fn user(&self, name: &str) -> Result<Option<User>> {
         let found: Option<(String, String, Option<String>)> = self
             .conn
             .query_row(
