@@ -3,6 +3,8 @@
 //! decisions, …) around one [`store::HubStore`] whose connection is private to this crate: the
 //! hub's routes and pages call its methods and never see a statement.
 
+pub mod db;
+pub mod pool;
 pub mod secret;
 pub mod store;
 pub mod store_appointment;

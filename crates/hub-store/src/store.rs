@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use crate::db::{Conn, DbError, OptionalExtension, params};
 use chrono::{DateTime, SecondsFormat, Utc};
 use onewindow_domain::elicence::{HolderKind, RegistryHolder};
 use onewindow_domain::{Catalog, YearCalendar};
@@ -11,7 +12,6 @@ use onewindow_proto::{
     ChangeOp, QueueConfigChange, QueueConfigChanges,
 };
 use onewindow_store::migrate::{self, Migration};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::value::RawValue;
 
 pub const HUB_MIGRATIONS: &[Migration] = &[
@@ -112,12 +112,118 @@ pub const HUB_MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// The same migrations in PostgreSQL's dialect (`migrations/hub-postgres/`): one schema, table
+/// for table and column for column (a test compares them).
+pub const HUB_PG_MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_catalog",
+        sql: include_str!("../../../migrations/hub-postgres/0001_catalog.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_elicences",
+        sql: include_str!("../../../migrations/hub-postgres/0002_elicences.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "0003_sync",
+        sql: include_str!("../../../migrations/hub-postgres/0003_sync.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "0004_office",
+        sql: include_str!("../../../migrations/hub-postgres/0004_office.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "0005_result_file",
+        sql: include_str!("../../../migrations/hub-postgres/0005_result_file.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "0006_queue_config",
+        sql: include_str!("../../../migrations/hub-postgres/0006_queue_config.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "0007_queue",
+        sql: include_str!("../../../migrations/hub-postgres/0007_queue.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "0008_ratings",
+        sql: include_str!("../../../migrations/hub-postgres/0008_ratings.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "0009_notices_appointments",
+        sql: include_str!("../../../migrations/hub-postgres/0009_notices_appointments.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "0010_login_guard",
+        sql: include_str!("../../../migrations/hub-postgres/0010_login_guard.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "0011_audit",
+        sql: include_str!("../../../migrations/hub-postgres/0011_audit.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "0012_hub_audit",
+        sql: include_str!("../../../migrations/hub-postgres/0012_hub_audit.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "0013_security",
+        sql: include_str!("../../../migrations/hub-postgres/0013_security.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "0014_web_face",
+        sql: include_str!("../../../migrations/hub-postgres/0014_web_face.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "0015_centres",
+        sql: include_str!("../../../migrations/hub-postgres/0015_centres.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "0016_hours",
+        sql: include_str!("../../../migrations/hub-postgres/0016_hours.sql"),
+    },
+    Migration {
+        version: 17,
+        name: "0017_refusals",
+        sql: include_str!("../../../migrations/hub-postgres/0017_refusals.sql"),
+    },
+    Migration {
+        version: 18,
+        name: "0018_unresolved",
+        sql: include_str!("../../../migrations/hub-postgres/0018_unresolved.sql"),
+    },
+    Migration {
+        version: 19,
+        name: "0019_ticket_cases",
+        sql: include_str!("../../../migrations/hub-postgres/0019_ticket_cases.sql"),
+    },
+];
+
 #[derive(Debug, thiserror::Error)]
 pub enum HubStoreError {
     #[error(transparent)]
-    Sqlite(#[from] rusqlite::Error),
+    Db(#[from] crate::db::DbError),
     #[error(transparent)]
     Migrate(#[from] migrate::MigrateError),
+    #[error("migration {version} ({name}) failed: {source}")]
+    Migration {
+        version: u32,
+        name: &'static str,
+        source: crate::db::DbError,
+    },
     #[error("cannot create data folder {path}: {source}")]
     DataDir {
         path: String,
@@ -155,9 +261,7 @@ impl HubStoreError {
     /// with `ENOSPC`. Nothing of the request was recorded; freeing space is the cure.
     pub fn is_storage_full(&self) -> bool {
         match self {
-            HubStoreError::Sqlite(e) => {
-                e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull)
-            }
+            HubStoreError::Db(e) => e.is_disk_full(),
             HubStoreError::BlobIo(e) => e.kind() == std::io::ErrorKind::StorageFull,
             _ => false,
         }
@@ -180,14 +284,34 @@ pub struct CalendarImportReport {
     pub years_unchanged: Vec<i32>,
 }
 
+/// The store on one connection: SQLite's only one, or one a [`StorePool`](crate::pool::StorePool)
+/// lent from PostgreSQL's pool.
 pub struct HubStore {
-    pub(crate) conn: Connection,
+    pub(crate) conn: Conn,
+    pub(crate) shared: std::sync::Arc<Shared>,
+}
+
+/// What every connection of one store shares.
+pub(crate) struct Shared {
     /// Each centre's current queue configuration, parsed once per published version (seq).
-    pub(crate) queue_cache: std::cell::RefCell<
-        HashMap<String, (i64, std::sync::Arc<onewindow_domain::queue::QueueConfig>)>,
-    >,
+    queue_cache: std::sync::Mutex<QueueCache>,
     /// The key the hub signs its own audit chain and its anchor files with (`DATA/audit-key`).
     pub(crate) audit_signer: onewindow_domain::audit::AuditSigner,
+}
+
+type QueueCache = HashMap<String, (i64, std::sync::Arc<onewindow_domain::queue::QueueConfig>)>;
+
+impl Shared {
+    pub(crate) fn new(audit_signer: onewindow_domain::audit::AuditSigner) -> Self {
+        Shared {
+            queue_cache: Default::default(),
+            audit_signer,
+        }
+    }
+
+    pub(crate) fn queue_cache(&self) -> std::sync::MutexGuard<'_, QueueCache> {
+        self.queue_cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 fn entity_str(e: CatalogEntity) -> &'static str {
@@ -198,38 +322,26 @@ fn entity_str(e: CatalogEntity) -> &'static str {
     }
 }
 
-fn parse_entity(s: &str) -> rusqlite::Result<CatalogEntity> {
+fn parse_entity(s: &str) -> crate::db::DbResult<CatalogEntity> {
     match s {
         "domain" => Ok(CatalogEntity::Domain),
         "item" => Ok(CatalogEntity::Item),
         "bundle" => Ok(CatalogEntity::Bundle),
-        other => Err(rusqlite::Error::InvalidColumnType(
-            0,
-            format!("entity {other}"),
-            rusqlite::types::Type::Text,
-        )),
+        other => Err(DbError::conversion("entity", format!("entity {other}"))),
     }
 }
 
-fn parse_op(s: &str) -> rusqlite::Result<ChangeOp> {
+fn parse_op(s: &str) -> crate::db::DbResult<ChangeOp> {
     match s {
         "upsert" => Ok(ChangeOp::Upsert),
         "remove" => Ok(ChangeOp::Remove),
-        other => Err(rusqlite::Error::InvalidColumnType(
-            0,
-            format!("op {other}"),
-            rusqlite::types::Type::Text,
-        )),
+        other => Err(DbError::conversion("op", format!("op {other}"))),
     }
 }
 
-fn raw(body: Option<String>) -> rusqlite::Result<Option<Box<RawValue>>> {
-    body.map(|b| {
-        RawValue::from_string(b).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-        })
-    })
-    .transpose()
+fn raw(body: Option<String>) -> crate::db::DbResult<Option<Box<RawValue>>> {
+    body.map(|b| RawValue::from_string(b).map_err(|e| DbError::conversion("body", e)))
+        .transpose()
 }
 
 fn to_json<T: serde::Serialize>(what: &str, v: &T) -> Result<String> {
@@ -272,7 +384,7 @@ impl HubStore {
         let conn = onewindow_store::keyed_connection(&path, &db_key)
             .map_err(|e| HubStoreError::AtRest(e.to_string()))?;
         // A wrong key reads as garbage: say so before anything else runs.
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        conn.query_row("SELECT count(*) FROM sqlite_master", (), |r| {
             r.get::<_, i64>(0)
         })
         .map_err(|e| {
@@ -289,24 +401,27 @@ impl HubStore {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed).expect("the OS random source works");
         Self::open(
-            Connection::open_in_memory()?,
+            rusqlite::Connection::open_in_memory().map_err(crate::db::DbError::from)?,
             onewindow_domain::audit::AuditSigner::from_seed(&seed),
         )
     }
 
     fn open(
-        mut conn: Connection,
+        mut conn: rusqlite::Connection,
         audit_signer: onewindow_domain::audit::AuditSigner,
     ) -> Result<HubStore> {
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        let sqlite = |e: rusqlite::Error| HubStoreError::Db(e.into());
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sqlite)?;
         conn.execute_batch(
             "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-        )?;
+        )
+        .map_err(sqlite)?;
+        conn.set_prepared_statement_cache_capacity(256);
         migrate::run(&mut conn, HUB_MIGRATIONS)?;
         let mut store = HubStore {
-            conn,
-            queue_cache: Default::default(),
-            audit_signer,
+            conn: Conn::Sqlite(conn),
+            shared: std::sync::Arc::new(Shared::new(audit_signer)),
         };
         store.check_hub_key(onewindow_domain::clock::Clock::system().now())?;
         Ok(store)
@@ -340,7 +455,7 @@ impl HubStore {
                 "SELECT e.entity, e.key, c.body FROM catalog_entity e
                  JOIN catalog_change c ON c.seq = e.seq",
             )?;
-            let rows = q.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
+            let rows = q.query_map((), |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
             for row in rows {
                 let (k, v) = row?;
                 current.insert(k, v);
@@ -349,15 +464,15 @@ impl HubStore {
         let published_at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
         let last_seq: i64 = tx.query_row(
             "SELECT coalesce(max(seq), 0) FROM catalog_change",
-            [],
+            (),
             |r| r.get(0),
         )?;
-        tx.execute(
+        let version_id: i64 = tx.query_row(
             "INSERT INTO catalog_version (label, source, published_at, upserts, removals, last_seq)
-             VALUES (?1, ?2, ?3, 0, 0, ?4)",
+             VALUES (?1, ?2, ?3, 0, 0, ?4) RETURNING id",
             params![catalog.version, source, published_at, last_seq],
+            |r| r.get(0),
         )?;
-        let version_id = tx.last_insert_rowid();
         let (mut upserts, mut removals) = (0usize, 0usize);
         {
             let mut put = tx.prepare(
@@ -365,15 +480,17 @@ impl HubStore {
                  ON CONFLICT(entity, key) DO UPDATE SET seq = excluded.seq",
             )?;
             let mut log = tx.prepare(
-                "INSERT INTO catalog_change (version_id, entity, op, key, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO catalog_change (version_id, entity, op, key, body) VALUES (?1, ?2, ?3, ?4, ?5)
+                 RETURNING seq",
             )?;
             for (entity, key, body) in &wanted {
                 let k = (entity_str(*entity).to_string(), key.to_string());
                 if current.remove(&k).as_deref() == Some(body.as_str()) {
                     continue;
                 }
-                log.execute(params![version_id, k.0, "upsert", k.1, body])?;
-                put.execute(params![k.0, k.1, tx.last_insert_rowid()])?;
+                let seq: i64 =
+                    log.query_row(params![version_id, k.0, "upsert", k.1, body], |r| r.get(0))?;
+                put.execute(params![k.0, k.1, seq])?;
                 upserts += 1;
             }
             // Whatever is left was not in the file: removed. Bundles first, domains last.
@@ -388,13 +505,16 @@ impl HubStore {
                 tx.prepare("DELETE FROM catalog_entity WHERE entity = ?1 AND key = ?2")?;
             for (entity, key) in gone {
                 del.execute(params![entity, key])?;
-                log.execute(params![version_id, entity, "remove", key, None::<String>])?;
+                log.query_row(
+                    params![version_id, entity, "remove", key, None::<String>],
+                    |_| Ok(()),
+                )?;
                 removals += 1;
             }
         }
         let last_seq: i64 = tx.query_row(
             "SELECT coalesce(max(seq), 0) FROM catalog_change",
-            [],
+            (),
             |r| r.get(0),
         )?;
         tx.execute(
@@ -479,7 +599,7 @@ impl HubStore {
     pub fn catalog_changes(&self, cursor: i64, limit: u32) -> Result<CatalogChanges> {
         let last: i64 = self.conn.query_row(
             "SELECT coalesce(max(seq), 0) FROM catalog_change",
-            [],
+            (),
             |r| r.get(0),
         )?;
         if cursor > last {
@@ -500,7 +620,7 @@ impl HubStore {
                     body: raw(r.get(5)?)?,
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<crate::db::DbResult<Vec<_>>>()?;
         let has_more = changes.len() > limit as usize;
         changes.truncate(limit as usize);
         let next_cursor = changes.last().map_or(cursor, |c| c.seq);
@@ -526,7 +646,7 @@ impl HubStore {
         now: DateTime<Utc>,
     ) -> Result<usize> {
         let tx = self.conn.transaction()?;
-        tx.execute("DELETE FROM elicence_holder", [])?;
+        tx.execute("DELETE FROM elicence_holder", ())?;
         {
             let mut put = tx.prepare(
                 "INSERT INTO elicence_holder (holder, holder_kind, body) VALUES (?1, ?2, ?3)",
@@ -647,7 +767,7 @@ impl HubStore {
         let last: i64 = self.conn.query_row(
             // Across every centre: sequence numbers (and so cursors) are the hub's.
             "SELECT coalesce(max(seq), 0) FROM queue_config_change /* every centre */",
-            [],
+            (),
             |r| r.get(0),
         )?;
         if cursor > last {
@@ -664,7 +784,7 @@ impl HubStore {
                     body: raw(Some(r.get(1)?))?.expect("some"),
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<crate::db::DbResult<Vec<_>>>()?;
         let has_more = changes.len() > limit as usize;
         changes.truncate(limit as usize);
         let next_cursor = changes.last().map_or(cursor, |c| c.seq);
@@ -678,7 +798,7 @@ impl HubStore {
     pub fn calendar_changes(&self, cursor: i64, limit: u32) -> Result<CalendarChanges> {
         let last: i64 = self.conn.query_row(
             "SELECT coalesce(max(seq), 0) FROM calendar_change",
-            [],
+            (),
             |r| r.get(0),
         )?;
         if cursor > last {
@@ -696,7 +816,7 @@ impl HubStore {
                     body: raw(r.get(3)?)?,
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<crate::db::DbResult<Vec<_>>>()?;
         let has_more = changes.len() > limit as usize;
         changes.truncate(limit as usize);
         let next_cursor = changes.last().map_or(cursor, |c| c.seq);

@@ -1,10 +1,10 @@
 //! Appointments in SQL: imported from the online booking system's file, checked in at the
 //! kiosk with their code for a ticket that joins the priority lane near its slot.
 
+use crate::db::{OptionalExtension, params};
 use chrono::{DateTime, Utc};
 use onewindow_domain::appointment::{self, Appointment};
 use onewindow_domain::ticket;
-use rusqlite::{OptionalExtension, params};
 
 use crate::store::{HubStore, Result};
 use crate::store_queue::ts;

@@ -13,9 +13,9 @@
 
 use std::path::Path;
 
+use crate::db::{OptionalExtension, params};
 use chrono::{DateTime, Duration, Utc};
 use onewindow_domain::audit::{AuditRecord, AuditSigner, AuditVerifier, GENESIS, verify_chain};
-use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::store::{HubStore, HubStoreError, Result};
@@ -118,7 +118,7 @@ struct ChainKey {
     since: Option<DateTime<Utc>>,
 }
 
-fn chain_key(conn: &rusqlite::Connection, chain: &str) -> Result<ChainKey> {
+fn chain_key(conn: &crate::db::Conn, chain: &str) -> Result<ChainKey> {
     let row: Option<(String, i64, i64, String, String)> = conn
         .query_row(
             "SELECT public_key, signed_from, start_seq, start_hash, since FROM audit_key
@@ -212,7 +212,7 @@ fn check_signed(
 }
 
 /// The chain head of `device`: the anchor, else where its chain starts on the hub.
-fn anchor(tx: &rusqlite::Transaction<'_>, device: &str) -> Result<(i64, String)> {
+fn anchor(tx: &crate::db::Tx<'_>, device: &str) -> Result<(i64, String)> {
     match tx
         .query_row(
             "SELECT seq, hash FROM audit_anchor WHERE device_id = ?1",
@@ -229,7 +229,7 @@ fn anchor(tx: &rusqlite::Transaction<'_>, device: &str) -> Result<(i64, String)>
 const RECORD_COLUMNS: &str =
     "seq, at, actor, desk, action, object, result, detail, prev_hash, hash, sig";
 
-fn read_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRecord> {
+fn read_record(r: &crate::db::Row<'_>) -> crate::db::DbResult<AuditRecord> {
     Ok(AuditRecord {
         seq: r.get(0)?,
         at: r.get(1)?,
@@ -247,7 +247,7 @@ fn read_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRecord> {
 
 /// Appends one record of `device`'s chain, as received at `received`.
 fn insert_record(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::db::Tx<'_>,
     device: &str,
     r: &AuditRecord,
     received: &str,
@@ -276,13 +276,7 @@ fn insert_record(
 }
 
 /// Moves `device`'s chain head.
-fn set_anchor(
-    tx: &rusqlite::Transaction<'_>,
-    device: &str,
-    seq: i64,
-    hash: &str,
-    at: &str,
-) -> Result<()> {
+fn set_anchor(tx: &crate::db::Tx<'_>, device: &str, seq: i64, hash: &str, at: &str) -> Result<()> {
     tx.execute(
         "INSERT INTO audit_anchor (device_id, seq, hash, at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(device_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
@@ -331,7 +325,7 @@ impl HubStore {
     /// unsigned legacy); a key file that is not the registered key is refused, so the hub never
     /// signs with a key its chain does not verify under.
     pub(crate) fn check_hub_key(&mut self, now: DateTime<Utc>) -> Result<()> {
-        let public = self.audit_signer.public_hex();
+        let public = self.shared.audit_signer.public_hex();
         let tx = self.conn.transaction()?;
         let registered: Option<String> = tx
             .query_row(
@@ -385,7 +379,7 @@ impl HubStore {
             result,
             detail,
         );
-        self.audit_signer.sign(&mut r);
+        self.shared.audit_signer.sign(&mut r);
         insert_record(&tx, HUB_CHAIN, &r, &r.at)?;
         set_anchor(&tx, HUB_CHAIN, r.seq, &r.hash, &r.at)?;
         tx.commit()?;
@@ -398,7 +392,7 @@ impl HubStore {
             "SELECT {RECORD_COLUMNS} FROM audit_record WHERE device_id = ?1 ORDER BY seq"
         ))?;
         let rows = q.query_map([chain], read_record)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<crate::db::DbResult<_>>()?)
     }
 
     /// Checks one stored chain whole: from where it starts on the hub, every link, hash and
@@ -467,7 +461,7 @@ impl HubStore {
         )?;
         chains.extend(
             q.query_map([HUB_CHAIN], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?,
+                .collect::<crate::db::DbResult<Vec<_>>>()?,
         );
         chains.iter().map(|c| self.check_chain(c)).collect()
     }
@@ -481,7 +475,7 @@ impl HubStore {
         ))?;
         let newest: Vec<AuditRecord> = q
             .query_map(params![HUB_CHAIN, recent as i64], read_record)?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::DbResult<_>>()?;
         Ok(HubAudit {
             seq: newest.first().map_or(0, |r| r.seq),
             recent: newest,
@@ -500,7 +494,7 @@ impl HubStore {
              ORDER BY a.device_id != 'hub', d.desk_code, a.device_id",
         )?;
         let heads = q
-            .query_map([], |r| {
+            .query_map((), |r| {
                 Ok(AnchoredHead {
                     chain: r.get(0)?,
                     desk_code: r.get(1)?,
@@ -508,7 +502,7 @@ impl HubStore {
                     hash: r.get(3)?,
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<crate::db::DbResult<Vec<_>>>()?;
         let payload = serde_json::to_string(&Anchors {
             made_at: ts(now),
             heads,
@@ -516,9 +510,10 @@ impl HubStore {
         .map_err(|e| HubStoreError::Json("anchors".into(), e))?;
         Ok(AnchorFile {
             signature: self
+                .shared
                 .audit_signer
                 .sign_bytes(ANCHOR_CONTEXT, payload.as_bytes()),
-            public_key: self.audit_signer.public_hex(),
+            public_key: self.shared.audit_signer.public_hex(),
             payload,
         })
     }
@@ -662,7 +657,7 @@ impl HubStore {
         )?;
         type Row = (String, String, String, i64, String, String);
         let rows: Vec<Row> = q
-            .query_map([], |r| {
+            .query_map((), |r| {
                 Ok((
                     r.get(0)?,
                     r.get(1)?,
@@ -672,7 +667,7 @@ impl HubStore {
                     r.get(5)?,
                 ))
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::DbResult<_>>()?;
         let mut b = self
             .conn
             .prepare("SELECT seq, reason, at FROM audit_break WHERE device_id = ?1 ORDER BY id")?;
@@ -680,7 +675,7 @@ impl HubStore {
             .map(|(id, desk_code, desk_name, seq, at, centre)| {
                 let breaks = b
                     .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                    .collect::<rusqlite::Result<_>>()?;
+                    .collect::<crate::db::DbResult<_>>()?;
                 Ok(AuditHead {
                     device_id: id,
                     centre,
@@ -724,7 +719,7 @@ mod tests {
             s.conn
                 .execute(
                     "UPDATE audit_record SET actor = 'x' WHERE device_id = 'hub'",
-                    []
+                    ()
                 )
                 .is_err()
         );
@@ -732,7 +727,7 @@ mod tests {
             s.conn
                 .execute(
                     "DELETE FROM audit_record WHERE device_id = 'hub' AND seq = 3",
-                    []
+                    ()
                 )
                 .is_err()
         );
@@ -979,8 +974,7 @@ mod tests {
         // the key, fresh signatures): the chain verifies, the anchor does not.
         s.conn
             .execute(
-                "UPDATE audit_record SET object = 'W01-20261127-0000' WHERE seq = 4 AND device_id != 'hub'",
-                [],
+                "UPDATE audit_record SET object = 'W01-20261127-0000' WHERE seq = 4 AND device_id != 'hub'", (),
             )
             .unwrap();
         let mut rewritten = AuditRecord::next(
@@ -994,7 +988,7 @@ mod tests {
             "ok",
             None,
         );
-        s.audit_signer.sign(&mut rewritten);
+        s.shared.audit_signer.sign(&mut rewritten);
         let mut second = AuditRecord::next(
             1,
             &rewritten.hash,
@@ -1006,7 +1000,7 @@ mod tests {
             "ok",
             None,
         );
-        s.audit_signer.sign(&mut second);
+        s.shared.audit_signer.sign(&mut second);
         s.conn
             .execute_batch("DROP TRIGGER audit_record_no_delete; DELETE FROM audit_record WHERE device_id = 'hub';")
             .unwrap();
@@ -1032,7 +1026,7 @@ mod tests {
         s.conn
             .execute(
                 "DELETE FROM audit_record WHERE device_id = 'hub' AND seq = 2",
-                [],
+                (),
             )
             .unwrap();
         let tx = s.conn.transaction().unwrap();

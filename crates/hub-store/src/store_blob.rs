@@ -5,11 +5,11 @@
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use crate::db::{OptionalExtension, params};
 use chrono::{DateTime, Utc};
 use onewindow_domain::time::stamp as ts;
 use onewindow_intake::Seal;
 use onewindow_proto::{BlobState, is_sha256};
-use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::store::{HubStore, HubStoreError, Result};
@@ -271,7 +271,7 @@ impl HubStore {
         now: DateTime<Utc>,
     ) -> Result<BlobState> {
         let received = offset + len;
-        let upload = |conn: &rusqlite::Connection, received: u64, complete: bool| {
+        let upload = |conn: &crate::db::Conn, received: u64, complete: bool| {
             conn.execute(
                 "INSERT INTO blob_upload (device_id, sha256, size, received, complete, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -320,7 +320,7 @@ impl HubStore {
         let mut q = self
             .conn
             .prepare("SELECT sha256, size FROM blob WHERE complete = 1 ORDER BY sha256")?;
-        let rows = q.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rows = q.query_map((), |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+        Ok(rows.collect::<crate::db::DbResult<_>>()?)
     }
 }

@@ -4,9 +4,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::db::{OptionalExtension, params};
 use chrono::{DateTime, Utc};
 use onewindow_domain::centre::{self, Centre, CentreLevel, CentreScope};
-use rusqlite::{OptionalExtension, params};
 
 use crate::store::{HubStore, HubStoreError, Result};
 use crate::store_queue::{bad, refused, ts};
@@ -15,18 +15,13 @@ use onewindow_proto::ApiErrorCode;
 /// The centre a hub from before centres became, and a new hub's first.
 pub const MAIN_CENTRE: &str = "MAIN";
 
-fn read_centre(r: &rusqlite::Row<'_>) -> rusqlite::Result<Centre> {
+fn read_centre(r: &crate::db::Row<'_>) -> crate::db::DbResult<Centre> {
     let level: String = r.get(2)?;
     Ok(Centre {
         code: r.get(0)?,
         name: r.get(1)?,
-        level: CentreLevel::parse(&level).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                2,
-                rusqlite::types::Type::Text,
-                format!("centre level {level}").into(),
-            )
-        })?,
+        level: CentreLevel::parse(&level)
+            .ok_or_else(|| crate::db::DbError::conversion(2, format!("centre level {level}")))?,
         parent: r.get(3)?,
     })
 }
@@ -122,8 +117,8 @@ impl HubStore {
             "SELECT code, name, level, parent FROM centre
              ORDER BY CASE level WHEN 'county' THEN 0 WHEN 'town' THEN 1 ELSE 2 END, code",
         )?;
-        Ok(q.query_map([], read_centre)?
-            .collect::<rusqlite::Result<_>>()?)
+        Ok(q.query_map((), read_centre)?
+            .collect::<crate::db::DbResult<_>>()?)
     }
 
     pub fn centre(&self, code: &str) -> Result<Option<Centre>> {
@@ -151,8 +146,8 @@ impl HubStore {
                 let codes: Vec<String> = self
                     .conn
                     .prepare_cached("SELECT code FROM centre ORDER BY code LIMIT 2")?
-                    .query_map([], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?;
+                    .query_map((), |r| r.get(0))?
+                    .collect::<crate::db::DbResult<_>>()?;
                 match codes.as_slice() {
                     [one] => Ok(one.clone()),
                     _ => Err(bad(
@@ -261,7 +256,7 @@ impl HubStore {
             "SELECT e.key, json_extract(ch.body, '$.levels') FROM catalog_entity e
              JOIN catalog_change ch ON ch.seq = e.seq WHERE e.entity = 'item'",
         )?;
-        let rows = q.query_map([], |r| {
+        let rows = q.query_map((), |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
         })?;
         rows.map(|row| {
@@ -280,10 +275,10 @@ impl HubStore {
         let mut q = self
             .conn
             .prepare_cached("SELECT centre, item_code, accepts FROM centre_item")?;
-        let rows = q.query_map([], |r| {
+        let rows = q.query_map((), |r| {
             Ok(((r.get(0)?, r.get(1)?), r.get::<_, i64>(2)? == 1))
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<crate::db::DbResult<_>>()?)
     }
 
     /// The items `centre` accepts.
@@ -329,7 +324,7 @@ impl HubStore {
                    AND role IN ('clerk', 'supervisor') ORDER BY name",
             )?
             .query_map([centre], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::DbResult<_>>()?;
         let mut scope = CentreScope {
             centre: Some(here.as_ref()),
             helpers,

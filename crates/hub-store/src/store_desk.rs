@@ -3,12 +3,12 @@
 //! records may name), the desk's hourly e-licence lookups, and the key its audit records are
 //! signed with.
 
+use crate::db::{OptionalExtension, Tx, params};
 use crate::secret::token_hash;
 use chrono::{DateTime, Duration, Utc};
 use onewindow_domain::audit::{AuditVerifier, GENESIS};
 use onewindow_domain::time::stamp as ts;
 use onewindow_proto::AuditKeyRegistration;
-use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::store::{HubStore, HubStoreError, Result};
 
@@ -45,7 +45,7 @@ fn is_hash(hex: &str) -> bool {
 /// head, and after what the hub already has, must be signed. The same key again is accepted;
 /// another key only at a (re-)enrolment, which the administrator's one-time code authorises.
 pub(crate) fn register_audit_key(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     device: &str,
     key: &AuditKeyRegistration,
     at_enrolment: bool,

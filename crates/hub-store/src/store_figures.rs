@@ -2,7 +2,7 @@
 //! no-shows, cases, notices and ratings of a day or a month, grouped by domain, window, clerk
 //! and hour.
 
-use rusqlite::params;
+use crate::db::params;
 use serde::{Deserialize, Serialize};
 
 use crate::store::{HubStore, Result};
@@ -115,10 +115,10 @@ impl HubStore {
             let rows = q.query_map(params![pattern, centre], |r| {
                 Ok(FigureRow {
                     key: r
-                        .get::<_, Option<rusqlite::types::Value>>(0)?
+                        .get::<_, Option<crate::db::Value>>(0)?
                         .map(|v| match v {
-                            rusqlite::types::Value::Integer(i) => i.to_string(),
-                            rusqlite::types::Value::Text(t) => t,
+                            crate::db::Value::Int(i) => i.to_string(),
+                            crate::db::Value::Text(t) => t,
                             _ => String::new(),
                         })
                         .unwrap_or_default(),
@@ -135,7 +135,7 @@ impl HubStore {
                     extended: r.get::<_, i64>(10)? as u32,
                 })
             })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(rows.collect::<crate::db::DbResult<_>>()?)
         };
         let mut total = group("'all'")?.pop().unwrap_or(FigureRow {
             key: "all".into(),

@@ -6,10 +6,10 @@
 //! [`HubStore::password_gate`] reads what the check needs, the caller verifies the password
 //! outside, and [`HubStore::password_outcome`] records the result.
 
+use crate::db::{OptionalExtension, params};
 use chrono::{DateTime, Duration, Utc};
 use onewindow_domain::login::Attempts;
 use onewindow_domain::time::stamp as ts;
-use rusqlite::{OptionalExtension, params};
 
 use crate::store::{HubStore, Result};
 

@@ -19,7 +19,7 @@ pub fn hall_time(now: DateTime<Utc>) -> chrono::NaiveDateTime {
 
 /// Whether `cfg`'s centre takes a ticket at `now` (always, when it publishes no hours).
 pub(crate) fn ticket_window(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     cfg: &QueueConfig,
     now: DateTime<Utc>,
 ) -> Result<TicketWindow> {
@@ -34,7 +34,7 @@ pub(crate) fn ticket_window(
 /// or outside the hours altogether (a clerk serving someone at the window). The kiosk's
 /// last-ticket cut-off does not make regular hours extended.
 pub(crate) fn service_extended(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     cfg: &QueueConfig,
     now: DateTime<Utc>,
 ) -> Result<bool> {

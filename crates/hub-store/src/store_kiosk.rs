@@ -2,10 +2,10 @@
 //! kiosk's browser opens (it keeps the credential in a cookie); only hashes are stored. Ticket
 //! issue and appointment check-in need one, and each kiosk has its own rate limits.
 
+use crate::db::{OptionalExtension, params};
 use crate::secret::{random_token as random_hex, token_hash as hash_hex};
 use chrono::{DateTime, Utc};
 use onewindow_domain::time::stamp as ts;
-use rusqlite::{OptionalExtension, params};
 
 use crate::store::{HubStore, HubStoreError, Result};
 use crate::store_guard::Throttle;
@@ -149,7 +149,7 @@ impl HubStore {
             "SELECT name, token_hash IS NOT NULL, revoked_at IS NOT NULL, centre FROM kiosk
              ORDER BY centre, name",
         )?;
-        let rows = q.query_map([], |r| {
+        let rows = q.query_map((), |r| {
             Ok(Kiosk {
                 name: r.get(0)?,
                 paired: r.get(1)?,
@@ -157,7 +157,7 @@ impl HubStore {
                 centre: r.get(3)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<crate::db::DbResult<_>>()?)
     }
 }
 

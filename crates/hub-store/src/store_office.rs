@@ -2,12 +2,12 @@
 //! handed-off cases with waiting time and due date), decisions recorded with the case-results
 //! row the window pulls, and the applicant's progress view.
 
+use crate::db::{OptionalExtension, params};
 use crate::secret::token_hash as hash_hex;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, Utc};
 use onewindow_proto::{CaseResult, ResultChanges, ResultFile};
-use rusqlite::{OptionalExtension, params};
 
 use crate::store::{HubStore, HubStoreError, Result};
 
@@ -199,7 +199,7 @@ impl HubStore {
             .prepare("SELECT domain FROM hub_user_domain WHERE name = ?1 ORDER BY domain")?;
         let domains = q
             .query_map([name], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?;
+            .collect::<crate::db::DbResult<Vec<String>>>()?;
         Ok(Some(User {
             name: name.to_string(),
             county_wide: role == "admin" || level.as_deref() == Some("county"),
@@ -353,7 +353,7 @@ impl HubStore {
              LEFT JOIN catalog_change dch ON dch.seq = de.seq
              ORDER BY c.accepted_at, c.number",
         )?;
-        let rows = q.query_map([], |r| {
+        let rows = q.query_map((), |r| {
             Ok(OfficeCase {
                 number: r.get(0)?,
                 item_code: r.get(1)?,
@@ -369,7 +369,7 @@ impl HubStore {
                 centre_name: r.get(11)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        Ok(rows.collect::<crate::db::DbResult<Vec<_>>>()?)
     }
 
     pub fn office_case(&self, user: &User, number: &str) -> Result<Option<OfficeCaseDetail>> {
@@ -400,7 +400,7 @@ impl HubStore {
                     r.get(5)?,
                 ))
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<crate::db::DbResult<Vec<_>>>()?;
         let results = self.results_of_case(&id)?;
         let payload: serde_json::Value = serde_json::from_str(&payload)
             .map_err(|e| HubStoreError::Json("case payload".into(), e))?;
@@ -458,7 +458,7 @@ impl HubStore {
                  WHERE r.file_sha256 = ?1",
             )?
             .query_map([sha], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::DbResult<_>>()?;
         let visible = self.office_cases(user)?;
         Ok(numbers
             .iter()
@@ -553,7 +553,7 @@ impl HubStore {
              FROM case_result r JOIN hub_case c ON c.id = r.case_id WHERE r.case_id = ?1 ORDER BY r.seq",
         )?;
         let rows = q.query_map([case_id], read_result)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<crate::db::DbResult<_>>()?)
     }
 
     /// The case-results stream of one device after `cursor`.
@@ -571,7 +571,7 @@ impl HubStore {
         )?;
         let results = q
             .query_map(params![device, cursor, limit + 1], read_result)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<crate::db::DbResult<Vec<_>>>()?;
         let has_more = results.len() > limit as usize;
         let results: Vec<CaseResult> = results.into_iter().take(limit as usize).collect();
         let next_cursor = results.last().map_or(cursor, |r| r.seq);
@@ -637,7 +637,7 @@ impl HubStore {
     }
 }
 
-fn read_result(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseResult> {
+fn read_result(r: &crate::db::Row<'_>) -> crate::db::DbResult<CaseResult> {
     Ok(CaseResult {
         seq: r.get(0)?,
         case_id: r.get(1)?,

@@ -4,10 +4,10 @@
 //! Each runs inside the op's transaction; `Err(reason)` rejects the op with a Chinese reason
 //! and leaves nothing of it.
 
+use crate::db::{OptionalExtension, Tx, params};
 use chrono::{DateTime, Utc};
 use onewindow_domain::ticket;
 use onewindow_proto::ops::{NoticeIssued, OfflineRating, OfflineTicket};
-use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::store::Result;
 use crate::store_queue::hall_day;
@@ -20,7 +20,7 @@ const STEP_KINDS: [&str; 7] = [
     "issue", "call", "recall", "serve", "no_show", "done", "link",
 ];
 
-fn desk_code(tx: &Transaction<'_>, device: &str) -> Result<String> {
+fn desk_code(tx: &Tx<'_>, device: &str) -> Result<String> {
     Ok(tx.query_row(
         "SELECT desk_code FROM device WHERE id = ?1",
         [device],
@@ -28,7 +28,7 @@ fn desk_code(tx: &Transaction<'_>, device: &str) -> Result<String> {
     )?)
 }
 
-fn desk_centre(tx: &Transaction<'_>, device: &str) -> Result<String> {
+fn desk_centre(tx: &Tx<'_>, device: &str) -> Result<String> {
     Ok(
         tx.query_row("SELECT centre FROM device WHERE id = ?1", [device], |r| {
             r.get(0)
@@ -44,7 +44,7 @@ fn plain_id(s: &str) -> bool {
 /// waiting, so no window calls it), every step a queue event marked `offline` (the hall
 /// display shows only live calls), and its rating if one was given.
 pub(crate) fn apply_offline_ticket(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     device: &str,
     t: &OfflineTicket,
 ) -> Result<Applied> {
@@ -178,7 +178,7 @@ pub(crate) fn apply_offline_ticket(
 
 /// A rating of an offline ticket given after its record reached the hub.
 pub(crate) fn apply_offline_rating(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     device: &str,
     b: &OfflineRating,
 ) -> Result<Applied> {
@@ -217,7 +217,7 @@ pub(crate) fn apply_offline_rating(
 /// desk knew one (an offline ticket's own record reaches the hub only when it ends, so the id
 /// is kept as given).
 pub(crate) fn apply_notice(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     device: &str,
     op_id: &str,
     b: &NoticeIssued,

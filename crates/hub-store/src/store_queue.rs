@@ -3,12 +3,12 @@
 //! Every step is a `queue_event` row in the same transaction, for the hall display and the
 //! figures.
 
+use crate::db::{OptionalExtension, Tx, params};
 use chrono::{DateTime, Utc};
 use onewindow_domain::hours::TicketWindow;
 use onewindow_domain::queue::QueueConfig;
 use onewindow_domain::ticket::{self, Priority, Ticket, TicketState, TransferTo};
 use onewindow_proto::{ApiErrorCode, CallShown, QueueAnswer, WindowLive};
-use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use crate::store::{HubStore, HubStoreError, Result};
@@ -47,7 +47,7 @@ fn parse_priority(s: &str) -> Option<Priority> {
     }
 }
 
-fn parse_state(s: &str) -> rusqlite::Result<TicketState> {
+fn parse_state(s: &str) -> crate::db::DbResult<TicketState> {
     Ok(match s {
         "waiting" => TicketState::Waiting,
         "called" => TicketState::Called,
@@ -55,25 +55,23 @@ fn parse_state(s: &str) -> rusqlite::Result<TicketState> {
         "done" => TicketState::Done,
         "no_show" => TicketState::NoShow,
         other => {
-            return Err(rusqlite::Error::FromSqlConversionFailure(
-                0,
-                rusqlite::types::Type::Text,
-                format!("ticket state {other}").into(),
+            return Err(crate::db::DbError::conversion(
+                "state",
+                format!("ticket state {other}"),
             ));
         }
     })
 }
 
-fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
-    s.parse().map_err(|e: chrono::ParseError| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
-    })
+fn parse_ts(s: &str) -> crate::db::DbResult<DateTime<Utc>> {
+    s.parse()
+        .map_err(|e: chrono::ParseError| crate::db::DbError::conversion("time", e))
 }
 
 const TICKET_COLUMNS: &str =
     "id, number, domain, priority, issued_at, appointment_at, state, window_no, recalls";
 
-fn read_ticket(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
+fn read_ticket(r: &crate::db::Row<'_>) -> crate::db::DbResult<Ticket> {
     Ok(Ticket {
         id: r.get(0)?,
         number: r.get(1)?,
@@ -109,7 +107,7 @@ impl HubStore {
             [centre],
             |r| r.get(0),
         )?;
-        if let Some((cached, cfg)) = self.queue_cache.borrow().get(centre)
+        if let Some((cached, cfg)) = self.shared.queue_cache().get(centre)
             && *cached == seq
         {
             return Ok(cfg.clone());
@@ -119,8 +117,8 @@ impl HubStore {
                 "no queue configuration published for centre {centre} (onewindow-hub import-queue --centre {centre})"
             ))
         })?);
-        self.queue_cache
-            .borrow_mut()
+        self.shared
+            .queue_cache()
             .insert(centre.to_string(), (seq, cfg.clone()));
         Ok(cfg)
     }
@@ -655,7 +653,7 @@ impl HubStore {
 pub use crate::store_tidal::{DomainLoad, Reassignment, TidalSuggestion};
 
 /// Records that ticket `id` served case `case_number` (once, however often it is said).
-pub(crate) fn link_case(tx: &Transaction<'_>, id: &str, case_number: &str) -> Result<()> {
+pub(crate) fn link_case(tx: &Tx<'_>, id: &str, case_number: &str) -> Result<()> {
     tx.execute(
         "INSERT OR IGNORE INTO ticket_case (ticket_id, case_number) VALUES (?1, ?2)",
         params![id, case_number],
@@ -664,7 +662,7 @@ pub(crate) fn link_case(tx: &Transaction<'_>, id: &str, case_number: &str) -> Re
 }
 
 /// The ticket called or being served at `window`.
-fn current_ticket(tx: &Transaction<'_>, centre: &str, window: u32) -> Result<Option<Ticket>> {
+fn current_ticket(tx: &Tx<'_>, centre: &str, window: u32) -> Result<Option<Ticket>> {
     Ok(tx
         .query_row(
             &format!(
@@ -681,7 +679,7 @@ fn current_ticket(tx: &Transaction<'_>, centre: &str, window: u32) -> Result<Opt
 /// A new waiting ticket of `domain`, numbered by the day's sequence, with its issue event.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn insert_ticket(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     centre: &str,
     extended: bool,
     prefix: &str,
@@ -752,7 +750,7 @@ fn window_name(cfg: &QueueConfig, window: u32) -> String {
 
 /// A window's state and current domains: its row, or the configuration's (open).
 pub(crate) fn window_state(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     cfg: &QueueConfig,
     centre: &str,
     window: u32,
@@ -781,7 +779,7 @@ pub(crate) fn window_state(
 
 /// Today's waiting tickets a window may call: its domains, not sent to another window.
 fn candidates(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     centre: &str,
     window: u32,
     domains: &[String],
@@ -803,28 +801,24 @@ fn candidates(
         read_ticket,
     )?;
     Ok(rows
-        .collect::<rusqlite::Result<Vec<_>>>()?
+        .collect::<crate::db::DbResult<Vec<_>>>()?
         .into_iter()
         .filter(|t| ticket::callable_by(t, window, domains))
         .collect())
 }
 
 /// Today's waiting tickets.
-pub(crate) fn waiting_today(
-    tx: &Transaction<'_>,
-    centre: &str,
-    now: DateTime<Utc>,
-) -> Result<Vec<Ticket>> {
+pub(crate) fn waiting_today(tx: &Tx<'_>, centre: &str, now: DateTime<Utc>) -> Result<Vec<Ticket>> {
     let mut q = tx.prepare_cached(&format!(
         "SELECT {TICKET_COLUMNS} FROM queue_ticket
          WHERE centre = ?2 AND state = 'waiting' AND day = ?1"
     ))?;
     let rows = q.query_map(params![hall_day(now).to_string(), centre], read_ticket)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::DbResult<_>>()?)
 }
 
 fn count_for_window(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     centre: &str,
     window: u32,
     domains: &[String],
@@ -847,7 +841,7 @@ fn count_for_window(
 
 /// The window moves on: what it called or served is done.
 fn finish_current(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     centre: &str,
     window: u32,
     by: &str,
@@ -859,7 +853,7 @@ fn finish_current(
              WHERE centre = ?2 AND window_no = ?1 AND state IN ('called', 'serving')",
         )?
         .query_map(params![window, centre], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::DbResult<_>>()?;
     for id in ids {
         tx.execute(
             "UPDATE queue_ticket SET state = 'done', done_at = ?2 WHERE id = ?1",
@@ -881,7 +875,7 @@ fn finish_current(
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn event(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     centre: &str,
     ticket: Option<&str>,
     window: Option<u32>,
@@ -890,12 +884,12 @@ pub(crate) fn event(
     at: DateTime<Utc>,
     detail: Option<&str>,
 ) -> Result<i64> {
-    tx.execute(
+    Ok(tx.query_row(
         "INSERT INTO queue_event (ticket_id, window_no, kind, by_user, at, detail, centre)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
         params![ticket, window, kind, by, ts(at), detail, centre],
-    )?;
-    Ok(tx.last_insert_rowid())
+        |r| r.get(0),
+    )?)
 }
 
 #[cfg(test)]
@@ -1160,7 +1154,7 @@ mod tests {
             .conn
             .query_row(
                 "SELECT case_number FROM queue_ticket WHERE number = 'E001'",
-                [],
+                (),
                 |r| r.get(0),
             )
             .unwrap();

@@ -1,11 +1,11 @@
 //! Ratings (好差评) in SQL: recorded against the window's ticket, and the rectification of bad
 //! ones (待整改 → 已整改 → 已回访) due in 15 working days by the hub's calendar.
 
+use crate::db::{OptionalExtension, params};
 use chrono::{DateTime, NaiveDate, Utc};
 use onewindow_domain::HolidayCalendar;
 use onewindow_domain::rating::{self, RECTIFY_WORKING_DAYS, RectifyState};
 use onewindow_proto::ApiErrorCode;
-use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::store::{HubStore, HubStoreError, Result};
@@ -36,9 +36,9 @@ pub struct BadRating {
 }
 
 /// The published holiday calendar.
-pub(crate) fn holiday_calendar(conn: &rusqlite::Connection) -> Result<HolidayCalendar> {
+pub(crate) fn holiday_calendar(conn: &crate::db::Conn) -> Result<HolidayCalendar> {
     let mut q = conn.prepare("SELECT year, body FROM calendar_year")?;
-    let rows = q.query_map([], |r| Ok((r.get::<_, i32>(0)?, r.get::<_, String>(1)?)))?;
+    let rows = q.query_map((), |r| Ok((r.get::<_, i32>(0)?, r.get::<_, String>(1)?)))?;
     let mut years = std::collections::BTreeMap::new();
     for row in rows {
         let (year, body) = row?;
@@ -62,7 +62,7 @@ pub(crate) struct Rated<'a> {
 /// Records a rating of a ticket (checked against the rules); a bad one starts its
 /// rectification, due in 15 working days. Refused when the ticket was rated before.
 pub(crate) fn insert_rating(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     of: &Rated<'_>,
     level: u8,
     reasons: &[String],
@@ -88,11 +88,12 @@ pub(crate) fn insert_rating(
     } else {
         (None, None)
     };
-    conn.execute(
+    Ok(conn.query_row(
         "INSERT INTO rating (ticket_id, case_number, window_no, clerk, level, reasons, comment,
            at, day, rectify, due, centre)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
-           coalesce((SELECT centre FROM queue_ticket WHERE id = ?1), 'MAIN'))",
+           coalesce((SELECT centre FROM queue_ticket WHERE id = ?1), 'MAIN'))
+         RETURNING id",
         params![
             of.ticket,
             of.case_number,
@@ -106,8 +107,8 @@ pub(crate) fn insert_rating(
             rectify,
             due
         ],
-    )?;
-    Ok(conn.last_insert_rowid())
+        |r| r.get(0),
+    )?)
 }
 
 impl HubStore {

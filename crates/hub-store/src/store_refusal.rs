@@ -3,10 +3,10 @@
 //! goes to the requesting desk on the results stream; an answer given at the desk itself (a
 //! supervisor's take-over, offline) and withdrawals arrive as ops.
 
+use crate::db::{OptionalExtension, Tx, params};
 use chrono::{DateTime, Utc};
 use onewindow_proto::Op;
 use onewindow_proto::ops::{RefusalAnswered, RefusalRequested, Withdrawn};
-use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::store::{HubStore, Result};
 use crate::store_queue::{bad, ts};
@@ -18,7 +18,7 @@ fn plain(s: &str) -> bool {
     !s.is_empty() && s.len() <= 64
 }
 
-fn state_of(tx: &Transaction<'_>, id: &str, device: &str) -> Result<Option<String>> {
+fn state_of(tx: &Tx<'_>, id: &str, device: &str) -> Result<Option<String>> {
     Ok(tx
         .query_row(
             "SELECT state FROM hub_case WHERE id = ?1 AND device_id = ?2",
@@ -28,7 +28,7 @@ fn state_of(tx: &Transaction<'_>, id: &str, device: &str) -> Result<Option<Strin
         .optional()?)
 }
 
-fn event(tx: &Transaction<'_>, id: &str, op: &Op, now: DateTime<Utc>) -> Result<()> {
+fn event(tx: &Tx<'_>, id: &str, op: &Op, now: DateTime<Utc>) -> Result<()> {
     tx.execute(
         "INSERT INTO hub_case_event (case_id, kind, payload, at) VALUES (?1, ?2, ?3, ?4)",
         params![id, op.kind, op.payload.to_string(), ts(now)],
@@ -38,7 +38,7 @@ fn event(tx: &Transaction<'_>, id: &str, op: &Op, now: DateTime<Utc>) -> Result<
 
 /// `case.refusal_requested`: the hub's case begins here (or a request sent back is made again).
 pub(crate) fn apply_requested(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     device: &str,
     op: &Op,
     b: &RefusalRequested,
@@ -102,7 +102,7 @@ pub(crate) fn apply_requested(
 
 /// `case.refusal_answered`: a supervisor answered at the desk (offline, by take-over).
 pub(crate) fn apply_answered(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     device: &str,
     op: &Op,
     b: &RefusalAnswered,
@@ -156,7 +156,7 @@ pub(crate) fn apply_answered(
 
 /// `case.withdrawn`: known to the hub or not, the case ends there as withdrawn.
 pub(crate) fn apply_withdrawn(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     device: &str,
     op: &Op,
     b: &Withdrawn,
@@ -254,7 +254,7 @@ impl HubStore {
                 centre_name: r.get(5)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<crate::db::DbResult<_>>()?)
     }
 
     /// A supervisor's answer (of `centre`, or any with `None`): confirmed, or sent back with

@@ -4,11 +4,11 @@
 
 use std::collections::BTreeSet;
 
+use crate::db::{OptionalExtension, Tx, params};
 use crate::secret::token_hash as hash_hex;
 use chrono::{DateTime, Utc};
 use onewindow_proto::ops::{FileRef, OpDecodeError};
 use onewindow_proto::{Enrolment, Op, OpBody, OpResult, OpStatus};
-use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::store::{HubStore, HubStoreError, Result};
 
@@ -82,7 +82,7 @@ impl HubStore {
             ));
         }
         let tx = self.conn.transaction()?;
-        let taken = |tx: &Transaction<'_>, c: &str| -> Result<bool> {
+        let taken = |tx: &Tx<'_>, c: &str| -> Result<bool> {
             Ok(tx.query_row(
                 "SELECT EXISTS (SELECT 1 FROM device WHERE desk_code = ?1)
                      OR EXISTS (SELECT 1 FROM enrol_code WHERE desk_code = ?1 AND used_at IS NULL)",
@@ -422,9 +422,7 @@ impl HubStore {
                     tx.execute_batch("ROLLBACK TO effect; RELEASE effect")?;
                     Err(reject)
                 }
-                Err(HubStoreError::Sqlite(e))
-                    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) =>
-                {
+                Err(HubStoreError::Db(e)) if e.is_constraint_violation() => {
                     tracing::warn!(op = %op.op_id, error = %e, "op breaks a constraint");
                     tx.execute_batch("ROLLBACK TO effect; RELEASE effect")?;
                     Err(Reject(
@@ -468,14 +466,14 @@ impl HubStore {
 
     /// Whether the store answers a read (for `/readyz`).
     pub fn ping(&self) -> Result<()> {
-        self.conn.query_row("SELECT 1", [], |_| Ok(()))?;
+        self.conn.query_row("SELECT 1", (), |_| Ok(()))?;
         Ok(())
     }
 
     pub fn case_count(&self) -> Result<i64> {
         Ok(self
             .conn
-            .query_row("SELECT count(*) FROM hub_case", [], |r| r.get(0))?)
+            .query_row("SELECT count(*) FROM hub_case", (), |r| r.get(0))?)
     }
 
     /// A handed-off case: (number, state, item code, number of files).
@@ -507,7 +505,7 @@ fn uuid_like(b: &[u8; 16]) -> String {
 
 /// The effect of one op inside its transaction; `Err(Reject)` leaves nothing of it.
 fn apply_effect(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     device: &str,
     op: &Op,
     body: &std::result::Result<OpBody, OpDecodeError>,
@@ -673,7 +671,7 @@ fn apply_effect(
 }
 
 /// An event of a case on the hub, with the op's payload as the desk sent it.
-fn case_event(tx: &Transaction<'_>, case_id: &str, op: &Op, now: DateTime<Utc>) -> Result<()> {
+fn case_event(tx: &Tx<'_>, case_id: &str, op: &Op, now: DateTime<Utc>) -> Result<()> {
     tx.execute(
         "INSERT INTO hub_case_event (case_id, kind, payload, at) VALUES (?1, ?2, ?3, ?4)",
         params![case_id, op.kind, op.payload.to_string(), ts(now)],
@@ -683,7 +681,7 @@ fn case_event(tx: &Transaction<'_>, case_id: &str, op: &Op, now: DateTime<Utc>) 
 
 /// Whether the case is on the hub and was handed off by this device (only the window that
 /// took a case in reports on it).
-fn case_exists(tx: &Transaction<'_>, id: &str, device: &str) -> Result<bool> {
+fn case_exists(tx: &Tx<'_>, id: &str, device: &str) -> Result<bool> {
     Ok(tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM hub_case WHERE id = ?1 AND device_id = ?2)",
         params![id, device],
@@ -692,7 +690,7 @@ fn case_exists(tx: &Transaction<'_>, id: &str, device: &str) -> Result<bool> {
 }
 
 fn insert_material(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     case_id: &str,
     f: &FileRef,
     material: Option<&str>,
@@ -1057,7 +1055,7 @@ mod tests {
             .conn
             .query_row(
                 "SELECT count(*) FROM notice_issued WHERE op_id = 'op-same'",
-                [],
+                (),
                 |r| r.get(0),
             )
             .unwrap();

@@ -1,9 +1,9 @@
 //! Tidal windows (潮汐窗口) in SQL: each domain's queue now, the suggestions the tidal rules
 //! make, and the supervisor's reassignments with their reasons.
 
+use crate::db::params;
 use chrono::{DateTime, Utc};
 use onewindow_proto::WindowLive;
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use crate::store::{HubStore, HubStoreError, Result};
@@ -75,7 +75,7 @@ impl HubStore {
                     .query_map(params![d.code, hour_ago, centre], |r| {
                         Ok((r.get(0)?, r.get(1)?))
                     })?
-                    .collect::<rusqlite::Result<_>>()?;
+                    .collect::<crate::db::DbResult<_>>()?;
                 let mins: Vec<f64> = waits
                     .iter()
                     .filter_map(|(i, c)| {

@@ -1,9 +1,9 @@
 //! 办不成事 in SQL: matters recorded at a desk (op) or the kiosk, owned by the centre's
 //! supervisor (首席事务代表), each action recorded, closed with an outcome.
 
+use crate::db::{OptionalExtension, Tx, params};
 use chrono::{DateTime, Utc};
 use onewindow_proto::ops::UnresolvedRecorded;
-use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::store::{HubStore, Result};
 use crate::store_queue::{bad, ts};
@@ -43,10 +43,7 @@ fn check(m: &NewMatter<'_>) -> Option<&'static str> {
     }
 }
 
-pub(crate) fn insert(
-    tx: &Transaction<'_>,
-    m: &NewMatter<'_>,
-) -> Result<std::result::Result<(), String>> {
+pub(crate) fn insert(tx: &Tx<'_>, m: &NewMatter<'_>) -> Result<std::result::Result<(), String>> {
     if let Some(why) = check(m) {
         return Ok(Err(why.into()));
     }
@@ -80,7 +77,7 @@ pub(crate) fn insert(
 
 /// `unresolved.recorded` from a desk: the desk's centre's matter.
 pub(crate) fn apply_recorded(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     device: &str,
     b: &UnresolvedRecorded,
 ) -> Result<std::result::Result<(), Reject>> {
@@ -175,14 +172,14 @@ impl HubStore {
                     actions: vec![],
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::DbResult<_>>()?;
         let mut a = self.conn.prepare(
             "SELECT by_user, at, note FROM unresolved_action WHERE matter_id = ?1 ORDER BY id",
         )?;
         for m in &mut rows {
             m.actions = a
                 .query_map([&m.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<crate::db::DbResult<_>>()?;
         }
         Ok(rows)
     }

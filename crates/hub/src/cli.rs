@@ -19,6 +19,16 @@ use crate::store::HubStore;
     about = "OneWindow hub: catalog publishing and sync for desks"
 )]
 struct Cli {
+    /// The hub's database when it is PostgreSQL: postgres://USER:PASSWORD@HOST:PORT/DATABASE
+    /// (default: DATA/hub.db, SQLite). The data folder still holds the keys, TLS files and
+    /// blobs.
+    #[arg(
+        long,
+        global = true,
+        env = "ONEWINDOW_HUB_DATABASE",
+        hide_env_values = true
+    )]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -240,9 +250,17 @@ pub(crate) fn init_logging(data: &Path) -> Option<tracing_appender::non_blocking
     guard
 }
 
+/// `--database` (or `ONEWINDOW_HUB_DATABASE`), read once in `main` for every subcommand.
+static DATABASE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
+/// The PostgreSQL URL the hub's store is on; `None` for `DATA/hub.db`.
+pub(crate) fn database() -> Option<&'static str> {
+    DATABASE.get().and_then(|d| d.as_deref())
+}
+
 pub(crate) fn open(data: &Path) -> Result<HubStore, ExitCode> {
-    HubStore::open_dir(data).map_err(|e| {
-        eprintln!("无法打开数据目录 {}：{e}", data.display());
+    HubStore::connect(data, None, database()).map_err(|e| {
+        eprintln!("无法打开中心数据库（数据目录 {}）：{e}", data.display());
         tracing::error!(error = %e, data = %data.display(), "cannot open hub store");
         ExitCode::from(1)
     })
@@ -263,6 +281,7 @@ fn print_issues(file: &Path, issues: &[onewindow_domain::ImportIssue]) -> ExitCo
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let _ = DATABASE.set(cli.database.clone());
     match cli.command {
         Command::TlsCert { data, names } => {
             let _guard = init_logging(&data);
@@ -298,10 +317,10 @@ pub fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let store = match HubStore::open_dir_keyed(&data, key_file.as_deref()) {
+            let store = match crate::pool::StorePool::open(&data, key_file.as_deref(), database()) {
                 Ok(s) => s,
                 Err(e) => {
-                    eprintln!("无法打开数据目录 {}：{e}", data.display());
+                    eprintln!("无法打开中心数据库（数据目录 {}）：{e}", data.display());
                     tracing::error!(error = %e, data = %data.display(), "cannot open hub store");
                     return ExitCode::from(1);
                 }
@@ -717,7 +736,7 @@ fn run_import<T>(
 }
 
 async fn serve(
-    store: HubStore,
+    store: crate::pool::StorePool,
     blobs: crate::store_blob::BlobDir,
     bind: SocketAddr,
     tls: Option<(tokio_rustls::TlsAcceptor, String)>,

@@ -29,7 +29,7 @@ pub mod xlsx;
 
 // The store is its own crate (crates/hub-store); its modules keep their paths here.
 pub use onewindow_hub_store::{
-    secret, store, store_appointment, store_audit, store_blob, store_centre, store_desk,
+    pool, secret, store, store_appointment, store_audit, store_blob, store_centre, store_desk,
     store_figures, store_guard, store_hours, store_keys, store_kiosk, store_office, store_offline,
     store_queue, store_rating, store_refusal, store_sync, store_tidal, store_unresolved,
 };

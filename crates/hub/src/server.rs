@@ -451,13 +451,13 @@ async fn put_blob(
     // blob stays taken until it does.
     let done = tokio::task::spawn_blocking(move || {
         let _busy = busy;
-        let lock = || store.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(done) = lock().blob_chunk_check(&device, &sha, offset, size, len)? {
+        let lock = || store.get();
+        if let Some(done) = lock()?.blob_chunk_check(&device, &sha, offset, size, len)? {
             return Ok(done);
         }
         let written =
             crate::store_blob::write_blob_chunk(&dir, &device, &sha, offset, size, &bytes);
-        lock().blob_chunk_record(&device, &sha, offset, size, len, written, clock.now())
+        lock()?.blob_chunk_record(&device, &sha, offset, size, len, written, clock.now())
     })
     .await
     .map_err(|e| HttpError::internal(format!("blob task failed: {e}")))?

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::clock::Clock;
 use crate::error::HttpError;
+use crate::pool::StorePool;
 use crate::store::{HubStore, HubStoreError};
 use crate::store_blob::BlobDir;
 
@@ -12,7 +13,8 @@ type BoardFeed = tokio::sync::watch::Sender<Option<Arc<str>>>;
 
 #[derive(Clone)]
 pub struct HubState {
-    pub(crate) store: Arc<Mutex<HubStore>>,
+    /// SQLite's one connection behind its lock, or PostgreSQL's pool.
+    pub(crate) store: Arc<StorePool>,
     pub(crate) blobs: BlobDir,
     /// Blobs a request is writing right now.
     pub(crate) uploading: Arc<Mutex<std::collections::HashSet<String>>>,
@@ -32,9 +34,9 @@ pub struct HubState {
 }
 
 impl HubState {
-    pub fn new(store: HubStore, blobs: BlobDir, clock: Clock) -> Self {
+    pub fn new(store: StorePool, blobs: BlobDir, clock: Clock) -> Self {
         HubState {
-            store: Arc::new(Mutex::new(store)),
+            store: Arc::new(store),
             blobs,
             uploading: Arc::default(),
             board: tokio::sync::broadcast::channel(64).0,
@@ -143,7 +145,7 @@ impl HubState {
     {
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || {
-            let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+            let mut guard = store.get()?;
             f(&mut guard)
         })
         .await

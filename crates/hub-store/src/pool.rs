@@ -1,0 +1,267 @@
+//! Where the hub's requests get a store: SQLite's one connection behind a lock (the embedded
+//! default), or PostgreSQL's pool, whose connections serve requests at the same time.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use onewindow_store::migrate::{self, Migration};
+
+use crate::db::{Conn, DbError, Engine, OptionalExtension, PgConn, PgRuntime, params};
+use crate::store::{HUB_PG_MIGRATIONS, HubStore, HubStoreError, Result, Shared};
+
+/// How many PostgreSQL connections one hub process keeps at most.
+pub const PG_POOL_SIZE: usize = 16;
+
+/// The hub's store for its requests.
+// One per process: the size of its variants does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum StorePool {
+    Sqlite(Mutex<HubStore>),
+    Postgres(PgPool),
+}
+
+/// PostgreSQL's side: the pool, the runtime driving its connections, and what they share.
+pub struct PgPool {
+    pool: deadpool_postgres::Pool,
+    rt: Arc<PgRuntime>,
+    shared: Arc<Shared>,
+}
+
+/// A store lent to one request: SQLite's under its lock, or one pooled PostgreSQL connection
+/// (back in the pool when dropped).
+// Lives on one request's stack for its length: the size of its variants does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum StoreGuard<'a> {
+    Sqlite(MutexGuard<'a, HubStore>),
+    Postgres(HubStore),
+}
+
+impl std::ops::Deref for StoreGuard<'_> {
+    type Target = HubStore;
+    fn deref(&self) -> &HubStore {
+        match self {
+            StoreGuard::Sqlite(g) => g,
+            StoreGuard::Postgres(s) => s,
+        }
+    }
+}
+
+impl std::ops::DerefMut for StoreGuard<'_> {
+    fn deref_mut(&mut self) -> &mut HubStore {
+        match self {
+            StoreGuard::Sqlite(g) => g,
+            StoreGuard::Postgres(s) => s,
+        }
+    }
+}
+
+impl StorePool {
+    /// One SQLite store (tests, and `open` without a database URL).
+    pub fn sqlite(store: HubStore) -> Self {
+        StorePool::Sqlite(Mutex::new(store))
+    }
+
+    /// The hub's store: PostgreSQL at `database` when given (the folder `data` then holds only
+    /// keys, TLS files and blobs), else `DATA/hub.db`.
+    pub fn open(data: &Path, key_file: Option<&Path>, database: Option<&str>) -> Result<Self> {
+        match database {
+            None => Ok(Self::sqlite(HubStore::open_dir_keyed(data, key_file)?)),
+            Some(url) => Ok(StorePool::Postgres(PgPool::open(data, url, PG_POOL_SIZE)?)),
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self {
+            StorePool::Sqlite(_) => Engine::Sqlite,
+            StorePool::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// A store for one request; on PostgreSQL it waits for a free connection.
+    pub fn get(&self) -> Result<StoreGuard<'_>> {
+        match self {
+            StorePool::Sqlite(m) => Ok(StoreGuard::Sqlite(
+                m.lock().unwrap_or_else(|p| p.into_inner()),
+            )),
+            StorePool::Postgres(p) => Ok(StoreGuard::Postgres(p.take()?)),
+        }
+    }
+}
+
+impl PgPool {
+    /// Connects to PostgreSQL at `url`, brings its schema up to date and checks the hub's audit
+    /// key (kept in `data`) against the one the database knows.
+    pub fn open(data: &Path, url: &str, size: usize) -> Result<Self> {
+        let config: tokio_postgres::Config = url.parse().map_err(|e| {
+            HubStoreError::BadInput(format!(
+                "--database {}: not a PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE): {e}",
+                redact(url)
+            ))
+        })?;
+        let rt = Arc::new(PgRuntime::new()?);
+        let manager = deadpool_postgres::Manager::from_config(
+            config,
+            tokio_postgres::NoTls,
+            deadpool_postgres::ManagerConfig {
+                // A connection comes back from the pool checked with a round trip, so a
+                // database restart costs a request nothing but a reconnect.
+                recycling_method: deadpool_postgres::RecyclingMethod::Fast,
+            },
+        );
+        let pool = deadpool_postgres::Pool::builder(manager)
+            .max_size(size)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .create_timeout(Some(std::time::Duration::from_secs(10)))
+            .wait_timeout(Some(std::time::Duration::from_secs(30)))
+            .build()
+            .map_err(|e| DbError::Pool(e.to_string()))?;
+        crate::store_keys::private_dir(data)?;
+        let signer = crate::store_audit::load_or_make_hub_key(data)?;
+        let me = PgPool {
+            pool,
+            rt,
+            shared: Arc::new(Shared::new(signer)),
+        };
+        let mut first = me.take().map_err(|e| match e {
+            HubStoreError::Db(DbError::Pool(m)) => HubStoreError::Db(DbError::Pool(format!(
+                "cannot reach PostgreSQL at {}: {m}",
+                redact(url)
+            ))),
+            e => e,
+        })?;
+        let ran = run_pg_migrations(&first.conn, HUB_PG_MIGRATIONS)?;
+        if ran > 0 {
+            tracing::info!(ran, "PostgreSQL schema brought up to date");
+        }
+        first.check_hub_key(onewindow_domain::clock::Clock::system().now())?;
+        Ok(me)
+    }
+
+    /// One connection of the pool as a store of its own.
+    pub fn take(&self) -> Result<HubStore> {
+        let client = self
+            .rt
+            .block_on(self.pool.get())
+            .map_err(|e| DbError::Pool(e.to_string()))?;
+        Ok(HubStore {
+            conn: Conn::Postgres(PgConn {
+                client,
+                rt: self.rt.clone(),
+            }),
+            shared: self.shared.clone(),
+        })
+    }
+
+    /// Connections open and in use (for the hub's metrics and tests).
+    pub fn status(&self) -> (usize, usize) {
+        let s = self.pool.status();
+        (s.size, s.size.saturating_sub(s.available))
+    }
+}
+
+impl HubStore {
+    /// The store for one command (`onewindow-hub audit-verify`, `enrol`, …): `DATA/hub.db`, or
+    /// one connection to PostgreSQL at `database`.
+    pub fn connect(data: &Path, key_file: Option<&Path>, database: Option<&str>) -> Result<Self> {
+        match database {
+            None => HubStore::open_dir_keyed(data, key_file),
+            Some(url) => PgPool::open(data, url, 2)?.take(),
+        }
+    }
+}
+
+/// A database URL fit for a log: its password replaced.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let auth = &url[scheme + 3..at];
+            match auth.find(':') {
+                Some(colon) => {
+                    format!("{}{}:***{}", &url[..scheme + 3], &auth[..colon], &url[at..])
+                }
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Applies the PostgreSQL migrations the database lacks, all in one transaction under the
+/// writers' lock (two hubs starting at once migrate once); returns how many ran. Refuses a
+/// database written by a newer hub, as on SQLite.
+fn run_pg_migrations(conn: &Conn, migrations: &[Migration]) -> Result<usize> {
+    let tx = conn.transaction()?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version    BIGINT PRIMARY KEY,
+             name       TEXT NOT NULL,
+             applied_at TEXT NOT NULL
+                 DEFAULT (to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))
+         );",
+    )?;
+    let known = migrations.last().map_or(0, |m| m.version);
+    let newest: Option<i64> = tx
+        .query_row("SELECT max(version) FROM schema_migrations", (), |r| {
+            r.get(0)
+        })
+        .optional()?
+        .flatten();
+    if let Some(found) = newest.filter(|&v| v > i64::from(known)) {
+        return Err(migrate::MigrateError::Newer {
+            found: found as u32,
+            known,
+        }
+        .into());
+    }
+    let mut ran = 0;
+    for m in migrations {
+        let recorded: Option<String> = tx
+            .query_row(
+                "SELECT name FROM schema_migrations WHERE version = ?1",
+                [i64::from(m.version)],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match recorded {
+            Some(name) if name == m.name => continue,
+            Some(name) => {
+                return Err(migrate::MigrateError::Mismatch {
+                    version: m.version,
+                    recorded: name,
+                    expected: m.name.to_string(),
+                }
+                .into());
+            }
+            None => {}
+        }
+        tx.execute_batch(m.sql)
+            .map_err(|source| HubStoreError::Migration {
+                version: m.version,
+                name: m.name,
+                source,
+            })?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)",
+            params![i64::from(m.version), m.name],
+        )?;
+        tracing::info!(version = m.version, name = m.name, "applied migration");
+        ran += 1;
+    }
+    tx.commit()?;
+    Ok(ran)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_url_in_a_log_has_no_password() {
+        assert_eq!(
+            super::redact("postgres://hub:s3cret@db.example:5432/onewindow"),
+            "postgres://hub:***@db.example:5432/onewindow"
+        );
+        assert_eq!(
+            super::redact("postgres://hub@db/onewindow"),
+            "postgres://hub@db/onewindow"
+        );
+    }
+}
