@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use onewindow_domain::queue::{QueueConfig, QueueDomain, QueueWindow};
-use onewindow_hub::store::HubStore;
 use onewindow_tests::{HubProcess, root};
 
 const WINDOWS: u32 = 200;
@@ -43,7 +42,7 @@ fn main() {
     };
     let now = Utc::now();
     let tokens: Vec<String> = {
-        let mut hub = HubStore::open_dir(&data).unwrap();
+        let mut hub = onewindow_tests::hub_store(&data);
         hub.import_queue("MAIN", &cfg, now).unwrap();
         // Enough tickets that no window runs dry: each calls about SECONDS times.
         for i in 0..(WINDOWS as u64 * (SECONDS + 5)) {

@@ -1,7 +1,6 @@
 //! The audit chain from desk to hub, and the applicant's numbers masked in every view.
 
 use onewindow_app::dto::ErrorCode;
-use onewindow_hub::store::HubStore;
 use onewindow_tests::{TEST_NOW, TestHub};
 
 use crate::support::{accepted_case, desk, mock_keyring};
@@ -54,7 +53,7 @@ async fn the_audit_log_reaches_the_hub_as_a_chain_and_an_edited_record_is_flagge
     // Who, when, which desk, what, to what, with what result; never the applicant's data.
     let all = serde_json::to_string(&mine).unwrap();
     assert!(!all.contains("371082") && !all.contains("徐志强"), "{all}");
-    let heads = HubStore::open_dir(&data).unwrap().audit_heads().unwrap();
+    let heads = onewindow_tests::hub_store(&data).audit_heads().unwrap();
     assert_eq!(heads[0].seq, mine[0].seq, "the hub has the whole log");
     assert!(heads[0].breaks.is_empty());
 
@@ -82,7 +81,7 @@ async fn the_audit_log_reaches_the_hub_as_a_chain_and_an_edited_record_is_flagge
     )
     .unwrap();
     d.sync_once().await.unwrap();
-    let heads = HubStore::open_dir(&data).unwrap().audit_heads().unwrap();
+    let heads = onewindow_tests::hub_store(&data).audit_heads().unwrap();
     assert_eq!(heads[0].breaks.len(), 1);
     assert_eq!(heads[0].breaks[0].0, head);
     assert!(
@@ -153,7 +152,7 @@ async fn the_audit_log_reaches_the_hub_as_a_chain_and_an_edited_record_is_flagge
     ] {
         assert!(page.contains(row), "{row} missing:\n{page}");
     }
-    let hub_log = HubStore::open_dir(&data).unwrap().hub_audit(10).unwrap();
+    let hub_log = onewindow_tests::hub_store(&data).hub_audit(10).unwrap();
     assert_eq!((hub_log.seq, hub_log.broken), (5, None));
     hub.kill();
 }

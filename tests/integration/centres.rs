@@ -4,7 +4,6 @@
 //! from before centres becomes `MAIN` with nothing lost.
 
 use onewindow_app::dto::{ErrorCode, NewCaseRequest};
-use onewindow_hub::store::HubStore;
 use onewindow_tests::{
     HubProcess, add_user_at, code_in, demo_hub_data, get_page, hub_cli, hub_cli_refused,
     kiosk_browser_at, office_browser,
@@ -340,6 +339,12 @@ async fn a_town_and_the_county_hall_each_run_their_own_queue_figures_and_supervi
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hub_from_before_centres_becomes_main_with_nothing_lost() {
     use onewindow_hub::secret::{random_token, token_hash};
+    if onewindow_tests::test_pg().is_some() {
+        // A hub from before centres is a SQLite hub (PostgreSQL hubs begin at this schema, or
+        // come from migrate-to, which first brings hub.db up to date: tests/integration/postgres.rs).
+        eprintln!("a hub.db from before centres: a SQLite hub's test");
+        return;
+    }
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("hub");
     onewindow_hub::store_keys::private_dir(&data).unwrap();
@@ -433,18 +438,22 @@ async fn a_hub_from_before_centres_becomes_main_with_nothing_lost() {
     assert_eq!(r.status(), 200);
     hub.kill();
 
-    let s = HubStore::open_dir(&data).unwrap();
+    let s = onewindow_tests::hub_store(&data);
     let f = s.figures(Some("MAIN"), &today).unwrap();
     assert_eq!((f.total.tickets, f.total.ratings), (2, 1));
     assert_eq!(f.by_centre.len(), 1);
     drop(s);
     let db = onewindow_tests::hub_db(&data);
-    let orphans: i64 = db
-        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    assert_eq!(orphans, 0, "every reference still holds");
+    // PostgreSQL checks every reference as it is written; SQLite's rebuilt tables are checked
+    // here.
+    if db.engine() == onewindow_hub_store::db::Engine::Sqlite {
+        let orphans: i64 = db
+            .query_row("SELECT count(*) FROM pragma_foreign_key_check", (), |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(orphans, 0, "every reference still holds");
+    }
     for table in [
         "device",
         "hub_user",
@@ -459,7 +468,7 @@ async fn a_hub_from_before_centres_becomes_main_with_nothing_lost() {
         let elsewhere: i64 = db
             .query_row(
                 &format!("SELECT count(*) FROM {table} WHERE centre <> 'MAIN'"),
-                [],
+                (),
                 |r| r.get(0),
             )
             .unwrap();

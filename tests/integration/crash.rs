@@ -9,7 +9,6 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use onewindow_hub::store::HubStore;
 use onewindow_store::Store;
 use onewindow_store::cases::{Actor, Attachment, NewCase};
 use onewindow_tests::{HubProcess, demo_hub_data};
@@ -193,7 +192,7 @@ async fn killed_thirty_times_the_desk_still_delivers_everything_exactly_once() {
     );
     assert!(died_at_points >= 5, "the named points must be reached");
 
-    let hub_store = HubStore::open_dir(&data).unwrap();
+    let hub_store = onewindow_tests::hub_store(&data);
     assert_eq!(hub_store.case_count().unwrap(), 50);
     let complete = hub_store.complete_blobs().unwrap();
     assert_eq!(complete.len(), files);
@@ -209,7 +208,7 @@ async fn killed_thirty_times_the_desk_still_delivers_everything_exactly_once() {
         .query_row(
             "SELECT (SELECT count(*) FROM applied_op), (SELECT count(*) FROM applied_op WHERE status = 'applied'),
                     (SELECT count(*) FROM hub_case_material)",
-            [],
+            (),
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .unwrap();
@@ -295,12 +294,12 @@ async fn through_a_link_that_cuts_stalls_and_lags_sync_completes_exactly_once() 
         "the proxy must actually have cut connections"
     );
 
-    let hub_store = HubStore::open_dir(&data).unwrap();
+    let hub_store = onewindow_tests::hub_store(&data);
     assert_eq!(hub_store.case_count().unwrap(), 50);
     assert_eq!(hub_store.complete_blobs().unwrap().len(), files);
     let db = onewindow_tests::hub_db(&data);
     let ops: i64 = db
-        .query_row("SELECT count(*) FROM applied_op", [], |r| r.get(0))
+        .query_row("SELECT count(*) FROM applied_op", (), |r| r.get(0))
         .unwrap();
     assert_eq!(ops, 50);
     hub.kill();
@@ -329,7 +328,7 @@ async fn two_desks_syncing_at_once_each_deliver_their_own_exactly_once() {
         drain(&cb, &bb, &url, &token_b)
     );
     assert_eq!((ra, rb), (0, 0));
-    let hub_store = HubStore::open_dir(&data).unwrap();
+    let hub_store = onewindow_tests::hub_store(&data);
     assert_eq!(hub_store.case_count().unwrap(), 100);
     assert_eq!(hub_store.complete_blobs().unwrap().len(), fa + fb);
     hub.kill();
@@ -396,7 +395,7 @@ fn at_work(cache: &Path) -> AtWork {
              FROM case_material m JOIN case_record c ON c.id = m.case_id",
         )
         .unwrap()
-        .query_map([], |r| {
+        .query_map((), |r| {
             Ok((
                 (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
                 r.get::<_, String>(4)?,
@@ -408,7 +407,7 @@ fn at_work(cache: &Path) -> AtWork {
     let waiting = db
         .prepare("SELECT original_name, sha256 FROM waiting_scan WHERE state = 'waiting'")
         .unwrap()
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .query_map((), |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
         .unwrap()
         .collect::<Result<Vec<_>, _>>()
         .unwrap();
@@ -561,7 +560,7 @@ async fn killed_at_work_no_scan_is_lost_or_put_in_another_case() {
     let prints: usize = db
         .query_row(
             "SELECT count(*) FROM audit_log WHERE action = 'print' AND result = 'ok'",
-            [],
+            (),
             |r| r.get::<_, i64>(0),
         )
         .unwrap() as usize;
@@ -575,7 +574,7 @@ async fn killed_at_work_no_scan_is_lost_or_put_in_another_case() {
     let desk_cases: i64 = db
         .query_row(
             "SELECT count(*) FROM case_record WHERE state = 'accepted'",
-            [],
+            (),
             |r| r.get(0),
         )
         .unwrap();
@@ -583,7 +582,7 @@ async fn killed_at_work_no_scan_is_lost_or_put_in_another_case() {
         .query_row(
             "SELECT count(DISTINCT m.sha256) FROM case_material m
              JOIN case_record c ON c.id = m.case_id WHERE c.state = 'accepted'",
-            [],
+            (),
             |r| r.get(0),
         )
         .unwrap();
@@ -591,7 +590,7 @@ async fn killed_at_work_no_scan_is_lost_or_put_in_another_case() {
     // The desk worked as RC01 (its case numbers begin with it): it enrols with that code.
     let token = enrol_token_coded(&data, "崩溃测试窗口", Some("RC01"), &hub);
     drain_sealed(&cache, &work.join("desk/intake/blobs"), &hub.url(), &token).await;
-    let hub_store = HubStore::open_dir(&data).unwrap();
+    let hub_store = onewindow_tests::hub_store(&data);
     assert_eq!(hub_store.case_count().unwrap() as i64, desk_cases);
     assert_eq!(hub_store.complete_blobs().unwrap().len() as i64, desk_blobs);
     hub.kill();

@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 use onewindow_app::dto::ErrorCode;
 use onewindow_app::{Desk, DeskConfig};
 use onewindow_domain::clock::Clock;
-use onewindow_hub::store::HubStore;
 use onewindow_tests::{HubProcess, TestHub};
 
 use crate::support::{accepted_case, mock_keyring};
@@ -23,7 +22,7 @@ async fn hub_count(data: &std::path::Path, sql: &str, want: i64) {
     let mut got = -1;
     for _ in 0..100 {
         got = onewindow_tests::hub_db(data)
-            .query_row(sql, [], |r| r.get(0))
+            .query_row(sql, (), |r| r.get(0))
             .unwrap();
         if got == want {
             return;
@@ -158,7 +157,7 @@ async fn the_desks_one_clock_moves_day_by_day_and_every_case_a_ticket_served_cou
                  WHERE source LIKE 'offline:%' ORDER BY issued_at",
             )
             .unwrap();
-        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        q.query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap()
@@ -184,7 +183,7 @@ async fn the_desks_one_clock_moves_day_by_day_and_every_case_a_ticket_served_cou
     .await;
 
     // The day's figures count cases, not tickets: 2 tickets served 5 cases on the 27th.
-    let store = HubStore::open_dir(&data).unwrap();
+    let store = onewindow_tests::hub_store(&data);
     let f = store.figures(Some("MAIN"), "2026-11-27").unwrap();
     assert_eq!((f.total.tickets, f.total.cases), (2, 5), "{:?}", f.total);
     let w1 = f.by_window.iter().find(|r| r.key == "1").unwrap();

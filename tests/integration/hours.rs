@@ -3,7 +3,6 @@
 //! service in the figures; appointments are imported only into open hours; the hall display
 //! shows today's hours. The hub's clock is set with `serve --now`.
 
-use onewindow_hub::store::HubStore;
 use onewindow_tests::{HubProcess, demo_hub_data, hub_cli, kiosk_browser};
 
 /// The demo queue with a week: 09:00–12:00 and 13:30–17:00 on working days, 错时 over lunch on
@@ -145,7 +144,7 @@ async fn the_kiosk_keeps_the_centres_hours_and_extended_service_is_counted() {
     );
 
     // The month's figures: four tickets, three of them extended-hours service.
-    let s = HubStore::open_dir(&data).unwrap();
+    let s = onewindow_tests::hub_store(&data);
     let f = s.figures(Some("MAIN"), "2026-11").unwrap();
     assert_eq!((f.total.tickets, f.total.extended), (4, 3));
     let wed = s.figures(Some("MAIN"), "2026-11-04").unwrap();

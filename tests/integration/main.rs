@@ -523,6 +523,7 @@ mod deadlines;
 mod desk_clock;
 mod hours;
 mod office;
+mod postgres;
 mod queue;
 mod refusals;
 mod security;

@@ -1,7 +1,6 @@
 //! The back office: decisions flowing back to the window and delivery flowing up, and who
 //! may open each page and handler.
 
-use onewindow_hub::store::HubStore;
 use onewindow_tests::{HubProcess, demo_hub_data, enrol_code, hub_cli};
 
 use crate::support::{accepted_case, desk, mock_keyring, office_client, sha256_hex};
@@ -339,7 +338,7 @@ async fn decisions_flow_back_to_the_window_and_delivery_flows_up() {
     let v = d.deliver_case(&ready.id, true, "SF1234567890").unwrap();
     assert_eq!(v.state, onewindow_app::dto::CaseState::Delivered);
     d.sync_once().await.unwrap();
-    let hub_store = HubStore::open_dir(&data).unwrap();
+    let hub_store = onewindow_tests::hub_store(&data);
     assert_eq!(
         hub_store.hub_case(&approve_me).unwrap().unwrap().1,
         "delivered"

@@ -7,7 +7,6 @@ use std::time::Duration;
 use onewindow_app::dto::{NewCaseRequest, SaveIntakeRequest, ScreenMode, WindowState};
 use onewindow_app::print::PrintTarget;
 use onewindow_app::{Desk, DeskConfig};
-use onewindow_hub::store::HubStore;
 use onewindow_tests::{HubProcess, TestHub, demo_hub_data, enrol_code, hub_cli};
 
 use crate::support::mock_keyring;
@@ -187,10 +186,7 @@ async fn a_desk_drives_only_the_window_it_sits_at() {
     );
     hub.kill();
     // The rectification is in the hub's audit chain, with who and what.
-    let log = onewindow_hub::store::HubStore::open_dir(&data)
-        .unwrap()
-        .hub_audit(5)
-        .unwrap();
+    let log = onewindow_tests::hub_store(&data).hub_audit(5).unwrap();
     assert!(
         log.recent
             .iter()
@@ -334,10 +330,7 @@ async fn the_clerk_calls_recalls_serves_and_transfers_from_the_desk_and_each_cal
         .await
         .unwrap();
     assert_eq!(v.mode, ScreenMode::Thanks);
-    let bad = HubStore::open_dir(&data)
-        .unwrap()
-        .bad_ratings(None)
-        .unwrap();
+    let bad = onewindow_tests::hub_store(&data).bad_ratings(None).unwrap();
     assert_eq!(bad.len(), 1);
     assert_eq!(bad[0].ticket.as_deref(), Some("E001"));
 
@@ -460,7 +453,7 @@ async fn offline_walk_ins_are_served_at_the_desk_and_reach_the_hub_when_it_is_ba
     d.sync_once().await.unwrap();
     let health = d.status().push;
     assert_eq!((health.pending_ops, health.rejected), (0, 0), "{health:?}");
-    let store = HubStore::open_dir(&data).unwrap();
+    let store = onewindow_tests::hub_store(&data);
     let today = onewindow_domain::ticket::hall_day(chrono::Utc::now()).to_string();
     let f = store.figures(Some("MAIN"), &today).unwrap();
     assert_eq!(f.total.tickets, 3, "A001 and the two offline tickets");
@@ -490,7 +483,7 @@ async fn appointments_are_imported_and_checked_in_at_the_kiosk_by_code() {
     let file = tmp.path().join("appointments.json");
     // Before a queue configuration there are no domains to book.
     std::fs::write(&file, r#"{"appointments": []}"#).unwrap();
-    let out = std::process::Command::new(onewindow_tests::hub_binary())
+    let out = onewindow_tests::hub_command(Some(std::path::Path::new(dir)))
         .args(["import-appointments", "--data", dir, file.to_str().unwrap()])
         .output()
         .unwrap();
@@ -584,7 +577,7 @@ async fn appointments_are_imported_and_checked_in_at_the_kiosk_by_code() {
         .await
         .unwrap();
     assert!(board.calls.is_empty());
-    let store = HubStore::open_dir(&data).unwrap();
+    let store = onewindow_tests::hub_store(&data);
     let today = onewindow_domain::ticket::hall_day(chrono::Utc::now()).to_string();
     assert_eq!(
         store.figures(Some("MAIN"), &today).unwrap().total.tickets,

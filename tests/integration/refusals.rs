@@ -16,7 +16,7 @@ fn item() -> NewCaseRequest {
 }
 
 fn hub_state(data: &std::path::Path, number: &str) -> Option<String> {
-    use rusqlite::OptionalExtension;
+    use onewindow_hub_store::db::OptionalExtension;
     onewindow_tests::hub_db(data)
         .query_row(
             "SELECT state FROM hub_case WHERE number = ?1",

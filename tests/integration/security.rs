@@ -3,13 +3,10 @@
 //! a desk cannot claim another desk's cases or scans, nor probe for blobs; audit records are
 //! signed, name real actors, and `audit-verify` finds a record edited in the database.
 
-use std::process::Command;
-
 use onewindow_domain::audit::{AuditRecord, AuditSigner, GENESIS};
-use onewindow_hub::store::HubStore;
 use onewindow_proto::{ApiErrorCode, Op, OpKind, OpStatus};
 use onewindow_sync::{HubClient, SyncError};
-use onewindow_tests::{HubProcess, TEST_NOW, TestHub, demo_hub_data_with_elicences, hub_binary};
+use onewindow_tests::{HubProcess, TEST_NOW, TestHub, demo_hub_data_with_elicences};
 
 use crate::support::{accepted_case, desk, mock_keyring, office_client, sha256_hex};
 
@@ -121,7 +118,7 @@ async fn the_elicence_registry_answers_only_a_signed_in_clerk_for_the_desks_own_
 
     // Each lookup is in the hub's audit chain: which desk and clerk, which case, the holder
     // masked; never the whole number.
-    let store = HubStore::open_dir(&data).unwrap();
+    let store = onewindow_tests::hub_store(&data);
     let log = store.hub_audit(200).unwrap();
     let lookups: Vec<&AuditRecord> = log
         .recent
@@ -227,7 +224,7 @@ async fn a_desk_claims_only_its_own_cases_and_the_scans_it_uploaded() {
     let partial = blobs.root().join("partial");
     let leftovers: Vec<_> = walk(&partial);
     assert!(leftovers.is_empty(), "{leftovers:?}");
-    let hub = HubStore::open_dir(&data).unwrap();
+    let hub = onewindow_tests::hub_store(&data);
     assert_eq!(
         hub.hub_case("W02-20261127-0001").unwrap().map(|c| c.3),
         Some(1)
@@ -251,7 +248,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 /// `onewindow-hub audit-verify`: its exit status and what it printed.
 fn audit_verify(args: &[&str]) -> (i32, String) {
-    let out = Command::new(hub_binary())
+    let out = onewindow_tests::hub_command_for(args)
         .arg("audit-verify")
         .args(args)
         .output()
@@ -290,7 +287,7 @@ async fn audit_records_are_signed_checked_on_receipt_and_stored_edits_are_found(
     d.sync_once().await.unwrap();
     assert_eq!(d.status().push.problem, None);
 
-    let store = HubStore::open_dir(&data).unwrap();
+    let store = onewindow_tests::hub_store(&data);
     let checks = store.verify_audit_chains().unwrap();
     let w01 = checks.iter().find(|c| c.desk_code == "W01").unwrap();
     assert_eq!(w01.broken, None, "{checks:?}");
@@ -301,7 +298,7 @@ async fn audit_records_are_signed_checked_on_receipt_and_stored_edits_are_found(
         .query_row(
             "SELECT actor, object FROM audit_record
              WHERE action = 'login' AND result LIKE 'refused%' AND device_id != 'hub'",
-            [],
+            (),
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
@@ -316,14 +313,14 @@ async fn audit_records_are_signed_checked_on_receipt_and_stored_edits_are_found(
     // A forged record: 王审批 (never signed in at W01), dated 2020, signed with a key of the
     // attacker's. Each is refused on receipt as a break.
     let (device, head_seq) = {
-        let s = HubStore::open_dir(&data).unwrap();
+        let s = onewindow_tests::hub_store(&data);
         let heads = s.audit_heads().unwrap();
         (heads[0].device_id.clone(), heads[0].seq)
     };
     let head_hash: String = onewindow_tests::hub_db(&data)
         .query_row(
             "SELECT hash FROM audit_record WHERE device_id = ?1 AND seq = ?2",
-            rusqlite::params![device, head_seq],
+            onewindow_hub_store::params![device, head_seq],
             |r| r.get(0),
         )
         .unwrap();
@@ -351,7 +348,7 @@ async fn audit_records_are_signed_checked_on_receipt_and_stored_edits_are_found(
         let e = thief.push_audit_batch(&[r]).await.unwrap_err();
         assert_eq!(hub_code(e), (409, ApiErrorCode::AuditChainBroken));
     }
-    let breaks = HubStore::open_dir(&data).unwrap().audit_heads().unwrap()[0]
+    let breaks = onewindow_tests::hub_store(&data).audit_heads().unwrap()[0]
         .breaks
         .clone();
     assert!(
@@ -377,13 +374,21 @@ async fn audit_records_are_signed_checked_on_receipt_and_stored_edits_are_found(
     ]);
     assert_eq!(status, 0, "{out}");
     // hub.db is encrypted (Debian's SQLCipher shell is 3.x and cannot read it): an intruder
-    // with the key edits it through SQLCipher directly, around the hub.
-    onewindow_tests::hub_db(&data)
-        .execute_batch(&format!(
-            "DROP TRIGGER audit_record_no_update; \
-             UPDATE audit_record SET actor = '王审批' WHERE device_id = '{device}' AND seq = 3;"
-        ))
-        .unwrap();
+    // with the key edits it through SQLCipher directly, around the hub (on PostgreSQL, one
+    // with the database's owner's password, through psql).
+    let db = onewindow_tests::hub_db(&data);
+    let drop_trigger = match db.engine() {
+        onewindow_hub_store::db::Engine::Sqlite => "DROP TRIGGER audit_record_no_update",
+        onewindow_hub_store::db::Engine::Postgres => {
+            "DROP TRIGGER audit_record_no_update ON audit_record"
+        }
+    };
+    db.execute_batch(&format!(
+        "{drop_trigger}; \
+         UPDATE audit_record SET actor = '王审批' WHERE device_id = '{device}' AND seq = 3;"
+    ))
+    .unwrap();
+    drop(db);
     let (status, out) = audit_verify(&["--data", data.to_str().unwrap()]);
     assert_ne!(status, 0, "{out}");
     assert!(
@@ -490,8 +495,7 @@ async fn a_desk_enrolled_before_signing_keeps_its_legacy_records_and_signs_from_
     key.sign(&mut signed);
     assert_eq!(c.push_audit_batch(&[signed]).await.unwrap().seq, 4);
     drop(hub);
-    let checks = HubStore::open_dir(&data)
-        .unwrap()
+    let checks = onewindow_tests::hub_store(&data)
         .verify_audit_chains()
         .unwrap();
     let w01 = checks.iter().find(|c| c.desk_code == "W01").unwrap();

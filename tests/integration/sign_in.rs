@@ -3,7 +3,6 @@
 
 use onewindow_app::dto::ErrorCode;
 use onewindow_app::dto::NewCaseRequest;
-use onewindow_hub::store::HubStore;
 use onewindow_tests::{HubProcess, TEST_NOW, TestHub, demo_hub_data, enrol_code};
 
 use crate::support::{accepted_case, desk, mock_keyring};
@@ -172,7 +171,7 @@ async fn a_clerk_signs_in_offline_with_the_cached_verifier_and_five_wrong_passwo
         .query_row(
             "SELECT count(*) FROM audit_record
              WHERE action = 'login' AND object = 'zhao' AND result = 'refused: no offline sign-in'",
-            [],
+            (),
             |r| r.get(0),
         )
         .unwrap();
@@ -191,12 +190,12 @@ async fn a_clerk_signs_in_offline_with_the_cached_verifier_and_five_wrong_passwo
     let from_desk: String = onewindow_tests::hub_db(&data)
         .query_row(
             "SELECT address FROM login_failure WHERE name = 'zhao'",
-            [],
+            (),
             |r| r.get(0),
         )
         .unwrap();
     assert!(from_desk.starts_with("desk:"), "{from_desk}");
-    let mut store = HubStore::open_dir(&data).unwrap();
+    let mut store = onewindow_tests::hub_store(&data);
     let hub_now = chrono::DateTime::parse_from_rfc3339(TEST_NOW)
         .unwrap()
         .to_utc()

@@ -1,7 +1,6 @@
 //! HTTPS: the desk pins the hub's certificate.
 
 use onewindow_app::dto::ErrorCode;
-use onewindow_hub::store::HubStore;
 use onewindow_tests::{HubProcess, demo_hub_data, enrol_code, hub_cli};
 
 use crate::support::{accepted_case, desk, mock_keyring};
@@ -85,7 +84,7 @@ async fn the_desk_pins_the_hubs_certificate_over_https() {
     assert!(d.sync_once().await.is_ok());
     let number = accepted_case(&d, 1).await;
     let _ = d.sync_once().await;
-    let hub_store = HubStore::open_dir(&data).unwrap();
+    let hub_store = onewindow_tests::hub_store(&data);
     assert!(
         hub_store.hub_case(&number).unwrap().is_some(),
         "the case reached the hub over HTTPS"

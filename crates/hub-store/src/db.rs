@@ -9,8 +9,8 @@
 //! classes, which PostgreSQL's schema mirrors (BIGINT, DOUBLE PRECISION, TEXT, BYTEA).
 //!
 //! The store stays synchronous: the hub calls it on blocking threads. A PostgreSQL connection is
-//! driven by a small runtime the pool owns, so a statement is one `block_on` on that runtime
-//! from whichever thread runs the request.
+//! driven by a small runtime the pool owns, and a statement waits for its answer on whichever
+//! thread runs the request.
 
 use std::fmt;
 use std::sync::Arc;
@@ -394,6 +394,8 @@ impl<'a> tokio_postgres::types::FromSql<'a> for PgAny {
             Type::FLOAT8 => Value::Real(f64::from_sql(ty, raw)?),
             Type::FLOAT4 => Value::Real(f32::from_sql(ty, raw)?.into()),
             Type::BYTEA => Value::Blob(raw.to_vec()),
+            // sum() and avg() of BIGINT are NUMERIC on PostgreSQL, INTEGER and REAL on SQLite.
+            Type::NUMERIC => numeric(raw)?,
             Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN | Type::JSON => {
                 Value::Text(std::str::from_utf8(raw)?.to_owned())
             }
@@ -467,6 +469,42 @@ impl tokio_postgres::types::ToSql for Value {
     tokio_postgres::types::to_sql_checked!();
 }
 
+/// PostgreSQL's NUMERIC in its binary form (a count of base-10000 digits, the first digit's
+/// weight, a sign and the display scale, then the digits) as SQLite would hold the same sum or
+/// average: an integer when it has no fraction, else a real.
+fn numeric(raw: &[u8]) -> Result<Value, Box<dyn std::error::Error + Sync + Send>> {
+    let word = |i: usize| -> Result<u16, Box<dyn std::error::Error + Sync + Send>> {
+        raw.get(i..i + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            .ok_or_else(|| "truncated NUMERIC".into())
+    };
+    let (ndigits, weight, sign, scale) = (word(0)?, word(2)? as i16, word(4)?, word(6)?);
+    if sign == 0xC000 {
+        return Err("NUMERIC NaN has no SQLite twin".into());
+    }
+    let mut int: i128 = 0;
+    let mut real = 0f64;
+    let mut fraction = false;
+    for i in 0..ndigits as usize {
+        let digit = word(8 + 2 * i)?;
+        let power = i32::from(weight) - i as i32;
+        real += f64::from(digit) * 10000f64.powi(power);
+        if power >= 0 {
+            int = int.saturating_add(i128::from(digit) * 10000i128.saturating_pow(power as u32));
+        } else if digit != 0 {
+            fraction = true;
+        }
+    }
+    let negative = sign == 0x4000;
+    if scale == 0 && !fraction {
+        let int = if negative { -int } else { int };
+        return i64::try_from(int)
+            .map(Value::Int)
+            .map_err(|_| "NUMERIC out of the range of a 64-bit integer".into());
+    }
+    Ok(Value::Real(if negative { -real } else { real }))
+}
+
 /// Which engine a connection talks to, for the few statements that differ (date arithmetic).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -489,12 +527,17 @@ impl PgRuntime {
         )))
     }
 
+    /// Waits for `f` on this thread. The runtime's context is entered (the pool's timeouts and
+    /// new connections belong to it, and its workers drive the connections), but the waiting
+    /// is futures' plain executor: tokio's own `block_on` refuses to run inside another
+    /// runtime's task, and a test (or a desk's process) may well call the store from one.
     pub(crate) fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
-        self.0
+        let rt = self
+            .0
             .as_ref()
-            .expect("the runtime lives as long as its store")
-            .handle()
-            .block_on(f)
+            .expect("the runtime lives as long as its store");
+        let _inside = rt.enter();
+        futures_executor::block_on(f)
     }
 }
 
@@ -531,6 +574,26 @@ impl Conn {
         match self {
             Conn::Sqlite(_) => Engine::Sqlite,
             Conn::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// The minutes from one RFC 3339 timestamp column to another, as a real.
+    pub fn minutes_between(&self, from: &str, to: &str) -> String {
+        match self.engine() {
+            Engine::Sqlite => format!("((julianday({to}) - julianday({from})) * 1440)"),
+            Engine::Postgres => format!(
+                "(EXTRACT(EPOCH FROM (CAST({to} AS timestamptz) - CAST({from} AS timestamptz))) / 60)"
+            ),
+        }
+    }
+
+    /// The hour (`09`) of an RFC 3339 timestamp column on the hall's clock (UTC+8).
+    pub fn hall_hour(&self, at: &str) -> String {
+        match self.engine() {
+            Engine::Sqlite => format!("strftime('%H', {at}, '+8 hours')"),
+            Engine::Postgres => format!(
+                "to_char((CAST({at} AS timestamptz) AT TIME ZONE 'UTC') + interval '8 hours', 'HH24')"
+            ),
         }
     }
 
@@ -657,9 +720,17 @@ impl Conn {
         })
     }
 
-    /// rusqlite's name for a transaction opened through a shared reference; the same here.
-    pub fn unchecked_transaction(&self) -> DbResult<Tx<'_>> {
-        self.transaction()
+    /// A transaction that only reads, all its statements seeing one snapshot; it takes no
+    /// lock, so on PostgreSQL it never waits for a writer.
+    pub fn read_transaction(&self) -> DbResult<Tx<'_>> {
+        self.execute_batch(match self {
+            Conn::Sqlite(_) => "BEGIN",
+            Conn::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        })?;
+        Ok(Tx {
+            conn: self,
+            done: false,
+        })
     }
 }
 

@@ -4,6 +4,7 @@
 //! hub's routes and pages call its methods and never see a statement.
 
 pub mod db;
+pub mod migrate_to;
 pub mod pool;
 pub mod secret;
 pub mod store;

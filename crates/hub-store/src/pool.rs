@@ -92,29 +92,7 @@ impl PgPool {
     /// Connects to PostgreSQL at `url`, brings its schema up to date and checks the hub's audit
     /// key (kept in `data`) against the one the database knows.
     pub fn open(data: &Path, url: &str, size: usize) -> Result<Self> {
-        let config: tokio_postgres::Config = url.parse().map_err(|e| {
-            HubStoreError::BadInput(format!(
-                "--database {}: not a PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE): {e}",
-                redact(url)
-            ))
-        })?;
-        let rt = Arc::new(PgRuntime::new()?);
-        let manager = deadpool_postgres::Manager::from_config(
-            config,
-            tokio_postgres::NoTls,
-            deadpool_postgres::ManagerConfig {
-                // A connection comes back from the pool checked with a round trip, so a
-                // database restart costs a request nothing but a reconnect.
-                recycling_method: deadpool_postgres::RecyclingMethod::Fast,
-            },
-        );
-        let pool = deadpool_postgres::Pool::builder(manager)
-            .max_size(size)
-            .runtime(deadpool_postgres::Runtime::Tokio1)
-            .create_timeout(Some(std::time::Duration::from_secs(10)))
-            .wait_timeout(Some(std::time::Duration::from_secs(30)))
-            .build()
-            .map_err(|e| DbError::Pool(e.to_string()))?;
+        let (pool, rt) = connect(url, size)?;
         crate::store_keys::private_dir(data)?;
         let signer = crate::store_audit::load_or_make_hub_key(data)?;
         let me = PgPool {
@@ -122,13 +100,7 @@ impl PgPool {
             rt,
             shared: Arc::new(Shared::new(signer)),
         };
-        let mut first = me.take().map_err(|e| match e {
-            HubStoreError::Db(DbError::Pool(m)) => HubStoreError::Db(DbError::Pool(format!(
-                "cannot reach PostgreSQL at {}: {m}",
-                redact(url)
-            ))),
-            e => e,
-        })?;
+        let mut first = me.take().map_err(|e| unreachable_db(e, url))?;
         let ran = run_pg_migrations(&first.conn, HUB_PG_MIGRATIONS)?;
         if ran > 0 {
             tracing::info!(ran, "PostgreSQL schema brought up to date");
@@ -139,15 +111,8 @@ impl PgPool {
 
     /// One connection of the pool as a store of its own.
     pub fn take(&self) -> Result<HubStore> {
-        let client = self
-            .rt
-            .block_on(self.pool.get())
-            .map_err(|e| DbError::Pool(e.to_string()))?;
         Ok(HubStore {
-            conn: Conn::Postgres(PgConn {
-                client,
-                rt: self.rt.clone(),
-            }),
+            conn: Conn::Postgres(take(&self.pool, &self.rt)?),
             shared: self.shared.clone(),
         })
     }
@@ -156,6 +121,79 @@ impl PgPool {
     pub fn status(&self) -> (usize, usize) {
         let s = self.pool.status();
         (s.size, s.size.saturating_sub(s.available))
+    }
+}
+
+fn take(pool: &deadpool_postgres::Pool, rt: &Arc<PgRuntime>) -> Result<PgConn> {
+    let client = rt
+        .block_on(pool.get())
+        .map_err(|e| DbError::Pool(e.to_string()))?;
+    Ok(PgConn {
+        client,
+        rt: rt.clone(),
+    })
+}
+
+fn unreachable_db(e: HubStoreError, url: &str) -> HubStoreError {
+    match e {
+        HubStoreError::Db(DbError::Pool(m)) => HubStoreError::Db(DbError::Pool(format!(
+            "cannot reach PostgreSQL at {}: {m}",
+            redact(url)
+        ))),
+        e => e,
+    }
+}
+
+/// A pool of at most `size` connections to PostgreSQL at `url`, and the runtime driving them.
+fn connect(url: &str, size: usize) -> Result<(deadpool_postgres::Pool, Arc<PgRuntime>)> {
+    let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
+        HubStoreError::BadInput(format!(
+            "--database {}: not a PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE): {e}",
+            redact(url)
+        ))
+    })?;
+    // The server's notices ("relation already exists, skipping") are not the hub's news.
+    config.options("-c client_min_messages=warning");
+    if config.get_application_name().is_none() {
+        config.application_name("onewindow-hub");
+    }
+    let rt = Arc::new(PgRuntime::new()?);
+    let manager = deadpool_postgres::Manager::from_config(
+        config,
+        tokio_postgres::NoTls,
+        deadpool_postgres::ManagerConfig {
+            // A connection the server closed (a restart, an idle timeout) is replaced when it
+            // comes back from the pool rather than lent again.
+            recycling_method: deadpool_postgres::RecyclingMethod::Fast,
+        },
+    );
+    let pool = deadpool_postgres::Pool::builder(manager)
+        .max_size(size)
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .create_timeout(Some(std::time::Duration::from_secs(10)))
+        .wait_timeout(Some(std::time::Duration::from_secs(30)))
+        .build()
+        .map_err(|e| DbError::Pool(e.to_string()))?;
+    Ok((pool, rt))
+}
+
+/// A bare connection to the hub's database (`DATA/hub.db` with its key, or PostgreSQL at
+/// `database`), for tests that look inside or tamper around the store: no migration runs.
+pub fn raw_connection(data: &Path, database: Option<&str>) -> Result<Conn> {
+    match database {
+        None => {
+            use crate::store_keys::{key_file, load_or_make_db_key};
+            let key = load_or_make_db_key(data, &key_file(data, None))?;
+            let conn = onewindow_store::keyed_connection(&data.join("hub.db"), &key)
+                .map_err(|e| HubStoreError::AtRest(e.to_string()))?;
+            Ok(Conn::Sqlite(conn))
+        }
+        Some(url) => {
+            let (pool, rt) = connect(url, 1)?;
+            Ok(Conn::Postgres(
+                take(&pool, &rt).map_err(|e| unreachable_db(e, url))?,
+            ))
+        }
     }
 }
 
@@ -189,8 +227,32 @@ pub fn redact(url: &str) -> String {
 /// Applies the PostgreSQL migrations the database lacks, all in one transaction under the
 /// writers' lock (two hubs starting at once migrate once); returns how many ran. Refuses a
 /// database written by a newer hub, as on SQLite.
-fn run_pg_migrations(conn: &Conn, migrations: &[Migration]) -> Result<usize> {
+pub(crate) fn run_pg_migrations(conn: &Conn, migrations: &[Migration]) -> Result<usize> {
+    // Up to date (the common case): known without the writers' lock, so a command or a
+    // second hub opening its store never waits for a busy writer.
+    let recorded: Option<Vec<(i64, String)>> = conn
+        .query_map(
+            "SELECT version, name FROM schema_migrations ORDER BY version",
+            (),
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .ok();
+    let wanted: Vec<(i64, String)> = migrations
+        .iter()
+        .map(|m| (i64::from(m.version), m.name.to_string()))
+        .collect();
+    if recorded.as_ref() == Some(&wanted) {
+        return Ok(0);
+    }
     let tx = conn.transaction()?;
+    let ran = run_pg_migrations_in(&tx, migrations)?;
+    tx.commit()?;
+    Ok(ran)
+}
+
+/// [`run_pg_migrations`] inside a transaction the caller holds (`migrate-to` copies in the same
+/// one, so a failed copy leaves the database as empty as it found it).
+pub(crate) fn run_pg_migrations_in(tx: &Conn, migrations: &[Migration]) -> Result<usize> {
     tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
              version    BIGINT PRIMARY KEY,
@@ -247,7 +309,6 @@ fn run_pg_migrations(conn: &Conn, migrations: &[Migration]) -> Result<usize> {
         tracing::info!(version = m.version, name = m.name, "applied migration");
         ran += 1;
     }
-    tx.commit()?;
     Ok(ran)
 }
 

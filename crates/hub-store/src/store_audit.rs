@@ -326,15 +326,22 @@ impl HubStore {
     /// signs with a key its chain does not verify under.
     pub(crate) fn check_hub_key(&mut self, now: DateTime<Utc>) -> Result<()> {
         let public = self.shared.audit_signer.public_hex();
+        let registered = |conn: &crate::db::Conn| -> Result<Option<String>> {
+            Ok(conn
+                .query_row(
+                    "SELECT public_key FROM audit_key WHERE chain = ?1",
+                    [HUB_CHAIN],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        };
+        // Read first: a store opening next to a busy writer (another connection of the pool,
+        // another command) takes the writers' lock only to register a new key.
+        if registered(&self.conn)?.as_deref() == Some(public.as_str()) {
+            return Ok(());
+        }
         let tx = self.conn.transaction()?;
-        let registered: Option<String> = tx
-            .query_row(
-                "SELECT public_key FROM audit_key WHERE chain = ?1",
-                [HUB_CHAIN],
-                |r| r.get(0),
-            )
-            .optional()?;
-        match registered {
+        match registered(&tx)? {
             Some(k) if k == public => {}
             Some(_) => {
                 return Err(HubStoreError::BadInput(format!(
@@ -629,8 +636,8 @@ impl HubStore {
         }
         if let Some((seq, reason)) = broken {
             tx.execute(
-                "INSERT OR IGNORE INTO audit_break (device_id, seq, reason, at)
-                 VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO audit_break (device_id, seq, reason, at)
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
                 params![device, seq, reason, ts(now)],
             )?;
             tx.commit()?;

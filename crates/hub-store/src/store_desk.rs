@@ -151,7 +151,8 @@ impl HubStore {
             ],
         )?;
         tx.execute(
-            "INSERT OR IGNORE INTO desk_user (device_id, user_name, first_at) VALUES (?1, ?2, ?3)",
+            "INSERT INTO desk_user (device_id, user_name, first_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT DO NOTHING",
             params![device, user, ts(now)],
         )?;
         tx.commit()?;

@@ -92,24 +92,25 @@ impl HubStore {
                 );
             }
         }
+        let wait = self.conn.minutes_between("issued_at", "called_at");
+        let service = self.conn.minutes_between("served_at", "done_at");
         let group = |key_sql: &str| -> Result<Vec<FigureRow>> {
             let sql = format!(
                 "SELECT {key_sql} AS k, count(*),
                         count(called_at),
-                        avg(CASE WHEN called_at IS NOT NULL
-                            THEN (julianday(called_at) - julianday(issued_at)) * 1440 END),
+                        avg(CASE WHEN called_at IS NOT NULL THEN {wait} END),
                         avg(CASE WHEN served_at IS NOT NULL AND done_at IS NOT NULL
-                            THEN (julianday(done_at) - julianday(served_at)) * 1440 END),
-                        sum(state = 'no_show'),
+                            THEN {service} END),
+                        sum(CASE WHEN state = 'no_show' THEN 1 ELSE 0 END),
                         coalesce(sum((SELECT count(*) FROM ticket_case tc
                                       WHERE tc.ticket_id = t.id)), 0),
                         count(rt.id),
-                        coalesce(sum(rt.level >= 3), 0),
+                        coalesce(sum(CASE WHEN rt.level >= 3 THEN 1 ELSE 0 END), 0),
                         coalesce(sum((SELECT count(*) FROM notice_issued n
                                       WHERE n.ticket_id = t.id)), 0),
                         coalesce(sum(t.extended), 0)
                  FROM queue_ticket t LEFT JOIN rating rt ON rt.ticket_id = t.id
-                 WHERE t.day LIKE ?1 AND (?2 IS NULL OR t.centre = ?2) GROUP BY k ORDER BY k"
+                 WHERE t.day LIKE ?1 AND (CAST(?2 AS TEXT) IS NULL OR t.centre = ?2) GROUP BY k ORDER BY k"
             );
             let mut q = self.conn.prepare(&sql)?;
             let rows = q.query_map(params![pattern, centre], |r| {
@@ -153,7 +154,7 @@ impl HubStore {
         });
         total.label = "合计".into();
         total.notices = self.conn.query_row(
-            "SELECT count(*) FROM notice_issued WHERE day LIKE ?1 AND (?2 IS NULL OR centre = ?2)",
+            "SELECT count(*) FROM notice_issued WHERE day LIKE ?1 AND (CAST(?2 AS TEXT) IS NULL OR centre = ?2)",
             params![pattern, centre],
             |r| r.get::<_, i64>(0),
         )? as u32;
@@ -208,7 +209,7 @@ impl HubStore {
         for r in &mut by_clerk {
             r.label = r.key.clone();
         }
-        let mut by_hour = group("strftime('%H', t.issued_at, '+8 hours')")?;
+        let mut by_hour = group(&self.conn.hall_hour("t.issued_at"))?;
         for r in &mut by_hour {
             r.label = format!("{}:00–{}:59", r.key, r.key);
         }

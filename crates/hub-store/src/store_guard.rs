@@ -190,7 +190,7 @@ impl HubStore {
             .optional()?;
         // The name's recent failures from anywhere, and whether another address locked it.
         let (recent, failures, locked_elsewhere): (i64, i64, bool) = self.conn.query_row(
-            "SELECT count(*), coalesce(sum(failures), 0), coalesce(max(locked_until > ?3), 0)
+            "SELECT count(*), coalesce(sum(failures), 0), coalesce(max(CASE WHEN locked_until > ?3 THEN 1 ELSE 0 END), 0)
              FROM login_failure WHERE name = ?1 AND last_at > ?2",
             params![
                 name,

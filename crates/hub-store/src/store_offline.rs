@@ -92,7 +92,7 @@ pub(crate) fn apply_offline_ticket(
     // Offline tickets take negative sequence numbers: the kiosk's numbering (max + 1) goes on
     // undisturbed, and the (centre, day, domain, seq) key still holds.
     let seq: i64 = tx.query_row(
-        "SELECT min(0, coalesce(min(seq), 0)) - 1 FROM queue_ticket
+        "SELECT CASE WHEN min(seq) < 0 THEN min(seq) ELSE 0 END - 1 FROM queue_ticket
          WHERE centre = ?3 AND day = ?1 AND domain = ?2",
         params![day, t.domain, centre],
         |r| r.get(0),

@@ -176,7 +176,7 @@ impl HubStore {
 
     /// A ticket by id, with how many are ahead of it now.
     pub fn ticket_slip(&self, id: &str, now: DateTime<Utc>) -> Result<Option<TicketSlip>> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.conn.read_transaction()?;
         let t: Option<(Ticket, String)> = tx
             .query_row(
                 &format!("SELECT {TICKET_COLUMNS}, centre FROM queue_ticket WHERE id = ?1"),
@@ -262,7 +262,7 @@ impl HubStore {
         let mut q = self.conn.prepare_cached(
             "SELECT e.id, t.number, e.window_no, e.kind, e.at FROM queue_event e
              JOIN queue_ticket t ON t.id = e.ticket_id
-             WHERE e.centre = ?2 AND e.kind IN ('call', 'recall') AND e.detail IS NOT 'offline'
+             WHERE e.centre = ?2 AND e.kind IN ('call', 'recall') AND (e.detail IS NULL OR e.detail <> 'offline')
              ORDER BY e.id DESC LIMIT ?1",
         )?;
         let rows = q.query_map(params![n, centre], |r| {
@@ -618,7 +618,7 @@ impl HubStore {
     /// The window now: its called or served ticket and how many it could call next.
     pub fn window_now(&self, centre: &str, window: u32, now: DateTime<Utc>) -> Result<QueueAnswer> {
         let cfg = self.queue_cfg(centre)?;
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.conn.read_transaction()?;
         let (_, domains) = window_state(&tx, &cfg, centre, window)?;
         let current = current_ticket(&tx, centre, window)?;
         Ok(QueueAnswer {
@@ -655,7 +655,7 @@ pub use crate::store_tidal::{DomainLoad, Reassignment, TidalSuggestion};
 /// Records that ticket `id` served case `case_number` (once, however often it is said).
 pub(crate) fn link_case(tx: &Tx<'_>, id: &str, case_number: &str) -> Result<()> {
     tx.execute(
-        "INSERT OR IGNORE INTO ticket_case (ticket_id, case_number) VALUES (?1, ?2)",
+        "INSERT INTO ticket_case (ticket_id, case_number) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         params![id, case_number],
     )?;
     Ok(())

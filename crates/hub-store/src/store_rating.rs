@@ -168,7 +168,7 @@ impl HubStore {
             "SELECT r.id, r.at, r.level, r.reasons, r.comment, t.number, r.case_number,
                     r.window_no, r.clerk, r.rectify, r.due, r.rectified_note, r.revisited_note
              FROM rating r LEFT JOIN queue_ticket t ON t.id = r.ticket_id
-             WHERE r.rectify IS NOT NULL AND (?1 IS NULL OR r.centre = ?1)
+             WHERE r.rectify IS NOT NULL AND (CAST(?1 AS TEXT) IS NULL OR r.centre = ?1)
              ORDER BY r.rectify = 'revisited', r.rectify = 'rectified', r.due, r.id",
         )?;
         let rows = q.query_map([centre], |r| {
@@ -246,7 +246,7 @@ impl HubStore {
         let tx = self.conn.transaction()?;
         let state: Option<Option<String>> = tx
             .query_row(
-                "SELECT rectify FROM rating WHERE id = ?1 AND (?2 IS NULL OR centre = ?2)",
+                "SELECT rectify FROM rating WHERE id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR centre = ?2)",
                 params![id, centre],
                 |r| r.get(0),
             )

@@ -234,7 +234,7 @@ impl HubStore {
              LEFT JOIN centre ce ON ce.code = d.centre
              LEFT JOIN catalog_entity e ON e.entity = 'item' AND e.key = c.item_code
              LEFT JOIN catalog_change ch ON ch.seq = e.seq
-             WHERE c.state = 'refusal_requested' AND (?1 IS NULL OR d.centre = ?1)
+             WHERE c.state = 'refusal_requested' AND (CAST(?1 AS TEXT) IS NULL OR d.centre = ?1)
              ORDER BY c.updated_at, c.number",
         )?;
         let rows = q.query_map([centre], |r| {
@@ -280,7 +280,7 @@ impl HubStore {
                 "SELECT c.id, c.device_id, coalesce(json_extract(c.payload, '$.by'), '')
                  FROM hub_case c JOIN device d ON d.id = c.device_id
                  WHERE c.number = ?1 AND c.state = 'refusal_requested'
-                   AND (?2 IS NULL OR d.centre = ?2)",
+                   AND (CAST(?2 AS TEXT) IS NULL OR d.centre = ?2)",
                 params![number, centre],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )

@@ -148,7 +148,7 @@ impl HubStore {
              FROM unresolved_matter m
              LEFT JOIN catalog_entity e ON e.entity = 'item' AND e.key = m.item_code
              LEFT JOIN catalog_change ch ON ch.seq = e.seq
-             WHERE (?1 IS NULL OR m.centre = ?1)
+             WHERE (CAST(?1 AS TEXT) IS NULL OR m.centre = ?1)
              ORDER BY m.closed_at IS NOT NULL,
                       CASE WHEN m.closed_at IS NULL THEN m.recorded_at END,
                       m.closed_at DESC
@@ -203,7 +203,7 @@ impl HubStore {
         let open: Option<bool> = tx
             .query_row(
                 "SELECT closed_at IS NULL FROM unresolved_matter
-                 WHERE id = ?1 AND (?2 IS NULL OR centre = ?2)",
+                 WHERE id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR centre = ?2)",
                 params![id, centre],
                 |r| r.get(0),
             )
