@@ -6,13 +6,14 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/svelte.config.js ui/tsconfig.json
 
-.PHONY: help run test bench e2e bindings deps-run deps-test deps-bench ui-deps ui-build lint fmt clean-data
+.PHONY: help run test test-pg bench e2e bindings deps-run deps-test deps-bench ui-deps ui-build lint fmt clean-data
 
 help:
 	@echo "make run       start a local hub with the demo catalog and the desk app"
 	@echo "make test      every check: fmt, clippy, Rust tests, UI check + tests, e2e under Xvfb"
 	@echo "make bench     benchmarks; figures in target/bench/summary.tsv"
 	@echo "make e2e       only the end-to-end test of the real window"
+	@echo "make test-pg   the hub's integration suite with its store on PostgreSQL"
 	@echo "make bindings  regenerate ui/src/ipc/bindings from crates/app/src/dto.rs"
 
 deps-run:
@@ -47,8 +48,14 @@ test: deps-test ui-build
 	cargo deny --offline check licenses bans sources
 	cargo clippy --workspace --all-targets --all-features -- -D warnings
 	cargo test --workspace --exclude onewindow-desk
+	# The hub's integration suite again with its store on PostgreSQL (a throwaway cluster).
+	scripts/with-postgres.sh cargo test -p onewindow-tests --test integration
 	cd ui && npm run check && npm test
 	$(MAKE) --no-print-directory e2e
+
+test-pg: deps-test ui-build
+	cargo build -p onewindow-hub
+	scripts/with-postgres.sh cargo test -p onewindow-tests --test integration
 
 e2e: deps-test ui-build
 	cargo build -p onewindow-hub -p onewindow-desk
@@ -66,7 +73,7 @@ bench: deps-bench ui-build
 	cargo bench -p onewindow-hub --bench catalog_import
 	cargo bench -p onewindow-tests --bench catalog_pull
 	cargo bench -p onewindow-tests --bench window_intake
-	cargo bench -p onewindow-tests --bench sync
+	scripts/with-postgres.sh cargo bench -p onewindow-tests --bench sync
 	cargo bench -p onewindow-tests --bench queue
 	cargo bench -p onewindow-tests --bench web_face
 	scripts/with-keyring.sh cargo bench -p onewindow-tests --bench encryption

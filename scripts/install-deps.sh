@@ -15,6 +15,8 @@ if [ "$mode" = test ] || [ "$mode" = bench ]; then
   # e2e: a virtual display and WebKit's WebDriver; headless Chromium for the hub's pages; a
   # headless Secret Service (gnome-keyring in its own D-Bus session) for the device token.
   pkgs+=(xvfb webkit2gtk-driver chromium chromium-driver gnome-keyring dbus-x11 libsecret-tools)
+fi
+if [ "$mode" = test ] || [ "$mode" = bench ]; then
   # The hub's store on PostgreSQL: a throwaway cluster per run (scripts/pg-cluster.sh).
   pkgs+=(postgresql)
 fi

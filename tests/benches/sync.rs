@@ -5,7 +5,10 @@
 //!   `curl --data-binary` sending the same files to a fresh hub in the same run (one curl
 //!   process, one connection, config file with one PUT per file);
 //! - `decision_to_desk_ms`: an approver's 批准 (HTTP POST, as the browser sends it) → the desk's
-//!   case shows 待出件, p95 over 20 decisions, with the desk's results poll running.
+//!   case shows 待出件, p95 over 20 decisions, with the desk's results poll running;
+//! - `pg_sync_ops_per_s`: the small ops again, to a hub whose store is on PostgreSQL (the
+//!   throwaway cluster `scripts/with-postgres.sh` starts for `make bench`), and
+//!   `pg_vs_sqlite_sync_ratio`: that over `sync_ops_per_s` of the same run.
 
 use std::io::Write;
 use std::path::Path;
@@ -68,16 +71,11 @@ fn drain(rt: &tokio::runtime::Runtime, cache: &Path, blobs: &Path, url: &str, to
     secs
 }
 
-fn main() {
-    keyring::set_default_credential_builder(keyring::mock::default_credential_builder());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let data = demo_hub_data(tmp.path());
-    let hub = HubProcess::start(&data);
-
-    // Small ops.
-    let (token, ops_desk) = enrol(&data, "ops", &hub, &rt);
-    let cache = tmp.path().join("ops/cache.db");
+/// 5,000 small ops (cases accepted without files) from one desk, drained in batches to `hub`;
+/// ops per second.
+fn small_ops_per_s(rt: &tokio::runtime::Runtime, dir: &Path, data: &Path, hub: &HubProcess) -> f64 {
+    let (token, ops_desk) = enrol(data, "ops", hub, rt);
+    let cache = dir.join("ops/cache.db");
     std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
     {
         let mut s = Store::open(&cache).unwrap();
@@ -93,15 +91,44 @@ fn main() {
             .unwrap();
         }
     }
-    let secs = drain(
-        &rt,
-        &cache,
-        &tmp.path().join("ops/blobs"),
-        &hub.url(),
-        &token,
+    let secs = drain(rt, &cache, &dir.join("ops/blobs"), &hub.url(), &token);
+    5000.0 / secs
+}
+
+fn main() {
+    keyring::set_default_credential_builder(keyring::mock::default_credential_builder());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    // These hubs are SQLite's (hub.db) even when the run has a PostgreSQL cluster.
+    onewindow_tests::keep_on_sqlite(&tmp.path().join("hub"));
+    onewindow_tests::keep_on_sqlite(&tmp.path().join("hub2"));
+    let data = demo_hub_data(tmp.path());
+    let hub = HubProcess::start(&data);
+
+    // Small ops.
+    let ops_per_s = small_ops_per_s(&rt, tmp.path(), &data, &hub);
+    println!(
+        "5,000 small ops in {:.2} s: {ops_per_s:.0} ops/s",
+        5000.0 / ops_per_s
     );
-    let ops_per_s = 5000.0 / secs;
-    println!("5,000 small ops in {secs:.2} s: {ops_per_s:.0} ops/s");
+    // The same to a hub on PostgreSQL.
+    let pg_ops_per_s = onewindow_tests::test_pg().map(|_| {
+        let dir = tmp.path().join("pg");
+        let data = demo_hub_data(&dir);
+        let hub = HubProcess::start(&data);
+        let n = small_ops_per_s(&rt, &dir, &data, &hub);
+        hub.kill();
+        println!(
+            "on PostgreSQL: {n:.0} ops/s ({:.2} × SQLite's)",
+            n / ops_per_s
+        );
+        n
+    });
+    if pg_ops_per_s.is_none() {
+        eprintln!(
+            "no ONEWINDOW_TEST_PG: pg_sync_ops_per_s not measured (make bench starts a cluster)"
+        );
+    }
 
     // The backlog: 200 cases, 2,000 pages of 150 KB.
     let (token, bulk_desk) = enrol(&data, "backlog", &hub, &rt);
@@ -331,5 +358,9 @@ fn main() {
     writeln!(tsv, "sync_backlog_mb_per_s\t{ours:.1}\tMB/s").unwrap();
     writeln!(tsv, "sync_vs_curl_ratio\t{ratio:.2}\tratio").unwrap();
     writeln!(tsv, "decision_to_desk_ms\t{p95:.0}\tms").unwrap();
+    if let Some(pg) = pg_ops_per_s {
+        writeln!(tsv, "pg_sync_ops_per_s\t{pg:.0}\tops/s").unwrap();
+        writeln!(tsv, "pg_vs_sqlite_sync_ratio\t{:.2}\tratio", pg / ops_per_s).unwrap();
+    }
     hub.kill();
 }

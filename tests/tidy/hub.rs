@@ -219,7 +219,16 @@ fn the_hub_has_no_database_driver_and_its_store_no_web_framework() {
     let hub = std::fs::read_to_string(root.join("crates/hub/Cargo.toml")).unwrap();
     let store = std::fs::read_to_string(root.join("crates/hub-store/Cargo.toml")).unwrap();
     assert_eq!(
-        declared(&hub, &["rusqlite", "sqlx", "tokio-postgres"]),
+        declared(
+            &hub,
+            &[
+                "rusqlite",
+                "sqlx",
+                "tokio-postgres",
+                "postgres",
+                "deadpool-postgres"
+            ]
+        ),
         Vec::<&str>::new()
     );
     assert_eq!(
@@ -235,5 +244,38 @@ fn a_declared_dependency_is_found() {
     assert_eq!(
         declared(manifest, &["rusqlite", "axum", "sqlx", "maud"]),
         ["rusqlite", "axum"]
+    );
+}
+
+#[test]
+fn sqlite_only_sql_in_the_hubs_store_is_found_outside_its_db_module() {
+    let files = [
+        file(
+            "crates/hub-store/src/store_queue.rs",
+            "fn f() {\n    \"INSERT OR IGNORE INTO t VALUES (?1)\";\n}\n",
+        ),
+        file(
+            "crates/hub-store/src/store_figures.rs",
+            "let sql = \"SELECT avg(julianday(done_at))\";\n",
+        ),
+        file(
+            "crates/hub-store/src/db/mod.rs",
+            "format!(\"((julianday({to}) - julianday({from})) * 1440)\")\n",
+        ),
+        file(
+            "crates/hub-store/src/store_desk.rs",
+            "\"INSERT INTO t VALUES (?1) ON CONFLICT DO NOTHING\"\n",
+        ),
+    ];
+    let found = check(
+        &rule("the hub's SQL in the dialect both engines share"),
+        &files,
+    );
+    assert_eq!(
+        found.iter().map(|v| v.file.as_str()).collect::<Vec<_>>(),
+        [
+            "crates/hub-store/src/store_queue.rs",
+            "crates/hub-store/src/store_figures.rs"
+        ]
     );
 }

@@ -59,6 +59,27 @@ fn rules() -> Vec<Rule> {
             production_only: true,
         },
         Rule {
+            // One body of store code runs on SQLite and on PostgreSQL: what one engine lacks
+            // is spelled once, in crates/hub-store/src/db/ (Conn::minutes_between, …).
+            name: "the hub's SQL in the dialect both engines share",
+            fix: "write it so both engines take it (INSERT … ON CONFLICT, RETURNING, CASE, \
+                  CAST(?N AS TEXT)), or add an engine-aware helper to crates/hub-store/src/db/",
+            needles: vec![
+                "INSERT OR ".into(),
+                "julianday(".into(),
+                "strftime(".into(),
+                "last_insert_rowid".into(),
+                "group_concat(".into(),
+                "ifnull(".into(),
+                "datetime(".into(),
+                "IS NOT '".into(),
+                "unchecked_transaction".into(),
+            ],
+            applies: |p| p.starts_with("crates/hub-store/src/"),
+            allowed: |p| p.starts_with("crates/hub-store/src/db/"),
+            production_only: true,
+        },
+        Rule {
             name: "http only in crates/sync",
             fix: "talk to the hub through onewindow_sync",
             needles: vec!["reqwest::".into(), "use reqwest".into()],

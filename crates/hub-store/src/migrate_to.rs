@@ -102,12 +102,12 @@ pub fn migrate_to_postgres(
                     sql.push_str(", ");
                 }
                 sql.push('(');
-                for j in 0..columns.len() {
+                for (j, value) in row.iter().enumerate() {
                     if j > 0 {
                         sql.push_str(", ");
                     }
                     sql.push_str(&format!("?{}", params.len() + 1));
-                    params.push(row[j].clone());
+                    params.push(value.clone());
                 }
                 sql.push(')');
             }

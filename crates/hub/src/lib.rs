@@ -6,6 +6,7 @@ pub mod cli;
 pub mod cli_audit;
 pub mod cli_centre;
 pub mod cli_kiosk;
+pub mod cli_migrate;
 pub mod clock;
 pub mod due;
 pub mod error;
