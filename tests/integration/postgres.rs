@@ -353,3 +353,45 @@ async fn migrate_to_copies_a_sqlite_hub_and_its_desks_carry_on() {
     assert_eq!(pg.case_count().unwrap(), 3, "the third case landed once");
     assert_eq!(pg.complete_blobs().unwrap().len(), sqlite_blobs.len() + 2);
 }
+
+/// Attempts counted at once on many pooled connections all count: a throttle (here the
+/// sign-in one per address) is never undercounted by two requests reading the same count.
+#[test]
+fn attempts_counted_at_once_all_count() {
+    if on_postgres("throttle").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    const AT_ONCE: usize = 12;
+    let start = Arc::new(Barrier::new(AT_ONCE));
+    let counters: Vec<_> = (0..AT_ONCE)
+        .map(|_| {
+            let (data, start) = (data.clone(), start.clone());
+            std::thread::spawn(move || {
+                let mut hub = hub_store(&data);
+                start.wait();
+                hub.throttle_count(
+                    &onewindow_hub_store::store_guard::LOGIN_ADDRESS,
+                    "192.0.2.7",
+                    test_now(),
+                )
+                .unwrap();
+            })
+        })
+        .collect();
+    for c in counters {
+        c.join().unwrap();
+    }
+    let count: i64 = hub_db(&data)
+        .query_row(
+            "SELECT count FROM throttle WHERE scope = ?1 AND key = ?2",
+            onewindow_hub_store::params![
+                onewindow_hub_store::store_guard::LOGIN_ADDRESS.scope,
+                "192.0.2.7"
+            ],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(count, AT_ONCE as i64);
+}

@@ -42,8 +42,14 @@ pub fn migrate_to_postgres(
     // The source, brought to this version's schema first (as serving it would).
     let source = HubStore::open_dir_keyed(data, key_file)?;
     let src = &source.conn;
+    // Held to the end (BEGIN IMMEDIATE): no write reaches hub.db while it is copied, should a
+    // hub still be serving it.
+    let _frozen = src.transaction()?;
     let target = crate::pool::raw_connection(data, Some(url))?;
-    let existing: i64 = target.query_row(
+    // Checked inside the copy's transaction, after the writers' lock: a hub starting on the
+    // same database at the same moment cannot slip in between.
+    let tx = target.transaction()?;
+    let existing: i64 = tx.query_row(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()",
         (),
         |r| r.get(0),
@@ -54,7 +60,6 @@ pub fn migrate_to_postgres(
             crate::pool::redact(url)
         )));
     }
-    let tx = target.transaction()?;
     crate::pool::run_pg_migrations_in(&tx, HUB_PG_MIGRATIONS)?;
 
     let tables = copy_order(src)?;

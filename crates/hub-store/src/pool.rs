@@ -105,6 +105,18 @@ impl PgPool {
         if ran > 0 {
             tracing::info!(ran, "PostgreSQL schema brought up to date");
         }
+        // Codes, names and hashes sort by code point, as on SQLite, only under C collation.
+        let collation: String = first.conn.query_row(
+            "SELECT datcollate FROM pg_database WHERE datname = current_database()",
+            (),
+            |r| r.get(0),
+        )?;
+        if !matches!(collation.as_str(), "C" | "POSIX" | "C.UTF-8" | "C.utf8") {
+            tracing::warn!(
+                %collation,
+                "the database's collation is not C: lists sort differently than on SQLite; create it with LC_COLLATE 'C' (README)"
+            );
+        }
         first.check_hub_key(onewindow_domain::clock::Clock::system().now())?;
         Ok(me)
     }
@@ -152,8 +164,15 @@ fn connect(url: &str, size: usize) -> Result<(deadpool_postgres::Pool, Arc<PgRun
             redact(url)
         ))
     })?;
-    // The server's notices ("relation already exists, skipping") are not the hub's news.
-    config.options("-c client_min_messages=warning");
+    // The server's notices ("relation already exists, skipping") are not the hub's news; a
+    // session left idle inside a transaction (a crashed request) is ended by the server. The
+    // URL's own options (a search_path …) are kept.
+    let ours = "-c client_min_messages=warning -c idle_in_transaction_session_timeout=60000";
+    let options = match config.get_options() {
+        Some(theirs) if !theirs.is_empty() => format!("{theirs} {ours}"),
+        _ => ours.to_string(),
+    };
+    config.options(&options);
     if config.get_application_name().is_none() {
         config.application_name("onewindow-hub");
     }

@@ -592,7 +592,7 @@ impl HubStore {
     }
 
     pub fn latest_version(&self) -> Result<Option<CatalogVersion>> {
-        self.version_where("?1 = ?1", 0)
+        self.version_where("CAST(?1 AS BIGINT) = 0", 0)
     }
 
     /// Up to `limit` catalog changes after `cursor`.

@@ -459,22 +459,27 @@ impl HubStore {
 
     /// Every stored chain — the hub's first, then the desks' by desk code — checked afresh.
     pub fn verify_audit_chains(&self) -> Result<Vec<ChainCheck>> {
+        // One snapshot: a record appended meanwhile is not taken for a missing one.
+        let snapshot = self.conn.read_transaction()?;
         let mut chains: Vec<String> = vec![HUB_CHAIN.to_string()];
         let mut q = self.conn.prepare(
             "SELECT c.id FROM (SELECT DISTINCT device_id AS id FROM audit_record
                                UNION SELECT device_id FROM audit_anchor) c
              LEFT JOIN device d ON d.id = c.id
-             WHERE c.id != ?1 ORDER BY d.desk_code, c.id",
+             WHERE c.id != ?1 ORDER BY d.desk_code IS NOT NULL, d.desk_code, c.id",
         )?;
         chains.extend(
             q.query_map([HUB_CHAIN], |r| r.get::<_, String>(0))?
                 .collect::<crate::db::DbResult<Vec<_>>>()?,
         );
-        chains.iter().map(|c| self.check_chain(c)).collect()
+        let checks = chains.iter().map(|c| self.check_chain(c)).collect();
+        snapshot.commit()?;
+        checks
     }
 
     /// The hub's own chain, checked whole from its first record to the anchor.
     pub fn hub_audit(&self, recent: usize) -> Result<HubAudit> {
+        let snapshot = self.conn.read_transaction()?;
         let check = self.check_chain(HUB_CHAIN)?;
         let mut q = self.conn.prepare(&format!(
             "SELECT {RECORD_COLUMNS} FROM audit_record WHERE device_id = ?1
@@ -483,6 +488,7 @@ impl HubStore {
         let newest: Vec<AuditRecord> = q
             .query_map(params![HUB_CHAIN, recent as i64], read_record)?
             .collect::<crate::db::DbResult<_>>()?;
+        snapshot.commit()?;
         Ok(HubAudit {
             seq: newest.first().map_or(0, |r| r.seq),
             recent: newest,
@@ -498,7 +504,7 @@ impl HubStore {
              JOIN (SELECT device_id, max(seq) AS seq FROM audit_record GROUP BY device_id) a
                ON a.device_id = r.device_id AND a.seq = r.seq
              LEFT JOIN device d ON d.id = r.device_id
-             ORDER BY a.device_id != 'hub', d.desk_code, a.device_id",
+             ORDER BY a.device_id != 'hub', d.desk_code IS NOT NULL, d.desk_code, a.device_id",
         )?;
         let heads = q
             .query_map((), |r| {

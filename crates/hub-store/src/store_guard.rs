@@ -110,41 +110,10 @@ impl HubStore {
         key: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>> {
-        let row: Option<(String, i64, i64)> = self
-            .conn
-            .query_row(
-                "SELECT window_start, count, wait_secs FROM throttle WHERE scope = ?1 AND key = ?2",
-                params![t.scope, key],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        let window = Duration::minutes(t.window_minutes);
-        let (start, count, wait) = match row {
-            Some((start, count, wait)) => match start.parse::<DateTime<Utc>>() {
-                Ok(s) if s + window > now => (s, count, wait),
-                _ => (now, 0, 0),
-            },
-            None => (now, 0, 0),
-        };
-        let count = count + 1;
-        let (wait, until) = if count >= t.allowance {
-            let w = if wait == 0 {
-                t.first_wait
-            } else {
-                (wait * 2).min(t.max_wait)
-            };
-            (w, Some(now + Duration::seconds(w)))
-        } else {
-            (0, None)
-        };
-        self.conn.execute(
-            "INSERT INTO throttle (scope, key, window_start, count, wait_secs, blocked_until)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT(scope, key) DO UPDATE SET window_start = excluded.window_start,
-               count = excluded.count, wait_secs = excluded.wait_secs,
-               blocked_until = excluded.blocked_until",
-            params![t.scope, key, ts(start), count, wait, until.map(ts)],
-        )?;
+        // One writer at a time: attempts counted at once on two connections both count.
+        let tx = self.conn.transaction()?;
+        let until = count_attempt(&tx, t, key, now)?;
+        tx.commit()?;
         Ok(until)
     }
 
@@ -220,8 +189,11 @@ impl HubStore {
             )?;
             return Ok(PasswordOutcome::Good);
         }
+        // The name's failures read and written by one writer at a time, with the address's
+        // count: wrong passwords tried at once all count.
+        let tx = self.conn.transaction()?;
         let attempts = self.login_failures(name, address)?.failed(now);
-        self.conn.execute(
+        tx.execute(
             "INSERT INTO login_failure (name, address, failures, locked_until, last_at)
              VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(name, address) DO UPDATE SET failures = excluded.failures,
@@ -234,7 +206,8 @@ impl HubStore {
                 ts(now)
             ],
         )?;
-        let throttled = self.throttle_count(&LOGIN_ADDRESS, address, now)?;
+        let throttled = count_attempt(&tx, &LOGIN_ADDRESS, address, now)?;
+        tx.commit()?;
         Ok(PasswordOutcome::Wrong {
             attempts,
             throttled,
@@ -277,6 +250,51 @@ impl HubStore {
         }
         Ok(changed == 1)
     }
+}
+
+/// Counts one attempt of `key` under `t` inside the caller's transaction (see
+/// [`HubStore::throttle_count`]).
+fn count_attempt(
+    conn: &crate::db::Conn,
+    t: &Throttle,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>> {
+    let row: Option<(String, i64, i64)> = conn
+        .query_row(
+            "SELECT window_start, count, wait_secs FROM throttle WHERE scope = ?1 AND key = ?2",
+            params![t.scope, key],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let window = Duration::minutes(t.window_minutes);
+    let (start, count, wait) = match row {
+        Some((start, count, wait)) => match start.parse::<DateTime<Utc>>() {
+            Ok(s) if s + window > now => (s, count, wait),
+            _ => (now, 0, 0),
+        },
+        None => (now, 0, 0),
+    };
+    let count = count + 1;
+    let (wait, until) = if count >= t.allowance {
+        let w = if wait == 0 {
+            t.first_wait
+        } else {
+            (wait * 2).min(t.max_wait)
+        };
+        (w, Some(now + Duration::seconds(w)))
+    } else {
+        (0, None)
+    };
+    conn.execute(
+        "INSERT INTO throttle (scope, key, window_start, count, wait_secs, blocked_until)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT(scope, key) DO UPDATE SET window_start = excluded.window_start,
+           count = excluded.count, wait_secs = excluded.wait_secs,
+           blocked_until = excluded.blocked_until",
+        params![t.scope, key, ts(start), count, wait, until.map(ts)],
+    )?;
+    Ok(until)
 }
 
 #[cfg(test)]

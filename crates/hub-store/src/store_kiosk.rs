@@ -88,20 +88,19 @@ impl HubStore {
         code: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<(String, String)>> {
+        // One statement takes the link and sets the token: two browsers opening one link at
+        // once, one wins.
+        let token = random_hex();
         let name: Option<String> = self
             .conn
             .query_row(
-                "SELECT name FROM kiosk WHERE link_hash = ?1 AND revoked_at IS NULL",
-                [hash_hex(code)],
+                "UPDATE kiosk SET link_hash = NULL, token_hash = ?2
+                 WHERE link_hash = ?1 AND revoked_at IS NULL RETURNING name",
+                params![hash_hex(code), hash_hex(&token)],
                 |r| r.get(0),
             )
             .optional()?;
         let Some(name) = name else { return Ok(None) };
-        let token = random_hex();
-        self.conn.execute(
-            "UPDATE kiosk SET link_hash = NULL, token_hash = ?2 WHERE name = ?1",
-            params![name, hash_hex(&token)],
-        )?;
         self.audit_hub(
             onewindow_domain::audit::HUB_ACTOR,
             "kiosk_pair",

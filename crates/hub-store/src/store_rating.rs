@@ -129,8 +129,9 @@ impl HubStore {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let day = hall_day(now);
-        let ticket: Option<(String, Option<String>, Option<String>)> = self
-            .conn
+        // One writer at a time: a rating sent twice at once is recorded once.
+        let tx = self.conn.transaction()?;
+        let ticket: Option<(String, Option<String>, Option<String>)> = tx
             .query_row(
                 "SELECT id, case_number, clerk FROM queue_ticket
                  WHERE centre = ?3 AND window_no = ?1 AND day = ?2
@@ -147,8 +148,8 @@ impl HubStore {
                 format!("window {window} served nobody today to rate"),
             ));
         };
-        insert_rating(
-            &self.conn,
+        let id = insert_rating(
+            &tx,
             &Rated {
                 ticket: &ticket,
                 case_number: case_number.as_deref(),
@@ -159,7 +160,9 @@ impl HubStore {
             reasons,
             comment,
             now,
-        )
+        )?;
+        tx.commit()?;
+        Ok(id)
     }
 
     /// Bad ratings, open ones first, oldest due first.

@@ -429,6 +429,15 @@ impl HubStore {
                         "操作与中心已有的数据冲突（编号或文件重复），未执行".into(),
                     ))
                 }
+                // A value the database cannot hold: rejected like a bad payload, so one op
+                // never blocks the desk's outbox for good.
+                Err(HubStoreError::Db(e)) if e.is_data_exception() => {
+                    tracing::warn!(op = %op.op_id, error = %e, "op holds a value the database refuses");
+                    tx.execute_batch("ROLLBACK TO effect; RELEASE effect")?;
+                    Err(Reject(
+                        "操作中含有中心数据库无法保存的内容（如不可见的控制字符），未执行".into(),
+                    ))
+                }
                 Err(e) => return Err(e),
             }
         } else {

@@ -100,6 +100,12 @@ impl DbError {
         }
     }
 
+    /// A value the database cannot hold (PostgreSQL's class 22: a NUL in text, a number out of
+    /// range, malformed JSON), as the statement's data and not the database's fault.
+    pub fn is_data_exception(&self) -> bool {
+        self.sqlstate().is_some_and(|s| s.starts_with("22"))
+    }
+
     /// A UNIQUE, PRIMARY KEY, CHECK or foreign key constraint refused the statement.
     pub fn is_constraint_violation(&self) -> bool {
         match self {
@@ -329,6 +335,9 @@ impl Conn {
                     conn: self,
                     done: false,
                 };
+                // A writer stuck for half a minute (a hung session) fails the next writer
+                // clearly rather than holding every pooled connection waiting.
+                self.execute_batch("SET LOCAL lock_timeout = '30s'")?;
                 self.query_row(
                     "SELECT pg_advisory_xact_lock(?1)",
                     [WRITER_LOCK],
@@ -397,9 +406,12 @@ pub struct Tx<'c> {
 }
 
 impl Tx<'_> {
+    /// Commits; if COMMIT itself fails (a full disk, a lost connection), the transaction is
+    /// rolled back when this drops, so the connection never stays inside it.
     pub fn commit(mut self) -> DbResult<()> {
+        self.conn.execute_batch("COMMIT")?;
         self.done = true;
-        self.conn.execute_batch("COMMIT")
+        Ok(())
     }
 }
 
