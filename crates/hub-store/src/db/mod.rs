@@ -330,19 +330,16 @@ impl Conn {
         match self {
             Conn::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
             Conn::Postgres(_) => {
-                self.execute_batch("BEGIN")?;
                 let tx = Tx {
                     conn: self,
                     done: false,
                 };
-                // A writer stuck for half a minute (a hung session) fails the next writer
-                // clearly rather than holding every pooled connection waiting.
-                self.execute_batch("SET LOCAL lock_timeout = '30s'")?;
-                self.query_row(
-                    "SELECT pg_advisory_xact_lock(?1)",
-                    [WRITER_LOCK],
-                    |_| Ok(()),
-                )?;
+                // One round trip: begin, bound the wait (a writer stuck for half a minute, a
+                // hung session, fails the next one clearly rather than holding every pooled
+                // connection waiting), take the writers' lock. A failure rolls back on drop.
+                self.execute_batch(&format!(
+                    "BEGIN; SET LOCAL lock_timeout = '30s'; SELECT pg_advisory_xact_lock({WRITER_LOCK})"
+                ))?;
                 return Ok(tx);
             }
         }
