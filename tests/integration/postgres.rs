@@ -395,3 +395,41 @@ fn attempts_counted_at_once_all_count() {
         .unwrap();
     assert_eq!(count, AT_ONCE as i64);
 }
+
+/// A `--database` that is no PostgreSQL URL, or a server that does not answer: a clear refusal
+/// (the password masked), and nothing made in the data folder.
+#[test]
+fn a_bad_or_unreachable_database_is_refused_and_the_data_folder_left_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("hub");
+    let run = |url: &str| {
+        std::process::Command::new(onewindow_tests::hub_binary())
+            .args([
+                "enrol",
+                "--data",
+                data.to_str().unwrap(),
+                "--desk",
+                "1 号窗口",
+            ])
+            .args(["--database", url])
+            .env_remove("ONEWINDOW_HUB_DATABASE")
+            .output()
+            .unwrap()
+    };
+    let bad = run("mysql://hub:secret@db/onewindow");
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("无法打开中心数据库") && said.contains("not a PostgreSQL URL"),
+        "{said}"
+    );
+    let gone = run(&onewindow_tests::dead_port_url().replace("http://", "postgres://hub:secret@"));
+    let said = String::from_utf8_lossy(&gone.stderr);
+    assert_eq!(gone.status.code(), Some(1), "{said}");
+    assert!(said.contains("cannot reach PostgreSQL"), "{said}");
+    assert!(!said.contains("secret"), "the password is masked: {said}");
+    assert!(
+        !data.join("audit-key").exists(),
+        "no key made for a database never reached"
+    );
+}

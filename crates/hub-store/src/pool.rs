@@ -93,6 +93,9 @@ impl PgPool {
     /// key (kept in `data`) against the one the database knows.
     pub fn open(data: &Path, url: &str, size: usize) -> Result<Self> {
         let (pool, rt) = connect(url, size)?;
+        // Reach the database before the data folder is touched: an unreachable one makes no
+        // audit key in a folder that may be the wrong one.
+        drop(take(&pool, &rt).map_err(|e| unreachable_db(e, url))?);
         crate::store_keys::private_dir(data)?;
         let signer = crate::store_audit::load_or_make_hub_key(data)?;
         let me = PgPool {
@@ -100,7 +103,7 @@ impl PgPool {
             rt,
             shared: Arc::new(Shared::new(signer)),
         };
-        let mut first = me.take().map_err(|e| unreachable_db(e, url))?;
+        let mut first = me.take()?;
         let ran = run_pg_migrations(&first.conn, HUB_PG_MIGRATIONS)?;
         if ran > 0 {
             tracing::info!(ran, "PostgreSQL schema brought up to date");
@@ -159,7 +162,7 @@ fn unreachable_db(e: HubStoreError, url: &str) -> HubStoreError {
 /// A pool of at most `size` connections to PostgreSQL at `url`, and the runtime driving them.
 fn connect(url: &str, size: usize) -> Result<(deadpool_postgres::Pool, Arc<PgRuntime>)> {
     let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
-        HubStoreError::BadInput(format!(
+        HubStoreError::BadDatabaseUrl(format!(
             "--database {}: not a PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE): {e}",
             redact(url)
         ))

@@ -237,6 +237,9 @@ pub enum HubStoreError {
     BadEnrolCode,
     #[error("{0}")]
     BadInput(String),
+    /// `--database` is not a PostgreSQL URL.
+    #[error("{0}")]
+    BadDatabaseUrl(String),
     /// A request the hub refuses for a reason the desk words itself (a queue or rating
     /// refusal): the code travels, the message is for the log.
     #[error("{1}")]

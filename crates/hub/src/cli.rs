@@ -273,7 +273,14 @@ pub(crate) fn open(data: &Path) -> Result<HubStore, ExitCode> {
     HubStore::connect(data, None, database()).map_err(|e| {
         eprintln!("无法打开中心数据库（数据目录 {}）：{e}", data.display());
         tracing::error!(error = %e, data = %data.display(), "cannot open hub store");
-        ExitCode::from(1)
+        // A malformed --database is the caller's to fix (2); a store that fails, 1.
+        ExitCode::from(
+            if matches!(e, crate::store::HubStoreError::BadDatabaseUrl(_)) {
+                2
+            } else {
+                1
+            },
+        )
     })
 }
 

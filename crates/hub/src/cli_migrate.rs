@@ -31,7 +31,10 @@ pub(crate) fn migrate_to(data: &Path, key_file: Option<&Path>) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err(e @ crate::store::HubStoreError::BadInput(_)) => {
+        Err(
+            e @ (crate::store::HubStoreError::BadInput(_)
+            | crate::store::HubStoreError::BadDatabaseUrl(_)),
+        ) => {
             eprintln!("迁移未进行，目标数据库未做任何更改：{e}");
             tracing::warn!(error = %e, "migrate-to refused");
             ExitCode::from(2)
