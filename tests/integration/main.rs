@@ -526,6 +526,7 @@ mod office;
 mod postgres;
 mod queue;
 mod refusals;
+mod replicas;
 mod security;
 mod sign_in;
 mod support;

@@ -11,6 +11,7 @@ mod pg;
 pub use pg::{
     hub_command, hub_command_for, hub_database, hub_db, hub_store, keep_on_sqlite, test_pg,
 };
+pub mod replica;
 mod web;
 pub use web::{
     browser, csrf, csrf_blocking, csrf_of, get_page, kiosk_browser, kiosk_browser_at, kiosk_link,
@@ -495,7 +496,7 @@ impl Drop for ChaosProxy {
     }
 }
 
-fn pump(
+pub(crate) fn pump(
     mut from: std::net::TcpStream,
     mut to: std::net::TcpStream,
     cut_after: Option<usize>,

@@ -27,4 +27,4 @@ pub use cases::{DEFERRED_DUE_WORKING_DAYS, PLEDGE_CHECK_WORKING_DAYS, query_code
 pub use desk::{Desk, DeskConfig};
 pub use screens::STATUS_LOOK;
 pub use session::{KEYRING_SERVICE, access, audit, load_token};
-pub use sync_loops::RESULTS_POLL;
+pub use sync_loops::{RESULTS_POLL, RESULTS_WAIT_S};

@@ -1,6 +1,6 @@
 //! The sync service: the desk's link to the hub and the status bar that shows it. Pulls
 //! (calendar, queue configuration, catalog) on a timer and on F5, the push of the outbox and
-//! the audit log, the results stream every second, enrolment's first sync, re-downloading a
+//! the audit log, the results stream pushed by the hub (a waiting request), enrolment's first sync, re-downloading a
 //! stream, rebuilding the cache, and the rejected ops the clerk decides on.
 
 use std::sync::Arc;
@@ -18,7 +18,14 @@ use crate::intake::Intake;
 use crate::locks::{DeskMutex, Rank};
 use crate::session::Session;
 
-/// How often the window asks for decisions on its cases.
+/// How long one request for decisions waits at the hub for news (long poll): the hub answers
+/// the moment a decision on one of this desk's cases is recorded, through whichever of the
+/// county's hub processes.
+pub const RESULTS_WAIT_S: u32 = 25;
+
+/// How often the window asks for decisions when the hub cannot wait: after a failed request
+/// (the connection lost; the next request catches up from the stored cursor), or with a hub
+/// from before long polls, which answers at once.
 pub const RESULTS_POLL: std::time::Duration = std::time::Duration::from_millis(1000);
 
 #[derive(Debug, Default)]
@@ -423,6 +430,11 @@ impl SyncLoops {
     /// Asks for back-office results once: a cheap request, so the window shows 待出件 within
     /// about a second of the approver's click while online.
     pub async fn pull_results_once(&self) -> Result<usize, SyncError> {
+        self.pull_results_waiting(0).await
+    }
+
+    /// [`Self::pull_results_once`], waiting up to `wait` seconds at the hub for news.
+    async fn pull_results_waiting(&self, wait: u32) -> Result<usize, SyncError> {
         let Some(token) = self.session.token() else {
             return Ok(0);
         };
@@ -430,7 +442,7 @@ impl SyncLoops {
             return Ok(0);
         };
         let client = self.session.client().with_token(&token);
-        self.pull_results_with(&client, &store).await
+        self.pull_results_for(&client, &store, wait).await
     }
 
     /// The results stream, then the result files it named (archived with the case's
@@ -440,7 +452,16 @@ impl SyncLoops {
         client: &HubClient,
         store: &std::sync::Arc<std::sync::Mutex<onewindow_store::Store>>,
     ) -> Result<usize, SyncError> {
-        let moved = onewindow_sync::pull_results(client, store).await?;
+        self.pull_results_for(client, store, 0).await
+    }
+
+    async fn pull_results_for(
+        &self,
+        client: &HubClient,
+        store: &std::sync::Arc<std::sync::Mutex<onewindow_store::Store>>,
+        wait: u32,
+    ) -> Result<usize, SyncError> {
+        let moved = onewindow_sync::pull_results_waiting(client, store, wait).await?;
         if moved > 0 {
             tracing::info!(steps = moved, "back-office results applied");
             self.intake.bump();
@@ -463,13 +484,22 @@ impl SyncLoops {
         Ok(moved)
     }
 
-    /// Polls the results stream every `RESULTS_POLL` while enrolled. Runs until the process ends.
+    /// Keeps a request for decisions waiting at the hub while enrolled ([`RESULTS_WAIT_S`]),
+    /// asking again as soon as one answers; polls every [`RESULTS_POLL`] while that fails or
+    /// the hub answers at once. Runs until the process ends.
     pub async fn run_results_loop(self: std::sync::Arc<Self>) {
         loop {
-            if let Err(e) = self.pull_results_once().await
-                && !matches!(e, SyncError::Unreachable { .. })
-            {
-                tracing::warn!(code = %e.code(), "results poll failed");
+            let asked = std::time::Instant::now();
+            match self.pull_results_waiting(RESULTS_WAIT_S).await {
+                // News, or the hub held the request: ask again at once.
+                Ok(moved) if moved > 0 || asked.elapsed() >= 2 * RESULTS_POLL => continue,
+                // Nothing at once: not enrolled, no cache, or a hub that does not wait.
+                Ok(_) => {}
+                Err(e) => {
+                    if !matches!(e, SyncError::Unreachable { .. }) {
+                        tracing::warn!(code = %e.code(), "results poll failed");
+                    }
+                }
             }
             tokio::time::sleep(RESULTS_POLL).await;
         }

@@ -12,6 +12,15 @@ use crate::store::{HUB_PG_MIGRATIONS, HubStore, HubStoreError, Result, Shared};
 /// How many PostgreSQL connections one hub process keeps at most.
 pub const PG_POOL_SIZE: usize = 16;
 
+/// What a listener ([`StorePool::listen`]) hears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heard<'a> {
+    /// A notice someone sent on a channel.
+    Notice { channel: &'a str, payload: &'a str },
+    /// Listening (again): notices sent before may be lost.
+    Resync,
+}
+
 /// The hub's store for its requests.
 // One per process: the size of its variants does not matter.
 #[allow(clippy::large_enum_variant)]
@@ -25,6 +34,8 @@ pub struct PgPool {
     pool: deadpool_postgres::Pool,
     rt: Arc<PgRuntime>,
     shared: Arc<Shared>,
+    /// How the pool connects, for a listener's connection of its own.
+    config: tokio_postgres::Config,
 }
 
 /// A store lent to one request: SQLite's under its lock, or one pooled PostgreSQL connection
@@ -77,6 +88,24 @@ impl StorePool {
         }
     }
 
+    /// Hears `channels` (see [`crate::db::Conn::notify`]) on a connection of its own for as
+    /// long as the store lives, and hands each notice to `on`. After every (re)connection `on`
+    /// hears [`Heard::Resync`] first: notices sent while it was away are lost, so whatever
+    /// they wake must look again. On SQLite there is nobody to hear: `false`, nothing starts.
+    pub fn listen(
+        &self,
+        channels: &[&str],
+        on: impl Fn(Heard<'_>) + Send + Sync + 'static,
+    ) -> bool {
+        match self {
+            StorePool::Sqlite(_) => false,
+            StorePool::Postgres(p) => {
+                p.listen(channels, on);
+                true
+            }
+        }
+    }
+
     /// A store for one request; on PostgreSQL it waits for a free connection.
     pub fn get(&self) -> Result<StoreGuard<'_>> {
         match self {
@@ -92,7 +121,7 @@ impl PgPool {
     /// Connects to PostgreSQL at `url`, brings its schema up to date and checks the hub's audit
     /// key (kept in `data`) against the one the database knows.
     pub fn open(data: &Path, url: &str, size: usize) -> Result<Self> {
-        let (pool, rt) = connect(url, size)?;
+        let (pool, rt, config) = connect(url, size)?;
         // Reach the database before the data folder is touched: an unreachable one makes no
         // audit key in a folder that may be the wrong one.
         drop(take(&pool, &rt).map_err(|e| unreachable_db(e, url))?);
@@ -102,6 +131,7 @@ impl PgPool {
             pool,
             rt,
             shared: Arc::new(Shared::new(signer)),
+            config,
         };
         let mut first = me.take()?;
         let ran = run_pg_migrations(&first.conn, HUB_PG_MIGRATIONS)?;
@@ -129,7 +159,80 @@ impl PgPool {
         Ok(HubStore {
             conn: Conn::Postgres(take(&self.pool, &self.rt)?),
             shared: self.shared.clone(),
+            new_results: Vec::new(),
         })
+    }
+
+    fn listen(&self, channels: &[&str], on: impl Fn(Heard<'_>) + Send + Sync + 'static) {
+        let listen: String = channels
+            .iter()
+            .inspect(|c| {
+                assert!(
+                    !c.is_empty() && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                    "a channel is a plain lowercase identifier: {c}"
+                )
+            })
+            .map(|c| format!("LISTEN {c};"))
+            .collect();
+        let mut config = self.config.clone();
+        // A listener that only listens sends nothing: keepalives find a dead link in about a
+        // minute rather than the system's two hours.
+        config.keepalives_idle(std::time::Duration::from_secs(30));
+        self.rt.spawn(async move {
+            let mut outage = false;
+            loop {
+                match config.connect(tokio_postgres::NoTls).await {
+                    Ok((client, mut connection)) => {
+                        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                        // The connection is driven here; its notices go to the channel.
+                        let driver = tokio::spawn(async move {
+                            while let Some(m) =
+                                std::future::poll_fn(|cx| connection.poll_message(cx)).await
+                            {
+                                match m {
+                                    Ok(tokio_postgres::AsyncMessage::Notification(n)) => {
+                                        if tx.send(n).is_err() {
+                                            return;
+                                        }
+                                    }
+                                    Ok(_) => {}
+                                    Err(e) => {
+                                        tracing::warn!(error = %e, "the database listener's connection failed");
+                                        return;
+                                    }
+                                }
+                            }
+                        });
+                        match client.batch_execute(&listen).await {
+                            Ok(()) => {
+                                if outage {
+                                    tracing::info!("listening to the database again");
+                                }
+                                outage = false;
+                                on(Heard::Resync);
+                                while let Some(n) = rx.recv().await {
+                                    on(Heard::Notice {
+                                        channel: n.channel(),
+                                        payload: n.payload(),
+                                    });
+                                }
+                                // The driver ended: the link is gone; what was missed is
+                                // found by the resync after the next connection.
+                            }
+                            Err(e) => tracing::warn!(error = %e, "cannot LISTEN on the database"),
+                        }
+                        driver.abort();
+                    }
+                    Err(e) => {
+                        if !outage {
+                            tracing::warn!(error = %e, "the database listener cannot connect; retrying every second");
+                        }
+                        outage = true;
+                    }
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        });
     }
 
     /// Connections open and in use (for the hub's metrics and tests).
@@ -160,7 +263,13 @@ fn unreachable_db(e: HubStoreError, url: &str) -> HubStoreError {
 }
 
 /// A pool of at most `size` connections to PostgreSQL at `url`, and the runtime driving them.
-fn connect(url: &str, size: usize) -> Result<(deadpool_postgres::Pool, Arc<PgRuntime>)> {
+type Connected = (
+    deadpool_postgres::Pool,
+    Arc<PgRuntime>,
+    tokio_postgres::Config,
+);
+
+fn connect(url: &str, size: usize) -> Result<Connected> {
     let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
         HubStoreError::BadDatabaseUrl(format!(
             "--database {}: not a PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE): {e}",
@@ -181,7 +290,7 @@ fn connect(url: &str, size: usize) -> Result<(deadpool_postgres::Pool, Arc<PgRun
     }
     let rt = Arc::new(PgRuntime::new()?);
     let manager = deadpool_postgres::Manager::from_config(
-        config,
+        config.clone(),
         tokio_postgres::NoTls,
         deadpool_postgres::ManagerConfig {
             // A connection the server closed (a restart, an idle timeout) is replaced when it
@@ -196,7 +305,7 @@ fn connect(url: &str, size: usize) -> Result<(deadpool_postgres::Pool, Arc<PgRun
         .wait_timeout(Some(std::time::Duration::from_secs(30)))
         .build()
         .map_err(|e| DbError::Pool(e.to_string()))?;
-    Ok((pool, rt))
+    Ok((pool, rt, config))
 }
 
 /// A bare connection to the hub's database (`DATA/hub.db` with its key, or PostgreSQL at
@@ -211,7 +320,7 @@ pub fn raw_connection(data: &Path, database: Option<&str>) -> Result<Conn> {
             Ok(Conn::Sqlite(conn))
         }
         Some(url) => {
-            let (pool, rt) = connect(url, 1)?;
+            let (pool, rt, _) = connect(url, 1)?;
             Ok(Conn::Postgres(
                 take(&pool, &rt).map_err(|e| unreachable_db(e, url))?,
             ))

@@ -292,6 +292,9 @@ pub struct CalendarImportReport {
 pub struct HubStore {
     pub(crate) conn: Conn,
     pub(crate) shared: std::sync::Arc<Shared>,
+    /// Devices whose results stream grew in this store's committed writes, not yet told
+    /// ([`HubStore::take_new_results`]).
+    pub(crate) new_results: Vec<String>,
 }
 
 /// What every connection of one store shares.
@@ -425,6 +428,7 @@ impl HubStore {
         let mut store = HubStore {
             conn: Conn::Sqlite(conn),
             shared: std::sync::Arc::new(Shared::new(audit_signer)),
+            new_results: Vec::new(),
         };
         store.check_hub_key(onewindow_domain::clock::Clock::system().now())?;
         Ok(store)

@@ -39,11 +39,37 @@ impl BlobDir {
     /// The blobs of the hub data folder `data`, under the key `key_file` (or the default one)
     /// holds.
     pub fn open(data: &Path, key_file: Option<&Path>) -> Result<BlobDir> {
+        Self::open_in(data, key_file, None)
+    }
+
+    /// [`BlobDir::open`], the blobs in `blobs` when given (`serve --blobs DIR`: one folder the
+    /// county's hub processes share, e.g. a network mount) instead of `DATA/blobs`.
+    pub fn open_in(data: &Path, key_file: Option<&Path>, blobs: Option<&Path>) -> Result<BlobDir> {
         use crate::store_keys::{key_file as resolve, load_or_make_db_key, private_dir};
         let key = load_or_make_db_key(data, &resolve(data, key_file))?;
-        let root = data.join("blobs");
+        let root = blobs.map_or_else(|| data.join("blobs"), Path::to_path_buf);
         private_dir(&root)?;
         Ok(BlobDir::new(root, &key))
+    }
+
+    /// Takes `device`'s upload of `sha` for one request, or `None` while another request has
+    /// it — in this process or any other hub process sharing the folder: the lease is an
+    /// exclusive lock (`flock`; on a network mount the client maps it to the server's locks)
+    /// on a lock file beside the partial file, released when the lease drops, also when the
+    /// process dies.
+    pub fn take_upload(&self, device: &str, sha: &str) -> Result<Option<UploadLease>> {
+        let path = self.partial(device, sha).with_extension("lock");
+        std::fs::create_dir_all(path.parent().expect("has a parent"))?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(UploadLease { file, path })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
+        }
     }
 
     /// The folder itself.
@@ -88,6 +114,22 @@ impl BlobDir {
 
     pub fn path(&self, sha: &str) -> PathBuf {
         self.root.join(&sha[..2]).join(&sha[2..])
+    }
+}
+
+/// One request's hold on a device's upload of a blob ([`BlobDir::take_upload`]).
+#[derive(Debug)]
+pub struct UploadLease {
+    file: std::fs::File,
+    path: PathBuf,
+}
+
+impl UploadLease {
+    /// The upload is complete and recorded: its lock file goes too (still held, so a request
+    /// that opened it before sees the upload complete in the store and writes nothing).
+    pub fn finish(self) {
+        let _ = std::fs::remove_file(&self.path);
+        drop(self.file);
     }
 }
 
@@ -322,5 +364,27 @@ impl HubStore {
             .prepare("SELECT sha256, size FROM blob WHERE complete = 1 ORDER BY sha256")?;
         let rows = q.query_map((), |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
         Ok(rows.collect::<crate::db::DbResult<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_upload_is_taken_by_one_request_at_a_time_and_free_again_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = BlobDir::new(dir.path().join("blobs"), &[7u8; 32]);
+        let sha = "ab".repeat(32);
+        let first = blobs.take_upload("dev-1", &sha).unwrap().expect("free");
+        // Another open of the lock file (as another process's would be) cannot take it.
+        assert!(blobs.take_upload("dev-1", &sha).unwrap().is_none());
+        // Another device's upload of the same bytes is its own.
+        let other = blobs.take_upload("dev-2", &sha).unwrap().expect("free");
+        drop(first);
+        let again = blobs.take_upload("dev-1", &sha).unwrap().expect("released");
+        again.finish();
+        assert!(!blobs.partial("dev-1", &sha).with_extension("lock").exists());
+        drop(other);
     }
 }

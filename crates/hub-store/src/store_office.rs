@@ -543,6 +543,7 @@ impl HubStore {
             ],
         )?;
         tx.commit()?;
+        self.new_results.push(device.clone());
         Ok(next.to_string())
     }
 

@@ -315,6 +315,7 @@ impl HubStore {
             ],
         )?;
         tx.commit()?;
+        self.new_results.push(device.clone());
         self.audit_hub(by, "refusal_answer", number, action, Some(note), now)?;
         Ok(())
     }

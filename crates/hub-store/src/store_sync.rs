@@ -318,6 +318,11 @@ impl HubStore {
                 results.push(Self::apply_one(&tx, device, op, &mut held, &mut desk, now)?);
             }
             tx.commit()?;
+            if std::env::var("ONEWINDOW_FAILPOINT").is_ok_and(|v| v == "ops.after_commit") {
+                // Crash-test hook: the ops are committed, the desk never hears so.
+                eprintln!("failpoint ops.after_commit: aborting");
+                std::process::abort();
+            }
         }
         Ok(results)
     }
@@ -484,6 +489,21 @@ impl HubStore {
                 result(OpStatus::Rejected, Some(r), vec![])
             }
         })
+    }
+
+    /// The devices whose results stream grew through this store since the last call (each
+    /// once): the server wakes their desks' waiting requests.
+    pub fn take_new_results(&mut self) -> Vec<String> {
+        let mut devices = std::mem::take(&mut self.new_results);
+        devices.sort();
+        devices.dedup();
+        devices
+    }
+
+    /// Tells the other hub processes on this database `payload` on `channel` (see
+    /// [`crate::db::Conn::notify`]); `false` on SQLite, where there are none.
+    pub fn notify(&self, channel: &str, payload: &str) -> Result<bool> {
+        Ok(self.conn.notify(channel, payload)?)
     }
 
     /// Whether the store answers a read (for `/readyz`).

@@ -66,6 +66,10 @@ enum Command {
         /// `DATA/keys/hub.key` (made on first start), or `ONEWINDOW_HUB_KEY_FILE`.
         #[arg(long = "key-file")]
         key_file: Option<PathBuf>,
+        /// The folder of scans and result files, when not `DATA/blobs`: one folder every hub
+        /// process of the county shares (a network mount) when several serve one database.
+        #[arg(long)]
+        blobs: Option<PathBuf>,
     },
     /// The hub's TLS certificate (made, self-signed, when there is none): prints the SHA-256
     /// fingerprint desks pin.
@@ -326,6 +330,7 @@ pub fn main() -> ExitCode {
             public_url,
             trusted_proxies,
             key_file,
+            blobs,
         } => {
             let _guard = init_logging(&data);
             let public_url = match public_url.as_deref().map(parse_public_url).transpose() {
@@ -343,7 +348,11 @@ pub fn main() -> ExitCode {
                     return ExitCode::from(1);
                 }
             };
-            let blobs = match crate::store_blob::BlobDir::open(&data, key_file.as_deref()) {
+            let blobs = match crate::store_blob::BlobDir::open_in(
+                &data,
+                key_file.as_deref(),
+                blobs.as_deref(),
+            ) {
                 Ok(b) => b,
                 Err(e) => {
                     eprintln!("无法打开材料文件目录：{e}");
@@ -778,9 +787,13 @@ async fn serve(
     if let Some((_, fp)) = &tls {
         println!("HTTPS；证书指纹（SHA-256）：{}", crate::tls::grouped(fp));
     }
-    let app =
-        crate::server::router(crate::server::HubState::new(store, blobs, clock).with_web(web));
-    let shutdown = async {
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let app = crate::server::router(
+        crate::server::HubState::new(store, blobs, clock)
+            .with_web(web)
+            .stopping_on(stopping),
+    );
+    let shutdown = async move {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]
         {
@@ -797,6 +810,9 @@ async fn serve(
             let _ = ctrl_c.await;
         }
         tracing::info!("shutting down");
+        // Waiting requests (results, display streams) answer now, so the shutdown does not
+        // wait for them.
+        let _ = stop.send(true);
     };
     let served = match tls {
         Some((acceptor, _)) => match crate::tls::TlsListener::new(listener, acceptor) {

@@ -665,5 +665,8 @@ fn board_events(
             }
         }
     });
+    // Ends when the process shuts down, so the shutdown does not wait for the display.
+    let state = state.clone();
+    let stream = futures_util::StreamExt::take_until(stream, async move { state.stopping().await });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -1,7 +1,5 @@
 //! The hub's HTTP API (axum). Every error body is a JSON [`ApiError`] with a stable code.
 
-use std::sync::{Arc, Mutex};
-
 use crate::auth::SignInCheck;
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
@@ -108,6 +106,12 @@ async fn metrics(State(state): State<HubState>) -> Response {
         );
         text.push_str(&format!("onewindow_hub_storage_free_bytes {free}\n"));
     }
+    text.push_str(&format!(
+        "# HELP onewindow_hub_results_waiting Desks waiting on this process for results (long poll).\n\
+         # TYPE onewindow_hub_results_waiting gauge\n\
+         onewindow_hub_results_waiting {}\n",
+        state.notices.waiting_devices()
+    ));
     (
         [(
             axum::http::header::CONTENT_TYPE,
@@ -435,58 +439,40 @@ async fn put_blob(
     blob_id(&sha)?;
     let Query(q) = q?;
     let bytes = body?;
-    // One request at a time works on a device's upload of a blob; the file work and the final
-    // hash run outside the store's lock, so a 200 MB blob being checked does not stall the
-    // other desks.
-    let Some(busy) = BlobBusy::take(&state.uploading, &format!("{device}/{sha}")) else {
-        return Err(HttpError::new(
-            StatusCode::CONFLICT,
-            ApiErrorCode::BlobBusy,
-            format!("blob {sha} is being written by another request; ask for its offset and retry"),
-        ));
-    };
     let (offset, size, len) = (q.offset, q.size, bytes.len() as u64);
-    let (store, dir) = (state.store.clone(), state.blobs.clone());
-    // The whole chunk runs in one task that finishes even if the request goes away, and the
-    // blob stays taken until it does.
+    let (store, dir, id) = (state.store.clone(), state.blobs.clone(), sha.clone());
+    // One request at a time works on a device's upload of a blob, in this process or any
+    // other sharing the blob folder (a lock on a file beside the partial one). The file work
+    // and the final hash run outside the store, so a 200 MB blob being checked does not stall
+    // the other desks. The whole chunk runs in one task that finishes even if the request
+    // goes away, and the blob stays taken until it does.
     let done = tokio::task::spawn_blocking(move || {
-        let _busy = busy;
+        let Some(lease) = dir.take_upload(&device, &sha)? else {
+            return Ok(None);
+        };
         let lock = || store.get();
         if let Some(done) = lock()?.blob_chunk_check(&device, &sha, offset, size, len)? {
-            return Ok(done);
+            return Ok(Some(done));
         }
         let written =
             crate::store_blob::write_blob_chunk(&dir, &device, &sha, offset, size, &bytes);
-        lock()?.blob_chunk_record(&device, &sha, offset, size, len, written, clock.now())
+        let done =
+            lock()?.blob_chunk_record(&device, &sha, offset, size, len, written, clock.now())?;
+        if done.complete {
+            lease.finish();
+        }
+        Ok::<_, crate::store::HubStoreError>(Some(done))
     })
     .await
     .map_err(|e| HttpError::internal(format!("blob task failed: {e}")))?
     .map_err(HttpError::from)?;
-    Ok(Json(done))
-}
-
-/// A blob some request is writing; released on drop (also when the request is cancelled).
-struct BlobBusy {
-    set: Arc<Mutex<std::collections::HashSet<String>>>,
-    sha: String,
-}
-
-impl BlobBusy {
-    fn take(set: &Arc<Mutex<std::collections::HashSet<String>>>, sha: &str) -> Option<BlobBusy> {
-        let mut s = set.lock().unwrap_or_else(|p| p.into_inner());
-        s.insert(sha.to_string()).then(|| BlobBusy {
-            set: set.clone(),
-            sha: sha.to_string(),
-        })
-    }
-}
-
-impl Drop for BlobBusy {
-    fn drop(&mut self) {
-        self.set
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&self.sha);
+    match done {
+        Some(done) => Ok(Json(done)),
+        None => Err(HttpError::new(
+            StatusCode::CONFLICT,
+            ApiErrorCode::BlobBusy,
+            format!("blob {id} is being written by another request; ask for its offset and retry"),
+        )),
     }
 }
 
@@ -551,18 +537,49 @@ async fn desk_login(
     }
 }
 
+/// The results stream of the asking device. With `?wait=S` and nothing past the cursor, the
+/// request waits up to `S` seconds for a result of the device, recorded through this process
+/// or any other on the database, and answers the moment one is (push by long poll).
 async fn results(
     State(state): State<HubState>,
     headers: HeaderMap,
     q: Result<Query<ChangesQuery>, QueryRejection>,
+    w: Result<Query<onewindow_proto::WaitQuery>, QueryRejection>,
 ) -> Result<Json<onewindow_proto::ResultChanges>, HttpError> {
     let device = device(&state, &headers).await?;
     let (cursor, limit) = page_query(q)?;
-    Ok(Json(
-        state
-            .with_store(move |s| s.results_for_device(&device, cursor, limit))
-            .await?,
-    ))
+    let Query(w) = w?;
+    let wait = w.wait.unwrap_or(0);
+    if wait > onewindow_proto::MAX_RESULTS_WAIT_S {
+        return Err(HttpError::new(
+            StatusCode::BAD_REQUEST,
+            ApiErrorCode::BadQuery,
+            format!(
+                "wait must be 0..={} seconds, got {wait}",
+                onewindow_proto::MAX_RESULTS_WAIT_S
+            ),
+        ));
+    }
+    let read =
+        |device: String| state.with_store(move |s| s.results_for_device(&device, cursor, limit));
+    if wait == 0 {
+        return Ok(Json(read(device).await?));
+    }
+    // Registered before the read: a result recorded between the read and the wait wakes it.
+    let waiter = state.notices.wait_for_results(&device);
+    let woken = waiter.notify().notified();
+    tokio::pin!(woken);
+    woken.as_mut().enable();
+    let page = read(device.clone()).await?;
+    if !page.results.is_empty() {
+        return Ok(Json(page));
+    }
+    tokio::select! {
+        () = woken => {}
+        () = tokio::time::sleep(std::time::Duration::from_secs(wait.into())) => return Ok(Json(page)),
+        () = state.stopping() => return Ok(Json(page)),
+    }
+    Ok(Json(read(device).await?))
 }
 
 /// A result file of one of this device's cases (the desk prints it at 出件).

@@ -1,10 +1,11 @@
 //! The hub's shared state, handed to every handler: the store behind its lock, the blob
-//! folder, the blobs being written, the hall board's change feed and the clock.
+//! folder, the desks waiting for results, the hall board's change feed and the clock.
 
 use std::sync::{Arc, Mutex};
 
 use crate::clock::Clock;
 use crate::error::HttpError;
+use crate::notices::Notices;
 use crate::pool::StorePool;
 use crate::store::{HubStore, HubStoreError};
 use crate::store_blob::BlobDir;
@@ -16,8 +17,10 @@ pub struct HubState {
     /// SQLite's one connection behind its lock, or PostgreSQL's pool.
     pub(crate) store: Arc<StorePool>,
     pub(crate) blobs: BlobDir,
-    /// Blobs a request is writing right now.
-    pub(crate) uploading: Arc<Mutex<std::collections::HashSet<String>>>,
+    /// Desks waiting for results, and this process's name among the county's hub processes.
+    pub(crate) notices: Arc<Notices>,
+    /// Set once the process is shutting down: waiting requests answer now.
+    stopping: tokio::sync::watch::Receiver<bool>,
     /// Ticks with a centre's code when its hall board changed (a call, a recall, a window
     /// state): that centre's display pages listen.
     board: tokio::sync::broadcast::Sender<Arc<str>>,
@@ -34,13 +37,45 @@ pub struct HubState {
 }
 
 impl HubState {
+    /// The state of a process serving `store`. On PostgreSQL it listens to the database for
+    /// the other hub processes' news (hall boards, results; see [`crate::notices`]).
     pub fn new(store: StorePool, blobs: BlobDir, clock: Clock) -> Self {
+        let board = tokio::sync::broadcast::channel(64).0;
+        let boards: Arc<Mutex<std::collections::HashMap<String, BoardFeed>>> = Arc::default();
+        let notices = Notices::new();
+        let (heard_notices, heard_board, heard_boards) =
+            (notices.clone(), board.clone(), boards.clone());
+        store.listen(
+            &[
+                crate::notices::BOARD_CHANNEL,
+                crate::notices::RESULTS_CHANNEL,
+            ],
+            move |heard| {
+                heard_notices.heard(heard, |centre| match centre {
+                    Some(c) => {
+                        let _ = heard_board.send(c.into());
+                    }
+                    None => {
+                        let centres: Vec<String> = heard_boards
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .keys()
+                            .cloned()
+                            .collect();
+                        for c in centres {
+                            let _ = heard_board.send(c.into());
+                        }
+                    }
+                })
+            },
+        );
         HubState {
             store: Arc::new(store),
             blobs,
-            uploading: Arc::default(),
-            board: tokio::sync::broadcast::channel(64).0,
-            boards: Arc::default(),
+            notices,
+            stopping: tokio::sync::watch::channel(false).1,
+            board,
+            boards,
             clock,
             web: Arc::default(),
             password_checks: Arc::new(tokio::sync::Semaphore::new(
@@ -55,9 +90,39 @@ impl HubState {
         self
     }
 
-    /// Tells `centre`'s displays its board changed.
+    /// The same state, whose waiting requests answer once `stopping` turns true.
+    pub fn stopping_on(mut self, stopping: tokio::sync::watch::Receiver<bool>) -> Self {
+        self.stopping = stopping;
+        self
+    }
+
+    /// Resolves once the process is shutting down (never, when nobody said how to tell).
+    pub(crate) async fn stopping(&self) {
+        let mut rx = self.stopping.clone();
+        if rx.wait_for(|s| *s).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    /// Tells `centre`'s displays its board changed: this process's at once, the other hub
+    /// processes' through the database.
     pub(crate) fn board_changed(&self, centre: &str) {
         let _ = self.board.send(centre.into());
+        self.tell_others(crate::notices::BOARD_CHANNEL, centre);
+    }
+
+    /// Sends news to the other hub processes on the database (PostgreSQL), in the background:
+    /// the request that made it does not wait. Nothing to do on SQLite.
+    fn tell_others(&self, channel: &'static str, value: &str) {
+        if self.store.engine() != onewindow_hub_store::db::Engine::Postgres {
+            return;
+        }
+        let (store, payload) = (self.store.clone(), self.notices.payload(value));
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = store.get().and_then(|s| s.notify(channel, &payload)) {
+                tracing::warn!(error = %e, channel, "the other hub processes were not told");
+            }
+        });
     }
 
     /// `centre`'s board as JSON, rebuilt once per change however many displays watch: the
@@ -143,13 +208,28 @@ impl HubState {
         T: Send + 'static,
         F: FnOnce(&mut HubStore) -> Result<T, HubStoreError> + Send + 'static,
     {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || {
+        let (store, notices) = (self.store.clone(), self.notices.clone());
+        let (answer, grew) = tokio::task::spawn_blocking(move || {
             let mut guard = store.get()?;
-            f(&mut guard)
+            let answer = f(&mut guard);
+            // Results it recorded (committed) wake their desks' waiting requests: here below,
+            // in the other hub processes through the database, on this same connection.
+            let grew = guard.take_new_results();
+            for device in &grew {
+                if let Err(e) =
+                    guard.notify(crate::notices::RESULTS_CHANNEL, &notices.payload(device))
+                {
+                    tracing::warn!(error = %e, "the other hub processes were not told of new results");
+                }
+            }
+            Ok::<_, HubStoreError>((answer, grew))
         })
         .await
         .map_err(|e| HttpError::internal(format!("store task failed: {e}")))?
-        .map_err(HttpError::from)
+        .map_err(HttpError::from)?;
+        for device in &grew {
+            self.notices.results_grew(device);
+        }
+        answer.map_err(HttpError::from)
     }
 }

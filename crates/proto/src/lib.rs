@@ -317,6 +317,20 @@ pub struct ChangesQuery {
     pub limit: Option<u32>,
 }
 
+/// `?wait=S` on the results stream ([`paths::RESULTS`]): when nothing is past the cursor, the
+/// hub holds the request up to `S` seconds (at most [`MAX_RESULTS_WAIT_S`]) and answers as soon
+/// as a result for the device is recorded — through any hub process on the county's database.
+/// A hub from before this answers at once, as without it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitQuery {
+    #[serde(default)]
+    pub wait: Option<u32>,
+}
+
+/// The longest a results request waits for news (`?wait=`), well inside the desk's request
+/// timeout and a load balancer's idle timeout.
+pub const MAX_RESULTS_WAIT_S: u32 = 30;
+
 /// What a catalog change is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -11,6 +11,7 @@ pub mod tls;
 pub use pull::{
     CATALOG_BUFFER, PullReport, fetch_result_files, pull_calendar, pull_catalog,
     pull_catalog_buffered, pull_centre_scope, pull_queue_config, pull_results,
+    pull_results_waiting,
 };
 pub use push::{BATCH_BLOB_BYTES, PushReport, push_audit, push_outbox, upload_blob};
 
@@ -398,14 +399,25 @@ impl HubClient {
     }
 
     pub async fn results(&self, cursor: i64) -> Result<onewindow_proto::ResultChanges, SyncError> {
+        self.results_waiting(cursor, 0).await
+    }
+
+    /// The results after `cursor`; with `wait` > 0 seconds and none yet, the hub holds the
+    /// request until one is recorded or the time is up (a hub from before answers at once).
+    pub async fn results_waiting(
+        &self,
+        cursor: i64,
+        wait: u32,
+    ) -> Result<onewindow_proto::ResultChanges, SyncError> {
         let url = format!("{}{}", self.base, paths::RESULTS);
-        self.send(
-            self.http
-                .get(url)
-                .query(&[("cursor", cursor.to_string()), ("limit", "500".to_string())]),
-            paths::RESULTS,
-        )
-        .await
+        let mut query = vec![("cursor", cursor.to_string()), ("limit", "500".to_string())];
+        let mut req = self.http.get(url);
+        if wait > 0 {
+            query.push(("wait", wait.to_string()));
+            // The hub's wait and a margin for the answer (the client's own limit is 60 s).
+            req = req.timeout(Duration::from_secs(u64::from(wait) + 15));
+        }
+        self.send(req.query(&query), paths::RESULTS).await
     }
 
     /// Checks a user's name and password with the hub (the desk must be enrolled).

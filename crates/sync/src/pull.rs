@@ -186,12 +186,26 @@ pub async fn pull_results(
     client: &HubClient,
     store: &Arc<Mutex<Store>>,
 ) -> Result<usize, SyncError> {
+    pull_results_waiting(client, store, 0).await
+}
+
+/// [`pull_results`], the first request waiting up to `wait` seconds for news when the hub has
+/// none yet (push by long poll: the desk learns of a decision the moment it is recorded). The
+/// cursor is the stored one, so a desk coming back after a lost connection catches up first.
+pub async fn pull_results_waiting(
+    client: &HubClient,
+    store: &Arc<Mutex<Store>>,
+    wait: u32,
+) -> Result<usize, SyncError> {
     let mut moved = 0;
+    let mut wait = wait;
     loop {
         let cursor = blocking(store, |s| s.stream_state(onewindow_store::push::RESULTS))
             .await?
             .cursor;
-        let page = client.results(cursor).await?;
+        let page = client
+            .results_waiting(cursor, std::mem::take(&mut wait))
+            .await?;
         if page.has_more && page.next_cursor <= cursor {
             return Err(SyncError::BadResponse(format!(
                 "results page after {cursor} made no progress"

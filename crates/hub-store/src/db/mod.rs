@@ -156,6 +156,17 @@ impl PgRuntime {
         )))
     }
 
+    /// Runs `f` on this runtime's workers, in the background.
+    pub(crate) fn spawn<F>(&self, f: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.0
+            .as_ref()
+            .expect("the runtime lives as long as its store")
+            .spawn(f);
+    }
+
     /// Waits for `f` on this thread. The runtime's context is entered (the pool's timeouts and
     /// new connections belong to it, and its workers drive the connections), but the waiting
     /// is futures' plain executor: tokio's own `block_on` refuses to run inside another
@@ -231,6 +242,19 @@ impl Conn {
         match self {
             Conn::Sqlite(c) => Ok(c.execute_batch(sql)?),
             Conn::Postgres(p) => Ok(p.rt.block_on(p.client.batch_execute(sql))?),
+        }
+    }
+
+    /// Tells every session listening on `channel` (other hub processes on this database)
+    /// `payload`: PostgreSQL's NOTIFY, delivered when the surrounding transaction commits (at
+    /// once outside one). On SQLite nobody else serves the store: nothing is sent, `false`.
+    pub fn notify(&self, channel: &str, payload: &str) -> DbResult<bool> {
+        match self {
+            Conn::Sqlite(_) => Ok(false),
+            Conn::Postgres(_) => {
+                self.execute("SELECT pg_notify(?1, ?2)", params![channel, payload])?;
+                Ok(true)
+            }
         }
     }
 
