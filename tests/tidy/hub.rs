@@ -279,3 +279,101 @@ fn sqlite_only_sql_in_the_hubs_store_is_found_outside_its_db_module() {
         ]
     );
 }
+
+/// What a hub process may keep between requests: each entry is per process by nature (a
+/// connection pool, a cache keyed by what the database says, who waits on this process, its
+/// clock and settings). Everything else the county shares lives in the database or the blob
+/// folder, so a desk may reach any of several hub processes from one request to the next.
+const PER_PROCESS: &[&str] = &[
+    "store",           // the pool (or SQLite's one connection)
+    "blobs",           // the blob folder (shared: `serve --blobs`)
+    "notices",         // requests waiting on this process; news from the others via the database
+    "stopping",        // this process is shutting down
+    "board",           // change ticks for this process's display streams
+    "boards",          // boards built once per change for this process's display streams
+    "clock",           // the hub's clock (`serve --now`)
+    "web",             // how browsers reach this process
+    "password_checks", // Argon2 checks running at once on this machine's cores
+];
+
+/// Fields of `HubState` not known to be per process, and process-wide mutable statics in the
+/// hub and its store (`file:line`).
+fn process_state(files: &[(String, String)]) -> Vec<String> {
+    let statics = regex_lite::Regex::new(
+        r"^\s*(pub(\([a-z]+\))?\s+)?static\s+[A-Z_0-9]+\s*:[^=]*(Mutex|RwLock|Atomic|RefCell|Cell<)",
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    for (path, text) in files {
+        let hub = path.starts_with("crates/hub/src/") || path.starts_with("crates/hub-store/src/");
+        if !hub || !path.ends_with(".rs") {
+            continue;
+        }
+        let mut in_state = false;
+        for (i, line) in text.lines().enumerate() {
+            if line.trim() == "#[cfg(test)]" {
+                break;
+            }
+            if statics.is_match(line) {
+                out.push(format!("{path}:{} static", i + 1));
+            }
+            if line.starts_with("pub struct HubState {") {
+                in_state = true;
+                continue;
+            }
+            if in_state {
+                if line.starts_with('}') {
+                    in_state = false;
+                    continue;
+                }
+                let field = line
+                    .trim()
+                    .trim_start_matches("pub(crate) ")
+                    .trim_start_matches("pub ");
+                if let Some((name, _)) = field.split_once(':')
+                    && !name.starts_with("//")
+                    && !PER_PROCESS.contains(&name.trim())
+                {
+                    out.push(format!("{path}:{} HubState.{}", i + 1, name.trim()));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_hub_keeps_only_per_process_state_between_requests() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let found = process_state(&source_files(&root));
+    assert!(
+        found.is_empty(),
+        "state shared by the county's hub processes belongs in the database or the blob folder; \
+         a field that is per process by nature joins PER_PROCESS with its reason: {found:?}"
+    );
+}
+
+#[test]
+fn state_kept_in_a_hub_process_is_found() {
+    let files = [
+        file(
+            "crates/hub/src/state.rs",
+            "pub struct HubState {\n    pub(crate) store: Arc<StorePool>,\n    /// Blobs being written.\n    pub(crate) uploading: Arc<Mutex<HashSet<String>>>,\n}\n",
+        ),
+        file(
+            "crates/hub-store/src/store_guard.rs",
+            "static ATTEMPTS: Mutex<Vec<u32>> = Mutex::new(Vec::new());\nstatic NAME: &str = \"x\";\n",
+        ),
+        file(
+            "crates/hub/src/cli.rs",
+            "static DATABASE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();\n",
+        ),
+    ];
+    assert_eq!(
+        process_state(&files),
+        [
+            "crates/hub/src/state.rs:4 HubState.uploading",
+            "crates/hub-store/src/store_guard.rs:1 static"
+        ]
+    );
+}
