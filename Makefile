@@ -74,6 +74,7 @@ bench: deps-bench ui-build
 	cargo bench -p onewindow-tests --bench catalog_pull
 	cargo bench -p onewindow-tests --bench window_intake
 	scripts/with-postgres.sh cargo bench -p onewindow-tests --bench sync
+	scripts/with-postgres.sh cargo bench -p onewindow-tests --bench county
 	cargo bench -p onewindow-tests --bench queue
 	cargo bench -p onewindow-tests --bench web_face
 	scripts/with-keyring.sh cargo bench -p onewindow-tests --bench encryption

@@ -396,3 +396,64 @@ async fn sign_in_failures_count_across_the_hub_processes() {
         );
     }
 }
+
+/// `/readyz` answers 503 while the process cannot reach its database (a load balancer then
+/// sends desks to the others) and 200 again once it can; `/healthz` answers throughout.
+#[tokio::test(flavor = "multi_thread")]
+async fn readyz_follows_the_database_and_healthz_the_process() {
+    let Some(admin) = test_pg() else {
+        eprintln!("readyz and the database: a PostgreSQL test");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let blobs = shared_blobs(tmp.path());
+    let hub = start_first(&data, &blobs, None);
+    let database = onewindow_tests::hub_database(&data).unwrap();
+    let name = database.rsplit('/').next().unwrap().to_string();
+    let psql = |sql: &str| {
+        let out = std::process::Command::new("psql")
+            .args([admin.as_str(), "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql])
+            .output()
+            .expect("psql runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let status = |path: &'static str| {
+        let url = format!("{}{path}", hub.url());
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .timeout(Duration::from_secs(10))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let until = |path: &'static str, want: u16| async move {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let got = status(path).await;
+            if got == want {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{path} stayed {got}, wanted {want}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    until("/readyz", 200).await;
+    // The database refuses the hub: its sessions are ended and no new one is let in.
+    psql(&format!(
+        "ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS false; \
+         SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{name}'"
+    ));
+    until("/readyz", 503).await;
+    assert_eq!(status("/healthz").await, 200, "the process itself answers");
+    psql(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS true"));
+    until("/readyz", 200).await;
+}

@@ -62,12 +62,19 @@ async fn healthz(State(state): State<HubState>) -> Json<Health> {
 /// The least free space under the data folder at which the hub takes work (`/readyz`).
 pub const READY_MIN_FREE_MB: u64 = 64;
 
+/// How long `/readyz` waits for the store to answer.
+pub const READY_STORE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Ready for work: 503 while the data folder's disk has less than [`READY_MIN_FREE_MB`] free
 /// or the store does not answer, so a load balancer stops sending writes before they fail.
 /// `/healthz` says only that the process answers.
 async fn readyz(State(state): State<HubState>) -> Response {
     let free_mb = free_bytes(&state).await.map(|b| b / (1024 * 1024));
-    let answers = state.with_store(|s| s.ping()).await.is_ok();
+    // A load balancer's check gives up after a few seconds: a store that does not answer in
+    // READY_STORE_WAIT (no free connection, the database gone) is not ready.
+    let answers = tokio::time::timeout(READY_STORE_WAIT, state.with_store(|s| s.ping()))
+        .await
+        .is_ok_and(|r| r.is_ok());
     let status = if free_mb.is_some_and(|mb| mb < READY_MIN_FREE_MB) {
         "storage_full"
     } else if !answers {
