@@ -23,6 +23,15 @@ use crate::session::Session;
 /// county's hub processes.
 pub const RESULTS_WAIT_S: u32 = 25;
 
+/// One wait, a little shorter now and then ([`RESULTS_WAIT_S`] − 0…5 s): the desks of a county
+/// that all reconnected at once (a hub restarted) do not keep asking again in step.
+fn results_wait() -> u32 {
+    use std::hash::BuildHasher;
+    // Each RandomState is seeded afresh: a random number without a crate for it.
+    let r = std::collections::hash_map::RandomState::new().hash_one(0u8);
+    RESULTS_WAIT_S - (r % 6) as u32
+}
+
 /// How often the window asks for decisions when the hub cannot wait: after a failed request
 /// (the connection lost; the next request catches up from the stored cursor), or with a hub
 /// from before long polls, which answers at once.
@@ -490,7 +499,7 @@ impl SyncLoops {
     pub async fn run_results_loop(self: std::sync::Arc<Self>) {
         loop {
             let asked = std::time::Instant::now();
-            match self.pull_results_waiting(RESULTS_WAIT_S).await {
+            match self.pull_results_waiting(results_wait()).await {
                 // News, or the hub held the request: ask again at once.
                 Ok(moved) if moved > 0 || asked.elapsed() >= 2 * RESULTS_POLL => continue,
                 // Nothing at once: not enrolled, no cache, or a hub that does not wait.

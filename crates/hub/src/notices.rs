@@ -32,21 +32,24 @@ pub(crate) struct Notices {
 pub(crate) struct ResultsWaiter {
     notices: Arc<Notices>,
     device: String,
-    notify: Arc<Notify>,
+    /// `None` only while dropping.
+    notify: Option<Arc<Notify>>,
 }
 
 impl ResultsWaiter {
     /// What is woken when the device's results stream grows.
     pub(crate) fn notify(&self) -> &Notify {
-        &self.notify
+        self.notify.as_ref().expect("set until dropped")
     }
 }
 
 impl Drop for ResultsWaiter {
     fn drop(&mut self) {
         let mut waiting = self.notices.lock();
-        // Clones are made only under this lock: 1 means no other request waits.
-        if Arc::strong_count(&self.notify) == 1 {
+        // Clones are made and dropped only under this lock: 1 means no other request waits.
+        if let Some(n) = self.notify.take()
+            && Arc::strong_count(&n) == 1
+        {
             waiting.remove(&self.device);
         }
     }
@@ -81,7 +84,7 @@ impl Notices {
         ResultsWaiter {
             notices: self.clone(),
             device: device.to_string(),
-            notify,
+            notify: Some(notify),
         }
     }
 

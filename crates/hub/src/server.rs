@@ -96,10 +96,15 @@ async fn readyz(State(state): State<HubState>) -> Response {
 /// Free bytes on the disk of the data folder (its blobs), if the system says.
 async fn free_bytes(state: &HubState) -> Option<u64> {
     let dir = state.blobs.root().to_path_buf();
-    tokio::task::spawn_blocking(move || fs4::available_space(&dir).ok())
-        .await
-        .ok()
-        .flatten()
+    // A hung network mount must not hang the checks: unknown after READY_STORE_WAIT.
+    tokio::time::timeout(
+        READY_STORE_WAIT,
+        tokio::task::spawn_blocking(move || fs4::available_space(&dir).ok()),
+    )
+    .await
+    .ok()
+    .and_then(Result::ok)
+    .flatten()
 }
 
 /// Prometheus text format. The free space of the data folder's disk, so an operator is warned
@@ -459,16 +464,20 @@ async fn put_blob(
         };
         let lock = || store.get();
         if let Some(done) = lock()?.blob_chunk_check(&device, &sha, offset, size, len)? {
+            lease.finish();
             return Ok(Some(done));
         }
         let written =
             crate::store_blob::write_blob_chunk(&dir, &device, &sha, offset, size, &bytes);
         let done =
-            lock()?.blob_chunk_record(&device, &sha, offset, size, len, written, clock.now())?;
-        if done.complete {
+            lock()?.blob_chunk_record(&device, &sha, offset, size, len, written, clock.now());
+        // The upload is over (complete, or its bytes dropped on a mismatch): its lock file goes.
+        if matches!(&done, Ok(d) if d.complete)
+            || matches!(&done, Err(crate::store::HubStoreError::BlobMismatch(_)))
+        {
             lease.finish();
         }
-        Ok::<_, crate::store::HubStoreError>(Some(done))
+        Ok::<_, crate::store::HubStoreError>(Some(done?))
     })
     .await
     .map_err(|e| HttpError::internal(format!("blob task failed: {e}")))?

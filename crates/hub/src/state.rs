@@ -12,6 +12,10 @@ use crate::store_blob::BlobDir;
 
 type BoardFeed = tokio::sync::watch::Sender<Option<Arc<str>>>;
 
+/// How often a watched board is rebuilt without news when other hub processes may make it
+/// (PostgreSQL): the safety net under NOTIFY.
+const BOARD_REBUILD: std::time::Duration = std::time::Duration::from_secs(30);
+
 #[derive(Clone)]
 pub struct HubState {
     /// SQLite's one connection behind its lock, or PostgreSQL's pool.
@@ -142,6 +146,7 @@ impl HubState {
         drop(boards);
         let (state, mut ticks) = (self.clone(), self.board.subscribe());
         let centre: Arc<str> = centre.into();
+        let shared = self.store.engine() == onewindow_hub_store::db::Engine::Postgres;
         tokio::spawn(async move {
             use tokio::sync::broadcast::error::{RecvError, TryRecvError};
             loop {
@@ -158,13 +163,35 @@ impl HubState {
                     Err(_) => tracing::warn!(%centre, "the hall board cannot be built now"),
                 }
                 // Wait for a tick of this centre. A lagging receiver only missed ticks: the
-                // next board is whole anyway.
-                loop {
-                    match ticks.recv().await {
-                        Ok(c) if c == centre => break,
-                        Ok(_) => {}
-                        Err(RecvError::Lagged(_)) => break,
-                        Err(RecvError::Closed) => return,
+                // next board is whole anyway. With other hub processes on the database, the
+                // board is also rebuilt every BOARD_REBUILD while its displays watch, in case
+                // their news was lost on a link not yet known to be dead.
+                let wait = async {
+                    loop {
+                        match ticks.recv().await {
+                            Ok(c) if c == centre => return true,
+                            Ok(_) => {}
+                            Err(RecvError::Lagged(_)) => return true,
+                            Err(RecvError::Closed) => return false,
+                        }
+                    }
+                };
+                let go_on = if shared {
+                    tokio::time::timeout(BOARD_REBUILD, wait)
+                        .await
+                        .unwrap_or(true)
+                } else {
+                    wait.await
+                };
+                if !go_on {
+                    return;
+                }
+                if feed.receiver_count() == 0 {
+                    // Nobody watches any more: the next display starts a builder again.
+                    let mut boards = state.boards.lock().unwrap_or_else(|p| p.into_inner());
+                    if feed.receiver_count() == 0 {
+                        boards.remove(&*centre);
+                        return;
                     }
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(40)).await;
