@@ -522,6 +522,7 @@ mod crash;
 mod deadlines;
 mod desk_clock;
 mod hours;
+mod metrics;
 mod office;
 mod postgres;
 mod queue;

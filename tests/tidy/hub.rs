@@ -288,6 +288,7 @@ const PER_PROCESS: &[&str] = &[
     "store",           // the pool (or SQLite's one connection)
     "blobs",           // the blob folder (shared: `serve --blobs`)
     "notices",         // requests waiting on this process; news from the others via the database
+    "metrics",         // this process's counters; Prometheus sums the processes
     "stopping",        // this process is shutting down
     "board",           // change ticks for this process's display streams
     "boards",          // boards built once per change for this process's display streams

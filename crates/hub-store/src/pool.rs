@@ -106,6 +106,14 @@ impl StorePool {
         }
     }
 
+    /// The store's connections: (open, in use). SQLite has its one, in use while locked.
+    pub fn connections(&self) -> (usize, usize) {
+        match self {
+            StorePool::Sqlite(m) => (1, usize::from(m.try_lock().is_err())),
+            StorePool::Postgres(p) => p.status(),
+        }
+    }
+
     /// A store for one request; on PostgreSQL it waits for a free connection.
     pub fn get(&self) -> Result<StoreGuard<'_>> {
         match self {

@@ -225,3 +225,20 @@ impl HubStore {
         })
     }
 }
+
+impl HubStore {
+    /// Today's waiting tickets per centre (`/metrics`), centres with none left out.
+    pub fn tickets_waiting_by_centre(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<(String, i64)>> {
+        let mut q = self.conn.prepare(
+            "SELECT centre, count(*) FROM queue_ticket WHERE state = 'waiting' AND day = ?1
+             GROUP BY centre ORDER BY centre",
+        )?;
+        let rows = q.query_map([onewindow_domain::ticket::hall_day(now).to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        Ok(rows.collect::<crate::db::DbResult<_>>()?)
+    }
+}

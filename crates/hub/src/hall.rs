@@ -654,17 +654,20 @@ fn board_events(
     // Every stream of a centre sends the same board, built once per change
     // (`HubState::board_feed`).
     let rx = state.board_feed(centre);
-    let stream = futures_util::stream::unfold((rx, true), |(mut rx, first)| async move {
-        loop {
-            if !first || rx.borrow().is_none() {
-                rx.changed().await.ok()?;
+    // Counted open while the stream lives (`/metrics`).
+    let open = state.metrics.display_stream();
+    let stream =
+        futures_util::stream::unfold((rx, true, open), |(mut rx, first, open)| async move {
+            loop {
+                if !first || rx.borrow().is_none() {
+                    rx.changed().await.ok()?;
+                }
+                let board = rx.borrow_and_update().clone();
+                if let Some(json) = board {
+                    return Some((Ok(Event::default().data(&*json)), (rx, false, open)));
+                }
             }
-            let board = rx.borrow_and_update().clone();
-            if let Some(json) = board {
-                return Some((Ok(Event::default().data(&*json)), (rx, false)));
-            }
-        }
-    });
+        });
     // Ends when the process shuts down, so the shutdown does not wait for the display.
     let state = state.clone();
     let stream = futures_util::StreamExt::take_until(stream, async move { state.stopping().await });

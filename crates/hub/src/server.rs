@@ -107,29 +107,25 @@ async fn free_bytes(state: &HubState) -> Option<u64> {
     .flatten()
 }
 
-/// Prometheus text format. The free space of the data folder's disk, so an operator is warned
-/// before the hub answers 507; more figures join it with the operations work.
+/// Prometheus text format (`crate::metrics`): this process's requests, ops, blob bytes,
+/// display streams and waiting desks, the store's connections, today's tickets waiting per
+/// centre and the blob folder's free space.
 async fn metrics(State(state): State<HubState>) -> Response {
-    let mut text = String::new();
-    if let Some(free) = free_bytes(&state).await {
-        text.push_str(
-            "# HELP onewindow_hub_storage_free_bytes Free bytes on the disk of the hub's data folder.\n\
-             # TYPE onewindow_hub_storage_free_bytes gauge\n",
-        );
-        text.push_str(&format!("onewindow_hub_storage_free_bytes {free}\n"));
-    }
-    text.push_str(&format!(
-        "# HELP onewindow_hub_results_waiting Desks waiting on this process for results (long poll).\n\
-         # TYPE onewindow_hub_results_waiting gauge\n\
-         onewindow_hub_results_waiting {}\n",
-        state.notices.waiting_devices()
-    ));
+    let clock = state.clock();
+    let waiting = tokio::time::timeout(
+        READY_STORE_WAIT,
+        state.with_store(move |s| s.tickets_waiting_by_centre(clock.now())),
+    )
+    .await
+    .ok()
+    .and_then(Result::ok);
+    let free = free_bytes(&state).await;
     (
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        text,
+        crate::metrics::render(&state, waiting, free),
     )
         .into_response()
 }
@@ -410,6 +406,7 @@ async fn push_ops(
     let results = state
         .with_store(move |s| s.apply_ops(&device, &req.ops, clock.now()))
         .await?;
+    state.metrics.ops(&results);
     Ok(Json(PushResponse { results }))
 }
 
@@ -483,7 +480,10 @@ async fn put_blob(
     .map_err(|e| HttpError::internal(format!("blob task failed: {e}")))?
     .map_err(HttpError::from)?;
     match done {
-        Some(done) => Ok(Json(done)),
+        Some(done) => {
+            state.metrics.blob_bytes(len);
+            Ok(Json(done))
+        }
         None => Err(HttpError::new(
             StatusCode::CONFLICT,
             ApiErrorCode::BlobBusy,
@@ -770,6 +770,11 @@ pub fn router(state: HubState) -> Router {
                 .layer(DefaultBodyLimit::max(MAX_CHUNK)),
         )
         .route("/assets/{name}", get(crate::pages::asset))
+        // Every route above is timed and counted by its pattern (`/metrics`).
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -23,6 +23,8 @@ pub struct HubState {
     pub(crate) blobs: BlobDir,
     /// Desks waiting for results, and this process's name among the county's hub processes.
     pub(crate) notices: Arc<Notices>,
+    /// This process's counters (`/metrics`).
+    pub(crate) metrics: Arc<crate::metrics::Metrics>,
     /// Set once the process is shutting down: waiting requests answer now.
     stopping: tokio::sync::watch::Receiver<bool>,
     /// Ticks with a centre's code when its hall board changed (a call, a recall, a window
@@ -77,6 +79,7 @@ impl HubState {
             store: Arc::new(store),
             blobs,
             notices,
+            metrics: Arc::default(),
             stopping: tokio::sync::watch::channel(false).1,
             board,
             boards,
