@@ -197,3 +197,116 @@ fn a_malformed_exposition_is_refused() {
         );
     }
 }
+
+/// `serve --log-format json`: every line is a JSON object; each request has an id (its
+/// answer's `x-request-id`), one access line, and every line logged for it carries the id;
+/// `--log-days` keeps that many daily files.
+#[tokio::test(flavor = "multi_thread")]
+async fn json_logs_carry_each_requests_id_and_old_files_go() {
+    use std::io::BufRead;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = onewindow_tests::demo_hub_data(tmp.path());
+    let code = onewindow_tests::enrol_code(&data, "1 号窗口");
+    onewindow_tests::add_user(&data, "liu", "clerk", "window clerk pass");
+    // Five days of old logs, the oldest made first.
+    let logs = data.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let old: Vec<String> = (1..=5).map(|d| format!("hub.log.2026-11-0{d}")).collect();
+    for name in &old {
+        std::fs::write(logs.join(name), "old\n").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut child = onewindow_tests::hub_command(Some(&data))
+        .args([
+            "serve",
+            "--data",
+            data.to_str().unwrap(),
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .args(["--log-format", "json", "--log-days", "3"])
+        .env("ONEWINDOW_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = format!(
+        "http://{}",
+        line.trim()
+            .strip_prefix("listening on ")
+            .expect("the address")
+    );
+    let client = onewindow_sync::HubClient::new(&url);
+    let token = client.enrol(&code).await.unwrap().token;
+    let err = client
+        .with_token(&token)
+        .login("liu", "wrong")
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        onewindow_sync::SyncError::Hub { status: 401, .. }
+    ));
+    let r = reqwest::get(format!("{url}/healthz")).await.unwrap();
+    let health_id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(health_id.len(), 16);
+    // A graceful stop flushes the log.
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+
+    let mut names: Vec<String> = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let today = names
+        .iter()
+        .find(|n| !old.contains(n))
+        .expect("today's file")
+        .clone();
+    assert_eq!(
+        names,
+        [old[3].clone(), old[4].clone(), today.clone()],
+        "three days kept, the oldest gone"
+    );
+    let text = std::fs::read_to_string(logs.join(&today)).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let access = |route: &str| {
+        lines
+            .iter()
+            .find(|l| l["target"] == "onewindow_hub::access" && l["fields"]["route"] == route)
+            .unwrap_or_else(|| panic!("no access line for {route}:\n{text}"))
+    };
+    assert_eq!(access("/healthz")["span"]["request_id"], health_id.as_str());
+    let login = access("/v1/login");
+    assert_eq!(login["fields"]["status"], 401);
+    assert_eq!(login["fields"]["method"], "POST");
+    let refused = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "desk login refused")
+        .expect("the refusal's warning");
+    assert_eq!(
+        refused["span"]["request_id"], login["span"]["request_id"],
+        "a line logged while answering a request carries its id"
+    );
+    assert!(
+        lines
+            .iter()
+            .filter(|l| l["target"] == "onewindow_hub::access")
+            .all(|l| l["span"]["request_id"]
+                .as_str()
+                .is_some_and(|id| id.len() == 16)),
+        "every request has its id"
+    );
+    assert!(!text.contains("window clerk pass") && !text.contains("\"wrong\""));
+}

@@ -5,11 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
-use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::clock::Clock;
+pub(crate) use crate::logging::{DEFAULT_LOG_DAYS, LogFormat, init_logging, init_logging_as};
 use crate::store::HubStore;
 
 #[derive(Debug, Parser)]
@@ -70,6 +68,13 @@ enum Command {
         /// process of the county shares (a network mount) when several serve one database.
         #[arg(long)]
         blobs: Option<PathBuf>,
+        /// `text` or `json` (one object per line, each request's lines with its `request_id`).
+        #[arg(long = "log-format", value_enum, default_value = "text")]
+        log_format: LogFormat,
+        /// Days of daily log files kept under `DATA/logs`.
+        #[arg(long = "log-days", default_value_t = DEFAULT_LOG_DAYS as u16,
+              value_parser = clap::value_parser!(u16).range(1..=3660))]
+        log_days: u16,
     },
     /// The hub's TLS certificate (made, self-signed, when there is none): prints the SHA-256
     /// fingerprint desks pin.
@@ -234,37 +239,6 @@ enum UserCommand {
     },
 }
 
-/// Logs to stderr and to a daily file under `DATA/logs`. The guard flushes the file on drop.
-pub(crate) fn init_logging(data: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let filter = EnvFilter::try_from_env("ONEWINDOW_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,hyper=warn,tower=warn"));
-    // No colours anywhere: fmt layers share formatted span fields, and escapes would reach the file.
-    let stderr = tracing_subscriber::fmt::layer()
-        .with_ansi(false)
-        .with_writer(std::io::stderr);
-    let (file_layer, guard) = match std::fs::create_dir_all(data.join("logs")) {
-        Ok(()) => {
-            let appender = tracing_appender::rolling::daily(data.join("logs"), "hub.log");
-            let (writer, guard) = tracing_appender::non_blocking(appender);
-            (
-                Some(
-                    tracing_subscriber::fmt::layer()
-                        .with_ansi(false)
-                        .with_writer(writer),
-                ),
-                Some(guard),
-            )
-        }
-        Err(_) => (None, None),
-    };
-    let _ = tracing_subscriber::registry()
-        .with(filter)
-        .with(stderr)
-        .with(file_layer)
-        .try_init();
-    guard
-}
-
 /// `--database` (or `ONEWINDOW_HUB_DATABASE`), read once in `main` for every subcommand.
 static DATABASE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
 
@@ -331,8 +305,10 @@ pub fn main() -> ExitCode {
             trusted_proxies,
             key_file,
             blobs,
+            log_format,
+            log_days,
         } => {
-            let _guard = init_logging(&data);
+            let _guard = init_logging_as(&data, log_format, usize::from(log_days));
             let public_url = match public_url.as_deref().map(parse_public_url).transpose() {
                 Ok(u) => u,
                 Err(e) => {

@@ -13,6 +13,7 @@ pub mod error;
 pub mod figures;
 pub mod hall;
 pub mod import;
+pub mod logging;
 pub mod metrics;
 pub mod notices;
 pub mod office;

@@ -89,6 +89,10 @@ impl Drop for DisplayStream {
     }
 }
 
+/// The route pattern a request matched, handed out on its response for the access log.
+#[derive(Clone)]
+struct Route(String);
+
 /// Times every routed request (by its route's pattern, never its path: ids stay out).
 pub async fn track(State(state): State<HubState>, req: Request, next: Next) -> Response {
     let route = req
@@ -97,13 +101,47 @@ pub async fn track(State(state): State<HubState>, req: Request, next: Next) -> R
         .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
     let method = req.method().as_str().to_string();
     let started = std::time::Instant::now();
-    let response = next.run(req).await;
+    let mut response = next.run(req).await;
     state.metrics.request(
         &route,
         &method,
         response.status().as_u16(),
         started.elapsed(),
     );
+    response.extensions_mut().insert(Route(route));
+    response
+}
+
+/// Gives every request an id (`x-request-id` on its answer) and runs it inside a span that
+/// carries it, so every line logged for it — on the store's threads too — has it; then writes
+/// the request's one access line (method, route pattern, status, milliseconds to its answer's
+/// head; never a path or a query, which may hold ids).
+pub async fn request_log(req: Request, next: Next) -> Response {
+    use tracing::Instrument;
+    let mut id = [0u8; 8];
+    getrandom::fill(&mut id).expect("the OS random source works");
+    let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
+    let span = tracing::info_span!("request", request_id = %id);
+    let method = req.method().clone();
+    let started = std::time::Instant::now();
+    let mut response = next.run(req).instrument(span.clone()).await;
+    let route = response
+        .extensions()
+        .get::<Route>()
+        .map_or("unmatched", |r| r.0.as_str());
+    span.in_scope(|| {
+        tracing::info!(
+            target: "onewindow_hub::access",
+            method = %method,
+            route,
+            status = response.status().as_u16(),
+            ms = started.elapsed().as_millis() as u64,
+            "request"
+        );
+    });
+    if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
     response
 }
 

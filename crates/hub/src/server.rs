@@ -780,5 +780,7 @@ pub fn router(state: HubState) -> Router {
             state.clone(),
             crate::web::guard,
         ))
+        // Outermost: every request, refused ones too, has its id and its access line.
+        .layer(axum::middleware::from_fn(crate::metrics::request_log))
         .with_state(state)
 }

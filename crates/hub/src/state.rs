@@ -239,7 +239,10 @@ impl HubState {
         F: FnOnce(&mut HubStore) -> Result<T, HubStoreError> + Send + 'static,
     {
         let (store, notices) = (self.store.clone(), self.notices.clone());
+        // The store's lines belong to the request too (its id).
+        let span = tracing::Span::current();
         let (answer, grew) = tokio::task::spawn_blocking(move || {
+            let _request = span.enter();
             let mut guard = store.get()?;
             let answer = f(&mut guard);
             // Results it recorded (committed) wake their desks' waiting requests: here below,
