@@ -310,3 +310,74 @@ async fn json_logs_carry_each_requests_id_and_old_files_go() {
     );
     assert!(!text.contains("window clerk pass") && !text.contains("\"wrong\""));
 }
+
+/// `serve --config FILE` serves from what the file says (data, address, blob folder, log
+/// format); a file with a key the hub does not know is refused with exit 2, naming the key.
+#[test]
+fn serve_takes_its_settings_from_a_config_file_and_refuses_a_bad_one() {
+    use std::io::BufRead;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = onewindow_tests::demo_hub_data(tmp.path());
+    let blobs = tmp.path().join("blobs-elsewhere");
+    let config = tmp.path().join("hub.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "# the hub's settings\ndata = {:?}\nbind = \"127.0.0.1:0\"\nblobs = {:?}\n\
+             log_format = \"json\"\nlog_days = 5\n",
+            data.to_str().unwrap(),
+            blobs.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    // The imports logged as text; this run's log starts afresh.
+    std::fs::remove_dir_all(data.join("logs")).unwrap();
+    let mut child = onewindow_tests::hub_command(Some(&data))
+        .args(["serve", "--config", config.to_str().unwrap()])
+        .env("ONEWINDOW_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string();
+    let r = reqwest::blocking::get(format!("http://{addr}/healthz")).unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(blobs.is_dir(), "the blob folder the file names");
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let log = std::fs::read_dir(data.join("logs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .next()
+        .expect("a log file");
+    let text = std::fs::read_to_string(log).unwrap();
+    assert!(
+        text.lines().any(|l| l.contains("\"route\":\"/healthz\"")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()),
+        "JSON lines, as the file says"
+    );
+
+    std::fs::write(&config, "data = \"/tmp/x\"\nbnd = \"0.0.0.0:8470\"\n").unwrap();
+    let out = onewindow_tests::hub_command(None)
+        .args(["serve", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("配置文件") && said.contains("bnd"), "{said}");
+}

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::clock::Clock;
-pub(crate) use crate::logging::{DEFAULT_LOG_DAYS, LogFormat, init_logging, init_logging_as};
+pub(crate) use crate::logging::{init_logging, init_logging_as};
 use crate::store::HubStore;
 
 #[derive(Debug, Parser)]
@@ -33,49 +33,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the HTTP API.
-    Serve {
-        /// Data folder (created if missing): hub.db and logs/.
-        #[arg(long)]
-        data: PathBuf,
-        /// Address to listen on, e.g. 127.0.0.1:8470 (port 0 picks a free one). Anything but
-        /// loopback is served over HTTPS only.
-        #[arg(long, default_value = "127.0.0.1:8470")]
-        bind: SocketAddr,
-        /// HTTPS on loopback too (elsewhere it always is).
-        #[arg(long)]
-        tls: bool,
-        /// A host name or address desks reach the hub by, for a self-signed certificate made
-        /// now (repeatable; `localhost` and 127.0.0.1 are always in it).
-        #[arg(long = "tls-name")]
-        tls_names: Vec<String>,
-        /// Start the hub's clock at this instant (RFC 3339, e.g. 2026-11-27T09:00:00+08:00) and
-        /// run on from there: tests and training, as the desk's `--today`.
-        #[arg(long)]
-        now: Option<chrono::DateTime<chrono::FixedOffset>>,
-        /// The address applicants' phones and browsers use to reach the hub, e.g.
-        /// https://zwfw.example.gov.cn (printed in QR codes; also an accepted Origin).
-        #[arg(long = "public-url")]
-        public_url: Option<String>,
-        /// A reverse proxy in front of the hub whose X-Forwarded-For is believed (repeatable).
-        #[arg(long = "trusted-proxy")]
-        trusted_proxies: Vec<std::net::IpAddr>,
-        /// hub.db's key (64 hex digits, mode 0600) kept outside the data folder; default
-        /// `DATA/keys/hub.key` (made on first start), or `ONEWINDOW_HUB_KEY_FILE`.
-        #[arg(long = "key-file")]
-        key_file: Option<PathBuf>,
-        /// The folder of scans and result files, when not `DATA/blobs`: one folder every hub
-        /// process of the county shares (a network mount) when several serve one database.
-        #[arg(long)]
-        blobs: Option<PathBuf>,
-        /// `text` or `json` (one object per line, each request's lines with its `request_id`).
-        #[arg(long = "log-format", value_enum, default_value = "text")]
-        log_format: LogFormat,
-        /// Days of daily log files kept under `DATA/logs`.
-        #[arg(long = "log-days", default_value_t = DEFAULT_LOG_DAYS as u16,
-              value_parser = clap::value_parser!(u16).range(1..=3660))]
-        log_days: u16,
-    },
+    /// Serve the HTTP API (settings from the command line and `--config FILE`).
+    Serve(crate::config::ServeArgs),
     /// The hub's TLS certificate (made, self-signed, when there is none): prints the SHA-256
     /// fingerprint desks pin.
     TlsCert {
@@ -295,20 +254,28 @@ pub fn main() -> ExitCode {
                 }
             }
         }
-        Command::Serve {
-            data,
-            bind,
-            tls,
-            tls_names,
-            now,
-            public_url,
-            trusted_proxies,
-            key_file,
-            blobs,
-            log_format,
-            log_days,
-        } => {
-            let _guard = init_logging_as(&data, log_format, usize::from(log_days));
+        Command::Serve(args) => {
+            let crate::config::Serve {
+                data,
+                bind,
+                tls,
+                tls_names,
+                now,
+                public_url,
+                trusted_proxies,
+                key_file,
+                blobs,
+                log_format,
+                log_days,
+                database,
+            } = match args.resolve(database()) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let _guard = init_logging_as(&data, log_format, log_days);
             let public_url = match public_url.as_deref().map(parse_public_url).transpose() {
                 Ok(u) => u,
                 Err(e) => {
@@ -316,7 +283,11 @@ pub fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let store = match crate::pool::StorePool::open(&data, key_file.as_deref(), database()) {
+            let store = match crate::pool::StorePool::open(
+                &data,
+                key_file.as_deref(),
+                database.as_deref(),
+            ) {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("无法打开中心数据库（数据目录 {}）：{e}", data.display());

@@ -8,6 +8,7 @@ pub mod cli_centre;
 pub mod cli_kiosk;
 pub mod cli_migrate;
 pub mod clock;
+pub mod config;
 pub mod due;
 pub mod error;
 pub mod figures;
