@@ -16,7 +16,12 @@ fn scrape_text(text: &str) -> HashMap<String, f64> {
         if let Some(rest) = line.strip_prefix("# TYPE ") {
             let (name, kind) = rest.split_once(' ').expect("# TYPE name kind");
             assert!(["counter", "gauge", "histogram"].contains(&kind), "{line}");
-            families.insert(name.to_string(), kind.to_string());
+            assert!(
+                families
+                    .insert(name.to_string(), kind.to_string())
+                    .is_none(),
+                "a family declared twice: {line}"
+            );
             continue;
         }
         if line.starts_with("# HELP ") || line.is_empty() {
@@ -146,6 +151,23 @@ async fn metrics_parse_and_a_call_a_push_and_a_scan_move_the_right_figures() {
             .collect::<Vec<_>>()
     );
 
+    // A method HTTP does not define gets no series of its own.
+    let r = reqwest::Client::new()
+        .request(
+            reqwest::Method::from_bytes(b"FOO").unwrap(),
+            format!("{}/v1/ops", h.url()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error());
+    let odd = scrape(&h.url()).await;
+    assert!(odd.keys().all(|k| !k.contains("FOO")), "{odd:?}");
+    assert!(
+        odd.keys()
+            .any(|k| k.contains("route=\"/v1/ops\",method=\"other\""))
+    );
+
     // A case with two scans: its bytes, then its ops.
     accepted_case(&d, 1).await;
     d.sync_once().await.unwrap();
@@ -190,6 +212,7 @@ fn a_malformed_exposition_is_refused() {
         "# TYPE onewindow_x gauge\nonewindow_x one\n",              // no number
         "# TYPE onewindow_x gauge\nonewindow_x{a=\"1\" 1\n",        // unclosed labels
         "# TYPE onewindow_x gauge\nonewindow_x 1\nonewindow_x 2\n", // twice
+        "# TYPE onewindow_x gauge\n# TYPE onewindow_x counter\n",   // declared twice
     ] {
         assert!(
             std::panic::catch_unwind(|| scrape_text(bad)).is_err(),
@@ -208,10 +231,15 @@ async fn json_logs_carry_each_requests_id_and_old_files_go() {
     let data = onewindow_tests::demo_hub_data(tmp.path());
     let code = onewindow_tests::enrol_code(&data, "1 号窗口");
     onewindow_tests::add_user(&data, "liu", "clerk", "window clerk pass");
-    // Five days of old logs, the oldest made first.
+    // Five days of old logs before today's, the oldest made first (the imports' own log goes).
     let logs = data.join("logs");
+    std::fs::remove_dir_all(&logs).unwrap();
     std::fs::create_dir_all(&logs).unwrap();
-    let old: Vec<String> = (1..=5).map(|d| format!("hub.log.2026-11-0{d}")).collect();
+    let today = chrono::Utc::now().date_naive();
+    let old: Vec<String> = (1..=5)
+        .rev()
+        .map(|d| format!("hub.log.{}", today - chrono::Days::new(d)))
+        .collect();
     for name in &old {
         std::fs::write(logs.join(name), "old\n").unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -251,6 +279,22 @@ async fn json_logs_carry_each_requests_id_and_old_files_go() {
         err,
         onewindow_sync::SyncError::Hub { status: 401, .. }
     ));
+    // An op the hub refuses: its warning is logged on a store thread.
+    let refused_op = client
+        .with_token(&token)
+        .push_ops(&[onewindow_proto::Op {
+            op_id: "op-no-such-kind".into(),
+            device_seq: 1,
+            schema_version: 1,
+            kind: "no_such_kind".into(),
+            payload: serde_json::json!({}),
+        }])
+        .await
+        .unwrap();
+    assert_eq!(
+        refused_op.results[0].status,
+        onewindow_proto::OpStatus::Rejected
+    );
     let r = reqwest::get(format!("{url}/healthz")).await.unwrap();
     let health_id = r.headers()["x-request-id"].to_str().unwrap().to_string();
     assert_eq!(health_id.len(), 16);
@@ -298,6 +342,20 @@ async fn json_logs_carry_each_requests_id_and_old_files_go() {
     assert_eq!(
         refused["span"]["request_id"], login["span"]["request_id"],
         "a line logged while answering a request carries its id"
+    );
+    let ops = access("/v1/ops");
+    let store_line = lines
+        .iter()
+        .find(|l| {
+            l["target"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("onewindow_hub_store"))
+                && l["fields"]["op"] == "op-no-such-kind"
+        })
+        .unwrap_or_else(|| panic!("the store's warning about the op:\n{text}"));
+    assert_eq!(
+        store_line["span"]["request_id"], ops["span"]["request_id"],
+        "a line logged on the store's thread carries its request's id"
     );
     assert!(
         lines

@@ -155,7 +155,13 @@ impl ServeArgs {
             } else {
                 self.trusted_proxies
             },
-            key_file: self.key_file.or(file.key_file),
+            // ONEWINDOW_HUB_KEY_FILE, as the flag, wins over the file.
+            key_file: self.key_file.or_else(|| {
+                std::env::var_os(crate::store_keys::KEY_FILE_ENV)
+                    .is_none()
+                    .then_some(file.key_file)
+                    .flatten()
+            }),
             blobs: self.blobs.or(file.blobs),
             log_format: self
                 .log_format

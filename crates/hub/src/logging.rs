@@ -20,18 +20,28 @@ pub enum LogFormat {
 /// Days of log files kept under `DATA/logs` unless `serve --log-days` says otherwise.
 pub const DEFAULT_LOG_DAYS: usize = 30;
 
-/// Logs to stderr and to a daily file under `DATA/logs`, as text, the last
-/// [`DEFAULT_LOG_DAYS`] days kept. The guard flushes the file on drop.
+/// An administrative command's log: to stderr and, as text, to `DATA/logs/admin.log.DATE`
+/// (a file of its own: `serve` may write JSON to its own, and prunes only its own; a day's
+/// commands are few). The guard flushes the file on drop.
 pub(crate) fn init_logging(data: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    init_logging_as(data, LogFormat::Text, DEFAULT_LOG_DAYS)
+    init_logging_to(data, "admin.log", LogFormat::Text, None)
 }
 
-/// [`init_logging`] in `format`, keeping `days` daily files (older ones are removed at start
-/// and at each day's new file).
+/// `serve`'s log: `DATA/logs/hub.log.DATE` in `format`, keeping `days` daily files (older ones
+/// are removed at start and at each day's new file).
 pub(crate) fn init_logging_as(
     data: &Path,
     format: LogFormat,
     days: usize,
+) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    init_logging_to(data, "hub.log", format, Some(days))
+}
+
+fn init_logging_to(
+    data: &Path,
+    prefix: &str,
+    format: LogFormat,
+    days: Option<usize>,
 ) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let filter = EnvFilter::try_from_env("ONEWINDOW_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,hyper=warn,tower=warn"));
@@ -39,13 +49,16 @@ pub(crate) fn init_logging_as(
     let file = std::fs::create_dir_all(data.join("logs"))
         .ok()
         .and_then(|()| {
-            tracing_appender::rolling::Builder::new()
+            let builder = tracing_appender::rolling::Builder::new()
                 .rotation(tracing_appender::rolling::Rotation::DAILY)
-                .filename_prefix("hub.log")
-                .max_log_files(days.max(1))
-                .build(data.join("logs"))
-                .map_err(|e| eprintln!("无法写入日志目录：{e}"))
-                .ok()
+                .filename_prefix(prefix);
+            match days {
+                Some(days) => builder.max_log_files(days.max(1)),
+                None => builder,
+            }
+            .build(data.join("logs"))
+            .map_err(|e| eprintln!("无法写入日志目录：{e}"))
+            .ok()
         })
         .map(tracing_appender::non_blocking);
     let (writer, guard) = match file {

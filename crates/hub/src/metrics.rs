@@ -21,7 +21,7 @@ const BUCKETS: [f64; 12] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Timings {
     /// Requests at or under each bucket's bound (not cumulative; summed when written).
     buckets: [u64; BUCKETS.len()],
@@ -45,9 +45,8 @@ impl Metrics {
     fn request(&self, route: &str, method: &str, status: u16, took: Duration) {
         let secs = took.as_secs_f64();
         let mut requests = self.requests.lock().unwrap_or_else(|p| p.into_inner());
-        let t = requests
-            .entry((route.to_string(), method.to_string(), status))
-            .or_default();
+        let key = (route.to_string(), method.to_string(), status);
+        let t = requests.entry(key).or_default();
         t.count += 1;
         t.seconds += secs;
         if let Some(i) = BUCKETS.iter().position(|b| secs <= *b) {
@@ -99,7 +98,12 @@ pub async fn track(State(state): State<HubState>, req: Request, next: Next) -> R
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
-    let method = req.method().as_str().to_string();
+    // A client may send any method: only the ones HTTP defines get a series of their own.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS") => m,
+        _ => "other",
+    }
+    .to_string();
     let started = std::time::Instant::now();
     let mut response = next.run(req).await;
     state.metrics.request(
@@ -121,7 +125,8 @@ pub async fn request_log(req: Request, next: Next) -> Response {
     let mut id = [0u8; 8];
     getrandom::fill(&mut id).expect("the OS random source works");
     let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
-    let span = tracing::info_span!("request", request_id = %id);
+    // At ERROR level so the span is on under any filter: a warning must name its request.
+    let span = tracing::span!(tracing::Level::ERROR, "request", request_id = %id);
     let method = req.method().clone();
     let started = std::time::Instant::now();
     let mut response = next.run(req).instrument(span.clone()).await;
@@ -171,7 +176,14 @@ pub(crate) fn render(
         "counter",
         "Requests answered, by route, method and status.",
     );
-    let requests = m.requests.lock().unwrap_or_else(|p| p.into_inner());
+    // Copied under the lock, written after: a scrape never holds up the requests it counts.
+    let requests: Vec<((String, String, u16), Timings)> = m
+        .requests
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .map(|(k, t)| (k.clone(), t.clone()))
+        .collect();
     for ((route, method, status), t) in requests.iter() {
         let _ = writeln!(
             out,
@@ -207,7 +219,6 @@ pub(crate) fn render(
             t.count, t.seconds, t.count
         );
     }
-    drop(requests);
     head(
         &mut out,
         "onewindow_hub_ops_total",

@@ -455,7 +455,9 @@ async fn put_blob(
     // and the final hash run outside the store, so a 200 MB blob being checked does not stall
     // the other desks. The whole chunk runs in one task that finishes even if the request
     // goes away, and the blob stays taken until it does.
+    let span = tracing::Span::current();
     let done = tokio::task::spawn_blocking(move || {
+        let _request = span.enter();
         let Some(lease) = dir.take_upload(&device, &sha)? else {
             return Ok(None);
         };
