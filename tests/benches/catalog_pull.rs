@@ -8,7 +8,7 @@ use std::time::Instant;
 use onewindow_domain::{Catalog, synthetic};
 use onewindow_store::Store;
 use onewindow_sync::{HubClient, pull_catalog};
-use onewindow_tests::{HubProcess, demo, import_catalog, root};
+use onewindow_tests::{HubProcess, demo, import_catalog};
 
 fn main() {
     let text = std::fs::read_to_string(demo("catalog-sample.json")).unwrap();
@@ -39,12 +39,6 @@ fn main() {
     println!(
         "catalog pull of 20,000 items over loopback: runs {runs:.0?} ms, median {median:.0} ms"
     );
-    let out = root().join("target/bench");
-    std::fs::create_dir_all(&out).unwrap();
-    let mut tsv = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(out.join("summary.tsv"))
-        .unwrap();
+    let mut tsv = onewindow_tests::bench_summary();
     writeln!(tsv, "catalog_pull_20k_ms\t{median:.0}\tms").unwrap();
 }

@@ -27,7 +27,7 @@ use chrono::Utc;
 use onewindow_domain::queue::{QueueConfig, QueueDomain, QueueWindow};
 use onewindow_store::Store;
 use onewindow_store::cases::{Actor, Attachment, NewCase};
-use onewindow_tests::{HubProcess, demo_hub_data, root};
+use onewindow_tests::{HubProcess, demo_hub_data};
 
 const CENTRES: usize = 50;
 const WINDOWS: usize = 40;
@@ -342,23 +342,8 @@ fn start_waiting(
     let (decide_tx, mut decide_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
     let (url, approver_current) = (url.to_string(), current.clone());
     tokio::spawn(async move {
-        let web = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let t = onewindow_tests::csrf(&web, &url).await;
-        let r = web
-            .post(format!("{url}/office/login"))
-            .form(&[
-                ("name", "approver"),
-                ("password", "county approver password"),
-                ("csrf", &t),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303, "the approver signs in");
+        let (web, t) =
+            onewindow_tests::office_browser(&url, "approver", "county approver password").await;
         while let Some(number) = decide_rx.recv().await {
             let (web, url, t, current) = (
                 web.clone(),
@@ -710,13 +695,7 @@ fn main() {
     println!(
         "county of {DESKS} desks at real pace: calls p99 {call_p99:.1} ms, pushes p99 {push_p99:.0} ms, decision to desk p95 {decision_p95:.0} ms, hub RSS {rss:.0} MB, {cpu_per_request:.2} ms CPU per request (hub and PostgreSQL); max speed-up ×{max_speedup}"
     );
-    let dir = root().join("target/bench");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut tsv = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("summary.tsv"))
-        .unwrap();
+    let mut tsv = onewindow_tests::bench_summary();
     writeln!(tsv, "county_desks\t{DESKS}\tdesks").unwrap();
     writeln!(tsv, "county_call_p99_ms\t{call_p99:.1}\tms").unwrap();
     writeln!(tsv, "county_push_p99_ms\t{push_p99:.0}\tms").unwrap();

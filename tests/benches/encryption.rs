@@ -22,7 +22,7 @@ use onewindow_domain::{Catalog, synthetic};
 use onewindow_store::Store;
 use onewindow_store::cases::{Actor, NewCase};
 use onewindow_sync::{HubClient, pull_catalog};
-use onewindow_tests::{HubProcess, TEST_CACHE_KEY, demo, import_catalog, root};
+use onewindow_tests::{HubProcess, TEST_CACHE_KEY, demo, import_catalog};
 
 fn open(path: &Path, encrypted: bool) -> Store {
     if encrypted {
@@ -164,13 +164,7 @@ fn main() {
     );
     hub.kill();
 
-    let out = root().join("target/bench");
-    std::fs::create_dir_all(&out).unwrap();
-    let mut tsv = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(out.join("summary.tsv"))
-        .unwrap();
+    let mut tsv = onewindow_tests::bench_summary();
     writeln!(tsv, "cache_open_ms\t{open_ms:.1}\tms").unwrap();
     writeln!(tsv, "case_save_encrypted_ratio\t{save_ratio:.2}\tratio").unwrap();
     writeln!(tsv, "catalog_pull_encrypted_ratio\t{pull_ratio:.2}\tratio").unwrap();

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use onewindow_domain::queue::{QueueConfig, QueueDomain, QueueWindow};
-use onewindow_tests::{HubProcess, root};
+use onewindow_tests::HubProcess;
 
 const WINDOWS: u32 = 200;
 const SECONDS: u64 = 20;
@@ -157,13 +157,7 @@ fn main() {
         display.len(),
         pct(&display, 50)
     );
-    let dir = root().join("target/bench");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut tsv = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("summary.tsv"))
-        .unwrap();
+    let mut tsv = onewindow_tests::bench_summary();
     writeln!(tsv, "queue_call_p99_ms\t{call_p99:.1}\tms").unwrap();
     writeln!(tsv, "display_update_p95_ms\t{display_p95:.0}\tms").unwrap();
     hub.kill();

@@ -20,7 +20,7 @@ use onewindow_app::dto::{ApplicantInput, NewCaseRequest, SaveIntakeRequest};
 use onewindow_app::{Desk, DeskConfig};
 use onewindow_store::Store;
 use onewindow_store::cases::{Actor, Attachment, NewCase};
-use onewindow_tests::{HubProcess, demo_hub_data, hub_cli_with_stdin, jpeg_variant, root};
+use onewindow_tests::{HubProcess, demo_hub_data, hub_cli_with_stdin, jpeg_variant};
 
 /// Enrols a desk: its token and its desk code (the hub takes only case numbers that begin with
 /// it).
@@ -347,13 +347,7 @@ fn main() {
         lat[lat.len() / 2]
     );
 
-    let dir = root().join("target/bench");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut tsv = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("summary.tsv"))
-        .unwrap();
+    let mut tsv = onewindow_tests::bench_summary();
     writeln!(tsv, "sync_ops_per_s\t{ops_per_s:.0}\tops/s").unwrap();
     writeln!(tsv, "sync_backlog_mb_per_s\t{ours:.1}\tMB/s").unwrap();
     writeln!(tsv, "sync_vs_curl_ratio\t{ratio:.2}\tratio").unwrap();

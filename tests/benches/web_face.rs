@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use onewindow_sync::HubClient;
-use onewindow_tests::{HubProcess, demo_hub_data, root};
+use onewindow_tests::{HubProcess, demo_hub_data};
 
 const PULLS: usize = 300;
 
@@ -110,13 +110,7 @@ fn main() {
         pct(&storm, 50)
     );
     assert!(attempts > 20, "the storm ran: {attempts} attempts");
-    let dir = root().join("target/bench");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut tsv = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("summary.tsv"))
-        .unwrap();
+    let mut tsv = onewindow_tests::bench_summary();
     writeln!(tsv, "login_storm_catalog_p99_ms\t{p99:.1}\tms").unwrap();
     writeln!(tsv, "display_300_streams_catalog_p99_ms\t{displays:.1}\tms").unwrap();
     hub.kill();

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use onewindow_app::dto::NewCaseRequest;
 use onewindow_app::{Desk, DeskConfig};
-use onewindow_tests::{HubProcess, demo_hub_data, jpeg_variant, root};
+use onewindow_tests::{HubProcess, demo_hub_data, jpeg_variant};
 
 fn main() {
     let tmp = tempfile::tempdir().unwrap();
@@ -68,13 +68,7 @@ fn main() {
     println!(
         "scan closed → shown in its slot, beyond the {stability:?} stability delay (on the revision feed): p50 {p50:.0} ms, p95 {p95:.0} ms"
     );
-    let dir = root().join("target/bench");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut tsv = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("summary.tsv"))
-        .unwrap();
+    let mut tsv = onewindow_tests::bench_summary();
     writeln!(tsv, "intake_detect_p95_ms\t{p95:.0}\tms").unwrap();
     hub.kill();
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use onewindow_tests::replica::{Balancer, start_first, start_replica};
 use onewindow_tests::{demo_hub_data, enrol_code, hub_cli, hub_db, test_pg};
 
-use crate::support::{accepted_case, desk, mock_keyring, office_client, sha256_hex};
+use crate::support::{accepted_case, desk, mock_keyring, sha256_hex};
 
 /// `true` on a PostgreSQL run; on SQLite the test says why it does nothing.
 fn two_processes(test: &str) -> bool {
@@ -299,20 +299,8 @@ async fn a_decision_made_through_one_hub_process_reaches_a_desk_waiting_on_the_o
     waiting_at(b.as_ref().unwrap_or(&a).url()).await;
 
     // The approver works through the first process.
-    let web = office_client();
     let base = a.url();
-    let t = onewindow_tests::csrf(&web, &base).await;
-    let r = web
-        .post(format!("{base}/office/login"))
-        .form(&[
-            ("name", "wang"),
-            ("password", "correct horse battery"),
-            ("csrf", &t),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    let (web, t) = onewindow_tests::office_browser(&base, "wang", "correct horse battery").await;
     let decide = |number: String| {
         let (web, base, t) = (web.clone(), base.clone(), t.clone());
         async move {
@@ -362,19 +350,7 @@ async fn a_decision_made_through_one_hub_process_reaches_a_desk_waiting_on_the_o
     };
     // The approver also signs in through the second: both processes write the hub's audit
     // chain (sign-ins, views, decisions), one chain under one key.
-    let other = office_client();
-    let t2 = onewindow_tests::csrf(&other, &b.url()).await;
-    let r = other
-        .post(format!("{}/office/login", b.url()))
-        .form(&[
-            ("name", "wang"),
-            ("password", "correct horse battery"),
-            ("csrf", &t2),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    onewindow_tests::office_browser(&b.url(), "wang", "correct horse battery").await;
     // The second process dies with the desk's request on it; the next goes to the first, and
     // the decision made meanwhile arrives from the desk's cursor.
     waiting_at(b.url()).await;

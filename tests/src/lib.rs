@@ -11,6 +11,8 @@ mod pg;
 pub use pg::{
     hub_command, hub_command_for, hub_database, hub_db, hub_store, keep_on_sqlite, test_pg,
 };
+mod bench;
+pub use bench::bench_summary;
 pub mod replica;
 mod web;
 pub use web::{

@@ -312,13 +312,15 @@ impl HubStore {
         let mut results = Vec::with_capacity(ops.len());
         let mut held: BTreeSet<String> = BTreeSet::new();
         let mut desk: Option<String> = None;
+        let crash_after_commit =
+            std::env::var("ONEWINDOW_FAILPOINT").is_ok_and(|v| v == "ops.after_commit");
         for chunk in ops.chunks(OPS_PER_TRANSACTION) {
             let tx = self.conn.transaction()?;
             for op in chunk {
                 results.push(Self::apply_one(&tx, device, op, &mut held, &mut desk, now)?);
             }
             tx.commit()?;
-            if std::env::var("ONEWINDOW_FAILPOINT").is_ok_and(|v| v == "ops.after_commit") {
+            if crash_after_commit {
                 // Crash-test hook: the ops are committed, the desk never hears so.
                 eprintln!("failpoint ops.after_commit: aborting");
                 std::process::abort();
