@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 #[cfg(target_os = "linux")]
 mod caret;
+mod window_place;
 
 use std::path::PathBuf;
 
@@ -17,6 +18,7 @@ use onewindow_app::dto::{
     RejectedOpView, SaveIntakeRequest, SearchRequest, SearchResponse, WindowInfo,
 };
 use onewindow_app::dto::{ApplicantScreenView, HallBoardView, OfflineSignInEnding, RevealView};
+use onewindow_app::instance::{self, Claim};
 use onewindow_app::launch::LaunchOptions;
 use onewindow_app::{Desk, logs};
 use tauri::{Emitter, Manager, State};
@@ -576,6 +578,29 @@ pub fn run() {
         .setup(move |app| {
             let default_data = app.path().app_data_dir()?;
             let config = options.clone().resolve(&default_data);
+            // One desk process per data folder: a second launch raises the first and leaves.
+            let instance = match instance::claim(&config.data_dir) {
+                Ok(Claim::First(i)) => i,
+                Ok(Claim::Running { raised }) => {
+                    eprintln!(
+                        "onewindow-desk: 一窗已在运行（{}），{}",
+                        config.data_dir.display(),
+                        if raised {
+                            "已切换到其窗口"
+                        } else {
+                            "但其窗口未应答"
+                        }
+                    );
+                    std::process::exit(if raised { 0 } else { 3 });
+                }
+                Err(e) => {
+                    eprintln!(
+                        "onewindow-desk: 无法使用数据目录 {}：{e}",
+                        config.data_dir.display()
+                    );
+                    std::process::exit(1);
+                }
+            };
             let log_dir = if options.data_dir.is_some() {
                 config.data_dir.join("logs")
             } else {
@@ -595,10 +620,18 @@ pub fn run() {
                 hub = %config.hub_url,
                 "desk starting"
             );
-            #[cfg(target_os = "linux")]
             if let Some(main) = app.get_webview_window("main") {
+                #[cfg(target_os = "linux")]
                 caret::install(&main);
+                window_place::restore(&main, &config.data_dir);
+                instance.listen(move || {
+                    let _ = main.unminimize();
+                    let _ = main.show();
+                    let _ = main.set_focus();
+                });
             }
+            app.manage(instance);
+            app.manage(window_place::PlaceKeeper::new(config.data_dir.clone()));
             let hall_monitor = config.hall_display;
             let desk = Desk::open(config);
             tauri::async_runtime::spawn(desk.clone().run_sync_loop());
@@ -629,6 +662,11 @@ pub fn run() {
             Ok(())
         })
         .invoke_handler(guarded(handlers()))
+        .on_window_event(|window, event| {
+            if let Some(keeper) = window.try_state::<window_place::PlaceKeeper>() {
+                keeper.on_event(window, event);
+            }
+        })
         .build(tauri::generate_context!())
         .unwrap_or_else(|e| {
             tracing::error!(error = %e, "tauri failed");

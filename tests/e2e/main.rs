@@ -8,6 +8,7 @@ mod centres;
 mod delivery;
 mod desk;
 mod hub_pages;
+mod instance;
 mod refusal;
 mod webdriver;
 

@@ -189,6 +189,21 @@ impl Session {
         )
     }
 
+    /// The window's place: (x, y, width, height).
+    pub fn window_rect(&self) -> (i64, i64, i64, i64) {
+        let v = self.call(reqwest::Method::GET, "/window/rect", None);
+        let n = |k: &str| v[k].as_f64().unwrap_or_else(|| panic!("no {k} in {v}")) as i64;
+        (n("x"), n("y"), n("width"), n("height"))
+    }
+
+    pub fn set_window_rect(&self, x: i64, y: i64, width: i64, height: i64) {
+        self.call(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({ "x": x, "y": y, "width": width, "height": height })),
+        );
+    }
+
     pub fn screenshot(&self, path: &Path) {
         let v = self.call(reqwest::Method::GET, "/screenshot", None);
         let png = decode_base64(v.as_str().expect("base64 screenshot"));

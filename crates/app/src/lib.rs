@@ -12,6 +12,7 @@ pub mod desk;
 pub mod dto;
 pub mod dto_supervisor;
 pub mod error;
+pub mod instance;
 mod intake;
 pub mod launch;
 mod locks;
