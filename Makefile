@@ -6,13 +6,14 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/svelte.config.js ui/tsconfig.json
 
-.PHONY: help run test test-pg bench e2e bindings deps-run deps-test deps-bench ui-deps ui-build lint fmt clean-data
+.PHONY: help run test test-pg test-packages package bench e2e bindings deps-run deps-test deps-bench ui-deps ui-build lint fmt clean-data
 
 help:
 	@echo "make run       start a local hub with the demo catalog and the desk app"
 	@echo "make test      every check: fmt, clippy, Rust tests, UI check + tests, e2e under Xvfb"
 	@echo "make bench     benchmarks; figures in target/bench/summary.tsv"
 	@echo "make e2e       only the end-to-end test of the real window"
+	@echo "make package   release .deb packages of the desk and the hub in target/package/"
 	@echo "make test-pg   the hub's integration suite with its store on PostgreSQL"
 	@echo "make bindings  regenerate ui/src/ipc/bindings from crates/app/src/dto.rs"
 
@@ -52,6 +53,7 @@ test: deps-test ui-build
 	scripts/with-postgres.sh cargo test -p onewindow-tests --test integration
 	cd ui && npm run check && npm test
 	$(MAKE) --no-print-directory e2e
+	$(MAKE) --no-print-directory test-packages
 
 test-pg: deps-test ui-build
 	cargo build -p onewindow-hub
@@ -60,6 +62,17 @@ test-pg: deps-test ui-build
 e2e: deps-test ui-build
 	cargo build -p onewindow-hub -p onewindow-desk
 	cargo test -p onewindow-tests --features e2e --test e2e -- --test-threads=1
+
+# The .deb packages of the debug build: lintian, the unit's checks, installed on this machine
+# and run (scripts/test-packages.sh; root or sudo).
+test-packages: deps-test ui-build
+	cargo build -p onewindow-hub -p onewindow-desk
+	scripts/test-packages.sh
+
+package: deps-run ui-build
+	cargo build --release -p onewindow-hub -p onewindow-desk
+	rm -f target/package/onewindow-*.deb
+	scripts/package-deb.sh release target/package
 
 deps-bench:
 	@scripts/install-deps.sh bench

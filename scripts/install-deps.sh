@@ -19,6 +19,10 @@ fi
 if [ "$mode" = test ] || [ "$mode" = bench ]; then
   # The hub's store on PostgreSQL: a throwaway cluster per run (scripts/pg-cluster.sh).
   pkgs+=(postgresql)
+  # The packages' checks (scripts/test-packages.sh): lintian, systemd-analyze.
+  pkgs+=(lintian systemd)
+  # provision's sheet: its QR codes read back as a scanner would (zbarimg).
+  pkgs+=(zbar-tools)
 fi
 if [ "$mode" = bench ]; then
   # The intake bench compares against vipsthumbnail.

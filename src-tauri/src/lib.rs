@@ -431,6 +431,12 @@ async fn enrol_desk(
     desk.enrol(&hub_url, &code, &pin).await
 }
 
+/// F10 with the provisioning sheet's QR code: everything the enrolment needs, scanned.
+#[tauri::command]
+async fn enrol_with_provision(desk: DeskState<'_>, text: String) -> Result<DeskStatus, AppError> {
+    desk.enrol_with_provision(&text).await
+}
+
 #[tauri::command]
 async fn login_user(
     desk: DeskState<'_>,
@@ -636,6 +642,9 @@ pub fn run() {
             let desk = Desk::open(config);
             tauri::async_runtime::spawn(desk.clone().run_sync_loop());
             tauri::async_runtime::spawn(desk.clone().run_results_loop());
+            if let Some(file) = options.provision.clone() {
+                tauri::async_runtime::spawn(desk.clone().provision_from_file(file));
+            }
             // The status bar follows `desk-status` events, sent only when the status changed.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(desk.clone().run_status_feed(move |status| {

@@ -9,6 +9,8 @@ mod delivery;
 mod desk;
 mod hub_pages;
 mod instance;
+mod packages;
+mod provision;
 mod refusal;
 mod webdriver;
 

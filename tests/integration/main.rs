@@ -525,6 +525,7 @@ mod hours;
 mod metrics;
 mod office;
 mod postgres;
+mod provision;
 mod queue;
 mod refusals;
 mod replicas;

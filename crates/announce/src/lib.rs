@@ -4,8 +4,12 @@
 //! the status bar; calling never waits for the voice.
 //!
 //! Linux speaks with `espeak-ng` (its Mandarin voice `cmn`) and plays the chime with `aplay`.
-//! Windows uses SAPI through PowerShell's `System.Speech` (behind `cfg(windows)`, untested here).
+//! Windows uses SAPI through Windows PowerShell's `System.Speech` with a zh-CN voice (behind
+//! `cfg(windows)`, untested: no Windows machine here); the command line it runs is made by
+//! `windows_speech_command`, which is tested everywhere.
 
+#[cfg(any(windows, test))]
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::mpsc;
@@ -147,7 +151,69 @@ pub fn wav_info(bytes: &[u8]) -> Result<(Duration, i16), String> {
 /// SAPI through PowerShell on Windows.
 pub struct SystemVoice {
     chime: PathBuf,
-    espeak: String,
+    /// `espeak-ng` on Linux, Windows PowerShell on Windows.
+    program: String,
+}
+
+/// The program that speaks. On Windows it is Windows PowerShell 5.1 (`powershell.exe`, in
+/// every Windows 10 and 11, found on `PATH`), not PowerShell 7 (`pwsh`): `System.Speech` is a
+/// .NET Framework assembly that PowerShell 7 cannot load.
+#[cfg(not(windows))]
+const SPEECH_PROGRAM: &str = "espeak-ng";
+#[cfg(windows)]
+const SPEECH_PROGRAM: &str = "powershell.exe";
+
+/// The environment variables the Windows script reads the words and the chime's path from.
+#[cfg(any(windows, test))]
+const SAY_TEXT_VAR: &str = "ONEWINDOW_SAY_TEXT";
+#[cfg(any(windows, test))]
+const SAY_CHIME_VAR: &str = "ONEWINDOW_SAY_CHIME";
+
+/// The PowerShell script that speaks on Windows. It is a constant: the words and the chime's
+/// path reach it through the environment ([`SAY_TEXT_VAR`], [`SAY_CHIME_VAR`]), never through
+/// its text, so no ticket or path can change what it runs, and the Chinese words need no
+/// console code page (the environment goes to the process as UTF-16). One line, statements
+/// joined by `;`, single quotes only: nothing in it needs quoting on the command line.
+///
+/// The chime is best effort (no sound card must not stop the words, as on Linux). The voice is
+/// the first enabled zh-CN one (Microsoft Huihui Desktop comes with Windows' Chinese speech
+/// pack); without one the script says so on stderr and exits 3 rather than let an English
+/// voice read the Chinese text.
+#[cfg(any(windows, test))]
+const WINDOWS_SPEECH_SCRIPT: &str = "$ErrorActionPreference = 'Stop'; \
+    Add-Type -AssemblyName System.Speech; \
+    try { (New-Object System.Media.SoundPlayer $env:ONEWINDOW_SAY_CHIME).PlaySync() } catch { }; \
+    $s = New-Object System.Speech.Synthesis.SpeechSynthesizer; \
+    $v = $s.GetInstalledVoices() | Where-Object { $_.Enabled -and $_.VoiceInfo.Culture.Name -eq 'zh-CN' } | Select-Object -First 1; \
+    if ($null -eq $v) { [Console]::Error.WriteLine('no zh-CN voice installed (Windows Chinese speech pack)'); exit 3 }; \
+    $s.SelectVoice($v.VoiceInfo.Name); \
+    $s.SetOutputToDefaultAudioDevice(); \
+    $s.Speak($env:ONEWINDOW_SAY_TEXT)";
+
+/// The command line that plays the chime at `chime` and says `text` on Windows: `program`
+/// (Windows PowerShell) with its arguments, and the environment variables to set for it. The
+/// script is [`WINDOWS_SPEECH_SCRIPT`], unchanged whatever `text` is.
+#[cfg(any(windows, test))]
+fn windows_speech_command(
+    program: &str,
+    chime: &Path,
+    text: &str,
+) -> (PathBuf, Vec<OsString>, Vec<(OsString, OsString)>) {
+    let args = [
+        "-NoLogo",
+        "-NoProfile",
+        "-NonInteractive",
+        "-Command",
+        WINDOWS_SPEECH_SCRIPT,
+    ];
+    (
+        PathBuf::from(program),
+        args.into_iter().map(OsString::from).collect(),
+        vec![
+            (SAY_TEXT_VAR.into(), text.into()),
+            (SAY_CHIME_VAR.into(), chime.as_os_str().to_owned()),
+        ],
+    )
 }
 
 impl SystemVoice {
@@ -162,13 +228,13 @@ impl SystemVoice {
         }
         SystemVoice {
             chime,
-            espeak: "espeak-ng".into(),
+            program: SPEECH_PROGRAM.into(),
         }
     }
 
     /// Uses another speech program (tests: one that is not there).
     pub fn with_program(mut self, program: &str) -> SystemVoice {
-        self.espeak = program.into();
+        self.program = program.into();
         self
     }
 }
@@ -193,22 +259,22 @@ impl Voice for SystemVoice {
             tracing::debug!(error = %e, "chime not played");
         }
         run(
-            Command::new(&self.espeak).args(["-v", "cmn", "-s", "150", "--", text]),
-            &self.espeak,
+            Command::new(&self.program).args(["-v", "cmn", "-s", "150", "--", text]),
+            &self.program,
         )
     }
 
     #[cfg(windows)]
     fn say(&mut self, text: &str) -> Result<(), String> {
-        let script = format!(
-            "Add-Type -AssemblyName System.Speech; \
-             (New-Object System.Media.SoundPlayer '{}').PlaySync(); \
-             $s = New-Object System.Speech.Synthesis.SpeechSynthesizer; $s.Speak('{}')",
-            self.chime.display(),
-            text.replace('\'', "''")
-        );
+        use std::os::windows::process::CommandExt;
+        /// No console window flashes up over the desk each time a number is called.
+        const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+        let (program, args, env) = windows_speech_command(&self.program, &self.chime, text);
         run(
-            Command::new("powershell").args(["-NoProfile", "-Command", &script]),
+            Command::new(program)
+                .args(args)
+                .envs(env)
+                .creation_flags(CREATE_NO_WINDOW),
             "SAPI",
         )
     }
@@ -416,6 +482,53 @@ mod tests {
         assert!(p[1].started >= p[0].ended, "the second waits for the first");
         let expected = p[0].length.div_f64(4.0);
         assert!(p[0].ended - p[0].started >= expected);
+    }
+
+    /// The Windows command line: Windows PowerShell running a script that never changes, with
+    /// the words and the chime's path in its environment, whatever they contain.
+    #[test]
+    fn the_windows_voice_passes_the_words_outside_the_script() {
+        let nasty = "请，A 零一二号'); Remove-Item C:\\ -Recurse; (\"$env:PATH`n";
+        let chime = Path::new(r"C:\Users\张 三\AppData\Roaming\cn.onewindow.desk\chime.wav");
+        let (program, args, env) = windows_speech_command("powershell.exe", chime, nasty);
+        assert_eq!(program, PathBuf::from("powershell.exe"));
+        assert_eq!(
+            args,
+            [
+                "-NoLogo",
+                "-NoProfile",
+                "-NonInteractive",
+                "-Command",
+                WINDOWS_SPEECH_SCRIPT
+            ]
+            .map(OsString::from)
+        );
+        assert_eq!(
+            env,
+            vec![
+                (OsString::from(SAY_TEXT_VAR), OsString::from(nasty)),
+                (OsString::from(SAY_CHIME_VAR), chime.as_os_str().to_owned()),
+            ]
+        );
+        // The same script for any words: nothing of them is in the arguments.
+        let (_, other, _) =
+            windows_speech_command("powershell.exe", chime, "请，B 一号，到二号窗口办理");
+        assert_eq!(args, other);
+        for a in &args {
+            let a = a.to_str().unwrap();
+            assert!(!a.contains("Remove-Item") && !a.contains('请') && !a.contains("AppData"));
+        }
+        // The script reads the variables the command sets, picks a zh-CN voice, and has
+        // nothing the command line would have to quote or escape.
+        let script = WINDOWS_SPEECH_SCRIPT;
+        assert!(script.contains(&format!("$s.Speak($env:{SAY_TEXT_VAR})")));
+        assert!(script.contains(&format!("SoundPlayer $env:{SAY_CHIME_VAR})")));
+        assert!(script.contains("Culture.Name -eq 'zh-CN'"));
+        assert!(script.contains("$s.SelectVoice($v.VoiceInfo.Name)"));
+        assert!(!script.contains('"') && !script.contains('\\') && !script.contains('\n'));
+        assert!(!script.contains("  "), "one line, single spaces: {script}");
+        assert_eq!(script.matches('{').count(), script.matches('}').count());
+        assert_eq!(script.matches('(').count(), script.matches(')').count());
     }
 
     #[test]

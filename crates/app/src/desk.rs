@@ -253,6 +253,17 @@ impl Desk {
         self.sync.enrol(hub_url, code, pin).await
     }
 
+    /// F10 with a scanned provisioning QR code (or its file's text).
+    pub async fn enrol_with_provision(&self, text: &str) -> Result<DeskStatus, AppError> {
+        self.sync.enrol_with_provision(text).await
+    }
+
+    /// `--provision FILE`: enrols from the file in the background (see
+    /// `SyncLoops::provision_from_file`).
+    pub async fn provision_from_file(self: Arc<Self>, path: std::path::PathBuf) {
+        self.sync.clone().provision_from_file(path).await
+    }
+
     pub async fn reset_stream(&self, stream: &str) -> Result<DeskStatus, AppError> {
         self.sync.reset_stream(stream).await
     }

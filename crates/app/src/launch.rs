@@ -31,6 +31,8 @@ pub struct LaunchOptions {
     pub now: Option<DateTime<Utc>>,
     /// Open the hall display window, fullscreen on this monitor (1 = the first).
     pub hall_display: Option<u32>,
+    /// Enrol from this file (`onewindow-hub provision`) unless already enrolled as its desk.
+    pub provision: Option<PathBuf>,
 }
 
 /// `settings.json` in the data folder: what an administrator sets once per window.
@@ -68,6 +70,7 @@ struct Settings {
 pub const USAGE: &str = "onewindow-desk [--hub-url URL] [--data-dir DIR] [--ready-file FILE] [--sync-interval-ms N]
                [--desk-code CODE] [--hot-folder DIR] [--printer cups|cups:QUEUE|folder:DIR]
                [--card-reader-dir DIR] [--today YYYY-MM-DD] [--now RFC3339] [--hall-display MONITOR]
+               [--provision FILE (from onewindow-hub provision: enrol with no typing)]
   environment: ONEWINDOW_HUB_URL, ONEWINDOW_DATA_DIR, ONEWINDOW_READY_FILE, ONEWINDOW_SYNC_INTERVAL_MS,
                ONEWINDOW_DESK_CODE, ONEWINDOW_HOT_FOLDER, ONEWINDOW_PRINTER, ONEWINDOW_CARD_READER_DIR,
                ONEWINDOW_TODAY, ONEWINDOW_HALL_DISPLAY, ONEWINDOW_ANNOUNCE_WAV (announce into WAV
@@ -83,11 +86,11 @@ fn check_monitor(s: &str) -> Result<u32, String> {
 
 fn check_desk_code(code: &str) -> Result<String, String> {
     let c = code.trim();
-    if !c.is_empty() && c.len() <= 16 && c.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    if onewindow_domain::provision::is_desk_code(c) {
         Ok(c.to_ascii_uppercase())
     } else {
         Err(format!(
-            "desk code must be 1-16 ASCII letters or digits, got {code:?}"
+            "desk code must be 1-16 ASCII letters, digits or inner dashes, got {code:?}"
         ))
     }
 }
@@ -156,7 +159,19 @@ impl LaunchOptions {
                 "--today" => o.today = Some(check_day(&value()?)?),
                 "--now" => o.now = Some(check_now(&value()?)?),
                 "--hall-display" => o.hall_display = Some(check_monitor(&value()?)?),
+                "--provision" => o.provision = Some(PathBuf::from(value()?)),
                 other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+            }
+        }
+        // A provisioning file is checked now, so a wrong one stops the start with a reason; its
+        // hub is the desk's unless --hub-url says otherwise.
+        if let Some(path) = &o.provision {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("无法读取终端配置文件 {}：{e}", path.display()))?;
+            let p = onewindow_domain::provision::Provision::parse(&text)
+                .map_err(|e| format!("终端配置文件 {}：{e}", path.display()))?;
+            if o.hub_url.is_none() {
+                o.hub_url = Some(check_url(&p.hub_url)?);
             }
         }
         if o.hub_url.is_none() {

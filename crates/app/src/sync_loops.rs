@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use onewindow_domain::provision::Provision;
 use onewindow_sync::{HubClient, SyncError};
 
 use crate::cache::{Cache, PULL_STREAMS, StatusReads};
@@ -47,6 +48,9 @@ struct SyncStatus {
     /// The centre's refusal requests waiting for a supervisor, as the hub last said.
     refusals: Option<onewindow_proto::PendingRefusals>,
 }
+
+/// How often `--provision FILE` tries again while the hub cannot be reached.
+const PROVISION_RETRY: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub(crate) struct SyncLoops {
     config: Arc<DeskConfig>,
@@ -368,6 +372,79 @@ impl SyncLoops {
         self.set_push_problem(None);
         let _ = self.sync_once().await;
         Ok(self.status())
+    }
+
+    /// Enrols the desk from a provisioning line (`onewindow-hub provision`'s file or QR code,
+    /// scanned at F10): the hub, its certificate's fingerprint and the one-time code, with no
+    /// typing.
+    pub async fn enrol_with_provision(&self, text: &str) -> Result<DeskStatus, AppError> {
+        let p = Provision::parse(text).map_err(|message| AppError {
+            code: ErrorCode::BadEnrolCode,
+            message,
+        })?;
+        let status = self
+            .enrol(
+                &p.hub_url,
+                &p.enrol_code,
+                p.hub_pin.as_deref().unwrap_or_default(),
+            )
+            .await?;
+        if status.push.desk_code != p.desk_code {
+            tracing::warn!(
+                provisioned = %p.desk_code,
+                assigned = %status.push.desk_code,
+                "the hub assigned another desk code than the provisioning file names"
+            );
+        }
+        Ok(status)
+    }
+
+    /// `--provision FILE` at start: enrols from the file unless the desk already is enrolled
+    /// as the file's desk; while the hub cannot be reached, tries again every
+    /// [`PROVISION_RETRY`]. A bad file or a refused code ends it, logged.
+    pub async fn provision_from_file(self: Arc<Self>, path: std::path::PathBuf) {
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!(error = %e, file = %path.display(), "provisioning file unreadable");
+                return;
+            }
+        };
+        let wanted = match Provision::parse(&text) {
+            Ok(p) => p,
+            Err(message) => {
+                tracing::error!(file = %path.display(), problem = %message, "provisioning file refused");
+                return;
+            }
+        };
+        if let Some(id) = self.session.identity() {
+            if id.desk_code == wanted.desk_code {
+                tracing::info!(desk_code = %id.desk_code, "already enrolled as the provisioning file's desk");
+            } else {
+                tracing::warn!(
+                    enrolled = %id.desk_code,
+                    provisioned = %wanted.desk_code,
+                    "already enrolled as another desk; the provisioning file is not used (F10 re-enrols)"
+                );
+            }
+            return;
+        }
+        loop {
+            match self.enrol_with_provision(&text).await {
+                Ok(status) => {
+                    tracing::info!(desk_code = %status.push.desk_code, file = %path.display(), "enrolled from the provisioning file");
+                    return;
+                }
+                Err(e) if e.code == ErrorCode::HubUnreachable => {
+                    tracing::info!("hub unreachable; provisioning tried again shortly");
+                    tokio::time::sleep(PROVISION_RETRY).await;
+                }
+                Err(e) => {
+                    tracing::error!(code = ?e.code, problem = %e.message, "enrolment from the provisioning file refused");
+                    return;
+                }
+            }
+        }
     }
 
     /// Sends the outbox (blobs first) when enrolled; the result goes to the sync health.

@@ -110,6 +110,9 @@ macro_rules! desk_commands {
         /// First run: enrol this desk with the hub URL and the administrator's one-time code.
         /// `pin`: the https hub's certificate fingerprint as the administrator read it (empty for http).
         enrol_desk: Manage [main] (hub_url: String, code: String, pin: String) -> DeskStatus;
+        /// Enrol with a provisioning line (`onewindow-hub provision`): the QR code of the
+        /// printed sheet, typed by the scanner into the enrolment panel (F10).
+        enrol_with_provision: Manage [main] (text: String) -> DeskStatus;
         /// Ops the hub rejected, with the reason; they never block the others.
         rejected_ops: Window [main] () -> Vec<RejectedOpView>;
         /// Send a rejected op again at the next sync.

@@ -5,6 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
+mod sheet;
+pub use sheet::{ProvisionSheet, SheetCard};
+
 use chrono::NaiveDate;
 use krilla::Document;
 use krilla::geom::{PathBuilder, Point, Rect};

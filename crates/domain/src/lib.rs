@@ -14,6 +14,7 @@ pub mod hours;
 pub mod login;
 pub mod mask;
 pub mod prereview;
+pub mod provision;
 pub mod qrcode;
 pub mod queue;
 pub mod rating;

@@ -79,12 +79,27 @@ impl HubStore {
         desk_code: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(String, String)> {
+        let mut made = self.create_enrol_codes_at(centre, &[(desk_name, desk_code)], now)?;
+        Ok(made.remove(0))
+    }
+
+    /// One-time enrolment codes for several desks of `centre` (`provision`), all or none:
+    /// `(name, desk code or the next free W01, W02, …)` each; returns `(secret, desk code)`
+    /// in the same order.
+    pub fn create_enrol_codes_at(
+        &mut self,
+        centre: &str,
+        desks: &[(&str, Option<&str>)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, String)>> {
         let centre = self.resolve_centre(Some(centre))?;
-        let name = desk_name.trim();
-        if name.is_empty() || name.chars().count() > 50 {
-            return Err(HubStoreError::BadInput(
-                "desk name must be 1-50 characters".into(),
-            ));
+        for (desk_name, _) in desks {
+            let name = desk_name.trim();
+            if name.is_empty() || name.chars().count() > 50 {
+                return Err(HubStoreError::BadInput(
+                    "desk name must be 1-50 characters".into(),
+                ));
+            }
         }
         let tx = self.conn.transaction()?;
         let taken = |tx: &Tx<'_>, c: &str| -> Result<bool> {
@@ -95,58 +110,62 @@ impl HubStore {
                 |r| r.get(0),
             )?)
         };
-        let code = match desk_code {
-            Some(c) => {
-                let c = c.trim().to_ascii_uppercase();
-                if c.is_empty() || c.len() > 16 || !c.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                    return Err(HubStoreError::BadInput(format!(
-                        "desk code {c:?} must be 1-16 ASCII letters or digits"
-                    )));
-                }
-                if taken(&tx, &c)? {
-                    let holder: Option<String> = tx
-                        .query_row(
-                            "SELECT centre FROM device WHERE desk_code = ?1
-                             UNION ALL SELECT centre FROM enrol_code
-                               WHERE desk_code = ?1 AND used_at IS NULL LIMIT 1",
-                            [&c],
-                            |r| r.get(0),
-                        )
-                        .optional()?;
-                    return Err(HubStoreError::BadInput(match holder {
-                        Some(h) if h != centre => format!(
-                            "desk code {c} is held by a desk of centre {h}: desk codes are unique across the county, because case numbers begin with them"
-                        ),
-                        _ => format!("desk code {c} is already in use"),
-                    }));
-                }
-                c
-            }
-            None => {
-                let mut n = 1;
-                loop {
-                    let c = format!("W{n:02}");
-                    if !taken(&tx, &c)? {
-                        break c;
+        let mut made = Vec::with_capacity(desks.len());
+        for (desk_name, desk_code) in desks {
+            let code = match desk_code {
+                Some(c) => {
+                    let c = c.trim().to_ascii_uppercase();
+                    if !onewindow_domain::provision::is_desk_code(&c) {
+                        return Err(HubStoreError::BadInput(format!(
+                            "desk code {c:?} must be 1-16 ASCII letters, digits or inner dashes"
+                        )));
                     }
-                    n += 1;
+                    if taken(&tx, &c)? {
+                        let holder: Option<String> = tx
+                            .query_row(
+                                "SELECT centre FROM device WHERE desk_code = ?1
+                                 UNION ALL SELECT centre FROM enrol_code
+                                   WHERE desk_code = ?1 AND used_at IS NULL LIMIT 1",
+                                [&c],
+                                |r| r.get(0),
+                            )
+                            .optional()?;
+                        return Err(HubStoreError::BadInput(match holder {
+                            Some(h) if h != centre => format!(
+                                "desk code {c} is held by a desk of centre {h}: desk codes are unique across the county, because case numbers begin with them"
+                            ),
+                            _ => format!("desk code {c} is already in use"),
+                        }));
+                    }
+                    c
                 }
-            }
-        };
-        let secret = enrol_code();
-        tx.execute(
-            "INSERT INTO enrol_code (code_hash, desk_name, desk_code, created_at, centre)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                hash_hex(&normalise_code(&secret)),
-                name,
-                code,
-                ts(now),
-                centre
-            ],
-        )?;
+                None => {
+                    let mut n = 1;
+                    loop {
+                        let c = format!("W{n:02}");
+                        if !taken(&tx, &c)? {
+                            break c;
+                        }
+                        n += 1;
+                    }
+                }
+            };
+            let secret = enrol_code();
+            tx.execute(
+                "INSERT INTO enrol_code (code_hash, desk_name, desk_code, created_at, centre)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    hash_hex(&normalise_code(&secret)),
+                    desk_name.trim(),
+                    code,
+                    ts(now),
+                    centre
+                ],
+            )?;
+            made.push((secret, code));
+        }
         tx.commit()?;
-        Ok((secret, code))
+        Ok(made)
     }
 
     /// A one-time code that re-enrols an existing desk (a replaced PC, a lost keyring): when

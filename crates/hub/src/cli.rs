@@ -106,6 +106,9 @@ enum Command {
         #[arg(long)]
         centre: Option<String>,
     },
+    /// Enrol a centre's windows at once (desk codes CENTRE-01…): one file per desk for its
+    /// `--provision FILE`, and provision.pdf, a printable sheet of QR codes for F10.
+    Provision(crate::cli_provision::ProvisionArgs),
     /// The county's centres: the main hall (county), towns' 便民服务中心 and villages'
     /// 便民服务站, and which items each accepts.
     Centre {
@@ -423,6 +426,7 @@ pub fn main() -> ExitCode {
             replace,
             centre.as_deref(),
         ),
+        Command::Provision(args) => crate::cli_provision::provision(args),
         Command::Centre { command } => crate::cli_centre::centre_command(command),
         Command::User {
             command:

@@ -7,6 +7,7 @@ pub mod cli_audit;
 pub mod cli_centre;
 pub mod cli_kiosk;
 pub mod cli_migrate;
+pub mod cli_provision;
 pub mod clock;
 pub mod config;
 pub mod due;

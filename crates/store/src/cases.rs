@@ -124,9 +124,9 @@ pub(crate) fn bad_input(detail: String) -> StoreError {
 }
 
 fn check_desk(desk: &str) -> Result<()> {
-    if desk.is_empty() || desk.len() > 16 || !desk.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    if !onewindow_domain::provision::is_desk_code(desk) {
         return Err(bad_input(format!(
-            "desk code {desk:?} must be 1–16 ASCII letters or digits"
+            "desk code {desk:?} must be 1–16 ASCII letters, digits or inner dashes"
         )));
     }
     Ok(())
@@ -770,13 +770,25 @@ mod tests {
             .create_case(
                 &new("2026-11-27"),
                 &Actor {
-                    desk: "RC-01".into(),
+                    desk: "RC_01".into(),
                     ..clerk()
                 },
                 t,
             )
             .unwrap_err();
         assert_eq!(err.code().as_str(), "bad_input");
+        // Provisioned windows (`XZ-01`): an inner dash is part of the code.
+        let c = s
+            .create_case(
+                &new("2026-11-27"),
+                &Actor {
+                    desk: "XZ-01".into(),
+                    ..clerk()
+                },
+                t,
+            )
+            .unwrap();
+        assert_eq!(c.number, "XZ-01-20261127-0001");
     }
 
     #[test]

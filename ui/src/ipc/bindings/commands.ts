@@ -359,6 +359,15 @@ export function enrolDesk(hubUrl: string, code: string, pin: string): Promise<De
 }
 
 /**
+ * Enrol with a provisioning line (`onewindow-hub provision`): the QR code of the
+ * printed sheet, typed by the scanner into the enrolment panel (F10).
+ * (`enrol_with_provision`)
+ */
+export function enrolWithProvision(text: string): Promise<DeskStatus> {
+  return call<DeskStatus>('enrol_with_provision', { text });
+}
+
+/**
  * Ops the hub rejected, with the reason; they never block the others.
  * (`rejected_ops`)
  */
