@@ -81,4 +81,7 @@ install -D -m 0644 "$src/desk/onewindow-desk.desktop" "$desk/usr/share/applicati
 for icon in 32x32:32x32.png 128x128:128x128.png 256x256:128x128@2x.png 512x512:icon.png; do
   install -D -m 0644 "$root/icons/${icon#*:}" "$desk/usr/share/icons/hicolor/${icon%%:*}/apps/onewindow-desk.png"
 done
+install -D -m 0644 "$src/desk/desk.toml" "$desk/etc/onewindow/desk.toml"
+echo /etc/onewindow/desk.toml > "$desk/DEBIAN/conffiles"
+chmod 0644 "$desk/DEBIAN/conffiles"
 finish onewindow-desk

@@ -1,6 +1,8 @@
-//! How the desk is started: command-line flags, environment, and the settings file in the data
-//! folder. Flags win over the environment, which wins over the saved settings. A hub URL given
-//! at launch is saved, so the next plain start connects to the same hub.
+//! How the desk is started: command-line flags, environment, the user's settings file in the
+//! data folder and the machine's `/etc/onewindow/desk.toml` (`crate::machine`, which gives the
+//! order). Flags win over the environment, which wins over the saved settings, which win over
+//! the machine file where it lets them. A hub URL given at launch is saved, so the next plain
+//! start connects to the same hub.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -10,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::DeskConfig;
+use crate::machine::{MACHINE_FILE, MachineSettings};
 use crate::print::PrintTarget;
 
 pub const DEFAULT_HUB_URL: &str = "http://127.0.0.1:8470";
@@ -33,6 +36,8 @@ pub struct LaunchOptions {
     pub hall_display: Option<u32>,
     /// Enrol from this file (`onewindow-hub provision`) unless already enrolled as its desk.
     pub provision: Option<PathBuf>,
+    /// The machine's settings (`/etc/onewindow/desk.toml`), when there is a file.
+    pub machine: Option<MachineSettings>,
 }
 
 /// `settings.json` in the data folder: what an administrator sets once per window.
@@ -128,6 +133,39 @@ fn interval(ms: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("sync interval must be a number of milliseconds >= 100, got {ms:?}"))
 }
 
+impl Settings {
+    /// The user's settings without the keys the machine file sets and keeps to itself.
+    fn within(mut self, machine: &MachineSettings) -> Settings {
+        let mut locked = Vec::new();
+        let mut drop_if = |key: &'static str, present: bool| {
+            let keep = !present || machine.user_may_set(key);
+            if !keep {
+                locked.push(key);
+            }
+            keep
+        };
+        if !drop_if("hub_url", self.hub_url.is_some()) {
+            self.hub_url = None;
+        }
+        if !drop_if("hub_pin", self.hub_pin.is_some()) {
+            self.hub_pin = None;
+        }
+        if !drop_if("hot_folder", self.hot_folder.is_some()) {
+            self.hot_folder = None;
+        }
+        if !drop_if("printer", self.printer.is_some()) {
+            self.printer = None;
+        }
+        if !drop_if("hall_display", self.hall_display_monitor.is_some()) {
+            self.hall_display_monitor = None;
+        }
+        if !locked.is_empty() {
+            tracing::info!(keys = ?locked, "settings.json values not used: the machine's desk.toml sets them");
+        }
+        self
+    }
+}
+
 impl LaunchOptions {
     /// Reads flags (after the program name) and then fills gaps from `env`.
     pub fn parse(
@@ -173,6 +211,12 @@ impl LaunchOptions {
             if o.hub_url.is_none() {
                 o.hub_url = Some(check_url(&p.hub_url)?);
             }
+        }
+        let machine_file = env("ONEWINDOW_DESK_TOML").unwrap_or_else(|| MACHINE_FILE.into());
+        o.machine = MachineSettings::read(Path::new(&machine_file))?;
+        if o.provision.is_none() {
+            // Checked when used: a machine's file must not stop every start once spent.
+            o.provision = o.machine.as_ref().and_then(|m| m.provision.clone());
         }
         if o.hub_url.is_none() {
             o.hub_url = env("ONEWINDOW_HUB_URL")
@@ -246,6 +290,8 @@ impl LaunchOptions {
                 }
             })
             .unwrap_or_default();
+        let machine = self.machine.clone().unwrap_or_default();
+        let saved = saved.within(&machine);
         let hub_url = match self.hub_url {
             Some(url) => {
                 if saved.hub_url.as_deref() != Some(url.as_str()) {
@@ -267,13 +313,22 @@ impl LaunchOptions {
             }
             None => saved
                 .hub_url
-                .and_then(|u| check_url(&u).ok())
+                .clone()
+                .or(machine.hub_url.clone())
+                .and_then(|u| match check_url(&u) {
+                    Ok(u) => Some(u),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "hub URL setting ignored");
+                        None
+                    }
+                })
                 .unwrap_or_else(|| DEFAULT_HUB_URL.to_string()),
         };
         let defaults = DeskConfig::new(data_dir.clone(), hub_url.clone());
         let saved_printer = saved
             .printer
             .as_deref()
+            .or(machine.printer.as_deref())
             .and_then(|p| match PrintTarget::parse(p) {
                 Ok(t) => Some(t),
                 Err(e) => {
@@ -304,6 +359,7 @@ impl LaunchOptions {
             hot_folder: self
                 .hot_folder
                 .or(saved.hot_folder)
+                .or(machine.hot_folder.clone())
                 .unwrap_or(defaults.hot_folder),
             hot_folder_poll: saved
                 .hot_folder_poll_ms
@@ -333,20 +389,23 @@ impl LaunchOptions {
                 .unwrap_or(onewindow_domain::login::OFFLINE_LOGIN_DAYS),
             hall_display: self
                 .hall_display
-                .or(saved.hall_display_monitor.filter(|n| (1..=16).contains(n))),
+                .or(saved.hall_display_monitor.filter(|n| (1..=16).contains(n)))
+                .or(machine.hall_display),
             // Machines without a sound card (and tests) can hear the calls as WAV files.
             announce_to_wav: std::env::var_os("ONEWINDOW_ANNOUNCE_WAV")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
-            hub_pin: saved.hub_pin.as_deref().and_then(
-                |p| match onewindow_sync::tls::normalise_pin(p) {
+            hub_pin: saved
+                .hub_pin
+                .as_deref()
+                .or(machine.hub_pin.as_deref())
+                .and_then(|p| match onewindow_sync::tls::normalise_pin(p) {
                     Ok(p) => Some(p),
                     Err(e) => {
                         tracing::warn!(error = %e, "hub_pin setting ignored");
                         None
                     }
-                },
-            ),
+                }),
             data_dir,
             hub_url,
         }
@@ -392,6 +451,53 @@ mod tests {
             LaunchOptions::default().resolve(other.path()).hub_url,
             DEFAULT_HUB_URL
         );
+    }
+
+    #[test]
+    fn the_machine_file_under_the_users_settings_where_it_allows_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let machine = dir.path().join("desk.toml");
+        std::fs::write(
+            &machine,
+            "hub_url = \"http://127.0.0.1:8471\"\nprinter = \"folder:/srv/machine-prints\"\n\
+             hot_folder = \"/srv/machine-scans\"\nhall_display = 2\n\
+             user_may_change = [\"printer\"]\n",
+        )
+        .unwrap();
+        let machine_s = machine.to_str().unwrap().to_string();
+        let env = move |k: &str| (k == "ONEWINDOW_DESK_TOML").then(|| machine_s.clone());
+        let data = dir.path().join("desk");
+        std::fs::create_dir_all(&data).unwrap();
+        // The user's own file tries the hub, the hot folder and the printer.
+        std::fs::write(
+            data.join(SETTINGS_FILE),
+            r#"{"hub_url":"http://127.0.0.1:9","hot_folder":"/home/clerk/scans","printer":"folder:/home/clerk/prints"}"#,
+        )
+        .unwrap();
+        let o = LaunchOptions::parse(args(&[]), &env).unwrap();
+        let c = o.clone().resolve(&data);
+        assert_eq!(
+            c.hub_url, "http://127.0.0.1:8471",
+            "the machine keeps the hub"
+        );
+        assert_eq!(
+            c.hot_folder,
+            PathBuf::from("/srv/machine-scans"),
+            "and the hot folder"
+        );
+        assert_eq!(
+            c.printer,
+            PrintTarget::parse("folder:/home/clerk/prints").unwrap(),
+            "the printer is the user's to change"
+        );
+        assert_eq!(c.hall_display, Some(2), "set by the machine only");
+        // The command line wins over both.
+        let o = LaunchOptions::parse(args(&["--hot-folder", "/tmp/scans"]), &env).unwrap();
+        assert_eq!(o.resolve(&data).hot_folder, PathBuf::from("/tmp/scans"));
+        // A wrong machine file stops the start, naming itself.
+        std::fs::write(&machine, "printer = 3\n").unwrap();
+        let err = LaunchOptions::parse(args(&[]), &env).unwrap_err();
+        assert!(err.contains("desk.toml"), "{err}");
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod intake;
 pub mod launch;
 mod locks;
 pub mod logs;
+pub mod machine;
 pub mod print;
 mod queue;
 mod screens;
