@@ -517,6 +517,7 @@ async fn elicences_are_looked_up_one_holder_at_a_time() {
 }
 
 mod audit;
+mod backup;
 mod centres;
 mod crash;
 mod deadlines;

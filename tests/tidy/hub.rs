@@ -295,6 +295,7 @@ const PER_PROCESS: &[&str] = &[
     "clock",           // the hub's clock (`serve --now`)
     "web",             // how browsers reach this process
     "password_checks", // Argon2 checks running at once on this machine's cores
+    "epoch",           // the database's epoch, read at start: a restore stops every process
 ];
 
 /// Fields of `HubState` not known to be per process, and process-wide mutable statics in the

@@ -10,6 +10,7 @@ pub mod secret;
 pub mod store;
 pub mod store_appointment;
 pub mod store_audit;
+pub mod store_backup;
 pub mod store_blob;
 pub mod store_centre;
 pub mod store_desk;

@@ -110,6 +110,11 @@ pub const HUB_MIGRATIONS: &[Migration] = &[
         name: "0019_ticket_cases",
         sql: include_str!("../../../migrations/hub-sqlite/0019_ticket_cases.sql"),
     },
+    Migration {
+        version: 20,
+        name: "0020_epoch",
+        sql: include_str!("../../../migrations/hub-sqlite/0020_epoch.sql"),
+    },
 ];
 
 /// The same migrations in PostgreSQL's dialect (`migrations/hub-postgres/`): one schema, table
@@ -209,6 +214,11 @@ pub const HUB_PG_MIGRATIONS: &[Migration] = &[
         version: 19,
         name: "0019_ticket_cases",
         sql: include_str!("../../../migrations/hub-postgres/0019_ticket_cases.sql"),
+    },
+    Migration {
+        version: 20,
+        name: "0020_epoch",
+        sql: include_str!("../../../migrations/hub-postgres/0020_epoch.sql"),
     },
 ];
 

@@ -106,6 +106,12 @@ enum Command {
         #[arg(long)]
         centre: Option<String>,
     },
+    /// Back up the hub while it serves: hub.db (SQLite's online backup) and the blob folder's
+    /// files in one file, without the keys; on PostgreSQL the files only.
+    Backup(crate::cli_backup::BackupArgs),
+    /// Restore a backup into a new data folder (keys from `--keys DIR`); a new epoch starts,
+    /// and desks send again what the hub lost.
+    Restore(crate::cli_backup::RestoreArgs),
     /// Enrol a centre's windows at once (desk codes CENTRE-01…): one file per desk for its
     /// `--provision FILE`, and provision.pdf, a printable sheet of QR codes for F10.
     Provision(crate::cli_provision::ProvisionArgs),
@@ -427,6 +433,8 @@ pub fn main() -> ExitCode {
             centre.as_deref(),
         ),
         Command::Provision(args) => crate::cli_provision::provision(args),
+        Command::Backup(args) => crate::cli_backup::backup(args),
+        Command::Restore(args) => crate::cli_backup::restore(args),
         Command::Centre { command } => crate::cli_centre::centre_command(command),
         Command::User {
             command:

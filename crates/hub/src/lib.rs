@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod cli;
 pub mod cli_audit;
+pub mod cli_backup;
 pub mod cli_centre;
 pub mod cli_kiosk;
 pub mod cli_migrate;

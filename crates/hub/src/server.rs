@@ -381,6 +381,21 @@ async fn push_ops(
 ) -> Result<Json<PushResponse>, HttpError> {
     let clock = state.clock();
     let device = device(&state, &headers).await?;
+    // A desk that knows another epoch pushes to a hub restored from a backup: what it sends
+    // now may build on what the hub lost, so it first asks for the heads and sends that again.
+    if let Some(known) = headers
+        .get(onewindow_proto::EPOCH_HEADER)
+        .and_then(|v| v.to_str().ok())
+        && !state.epoch.is_empty()
+        && known != &*state.epoch
+    {
+        tracing::warn!(device = %device, "push from a desk of another epoch refused: the hub was restored");
+        return Err(HttpError::new(
+            StatusCode::CONFLICT,
+            ApiErrorCode::EpochChanged,
+            "中心已从备份恢复：本窗口将先补发中心缺少的记录，再继续上传",
+        ));
+    }
     let Json(req) = body?;
     if req.ops.len() > MAX_OPS_PER_BATCH {
         return Err(HttpError::new(
@@ -408,6 +423,37 @@ async fn push_ops(
         .await?;
     state.metrics.ops(&results);
     Ok(Json(PushResponse { results }))
+}
+
+/// `GET /v1/heads`: the epoch and what this database holds of the device's ops and audit
+/// records.
+async fn heads(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+) -> Result<Json<onewindow_proto::DeviceHeads>, HttpError> {
+    let device = device(&state, &headers).await?;
+    let (heads, streams) = state
+        .with_store(move |s| Ok((s.device_heads(&device)?, s.stream_heads()?)))
+        .await?;
+    Ok(Json(onewindow_proto::DeviceHeads {
+        epoch: state.epoch.to_string(),
+        last_device_seq: heads.last_device_seq,
+        audit_seq: heads.audit_seq,
+        streams: streams.into_iter().collect(),
+    }))
+}
+
+/// Every answer says the hub's epoch ([`onewindow_proto::EPOCH_HEADER`]).
+async fn epoch_header(
+    State(state): State<HubState>,
+    mut response: axum::response::Response,
+) -> axum::response::Response {
+    if let Ok(v) = axum::http::HeaderValue::from_str(&state.epoch) {
+        response
+            .headers_mut()
+            .insert(onewindow_proto::EPOCH_HEADER, v);
+    }
+    response
 }
 
 fn blob_id(sha: &str) -> Result<(), HttpError> {
@@ -765,6 +811,7 @@ pub fn router(state: HubState) -> Router {
             paths::OPS,
             post(push_ops).layer(DefaultBodyLimit::max(MAX_OPS_BODY)),
         )
+        .route(paths::HEADS, get(heads))
         .route(
             &format!("{}/{{sha}}", paths::BLOBS),
             get(blob_state)
@@ -778,6 +825,10 @@ pub fn router(state: HubState) -> Router {
             crate::metrics::track,
         ))
         .fallback(not_found)
+        .layer(axum::middleware::map_response_with_state(
+            state.clone(),
+            epoch_header,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::web::guard,

@@ -40,6 +40,9 @@ pub struct HubState {
     /// Password checks (Argon2) running at once: at most half the cores, so a storm of wrong
     /// passwords leaves the others to everyone else.
     pub(crate) password_checks: Arc<tokio::sync::Semaphore>,
+    /// The database's epoch (`onewindow_proto::EPOCH_HEADER`), read when the process starts: a
+    /// restore from backup, which replaces it, is done with every hub process stopped.
+    pub(crate) epoch: Arc<str>,
 }
 
 impl HubState {
@@ -75,7 +78,16 @@ impl HubState {
                 })
             },
         );
+        let epoch: Arc<str> = match store.get().and_then(|mut s| s.epoch(clock.now())) {
+            Ok(e) => e.into(),
+            Err(e) => {
+                // Served without one, pushes are not checked against it; said once, here.
+                tracing::error!(error = %e, "the hub's epoch cannot be read");
+                "".into()
+            }
+        };
         HubState {
+            epoch,
             store: Arc::new(store),
             blobs,
             notices,

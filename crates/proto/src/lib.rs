@@ -34,8 +34,12 @@ pub mod paths {
     pub const AUDIT_KEY: &str = "/v1/audit/key";
     /// `POST`: a one-time enrolment code for a device token.
     pub const ENROL: &str = "/v1/enrol";
-    /// `POST`: a batch of outbox ops (device token required).
+    /// `POST`: a batch of outbox ops (device token required; [`super::EPOCH_HEADER`] with the
+    /// hub's epoch the desk knows, when it knows one).
     pub const OPS: &str = "/v1/ops";
+    /// `GET` ([`super::DeviceHeads`]): the hub's epoch and what it holds of this device's ops
+    /// and audit records (device token required).
+    pub const HEADS: &str = "/v1/heads";
     /// `/v1/blobs/{sha256}`: `GET` the received offset, `PUT ?offset=N&size=S` a chunk.
     pub const BLOBS: &str = "/v1/blobs";
     /// `GET ?cursor=N`: decisions on this device's cases (device token required).
@@ -87,6 +91,27 @@ pub const MAX_OPS_PER_BATCH: usize = 500;
 /// The header that carries a signed-in clerk's session (from [`LoginAnswer::session`]) on the
 /// requests only a clerk may make (an e-licence lookup).
 pub const CLERK_SESSION_HEADER: &str = "x-onewindow-session";
+
+/// The hub's epoch (the name of its database's history, replaced by a restore from backup):
+/// on every answer of the hub, and on a desk's push with the epoch the desk last knew. A push
+/// naming another epoch is refused with [`ApiErrorCode::EpochChanged`].
+pub const EPOCH_HEADER: &str = "x-onewindow-epoch";
+
+/// `GET /v1/heads`: after a restore, what the hub holds of this device's history; the desk
+/// sends again what it acknowledged after these and pulls its streams from the start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceHeads {
+    pub epoch: String,
+    /// The last op of this device the hub recorded (by the desk's sequence; 0 for none).
+    pub last_device_seq: i64,
+    /// The head of this device's audit chain on the hub (0 for none).
+    pub audit_seq: i64,
+    /// The last change of each pull stream the hub has (`catalog`, `calendar`,
+    /// `queue_config`, `results`): a desk past one saw changes the hub lost, and goes back to
+    /// it, so the hub's new changes, numbered from there, all reach it.
+    #[serde(default)]
+    pub streams: std::collections::BTreeMap<String, i64>,
+}
 
 /// `POST /v1/enrol`: the one-time code an administrator made with `onewindow-hub enrol`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -587,6 +612,9 @@ pub enum ApiErrorCode {
     TooManyRequests,
     /// The op or request names a case of another desk.
     NotYourCase,
+    /// The push names an epoch the hub no longer has: it was restored from a backup. Ask
+    /// `GET /v1/heads` and send again what the hub lacks.
+    EpochChanged,
     /// The audit key cannot be registered (malformed, or another key is registered).
     BadAuditKey,
     /// The desk sits at no window of the queue configuration.
@@ -617,7 +645,7 @@ pub enum ApiErrorCode {
 
 impl ApiErrorCode {
     /// Every code, [`ApiErrorCode::Unknown`] last.
-    pub const ALL: [ApiErrorCode; 39] = [
+    pub const ALL: [ApiErrorCode; 40] = [
         ApiErrorCode::BadRequest,
         ApiErrorCode::BadQuery,
         ApiErrorCode::BadJson,
@@ -655,6 +683,7 @@ impl ApiErrorCode {
         ApiErrorCode::NoClerkSession,
         ApiErrorCode::TooManyRequests,
         ApiErrorCode::NotYourCase,
+        ApiErrorCode::EpochChanged,
         ApiErrorCode::BadAuditKey,
         ApiErrorCode::Unknown,
     ];
@@ -688,6 +717,7 @@ impl ApiErrorCode {
             ApiErrorCode::Internal => "internal",
             ApiErrorCode::NoClerkSession => "no_clerk_session",
             ApiErrorCode::TooManyRequests => "too_many_requests",
+            ApiErrorCode::EpochChanged => "epoch_changed",
             ApiErrorCode::NotYourCase => "not_your_case",
             ApiErrorCode::BadAuditKey => "bad_audit_key",
             ApiErrorCode::QueueNoWindow => "queue_no_window",

@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod migrate;
 pub mod offline_queue;
 pub mod push;
+pub mod rejoin;
 pub mod scans;
 pub mod sign_in;
 
@@ -97,6 +98,11 @@ pub const DESK_MIGRATIONS: &[migrate::Migration] = &[
         version: 15,
         name: "0015_ticket_cases",
         sql: include_str!("../../../migrations/desk/0015_ticket_cases.sql"),
+    },
+    migrate::Migration {
+        version: 16,
+        name: "0016_hub_epoch",
+        sql: include_str!("../../../migrations/desk/0016_hub_epoch.sql"),
     },
 ];
 

@@ -229,6 +229,10 @@ pub struct HubClient {
     pin: Option<String>,
     /// The fingerprint of the certificate the hub last presented.
     seen: Arc<Mutex<Option<String>>>,
+    /// The hub's epoch as its last answer said ([`onewindow_proto::EPOCH_HEADER`]).
+    epoch_seen: Arc<Mutex<Option<String>>>,
+    /// The epoch this desk knows, sent with each push.
+    epoch_known: Option<String>,
 }
 
 /// A client that accepts only the hub certificate `pin` names (no CA is trusted).
@@ -273,7 +277,43 @@ impl HubClient {
             token: None,
             pin,
             seen,
+            epoch_seen: Arc::default(),
+            epoch_known: None,
         }
+    }
+
+    /// The same hub, with pushes naming `epoch` (the hub's epoch this desk knows).
+    pub fn with_epoch(&self, epoch: Option<String>) -> HubClient {
+        HubClient {
+            epoch_known: epoch,
+            ..self.clone()
+        }
+    }
+
+    /// The hub's epoch as its last answer said, if it said one.
+    pub fn seen_epoch(&self) -> Option<String> {
+        self.epoch_seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Keeps the epoch an answer of the hub names.
+    fn note_epoch(&self, resp: &reqwest::Response) {
+        if let Some(epoch) = resp
+            .headers()
+            .get(onewindow_proto::EPOCH_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .filter(|e| !e.is_empty() && e.len() <= 64)
+        {
+            *self.epoch_seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(epoch.to_string());
+        }
+    }
+
+    /// `GET /v1/heads`: the hub's epoch and what it holds of this device's history.
+    pub async fn heads(&self) -> Result<onewindow_proto::DeviceHeads, SyncError> {
+        let url = format!("{}{}", self.base, paths::HEADS);
+        self.send(self.http.get(url), paths::HEADS).await
     }
 
     /// The fingerprint pinned for this hub, if any.
@@ -321,6 +361,7 @@ impl HubClient {
             source: source.without_url(),
         };
         let resp = req.send().await.map_err(unreachable)?;
+        self.note_epoch(&resp);
         let status = resp.status();
         let bytes = resp.bytes().await.map_err(unreachable)?;
         if !status.is_success() {
@@ -439,11 +480,11 @@ impl HubClient {
 
     pub async fn push_ops(&self, ops: &[Op]) -> Result<PushResponse, SyncError> {
         let url = format!("{}{}", self.base, paths::OPS);
-        self.send(
-            self.http.post(url).json(&PushRequest { ops: ops.to_vec() }),
-            paths::OPS,
-        )
-        .await
+        let mut req = self.http.post(url).json(&PushRequest { ops: ops.to_vec() });
+        if let Some(epoch) = &self.epoch_known {
+            req = req.header(onewindow_proto::EPOCH_HEADER, epoch);
+        }
+        self.send(req, paths::OPS).await
     }
 
     pub async fn blob_state(&self, sha: &str) -> Result<BlobState, SyncError> {
@@ -494,6 +535,7 @@ impl HubClient {
             source: source.without_url(),
         };
         let resp = req.send().await.map_err(unreachable)?;
+        self.note_epoch(&resp);
         let status = resp.status();
         let bytes = resp.bytes().await.map_err(unreachable)?;
         if !status.is_success() {

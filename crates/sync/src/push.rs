@@ -117,6 +117,10 @@ pub async fn push_outbox(
     use onewindow_store::push::Answer;
     let mut report = PushReport::default();
     let mut after_seq = 0;
+    // Pushes name the hub's epoch this desk knows; a hub restored from a backup refuses them
+    // until the desk has given back what it lost (once per push).
+    let mut client = follow_epoch(client, store).await?;
+    let mut rejoined = false;
     // Cases with an op still waiting for its files: their later ops wait too, so none of them
     // reaches the hub before the case does.
     let mut held_cases: std::collections::BTreeSet<String> = Default::default();
@@ -167,7 +171,7 @@ pub async fn push_outbox(
         for sha in &needed {
             match blobs.blob_path(sha) {
                 Some(path) if path.exists() => {
-                    match upload_blob(client, sha, blobs, throttle).await {
+                    match upload_blob(&client, sha, blobs, throttle).await {
                         Ok(sent) => {
                             if sent > 0 {
                                 report.blobs_uploaded += 1;
@@ -196,7 +200,20 @@ pub async fn push_outbox(
                 }
             }
         }
-        let answer = client.push_ops(&batch).await?;
+        let answer = match client.push_ops(&batch).await {
+            Err(SyncError::Hub {
+                code: ApiErrorCode::EpochChanged,
+                ..
+            }) if !rejoined => {
+                rejoin(&client, store).await?;
+                rejoined = true;
+                client = follow_epoch(&client, store).await?;
+                after_seq = 0;
+                held_cases.clear();
+                continue;
+            }
+            answer => answer?,
+        };
         // The hub has committed; the desk has not yet recorded the answers.
         failpoint("push.after_hub_commit");
         let mut answers = Vec::new();
@@ -230,6 +247,43 @@ pub async fn push_outbox(
         // Ops still waiting stay pending for the next round; go on past them.
         after_seq = last;
     }
+}
+
+/// The client to push with, naming the hub's epoch this desk knows. The epoch the hub's last
+/// answer named is kept the first time; when it differs from the one kept, the hub was
+/// restored from a backup and [`rejoin`] runs first.
+pub async fn follow_epoch(
+    client: &HubClient,
+    store: &Arc<Mutex<Store>>,
+) -> Result<HubClient, SyncError> {
+    let known = blocking(store, |s| s.hub_epoch()).await?;
+    match (known, client.seen_epoch()) {
+        (Some(known), Some(seen)) if known != seen => {
+            rejoin(client, store).await?;
+        }
+        (None, Some(seen)) => blocking(store, move |s| s.set_hub_epoch(&seen)).await?,
+        _ => {}
+    }
+    let known = blocking(store, |s| s.hub_epoch()).await?;
+    Ok(client.with_epoch(known))
+}
+
+/// The hub was restored from a backup: asks what it holds of this desk's history, and makes
+/// what it lacks go again (`Store::rejoin_restored_hub`).
+pub async fn rejoin(
+    client: &HubClient,
+    store: &Arc<Mutex<Store>>,
+) -> Result<onewindow_store::rejoin::Rejoined, SyncError> {
+    let heads = client.heads().await?;
+    let (epoch, last_seq) = (heads.epoch.clone(), heads.last_device_seq);
+    let rejoined = blocking(store, move |s| s.rejoin_restored_hub(&heads)).await?;
+    tracing::warn!(
+        epoch = %epoch,
+        hub_last_seq = last_seq,
+        ops_to_resend = rejoined.ops_to_resend,
+        "the hub was restored from a backup: the acknowledged ops it lacks go again"
+    );
+    Ok(rejoined)
 }
 
 /// Sends the audit records the hub does not have yet, in batches, each acknowledged before
