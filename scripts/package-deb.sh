@@ -49,7 +49,7 @@ finish() {
   local shlibs
   mkdir -p "$work/shlibs/debian"
   printf 'Source: onewindow\n\nPackage: %s\nArchitecture: amd64\n' "$pkg" > "$work/shlibs/debian/control"
-  shlibs="$(cd "$work/shlibs" && dpkg-shlibdeps -O "$dir/usr/bin/$pkg" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')"
+  shlibs="$(cd "$work/shlibs" && dpkg-shlibdeps -O "$dir/usr/bin/$pkg" | sed -n 's/^shlibs:Depends=//p')"
   [ -n "$shlibs" ] || { echo "error: dpkg-shlibdeps found no dependencies for $pkg" >&2; exit 1; }
   local size
   size="$(du -sk --exclude=DEBIAN "$dir" | cut -f1)"

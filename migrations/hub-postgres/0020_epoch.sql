@@ -7,5 +7,8 @@ CREATE TABLE hub_epoch (
     id            BIGINT PRIMARY KEY CHECK (id = 1),
     epoch         TEXT NOT NULL,
     started_at    TEXT NOT NULL,
-    restored_from TEXT
+    restored_from TEXT,
+    -- Each pull stream's last change when the restore was made (JSON object): desks that had
+    -- followed a stream further go back to it.
+    restored_heads TEXT
 );

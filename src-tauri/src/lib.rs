@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 #[cfg(target_os = "linux")]
 mod caret;
+mod fatal;
 mod window_place;
 
 use std::path::PathBuf;
@@ -574,39 +575,37 @@ struct LogGuard(#[allow(dead_code)] Option<logs::Guard>);
 pub fn run() {
     let options = match LaunchOptions::parse(std::env::args().skip(1), |k| std::env::var(k).ok()) {
         Ok(o) => o,
-        Err(e) => {
-            eprintln!("onewindow-desk: {e}");
-            std::process::exit(2);
-        }
+        Err(e) => fatal::exit(&e, 2),
     };
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
             let default_data = app.path().app_data_dir()?;
-            let config = options.clone().resolve(&default_data);
-            // One desk process per data folder: a second launch raises the first and leaves.
-            let instance = match instance::claim(&config.data_dir) {
+            // One desk process per data folder: a second launch raises the first and leaves,
+            // before it reads or writes anything of the folder (settings.json included).
+            let data_dir = options
+                .data_dir
+                .clone()
+                .unwrap_or_else(|| default_data.clone());
+            let instance = match instance::claim(&data_dir) {
                 Ok(Claim::First(i)) => i,
-                Ok(Claim::Running { raised }) => {
+                Ok(Claim::Running { raised: true }) => {
                     eprintln!(
-                        "onewindow-desk: 一窗已在运行（{}），{}",
-                        config.data_dir.display(),
-                        if raised {
-                            "已切换到其窗口"
-                        } else {
-                            "但其窗口未应答"
-                        }
+                        "onewindow-desk: 一窗已在运行（{}），已切换到其窗口",
+                        data_dir.display()
                     );
-                    std::process::exit(if raised { 0 } else { 3 });
+                    std::process::exit(0);
                 }
-                Err(e) => {
-                    eprintln!(
-                        "onewindow-desk: 无法使用数据目录 {}：{e}",
-                        config.data_dir.display()
-                    );
-                    std::process::exit(1);
-                }
+                Ok(Claim::Running { raised: false }) => fatal::exit(
+                    &format!(
+                        "一窗已在运行（{}），但其窗口没有应答；请稍候再试，或重新登录电脑",
+                        data_dir.display()
+                    ),
+                    3,
+                ),
+                Err(e) => fatal::exit(&format!("无法使用数据目录 {}：{e}", data_dir.display()), 1),
             };
+            let config = options.clone().resolve(&default_data);
             let log_dir = if options.data_dir.is_some() {
                 config.data_dir.join("logs")
             } else {

@@ -76,7 +76,7 @@ fn the_installed_hub_serves_from_its_config_and_the_installed_desk_shows_the_cat
     );
 
     // The unit's command, as its user.
-    let hub = Guard(
+    let mut hub = Guard(
         as_hub_user(&["serve", "--config", CONFIG])
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -90,6 +90,12 @@ fn the_installed_hub_serves_from_its_config_and_the_installed_desk_shows_the_cat
             .send()
             .is_ok_and(|r| r.status().is_success())
     });
+    // This process answers (not a service systemd started from the package on a machine
+    // where it runs as PID 1): it is still running.
+    assert!(
+        matches!(hub.0.try_wait(), Ok(None)),
+        "the installed hub exited: is 127.0.0.1:8470 taken (by the onewindow-hub service)?"
+    );
     // It runs as the package's user, on the data folder its config names.
     assert!(
         hub_processes_of(uid) > 0,

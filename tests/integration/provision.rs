@@ -183,24 +183,8 @@ async fn a_centres_windows_are_provisioned_at_once_and_desks_enrol_with_no_typin
     expected.sort();
     assert_eq!(scanned_codes(&sheet), expected);
 
-    // The same windows again: refused as a whole, and nothing of the run is kept (window 4,
-    // new in it, is still free afterwards).
-    let again = provision(&[
-        "--data",
-        data_s,
-        "--centre",
-        "MAIN",
-        "--windows",
-        "3-4",
-        "--out",
-        out_s,
-        "--hub-url",
-        &hub_url,
-    ]);
-    assert_eq!(again.status.code(), Some(2));
-    assert!(said(&again).contains("MAIN-03"), "{}", said(&again));
-    assert!(!out.join("MAIN-04.onewindow-provision.json").exists());
-    let four = provision(&[
+    // Files already in the folder are never overwritten (the run stops before any code).
+    let over = provision(&[
         "--data",
         data_s,
         "--centre",
@@ -209,6 +193,39 @@ async fn a_centres_windows_are_provisioned_at_once_and_desks_enrol_with_no_typin
         "4",
         "--out",
         out_s,
+        "--hub-url",
+        &hub_url,
+    ]);
+    assert_eq!(over.status.code(), Some(2));
+    assert!(said(&over).contains("已存在"), "{}", said(&over));
+    // The same windows again: refused as a whole, and nothing of the run is kept (window 4,
+    // new in it, is still free afterwards).
+    let out2 = tmp.path().join("provision-2");
+    let out2_s = out2.to_str().unwrap();
+    let again = provision(&[
+        "--data",
+        data_s,
+        "--centre",
+        "MAIN",
+        "--windows",
+        "3-4",
+        "--out",
+        out2_s,
+        "--hub-url",
+        &hub_url,
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(said(&again).contains("MAIN-03"), "{}", said(&again));
+    assert!(!out2.join("MAIN-04.onewindow-provision.json").exists());
+    let four = provision(&[
+        "--data",
+        data_s,
+        "--centre",
+        "MAIN",
+        "--windows",
+        "4",
+        "--out",
+        out2_s,
         "--hub-url",
         &hub_url,
     ]);

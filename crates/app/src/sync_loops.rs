@@ -238,15 +238,29 @@ impl SyncLoops {
             .session
             .device_client()
             .unwrap_or_else(|| self.session.client());
-        let result = async {
+        let pulls = || async {
+            // A hub restored from a backup gives back first what it lost, so no cursor is
+            // recorded past what the restored hub numbers anew.
+            if client.has_token() {
+                onewindow_sync::follow_epoch(&client, &store).await?;
+            }
             onewindow_sync::pull_calendar(&client, &store).await?;
             onewindow_sync::pull_queue_config(&client, &store).await?;
             let report = onewindow_sync::pull_catalog(&client, &store).await?;
             // The centre's list comes with the catalog.
             let scope_changed = onewindow_sync::pull_centre_scope(&client, &store).await?;
             Ok::<_, SyncError>((report, scope_changed))
-        }
-        .await;
+        };
+        let result = match pulls().await {
+            // A cursor past the hub's log: the first answer of a restored hub, whose epoch it
+            // named; the retry follows it.
+            Err(e)
+                if e.code() == onewindow_sync::SyncCode::HubCursorAhead && client.has_token() =>
+            {
+                pulls().await
+            }
+            result => result,
+        };
         self.syncing.store(false, Ordering::SeqCst);
         match result {
             Ok((report, scope_changed)) => {
@@ -547,6 +561,7 @@ impl SyncLoops {
         store: &std::sync::Arc<std::sync::Mutex<onewindow_store::Store>>,
         wait: u32,
     ) -> Result<usize, SyncError> {
+        onewindow_sync::follow_epoch(client, store).await?;
         let moved = onewindow_sync::pull_results_waiting(client, store, wait).await?;
         if moved > 0 {
             tracing::info!(steps = moved, "back-office results applied");

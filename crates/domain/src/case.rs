@@ -356,14 +356,17 @@ mod tests {
     }
 }
 
-/// Whether `number` is a case number of the desk `desk_code`: case numbers begin with the desk
-/// code and a dash (`W01-20261127-0001`), so `W1` never claims `W10`'s cases.
+/// Whether `number` is a case number of the desk `desk_code`: the desk code, a dash and
+/// exactly `YYYYMMDD-NNNN` (`W01-20261127-0001`), so `W1` never claims `W10`'s cases and,
+/// desk codes holding dashes (`XZ-01`), `XZ` never claims `XZ-01`'s.
 pub fn is_case_number_of(number: &str, desk_code: &str) -> bool {
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
     !desk_code.is_empty()
         && number
             .strip_prefix(desk_code)
             .and_then(|rest| rest.strip_prefix('-'))
-            .is_some_and(|rest| !rest.is_empty())
+            .and_then(|rest| rest.split_once('-'))
+            .is_some_and(|(day, seq)| digits(day, 8) && digits(seq, 4))
 }
 
 #[cfg(test)]
@@ -378,5 +381,11 @@ mod number_tests {
         assert!(!is_case_number_of("W01", "W01"));
         assert!(!is_case_number_of("W01-", "W01"));
         assert!(!is_case_number_of("-20261127-0001", ""));
+        // Desk codes with dashes: the rest must be exactly a day and a sequence.
+        assert!(is_case_number_of("XZ-01-20261127-0001", "XZ-01"));
+        assert!(!is_case_number_of("XZ-01-20261127-0001", "XZ"));
+        assert!(!is_case_number_of("XZ-01-01-20261127-0001", "XZ-01"));
+        assert!(!is_case_number_of("W01-2026112-0001", "W01"));
+        assert!(!is_case_number_of("W01-20261127-001", "W01"));
     }
 }

@@ -98,8 +98,8 @@ impl Provision {
 }
 
 /// Whether `code` is a desk code: 1–16 ASCII letters, digits and inner dashes (`W01`,
-/// `XZ-01`). Case numbers begin with it and a dash, which [`crate::case::is_case_number_of`]
-/// reads from the left, so inner dashes are unambiguous.
+/// `XZ-01`). Case numbers are the code, a dash and exactly `YYYYMMDD-NNNN`, which
+/// [`crate::case::is_case_number_of`] checks whole, so `XZ` never claims `XZ-01`'s cases.
 pub fn is_desk_code(code: &str) -> bool {
     !code.is_empty()
         && code.len() <= 16

@@ -42,17 +42,46 @@ impl HubStore {
     }
 
     /// Starts a new epoch: the database was restored from the backup made at `backup_made`.
+    /// Each stream's head now (the backup's) is kept with it: what desks are told to go back
+    /// to, however far the hub has numbered on by the time they ask.
     pub fn begin_epoch(&mut self, backup_made: &str, now: DateTime<Utc>) -> Result<String> {
         let epoch = new_epoch();
+        let heads: std::collections::BTreeMap<String, i64> =
+            self.stream_heads()?.into_iter().collect();
+        let heads = serde_json::to_string(&heads).expect("heads serialise");
         let tx = self.conn.transaction()?;
         tx.execute(
-            "INSERT INTO hub_epoch (id, epoch, started_at, restored_from) VALUES (1, ?1, ?2, ?3)
+            "INSERT INTO hub_epoch (id, epoch, started_at, restored_from, restored_heads)
+             VALUES (1, ?1, ?2, ?3, ?4)
              ON CONFLICT (id) DO UPDATE SET epoch = excluded.epoch,
-               started_at = excluded.started_at, restored_from = excluded.restored_from",
-            crate::db::params![epoch, ts(now), backup_made],
+               started_at = excluded.started_at, restored_from = excluded.restored_from,
+               restored_heads = excluded.restored_heads",
+            crate::db::params![epoch, ts(now), backup_made, heads],
         )?;
         tx.commit()?;
         Ok(epoch)
+    }
+
+    /// When this database was restored, the backup's time and its streams' heads then (none
+    /// for a database never restored).
+    pub fn restored(&self) -> Result<Option<(String, std::collections::BTreeMap<String, i64>)>> {
+        let row: Option<(Option<String>, Option<String>)> = self
+            .conn
+            .query_row(
+                "SELECT restored_from, restored_heads FROM hub_epoch WHERE id = 1",
+                (),
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(match row {
+            Some((Some(from), heads)) => Some((
+                from,
+                heads
+                    .and_then(|h| serde_json::from_str(&h).ok())
+                    .unwrap_or_default(),
+            )),
+            _ => None,
+        })
     }
 
     /// The last change of each pull stream (the names the desks keep their cursors under).

@@ -13,13 +13,13 @@
 //! the hub is.
 
 use std::io::{Read, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::cli::{database, init_logging, open};
+use crate::cli::{database, init_logging};
 use crate::clock::Clock;
 
 const MANIFEST: &str = "onewindow-backup.json";
@@ -113,11 +113,40 @@ pub fn restore(args: RestoreArgs) -> ExitCode {
     finish(run_restore(&args), "restore")
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A reader that hashes what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hash: Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// Whether `name` (an archive entry's path, `/`-separated) is one a backup holds: the
+/// manifest, `hub.db`, or a file under `blobs/` whose every part is plain (letters, digits,
+/// `.`, `-`, `_`; no `..`, no backslash, nothing hidden).
+fn expected_entry(name: &str) -> bool {
+    let plain = |part: &str| {
+        !part.is_empty()
+            && !part.starts_with('.')
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
+    };
+    name == MANIFEST
+        || name == "hub.db"
+        || name
+            .strip_prefix("blobs/")
+            .is_some_and(|rest| rest.split('/').all(plain))
 }
 
 /// Every file under `root` (but the uploads in progress), as paths relative to it, sorted.
@@ -132,7 +161,8 @@ fn blob_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
             let entry = entry?;
             let path = entry.path();
             let rel = path.strip_prefix(root).expect("under root").to_path_buf();
-            if rel == Path::new(PARTIAL) {
+            // Uploads in progress, and files being sealed (`.NAME.sealing`, renamed when whole).
+            if rel == Path::new(PARTIAL) || entry.file_name().to_string_lossy().starts_with('.') {
                 continue;
             }
             if entry.file_type()?.is_dir() {
@@ -146,16 +176,39 @@ fn blob_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn append(
-    tar: &mut tar::Builder<std::io::BufWriter<std::fs::File>>,
-    name: &str,
-    bytes: &[u8],
-) -> std::io::Result<()> {
+type Archive = tar::Builder<std::io::BufWriter<std::fs::File>>;
+
+fn append(tar: &mut Archive, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     let mut header = tar::Header::new_gnu();
     header.set_size(bytes.len() as u64);
     header.set_mode(0o600);
     header.set_cksum();
     tar.append_data(&mut header, name, bytes)
+}
+
+/// Streams the file at `path` into the archive as `name`; its entry for the manifest, or
+/// none when the file went away meanwhile (a blob replaced by its sealed copy).
+fn append_file(tar: &mut Archive, name: &str, path: &Path) -> std::io::Result<Option<FileEntry>> {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let size = file.metadata()?.len();
+    let mut header = tar::Header::new_gnu();
+    header.set_size(size);
+    header.set_mode(0o600);
+    header.set_cksum();
+    let mut reader = Hashing {
+        inner: file.take(size),
+        hash: Sha256::new(),
+    };
+    tar.append_data(&mut header, name, &mut reader)?;
+    Ok(Some(FileEntry {
+        path: name.into(),
+        size,
+        sha256: hex(&reader.hash.finalize()),
+    }))
 }
 
 fn run_backup(args: &BackupArgs) -> Result<(), Failed> {
@@ -166,7 +219,18 @@ fn run_backup(args: &BackupArgs) -> Result<(), Failed> {
         )));
     }
     let postgres = database().is_some();
-    let mut store = open(&args.data).map_err(|code| (code, String::new()))?;
+    if !postgres && !args.data.join("hub.db").exists() {
+        return Err(bad(format!(
+            "{} 中没有 hub.db：请给出中心的数据目录（--data）",
+            args.data.display()
+        )));
+    }
+    let mut store = onewindow_hub_store::store::HubStore::connect(
+        &args.data,
+        args.key_file.as_deref(),
+        database(),
+    )
+    .map_err(|e| failed(format!("无法打开中心数据库：{e}")))?;
     let epoch = store
         .epoch(Clock::system().now())
         .map_err(|e| failed(format!("无法读取中心数据库：{e}")))?;
@@ -174,7 +238,13 @@ fn run_backup(args: &BackupArgs) -> Result<(), Failed> {
     let made_at = Clock::system().now().to_rfc3339();
     let partial = args.out.with_extension("partial");
     let result = (|| -> Result<Manifest, Failed> {
-        let file = std::fs::File::create(&partial)
+        // Only its owner reads it: it is encrypted, but nobody else needs it.
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options
+            .open(&partial)
             .map_err(|e| bad(format!("无法写入 {}：{e}", partial.display())))?;
         let io = |e: std::io::Error| failed(format!("写入备份 {} 失败：{e}", partial.display()));
         let mut tar = tar::Builder::new(std::io::BufWriter::new(file));
@@ -197,13 +267,10 @@ fn run_backup(args: &BackupArgs) -> Result<(), Failed> {
                 &copy,
             )
             .map_err(|e| failed(format!("无法复制 hub.db：{e}")))?;
-            let bytes = std::fs::read(&copy).map_err(io)?;
-            append(&mut tar, "hub.db", &bytes).map_err(io)?;
-            files.push(FileEntry {
-                path: "hub.db".into(),
-                size: bytes.len() as u64,
-                sha256: sha256_hex(&bytes),
-            });
+            let entry = append_file(&mut tar, "hub.db", &copy)
+                .map_err(io)?
+                .ok_or_else(|| failed("the copy of hub.db went away".into()))?;
+            files.push(entry);
         }
         // The blobs the copy names were sealed before their rows were written, and are never
         // changed: taken after the copy, every one it names is here (and maybe a few newer).
@@ -212,14 +279,16 @@ fn run_backup(args: &BackupArgs) -> Result<(), Failed> {
             .clone()
             .unwrap_or_else(|| args.data.join("blobs"));
         for rel in blob_files(&root).map_err(io)? {
-            let bytes = std::fs::read(root.join(&rel)).map_err(io)?;
-            let name = format!("blobs/{}", rel.to_string_lossy().replace('\\', "/"));
-            append(&mut tar, &name, &bytes).map_err(io)?;
-            files.push(FileEntry {
-                path: name,
-                size: bytes.len() as u64,
-                sha256: sha256_hex(&bytes),
-            });
+            let name = format!(
+                "blobs/{}",
+                rel.components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            );
+            if let Some(entry) = append_file(&mut tar, &name, &root.join(&rel)).map_err(io)? {
+                files.push(entry);
+            }
         }
         let manifest = Manifest {
             format: FORMAT.into(),
@@ -262,11 +331,6 @@ fn run_backup(args: &BackupArgs) -> Result<(), Failed> {
         "备份内不含密钥（keys/hub.key、audit-key、tls/）：它们只需保存一次，与备份分开存放；恢复时用 restore --keys 目录 交还。"
     );
     Ok(())
-}
-
-/// Whether `path` (from the archive) is a plain relative path that stays inside the folder.
-fn safe(path: &Path) -> bool {
-    !path.as_os_str().is_empty() && path.components().all(|c| matches!(c, Component::Normal(_)))
 }
 
 /// Copies the keys found in `from` (laid out as a data folder) into `data`, each the hub's
@@ -335,26 +399,30 @@ fn run_restore(args: &RestoreArgs) -> Result<(), Failed> {
     let mut sums = std::collections::BTreeMap::new();
     for entry in tar.entries().map_err(|e| not_a_backup(e.to_string()))? {
         let mut entry = entry.map_err(|e| not_a_backup(e.to_string()))?;
-        let path = entry
-            .path()
-            .map_err(|e| not_a_backup(e.to_string()))?
-            .to_path_buf();
-        if !entry.header().entry_type().is_file() || !safe(&path) {
-            return Err(not_a_backup(format!("unexpected entry {}", path.display())));
+        // Only the names a backup holds, taken as they are written (`/`-separated, plain
+        // parts): nothing can land outside the staging folder.
+        let name = String::from_utf8(entry.path_bytes().into_owned())
+            .map_err(|_| not_a_backup("an entry name that is not UTF-8".into()))?;
+        if !entry.header().entry_type().is_file()
+            || !expected_entry(&name)
+            || sums.contains_key(&name)
+        {
+            return Err(not_a_backup(format!("unexpected entry {name:?}")));
         }
-        let mut bytes = Vec::with_capacity(entry.size() as usize);
-        entry
-            .read_to_end(&mut bytes)
-            .map_err(|e| not_a_backup(e.to_string()))?;
-        let dst = staging.path().join(&path);
+        let dst = name
+            .split('/')
+            .fold(staging.path().to_path_buf(), |p, part| p.join(part));
         if let Some(parent) = dst.parent() {
             std::fs::create_dir_all(parent).map_err(|e| failed(e.to_string()))?;
         }
-        std::fs::write(&dst, &bytes).map_err(|e| failed(e.to_string()))?;
-        sums.insert(
-            path.to_string_lossy().replace('\\', "/"),
-            (bytes.len() as u64, sha256_hex(&bytes)),
-        );
+        let mut out = std::fs::File::create(&dst).map_err(|e| failed(e.to_string()))?;
+        let mut reader = Hashing {
+            inner: &mut entry,
+            hash: Sha256::new(),
+        };
+        let size = std::io::copy(&mut reader, &mut out).map_err(|e| not_a_backup(e.to_string()))?;
+        out.sync_all().map_err(|e| failed(e.to_string()))?;
+        sums.insert(name, (size, hex(&reader.hash.finalize())));
     }
     let manifest: Manifest = std::fs::read(staging.path().join(MANIFEST))
         .map_err(|_| not_a_backup(format!("no {MANIFEST}")))
@@ -390,51 +458,31 @@ fn run_restore(args: &RestoreArgs) -> Result<(), Failed> {
         Some(from) => copy_keys(from, data)?,
         None => 0,
     };
-    if !postgres {
-        std::fs::rename(staging.path().join("hub.db"), data.join("hub.db"))
-            .map_err(|e| failed(format!("{}：{e}", data.join("hub.db").display())))?;
+    // The key must open the copy (migrations bring an older backup up to date), and the new
+    // epoch is written into it while it is still aside: a hub.db in place always has it.
+    let key_file = onewindow_hub_store::store_keys::key_file(data, args.key_file.as_deref());
+    if !key_file.exists() {
+        return Err(bad(format!(
+            "恢复中止：没有数据库密钥 {}；请用 --keys 给出原数据目录（或保存密钥的目录），或 --key-file 给出 hub.key",
+            key_file.display()
+        )));
     }
-    // The key must open the copy (and migrations bring an older backup up to date); a wrong
-    // key leaves nothing behind.
-    let key_check = onewindow_hub_store::store_backup::read_db_key(data, args.key_file.as_deref())
-        .and_then(|_| {
-            onewindow_hub_store::store::HubStore::connect(
-                data,
-                args.key_file.as_deref(),
-                database(),
-            )
-        });
-    let mut store = match key_check {
-        Ok(s) => s,
-        Err(e) => {
-            if !postgres {
-                let _ = std::fs::remove_file(data.join("hub.db"));
-            }
-            return Err(bad(format!(
-                "恢复中止：密钥打不开备份的数据库（{e}）；请用 --keys 给出原数据目录的密钥，或 --key-file 给出 hub.key"
-            )));
-        }
+    let db_dir = if postgres {
+        data.as_path()
+    } else {
+        staging.path()
     };
-    let blobs_staged = staging.path().join("blobs");
-    let mut placed = 0;
-    for f in manifest
-        .files
-        .iter()
-        .filter(|f| f.path.starts_with("blobs/"))
-    {
-        let rel = Path::new(&f.path)
-            .strip_prefix("blobs")
-            .expect("a blob path");
-        let dst = blob_root.join(rel);
-        if let Some(parent) = dst.parent() {
-            onewindow_hub_store::store_keys::private_dir(parent)
-                .map_err(|e| failed(e.to_string()))?;
-        }
-        std::fs::rename(blobs_staged.join(rel), &dst)
-            .or_else(|_| std::fs::copy(blobs_staged.join(rel), &dst).map(|_| ()))
-            .map_err(|e| failed(format!("{}：{e}", dst.display())))?;
-        placed += 1;
+    // The store aside signs its audit record with the hub's audit key, as it will in place.
+    if !postgres && data.join("audit-key").exists() {
+        std::fs::copy(data.join("audit-key"), staging.path().join("audit-key"))
+            .map_err(|e| failed(format!("audit-key：{e}")))?;
     }
+    let mut store = onewindow_hub_store::store::HubStore::connect(db_dir, Some(&key_file), database())
+        .map_err(|e| {
+            bad(format!(
+                "恢复中止：密钥打不开备份的数据库（{e}）；请用 --keys 给出原数据目录的密钥，或 --key-file 给出 hub.key"
+            ))
+        })?;
     let now = Clock::system().now();
     let epoch = store
         .begin_epoch(&manifest.made_at, now)
@@ -449,6 +497,51 @@ fn run_restore(args: &RestoreArgs) -> Result<(), Failed> {
     ) {
         tracing::warn!(error = %e, "the restore is not in the hub's audit chain");
     }
+    drop(store);
+
+    // The files, then hub.db last: a restore cut short leaves no hub.db, and takes back the
+    // files it had placed, so it can simply run again.
+    let mut placed: Vec<PathBuf> = Vec::new();
+    let placing = (|| -> Result<(), Failed> {
+        for f in manifest
+            .files
+            .iter()
+            .filter(|f| f.path.starts_with("blobs/"))
+        {
+            let parts = f.path.split('/').skip(1);
+            let (from, dst) = parts.fold(
+                (staging.path().join("blobs"), blob_root.clone()),
+                |(a, b), part| (a.join(part), b.join(part)),
+            );
+            if let Some(parent) = dst.parent() {
+                onewindow_hub_store::store_keys::private_dir(parent)
+                    .map_err(|e| failed(e.to_string()))?;
+            }
+            std::fs::rename(&from, &dst)
+                .or_else(|_| std::fs::copy(&from, &dst).map(|_| ()))
+                .map_err(|e| failed(format!("{}：{e}", dst.display())))?;
+            placed.push(dst);
+        }
+        if !postgres {
+            // A write-ahead log left by the epoch's write goes with it (none after a clean
+            // close), before the database itself.
+            let wal = staging.path().join("hub.db-wal");
+            if wal.exists() {
+                std::fs::rename(&wal, data.join("hub.db-wal"))
+                    .map_err(|e| failed(format!("{}：{e}", wal.display())))?;
+            }
+            std::fs::rename(staging.path().join("hub.db"), data.join("hub.db"))
+                .map_err(|e| failed(format!("{}：{e}", data.join("hub.db").display())))?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = placing {
+        for p in &placed {
+            let _ = std::fs::remove_file(p);
+        }
+        return Err(e);
+    }
+    let placed = placed.len();
     tracing::info!(from = %args.from.display(), made_at = %manifest.made_at, blobs = placed, keys = copied, epoch = %epoch, "restored");
     println!(
         "已从 {}（备份于 {}）恢复{}和 {placed} 个文件；新纪元 {epoch}：各窗口下次同步时会补发中心缺少的记录。",
@@ -457,4 +550,29 @@ fn run_restore(args: &RestoreArgs) -> Result<(), Failed> {
         if postgres { "" } else { " hub.db" }
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::expected_entry;
+
+    #[test]
+    fn a_restore_takes_only_the_names_a_backup_holds() {
+        for ok in ["hub.db", "onewindow-backup.json", "blobs/ab/abcdef0123", "blobs/x.sealed"] {
+            assert!(expected_entry(ok), "{ok}");
+        }
+        for bad in [
+            "blobs/../keys/hub.key",
+            "blobs\\..\\..\\etc\\ssl\\x",
+            "blobs/ab/.x.sealing",
+            "/etc/passwd",
+            "blobs/",
+            "blobs//x",
+            "keys/hub.key",
+            "audit-key",
+            "hub.db/x",
+        ] {
+            assert!(!expected_entry(bad), "{bad}");
+        }
+    }
 }

@@ -85,6 +85,12 @@ fn run(args: &ProvisionArgs) -> Result<(), Failed> {
     };
     let font = CjkFont::find().map_err(|e| (ExitCode::from(1), e.message_zh()))?;
 
+    if crate::cli::database().is_none() && !args.data.join("hub.db").exists() {
+        return Err(bad(format!(
+            "{} 中没有 hub.db：请给出中心的数据目录（--data）",
+            args.data.display()
+        )));
+    }
     let mut store = open(&args.data).map_err(|code| (code, String::new()))?;
     let centre = store
         .resolve_centre(Some(&args.centre))
@@ -108,14 +114,30 @@ fn run(args: &ProvisionArgs) -> Result<(), Failed> {
         .map_err(bad)?;
 
     // The folder must take the files before any code is made: a code whose file was never
-    // written would hold its desk code until replaced by hand.
-    std::fs::create_dir_all(&args.out)
+    // written would hold its desk code until replaced by hand. A new folder is the caller's
+    // alone; files already there are never overwritten (nor followed, if links).
+    if !args.out.exists() {
+        onewindow_hub_store::store_keys::private_dir(&args.out)
+            .map_err(|e| bad(format!("无法创建输出目录 {}：{e}", args.out.display())))?;
+    }
+    let mut outputs: Vec<PathBuf> = desks
+        .iter()
+        .map(|(_, code, _)| desk_file(&args.out, code))
+        .collect();
+    outputs.push(args.out.join(SHEET_FILE));
+    if let Some(there) = outputs.iter().find(|p| p.symlink_metadata().is_ok()) {
+        return Err(bad(format!(
+            "{} 已存在：不覆盖，请换一个输出目录",
+            there.display()
+        )));
+    }
+    let probe = args.out.join(".provision-probe");
+    write_private(&probe, b"")
         .and_then(|()| {
-            let probe = args.out.join(".provision-probe");
-            std::fs::write(&probe, b"")?;
             std::fs::remove_file(&probe)
+                .map_err(|e| bad(format!("无法写入输出目录 {}：{e}", args.out.display())))
         })
-        .map_err(|e| bad(format!("无法写入输出目录 {}：{e}", args.out.display())))?;
+        .map_err(|(_, m)| bad(m))?;
 
     let asked: Vec<(&str, Option<&str>)> = desks
         .iter()
@@ -195,9 +217,13 @@ fn hub_url(args: &ProvisionArgs) -> Result<url::Url, Failed> {
                 Some(f) => HubConfig::read(f).map_err(bad)?.public_url,
                 None => None,
             };
-            from_file.ok_or_else(|| {
+            let url = from_file.ok_or_else(|| {
                 bad("请用 --hub-url 给出窗口电脑访问中心的地址（如 https://hub.example:8470），或在配置文件中写 public_url".into())
-            })?
+            })?;
+            println!(
+                "中心地址取自配置文件的 public_url：{url}（窗口电脑须能直接访问中心本身；若它是另有证书的反向代理，请用 --hub-url 给出中心的地址）"
+            );
+            url
         }
     };
     let u = url::Url::parse(given.trim())
@@ -224,7 +250,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failed> {
     #[cfg(unix)]
     use std::os::unix::fs::OpenOptionsExt;
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     options.mode(0o600);
     options

@@ -432,14 +432,22 @@ async fn heads(
     headers: HeaderMap,
 ) -> Result<Json<onewindow_proto::DeviceHeads>, HttpError> {
     let device = device(&state, &headers).await?;
-    let (heads, streams) = state
-        .with_store(move |s| Ok((s.device_heads(&device)?, s.stream_heads()?)))
+    // The streams as the restore left them (not as far as the hub has numbered since), so a
+    // desk that had followed one further gets every change made after the restore.
+    let (heads, restored, now) = state
+        .with_store(move |s| Ok((s.device_heads(&device)?, s.restored()?, s.stream_heads()?)))
         .await?;
+    let (restored_from, streams) = match restored {
+        Some((from, heads)) if !heads.is_empty() => (Some(from), heads),
+        Some((from, _)) => (Some(from), now.into_iter().collect()),
+        None => (None, now.into_iter().collect()),
+    };
     Ok(Json(onewindow_proto::DeviceHeads {
         epoch: state.epoch.to_string(),
         last_device_seq: heads.last_device_seq,
         audit_seq: heads.audit_seq,
-        streams: streams.into_iter().collect(),
+        streams,
+        restored_from,
     }))
 }
 

@@ -111,6 +111,11 @@ pub struct DeviceHeads {
     /// it, so the hub's new changes, numbered from there, all reach it.
     #[serde(default)]
     pub streams: std::collections::BTreeMap<String, i64>,
+    /// When the backup the hub was restored from was made (RFC 3339): ops acknowledged since
+    /// (and a day before, for clocks that differ) go again even when their sequence is below
+    /// `last_device_seq` (an op that waited for its scan is applied after later ones).
+    #[serde(default)]
+    pub restored_from: Option<String>,
 }
 
 /// `POST /v1/enrol`: the one-time code an administrator made with `onewindow-hub enrol`.

@@ -13,7 +13,9 @@ pub use pull::{
     pull_catalog_buffered, pull_centre_scope, pull_queue_config, pull_results,
     pull_results_waiting,
 };
-pub use push::{BATCH_BLOB_BYTES, PushReport, push_audit, push_outbox, upload_blob};
+pub use push::{
+    BATCH_BLOB_BYTES, PushReport, follow_epoch, push_audit, push_outbox, rejoin, upload_blob,
+};
 
 use onewindow_intake::IntakeConfig;
 use onewindow_proto::{
