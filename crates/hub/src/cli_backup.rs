@@ -558,7 +558,12 @@ mod tests {
 
     #[test]
     fn a_restore_takes_only_the_names_a_backup_holds() {
-        for ok in ["hub.db", "onewindow-backup.json", "blobs/ab/abcdef0123", "blobs/x.sealed"] {
+        for ok in [
+            "hub.db",
+            "onewindow-backup.json",
+            "blobs/ab/abcdef0123",
+            "blobs/x.sealed",
+        ] {
             assert!(expected_entry(ok), "{ok}");
         }
         for bad in [
