@@ -21,6 +21,8 @@ if [ "$mode" = test ] || [ "$mode" = bench ]; then
   pkgs+=(postgresql)
   # The packages' checks (scripts/test-packages.sh): lintian, systemd-analyze.
   pkgs+=(lintian systemd)
+  # publish-desk signs the desks' APT repository with gpg.
+  pkgs+=(gnupg)
   # provision's sheet: its QR codes read back as a scanner would (zbarimg).
   pkgs+=(zbar-tools)
 fi

@@ -41,6 +41,14 @@ echo "==> the installed hub and desk"
 ONEWINDOW_INSTALLED_PACKAGES=1 cargo test -p onewindow-tests --features e2e --test e2e \
   the_installed_hub_serves -- --test-threads=1
 
+echo "==> the installed desk upgrades from its hub (publish-desk, apt)"
+next_version="$(dpkg-query -W -f='${Version}' onewindow-desk)+next1"
+rm -rf "$out/next"
+ONEWINDOW_DEB_VERSION="$next_version" scripts/package-deb.sh debug "$out/next" >/dev/null
+ONEWINDOW_NEXT_DESK_DEB="$out/next/onewindow-desk_${next_version}_amd64.deb" \
+  cargo test -p onewindow-tests --features e2e --test e2e \
+  the_installed_desk_upgrades -- --test-threads=1
+
 echo "==> removing keeps the hub's data; purging says where it is"
 $sudo dpkg -r onewindow-hub >/dev/null
 [ -f /var/lib/onewindow-hub/hub.db ] || { echo "error: dpkg -r onewindow-hub lost /var/lib/onewindow-hub/hub.db" >&2; exit 1; }

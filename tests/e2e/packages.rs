@@ -141,3 +141,141 @@ fn the_installed_hub_serves_from_its_config_and_the_installed_desk_shows_the_cat
     session.close();
     drop(hub);
 }
+
+/// apt with the hub as its only source, everything in `dir` (lists, cache, sources, the
+/// hub's key and certificate), as root.
+fn apt_get(dir: &Path, args: &[&str]) -> std::process::Output {
+    let opt = |k: &str, v: &Path| format!("{k}={}", v.display());
+    Command::new("apt-get")
+        .args(["-q", "-o", "APT::Sandbox::User=root"])
+        .args(["-o", "Dir::Etc::SourceList=/dev/null"])
+        .args([
+            "-o",
+            &opt("Dir::Etc::SourceParts", &dir.join("sources.list.d")),
+        ])
+        .args(["-o", &opt("Dir::State::Lists", &dir.join("lists"))])
+        .args(["-o", &opt("Dir::Cache::Archives", &dir.join("archives"))])
+        .args([
+            "-o",
+            &opt("Acquire::https::CaInfo", &dir.join("hub-ca.pem")),
+        ])
+        .args(args)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .output()
+        .unwrap()
+}
+
+fn installed_version(package: &str) -> String {
+    let out = Command::new("dpkg-query")
+        .args(["-W", "-f=${Version}", package])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The installed desk (version N) upgrades to N+1 published on its hub (`publish-desk`,
+/// served under /apt/ over HTTPS with the hub's own certificate), with the hub as apt's only
+/// source; an index whose signature does not match is refused.
+#[test]
+fn the_installed_desk_upgrades_from_its_hub_and_a_bad_signature_is_refused() {
+    let Some(next) = std::env::var_os("ONEWINDOW_NEXT_DESK_DEB").map(PathBuf::from) else {
+        eprintln!(
+            "skipped: scripts/test-packages.sh (make test) runs this with the next version built"
+        );
+        return;
+    };
+    let before = installed_version("onewindow-desk");
+    assert!(!before.is_empty(), "the desk package is installed");
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo_hub_data(tmp.path());
+    let hub = HubProcess::start_tls(&data);
+    let published = onewindow_tests::hub_cli(&[
+        "publish-desk",
+        "--data",
+        data.to_str().unwrap(),
+        next.to_str().unwrap(),
+    ]);
+    assert!(published.contains("已发布"), "{published}");
+    // Publishing another package is refused.
+    let hub_deb = std::fs::read_dir(next.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().contains("onewindow-hub_"))
+        .unwrap();
+    let refused = onewindow_tests::hub_command_for(&["--data", data.to_str().unwrap()])
+        .args(["publish-desk", "--data", data.to_str().unwrap()])
+        .arg(&hub_deb)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+
+    let apt = tmp.path().join("apt");
+    for d in ["sources.list.d", "lists/partial", "archives/partial"] {
+        std::fs::create_dir_all(apt.join(d)).unwrap();
+    }
+    // What a desk's configuration holds: the hub's key (fetched from the hub), its certificate.
+    let http = reqwest::blocking::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let key = http
+        .get(format!("{}/apt/onewindow-archive-keyring.gpg", hub.url()))
+        .send()
+        .unwrap()
+        .bytes()
+        .unwrap();
+    assert!(!key.is_empty());
+    std::fs::write(apt.join("hub.gpg"), &key).unwrap();
+    std::fs::copy(data.join("tls/cert.pem"), apt.join("hub-ca.pem")).unwrap();
+    std::fs::write(
+        apt.join("sources.list.d/onewindow-hub.sources"),
+        format!(
+            "Types: deb\nURIs: {}/apt/\nSuites: onewindow\nComponents: main\nSigned-By: {}\n",
+            hub.url(),
+            apt.join("hub.gpg").display()
+        ),
+    )
+    .unwrap();
+
+    let update = apt_get(&apt, &["update"]);
+    let said = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    assert!(update.status.success(), "{}", said(&update));
+    let upgrade = apt_get(&apt, &["install", "--only-upgrade", "-y", "onewindow-desk"]);
+    assert!(upgrade.status.success(), "{}", said(&upgrade));
+    let after = installed_version("onewindow-desk");
+    assert_ne!(after, before, "{}", said(&upgrade));
+    assert!(
+        next.to_string_lossy().contains(&after),
+        "{after} from {}",
+        next.display()
+    );
+
+    // A tampered index: the signature no longer matches, apt refuses it.
+    let in_release = data.join("apt/dists/onewindow/InRelease");
+    let text = std::fs::read_to_string(&in_release).unwrap();
+    std::fs::write(
+        &in_release,
+        text.replacen("Label: OneWindow desk", "Label: OneWindow dusk", 1),
+    )
+    .unwrap();
+    let _ = std::fs::remove_file(data.join("apt/dists/onewindow/Release.gpg"));
+    std::fs::remove_dir_all(apt.join("lists")).unwrap();
+    std::fs::create_dir_all(apt.join("lists/partial")).unwrap();
+    let update = apt_get(&apt, &["update"]);
+    let out = said(&update);
+    assert!(
+        !update.status.success() || out.contains("W: GPG error") || out.contains("not signed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("BADSIG") || out.contains("signature") || out.contains("not signed"),
+        "{out}"
+    );
+    drop(hub);
+}

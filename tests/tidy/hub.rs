@@ -296,6 +296,7 @@ const PER_PROCESS: &[&str] = &[
     "web",             // how browsers reach this process
     "password_checks", // Argon2 checks running at once on this machine's cores
     "epoch",           // the database's epoch, read at start: a restore stops every process
+    "data_dir",        // this process's data folder (the APT repository it serves)
 ];
 
 /// Fields of `HubState` not known to be per process, and process-wide mutable statics in the

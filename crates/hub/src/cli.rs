@@ -112,6 +112,9 @@ enum Command {
     /// Restore a backup into a new data folder (keys from `--keys DIR`); a new epoch starts,
     /// and desks send again what the hub lost.
     Restore(crate::cli_backup::RestoreArgs),
+    /// Add an onewindow-desk .deb to the APT repository desks update from (served under
+    /// /apt/, its index signed with an OpenPGP key gpg made once in DATA/apt-gpg).
+    PublishDesk(crate::apt::PublishDeskArgs),
     /// Enrol a centre's windows at once (desk codes CENTRE-01…): one file per desk for its
     /// `--provision FILE`, and provision.pdf, a printable sheet of QR codes for F10.
     Provision(crate::cli_provision::ProvisionArgs),
@@ -363,7 +366,7 @@ pub fn main() -> ExitCode {
                 public_url,
                 trusted_proxies,
             };
-            rt.block_on(serve(store, blobs, bind, tls, clock, web))
+            rt.block_on(serve(store, blobs, bind, tls, clock, web, data))
         }
         Command::ImportCatalog { data, file } => run_import(
             &data,
@@ -433,6 +436,7 @@ pub fn main() -> ExitCode {
             centre.as_deref(),
         ),
         Command::Provision(args) => crate::cli_provision::provision(args),
+        Command::PublishDesk(args) => crate::apt::publish_desk(args),
         Command::Backup(args) => crate::cli_backup::backup(args),
         Command::Restore(args) => crate::cli_backup::restore(args),
         Command::Centre { command } => crate::cli_centre::centre_command(command),
@@ -731,6 +735,7 @@ async fn serve(
     tls: Option<(tokio_rustls::TlsAcceptor, String)>,
     clock: Clock,
     web: crate::web::WebSettings,
+    data: PathBuf,
 ) -> ExitCode {
     let listener = match tokio::net::TcpListener::bind(bind).await {
         Ok(l) => l,
@@ -750,6 +755,7 @@ async fn serve(
     let app = crate::server::router(
         crate::server::HubState::new(store, blobs, clock)
             .with_web(web)
+            .with_data_dir(data)
             .stopping_on(stopping),
     );
     let shutdown = async move {

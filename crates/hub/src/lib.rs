@@ -1,6 +1,7 @@
 //! `onewindow-hub`: the upstream server. For now it publishes the service catalog and the
 //! holiday calendar as change streams that desks pull.
 
+pub mod apt;
 pub mod auth;
 pub mod cli;
 pub mod cli_audit;

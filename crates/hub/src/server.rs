@@ -451,6 +451,35 @@ async fn heads(
     }))
 }
 
+/// `GET /apt/{path}`: a file of the desks' APT repository (`publish-desk`), to anyone: it
+/// holds the desk's package and the signed index, nothing private.
+async fn apt_file(
+    State(state): State<HubState>,
+    Path(path): Path<String>,
+) -> Result<axum::response::Response, HttpError> {
+    let missing = || {
+        HttpError::new(
+            StatusCode::NOT_FOUND,
+            ApiErrorCode::NotFound,
+            "no such file",
+        )
+    };
+    let data = state.data_dir.clone().ok_or_else(missing)?;
+    let file = crate::apt::repository_file(&data, &path).ok_or_else(missing)?;
+    let bytes = tokio::task::spawn_blocking(move || std::fs::read(&file))
+        .await
+        .map_err(|_| missing())?
+        .map_err(|_| missing())?;
+    let kind = if path.ends_with(".deb") {
+        "application/vnd.debian.binary-package"
+    } else if path.ends_with(".gpg") {
+        "application/octet-stream"
+    } else {
+        "text/plain; charset=utf-8"
+    };
+    Ok(([(axum::http::header::CONTENT_TYPE, kind)], bytes).into_response())
+}
+
 /// Every answer says the hub's epoch ([`onewindow_proto::EPOCH_HEADER`]).
 async fn epoch_header(
     State(state): State<HubState>,
@@ -820,6 +849,7 @@ pub fn router(state: HubState) -> Router {
             post(push_ops).layer(DefaultBodyLimit::max(MAX_OPS_BODY)),
         )
         .route(paths::HEADS, get(heads))
+        .route("/apt/{*path}", get(apt_file))
         .route(
             &format!("{}/{{sha}}", paths::BLOBS),
             get(blob_state)

@@ -43,6 +43,8 @@ pub struct HubState {
     /// The database's epoch (`onewindow_proto::EPOCH_HEADER`), read when the process starts: a
     /// restore from backup, which replaces it, is done with every hub process stopped.
     pub(crate) epoch: Arc<str>,
+    /// This process's data folder, for what it serves from files (the desks' APT repository).
+    pub(crate) data_dir: Option<Arc<std::path::Path>>,
 }
 
 impl HubState {
@@ -88,6 +90,7 @@ impl HubState {
         };
         HubState {
             epoch,
+            data_dir: None,
             store: Arc::new(store),
             blobs,
             notices,
@@ -106,6 +109,12 @@ impl HubState {
     /// The same state, reached by browsers as `web` says.
     pub fn with_web(mut self, web: crate::web::WebSettings) -> Self {
         self.web = Arc::new(web);
+        self
+    }
+
+    /// The same state, serving files from the data folder `data` (the APT repository).
+    pub fn with_data_dir(mut self, data: std::path::PathBuf) -> Self {
+        self.data_dir = Some(data.into());
         self
     }
 
