@@ -88,17 +88,10 @@ async fn suspended(accepted: &str, returned: &str, again: &str) -> (String, Stri
     let hub = hub_at(&data, &addr, &format!("{returned}T10:00:00+08:00"));
     let base = hub.url();
     let (web, t) = office_browser(&base, "wang", "approver pass 123").await;
-    let r = web
-        .post(format!("{base}/office/cases/{number}/decide"))
-        .form(&[
-            ("action", "return_for_correction"),
-            ("note", "申领登记表照片不清晰，请重新扫描"),
-            ("csrf", &t),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    assert_eq!(
+        onewindow_tests::office_return(&web, &base, &number, &t).await,
+        303
+    );
     d.sync_once().await.unwrap();
     assert_eq!(d.open_case(&case.id).unwrap().state_label, "退回补正");
     d.shutdown();

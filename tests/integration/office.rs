@@ -232,17 +232,11 @@ async fn decisions_flow_back_to_the_window_and_delivery_flows_up() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303, "approve with its result file");
-    let r = web
-        .post(format!("{base}/office/cases/{return_me}/decide"))
-        .form(&[
-            ("action", "return_for_correction"),
-            ("note", "申领登记表照片不清晰，请重新扫描"),
-            ("csrf", &t),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303, "return");
+    assert_eq!(
+        onewindow_tests::office_return(&web, &base, &return_me, &t).await,
+        303,
+        "return"
+    );
     let page = web
         .get(format!("{base}/office/cases/{approve_me}"))
         .send()

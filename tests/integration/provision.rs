@@ -72,62 +72,32 @@ async fn a_centres_windows_are_provisioned_at_once_and_desks_enrol_with_no_typin
     let data_s = data.to_str().unwrap();
     let out_s = out.to_str().unwrap();
     let hub_url = hub.url();
+    let prov = |centre: &str, windows: &str, out: &str, hub_url: &str| {
+        provision(&[
+            "--data",
+            data_s,
+            "--centre",
+            centre,
+            "--windows",
+            windows,
+            "--out",
+            out,
+            "--hub-url",
+            hub_url,
+        ])
+    };
 
     // Bad requests change nothing.
-    let bad = provision(&[
-        "--data",
-        data_s,
-        "--centre",
-        "MAIN",
-        "--windows",
-        "5-2",
-        "--out",
-        out_s,
-        "--hub-url",
-        &hub_url,
-    ]);
+    let bad = prov("MAIN", "5-2", out_s, &hub_url);
     assert_eq!(bad.status.code(), Some(2));
     assert!(said(&bad).contains("窗口范围"), "{}", said(&bad));
-    let bad = provision(&[
-        "--data",
-        data_s,
-        "--centre",
-        "MAIN",
-        "--windows",
-        "1-3",
-        "--out",
-        out_s,
-        "--hub-url",
-        "http://10.0.0.5:8470",
-    ]);
+    let bad = prov("MAIN", "1-3", out_s, "http://10.0.0.5:8470");
     assert_eq!(bad.status.code(), Some(2));
     assert!(said(&bad).contains("https://"), "{}", said(&bad));
-    let bad = provision(&[
-        "--data",
-        data_s,
-        "--centre",
-        "NOPE",
-        "--windows",
-        "1-3",
-        "--out",
-        out_s,
-        "--hub-url",
-        &hub_url,
-    ]);
+    let bad = prov("NOPE", "1-3", out_s, &hub_url);
     assert_eq!(bad.status.code(), Some(2), "{}", said(&bad));
 
-    let done = provision(&[
-        "--data",
-        data_s,
-        "--centre",
-        "MAIN",
-        "--windows",
-        "1-3",
-        "--out",
-        out_s,
-        "--hub-url",
-        &hub_url,
-    ]);
+    let done = prov("MAIN", "1-3", out_s, &hub_url);
     assert!(done.status.success(), "{}", said(&done));
     assert!(
         said(&done).contains("MAIN-01、MAIN-02、MAIN-03"),
@@ -184,51 +154,18 @@ async fn a_centres_windows_are_provisioned_at_once_and_desks_enrol_with_no_typin
     assert_eq!(scanned_codes(&sheet), expected);
 
     // Files already in the folder are never overwritten (the run stops before any code).
-    let over = provision(&[
-        "--data",
-        data_s,
-        "--centre",
-        "MAIN",
-        "--windows",
-        "4",
-        "--out",
-        out_s,
-        "--hub-url",
-        &hub_url,
-    ]);
+    let over = prov("MAIN", "4", out_s, &hub_url);
     assert_eq!(over.status.code(), Some(2));
     assert!(said(&over).contains("已存在"), "{}", said(&over));
     // The same windows again: refused as a whole, and nothing of the run is kept (window 4,
     // new in it, is still free afterwards).
     let out2 = tmp.path().join("provision-2");
     let out2_s = out2.to_str().unwrap();
-    let again = provision(&[
-        "--data",
-        data_s,
-        "--centre",
-        "MAIN",
-        "--windows",
-        "3-4",
-        "--out",
-        out2_s,
-        "--hub-url",
-        &hub_url,
-    ]);
+    let again = prov("MAIN", "3-4", out2_s, &hub_url);
     assert_eq!(again.status.code(), Some(2));
     assert!(said(&again).contains("MAIN-03"), "{}", said(&again));
     assert!(!out2.join("MAIN-04.onewindow-provision.json").exists());
-    let four = provision(&[
-        "--data",
-        data_s,
-        "--centre",
-        "MAIN",
-        "--windows",
-        "4",
-        "--out",
-        out2_s,
-        "--hub-url",
-        &hub_url,
-    ]);
+    let four = prov("MAIN", "4", out2_s, &hub_url);
     assert!(four.status.success(), "{}", said(&four));
 
     // A desk enrols from its line (the file's text, or the QR code scanned at F10), pinned to

@@ -304,17 +304,10 @@ async fn a_decision_made_through_one_hub_process_reaches_a_desk_waiting_on_the_o
     let decide = |number: String| {
         let (web, base, t) = (web.clone(), base.clone(), t.clone());
         async move {
-            let r = web
-                .post(format!("{base}/office/cases/{number}/decide"))
-                .form(&[
-                    ("action", "return_for_correction"),
-                    ("note", "申领登记表照片不清晰，请重新扫描"),
-                    ("csrf", &t),
-                ])
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 303);
+            assert_eq!(
+                onewindow_tests::office_return(&web, &base, &number, &t).await,
+                303
+            );
             Instant::now()
         }
     };

@@ -17,7 +17,7 @@ pub mod replica;
 mod web;
 pub use web::{
     browser, csrf, csrf_blocking, csrf_of, get_page, kiosk_browser, kiosk_browser_at, kiosk_link,
-    kiosk_link_at, kiosk_post_blocking, kiosk_post_blocking_at, office_browser,
+    kiosk_link_at, kiosk_post_blocking, kiosk_post_blocking_at, office_browser, office_return,
 };
 
 pub fn root() -> PathBuf {

@@ -156,6 +156,22 @@ pub async fn office_browser(base: &str, name: &str, password: &str) -> (reqwest:
     (web, t)
 }
 
+/// The signed-in approver returns case `number` for correction (the usual reason); the
+/// hub's status (303 once recorded).
+pub async fn office_return(web: &reqwest::Client, base: &str, number: &str, csrf: &str) -> u16 {
+    web.post(format!("{base}/office/cases/{number}/decide"))
+        .form(&[
+            ("action", "return_for_correction"),
+            ("note", "申领登记表照片不清晰，请重新扫描"),
+            ("csrf", csrf),
+        ])
+        .send()
+        .await
+        .expect("the hub answers")
+        .status()
+        .as_u16()
+}
+
 /// A page as a browser gets it: its status and its text.
 pub async fn get_page(web: &reqwest::Client, url: String) -> (u16, String) {
     let r = web.get(url).send().await.expect("the hub answers");

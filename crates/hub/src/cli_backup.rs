@@ -82,17 +82,20 @@ struct FileEntry {
     sha256: String,
 }
 
-type Failed = (ExitCode, String);
+/// An administrative command's failure: its exit code (2: the caller's to fix; 1: the hub's)
+/// and what to say, in Chinese.
+pub(crate) type Failed = (ExitCode, String);
 
-fn bad(message: String) -> Failed {
+pub(crate) fn bad(message: String) -> Failed {
     (ExitCode::from(2), message)
 }
 
-fn failed(message: String) -> Failed {
+pub(crate) fn failed(message: String) -> Failed {
     (ExitCode::from(1), message)
 }
 
-fn finish(result: Result<(), Failed>, what: &str) -> ExitCode {
+/// Says a failure on stderr and in the log; the command's exit code.
+pub(crate) fn finish(result: Result<(), Failed>, what: &str) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err((code, message)) => {

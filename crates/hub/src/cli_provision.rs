@@ -11,6 +11,7 @@ use onewindow_domain::provision::{
 };
 
 use crate::cli::{init_logging, open};
+use crate::cli_backup::{Failed, bad, failed, finish};
 use crate::clock::Clock;
 use crate::config::HubConfig;
 
@@ -49,20 +50,7 @@ pub fn desk_file(out: &Path, desk_code: &str) -> PathBuf {
 
 pub fn provision(args: ProvisionArgs) -> ExitCode {
     let _guard = init_logging(&args.data);
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err((code, message)) => {
-            eprintln!("{message}");
-            tracing::error!(message = %message, "provision failed");
-            code
-        }
-    }
-}
-
-type Failed = (ExitCode, String);
-
-fn bad(message: String) -> Failed {
-    (ExitCode::from(2), message)
+    finish(run(&args), "provision")
 }
 
 fn run(args: &ProvisionArgs) -> Result<(), Failed> {
@@ -78,12 +66,12 @@ fn run(args: &ProvisionArgs) -> Result<(), Failed> {
                     args.data.display()
                 )));
             }
-            Err(e) => return Err((ExitCode::from(1), format!("中心证书无法读取：{e}"))),
+            Err(e) => return Err(failed(format!("中心证书无法读取：{e}"))),
         }
     } else {
         None
     };
-    let font = CjkFont::find().map_err(|e| (ExitCode::from(1), e.message_zh()))?;
+    let font = CjkFont::find().map_err(|e| failed(e.message_zh()))?;
 
     if crate::cli::database().is_none() && !args.data.join("hub.db").exists() {
         return Err(bad(format!(
@@ -181,7 +169,7 @@ fn run(args: &ProvisionArgs) -> Result<(), Failed> {
         cards,
     }
     .render(&font)
-    .map_err(|e| (ExitCode::from(1), e.message_zh()))?;
+    .map_err(|e| failed(e.message_zh()))?;
     write_private(&args.out.join(SHEET_FILE), &sheet)?;
     println!(
         "已为「{centre_name}」的 {} 个窗口生成注册码（一次有效）：{}",
@@ -256,10 +244,5 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failed> {
     options
         .open(path)
         .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
-        .map_err(|e| {
-            (
-                ExitCode::from(1),
-                format!("无法写入 {}：{e}", path.display()),
-            )
-        })
+        .map_err(|e| failed(format!("无法写入 {}：{e}", path.display())))
 }

@@ -161,6 +161,12 @@ fn head(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
 }
 
+/// A family of one sample with no labels.
+fn scalar(out: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
+    head(out, name, kind, help);
+    let _ = writeln!(out, "{name} {value}");
+}
+
 /// The whole exposition. `waiting` is the store's tickets waiting per centre (none when the
 /// store did not answer), `free` the blob folder's free bytes.
 pub(crate) fn render(
@@ -232,38 +238,26 @@ pub(crate) fn render(
             n.load(Ordering::Relaxed)
         );
     }
-    head(
+    scalar(
         &mut out,
         "onewindow_hub_blob_bytes_received_total",
         "counter",
         "Bytes of scans and result files received in chunks.",
+        m.blob_bytes.load(Ordering::Relaxed),
     );
-    let _ = writeln!(
-        out,
-        "onewindow_hub_blob_bytes_received_total {}",
-        m.blob_bytes.load(Ordering::Relaxed)
-    );
-    head(
+    scalar(
         &mut out,
         "onewindow_hub_display_streams",
         "gauge",
         "Hall display event streams open on this process.",
+        m.display_streams.load(Ordering::Relaxed),
     );
-    let _ = writeln!(
-        out,
-        "onewindow_hub_display_streams {}",
-        m.display_streams.load(Ordering::Relaxed)
-    );
-    head(
+    scalar(
         &mut out,
         "onewindow_hub_results_waiting",
         "gauge",
         "Desks waiting on this process for results (long poll).",
-    );
-    let _ = writeln!(
-        out,
-        "onewindow_hub_results_waiting {}",
-        state.notices.waiting_devices()
+        state.notices.waiting_devices(),
     );
     let (open, busy) = state.store.connections();
     head(
@@ -293,13 +287,13 @@ pub(crate) fn render(
         }
     }
     if let Some(free) = free {
-        head(
+        scalar(
             &mut out,
             "onewindow_hub_storage_free_bytes",
             "gauge",
             "Free bytes on the disk of the hub's blob folder.",
+            free,
         );
-        let _ = writeln!(out, "onewindow_hub_storage_free_bytes {free}");
     }
     out
 }

@@ -257,14 +257,18 @@ pub async fn follow_epoch(
     store: &Arc<Mutex<Store>>,
 ) -> Result<HubClient, SyncError> {
     let known = blocking(store, |s| s.hub_epoch()).await?;
-    match (known, client.seen_epoch()) {
+    let known = match (known, client.seen_epoch()) {
         (Some(known), Some(seen)) if known != seen => {
             rejoin(client, store).await?;
+            blocking(store, |s| s.hub_epoch()).await?
         }
-        (None, Some(seen)) => blocking(store, move |s| s.set_hub_epoch(&seen)).await?,
-        _ => {}
-    }
-    let known = blocking(store, |s| s.hub_epoch()).await?;
+        (None, Some(seen)) => {
+            let kept = seen.clone();
+            blocking(store, move |s| s.set_hub_epoch(&kept)).await?;
+            Some(seen)
+        }
+        (known, _) => known,
+    };
     Ok(client.with_epoch(known))
 }
 
