@@ -20,7 +20,7 @@ if [ "$mode" = test ] || [ "$mode" = bench ]; then
   # The hub's store on PostgreSQL: a throwaway cluster per run (scripts/pg-cluster.sh).
   pkgs+=(postgresql)
   # The packages' checks (scripts/test-packages.sh): lintian, systemd-analyze.
-  pkgs+=(lintian systemd)
+  pkgs+=(lintian systemd unattended-upgrades)
   # publish-desk signs the desks' APT repository with gpg.
   pkgs+=(gnupg)
   # provision's sheet: its QR codes read back as a scanner would (zbarimg).

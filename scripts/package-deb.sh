@@ -82,6 +82,10 @@ for icon in 32x32:32x32.png 128x128:128x128.png 256x256:128x128@2x.png 512x512:i
   install -D -m 0644 "$root/icons/${icon#*:}" "$desk/usr/share/icons/hicolor/${icon%%:*}/apps/onewindow-desk.png"
 done
 install -D -m 0644 "$src/desk/desk.toml" "$desk/etc/onewindow/desk.toml"
+# The package's own version, which the desk names to its hub (crates/app/src/release.rs).
+install -d -m 0755 "$desk/usr/share/onewindow-desk"
+echo "$version" > "$desk/usr/share/onewindow-desk/release"
+chmod 0644 "$desk/usr/share/onewindow-desk/release"
 echo /etc/onewindow/desk.toml > "$desk/DEBIAN/conffiles"
 chmod 0644 "$desk/DEBIAN/conffiles"
 finish onewindow-desk

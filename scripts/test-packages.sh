@@ -41,11 +41,13 @@ echo "==> the installed hub and desk"
 ONEWINDOW_INSTALLED_PACKAGES=1 cargo test -p onewindow-tests --features e2e --test e2e \
   the_installed_hub_serves -- --test-threads=1
 
-echo "==> the installed desk upgrades from its hub (publish-desk, apt)"
-next_version="$(dpkg-query -W -f='${Version}' onewindow-desk)+next1"
-rm -rf "$out/next"
-ONEWINDOW_DEB_VERSION="$next_version" scripts/package-deb.sh debug "$out/next" >/dev/null
-ONEWINDOW_NEXT_DESK_DEB="$out/next/onewindow-desk_${next_version}_amd64.deb" \
+echo "==> the installed desk upgrades from its hub (--system, publish-desk, apt, unattended-upgrade)"
+installed="$(dpkg-query -W -f='${Version}' onewindow-desk)"
+rm -rf "$out/next" "$out/next2"
+ONEWINDOW_DEB_VERSION="$installed+next1" scripts/package-deb.sh debug "$out/next" >/dev/null
+ONEWINDOW_DEB_VERSION="$installed+next2" scripts/package-deb.sh debug "$out/next2" >/dev/null
+ONEWINDOW_NEXT_DESK_DEB="$out/next/onewindow-desk_${installed}+next1_amd64.deb" \
+ONEWINDOW_NEXT2_DESK_DEB="$out/next2/onewindow-desk_${installed}+next2_amd64.deb" \
   cargo test -p onewindow-tests --features e2e --test e2e \
   the_installed_desk_upgrades -- --test-threads=1
 

@@ -572,11 +572,36 @@ async fn discard_op(
 /// Keeps the log file writer alive for the life of the app.
 struct LogGuard(#[allow(dead_code)] Option<logs::Guard>);
 
+/// `--provision FILE --system`: this machine's apt follows the file's hub; then exit (0, or 1
+/// with the reason on the terminal). No window, no data folder.
+fn system(options: &LaunchOptions) -> ! {
+    let provision = options
+        .provision
+        .clone()
+        .expect("--system is checked to have one");
+    let root = std::env::var_os("ONEWINDOW_SYSTEM_ROOT")
+        .map_or_else(|| "/".into(), std::path::PathBuf::from);
+    match tauri::async_runtime::block_on(onewindow_app::system_apt::configure(&provision, &root)) {
+        Ok(said) => {
+            print!("{said}");
+            std::process::exit(0)
+        }
+        Err(e) => {
+            eprintln!("onewindow-desk: {e}");
+            std::process::exit(1)
+        }
+    }
+}
+
 pub fn run() {
     let options = match LaunchOptions::parse(std::env::args().skip(1), |k| std::env::var(k).ok()) {
         Ok(o) => o,
         Err(e) => fatal::exit(&e, 2),
     };
+    let release = onewindow_app::release::init();
+    if options.system {
+        system(&options);
+    }
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
@@ -621,6 +646,7 @@ pub fn run() {
             app.manage(LogGuard(guard));
             tracing::info!(
                 version = env!("CARGO_PKG_VERSION"),
+                release = %release,
                 data = %config.data_dir.display(),
                 hub = %config.hub_url,
                 "desk starting"

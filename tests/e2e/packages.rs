@@ -142,27 +142,49 @@ fn the_installed_hub_serves_from_its_config_and_the_installed_desk_shows_the_cat
     drop(hub);
 }
 
-/// apt with the hub as its only source, everything in `dir` (lists, cache, sources, the
-/// hub's key and certificate), as root.
-fn apt_get(dir: &Path, args: &[&str]) -> std::process::Output {
-    let opt = |k: &str, v: &Path| format!("{k}={}", v.display());
-    Command::new("apt-get")
-        .args(["-q", "-o", "APT::Sandbox::User=root"])
-        .args(["-o", "Dir::Etc::SourceList=/dev/null"])
-        .args([
-            "-o",
-            &opt("Dir::Etc::SourceParts", &dir.join("sources.list.d")),
-        ])
-        .args(["-o", &opt("Dir::State::Lists", &dir.join("lists"))])
-        .args(["-o", &opt("Dir::Cache::Archives", &dir.join("archives"))])
-        .args([
-            "-o",
-            &opt("Acquire::https::CaInfo", &dir.join("hub-ca.pem")),
-        ])
+/// apt (or unattended-upgrade, through `APT_CONFIG`) with only what `onewindow-desk
+/// --system` wrote under `root` as its sources and settings, its lists and downloads in
+/// `dir`, as root.
+fn apt_config(root: &Path, dir: &Path) -> PathBuf {
+    for d in ["lists/partial", "archives/partial"] {
+        std::fs::create_dir_all(dir.join(d)).unwrap();
+    }
+    let conf = dir.join("apt.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "Dir::Etc::SourceList \"/dev/null\";\n\
+             Dir::Etc::SourceParts \"{}\";\n\
+             Dir::Etc::Parts \"{}\";\n\
+             Dir::Etc::Main \"/dev/null\";\n\
+             Dir::State::Lists \"{}\";\n\
+             Dir::Cache::Archives \"{}\";\n\
+             APT::Sandbox::User \"root\";\n",
+            root.join("etc/apt/sources.list.d").display(),
+            root.join("etc/apt/apt.conf.d").display(),
+            dir.join("lists").display(),
+            dir.join("archives").display(),
+        ),
+    )
+    .unwrap();
+    conf
+}
+
+fn apt(conf: &Path, program: &str, args: &[&str]) -> std::process::Output {
+    Command::new(program)
         .args(args)
+        .env("APT_CONFIG", conf)
         .env("DEBIAN_FRONTEND", "noninteractive")
         .output()
         .unwrap()
+}
+
+fn said(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 fn installed_version(package: &str) -> String {
@@ -173,9 +195,10 @@ fn installed_version(package: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// The installed desk (version N) upgrades to N+1 published on its hub (`publish-desk`,
-/// served under /apt/ over HTTPS with the hub's own certificate), with the hub as apt's only
-/// source; an index whose signature does not match is refused.
+/// The installed desk (version N) points the machine's apt at its hub (`--provision FILE
+/// --system`) and upgrades to N+1 published on it (`publish-desk`, served under /apt/ over
+/// HTTPS with the hub's own certificate), with the hub as apt's only source; N+2 comes by
+/// unattended-upgrade; an index whose signature does not match is refused.
 #[test]
 fn the_installed_desk_upgrades_from_its_hub_and_a_bad_signature_is_refused() {
     let Some(next) = std::env::var_os("ONEWINDOW_NEXT_DESK_DEB").map(PathBuf::from) else {
@@ -209,44 +232,53 @@ fn the_installed_desk_upgrades_from_its_hub_and_a_bad_signature_is_refused() {
         .unwrap();
     assert_eq!(refused.status.code(), Some(2));
 
-    let apt = tmp.path().join("apt");
-    for d in ["sources.list.d", "lists/partial", "archives/partial"] {
-        std::fs::create_dir_all(apt.join(d)).unwrap();
-    }
-    // What a desk's configuration holds: the hub's key (fetched from the hub), its certificate.
-    let http = reqwest::blocking::Client::builder()
-        .danger_accept_invalid_certs(true)
-        .build()
+    // The installed desk points this machine's apt at its hub, from the hub's provisioning
+    // file (under a folder standing for /: the test machine's own apt stays as it is).
+    let sheets = tmp.path().join("sheets");
+    onewindow_tests::hub_cli(&[
+        "provision",
+        "--data",
+        data.to_str().unwrap(),
+        "--centre",
+        "MAIN",
+        "--windows",
+        "1",
+        "--out",
+        sheets.to_str().unwrap(),
+        "--hub-url",
+        &hub.url(),
+    ]);
+    let root = tmp.path().join("root");
+    let system = Command::new(DESK)
+        .arg("--provision")
+        .arg(sheets.join("MAIN-01.onewindow-provision.json"))
+        .arg("--system")
+        .env("ONEWINDOW_SYSTEM_ROOT", &root)
+        .output()
         .unwrap();
-    let key = http
-        .get(format!("{}/apt/onewindow-archive-keyring.gpg", hub.url()))
-        .send()
-        .unwrap()
-        .bytes()
-        .unwrap();
-    assert!(!key.is_empty());
-    std::fs::write(apt.join("hub.gpg"), &key).unwrap();
-    std::fs::copy(data.join("tls/cert.pem"), apt.join("hub-ca.pem")).unwrap();
-    std::fs::write(
-        apt.join("sources.list.d/onewindow-hub.sources"),
-        format!(
-            "Types: deb\nURIs: {}/apt/\nSuites: onewindow\nComponents: main\nSigned-By: {}\n",
-            hub.url(),
-            apt.join("hub.gpg").display()
-        ),
-    )
-    .unwrap();
+    assert!(system.status.success(), "{}", said(&system));
+    assert!(
+        said(&system).contains("已为本机配置从中心"),
+        "{}",
+        said(&system)
+    );
+    let pem = std::fs::read_to_string(root.join("etc/onewindow/hub-certificate.pem")).unwrap();
+    let plain = |t: &str| t.split_whitespace().collect::<String>();
+    assert_eq!(
+        plain(&pem),
+        plain(&std::fs::read_to_string(data.join("tls/cert.pem")).unwrap()),
+        "the certificate the provisioning file pins"
+    );
+    let apt_dir = tmp.path().join("apt");
+    let conf = apt_config(&root, &apt_dir);
 
-    let update = apt_get(&apt, &["update"]);
-    let said = |o: &std::process::Output| {
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    };
+    let update = apt(&conf, "apt-get", &["-q", "update"]);
     assert!(update.status.success(), "{}", said(&update));
-    let upgrade = apt_get(&apt, &["install", "--only-upgrade", "-y", "onewindow-desk"]);
+    let upgrade = apt(
+        &conf,
+        "apt-get",
+        &["-q", "install", "--only-upgrade", "-y", "onewindow-desk"],
+    );
     assert!(upgrade.status.success(), "{}", said(&upgrade));
     let after = installed_version("onewindow-desk");
     assert_ne!(after, before, "{}", said(&upgrade));
@@ -255,6 +287,28 @@ fn the_installed_desk_upgrades_from_its_hub_and_a_bad_signature_is_refused() {
         "{after} from {}",
         next.display()
     );
+
+    // N+2 reaches the machine with nobody there: unattended-upgrade, as its daily timer runs
+    // it, with the settings --system wrote (that origin only).
+    if let Some(next2) = std::env::var_os("ONEWINDOW_NEXT2_DESK_DEB").map(PathBuf::from) {
+        onewindow_tests::hub_cli(&[
+            "publish-desk",
+            "--data",
+            data.to_str().unwrap(),
+            next2.to_str().unwrap(),
+        ]);
+        let update = apt(&conf, "apt-get", &["-q", "update"]);
+        assert!(update.status.success(), "{}", said(&update));
+        let unattended = apt(&conf, "unattended-upgrade", &["-v"]);
+        assert!(unattended.status.success(), "{}", said(&unattended));
+        let now = installed_version("onewindow-desk");
+        assert!(
+            next2.to_string_lossy().contains(&format!("_{now}_")),
+            "{now} from {}: {}",
+            next2.display(),
+            said(&unattended)
+        );
+    }
 
     // A tampered index: the signature no longer matches, apt refuses it.
     let in_release = data.join("apt/dists/onewindow/InRelease");
@@ -265,9 +319,9 @@ fn the_installed_desk_upgrades_from_its_hub_and_a_bad_signature_is_refused() {
     )
     .unwrap();
     let _ = std::fs::remove_file(data.join("apt/dists/onewindow/Release.gpg"));
-    std::fs::remove_dir_all(apt.join("lists")).unwrap();
-    std::fs::create_dir_all(apt.join("lists/partial")).unwrap();
-    let update = apt_get(&apt, &["update"]);
+    std::fs::remove_dir_all(apt_dir.join("lists")).unwrap();
+    std::fs::create_dir_all(apt_dir.join("lists/partial")).unwrap();
+    let update = apt(&conf, "apt-get", &["-q", "update"]);
     let out = said(&update);
     assert!(
         !update.status.success() || out.contains("W: GPG error") || out.contains("not signed"),

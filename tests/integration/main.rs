@@ -532,6 +532,7 @@ mod refusals;
 mod replicas;
 mod security;
 mod sign_in;
+mod skew;
 mod support;
 mod sync;
 mod tls;

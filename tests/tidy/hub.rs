@@ -297,6 +297,7 @@ const PER_PROCESS: &[&str] = &[
     "password_checks", // Argon2 checks running at once on this machine's cores
     "epoch",           // the database's epoch, read at start: a restore stops every process
     "data_dir",        // this process's data folder (the APT repository it serves)
+    "compat", // hub.toml's protocol and min_desk_release: each process its own while upgraded
 ];
 
 /// Fields of `HubState` not known to be per process, and process-wide mutable statics in the

@@ -36,6 +36,7 @@ export function pushStatus(over: Partial<PushStatus> = {}): PushStatus {
     rejected: 0,
     last_push_at: null,
     problem: null,
+    held_for_hub: 0,
     streams: [],
     ...over,
   };
@@ -70,6 +71,9 @@ export function onlineStatus(over: Partial<DeskStatus> = {}): DeskStatus {
     queue_window: null,
     low_disk: null,
     waiting_scans: 0,
+    release: '0.1.0',
+    update_published: null,
+    update_required: null,
     centre_name: null,
     due: null,
     refusals: null,

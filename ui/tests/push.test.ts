@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { render, waitFor } from '@testing-library/svelte';
+import { cleanup, render, waitFor } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 
 // Never real Tauri: every command of the ipc module is a mock; errorMessage stays real.
@@ -129,6 +129,27 @@ describe('push status in the status bar', () => {
     const push = byId('push-status');
     expect(text(push.querySelector('.push-size'))).toBe('3.4 MB');
     expect(push.querySelector('.push-age')).toBeNull();
+  });
+
+  it('ops the hub does not serve yet are counted apart', () => {
+    renderBar(onlineStatus({ push: enrolledPush({ pending_ops: 3, held_for_hub: 1 }) }));
+    expect(text(byId('push-held'))).toBe('其中 1 项待中心升级');
+    expect(byId('push-held').title).toContain('中心升级后自动上传');
+    renderBar(onlineStatus({ push: enrolledPush({ pending_ops: 3 }) }));
+    expect(document.querySelectorAll('#push-held')).toHaveLength(1);
+  });
+
+  it('a newer release on the hub, and a desk the hub refuses as too old', () => {
+    renderBar(onlineStatus({ release: '0.1.0', update_published: '0.1.0+next1' }));
+    expect(text(byId('update-published'))).toBe('新版本 0.1.0+next1 已发布');
+    expect(byId('update-published').title).toContain('本机 0.1.0');
+    cleanup();
+    const said = '本窗口程序版本 0.1.0 低于中心要求的 0.2.0，中心不再接收它的数据。';
+    renderBar(onlineStatus({ release: '0.1.0', update_published: '0.2.0', update_required: said }));
+    expect(text(byId('update-required'))).toBe('程序版本过旧，请更新（本机 0.1.0）');
+    expect(byId('update-required').title).toBe(said);
+    expect(byId('update-required').getAttribute('role')).toBe('alert');
+    expect(document.getElementById('update-published')).toBeNull();
   });
 
   it('all sent: 已全部上传', () => {

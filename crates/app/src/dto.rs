@@ -11,6 +11,7 @@ pub use onewindow_domain::prereview::{MaterialStatus, Severity};
 pub use onewindow_domain::ticket::TicketState;
 pub use onewindow_store::acceptance::FollowUpKind;
 
+pub use crate::dto_status::{CacheProblem, LowDisk};
 pub use crate::dto_supervisor::{DueCaseView, DueView, RefusalRequestView};
 pub use crate::error::{AppError, ErrorCode};
 
@@ -21,16 +22,6 @@ pub enum Connectivity {
     Unknown,
     Online,
     Offline,
-}
-
-/// The cache could not be opened; the clerk can rebuild it from the hub.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct CacheProblem {
-    pub code: ErrorCode,
-    /// Chinese, for the clerk.
-    pub message: String,
-    /// The damaged file, kept where it is until a rebuild moves it aside.
-    pub path: String,
 }
 
 /// The status bar.
@@ -71,15 +62,13 @@ pub struct DeskStatus {
     pub low_disk: Option<LowDisk>,
     /// Scans that belong to no case yet, waiting for the clerk (待分配扫描件).
     pub waiting_scans: u32,
-}
-
-/// Free space under the data folder, below the warning threshold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct LowDisk {
-    /// Whole MB (MiB) still free.
-    pub free_mb: u64,
-    /// What it means and what to do, for the clerk.
-    pub advice: String,
+    /// The release this desk runs (its package version).
+    pub release: String,
+    /// A newer release published on the hub (the machine's automatic updates install it, or
+    /// `sudo apt upgrade`), when there is one.
+    pub update_published: Option<String>,
+    /// The hub refuses this desk as too old: what it said (update the desk; the outbox waits).
+    pub update_required: Option<String>,
 }
 
 /// A hall window as the queue configuration names it.
@@ -131,6 +120,8 @@ pub struct PushStatus {
     pub last_push_at: Option<String>,
     /// Why nothing can be sent now (no keyring, revoked device), in Chinese.
     pub problem: Option<String>,
+    /// Pending ops of kinds an older hub does not serve yet: sent after its upgrade.
+    pub held_for_hub: u32,
     /// The last successful pull of each stream.
     pub streams: Vec<StreamPull>,
 }

@@ -73,6 +73,8 @@ error_codes! {
     LoginLocked => "login_locked",
     DeviceRevoked => "device_revoked",
     BadToken => "bad_token",
+    /// The hub serves no desk this old: update the desk (its outbox waits).
+    DeskTooOld => "desk_too_old",
     HubError => "hub_error",
     HubBadResponse => "hub_bad_response",
     /// A task failed inside the desk; the log has the detail.
@@ -214,6 +216,7 @@ impl From<SyncCode> for ErrorCode {
             SyncCode::LoginLocked => ErrorCode::LoginLocked,
             SyncCode::DeviceRevoked => ErrorCode::DeviceRevoked,
             SyncCode::BadToken => ErrorCode::BadToken,
+            SyncCode::DeskTooOld => ErrorCode::DeskTooOld,
             SyncCode::HubError => ErrorCode::HubError,
             SyncCode::HubBadResponse => ErrorCode::HubBadResponse,
             SyncCode::Internal => ErrorCode::Internal,

@@ -36,6 +36,9 @@ pub struct LaunchOptions {
     pub hall_display: Option<u32>,
     /// Enrol from this file (`onewindow-hub provision`) unless already enrolled as its desk.
     pub provision: Option<PathBuf>,
+    /// `--system` (as root): point this machine's apt at the provisioning file's hub and
+    /// leave ([`crate::system_apt`]); no window.
+    pub system: bool,
     /// The machine's settings (`/etc/onewindow/desk.toml`), when there is a file.
     pub machine: Option<MachineSettings>,
 }
@@ -76,6 +79,7 @@ pub const USAGE: &str = "onewindow-desk [--hub-url URL] [--data-dir DIR] [--read
                [--desk-code CODE] [--hot-folder DIR] [--printer cups|cups:QUEUE|folder:DIR]
                [--card-reader-dir DIR] [--today YYYY-MM-DD] [--now RFC3339] [--hall-display MONITOR]
                [--provision FILE (from onewindow-hub provision: enrol with no typing)]
+               [--provision FILE --system (as root: updates from the hub through apt, then exit)]
   environment: ONEWINDOW_HUB_URL, ONEWINDOW_DATA_DIR, ONEWINDOW_READY_FILE, ONEWINDOW_SYNC_INTERVAL_MS,
                ONEWINDOW_DESK_CODE, ONEWINDOW_HOT_FOLDER, ONEWINDOW_PRINTER, ONEWINDOW_CARD_READER_DIR,
                ONEWINDOW_TODAY, ONEWINDOW_HALL_DISPLAY, ONEWINDOW_ANNOUNCE_WAV (announce into WAV
@@ -198,6 +202,7 @@ impl LaunchOptions {
                 "--now" => o.now = Some(check_now(&value()?)?),
                 "--hall-display" => o.hall_display = Some(check_monitor(&value()?)?),
                 "--provision" => o.provision = Some(PathBuf::from(value()?)),
+                "--system" if inline.is_none() => o.system = true,
                 other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
             }
         }
@@ -217,6 +222,11 @@ impl LaunchOptions {
         if o.provision.is_none() {
             // Checked when used: a machine's file must not stop every start once spent.
             o.provision = o.machine.as_ref().and_then(|m| m.provision.clone());
+        }
+        if o.system && o.provision.is_none() {
+            return Err(
+                "--system 需要终端配置文件：sudo onewindow-desk --provision FILE --system（或在 /etc/onewindow/desk.toml 中写 provision）".into(),
+            );
         }
         if o.hub_url.is_none() {
             o.hub_url = env("ONEWINDOW_HUB_URL")

@@ -47,6 +47,8 @@ struct SyncStatus {
     due: Option<onewindow_proto::DueCases>,
     /// The centre's refusal requests waiting for a supervisor, as the hub last said.
     refusals: Option<onewindow_proto::PendingRefusals>,
+    /// The hub refuses this desk as too old (its words), until a sync goes through.
+    update_required: Option<String>,
 }
 
 /// How often `--provision FILE` tries again while the hub cannot be reached.
@@ -67,6 +69,8 @@ pub(crate) struct SyncLoops {
     /// Why pushing cannot happen now (no keyring, revoked device), for the sync panel.
     push_problem: DeskMutex<Option<String>>,
     last_push: DeskMutex<Option<DateTime<Utc>>>,
+    /// Ops the last push kept back for the hub's upgrade (kinds it does not serve yet).
+    held_for_hub: std::sync::atomic::AtomicU32,
 }
 
 impl SyncLoops {
@@ -89,6 +93,7 @@ impl SyncLoops {
             after_results: std::sync::OnceLock::new(),
             push_problem: DeskMutex::new(Rank::PushProblem, None),
             last_push: DeskMutex::new(Rank::LastPush, None),
+            held_for_hub: Default::default(),
         }
     }
 
@@ -213,6 +218,14 @@ impl SyncLoops {
             queue_window,
             low_disk,
             waiting_scans,
+            release: onewindow_sync::release().to_string(),
+            update_required: sync.update_required.clone(),
+            update_published: self
+                .session
+                .client()
+                .hub_release()
+                .published
+                .filter(|p| onewindow_domain::release::is_newer(p, onewindow_sync::release())),
         }
     }
 
@@ -268,6 +281,7 @@ impl SyncLoops {
                     let mut sync = self.sync.relock();
                     sync.connectivity = Some(true);
                     sync.last_error = None;
+                    sync.update_required = None;
                     sync.last_success = Some(self.config.now());
                 }
                 let changed = self.catalog.pulled(report.state.clone(), scope_changed)?;
@@ -300,6 +314,9 @@ impl SyncLoops {
                 }
                 sync.connectivity = Some(online);
                 sync.last_error = Some(e.message_zh());
+                if e.code() == onewindow_sync::SyncCode::DeskTooOld {
+                    sync.update_required = Some(e.message_zh());
+                }
                 Err(AppError {
                     code: e.code().into(),
                     message: e.message_zh(),
@@ -470,6 +487,17 @@ impl SyncLoops {
             Ok(s) => s,
             Err(_) => return Ok(()),
         };
+        // The hub learns once per release (and enrolment) which release this desk runs.
+        let now = self.config.now();
+        if let Err(e) = self.cache.with_store_mut(|s| {
+            s.report_release(
+                onewindow_sync::release(),
+                onewindow_proto::PROTOCOL_VERSION,
+                now,
+            )
+        }) {
+            tracing::warn!(code = ?e.code, "release not put in the outbox");
+        }
         let client = self.session.client().with_token(&token);
         let pushed = onewindow_sync::push_outbox(
             &client,
@@ -508,6 +536,7 @@ impl SyncLoops {
             Ok(r) => {
                 *problem = None;
                 *self.last_push.relock() = Some(self.config.now());
+                self.held_for_hub.store(r.held_for_hub, Ordering::Relaxed);
                 if r.applied + r.rejected + r.duplicate > 0 {
                     // Hand-offs acknowledged: the case on screen moved on.
                     self.intake.bump();
@@ -687,6 +716,7 @@ impl SyncLoops {
             rejected: health.rejected as u32,
             last_push_at,
             problem,
+            held_for_hub: self.held_for_hub.load(Ordering::Relaxed),
             streams: PULL_STREAMS
                 .iter()
                 .zip(&reads.stream_pulls)

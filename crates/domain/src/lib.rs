@@ -18,6 +18,7 @@ pub mod provision;
 pub mod qrcode;
 pub mod queue;
 pub mod rating;
+pub mod release;
 pub mod search;
 pub mod synthetic;
 pub mod ticket;

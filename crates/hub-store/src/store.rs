@@ -115,6 +115,11 @@ pub const HUB_MIGRATIONS: &[Migration] = &[
         name: "0020_epoch",
         sql: include_str!("../../../migrations/hub-sqlite/0020_epoch.sql"),
     },
+    Migration {
+        version: 21,
+        name: "0021_desk_release",
+        sql: include_str!("../../../migrations/hub-sqlite/0021_desk_release.sql"),
+    },
 ];
 
 /// The same migrations in PostgreSQL's dialect (`migrations/hub-postgres/`): one schema, table
@@ -219,6 +224,11 @@ pub const HUB_PG_MIGRATIONS: &[Migration] = &[
         version: 20,
         name: "0020_epoch",
         sql: include_str!("../../../migrations/hub-postgres/0020_epoch.sql"),
+    },
+    Migration {
+        version: 21,
+        name: "0021_desk_release",
+        sql: include_str!("../../../migrations/hub-postgres/0021_desk_release.sql"),
     },
 ];
 

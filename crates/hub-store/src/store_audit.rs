@@ -38,6 +38,8 @@ pub struct AuditHead {
     pub centre: String,
     pub desk_code: String,
     pub desk_name: String,
+    /// The release the desk last said it runs (`device.release_reported`), if it said.
+    pub release: Option<String>,
     pub seq: i64,
     pub at: String,
     pub breaks: Vec<(i64, String, String)>,
@@ -665,10 +667,10 @@ impl HubStore {
     pub fn audit_heads(&self) -> Result<Vec<AuditHead>> {
         let mut q = self.conn.prepare(
             "SELECT d.id, d.desk_code, d.desk_name, coalesce(a.seq, 0), coalesce(a.at, ''),
-                    d.centre
+                    d.centre, d.release
              FROM device d LEFT JOIN audit_anchor a ON a.device_id = d.id ORDER BY d.desk_code",
         )?;
-        type Row = (String, String, String, i64, String, String);
+        type Row = (String, String, String, i64, String, String, Option<String>);
         let rows: Vec<Row> = q
             .query_map((), |r| {
                 Ok((
@@ -678,6 +680,7 @@ impl HubStore {
                     r.get(3)?,
                     r.get(4)?,
                     r.get(5)?,
+                    r.get(6)?,
                 ))
             })?
             .collect::<crate::db::DbResult<_>>()?;
@@ -685,7 +688,7 @@ impl HubStore {
             .conn
             .prepare("SELECT seq, reason, at FROM audit_break WHERE device_id = ?1 ORDER BY id")?;
         rows.into_iter()
-            .map(|(id, desk_code, desk_name, seq, at, centre)| {
+            .map(|(id, desk_code, desk_name, seq, at, centre, release)| {
                 let breaks = b
                     .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                     .collect::<crate::db::DbResult<_>>()?;
@@ -694,6 +697,7 @@ impl HubStore {
                     centre,
                     desk_code,
                     desk_name,
+                    release,
                     seq,
                     at,
                     breaks,

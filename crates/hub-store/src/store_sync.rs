@@ -728,6 +728,19 @@ fn apply_effect(
             }
             OpBody::Withdrawn(b) => crate::store_refusal::apply_withdrawn(tx, device, op, b, now),
             OpBody::UnresolvedRecorded(b) => crate::store_unresolved::apply_recorded(tx, device, b),
+            OpBody::ReleaseReported(b) => {
+                if !onewindow_domain::release::is_version(&b.release) {
+                    return Ok(Err(Reject(format!(
+                        "终端版本号格式不正确：{}",
+                        b.release.chars().take(40).collect::<String>()
+                    ))));
+                }
+                tx.execute(
+                    "UPDATE device SET release = ?1, release_at = ?2 WHERE id = ?3",
+                    params![b.release, ts(b.at), device],
+                )?;
+                Ok(Ok(()))
+            }
         }
     })()?;
     Ok(checked)

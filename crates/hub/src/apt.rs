@@ -18,15 +18,11 @@ use crate::cli::init_logging;
 pub const APT_DIR: &str = "apt";
 /// gpg's home for the signing key, under the data folder.
 pub const GPG_DIR: &str = "apt-gpg";
-/// The suite (and codename) desks' sources name.
-pub const SUITE: &str = "onewindow";
-/// The public key, at the repository's top.
-pub const KEYRING: &str = "onewindow-archive-keyring.gpg";
-/// The origin and label unattended-upgrades matches.
-pub const ORIGIN: &str = "OneWindow";
-pub const LABEL: &str = "OneWindow desk";
-/// The one package the repository carries.
-const PACKAGE: &str = "onewindow-desk";
+/// The suite, key, origin, label and package, as desks' sources name them.
+pub use onewindow_proto::apt::{KEYRING, LABEL, ORIGIN, PACKAGE, SUITE};
+
+/// The repository's index of packages, under [`APT_DIR`].
+pub const PACKAGES_INDEX: &str = "dists/onewindow/main/binary-amd64/Packages";
 const KEY_UID: &str = "OneWindow hub APT signing key <apt@onewindow.invalid>";
 
 #[derive(Debug, clap::Args)]
@@ -237,10 +233,7 @@ fn write_index(repo: &Path, fingerprint: &str, home: &Path) -> Result<(), Failed
         ));
     }
     let dist = repo.join("dists").join(SUITE);
-    write_atomic(
-        &dist.join("main/binary-amd64/Packages"),
-        packages.as_bytes(),
-    )?;
+    write_atomic(&repo.join(PACKAGES_INDEX), packages.as_bytes())?;
     let release = format!(
         "Origin: {ORIGIN}\nLabel: {LABEL}\nSuite: {SUITE}\nCodename: {SUITE}\nDate: {}\n\
          Architectures: amd64\nComponents: main\n\
@@ -275,6 +268,18 @@ fn write_index(repo: &Path, fingerprint: &str, home: &Path) -> Result<(), Failed
         .args(["--kill", "gpg-agent"])
         .output();
     Ok(())
+}
+
+/// The newest desk version in a `Packages` index (dpkg's order).
+pub fn newest_version(packages: &str) -> Option<String> {
+    packages
+        .split("\n\n")
+        .filter(|stanza| stanza.lines().any(|l| l == format!("Package: {PACKAGE}")))
+        .filter_map(|stanza| stanza.lines().find_map(|l| l.strip_prefix("Version: ")))
+        .map(str::trim)
+        .filter(|v| onewindow_domain::release::is_version(v))
+        .max_by(|a, b| onewindow_domain::release::compare(a, b))
+        .map(str::to_string)
 }
 
 /// The file a request under `/apt/` names, if it is one of the repository's (plain parts,

@@ -280,6 +280,7 @@ pub fn main() -> ExitCode {
                 log_format,
                 log_days,
                 database,
+                compat,
             } = match args.resolve(database()) {
                 Ok(s) => s,
                 Err(e) => {
@@ -366,7 +367,14 @@ pub fn main() -> ExitCode {
                 public_url,
                 trusted_proxies,
             };
-            rt.block_on(serve(store, blobs, bind, tls, clock, web, data))
+            rt.block_on(serve(
+                store,
+                blobs,
+                bind,
+                tls,
+                clock,
+                Served { web, data, compat },
+            ))
         }
         Command::ImportCatalog { data, file } => run_import(
             &data,
@@ -728,15 +736,23 @@ fn run_import<T>(
     }
 }
 
+/// What the hub serves besides its store: how browsers reach it, its data folder's files,
+/// and which desks it serves.
+struct Served {
+    web: crate::web::WebSettings,
+    data: PathBuf,
+    compat: crate::compat::Compat,
+}
+
 async fn serve(
     store: crate::pool::StorePool,
     blobs: crate::store_blob::BlobDir,
     bind: SocketAddr,
     tls: Option<(tokio_rustls::TlsAcceptor, String)>,
     clock: Clock,
-    web: crate::web::WebSettings,
-    data: PathBuf,
+    served: Served,
 ) -> ExitCode {
+    let Served { web, data, compat } = served;
     let listener = match tokio::net::TcpListener::bind(bind).await {
         Ok(l) => l,
         Err(e) => {
@@ -756,6 +772,7 @@ async fn serve(
         crate::server::HubState::new(store, blobs, clock)
             .with_web(web)
             .with_data_dir(data)
+            .with_compat(compat)
             .stopping_on(stopping),
     );
     let shutdown = async move {

@@ -30,7 +30,8 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8470";
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// A settings file (TOML: bind, tls, database, data, blobs, key_file, public_url,
-    /// trusted_proxies, log_format, log_days); the command line wins over it.
+    /// trusted_proxies, log_format, log_days, protocol, min_desk_release); the command line
+    /// wins over it.
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Data folder (created if missing): hub.db, keys, TLS files, logs/.
@@ -73,6 +74,14 @@ pub struct ServeArgs {
     /// Days of daily log files kept under `DATA/logs` (default 30).
     #[arg(long = "log-days", value_parser = clap::value_parser!(u16).range(1..=3660))]
     pub log_days: Option<u16>,
+    /// Name this older protocol to desks while the county's other hub processes sharing the
+    /// database still run the previous release (see `onewindow_hub::compat`).
+    #[arg(long)]
+    pub protocol: Option<u32>,
+    /// Refuse desks older than this release (dpkg's order; e.g. after a fix every desk must
+    /// have): they are told in Chinese to update and keep their outbox.
+    #[arg(long = "min-desk-release")]
+    pub min_desk_release: Option<String>,
 }
 
 /// The settings file.
@@ -89,6 +98,8 @@ pub struct HubConfig {
     pub trusted_proxies: Option<Vec<IpAddr>>,
     pub log_format: Option<LogFormat>,
     pub log_days: Option<u16>,
+    pub protocol: Option<u32>,
+    pub min_desk_release: Option<String>,
 }
 
 /// What `serve` runs with.
@@ -106,6 +117,7 @@ pub struct Serve {
     pub log_format: LogFormat,
     pub log_days: usize,
     pub database: Option<String>,
+    pub compat: crate::compat::Compat,
 }
 
 impl HubConfig {
@@ -115,7 +127,7 @@ impl HubConfig {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("无法读取配置文件 {}：{e}", path.display()))?;
         let config: HubConfig = toml::from_str(&text)
-            .map_err(|e| format!("配置文件 {} 有误（可用的项：bind、tls、database、data、blobs、key_file、public_url、trusted_proxies、log_format、log_days）：{e}", path.display()))?;
+            .map_err(|e| format!("配置文件 {} 有误（可用的项：bind、tls、database、data、blobs、key_file、public_url、trusted_proxies、log_format、log_days、protocol、min_desk_release）：{e}", path.display()))?;
         if let Some(days) = config.log_days
             && !(1..=3660).contains(&days)
         {
@@ -136,6 +148,10 @@ impl ServeArgs {
             Some(path) => HubConfig::read(path)?,
             None => HubConfig::default(),
         };
+        let compat = crate::compat::Compat::new(
+            self.protocol.or(file.protocol),
+            self.min_desk_release.or(file.min_desk_release),
+        )?;
         let data = self.data.or(file.data).ok_or_else(|| {
             "未指定数据目录：请用 --data DIR，或在配置文件中写 data = \"/var/lib/onewindow-hub\""
                 .to_string()
@@ -173,6 +189,7 @@ impl ServeArgs {
                     .unwrap_or(DEFAULT_LOG_DAYS as u16),
             ),
             database: database.map(str::to_string).or(file.database),
+            compat,
         })
     }
 }

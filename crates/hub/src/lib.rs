@@ -11,6 +11,7 @@ pub mod cli_kiosk;
 pub mod cli_migrate;
 pub mod cli_provision;
 pub mod clock;
+pub mod compat;
 pub mod config;
 pub mod due;
 pub mod error;

@@ -47,7 +47,7 @@ pub async fn audit_page(State(state): State<HubState>, Supervisor(user): Supervi
         h2 { "审计日志" }
         p { "各窗口的审计记录逐条链接（SHA-256）并由窗口的密钥签名，中心保存收到的最新一条；每次打开本页都重新核对全部已存记录。记录被改动、删除或最新记录被删后重写，都会在此标出。" }
         table #audit-heads {
-            thead { tr { th { "窗口编码" } th { "窗口" } th { "已收到" } th { "已签名" } th { "最近接收" } th { "链完整性" } } }
+            thead { tr { th { "窗口编码" } th { "窗口" } th { "程序版本" } th { "已收到" } th { "已签名" } th { "最近接收" } th { "链完整性" } } }
             tbody {
                 @for h in &heads {
                     @let check = check_of(&h.device_id);
@@ -55,6 +55,7 @@ pub async fn audit_page(State(state): State<HubState>, Supervisor(user): Supervi
                     tr data-desk=(h.desk_code) class=(if h.breaks.is_empty() && broken_now.is_none() { "" } else { "overdue" }) {
                         td { (h.desk_code) }
                         td { (h.desk_name) }
+                        td.desk-release { (h.release.as_deref().unwrap_or("未报告")) }
                         td.audit-seq { (h.seq) }
                         td.audit-signed { (check.map_or(0, |c| c.signed)) }
                         td { (h.at) }

@@ -869,6 +869,10 @@ pub fn router(state: HubState) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            crate::compat::desk_gate,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             crate::web::guard,
         ))
         // Outermost: every request, refused ones too, has its id and its access line.

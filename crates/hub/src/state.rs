@@ -45,6 +45,8 @@ pub struct HubState {
     pub(crate) epoch: Arc<str>,
     /// This process's data folder, for what it serves from files (the desks' APT repository).
     pub(crate) data_dir: Option<Arc<std::path::Path>>,
+    /// The protocol this hub serves and the desks it refuses ([`crate::compat`]).
+    pub(crate) compat: Arc<crate::compat::Compat>,
 }
 
 impl HubState {
@@ -91,6 +93,7 @@ impl HubState {
         HubState {
             epoch,
             data_dir: None,
+            compat: Arc::default(),
             store: Arc::new(store),
             blobs,
             notices,
@@ -115,6 +118,13 @@ impl HubState {
     /// The same state, serving files from the data folder `data` (the APT repository).
     pub fn with_data_dir(mut self, data: std::path::PathBuf) -> Self {
         self.data_dir = Some(data.into());
+        self
+    }
+
+    /// The same state, serving desks as `compat` says (hub.toml's `protocol`,
+    /// `min_desk_release`).
+    pub fn with_compat(mut self, compat: crate::compat::Compat) -> Self {
+        self.compat = Arc::new(compat);
         self
     }
 

@@ -11,8 +11,55 @@ use serde_json::value::RawValue;
 pub mod ops;
 pub use ops::{OpBody, OpKind};
 
-/// Bumped when a wire type changes incompatibly; the hub keeps accepting older versions.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// Bumped when a wire type or an op kind is added or changes; the hub keeps accepting
+/// desks down to [`MIN_DESK_PROTOCOL`], and a desk sends a hub only the op kinds of the
+/// protocol the hub names ([`OpKind::since`]).
+///
+/// - 1: the first release (its desks send no [`PROTOCOL_HEADER`]; its hubs name none).
+/// - 2: `device.release_reported`; the protocol, release and published-release headers.
+pub const PROTOCOL_VERSION: u32 = 2;
+
+/// The oldest desk protocol a hub of this release serves (one release back). An older desk is
+/// refused with [`ApiErrorCode::DeskTooOld`] and keeps its outbox until it is updated.
+pub const MIN_DESK_PROTOCOL: u32 = 1;
+
+/// The protocol a desk speaks, on each of its requests, and the protocol a hub serves, on each
+/// of its answers. Absent: protocol 1 (the release before the header).
+pub const PROTOCOL_HEADER: &str = "x-onewindow-protocol";
+
+/// The desk's release (its package version, as dpkg orders versions), on each of its
+/// requests: a hub whose operator requires a newer one (`min_desk_release`) refuses it.
+pub const DESK_RELEASE_HEADER: &str = "x-onewindow-desk-release";
+
+/// The newest desk release published on the hub's APT repository, on each answer to a desk
+/// (absent when none is published): the desk's status bar says an update is coming.
+pub const DESK_PUBLISHED_HEADER: &str = "x-onewindow-desk-published";
+
+/// The protocol an answer or a request names in [`PROTOCOL_HEADER`]: 1 when it names none
+/// (the first release), `None` when it names something that is no protocol number.
+pub fn protocol_of(header: Option<&str>) -> Option<u32> {
+    match header {
+        None => Some(1),
+        Some(v) => v.trim().parse().ok(),
+    }
+}
+
+/// The desks' APT repository a hub serves (`onewindow-hub publish-desk`), as both sides name
+/// it: the hub writes it, `onewindow-desk --provision FILE --system` points apt at it.
+pub mod apt {
+    /// Under the hub's address and under its data folder.
+    pub const PATH: &str = "/apt";
+    /// The suite (and codename) the sources name, and the one component.
+    pub const SUITE: &str = "onewindow";
+    pub const COMPONENT: &str = "main";
+    /// The repository's public key, at its top.
+    pub const KEYRING: &str = "onewindow-archive-keyring.gpg";
+    /// The origin and label of its Release, which unattended-upgrades matches.
+    pub const ORIGIN: &str = "OneWindow";
+    pub const LABEL: &str = "OneWindow desk";
+    /// The one package it carries.
+    pub const PACKAGE: &str = "onewindow-desk";
+}
 
 /// Paths of the hub's HTTP API.
 pub mod paths {
@@ -620,6 +667,9 @@ pub enum ApiErrorCode {
     /// The push names an epoch the hub no longer has: it was restored from a backup. Ask
     /// `GET /v1/heads` and send again what the hub lacks.
     EpochChanged,
+    /// The desk's release or protocol is older than the hub serves: it must be updated (its
+    /// outbox waits). The message says so in Chinese.
+    DeskTooOld,
     /// The audit key cannot be registered (malformed, or another key is registered).
     BadAuditKey,
     /// The desk sits at no window of the queue configuration.
@@ -650,7 +700,7 @@ pub enum ApiErrorCode {
 
 impl ApiErrorCode {
     /// Every code, [`ApiErrorCode::Unknown`] last.
-    pub const ALL: [ApiErrorCode; 40] = [
+    pub const ALL: [ApiErrorCode; 41] = [
         ApiErrorCode::BadRequest,
         ApiErrorCode::BadQuery,
         ApiErrorCode::BadJson,
@@ -689,6 +739,7 @@ impl ApiErrorCode {
         ApiErrorCode::TooManyRequests,
         ApiErrorCode::NotYourCase,
         ApiErrorCode::EpochChanged,
+        ApiErrorCode::DeskTooOld,
         ApiErrorCode::BadAuditKey,
         ApiErrorCode::Unknown,
     ];
@@ -723,6 +774,7 @@ impl ApiErrorCode {
             ApiErrorCode::NoClerkSession => "no_clerk_session",
             ApiErrorCode::TooManyRequests => "too_many_requests",
             ApiErrorCode::EpochChanged => "epoch_changed",
+            ApiErrorCode::DeskTooOld => "desk_too_old",
             ApiErrorCode::NotYourCase => "not_your_case",
             ApiErrorCode::BadAuditKey => "bad_audit_key",
             ApiErrorCode::QueueNoWindow => "queue_no_window",

@@ -50,10 +50,13 @@ pub enum OpKind {
     UnresolvedRecorded,
     /// `queue.offline_rating`: a rating given after the ticket was reported.
     OfflineRating,
+    /// `device.release_reported`: the desk runs another release (the county's upgrade, desk by
+    /// desk, as the hub's devices page and `/metrics` show it). Protocol 2.
+    ReleaseReported,
 }
 
 impl OpKind {
-    pub const ALL: [OpKind; 12] = [
+    pub const ALL: [OpKind; 13] = [
         OpKind::HandOff,
         OpKind::MaterialAdded,
         OpKind::Delivered,
@@ -66,7 +69,17 @@ impl OpKind {
         OpKind::RefusalAnswered,
         OpKind::Withdrawn,
         OpKind::UnresolvedRecorded,
+        OpKind::ReleaseReported,
     ];
+
+    /// The protocol ([`crate::PROTOCOL_VERSION`]) that brought this kind: a hub serving an
+    /// older one does not know it, and a desk keeps such ops until the hub is upgraded.
+    pub const fn since(self) -> u32 {
+        match self {
+            OpKind::ReleaseReported => 2,
+            _ => 1,
+        }
+    }
 
     /// The name on the wire and in the outbox.
     pub const fn as_str(self) -> &'static str {
@@ -83,6 +96,7 @@ impl OpKind {
             OpKind::RefusalAnswered => "case.refusal_answered",
             OpKind::Withdrawn => "case.withdrawn",
             OpKind::UnresolvedRecorded => "unresolved.recorded",
+            OpKind::ReleaseReported => "device.release_reported",
         }
     }
 
@@ -106,6 +120,7 @@ impl OpKind {
             OpKind::RefusalAnswered => "不予受理申请的答复",
             OpKind::Withdrawn => "撤回",
             OpKind::UnresolvedRecorded => "办不成事登记",
+            OpKind::ReleaseReported => "终端版本登记",
         }
     }
 }
@@ -132,6 +147,7 @@ pub enum OpBody {
     RefusalAnswered(RefusalAnswered),
     Withdrawn(Withdrawn),
     UnresolvedRecorded(UnresolvedRecorded),
+    ReleaseReported(ReleaseReported),
 }
 
 /// Why an op's payload cannot be read.
@@ -173,6 +189,7 @@ impl OpBody {
             OpBody::RefusalAnswered(_) => OpKind::RefusalAnswered,
             OpBody::Withdrawn(_) => OpKind::Withdrawn,
             OpBody::UnresolvedRecorded(_) => OpKind::UnresolvedRecorded,
+            OpBody::ReleaseReported(_) => OpKind::ReleaseReported,
         }
     }
 
@@ -199,6 +216,7 @@ impl OpBody {
             OpKind::RefusalAnswered => OpBody::RefusalAnswered(read(k, payload)?),
             OpKind::Withdrawn => OpBody::Withdrawn(read(k, payload)?),
             OpKind::UnresolvedRecorded => OpBody::UnresolvedRecorded(read(k, payload)?),
+            OpKind::ReleaseReported => OpBody::ReleaseReported(read(k, payload)?),
         };
         if let Some(bad) = body.blobs().into_iter().find(|s| !is_sha256(s)) {
             return Err(OpDecodeError::BadBlob {
@@ -223,6 +241,7 @@ impl OpBody {
             OpBody::RefusalAnswered(b) => serde_json::to_value(b),
             OpBody::Withdrawn(b) => serde_json::to_value(b),
             OpBody::UnresolvedRecorded(b) => serde_json::to_value(b),
+            OpBody::ReleaseReported(b) => serde_json::to_value(b),
         };
         v.expect("op payloads are plain data")
     }
@@ -238,9 +257,10 @@ impl OpBody {
             OpBody::RefusalRequested(b) => Some(&b.case_id),
             OpBody::RefusalAnswered(b) => Some(&b.case_id),
             OpBody::Withdrawn(b) => Some(&b.case_id),
-            OpBody::OfflineTicket(_) | OpBody::OfflineRating(_) | OpBody::UnresolvedRecorded(_) => {
-                None
-            }
+            OpBody::OfflineTicket(_)
+            | OpBody::OfflineRating(_)
+            | OpBody::UnresolvedRecorded(_)
+            | OpBody::ReleaseReported(_) => None,
         }
     }
 
@@ -261,7 +281,9 @@ impl OpBody {
             OpBody::RefusalAnswered(b) => vec![b.number.as_str()],
             OpBody::Withdrawn(b) => vec![b.number.as_str()],
             OpBody::OfflineTicket(t) => t.served_cases(),
-            OpBody::OfflineRating(_) | OpBody::UnresolvedRecorded(_) => vec![],
+            OpBody::OfflineRating(_)
+            | OpBody::UnresolvedRecorded(_)
+            | OpBody::ReleaseReported(_) => vec![],
         };
         numbers.into_iter().filter(|n| !n.is_empty()).collect()
     }
@@ -582,6 +604,16 @@ impl OfflineTicket {
         }
         all
     }
+}
+
+/// `device.release_reported`: the release (package version) the desk now runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseReported {
+    pub release: String,
+    /// The protocol that release speaks.
+    pub protocol: u32,
+    #[serde(with = "stamped")]
+    pub at: DateTime<Utc>,
 }
 
 /// `queue.offline_rating`.

@@ -81,3 +81,34 @@ fn version_one_material_added_and_delivered_read_back_the_same() {
         assert_eq!(body.to_payload(), payload);
     }
 }
+
+/// Every protocol has its golden file, and every kind a protocol added is in that file: a
+/// kind cannot be added without the payload a hub of every later release must apply.
+#[test]
+fn every_protocol_has_its_golden_file_with_the_kinds_it_added() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/golden");
+    for protocol in 1..=onewindow_proto::PROTOCOL_VERSION {
+        let file = dir.join(format!("ops-v{protocol}.json"));
+        let golden: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display())),
+        )
+        .unwrap();
+        assert_eq!(golden["protocol"].as_u64(), Some(u64::from(protocol)));
+        let ops: Vec<Op> = serde_json::from_value(golden["ops"].clone()).unwrap();
+        for kind in OpKind::ALL
+            .into_iter()
+            .filter(|k| k.since() == protocol && protocol > 1)
+        {
+            assert!(
+                ops.iter().any(|o| o.kind == kind.as_str()),
+                "{}: protocol {protocol} added {kind}, which has no golden payload",
+                file.display()
+            );
+        }
+    }
+    assert!(
+        OpKind::ALL
+            .iter()
+            .all(|k| k.since() <= onewindow_proto::PROTOCOL_VERSION)
+    );
+}

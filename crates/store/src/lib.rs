@@ -13,6 +13,7 @@ pub mod migrate;
 pub mod offline_queue;
 pub mod push;
 pub mod rejoin;
+pub mod release;
 pub mod scans;
 pub mod sign_in;
 
@@ -103,6 +104,11 @@ pub const DESK_MIGRATIONS: &[migrate::Migration] = &[
         version: 16,
         name: "0016_hub_epoch",
         sql: include_str!("../../../migrations/desk/0016_hub_epoch.sql"),
+    },
+    migrate::Migration {
+        version: 17,
+        name: "0017_reported_release",
+        sql: include_str!("../../../migrations/desk/0017_reported_release.sql"),
     },
 ];
 

@@ -509,7 +509,8 @@ impl Store {
              VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT(id) DO UPDATE SET device_id = excluded.device_id, desk_code = excluded.desk_code,
                desk_name = excluded.desk_name, hub_url = excluded.hub_url, enrolled_at = excluded.enrolled_at,
-               hub_pin = excluded.hub_pin, hub_epoch = NULL",
+               hub_pin = excluded.hub_pin, hub_epoch = NULL,
+               reported_release = NULL",
             params![id.device_id, id.desk_code, id.desk_name, id.hub_url, id.enrolled_at, id.hub_pin],
         )?;
         Ok(())

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 mod pull;
 mod push;
+mod release;
+pub use release::{HubRelease, release, set_release};
 pub mod tls;
 
 pub use pull::{
@@ -59,6 +61,8 @@ pub enum SyncCode {
     LoginLocked,
     DeviceRevoked,
     BadToken,
+    /// The hub serves no desk this old: it must be updated (its outbox waits).
+    DeskTooOld,
     HubError,
     HubBadResponse,
     Store(StoreCode),
@@ -77,6 +81,7 @@ impl SyncCode {
             SyncCode::LoginLocked => "login_locked",
             SyncCode::DeviceRevoked => "device_revoked",
             SyncCode::BadToken => "bad_token",
+            SyncCode::DeskTooOld => "desk_too_old",
             SyncCode::HubError => "hub_error",
             SyncCode::HubBadResponse => "hub_bad_response",
             SyncCode::Store(c) => c.as_str(),
@@ -107,6 +112,7 @@ impl SyncError {
                 ApiErrorCode::LoginLocked => SyncCode::LoginLocked,
                 ApiErrorCode::DeviceRevoked => SyncCode::DeviceRevoked,
                 ApiErrorCode::BadToken | ApiErrorCode::NoToken => SyncCode::BadToken,
+                ApiErrorCode::DeskTooOld => SyncCode::DeskTooOld,
                 _ => SyncCode::HubError,
             },
             SyncError::BadResponse(_) => SyncCode::HubBadResponse,
@@ -140,6 +146,15 @@ impl SyncError {
                 message.clone()
             }
             SyncError::Hub { code: ApiErrorCode::BadLogin, .. } => "用户名或密码不正确".into(),
+            // The hub says which release it requires and how to update.
+            SyncError::Hub {
+                code: ApiErrorCode::DeskTooOld,
+                message,
+                ..
+            } if !message.is_ascii() => message.clone(),
+            SyncError::Hub { code: ApiErrorCode::DeskTooOld, .. } => {
+                "本窗口程序版本过旧，中心不再接收它的数据；请更新窗口程序。未上传的业务都保留在本机，更新后自动上传".into()
+            }
             SyncError::Hub { code: ApiErrorCode::AuditChainBroken, .. } => {
                 "本窗口的审计日志链不完整（记录被改动或删除），已报告中心；请联系管理员".into()
             }
@@ -229,22 +244,25 @@ pub struct HubClient {
     token: Option<String>,
     /// The hub's certificate fingerprint (lowercase hex, or the start of it) for `https://`.
     pin: Option<String>,
-    /// The fingerprint of the certificate the hub last presented.
-    seen: Arc<Mutex<Option<String>>>,
+    /// The certificate the hub last presented.
+    seen: Arc<Mutex<Option<tls::SeenCert>>>,
     /// The hub's epoch as its last answer said ([`onewindow_proto::EPOCH_HEADER`]).
     epoch_seen: Arc<Mutex<Option<String>>>,
     /// The epoch this desk knows, sent with each push.
     epoch_known: Option<String>,
+    /// What the hub's last answer said of its release ([`HubRelease`]).
+    hub_release: Arc<Mutex<HubRelease>>,
 }
 
 /// A client that accepts only the hub certificate `pin` names (no CA is trusted).
 fn http_client(
     pin: Option<String>,
-    seen: Arc<Mutex<Option<String>>>,
+    seen: Arc<Mutex<Option<tls::SeenCert>>>,
     timeout: Option<Duration>,
     read_timeout: Option<Duration>,
 ) -> reqwest::Client {
     let mut b = reqwest::Client::builder()
+        .default_headers(release::desk_headers())
         .connect_timeout(Duration::from_secs(3))
         .tls_backend_preconfigured(tls::client_config(pin, seen));
     if let Some(t) = timeout {
@@ -281,6 +299,7 @@ impl HubClient {
             seen,
             epoch_seen: Arc::default(),
             epoch_known: None,
+            hub_release: Arc::default(),
         }
     }
 
@@ -300,8 +319,19 @@ impl HubClient {
             .clone()
     }
 
-    /// Keeps the epoch an answer of the hub names.
-    fn note_epoch(&self, resp: &reqwest::Response) {
+    /// What the hub's last answer said of its release.
+    pub fn hub_release(&self) -> HubRelease {
+        self.hub_release
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Keeps what an answer of the hub says of it: its epoch, protocol and published release.
+    fn note_answer(&self, resp: &reqwest::Response) {
+        if let Some(seen) = release::hub_release_of(resp) {
+            *self.hub_release.lock().unwrap_or_else(|p| p.into_inner()) = seen;
+        }
         if let Some(epoch) = resp
             .headers()
             .get(onewindow_proto::EPOCH_HEADER)
@@ -326,6 +356,11 @@ impl HubClient {
     /// The whole fingerprint of the certificate the hub last presented (after a request over
     /// `https://`): what the desk keeps once a typed prefix matched it.
     pub fn seen_fingerprint(&self) -> Option<String> {
+        self.seen_certificate().map(|c| c.fingerprint)
+    }
+
+    /// The certificate the hub last presented (after a request over `https://`).
+    pub fn seen_certificate(&self) -> Option<tls::SeenCert> {
         self.seen.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
@@ -363,7 +398,7 @@ impl HubClient {
             source: source.without_url(),
         };
         let resp = req.send().await.map_err(unreachable)?;
-        self.note_epoch(&resp);
+        self.note_answer(&resp);
         let status = resp.status();
         let bytes = resp.bytes().await.map_err(unreachable)?;
         if !status.is_success() {
@@ -378,6 +413,12 @@ impl HubClient {
             });
         }
         Ok(bytes.to_vec())
+    }
+
+    /// A file of the hub's APT repository (`/apt/NAME`): its signing key, for `--system`.
+    pub async fn apt_file(&self, name: &str) -> Result<Vec<u8>, SyncError> {
+        let url = format!("{}{}/{name}", self.base, onewindow_proto::apt::PATH);
+        self.send_raw(self.http.get(url)).await
     }
 
     /// A result file of one of this desk's cases, checked against its SHA-256.
@@ -537,7 +578,7 @@ impl HubClient {
             source: source.without_url(),
         };
         let resp = req.send().await.map_err(unreachable)?;
-        self.note_epoch(&resp);
+        self.note_answer(&resp);
         let status = resp.status();
         let bytes = resp.bytes().await.map_err(unreachable)?;
         if !status.is_success() {

@@ -15,6 +15,8 @@ pub struct PushReport {
     pub waiting: u32,
     pub blobs_uploaded: u32,
     pub bytes_uploaded: u64,
+    /// Ops of kinds the hub does not serve yet (an older hub), kept for after its upgrade.
+    pub held_for_hub: u32,
 }
 
 /// What an op refers to, read from its payload once: the blobs it needs on the hub first
@@ -121,6 +123,12 @@ pub async fn push_outbox(
     // until the desk has given back what it lost (once per push).
     let mut client = follow_epoch(client, store).await?;
     let mut rejoined = false;
+    // Ops of kinds the hub does not know yet (a newer desk, an older hub) wait until it
+    // names a protocol that has them; asked once when nothing has answered yet.
+    if client.hub_release().protocol.is_none() {
+        client.health().await?;
+    }
+    let hub_protocol = client.hub_release().protocol.unwrap_or(1);
     // Cases with an op still waiting for its files: their later ops wait too, so none of them
     // reaches the hub before the case does.
     let mut held_cases: std::collections::BTreeSet<String> = Default::default();
@@ -159,7 +167,21 @@ pub async fn push_outbox(
             .into_iter()
             .zip(read)
             .take(cut)
-            .filter(|(_, r)| r.case.as_ref().is_none_or(|c| !held_cases.contains(c)))
+            .filter(|(op, r)| {
+                if r.case.as_ref().is_some_and(|c| held_cases.contains(c)) {
+                    return false;
+                }
+                let known = onewindow_proto::OpKind::parse(&op.kind)
+                    .is_none_or(|k| k.since() <= hub_protocol);
+                if !known {
+                    report.held_for_hub += 1;
+                    // The case's later ops wait behind it.
+                    if let Some(case) = &r.case {
+                        held_cases.insert(case.clone());
+                    }
+                }
+                known
+            })
             .unzip();
         if batch.is_empty() {
             after_seq = last;

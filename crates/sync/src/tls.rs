@@ -52,7 +52,15 @@ pub fn normalise_pin(typed: &str) -> Result<String, String> {
 struct PinVerifier {
     pin: Option<String>,
     provider: Arc<CryptoProvider>,
-    seen: Arc<Mutex<Option<String>>>,
+    seen: Arc<Mutex<Option<SeenCert>>>,
+}
+
+/// The certificate a hub last presented: its fingerprint, and the certificate itself (DER),
+/// which `--system` gives apt as the hub's `CAInfo`.
+#[derive(Debug, Clone)]
+pub struct SeenCert {
+    pub fingerprint: String,
+    pub der: Vec<u8>,
 }
 
 impl ServerCertVerifier for PinVerifier {
@@ -65,7 +73,10 @@ impl ServerCertVerifier for PinVerifier {
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         let fp = fingerprint(end_entity);
-        *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(fp.clone());
+        *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(SeenCert {
+            fingerprint: fp.clone(),
+            der: end_entity.to_vec(),
+        });
         match &self.pin {
             Some(pin) if fp.starts_with(pin.as_str()) => Ok(ServerCertVerified::assertion()),
             Some(_) => Err(rustls::Error::General(PIN_MISMATCH.into())),
@@ -109,10 +120,10 @@ impl ServerCertVerifier for PinVerifier {
 }
 
 /// The TLS configuration of a client of one hub: only the pinned certificate is accepted;
-/// `seen` gets the fingerprint of each certificate a hub presents.
+/// `seen` gets each certificate a hub presents.
 pub fn client_config(
     pin: Option<String>,
-    seen: Arc<Mutex<Option<String>>>,
+    seen: Arc<Mutex<Option<SeenCert>>>,
 ) -> rustls::ClientConfig {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let verifier = Arc::new(PinVerifier {

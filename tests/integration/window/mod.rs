@@ -369,10 +369,16 @@ async fn scans_notice_correction_and_acceptance_with_receipt() {
     let store = onewindow_tests::desk_store(&w.data.join("cache.db"));
     let ops = store.outbox().unwrap();
     let kinds: Vec<&str> = ops.iter().map(|o| o.kind.as_str()).collect();
+    // First the desk told its hub which release it runs (at its first push).
     assert_eq!(
         kinds,
-        [OpKind::NoticeIssued.as_str(), OpKind::HandOff.as_str()]
+        [
+            OpKind::ReleaseReported.as_str(),
+            OpKind::NoticeIssued.as_str(),
+            OpKind::HandOff.as_str()
+        ]
     );
+    let ops = &ops[1..];
     assert_eq!(ops[0].payload["number"], "RC01-20261127-0001");
     assert_eq!(
         ops[0].payload["ticket_id"],

@@ -68,4 +68,17 @@ low_disk: LowDisk | null,
 /**
  * Scans that belong to no case yet, waiting for the clerk (待分配扫描件).
  */
-waiting_scans: number, };
+waiting_scans: number, 
+/**
+ * The release this desk runs (its package version).
+ */
+release: string, 
+/**
+ * A newer release published on the hub (the machine's automatic updates install it, or
+ * `sudo apt upgrade`), when there is one.
+ */
+update_published: string | null, 
+/**
+ * The hub refuses this desk as too old: what it said (update the desk; the outbox waits).
+ */
+update_required: string | null, };

@@ -22,6 +22,10 @@ oldest_pending_at: string | null, rejected: number, last_push_at: string | null,
  */
 problem: string | null, 
 /**
+ * Pending ops of kinds an older hub does not serve yet: sent after its upgrade.
+ */
+held_for_hub: number, 
+/**
  * The last successful pull of each stream.
  */
 streams: Array<StreamPull>, };
