@@ -368,6 +368,20 @@ fn acceptance_at_the_window_from_scan_to_receipt() {
                     })
             },
         );
+        // A newer release published on the hub: the status bar says so.
+        let newer = format!("{}+next9", env!("CARGO_PKG_VERSION"));
+        let debs = tempfile::tempdir().unwrap();
+        let deb = onewindow_tests::desk_deb(debs.path(), &newer);
+        onewindow_tests::hub_cli(&[
+            "publish-desk",
+            "--data",
+            data.to_str().unwrap(),
+            deb.to_str().unwrap(),
+        ]);
+        wait_until("新版本 … 已发布", Duration::from_secs(40), || {
+            text_of(&session, "#update-published") == format!("新版本 {newer} 已发布")
+        });
+        session.screenshot(&shots_dir().join("14-update-published.png"));
     }));
     if let Err(panic) = outcome {
         session.screenshot(&shots_dir().join("failure-acceptance.png"));
