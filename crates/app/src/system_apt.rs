@@ -136,7 +136,13 @@ pub async fn configure(provision: &Path, root: &Path) -> Result<String, String> 
             "中心 {} 还没有发布过窗口程序（onewindow-hub publish-desk），没有软件源签名公钥",
             p.hub_url
         ),
-        _ => format!("无法从中心取得软件源签名公钥：{}", e.message_zh()),
+        onewindow_sync::SyncError::Unreachable { .. } => {
+            format!("无法连接中心 {}（{}），未做任何更改", p.hub_url, e.code())
+        }
+        _ => format!(
+            "无法从中心取得软件源签名公钥，未做任何更改：{}",
+            e.message_zh()
+        ),
     })?;
     // An OpenPGP public key packet (old or new format), of a sane size.
     if key.is_empty() || key.len() > MAX_KEY || !matches!(key[0], 0x98 | 0x99 | 0xc6) {
