@@ -144,8 +144,13 @@ fn the_installed_hub_serves_from_its_config_and_the_installed_desk_shows_the_cat
 
 /// apt (or unattended-upgrade, through `APT_CONFIG`) with only what `onewindow-desk
 /// --system` wrote under `root` as its sources and settings, its lists and downloads in
-/// `dir`, as root.
+/// `dir`; run as root, fetching as `_apt`.
 fn apt_config(root: &Path, dir: &Path) -> PathBuf {
+    // apt fetches and checks as its sandbox user `_apt`, as on a desk: it must reach the files.
+    for d in [dir.parent().unwrap(), dir] {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     for d in ["lists/partial", "archives/partial"] {
         std::fs::create_dir_all(dir.join(d)).unwrap();
     }
@@ -158,8 +163,7 @@ fn apt_config(root: &Path, dir: &Path) -> PathBuf {
              Dir::Etc::Parts \"{}\";\n\
              Dir::Etc::Main \"/dev/null\";\n\
              Dir::State::Lists \"{}\";\n\
-             Dir::Cache::Archives \"{}\";\n\
-             APT::Sandbox::User \"root\";\n",
+             Dir::Cache::Archives \"{}\";\n",
             root.join("etc/apt/sources.list.d").display(),
             root.join("etc/apt/apt.conf.d").display(),
             dir.join("lists").display(),
@@ -249,10 +253,14 @@ fn the_installed_desk_upgrades_from_its_hub_and_a_bad_signature_is_refused() {
         &hub.url(),
     ]);
     let root = tmp.path().join("root");
-    let system = Command::new(DESK)
-        .arg("--provision")
+    // Under a hardened umask (等保 baselines set 027): apt's sandbox user still reads them.
+    let system = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "umask 027 && exec {DESK} --provision \"$1\" --system"
+        ))
+        .arg("sh")
         .arg(sheets.join("MAIN-01.onewindow-provision.json"))
-        .arg("--system")
         .env("ONEWINDOW_SYSTEM_ROOT", &root)
         .output()
         .unwrap();
@@ -290,7 +298,10 @@ fn the_installed_desk_upgrades_from_its_hub_and_a_bad_signature_is_refused() {
 
     // N+2 reaches the machine with nobody there: unattended-upgrade, as its daily timer runs
     // it, with the settings --system wrote (that origin only).
-    if let Some(next2) = std::env::var_os("ONEWINDOW_NEXT2_DESK_DEB").map(PathBuf::from) {
+    {
+        let next2 = std::env::var_os("ONEWINDOW_NEXT2_DESK_DEB")
+            .map(PathBuf::from)
+            .expect("scripts/test-packages.sh builds N+2 with N+1");
         onewindow_tests::hub_cli(&[
             "publish-desk",
             "--data",

@@ -185,7 +185,7 @@ async fn the_desk_sees_a_newer_release_published_on_its_hub() {
     assert_eq!(d.status().update_published, None);
     let data_s = data.to_str().unwrap();
     let running = onewindow_sync::release();
-    // The same release published: nothing newer.
+    // This release and a newer one published: the newer is shown.
     let same = desk_deb(tmp.path(), running);
     hub_cli(&["publish-desk", "--data", data_s, same.to_str().unwrap()]);
     let newer = format!("{running}+next1");

@@ -7,7 +7,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 /// The repository root.
+mod deb;
 mod pg;
+pub use deb::desk_deb;
 pub use pg::{
     hub_command, hub_command_for, hub_database, hub_db, hub_store, keep_on_sqlite, test_pg,
 };
@@ -890,32 +892,4 @@ pub fn hub_db_key(data: &Path) -> [u8; 32] {
 pub fn hub_sqlite(data: &Path) -> rusqlite::Connection {
     onewindow_store::keyed_connection(&data.join("hub.db"), &hub_db_key(data))
         .expect("hub.db opens with its key")
-}
-
-/// An onewindow-desk package of `version` (control file only: what publish-desk reads).
-pub fn desk_deb(dir: &std::path::Path, version: &str) -> std::path::PathBuf {
-    let root = dir.join(format!("deb-{version}"));
-    std::fs::create_dir_all(root.join("DEBIAN")).unwrap();
-    std::fs::write(
-        root.join("DEBIAN/control"),
-        format!(
-            "Package: onewindow-desk\nVersion: {version}\nArchitecture: amd64\n\
-             Maintainer: OneWindow developers <onewindow@users.noreply.github.com>\n\
-             Description: test package\n test package\n"
-        ),
-    )
-    .unwrap();
-    let deb = dir.join(format!("onewindow-desk_{version}_amd64.deb"));
-    let out = std::process::Command::new("dpkg-deb")
-        .args(["--root-owner-group", "--build"])
-        .arg(&root)
-        .arg(&deb)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    deb
 }

@@ -55,7 +55,7 @@ pub fn files(
             at(CERTIFICATE).display()
         ));
     }
-    out.push((
+    let source = (
         at(SOURCE),
         format!(
             "# Written by `onewindow-desk --provision FILE --system`: desk updates from the\n\
@@ -68,7 +68,7 @@ pub fn files(
             key = at(KEYRING).display()
         )
         .into_bytes(),
-    ));
+    );
     out.push((at(APT_CONF), apt_conf.into_bytes()));
     out.push((
         at(UPGRADES_CONF),
@@ -77,14 +77,24 @@ pub fn files(
              // from its hub every day, and nothing else is upgraded unattended.\n\
              APT::Periodic::Update-Package-Lists \"1\";\n\
              APT::Periodic::Unattended-Upgrade \"1\";\n\
+             // Only the hub: the Debian (Origins-Pattern) and Ubuntu (Allowed-Origins) defaults\n\
+             // are cleared, a counter PC on the government network reaching no other source.\n\
+             // A county with its own security mirror adds its pattern in a file read later.\n\
              #clear Unattended-Upgrade::Origins-Pattern;\n\
+             #clear Unattended-Upgrade::Allowed-Origins;\n\
              Unattended-Upgrade::Origins-Pattern {{ \"origin={origin},label={label}\"; }};\n\
-             Unattended-Upgrade::Automatic-Reboot \"false\";\n",
+             Unattended-Upgrade::Automatic-Reboot \"false\";\n\
+             // A desk.toml an administrator edited is kept, never asked about: unattended\n\
+             // upgrades skip a package whose configuration file would need an answer.\n\
+             Dpkg::Options {{ \"--force-confdef\"; \"--force-confold\"; }};\n",
             origin = apt::ORIGIN,
             label = apt::LABEL
         )
         .into_bytes(),
     ));
+    // The source last: written before its certificate's setting, every `apt update` of the
+    // machine would fail on it.
+    out.push(source);
     out
 }
 
@@ -100,12 +110,16 @@ pub fn pem(der: &[u8]) -> String {
     out
 }
 
-/// Writes `bytes` to `path` whole or not at all (readable by all: apt's sandbox user reads
-/// the key and the certificate).
+/// Writes `bytes` to `path` whole or not at all, 0644 in folders 0755 whatever root's umask
+/// (apt's sandbox user `_apt` reads the key and the certificate).
 fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let dir = path.parent().expect("a file under the root");
-    std::fs::create_dir_all(dir)?;
+    let missing: Vec<&Path> = dir.ancestors().take_while(|d| !d.exists()).collect();
+    for d in missing.into_iter().rev() {
+        std::fs::create_dir(d)?;
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755))?;
+    }
     let tmp = dir.join(format!(
         ".{}.tmp",
         path.file_name().expect("a file name").to_string_lossy()
@@ -117,8 +131,26 @@ fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .mode(0o644)
         .open(&tmp)?;
     f.write_all(bytes)?;
+    f.set_permissions(std::fs::Permissions::from_mode(0o644))?;
     f.sync_all()?;
     std::fs::rename(&tmp, path)
+}
+
+/// The hub's address and certificate pin as enrolment checks them: root will trust what
+/// comes over this connection (plain HTTP only to this PC; a whole fingerprint or its first
+/// 32 hex digits, however typed).
+fn checked_hub(p: &Provision) -> Result<(String, Option<String>), String> {
+    let (checked, https) = crate::session::check_hub_url(&p.hub_url)
+        .map_err(|why| format!("终端配置文件中的中心地址 {}：{why}", p.hub_url))?;
+    let pin = if https {
+        Some(
+            onewindow_sync::tls::normalise_pin(p.hub_pin.as_deref().unwrap_or_default())
+                .map_err(|why| format!("终端配置文件中的证书指纹：{why}"))?,
+        )
+    } else {
+        None
+    };
+    Ok((checked, pin))
 }
 
 /// Fetches the hub's key (and certificate) and writes the files under `root`; what to tell
@@ -128,16 +160,16 @@ pub async fn configure(provision: &Path, root: &Path) -> Result<String, String> 
         .map_err(|e| format!("无法读取终端配置文件 {}：{e}", provision.display()))?;
     let p = Provision::parse(&text)
         .map_err(|e| format!("终端配置文件 {}：{e}", provision.display()))?;
-    let hub_url = url::Url::parse(&p.hub_url)
-        .map_err(|e| format!("终端配置文件中的中心地址 {} 无效：{e}", p.hub_url))?;
-    let client = onewindow_sync::HubClient::pinned(&p.hub_url, p.hub_pin.as_deref());
+    let (checked, pin) = checked_hub(&p)?;
+    let hub_url = url::Url::parse(&checked).map_err(|e| format!("{checked}：{e}"))?;
+    let client = onewindow_sync::HubClient::pinned(&checked, pin.as_deref());
     let key = client.apt_file(apt::KEYRING).await.map_err(|e| match &e {
         onewindow_sync::SyncError::Hub { status: 404, .. } => format!(
             "中心 {} 还没有发布过窗口程序（onewindow-hub publish-desk），没有软件源签名公钥",
             p.hub_url
         ),
-        onewindow_sync::SyncError::Unreachable { .. } => {
-            format!("无法连接中心 {}（{}），未做任何更改", p.hub_url, e.code())
+        _ if e.code() == onewindow_sync::SyncCode::HubUnreachable => {
+            format!("无法连接中心 {checked}，未做任何更改（{e}）")
         }
         _ => format!(
             "无法从中心取得软件源签名公钥，未做任何更改：{}",
@@ -235,6 +267,52 @@ mod tests {
                 .iter()
                 .all(|(p, _)| !p.ends_with("hub-certificate.pem"))
         );
+    }
+
+    #[test]
+    fn the_hub_is_checked_as_enrolment_checks_it() {
+        let p = |url: &str, pin: Option<&str>| Provision {
+            kind: "onewindow-provision".into(),
+            version: 1,
+            hub_url: url.into(),
+            hub_pin: pin.map(str::to_string),
+            enrol_code: "ABCD-EFGH".into(),
+            desk_code: "XZ-01".into(),
+            centre: "XZ".into(),
+            window: 1,
+            desk_name: "1 号窗口".into(),
+        };
+        let full = "AB:".repeat(31) + "AB";
+        let (url, pin) = checked_hub(&p("https://10.0.0.5:8470/", Some(&full))).unwrap();
+        assert_eq!(url, "https://10.0.0.5:8470");
+        assert_eq!(pin.unwrap(), "ab".repeat(32));
+        assert!(
+            checked_hub(&p("https://10.0.0.5:8470", Some("ab")))
+                .unwrap_err()
+                .contains("证书指纹")
+        );
+        assert!(
+            checked_hub(&p("https://10.0.0.5:8470", None))
+                .unwrap_err()
+                .contains("证书指纹")
+        );
+        assert!(
+            checked_hub(&p("http://10.0.0.5:8470", None))
+                .unwrap_err()
+                .contains("https://")
+        );
+        assert_eq!(
+            checked_hub(&p("http://127.0.0.1:8470", None)).unwrap().1,
+            None
+        );
+    }
+
+    #[test]
+    fn the_source_is_written_last() {
+        let url = url::Url::parse("https://hub.example:8443").unwrap();
+        let files = files(&url, Path::new("/r"), b"k", Some("PEM"));
+        assert_eq!(files.last().unwrap().0, Path::new("/r").join(SOURCE));
+        assert_eq!(files.len(), 5);
     }
 
     #[test]

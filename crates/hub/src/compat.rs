@@ -13,7 +13,9 @@
 //! `protocol` in hub.toml pins the protocol the hub names to an older one: while several hub
 //! processes share one database and are upgraded one by one, the upgraded ones keep naming
 //! the old protocol, so no desk sends an op an old process would refuse. Remove it once every
-//! process runs the new release.
+//! process runs the new release. The first upgraded process migrates the database: the old
+//! processes keep serving (the migrations only add), but one restarted on the old release
+//! refuses the newer database, so upgrade each rather than restart it.
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -43,6 +45,8 @@ pub struct Compat {
     pub min_desk_release: Option<String>,
     /// The newest published desk version, with the index's mtime it was read at and when.
     published: Mutex<Option<Published>>,
+    /// How often the index is looked at again ([`PUBLISHED_RECHECK`]).
+    recheck: Duration,
 }
 
 #[derive(Debug)]
@@ -78,6 +82,7 @@ impl Compat {
             protocol,
             min_desk_release,
             published: Mutex::new(None),
+            recheck: PUBLISHED_RECHECK,
         })
     }
 
@@ -132,7 +137,7 @@ impl Compat {
     fn published(&self, data: &Path) -> Option<HeaderValue> {
         let mut kept = self.published.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(p) = kept.as_ref()
-            && p.checked.elapsed() < PUBLISHED_RECHECK
+            && p.checked.elapsed() < self.recheck
         {
             return p.version.clone();
         }
@@ -255,5 +260,24 @@ mod tests {
         .unwrap();
         let compat = Compat::default();
         assert_eq!(compat.published(tmp.path()).unwrap(), "0.1.0+next10");
+        // Published again while serving: seen at the next look, the index having changed.
+        std::fs::write(&index, "Package: onewindow-desk\nVersion: 0.1.0+next11\n\n").unwrap();
+        assert_eq!(
+            compat.published(tmp.path()).unwrap(),
+            "0.1.0+next10",
+            "looked at again only after a while"
+        );
+        let compat = Compat {
+            recheck: Duration::ZERO,
+            ..compat
+        };
+        let later = SystemTime::now() + Duration::from_secs(5);
+        std::fs::File::options()
+            .write(true)
+            .open(&index)
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+        assert_eq!(compat.published(tmp.path()).unwrap(), "0.1.0+next11");
     }
 }

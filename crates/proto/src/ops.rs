@@ -51,7 +51,7 @@ pub enum OpKind {
     /// `queue.offline_rating`: a rating given after the ticket was reported.
     OfflineRating,
     /// `device.release_reported`: the desk runs another release (the county's upgrade, desk by
-    /// desk, as the hub's devices page and `/metrics` show it). Protocol 2.
+    /// desk, as the hub's audit page lists its desks). Protocol 2.
     ReleaseReported,
 }
 

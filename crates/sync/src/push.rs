@@ -232,6 +232,7 @@ pub async fn push_outbox(
                 client = follow_epoch(&client, store).await?;
                 after_seq = 0;
                 held_cases.clear();
+                report.held_for_hub = 0;
                 continue;
             }
             answer => answer?,

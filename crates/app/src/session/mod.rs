@@ -103,7 +103,7 @@ fn new_audit_key() -> AuditSigner {
 /// A hub address as typed at enrolment: `http(s)://host[:port]`, nothing before the host (no
 /// user info: `http://[::1]@10.0.0.5` is not this PC), no query or fragment, plain HTTP only to
 /// this PC. The address normalised, and whether it is HTTPS; or what is wrong, in Chinese.
-fn check_hub_url(typed: &str) -> Result<(String, bool), &'static str> {
+pub(crate) fn check_hub_url(typed: &str) -> Result<(String, bool), &'static str> {
     let url = url::Url::parse(typed.trim())
         .map_err(|_| "中心地址无法识别，例如 https://10.0.0.5:8470")?;
     let https = match url.scheme() {
