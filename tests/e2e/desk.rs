@@ -17,21 +17,6 @@ fn scenario(s: &Session, hub: HubProcess) {
     assert_eq!(text_of(s, "#item-count"), "事项 40 项");
     s.screenshot(&shots.join("01-online.png"));
 
-    // A newer release published on the hub: the status bar says so.
-    let newer = format!("{}+next9", env!("CARGO_PKG_VERSION"));
-    let tmp = tempfile::tempdir().unwrap();
-    let deb = onewindow_tests::desk_deb(tmp.path(), &newer);
-    onewindow_tests::hub_cli(&[
-        "publish-desk",
-        "--data",
-        hub.data.to_str().unwrap(),
-        deb.to_str().unwrap(),
-    ]);
-    wait_until("新版本 … 已发布", Duration::from_secs(40), || {
-        text_of(s, "#update-published") == format!("新版本 {newer} 已发布")
-    });
-    s.screenshot(&shots.join("01b-update-published.png"));
-
     // Pinyin initials: leaves first, the container last.
     search(s, "gtgsh");
     wait_for_hits(s, "gtgsh hits", |h| {
