@@ -120,6 +120,20 @@ fn signing_key(data: &Path) -> Result<String, Failed> {
     };
     let fingerprint = match list(&home)? {
         Some(f) => f,
+        None if data.join(APT_DIR).join(KEYRING).exists() => {
+            // Desks trust the key this repository was signed with, and nothing else: a new
+            // one made silently (a restore without the old key) would stop every update.
+            return Err((
+                2,
+                format!(
+                    "此中心的窗口程序软件源已有签名公钥 {keyring}，但签名密钥 {home} 不在：各窗口电脑只信任原密钥，换新密钥会使它们全部无法更新。\
+                     恢复中心时请用 restore --keys 交还原数据目录（含 apt-gpg/）。\
+                     若原密钥确已丢失：删除 {keyring} 后再发布，并在每台窗口电脑重新执行 sudo onewindow-desk --provision 文件 --system。",
+                    keyring = data.join(APT_DIR).join(KEYRING).display(),
+                    home = home.display()
+                ),
+            ));
+        }
         None => {
             run(
                 gpg(&home).args([
@@ -282,17 +296,20 @@ pub fn newest_version(packages: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Whether `part` is one part of a path in the repository as publish-desk writes it: not
+/// empty, nothing hidden, only the characters Debian's file names use (`+`, `~`, `%3a`).
+pub fn plain_part(part: &str) -> bool {
+    !part.is_empty()
+        && !part.starts_with('.')
+        && part
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._+~-%".contains(&b))
+}
+
 /// The file a request under `/apt/` names, if it is one of the repository's (plain parts,
 /// nothing hidden, nothing outside).
 pub fn repository_file(data: &Path, path: &str) -> Option<PathBuf> {
-    let plain = |part: &str| {
-        !part.is_empty()
-            && !part.starts_with('.')
-            && part
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"._+~-%".contains(&b))
-    };
-    if path.is_empty() || !path.split('/').all(plain) {
+    if path.is_empty() || !path.split('/').all(plain_part) {
         return None;
     }
     let file = path

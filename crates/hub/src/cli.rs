@@ -106,8 +106,9 @@ enum Command {
         #[arg(long)]
         centre: Option<String>,
     },
-    /// Back up the hub while it serves: hub.db (SQLite's online backup) and the blob folder's
-    /// files in one file, without the keys; on PostgreSQL the files only.
+    /// Back up the hub while it serves: hub.db (SQLite's online backup), the blob folder's
+    /// files and the desks' APT repository in one file, without the keys; on PostgreSQL the
+    /// files only.
     Backup(crate::cli_backup::BackupArgs),
     /// Restore a backup into a new data folder (keys from `--keys DIR`); a new epoch starts,
     /// and desks send again what the hub lost.

@@ -2,11 +2,13 @@
 //!
 //! A backup is one tar file: `hub.db` copied by SQLite's online backup while the hub serves
 //! (still encrypted with the hub's key), the blob folder's sealed files (scans and result
-//! files, encrypted with a key derived from the same key), and `onewindow-backup.json`, the
-//! manifest with every file's SHA-256. The keys are not in it (`keys/`, `audit-key`, `tls/`),
-//! so a stolen backup cannot be read: they are copied once, kept apart, and given back to
-//! `restore --keys DIR`. On PostgreSQL the database is the database's own tools' to back up
-//! (pg_dump); the command backs up the blobs only, and says so.
+//! files, encrypted with a key derived from the same key), the desks' APT repository
+//! (`apt/`, public: what `publish-desk` published, so desks go on updating from a restored hub),
+//! and `onewindow-backup.json`, the manifest with every file's SHA-256. The keys are not in it
+//! (`keys/`, `audit-key`, `tls/`, `apt-gpg/`), so a stolen backup cannot be read or sign
+//! anything: they are copied once, kept apart, and given back to `restore --keys DIR`. On
+//! PostgreSQL the database is the database's own tools' to back up (pg_dump); the command
+//! backs up the files only, and says so.
 //!
 //! A restore starts a new epoch (`onewindow_proto::EPOCH_HEADER`): desks see that the hub
 //! forgot what they sent after the backup, send it again and follow their streams from where
@@ -24,7 +26,8 @@ use crate::clock::Clock;
 
 const MANIFEST: &str = "onewindow-backup.json";
 const FORMAT: &str = "onewindow-hub-backup";
-const VERSION: u32 = 1;
+/// 2 added `apt/`; a backup of version 1 restores as it did.
+const VERSION: u32 = 2;
 /// The folder of uploads in progress inside the blob folder: not part of a backup.
 const PARTIAL: &str = "partial";
 
@@ -52,7 +55,7 @@ pub struct RestoreArgs {
     #[arg(long)]
     pub data: PathBuf,
     /// A folder laid out as a data folder holding the hub's keys (keys/hub.key, audit-key,
-    /// tls/): the old data folder, or where its keys were kept; copied into DATA.
+    /// tls/, apt-gpg/): the old data folder, or where its keys were kept; copied into DATA.
     #[arg(long)]
     pub keys: Option<PathBuf>,
     /// hub.db's key, if it is kept outside the data folder (as for `serve`).
@@ -135,8 +138,9 @@ impl<R: Read> Read for Hashing<R> {
 }
 
 /// Whether `name` (an archive entry's path, `/`-separated) is one a backup holds: the
-/// manifest, `hub.db`, or a file under `blobs/` whose every part is plain (letters, digits,
-/// `.`, `-`, `_`; no `..`, no backslash, nothing hidden).
+/// manifest, `hub.db`, a file under `blobs/` whose every part is plain (letters, digits,
+/// `.`, `-`, `_`; no `..`, no backslash, nothing hidden), or one under `apt/` named as
+/// publish-desk names its files.
 fn expected_entry(name: &str) -> bool {
     let plain = |part: &str| {
         !part.is_empty()
@@ -150,10 +154,14 @@ fn expected_entry(name: &str) -> bool {
         || name
             .strip_prefix("blobs/")
             .is_some_and(|rest| rest.split('/').all(plain))
+        || name
+            .strip_prefix("apt/")
+            .is_some_and(|rest| rest.split('/').all(crate::apt::plain_part))
 }
 
-/// Every file under `root` (but the uploads in progress), as paths relative to it, sorted.
-fn blob_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
+/// Every file under `root` (but the blobs' uploads in progress and hidden files: a file
+/// being sealed or written), as paths relative to it, sorted.
+fn files_under(root: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     if !root.exists() {
         return Ok(out);
@@ -281,16 +289,19 @@ fn run_backup(args: &BackupArgs) -> Result<(), Failed> {
             .blobs
             .clone()
             .unwrap_or_else(|| args.data.join("blobs"));
-        for rel in blob_files(&root).map_err(io)? {
-            let name = format!(
-                "blobs/{}",
-                rel.components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/")
-            );
-            if let Some(entry) = append_file(&mut tar, &name, &root.join(&rel)).map_err(io)? {
-                files.push(entry);
+        let apt = args.data.join(crate::apt::APT_DIR);
+        for (prefix, root) in [("blobs", &root), ("apt", &apt)] {
+            for rel in files_under(root).map_err(io)? {
+                let name = format!(
+                    "{prefix}/{}",
+                    rel.components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/")
+                );
+                if let Some(entry) = append_file(&mut tar, &name, &root.join(&rel)).map_err(io)? {
+                    files.push(entry);
+                }
             }
         }
         let manifest = Manifest {
@@ -330,8 +341,16 @@ fn run_backup(args: &BackupArgs) -> Result<(), Failed> {
     } else {
         println!("已备份 hub.db 和 {blobs} 个文件：{}", args.out.display());
     }
+    let apt = manifest
+        .files
+        .iter()
+        .filter(|f| f.path.starts_with("apt/"))
+        .count();
+    if apt > 0 {
+        println!("另含窗口程序软件源（apt/，{apt} 个文件）。");
+    }
     println!(
-        "备份内不含密钥（keys/hub.key、audit-key、tls/）：它们只需保存一次，与备份分开存放；恢复时用 restore --keys 目录 交还。"
+        "备份内不含密钥（keys/hub.key、audit-key、tls/、apt-gpg/）：它们只需保存一次，与备份分开存放；恢复时用 restore --keys 目录 交还。"
     );
     Ok(())
 }
@@ -341,9 +360,11 @@ fn run_backup(args: &BackupArgs) -> Result<(), Failed> {
 fn copy_keys(from: &Path, data: &Path) -> Result<usize, Failed> {
     use onewindow_hub_store::store_keys::{private_dir, private_file};
     let mut copied = 0;
-    for rel in ["keys/hub.key", "audit-key", "tls/key.pem", "tls/cert.pem"] {
+    let names =
+        key_files(from).map_err(|e| bad(format!("无法读取密钥目录 {}：{e}", from.display())))?;
+    for rel in &names {
         let src = from.join(rel);
-        if !src.exists() {
+        if !src.is_file() {
             continue;
         }
         let dst = data.join(rel);
@@ -364,6 +385,23 @@ fn copy_keys(from: &Path, data: &Path) -> Result<usize, Failed> {
     Ok(copied)
 }
 
+/// The key files under `from` (laid out as a data folder): the fixed ones, then gpg's home
+/// of the desks' repository signing key, every regular file in it (not gpg's locks, sockets
+/// or its agent's leftovers).
+fn key_files(from: &Path) -> std::io::Result<Vec<String>> {
+    let mut out: Vec<String> = ["keys/hub.key", "audit-key", "tls/key.pem", "tls/cert.pem"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    for rel in files_under(&from.join(crate::apt::GPG_DIR))? {
+        let name = rel.to_string_lossy().into_owned();
+        if !name.ends_with(".lock") {
+            out.push(format!("{}/{name}", crate::apt::GPG_DIR));
+        }
+    }
+    Ok(out)
+}
+
 fn run_restore(args: &RestoreArgs) -> Result<(), Failed> {
     let postgres = database().is_some();
     let data = &args.data;
@@ -374,13 +412,20 @@ fn run_restore(args: &RestoreArgs) -> Result<(), Failed> {
             data.display()
         )));
     }
-    if blob_files(&blob_root)
+    if files_under(&blob_root)
         .map(|f| !f.is_empty())
         .unwrap_or(false)
     {
         return Err(bad(format!(
             "文件目录 {} 不是空的：恢复只写入新的目录，不覆盖已有文件",
             blob_root.display()
+        )));
+    }
+    let apt_root = data.join(crate::apt::APT_DIR);
+    if apt_root.exists() {
+        return Err(bad(format!(
+            "{} 已存在：恢复只写入新的数据目录，不覆盖已发布的窗口程序软件源",
+            apt_root.display()
         )));
     }
     onewindow_hub_store::store_keys::private_dir(data).map_err(|e| failed(e.to_string()))?;
@@ -430,7 +475,7 @@ fn run_restore(args: &RestoreArgs) -> Result<(), Failed> {
     let manifest: Manifest = std::fs::read(staging.path().join(MANIFEST))
         .map_err(|_| not_a_backup(format!("no {MANIFEST}")))
         .and_then(|b| serde_json::from_slice(&b).map_err(|e| not_a_backup(e.to_string())))?;
-    if manifest.format != FORMAT || manifest.version != VERSION {
+    if manifest.format != FORMAT || !(1..=VERSION).contains(&manifest.version) {
         return Err(not_a_backup(format!(
             "format {} version {}",
             manifest.format, manifest.version
@@ -506,16 +551,18 @@ fn run_restore(args: &RestoreArgs) -> Result<(), Failed> {
     // files it had placed, so it can simply run again.
     let mut placed: Vec<PathBuf> = Vec::new();
     let placing = (|| -> Result<(), Failed> {
-        for f in manifest
-            .files
-            .iter()
-            .filter(|f| f.path.starts_with("blobs/"))
-        {
-            let parts = f.path.split('/').skip(1);
-            let (from, dst) = parts.fold(
-                (staging.path().join("blobs"), blob_root.clone()),
-                |(a, b), part| (a.join(part), b.join(part)),
-            );
+        for f in &manifest.files {
+            let (top, rest) = f.path.split_once('/').unwrap_or((&f.path, ""));
+            let to = match top {
+                "blobs" => &blob_root,
+                "apt" => &apt_root,
+                _ => continue,
+            };
+            let (from, dst) = rest
+                .split('/')
+                .fold((staging.path().join(top), to.clone()), |(a, b), part| {
+                    (a.join(part), b.join(part))
+                });
             if let Some(parent) = dst.parent() {
                 onewindow_hub_store::store_keys::private_dir(parent)
                     .map_err(|e| failed(e.to_string()))?;
@@ -542,6 +589,8 @@ fn run_restore(args: &RestoreArgs) -> Result<(), Failed> {
         for p in &placed {
             let _ = std::fs::remove_file(p);
         }
+        // The repository's folder was new: it goes too, so the restore can run again.
+        let _ = std::fs::remove_dir_all(&apt_root);
         return Err(e);
     }
     let placed = placed.len();
@@ -566,6 +615,8 @@ mod tests {
             "onewindow-backup.json",
             "blobs/ab/abcdef0123",
             "blobs/x.sealed",
+            "apt/pool/main/onewindow-desk_0.1.0+next1_amd64.deb",
+            "apt/dists/onewindow/InRelease",
         ] {
             assert!(expected_entry(ok), "{ok}");
         }
@@ -579,6 +630,9 @@ mod tests {
             "keys/hub.key",
             "audit-key",
             "hub.db/x",
+            "apt/../apt-gpg/private-keys-v1.d/x.key",
+            "apt/dists/onewindow/.InRelease.tmp",
+            "apt-gpg/pubring.kbx",
         ] {
             assert!(!expected_entry(bad), "{bad}");
         }

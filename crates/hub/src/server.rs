@@ -452,7 +452,8 @@ async fn heads(
 }
 
 /// `GET /apt/{path}`: a file of the desks' APT repository (`publish-desk`), to anyone: it
-/// holds the desk's package and the signed index, nothing private.
+/// holds the desk's package and the signed index, nothing private. Streamed from the file, so
+/// a county's desks fetching a package at once cost the hub a buffer each, not the package.
 async fn apt_file(
     State(state): State<HubState>,
     Path(path): Path<String>,
@@ -466,10 +467,8 @@ async fn apt_file(
     };
     let data = state.data_dir.clone().ok_or_else(missing)?;
     let file = crate::apt::repository_file(&data, &path).ok_or_else(missing)?;
-    let bytes = tokio::task::spawn_blocking(move || std::fs::read(&file))
-        .await
-        .map_err(|_| missing())?
-        .map_err(|_| missing())?;
+    let file = tokio::fs::File::open(&file).await.map_err(|_| missing())?;
+    let size = file.metadata().await.map_err(|_| missing())?.len();
     let kind = if path.ends_with(".deb") {
         "application/vnd.debian.binary-package"
     } else if path.ends_with(".gpg") {
@@ -477,7 +476,15 @@ async fn apt_file(
     } else {
         "text/plain; charset=utf-8"
     };
-    Ok(([(axum::http::header::CONTENT_TYPE, kind)], bytes).into_response())
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, kind.to_string()),
+            (axum::http::header::CONTENT_LENGTH, size.to_string()),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// Every answer says the hub's epoch ([`onewindow_proto::EPOCH_HEADER`]).
