@@ -98,6 +98,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// hub's alone) the first time; its public half is written where desks fetch it.
 fn signing_key(data: &Path) -> Result<String, Failed> {
     let home = data.join(GPG_DIR);
+    let keyring = data.join(APT_DIR).join(KEYRING);
     onewindow_hub_store::store_keys::private_dir(&home).map_err(|e| (1, e.to_string()))?;
     let list = |home: &Path| -> Result<Option<String>, Failed> {
         let out = run(
@@ -120,7 +121,7 @@ fn signing_key(data: &Path) -> Result<String, Failed> {
     };
     let fingerprint = match list(&home)? {
         Some(f) => f,
-        None if data.join(APT_DIR).join(KEYRING).exists() => {
+        None if keyring.exists() => {
             // Desks trust the key this repository was signed with, and nothing else: a new
             // one made silently (a restore without the old key) would stop every update.
             return Err((
@@ -129,7 +130,7 @@ fn signing_key(data: &Path) -> Result<String, Failed> {
                     "此中心的窗口程序软件源已有签名公钥 {keyring}，但签名密钥 {home} 不在：各窗口电脑只信任原密钥，换新密钥会使它们全部无法更新。\
                      恢复中心时请用 restore --keys 交还原数据目录（含 apt-gpg/）。\
                      若原密钥确已丢失：删除 {keyring} 后再发布，并在每台窗口电脑重新执行 sudo onewindow-desk --provision 文件 --system。",
-                    keyring = data.join(APT_DIR).join(KEYRING).display(),
+                    keyring = keyring.display(),
                     home = home.display()
                 ),
             ));
@@ -151,7 +152,7 @@ fn signing_key(data: &Path) -> Result<String, Failed> {
         }
     };
     let public = run(gpg(&home).args(["--export", &fingerprint]), "gpg --export")?;
-    write_atomic(&data.join(APT_DIR).join(KEYRING), &public)?;
+    write_atomic(&keyring, &public)?;
     Ok(fingerprint)
 }
 

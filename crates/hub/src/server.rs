@@ -476,7 +476,9 @@ async fn apt_file(
     } else {
         "text/plain; charset=utf-8"
     };
-    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    // 64 KiB a read: a package goes out in a few hundred chunks, not thousands of 4 KiB ones.
+    let body =
+        axum::body::Body::from_stream(tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024));
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, kind.to_string()),
